@@ -1,0 +1,123 @@
+import { createServer, type IncomingMessage, type RequestListener, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import type { Logger } from "pino";
+import { Server as SocketServer } from "socket.io";
+import { bootstrap } from "@nimbus/core/catalog";
+import { Conductor } from "@nimbus/core/conductor";
+import type { Principal, Services } from "@nimbus/core/context";
+import { expireSilentHosts } from "@nimbus/core/hosts";
+import { resolveSession } from "@nimbus/core/identity";
+import { openDatabase, type DatabaseHandle } from "@nimbus/db";
+import type { Env } from "./env";
+import { readOrCreateSecret, writeSecretFile } from "./secrets";
+import { sessionCookies } from "./session-cookie";
+import { agentGateway, attachAgentNamespace } from "./socket/agents";
+import { attachBrowserNamespace, socketPublisher } from "./socket/browsers";
+import { createContext } from "./trpc/init";
+import { appRouter } from "./trpc/router";
+
+export interface NimbusServer {
+  url: string;
+  services: Services;
+  database: DatabaseHandle;
+  http: HttpServer;
+  close(): Promise<void>;
+}
+
+const HEARTBEAT_INTERVAL_MS = 5_000;
+
+/**
+ * Composes one Nimbus web process: database (migrated, seeded), tRPC at /api/trpc, socket.io
+ * for browsers and agents, the conductor, and — unless headless — the Next.js console.
+ */
+export async function startNimbusServer({ env, log, next }: { env: Env; log: Logger; next?: RequestListener }): Promise<NimbusServer> {
+  const database = await openDatabase({ url: env.DATABASE_URL, dataDir: path.join(env.NIMBUS_DATA_DIR, "pglite") });
+  log.info({ driver: database.driver }, "database ready (migrations applied)");
+
+  const seeded = await bootstrap(database.db, { adminPassword: env.NIMBUS_ADMIN_PASSWORD });
+  if (seeded.generatedPassword) {
+    const file = writeSecretFile(env.NIMBUS_DATA_DIR, "initial-admin-password", seeded.generatedPassword);
+    // Printed once, on purpose, to the terminal only (not through the logger).
+    process.stdout.write(`\n  Nimbus admin account created: user "${seeded.adminName}", password ${seeded.generatedPassword}\n  (also saved to ${file}, readable by this user only)\n\n`);
+  }
+  const agentSecret = env.NIMBUS_AGENT_SECRET ?? readOrCreateSecret(env.NIMBUS_DATA_DIR, "agent-secret");
+
+  const cookies = sessionCookies(env.NIMBUS_SECURE_COOKIES);
+  const sessionPolicy = { idleTimeoutMs: env.NIMBUS_SESSION_IDLE_MINUTES * 60_000, absoluteTimeoutMs: env.NIMBUS_SESSION_ABSOLUTE_HOURS * 3_600_000 };
+  async function resolvePrincipal(req: IncomingMessage): Promise<{ principal: Principal | null; token: string | null }> {
+    const token = cookies.read(req);
+    if (!token) return { principal: null, token: null };
+    return { principal: await resolveSession(database.db, token, sessionPolicy), token };
+  }
+
+  let conductor: Conductor | undefined;
+  const io = new SocketServer({ serveClient: false, pingInterval: 5_000, pingTimeout: 4_000, destroyUpgrade: false });
+  const services: Services = {
+    db: database.db,
+    publisher: socketPublisher(() => browsers),
+    agents: agentGateway(() => agents, env.NIMBUS_AGENT_ACK_TIMEOUT_MS),
+    buildRequested: () => conductor?.kick(),
+    hostDownAfterMs: env.NIMBUS_HOST_DOWN_AFTER_SECONDS * 1000,
+    buildTimeoutMs: env.NIMBUS_BUILD_TIMEOUT_SECONDS * 1000,
+    maxAttempts: env.NIMBUS_MAX_ATTEMPTS,
+  };
+  const browsers = attachBrowserNamespace(io, { resolvePrincipal, log: log.child({ component: "browser-socket" }) });
+  const agents = attachAgentNamespace(io, { services, secret: agentSecret, log: log.child({ component: "agent-socket" }), heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS });
+
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: "/api/trpc/",
+    createContext: (opts) => createContext({ services, resolvePrincipal, sessionCookie: cookies.serialize }, opts),
+    onError({ error, path: procedurePath }) {
+      if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error.cause ?? error, path: procedurePath }, "procedure failed");
+    },
+  });
+
+  const http = createServer((req, res) => {
+    const url = req.url ?? "/";
+    if (url.startsWith("/api/trpc/")) {
+      if (req.method !== "GET" && req.method !== "POST") {
+        res.writeHead(405).end();
+        return;
+      }
+      // Mutations are POST only (tRPC), and a browser's cross-site POST is refused by Origin.
+      const origin = req.headers.origin;
+      if (req.method === "POST" && origin && new URL(origin).host !== req.headers.host) {
+        res.writeHead(403, { "content-type": "application/json" }).end(JSON.stringify({ error: "cross-origin request refused" }));
+        return;
+      }
+      trpc(req, res);
+      return;
+    }
+    if (next) return next(req, res);
+    res.writeHead(404).end();
+  });
+  io.attach(http);
+
+  conductor = new Conductor(services, log.child({ component: "conductor" }));
+  conductor.start();
+  const sweeper = setInterval(() => {
+    expireSilentHosts(services).catch((error: unknown) => log.error({ err: error }, "host liveness sweep failed"));
+  }, 1_000);
+  sweeper.unref();
+
+  await new Promise<void>((resolve) => http.listen(env.PORT, env.HOST, resolve));
+  const { port } = http.address() as AddressInfo;
+  const url = `http://${env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST}:${port}`;
+  log.info({ url }, "Nimbus web server listening");
+
+  return {
+    url,
+    services,
+    database,
+    http,
+    async close() {
+      clearInterval(sweeper);
+      await conductor?.stop();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** postgres://… ; unset → embedded PGlite under NIMBUS_DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  NIMBUS_DATA_DIR: z.string().default(path.join(repoRoot, ".data")),
+  NIMBUS_ADMIN_PASSWORD: z.string().min(8, "NIMBUS_ADMIN_PASSWORD must have at least 8 characters").optional(),
+  /** Shared secret compute agents present; unset → generated once into NIMBUS_DATA_DIR/agent-secret. */
+  NIMBUS_AGENT_SECRET: z.string().min(16, "NIMBUS_AGENT_SECRET must have at least 16 characters").optional(),
+  NIMBUS_SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
+  NIMBUS_SESSION_ABSOLUTE_HOURS: z.coerce.number().positive().default(8),
+  NIMBUS_SECURE_COOKIES: z.stringbool().default(false),
+  NIMBUS_BUILD_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  NIMBUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  NIMBUS_HOST_DOWN_AFTER_SECONDS: z.coerce.number().positive().default(15),
+  NIMBUS_AGENT_ACK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** Serve the API and sockets only (tests, or a console served elsewhere). */
+  NIMBUS_HEADLESS: z.stringbool().default(false),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** The one place the web app reads process.env. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+export { repoRoot };

@@ -1,0 +1,93 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
+import superjson from "superjson";
+import { z } from "zod";
+import type { CoreContext, Principal, Services } from "@nimbus/core/context";
+import { isNimbusError, type ErrorCode, type NimbusError } from "@nimbus/core/errors";
+import { authorize, type PolicyTarget } from "@nimbus/core/identity";
+
+export interface TrpcContext extends CoreContext {
+  /** The raw session token from the cookie, if any (sign-out revokes it). */
+  sessionToken: string | null;
+  userAgent: string | null;
+  setSessionCookie(token: string | null, expiresAt?: Date): void;
+}
+
+export interface ContextDeps {
+  services: Services;
+  resolvePrincipal(req: IncomingMessage): Promise<{ principal: Principal | null; token: string | null }>;
+  sessionCookie(token: string | null, expiresAt?: Date): string;
+}
+
+export async function createContext(deps: ContextDeps, { req, res }: { req: IncomingMessage; res: ServerResponse }): Promise<TrpcContext> {
+  const { principal, token } = await deps.resolvePrincipal(req);
+  return {
+    ...deps.services,
+    principal,
+    requestId: `req-${randomUUID()}`,
+    remoteAddress: req.socket.remoteAddress ?? null,
+    sessionToken: token,
+    userAgent: req.headers["user-agent"] ?? null,
+    setSessionCookie(next, expiresAt) {
+      res.appendHeader("Set-Cookie", deps.sessionCookie(next, expiresAt));
+    },
+  };
+}
+
+const TRPC_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
+  BadRequest: "BAD_REQUEST",
+  Unauthenticated: "UNAUTHORIZED",
+  Forbidden: "FORBIDDEN",
+  NotFound: "NOT_FOUND",
+  Conflict: "CONFLICT",
+  QuotaExceeded: "FORBIDDEN",
+  NoValidHost: "CONFLICT",
+  InvalidTransition: "CONFLICT",
+  AgentUnavailable: "SERVICE_UNAVAILABLE",
+  TooManyRequests: "TOO_MANY_REQUESTS",
+  Internal: "INTERNAL_SERVER_ERROR",
+};
+
+function toTrpcError(error: NimbusError): TRPCError {
+  return new TRPCError({ code: TRPC_CODE[error.code], message: error.message, cause: error });
+}
+
+const t = initTRPC.context<TrpcContext>().meta<{ policy: PolicyTarget }>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const nimbus = isNimbusError(cause) ? { code: cause.code, details: cause.details ?? null } : null;
+    const zodError = cause instanceof z.ZodError ? z.flattenError(cause) : null;
+    const internal = error.code === "INTERNAL_SERVER_ERROR" && !nimbus;
+    return {
+      ...shape,
+      message: internal ? "Internal error." : zodError ? "Some fields are not valid." : shape.message,
+      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, nimbus, fieldErrors: zodError?.fieldErrors ?? null },
+    };
+  },
+});
+
+/** The single adapter from domain errors to tRPC errors. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isNimbusError(result.error.cause)) throw toTrpcError(result.error.cause);
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** A procedure guarded by its entry in the policy table. */
+export function procedure(target: PolicyTarget) {
+  return t.procedure.meta({ policy: target }).use(mapErrors).use(({ ctx, next }) => {
+    try {
+      authorize(ctx.principal, target);
+    } catch (error) {
+      if (isNimbusError(error)) throw toTrpcError(error);
+      throw error;
+    }
+    return next();
+  });
+}

@@ -1,0 +1,8 @@
+import { listFlavors, listImages, listNetworks } from "@nimbus/core/catalog";
+import { procedure, router } from "../init";
+
+export const catalogRouter = router({
+  flavors: procedure("catalog.flavors").query(({ ctx }) => listFlavors({ ctx })),
+  images: procedure("catalog.images").query(({ ctx }) => listImages({ ctx })),
+  networks: procedure("catalog.networks").query(({ ctx }) => listNetworks({ ctx })),
+});

@@ -1,0 +1,16 @@
+import { deleteInstance, getInstance, launchInstance, listInstances } from "@nimbus/core/compute";
+import { instanceIdInput, launchInstanceInput } from "@nimbus/core/validation";
+import { procedure, router } from "../init";
+
+export const instancesRouter = router({
+  list: procedure("instances.list").query(({ ctx }) => listInstances({ ctx })),
+  get: procedure("instances.get")
+    .input(instanceIdInput)
+    .query(({ ctx, input }) => getInstance({ ctx, input })),
+  launch: procedure("instances.launch")
+    .input(launchInstanceInput)
+    .mutation(({ ctx, input }) => launchInstance({ ctx, input })),
+  delete: procedure("instances.delete")
+    .input(instanceIdInput)
+    .mutation(({ ctx, input }) => deleteInstance({ ctx, input })),
+});

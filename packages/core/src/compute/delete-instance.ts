@@ -1,0 +1,54 @@
+import { randomUUID } from "node:crypto";
+import { schema, type Executor } from "@nimbus/db";
+import { eq } from "@nimbus/db/orm";
+import type { CoreContext, Services } from "../context";
+import { NimbusError } from "../errors";
+import { authorize } from "../identity/policy";
+import { Announcements } from "./announce";
+import { enterPhase, lockInstance, releaseAllocations } from "./lifecycle";
+import { findVisibleInstance } from "./queries";
+
+/**
+ * Deletes an instance in any phase. With a host whose agent is connected, the agent destroys and
+ * undefines the domain and reports `deleted`; with no host (or a host that is down, as Nova's
+ * "local delete") the records are finished here. Either way allocations and quota are freed.
+ */
+export async function deleteInstance({ ctx, input }: { ctx: CoreContext; input: { id: string } }): Promise<{ id: string }> {
+  authorize(ctx.principal, "instances.delete");
+  const principal = ctx.principal!;
+  await findVisibleInstance(ctx.db, principal, input.id);
+  const out = new Announcements();
+  const hostId = await ctx.db.transaction(async (tx) => {
+    const instance = await lockInstance(tx, input.id);
+    if (!instance || instance.vmState === "deleted") throw NimbusError.notFound("Instance", input.id);
+    if (instance.taskState === "deleting") return instance.hostId;
+    await tx
+      .insert(schema.instanceActions)
+      .values({ instanceId: instance.id, action: "delete", requestId: ctx.requestId, userId: principal.userId, projectId: instance.projectId });
+    await enterPhase(tx, out, instance, "deleting");
+    // A pending build request must not be picked up any more.
+    await tx.update(schema.buildRequests).set({ status: "failed", updatedAt: new Date() }).where(eq(schema.buildRequests.instanceId, instance.id));
+    return instance.hostId;
+  });
+  out.flush(ctx.publisher);
+
+  if (hostId) {
+    const ack = await ctx.agents.destroy(hostId, { commandId: randomUUID(), instanceId: input.id }).catch(() => null);
+    if (ack?.ok) return { id: input.id }; // the agent reports `deleted` when the domain is gone
+  }
+  await finishDelete(ctx, input.id);
+  return { id: input.id };
+}
+
+/** Final step of a delete: allocations released, instance marked deleted (quota freed). */
+export async function finishDelete(services: Pick<Services, "db" | "publisher">, instanceId: string, db: Executor = services.db): Promise<void> {
+  const out = new Announcements();
+  await db.transaction(async (tx) => {
+    const instance = await lockInstance(tx, instanceId);
+    if (!instance || instance.vmState === "deleted") return;
+    await releaseAllocations(tx, out, instanceId);
+    await enterPhase(tx, out, instance, "deleted");
+    out.host(instance.hostId);
+  });
+  out.flush(services.publisher);
+}

@@ -1,0 +1,6 @@
+export * from "./announce";
+export * from "./lifecycle";
+export * from "./launch-instance";
+export * from "./delete-instance";
+export * from "./queries";
+export * from "./record-report";

@@ -1,0 +1,136 @@
+import { schema, type Executor } from "@nimbus/db";
+import { and, desc, eq, isNull, sql } from "@nimbus/db/orm";
+import { NimbusError } from "../errors";
+import { canTransition, phaseOf, stateFor, type InstancePhase, type PowerState, type TaskState, type VmState } from "../instance/state-machine";
+import type { Announcements } from "./announce";
+
+type InstanceRow = typeof schema.instances.$inferSelect;
+
+/** Progress shown in the list while building, per phase (Nova reports 0–100 too). */
+const PROGRESS: Record<InstancePhase, number> = {
+  scheduling: 10,
+  networking: 30,
+  block_device_mapping: 50,
+  spawning: 75,
+  active: 100,
+  error: 0,
+  deleting: 0,
+  deleted: 0,
+};
+
+export interface EnterPhaseOptions {
+  host?: string | null;
+  /** Plain words attached to the event (and to the fault for `error`). */
+  details?: string | null;
+  powerState?: PowerState;
+  faultCode?: string;
+  /** Result written on the event being closed; defaults to Error for `error`, else Success. */
+  closeResult?: "Success" | "Error";
+  extra?: Partial<typeof schema.instances.$inferInsert>;
+}
+
+/** Locks and returns an instance row (FOR UPDATE) so phase changes serialise per instance. */
+export async function lockInstance(tx: Executor, instanceId: string): Promise<InstanceRow | undefined> {
+  const rows = await tx.select().from(schema.instances).where(eq(schema.instances.id, instanceId)).for("update");
+  return rows[0];
+}
+
+export async function currentActionId(tx: Executor, instanceId: string): Promise<string | undefined> {
+  const [row] = await tx
+    .select({ id: schema.instanceActions.id })
+    .from(schema.instanceActions)
+    .where(eq(schema.instanceActions.instanceId, instanceId))
+    .orderBy(desc(schema.instanceActions.startTime))
+    .limit(1);
+  return row?.id;
+}
+
+export async function hostnameOf(tx: Executor, hostId: string | null): Promise<string | null> {
+  if (!hostId) return null;
+  const [row] = await tx.select({ hostname: schema.computeHosts.hostname }).from(schema.computeHosts).where(eq(schema.computeHosts.id, hostId));
+  return row?.hostname ?? null;
+}
+
+/**
+ * Moves a locked instance to `phase`: checks the state machine, closes the open event of the
+ * current action, opens the event of the new phase (terminal phases open and close at once),
+ * writes the instance columns and queues the announcements.
+ */
+export async function enterPhase(
+  tx: Executor,
+  out: Announcements,
+  instance: InstanceRow,
+  phase: InstancePhase,
+  options: EnterPhaseOptions = {},
+): Promise<InstanceRow> {
+  const from = phaseOf(instance.vmState as VmState, instance.taskState as TaskState | null);
+  if (!canTransition(from, phase)) {
+    throw new NimbusError("InvalidTransition", `Instance ${instance.id} cannot go from ${from} to ${phase}.`, { from, to: phase });
+  }
+  const now = new Date();
+  const actionId = await currentActionId(tx, instance.id);
+  const failed = phase === "error";
+  if (actionId) {
+    const closed = await tx
+      .update(schema.instanceActionEvents)
+      .set({
+        finishTime: now,
+        result: options.closeResult ?? (failed ? "Error" : "Success"),
+        ...((failed || options.closeResult === "Error") && options.details ? { details: options.details } : {}),
+      })
+      .where(and(eq(schema.instanceActionEvents.actionId, actionId), isNull(schema.instanceActionEvents.finishTime)))
+      .returning();
+    for (const row of closed) out.event(instance.projectId, row);
+    const terminal = phase === "active" || phase === "error" || phase === "deleted";
+    const [opened] = await tx
+      .insert(schema.instanceActionEvents)
+      .values({
+        actionId,
+        instanceId: instance.id,
+        event: phase,
+        startTime: now,
+        finishTime: terminal ? now : null,
+        result: terminal ? (failed ? "Error" : "Success") : null,
+        host: options.host ?? null,
+        details: options.details ?? null,
+      })
+      .returning();
+    if (opened) out.event(instance.projectId, opened);
+    if (terminal) {
+      await tx
+        .update(schema.instanceActions)
+        .set({ finishTime: now, ...(failed ? { message: options.details ?? "Error" } : {}) })
+        .where(eq(schema.instanceActions.id, actionId));
+    }
+  }
+  const { vmState, taskState } = stateFor(phase, instance.vmState as VmState);
+  const [updated] = await tx
+    .update(schema.instances)
+    .set({
+      vmState,
+      taskState,
+      progress: PROGRESS[phase],
+      updatedAt: now,
+      ...(options.powerState ? { powerState: options.powerState } : {}),
+      ...(phase === "active" ? { launchedAt: now } : {}),
+      ...(phase === "deleted" ? { deletedAt: now, powerState: "nostate" as const } : {}),
+      ...(failed
+        ? { fault: { code: options.faultCode ?? "BuildFailed", message: options.details ?? "The build failed.", createdAt: now.toISOString() } }
+        : {}),
+      ...options.extra,
+    })
+    .where(eq(schema.instances.id, instance.id))
+    .returning();
+  if (!updated) throw NimbusError.notFound("Instance", instance.id);
+  out.instance(updated, await hostnameOf(tx, updated.hostId));
+  return updated;
+}
+
+/** Frees everything the instance holds on its host (placement allocations). */
+export async function releaseAllocations(tx: Executor, out: Announcements, instanceId: string): Promise<void> {
+  const released = await tx.delete(schema.allocations).where(eq(schema.allocations.instanceId, instanceId)).returning({ hostId: schema.allocations.hostId });
+  for (const { hostId } of released) out.host(hostId);
+  if (released.length > 0) {
+    await tx.execute(sql`update ${schema.computeHosts} set generation = generation + 1 where id in (${sql.join([...new Set(released.map((r) => r.hostId))].map((id) => sql`${id}`), sql`, `)})`);
+  }
+}

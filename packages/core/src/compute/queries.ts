@@ -1,0 +1,87 @@
+import { schema, type Executor } from "@nimbus/db";
+import { and, asc, desc, eq, ne } from "@nimbus/db/orm";
+import type { CoreContext, Principal } from "../context";
+import { NimbusError } from "../errors";
+import { authorize } from "../identity/policy";
+import { displayStatus, type TaskState, type VmState } from "../instance/state-machine";
+import { eventPayload } from "./announce";
+
+/** Loads an instance the caller may see; another project's instance is NotFound, never Forbidden. */
+export async function findVisibleInstance(db: Executor, principal: Principal, id: string) {
+  const [row] = await db
+    .select()
+    .from(schema.instances)
+    .where(and(eq(schema.instances.id, id), eq(schema.instances.projectId, principal.projectId), ne(schema.instances.vmState, "deleted")));
+  if (!row) throw NimbusError.notFound("Instance", id);
+  return row;
+}
+
+const summaryColumns = {
+  id: schema.instances.id,
+  name: schema.instances.name,
+  vmState: schema.instances.vmState,
+  taskState: schema.instances.taskState,
+  powerState: schema.instances.powerState,
+  progress: schema.instances.progress,
+  createdAt: schema.instances.createdAt,
+  launchedAt: schema.instances.launchedAt,
+  fault: schema.instances.fault,
+  fixedIp: schema.instances.fixedIp,
+  macAddress: schema.instances.macAddress,
+  vcpus: schema.instances.vcpus,
+  memoryMb: schema.instances.memoryMb,
+  rootGb: schema.instances.rootGb,
+  flavorName: schema.flavors.name,
+  imageName: schema.images.name,
+  networkName: schema.networks.name,
+  hostname: schema.computeHosts.hostname,
+};
+
+function withStatus<T extends { vmState: string; taskState: string | null }>(row: T) {
+  return { ...row, status: displayStatus(row.vmState as VmState, row.taskState as TaskState | null) };
+}
+
+export async function listInstances({ ctx }: { ctx: CoreContext }) {
+  authorize(ctx.principal, "instances.list");
+  const rows = await ctx.db
+    .select(summaryColumns)
+    .from(schema.instances)
+    .innerJoin(schema.flavors, eq(schema.flavors.id, schema.instances.flavorId))
+    .leftJoin(schema.images, eq(schema.images.id, schema.instances.imageId))
+    .leftJoin(schema.networks, eq(schema.networks.id, schema.instances.networkId))
+    .leftJoin(schema.computeHosts, eq(schema.computeHosts.id, schema.instances.hostId))
+    .where(and(eq(schema.instances.projectId, ctx.principal!.projectId), ne(schema.instances.vmState, "deleted")))
+    .orderBy(desc(schema.instances.createdAt), asc(schema.instances.launchIndex));
+  return rows.map(withStatus);
+}
+
+export async function getInstance({ ctx, input }: { ctx: CoreContext; input: { id: string } }) {
+  authorize(ctx.principal, "instances.get");
+  await findVisibleInstance(ctx.db, ctx.principal!, input.id);
+  const [row] = await ctx.db
+    .select(summaryColumns)
+    .from(schema.instances)
+    .innerJoin(schema.flavors, eq(schema.flavors.id, schema.instances.flavorId))
+    .leftJoin(schema.images, eq(schema.images.id, schema.instances.imageId))
+    .leftJoin(schema.networks, eq(schema.networks.id, schema.instances.networkId))
+    .leftJoin(schema.computeHosts, eq(schema.computeHosts.id, schema.instances.hostId))
+    .where(eq(schema.instances.id, input.id));
+  if (!row) throw NimbusError.notFound("Instance", input.id);
+  const actions = await ctx.db.query.instanceActions.findMany({
+    where: eq(schema.instanceActions.instanceId, input.id),
+    orderBy: asc(schema.instanceActions.startTime),
+    with: { events: { orderBy: asc(schema.instanceActionEvents.id) } },
+  });
+  return {
+    instance: withStatus(row),
+    actions: actions.map((a) => ({
+      id: a.id,
+      action: a.action,
+      requestId: a.requestId,
+      startTime: a.startTime.toISOString(),
+      finishTime: a.finishTime?.toISOString() ?? null,
+      message: a.message,
+      events: a.events.map(eventPayload),
+    })),
+  };
+}

@@ -1,0 +1,52 @@
+import type { Database } from "@nimbus/db";
+import type { CommandAck, DestroyCommand, HostChanged, InstanceChanged, InstanceEventPayload, SpawnCommand } from "./protocol/index";
+
+export type Role = "reader" | "member" | "admin";
+
+/** Who is calling, resolved from a session or token by the web layer. */
+export interface Principal {
+  userId: string;
+  userName: string;
+  /** The project the caller is scoped to. */
+  projectId: string;
+  projectName: string;
+  /** Effective role in that project (after implication: admin ⊃ member ⊃ reader). */
+  role: Role;
+  /** Admin anywhere is admin cloud-wide, as with Keystone's admin role. */
+  isAdmin: boolean;
+}
+
+/** Where committed changes are announced (socket.io in the web app). Called after commit only. */
+export interface Publisher {
+  instanceChanged(change: InstanceChanged): void;
+  instanceEvent(projectId: string, event: InstanceEventPayload): void;
+  hostChanged(change: HostChanged): void;
+}
+
+/** How the server reaches a compute agent. Rejects with AgentUnavailable when no ack arrives. */
+export interface AgentGateway {
+  spawn(hostId: string, command: SpawnCommand): Promise<CommandAck>;
+  destroy(hostId: string, command: DestroyCommand): Promise<CommandAck>;
+}
+
+export interface Services {
+  db: Database;
+  publisher: Publisher;
+  agents: AgentGateway;
+  /** Wakes the conductor after new build requests were committed. */
+  buildRequested(): void;
+  /** A build that makes no progress for this long goes to ERROR. */
+  buildTimeoutMs: number;
+  /** Hosts tried per instance before ERROR (the chosen one plus alternates). */
+  maxAttempts: number;
+  /** A host is shown down when its last heartbeat is older than this. */
+  hostDownAfterMs: number;
+}
+
+export interface CoreContext extends Services {
+  principal: Principal | null;
+  requestId: string;
+  remoteAddress: string | null;
+}
+
+export const noopPublisher: Publisher = { instanceChanged() {}, instanceEvent() {}, hostChanged() {} };

@@ -1,0 +1,61 @@
+/**
+ * The one error type of the domain. Adapters (tRPC, socket.io acks) map `code` to their own
+ * vocabulary; anything that is not a NimbusError leaves the process as "internal error".
+ */
+export type ErrorCode =
+  | "BadRequest"
+  | "Unauthenticated"
+  | "Forbidden"
+  | "NotFound"
+  | "Conflict"
+  | "QuotaExceeded"
+  | "NoValidHost"
+  | "InvalidTransition"
+  | "AgentUnavailable"
+  | "TooManyRequests"
+  | "Internal";
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class NimbusError extends Error {
+  override readonly name = "NimbusError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Machine-readable details safe to show to the caller (never secrets). */
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+
+  static notFound(kind: string, id: string): NimbusError {
+    return new NimbusError("NotFound", `${kind} ${id} could not be found.`, { kind, id });
+  }
+  static badRequest(message: string, fields?: FieldIssue[]): NimbusError {
+    return new NimbusError("BadRequest", message, fields ? { fields } : undefined);
+  }
+  static forbidden(message = "You are not allowed to do that."): NimbusError {
+    return new NimbusError("Forbidden", message);
+  }
+  static unauthenticated(message = "Please sign in."): NimbusError {
+    return new NimbusError("Unauthenticated", message);
+  }
+  static conflict(message: string): NimbusError {
+    return new NimbusError("Conflict", message);
+  }
+}
+
+export function isNimbusError(error: unknown): error is NimbusError {
+  return error instanceof NimbusError;
+}
+
+/** What may be shown outside the process for any thrown value. */
+export function publicError(error: unknown): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+  if (isNimbusError(error)) {
+    return error.details ? { code: error.code, message: error.message, details: error.details } : { code: error.code, message: error.message };
+  }
+  return { code: "Internal", message: "Internal error." };
+}

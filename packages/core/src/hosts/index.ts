@@ -1,0 +1,2 @@
+export * from "./register-host";
+export * from "./list-hosts";

@@ -1,0 +1,67 @@
+import { schema } from "@nimbus/db";
+import { and, eq, isNotNull, lt, sql } from "@nimbus/db/orm";
+import type { Services } from "../context";
+import type { HostRegistration } from "../protocol/index";
+
+/**
+ * A compute agent (re)registers its host: inventory as libvirt reports it, and the socket
+ * session now serving the host. Ratios and reserved amounts an operator set are kept.
+ */
+export async function registerHost(
+  services: Pick<Services, "db" | "publisher">,
+  { hostname, agentVersion, sessionId, registration }: { hostname: string; agentVersion: string; sessionId: string; registration: HostRegistration },
+): Promise<{ hostId: string }> {
+  const now = new Date();
+  const inventory = {
+    hypervisorType: registration.hypervisorType,
+    hypervisorUri: registration.hypervisorUri,
+    cpuModel: registration.cpuModel,
+    vcpusTotal: registration.vcpus,
+    memoryMbTotal: registration.memoryMb,
+    diskGbTotal: registration.diskGb,
+    agentSessionId: sessionId,
+    agentVersion,
+    lastHeartbeatAt: now,
+    updatedAt: now,
+  };
+  const [row] = await services.db
+    .insert(schema.computeHosts)
+    .values({ hostname, ...inventory })
+    .onConflictDoUpdate({ target: schema.computeHosts.hostname, set: { ...inventory, generation: sql`${schema.computeHosts.generation} + 1` } })
+    .returning({ id: schema.computeHosts.id });
+  if (!row) throw new Error("host upsert returned nothing");
+  services.publisher.hostChanged({ hostId: row.id });
+  return { hostId: row.id };
+}
+
+export async function recordHeartbeat(services: Pick<Services, "db">, hostId: string, sessionId: string): Promise<void> {
+  await services.db
+    .update(schema.computeHosts)
+    .set({ lastHeartbeatAt: new Date() })
+    .where(and(eq(schema.computeHosts.id, hostId), eq(schema.computeHosts.agentSessionId, sessionId)));
+}
+
+/** The agent's connection closed: the host is down at once (unless a newer session took over). */
+export async function hostDisconnected(services: Pick<Services, "db" | "publisher">, hostId: string, sessionId: string): Promise<void> {
+  const rows = await services.db
+    .update(schema.computeHosts)
+    .set({ agentSessionId: null, updatedAt: new Date() })
+    .where(and(eq(schema.computeHosts.id, hostId), eq(schema.computeHosts.agentSessionId, sessionId)))
+    .returning({ id: schema.computeHosts.id });
+  if (rows.length > 0) services.publisher.hostChanged({ hostId });
+}
+
+/**
+ * Hosts whose agent went silent (no heartbeat within hostDownAfterMs although the socket is
+ * still open: a stopped process or a cut network) are marked down and announced.
+ */
+export async function expireSilentHosts(services: Pick<Services, "db" | "publisher" | "hostDownAfterMs">): Promise<number> {
+  const cutoff = new Date(Date.now() - services.hostDownAfterMs);
+  const rows = await services.db
+    .update(schema.computeHosts)
+    .set({ agentSessionId: null, updatedAt: new Date() })
+    .where(and(isNotNull(schema.computeHosts.agentSessionId), lt(schema.computeHosts.lastHeartbeatAt, cutoff)))
+    .returning({ id: schema.computeHosts.id });
+  for (const { id } of rows) services.publisher.hostChanged({ hostId: id });
+  return rows.length;
+}

@@ -1,0 +1,50 @@
+import type { Principal, Role } from "../context";
+import { NimbusError } from "../errors";
+import { roleImplies } from "./roles";
+
+/**
+ * A rule says who may call: anyone, any signed-in user, a role in the scoped project, or a
+ * cloud admin. Every tRPC procedure and socket.io event has exactly one entry in `POLICY`.
+ */
+export type Rule = "public" | "authenticated" | `project:${Role}` | "cloud_admin" | "agent";
+
+export const POLICY = {
+  // identity
+  "auth.signIn": "public",
+  "auth.signOut": "authenticated",
+  "auth.whoami": "public",
+  // catalog
+  "catalog.flavors": "project:reader",
+  "catalog.images": "project:reader",
+  "catalog.networks": "project:reader",
+  // compute
+  "instances.list": "project:reader",
+  "instances.get": "project:reader",
+  "instances.launch": "project:member",
+  "instances.delete": "project:member",
+  "quota.usage": "project:reader",
+  // operators
+  "hosts.list": "cloud_admin",
+  // socket.io
+  "socket:/": "authenticated",
+  "socket:/agent": "agent",
+} as const satisfies Record<string, Rule>;
+
+export type PolicyTarget = keyof typeof POLICY;
+
+/** Throws Unauthenticated or Forbidden unless `principal` satisfies the rule of `target`. */
+export function authorize(principal: Principal | null, target: PolicyTarget): void {
+  const rule: Rule = POLICY[target];
+  if (rule === "public") return;
+  if (rule === "agent") throw NimbusError.forbidden("Only compute agents may do that.");
+  if (!principal) throw NimbusError.unauthenticated();
+  if (rule === "authenticated") return;
+  if (rule === "cloud_admin") {
+    if (!principal.isAdmin) throw NimbusError.forbidden("Only cloud administrators may do that.");
+    return;
+  }
+  const required = rule.slice("project:".length) as Role;
+  if (!principal.isAdmin && !roleImplies(principal.role, required)) {
+    throw NimbusError.forbidden(`Your role in project ${principal.projectName} (${principal.role}) does not allow that.`);
+  }
+}

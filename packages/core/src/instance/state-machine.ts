@@ -1,0 +1,98 @@
+/**
+ * The instance lifecycle as Nova draws it, one "phase" per (vm_state, task_state) pair:
+ *
+ *   scheduling ─▶ networking ─▶ block_device_mapping ─▶ spawning ─▶ active
+ *        │             │                 │                  │          │
+ *        └─────────────┴────────┬────────┴──────────────────┘          │
+ *                               ▼                                      │
+ *                             error ◀──────────────────────────────────┘ (host lost)
+ *   any phase ─▶ deleting ─▶ deleted            (delete always wins)
+ *   networking / block_device_mapping / spawning ─▶ scheduling   (reschedule)
+ */
+import type { InstancePhase, PowerState, TaskState, VmState } from "./types";
+
+export type { InstancePhase, PowerState, TaskState, VmState } from "./types";
+
+interface PhaseSpec {
+  vmState: VmState;
+  taskState: TaskState | null;
+  next: readonly InstancePhase[];
+  /** Position in the build, for ordering reports; terminal phases rank last. */
+  rank: number;
+}
+
+export const PHASES: Record<InstancePhase, PhaseSpec> = {
+  scheduling: { vmState: "building", taskState: "scheduling", rank: 0, next: ["networking", "error", "deleting", "scheduling"] },
+  networking: { vmState: "building", taskState: "networking", rank: 1, next: ["block_device_mapping", "error", "deleting", "scheduling"] },
+  block_device_mapping: {
+    vmState: "building",
+    taskState: "block_device_mapping",
+    rank: 2,
+    next: ["spawning", "error", "deleting", "scheduling"],
+  },
+  spawning: { vmState: "building", taskState: "spawning", rank: 3, next: ["active", "error", "deleting", "scheduling"] },
+  active: { vmState: "active", taskState: null, rank: 4, next: ["error", "deleting"] },
+  error: { vmState: "error", taskState: null, rank: 4, next: ["deleting"] },
+  deleting: { vmState: "building", taskState: "deleting", rank: 5, next: ["deleted"] },
+  deleted: { vmState: "deleted", taskState: null, rank: 6, next: [] },
+};
+
+/** Phases that appear, in order, on the progress view of a build. */
+export const BUILD_PHASES = ["scheduling", "networking", "block_device_mapping", "spawning"] as const;
+export type BuildPhase = (typeof BUILD_PHASES)[number];
+
+export function canTransition(from: InstancePhase, to: InstancePhase): boolean {
+  return PHASES[from].next.includes(to);
+}
+
+/** The phase an instance row is in. `deleting` keeps the vm_state it had. */
+export function phaseOf(vmState: VmState, taskState: TaskState | null): InstancePhase {
+  if (taskState) return taskState;
+  switch (vmState) {
+    case "building":
+      return "scheduling";
+    case "active":
+    case "stopped":
+    case "paused":
+      return "active";
+    case "error":
+      return "error";
+    case "deleted":
+      return "deleted";
+    default: {
+      const unreachable: never = vmState;
+      throw new Error(`unknown vm_state ${String(unreachable)}`);
+    }
+  }
+}
+
+/** The columns to write when an instance enters `phase`. */
+export function stateFor(phase: InstancePhase, current: VmState): { vmState: VmState; taskState: TaskState | null } {
+  const spec = PHASES[phase];
+  return { vmState: phase === "deleting" ? current : spec.vmState, taskState: spec.taskState };
+}
+
+/** Nova's API status for a (vm_state, task_state) pair, as the console shows it. */
+export function displayStatus(vmState: VmState, taskState: TaskState | null): string {
+  if (taskState === "deleting") return "DELETING";
+  switch (vmState) {
+    case "building":
+      return "BUILD";
+    case "active":
+      return "ACTIVE";
+    case "stopped":
+      return "SHUTOFF";
+    case "paused":
+      return "PAUSED";
+    case "error":
+      return "ERROR";
+    case "deleted":
+      return "DELETED";
+    default: {
+      const unreachable: never = vmState;
+      return String(unreachable);
+    }
+  }
+}
+
+export const POWER_STATES: readonly PowerState[] = ["nostate", "running", "paused", "shutdown", "crashed", "suspended"];

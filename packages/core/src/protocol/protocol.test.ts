@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { agentHandshakeSchema, commandAckSchema, instanceReportSchema, spawnCommandSchema } from "./index";
+
+const id = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
+
+describe("agent protocol schemas", () => {
+  it("accepts a well-formed report and refuses unknown phases or missing sequence numbers", () => {
+    const report = { instanceId: id, commandId: id, seq: 0, phase: "spawning", powerState: "nostate", at: new Date().toISOString() };
+    expect(instanceReportSchema.safeParse(report).success).toBe(true);
+    expect(instanceReportSchema.safeParse({ ...report, phase: "exploded" }).success).toBe(false);
+    const { seq: _seq, ...withoutSeq } = report;
+    expect(instanceReportSchema.safeParse(withoutSeq).success).toBe(false);
+  });
+
+  it("refuses a spawn command with a malformed MAC", () => {
+    const command = {
+      commandId: id,
+      instance: { id, name: "web-1", vcpus: 1, memoryMb: 512, rootGb: 1 },
+      image: null,
+      network: { id, name: "net", macAddress: "fa:16:3e:00:00:01", fixedIp: null },
+    };
+    expect(spawnCommandSchema.safeParse(command).success).toBe(true);
+    expect(spawnCommandSchema.safeParse({ ...command, network: { ...command.network, macAddress: "nope" } }).success).toBe(false);
+  });
+
+  it("refuses short secrets and hostnames that are not DNS names", () => {
+    expect(agentHandshakeSchema.safeParse({ secret: "x".repeat(32), hostname: "node-1", protocolVersion: 1, agentVersion: "0.1.0" }).success).toBe(true);
+    expect(agentHandshakeSchema.safeParse({ secret: "short", hostname: "node-1", protocolVersion: 1, agentVersion: "0.1.0" }).success).toBe(false);
+    expect(agentHandshakeSchema.safeParse({ secret: "x".repeat(32), hostname: "bad host!", protocolVersion: 1, agentVersion: "0.1.0" }).success).toBe(false);
+  });
+
+  it("acks either succeed or carry an error", () => {
+    expect(commandAckSchema.safeParse({ ok: true }).success).toBe(true);
+    expect(commandAckSchema.safeParse({ ok: false }).success).toBe(false);
+  });
+});

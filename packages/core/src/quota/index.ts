@@ -1,0 +1,3 @@
+export * from "./limits";
+export * from "./enforce";
+export * from "./usage-report";

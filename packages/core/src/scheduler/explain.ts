@@ -1,0 +1,37 @@
+import type { FilterOutcome, RequestSpec, ResourceClass } from "./types";
+
+const NOUN: Record<ResourceClass, { word: string; unit: string; need: (s: RequestSpec) => number }> = {
+  VCPU: { word: "vCPUs", unit: "vCPUs", need: (s) => s.vcpus },
+  MEMORY_MB: { word: "RAM", unit: "MB", need: (s) => s.memoryMb },
+  DISK_GB: { word: "disk", unit: "GB", need: (s) => s.diskGb },
+};
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * Plain words for a NoValidHost, e.g.
+ * "3 hosts considered: 1 disabled; 2 lacked RAM (needed 4096 MB, most free 2048 MB)".
+ */
+export function explainNoValidHost(considered: number, outcomes: readonly FilterOutcome[], spec: RequestSpec): string {
+  if (considered === 0) return "No compute hosts are registered: ask an operator to start a compute agent.";
+  const parts: string[] = [];
+  for (const outcome of outcomes) {
+    const groups = new Map<string, typeof outcome.reasons>();
+    for (const r of outcome.reasons) groups.set(r.reason, [...(groups.get(r.reason) ?? []), r]);
+    for (const [reason, list] of groups) {
+      const rc = list[0]?.resourceClass;
+      if (rc) {
+        const noun = NOUN[rc];
+        const mostFree = Math.max(...list.map((r) => r.free ?? 0));
+        parts.push(`${list.length} lacked ${noun.word} (needed ${noun.need(spec)} ${noun.unit}, most free ${Math.max(mostFree, 0)} ${noun.unit})`);
+      } else if (reason === "disabled") {
+        parts.push(`${list.length} disabled`);
+      } else if (reason === "down") {
+        parts.push(`${list.length} down (compute agent not connected)`);
+      } else {
+        parts.push(`${list.length} rejected by ${outcome.filter} (${reason})`);
+      }
+    }
+  }
+  return `${plural(considered, "host")} considered: ${parts.join("; ")}.`;
+}

@@ -1,0 +1,23 @@
+/** Input schemas shared by the API and the console's forms (pure: safe in the browser). */
+import { z } from "zod";
+
+export const instanceNameSchema = z
+  .string()
+  .trim()
+  .min(1, "Enter an instance name.")
+  .max(63, "Use at most 63 characters.")
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "Start with a letter or digit; use only letters, digits, '.', '_' and '-'.");
+
+export const MAX_COUNT = 10;
+
+export const launchInstanceInput = z.object({
+  name: instanceNameSchema,
+  count: z.number().int("Count must be a whole number.").min(1, "Launch at least 1 instance.").max(MAX_COUNT, `Launch at most ${MAX_COUNT} at once.`),
+  imageId: z.uuid("Choose an image."),
+  flavorId: z.uuid("Choose a flavor."),
+  networkId: z.uuid("Choose a network."),
+  description: z.string().max(255, "Use at most 255 characters.").default(""),
+});
+export type LaunchInstanceInput = z.input<typeof launchInstanceInput>;
+
+export const instanceIdInput = z.object({ id: z.uuid("Not an instance id.") });

@@ -1,0 +1,35 @@
+import { relations } from "drizzle-orm";
+import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { instances } from "./instance";
+
+export const buildRequestStatus = pgEnum("build_request_status", ["pending", "scheduled", "dispatched", "done", "failed"]);
+
+export interface BuildAttempt {
+  host: string;
+  error: string;
+  at: string;
+}
+
+/**
+ * The durable half of the conductor: one row per instance being built. A conductor claims
+ * pending rows with FOR UPDATE SKIP LOCKED, so several web processes share the work.
+ */
+export const buildRequests = pgTable(
+  "build_requests",
+  {
+    instanceId: uuid("instance_id").primaryKey().references(() => instances.id, { onDelete: "cascade" }),
+    status: buildRequestStatus("status").notNull().default("pending"),
+    attempts: jsonb("attempts").$type<BuildAttempt[]>().notNull().default([]),
+    maxAttempts: integer("max_attempts").notNull().default(3),
+    /** Next time a conductor should look at this row (retry, dispatch redelivery, timeout). */
+    dueAt: timestamp("due_at", { withTimezone: true }).notNull().defaultNow(),
+    commandId: uuid("command_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("build_requests_due_idx").on(t.status, t.dueAt)],
+);
+
+export const buildRequestsRelations = relations(buildRequests, ({ one }) => ({
+  instance: one(instances, { fields: [buildRequests.instanceId], references: [instances.id] }),
+}));

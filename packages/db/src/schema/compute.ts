@@ -1,0 +1,39 @@
+import { relations } from "drizzle-orm";
+import { boolean, integer, pgTable, real, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+
+/**
+ * A compute host is also a placement resource provider: its inventory (totals, reserved,
+ * allocation ratios) lives here and its usage is the sum of `allocations` against it.
+ * `generation` is bumped by every claim so concurrent claims compare-and-swap.
+ */
+export const computeHosts = pgTable(
+  "compute_hosts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    hostname: text("hostname").notNull(),
+    hypervisorType: text("hypervisor_type").notNull(),
+    hypervisorUri: text("hypervisor_uri").notNull(),
+    cpuModel: text("cpu_model").notNull().default(""),
+    vcpusTotal: integer("vcpus_total").notNull(),
+    memoryMbTotal: integer("memory_mb_total").notNull(),
+    diskGbTotal: integer("disk_gb_total").notNull(),
+    vcpusReserved: integer("vcpus_reserved").notNull().default(0),
+    memoryMbReserved: integer("memory_mb_reserved").notNull().default(0),
+    diskGbReserved: integer("disk_gb_reserved").notNull().default(0),
+    cpuAllocationRatio: real("cpu_allocation_ratio").notNull().default(4),
+    ramAllocationRatio: real("ram_allocation_ratio").notNull().default(1),
+    diskAllocationRatio: real("disk_allocation_ratio").notNull().default(1),
+    generation: integer("generation").notNull().default(0),
+    enabled: boolean("enabled").notNull().default(true),
+    disabledReason: text("disabled_reason"),
+    /** Id of the socket.io connection currently serving this host, null when none. */
+    agentSessionId: text("agent_session_id"),
+    agentVersion: text("agent_version"),
+    lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("compute_hosts_hostname_idx").on(t.hostname)],
+);
+
+export const computeHostsRelations = relations(computeHosts, () => ({}));

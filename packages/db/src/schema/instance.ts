@@ -1,0 +1,111 @@
+import { relations } from "drizzle-orm";
+import { bigserial, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { flavors, images, networks } from "./catalog";
+import { computeHosts } from "./compute";
+import { projects, users } from "./identity";
+
+export const vmState = pgEnum("vm_state", ["building", "active", "stopped", "paused", "error", "deleted"]);
+export const taskState = pgEnum("task_state", [
+  "scheduling",
+  "networking",
+  "block_device_mapping",
+  "spawning",
+  "deleting",
+]);
+export const powerState = pgEnum("power_state", ["nostate", "running", "paused", "shutdown", "crashed", "suspended"]);
+
+export interface InstanceFault {
+  code: string;
+  message: string;
+  details?: string;
+  createdAt: string;
+}
+
+export const instances = pgTable(
+  "instances",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    projectId: uuid("project_id").notNull().references(() => projects.id),
+    userId: uuid("user_id").notNull().references(() => users.id),
+    flavorId: uuid("flavor_id").notNull().references(() => flavors.id),
+    imageId: uuid("image_id").references(() => images.id),
+    networkId: uuid("network_id").references(() => networks.id),
+    hostId: uuid("host_id").references(() => computeHosts.id),
+    /** Flavor as it was at launch (Nova keeps it in instance_extra): quota counts these. */
+    vcpus: integer("vcpus").notNull(),
+    memoryMb: integer("memory_mb").notNull(),
+    rootGb: integer("root_gb").notNull(),
+    vmState: vmState("vm_state").notNull().default("building"),
+    taskState: taskState("task_state"),
+    powerState: powerState("power_state").notNull().default("nostate"),
+    progress: integer("progress").notNull().default(0),
+    /** Highest report sequence number applied from the compute agent (duplicates are dropped). */
+    lastReportSeq: integer("last_report_seq").notNull().default(-1),
+    fault: jsonb("fault").$type<InstanceFault>(),
+    reservationId: text("reservation_id").notNull(),
+    launchIndex: integer("launch_index").notNull().default(0),
+    fixedIp: text("fixed_ip"),
+    macAddress: text("mac_address"),
+    metadata: jsonb("metadata").$type<Record<string, string>>().notNull().default({}),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    launchedAt: timestamp("launched_at", { withTimezone: true }),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+  },
+  (t) => [index("instances_project_idx").on(t.projectId, t.deletedAt), index("instances_host_idx").on(t.hostId)],
+);
+
+/** os-instance-actions: one row per user-visible action (create, delete, ...). */
+export const instanceActions = pgTable(
+  "instance_actions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    instanceId: uuid("instance_id").notNull().references(() => instances.id, { onDelete: "cascade" }),
+    action: text("action").notNull(),
+    requestId: text("request_id").notNull(),
+    userId: uuid("user_id").references(() => users.id),
+    projectId: uuid("project_id").notNull().references(() => projects.id),
+    startTime: timestamp("start_time", { withTimezone: true }).notNull().defaultNow(),
+    finishTime: timestamp("finish_time", { withTimezone: true }),
+    message: text("message"),
+  },
+  (t) => [index("instance_actions_instance_idx").on(t.instanceId)],
+);
+
+/**
+ * The events of an action (one per build phase). The bigserial id doubles as the cursor of the
+ * instance's progress stream: a viewer resumes with "everything after id N".
+ */
+export const instanceActionEvents = pgTable(
+  "instance_action_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    actionId: uuid("action_id").notNull().references(() => instanceActions.id, { onDelete: "cascade" }),
+    instanceId: uuid("instance_id").notNull().references(() => instances.id, { onDelete: "cascade" }),
+    event: text("event").notNull(),
+    startTime: timestamp("start_time", { withTimezone: true }).notNull().defaultNow(),
+    finishTime: timestamp("finish_time", { withTimezone: true }),
+    result: text("result"),
+    host: text("host"),
+    details: text("details"),
+  },
+  (t) => [index("instance_action_events_instance_idx").on(t.instanceId, t.id)],
+);
+
+export const instancesRelations = relations(instances, ({ one, many }) => ({
+  project: one(projects, { fields: [instances.projectId], references: [projects.id] }),
+  user: one(users, { fields: [instances.userId], references: [users.id] }),
+  flavor: one(flavors, { fields: [instances.flavorId], references: [flavors.id] }),
+  image: one(images, { fields: [instances.imageId], references: [images.id] }),
+  network: one(networks, { fields: [instances.networkId], references: [networks.id] }),
+  host: one(computeHosts, { fields: [instances.hostId], references: [computeHosts.id] }),
+  actions: many(instanceActions),
+}));
+export const instanceActionsRelations = relations(instanceActions, ({ one, many }) => ({
+  instance: one(instances, { fields: [instanceActions.instanceId], references: [instances.id] }),
+  events: many(instanceActionEvents),
+}));
+export const instanceActionEventsRelations = relations(instanceActionEvents, ({ one }) => ({
+  action: one(instanceActions, { fields: [instanceActionEvents.actionId], references: [instanceActions.id] }),
+}));
