@@ -1,0 +1,74 @@
+import { expect, test, type Page } from "@playwright/test";
+import { E2E } from "../playwright.config";
+
+async function signIn(page: Page) {
+  await page.goto("/login");
+  await page.getByLabel("User name").fill("admin");
+  await page.getByLabel("Password").fill(E2E.adminPassword);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Instances" })).toBeVisible();
+}
+
+async function hostRow(page: Page) {
+  await page.getByRole("link", { name: "Host inventory" }).click();
+  await expect(page.getByRole("heading", { name: "Host inventory" })).toBeVisible();
+  const row = page.getByRole("row", { name: new RegExp(E2E.hostname) });
+  await expect(row).toContainText("Up");
+  return row;
+}
+
+test("sign in, launch through the wizard, watch the phases arrive live, see the host fill and empty", async ({ page }) => {
+  const socketFrames: string[] = [];
+  page.on("websocket", (ws) => ws.on("framereceived", ({ payload }) => socketFrames.push(String(payload))));
+
+  await signIn(page);
+
+  const row = await hostRow(page);
+  await expect(row).toContainText(/ 0 \/ \d+ vCPUs/);
+  const capacity = (await row.textContent())!.match(/0 \/ (\d+) vCPUs/)![1];
+
+  await page.getByRole("link", { name: "Instances" }).click();
+  await page.getByRole("button", { name: "Launch instance" }).click();
+
+  // Details: a bad name is refused next to the field, and nothing is lost.
+  await page.getByLabel("Instance name").fill("bad name!");
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByText(/use only letters, digits/i)).toBeVisible();
+  await page.getByLabel("Instance name").fill("e2e-vm");
+  await page.getByRole("button", { name: "Next" }).click();
+
+  await page.getByRole("radio", { name: /Select image cirros/ }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("radio", { name: "Select flavor m1.tiny" }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("radio", { name: /Select network shared-net/ }).check();
+  await page.getByRole("button", { name: "Launch instance" }).click();
+
+  // The progress view: every phase appears, then ACTIVE.
+  await expect(page.getByRole("heading", { name: "e2e-vm" })).toBeVisible();
+  for (const phase of ["Scheduling", "Networking", "Block device mapping", "Spawning", "Active"]) {
+    await expect(page.getByText(phase, { exact: true }).first()).toBeVisible();
+  }
+  await expect(page.getByText("ACTIVE", { exact: true }).first()).toBeVisible();
+  await expect(page.getByRole("progressbar", { name: "Build progress" })).toBeVisible();
+  // ...and they were pushed over socket.io, not polled.
+  expect(socketFrames.some((f) => f.includes('"instance.event"') && f.includes('"spawning"'))).toBe(true);
+
+  await expect(await hostRow(page)).toContainText(`1 / ${capacity} vCPUs`);
+
+  await page.getByRole("link", { name: "Instances" }).click();
+  await page.getByRole("link", { name: "e2e-vm" }).click();
+  await page.getByRole("button", { name: "Delete instance" }).click();
+  await page.getByRole("button", { name: "Confirm delete" }).click();
+  await expect(page.getByText("No instances yet.")).toBeVisible();
+
+  await expect(await hostRow(page)).toContainText(`0 / ${capacity} vCPUs`);
+});
+
+test("a wrong password is refused with a clear message", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("User name").fill("admin");
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("Invalid user name or password.");
+});

@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import pino from "pino";
+import postgres from "postgres";
+import superjson from "superjson";
+import { io, type Socket } from "socket.io-client";
+import { startNimbusServer, type NimbusServer } from "../src/server/app";
+import { loadEnv } from "../src/server/env";
+import type { AppRouter } from "../src/server/trpc/router";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+export const ADMIN_PASSWORD = "integration-admin-pass";
+export const AGENT_SECRET = "integration-agent-secret-0123456789";
+
+export type Backend = "pglite" | "postgres";
+
+/** The real Postgres these machines run; each test run gets its own database. */
+export const POSTGRES_ADMIN_URL = process.env.NIMBUS_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+export interface Stack {
+  server: NimbusServer;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a headless web process (API + sockets + conductor) on a free port. */
+export async function startStack(backend: Backend, overrides: Record<string, string> = {}): Promise<Stack> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "nimbus-test-"));
+  let databaseUrl: string | undefined;
+  let dropDatabase = async () => {};
+  if (backend === "postgres") {
+    const name = `nimbus_test_${process.pid}_${Date.now()}`;
+    const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    await admin.end();
+    const url = new URL(POSTGRES_ADMIN_URL);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    dropDatabase = async () => {
+      const sql = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+      await sql.unsafe(`drop database if exists ${name} with (force)`);
+      await sql.end();
+    };
+  }
+  const env = loadEnv({
+    NODE_ENV: "test",
+    PORT: "0",
+    NIMBUS_DATA_DIR: dataDir,
+    NIMBUS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    NIMBUS_AGENT_SECRET: AGENT_SECRET,
+    NIMBUS_HEADLESS: "true",
+    NIMBUS_HOST_DOWN_AFTER_SECONDS: "15",
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...overrides,
+  });
+  const server = await startNimbusServer({ env, log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+  return {
+    server,
+    dataDir,
+    async stop() {
+      await server.close();
+      await dropDatabase();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface AgentProcess {
+  hostname: string;
+  child: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts the real compute agent (libvirt test driver) as its own process. */
+export function startAgent(serverUrl: string, { hostname, secret = AGENT_SECRET, env = {} }: { hostname: string; secret?: string; env?: Record<string, string> }): AgentProcess {
+  const stateDir = mkdtempSync(path.join(tmpdir(), `nimbus-agent-${hostname}-`));
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "apps/compute-agent/src/main.ts")], {
+    cwd: path.join(repoRoot, "apps/compute-agent"),
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_ENV: "test",
+      NIMBUS_SERVER_URL: serverUrl,
+      NIMBUS_AGENT_SECRET: secret,
+      NIMBUS_HOSTNAME: hostname,
+      NIMBUS_STATE_DIR: stateDir,
+      NIMBUS_LIBVIRT_URI: "test:///default",
+      NIMBUS_DISK_GB: "200",
+      LOG_LEVEL: "info",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    hostname,
+    child,
+    output: () => output,
+    stop(signal: NodeJS.Signals = "SIGTERM") {
+      return new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once("exit", (code) => {
+          rmSync(stateDir, { recursive: true, force: true });
+          resolve(code);
+        });
+        child.kill(signal);
+      });
+    },
+  };
+}
+
+/** A tRPC client that keeps its session cookie, as a browser would. */
+export function apiClient(baseUrl: string) {
+  let cookie: string | null = null;
+  const client = createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: `${baseUrl}/api/trpc`,
+        transformer: superjson,
+        headers: () => (cookie ? { cookie } : {}),
+        fetch: async (url, init) => {
+          const response = await fetch(url, init as RequestInit);
+          const setCookie = response.headers.get("set-cookie");
+          if (setCookie) cookie = setCookie.split(";")[0] ?? null;
+          return response;
+        },
+      }),
+    ],
+  });
+  return { client, cookie: () => cookie };
+}
+
+export async function signedInClient(baseUrl: string, name = "admin", password = ADMIN_PASSWORD) {
+  const api = apiClient(baseUrl);
+  await api.client.auth.signIn.mutate({ name, password });
+  return api;
+}
+
+/** A browser-like socket.io connection that records what it receives. */
+export function browserSocket(baseUrl: string, cookie: string): { socket: Socket; received: { event: string; payload: unknown }[] } {
+  const socket = io(baseUrl, { extraHeaders: { cookie }, transports: ["websocket"] });
+  const received: { event: string; payload: unknown }[] = [];
+  socket.onAny((event: string, payload: unknown) => received.push({ event, payload }));
+  return { socket, received };
+}
+
+/** Waits for a condition that other processes make true; fails with `what` after the deadline. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export { TRPCClientError };

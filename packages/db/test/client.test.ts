@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { afterAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../src/client";
+import { schema } from "../src/index";
+
+const POSTGRES_ADMIN_URL = process.env.NIMBUS_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+describe("openDatabase", () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it("runs an embedded PGlite with migrations applied, and keeps data across reopen", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "nimbus-db-"));
+    dirs.push(dataDir);
+    const first = await openDatabase({ dataDir });
+    expect(first.driver).toBe("pglite");
+    await first.db.insert(schema.projects).values({ name: "kept" });
+    await first.close();
+    const second = await openDatabase({ dataDir });
+    const rows = await second.db.select().from(schema.projects);
+    expect(rows.map((r) => r.name)).toEqual(["kept"]);
+    await second.close();
+  });
+
+  it("uses postgres.js with DATABASE_URL and applies the same migrations", async () => {
+    const name = `nimbus_db_test_${process.pid}`;
+    const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.unsafe(`create database ${name}`);
+    const url = new URL(POSTGRES_ADMIN_URL);
+    url.pathname = `/${name}`;
+    try {
+      const handle = await openDatabase({ url: url.toString() });
+      expect(handle.driver).toBe("postgres");
+      const [row] = await handle.db.insert(schema.projects).values({ name: "p" }).returning();
+      expect(row?.enabled).toBe(true);
+      await handle.close();
+    } finally {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    }
+  });
+});

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks for Nimbus, and nothing twice:
+# system packages (as root), npm dependencies, and a running local PostgreSQL for the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(libvirt-dev libvirt-clients pkg-config python3 make g++ chromium qemu-utils)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "==> apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "Missing Debian packages: ${missing[*]} (run this script as root, or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+
+# npm dependencies: a clean install from the lock file when node_modules is absent or stale.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "==> npm ci"
+  npm ci --no-audit --no-fund
+fi
+# The libvirt binding is compiled against libvirt-dev by node-gyp at install time.
+node -e "require('@unraid/libvirt')" 2>/dev/null || { echo "==> npm rebuild @unraid/libvirt"; npm rebuild @unraid/libvirt; }
+
+# The tests also run against the machine's PostgreSQL (127.0.0.1:5432); start it if it is down.
+if [ "${NIMBUS_SKIP_POSTGRES:-0}" != 1 ] && command -v pg_ctlcluster >/dev/null 2>&1; then
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    echo "==> starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+fi
