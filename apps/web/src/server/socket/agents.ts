@@ -109,8 +109,12 @@ export function attachAgentNamespace(
         ack({ ok: true });
       } catch (error) {
         const { code, message } = publicError(error);
-        if (code === "Internal") hostLog.error({ err: error }, "report failed");
-        else hostLog.warn({ instanceId: parsed.data.instanceId, code }, "report refused");
+        if (code === "Internal") {
+          // A passing fault (e.g. the database): leave it unacknowledged so the agent resends.
+          hostLog.error({ err: error }, "report failed; the agent will resend it");
+          return;
+        }
+        hostLog.warn({ instanceId: parsed.data.instanceId, code }, "report refused");
         ack({ ok: false, error: message });
       }
     });

@@ -1,0 +1,45 @@
+import { readFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "pino";
+import { agentHandshakeSchema } from "@nimbus/core/protocol";
+import { Backoff } from "./backoff";
+import type { SecretSource } from "./env";
+import { messageOf } from "./error-message";
+
+/** Returns the secret to present in the next handshake; never rejects. */
+export type SecretProvider = () => Promise<string>;
+
+/**
+ * Resolves once a secret is available. The web server writes the secret file on its first
+ * start, so a missing or not yet valid file is waited for. The provider re-reads the file on
+ * every connection attempt so that a secret the server rewrote is picked up without a restart.
+ */
+export async function waitForSecret(source: SecretSource, log: Logger): Promise<SecretProvider> {
+  if (source.kind === "inline") return async () => source.secret;
+  const backoff = new Backoff(250, 5000);
+  let secret = await readSecretFile(source.path);
+  while (secret === null) {
+    log.info({ path: source.path }, "waiting for the agent secret file");
+    await sleep(backoff.next());
+    secret = await readSecretFile(source.path);
+  }
+  let last = secret;
+  return async () => {
+    try {
+      last = (await readSecretFile(source.path)) ?? last;
+    } catch (error) {
+      log.warn({ err: error }, "keeping the previous agent secret");
+    }
+    return last;
+  };
+}
+
+async function readSecretFile(path: string): Promise<string | null> {
+  try {
+    const parsed = agentHandshakeSchema.shape.secret.safeParse((await readFile(path, "utf8")).trim());
+    return parsed.success ? parsed.data : null;
+  } catch (error) {
+    if (error instanceof Error && "code" in error && error.code === "ENOENT") return null;
+    throw new Error(`Cannot read the agent secret file ${path}: ${messageOf(error)}`, { cause: error });
+  }
+}
