@@ -25,7 +25,8 @@ export async function deleteInstance({ ctx, input }: { ctx: CoreContext; input: 
     await tx
       .insert(schema.instanceActions)
       .values({ instanceId: instance.id, action: "delete", requestId: ctx.requestId, userId: principal.userId, projectId: instance.projectId });
-    await enterPhase(tx, out, instance, "deleting");
+    const building = instance.vmState === "building";
+    await enterPhase(tx, out, instance, "deleting", building ? { closeResult: "Error", details: "Build cancelled: the instance was deleted." } : {});
     // A pending build request must not be picked up any more.
     await tx.update(schema.buildRequests).set({ status: "failed", updatedAt: new Date() }).where(eq(schema.buildRequests.instanceId, instance.id));
     return instance.hostId;

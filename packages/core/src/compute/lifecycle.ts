@@ -78,7 +78,9 @@ export async function enterPhase(
         result: options.closeResult ?? (failed ? "Error" : "Success"),
         ...((failed || options.closeResult === "Error") && options.details ? { details: options.details } : {}),
       })
-      .where(and(eq(schema.instanceActionEvents.actionId, actionId), isNull(schema.instanceActionEvents.finishTime)))
+      // Every open event of the instance, whichever action it belongs to: a delete that
+      // interrupts a build closes the build's open phase too.
+      .where(and(eq(schema.instanceActionEvents.instanceId, instance.id), isNull(schema.instanceActionEvents.finishTime)))
       .returning();
     for (const row of closed) out.event(instance.projectId, row);
     const terminal = phase === "active" || phase === "error" || phase === "deleted";
@@ -100,7 +102,7 @@ export async function enterPhase(
       await tx
         .update(schema.instanceActions)
         .set({ finishTime: now, ...(failed ? { message: options.details ?? "Error" } : {}) })
-        .where(eq(schema.instanceActions.id, actionId));
+        .where(and(eq(schema.instanceActions.instanceId, instance.id), isNull(schema.instanceActions.finishTime)));
     }
   }
   const { vmState, taskState } = stateFor(phase, instance.vmState as VmState);
