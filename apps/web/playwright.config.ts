@@ -29,10 +29,11 @@ export default defineConfig({
       stdout: "pipe",
     },
     {
-      command: `NIMBUS_SERVER_URL=${baseURL} NIMBUS_AGENT_SECRET=${E2E.agentSecret} NIMBUS_HOSTNAME=${E2E.hostname} NIMBUS_STATE_DIR=${dataDir}-agent NIMBUS_DISK_GB=200 LOG_LEVEL=warn npx tsx ../compute-agent/src/main.ts`,
-      url: `${baseURL}/login`,
+      // The agent serves nothing: it is ready once its host is registered.
+      command: `NIMBUS_SERVER_URL=${baseURL} NIMBUS_AGENT_SECRET=${E2E.agentSecret} NIMBUS_HOSTNAME=${E2E.hostname} NIMBUS_STATE_DIR=${dataDir}-agent NIMBUS_DISK_GB=200 LOG_LEVEL=info npx tsx ../compute-agent/src/main.ts`,
+      wait: { stdout: /host registered/ },
       timeout: 120_000,
-      reuseExistingServer: false,
+      stdout: "pipe",
     },
   ],
 });

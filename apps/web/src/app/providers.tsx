@@ -1,0 +1,58 @@
+"use client";
+
+import { createTheme, MantineProvider } from "@mantine/core";
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { useState, type ReactNode } from "react";
+import superjson from "superjson";
+import type { AppRouter } from "@/server/trpc/router";
+import { RouteAnnouncerLiveRegion } from "@/components/a11y/route-announcer-live-region";
+import { TRPCProvider } from "@/lib/trpc";
+import { isClientError, isUnauthenticated } from "@/lib/trpc-error";
+
+const theme = createTheme({
+  primaryColor: "blue",
+  defaultRadius: "md",
+});
+
+function makeQueryClient(): QueryClient {
+  // A request refused for lack of a session (it expired, or was revoked elsewhere) sends the
+  // console back to sign-in: re-asking whoami makes the session gate redirect.
+  const onError = (error: unknown) => {
+    if (isUnauthenticated(error)) void client.invalidateQueries({ queryKey: [["auth", "whoami"]] });
+  };
+  const client: QueryClient = new QueryClient({
+    queryCache: new QueryCache({ onError }),
+    mutationCache: new MutationCache({ onError }),
+    defaultOptions: {
+      queries: {
+        // Live updates arrive on the socket; nothing polls, and focus does not refetch.
+        refetchInterval: false,
+        refetchOnWindowFocus: false,
+        // Refetch when a page mounts: socket events only refresh the queries of the page on screen.
+        staleTime: 0,
+        retry: (failures, error) => !isClientError(error) && failures < 2,
+      },
+    },
+  });
+  return client;
+}
+
+export function Providers({ children }: { children: ReactNode }) {
+  const [queryClient] = useState(makeQueryClient);
+  const [trpcClient] = useState(() =>
+    createTRPCClient<AppRouter>({
+      links: [httpBatchLink({ url: "/api/trpc", transformer: superjson })],
+    }),
+  );
+  return (
+    <QueryClientProvider client={queryClient}>
+      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+        <MantineProvider theme={theme} defaultColorScheme="light">
+          <RouteAnnouncerLiveRegion />
+          {children}
+        </MantineProvider>
+      </TRPCProvider>
+    </QueryClientProvider>
+  );
+}

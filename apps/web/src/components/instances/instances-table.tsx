@@ -1,0 +1,86 @@
+"use client";
+
+import { ActionIcon, Anchor, Progress, Stack, Table, Text, Tooltip } from "@mantine/core";
+import Link from "next/link";
+import type { InstanceSummary } from "@/lib/api-types";
+import { formatPowerState, humanize } from "@/lib/format";
+import { InstanceStatusBadge } from "./instance-status-badge";
+
+function TrashIcon() {
+  return (
+    <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
+      <path d="M4 7h16M10 11v6M14 11v6M5 7l1 12a2 2 0 0 0 2 2h8a2 2 0 0 0 2-2l1-12M9 7V4h6v3" />
+    </svg>
+  );
+}
+
+interface InstancesTableProps {
+  instances: InstanceSummary[];
+  /** Shown only to those who may delete (members and admins). */
+  onDelete?(instance: InstanceSummary): void;
+}
+
+export function InstancesTable({ instances, onDelete }: InstancesTableProps) {
+  return (
+    <Table.ScrollContainer minWidth={900}>
+      <Table highlightOnHover verticalSpacing="sm">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Name</Table.Th>
+            <Table.Th>Image</Table.Th>
+            <Table.Th>Flavor</Table.Th>
+            <Table.Th>IP / MAC</Table.Th>
+            <Table.Th>Host</Table.Th>
+            <Table.Th>Status</Table.Th>
+            <Table.Th>Power state</Table.Th>
+            <Table.Th>Task</Table.Th>
+            {onDelete && (
+              <Table.Th>Actions</Table.Th>
+            )}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {instances.map((instance) => (
+            <Table.Tr key={instance.id}>
+              <Table.Td>
+                <Anchor component={Link} href={`/project/instances/${instance.id}`} fw={600}>
+                  {instance.name}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>{instance.imageName ?? "—"}</Table.Td>
+              <Table.Td>{instance.flavorName}</Table.Td>
+              <Table.Td>
+                <Stack gap={0}>
+                  <Text size="sm">{instance.fixedIp ?? "—"}</Text>
+                  <Text size="xs" c="dimmed" ff="monospace">
+                    {instance.macAddress ?? ""}
+                  </Text>
+                </Stack>
+              </Table.Td>
+              <Table.Td>{instance.hostname ?? "—"}</Table.Td>
+              <Table.Td>
+                <Stack gap={4}>
+                  <InstanceStatusBadge status={instance.status} />
+                  {instance.status === "BUILD" && (
+                    <Progress value={instance.progress} size="xs" animated aria-label={`Build progress of ${instance.name}`} w={80} />
+                  )}
+                </Stack>
+              </Table.Td>
+              <Table.Td>{formatPowerState(instance.powerState)}</Table.Td>
+              <Table.Td>{instance.taskState ? humanize(instance.taskState) : "—"}</Table.Td>
+              {onDelete && (
+                <Table.Td>
+                  <Tooltip label="Delete">
+                    <ActionIcon variant="subtle" color="red" aria-label={`Delete ${instance.name}`} onClick={() => onDelete(instance)}>
+                      <TrashIcon />
+                    </ActionIcon>
+                  </Tooltip>
+                </Table.Td>
+              )}
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}

@@ -1,0 +1,74 @@
+"use client";
+
+import { NumberInput, Stack, Textarea, TextInput } from "@mantine/core";
+import { launchInstanceInput, MAX_COUNT } from "@nimbus/core/validation";
+import { validateStep, type StepErrors } from "./step-validation";
+
+/** Step 1, Details: what to call the instances and how many to launch. */
+export interface DetailsValues {
+  name: string;
+  /** NumberInput gives "" while the field is empty. */
+  count: number | string;
+  description: string;
+}
+export type DetailsField = keyof DetailsValues;
+
+export const detailsSchema = launchInstanceInput.pick({ name: true, count: true, description: true });
+export const DETAILS_FIELDS: readonly DetailsField[] = ["name", "count", "description"];
+export const initialDetails: DetailsValues = { name: "", count: 1, description: "" };
+
+export function detailsPayload(values: DetailsValues) {
+  return {
+    name: values.name,
+    count: typeof values.count === "number" ? values.count : undefined,
+    description: values.description,
+  };
+}
+
+export function validateDetails(values: DetailsValues): StepErrors<DetailsField> {
+  return validateStep<DetailsField>(detailsSchema, detailsPayload(values), { count: "Enter how many instances to launch." });
+}
+
+interface DetailsStepProps {
+  values: DetailsValues;
+  errors: StepErrors<DetailsField>;
+  onChange(values: DetailsValues): void;
+}
+
+export function DetailsStep({ values, errors, onChange }: DetailsStepProps) {
+  return (
+    <Stack maw={520}>
+      <TextInput
+        label="Instance name"
+        description="With a count above 1, instances are named name-1, name-2, …"
+        required
+        value={values.name}
+        onChange={(e) => onChange({ ...values, name: e.currentTarget.value })}
+        error={errors.name}
+        data-autofocus
+      />
+      <NumberInput
+        label="Count"
+        description={`How many instances to launch at once (1 to ${MAX_COUNT}).`}
+        required
+        min={1}
+        max={MAX_COUNT}
+        clampBehavior="none"
+        allowDecimal={false}
+        allowNegative={false}
+        value={values.count}
+        onChange={(count) => onChange({ ...values, count })}
+        error={errors.count}
+      />
+      <Textarea
+        label="Description"
+        autosize
+        minRows={2}
+        maxRows={5}
+        value={values.description}
+        onChange={(e) => onChange({ ...values, description: e.currentTarget.value })}
+        error={errors.description}
+      />
+    </Stack>
+  );
+}

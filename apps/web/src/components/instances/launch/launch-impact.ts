@@ -1,0 +1,33 @@
+import type { Flavor, QuotaUsage } from "@/lib/api-types";
+import { freeOf, QUOTA_RESOURCES, type QuotaResourceSpec } from "@/lib/quota";
+
+export interface ResourceImpact {
+  spec: QuotaResourceSpec;
+  limit: number;
+  used: number;
+  /** What this launch would add (0 until a flavor is chosen, for vCPUs and RAM). */
+  requested: number;
+  /** Left after this launch; null without a limit; negative when the launch does not fit. */
+  freeAfter: number | null;
+}
+
+/** Quota use of a launch of `count` instances of `flavor`, per resource (as the server will count it). */
+export function launchImpact(usage: QuotaUsage, flavor: Flavor | undefined, count: number): ResourceImpact[] {
+  const requested = {
+    instances: count,
+    cores: flavor ? count * flavor.vcpus : 0,
+    ram: flavor ? count * flavor.memoryMb : 0,
+  };
+  return QUOTA_RESOURCES.map((spec) => {
+    const { limit, used } = usage[spec.key];
+    const free = freeOf({ limit, used });
+    return { spec, limit, used, requested: requested[spec.key], freeAfter: free === null ? null : limit - used - requested[spec.key] };
+  });
+}
+
+/** The first resource the launch would exceed, in words, or null when it fits. */
+export function quotaProblem(impacts: ResourceImpact[]): string | null {
+  const over = impacts.find((i) => i.freeAfter !== null && i.freeAfter < 0);
+  if (!over) return null;
+  return `Needs ${over.spec.format(over.requested)}, but only ${over.spec.format(Math.max(0, over.limit - over.used))} of the ${over.spec.label} quota is free.`;
+}

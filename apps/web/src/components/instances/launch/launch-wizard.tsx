@@ -1,0 +1,207 @@
+"use client";
+
+import { Alert, Button, Grid, Group, List, Loader, Paper, Stack, Stepper } from "@mantine/core";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { launchInstanceInput } from "@nimbus/core/validation";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect, useMemo, useState } from "react";
+import { useTRPC } from "@/lib/trpc";
+import { toFormError, type FormError } from "@/lib/trpc-error";
+import { DetailsStep, detailsPayload } from "./details-step";
+import { FlavorStep, flavorPayload } from "./flavor-step";
+import { loadLaunchDraft, saveLaunchDraft, type LaunchWizardValues } from "./launch-draft";
+import { launchImpact, quotaProblem } from "./launch-impact";
+import { LaunchQuotaPanel } from "./launch-quota-panel";
+import { initialLaunchValues, LAUNCH_STEPS, stepOfField, type StepKey } from "./launch-steps";
+import { NetworksStep, networkPayload } from "./networks-step";
+import { SourceStep, sourcePayload } from "./source-step";
+import { hasErrors, type StepErrors } from "./step-validation";
+
+type ErrorsByStep = Record<StepKey, StepErrors>;
+const NO_ERRORS: ErrorsByStep = { details: {}, source: {}, flavor: {}, network: {} };
+
+function toPayload(values: LaunchWizardValues) {
+  return { ...detailsPayload(values.details), ...sourcePayload(values.source), ...flavorPayload(values.flavor), ...networkPayload(values.network) };
+}
+
+/** Server field errors as messages per step, for the fields each step owns. */
+function serverErrorsByStep(error: FormError | null): ErrorsByStep {
+  const byStep: ErrorsByStep = { details: {}, source: {}, flavor: {}, network: {} };
+  for (const [field, messages] of Object.entries(error?.fieldErrors ?? {})) {
+    const step = LAUNCH_STEPS[stepOfField(field)];
+    if (step && messages[0]) byStep[step.key][field] = messages[0];
+  }
+  return byStep;
+}
+
+/**
+ * The launch wizard: Details → Source → Flavor → Networks, each step checked with its own schema
+ * on Next; the launch itself is checked again by the server, whose field errors reopen the step
+ * that owns the field. Values survive a failed launch.
+ */
+export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const images = useQuery(trpc.catalog.images.queryOptions());
+  const flavors = useQuery(trpc.catalog.flavors.queryOptions());
+  const networks = useQuery(trpc.catalog.networks.queryOptions());
+  const usage = useQuery(trpc.quota.usage.queryOptions());
+
+  const [values, setValues] = useState<LaunchWizardValues>(() => (retryOf && typeof window !== "undefined" ? loadLaunchDraft(retryOf) : null) ?? initialLaunchValues);
+  const [active, setActive] = useState(0);
+  const [clientErrors, setClientErrors] = useState<ErrorsByStep>(NO_ERRORS);
+  const [serverError, setServerError] = useState<FormError | null>(null);
+  const serverErrors = useMemo(() => serverErrorsByStep(serverError), [serverError]);
+
+  // With exactly one image or network there is nothing to choose: pre-select it.
+  const onlyImage = images.data?.length === 1 ? images.data[0] : undefined;
+  const onlyNetwork = networks.data?.length === 1 ? networks.data[0] : undefined;
+  useEffect(() => {
+    if (onlyImage) setValues((v) => (v.source.imageId ? v : { ...v, source: { imageId: onlyImage.id } }));
+  }, [onlyImage]);
+  useEffect(() => {
+    if (onlyNetwork) setValues((v) => (v.network.networkId ? v : { ...v, network: { networkId: onlyNetwork.id } }));
+  }, [onlyNetwork]);
+
+  const count = typeof values.details.count === "number" && values.details.count > 0 ? values.details.count : 1;
+  const flavor = flavors.data?.find((f) => f.id === values.flavor.flavorId);
+  const image = images.data?.find((i) => i.id === values.source.imageId);
+  const impacts = usage.data ? launchImpact(usage.data, flavor, count) : null;
+
+  const launch = useMutation(
+    trpc.instances.launch.mutationOptions({
+      onSuccess: ({ instanceIds }) => {
+        saveLaunchDraft(instanceIds, values);
+        void queryClient.invalidateQueries({ queryKey: trpc.instances.list.queryKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.quota.usage.queryKey() });
+        const first = instanceIds[0];
+        router.push(first ? `/project/instances/${first}` : "/project/instances");
+      },
+      onError: (error) => {
+        const formError = toFormError(error);
+        setServerError(formError);
+        // Quota changes under our feet; show the figures the server used.
+        void queryClient.invalidateQueries({ queryKey: trpc.quota.usage.queryKey() });
+        const steps = Object.keys(formError.fieldErrors).map(stepOfField).filter((i) => i >= 0);
+        if (steps.length > 0) setActive(Math.min(...steps));
+      },
+    }),
+  );
+
+  /** Replaces one step's values and forgets the errors of the fields that changed. */
+  function update<K extends StepKey>(key: K, next: LaunchWizardValues[K]) {
+    const previous = values[key] as unknown as Record<string, unknown>;
+    const changed = Object.keys(next).filter((f) => (next as unknown as Record<string, unknown>)[f] !== previous[f]);
+    setValues((v) => ({ ...v, [key]: next }));
+    const forget = (errors: StepErrors) => Object.fromEntries(Object.entries(errors).filter(([f]) => !changed.includes(f)));
+    setClientErrors((e) => ({ ...e, [key]: forget(e[key]) }));
+    if (serverError && changed.some((f) => f in serverError.fieldErrors)) {
+      setServerError({ ...serverError, fieldErrors: Object.fromEntries(Object.entries(serverError.fieldErrors).filter(([f]) => !changed.includes(f))) });
+    }
+  }
+
+  /** Checks step `index`; shows its errors and says whether it passed. */
+  function check(index: number): boolean {
+    const step = LAUNCH_STEPS[index];
+    if (!step) return true;
+    const errors = step.validate(values);
+    setClientErrors((e) => ({ ...e, [step.key]: errors }));
+    return !hasErrors(errors);
+  }
+
+  function next() {
+    if (check(active)) setActive((a) => Math.min(a + 1, LAUNCH_STEPS.length - 1));
+  }
+
+  function submit() {
+    setServerError(null);
+    const failing = LAUNCH_STEPS.findIndex((_, i) => !check(i));
+    if (failing >= 0) {
+      setActive(failing);
+      return;
+    }
+    const parsed = launchInstanceInput.safeParse(toPayload(values));
+    if (!parsed.success) return; // every step passed, so this does not happen
+    launch.mutate(parsed.data);
+  }
+
+  const loadError = [images, flavors, networks].find((q) => q.isError)?.error;
+  if (loadError) {
+    return (
+      <Alert color="red" title="Could not load the catalog">
+        {toFormError(loadError).message}
+      </Alert>
+    );
+  }
+  if (!images.data || !flavors.data || !networks.data) return <Loader aria-label="Loading the catalog" />;
+
+  const errorsOf = (key: StepKey): StepErrors => ({ ...serverErrors[key], ...clientErrors[key] });
+  const isLast = active === LAUNCH_STEPS.length - 1;
+  const unplacedFieldErrors = Object.entries(serverError?.fieldErrors ?? {}).filter(([field]) => stepOfField(field) < 0);
+
+  return (
+    <Grid gap="lg">
+      <Grid.Col span={{ base: 12, md: 8 }}>
+        <Paper withBorder p="lg">
+          <Stack gap="lg">
+            <Stepper active={active} onStepClick={setActive} allowNextStepsSelect={false} size="sm">
+              {LAUNCH_STEPS.map((step) => (
+                <Stepper.Step key={step.key} label={step.label} description={step.description} color={hasErrors(errorsOf(step.key)) ? "red" : undefined}>
+                  {step.key === "details" && <DetailsStep values={values.details} errors={errorsOf("details")} onChange={(v) => update("details", v)} />}
+                  {step.key === "source" && <SourceStep images={images.data} values={values.source} errors={errorsOf("source")} onChange={(v) => update("source", v)} />}
+                  {step.key === "flavor" && (
+                    <FlavorStep
+                      flavors={flavors.data}
+                      image={image}
+                      values={values.flavor}
+                      errors={errorsOf("flavor")}
+                      onChange={(v) => update("flavor", v)}
+                      quotaProblemOf={(f) => (usage.data ? quotaProblem(launchImpact(usage.data, f, count)) : null)}
+                    />
+                  )}
+                  {step.key === "network" && <NetworksStep networks={networks.data} values={values.network} errors={errorsOf("network")} onChange={(v) => update("network", v)} />}
+                </Stepper.Step>
+              ))}
+            </Stepper>
+            {serverError && (
+              <Alert color="red" title="Launch failed" withCloseButton closeButtonLabel="Dismiss" onClose={() => setServerError(null)}>
+                {serverError.message}
+                {unplacedFieldErrors.length > 0 && (
+                  <List size="sm" mt={4}>
+                    {unplacedFieldErrors.map(([field, messages]) => (
+                      <List.Item key={field}>
+                        {field}: {messages.join(" ")}
+                      </List.Item>
+                    ))}
+                  </List>
+                )}
+              </Alert>
+            )}
+            <Group justify="space-between">
+              <Button component={Link} href="/project/instances" variant="subtle" color="gray">
+                Cancel
+              </Button>
+              <Group>
+                <Button variant="default" onClick={() => setActive((a) => Math.max(0, a - 1))} disabled={active === 0}>
+                  Back
+                </Button>
+                {isLast ? (
+                  <Button onClick={submit} loading={launch.isPending}>
+                    Launch instance
+                  </Button>
+                ) : (
+                  <Button onClick={next}>Next</Button>
+                )}
+              </Group>
+            </Group>
+          </Stack>
+        </Paper>
+      </Grid.Col>
+      <Grid.Col span={{ base: 12, md: 4 }}>
+        <LaunchQuotaPanel impacts={impacts} flavorChosen={Boolean(flavor)} />
+      </Grid.Col>
+    </Grid>
+  );
+}

@@ -1,0 +1,23 @@
+"use client";
+
+import { AppShell } from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import type { ReactNode } from "react";
+import { ConsoleHeader } from "./console-header";
+import { ConsoleNav } from "./console-nav";
+
+/** The signed-in layout: header (product, project, user, sign out) and the navigation bar. */
+export function ConsoleShell({ children }: { children: ReactNode }) {
+  const [opened, { toggle, close }] = useDisclosure(false);
+  return (
+    <AppShell header={{ height: 60 }} navbar={{ width: 220, breakpoint: "sm", collapsed: { mobile: !opened } }} padding="lg">
+      <AppShell.Header>
+        <ConsoleHeader navOpened={opened} onToggleNav={toggle} />
+      </AppShell.Header>
+      <AppShell.Navbar p="sm">
+        <ConsoleNav onNavigate={close} />
+      </AppShell.Navbar>
+      <AppShell.Main>{children}</AppShell.Main>
+    </AppShell>
+  );
+}

@@ -1,0 +1,16 @@
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/trpc/router";
+
+/** What each procedure returns, as the browser receives it (after superjson). */
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+
+export type Principal = NonNullable<RouterOutputs["auth"]["whoami"]>;
+export type InstanceSummary = RouterOutputs["instances"]["list"][number];
+export type InstanceDetail = RouterOutputs["instances"]["get"];
+export type InstanceAction = InstanceDetail["actions"][number];
+export type InstanceActionEvent = InstanceAction["events"][number];
+export type Flavor = RouterOutputs["catalog"]["flavors"][number];
+export type Image = RouterOutputs["catalog"]["images"][number];
+export type Network = RouterOutputs["catalog"]["networks"][number];
+export type QuotaUsage = RouterOutputs["quota"]["usage"];
+export type Host = RouterOutputs["hosts"]["list"][number];

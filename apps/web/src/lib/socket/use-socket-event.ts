@@ -1,0 +1,46 @@
+"use client";
+
+import { useEffect, useRef } from "react";
+import type { z } from "zod";
+import { hostChangedSchema, instanceChangedSchema, instanceEventSchema } from "@nimbus/core/protocol";
+import { useSocket } from "./socket-provider";
+
+/** The events the server pushes to browsers, each with the schema its payload must pass. */
+const browserEventSchemas = {
+  "instance.event": instanceEventSchema,
+  "instance.changed": instanceChangedSchema,
+  "host.changed": hostChangedSchema,
+} as const;
+
+export type BrowserEvent = keyof typeof browserEventSchemas;
+export type BrowserEventPayload<E extends BrowserEvent> = z.output<(typeof browserEventSchemas)[E]>;
+
+/**
+ * Calls `handler` with every valid payload of `event` on the session's socket. Payloads are
+ * parsed with the protocol's zod schema; one that does not parse is dropped, never cast.
+ * The handler may change on every render; the subscription does not.
+ */
+export function useSocketEvent<E extends BrowserEvent>(event: E, handler: (payload: BrowserEventPayload<E>) => void): void {
+  const { socket } = useSocket();
+  const handlerRef = useRef(handler);
+  useEffect(() => {
+    handlerRef.current = handler;
+  });
+
+  useEffect(() => {
+    if (!socket) return;
+    const schema = browserEventSchemas[event];
+    const listener = (payload: unknown): void => {
+      const parsed = schema.safeParse(payload);
+      if (!parsed.success) {
+        console.warn(`Ignored a malformed "${event}" payload`, parsed.error.issues);
+        return;
+      }
+      handlerRef.current(parsed.data as BrowserEventPayload<E>);
+    };
+    socket.on(event as string, listener);
+    return () => {
+      socket.off(event as string, listener);
+    };
+  }, [socket, event]);
+}
