@@ -75,7 +75,7 @@ async function runFleet(hosts: number) {
     for (const [index, { id }] of instances.entries()) {
       const started = performance.now();
       for (;;) {
-        const snapshots = await loadHostSnapshots(db, 3_600_000);
+        const snapshots = await loadHostSnapshots(db, { downAfterMs: 3_600_000, candidatesFor: spec });
         const result = selectHosts(snapshots, spec, { maxAttempts: 3 });
         if (!result.ok) throw new Error(result.explanation);
         const best = result.hosts[0]!;

@@ -1,4 +1,5 @@
 import type { Database } from "@nimbus/db";
+import type { WeigherMultipliers } from "./scheduler/weighers";
 import type { CommandAck, DestroyCommand, HostChanged, InstanceChanged, InstanceEventPayload, SpawnCommand } from "./protocol/index";
 
 export type Role = "reader" | "member" | "admin";
@@ -29,6 +30,15 @@ export interface AgentGateway {
   destroy(hostId: string, command: DestroyCommand): Promise<CommandAck>;
 }
 
+export interface SchedulerSettings {
+  /** Weigher multipliers (Nova's *_weight_multiplier); negative RAM/CPU/disk packs. */
+  multipliers?: Partial<WeigherMultipliers>;
+  /** Pick randomly among the best N hosts (Nova's host_subset_size). */
+  hostSubsetSize?: number;
+  /** Most placement candidates read per request (Nova's max_placement_results). */
+  maxCandidates?: number;
+}
+
 export interface Services {
   db: Database;
   publisher: Publisher;
@@ -41,6 +51,7 @@ export interface Services {
   maxAttempts: number;
   /** A host is shown down when its last heartbeat is older than this. */
   hostDownAfterMs: number;
+  scheduler?: SchedulerSettings;
 }
 
 export interface CoreContext extends Services {

@@ -52,7 +52,7 @@ export async function bootstrap(db: Database, { adminName = "admin", adminPasswo
         visibility: "public",
         diskFormat: "qcow2",
         sizeBytes: 21_430_272,
-        properties: { architecture: "x86_64", hypervisor_type: "qemu", os_type: "linux" },
+        properties: { os_type: "linux" },
       });
     }
     if (!(await tx.query.networks.findFirst())) {

@@ -6,11 +6,14 @@ import { buildFailed } from "../compute/record-report";
 import { enterPhase, hostnameOf, lockInstance, releaseAllocations } from "../compute/lifecycle";
 import type { Services } from "../context";
 import { claimResources } from "../placement/claim";
-import { loadHostSnapshots } from "../placement/usage";
+import { loadHostSnapshots, type HostSnapshot } from "../placement/usage";
 import { selectHosts } from "../scheduler/select";
 import type { RequestSpec } from "../scheduler/types";
+import { weighersFor } from "../scheduler/weighers";
+import { buildRequestSpec, groupPolicyHolds } from "./request-spec";
 
 type BuildRequestRow = typeof schema.buildRequests.$inferSelect;
+type ClaimedRequest = BuildRequestRow & { reservationId: string };
 
 export interface ConductorLogger {
   info(obj: object, msg: string): void;
@@ -86,26 +89,34 @@ export class Conductor {
         return [];
       });
       if (batch.length === 0 || this.stopped) return;
+      // Reservations in parallel; the members of one multi-create in order, so each sees where
+      // the previous ones went (consistent batch placement, group policies included).
+      const byReservation = new Map<string, ClaimedRequest[]>();
+      for (const request of batch) byReservation.set(request.reservationId, [...(byReservation.get(request.reservationId) ?? []), request]);
       await Promise.all(
-        batch.map((request) =>
-          this.process(request).catch((error: unknown) => this.log.error({ err: error, instanceId: request.instanceId }, "build request failed")),
-        ),
+        [...byReservation.values()].map(async (members) => {
+          for (const request of members) {
+            await this.process(request).catch((error: unknown) => this.log.error({ err: error, instanceId: request.instanceId }, "build request failed"));
+          }
+        }),
       );
     }
   }
 
   /** Claims due requests; a pending or lease-expired one gets a fresh lease. */
-  private async claimDue(): Promise<BuildRequestRow[]> {
+  private async claimDue(): Promise<ClaimedRequest[]> {
     const now = new Date();
     return this.services.db.transaction(async (tx) => {
-      const due = await tx
-        .select()
+      const rows = await tx
+        .select({ request: schema.buildRequests, reservationId: schema.instances.reservationId, launchIndex: schema.instances.launchIndex })
         .from(schema.buildRequests)
+        .innerJoin(schema.instances, eq(schema.instances.id, schema.buildRequests.instanceId))
         .where(and(inArray(schema.buildRequests.status, ["pending", "scheduled", "dispatched"]), lte(schema.buildRequests.dueAt, now)))
-        .orderBy(schema.buildRequests.dueAt)
+        .orderBy(schema.buildRequests.dueAt, schema.instances.launchIndex)
         .limit(this.options.batchSize)
-        .for("update", { skipLocked: true });
-      if (due.length === 0) return [];
+        .for("update", { of: schema.buildRequests, skipLocked: true });
+      if (rows.length === 0) return [];
+      const due = rows.map((r) => ({ ...r.request, reservationId: r.reservationId }));
       await tx
         .update(schema.buildRequests)
         .set({ dueAt: new Date(now.getTime() + this.options.leaseMs), updatedAt: now })
@@ -118,7 +129,7 @@ export class Conductor {
     });
   }
 
-  private async process(request: BuildRequestRow): Promise<void> {
+  private async process(request: ClaimedRequest): Promise<void> {
     if (request.status === "dispatched") return this.timeOut(request);
     const instance = await this.services.db.query.instances.findFirst({ where: eq(schema.instances.id, request.instanceId) });
     if (!instance || instance.taskState !== "scheduling") {
@@ -128,27 +139,43 @@ export class Conductor {
         .where(eq(schema.buildRequests.instanceId, request.instanceId));
       return;
     }
-    const spec: RequestSpec = { vcpus: instance.vcpus, memoryMb: instance.memoryMb, diskGb: instance.rootGb };
+    const spec = await buildRequestSpec(this.services.db, instance, request);
     const hostId = instance.hostId ?? (await this.schedule(request, spec));
     if (hostId) await this.dispatch(request.instanceId, hostId);
   }
 
-  /** Filters, weighs and claims; returns the claimed host or null after recording NoValidHost. */
+  /**
+   * Filters, weighs and claims; returns the claimed host, or null after recording NoValidHost
+   * (or when the instance went away). The fast path reads only placement candidates; when they
+   * yield nothing, every host is read, both to be sure and to explain the refusal per filter.
+   */
   private async schedule(request: BuildRequestRow, spec: RequestSpec): Promise<string | null> {
     const tried = new Set(request.attempts.map((a) => a.host));
+    const settings = this.services.scheduler ?? {};
+    const options = { maxAttempts: this.services.maxAttempts, hostSubsetSize: settings.hostSubsetSize ?? 1, weighers: weighersFor(settings.multipliers) };
+    const downAfterMs = this.services.hostDownAfterMs;
     for (let round = 0; round < CLAIM_RETRIES; round++) {
-      const hosts = (await loadHostSnapshots(this.services.db, this.services.hostDownAfterMs)).filter((h) => !tried.has(h.hostname));
-      const result = selectHosts(hosts, spec, { maxAttempts: this.services.maxAttempts });
+      const untried = (hosts: HostSnapshot[]) => hosts.filter((h) => !tried.has(h.hostname));
+      let hosts = untried(await loadHostSnapshots(this.services.db, { downAfterMs, candidatesFor: spec, limit: settings.maxCandidates ?? 1000 }));
+      let result = selectHosts(hosts, spec, options);
       if (!result.ok) {
-        const previous = request.attempts.length > 0 ? ` Earlier attempts: ${request.attempts.map((a) => `${a.host}: ${a.error}`).join("; ")}.` : "";
+        hosts = untried(await loadHostSnapshots(this.services.db, { downAfterMs }));
+        result = selectHosts(hosts, spec, options);
+      }
+      if (!result.ok) {
+        const previous = request.attempts.length > 0 ? ` Hosts already tried: ${request.attempts.map((a) => `${a.host} (${a.error})`).join("; ")}.` : "";
         await this.fail(request.instanceId, "NoValidHost", `No valid host was found. ${result.explanation}${previous}`);
         return null;
       }
       for (const host of result.hosts) {
         const generation = hosts.find((h) => h.id === host.id)?.generation ?? 0;
         const outcome = await claimResources(this.services.db, { hostId: host.id, generation, instanceId: request.instanceId, spec });
-        if (outcome === "claimed") return (await this.assignHost(request.instanceId, host.id)) ? host.id : null;
+        if (outcome === "insufficient") continue;
         if (outcome === "conflict") break; // someone claimed on that host meanwhile: re-read and re-weigh
+        const assigned = await this.assignHost(request, host.id);
+        if (assigned === "assigned") return host.id;
+        if (assigned === "gone") return null;
+        break; // a group member took that host meanwhile: re-read and re-weigh
       }
     }
     // Still contended after several rounds: put it back for the next pass rather than failing.
@@ -160,13 +187,18 @@ export class Conductor {
   }
 
   /** Records the chosen host and closes the scheduling event; undoes the claim if deleted meanwhile. */
-  private async assignHost(instanceId: string, hostId: string): Promise<boolean> {
+  private async assignHost(request: BuildRequestRow, hostId: string): Promise<"assigned" | "gone" | "policy"> {
     const out = new Announcements();
+    const instanceId = request.instanceId;
     const assigned = await this.services.db.transaction(async (tx) => {
       const instance = await lockInstance(tx, instanceId);
       if (!instance || instance.taskState !== "scheduling") {
         await releaseAllocations(tx, out, instanceId);
-        return false;
+        return "gone" as const;
+      }
+      if (!(await groupPolicyHolds(tx, instanceId, request.requestSpec.serverGroupId, hostId))) {
+        await releaseAllocations(tx, out, instanceId);
+        return "policy" as const;
       }
       const now = new Date();
       const hostname = await hostnameOf(tx, hostId);
@@ -189,7 +221,7 @@ export class Conductor {
         .update(schema.buildRequests)
         .set({ status: "dispatched", commandId: randomUUID(), dueAt: new Date(now.getTime() + this.services.buildTimeoutMs), updatedAt: now })
         .where(eq(schema.buildRequests.instanceId, instanceId));
-      return true;
+      return "assigned" as const;
     });
     out.flush(this.services.publisher);
     return assigned;

@@ -23,7 +23,7 @@ export async function claimResources(
       .where(and(eq(schema.computeHosts.id, hostId), eq(schema.computeHosts.generation, generation)))
       .returning();
     if (!host) return "conflict";
-    const used = (await usageByHost(tx, hostId)).get(hostId) ?? {};
+    const used = (await usageByHost(tx, [hostId])).get(hostId) ?? {};
     const inventories = inventoriesOf(host, used);
     const wanted: Record<ResourceClass, number> = { VCPU: spec.vcpus, MEMORY_MB: spec.memoryMb, DISK_GB: spec.diskGb };
     for (const rc of Object.keys(wanted) as ResourceClass[]) {

@@ -1,5 +1,13 @@
 import { free } from "./capacity";
-import type { Filter, RequestSpec, ResourceClass } from "./types";
+import type { Filter, HostState, RequestSpec, ResourceClass } from "./types";
+
+/** Nova's default_availability_zone: hosts in no AZ aggregate are in it. */
+export const DEFAULT_AVAILABILITY_ZONE = "nova";
+
+export function availabilityZonesOf(host: HostState): string[] {
+  const zones = host.aggregates.flatMap((a) => (a.availabilityZone ? [a.availabilityZone] : []));
+  return zones.length > 0 ? [...new Set(zones)] : [DEFAULT_AVAILABILITY_ZONE];
+}
 
 /** ComputeFilter: the host's service is enabled and its agent is up. */
 export const computeFilter: Filter = {
@@ -8,6 +16,32 @@ export const computeFilter: Filter = {
     if (!host.enabled) return { reason: "disabled" };
     if (!host.up) return { reason: "down" };
     return null;
+  },
+};
+
+/** Admin-only `zone:host`: every other host is out. */
+export const forcedHostFilter: Filter = {
+  name: "ForcedHostFilter",
+  check(host, spec) {
+    return spec.forcedHost && host.hostname !== spec.forcedHost ? { reason: "not the requested host" } : null;
+  },
+};
+
+export const availabilityZoneFilter: Filter = {
+  name: "AvailabilityZoneFilter",
+  check(host, spec) {
+    if (!spec.availabilityZone) return null;
+    return availabilityZonesOf(host).includes(spec.availabilityZone) ? null : { reason: `not in zone ${spec.availabilityZone}` };
+  },
+};
+
+/** AggregateMultiTenancyIsolation: hosts of a reserved aggregate take only its projects. */
+export const aggregateTenancyFilter: Filter = {
+  name: "AggregateMultiTenancyIsolation",
+  check(host, spec) {
+    const reserved = host.aggregates.filter((a) => a.tenantProjectIds.length > 0);
+    if (reserved.length === 0) return null;
+    return spec.projectId && reserved.some((a) => a.tenantProjectIds.includes(spec.projectId!)) ? null : { reason: "reserved for other projects" };
   },
 };
 
@@ -29,4 +63,45 @@ export const resourceFitFilter: Filter = {
   },
 };
 
-export const defaultFilters: readonly Filter[] = [computeFilter, resourceFitFilter];
+/** ImagePropertiesFilter: the image's architecture and hypervisor type must match the host's. */
+export const imagePropertiesFilter: Filter = {
+  name: "ImagePropertiesFilter",
+  check(host, spec) {
+    const arch = spec.imageProperties?.architecture;
+    if (arch && host.architecture && arch !== host.architecture) return { reason: `architecture is ${host.architecture}, image needs ${arch}` };
+    const hv = spec.imageProperties?.hypervisor_type;
+    if (hv && hv.toLowerCase() !== host.hypervisorType.toLowerCase()) return { reason: `hypervisor is ${host.hypervisorType}, image needs ${hv}` };
+    return null;
+  },
+};
+
+export const serverGroupAffinityFilter: Filter = {
+  name: "ServerGroupAffinityFilter",
+  check(host, spec) {
+    const group = spec.group;
+    if (!group || group.policy !== "affinity" || group.membersByHost.size === 0) return null;
+    return group.membersByHost.has(host.id) ? null : { reason: `other members of group ${group.name} are elsewhere` };
+  },
+};
+
+export const serverGroupAntiAffinityFilter: Filter = {
+  name: "ServerGroupAntiAffinityFilter",
+  check(host, spec) {
+    const group = spec.group;
+    if (!group || group.policy !== "anti-affinity") return null;
+    const here = group.membersByHost.get(host.id) ?? 0;
+    return here >= group.maxServerPerHost ? { reason: `already holds ${here} member${here === 1 ? "" : "s"} of group ${group.name}` } : null;
+  },
+};
+
+/** In Nova's order: cheap and decisive first. */
+export const defaultFilters: readonly Filter[] = [
+  forcedHostFilter,
+  computeFilter,
+  availabilityZoneFilter,
+  aggregateTenancyFilter,
+  imagePropertiesFilter,
+  resourceFitFilter,
+  serverGroupAffinityFilter,
+  serverGroupAntiAffinityFilter,
+];

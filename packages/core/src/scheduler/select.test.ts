@@ -13,7 +13,11 @@ function host(name: string, over: Partial<HostState> = {}, used: { vcpus?: numbe
     enabled: true,
     disabledReason: null,
     up: true,
+    hypervisorType: "qemu",
+    architecture: "x86_64",
     instanceCount: 0,
+    failedBuilds: 0,
+    aggregates: [],
     inventories: {
       VCPU: { total: 8, reserved: 0, allocationRatio: 4, used: used.vcpus ?? 0 },
       MEMORY_MB: { total: 8192, reserved: 512, allocationRatio: 1, used: used.ram ?? 0 },

@@ -1,6 +1,6 @@
 import { explainNoValidHost } from "./explain";
 import { defaultFilters } from "./filters";
-import type { Filter, FilterOutcome, HostState, RequestSpec, ScheduleResult, Weigher } from "./types";
+import type { Filter, FilterOutcome, HostState, Rejection, RequestSpec, ScheduleResult, Weigher } from "./types";
 import { defaultWeighers, weigh } from "./weighers";
 
 export interface SelectOptions {
@@ -8,19 +8,22 @@ export interface SelectOptions {
   weighers?: readonly Weigher[];
   /** Chosen host plus alternates (Nova's max_attempts). */
   maxAttempts?: number;
+  /** Pick at random among the best N (Nova's host_subset_size), to spread concurrent requests. */
+  hostSubsetSize?: number;
+  random?: () => number;
 }
 
 /**
- * Filters then weighs; returns the best host first followed by alternates, or an explanation of
- * which filter removed how many hosts and why.
+ * Filters then weighs; returns the chosen host first followed by alternates, or an
+ * explanation of which filter removed how many hosts and why.
  */
 export function selectHosts(hosts: readonly HostState[], spec: RequestSpec, options: SelectOptions = {}): ScheduleResult {
   const filters = options.filters ?? defaultFilters;
-  let remaining = [...hosts];
+  let remaining: HostState[] = [...hosts];
   const outcomes: FilterOutcome[] = [];
   for (const filter of filters) {
     const kept: HostState[] = [];
-    const reasons = [];
+    const reasons: Rejection[] = [];
     for (const host of remaining) {
       const rejection = filter.check(host, spec);
       if (rejection) reasons.push(rejection);
@@ -34,5 +37,9 @@ export function selectHosts(hosts: readonly HostState[], spec: RequestSpec, opti
     return { ok: false, considered: hosts.length, outcomes, explanation: explainNoValidHost(hosts.length, outcomes, spec) };
   }
   const ranked = weigh(remaining, spec, options.weighers ?? defaultWeighers);
-  return { ok: true, hosts: ranked.slice(0, Math.max(1, options.maxAttempts ?? 3)), considered: hosts.length };
+  const subset = Math.min(ranked.length, Math.max(1, options.hostSubsetSize ?? 1));
+  const pick = subset > 1 ? Math.floor((options.random ?? Math.random)() * subset) : 0;
+  const chosen = ranked[pick]!;
+  const alternates = ranked.filter((h) => h !== chosen);
+  return { ok: true, hosts: [chosen, ...alternates].slice(0, Math.max(1, options.maxAttempts ?? 3)), considered: hosts.length };
 }

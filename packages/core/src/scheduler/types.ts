@@ -7,34 +7,64 @@ export interface Inventory {
   used: number;
 }
 
-/** What the scheduler knows of a host: a snapshot, read by the caller; no database here. */
+export interface AggregateInfo {
+  name: string;
+  availabilityZone: string | null;
+  /** Projects the aggregate is reserved for; empty means open to all. */
+  tenantProjectIds: readonly string[];
+}
+
+/** What the scheduler knows of a host: a snapshot read by the caller; no database here. */
 export interface HostState {
   id: string;
   hostname: string;
   enabled: boolean;
   disabledReason: string | null;
   up: boolean;
+  hypervisorType: string;
+  architecture: string | null;
   instanceCount: number;
+  failedBuilds: number;
+  aggregates: readonly AggregateInfo[];
   inventories: Record<ResourceClass, Inventory>;
 }
 
+export type ServerGroupPolicy = "affinity" | "anti-affinity" | "soft-affinity" | "soft-anti-affinity";
+
+export interface GroupSpec {
+  name: string;
+  policy: ServerGroupPolicy;
+  /** anti-affinity: members one host may hold (Nova's max_server_per_host, default 1). */
+  maxServerPerHost: number;
+  /** Host id → how many members are already there (placed or claimed). */
+  membersByHost: ReadonlyMap<string, number>;
+}
+
+/** Everything about one instance to place (Nova's RequestSpec). */
 export interface RequestSpec {
   vcpus: number;
   memoryMb: number;
   diskGb: number;
+  projectId?: string;
+  /** Image properties that constrain hosts (architecture, hypervisor_type). */
+  imageProperties?: Readonly<Record<string, string>>;
+  availabilityZone?: string | null;
+  /** Admin-only `zone:host`: only this host may be chosen. */
+  forcedHost?: string | null;
+  group?: GroupSpec | null;
 }
-
-export type Filter = {
-  name: string;
-  /** null when the host passes, otherwise the reason code for the summary. */
-  check(host: HostState, spec: RequestSpec): Rejection | null;
-};
 
 export interface Rejection {
   /** Group key for the summary, e.g. "disabled" or "MEMORY_MB". */
   reason: string;
   resourceClass?: ResourceClass;
   free?: number;
+}
+
+export interface Filter {
+  name: string;
+  /** null when the host passes, otherwise why not. */
+  check(host: HostState, spec: RequestSpec): Rejection | null;
 }
 
 export interface Weigher {

@@ -4,6 +4,14 @@ import { instances } from "./instance";
 
 export const buildRequestStatus = pgEnum("build_request_status", ["pending", "scheduled", "dispatched", "done", "failed"]);
 
+/** What the scheduler must honour beyond the flavor (Nova's RequestSpec). */
+export interface BuildRequestSpec {
+  availabilityZone?: string | null;
+  /** Admin-only forced host (`zone:host`). */
+  forcedHost?: string | null;
+  serverGroupId?: string | null;
+}
+
 export interface BuildAttempt {
   host: string;
   error: string;
@@ -19,6 +27,7 @@ export const buildRequests = pgTable(
   {
     instanceId: uuid("instance_id").primaryKey().references(() => instances.id, { onDelete: "cascade" }),
     status: buildRequestStatus("status").notNull().default("pending"),
+    requestSpec: jsonb("request_spec").$type<BuildRequestSpec>().notNull().default({}),
     attempts: jsonb("attempts").$type<BuildAttempt[]>().notNull().default([]),
     maxAttempts: integer("max_attempts").notNull().default(3),
     /** Next time a conductor should look at this row (retry, dispatch redelivery, timeout). */

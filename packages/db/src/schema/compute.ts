@@ -24,6 +24,8 @@ export const computeHosts = pgTable(
     ramAllocationRatio: real("ram_allocation_ratio").notNull().default(1),
     diskAllocationRatio: real("disk_allocation_ratio").notNull().default(1),
     generation: integer("generation").notNull().default(0),
+    /** Consecutive failed builds (BuildFailureWeigher); reset by a successful one. */
+    failedBuilds: integer("failed_builds").notNull().default(0),
     enabled: boolean("enabled").notNull().default(true),
     disabledReason: text("disabled_reason"),
     /** Id of the socket.io connection currently serving this host, null when none. */

@@ -5,3 +5,6 @@ export * from "./compute";
 export * from "./instance";
 export * from "./placement";
 export * from "./build-request";
+export * from "./aggregate";
+export * from "./server-group";
+export * from "./access";

@@ -44,6 +44,8 @@ export const instances = pgTable(
     lastReportSeq: integer("last_report_seq").notNull().default(-1),
     fault: jsonb("fault").$type<InstanceFault>(),
     reservationId: text("reservation_id").notNull(),
+    /** The availability zone asked for at launch (null: any). */
+    availabilityZone: text("availability_zone"),
     launchIndex: integer("launch_index").notNull().default(0),
     fixedIp: text("fixed_ip"),
     macAddress: text("mac_address"),

@@ -1,0 +1,61 @@
+import { schema, type Executor } from "@nimbus/db";
+import { and, eq, isNotNull, ne, sql } from "@nimbus/db/orm";
+import type { GroupSpec, RequestSpec } from "../scheduler/types";
+
+type InstanceRow = typeof schema.instances.$inferSelect;
+type BuildRequestRow = typeof schema.buildRequests.$inferSelect;
+
+/** Where the other members of the instance's server group are (placed or claimed). */
+export async function loadGroupSpec(db: Executor, instanceId: string, groupId: string | null | undefined): Promise<GroupSpec | null> {
+  if (!groupId) return null;
+  const group = await db.query.serverGroups.findFirst({ where: eq(schema.serverGroups.id, groupId) });
+  if (!group) return null;
+  const rows = await db
+    .select({ hostId: schema.instances.hostId, n: sql<number>`count(*)::int` })
+    .from(schema.serverGroupMembers)
+    .innerJoin(schema.instances, eq(schema.instances.id, schema.serverGroupMembers.instanceId))
+    .where(
+      and(
+        eq(schema.serverGroupMembers.groupId, groupId),
+        ne(schema.serverGroupMembers.instanceId, instanceId),
+        isNotNull(schema.instances.hostId),
+        ne(schema.instances.vmState, "deleted"),
+      ),
+    )
+    .groupBy(schema.instances.hostId);
+  return {
+    name: group.name,
+    policy: group.policy,
+    maxServerPerHost: group.maxServerPerHost ?? 1,
+    membersByHost: new Map(rows.map((r) => [r.hostId!, r.n])),
+  };
+}
+
+/** Nova's RequestSpec for one instance: flavor, project, image, zone, forced host, group. */
+export async function buildRequestSpec(db: Executor, instance: InstanceRow, request: BuildRequestRow): Promise<RequestSpec> {
+  const image = instance.imageId ? await db.query.images.findFirst({ where: eq(schema.images.id, instance.imageId) }) : undefined;
+  return {
+    vcpus: instance.vcpus,
+    memoryMb: instance.memoryMb,
+    diskGb: instance.rootGb,
+    projectId: instance.projectId,
+    imageProperties: image?.properties ?? {},
+    availabilityZone: request.requestSpec.availabilityZone ?? instance.availabilityZone,
+    forcedHost: request.requestSpec.forcedHost ?? null,
+    group: await loadGroupSpec(db, instance.id, request.requestSpec.serverGroupId),
+  };
+}
+
+/**
+ * Re-checks a hard group policy for the chosen host under the group's row lock, so two
+ * concurrent builds of an anti-affinity group can never both land on one host.
+ */
+export async function groupPolicyHolds(tx: Executor, instanceId: string, groupId: string | null | undefined, hostId: string): Promise<boolean> {
+  if (!groupId) return true;
+  await tx.execute(sql`select id from ${schema.serverGroups} where id = ${groupId} for update`);
+  const group = await loadGroupSpec(tx, instanceId, groupId);
+  if (!group) return true;
+  if (group.policy === "anti-affinity") return (group.membersByHost.get(hostId) ?? 0) < group.maxServerPerHost;
+  if (group.policy === "affinity") return group.membersByHost.size === 0 || group.membersByHost.has(hostId);
+  return true;
+}
