@@ -21,10 +21,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# npm dependencies: a clean install from the lock file when node_modules is absent or stale.
+# npm dependencies from the lock file when node_modules is absent or stale. (`npm install`, not
+# `npm ci`: npm 11 leaves other platforms' optional packages out of the lock and `npm ci` then
+# refuses it.)
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "==> npm ci"
-  npm ci --no-audit --no-fund
+  echo "==> npm install"
+  npm install --no-audit --no-fund
 fi
 # The libvirt binding is compiled against libvirt-dev by node-gyp at install time.
 node -e "require('@unraid/libvirt')" 2>/dev/null || { echo "==> npm rebuild @unraid/libvirt"; npm rebuild @unraid/libvirt; }
