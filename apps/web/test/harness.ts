@@ -167,3 +167,17 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 }
 
 export { TRPCClientError };
+
+/** Adds a user with a role in a project (created if needed), straight in the database. */
+export async function addUser(stack: Stack, { name, project, role }: { name: string; project: string; role: "reader" | "member" | "admin" }) {
+  const { schema } = await import("@nimbus/db");
+  const { hashPassword } = await import("@nimbus/core/identity");
+  const { db } = stack.server.database;
+  await db.insert(schema.projects).values({ name: project }).onConflictDoNothing();
+  const projectRow = (await db.query.projects.findFirst({ where: (p, { eq }) => eq(p.name, project) }))!;
+  const [user] = await db.insert(schema.users).values({ name, passwordHash: await hashPassword(PERSONA_PASSWORD), defaultProjectId: projectRow.id }).returning();
+  await db.insert(schema.roleAssignments).values({ userId: user!.id, projectId: projectRow.id, role });
+  return { userId: user!.id, projectId: projectRow.id };
+}
+
+export const PERSONA_PASSWORD = "persona-password";

@@ -4,3 +4,4 @@ export * from "./launch-instance";
 export * from "./delete-instance";
 export * from "./queries";
 export * from "./record-report";
+export * from "./server-groups";

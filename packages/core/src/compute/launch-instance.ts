@@ -4,7 +4,8 @@ import { and, eq, or } from "@nimbus/db/orm";
 import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
 import { authorize } from "../identity/policy";
-import { enforceComputeQuota } from "../quota/enforce";
+import { enforceInstanceQuota } from "../quota/enforce";
+import { listAvailabilityZones } from "../hosts/aggregates";
 import { launchInstanceInput, type LaunchInstanceInput } from "../validation";
 import { Announcements } from "./announce";
 
@@ -48,17 +49,26 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   });
   if (!network) throw NimbusError.notFound("Network", request.networkId);
 
+  const { availabilityZone, forcedHost } = await resolvePlacementHint(ctx, request.availabilityZone);
+  if (request.serverGroupId) {
+    const group = await ctx.db.query.serverGroups.findFirst({
+      where: and(eq(schema.serverGroups.id, request.serverGroupId), eq(schema.serverGroups.projectId, principal.projectId)),
+    });
+    if (!group) throw NimbusError.notFound("Server group", request.serverGroupId);
+  }
+
   const reservationId = `r-${randomBytes(4).toString("hex")}`;
   const out = new Announcements();
   const instanceIds = await ctx.db.transaction(async (tx) => {
-    await enforceComputeQuota(tx, principal.projectId, {
-      instances: request.count,
-      cores: request.count * flavor.vcpus,
-      ram: request.count * flavor.memoryMb,
+    const count = await enforceInstanceQuota(tx, principal.projectId, {
+      min: request.minCount ?? request.count,
+      max: request.count,
+      vcpus: flavor.vcpus,
+      memoryMb: flavor.memoryMb,
     });
     const ids: string[] = [];
-    for (let index = 0; index < request.count; index++) {
-      const name = request.count === 1 ? request.name : `${request.name}-${index + 1}`;
+    for (let index = 0; index < count; index++) {
+      const name = count === 1 ? request.name : `${request.name}-${index + 1}`;
       const [instance] = await tx
         .insert(schema.instances)
         .values({
@@ -76,6 +86,7 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
           progress: 10,
           reservationId,
           launchIndex: index,
+          availabilityZone,
           macAddress: randomMac(),
           metadata: request.description ? { description: request.description } : {},
         })
@@ -89,7 +100,8 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
         .insert(schema.instanceActionEvents)
         .values({ actionId: action!.id, instanceId: instance.id, event: "scheduling" })
         .returning();
-      await tx.insert(schema.buildRequests).values({ instanceId: instance.id });
+      await tx.insert(schema.buildRequests).values({ instanceId: instance.id, requestSpec: { availabilityZone, forcedHost, serverGroupId: request.serverGroupId } });
+      if (request.serverGroupId) await tx.insert(schema.serverGroupMembers).values({ instanceId: instance.id, groupId: request.serverGroupId });
       out.instance(instance, null);
       out.event(instance.projectId, event!);
       ids.push(instance.id);
@@ -107,3 +119,19 @@ export function randomMac(): string {
   return ["fa", "16", "3e", ...tail].join(":");
 }
 
+
+/**
+ * Nova's availability_zone hint: "zone", or for cloud admins "zone:host" (or ":host") to force
+ * a host. A zone must exist; forcing a host is refused to anyone else.
+ */
+async function resolvePlacementHint(ctx: CoreContext, hint: string | null): Promise<{ availabilityZone: string | null; forcedHost: string | null }> {
+  if (!hint) return { availabilityZone: null, forcedHost: null };
+  const [zone = "", host = ""] = hint.split(":");
+  if (host && !ctx.principal!.isAdmin) {
+    throw new NimbusError("Forbidden", "Only cloud administrators may choose a host.", { fields: [{ path: "availabilityZone", message: "Choose a zone, not a host." }] });
+  }
+  if (zone && !(await listAvailabilityZones({ ctx })).includes(zone)) {
+    throw NimbusError.badRequest(`There is no availability zone named ${zone}.`, [{ path: "availabilityZone", message: "No such availability zone." }]);
+  }
+  return { availabilityZone: zone || null, forcedHost: host || null };
+}

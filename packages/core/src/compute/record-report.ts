@@ -1,5 +1,5 @@
 import { schema } from "@nimbus/db";
-import { eq } from "@nimbus/db/orm";
+import { eq, sql } from "@nimbus/db/orm";
 import type { Services } from "../context";
 import { NimbusError, isNimbusError } from "../errors";
 import type { InstanceReport } from "../protocol/index";
@@ -43,6 +43,7 @@ export async function recordReport(
           return "applied";
         case "active":
           await enterPhase(tx, out, instance, "active", { host, powerState: report.powerState });
+          await tx.update(schema.computeHosts).set({ failedBuilds: 0 }).where(eq(schema.computeHosts.id, hostId));
           await tx.update(schema.buildRequests).set({ status: "done", updatedAt: new Date() }).where(eq(schema.buildRequests.instanceId, instance.id));
           return "applied";
         case "error":
@@ -78,6 +79,10 @@ type InstanceRow = typeof schema.instances.$inferSelect;
 export async function buildFailed(tx: Tx, out: Announcements, instance: InstanceRow, host: string, error: string): Promise<ReportOutcome> {
   const [request] = await tx.select().from(schema.buildRequests).where(eq(schema.buildRequests.instanceId, instance.id)).for("update");
   await releaseAllocations(tx, out, instance.id);
+  if (instance.hostId) {
+    // BuildFailureWeigher: this host sinks until it builds something again.
+    await tx.update(schema.computeHosts).set({ failedBuilds: sql`${schema.computeHosts.failedBuilds} + 1` }).where(eq(schema.computeHosts.id, instance.hostId));
+  }
   const attempts = [...(request?.attempts ?? []), { host, error, at: new Date().toISOString() }];
   const maxAttempts = request?.maxAttempts ?? 1;
   if (attempts.length < maxAttempts) {

@@ -1,2 +1,5 @@
 export * from "./register-host";
 export * from "./list-hosts";
+export * from "./update-host";
+export * from "./aggregates";
+export * from "./preview-placement";

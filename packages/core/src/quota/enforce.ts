@@ -23,14 +23,55 @@ export async function computeUsage(db: Executor, projectId: string): Promise<Req
   return { instances: row?.instances ?? 0, cores: row?.cores ?? 0, ram: row?.ram ?? 0 };
 }
 
+async function serverGroupUsage(db: Executor, projectId: string): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(schema.serverGroups).where(eq(schema.serverGroups.projectId, projectId));
+  return row?.n ?? 0;
+}
+
+/** What a project uses of the resources in `requested` (only those are counted). */
+async function usageOf(db: Executor, projectId: string, requested: QuotaVector): Promise<QuotaVector> {
+  const wants = (r: QuotaResource) => (requested[r] ?? 0) > 0;
+  const [compute, serverGroups] = await Promise.all([
+    wants("instances") || wants("cores") || wants("ram") ? computeUsage(db, projectId) : Promise.resolve({}),
+    wants("server_groups") ? serverGroupUsage(db, projectId) : Promise.resolve(0),
+  ]);
+  return { ...compute, server_groups: serverGroups };
+}
+
+/** Locks the project row: concurrent quota checks of one project queue behind each other. */
+async function lockProject(tx: Executor, projectId: string): Promise<void> {
+  await tx.execute(sql`select id from ${schema.projects} where id = ${projectId} for update`);
+}
+
 /**
  * Must run inside the transaction that inserts what it guards: it locks the project row, so
- * concurrent launches in one project queue here and each sees the others' committed inserts.
+ * concurrent requests in one project queue here and each sees the others' committed inserts.
  */
-export async function enforceComputeQuota(tx: Executor, projectId: string, requested: QuotaVector): Promise<void> {
-  await tx.execute(sql`select id from ${schema.projects} where id = ${projectId} for update`);
-  const [limits, used] = await Promise.all([quotaLimits(tx, projectId), computeUsage(tx, projectId)]);
+export async function enforceQuota(tx: Executor, projectId: string, requested: QuotaVector): Promise<void> {
+  await lockProject(tx, projectId);
+  const [limits, used] = await Promise.all([quotaLimits(tx, projectId), usageOf(tx, projectId, requested)]);
   const overs = findOverages(limits, used, requested);
   const first = overs[0];
   if (first) throw new NimbusError("QuotaExceeded", describeOverage(first), { overages: overs });
+}
+
+/**
+ * Nova's min_count/max_count against quota, in the same locked transaction: the largest count
+ * between `min` and `max` that fits, or QuotaExceeded naming the resource for `min`.
+ */
+export async function enforceInstanceQuota(
+  tx: Executor,
+  projectId: string,
+  { min, max, vcpus, memoryMb }: { min: number; max: number; vcpus: number; memoryMb: number },
+): Promise<number> {
+  await lockProject(tx, projectId);
+  const [limits, used] = await Promise.all([quotaLimits(tx, projectId), computeUsage(tx, projectId)]);
+  const per = { instances: 1, cores: vcpus, ram: memoryMb } as const;
+  for (let count = max; count >= min; count--) {
+    const requested = { instances: count, cores: count * per.cores, ram: count * per.ram };
+    if (findOverages(limits, used, requested).length === 0) return count;
+  }
+  const requested = { instances: min, cores: min * per.cores, ram: min * per.ram };
+  const overs = findOverages(limits, used, requested);
+  throw new NimbusError("QuotaExceeded", describeOverage(overs[0]!), { overages: overs });
 }

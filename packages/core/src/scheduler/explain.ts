@@ -1,4 +1,4 @@
-import type { FilterOutcome, RequestSpec, ResourceClass } from "./types";
+import type { Filter, FilterOutcome, HostState, Rejection, RequestSpec, ResourceClass } from "./types";
 
 const NOUN: Record<ResourceClass, { word: string; unit: string; need: (s: RequestSpec) => number }> = {
   VCPU: { word: "vCPUs", unit: "vCPUs", need: (s) => s.vcpus },
@@ -24,14 +24,40 @@ export function explainNoValidHost(considered: number, outcomes: readonly Filter
         const noun = NOUN[rc];
         const mostFree = Math.max(...list.map((r) => r.free ?? 0));
         parts.push(`${list.length} lacked ${noun.word} (needed ${noun.need(spec)} ${noun.unit}, most free ${Math.max(mostFree, 0)} ${noun.unit})`);
-      } else if (reason === "disabled") {
-        parts.push(`${list.length} disabled`);
       } else if (reason === "down") {
         parts.push(`${list.length} down (compute agent not connected)`);
       } else {
-        parts.push(`${list.length} rejected by ${outcome.filter} (${reason})`);
+        parts.push(`${list.length} ${reason}`);
       }
     }
   }
   return `${plural(considered, "host")} considered: ${parts.join("; ")}.`;
+}
+
+export interface HostVerdict {
+  hostname: string;
+  /** null when the host passes every filter. */
+  rejectedBy: string | null;
+  reason: string | null;
+}
+
+/** Per host: the first filter that refuses it and why, in plain words (for the placement preview). */
+export function hostVerdicts(hosts: readonly HostState[], spec: RequestSpec, filters: readonly Filter[]): HostVerdict[] {
+  return hosts.map((host) => {
+    for (const filter of filters) {
+      const rejection = filter.check(host, spec);
+      if (rejection) return { hostname: host.hostname, rejectedBy: filter.name, reason: describeRejection(rejection, spec) };
+    }
+    return { hostname: host.hostname, rejectedBy: null, reason: null };
+  });
+}
+
+function describeRejection(rejection: Rejection, spec: RequestSpec): string {
+  const rc = rejection.resourceClass;
+  if (rc) {
+    const noun = NOUN[rc];
+    return `lacks ${noun.word}: needs ${noun.need(spec)} ${noun.unit}, ${Math.max(rejection.free ?? 0, 0)} ${noun.unit} free`;
+  }
+  if (rejection.reason === "down") return "down (compute agent not connected)";
+  return rejection.reason;
 }

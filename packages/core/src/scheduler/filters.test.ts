@@ -84,13 +84,13 @@ describe("server groups", () => {
   });
   it("hard anti-affinity honours max servers per host", () => {
     const a = host("a");
-    expect(serverGroupAntiAffinityFilter.check(a, { ...spec, group: group("anti-affinity", [[a, 1]]) })?.reason).toBe("already holds 1 member of group g");
+    expect(serverGroupAntiAffinityFilter.check(a, { ...spec, group: group("anti-affinity", [[a, 1]]) })?.reason).toBe("already had 1 member of group g");
     expect(serverGroupAntiAffinityFilter.check(a, { ...spec, group: group("anti-affinity", [[a, 1]], 2) })).toBeNull();
   });
   it("explains an anti-affinity refusal", () => {
     const a = host("a");
     const result = selectHosts([a], { ...spec, group: group("anti-affinity", [[a, 1]]) });
-    expect(!result.ok && result.explanation).toBe("1 host considered: 1 already holds 1 member of group g.");
+    expect(!result.ok && result.explanation).toBe("1 host considered: 1 already had 1 member of group g.");
   });
   it("soft policies weigh instead of filtering", () => {
     const a = host("a");

@@ -23,7 +23,7 @@ export const computeFilter: Filter = {
 export const forcedHostFilter: Filter = {
   name: "ForcedHostFilter",
   check(host, spec) {
-    return spec.forcedHost && host.hostname !== spec.forcedHost ? { reason: "not the requested host" } : null;
+    return spec.forcedHost && host.hostname !== spec.forcedHost ? { reason: `not the requested host ${spec.forcedHost}` } : null;
   },
 };
 
@@ -68,9 +68,9 @@ export const imagePropertiesFilter: Filter = {
   name: "ImagePropertiesFilter",
   check(host, spec) {
     const arch = spec.imageProperties?.architecture;
-    if (arch && host.architecture && arch !== host.architecture) return { reason: `architecture is ${host.architecture}, image needs ${arch}` };
+    if (arch && host.architecture && arch !== host.architecture) return { reason: `had architecture ${host.architecture} (image needs ${arch})` };
     const hv = spec.imageProperties?.hypervisor_type;
-    if (hv && hv.toLowerCase() !== host.hypervisorType.toLowerCase()) return { reason: `hypervisor is ${host.hypervisorType}, image needs ${hv}` };
+    if (hv && hv.toLowerCase() !== host.hypervisorType.toLowerCase()) return { reason: `had hypervisor ${host.hypervisorType} (image needs ${hv})` };
     return null;
   },
 };
@@ -80,7 +80,7 @@ export const serverGroupAffinityFilter: Filter = {
   check(host, spec) {
     const group = spec.group;
     if (!group || group.policy !== "affinity" || group.membersByHost.size === 0) return null;
-    return group.membersByHost.has(host.id) ? null : { reason: `other members of group ${group.name} are elsewhere` };
+    return group.membersByHost.has(host.id) ? null : { reason: `did not hold group ${group.name}'s members` };
   },
 };
 
@@ -90,7 +90,7 @@ export const serverGroupAntiAffinityFilter: Filter = {
     const group = spec.group;
     if (!group || group.policy !== "anti-affinity") return null;
     const here = group.membersByHost.get(host.id) ?? 0;
-    return here >= group.maxServerPerHost ? { reason: `already holds ${here} member${here === 1 ? "" : "s"} of group ${group.name}` } : null;
+    return here >= group.maxServerPerHost ? { reason: `already had ${here} member${here === 1 ? "" : "s"} of group ${group.name}` } : null;
   },
 };
 

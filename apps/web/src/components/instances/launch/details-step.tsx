@@ -1,7 +1,7 @@
 "use client";
 
 import { NumberInput, Stack, Textarea, TextInput } from "@mantine/core";
-import { launchInstanceInput, MAX_COUNT } from "@nimbus/core/validation";
+import { launchInstanceFields, MAX_COUNT } from "@nimbus/core/validation";
 import { validateStep, type StepErrors } from "./step-validation";
 
 /** Step 1, Details: what to call the instances and how many to launch. */
@@ -13,7 +13,7 @@ export interface DetailsValues {
 }
 export type DetailsField = keyof DetailsValues;
 
-export const detailsSchema = launchInstanceInput.pick({ name: true, count: true, description: true });
+export const detailsSchema = launchInstanceFields.pick({ name: true, count: true, description: true });
 export const DETAILS_FIELDS: readonly DetailsField[] = ["name", "count", "description"];
 export const initialDetails: DetailsValues = { name: "", count: 1, description: "" };
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { Radio, Table, Text } from "@mantine/core";
-import { launchInstanceInput } from "@nimbus/core/validation";
+import { launchInstanceFields } from "@nimbus/core/validation";
 import type { Flavor, Image } from "@/lib/api-types";
 import { formatMemory } from "@/lib/format";
 import { validateStep, type StepErrors } from "./step-validation";
@@ -13,7 +13,7 @@ export interface FlavorValues {
 }
 export type FlavorField = keyof FlavorValues;
 
-export const flavorSchema = launchInstanceInput.pick({ flavorId: true });
+export const flavorSchema = launchInstanceFields.pick({ flavorId: true });
 export const FLAVOR_FIELDS: readonly FlavorField[] = ["flavorId"];
 export const initialFlavor: FlavorValues = { flavorId: "" };
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { Badge, Radio, Table, Text } from "@mantine/core";
-import { launchInstanceInput } from "@nimbus/core/validation";
+import { launchInstanceFields } from "@nimbus/core/validation";
 import type { Network } from "@/lib/api-types";
 import { validateStep, type StepErrors } from "./step-validation";
 
@@ -12,7 +12,7 @@ export interface NetworkValues {
 }
 export type NetworkField = keyof NetworkValues;
 
-export const networkSchema = launchInstanceInput.pick({ networkId: true });
+export const networkSchema = launchInstanceFields.pick({ networkId: true });
 export const NETWORK_FIELDS: readonly NetworkField[] = ["networkId"];
 export const initialNetwork: NetworkValues = { networkId: "" };
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { Badge, Radio, Table, Text } from "@mantine/core";
-import { launchInstanceInput } from "@nimbus/core/validation";
+import { launchInstanceFields } from "@nimbus/core/validation";
 import type { Image } from "@/lib/api-types";
 import { formatBytes } from "@/lib/format";
 import { validateStep, type StepErrors } from "./step-validation";
@@ -13,7 +13,7 @@ export interface SourceValues {
 }
 export type SourceField = keyof SourceValues;
 
-export const sourceSchema = launchInstanceInput.pick({ imageId: true });
+export const sourceSchema = launchInstanceFields.pick({ imageId: true });
 export const SOURCE_FIELDS: readonly SourceField[] = ["imageId"];
 export const initialSource: SourceValues = { imageId: "" };
 

@@ -1,6 +1,12 @@
-import { listHosts } from "@nimbus/core/hosts";
+import { listHosts, previewPlacement, previewPlacementInput, updateHost, updateHostInput } from "@nimbus/core/hosts";
 import { procedure, router } from "../init";
 
 export const hostsRouter = router({
   list: procedure("hosts.list").query(({ ctx }) => listHosts({ ctx })),
+  update: procedure("hosts.update")
+    .input(updateHostInput)
+    .mutation(({ ctx, input }) => updateHost({ ctx, input })),
+  previewPlacement: procedure("hosts.previewPlacement")
+    .input(previewPlacementInput)
+    .query(({ ctx, input }) => previewPlacement({ ctx, input })),
 });

@@ -1,0 +1,99 @@
+import { schema } from "@nimbus/db";
+import { and, asc, eq } from "@nimbus/db/orm";
+import { z } from "zod";
+import type { CoreContext } from "../context";
+import { NimbusError } from "../errors";
+import { authorize } from "../identity/policy";
+import { DEFAULT_AVAILABILITY_ZONE } from "../scheduler/filters";
+
+const zoneName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "Use letters, digits, '.', '_' and '-'.");
+
+export const createAggregateInput = z.object({
+  name: z.string().trim().min(1, "Enter a name.").max(64),
+  availabilityZone: zoneName.nullable().default(null),
+  tenantProjectIds: z.array(z.uuid()).max(100).default([]),
+});
+export const aggregateHostInput = z.object({ aggregateId: z.uuid(), hostId: z.uuid() });
+export const aggregateIdInput = z.object({ id: z.uuid() });
+
+export async function listAggregates({ ctx }: { ctx: CoreContext }) {
+  authorize(ctx.principal, "aggregates.list");
+  const rows = await ctx.db.query.aggregates.findMany({ orderBy: asc(schema.aggregates.name), with: { hosts: { with: { host: true } } } });
+  return rows.map((a) => ({
+    id: a.id,
+    name: a.name,
+    availabilityZone: a.availabilityZone,
+    tenantProjectIds: a.tenantProjectIds,
+    hosts: a.hosts.map((h) => ({ id: h.host.id, hostname: h.host.hostname })),
+  }));
+}
+
+export async function createAggregate({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createAggregateInput> }) {
+  authorize(ctx.principal, "aggregates.create");
+  const value = createAggregateInput.parse(input);
+  const [row] = await ctx.db.insert(schema.aggregates).values(value).onConflictDoNothing().returning();
+  if (!row) throw NimbusError.conflict(`An aggregate named ${value.name} already exists.`);
+  return row;
+}
+
+export async function deleteAggregate({ ctx, input }: { ctx: CoreContext; input: z.input<typeof aggregateIdInput> }) {
+  authorize(ctx.principal, "aggregates.delete");
+  const rows = await ctx.db.delete(schema.aggregates).where(eq(schema.aggregates.id, input.id)).returning({ id: schema.aggregates.id });
+  if (rows.length === 0) throw NimbusError.notFound("Aggregate", input.id);
+  return { id: input.id };
+}
+
+export async function addHostToAggregate({ ctx, input }: { ctx: CoreContext; input: z.input<typeof aggregateHostInput> }) {
+  authorize(ctx.principal, "aggregates.addHost");
+  const { aggregateId, hostId } = aggregateHostInput.parse(input);
+  const [aggregate, host] = await Promise.all([
+    ctx.db.query.aggregates.findFirst({ where: eq(schema.aggregates.id, aggregateId) }),
+    ctx.db.query.computeHosts.findFirst({ where: eq(schema.computeHosts.id, hostId) }),
+  ]);
+  if (!aggregate) throw NimbusError.notFound("Aggregate", aggregateId);
+  if (!host) throw NimbusError.notFound("Host", hostId);
+  if (aggregate.availabilityZone) {
+    // As Nova: a host sits in at most one availability zone.
+    const zones = await ctx.db
+      .select({ zone: schema.aggregates.availabilityZone })
+      .from(schema.aggregateHosts)
+      .innerJoin(schema.aggregates, eq(schema.aggregates.id, schema.aggregateHosts.aggregateId))
+      .where(eq(schema.aggregateHosts.hostId, hostId));
+    const other = zones.find((z) => z.zone && z.zone !== aggregate.availabilityZone);
+    if (other) throw NimbusError.conflict(`Host ${host.hostname} is already in availability zone ${other.zone}.`);
+  }
+  await ctx.db.insert(schema.aggregateHosts).values({ aggregateId, hostId }).onConflictDoNothing();
+  ctx.publisher.hostChanged({ hostId });
+  return { aggregateId, hostId };
+}
+
+export async function removeHostFromAggregate({ ctx, input }: { ctx: CoreContext; input: z.input<typeof aggregateHostInput> }) {
+  authorize(ctx.principal, "aggregates.removeHost");
+  const { aggregateId, hostId } = aggregateHostInput.parse(input);
+  await ctx.db.delete(schema.aggregateHosts).where(and(eq(schema.aggregateHosts.aggregateId, aggregateId), eq(schema.aggregateHosts.hostId, hostId)));
+  ctx.publisher.hostChanged({ hostId });
+  return { aggregateId, hostId };
+}
+
+/** The zones a user may pick in the wizard: every AZ of an aggregate with hosts, or the default. */
+export async function listAvailabilityZones({ ctx }: { ctx: CoreContext }) {
+  authorize(ctx.principal, "catalog.availabilityZones");
+  const rows = await ctx.db
+    .selectDistinct({ zone: schema.aggregates.availabilityZone })
+    .from(schema.aggregates)
+    .innerJoin(schema.aggregateHosts, eq(schema.aggregateHosts.aggregateId, schema.aggregates.id));
+  const zones = rows.flatMap((r) => (r.zone ? [r.zone] : [])).sort();
+  const hostsOutsideZones = await ctx.db.query.computeHosts.findMany({ columns: { id: true } });
+  const zoned = await ctx.db
+    .selectDistinct({ hostId: schema.aggregateHosts.hostId, zone: schema.aggregates.availabilityZone })
+    .from(schema.aggregateHosts)
+    .innerJoin(schema.aggregates, eq(schema.aggregates.id, schema.aggregateHosts.aggregateId));
+  const zonedHosts = new Set(zoned.filter((z) => z.zone).map((z) => z.hostId));
+  if (zones.length === 0 || hostsOutsideZones.some((h) => !zonedHosts.has(h.id))) zones.unshift(DEFAULT_AVAILABILITY_ZONE);
+  return zones;
+}

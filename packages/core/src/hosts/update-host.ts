@@ -1,0 +1,47 @@
+import { schema } from "@nimbus/db";
+import { eq, sql } from "@nimbus/db/orm";
+import { z } from "zod";
+import type { CoreContext } from "../context";
+import { NimbusError } from "../errors";
+import { authorize } from "../identity/policy";
+
+const ratio = z.number().positive("A ratio must be above 0.").max(64, "Use a ratio of at most 64.");
+const reserved = z.number().int("Use a whole number.").min(0, "Reserved cannot be negative.");
+
+export const updateHostInput = z
+  .object({
+    id: z.uuid(),
+    enabled: z.boolean().optional(),
+    disabledReason: z.string().trim().max(255).optional(),
+    cpuAllocationRatio: ratio.optional(),
+    ramAllocationRatio: ratio.optional(),
+    diskAllocationRatio: ratio.optional(),
+    vcpusReserved: reserved.optional(),
+    memoryMbReserved: reserved.optional(),
+    diskGbReserved: reserved.optional(),
+  })
+  .refine((v) => v.enabled !== false || (v.disabledReason ?? "").length > 0, { path: ["disabledReason"], message: "Say why the host is disabled." });
+export type UpdateHostInput = z.input<typeof updateHostInput>;
+
+/**
+ * An operator steers a host: enable/disable with a reason (the ComputeFilter honours it at
+ * once), and placement inventory overrides (allocation ratios, reserved). Bumps the provider
+ * generation so in-flight claims re-read.
+ */
+export async function updateHost({ ctx, input }: { ctx: CoreContext; input: UpdateHostInput }) {
+  authorize(ctx.principal, "hosts.update");
+  const { id, enabled, disabledReason, ...inventory } = updateHostInput.parse(input);
+  const [row] = await ctx.db
+    .update(schema.computeHosts)
+    .set({
+      ...inventory,
+      ...(enabled === undefined ? {} : { enabled, disabledReason: enabled ? null : (disabledReason ?? null) }),
+      generation: sql`${schema.computeHosts.generation} + 1`,
+      updatedAt: new Date(),
+    })
+    .where(eq(schema.computeHosts.id, id))
+    .returning({ id: schema.computeHosts.id, hostname: schema.computeHosts.hostname });
+  if (!row) throw NimbusError.notFound("Host", id);
+  ctx.publisher.hostChanged({ hostId: id });
+  return row;
+}
