@@ -1,9 +1,9 @@
 import type { Filter, FilterOutcome, HostState, Rejection, RequestSpec, ResourceClass } from "./types";
 
-const NOUN: Record<ResourceClass, { word: string; unit: string; need: (s: RequestSpec) => number }> = {
-  VCPU: { word: "vCPUs", unit: "vCPUs", need: (s) => s.vcpus },
-  MEMORY_MB: { word: "RAM", unit: "MB", need: (s) => s.memoryMb },
-  DISK_GB: { word: "disk", unit: "GB", need: (s) => s.diskGb },
+const NOUN: Record<ResourceClass, { word: string; unit: (n: number) => string; need: (s: RequestSpec) => number }> = {
+  VCPU: { word: "vCPUs", unit: (n) => (n === 1 ? "vCPU" : "vCPUs"), need: (s) => s.vcpus },
+  MEMORY_MB: { word: "RAM", unit: () => "MB", need: (s) => s.memoryMb },
+  DISK_GB: { word: "disk", unit: () => "GB", need: (s) => s.diskGb },
 };
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -23,7 +23,9 @@ export function explainNoValidHost(considered: number, outcomes: readonly Filter
       if (rc) {
         const noun = NOUN[rc];
         const mostFree = Math.max(...list.map((r) => r.free ?? 0));
-        parts.push(`${list.length} lacked ${noun.word} (needed ${noun.need(spec)} ${noun.unit}, most free ${Math.max(mostFree, 0)} ${noun.unit})`);
+        const needed = noun.need(spec);
+        const most = Math.max(mostFree, 0);
+        parts.push(`${list.length} lacked ${noun.word} (needed ${needed} ${noun.unit(needed)}, most free ${most} ${noun.unit(most)})`);
       } else if (reason === "down") {
         parts.push(`${list.length} down (compute agent not connected)`);
       } else {
@@ -56,7 +58,9 @@ function describeRejection(rejection: Rejection, spec: RequestSpec): string {
   const rc = rejection.resourceClass;
   if (rc) {
     const noun = NOUN[rc];
-    return `lacks ${noun.word}: needs ${noun.need(spec)} ${noun.unit}, ${Math.max(rejection.free ?? 0, 0)} ${noun.unit} free`;
+    const needed = noun.need(spec);
+    const available = Math.max(rejection.free ?? 0, 0);
+    return `lacks ${noun.word}: needs ${needed} ${noun.unit(needed)}, ${available} ${noun.unit(available)} free`;
   }
   if (rejection.reason === "down") return "down (compute agent not connected)";
   return rejection.reason;
