@@ -62,6 +62,19 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     hostDownAfterMs: env.NIMBUS_HOST_DOWN_AFTER_SECONDS * 1000,
     buildTimeoutMs: env.NIMBUS_BUILD_TIMEOUT_SECONDS * 1000,
     maxAttempts: env.NIMBUS_MAX_ATTEMPTS,
+    scheduler: {
+      multipliers: {
+        ram: env.NIMBUS_RAM_WEIGHT_MULTIPLIER,
+        cpu: env.NIMBUS_CPU_WEIGHT_MULTIPLIER,
+        disk: env.NIMBUS_DISK_WEIGHT_MULTIPLIER,
+        instanceCount: env.NIMBUS_NUM_INSTANCES_WEIGHT_MULTIPLIER,
+        buildFailure: env.NIMBUS_BUILD_FAILURE_WEIGHT_MULTIPLIER,
+        softAffinity: env.NIMBUS_SOFT_AFFINITY_WEIGHT_MULTIPLIER,
+        softAntiAffinity: env.NIMBUS_SOFT_ANTI_AFFINITY_WEIGHT_MULTIPLIER,
+      },
+      hostSubsetSize: env.NIMBUS_HOST_SUBSET_SIZE,
+      maxCandidates: env.NIMBUS_MAX_PLACEMENT_RESULTS,
+    },
   };
   const browsers = attachBrowserNamespace(io, { resolvePrincipal, log: log.child({ component: "browser-socket" }) });
   const agents = attachAgentNamespace(io, { services, secret: agentSecret, log: log.child({ component: "agent-socket" }), heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS });

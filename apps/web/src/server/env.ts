@@ -20,6 +20,17 @@ const envSchema = z.object({
   NIMBUS_BUILD_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
   NIMBUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   NIMBUS_HOST_DOWN_AFTER_SECONDS: z.coerce.number().positive().default(15),
+  /** Scheduler weigher multipliers (Nova's *_weight_multiplier); negative RAM/CPU/disk packs. */
+  NIMBUS_RAM_WEIGHT_MULTIPLIER: z.coerce.number().default(1),
+  NIMBUS_CPU_WEIGHT_MULTIPLIER: z.coerce.number().default(1),
+  NIMBUS_DISK_WEIGHT_MULTIPLIER: z.coerce.number().default(1),
+  NIMBUS_NUM_INSTANCES_WEIGHT_MULTIPLIER: z.coerce.number().default(0),
+  NIMBUS_BUILD_FAILURE_WEIGHT_MULTIPLIER: z.coerce.number().default(1_000_000),
+  NIMBUS_SOFT_AFFINITY_WEIGHT_MULTIPLIER: z.coerce.number().default(1),
+  NIMBUS_SOFT_ANTI_AFFINITY_WEIGHT_MULTIPLIER: z.coerce.number().default(1),
+  /** Pick randomly among the best N hosts (spreads concurrent requests). */
+  NIMBUS_HOST_SUBSET_SIZE: z.coerce.number().int().min(1).default(1),
+  NIMBUS_MAX_PLACEMENT_RESULTS: z.coerce.number().int().min(1).default(1000),
   NIMBUS_AGENT_ACK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /** Serve the API and sockets only (tests, or a console served elsewhere). */
   NIMBUS_HEADLESS: z.stringbool().default(false),

@@ -49,6 +49,11 @@ describe("filters", () => {
     expect(resourceFitFilter.check(h, { vcpus: 1, memoryMb: 680, diskGb: 1 })).toBeNull();
   });
 
+  it("never gives one instance more than the host physically has (max_unit), ratio or not", () => {
+    expect(resourceFitFilter.check(host("a"), { vcpus: 9, memoryMb: 1, diskGb: 0 })?.reason).toBe("VCPU");
+    expect(resourceFitFilter.check(host("a"), { vcpus: 8, memoryMb: 1, diskGb: 0 })).toBeNull();
+  });
+
   it("vCPUs are over-committed by the ratio", () => {
     expect(resourceFitFilter.check(host("a", {}, { vcpus: 31 }), { vcpus: 1, memoryMb: 1, diskGb: 0 })).toBeNull();
     expect(resourceFitFilter.check(host("a", {}, { vcpus: 32 }), { vcpus: 1, memoryMb: 1, diskGb: 0 })?.reason).toBe("VCPU");
@@ -88,16 +93,17 @@ describe("selectHosts", () => {
       disk: fc.integer({ min: 0, max: 120 }),
     });
     const specArb = fc.record({ vcpus: fc.integer({ min: 1, max: 16 }), memoryMb: fc.integer({ min: 64, max: 16384 }), diskGb: fc.integer({ min: 0, max: 200 }) });
+    const fits = (h: HostState, spec: RequestSpec) =>
+      (["VCPU", "MEMORY_MB", "DISK_GB"] as const).every((rc) => {
+        const need = rc === "VCPU" ? spec.vcpus : rc === "MEMORY_MB" ? spec.memoryMb : spec.diskGb;
+        return free(h.inventories[rc]) >= need && h.inventories[rc].total >= need;
+      });
     fc.assert(
       fc.property(fc.array(hostArb, { maxLength: 30 }), specArb, (fleet, spec) => {
         const hosts = fleet.map((f, i) => host(`h${i}`, { enabled: f.enabled, up: f.up }, { vcpus: f.vcpus, ram: f.ram, disk: f.disk }));
         const result = selectHosts(hosts, spec, { maxAttempts: 3 });
-        if (!result.ok) {
-          return hosts.every((h) => !h.enabled || !h.up || free(h.inventories.VCPU) < spec.vcpus || free(h.inventories.MEMORY_MB) < spec.memoryMb || free(h.inventories.DISK_GB) < spec.diskGb);
-        }
-        return result.hosts.every(
-          (h) => h.enabled && h.up && free(h.inventories.VCPU) >= spec.vcpus && free(h.inventories.MEMORY_MB) >= spec.memoryMb && free(h.inventories.DISK_GB) >= spec.diskGb,
-        );
+        if (!result.ok) return hosts.every((h) => !h.enabled || !h.up || !fits(h, spec));
+        return result.hosts.every((h) => h.enabled && h.up && fits(h, spec));
       }),
     );
   });
