@@ -29,7 +29,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm install --no-audit --no-fund
 fi
 # The libvirt binding is compiled against libvirt-dev by node-gyp at install time.
-node -e "require('@unraid/libvirt')" 2>/dev/null || { echo "==> npm rebuild @unraid/libvirt"; npm rebuild @unraid/libvirt; }
+libvirt_works() {
+  node --input-type=module -e "const { Hypervisor } = await import('@unraid/libvirt');
+    const h = new Hypervisor({ uri: 'test:///default' }); await h.connectOpen(); await h.connectClose();" 2>/dev/null
+}
+libvirt_works || { echo "==> npm rebuild @unraid/libvirt"; npm rebuild @unraid/libvirt; libvirt_works; }
 
 # The tests also run against the machine's PostgreSQL (127.0.0.1:5432); start it if it is down.
 if [ "${NIMBUS_SKIP_POSTGRES:-0}" != 1 ] && command -v pg_ctlcluster >/dev/null 2>&1; then
