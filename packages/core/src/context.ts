@@ -1,4 +1,5 @@
 import type { Database } from "@nimbus/db";
+import type { IdentitySettings } from "./identity/settings";
 import type { WeigherMultipliers } from "./scheduler/weighers";
 import type { CommandAck, DestroyCommand, HostChanged, InstanceChanged, InstanceEventPayload, SpawnCommand } from "./protocol/index";
 
@@ -22,6 +23,10 @@ export interface Publisher {
   instanceChanged(change: InstanceChanged): void;
   instanceEvent(projectId: string, event: InstanceEventPayload): void;
   hostChanged(change: HostChanged): void;
+  /** A user was disabled or lost a role: drop their live connections now. */
+  userCutOff?(userId: string): void;
+  /** A browser session ended (sign-out): drop the sockets opened with it. */
+  sessionEnded?(sessionTokenHash: string): void;
 }
 
 /** How the server reaches a compute agent. Rejects with AgentUnavailable when no ack arrives. */
@@ -52,6 +57,7 @@ export interface Services {
   /** A host is shown down when its last heartbeat is older than this. */
   hostDownAfterMs: number;
   scheduler?: SchedulerSettings;
+  identity?: IdentitySettings;
 }
 
 export interface CoreContext extends Services {

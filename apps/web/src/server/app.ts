@@ -8,10 +8,11 @@ import { bootstrap } from "@nimbus/core/catalog";
 import { Conductor } from "@nimbus/core/conductor";
 import type { Principal, Services } from "@nimbus/core/context";
 import { expireSilentHosts } from "@nimbus/core/hosts";
-import { resolveSession } from "@nimbus/core/identity";
+import { resolveApiToken, resolveSession, type IdentitySettings } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
 import type { Env } from "./env";
 import { readOrCreateSecret, writeSecretFile } from "./secrets";
+import { bearerToken, refuseUnsafePost } from "./request-guards";
 import { sessionCookies } from "./session-cookie";
 import { agentGateway, attachAgentNamespace } from "./socket/agents";
 import { attachBrowserNamespace, socketPublisher } from "./socket/browsers";
@@ -45,11 +46,22 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
   const agentSecret = env.NIMBUS_AGENT_SECRET ?? readOrCreateSecret(env.NIMBUS_DATA_DIR, "agent-secret");
 
   const cookies = sessionCookies(env.NIMBUS_SECURE_COOKIES);
-  const sessionPolicy = { idleTimeoutMs: env.NIMBUS_SESSION_IDLE_MINUTES * 60_000, absoluteTimeoutMs: env.NIMBUS_SESSION_ABSOLUTE_HOURS * 3_600_000 };
-  async function resolvePrincipal(req: IncomingMessage): Promise<{ principal: Principal | null; token: string | null }> {
+  const identity: IdentitySettings = {
+    session: { idleTimeoutMs: env.NIMBUS_SESSION_IDLE_MINUTES * 60_000, absoluteTimeoutMs: env.NIMBUS_SESSION_ABSOLUTE_HOURS * 3_600_000 },
+    lockout: {
+      maxFailures: env.NIMBUS_LOCKOUT_MAX_FAILURES,
+      windowMs: env.NIMBUS_LOCKOUT_WINDOW_MINUTES * 60_000,
+      maxFailuresPerAddress: env.NIMBUS_LOCKOUT_MAX_FAILURES_PER_ADDRESS,
+    },
+    apiTokenTtlMs: env.NIMBUS_API_TOKEN_TTL_MINUTES * 60_000,
+  };
+  /** A browser session cookie, or for scripts an API token in `Authorization: Bearer` / `X-Auth-Token`. */
+  async function resolvePrincipal(req: IncomingMessage, handshakeToken?: unknown): Promise<{ principal: Principal | null; token: string | null }> {
+    const apiToken = bearerToken(req) ?? (typeof handshakeToken === "string" ? handshakeToken : null);
+    if (apiToken) return { principal: await resolveApiToken(database.db, apiToken), token: null };
     const token = cookies.read(req);
     if (!token) return { principal: null, token: null };
-    return { principal: await resolveSession(database.db, token, sessionPolicy), token };
+    return { principal: await resolveSession(database.db, token, identity.session), token };
   }
 
   let conductor: Conductor | undefined;
@@ -62,6 +74,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     hostDownAfterMs: env.NIMBUS_HOST_DOWN_AFTER_SECONDS * 1000,
     buildTimeoutMs: env.NIMBUS_BUILD_TIMEOUT_SECONDS * 1000,
     maxAttempts: env.NIMBUS_MAX_ATTEMPTS,
+    identity,
     scheduler: {
       multipliers: {
         ram: env.NIMBUS_RAM_WEIGHT_MULTIPLIER,
@@ -95,11 +108,14 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
         res.writeHead(405).end();
         return;
       }
-      // Mutations are POST only (tRPC), and a browser's cross-site POST is refused by Origin.
-      const origin = req.headers.origin;
-      if (req.method === "POST" && origin && new URL(origin).host !== req.headers.host) {
-        res.writeHead(403, { "content-type": "application/json" }).end(JSON.stringify({ error: "cross-origin request refused" }));
-        return;
+      // Mutations are JSON POSTs only (tRPC never mutates on GET); a form cannot send JSON,
+      // and a browser's cross-site POST is refused by its Origin.
+      if (req.method === "POST") {
+        const refusal = refuseUnsafePost(req);
+        if (refusal) {
+          res.writeHead(refusal.status, { "content-type": "application/json" }).end(JSON.stringify({ error: refusal.error }));
+          return;
+        }
       }
       trpc(req, res);
       return;

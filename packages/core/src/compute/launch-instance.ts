@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { schema } from "@nimbus/db";
 import { and, eq, or } from "@nimbus/db/orm";
 import type { CoreContext } from "../context";
+import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
 import { authorize } from "../identity/policy";
 import { enforceInstanceQuota } from "../quota/enforce";
@@ -106,6 +107,13 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
       out.event(instance.projectId, event!);
       ids.push(instance.id);
     }
+    await audit(ctx, tx, {
+      action: "instance.launch",
+      outcome: "success",
+      targetType: "reservation",
+      targetId: reservationId,
+      details: { name: request.name, count, flavor: flavor.name, image: image.name, instanceIds: ids },
+    });
     return ids;
   });
   out.flush(ctx.publisher);

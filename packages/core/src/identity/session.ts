@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { schema, type Database } from "@nimbus/db";
-import { and, eq, isNull } from "@nimbus/db/orm";
+import { schema, type Database, type Executor } from "@nimbus/db";
+import { and, eq, isNull, ne } from "@nimbus/db/orm";
 import type { Principal, Role } from "../context";
 import { strongestRole } from "./roles";
 
@@ -20,22 +20,39 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-/** Builds the principal of a user scoped to a project, or null when the user has no role there. */
-export async function principalFor(db: Database, userId: string, projectId: string | null): Promise<Principal | null> {
+/**
+ * Builds the principal of a user scoped to a project, or null when the user is disabled or has
+ * no role there. Cloud admins may scope to any enabled project; others need an assignment.
+ * Without a project (or one they cannot use), the default project or the first assignment.
+ */
+export async function principalFor(db: Executor, userId: string, projectId: string | null): Promise<Principal | null> {
   const user = await db.query.users.findFirst({
     where: eq(schema.users.id, userId),
     with: { roleAssignments: { with: { project: true } } },
   });
   if (!user || !user.enabled) return null;
-  const enabledAssignments = user.roleAssignments.filter((a) => a.project.enabled);
-  const isAdmin = enabledAssignments.some((a) => a.role === "admin");
-  const scoped = enabledAssignments.filter((a) => a.projectId === (projectId ?? user.defaultProjectId));
-  const fallback = scoped.length > 0 ? scoped : enabledAssignments.slice(0, 1);
-  const first = fallback[0];
-  if (!first) return null;
-  const role = strongestRole(fallback.filter((a) => a.projectId === first.projectId).map((a) => a.role as Role));
-  if (!role) return null;
-  return { userId: user.id, userName: user.name, projectId: first.projectId, projectName: first.project.name, role, isAdmin };
+  const assignments = user.roleAssignments.filter((a) => a.project.enabled);
+  const isAdmin = assignments.some((a) => a.role === "admin");
+  const principal = (project: { id: string; name: string }, role: Role): Principal => ({
+    userId: user.id,
+    userName: user.name,
+    projectId: project.id,
+    projectName: project.name,
+    role,
+    isAdmin,
+  });
+  const roleIn = (id: string) => strongestRole(assignments.filter((a) => a.projectId === id).map((a) => a.role as Role));
+  for (const candidate of [projectId, user.defaultProjectId]) {
+    if (!candidate) continue;
+    const role = roleIn(candidate);
+    if (role) return principal(assignments.find((a) => a.projectId === candidate)!.project, role);
+    if (isAdmin) {
+      const project = await db.query.projects.findFirst({ where: and(eq(schema.projects.id, candidate), eq(schema.projects.enabled, true)) });
+      if (project) return principal(project, "admin");
+    }
+  }
+  const first = assignments[0];
+  return first ? principal(first.project, roleIn(first.projectId)!) : null;
 }
 
 /**
@@ -60,6 +77,14 @@ export async function resolveSession(
   return principalFor(db, session.userId, session.projectId);
 }
 
-export async function revokeSession(db: Database, token: string): Promise<void> {
+export async function revokeSession(db: Executor, token: string): Promise<void> {
   await db.update(schema.sessions).set({ revokedAt: new Date() }).where(eq(schema.sessions.tokenHash, hashToken(token)));
+}
+
+/** Revokes every session of a user (disabled, or password changed elsewhere). */
+export async function revokeUserSessions(db: Executor, userId: string, except?: string): Promise<void> {
+  await db
+    .update(schema.sessions)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(schema.sessions.userId, userId), isNull(schema.sessions.revokedAt), except ? ne(schema.sessions.tokenHash, hashToken(except)) : undefined));
 }

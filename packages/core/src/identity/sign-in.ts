@@ -1,10 +1,13 @@
 import { schema } from "@nimbus/db";
 import { eq } from "@nimbus/db/orm";
 import { z } from "zod";
+import { audit } from "../audit/record";
 import type { CoreContext, Principal } from "../context";
 import { NimbusError } from "../errors";
 import { dummyPasswordHash, verifyPassword } from "./password";
-import { DEFAULT_SESSION_POLICY, hashToken, newSessionToken, principalFor, type SessionPolicy } from "./session";
+import { hashToken, newSessionToken, principalFor } from "./session";
+import { DEFAULT_IDENTITY_SETTINGS, type IdentitySettings } from "./settings";
+import { assertSignInAllowed, recordSignInAttempt } from "./throttle";
 
 export const signInInput = z.object({
   name: z.string().trim().min(1, "Enter your user name").max(255),
@@ -16,26 +19,31 @@ const INVALID = "Invalid user name or password.";
 
 /**
  * Checks a password and opens a new session (a fresh token every time: no fixation).
- * The error never says whether the user exists.
+ * Throttled per user name and per address; the error never says whether the user exists.
  */
 export async function signIn({
   ctx,
   input,
-  policy = DEFAULT_SESSION_POLICY,
+  settings = DEFAULT_IDENTITY_SETTINGS,
   userAgent = null,
 }: {
-  ctx: Pick<CoreContext, "db" | "remoteAddress">;
+  ctx: Pick<CoreContext, "db" | "remoteAddress" | "principal">;
   input: SignInInput;
-  policy?: SessionPolicy;
+  settings?: IdentitySettings;
   userAgent?: string | null;
 }): Promise<{ token: string; principal: Principal; expiresAt: Date }> {
+  const anonymous = { principal: null, remoteAddress: ctx.remoteAddress };
+  await assertSignInAllowed(ctx.db, input.name, ctx.remoteAddress, settings.lockout);
   const user = await ctx.db.query.users.findFirst({ where: eq(schema.users.name, input.name) });
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
-  if (!user || !ok || !user.enabled) throw new NimbusError("Unauthenticated", INVALID);
-  const principal = await principalFor(ctx.db, user.id, user.defaultProjectId);
-  if (!principal) throw new NimbusError("Unauthenticated", "Your account has no role in any enabled project; ask an administrator.");
+  const principal = user && ok && user.enabled ? await principalFor(ctx.db, user.id, user.defaultProjectId) : null;
+  await recordSignInAttempt(ctx.db, input.name, ctx.remoteAddress, principal !== null);
+  if (!user || !principal) {
+    await audit(anonymous, ctx.db, { action: "auth.sign_in", outcome: "failure", actorName: input.name, projectId: null });
+    throw new NimbusError("Unauthenticated", INVALID);
+  }
   const token = newSessionToken();
-  const expiresAt = new Date(Date.now() + policy.absoluteTimeoutMs);
+  const expiresAt = new Date(Date.now() + settings.session.absoluteTimeoutMs);
   await ctx.db.insert(schema.sessions).values({
     tokenHash: hashToken(token),
     userId: user.id,
@@ -44,5 +52,6 @@ export async function signIn({
     remoteAddress: ctx.remoteAddress,
     userAgent: userAgent?.slice(0, 512) ?? null,
   });
+  await audit({ principal, remoteAddress: ctx.remoteAddress }, ctx.db, { action: "auth.sign_in", outcome: "success", targetType: "user", targetId: user.id });
   return { token, principal, expiresAt };
 }

@@ -151,4 +151,6 @@ export const rooms = {
   project: (projectId: string) => `project:${projectId}`,
   admins: "admins",
   host: (hostId: string) => `host:${hostId}`,
+  user: (userId: string) => `user:${userId}`,
+  session: (tokenHash: string) => `session:${tokenHash}`,
 } as const;

@@ -1,0 +1,64 @@
+import { listAudit, listAuditInput } from "@nimbus/core/audit";
+import {
+  assignRole,
+  createProject,
+  createProjectInput,
+  createUser,
+  createUserInput,
+  listProjects,
+  listUsers,
+  removeRole,
+  removeRoleInput,
+  roleAssignmentInput,
+  setUserEnabled,
+  setUserEnabledInput,
+  unlockUser,
+} from "@nimbus/core/identity";
+import { projectQuotas, setQuota, setQuotaInput } from "@nimbus/core/quota";
+import { idInput } from "@nimbus/core/validation";
+import { z } from "zod";
+import { procedure, router } from "../init";
+
+export const usersRouter = router({
+  list: procedure("users.list").query(({ ctx }) => listUsers({ ctx })),
+  create: procedure("users.create")
+    .input(createUserInput)
+    .mutation(({ ctx, input }) => createUser({ ctx, input })),
+  setEnabled: procedure("users.setEnabled")
+    .input(setUserEnabledInput)
+    .mutation(({ ctx, input }) => setUserEnabled({ ctx, input })),
+  unlock: procedure("users.unlock")
+    .input(idInput)
+    .mutation(({ ctx, input }) => unlockUser({ ctx, input })),
+});
+
+export const projectsRouter = router({
+  list: procedure("projects.list").query(({ ctx }) => listProjects({ ctx })),
+  create: procedure("projects.create")
+    .input(createProjectInput)
+    .mutation(({ ctx, input }) => createProject({ ctx, input })),
+});
+
+export const rolesRouter = router({
+  assign: procedure("roles.assign")
+    .input(roleAssignmentInput)
+    .mutation(({ ctx, input }) => assignRole({ ctx, input })),
+  remove: procedure("roles.remove")
+    .input(removeRoleInput)
+    .mutation(({ ctx, input }) => removeRole({ ctx, input })),
+});
+
+export const quotasRouter = router({
+  get: procedure("quotas.get")
+    .input(z.object({ projectId: z.uuid() }))
+    .query(({ ctx, input }) => projectQuotas({ ctx, input })),
+  set: procedure("quotas.set")
+    .input(setQuotaInput)
+    .mutation(({ ctx, input }) => setQuota({ ctx, input })),
+});
+
+export const auditRouter = router({
+  list: procedure("audit.list")
+    .input(listAuditInput)
+    .query(({ ctx, input }) => listAudit({ ctx, input })),
+});

@@ -1,0 +1,19 @@
+/** Identity knobs; the web app fills them from its environment. */
+export interface IdentitySettings {
+  session: { idleTimeoutMs: number; absoluteTimeoutMs: number };
+  lockout: {
+    /** Failed sign-ins for one user name within `windowMs` that lock it. */
+    maxFailures: number;
+    windowMs: number;
+    /** Failed sign-ins from one address within `windowMs` that block it. */
+    maxFailuresPerAddress: number;
+  };
+  /** Default lifetime of an API token (Keystone's is 1 h). */
+  apiTokenTtlMs: number;
+}
+
+export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
+  session: { idleTimeoutMs: 30 * 60_000, absoluteTimeoutMs: 8 * 3_600_000 },
+  lockout: { maxFailures: 5, windowMs: 15 * 60_000, maxFailuresPerAddress: 50 },
+  apiTokenTtlMs: 3_600_000,
+};

@@ -1,0 +1,111 @@
+import { schema } from "@nimbus/db";
+import { and, asc, eq } from "@nimbus/db/orm";
+import { z } from "zod";
+import { audit } from "../audit/record";
+import type { CoreContext } from "../context";
+import { NimbusError } from "../errors";
+import { hashPassword, verifyPassword } from "./password";
+import { authorize } from "./policy";
+import { revokeUserSessions } from "./session";
+import { recordSignInAttempt } from "./throttle";
+
+/** At least 12 characters (ASVS 5.0 V6.2.1), at most 128; no composition rules. */
+export const passwordSchema = z.string().min(12, "Use at least 12 characters.").max(128, "Use at most 128 characters.");
+const userName = z
+  .string()
+  .trim()
+  .min(1, "Enter a user name.")
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, "Use letters, digits, '.', '_', '@' and '-'.");
+
+export const createUserInput = z.object({
+  name: userName,
+  email: z.email("Not an email address.").nullable().default(null),
+  password: passwordSchema,
+  projectId: z.uuid("Choose a project."),
+  role: z.enum(["reader", "member", "admin"]),
+});
+export const setUserEnabledInput = z.object({ id: z.uuid(), enabled: z.boolean() });
+export const changePasswordInput = z.object({ currentPassword: z.string().min(1, "Enter your current password."), newPassword: passwordSchema });
+
+export async function listUsers({ ctx }: { ctx: CoreContext }) {
+  authorize(ctx.principal, "users.list");
+  const users = await ctx.db.query.users.findMany({
+    orderBy: asc(schema.users.name),
+    with: { roleAssignments: { with: { project: { columns: { id: true, name: true } } } } },
+  });
+  return users.map((u) => ({
+    id: u.id,
+    name: u.name,
+    email: u.email,
+    enabled: u.enabled,
+    createdAt: u.createdAt.toISOString(),
+    roles: u.roleAssignments.map((a) => ({ projectId: a.project.id, projectName: a.project.name, role: a.role })),
+  }));
+}
+
+export async function createUser({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createUserInput> }) {
+  authorize(ctx.principal, "users.create");
+  const value = createUserInput.parse(input);
+  const passwordHash = await hashPassword(value.password);
+  const user = await ctx.db.transaction(async (tx) => {
+    const project = await tx.query.projects.findFirst({ where: eq(schema.projects.id, value.projectId) });
+    if (!project) throw NimbusError.notFound("Project", value.projectId);
+    const [row] = await tx
+      .insert(schema.users)
+      .values({ name: value.name, email: value.email, passwordHash, defaultProjectId: project.id })
+      .onConflictDoNothing()
+      .returning({ id: schema.users.id, name: schema.users.name });
+    if (!row) throw NimbusError.badRequest(`A user named ${value.name} already exists.`, [{ path: "name", message: "This name is taken." }]);
+    await tx.insert(schema.roleAssignments).values({ userId: row.id, projectId: project.id, role: value.role });
+    await audit(ctx, tx, { action: "user.create", outcome: "success", targetType: "user", targetId: row.id, projectId: project.id, details: { name: row.name, role: value.role } });
+    return row;
+  });
+  return user;
+}
+
+/**
+ * Disables or enables a user. Disabling revokes every session and API token at once and asks
+ * the realtime layer to drop the user's live sockets.
+ */
+export async function setUserEnabled({ ctx, input }: { ctx: CoreContext; input: z.input<typeof setUserEnabledInput> }) {
+  authorize(ctx.principal, "users.setEnabled");
+  const { id, enabled } = setUserEnabledInput.parse(input);
+  if (id === ctx.principal!.userId && !enabled) throw NimbusError.badRequest("You cannot disable your own account.");
+  await ctx.db.transaction(async (tx) => {
+    const rows = await tx.update(schema.users).set({ enabled }).where(eq(schema.users.id, id)).returning({ id: schema.users.id });
+    if (rows.length === 0) throw NimbusError.notFound("User", id);
+    if (!enabled) {
+      await revokeUserSessions(tx, id);
+      await tx.update(schema.apiTokens).set({ revokedAt: new Date() }).where(and(eq(schema.apiTokens.userId, id)));
+    }
+    await audit(ctx, tx, { action: enabled ? "user.enable" : "user.disable", outcome: "success", targetType: "user", targetId: id, projectId: null });
+  });
+  if (!enabled) ctx.publisher.userCutOff?.(id);
+  return { id, enabled };
+}
+
+/** Lifts a sign-in lockout: failures before now no longer count. */
+export async function unlockUser({ ctx, input }: { ctx: CoreContext; input: { id: string } }) {
+  authorize(ctx.principal, "users.unlock");
+  const user = await ctx.db.query.users.findFirst({ where: eq(schema.users.id, input.id) });
+  if (!user) throw NimbusError.notFound("User", input.id);
+  await recordSignInAttempt(ctx.db, user.name, null, true);
+  await audit(ctx, ctx.db, { action: "user.unlock", outcome: "success", targetType: "user", targetId: user.id, projectId: null });
+  return { id: user.id };
+}
+
+/** A user changes their own password; their other sessions are signed out. */
+export async function changeOwnPassword({ ctx, input, currentToken }: { ctx: CoreContext; input: z.input<typeof changePasswordInput>; currentToken: string | null }) {
+  authorize(ctx.principal, "auth.changePassword");
+  const { currentPassword, newPassword } = changePasswordInput.parse(input);
+  const user = await ctx.db.query.users.findFirst({ where: eq(schema.users.id, ctx.principal!.userId) });
+  if (!user || !(await verifyPassword(user.passwordHash, currentPassword))) {
+    await audit(ctx, ctx.db, { action: "user.change_password", outcome: "failure", targetType: "user", targetId: ctx.principal!.userId });
+    throw NimbusError.badRequest("Your current password is not correct.", [{ path: "currentPassword", message: "Not your current password." }]);
+  }
+  await ctx.db.update(schema.users).set({ passwordHash: await hashPassword(newPassword), passwordChangedAt: new Date() }).where(eq(schema.users.id, user.id));
+  await revokeUserSessions(ctx.db, user.id, currentToken ?? undefined);
+  await audit(ctx, ctx.db, { action: "user.change_password", outcome: "success", targetType: "user", targetId: user.id });
+  return { ok: true as const };
+}

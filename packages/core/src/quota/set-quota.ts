@@ -1,0 +1,40 @@
+import { schema } from "@nimbus/db";
+import { z } from "zod";
+import { audit } from "../audit/record";
+import type { CoreContext } from "../context";
+import { NimbusError } from "../errors";
+import { authorize } from "../identity/policy";
+import { computeUsage, quotaLimits } from "./enforce";
+import { DEFAULT_QUOTAS, type QuotaResource } from "./limits";
+
+const resources = Object.keys(DEFAULT_QUOTAS) as [QuotaResource, ...QuotaResource[]];
+export const setQuotaInput = z.object({
+  projectId: z.uuid(),
+  limits: z.partialRecord(z.enum(resources), z.number().int().min(-1, "Use -1 for unlimited.").max(1_000_000_000)),
+});
+
+export async function projectQuotas({ ctx, input }: { ctx: CoreContext; input: { projectId: string } }) {
+  authorize(ctx.principal, "quotas.get");
+  const project = await ctx.db.query.projects.findFirst({ where: (p, { eq }) => eq(p.id, input.projectId) });
+  if (!project) throw NimbusError.notFound("Project", input.projectId);
+  const [limits, used] = await Promise.all([quotaLimits(ctx.db, input.projectId), computeUsage(ctx.db, input.projectId)]);
+  return { projectId: project.id, projectName: project.name, limits, used, defaults: DEFAULT_QUOTAS };
+}
+
+/** Admin override of a project's limits (Nova's os-quota-sets update). */
+export async function setQuota({ ctx, input }: { ctx: CoreContext; input: z.input<typeof setQuotaInput> }) {
+  authorize(ctx.principal, "quotas.set");
+  const { projectId, limits } = setQuotaInput.parse(input);
+  await ctx.db.transaction(async (tx) => {
+    const project = await tx.query.projects.findFirst({ where: (p, { eq }) => eq(p.id, projectId) });
+    if (!project) throw NimbusError.notFound("Project", projectId);
+    for (const [resource, hardLimit] of Object.entries(limits)) {
+      await tx
+        .insert(schema.quotaLimits)
+        .values({ projectId, resource, hardLimit })
+        .onConflictDoUpdate({ target: [schema.quotaLimits.projectId, schema.quotaLimits.resource], set: { hardLimit } });
+    }
+    await audit(ctx, tx, { action: "quota.set", outcome: "success", targetType: "project", targetId: projectId, projectId, details: { limits } });
+  });
+  return projectQuotas({ ctx, input: { projectId } });
+}
