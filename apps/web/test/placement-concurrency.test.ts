@@ -1,6 +1,7 @@
 import { createTRPCClient, httpLink } from "@trpc/client";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { usageByHost } from "@nimbus/core/placement";
 import { schema } from "@nimbus/db";
 import type { AppRouter } from "../src/server/trpc/router";
 import { signedInClient, startAgent, startStack, waitFor, type AgentProcess, type Stack } from "./harness";
@@ -64,10 +65,14 @@ describe("placement under concurrency (real PostgreSQL)", () => {
       expect(instance.fault?.message).toMatch(/^No valid host was found\. 2 hosts considered: 2 lacked vCPUs \(needed 1 vCPU, most free 0 vCPUs\)\.$/);
     }
     const after = await admin.client.hosts.list.query();
+    const allocated = await usageByHost(db);
     for (const host of after) {
       expect(host.vcpus.capacity).toBe(50);
       expect(host.vcpus.used).toBe(50);
       expect(host.instanceCount).toBe(50);
+      // The provider's usage counters agree with the allocations they summarise.
+      expect(allocated.get(host.id)).toEqual({ VCPU: 50, MEMORY_MB: 50 * 16 });
+      expect(host.memoryMb.used).toBe(50 * 16);
     }
   }, 180_000);
 });

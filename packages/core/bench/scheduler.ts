@@ -70,12 +70,12 @@ async function runFleet(hosts: number) {
       )
       .returning({ id: schema.instances.id });
 
-    const spec = { vcpus: 2, memoryMb: 2048, diskGb: 20 };
+    const spec = { vcpus: 2, memoryMb: 2048, diskGb: 20, projectId: project!.id };
     const samples: number[] = [];
     for (const [index, { id }] of instances.entries()) {
       const started = performance.now();
       for (;;) {
-        const snapshots = await loadHostSnapshots(db, { downAfterMs: 3_600_000, candidatesFor: spec });
+        const snapshots = await loadHostSnapshots(db, { downAfterMs: 3_600_000, candidatesFor: spec, limit: 100 });
         const result = selectHosts(snapshots, spec, { maxAttempts: 3 });
         if (!result.ok) throw new Error(result.explanation);
         const best = result.hosts[0]!;

@@ -34,7 +34,7 @@ const envSchema = z.object({
   NIMBUS_SOFT_ANTI_AFFINITY_WEIGHT_MULTIPLIER: z.coerce.number().default(1),
   /** Pick randomly among the best N hosts (spreads concurrent requests). */
   NIMBUS_HOST_SUBSET_SIZE: z.coerce.number().int().min(1).default(1),
-  NIMBUS_MAX_PLACEMENT_RESULTS: z.coerce.number().int().min(1).default(1000),
+  NIMBUS_MAX_PLACEMENT_RESULTS: z.coerce.number().int().min(1).default(100),
   NIMBUS_AGENT_ACK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /** Serve the API and sockets only (tests, or a console served elsewhere). */
   NIMBUS_HEADLESS: z.stringbool().default(false),

@@ -1,5 +1,6 @@
 import { schema, type Executor } from "@nimbus/db";
-import { and, desc, eq, isNull, sql } from "@nimbus/db/orm";
+import { and, desc, eq, isNull } from "@nimbus/db/orm";
+import { releaseConsumer } from "../placement/claim";
 import { NimbusError } from "../errors";
 import { canTransition, phaseOf, stateFor, type InstancePhase, type PowerState, type TaskState, type VmState } from "../instance/state-machine";
 import type { Announcements } from "./announce";
@@ -130,9 +131,5 @@ export async function enterPhase(
 
 /** Frees everything the instance holds on its host (placement allocations). */
 export async function releaseAllocations(tx: Executor, out: Announcements, instanceId: string): Promise<void> {
-  const released = await tx.delete(schema.allocations).where(eq(schema.allocations.instanceId, instanceId)).returning({ hostId: schema.allocations.hostId });
-  for (const { hostId } of released) out.host(hostId);
-  if (released.length > 0) {
-    await tx.execute(sql`update ${schema.computeHosts} set generation = generation + 1 where id in (${sql.join([...new Set(released.map((r) => r.hostId))].map((id) => sql`${id}`), sql`, `)})`);
-  }
+  for (const hostId of await releaseConsumer(tx, instanceId)) out.host(hostId);
 }

@@ -156,7 +156,8 @@ export class Conductor {
     const downAfterMs = this.services.hostDownAfterMs;
     for (let round = 0; round < CLAIM_RETRIES; round++) {
       const untried = (hosts: HostSnapshot[]) => hosts.filter((h) => !tried.has(h.hostname));
-      let hosts = untried(await loadHostSnapshots(this.services.db, { downAfterMs, candidatesFor: spec, limit: settings.maxCandidates ?? 1000 }));
+      const order = (settings.multipliers?.ram ?? 1) < 0 ? "pack" : "spread";
+      let hosts = untried(await loadHostSnapshots(this.services.db, { downAfterMs, candidatesFor: spec, limit: settings.maxCandidates ?? 100, order }));
       let result = selectHosts(hosts, spec, options);
       if (!result.ok) {
         hosts = untried(await loadHostSnapshots(this.services.db, { downAfterMs }));

@@ -4,16 +4,15 @@ import { displayStatus, type TaskState, type VmState } from "../instance/state-m
 import { DEFAULT_AVAILABILITY_ZONE } from "../scheduler/filters";
 import type { CoreContext } from "../context";
 import { authorize } from "../identity/policy";
-import { inventoriesOf, instanceCountByHost, isUp, usageByHost } from "../placement/usage";
+import { inventoriesOf, instanceCountByHost, isUp } from "../placement/usage";
 import { capacity } from "../scheduler/capacity";
 import type { ResourceClass } from "../scheduler/types";
 
 /** The admin host inventory: state, capacity after ratios and reserved, usage, instance count. */
 export async function listHosts({ ctx }: { ctx: CoreContext }) {
   authorize(ctx.principal, "hosts.list");
-  const [hosts, usage, counts, aggregates, placed] = await Promise.all([
+  const [hosts, counts, aggregates, placed] = await Promise.all([
     ctx.db.select().from(schema.computeHosts).orderBy(asc(schema.computeHosts.hostname)),
-    usageByHost(ctx.db),
     instanceCountByHost(ctx.db),
     ctx.db
       .select({ hostId: schema.aggregateHosts.hostId, id: schema.aggregates.id, name: schema.aggregates.name, availabilityZone: schema.aggregates.availabilityZone })
@@ -28,7 +27,7 @@ export async function listHosts({ ctx }: { ctx: CoreContext }) {
   ]);
   const now = Date.now();
   return hosts.map((h) => {
-    const inventories = inventoriesOf(h, usage.get(h.id) ?? {});
+    const inventories = inventoriesOf(h);
     const resource = (rc: ResourceClass) => ({
       total: inventories[rc].total,
       reserved: inventories[rc].reserved,

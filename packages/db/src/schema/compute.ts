@@ -23,6 +23,14 @@ export const computeHosts = pgTable(
     cpuAllocationRatio: real("cpu_allocation_ratio").notNull().default(4),
     ramAllocationRatio: real("ram_allocation_ratio").notNull().default(1),
     diskAllocationRatio: real("disk_allocation_ratio").notNull().default(1),
+    /**
+     * Placement usage per resource class: the sum of this host's allocations, kept in step with
+     * them in the same transaction (claim and release are the only writers), so the scheduler
+     * reads candidates from one indexed table instead of aggregating every allocation.
+     */
+    vcpusUsed: integer("vcpus_used").notNull().default(0),
+    memoryMbUsed: integer("memory_mb_used").notNull().default(0),
+    diskGbUsed: integer("disk_gb_used").notNull().default(0),
     generation: integer("generation").notNull().default(0),
     /** Consecutive failed builds (BuildFailureWeigher); reset by a successful one. */
     failedBuilds: integer("failed_builds").notNull().default(0),
