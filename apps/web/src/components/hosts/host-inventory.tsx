@@ -1,10 +1,14 @@
 "use client";
 
 import { Alert, Loader, Paper, Text } from "@mantine/core";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import type { Host } from "@/lib/api-types";
 import { useSocketEvent } from "@/lib/socket/use-socket-event";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError } from "@/lib/trpc-error";
+import { DisableHostModal } from "./disable-host-modal";
+import { EditHostModal } from "./edit-host-modal";
 import { HostInventoryTable } from "./host-inventory-table";
 import { HostUsageCharts } from "./host-usage-charts";
 
@@ -16,6 +20,15 @@ export function HostInventory() {
   const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.hosts.list.queryKey() });
   useSocketEvent("host.changed", refresh);
   useSocketEvent("instance.changed", refresh);
+
+  const [disabling, setDisabling] = useState<Host | null>(null);
+  const [editing, setEditing] = useState<Host | null>(null);
+  const enable = useMutation(trpc.hosts.update.mutationOptions({ onSuccess: refresh }));
+
+  function setEnabled(host: Host, enabled: boolean) {
+    if (enabled) enable.mutate({ id: host.id, enabled: true });
+    else setDisabling(host);
+  }
 
   if (hosts.isPending) return <Loader aria-label="Loading hosts" />;
   if (hosts.isError) {
@@ -37,9 +50,28 @@ export function HostInventory() {
   return (
     <>
       <HostUsageCharts hosts={hosts.data} />
+      {enable.isError && (
+        <Alert color="red" title="Could not enable the host" withCloseButton closeButtonLabel="Dismiss" onClose={() => enable.reset()}>
+          {toFormError(enable.error).message}
+        </Alert>
+      )}
       <Paper withBorder>
-        <HostInventoryTable hosts={hosts.data} />
+        <HostInventoryTable
+          hosts={hosts.data}
+          onSetEnabled={setEnabled}
+          onEdit={setEditing}
+          pendingHostId={enable.isPending ? (enable.variables?.id ?? null) : null}
+        />
       </Paper>
+      <DisableHostModal host={disabling} onClose={() => setDisabling(null)} onDisabled={refresh} />
+      <EditHostModal
+        host={editing}
+        onClose={() => setEditing(null)}
+        onSaved={() => {
+          refresh();
+          setEditing(null);
+        }}
+      />
     </>
   );
 }

@@ -2,17 +2,10 @@
 
 import { ActionIcon, Anchor, Progress, Stack, Table, Text, Tooltip } from "@mantine/core";
 import Link from "next/link";
+import { TrashIcon } from "@/components/common/icons";
 import type { InstanceSummary } from "@/lib/api-types";
 import { formatPowerState, humanize } from "@/lib/format";
 import { InstanceStatusBadge } from "./instance-status-badge";
-
-function TrashIcon() {
-  return (
-    <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
-      <path d="M4 7h16M10 11v6M14 11v6M5 7l1 12a2 2 0 0 0 2 2h8a2 2 0 0 0 2-2l1-12M9 7V4h6v3" />
-    </svg>
-  );
-}
 
 interface InstancesTableProps {
   instances: InstanceSummary[];

@@ -15,6 +15,7 @@ interface NavItem {
 const PROJECT_ITEMS: NavItem[] = [
   { label: "Overview", href: "/project", matches: (p) => p === "/project" },
   { label: "Instances", href: "/project/instances", matches: (p) => p.startsWith("/project/instances") },
+  { label: "Server groups", href: "/project/server-groups", matches: (p) => p.startsWith("/project/server-groups") },
 ];
 const ADMIN_ITEMS: NavItem[] = [{ label: "Host inventory", href: "/admin/hosts", matches: (p) => p.startsWith("/admin/hosts") }];
 

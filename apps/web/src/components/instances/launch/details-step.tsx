@@ -9,18 +9,24 @@ export interface DetailsValues {
   name: string;
   /** NumberInput gives "" while the field is empty. */
   count: number | string;
+  /** Nova's min_count; "" (blank) launches exactly `count`. */
+  minCount: number | string;
   description: string;
 }
 export type DetailsField = keyof DetailsValues;
 
-export const detailsSchema = launchInstanceFields.pick({ name: true, count: true, description: true });
-export const DETAILS_FIELDS: readonly DetailsField[] = ["name", "count", "description"];
-export const initialDetails: DetailsValues = { name: "", count: 1, description: "" };
+export const detailsSchema = launchInstanceFields
+  .pick({ name: true, count: true, minCount: true, description: true })
+  // The same rule as the launch input's; the step checks it before the server does.
+  .refine((v) => v.minCount === undefined || v.minCount <= v.count, { path: ["minCount"], message: "Minimum count cannot exceed count." });
+export const DETAILS_FIELDS: readonly DetailsField[] = ["name", "count", "minCount", "description"];
+export const initialDetails: DetailsValues = { name: "", count: 1, minCount: "", description: "" };
 
 export function detailsPayload(values: DetailsValues) {
   return {
     name: values.name,
     count: typeof values.count === "number" ? values.count : undefined,
+    minCount: typeof values.minCount === "number" ? values.minCount : undefined,
     description: values.description,
   };
 }
@@ -59,6 +65,18 @@ export function DetailsStep({ values, errors, onChange }: DetailsStepProps) {
         value={values.count}
         onChange={(count) => onChange({ ...values, count })}
         error={errors.count}
+      />
+      <NumberInput
+        label="Minimum count"
+        description="Launch at least this many, and as many more up to Count as the quota allows. Leave blank to launch exactly Count."
+        min={1}
+        max={MAX_COUNT}
+        clampBehavior="none"
+        allowDecimal={false}
+        allowNegative={false}
+        value={values.minCount}
+        onChange={(minCount) => onChange({ ...values, minCount })}
+        error={errors.minCount}
       />
       <Textarea
         label="Description"

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { DetailsValues } from "./details-step";
 import type { FlavorValues } from "./flavor-step";
 import type { NetworkValues } from "./networks-step";
+import { initialPlacement, type PlacementValues } from "./placement-step";
 import type { SourceValues } from "./source-step";
 
 /** Everything the wizard holds, one part per step. */
@@ -10,6 +11,7 @@ export interface LaunchWizardValues {
   source: SourceValues;
   flavor: FlavorValues;
   network: NetworkValues;
+  placement: PlacementValues;
 }
 
 /**
@@ -19,11 +21,20 @@ export interface LaunchWizardValues {
 const STORAGE_KEY = "nimbus.launch-drafts";
 const MAX_DRAFTS = 20;
 
+/** Drafts saved before a field existed read with that field's initial value. */
 const valuesSchema = z.object({
-  details: z.object({ name: z.string(), count: z.union([z.number(), z.string()]), description: z.string() }),
+  details: z.object({
+    name: z.string(),
+    count: z.union([z.number(), z.string()]),
+    minCount: z.union([z.number(), z.string()]).default(""),
+    description: z.string(),
+  }),
   source: z.object({ imageId: z.string() }),
   flavor: z.object({ flavorId: z.string() }),
   network: z.object({ networkId: z.string() }),
+  placement: z
+    .object({ availabilityZone: z.string().nullable(), forcedHost: z.string(), serverGroupId: z.string().nullable() })
+    .default(initialPlacement),
 });
 const draftsSchema = z.array(z.object({ instanceIds: z.array(z.string()), values: valuesSchema }));
 type Drafts = z.infer<typeof draftsSchema>;

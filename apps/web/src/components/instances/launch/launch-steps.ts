@@ -2,6 +2,7 @@ import { DETAILS_FIELDS, initialDetails, validateDetails } from "./details-step"
 import { FLAVOR_FIELDS, initialFlavor, validateFlavor } from "./flavor-step";
 import type { LaunchWizardValues } from "./launch-draft";
 import { initialNetwork, NETWORK_FIELDS, validateNetwork } from "./networks-step";
+import { initialPlacement, PLACEMENT_FIELDS, PLACEMENT_INPUT_FIELD, validatePlacement } from "./placement-step";
 import { initialSource, SOURCE_FIELDS, validateSource } from "./source-step";
 import type { StepErrors } from "./step-validation";
 
@@ -13,15 +14,20 @@ export interface StepSpec {
   description: string;
   /** Fields of the launch input this step owns: server errors on them reopen this step. */
   fields: readonly string[];
+  /** The launch input field a value of the step ends up in, where its name differs. */
+  inputFieldOf?: Readonly<Record<string, string>>;
+  /** Whether the defaults will do: the launch button shows on every step after which only optional steps remain. */
+  optional: boolean;
   validate(values: LaunchWizardValues): StepErrors;
 }
 
 /** The wizard's steps, in order. Each validates only its own part with its own schema. */
 export const LAUNCH_STEPS: readonly StepSpec[] = [
-  { key: "details", label: "Details", description: "Name and count", fields: DETAILS_FIELDS, validate: (v) => validateDetails(v.details) },
-  { key: "source", label: "Source", description: "Boot image", fields: SOURCE_FIELDS, validate: (v) => validateSource(v.source) },
-  { key: "flavor", label: "Flavor", description: "Size", fields: FLAVOR_FIELDS, validate: (v) => validateFlavor(v.flavor) },
-  { key: "network", label: "Networks", description: "Attachment", fields: NETWORK_FIELDS, validate: (v) => validateNetwork(v.network) },
+  { key: "details", label: "Details", description: "Name and count", fields: DETAILS_FIELDS, optional: false, validate: (v) => validateDetails(v.details) },
+  { key: "source", label: "Source", description: "Boot image", fields: SOURCE_FIELDS, optional: false, validate: (v) => validateSource(v.source) },
+  { key: "flavor", label: "Flavor", description: "Size", fields: FLAVOR_FIELDS, optional: false, validate: (v) => validateFlavor(v.flavor) },
+  { key: "network", label: "Networks", description: "Attachment", fields: NETWORK_FIELDS, optional: false, validate: (v) => validateNetwork(v.network) },
+  { key: "placement", label: "Placement", description: "Zone and group", fields: PLACEMENT_FIELDS, inputFieldOf: PLACEMENT_INPUT_FIELD, optional: true, validate: (v) => validatePlacement(v.placement) },
 ];
 
 export const initialLaunchValues: LaunchWizardValues = {
@@ -29,7 +35,19 @@ export const initialLaunchValues: LaunchWizardValues = {
   source: initialSource,
   flavor: initialFlavor,
   network: initialNetwork,
+  placement: initialPlacement,
 };
+
+/** Whether the launch can be submitted from step `index`: every later step is optional. */
+export function canLaunchFrom(index: number): boolean {
+  return LAUNCH_STEPS.slice(index + 1).every((s) => s.optional);
+}
+
+/** The launch input fields that change when value `field` of step `key` changes. */
+export function inputFieldsOf(key: StepKey, field: string): string[] {
+  const mapped = LAUNCH_STEPS.find((s) => s.key === key)?.inputFieldOf?.[field];
+  return mapped && mapped !== field ? [field, mapped] : [field];
+}
 
 /** Index of the step owning `field`, or -1. */
 export function stepOfField(field: string): number {

@@ -6,6 +6,7 @@ import { launchInstanceInput } from "@nimbus/core/validation";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
+import { useSession } from "@/components/session/session-context";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError, type FormError } from "@/lib/trpc-error";
 import { DetailsStep, detailsPayload } from "./details-step";
@@ -13,21 +14,28 @@ import { FlavorStep, flavorPayload } from "./flavor-step";
 import { loadLaunchDraft, saveLaunchDraft, type LaunchWizardValues } from "./launch-draft";
 import { launchImpact, quotaProblem } from "./launch-impact";
 import { LaunchQuotaPanel } from "./launch-quota-panel";
-import { initialLaunchValues, LAUNCH_STEPS, stepOfField, type StepKey } from "./launch-steps";
+import { canLaunchFrom, initialLaunchValues, inputFieldsOf, LAUNCH_STEPS, stepOfField, type StepKey } from "./launch-steps";
 import { NetworksStep, networkPayload } from "./networks-step";
+import { PlacementStep, placementPayload } from "./placement-step";
 import { SourceStep, sourcePayload } from "./source-step";
 import { hasErrors, type StepErrors } from "./step-validation";
 
 type ErrorsByStep = Record<StepKey, StepErrors>;
-const NO_ERRORS: ErrorsByStep = { details: {}, source: {}, flavor: {}, network: {} };
+const NO_ERRORS: ErrorsByStep = { details: {}, source: {}, flavor: {}, network: {}, placement: {} };
 
 function toPayload(values: LaunchWizardValues) {
-  return { ...detailsPayload(values.details), ...sourcePayload(values.source), ...flavorPayload(values.flavor), ...networkPayload(values.network) };
+  return {
+    ...detailsPayload(values.details),
+    ...sourcePayload(values.source),
+    ...flavorPayload(values.flavor),
+    ...networkPayload(values.network),
+    ...placementPayload(values.placement),
+  };
 }
 
 /** Server field errors as messages per step, for the fields each step owns. */
 function serverErrorsByStep(error: FormError | null): ErrorsByStep {
-  const byStep: ErrorsByStep = { details: {}, source: {}, flavor: {}, network: {} };
+  const byStep: ErrorsByStep = { details: {}, source: {}, flavor: {}, network: {}, placement: {} };
   for (const [field, messages] of Object.entries(error?.fieldErrors ?? {})) {
     const step = LAUNCH_STEPS[stepOfField(field)];
     if (step && messages[0]) byStep[step.key][field] = messages[0];
@@ -36,9 +44,10 @@ function serverErrorsByStep(error: FormError | null): ErrorsByStep {
 }
 
 /**
- * The launch wizard: Details → Source → Flavor → Networks, each step checked with its own schema
- * on Next; the launch itself is checked again by the server, whose field errors reopen the step
- * that owns the field. Values survive a failed launch.
+ * The launch wizard: Details → Source → Flavor → Networks → Placement, each step checked with its
+ * own schema on Next; the launch itself is checked again by the server, whose field errors reopen
+ * the step that owns the field. Values survive a failed launch. Placement is optional, so the
+ * launch can be submitted from Networks already (as Horizon allows once the required steps are done).
  */
 export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
   const trpc = useTRPC();
@@ -48,6 +57,9 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
   const flavors = useQuery(trpc.catalog.flavors.queryOptions());
   const networks = useQuery(trpc.catalog.networks.queryOptions());
   const usage = useQuery(trpc.quota.usage.queryOptions());
+  const zones = useQuery(trpc.catalog.availabilityZones.queryOptions());
+  const serverGroups = useQuery(trpc.serverGroups.list.queryOptions());
+  const principal = useSession();
 
   const [values, setValues] = useState<LaunchWizardValues>(() => (retryOf && typeof window !== "undefined" ? loadLaunchDraft(retryOf) : null) ?? initialLaunchValues);
   const [active, setActive] = useState(0);
@@ -76,6 +88,7 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
         saveLaunchDraft(instanceIds, values);
         void queryClient.invalidateQueries({ queryKey: trpc.instances.list.queryKey() });
         void queryClient.invalidateQueries({ queryKey: trpc.quota.usage.queryKey() });
+        if (values.placement.serverGroupId) void queryClient.invalidateQueries({ queryKey: trpc.serverGroups.list.queryKey() });
         const first = instanceIds[0];
         router.push(first ? `/project/instances/${first}` : "/project/instances");
       },
@@ -93,7 +106,9 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
   /** Replaces one step's values and forgets the errors of the fields that changed. */
   function update<K extends StepKey>(key: K, next: LaunchWizardValues[K]) {
     const previous = values[key] as unknown as Record<string, unknown>;
-    const changed = Object.keys(next).filter((f) => (next as unknown as Record<string, unknown>)[f] !== previous[f]);
+    const changed = Object.keys(next)
+      .filter((f) => (next as unknown as Record<string, unknown>)[f] !== previous[f])
+      .flatMap((f) => inputFieldsOf(key, f));
     setValues((v) => ({ ...v, [key]: next }));
     const forget = (errors: StepErrors) => Object.fromEntries(Object.entries(errors).filter(([f]) => !changed.includes(f)));
     setClientErrors((e) => ({ ...e, [key]: forget(e[key]) }));
@@ -127,7 +142,7 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
     launch.mutate(parsed.data);
   }
 
-  const loadError = [images, flavors, networks].find((q) => q.isError)?.error;
+  const loadError = [images, flavors, networks, zones, serverGroups].find((q) => q.isError)?.error;
   if (loadError) {
     return (
       <Alert color="red" title="Could not load the catalog">
@@ -135,10 +150,11 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
       </Alert>
     );
   }
-  if (!images.data || !flavors.data || !networks.data) return <Loader aria-label="Loading the catalog" />;
+  if (!images.data || !flavors.data || !networks.data || !zones.data || !serverGroups.data) return <Loader aria-label="Loading the catalog" />;
 
   const errorsOf = (key: StepKey): StepErrors => ({ ...serverErrors[key], ...clientErrors[key] });
   const isLast = active === LAUNCH_STEPS.length - 1;
+  const canLaunch = canLaunchFrom(active);
   const unplacedFieldErrors = Object.entries(serverError?.fieldErrors ?? {}).filter(([field]) => stepOfField(field) < 0);
 
   return (
@@ -162,6 +178,16 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
                     />
                   )}
                   {step.key === "network" && <NetworksStep networks={networks.data} values={values.network} errors={errorsOf("network")} onChange={(v) => update("network", v)} />}
+                  {step.key === "placement" && (
+                    <PlacementStep
+                      zones={zones.data}
+                      serverGroups={serverGroups.data}
+                      canForceHost={principal.isAdmin}
+                      values={values.placement}
+                      errors={errorsOf("placement")}
+                      onChange={(v) => update("placement", v)}
+                    />
+                  )}
                 </Stepper.Step>
               ))}
             </Stepper>
@@ -187,12 +213,15 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
                 <Button variant="default" onClick={() => setActive((a) => Math.max(0, a - 1))} disabled={active === 0}>
                   Back
                 </Button>
-                {isLast ? (
+                {!isLast && (
+                  <Button variant={canLaunch ? "default" : "filled"} onClick={next}>
+                    Next
+                  </Button>
+                )}
+                {canLaunch && (
                   <Button onClick={submit} loading={launch.isPending}>
                     Launch instance
                   </Button>
-                ) : (
-                  <Button onClick={next}>Next</Button>
                 )}
               </Group>
             </Group>

@@ -1,0 +1,94 @@
+"use client";
+
+import { Alert, Button, Group, MultiSelect, Paper, Stack, Text, TextInput } from "@mantine/core";
+import { useMutation } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import type { Project } from "@/lib/api-types";
+import { useTRPC } from "@/lib/trpc";
+import { toFormError } from "@/lib/trpc-error";
+
+interface AggregateFormValues {
+  name: string;
+  /** "" for an aggregate that is not an availability zone. */
+  availabilityZone: string;
+  /** Projects whose instances alone may use the hosts (AggregateMultiTenancyIsolation); none = any project. */
+  tenantProjectIds: string[];
+}
+
+const initialValues: AggregateFormValues = { name: "", availabilityZone: "", tenantProjectIds: [] };
+const FORM_FIELDS: readonly string[] = ["name", "availabilityZone", "tenantProjectIds"];
+
+/** The create input of aggregates.create: a blank zone is no zone. */
+function toInput(values: AggregateFormValues) {
+  const zone = values.availabilityZone.trim();
+  return { name: values.name, availabilityZone: zone === "" ? null : zone, tenantProjectIds: values.tenantProjectIds };
+}
+
+/** Creates a host aggregate, optionally exposed as an availability zone. */
+export function CreateAggregateForm({ projects, onCreated }: { projects: Project[]; onCreated(): void }) {
+  const trpc = useTRPC();
+  const [values, setValues] = useState(initialValues);
+  const create = useMutation(
+    trpc.aggregates.create.mutationOptions({
+      onSuccess: () => {
+        setValues(initialValues);
+        onCreated();
+      },
+    }),
+  );
+  const error = create.error ? toFormError(create.error) : null;
+  const fieldError = (field: string) => error?.fieldErrors[field]?.[0];
+  const placed = error !== null && Object.keys(error.fieldErrors).length > 0 && Object.keys(error.fieldErrors).every((f) => FORM_FIELDS.includes(f));
+
+  function change(next: Partial<AggregateFormValues>) {
+    setValues((v) => ({ ...v, ...next }));
+    if (create.isError) create.reset();
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    create.mutate(toInput(values));
+  }
+
+  return (
+    <Paper withBorder p="lg" component="section" aria-labelledby="create-aggregate-title">
+      <Text fw={600} mb="sm" id="create-aggregate-title">
+        Create an aggregate
+      </Text>
+      <form onSubmit={submit} noValidate>
+        <Stack maw={520}>
+          <TextInput label="Aggregate name" required value={values.name} onChange={(e) => change({ name: e.currentTarget.value })} error={fieldError("name")} />
+          <TextInput
+            label="Availability zone (optional)"
+            description="Makes the aggregate's hosts a zone users can choose when launching. A host sits in at most one zone."
+            value={values.availabilityZone}
+            onChange={(e) => change({ availabilityZone: e.currentTarget.value })}
+            error={fieldError("availabilityZone")}
+            autoComplete="off"
+            spellCheck={false}
+          />
+          <MultiSelect
+            label="Reserved for projects (optional)"
+            description="Only instances of these projects may use the aggregate's hosts. None: any project."
+            data={projects.map((p) => ({ value: p.id, label: p.name }))}
+            value={values.tenantProjectIds}
+            onChange={(tenantProjectIds) => change({ tenantProjectIds })}
+            error={fieldError("tenantProjectIds")}
+            searchable
+            clearable
+          />
+          {error && !placed && (
+            <Alert color="red" title="Could not create the aggregate">
+              {error.message}
+            </Alert>
+          )}
+          <Group>
+            <Button type="submit" loading={create.isPending}>
+              Create aggregate
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Paper>
+  );
+}

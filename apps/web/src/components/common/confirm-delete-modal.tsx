@@ -1,0 +1,51 @@
+"use client";
+
+import { Alert, Button, Group, Modal, Text } from "@mantine/core";
+import { useRef, type ReactNode } from "react";
+import type { FormError } from "@/lib/trpc-error";
+
+interface ConfirmDeleteModalProps<T> {
+  /** What to delete; null keeps the modal closed. */
+  target: T | null;
+  /** "Delete server group web?" */
+  title(target: T): string;
+  /** What deleting does, in a sentence or two. */
+  children(target: T): ReactNode;
+  pending: boolean;
+  /** The refusal of the last attempt, shown inside the dialog, which stays open. */
+  error: FormError | null;
+  /** What failed, as the alert's title: "Could not delete the server group". */
+  errorTitle: string;
+  onConfirm(target: T): void;
+  onClose(): void;
+}
+
+/** Asks before deleting something; the button that deletes is always "Confirm delete". */
+export function ConfirmDeleteModal<T>({ target, title, children, pending, error, errorTitle, onConfirm, onClose }: ConfirmDeleteModalProps<T>) {
+  // Keep the content on screen while the dialog animates closed.
+  const shown = useRef(target);
+  if (target) shown.current = target;
+  const current = shown.current;
+  return (
+    <Modal opened={target !== null} onClose={onClose} title={current ? title(current) : ""} centered>
+      {current && (
+        <Text size="sm" mb="md" component="div">
+          {children(current)}
+        </Text>
+      )}
+      {error && (
+        <Alert color="red" title={errorTitle} mb="md">
+          {error.message}
+        </Alert>
+      )}
+      <Group justify="flex-end">
+        <Button variant="default" onClick={onClose}>
+          Cancel
+        </Button>
+        <Button color="red" loading={pending} onClick={() => target && onConfirm(target)}>
+          Confirm delete
+        </Button>
+      </Group>
+    </Modal>
+  );
+}
