@@ -53,7 +53,8 @@ export async function startStack(backend: Backend, overrides: Record<string, str
     NIMBUS_ADMIN_PASSWORD: ADMIN_PASSWORD,
     NIMBUS_AGENT_SECRET: AGENT_SECRET,
     NIMBUS_HEADLESS: "true",
-    NIMBUS_HOST_DOWN_AFTER_SECONDS: "15",
+    NIMBUS_HOST_DOWN_AFTER_SECONDS: "6",
+    NIMBUS_ORPHAN_GRACE_SECONDS: "1",
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...overrides,
   });

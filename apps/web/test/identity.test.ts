@@ -88,7 +88,8 @@ describe("sessions, lockout, tokens and isolation", () => {
     const created = await carol.client.tokens.create.mutate({ name: "script" });
     expect(created.token).toMatch(/^nimbus_/);
     expect(new Date(created.expiresAt).getTime() - Date.now()).toBeGreaterThan(59 * 60_000);
-    for (const headers of [{ authorization: `Bearer ${created.token}` }, { "x-auth-token": created.token }]) {
+    const headerSets: Record<string, string>[] = [{ authorization: `Bearer ${created.token}` }, { "x-auth-token": created.token }];
+    for (const headers of headerSets) {
       const response = await fetch(`${stack.server.url}/api/trpc/auth.whoami`, { headers });
       expect(await response.json()).toMatchObject({ result: { data: { json: { userName: "carol", projectName: "alpha" } } } });
     }

@@ -16,7 +16,7 @@ const ALLOWED: Record<Exclude<Rule, "agent">, Persona[]> = {
   cloud_admin: ["admin"],
 };
 
-const procedures = Object.entries(appRouter._def.procedures as Record<string, { _def: { type: "query" | "mutation"; meta?: { policy?: string } } }>);
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation"; meta?: { policy?: string } } }>);
 
 describe("policy", () => {
   it("every tRPC procedure has exactly one rule in the policy table, and is guarded by it", () => {

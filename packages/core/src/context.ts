@@ -33,6 +33,8 @@ export interface Publisher {
 export interface AgentGateway {
   spawn(hostId: string, command: SpawnCommand): Promise<CommandAck>;
   destroy(hostId: string, command: DestroyCommand): Promise<CommandAck>;
+  /** Drops every connection of the agent of `hostname` (credential revoked). */
+  disconnect?(hostname: string): Promise<void>;
 }
 
 export interface SchedulerSettings {

@@ -30,6 +30,8 @@ export const launchInstanceFields = z
     .nullable()
     .default(null),
   serverGroupId: z.uuid("Not a server group id.").nullable().default(null),
+  /** Repeating a launch with the same key returns the same instances and claims nothing twice. */
+  idempotencyKey: z.string().trim().min(8).max(255).optional(),
 });
 
 export const launchInstanceInput = launchInstanceFields.refine((v) => v.minCount === undefined || v.minCount <= v.count, { path: ["minCount"], message: "Minimum count cannot exceed count." });

@@ -7,10 +7,14 @@ import { Server as SocketServer } from "socket.io";
 import { bootstrap } from "@nimbus/core/catalog";
 import { Conductor } from "@nimbus/core/conductor";
 import type { Principal, Services } from "@nimbus/core/context";
+import { failBuildsOnDownHosts } from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
+import { ENROLL_PATH } from "@nimbus/core/protocol";
 import { resolveApiToken, resolveSession, type IdentitySettings } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
+import { enrollHandler } from "./enroll";
 import type { Env } from "./env";
+import { postgresAdapter } from "./socket/adapter";
 import { readOrCreateSecret, writeSecretFile } from "./secrets";
 import { bearerToken, refuseUnsafePost } from "./request-guards";
 import { sessionCookies } from "./session-cookie";
@@ -27,7 +31,7 @@ export interface NimbusServer {
   close(): Promise<void>;
 }
 
-const HEARTBEAT_INTERVAL_MS = 5_000;
+const HEARTBEAT_INTERVAL_MS = 2_000;
 
 /**
  * Composes one Nimbus web process: database (migrated, seeded), tRPC at /api/trpc, socket.io
@@ -43,7 +47,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     // Printed once, on purpose, to the terminal only (not through the logger).
     process.stdout.write(`\n  Nimbus admin account created: user "${seeded.adminName}", password ${seeded.generatedPassword}\n  (also saved to ${file}, readable by this user only)\n\n`);
   }
-  const agentSecret = env.NIMBUS_AGENT_SECRET ?? readOrCreateSecret(env.NIMBUS_DATA_DIR, "agent-secret");
+  const agentSecret = env.NIMBUS_AGENT_SHARED_SECRET ? (env.NIMBUS_AGENT_SECRET ?? readOrCreateSecret(env.NIMBUS_DATA_DIR, "agent-secret")) : null;
 
   const cookies = sessionCookies(env.NIMBUS_SECURE_COOKIES);
   const identity: IdentitySettings = {
@@ -65,7 +69,10 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
   }
 
   let conductor: Conductor | undefined;
-  const io = new SocketServer({ serveClient: false, pingInterval: 5_000, pingTimeout: 4_000, destroyUpgrade: false });
+  // A silent agent (stopped process, cut network) misses pings and is dropped within ~5 s.
+  const io = new SocketServer({ serveClient: false, pingInterval: 2_000, pingTimeout: 3_000, destroyUpgrade: false });
+  const adapter = env.DATABASE_URL ? await postgresAdapter(env.DATABASE_URL, log) : null;
+  if (adapter) io.adapter(adapter.adapter);
   const services: Services = {
     db: database.db,
     publisher: socketPublisher(() => browsers),
@@ -90,7 +97,14 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     },
   };
   const browsers = attachBrowserNamespace(io, { resolvePrincipal, log: log.child({ component: "browser-socket" }) });
-  const agents = attachAgentNamespace(io, { services, secret: agentSecret, log: log.child({ component: "agent-socket" }), heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS });
+  const agents = attachAgentNamespace(io, {
+    services,
+    secret: agentSecret,
+    log: log.child({ component: "agent-socket" }),
+    heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+    orphanGraceMs: env.NIMBUS_ORPHAN_GRACE_SECONDS * 1000,
+  });
+  const enroll = enrollHandler(services, log.child({ component: "enrolment" }));
 
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -120,6 +134,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
       trpc(req, res);
       return;
     }
+    if (url === ENROLL_PATH) return enroll(req, res);
     if (next) return next(req, res);
     res.writeHead(404).end();
   });
@@ -128,7 +143,9 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
   conductor = new Conductor(services, log.child({ component: "conductor" }));
   conductor.start();
   const sweeper = setInterval(() => {
-    expireSilentHosts(services).catch((error: unknown) => log.error({ err: error }, "host liveness sweep failed"));
+    expireSilentHosts(services)
+      .then(() => failBuildsOnDownHosts(services))
+      .catch((error: unknown) => log.error({ err: error }, "host liveness sweep failed"));
   }, 1_000);
   sweeper.unref();
 
@@ -146,6 +163,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
       clearInterval(sweeper);
       await conductor?.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await adapter?.close();
       await database.close();
     },
   };

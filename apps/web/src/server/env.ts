@@ -23,7 +23,12 @@ const envSchema = z.object({
   NIMBUS_SECURE_COOKIES: z.stringbool().default(false),
   NIMBUS_BUILD_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
   NIMBUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
-  NIMBUS_HOST_DOWN_AFTER_SECONDS: z.coerce.number().positive().default(15),
+  /** A host whose agent is silent this long is down (agents heartbeat every 2 s). */
+  NIMBUS_HOST_DOWN_AFTER_SECONDS: z.coerce.number().positive().default(6),
+  /** Unknown domains found on a host at reconnect are destroyed after this grace period. */
+  NIMBUS_ORPHAN_GRACE_SECONDS: z.coerce.number().min(0).default(30),
+  /** Accept the shared bootstrap secret from agents (single-machine installs); off: enrolled hosts only. */
+  NIMBUS_AGENT_SHARED_SECRET: z.stringbool().default(true),
   /** Scheduler weigher multipliers (Nova's *_weight_multiplier); negative RAM/CPU/disk packs. */
   NIMBUS_RAM_WEIGHT_MULTIPLIER: z.coerce.number().default(1),
   NIMBUS_CPU_WEIGHT_MULTIPLIER: z.coerce.number().default(1),

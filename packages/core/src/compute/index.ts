@@ -5,3 +5,4 @@ export * from "./delete-instance";
 export * from "./queries";
 export * from "./record-report";
 export * from "./server-groups";
+export * from "./host-failures";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { schema } from "@nimbus/db";
-import { and, eq, or } from "@nimbus/db/orm";
+import { and, eq, or, sql } from "@nimbus/db/orm";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
@@ -60,7 +60,16 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
 
   const reservationId = `r-${randomBytes(4).toString("hex")}`;
   const out = new Announcements();
-  const instanceIds = await ctx.db.transaction(async (tx) => {
+  const launched = await ctx.db.transaction(async (tx) => {
+    if (request.idempotencyKey) {
+      // Serialise with other launches of the project, then look for an earlier identical call.
+      await tx.execute(sql`select id from ${schema.projects} where id = ${principal.projectId} for update`);
+      const [earlier] = await tx
+        .select()
+        .from(schema.launchRequests)
+        .where(and(eq(schema.launchRequests.projectId, principal.projectId), eq(schema.launchRequests.idempotencyKey, request.idempotencyKey)));
+      if (earlier) return { reservationId: earlier.reservationId, instanceIds: earlier.instanceIds, replayed: true };
+    }
     const count = await enforceInstanceQuota(tx, principal.projectId, {
       min: request.minCount ?? request.count,
       max: request.count,
@@ -114,11 +123,15 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
       targetId: reservationId,
       details: { name: request.name, count, flavor: flavor.name, image: image.name, instanceIds: ids },
     });
-    return ids;
+    if (request.idempotencyKey) {
+      await tx.insert(schema.launchRequests).values({ projectId: principal.projectId, idempotencyKey: request.idempotencyKey, reservationId, instanceIds: ids });
+    }
+    return { reservationId, instanceIds: ids, replayed: false };
   });
+  if (launched.replayed) return { reservationId: launched.reservationId, instanceIds: launched.instanceIds };
   out.flush(ctx.publisher);
   ctx.buildRequested();
-  return { reservationId, instanceIds };
+  return { reservationId, instanceIds: launched.instanceIds };
 }
 
 /** A MAC in OpenStack's fa:16:3e prefix. */

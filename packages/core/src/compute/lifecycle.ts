@@ -1,5 +1,5 @@
 import { schema, type Executor } from "@nimbus/db";
-import { and, desc, eq, isNull } from "@nimbus/db/orm";
+import { and, desc, eq, isNull, ne } from "@nimbus/db/orm";
 import { releaseConsumer } from "../placement/claim";
 import { NimbusError } from "../errors";
 import { canTransition, phaseOf, stateFor, type InstancePhase, type PowerState, type TaskState, type VmState } from "../instance/state-machine";
@@ -40,7 +40,8 @@ export async function currentActionId(tx: Executor, instanceId: string): Promise
   const [row] = await tx
     .select({ id: schema.instanceActions.id })
     .from(schema.instanceActions)
-    .where(eq(schema.instanceActions.instanceId, instanceId))
+    // Phase events belong to the create or delete action; reschedules are recorded beside them.
+    .where(and(eq(schema.instanceActions.instanceId, instanceId), ne(schema.instanceActions.action, "reschedule")))
     .orderBy(desc(schema.instanceActions.startTime))
     .limit(1);
   return row?.id;

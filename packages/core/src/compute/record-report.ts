@@ -35,10 +35,10 @@ export async function recordReport(
         case "block_device_mapping":
         case "spawning":
           await enterPhase(tx, out, instance, report.phase, { host, powerState: report.powerState });
-          // Progress pushes the build deadline out.
+          // Progress pushes the build deadline out, and proves the command arrived.
           await tx
             .update(schema.buildRequests)
-            .set({ dueAt: new Date(Date.now() + services.buildTimeoutMs), updatedAt: new Date() })
+            .set({ dueAt: new Date(Date.now() + services.buildTimeoutMs), commandAckedAt: sql`coalesce(${schema.buildRequests.commandAckedAt}, now())`, updatedAt: new Date() })
             .where(eq(schema.buildRequests.instanceId, instance.id));
           return "applied";
         case "active":
@@ -86,6 +86,16 @@ export async function buildFailed(tx: Tx, out: Announcements, instance: Instance
   const attempts = [...(request?.attempts ?? []), { host, error, at: new Date().toISOString() }];
   const maxAttempts = request?.maxAttempts ?? 1;
   if (attempts.length < maxAttempts) {
+    const now = new Date();
+    await tx.insert(schema.instanceActions).values({
+      instanceId: instance.id,
+      action: "reschedule",
+      requestId: `req-reschedule-${instance.id.slice(0, 8)}-${attempts.length}`,
+      projectId: instance.projectId,
+      startTime: now,
+      finishTime: now,
+      message: `Build on ${host} failed: ${error}`,
+    });
     await enterPhase(tx, out, instance, "scheduling", {
       details: `Build on ${host} failed (${error}); rescheduling, attempt ${attempts.length + 1} of ${maxAttempts}.`,
       closeResult: "Error",

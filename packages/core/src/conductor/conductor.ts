@@ -32,6 +32,8 @@ export interface ConductorOptions {
 export const DEFAULT_CONDUCTOR_OPTIONS: ConductorOptions = { pollIntervalMs: 1_000, leaseMs: 30_000, batchSize: 25 };
 
 const CLAIM_RETRIES = 8;
+/** An unacknowledged spawn command is sent again this often. */
+const REDELIVERY_MS = 2_000;
 
 /**
  * nova-conductor's schedule_and_build_instances, durable: build requests live in Postgres and are
@@ -130,8 +132,15 @@ export class Conductor {
   }
 
   private async process(request: ClaimedRequest): Promise<void> {
-    if (request.status === "dispatched") return this.timeOut(request);
+    if (request.status === "dispatched") return this.followUp(request);
     const instance = await this.services.db.query.instances.findFirst({ where: eq(schema.instances.id, request.instanceId) });
+    if (instance && !instance.hostId && request.status === "scheduled") {
+      // The lease of a conductor that died mid-scheduling ran out: give back whatever it had
+      // claimed but not yet assigned before scheduling again.
+      const out = new Announcements();
+      await this.services.db.transaction((tx) => releaseAllocations(tx, out, instance.id));
+      out.flush(this.services.publisher);
+    }
     if (!instance || instance.taskState !== "scheduling") {
       await this.services.db
         .update(schema.buildRequests)
@@ -220,12 +229,35 @@ export class Conductor {
       out.host(hostId);
       await tx
         .update(schema.buildRequests)
-        .set({ status: "dispatched", commandId: randomUUID(), dueAt: new Date(now.getTime() + this.services.buildTimeoutMs), updatedAt: now })
+        .set({
+          status: "dispatched",
+          commandId: randomUUID(),
+          dispatchedAt: now,
+          commandAckedAt: null,
+          dueAt: new Date(now.getTime() + REDELIVERY_MS),
+          updatedAt: now,
+        })
         .where(eq(schema.buildRequests.instanceId, instanceId));
       return "assigned" as const;
     });
     out.flush(this.services.publisher);
     return assigned;
+  }
+
+  /**
+   * A dispatched build is due: an unacknowledged spawn is redelivered (same command id, so the
+   * agent treats it as the same command); an acknowledged one that made no progress in time, or
+   * one never acknowledged within the build timeout, times out.
+   */
+  private async followUp(request: BuildRequestRow): Promise<void> {
+    const overdue = request.dispatchedAt !== null && Date.now() - request.dispatchedAt.getTime() > this.services.buildTimeoutMs;
+    if (request.commandAckedAt || overdue) return this.timeOut(request);
+    const instance = await this.services.db.query.instances.findFirst({ where: eq(schema.instances.id, request.instanceId) });
+    if (!instance?.hostId || instance.vmState !== "building" || instance.taskState === "deleting") {
+      await this.services.db.update(schema.buildRequests).set({ status: "failed" }).where(eq(schema.buildRequests.instanceId, request.instanceId));
+      return;
+    }
+    await this.dispatch(request.instanceId, instance.hostId);
   }
 
   private async dispatch(instanceId: string, hostId: string): Promise<void> {
@@ -235,19 +267,26 @@ export class Conductor {
     });
     const request = await this.services.db.query.buildRequests.findFirst({ where: eq(schema.buildRequests.instanceId, instanceId) });
     if (!row || !request?.commandId) return;
-    let failure: string | null = null;
+    let ack;
     try {
-      const ack = await this.services.agents.spawn(hostId, {
+      ack = await this.services.agents.spawn(hostId, {
         commandId: request.commandId,
         instance: { id: row.id, name: row.name, vcpus: row.vcpus, memoryMb: row.memoryMb, rootGb: row.rootGb },
         image: row.image ? { id: row.image.id, name: row.image.name, properties: row.image.properties } : null,
         network: row.network ? { id: row.network.id, name: row.network.name, macAddress: row.macAddress ?? "fa:16:3e:00:00:00", fixedIp: row.fixedIp } : null,
       });
-      if (!ack.ok) failure = ack.error;
     } catch (error) {
-      failure = error instanceof Error ? error.message : "the compute agent could not be reached";
+      // Not delivered (agent away, ack lost): the row stays due and the command is redelivered
+      // until acknowledged, or until the host is declared down and the build rescheduled.
+      this.log.warn({ instanceId, hostId, reason: error instanceof Error ? error.message : String(error) }, "spawn not acknowledged; will redeliver");
+      return;
     }
-    if (failure) await this.hostFailed(instanceId, hostId, failure);
+    if (!ack.ok) return this.hostFailed(instanceId, hostId, ack.error);
+    const now = new Date();
+    await this.services.db
+      .update(schema.buildRequests)
+      .set({ commandAckedAt: now, dueAt: new Date(now.getTime() + this.services.buildTimeoutMs) })
+      .where(and(eq(schema.buildRequests.instanceId, instanceId), eq(schema.buildRequests.commandId, request.commandId), isNull(schema.buildRequests.commandAckedAt)));
   }
 
   private async hostFailed(instanceId: string, hostId: string, reason: string): Promise<void> {

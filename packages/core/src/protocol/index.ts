@@ -10,12 +10,27 @@ export const AGENT_NAMESPACE = "/agent";
 
 // ───────────── handshake ─────────────
 
-export const agentHandshakeSchema = z.object({
-  secret: z.string().min(16).max(512),
-  hostname: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$/, "hostname must be a DNS name"),
-  protocolVersion: z.number().int().positive(),
-  agentVersion: z.string().max(64),
-});
+export const hostnameSchema = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$/, "hostname must be a DNS name");
+
+/**
+ * An agent authenticates with its own host credential (from enrolment) or, on a single-machine
+ * install, with the shared bootstrap secret.
+ */
+export const agentHandshakeSchema = z
+  .object({
+    credential: z.string().min(16).max(512).optional(),
+    secret: z.string().min(16).max(512).optional(),
+    hostname: hostnameSchema,
+    protocolVersion: z.number().int().positive(),
+    agentVersion: z.string().max(64),
+  })
+  .refine((v) => (v.credential === undefined) !== (v.secret === undefined), "present either a host credential or the shared secret");
+
+/** Enrolment (HTTP POST /api/agent/enroll): a one-time join token for a host credential. */
+export const enrollRequestSchema = z.object({ joinToken: z.string().min(16).max(512), hostname: hostnameSchema });
+export const enrollResponseSchema = z.object({ hostname: hostnameSchema, credential: z.string().min(16) });
+export type EnrollResponse = z.infer<typeof enrollResponseSchema>;
+export const ENROLL_PATH = "/api/agent/enroll";
 export type AgentHandshake = z.infer<typeof agentHandshakeSchema>;
 
 // ───────────── agent → server ─────────────
@@ -27,7 +42,7 @@ export const hostRegistrationSchema = z.object({
   vcpus: z.number().int().positive(),
   memoryMb: z.number().int().positive(),
   diskGb: z.number().int().nonnegative(),
-  /** UUIDs of the domains libvirt has on this host right now. */
+  /** Instance UUIDs of the Nimbus domains libvirt has on this host right now (reconciliation). */
   domains: z.array(z.uuid()).max(100_000),
 });
 export type HostRegistration = z.infer<typeof hostRegistrationSchema>;

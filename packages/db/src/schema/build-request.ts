@@ -33,6 +33,10 @@ export const buildRequests = pgTable(
     /** Next time a conductor should look at this row (retry, dispatch redelivery, timeout). */
     dueAt: timestamp("due_at", { withTimezone: true }).notNull().defaultNow(),
     commandId: uuid("command_id"),
+    /** When the spawn command was first sent to the chosen host. */
+    dispatchedAt: timestamp("dispatched_at", { withTimezone: true }),
+    /** When the agent acknowledged the spawn command; until then it is redelivered. */
+    commandAckedAt: timestamp("command_acked_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -8,3 +8,5 @@ export * from "./build-request";
 export * from "./aggregate";
 export * from "./server-group";
 export * from "./access";
+export * from "./agent-access";
+export * from "./launch-request";

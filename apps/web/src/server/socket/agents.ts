@@ -1,10 +1,10 @@
-import { timingSafeEqual, createHash } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { Namespace, Server } from "socket.io";
 import type { Logger } from "pino";
 import type { AgentGateway, Services } from "@nimbus/core/context";
 import { NimbusError, publicError } from "@nimbus/core/errors";
-import { recordReport } from "@nimbus/core/compute";
-import { hostDisconnected, recordHeartbeat, registerHost } from "@nimbus/core/hosts";
+import { reconcileHost, recordReport } from "@nimbus/core/compute";
+import { hostDisconnected, recordHeartbeat, registerHost, verifyHostCredential } from "@nimbus/core/hosts";
 import {
   AGENT_NAMESPACE,
   PROTOCOL_VERSION,
@@ -26,6 +26,8 @@ interface AgentSocketData {
 
 type AgentNamespace = Namespace<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, AgentSocketData>;
 
+const agentRoom = (hostname: string) => `agent:${hostname}`;
+
 function sameSecret(a: string, b: string): boolean {
   const digest = (s: string) => createHash("sha256").update(s).digest();
   return timingSafeEqual(digest(a), digest(b));
@@ -38,7 +40,13 @@ function sameSecret(a: string, b: string): boolean {
  */
 export function attachAgentNamespace(
   io: Server,
-  { services, secret, log, heartbeatIntervalMs }: { services: Services; secret: string; log: Logger; heartbeatIntervalMs: number },
+  {
+    services,
+    secret,
+    log,
+    heartbeatIntervalMs,
+    orphanGraceMs,
+  }: { services: Services; secret: string | null; log: Logger; heartbeatIntervalMs: number; orphanGraceMs: number },
 ): AgentNamespace {
   const nsp = io.of(AGENT_NAMESPACE) as unknown as AgentNamespace;
 
@@ -48,18 +56,39 @@ export function attachAgentNamespace(
       log.warn({ address: socket.handshake.address }, "agent refused: malformed handshake");
       return next(new Error("malformed handshake"));
     }
-    if (!sameSecret(parsed.data.secret, secret)) {
-      log.warn({ address: socket.handshake.address, hostname: parsed.data.hostname }, "agent refused: invalid credential");
-      return next(new Error("invalid agent credential"));
+    const { hostname, credential, protocolVersion } = parsed.data;
+    if (protocolVersion !== PROTOCOL_VERSION) {
+      log.warn({ hostname, version: protocolVersion }, "agent refused: protocol version");
+      return next(new Error(`unsupported protocol version ${protocolVersion}; this server speaks ${PROTOCOL_VERSION}`));
     }
-    if (parsed.data.protocolVersion !== PROTOCOL_VERSION) {
-      log.warn({ hostname: parsed.data.hostname, version: parsed.data.protocolVersion }, "agent refused: protocol version");
-      return next(new Error(`unsupported protocol version ${parsed.data.protocolVersion}; this server speaks ${PROTOCOL_VERSION}`));
-    }
-    socket.data.hostname = parsed.data.hostname;
-    socket.data.agentVersion = parsed.data.agentVersion;
-    next();
+    const authenticated = credential
+      ? verifyHostCredential(services.db, hostname, credential)
+      : Promise.resolve(secret !== null && sameSecret(parsed.data.secret ?? "", secret));
+    authenticated
+      .then((ok) => {
+        if (!ok) {
+          log.warn({ address: socket.handshake.address, hostname, mode: credential ? "host credential" : "shared secret" }, "agent refused: invalid credential");
+          return next(new Error(credential ? "host credential invalid or revoked" : "invalid agent credential"));
+        }
+        socket.data.hostname = hostname;
+        socket.data.agentVersion = parsed.data.agentVersion;
+        void socket.join(agentRoom(hostname));
+        next();
+      })
+      .catch((error: unknown) => {
+        log.error({ err: error }, "agent authentication failed");
+        next(new Error("internal error"));
+      });
   });
+
+  /** Destroys domains that are still unknown after the grace period (one may have been claimed meanwhile). */
+  async function destroyOrphans(hostId: string, candidates: string[]): Promise<void> {
+    const { unknownDomains } = await reconcileHost(services, { hostId, domains: candidates });
+    for (const instanceId of unknownDomains) {
+      const ack = await services.agents.destroy(hostId, { commandId: randomUUID(), instanceId }).catch((error: unknown) => ({ ok: false as const, error: String(error) }));
+      log.warn({ hostId, instanceId, ok: ack.ok }, "reconciliation: destroy of an orphan domain requested");
+    }
+  }
 
   nsp.on("connection", (socket) => {
     const hostLog = log.child({ hostname: socket.data.hostname, sid: socket.id });
@@ -83,6 +112,12 @@ export function attachAgentNamespace(
         await socket.join(rooms.host(hostId));
         hostLog.info({ hostId, vcpus: parsed.data.vcpus, memoryMb: parsed.data.memoryMb }, "host registered");
         ack({ ok: true, hostId, heartbeatIntervalMs });
+        const { unknownDomains, missingInstances } = await reconcileHost(services, { hostId, domains: parsed.data.domains });
+        if (missingInstances.length > 0) hostLog.warn({ instances: missingInstances }, "reconciliation: domains missing on the host; instances set to ERROR");
+        if (unknownDomains.length > 0) {
+          hostLog.warn({ domains: unknownDomains, graceMs: orphanGraceMs }, "reconciliation: unknown domains on the host; destroying after the grace period");
+          setTimeout(() => void destroyOrphans(hostId, unknownDomains), orphanGraceMs).unref();
+        }
       } catch (error) {
         hostLog.error({ err: error }, "host registration failed");
         ack({ ok: false, error: publicError(error).message });
@@ -146,5 +181,8 @@ export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: n
   return {
     spawn: (hostId, command) => send("instance.spawn", hostId, command as never),
     destroy: (hostId, command) => send("instance.destroy", hostId, command as never),
+    async disconnect(hostname) {
+      getNamespace().in(agentRoom(hostname)).disconnectSockets(true);
+    },
   };
 }

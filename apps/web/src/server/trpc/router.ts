@@ -1,4 +1,5 @@
 import { router } from "./init";
+import { agentsRouter } from "./routers/agents";
 import { aggregatesRouter } from "./routers/aggregates";
 import { authRouter } from "./routers/auth";
 import { catalogRouter } from "./routers/catalog";
@@ -17,6 +18,7 @@ export const appRouter = router({
   serverGroups: serverGroupsRouter,
   hosts: hostsRouter,
   aggregates: aggregatesRouter,
+  agents: agentsRouter,
   tokens: tokensRouter,
   users: usersRouter,
   projects: projectsRouter,

@@ -1,0 +1,83 @@
+import { schema } from "@nimbus/db";
+import { and, eq, inArray, isNotNull, isNull, lt, ne, or } from "@nimbus/db/orm";
+import type { Services } from "../context";
+import { Announcements } from "./announce";
+import { enterPhase, hostnameOf, lockInstance } from "./lifecycle";
+import { buildFailed } from "./record-report";
+
+/**
+ * Builds in flight on hosts that have been down longer than `hostDownAfterMs` are rescheduled
+ * (or fail with a fault once attempts run out), their allocations freed. What the dead agent
+ * left behind is destroyed by reconciliation when it comes back.
+ */
+export async function failBuildsOnDownHosts(services: Pick<Services, "db" | "publisher" | "hostDownAfterMs" | "buildRequested">): Promise<number> {
+  const cutoff = new Date(Date.now() - services.hostDownAfterMs);
+  const downHosts = services.db
+    .select({ id: schema.computeHosts.id })
+    .from(schema.computeHosts)
+    .where(
+      or(
+        and(isNull(schema.computeHosts.agentSessionId), lt(schema.computeHosts.updatedAt, cutoff)),
+        lt(schema.computeHosts.lastHeartbeatAt, new Date(Date.now() - 2 * services.hostDownAfterMs)),
+      ),
+    );
+  const stranded = await services.db
+    .select({ id: schema.instances.id })
+    .from(schema.instances)
+    .where(
+      and(
+        eq(schema.instances.vmState, "building"),
+        ne(schema.instances.taskState, "deleting"),
+        isNotNull(schema.instances.hostId),
+        inArray(schema.instances.hostId, downHosts),
+      ),
+    );
+  for (const { id } of stranded) {
+    const out = new Announcements();
+    await services.db.transaction(async (tx) => {
+      const instance = await lockInstance(tx, id);
+      if (!instance?.hostId || instance.vmState !== "building" || instance.taskState === "deleting") return;
+      const host = (await hostnameOf(tx, instance.hostId)) ?? instance.hostId;
+      await buildFailed(tx, out, instance, host, `compute host ${host} went down during the build`);
+    });
+    out.flush(services.publisher);
+  }
+  if (stranded.length > 0) services.buildRequested();
+  return stranded.length;
+}
+
+/**
+ * Reconciliation when an agent (re)registers: compares the domains libvirt has with what the
+ * database says the host should run. Instances whose domain is gone go to ERROR with a fault
+ * that says so; domains nobody knows (deleted meanwhile, rescheduled elsewhere, or never ours)
+ * are returned so the caller destroys them after a grace period.
+ */
+export async function reconcileHost(
+  services: Pick<Services, "db" | "publisher">,
+  { hostId, domains }: { hostId: string; domains: readonly string[] },
+): Promise<{ unknownDomains: string[]; missingInstances: string[] }> {
+  const expected = await services.db
+    .select({ id: schema.instances.id, vmState: schema.instances.vmState, taskState: schema.instances.taskState })
+    .from(schema.instances)
+    .where(and(eq(schema.instances.hostId, hostId), ne(schema.instances.vmState, "deleted")));
+  const onHost = new Set(domains);
+  const known = new Set(expected.map((i) => i.id));
+  const missing = expected.filter((i) => i.vmState === "active" && i.taskState === null && !onHost.has(i.id)).map((i) => i.id);
+  for (const id of missing) {
+    const out = new Announcements();
+    await services.db.transaction(async (tx) => {
+      const instance = await lockInstance(tx, id);
+      if (!instance || instance.hostId !== hostId || instance.vmState !== "active") return;
+      const host = await hostnameOf(tx, hostId);
+      await enterPhase(tx, out, instance, "error", {
+        host,
+        powerState: "nostate",
+        faultCode: "DomainMissing",
+        details: `The instance's virtual machine is no longer on host ${host ?? hostId}; it may have been removed outside Nimbus.`,
+      });
+    });
+    out.flush(services.publisher);
+  }
+  return { unknownDomains: domains.filter((d) => !known.has(d)), missingInstances: missing };
+}
+
