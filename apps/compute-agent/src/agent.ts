@@ -18,14 +18,15 @@ import {
 import { Backoff } from "./backoff";
 import type { ComputeManager } from "./compute-manager";
 import type { ComputeDriver } from "./driver/types";
+import type { AuthProvider } from "./host-auth";
 import type { ReportOutbox } from "./report-outbox";
-import type { SecretProvider } from "./secret";
 
 export interface AgentOptions {
-  serverUrl: string;
+  /** Web servers, tried in turn (round-robin) whenever a connection fails or drops. */
+  serverUrls: string[];
   hostname: string;
   agentVersion: string;
-  secret: SecretProvider;
+  auth: AuthProvider;
   diskGb: number;
   /** Heartbeats go out at this interval or the server's, whichever is shorter. */
   heartbeatMs: number;
@@ -40,14 +41,20 @@ const REPORT_TIMEOUT_MS = 5_000;
 /** The longest refusal text the protocol accepts in a command acknowledgement. */
 const MAX_ACK_ERROR_LENGTH = 2000;
 
+type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
+
 /**
- * The compute agent's connection to the server (namespace `/agent`). On every connection it
+ * The compute agent's connection to the servers (namespace `/agent`). On every connection it
  * registers the host, then heartbeats and sends queued instance reports; commands from the
  * server are validated, acknowledged at once, and handed to the compute manager. A lost or
- * refused connection is retried with backoff for as long as the agent runs.
+ * refused connection is retried with backoff on the next server of the list for as long as the
+ * agent runs; reports not yet acknowledged are resent to whichever server it registers with.
  */
 export class Agent {
-  private readonly socket: Socket<ServerToAgentEvents, AgentToServerEvents>;
+  /** The current connection attempt or connection; null between attempts. */
+  private socket: AgentSocket | null = null;
+  /** Index in `serverUrls` of the server of the current or next attempt. */
+  private server = 0;
   private readonly backoff = new Backoff(500, 5000);
   /** Bumped on every connect and disconnect, so work that outlived its connection is dropped. */
   private connection = 0;
@@ -56,23 +63,11 @@ export class Agent {
   private stopping = false;
 
   constructor(private readonly options: AgentOptions) {
-    this.socket = io(`${options.serverUrl}${AGENT_NAMESPACE}`, {
-      autoConnect: false,
-      transports: ["websocket"],
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 5000,
-      auth: (send) => void this.handshake().then(send),
-    });
-    this.socket.on("connect", () => this.onConnect());
-    this.socket.on("disconnect", (reason) => this.onDisconnect(reason));
-    this.socket.on("connect_error", (error) => this.onConnectError(error));
-    this.socket.on("instance.spawn", (payload: unknown, ack: unknown) => respond(ack, this.onSpawn(payload)));
-    this.socket.on("instance.destroy", (payload: unknown, ack: unknown) => respond(ack, this.onDestroy(payload)));
+    if (options.serverUrls.length === 0) throw new Error("The agent needs at least one server URL.");
   }
 
   start(): void {
-    this.options.log.info({ url: this.options.serverUrl }, "connecting to the server");
-    this.socket.connect();
+    this.connect();
   }
 
   /**
@@ -92,45 +87,77 @@ export class Agent {
     clearTimeout(this.retry);
     clearInterval(this.heartbeat);
     outbox.offline();
-    this.socket.close();
+    this.socket?.close();
+  }
+
+  /** Opens a connection to the current server; every later attempt goes through `failOver`. */
+  private connect(): void {
+    const url = this.options.serverUrls[this.server] ?? "";
+    const socket: AgentSocket = io(`${url}${AGENT_NAMESPACE}`, {
+      autoConnect: false,
+      // Not socket.io's own reconnection: it would stay on one server, where `failOver` moves on.
+      reconnection: false,
+      // A fresh connection even to a URL an earlier, closed socket used.
+      forceNew: true,
+      transports: ["websocket"],
+      auth: (send) => void this.handshake().then(send),
+    });
+    socket.on("connect", () => this.onConnect(socket, url));
+    socket.on("disconnect", (reason) => this.onDisconnect(socket, url, reason));
+    socket.on("connect_error", (error) => this.onConnectError(socket, url, error));
+    socket.on("instance.spawn", (payload: unknown, ack: unknown) => respond(ack, this.onSpawn(payload)));
+    socket.on("instance.destroy", (payload: unknown, ack: unknown) => respond(ack, this.onDestroy(payload)));
+    this.socket = socket;
+    this.options.log.info({ url }, "connecting to the server");
+    socket.connect();
+  }
+
+  /** Drops the current connection and, after the backoff delay, tries the next server. */
+  private failOver(): void {
+    const socket = this.socket;
+    // Cleared first, so the events of the closing socket are ignored.
+    this.socket = null;
+    socket?.close();
+    this.server = (this.server + 1) % this.options.serverUrls.length;
+    this.later(() => this.connect());
   }
 
   private async handshake(): Promise<AgentHandshake> {
     return {
-      secret: await this.options.secret(),
+      ...(await this.options.auth()),
       hostname: this.options.hostname,
       protocolVersion: PROTOCOL_VERSION,
       agentVersion: this.options.agentVersion,
     };
   }
 
-  private onConnect(): void {
+  private onConnect(socket: AgentSocket, url: string): void {
+    if (socket !== this.socket) return;
     this.connection += 1;
-    this.options.log.info("connected to the server");
-    void this.register(this.connection);
+    this.options.log.info({ url }, "connected to the server");
+    void this.register(socket, this.connection);
   }
 
-  private onDisconnect(reason: Socket.DisconnectReason): void {
+  private onDisconnect(socket: AgentSocket, url: string, reason: Socket.DisconnectReason): void {
+    if (socket !== this.socket) return;
     this.connection += 1;
     clearTimeout(this.retry);
     clearInterval(this.heartbeat);
+    // Unacknowledged reports stay queued and are resent after the next registration.
     this.options.outbox.offline();
-    // The outbox resends unacknowledged reports after the next registration; a copy socket.io
-    // buffered meanwhile would reach the server before `host.register`.
-    this.socket.sendBuffer = [];
     if (this.stopping) return;
-    this.options.log.warn({ reason }, "disconnected from the server");
-    // socket.io reconnects by itself, except after the server closed the connection.
-    if (reason === "io server disconnect") this.later(() => this.socket.connect());
+    this.options.log.warn({ url, reason }, "disconnected from the server");
+    this.failOver();
   }
 
-  private onConnectError(error: Error): void {
-    this.options.log.warn({ reason: error.message }, "could not connect to the server");
-    // socket.io does not retry a connection the server's middleware refused (a bad secret, say).
-    if (!this.socket.active && !this.stopping) this.later(() => this.socket.connect());
+  /** A server that cannot be reached, or whose handshake refused this host (a revoked credential, say). */
+  private onConnectError(socket: AgentSocket, url: string, error: Error): void {
+    if (socket !== this.socket || this.stopping) return;
+    this.options.log.warn({ url, reason: error.message }, "could not connect to the server");
+    this.failOver();
   }
 
-  private async register(connection: number): Promise<void> {
+  private async register(socket: AgentSocket, connection: number): Promise<void> {
     const { driver, diskGb, log } = this.options;
     try {
       const [node, domains] = await Promise.all([driver.nodeInfo(), driver.listDomainUuids()]);
@@ -143,29 +170,29 @@ export class Agent {
         diskGb,
         domains,
       });
-      const response: unknown = await this.socket.timeout(REGISTER_TIMEOUT_MS).emitWithAck("host.register", registration);
+      const response: unknown = await socket.timeout(REGISTER_TIMEOUT_MS).emitWithAck("host.register", registration);
       if (connection !== this.connection) return;
       const ack = registrationAckSchema.parse(response);
       if (!ack.ok) {
         log.error({ reason: ack.error }, "the server refused the host registration; will retry");
-        this.later(() => this.register(connection));
+        this.later(() => this.register(socket, connection));
         return;
       }
-      log.info({ hostId: ack.hostId, domains: domains.length }, "host registered");
-      this.backoff.reset();
       const intervalMs = Math.min(ack.heartbeatIntervalMs, this.options.heartbeatMs);
+      log.info({ hostId: ack.hostId, domains: domains.length, heartbeatMs: intervalMs }, "host registered");
+      this.backoff.reset();
       clearInterval(this.heartbeat);
-      this.heartbeat = setInterval(() => this.socket.emit("host.heartbeat", {}), intervalMs);
-      this.options.outbox.online((report) => this.deliver(report));
+      this.heartbeat = setInterval(() => socket.emit("host.heartbeat", {}), intervalMs);
+      this.options.outbox.online((report) => this.deliver(socket, report));
     } catch (error) {
       if (connection !== this.connection) return;
       log.warn({ err: error }, "host registration failed; will retry");
-      this.later(() => this.register(connection));
+      this.later(() => this.register(socket, connection));
     }
   }
 
-  private async deliver(report: InstanceReport): Promise<CommandAck> {
-    const response: unknown = await this.socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.report", report);
+  private async deliver(socket: AgentSocket, report: InstanceReport): Promise<CommandAck> {
+    const response: unknown = await socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.report", report);
     const ack = commandAckSchema.safeParse(response);
     return ack.success ? ack.data : { ok: false, error: "the server's acknowledgement was malformed" };
   }

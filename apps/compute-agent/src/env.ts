@@ -6,24 +6,38 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { agentHandshakeSchema } from "@nimbus/core/protocol";
+import { agentHandshakeSchema, enrollRequestSchema, hostnameSchema } from "@nimbus/core/protocol";
 import type { Vif } from "./driver/types";
+import { simulatedHostname } from "./simulation";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** Where the agent's secret comes from: the environment, or the file the web server writes. */
 export type SecretSource = { kind: "inline"; secret: string } | { kind: "file"; path: string };
 
+/** NIMBUS_SIMULATED_HOSTS: one process runs this many hosts on private libvirt test drivers. */
+export interface Simulation {
+  hosts: number;
+  vcpus: number;
+  memoryMb: number;
+}
+
 export interface Env {
-  serverUrl: string;
+  /** Tried in turn (round-robin) whenever a connection fails or drops. */
+  serverUrls: string[];
   secretSource: SecretSource;
+  /** The host credential from enrolment; when the file exists, it is used instead of the secret. */
+  credentialFile: string;
+  /** One-time token to enrol with when there is no credential file yet. */
+  joinToken: string | undefined;
   libvirtUri: string;
   hostname: string;
   vif: Vif;
-  /** Unset: the size of the file system holding the state dir. */
+  /** Unset: the size of the file system holding the state dir (simulated hosts: 1000). */
   diskGb: number | undefined;
   stateDir: string;
   heartbeatMs: number;
+  simulation: Simulation | null;
   logLevel: z.infer<typeof logLevelSchema>;
 }
 
@@ -38,45 +52,93 @@ const vifSchema = z.string().transform((value, ctx): Vif => {
   return z.NEVER;
 });
 
-const envSchema = z.object({
-  NIMBUS_SERVER_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).default("http://127.0.0.1:3000"),
-  NIMBUS_AGENT_SECRET: agentHandshakeSchema.shape.secret.optional(),
-  NIMBUS_AGENT_SECRET_FILE: z.string().default(path.join(repoRoot, ".data", "agent-secret")),
-  NIMBUS_LIBVIRT_URI: z
-    .string()
-    .regex(/^(test|qemu)(\+[a-z]+)?:\/\//, "must be a test:// or qemu:// libvirt URI")
-    .default("test:///default"),
-  // prefault, unlike default, validates the fallback: os.hostname() may not be a DNS name.
-  NIMBUS_HOSTNAME: agentHandshakeSchema.shape.hostname.prefault(os.hostname()),
-  NIMBUS_VIF: z.string().default("user").pipe(vifSchema),
-  NIMBUS_DISK_GB: z.coerce.number().int().nonnegative().optional(),
-  NIMBUS_STATE_DIR: z.string().optional(),
-  NIMBUS_HEARTBEAT_MS: z.coerce.number().int().positive().default(5000),
-  LOG_LEVEL: logLevelSchema.default("info"),
-});
+const serverUrlsSchema = z
+  .string()
+  .default("http://127.0.0.1:3000")
+  .transform((value) =>
+    value
+      .split(",")
+      .map((url) => url.trim())
+      .filter((url) => url !== ""),
+  )
+  .pipe(z.array(z.url({ protocol: /^https?$/, error: "must be http(s) URLs, separated by commas" })).min(1, "must name at least one server"));
+
+const envSchema = z
+  .object({
+    NIMBUS_SERVER_URL: serverUrlsSchema,
+    NIMBUS_AGENT_SECRET: agentHandshakeSchema.shape.secret.optional(),
+    NIMBUS_AGENT_SECRET_FILE: z.string().default(path.join(repoRoot, ".data", "agent-secret")),
+    NIMBUS_CREDENTIAL_FILE: z.string().optional(),
+    NIMBUS_JOIN_TOKEN: enrollRequestSchema.shape.joinToken.optional(),
+    NIMBUS_LIBVIRT_URI: z
+      .string()
+      .regex(/^(test|qemu)(\+[a-z]+)?:\/\//, "must be a test:// or qemu:// libvirt URI")
+      .default("test:///default"),
+    // prefault, unlike default, validates the fallback: os.hostname() may not be a DNS name.
+    NIMBUS_HOSTNAME: hostnameSchema.prefault(os.hostname()),
+    NIMBUS_VIF: z.string().default("user").pipe(vifSchema),
+    NIMBUS_DISK_GB: z.coerce.number().int().nonnegative().optional(),
+    NIMBUS_STATE_DIR: z.string().optional(),
+    NIMBUS_HEARTBEAT_MS: z.coerce.number().int().positive().default(5000),
+    NIMBUS_SIMULATED_HOSTS: z.coerce.number().int().min(1).max(1000).optional(),
+    NIMBUS_SIM_VCPUS: z.coerce.number().int().positive().max(1_000_000).default(32),
+    NIMBUS_SIM_MEMORY_MB: z.coerce.number().int().positive().max(1_000_000_000).default(131072),
+    LOG_LEVEL: logLevelSchema.default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NIMBUS_SIMULATED_HOSTS === undefined) return;
+    if (env.NIMBUS_JOIN_TOKEN !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["NIMBUS_JOIN_TOKEN"],
+        message: "cannot be used with NIMBUS_SIMULATED_HOSTS: a join token enrols one host (simulated hosts use the shared secret)",
+      });
+    }
+    if (!hostnameSchema.safeParse(simulatedHostname(env.NIMBUS_HOSTNAME, env.NIMBUS_SIMULATED_HOSTS)).success) {
+      ctx.addIssue({ code: "custom", path: ["NIMBUS_HOSTNAME"], message: "is too long to name the simulated hosts (<hostname>-sim-<n>)" });
+    }
+  });
+
+export type EnvResult = { ok: true; env: Env } | { ok: false; issues: string[] };
+
+/** Validates the given variables; issues name the variable and the rule, never the value. */
+export function parseEnv(variables: Record<string, string | undefined>): EnvResult {
+  // An empty variable means "unset", as in most shells' `VAR= cmd`.
+  const raw = Object.fromEntries(Object.entries(variables).filter(([, value]) => value !== undefined && value !== ""));
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, issues: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`) };
+  const env = parsed.data;
+  const stateDir = path.resolve(env.NIMBUS_STATE_DIR ?? path.join(repoRoot, ".data", `agent-${env.NIMBUS_HOSTNAME}`));
+  return {
+    ok: true,
+    env: {
+      serverUrls: env.NIMBUS_SERVER_URL.map((url) => url.replace(/\/+$/, "")),
+      secretSource: env.NIMBUS_AGENT_SECRET
+        ? { kind: "inline", secret: env.NIMBUS_AGENT_SECRET }
+        : { kind: "file", path: path.resolve(env.NIMBUS_AGENT_SECRET_FILE) },
+      credentialFile: path.resolve(env.NIMBUS_CREDENTIAL_FILE ?? path.join(stateDir, "host-credential")),
+      joinToken: env.NIMBUS_JOIN_TOKEN,
+      libvirtUri: env.NIMBUS_LIBVIRT_URI,
+      hostname: env.NIMBUS_HOSTNAME,
+      vif: env.NIMBUS_VIF,
+      diskGb: env.NIMBUS_DISK_GB,
+      stateDir,
+      heartbeatMs: env.NIMBUS_HEARTBEAT_MS,
+      simulation:
+        env.NIMBUS_SIMULATED_HOSTS === undefined
+          ? null
+          : { hosts: env.NIMBUS_SIMULATED_HOSTS, vcpus: env.NIMBUS_SIM_VCPUS, memoryMb: env.NIMBUS_SIM_MEMORY_MB },
+      logLevel: env.LOG_LEVEL,
+    },
+  };
+}
 
 /** Parses the environment, or prints what is wrong (never the values) and exits with status 1. */
 export function loadEnv(): Env {
-  // An empty variable means "unset", as in most shells' `VAR= cmd`.
-  const raw = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== ""));
-  const parsed = envSchema.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
-    console.error(`compute-agent: invalid environment\n${lines.join("\n")}`);
+  const result = parseEnv(process.env);
+  if (!result.ok) {
+    console.error(`compute-agent: invalid environment\n${result.issues.map((issue) => `  ${issue}`).join("\n")}`);
     process.exit(1);
   }
-  const env = parsed.data;
-  return {
-    serverUrl: env.NIMBUS_SERVER_URL.replace(/\/+$/, ""),
-    secretSource: env.NIMBUS_AGENT_SECRET
-      ? { kind: "inline", secret: env.NIMBUS_AGENT_SECRET }
-      : { kind: "file", path: path.resolve(env.NIMBUS_AGENT_SECRET_FILE) },
-    libvirtUri: env.NIMBUS_LIBVIRT_URI,
-    hostname: env.NIMBUS_HOSTNAME,
-    vif: env.NIMBUS_VIF,
-    diskGb: env.NIMBUS_DISK_GB,
-    stateDir: path.resolve(env.NIMBUS_STATE_DIR ?? path.join(repoRoot, ".data", `agent-${env.NIMBUS_HOSTNAME}`)),
-    heartbeatMs: env.NIMBUS_HEARTBEAT_MS,
-    logLevel: env.LOG_LEVEL,
-  };
+  return result.env;
 }

@@ -34,9 +34,12 @@ export async function waitForSecret(source: SecretSource, log: Logger): Promise<
   };
 }
 
+/** The handshake's `secret` field, which is optional there because a host credential may replace it. */
+const secretSchema = agentHandshakeSchema.shape.secret.unwrap();
+
 async function readSecretFile(path: string): Promise<string | null> {
   try {
-    const parsed = agentHandshakeSchema.shape.secret.safeParse((await readFile(path, "utf8")).trim());
+    const parsed = secretSchema.safeParse((await readFile(path, "utf8")).trim());
     return parsed.success ? parsed.data : null;
   } catch (error) {
     if (error instanceof Error && "code" in error && error.code === "ENOENT") return null;

@@ -1,0 +1,57 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseEnv, type Env } from "./env";
+
+const base = { NIMBUS_HOSTNAME: "compute-1", NIMBUS_STATE_DIR: "/var/lib/nimbus-agent" };
+const TOKEN = "join-token-0123456789abcdef";
+
+function parsed(variables: Record<string, string>): Env {
+  const result = parseEnv({ ...base, ...variables });
+  if (!result.ok) throw new Error(result.issues.join("; "));
+  return result.env;
+}
+
+function issues(variables: Record<string, string>): string[] {
+  const result = parseEnv({ ...base, ...variables });
+  return result.ok ? [] : result.issues;
+}
+
+describe("parseEnv", () => {
+  it("reads NIMBUS_SERVER_URL as a comma-separated list of servers, in order", () => {
+    expect(parsed({ NIMBUS_SERVER_URL: "http://web-1:3000/, https://web-2 ,," }).serverUrls).toEqual(["http://web-1:3000", "https://web-2"]);
+    expect(parsed({}).serverUrls).toEqual(["http://127.0.0.1:3000"]);
+  });
+
+  it("refuses a list with a URL that is not http(s)", () => {
+    expect(issues({ NIMBUS_SERVER_URL: "http://web-1,ftp://web-2" })).toEqual(["NIMBUS_SERVER_URL.1: must be http(s) URLs, separated by commas"]);
+  });
+
+  it("keeps the host credential in the state dir unless NIMBUS_CREDENTIAL_FILE says otherwise", () => {
+    const env = parsed({ NIMBUS_JOIN_TOKEN: TOKEN });
+    expect(env.credentialFile).toBe(path.join("/var/lib/nimbus-agent", "host-credential"));
+    expect(env.joinToken).toBe(TOKEN);
+    expect(parsed({ NIMBUS_CREDENTIAL_FILE: "/etc/nimbus/credential" }).credentialFile).toBe("/etc/nimbus/credential");
+  });
+
+  it("runs one real host by default and N simulated hosts with NIMBUS_SIMULATED_HOSTS", () => {
+    expect(parsed({}).simulation).toBeNull();
+    expect(parsed({ NIMBUS_SIMULATED_HOSTS: "3" }).simulation).toEqual({ hosts: 3, vcpus: 32, memoryMb: 131072 });
+    expect(parsed({ NIMBUS_SIMULATED_HOSTS: "2", NIMBUS_SIM_VCPUS: "8", NIMBUS_SIM_MEMORY_MB: "4096" }).simulation).toEqual({ hosts: 2, vcpus: 8, memoryMb: 4096 });
+    expect(issues({ NIMBUS_SIMULATED_HOSTS: "0" })).toHaveLength(1);
+  });
+
+  it("refuses a join token in simulation mode without echoing the token", () => {
+    const found = issues({ NIMBUS_SIMULATED_HOSTS: "2", NIMBUS_JOIN_TOKEN: TOKEN });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^NIMBUS_JOIN_TOKEN: cannot be used with NIMBUS_SIMULATED_HOSTS/);
+    expect(found.join()).not.toContain(TOKEN);
+  });
+
+  it("refuses a hostname too long to name the simulated hosts", () => {
+    const hostname = "h".repeat(250);
+    expect(parseEnv({ ...base, NIMBUS_HOSTNAME: hostname }).ok).toBe(true);
+    expect(issues({ NIMBUS_HOSTNAME: hostname, NIMBUS_SIMULATED_HOSTS: "10" })).toEqual([
+      "NIMBUS_HOSTNAME: is too long to name the simulated hosts (<hostname>-sim-<n>)",
+    ]);
+  });
+});
