@@ -5,7 +5,7 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { Logger } from "pino";
 import { Server as SocketServer } from "socket.io";
 import { bootstrap } from "@nimbus/core/catalog";
-import { Conductor } from "@nimbus/core/conductor";
+import { Conductor, DEFAULT_CONDUCTOR_OPTIONS } from "@nimbus/core/conductor";
 import type { Principal, Services } from "@nimbus/core/context";
 import { failBuildsOnDownHosts } from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
@@ -140,7 +140,10 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
   });
   io.attach(http);
 
-  conductor = new Conductor(services, log.child({ component: "conductor" }));
+  conductor = new Conductor(services, log.child({ component: "conductor" }), {
+    ...DEFAULT_CONDUCTOR_OPTIONS,
+    leaseMs: env.NIMBUS_CONDUCTOR_LEASE_SECONDS * 1000,
+  });
   conductor.start();
   const sweeper = setInterval(() => {
     expireSilentHosts(services)

@@ -22,6 +22,8 @@ const envSchema = z.object({
   NIMBUS_API_TOKEN_TTL_MINUTES: z.coerce.number().positive().default(60),
   NIMBUS_SECURE_COOKIES: z.stringbool().default(false),
   NIMBUS_BUILD_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  /** A conductor that dies mid-scheduling leaves its lease; another takes the work after this. */
+  NIMBUS_CONDUCTOR_LEASE_SECONDS: z.coerce.number().positive().default(30),
   NIMBUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   /** A host whose agent is silent this long is down (agents heartbeat every 2 s). */
   NIMBUS_HOST_DOWN_AFTER_SECONDS: z.coerce.number().positive().default(6),

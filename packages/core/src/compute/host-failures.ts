@@ -2,7 +2,7 @@ import { schema } from "@nimbus/db";
 import { and, eq, inArray, isNotNull, isNull, lt, ne, or } from "@nimbus/db/orm";
 import type { Services } from "../context";
 import { Announcements } from "./announce";
-import { enterPhase, hostnameOf, lockInstance } from "./lifecycle";
+import { enterPhase, hostnameOf, lockInstance, releaseAllocations } from "./lifecycle";
 import { buildFailed } from "./record-report";
 
 /**
@@ -69,6 +69,8 @@ export async function reconcileHost(
       const instance = await lockInstance(tx, id);
       if (!instance || instance.hostId !== hostId || instance.vmState !== "active") return;
       const host = await hostnameOf(tx, hostId);
+      // The virtual machine is gone, so are the resources it held.
+      await releaseAllocations(tx, out, instance.id);
       await enterPhase(tx, out, instance, "error", {
         host,
         powerState: "nostate",

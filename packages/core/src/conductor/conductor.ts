@@ -14,6 +14,8 @@ import { buildRequestSpec, groupPolicyHolds } from "./request-spec";
 
 type BuildRequestRow = typeof schema.buildRequests.$inferSelect;
 type ClaimedRequest = BuildRequestRow & { reservationId: string };
+/** What processing a request left running: the dispatch to its host, awaited with the batch. */
+type Pending = { dispatch?: Promise<void> };
 
 export interface ConductorLogger {
   info(obj: object, msg: string): void;
@@ -95,13 +97,18 @@ export class Conductor {
       // the previous ones went (consistent batch placement, group policies included).
       const byReservation = new Map<string, ClaimedRequest[]>();
       for (const request of batch) byReservation.set(request.reservationId, [...(byReservation.get(request.reservationId) ?? []), request]);
+      // Only placement is ordered; dispatches (which wait for the agent's ack) run side by side.
+      const dispatches: Promise<void>[] = [];
+      const failed = (request: ClaimedRequest) => (error: unknown) => this.log.error({ err: error, instanceId: request.instanceId }, "build request failed");
       await Promise.all(
         [...byReservation.values()].map(async (members) => {
           for (const request of members) {
-            await this.process(request).catch((error: unknown) => this.log.error({ err: error, instanceId: request.instanceId }, "build request failed"));
+            const next = await this.process(request).catch(failed(request));
+            if (next?.dispatch) dispatches.push(next.dispatch.catch(failed(request)));
           }
         }),
       );
+      await Promise.all(dispatches);
     }
   }
 
@@ -131,7 +138,8 @@ export class Conductor {
     });
   }
 
-  private async process(request: ClaimedRequest): Promise<void> {
+  /** Schedules what needs it; returns the dispatch to the host, if any, still running. */
+  private async process(request: ClaimedRequest): Promise<Pending> {
     if (request.status === "dispatched") return this.followUp(request);
     const instance = await this.services.db.query.instances.findFirst({ where: eq(schema.instances.id, request.instanceId) });
     if (instance && !instance.hostId && request.status === "scheduled") {
@@ -146,11 +154,11 @@ export class Conductor {
         .update(schema.buildRequests)
         .set({ status: instance?.vmState === "active" ? "done" : "failed" })
         .where(eq(schema.buildRequests.instanceId, request.instanceId));
-      return;
+      return {};
     }
     const spec = await buildRequestSpec(this.services.db, instance, request);
     const hostId = instance.hostId ?? (await this.schedule(request, spec));
-    if (hostId) await this.dispatch(request.instanceId, hostId);
+    return hostId ? { dispatch: this.dispatch(request.instanceId, hostId) } : {};
   }
 
   /**
@@ -212,7 +220,8 @@ export class Conductor {
       }
       const now = new Date();
       const hostname = await hostnameOf(tx, hostId);
-      const [updated] = await tx.update(schema.instances).set({ hostId, updatedAt: now }).where(eq(schema.instances.id, instanceId)).returning();
+      // Report sequence numbers are per agent: a new host starts its own count.
+      const [updated] = await tx.update(schema.instances).set({ hostId, lastReportSeq: -1, updatedAt: now }).where(eq(schema.instances.id, instanceId)).returning();
       const closed = await tx
         .update(schema.instanceActionEvents)
         .set({ finishTime: now, result: "Success", host: hostname })
@@ -249,15 +258,18 @@ export class Conductor {
    * agent treats it as the same command); an acknowledged one that made no progress in time, or
    * one never acknowledged within the build timeout, times out.
    */
-  private async followUp(request: BuildRequestRow): Promise<void> {
+  private async followUp(request: BuildRequestRow): Promise<Pending> {
     const overdue = request.dispatchedAt !== null && Date.now() - request.dispatchedAt.getTime() > this.services.buildTimeoutMs;
-    if (request.commandAckedAt || overdue) return this.timeOut(request);
+    if (request.commandAckedAt || overdue) {
+      await this.timeOut(request);
+      return {};
+    }
     const instance = await this.services.db.query.instances.findFirst({ where: eq(schema.instances.id, request.instanceId) });
     if (!instance?.hostId || instance.vmState !== "building" || instance.taskState === "deleting") {
       await this.services.db.update(schema.buildRequests).set({ status: "failed" }).where(eq(schema.buildRequests.instanceId, request.instanceId));
-      return;
+      return {};
     }
-    await this.dispatch(request.instanceId, instance.hostId);
+    return { dispatch: this.dispatch(request.instanceId, instance.hostId) };
   }
 
   private async dispatch(instanceId: string, hostId: string): Promise<void> {

@@ -7,10 +7,17 @@ describe("instance state machine", () => {
     for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1]!, path[i]!)).toBe(true);
   });
 
-  it("refuses to go backwards or skip ahead", () => {
+  it("refuses to go backwards, and to leave deleted", () => {
     expect(canTransition("spawning", "networking")).toBe(false);
-    expect(canTransition("scheduling", "active")).toBe(false);
+    expect(canTransition("block_device_mapping", "networking")).toBe(false);
+    expect(canTransition("active", "spawning")).toBe(false);
     expect(canTransition("deleted", "active")).toBe(false);
+    expect(canTransition("error", "active")).toBe(false);
+  });
+
+  it("lets a build skip forward, since a later report means earlier phases are done", () => {
+    expect(canTransition("networking", "spawning")).toBe(true);
+    expect(canTransition("scheduling", "active")).toBe(true);
   });
 
   it("lets delete win from every live phase", () => {

@@ -8,6 +8,9 @@
  *                             error ◀──────────────────────────────────┘ (host lost)
  *   any phase ─▶ deleting ─▶ deleted            (delete always wins)
  *   networking / block_device_mapping / spawning ─▶ scheduling   (reschedule)
+ *
+ * A build may skip forward (networking ─▶ spawning, say): agent reports can be lost or arrive
+ * out of order, and a later phase means the earlier ones are done. It never goes backwards.
  */
 import type { InstancePhase, PowerState, TaskState, VmState } from "./types";
 
@@ -22,13 +25,23 @@ interface PhaseSpec {
 }
 
 export const PHASES: Record<InstancePhase, PhaseSpec> = {
-  scheduling: { vmState: "building", taskState: "scheduling", rank: 0, next: ["networking", "error", "deleting", "scheduling"] },
-  networking: { vmState: "building", taskState: "networking", rank: 1, next: ["block_device_mapping", "error", "deleting", "scheduling"] },
+  scheduling: {
+    vmState: "building",
+    taskState: "scheduling",
+    rank: 0,
+    next: ["networking", "block_device_mapping", "spawning", "active", "error", "deleting", "scheduling"],
+  },
+  networking: {
+    vmState: "building",
+    taskState: "networking",
+    rank: 1,
+    next: ["block_device_mapping", "spawning", "active", "error", "deleting", "scheduling"],
+  },
   block_device_mapping: {
     vmState: "building",
     taskState: "block_device_mapping",
     rank: 2,
-    next: ["spawning", "error", "deleting", "scheduling"],
+    next: ["spawning", "active", "error", "deleting", "scheduling"],
   },
   spawning: { vmState: "building", taskState: "spawning", rank: 3, next: ["active", "error", "deleting", "scheduling"] },
   active: { vmState: "active", taskState: null, rank: 4, next: ["error", "deleting"] },

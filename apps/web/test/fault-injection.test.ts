@@ -1,0 +1,201 @@
+import { io, type Socket } from "socket.io-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DatabaseHandle } from "@nimbus/db";
+import { AGENT_SECRET, signedInClient, startAgent, waitFor, type AgentProcess } from "./harness";
+import { assertInvariants } from "./invariants";
+import { freshDatabase, openTestDatabase, startWebProcess, type WebProcess } from "./processes";
+
+type Api = Awaited<ReturnType<typeof signedInClient>>["client"];
+
+/**
+ * Faults injected into real processes on real PostgreSQL: agents killed or frozen with builds in
+ * flight, the web server killed mid-build, and a protocol peer that duplicates, reorders,
+ * malforms and forges reports. After each, the invariants hold: every instance ACTIVE or ERROR
+ * with a fault, no leaked allocation, usage counters equal to allocations, quota equal to what
+ * exists.
+ */
+describe("fault injection (real PostgreSQL, real processes)", () => {
+  const PORT = 3300 + (process.pid % 500);
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let handle: DatabaseHandle;
+  let web: WebProcess;
+  const agents = new Map<string, AgentProcess>();
+  let admin: Api;
+
+  const webEnv = { NIMBUS_HOST_DOWN_AFTER_SECONDS: "3", NIMBUS_CONDUCTOR_LEASE_SECONDS: "2", NIMBUS_BUILD_TIMEOUT_SECONDS: "30" };
+  const agent = (hostname: string) => {
+    const started = startAgent(web.url, { hostname });
+    agents.set(hostname, started);
+    return started;
+  };
+  const hosts = () => admin.hosts.list.query();
+  const hostState = async (hostname: string) => (await hosts()).find((h) => h.hostname === hostname);
+
+  async function launch(count: number, name: string, extra: Record<string, unknown> = {}) {
+    const [flavors, images, networks] = await Promise.all([admin.catalog.flavors.query(), admin.catalog.images.query(), admin.catalog.networks.query()]);
+    const flavor = flavors.find((f) => f.name === "m1.tiny")!;
+    return (await admin.instances.launch.mutate({ name, count, imageId: images[0]!.id, flavorId: flavor.id, networkId: networks[0]!.id, ...extra })).instanceIds;
+  }
+  async function settled(ids: string[], timeoutMs = 45_000) {
+    return waitFor(
+      "instances to settle",
+      async () => {
+        const list = await admin.instances.list.query();
+        const mine = list.filter((i) => ids.includes(i.id));
+        return mine.length === ids.length && mine.every((i) => i.status === "ACTIVE" || i.status === "ERROR") ? mine : null;
+      },
+      timeoutMs,
+    );
+  }
+  async function deleteAll() {
+    for (const i of await admin.instances.list.query()) await admin.instances.delete.mutate({ id: i.id });
+    await waitFor("every instance deleted", async () => (await admin.instances.list.query()).length === 0, 20_000);
+  }
+
+  beforeAll(async () => {
+    database = await freshDatabase();
+    web = await startWebProcess({ port: PORT, databaseUrl: database.url, env: webEnv });
+    handle = await openTestDatabase(database.url);
+    admin = (await signedInClient(web.url)).client;
+    agent("node-f1");
+    agent("node-f2");
+    await waitFor("two hosts up", async () => (await hosts()).filter((h) => h.state === "up").length === 2);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([...agents.values()].map((a) => a.stop("SIGKILL")));
+    await web?.kill();
+    await handle?.close();
+    await database?.drop();
+  });
+
+  it("an agent killed with spawns in flight: its builds are rescheduled to the other host", async () => {
+    const f2 = (await hostState("node-f2"))!;
+    await admin.hosts.update.mutate({ id: f2.id, enabled: false, disabledReason: "test: keep builds on node-f1" });
+    const f1 = agents.get("node-f1")!;
+    f1.child.kill("SIGSTOP"); // frozen: it receives the spawn commands but cannot act on them
+    const ids = await launch(3, "killed");
+    await waitFor("the builds to be dispatched to node-f1", async () => {
+      const list = await admin.instances.list.query();
+      return list.filter((i) => i.hostname === "node-f1").length === 3;
+    });
+    await admin.hosts.update.mutate({ id: f2.id, enabled: true });
+    await f1.stop("SIGKILL");
+    const done = await settled(ids);
+    expect(done.map((i) => `${i.status}@${i.hostname}`)).toEqual(["ACTIVE@node-f2", "ACTIVE@node-f2", "ACTIVE@node-f2"]);
+    const details = await admin.instances.get.query({ id: ids[0]! });
+    expect(details.actions.map((a) => a.action)).toContain("reschedule");
+    expect(details.actions.find((a) => a.action === "reschedule")?.message).toMatch(/node-f1 went down/);
+    expect((await hostState("node-f1"))!.vcpus.used).toBe(0);
+    await assertInvariants(handle.db);
+    agent("node-f1");
+    await waitFor("node-f1 back up", async () => (await hostState("node-f1"))?.state === "up");
+    await assertInvariants(handle.db);
+  });
+
+  it("a frozen agent (SIGSTOP) is marked down within 10 s; after SIGCONT it comes back and nothing is lost", async () => {
+    const f2 = agents.get("node-f2")!;
+    const before = (await admin.instances.list.query()).filter((i) => i.hostname === "node-f2").length;
+    const stoppedAt = Date.now();
+    f2.child.kill("SIGSTOP");
+    await waitFor("node-f2 down", async () => (await hostState("node-f2"))?.state === "down", 12_000);
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    const ids = await launch(2, "while-frozen");
+    const placed = await settled(ids);
+    expect(placed.every((i) => i.status === "ACTIVE" && i.hostname === "node-f1")).toBe(true);
+    f2.child.kill("SIGCONT");
+    await waitFor("node-f2 back up", async () => (await hostState("node-f2"))?.state === "up", 20_000);
+    const still = (await admin.instances.list.query()).filter((i) => i.hostname === "node-f2");
+    expect(still).toHaveLength(before);
+    expect(still.every((i) => i.status === "ACTIVE")).toBe(true);
+    await assertInvariants(handle.db);
+    await deleteAll();
+    await assertInvariants(handle.db);
+  });
+
+  it("the web server killed (SIGKILL) mid-build: after a restart every build ends ACTIVE or explained ERROR", async () => {
+    const ids = await launch(6, "crash");
+    await web.kill("SIGKILL");
+    web = await startWebProcess({ port: PORT, databaseUrl: database.url, env: webEnv });
+    admin = (await signedInClient(web.url)).client;
+    const done = await settled(ids, 60_000);
+    expect(done.filter((i) => i.status === "ACTIVE").length + done.filter((i) => i.status === "ERROR" && i.fault).length).toBe(6);
+    await assertInvariants(handle.db);
+    await deleteAll();
+  });
+
+  describe("a protocol peer that misbehaves", () => {
+    let peer: Socket;
+    let forger: Socket;
+    const commands: { commandId: string; instance: { id: string } }[] = [];
+
+    function connectPeer(hostname: string): Promise<Socket> {
+      return new Promise((resolve, reject) => {
+        const socket = io(`${web.url}/agent`, {
+          auth: { secret: AGENT_SECRET, hostname, protocolVersion: 1, agentVersion: "test-peer" },
+          transports: ["websocket"],
+          reconnection: false,
+        });
+        socket.on("connect", async () => {
+          const ack = await socket.timeout(5000).emitWithAck("host.register", {
+            hypervisorType: "test",
+            hypervisorUri: "test:///peer",
+            cpuModel: "x86_64",
+            vcpus: 8,
+            memoryMb: 8192,
+            diskGb: 100,
+            domains: [],
+          });
+          if (ack.ok) resolve(socket);
+          else reject(new Error(ack.error));
+        });
+        socket.on("connect_error", reject);
+      });
+    }
+    const report = (socket: Socket, instanceId: string, commandId: string, seq: number, phase: string, extra: Record<string, unknown> = {}) =>
+      socket.timeout(5000).emitWithAck("instance.report", { instanceId, commandId, seq, phase, powerState: phase === "active" ? "running" : "nostate", at: new Date().toISOString(), ...extra });
+
+    beforeAll(async () => {
+      peer = await connectPeer("node-peer");
+      peer.on("instance.spawn", (command: { commandId: string; instance: { id: string } }, ack: (r: unknown) => void) => {
+        commands.push(command);
+        ack({ ok: true });
+      });
+      // Like a real agent: acknowledge the destroy, then report the domain gone.
+      peer.on("instance.destroy", (command: { commandId: string; instanceId: string }, ack: (r: unknown) => void) => {
+        ack({ ok: true });
+        void report(peer, command.instanceId, command.commandId, 100, "deleted");
+      });
+      forger = await connectPeer("node-forger");
+    });
+    afterAll(() => {
+      peer?.close();
+      forger?.close();
+    });
+
+    it("duplicated and reordered reports are harmless; malformed and forged ones are refused and crash nothing", async () => {
+      const [id] = await launch(1, "peer", { availabilityZone: ":node-peer" });
+      await waitFor("the spawn command at the peer", () => commands.find((c) => c.instance.id === id));
+      const { commandId } = commands.find((c) => c.instance.id === id)!;
+
+      expect(await report(peer, id!, commandId, 0, "networking")).toEqual({ ok: true });
+      expect(await report(peer, id!, commandId, 0, "networking")).toEqual({ ok: true }); // duplicate
+      expect(await report(peer, id!, commandId, 2, "spawning")).toEqual({ ok: true }); // arrives before seq 1
+      expect(await report(peer, id!, commandId, 1, "block_device_mapping")).toEqual({ ok: true }); // late: ignored
+      expect((await admin.instances.get.query({ id: id! })).instance.taskState).toBe("spawning");
+
+      expect(await peer.timeout(5000).emitWithAck("instance.report", { instanceId: id, seq: "three" })).toEqual({ ok: false, error: "malformed report" });
+      expect(await report(forger, id!, commandId, 3, "active")).toEqual({ ok: false, error: `Instance ${id} is not placed on this host.` });
+      expect((await admin.instances.get.query({ id: id! })).instance.status).toBe("BUILD");
+
+      expect(await report(peer, id!, commandId, 3, "active")).toEqual({ ok: true });
+      const { instance, actions } = await admin.instances.get.query({ id: id! });
+      expect(instance.status).toBe("ACTIVE");
+      expect(actions[0]!.events.map((e) => e.event)).toEqual(["scheduling", "networking", "spawning", "active"]);
+      expect(await web.child.exitCode).toBeNull();
+      await admin.instances.delete.mutate({ id: id! });
+      await waitFor("the peer's instance gone", async () => !(await admin.instances.list.query()).some((i) => i.id === id));
+      await assertInvariants(handle.db);
+    });
+  });
+});

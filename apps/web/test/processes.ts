@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { openDatabase, type DatabaseHandle } from "@nimbus/db";
+import { ADMIN_PASSWORD, AGENT_SECRET, POSTGRES_ADMIN_URL, repoRoot } from "./harness";
+
+/** A fresh database on the machine's PostgreSQL, dropped by `drop()`. */
+export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `nimbus_proc_${process.pid}_${Date.now()}`;
+  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const sql = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+      await sql.unsafe(`drop database if exists ${name} with (force)`);
+      await sql.end();
+    },
+  };
+}
+
+export interface WebProcess {
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** A headless web process (API, sockets, conductor) of its own, as production runs it. */
+export async function startWebProcess({ port, databaseUrl, env = {} }: { port: number; databaseUrl: string; env?: Record<string, string> }): Promise<WebProcess> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "nimbus-web-"));
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "apps/web/src/server/main.ts")], {
+    cwd: path.join(repoRoot, "apps/web"),
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_ENV: "test",
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      NIMBUS_DATA_DIR: dataDir,
+      NIMBUS_HEADLESS: "true",
+      NIMBUS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      NIMBUS_AGENT_SECRET: AGENT_SECRET,
+      NIMBUS_ORPHAN_GRACE_SECONDS: "1",
+      LOG_LEVEL: "info",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("Nimbus web server listening")) resolve();
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`web process exited with ${code} before listening:\n${output.slice(-2000)}`)));
+  });
+  await ready;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    output: () => output,
+    kill(signal: NodeJS.Signals = "SIGKILL") {
+      return new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill(signal);
+      });
+    },
+  };
+}
+
+/** Direct database access for invariants, beside the processes under test. */
+export function openTestDatabase(url: string): Promise<DatabaseHandle> {
+  return openDatabase({ url, maxConnections: 2 });
+}
