@@ -6,14 +6,18 @@ export type QuotaResourceKey = keyof QuotaUsage;
 export interface QuotaResourceSpec {
   key: QuotaResourceKey;
   label: string;
+  /** The quota's name in a sentence: "Exceeds your vCPU quota". */
+  quotaName: string;
   /** How an amount of this resource reads: "3", "3 vCPUs", "2 GB". */
   format(amount: number): string;
+  /** The bare figure, where the sentence already names the resource: "3", "2 GB". */
+  amount(amount: number): string;
 }
 
 export const QUOTA_RESOURCES: readonly QuotaResourceSpec[] = [
-  { key: "instances", label: "Instances", format: (n) => `${n} ${n === 1 ? "instance" : "instances"}` },
-  { key: "cores", label: "vCPUs", format: (n) => `${n} ${n === 1 ? "vCPU" : "vCPUs"}` },
-  { key: "ram", label: "RAM", format: formatMemory },
+  { key: "instances", label: "Instances", quotaName: "instance", format: (n) => `${n} ${n === 1 ? "instance" : "instances"}`, amount: String },
+  { key: "cores", label: "vCPUs", quotaName: "vCPU", format: (n) => `${n} ${n === 1 ? "vCPU" : "vCPUs"}`, amount: String },
+  { key: "ram", label: "RAM", quotaName: "RAM", format: formatMemory, amount: formatMemory },
 ];
 
 /** -1 means unlimited, as in Nova. */
@@ -25,3 +29,15 @@ export function isUnlimited(limit: number): boolean {
 export function freeOf({ limit, used }: { limit: number; used: number }): number | null {
   return isUnlimited(limit) ? null : Math.max(0, limit - used);
 }
+
+/** Every limit an administrator sets on a project (Nova's os-quota-sets), in the quota editor's words. */
+export const QUOTA_LIMIT_FIELDS = [
+  { key: "instances", label: "Instances" },
+  { key: "cores", label: "vCPUs" },
+  { key: "ram", label: "RAM (MB)" },
+  { key: "volumes", label: "Volumes" },
+  { key: "gigabytes", label: "Volume storage (GB)" },
+  { key: "key_pairs", label: "Key pairs" },
+  { key: "server_groups", label: "Server groups" },
+] as const;
+export type QuotaLimitKey = (typeof QUOTA_LIMIT_FIELDS)[number]["key"];

@@ -18,10 +18,12 @@ interface ConfirmDeleteModalProps<T> {
   errorTitle: string;
   onConfirm(target: T): void;
   onClose(): void;
+  /** The confirming button; "Confirm delete" unless the action is not a deletion ("Confirm revoke"). */
+  confirmLabel?: string;
 }
 
-/** Asks before deleting something; the button that deletes is always "Confirm delete". */
-export function ConfirmDeleteModal<T>({ target, title, children, pending, error, errorTitle, onConfirm, onClose }: ConfirmDeleteModalProps<T>) {
+/** Asks before deleting (or revoking) something; the button that does it is "Confirm delete" unless named otherwise. */
+export function ConfirmDeleteModal<T>({ target, title, children, pending, error, errorTitle, onConfirm, onClose, confirmLabel = "Confirm delete" }: ConfirmDeleteModalProps<T>) {
   // Keep the content on screen while the dialog animates closed.
   const shown = useRef(target);
   if (target) shown.current = target;
@@ -43,7 +45,7 @@ export function ConfirmDeleteModal<T>({ target, title, children, pending, error,
           Cancel
         </Button>
         <Button color="red" loading={pending} onClick={() => target && onConfirm(target)}>
-          Confirm delete
+          {confirmLabel}
         </Button>
       </Group>
     </Modal>

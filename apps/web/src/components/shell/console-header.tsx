@@ -1,9 +1,12 @@
 "use client";
 
 import { Badge, Burger, Button, Group, Text, Title, Tooltip } from "@mantine/core";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
 import { useSession } from "@/components/session/session-context";
 import { useSignOut } from "@/components/session/use-sign-out";
 import { useSocket } from "@/lib/socket/socket-provider";
+import { ProjectSwitcher } from "./project-switcher";
 
 const LIVE_BADGE = {
   connected: { color: "green", label: "Live", hint: "Updates arrive as they happen." },
@@ -16,6 +19,7 @@ export function ConsoleHeader({ navOpened, onToggleNav }: { navOpened: boolean; 
   const signOut = useSignOut();
   const { status } = useSocket();
   const live = LIVE_BADGE[status];
+  const onAccount = usePathname() === "/account";
   return (
     <Group h="100%" px="md" justify="space-between" wrap="nowrap">
       <Group gap="sm" wrap="nowrap">
@@ -23,12 +27,7 @@ export function ConsoleHeader({ navOpened, onToggleNav }: { navOpened: boolean; 
         <Title order={3} c="blue.7">
           Nimbus
         </Title>
-        <Text c="dimmed" visibleFrom="xs">
-          Project{" "}
-          <Text span fw={600} c="var(--mantine-color-text)" data-testid="current-project">
-            {principal.projectName}
-          </Text>
-        </Text>
+        <ProjectSwitcher />
       </Group>
       <Group gap="sm" wrap="nowrap">
         <Tooltip label={live.hint}>
@@ -50,6 +49,9 @@ export function ConsoleHeader({ navOpened, onToggleNav }: { navOpened: boolean; 
             </Text>
           )}
         </Text>
+        <Button component={Link} href="/account" variant={onAccount ? "light" : "subtle"} size="xs" aria-current={onAccount ? "page" : undefined}>
+          Account
+        </Button>
         <Button variant="default" size="xs" onClick={() => signOut.mutate()} loading={signOut.isPending}>
           Sign out
         </Button>

@@ -33,6 +33,14 @@ function tooSmallFor(flavor: Flavor, image: Image | undefined): string | null {
   return null;
 }
 
+/**
+ * Why this flavor cannot be launched, or null: too small for the image, or over the project's
+ * quota with the chosen count. The server refuses both; the wizard does not offer them.
+ */
+export function flavorUnavailable(flavor: Flavor, image: Image | undefined, quotaBlockerOf: (flavor: Flavor) => string | null): string | null {
+  return tooSmallFor(flavor, image) ?? quotaBlockerOf(flavor);
+}
+
 interface FlavorStepProps {
   flavors: Flavor[];
   image: Image | undefined;
@@ -40,10 +48,10 @@ interface FlavorStepProps {
   errors: StepErrors<FlavorField>;
   onChange(values: FlavorValues): void;
   /** Why launching this flavor with the chosen count would exceed the quota, or null. */
-  quotaProblemOf(flavor: Flavor): string | null;
+  quotaBlockerOf(flavor: Flavor): string | null;
 }
 
-export function FlavorStep({ flavors, image, values, errors, onChange, quotaProblemOf }: FlavorStepProps) {
+export function FlavorStep({ flavors, image, values, errors, onChange, quotaBlockerOf }: FlavorStepProps) {
   if (flavors.length === 0) return <Text c="dimmed">No flavors are available to this project.</Text>;
   return (
     <Radio.Group label="Flavor" description="Choose the size of each instance." value={values.flavorId} onChange={(flavorId) => onChange({ flavorId })} error={errors.flavorId}>
@@ -59,19 +67,25 @@ export function FlavorStep({ flavors, image, values, errors, onChange, quotaProb
         </Table.Thead>
         <Table.Tbody>
           {flavors.map((flavor) => {
-            const warning = tooSmallFor(flavor, image) ?? quotaProblemOf(flavor);
+            const unavailable = flavorUnavailable(flavor, image, quotaBlockerOf);
+            const reasonId = `flavor-${flavor.id}-unavailable`;
             return (
-              <Table.Tr key={flavor.id} onClick={() => onChange({ flavorId: flavor.id })} style={{ cursor: "pointer" }}>
+              <Table.Tr
+                key={flavor.id}
+                onClick={unavailable ? undefined : () => onChange({ flavorId: flavor.id })}
+                style={{ cursor: unavailable ? "not-allowed" : "pointer" }}
+                c={unavailable ? "dimmed" : undefined}
+              >
                 <Table.Td>
-                  <Radio value={flavor.id} aria-label={`Select flavor ${flavor.name}`} />
+                  <Radio value={flavor.id} aria-label={`Select flavor ${flavor.name}`} disabled={unavailable !== null} aria-describedby={unavailable ? reasonId : undefined} />
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm" fw={500}>
                     {flavor.name}
                   </Text>
-                  {warning && (
-                    <Text size="xs" c="orange.8">
-                      {warning}
+                  {unavailable && (
+                    <Text size="xs" c="orange.8" id={reasonId}>
+                      {unavailable}
                     </Text>
                   )}
                 </Table.Td>

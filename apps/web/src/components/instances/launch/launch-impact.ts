@@ -25,9 +25,25 @@ export function launchImpact(usage: QuotaUsage, flavor: Flavor | undefined, coun
   });
 }
 
-/** The first resource the launch would exceed, in words, or null when it fits. */
+/** The first resource the launch would exceed, or undefined when it fits. */
+function firstOverage(impacts: ResourceImpact[]): ResourceImpact | undefined {
+  return impacts.find((i) => i.freeAfter !== null && i.freeAfter < 0);
+}
+
+/** The first resource the launch would exceed, in a sentence, or null when it fits. */
 export function quotaProblem(impacts: ResourceImpact[]): string | null {
-  const over = impacts.find((i) => i.freeAfter !== null && i.freeAfter < 0);
+  const over = firstOverage(impacts);
   if (!over) return null;
   return `Needs ${over.spec.format(over.requested)}, but only ${over.spec.format(Math.max(0, over.limit - over.used))} of the ${over.spec.label} quota is free.`;
+}
+
+/**
+ * Why `count` instances of `flavor` cannot be launched within the quota, in the words shown next
+ * to the flavor ("Exceeds your vCPU quota: needs 8, 4 free"), or null when they fit.
+ */
+export function flavorQuotaBlocker(usage: QuotaUsage, flavor: Flavor, count: number): string | null {
+  const over = firstOverage(launchImpact(usage, flavor, count));
+  if (!over) return null;
+  const free = Math.max(0, over.limit - over.used);
+  return `Exceeds your ${over.spec.quotaName} quota: needs ${over.spec.amount(over.requested)}, ${over.spec.amount(free)} free`;
 }

@@ -1,23 +1,70 @@
 "use client";
 
 import { BarChart } from "@mantine/charts";
-import { Alert, Card, Loader, Table, Text } from "@mantine/core";
+import { Alert, Card, ColorSwatch, Group, Loader, Table, Text } from "@mantine/core";
 import type { ResourceImpact } from "./launch-impact";
 import { quotaProblem } from "./launch-impact";
 
-/** Share of the limit (0–100) used now, taken by this launch, and left free; null without a limit. */
-function shares({ limit, used, requested }: ResourceImpact) {
+interface Shares {
+  /** In use before the launch. */
+  used: number;
+  /** The part of this launch that fits under the limit. */
+  launch: number;
+  /** The part of this launch beyond the limit (what the server would refuse). */
+  over: number;
+  /** Left after the launch. */
+  free: number;
+}
+
+/** Shares of the limit (100 = the limit) per part; null without a limit. Past the limit, bars run beyond 100. */
+function shares({ limit, used, requested }: ResourceImpact): Shares | null {
   if (limit < 0) return null;
-  if (limit === 0) return { used: 0, launch: requested > 0 ? 100 : 0, free: requested > 0 ? 0 : 100 };
-  const usedPct = Math.min(100, (used / limit) * 100);
-  const launchPct = Math.min(100 - usedPct, (requested / limit) * 100);
-  return { used: round(usedPct), launch: round(launchPct), free: round(Math.max(0, 100 - usedPct - launchPct)) };
+  if (limit === 0) return { used: 0, launch: 0, over: requested > 0 ? 100 : 0, free: requested > 0 ? 0 : 100 };
+  const usedPct = (used / limit) * 100;
+  const room = Math.max(0, 100 - usedPct);
+  const requestedPct = (requested / limit) * 100;
+  const launch = Math.min(requestedPct, room);
+  return { used: round(usedPct), launch: round(launch), over: round(requestedPct - launch), free: round(room - launch) };
 }
 const round = (n: number) => Math.round(n * 10) / 10;
+
+const SERIES = [
+  { name: "Used", color: "blue.6" },
+  { name: "This launch", color: "teal.5" },
+  { name: "Over quota", color: "red.6" },
+  { name: "Free", color: "gray.3" },
+] as const;
+
+/** The chart's key, in the order the bars are stacked; "Over quota" only when something is over. */
+function Legend({ withOver }: { withOver: boolean }) {
+  return (
+    <Group gap="md" justify="center" mt={4} aria-hidden>
+      {SERIES.filter((s) => withOver || s.name !== "Over quota").map((s) => (
+        <Group key={s.name} gap={6} wrap="nowrap">
+          <ColorSwatch color={`var(--mantine-color-${s.color.replace(".", "-")})`} size={10} withShadow={false} />
+          <Text size="xs">{s.name}</Text>
+        </Group>
+      ))}
+    </Group>
+  );
+}
+
+/** The chart in words, for screen readers (the bars themselves are hidden from them). */
+function describe(impacts: ResourceImpact[]): string {
+  return impacts
+    .map((impact) => {
+      const { spec, limit, used, requested, freeAfter } = impact;
+      if (limit < 0) return `${spec.label}: ${spec.format(used)} used, this launch ${spec.format(requested)}, no limit`;
+      const after = freeAfter !== null && freeAfter < 0 ? `${spec.format(-freeAfter)} over the limit` : `${spec.format(freeAfter ?? 0)} free after`;
+      return `${spec.label}: ${spec.format(used)} used, this launch ${spec.format(requested)}, ${after} (limit ${spec.format(limit)})`;
+    })
+    .join("; ");
+}
 
 /**
  * The side panel of the launch wizard: how much of the project's quota is used, what this
  * launch (flavor × count) adds, and what stays free — as a stacked bar per resource and in figures.
+ * A launch that does not fit shows its excess in red, beyond the limit line.
  */
 export function LaunchQuotaPanel({ impacts, flavorChosen }: { impacts: ResourceImpact[] | null; flavorChosen: boolean }) {
   if (!impacts) {
@@ -27,39 +74,45 @@ export function LaunchQuotaPanel({ impacts, flavorChosen }: { impacts: ResourceI
       </Card>
     );
   }
-  const chartData = impacts.flatMap((impact) => {
+  const limited = impacts.flatMap((impact) => {
     const s = shares(impact);
-    return s ? [{ resource: impact.spec.label, Used: s.used, "This launch": s.launch, Free: s.free }] : [];
+    return s ? [{ impact, shares: s }] : [];
   });
+  const chartData = limited.map(({ impact, shares: s }) => ({ resource: impact.spec.label, Used: s.used, "This launch": s.launch, "Over quota": s.over, Free: s.free }));
+  const widest = Math.max(100, ...limited.map(({ shares: s }) => s.used + s.launch + s.over + s.free));
+  const unlimited = impacts.filter((impact) => impact.limit < 0);
   const problem = quotaProblem(impacts);
   return (
     <Card withBorder component="section" aria-label="Quota impact">
       <Text fw={600}>Quota impact</Text>
       <Text size="xs" c="dimmed" mb="sm">
-        {flavorChosen ? "Share of each limit after this launch." : "Choose a flavor to see its vCPUs and RAM."}
+        {flavorChosen ? "Share of each limit: in use, taken by this launch, and left free." : "Choose a flavor to see its vCPUs and RAM."}
       </Text>
       {chartData.length > 0 && (
-        <BarChart
-          h={150}
-          data={chartData}
-          dataKey="resource"
-          orientation="vertical"
-          type="stacked"
-          yAxisProps={{ width: 70 }}
-          xAxisProps={{ domain: [0, 100] }}
-          valueFormatter={(v) => `${v}%`}
-          gridAxis="none"
-          withLegend
-          legendProps={{ verticalAlign: "bottom", height: 30 }}
-          series={[
-            { name: "Used", color: "blue.6" },
-            { name: "This launch", color: problem ? "red.6" : "teal.5" },
-            { name: "Free", color: "gray.3" },
-          ]}
-          aria-hidden
-        />
+        <div role="img" aria-label={`Quota impact chart. ${describe(impacts)}.`}>
+          <BarChart
+            h={30 + 40 * chartData.length}
+            data={chartData}
+            dataKey="resource"
+            orientation="vertical"
+            type="stacked"
+            yAxisProps={{ width: 70 }}
+            xAxisProps={{ domain: [0, Math.ceil(widest / 25) * 25] }}
+            valueFormatter={(v) => `${v}%`}
+            gridAxis="none"
+            referenceLines={widest > 100 ? [{ x: 100, color: "red.6", label: "limit", labelPosition: "top" }] : []}
+            series={SERIES.map((s) => ({ ...s }))}
+            aria-hidden
+          />
+          <Legend withOver={limited.some(({ shares: s }) => s.over > 0)} />
+        </div>
       )}
-      <Table mt="sm" fz="xs" verticalSpacing={4} horizontalSpacing={6} style={{ whiteSpace: "nowrap" }}>
+      {unlimited.length > 0 && (
+        <Text size="xs" c="dimmed">
+          No limit on {unlimited.map((i) => i.spec.label).join(" and ")}.
+        </Text>
+      )}
+      <Table mt="sm" fz="xs" verticalSpacing={4} horizontalSpacing={6} style={{ whiteSpace: "nowrap" }} aria-label="Quota figures">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Resource</Table.Th>
@@ -70,20 +123,17 @@ export function LaunchQuotaPanel({ impacts, flavorChosen }: { impacts: ResourceI
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {impacts.map(({ spec, limit, used, requested, freeAfter }) => {
-            const amount = spec.key === "ram" ? spec.format : String;
-            return (
-              <Table.Tr key={spec.key}>
-                <Table.Td>{spec.label}</Table.Td>
-                <Table.Td ta="right">{limit < 0 ? "none" : amount(limit)}</Table.Td>
-                <Table.Td ta="right">{amount(used)}</Table.Td>
-                <Table.Td ta="right">+{amount(requested)}</Table.Td>
-                <Table.Td ta="right" c={freeAfter !== null && freeAfter < 0 ? "red" : undefined} fw={freeAfter !== null && freeAfter < 0 ? 700 : undefined}>
-                  {freeAfter === null ? "no limit" : freeAfter < 0 ? `${amount(-freeAfter)} over` : amount(freeAfter)}
-                </Table.Td>
-              </Table.Tr>
-            );
-          })}
+          {impacts.map(({ spec, limit, used, requested, freeAfter }) => (
+            <Table.Tr key={spec.key}>
+              <Table.Td>{spec.label}</Table.Td>
+              <Table.Td ta="right">{limit < 0 ? "none" : spec.amount(limit)}</Table.Td>
+              <Table.Td ta="right">{spec.amount(used)}</Table.Td>
+              <Table.Td ta="right">+{spec.amount(requested)}</Table.Td>
+              <Table.Td ta="right" c={freeAfter !== null && freeAfter < 0 ? "red" : undefined} fw={freeAfter !== null && freeAfter < 0 ? 700 : undefined}>
+                {freeAfter === null ? "no limit" : freeAfter < 0 ? `${spec.amount(-freeAfter)} over` : spec.amount(freeAfter)}
+              </Table.Td>
+            </Table.Tr>
+          ))}
         </Table.Tbody>
       </Table>
       {problem && (

@@ -7,12 +7,15 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 import { useSession } from "@/components/session/session-context";
+import type { Flavor } from "@/lib/api-types";
+import { newIdempotencyKey } from "@/lib/idempotency-key";
+import { useSocketEvent } from "@/lib/socket/use-socket-event";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError, type FormError } from "@/lib/trpc-error";
 import { DetailsStep, detailsPayload } from "./details-step";
-import { FlavorStep, flavorPayload } from "./flavor-step";
+import { FlavorStep, flavorPayload, flavorUnavailable } from "./flavor-step";
 import { loadLaunchDraft, saveLaunchDraft, type LaunchWizardValues } from "./launch-draft";
-import { launchImpact, quotaProblem } from "./launch-impact";
+import { flavorQuotaBlocker, launchImpact } from "./launch-impact";
 import { LaunchQuotaPanel } from "./launch-quota-panel";
 import { canLaunchFrom, initialLaunchValues, inputFieldsOf, LAUNCH_STEPS, stepOfField, type StepKey } from "./launch-steps";
 import { NetworksStep, networkPayload } from "./networks-step";
@@ -48,6 +51,8 @@ function serverErrorsByStep(error: FormError | null): ErrorsByStep {
  * own schema on Next; the launch itself is checked again by the server, whose field errors reopen
  * the step that owns the field. Values survive a failed launch. Placement is optional, so the
  * launch can be submitted from Networks already (as Horizon allows once the required steps are done).
+ * Each launch carries an idempotency key that changes with the values, so a double click or a
+ * retry after a lost answer creates nothing twice. Flavors the quota cannot take are not offered.
  */
 export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
   const trpc = useTRPC();
@@ -60,11 +65,18 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
   const zones = useQuery(trpc.catalog.availabilityZones.queryOptions());
   const serverGroups = useQuery(trpc.serverGroups.list.queryOptions());
   const principal = useSession();
+  // Instances of the project come and go while the wizard is open: the quota figures follow.
+  useSocketEvent("instance.changed", () => {
+    void queryClient.invalidateQueries({ queryKey: trpc.quota.usage.queryKey() });
+  });
 
   const [values, setValues] = useState<LaunchWizardValues>(() => (retryOf && typeof window !== "undefined" ? loadLaunchDraft(retryOf) : null) ?? initialLaunchValues);
   const [active, setActive] = useState(0);
   const [clientErrors, setClientErrors] = useState<ErrorsByStep>(NO_ERRORS);
   const [serverError, setServerError] = useState<FormError | null>(null);
+  // One key per set of values: a double click or a retry of the same launch is recognised by the
+  // server and creates nothing twice; a change of any value makes it a different launch.
+  const [idempotencyKey, setIdempotencyKey] = useState(newIdempotencyKey);
   const serverErrors = useMemo(() => serverErrorsByStep(serverError), [serverError]);
 
   // With exactly one image or network there is nothing to choose: pre-select it.
@@ -81,6 +93,7 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
   const flavor = flavors.data?.find((f) => f.id === values.flavor.flavorId);
   const image = images.data?.find((i) => i.id === values.source.imageId);
   const impacts = usage.data ? launchImpact(usage.data, flavor, count) : null;
+  const quotaBlockerOf = (f: Flavor) => (usage.data ? flavorQuotaBlocker(usage.data, f, count) : null);
 
   const launch = useMutation(
     trpc.instances.launch.mutationOptions({
@@ -110,6 +123,7 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
       .filter((f) => (next as unknown as Record<string, unknown>)[f] !== previous[f])
       .flatMap((f) => inputFieldsOf(key, f));
     setValues((v) => ({ ...v, [key]: next }));
+    if (changed.length > 0) setIdempotencyKey(newIdempotencyKey());
     const forget = (errors: StepErrors) => Object.fromEntries(Object.entries(errors).filter(([f]) => !changed.includes(f)));
     setClientErrors((e) => ({ ...e, [key]: forget(e[key]) }));
     if (serverError && changed.some((f) => f in serverError.fieldErrors)) {
@@ -121,9 +135,16 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
   function check(index: number): boolean {
     const step = LAUNCH_STEPS[index];
     if (!step) return true;
-    const errors = step.validate(values);
+    const errors = { ...step.validate(values), ...(step.key === "flavor" ? unavailableFlavorError() : {}) };
     setClientErrors((e) => ({ ...e, [step.key]: errors }));
     return !hasErrors(errors);
+  }
+
+  /** The chosen flavor cannot be launched any more (the count grew, the quota shrank): say why on the Flavor step. */
+  function unavailableFlavorError(): StepErrors {
+    if (!flavor) return {};
+    const reason = flavorUnavailable(flavor, image, quotaBlockerOf);
+    return reason ? { flavorId: `${flavor.name} cannot be launched: ${reason}` } : {};
   }
 
   function next() {
@@ -137,7 +158,7 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
       setActive(failing);
       return;
     }
-    const parsed = launchInstanceInput.safeParse(toPayload(values));
+    const parsed = launchInstanceInput.safeParse({ ...toPayload(values), idempotencyKey });
     if (!parsed.success) return; // every step passed, so this does not happen
     launch.mutate(parsed.data);
   }
@@ -174,7 +195,7 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
                       values={values.flavor}
                       errors={errorsOf("flavor")}
                       onChange={(v) => update("flavor", v)}
-                      quotaProblemOf={(f) => (usage.data ? quotaProblem(launchImpact(usage.data, f, count)) : null)}
+                      quotaBlockerOf={quotaBlockerOf}
                     />
                   )}
                   {step.key === "network" && <NetworksStep networks={networks.data} values={values.network} errors={errorsOf("network")} onChange={(v) => update("network", v)} />}

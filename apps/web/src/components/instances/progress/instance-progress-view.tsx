@@ -9,6 +9,7 @@ import { statusColor } from "@/lib/instance-display";
 import { isNotFound, toFormError } from "@/lib/trpc-error";
 import { DeleteInstanceModal } from "../delete-instance-modal";
 import { InstanceStatusBadge } from "../instance-status-badge";
+import { ActionLog } from "./action-log";
 import { BuildTimeline } from "./build-timeline";
 import { InstanceDetailsCard } from "./instance-details-card";
 import { FaultAlert } from "./fault-alert";
@@ -108,6 +109,8 @@ export function InstanceProgressView({ id }: { id: string }) {
           <InstanceDetailsCard instance={instance} />
         </Grid.Col>
       </Grid>
+
+      <ActionLog actions={query.data.actions} />
 
       <DeleteInstanceModal
         instance={confirming ? { id: instance.id, name: instance.name } : null}

@@ -6,7 +6,8 @@ const DELETE_EVENTS = new Set(["deleting", "deleted"]);
 /**
  * Puts a pushed event into the cached instance detail: replaces the event with the same id (an
  * event is pushed when its phase starts and again when it finishes), or appends it to the
- * action it belongs to. The push does not name the action; a new event goes to the latest one,
+ * action it belongs to. The push does not name the action; a new event goes to the latest create
+ * or delete action (reschedules carry no events),
  * except a delete phase arriving before the delete action is known, which opens a provisional
  * "delete" action until the next fetch brings the real one.
  */
@@ -18,7 +19,9 @@ export function upsertEvent(detail: InstanceDetail, event: InstanceActionEvent):
       actions: detail.actions.map((a, i) => (i === owner ? { ...a, events: a.events.map((e) => (e.id === event.id ? event : e)) } : a)),
     };
   }
-  const latest = detail.actions.at(-1);
+  // Reschedules are recorded beside the create action; their events stay with the create.
+  const latestIndex = detail.actions.findLastIndex((a) => a.action !== "reschedule");
+  const latest = detail.actions[latestIndex];
   const wantsDelete = DELETE_EVENTS.has(event.event);
   if (!latest || (wantsDelete && latest.action !== "delete")) {
     const provisional: InstanceAction = {
@@ -33,7 +36,7 @@ export function upsertEvent(detail: InstanceDetail, event: InstanceActionEvent):
     return { ...detail, actions: [...detail.actions, provisional] };
   }
   const events = [...latest.events, event].sort((a, b) => a.id - b.id);
-  return { ...detail, actions: [...detail.actions.slice(0, -1), { ...latest, events }] };
+  return { ...detail, actions: detail.actions.map((a, i) => (i === latestIndex ? { ...a, events } : a)) };
 }
 
 /**

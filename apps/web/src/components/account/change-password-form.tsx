@@ -1,0 +1,105 @@
+"use client";
+
+import { Alert, Button, Group, Paper, PasswordInput, Stack, Text, Title } from "@mantine/core";
+import { useMutation } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { useTRPC } from "@/lib/trpc";
+import { toFormError } from "@/lib/trpc-error";
+
+interface PasswordValues {
+  currentPassword: string;
+  newPassword: string;
+  confirmPassword: string;
+}
+const initialValues: PasswordValues = { currentPassword: "", newPassword: "", confirmPassword: "" };
+const FORM_FIELDS: readonly string[] = ["currentPassword", "newPassword"];
+
+/** The visibility toggle's name: "Toggle password visibility" would also match the fields' own labels. */
+const toggleProps = { "aria-label": "Show characters" };
+
+/**
+ * The user changes their own password. The confirmation must match before anything is sent; the
+ * server checks the current password and the length rule, and signs out every other session.
+ */
+export function ChangePasswordForm() {
+  const trpc = useTRPC();
+  const [values, setValues] = useState(initialValues);
+  const [mismatch, setMismatch] = useState(false);
+  const change = useMutation(trpc.auth.changePassword.mutationOptions({ onSuccess: () => setValues(initialValues) }));
+  const error = change.error ? toFormError(change.error) : null;
+  const fieldError = (field: string) => error?.fieldErrors[field]?.[0];
+  const placed = error !== null && Object.keys(error.fieldErrors).length > 0 && Object.keys(error.fieldErrors).every((f) => FORM_FIELDS.includes(f));
+
+  function edit(next: Partial<PasswordValues>) {
+    setValues((v) => ({ ...v, ...next }));
+    if ("newPassword" in next || "confirmPassword" in next) setMismatch(false);
+    if (!change.isIdle) change.reset();
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (values.newPassword !== values.confirmPassword) {
+      setMismatch(true);
+      return;
+    }
+    change.mutate({ currentPassword: values.currentPassword, newPassword: values.newPassword });
+  }
+
+  return (
+    <Paper withBorder p="lg" component="section" aria-labelledby="change-password-title">
+      <Title order={2} size="h4" id="change-password-title" mb={4}>
+        Change password
+      </Title>
+      <Text size="sm" c="dimmed" mb="md">
+        Your other sessions are signed out when the password changes; this one stays open.
+      </Text>
+      <form onSubmit={submit} noValidate>
+        <Stack maw={420}>
+          <PasswordInput
+            label="Current password"
+            autoComplete="current-password"
+            required
+            value={values.currentPassword}
+            onChange={(e) => edit({ currentPassword: e.currentTarget.value })}
+            error={fieldError("currentPassword")}
+            visibilityToggleButtonProps={toggleProps}
+          />
+          <PasswordInput
+            label="New password"
+            description="At least 12 characters. A passphrase of a few words is easy to type and hard to guess."
+            autoComplete="new-password"
+            required
+            value={values.newPassword}
+            onChange={(e) => edit({ newPassword: e.currentTarget.value })}
+            error={fieldError("newPassword")}
+            visibilityToggleButtonProps={toggleProps}
+          />
+          <PasswordInput
+            label="Confirm new password"
+            autoComplete="new-password"
+            required
+            value={values.confirmPassword}
+            onChange={(e) => edit({ confirmPassword: e.currentTarget.value })}
+            error={mismatch ? "The two new passwords do not match." : undefined}
+            visibilityToggleButtonProps={toggleProps}
+          />
+          {error && !placed && (
+            <Alert color="red" title="Could not change the password">
+              {error.message}
+            </Alert>
+          )}
+          {change.isSuccess && (
+            <Alert color="green" title="Password changed" role="status">
+              Your other sessions have been signed out.
+            </Alert>
+          )}
+          <Group>
+            <Button type="submit" loading={change.isPending}>
+              Change password
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Paper>
+  );
+}

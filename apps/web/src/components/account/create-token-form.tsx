@@ -1,0 +1,86 @@
+"use client";
+
+import { Alert, Button, Group, NumberInput, Stack, TextInput } from "@mantine/core";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import type { CreatedApiToken } from "@/lib/api-types";
+import { useTRPC } from "@/lib/trpc";
+import { toFormError } from "@/lib/trpc-error";
+
+/** The server's limit on a token's lifetime: 30 days. */
+const MAX_TTL_MINUTES = 30 * 24 * 60;
+
+interface TokenFormValues {
+  name: string;
+  /** NumberInput gives "" while empty: the server's default lifetime. */
+  ttlMinutes: number | string;
+}
+const initialValues: TokenFormValues = { name: "", ttlMinutes: "" };
+const FORM_FIELDS: readonly string[] = ["name", "ttlMinutes"];
+
+/** Creates an API token scoped to the current project; the secret goes to `onCreated`, once. */
+export function CreateTokenForm({ onCreated }: { onCreated(token: CreatedApiToken): void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [values, setValues] = useState(initialValues);
+  const create = useMutation(
+    trpc.tokens.create.mutationOptions({
+      onSuccess: (token) => {
+        setValues(initialValues);
+        onCreated(token);
+        void queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() });
+      },
+    }),
+  );
+  const error = create.error ? toFormError(create.error) : null;
+  const fieldError = (field: string) => error?.fieldErrors[field]?.[0];
+  const placed = error !== null && Object.keys(error.fieldErrors).length > 0 && Object.keys(error.fieldErrors).every((f) => FORM_FIELDS.includes(f));
+
+  function edit(next: Partial<TokenFormValues>) {
+    setValues((v) => ({ ...v, ...next }));
+    if (create.isError) create.reset();
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    create.mutate({ name: values.name, ttlMinutes: typeof values.ttlMinutes === "number" ? values.ttlMinutes : undefined });
+  }
+
+  return (
+    <form onSubmit={submit} noValidate aria-label="Create an API token">
+      <Stack maw={420}>
+        <TextInput
+          label="Token name"
+          description="What uses it: a script, a CI job."
+          required
+          value={values.name}
+          onChange={(e) => edit({ name: e.currentTarget.value })}
+          error={fieldError("name")}
+          autoComplete="off"
+        />
+        <NumberInput
+          label="Lifetime (minutes)"
+          description={`Blank: the cloud's default (usually 60 minutes). At most ${MAX_TTL_MINUTES} (30 days).`}
+          min={1}
+          max={MAX_TTL_MINUTES}
+          clampBehavior="none"
+          allowDecimal={false}
+          allowNegative={false}
+          value={values.ttlMinutes}
+          onChange={(ttlMinutes) => edit({ ttlMinutes })}
+          error={fieldError("ttlMinutes")}
+        />
+        {error && !placed && (
+          <Alert color="red" title="Could not create the token">
+            {error.message}
+          </Alert>
+        )}
+        <Group>
+          <Button type="submit" loading={create.isPending}>
+            Create token
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

@@ -1,0 +1,88 @@
+"use client";
+
+import { Alert, Button, Group, NumberInput, Stack, TextInput } from "@mantine/core";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import type { CreatedJoinToken } from "@/lib/api-types";
+import { useTRPC } from "@/lib/trpc";
+import { toFormError } from "@/lib/trpc-error";
+
+/** The server's limit: a join token lives at most an hour. */
+const MAX_JOIN_TOKEN_MINUTES = 60;
+
+interface JoinTokenValues {
+  hostname: string;
+  /** NumberInput gives "" while empty. */
+  ttlMinutes: number | string;
+}
+const initialValues: JoinTokenValues = { hostname: "", ttlMinutes: MAX_JOIN_TOKEN_MINUTES };
+const FORM_FIELDS: readonly string[] = ["hostname", "ttlMinutes"];
+
+/** Creates a one-time join token, optionally bound to one host name; the secret goes to `onCreated`. */
+export function JoinTokenForm({ onCreated }: { onCreated(token: CreatedJoinToken): void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [values, setValues] = useState(initialValues);
+  const create = useMutation(
+    trpc.agents.createJoinToken.mutationOptions({
+      onSuccess: (token) => {
+        setValues(initialValues);
+        onCreated(token);
+        void queryClient.invalidateQueries({ queryKey: trpc.agents.list.queryKey() });
+      },
+    }),
+  );
+  const error = create.error ? toFormError(create.error) : null;
+  const fieldError = (field: string) => error?.fieldErrors[field]?.[0];
+  const placed = error !== null && Object.keys(error.fieldErrors).length > 0 && Object.keys(error.fieldErrors).every((f) => FORM_FIELDS.includes(f));
+
+  function edit(next: Partial<JoinTokenValues>) {
+    setValues((v) => ({ ...v, ...next }));
+    if (create.isError) create.reset();
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const hostname = values.hostname.trim();
+    create.mutate({ hostname: hostname === "" ? null : hostname, ttlMinutes: typeof values.ttlMinutes === "number" ? values.ttlMinutes : undefined });
+  }
+
+  return (
+    <form onSubmit={submit} noValidate aria-label="Create a join token">
+      <Stack maw={420}>
+        <TextInput
+          label="Host name"
+          description="Optional: the token then enrols only a host of this name."
+          placeholder="compute-02"
+          autoComplete="off"
+          spellCheck={false}
+          value={values.hostname}
+          onChange={(e) => edit({ hostname: e.currentTarget.value })}
+          error={fieldError("hostname")}
+        />
+        <NumberInput
+          label="Valid for (minutes)"
+          description={`At most ${MAX_JOIN_TOKEN_MINUTES}. An unused token expires after this.`}
+          min={1}
+          max={MAX_JOIN_TOKEN_MINUTES}
+          clampBehavior="none"
+          allowDecimal={false}
+          allowNegative={false}
+          value={values.ttlMinutes}
+          onChange={(ttlMinutes) => edit({ ttlMinutes })}
+          error={fieldError("ttlMinutes")}
+        />
+        {error && !placed && (
+          <Alert color="red" title="Could not create the join token">
+            {error.message}
+          </Alert>
+        )}
+        <Group>
+          <Button type="submit" loading={create.isPending}>
+            Create join token
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

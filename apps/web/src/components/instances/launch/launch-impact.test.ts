@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import type { Flavor, QuotaUsage } from "@/lib/api-types";
+import { flavorQuotaBlocker, launchImpact } from "./launch-impact";
+
+function flavor(name: string, vcpus: number, memoryMb: number): Flavor {
+  return { id: `id-${name}`, name, vcpus, memoryMb, rootGb: 1, ephemeralGb: 0, swapMb: 0, isPublic: true, disabled: false, extraSpecs: {}, createdAt: new Date(0) };
+}
+
+const usage = (cores: { limit: number; used: number }, ram = { limit: -1, used: 0 }, instances = { limit: 10, used: 1 }): QuotaUsage => ({ instances, cores, ram });
+
+describe("flavorQuotaBlocker", () => {
+  it("names the vCPU quota with what the launch needs and what is free", () => {
+    expect(flavorQuotaBlocker(usage({ limit: 20, used: 16 }), flavor("m1.xlarge", 8, 16384), 1)).toBe("Exceeds your vCPU quota: needs 8, 4 free");
+  });
+
+  it("counts every instance of the launch", () => {
+    expect(flavorQuotaBlocker(usage({ limit: 20, used: 16 }), flavor("m1.medium", 2, 4096), 2)).toBeNull();
+    expect(flavorQuotaBlocker(usage({ limit: 20, used: 16 }), flavor("m1.medium", 2, 4096), 3)).toBe("Exceeds your vCPU quota: needs 6, 4 free");
+  });
+
+  it("says nothing free rather than a negative amount when the project is already over", () => {
+    expect(flavorQuotaBlocker(usage({ limit: 1, used: 2 }), flavor("m1.tiny", 1, 512), 1)).toBe("Exceeds your vCPU quota: needs 1, 0 free");
+  });
+
+  it("words RAM in MB or GB, and lets an unlimited quota through", () => {
+    expect(flavorQuotaBlocker(usage({ limit: -1, used: 40 }, { limit: 8192, used: 4096 }), flavor("m1.large", 4, 8192), 1)).toBe("Exceeds your RAM quota: needs 8 GB, 4 GB free");
+    expect(flavorQuotaBlocker(usage({ limit: -1, used: 40 }, undefined, { limit: -1, used: 1 }), flavor("m1.xlarge", 8, 16384), 10)).toBeNull();
+  });
+
+  it("blocks every flavor when no instance is left", () => {
+    expect(flavorQuotaBlocker(usage({ limit: 20, used: 0 }, undefined, { limit: 1, used: 1 }), flavor("m1.tiny", 1, 512), 1)).toBe("Exceeds your instance quota: needs 1, 0 free");
+  });
+});
+
+describe("launchImpact", () => {
+  it("adds count × flavor to what is used, and leaves the free amount after the launch", () => {
+    const impacts = launchImpact(usage({ limit: 20, used: 4 }, { limit: 51200, used: 2048 }), flavor("m1.small", 1, 2048), 3);
+    expect(impacts.map((i) => [i.spec.key, i.requested, i.freeAfter])).toEqual([
+      ["instances", 3, 6],
+      ["cores", 3, 13],
+      ["ram", 6144, 43008],
+    ]);
+  });
+});
