@@ -32,9 +32,20 @@ export interface WebProcess {
 }
 
 /** A headless web process (API, sockets, conductor) of its own, as production runs it. */
-export async function startWebProcess({ port, databaseUrl, env = {} }: { port: number; databaseUrl: string; env?: Record<string, string> }): Promise<WebProcess> {
+export async function startWebProcess({
+  port,
+  databaseUrl,
+  env = {},
+  nodeArgs = [],
+}: {
+  port: number;
+  databaseUrl: string;
+  env?: Record<string, string>;
+  /** Extra node flags, e.g. --cpu-prof for a benchmark. */
+  nodeArgs?: string[];
+}): Promise<WebProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "nimbus-web-"));
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "apps/web/src/server/main.ts")], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(repoRoot, "apps/web/src/server/main.ts")], {
     cwd: path.join(repoRoot, "apps/web"),
     env: {
       PATH: process.env.PATH ?? "",
@@ -55,11 +66,13 @@ export async function startWebProcess({ port, databaseUrl, env = {} }: { port: n
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes("Nimbus web server listening")) resolve();
+      // Printed to the terminal whatever the log level.
+      if (output.includes("Nimbus console:")) resolve();
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
     child.once("exit", (code) => reject(new Error(`web process exited with ${code} before listening:\n${output.slice(-2000)}`)));
+    setTimeout(() => reject(new Error(`web process did not start listening within 60 s:\n${output.slice(-2000)}`)), 60_000).unref();
   });
   await ready;
   return {

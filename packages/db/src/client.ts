@@ -38,7 +38,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     const { default: postgres } = await import("postgres");
     const { drizzle } = await import("drizzle-orm/postgres-js");
     const { migrate } = await import("drizzle-orm/postgres-js/migrator");
-    const sql = postgres(options.url, { max: options.maxConnections ?? 10, onnotice: () => {} });
+    const sql = postgres(options.url, { max: options.maxConnections ?? 20, onnotice: () => {} });
     const db = drizzle(sql, { schema });
     await migrate(db, { migrationsFolder });
     return { db: db as unknown as Database, driver: "postgres", close: () => sql.end({ timeout: 5 }) };

@@ -15,8 +15,8 @@ export class Announcements {
   instance(row: InstanceRow, hostname: string | null): void {
     this.instances.set(row.id, instanceChanged(row, hostname));
   }
-  event(projectId: string, row: EventRow): void {
-    this.events.push({ projectId, event: eventPayload(row) });
+  event(projectId: string, row: EventRow, reportedAt?: string): void {
+    this.events.push({ projectId, event: reportedAt ? { ...eventPayload(row), reportedAt } : eventPayload(row) });
   }
   host(hostId: string | null | undefined): void {
     if (hostId) this.hosts.add(hostId);

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { schema } from "@nimbus/db";
-import { and, eq, or, sql } from "@nimbus/db/orm";
+import { and, eq, or } from "@nimbus/db/orm";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
 import { authorize } from "../identity/policy";
-import { enforceInstanceQuota } from "../quota/enforce";
+import { chooseInstanceCount, verifyInstanceQuota } from "../quota/enforce";
 import { listAvailabilityZones } from "../hosts/aggregates";
 import { launchInstanceInput, type LaunchInstanceInput } from "../validation";
 import { Announcements } from "./announce";
@@ -25,14 +25,19 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   const principal = ctx.principal!;
   const request = launchInstanceInput.parse(input);
 
-  const flavor = await ctx.db.query.flavors.findFirst({ where: eq(schema.flavors.id, request.flavorId) });
+  const [flavor, image, network] = await Promise.all([
+    ctx.db.query.flavors.findFirst({ where: eq(schema.flavors.id, request.flavorId) }),
+    ctx.db.query.images.findFirst({
+      where: and(
+        eq(schema.images.id, request.imageId),
+        or(eq(schema.images.visibility, "public"), eq(schema.images.ownerProjectId, principal.projectId)),
+      ),
+    }),
+    ctx.db.query.networks.findFirst({
+      where: and(eq(schema.networks.id, request.networkId), or(eq(schema.networks.shared, true), eq(schema.networks.projectId, principal.projectId))),
+    }),
+  ]);
   if (!flavor || flavor.disabled || (!flavor.isPublic && !principal.isAdmin)) throw NimbusError.notFound("Flavor", request.flavorId);
-  const image = await ctx.db.query.images.findFirst({
-    where: and(
-      eq(schema.images.id, request.imageId),
-      or(eq(schema.images.visibility, "public"), eq(schema.images.ownerProjectId, principal.projectId)),
-    ),
-  });
   if (!image) throw NimbusError.notFound("Image", request.imageId);
   if (image.status !== "active") throw NimbusError.badRequest(`Image ${image.name} is ${image.status}, not active.`, [{ path: "imageId", message: "This image is not active." }]);
   if (flavor.memoryMb < image.minRamMb) {
@@ -45,9 +50,6 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
       { path: "flavorId", message: `Image needs a disk of at least ${image.minDiskGb} GB.` },
     ]);
   }
-  const network = await ctx.db.query.networks.findFirst({
-    where: and(eq(schema.networks.id, request.networkId), or(eq(schema.networks.shared, true), eq(schema.networks.projectId, principal.projectId))),
-  });
   if (!network) throw NimbusError.notFound("Network", request.networkId);
 
   const { availabilityZone, forcedHost } = await resolvePlacementHint(ctx, request.availabilityZone);
@@ -62,15 +64,22 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   const out = new Announcements();
   const launched = await ctx.db.transaction(async (tx) => {
     if (request.idempotencyKey) {
-      // Serialise with other launches of the project, then look for an earlier identical call.
-      await tx.execute(sql`select id from ${schema.projects} where id = ${principal.projectId} for update`);
-      const [earlier] = await tx
-        .select()
-        .from(schema.launchRequests)
-        .where(and(eq(schema.launchRequests.projectId, principal.projectId), eq(schema.launchRequests.idempotencyKey, request.idempotencyKey)));
-      if (earlier) return { reservationId: earlier.reservationId, instanceIds: earlier.instanceIds, replayed: true };
+      // Claim the key first: a concurrent identical call waits here on the primary key until
+      // this one commits, then finds it and returns the same instances.
+      const [claimed] = await tx
+        .insert(schema.launchRequests)
+        .values({ projectId: principal.projectId, idempotencyKey: request.idempotencyKey, reservationId, instanceIds: [] })
+        .onConflictDoNothing()
+        .returning();
+      if (!claimed) {
+        const [earlier] = await tx
+          .select()
+          .from(schema.launchRequests)
+          .where(and(eq(schema.launchRequests.projectId, principal.projectId), eq(schema.launchRequests.idempotencyKey, request.idempotencyKey)));
+        return { reservationId: earlier!.reservationId, instanceIds: earlier!.instanceIds, replayed: true };
+      }
     }
-    const count = await enforceInstanceQuota(tx, principal.projectId, {
+    const count = await chooseInstanceCount(tx, principal.projectId, {
       min: request.minCount ?? request.count,
       max: request.count,
       vcpus: flavor.vcpus,
@@ -124,8 +133,13 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
       details: { name: request.name, count, flavor: flavor.name, image: image.name, instanceIds: ids },
     });
     if (request.idempotencyKey) {
-      await tx.insert(schema.launchRequests).values({ projectId: principal.projectId, idempotencyKey: request.idempotencyKey, reservationId, instanceIds: ids });
+      await tx
+        .update(schema.launchRequests)
+        .set({ instanceIds: ids })
+        .where(and(eq(schema.launchRequests.projectId, principal.projectId), eq(schema.launchRequests.idempotencyKey, request.idempotencyKey)));
     }
+    // Last, so the project's lock is held only to commit.
+    await verifyInstanceQuota(tx, principal.projectId, { instances: count, cores: count * flavor.vcpus, ram: count * flavor.memoryMb });
     return { reservationId, instanceIds: ids, replayed: false };
   });
   if (launched.replayed) return { reservationId: launched.reservationId, instanceIds: launched.instanceIds };

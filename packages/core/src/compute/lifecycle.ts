@@ -25,6 +25,8 @@ export interface EnterPhaseOptions {
   details?: string | null;
   powerState?: PowerState;
   faultCode?: string;
+  /** The agent's send time of the report behind this change (for progress latency). */
+  reportedAt?: string;
   /** Result written on the event being closed; defaults to Error for `error`, else Success. */
   closeResult?: "Success" | "Error";
   extra?: Partial<typeof schema.instances.$inferInsert>;
@@ -47,9 +49,22 @@ export async function currentActionId(tx: Executor, instanceId: string): Promise
   return row?.id;
 }
 
+/**
+ * A host's name never changes for its id (registration upserts by name), so names are
+ * remembered: every build phase needs one. Bounded; safe with several processes.
+ */
+const hostnames = new Map<string, string>();
+const MAX_REMEMBERED_HOSTNAMES = 20_000;
+
 export async function hostnameOf(tx: Executor, hostId: string | null): Promise<string | null> {
   if (!hostId) return null;
+  const known = hostnames.get(hostId);
+  if (known) return known;
   const [row] = await tx.select({ hostname: schema.computeHosts.hostname }).from(schema.computeHosts).where(eq(schema.computeHosts.id, hostId));
+  if (row) {
+    if (hostnames.size >= MAX_REMEMBERED_HOSTNAMES) hostnames.clear();
+    hostnames.set(hostId, row.hostname);
+  }
   return row?.hostname ?? null;
 }
 
@@ -99,7 +114,7 @@ export async function enterPhase(
         details: options.details ?? null,
       })
       .returning();
-    if (opened) out.event(instance.projectId, opened);
+    if (opened) out.event(instance.projectId, opened, options.reportedAt);
     if (terminal) {
       await tx
         .update(schema.instanceActions)

@@ -27,14 +27,14 @@ export async function recordReport(
       throw new NimbusError("Forbidden", `Instance ${report.instanceId} is not placed on this host.`);
     }
     if (report.seq <= instance.lastReportSeq) return "duplicate";
-    await tx.update(schema.instances).set({ lastReportSeq: report.seq }).where(eq(schema.instances.id, instance.id));
     const host = await hostnameOf(tx, hostId);
+    const seen = { lastReportSeq: report.seq };
     try {
       switch (report.phase) {
         case "networking":
         case "block_device_mapping":
         case "spawning":
-          await enterPhase(tx, out, instance, report.phase, { host, powerState: report.powerState });
+          await enterPhase(tx, out, instance, report.phase, { host, powerState: report.powerState, reportedAt: report.at, extra: seen });
           // Progress pushes the build deadline out, and proves the command arrived.
           await tx
             .update(schema.buildRequests)
@@ -42,14 +42,16 @@ export async function recordReport(
             .where(eq(schema.buildRequests.instanceId, instance.id));
           return "applied";
         case "active":
-          await enterPhase(tx, out, instance, "active", { host, powerState: report.powerState });
+          await enterPhase(tx, out, instance, "active", { host, powerState: report.powerState, reportedAt: report.at, extra: seen });
           await tx.update(schema.computeHosts).set({ failedBuilds: 0 }).where(eq(schema.computeHosts.id, hostId));
           await tx.update(schema.buildRequests).set({ status: "done", updatedAt: new Date() }).where(eq(schema.buildRequests.instanceId, instance.id));
           return "applied";
         case "error":
+          await tx.update(schema.instances).set(seen).where(eq(schema.instances.id, instance.id));
           return await buildFailed(tx, out, instance, host ?? "unknown host", report.message ?? "The compute host could not build the instance.");
         case "deleted":
           if (instance.taskState !== "deleting") return "stale";
+          await tx.update(schema.instances).set(seen).where(eq(schema.instances.id, instance.id));
           deleted = true;
           return "applied";
         default: {

@@ -31,9 +31,11 @@ export interface ConductorOptions {
   batchSize: number;
 }
 
-export const DEFAULT_CONDUCTOR_OPTIONS: ConductorOptions = { pollIntervalMs: 1_000, leaseMs: 30_000, batchSize: 25 };
+export const DEFAULT_CONDUCTOR_OPTIONS: ConductorOptions = { pollIntervalMs: 1_000, leaseMs: 30_000, batchSize: 50 };
 
 const CLAIM_RETRIES = 8;
+/** Spawn commands awaiting their ack before the conductor stops claiming more work. */
+const MAX_DISPATCHES_IN_FLIGHT = 200;
 /** An unacknowledged spawn command is sent again this often. */
 const REDELIVERY_MS = 2_000;
 
@@ -67,6 +69,7 @@ export class Conductor {
     this.stopped = true;
     clearInterval(this.timer);
     await this.draining;
+    await Promise.all(this.inFlight);
   }
 
   /** Look for due work now; calls while a drain runs coalesce into one more pass. */
@@ -97,19 +100,26 @@ export class Conductor {
       // the previous ones went (consistent batch placement, group policies included).
       const byReservation = new Map<string, ClaimedRequest[]>();
       for (const request of batch) byReservation.set(request.reservationId, [...(byReservation.get(request.reservationId) ?? []), request]);
-      // Only placement is ordered; dispatches (which wait for the agent's ack) run side by side.
-      const dispatches: Promise<void>[] = [];
+      // Only placement is ordered. Dispatches wait for the agent's ack, so they run in the
+      // background (bounded) while the next batch is claimed and placed.
       const failed = (request: ClaimedRequest) => (error: unknown) => this.log.error({ err: error, instanceId: request.instanceId }, "build request failed");
       await Promise.all(
         [...byReservation.values()].map(async (members) => {
           for (const request of members) {
             const next = await this.process(request).catch(failed(request));
-            if (next?.dispatch) dispatches.push(next.dispatch.catch(failed(request)));
+            if (next?.dispatch) this.track(next.dispatch.catch(failed(request)));
           }
         }),
       );
-      await Promise.all(dispatches);
+      while (this.inFlight.size >= MAX_DISPATCHES_IN_FLIGHT) await Promise.race(this.inFlight);
     }
+  }
+
+  private readonly inFlight = new Set<Promise<void>>();
+
+  private track(dispatch: Promise<void>): void {
+    this.inFlight.add(dispatch);
+    void dispatch.finally(() => this.inFlight.delete(dispatch));
   }
 
   /** Claims due requests; a pending or lease-expired one gets a fresh lease. */
@@ -169,7 +179,8 @@ export class Conductor {
   private async schedule(request: BuildRequestRow, spec: RequestSpec): Promise<string | null> {
     const tried = new Set(request.attempts.map((a) => a.host));
     const settings = this.services.scheduler ?? {};
-    const options = { maxAttempts: this.services.maxAttempts, hostSubsetSize: settings.hostSubsetSize ?? 1, weighers: weighersFor(settings.multipliers) };
+    // Claims race: rank a few more hosts than the attempts, to fall back on without re-reading.
+    const options = { maxAttempts: Math.max(this.services.maxAttempts, 10), hostSubsetSize: settings.hostSubsetSize ?? 1, weighers: weighersFor(settings.multipliers) };
     const downAfterMs = this.services.hostDownAfterMs;
     for (let round = 0; round < CLAIM_RETRIES; round++) {
       const untried = (hosts: HostSnapshot[]) => hosts.filter((h) => !tried.has(h.hostname));
@@ -188,8 +199,9 @@ export class Conductor {
       for (const host of result.hosts) {
         const generation = hosts.find((h) => h.id === host.id)?.generation ?? 0;
         const outcome = await claimResources(this.services.db, { hostId: host.id, generation, instanceId: request.instanceId, spec });
-        if (outcome === "insufficient") continue;
-        if (outcome === "conflict") break; // someone claimed on that host meanwhile: re-read and re-weigh
+        // Someone claimed on that host since it was read: its alternates were read at the same
+        // moment and are likely still good, so try them before re-reading everything.
+        if (outcome === "insufficient" || outcome === "conflict") continue;
         const assigned = await this.assignHost(request, host.id);
         if (assigned === "assigned") return host.id;
         if (assigned === "gone") return null;

@@ -52,7 +52,7 @@ export async function buildRequestSpec(db: Executor, instance: InstanceRow, requ
  */
 export async function groupPolicyHolds(tx: Executor, instanceId: string, groupId: string | null | undefined, hostId: string): Promise<boolean> {
   if (!groupId) return true;
-  await tx.execute(sql`select id from ${schema.serverGroups} where id = ${groupId} for update`);
+  await tx.execute(sql`select id from ${schema.serverGroups} where id = ${groupId} for no key update`);
   const group = await loadGroupSpec(tx, instanceId, groupId);
   if (!group) return true;
   if (group.policy === "anti-affinity") return (group.membersByHost.get(hostId) ?? 0) < group.maxServerPerHost;

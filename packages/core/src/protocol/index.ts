@@ -135,6 +135,8 @@ export const instanceEventSchema = z.object({
   result: z.string().nullable(),
   host: z.string().nullable(),
   details: z.string().nullable(),
+  /** When the compute agent sent the report that opened this event (live pushes only). */
+  reportedAt: z.string().optional(),
 });
 export type InstanceEventPayload = z.infer<typeof instanceEventSchema>;
 

@@ -40,7 +40,9 @@ async function usageOf(db: Executor, projectId: string, requested: QuotaVector):
 
 /** Locks the project row: concurrent quota checks of one project queue behind each other. */
 async function lockProject(tx: Executor, projectId: string): Promise<void> {
-  await tx.execute(sql`select id from ${schema.projects} where id = ${projectId} for update`);
+  // NO KEY UPDATE: it queues checks of one project, yet does not conflict with the key-share
+  // locks that inserting rows referencing the project takes (FOR UPDATE would deadlock).
+  await tx.execute(sql`select id from ${schema.projects} where id = ${projectId} for no key update`);
 }
 
 /**
@@ -56,22 +58,35 @@ export async function enforceQuota(tx: Executor, projectId: string, requested: Q
 }
 
 /**
- * Nova's min_count/max_count against quota, in the same locked transaction: the largest count
- * between `min` and `max` that fits, or QuotaExceeded naming the resource for `min`.
+ * Nova's min_count/max_count against quota, read without a lock: the largest count between
+ * `min` and `max` that fits what is committed now, or QuotaExceeded naming the resource for
+ * `min`. The choice is only a proposal; `verifyInstanceQuota` settles it under the lock.
  */
-export async function enforceInstanceQuota(
-  tx: Executor,
+export async function chooseInstanceCount(
+  db: Executor,
   projectId: string,
   { min, max, vcpus, memoryMb }: { min: number; max: number; vcpus: number; memoryMb: number },
 ): Promise<number> {
-  await lockProject(tx, projectId);
-  const [limits, used] = await Promise.all([quotaLimits(tx, projectId), computeUsage(tx, projectId)]);
-  const per = { instances: 1, cores: vcpus, ram: memoryMb } as const;
+  const [limits, used] = await Promise.all([quotaLimits(db, projectId), computeUsage(db, projectId)]);
+  const requested = (count: number) => ({ instances: count, cores: count * vcpus, ram: count * memoryMb });
   for (let count = max; count >= min; count--) {
-    const requested = { instances: count, cores: count * per.cores, ram: count * per.ram };
-    if (findOverages(limits, used, requested).length === 0) return count;
+    if (findOverages(limits, used, requested(count)).length === 0) return count;
   }
-  const requested = { instances: min, cores: min * per.cores, ram: min * per.ram };
-  const overs = findOverages(limits, used, requested);
+  const overs = findOverages(limits, used, requested(min));
   throw new NimbusError("QuotaExceeded", describeOverage(overs[0]!), { overages: overs });
+}
+
+/**
+ * The atomic half of the quota check, run last in the transaction that inserted the instances:
+ * it locks the project row (so checks of one project run one at a time, each seeing the others'
+ * committed instances), counts usage including this transaction's own rows, and refuses if the
+ * project would pass a limit. Taking the lock last keeps it held for a moment, not a launch.
+ */
+export async function verifyInstanceQuota(tx: Executor, projectId: string, requested: Required<Pick<QuotaVector, "instances" | "cores" | "ram">>): Promise<void> {
+  await lockProject(tx, projectId);
+  const [limits, total] = await Promise.all([quotaLimits(tx, projectId), computeUsage(tx, projectId)]);
+  const before = { instances: total.instances - requested.instances, cores: total.cores - requested.cores, ram: total.ram - requested.ram };
+  const overs = findOverages(limits, before, requested);
+  const first = overs[0];
+  if (first) throw new NimbusError("QuotaExceeded", describeOverage(first), { overages: overs });
 }

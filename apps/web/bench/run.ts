@@ -1,0 +1,10 @@
+/** `npm run bench [-- NAME ...]`: runs the named web benchmarks, or all of them. */
+const BENCHES: Record<string, () => Promise<void>> = {
+  launch: async () => (await import("./launch")).main(),
+};
+
+const wanted = process.argv.slice(2).filter((a) => a !== "--");
+const names = wanted.length > 0 ? wanted.filter((n) => n in BENCHES) : Object.keys(BENCHES);
+for (const name of names) await BENCHES[name]!();
+process.exit(0);
+export {};
