@@ -78,8 +78,10 @@ describe.each<Backend>(["pglite", "postgres"])("launch flow on %s", (backend) =>
       .filter((e) => e.instanceId === id && e.finishTime === null)
       .map((e) => e.event);
     expect(phasesSeen).toEqual(["scheduling", "networking", "block_device_mapping", "spawning"]);
-    const statuses = received.filter((r) => r.event === "instance.changed").map((r) => instanceChangedSchema.parse(r.payload).status);
-    expect(statuses.at(-1)).toBe("ACTIVE");
+    // The status pushes follow, as separate messages: BUILD while building, then ACTIVE.
+    const statuses = () => received.filter((r) => r.event === "instance.changed").map((r) => instanceChangedSchema.parse(r.payload)).filter((c) => c.id === id).map((c) => c.status);
+    await waitFor("ACTIVE pushed to the browser", () => statuses().at(-1) === "ACTIVE");
+    expect(new Set(statuses())).toEqual(new Set(["BUILD", "ACTIVE"]));
 
     const host = (await api.client.hosts.list.query()).find((h) => h.hostname === agent.hostname)!;
     expect(host.vcpus.used).toBe(1);
