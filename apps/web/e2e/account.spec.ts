@@ -1,5 +1,5 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { E2E } from "../playwright.config";
+import { expect, test } from "@playwright/test";
+import { signIn, signOut, trpc } from "./support";
 
 /**
  * A user's own account: API tokens for scripts (the secret is shown once, works as a bearer
@@ -9,30 +9,9 @@ import { E2E } from "../playwright.config";
 
 const USER = { name: "carol", first: "carol-first-password", second: "carol-second-password" };
 
-async function signIn(page: Page, name: string, password: string) {
-  await page.goto("/login");
-  await page.getByLabel("User name").fill(name);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Instances" })).toBeVisible();
-}
-
-async function signOut(page: Page) {
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await expect(page.getByRole("heading", { name: "Sign in to Nimbus" })).toBeVisible();
-}
-
-/** GET or POST one tRPC procedure (superjson envelope); `headers` for a bearer token. */
-async function trpc(request: APIRequestContext, path: string, input?: unknown, headers?: Record<string, string>): Promise<unknown> {
-  const response =
-    input === undefined ? await request.get(`/api/trpc/${path}`, { headers }) : await request.post(`/api/trpc/${path}`, { data: { json: input }, headers });
-  const body = (await response.json()) as { result?: { data?: { json?: unknown } } };
-  return body.result?.data?.json;
-}
-
 test("a user creates an API token that works as a bearer token until revoked, and changes their password", async ({ page, request }) => {
   // The administrator makes carol a member of demo (through the API: the Users page has its own spec).
-  await signIn(page, "admin", E2E.adminPassword);
+  await signIn(page);
   const projects = (await trpc(page.request, "projects.list")) as { id: string; name: string }[];
   const demo = projects.find((p) => p.name === "demo")!;
   await trpc(page.request, "users.create", { name: USER.name, email: null, password: USER.first, projectId: demo.id, role: "member" });

@@ -1,5 +1,5 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import { E2E } from "../playwright.config";
+import { openWizardAtFlavor, signIn, signOut } from "./support";
 
 /**
  * Projects keep their users apart: an administrator creates two projects and three users
@@ -20,21 +20,7 @@ const USERS = {
 type UserName = keyof typeof USERS;
 const INSTANCE = "alice-vm";
 
-async function signIn(page: Page, name: string, password: string) {
-  await page.goto("/login");
-  await page.getByLabel("User name").fill(name);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Instances" })).toBeVisible();
-}
-
-const signInAsAdmin = (page: Page) => signIn(page, "admin", E2E.adminPassword);
 const signInAs = (page: Page, user: UserName) => signIn(page, user, USERS[user].password);
-
-async function signOut(page: Page) {
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await expect(page.getByRole("heading", { name: "Sign in to Nimbus" })).toBeVisible();
-}
 
 /** Picks `option` in the Mantine Select `select` (its options open in a portal at the page's end). */
 async function choose(page: Page, select: Locator, option: string) {
@@ -45,16 +31,6 @@ async function choose(page: Page, select: Locator, option: string) {
 /** The header's project switcher. */
 function projectSwitcher(page: Page) {
   return page.getByRole("banner").getByRole("combobox", { name: "Project", exact: true });
-}
-
-/** Walks the wizard from the instance list to the Flavor step with cirros. */
-async function openWizardAtFlavor(page: Page, name: string) {
-  await page.getByRole("link", { name: "Instances", exact: true }).click();
-  await page.getByRole("button", { name: "Launch instance" }).click();
-  await page.getByLabel("Instance name").fill(name);
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByRole("radio", { name: /Select image cirros/ }).check();
-  await page.getByRole("button", { name: "Next" }).click();
 }
 
 // A safety net only: when a test fails half-way, alice's instances go, so the other specs find the host empty.
@@ -77,7 +53,7 @@ test.afterAll(async ({ browser }) => {
 });
 
 test("an administrator creates projects and users; each member sees only their own project's instances", async ({ page }) => {
-  await signInAsAdmin(page);
+  await signIn(page);
 
   // Two projects, through the Projects page.
   await page.getByRole("link", { name: "Projects", exact: true }).click();
@@ -115,7 +91,7 @@ test("an administrator creates projects and users; each member sees only their o
   // alice launches in proj-a, and watches the action log fill in as the build goes.
   await signInAs(page, "alice");
   await expect(projectSwitcher(page)).toHaveValue("proj-a (member)");
-  await openWizardAtFlavor(page, INSTANCE);
+  await openWizardAtFlavor(page, { name: INSTANCE });
   await page.getByRole("radio", { name: "Select flavor m1.tiny" }).check();
   await page.getByRole("button", { name: "Next" }).click();
   await page.getByRole("radio", { name: /Select network shared-net/ }).check();
@@ -164,7 +140,7 @@ test("a reader sees the project's instances but cannot launch, not even by calli
 });
 
 test("a vCPU quota set by the administrator takes the flavors that do not fit out of the wizard", async ({ page }) => {
-  await signInAsAdmin(page);
+  await signIn(page);
 
   // A cloud admin may look into any project: switching shows proj-a's instance, switching back hides it.
   await choose(page, projectSwitcher(page), "proj-a (admin)");
@@ -193,7 +169,7 @@ test("a vCPU quota set by the administrator takes the flavors that do not fit ou
 
   // alice uses her one vCPU already: no flavor fits, and each says why.
   await signInAs(page, "alice");
-  await openWizardAtFlavor(page, "alice-vm-2");
+  await openWizardAtFlavor(page, { name: "alice-vm-2" });
   await expect(page.getByRole("region", { name: "Quota impact" })).toBeVisible();
   await expect(page.getByRole("img", { name: /^Quota impact chart/ })).toBeVisible();
   await expect(page.getByRole("img", { name: /^Quota impact chart/ })).toHaveAccessibleName(/vCPUs: 1 vCPU used/);

@@ -1,19 +1,11 @@
-import { expect, test, type Page } from "@playwright/test";
-import { E2E } from "../playwright.config";
+import { expect, test } from "@playwright/test";
+import { signIn } from "./support";
 
 /**
  * A launch whose answer is lost on the way back (the server created the instance, the browser
  * saw a network error) is retried with the same idempotency key, so the retry creates nothing:
  * the server answers with the instance it already made.
  */
-
-async function signIn(page: Page) {
-  await page.goto("/login");
-  await page.getByLabel("User name").fill("admin");
-  await page.getByLabel("Password").fill(E2E.adminPassword);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Instances" })).toBeVisible();
-}
 
 test("a launch retried after its answer was lost creates the instance once", async ({ page }) => {
   await signIn(page);

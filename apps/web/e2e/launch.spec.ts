@@ -1,21 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { E2E } from "../playwright.config";
-
-async function signIn(page: Page) {
-  await page.goto("/login");
-  await page.getByLabel("User name").fill("admin");
-  await page.getByLabel("Password").fill(E2E.adminPassword);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Instances" })).toBeVisible();
-}
-
-async function hostRow(page: Page) {
-  await page.getByRole("link", { name: "Host inventory" }).click();
-  await expect(page.getByRole("heading", { name: "Host inventory" })).toBeVisible();
-  const row = page.getByRole("row", { name: new RegExp(E2E.hostname) });
-  await expect(row).toContainText("Up");
-  return row;
-}
+import { expect, test } from "@playwright/test";
+import { openHostInventory, signIn } from "./support";
 
 test("sign in, launch through the wizard, watch the phases arrive live, see the host fill and empty", async ({ page }) => {
   const socketFrames: string[] = [];
@@ -23,7 +7,7 @@ test("sign in, launch through the wizard, watch the phases arrive live, see the 
 
   await signIn(page);
 
-  const row = await hostRow(page);
+  const row = await openHostInventory(page);
   await expect(row).toContainText(/ 0 \/ \d+ vCPUs/);
   const capacity = (await row.textContent())!.match(/0 \/ (\d+) vCPUs/)![1];
 
@@ -54,7 +38,7 @@ test("sign in, launch through the wizard, watch the phases arrive live, see the 
   // ...and they were pushed over socket.io, not polled.
   expect(socketFrames.some((f) => f.includes('"instance.event"') && f.includes('"spawning"'))).toBe(true);
 
-  await expect(await hostRow(page)).toContainText(`1 / ${capacity} vCPUs`);
+  await expect(await openHostInventory(page)).toContainText(`1 / ${capacity} vCPUs`);
 
   await page.getByRole("link", { name: "Instances" }).click();
   await page.getByRole("link", { name: "e2e-vm" }).click();
@@ -62,7 +46,7 @@ test("sign in, launch through the wizard, watch the phases arrive live, see the 
   await page.getByRole("button", { name: "Confirm delete" }).click();
   await expect(page.getByText("No instances yet.")).toBeVisible();
 
-  await expect(await hostRow(page)).toContainText(`0 / ${capacity} vCPUs`);
+  await expect(await openHostInventory(page)).toContainText(`0 / ${capacity} vCPUs`);
 });
 
 test("a wrong password is refused with a clear message", async ({ page }) => {

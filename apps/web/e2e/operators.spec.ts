@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { E2E } from "../playwright.config";
+import { expect, test } from "@playwright/test";
+import { signIn } from "./support";
 
 /**
  * The operator's agent access: a join token enrols one host once and is then spent; revoking
@@ -8,14 +8,6 @@ import { E2E } from "../playwright.config";
  */
 
 const SPARE = "spare-node";
-
-async function signIn(page: Page) {
-  await page.goto("/login");
-  await page.getByLabel("User name").fill("admin");
-  await page.getByLabel("Password").fill(E2E.adminPassword);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Instances" })).toBeVisible();
-}
 
 test("a join token enrols a host once, revoking its credential cuts it off, and the audit trail says who did it", async ({ page, request, baseURL }) => {
   await signIn(page);

@@ -1,27 +1,12 @@
-import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Locator, type Page } from "@playwright/test";
 import { E2E } from "../playwright.config";
+import { openHostInventory, openWizardAtFlavor, signIn, trpc } from "./support";
 
 /**
  * The operator's scheduling controls, end to end with the one real agent: a disabled host is
  * refused (preview and launch say why), and hard anti-affinity keeps a group's members apart.
  * Each test leaves the cloud as it found it: host enabled, no instances, no server groups.
  */
-
-async function signIn(page: Page) {
-  await page.goto("/login");
-  await page.getByLabel("User name").fill("admin");
-  await page.getByLabel("Password").fill(E2E.adminPassword);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Instances" })).toBeVisible();
-}
-
-async function openHostInventory(page: Page) {
-  await page.getByRole("link", { name: "Host inventory" }).click();
-  await expect(page.getByRole("heading", { name: "Host inventory" })).toBeVisible();
-  const row = page.getByRole("row", { name: new RegExp(E2E.hostname) });
-  await expect(row).toContainText("Up");
-  return row;
-}
 
 /** Picks `option` in the Mantine Select labelled `label`. */
 async function choose(page: Page, label: string | RegExp, option: RegExp) {
@@ -36,13 +21,7 @@ async function toggle(page: Page, control: Locator) {
 
 /** Walks the wizard to its last step (Placement) with cirros, m1.tiny and shared-net. */
 async function fillWizardUpToPlacement(page: Page, { name, count }: { name: string; count?: number }) {
-  await page.getByRole("link", { name: "Instances", exact: true }).click();
-  await page.getByRole("button", { name: "Launch instance" }).click();
-  await page.getByLabel("Instance name").fill(name);
-  if (count !== undefined) await page.getByRole("textbox", { name: /^Count/ }).fill(String(count));
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByRole("radio", { name: /Select image cirros/ }).check();
-  await page.getByRole("button", { name: "Next" }).click();
+  await openWizardAtFlavor(page, { name, count });
   await page.getByRole("radio", { name: "Select flavor m1.tiny" }).check();
   await page.getByRole("button", { name: "Next" }).click();
   await page.getByRole("radio", { name: /Select network shared-net/ }).check();
@@ -53,14 +32,6 @@ async function fillWizardUpToPlacement(page: Page, { name, count }: { name: stri
 /** The progress view's alert saying why the instance is in ERROR. */
 function faultAlert(page: Page) {
   return page.getByRole("alert").filter({ hasText: "Fault" });
-}
-
-/** GET or POST one tRPC procedure with the page's session (superjson envelope). */
-async function trpc(request: APIRequestContext, path: string, input?: unknown): Promise<unknown> {
-  const response =
-    input === undefined ? await request.get(`/api/trpc/${path}`) : await request.post(`/api/trpc/${path}`, { data: { json: input } });
-  const body = (await response.json()) as { result?: { data?: { json?: unknown } } };
-  return body.result?.data?.json;
 }
 
 // A safety net only: when a test fails half-way, put the cloud back so the next test starts clean.

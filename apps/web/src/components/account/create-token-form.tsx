@@ -1,11 +1,11 @@
 "use client";
 
 import { Alert, Button, Group, NumberInput, Stack, TextInput } from "@mantine/core";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import type { FormEvent } from "react";
 import type { CreatedApiToken } from "@/lib/api-types";
 import { useTRPC } from "@/lib/trpc";
-import { toFormError } from "@/lib/trpc-error";
+import { useMutationForm } from "@/lib/use-mutation-form";
 
 /** The server's limit on a token's lifetime: 30 days. */
 const MAX_TTL_MINUTES = 30 * 24 * 60;
@@ -22,24 +22,16 @@ const FORM_FIELDS: readonly string[] = ["name", "ttlMinutes"];
 export function CreateTokenForm({ onCreated }: { onCreated(token: CreatedApiToken): void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [values, setValues] = useState(initialValues);
-  const create = useMutation(
+  const { values, edit, mutation: create, error, fieldError, placed } = useMutationForm(
+    initialValues,
+    FORM_FIELDS,
     trpc.tokens.create.mutationOptions({
       onSuccess: (token) => {
-        setValues(initialValues);
         onCreated(token);
         void queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() });
       },
     }),
   );
-  const error = create.error ? toFormError(create.error) : null;
-  const fieldError = (field: string) => error?.fieldErrors[field]?.[0];
-  const placed = error !== null && Object.keys(error.fieldErrors).length > 0 && Object.keys(error.fieldErrors).every((f) => FORM_FIELDS.includes(f));
-
-  function edit(next: Partial<TokenFormValues>) {
-    setValues((v) => ({ ...v, ...next }));
-    if (create.isError) create.reset();
-  }
 
   function submit(event: FormEvent) {
     event.preventDefault();
