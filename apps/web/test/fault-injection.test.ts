@@ -57,6 +57,9 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
     web = await startWebProcess({ port: PORT, databaseUrl: database.url, env: webEnv });
     handle = await openTestDatabase(database.url);
     admin = (await signedInClient(web.url)).client;
+    // Each test leaves what it launched for the invariants; quota must not couple them.
+    const demo = (await admin.projects.list.query()).find((p) => p.name === "demo")!;
+    await admin.quotas.set.mutate({ projectId: demo.id, limits: { instances: -1, cores: -1, ram: -1 } });
     agent("node-f1");
     agent("node-f2");
     await waitFor("two hosts up", async () => (await hosts()).filter((h) => h.state === "up").length === 2);
@@ -104,7 +107,9 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
     const placed = await settled(ids);
     expect(placed.every((i) => i.status === "ACTIVE" && i.hostname === "node-f1")).toBe(true);
     f2.child.kill("SIGCONT");
-    await waitFor("node-f2 back up", async () => (await hostState("node-f2"))?.state === "up", 20_000);
+    await waitFor("node-f2 back up", async () => (await hostState("node-f2"))?.state === "up", 20_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}\nagent output:\n${f2.output().slice(-3000)}\nserver output:\n${web.output().slice(-3000)}`);
+    });
     const still = (await admin.instances.list.query()).filter((i) => i.hostname === "node-f2");
     expect(still).toHaveLength(before);
     expect(still.every((i) => i.status === "ACTIVE")).toBe(true);

@@ -34,11 +34,18 @@ export async function registerHost(
   return { hostId: row.id };
 }
 
-export async function recordHeartbeat(services: Pick<Services, "db">, hostId: string, sessionId: string): Promise<void> {
-  await services.db
+/**
+ * A heartbeat from the socket that registered the host. "stale" when the host no longer counts
+ * this socket as its agent (marked down for silence while the connection survived, e.g. a paused
+ * process): the caller then drops the connection, so the agent re-registers and is reconciled.
+ */
+export async function recordHeartbeat(services: Pick<Services, "db">, hostId: string, sessionId: string): Promise<"ok" | "stale"> {
+  const rows = await services.db
     .update(schema.computeHosts)
     .set({ lastHeartbeatAt: new Date() })
-    .where(and(eq(schema.computeHosts.id, hostId), eq(schema.computeHosts.agentSessionId, sessionId)));
+    .where(and(eq(schema.computeHosts.id, hostId), eq(schema.computeHosts.agentSessionId, sessionId)))
+    .returning({ id: schema.computeHosts.id });
+  return rows.length > 0 ? "ok" : "stale";
 }
 
 /** The agent's connection closed: the host is down at once (unless a newer session took over). */

@@ -126,7 +126,14 @@ export function attachAgentNamespace(
 
     socket.on("host.heartbeat", () => {
       const hostId = socket.data.hostId;
-      if (hostId) recordHeartbeat(services, hostId, socket.id).catch((error: unknown) => hostLog.error({ err: error }, "heartbeat failed"));
+      if (!hostId) return;
+      recordHeartbeat(services, hostId, socket.id)
+        .then((state) => {
+          if (state !== "stale") return;
+          hostLog.warn("heartbeat from a connection the host no longer counts (it went silent); dropping it so the agent re-registers");
+          socket.disconnect(true);
+        })
+        .catch((error: unknown) => hostLog.error({ err: error }, "heartbeat failed"));
     });
 
     socket.on("instance.report", async (payload, ack) => {
