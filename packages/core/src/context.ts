@@ -67,5 +67,3 @@ export interface CoreContext extends Services {
   requestId: string;
   remoteAddress: string | null;
 }
-
-export const noopPublisher: Publisher = { instanceChanged() {}, instanceEvent() {}, hostChanged() {} };

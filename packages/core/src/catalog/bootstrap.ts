@@ -28,17 +28,19 @@ export async function bootstrap(db: Database, { adminName = "admin", adminPasswo
     let generatedPassword: string | null = null;
     if (!existing) {
       const password = adminPassword ?? (generatedPassword = randomBytes(12).toString("base64url"));
-      const [adminProject] = await tx.insert(schema.projects).values({ name: "admin", description: "Cloud administration" }).onConflictDoNothing().returning();
-      const [demoProject] = await tx.insert(schema.projects).values({ name: "demo", description: "Demo project" }).onConflictDoNothing().returning();
-      const admin = (await tx.query.projects.findFirst({ where: eq(schema.projects.name, "admin") })) ?? adminProject;
-      const demo = (await tx.query.projects.findFirst({ where: eq(schema.projects.name, "demo") })) ?? demoProject;
+      const project = async (name: string, description: string) => {
+        await tx.insert(schema.projects).values({ name, description }).onConflictDoNothing();
+        return (await tx.query.projects.findFirst({ where: eq(schema.projects.name, name) }))!;
+      };
+      const admin = await project("admin", "Cloud administration");
+      const demo = await project("demo", "Demo project");
       const [user] = await tx
         .insert(schema.users)
-        .values({ name: adminName, passwordHash: await hashPassword(password), defaultProjectId: demo!.id })
+        .values({ name: adminName, passwordHash: await hashPassword(password), defaultProjectId: demo.id })
         .returning();
       await tx.insert(schema.roleAssignments).values([
-        { userId: user!.id, projectId: admin!.id, role: "admin" },
-        { userId: user!.id, projectId: demo!.id, role: "admin" },
+        { userId: user!.id, projectId: admin.id, role: "admin" },
+        { userId: user!.id, projectId: demo.id, role: "admin" },
       ]);
     }
     await tx

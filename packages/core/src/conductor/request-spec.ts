@@ -5,8 +5,8 @@ import type { GroupSpec, RequestSpec } from "../scheduler/types";
 type InstanceRow = typeof schema.instances.$inferSelect;
 type BuildRequestRow = typeof schema.buildRequests.$inferSelect;
 
-/** Where the other members of the instance's server group are (placed or claimed). */
-export async function loadGroupSpec(db: Executor, instanceId: string, groupId: string | null | undefined): Promise<GroupSpec | null> {
+/** Where the members of a server group are (placed or claimed), other than `excludeInstanceId`. */
+export async function loadGroupSpec(db: Executor, groupId: string | null | undefined, excludeInstanceId?: string): Promise<GroupSpec | null> {
   if (!groupId) return null;
   const group = await db.query.serverGroups.findFirst({ where: eq(schema.serverGroups.id, groupId) });
   if (!group) return null;
@@ -17,7 +17,7 @@ export async function loadGroupSpec(db: Executor, instanceId: string, groupId: s
     .where(
       and(
         eq(schema.serverGroupMembers.groupId, groupId),
-        ne(schema.serverGroupMembers.instanceId, instanceId),
+        excludeInstanceId ? ne(schema.serverGroupMembers.instanceId, excludeInstanceId) : undefined,
         isNotNull(schema.instances.hostId),
         ne(schema.instances.vmState, "deleted"),
       ),
@@ -42,7 +42,7 @@ export async function buildRequestSpec(db: Executor, instance: InstanceRow, requ
     imageProperties: image?.properties ?? {},
     availabilityZone: request.requestSpec.availabilityZone ?? instance.availabilityZone,
     forcedHost: request.requestSpec.forcedHost ?? null,
-    group: await loadGroupSpec(db, instance.id, request.requestSpec.serverGroupId),
+    group: await loadGroupSpec(db, request.requestSpec.serverGroupId, instance.id),
   };
 }
 
@@ -53,7 +53,7 @@ export async function buildRequestSpec(db: Executor, instance: InstanceRow, requ
 export async function groupPolicyHolds(tx: Executor, instanceId: string, groupId: string | null | undefined, hostId: string): Promise<boolean> {
   if (!groupId) return true;
   await tx.execute(sql`select id from ${schema.serverGroups} where id = ${groupId} for no key update`);
-  const group = await loadGroupSpec(tx, instanceId, groupId);
+  const group = await loadGroupSpec(tx, groupId, instanceId);
   if (!group) return true;
   if (group.policy === "anti-affinity") return (group.membersByHost.get(hostId) ?? 0) < group.maxServerPerHost;
   if (group.policy === "affinity") return group.membersByHost.size === 0 || group.membersByHost.has(hostId);

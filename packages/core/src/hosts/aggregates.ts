@@ -4,7 +4,8 @@ import { z } from "zod";
 import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
 import { authorize } from "../identity/policy";
-import { DEFAULT_AVAILABILITY_ZONE } from "../scheduler/filters";
+import { aggregatesByHost } from "../placement/usage";
+import { availabilityZonesOf, DEFAULT_AVAILABILITY_ZONE } from "../scheduler/filters";
 
 const zoneName = z
   .string()
@@ -80,20 +81,14 @@ export async function removeHostFromAggregate({ ctx, input }: { ctx: CoreContext
   return { aggregateId, hostId };
 }
 
-/** The zones a user may pick in the wizard: every AZ of an aggregate with hosts, or the default. */
+/**
+ * The zones a user may pick in the wizard: those the hosts are in, by the same rule the
+ * AvailabilityZoneFilter applies (no AZ aggregate: the default zone), default zone first.
+ */
 export async function listAvailabilityZones({ ctx }: { ctx: CoreContext }) {
   authorize(ctx.principal, "catalog.availabilityZones");
-  const rows = await ctx.db
-    .selectDistinct({ zone: schema.aggregates.availabilityZone })
-    .from(schema.aggregates)
-    .innerJoin(schema.aggregateHosts, eq(schema.aggregateHosts.aggregateId, schema.aggregates.id));
-  const zones = rows.flatMap((r) => (r.zone ? [r.zone] : [])).sort();
-  const hostsOutsideZones = await ctx.db.query.computeHosts.findMany({ columns: { id: true } });
-  const zoned = await ctx.db
-    .selectDistinct({ hostId: schema.aggregateHosts.hostId, zone: schema.aggregates.availabilityZone })
-    .from(schema.aggregateHosts)
-    .innerJoin(schema.aggregates, eq(schema.aggregates.id, schema.aggregateHosts.aggregateId));
-  const zonedHosts = new Set(zoned.filter((z) => z.zone).map((z) => z.hostId));
-  if (zones.length === 0 || hostsOutsideZones.some((h) => !zonedHosts.has(h.id))) zones.unshift(DEFAULT_AVAILABILITY_ZONE);
-  return zones;
+  const [hosts, aggregates] = await Promise.all([ctx.db.select({ id: schema.computeHosts.id }).from(schema.computeHosts), aggregatesByHost(ctx.db)]);
+  const zones = new Set(hosts.flatMap((h) => availabilityZonesOf({ aggregates: aggregates.get(h.id) ?? [] })));
+  const named = [...zones].filter((z) => z !== DEFAULT_AVAILABILITY_ZONE).sort();
+  return zones.has(DEFAULT_AVAILABILITY_ZONE) || named.length === 0 ? [DEFAULT_AVAILABILITY_ZONE, ...named] : named;
 }

@@ -36,7 +36,7 @@ export async function previewPlacement({ ctx, input }: { ctx: CoreContext; input
     projectId: ctx.principal!.projectId,
     imageProperties: image?.properties ?? {},
     availabilityZone: request.availabilityZone,
-    group: await loadGroupSpec(ctx.db, "00000000-0000-0000-0000-000000000000", request.serverGroupId),
+    group: await loadGroupSpec(ctx.db, request.serverGroupId),
   };
   const hosts = await loadHostSnapshots(ctx.db, { downAfterMs: ctx.hostDownAfterMs });
   const result = selectHosts(hosts, spec, { maxAttempts: hosts.length || 1, weighers: weighersFor(ctx.scheduler?.multipliers) });

@@ -1,15 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { schema, type Database, type Executor } from "@nimbus/db";
 import { and, eq, isNull, ne } from "@nimbus/db/orm";
-import type { Principal, Role } from "../context";
+import { audit } from "../audit/record";
+import type { CoreContext, Principal, Role } from "../context";
+import { authorize } from "./policy";
 import { strongestRole } from "./roles";
-
-export interface SessionPolicy {
-  idleTimeoutMs: number;
-  absoluteTimeoutMs: number;
-}
-
-export const DEFAULT_SESSION_POLICY: SessionPolicy = { idleTimeoutMs: 30 * 60_000, absoluteTimeoutMs: 8 * 3_600_000 };
+import { DEFAULT_IDENTITY_SETTINGS, type IdentitySettings } from "./settings";
 
 /** 256 random bits, base64url; only its SHA-256 is stored. */
 export function newSessionToken(): string {
@@ -62,7 +58,7 @@ export async function principalFor(db: Executor, userId: string, projectId: stri
 export async function resolveSession(
   db: Database,
   token: string,
-  policy: SessionPolicy = DEFAULT_SESSION_POLICY,
+  policy: IdentitySettings["session"] = DEFAULT_IDENTITY_SETTINGS.session,
   now = new Date(),
 ): Promise<Principal | null> {
   const tokenHash = hashToken(token);
@@ -87,4 +83,13 @@ export async function revokeUserSessions(db: Executor, userId: string, except?: 
     .update(schema.sessions)
     .set({ revokedAt: new Date() })
     .where(and(eq(schema.sessions.userId, userId), isNull(schema.sessions.revokedAt), except ? ne(schema.sessions.tokenHash, hashToken(except)) : undefined));
+}
+
+/** Ends a browser session: revoked server-side, audited, and its live sockets dropped. */
+export async function signOut({ ctx, sessionToken }: { ctx: CoreContext; sessionToken: string | null }): Promise<void> {
+  authorize(ctx.principal, "auth.signOut");
+  if (!sessionToken) return;
+  await revokeSession(ctx.db, sessionToken);
+  await audit(ctx, ctx.db, { action: "auth.sign_out", outcome: "success", targetType: "user", targetId: ctx.principal!.userId });
+  ctx.publisher.sessionEnded?.(hashToken(sessionToken));
 }

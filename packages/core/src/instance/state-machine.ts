@@ -20,39 +20,36 @@ interface PhaseSpec {
   vmState: VmState;
   taskState: TaskState | null;
   next: readonly InstancePhase[];
-  /** Position in the build, for ordering reports; terminal phases rank last. */
-  rank: number;
 }
 
 export const PHASES: Record<InstancePhase, PhaseSpec> = {
   scheduling: {
     vmState: "building",
     taskState: "scheduling",
-    rank: 0,
+   
     next: ["networking", "block_device_mapping", "spawning", "active", "error", "deleting", "scheduling"],
   },
   networking: {
     vmState: "building",
     taskState: "networking",
-    rank: 1,
+   
     next: ["block_device_mapping", "spawning", "active", "error", "deleting", "scheduling"],
   },
   block_device_mapping: {
     vmState: "building",
     taskState: "block_device_mapping",
-    rank: 2,
+   
     next: ["spawning", "active", "error", "deleting", "scheduling"],
   },
-  spawning: { vmState: "building", taskState: "spawning", rank: 3, next: ["active", "error", "deleting", "scheduling"] },
-  active: { vmState: "active", taskState: null, rank: 4, next: ["error", "deleting"] },
-  error: { vmState: "error", taskState: null, rank: 4, next: ["deleting"] },
-  deleting: { vmState: "building", taskState: "deleting", rank: 5, next: ["deleted"] },
-  deleted: { vmState: "deleted", taskState: null, rank: 6, next: [] },
+  spawning: { vmState: "building", taskState: "spawning", next: ["active", "error", "deleting", "scheduling"] },
+  active: { vmState: "active", taskState: null, next: ["error", "deleting"] },
+  error: { vmState: "error", taskState: null, next: ["deleting"] },
+  deleting: { vmState: "building", taskState: "deleting", next: ["deleted"] },
+  deleted: { vmState: "deleted", taskState: null, next: [] },
 };
 
 /** Phases that appear, in order, on the progress view of a build. */
 export const BUILD_PHASES = ["scheduling", "networking", "block_device_mapping", "spawning"] as const;
-export type BuildPhase = (typeof BUILD_PHASES)[number];
 
 export function canTransition(from: InstancePhase, to: InstancePhase): boolean {
   return PHASES[from].next.includes(to);
@@ -107,5 +104,3 @@ export function displayStatus(vmState: VmState, taskState: TaskState | null): st
     }
   }
 }
-
-export const POWER_STATES: readonly PowerState[] = ["nostate", "running", "paused", "shutdown", "crashed", "suspended"];

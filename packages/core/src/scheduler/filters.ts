@@ -4,7 +4,7 @@ import type { Filter, HostState, RequestSpec, ResourceClass } from "./types";
 /** Nova's default_availability_zone: hosts in no AZ aggregate are in it. */
 export const DEFAULT_AVAILABILITY_ZONE = "nova";
 
-export function availabilityZonesOf(host: HostState): string[] {
+export function availabilityZonesOf(host: Pick<HostState, "aggregates">): string[] {
   const zones = host.aggregates.flatMap((a) => (a.availabilityZone ? [a.availabilityZone] : []));
   return zones.length > 0 ? [...new Set(zones)] : [DEFAULT_AVAILABILITY_ZONE];
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_QUOTAS, findOverages, type QuotaVector } from "@nimbus/core/quota-limits";
 import type { Flavor, QuotaUsage } from "@/lib/api-types";
 import { freeOf, QUOTA_RESOURCES, type QuotaResourceSpec } from "@/lib/quota";
 
@@ -25,9 +26,11 @@ export function launchImpact(usage: QuotaUsage, flavor: Flavor | undefined, coun
   });
 }
 
-/** The first resource the launch would exceed, or undefined when it fits. */
+/** The first resource the launch would exceed, by the server's own rule, or undefined when it fits. */
 function firstOverage(impacts: ResourceImpact[]): ResourceImpact | undefined {
-  return impacts.find((i) => i.freeAfter !== null && i.freeAfter < 0);
+  const by = (pick: (i: ResourceImpact) => number): QuotaVector => Object.fromEntries(impacts.map((i) => [i.spec.key, pick(i)]));
+  const [over] = findOverages({ ...DEFAULT_QUOTAS, ...by((i) => i.limit) }, by((i) => i.used), by((i) => i.requested));
+  return over && impacts.find((i) => i.spec.key === over.resource);
 }
 
 /** The first resource the launch would exceed, in a sentence, or null when it fits. */

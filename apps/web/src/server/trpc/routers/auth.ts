@@ -1,5 +1,4 @@
-import { changeOwnPassword, changePasswordInput, hashToken, myProjects, revokeSession, signIn, signInInput, switchProject } from "@nimbus/core/identity";
-import { audit } from "@nimbus/core/audit";
+import { changeOwnPassword, changePasswordInput, myProjects, signIn, signInInput, signOut, switchProject } from "@nimbus/core/identity";
 import { z } from "zod";
 import { procedure, router } from "../init";
 
@@ -12,11 +11,7 @@ export const authRouter = router({
       return principal;
     }),
   signOut: procedure("auth.signOut").mutation(async ({ ctx }) => {
-    if (ctx.sessionToken) {
-      await revokeSession(ctx.db, ctx.sessionToken);
-      await audit(ctx, ctx.db, { action: "auth.sign_out", outcome: "success", targetType: "user", targetId: ctx.principal!.userId });
-      ctx.publisher.sessionEnded?.(hashToken(ctx.sessionToken));
-    }
+    await signOut({ ctx, sessionToken: ctx.sessionToken });
     ctx.setSessionCookie(null);
     return { ok: true as const };
   }),
