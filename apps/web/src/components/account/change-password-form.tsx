@@ -1,10 +1,9 @@
 "use client";
 
 import { Alert, Button, Group, Paper, PasswordInput, Stack, Text, Title } from "@mantine/core";
-import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/trpc";
-import { toFormError } from "@/lib/trpc-error";
+import { useMutationForm } from "@/lib/use-mutation-form";
 
 interface PasswordValues {
   currentPassword: string;
@@ -23,16 +22,17 @@ const toggleProps = { "aria-label": "Show characters" };
  */
 export function ChangePasswordForm() {
   const trpc = useTRPC();
-  const [values, setValues] = useState(initialValues);
   const [mismatch, setMismatch] = useState(false);
-  const change = useMutation(trpc.auth.changePassword.mutationOptions({ onSuccess: () => setValues(initialValues) }));
-  const error = change.error ? toFormError(change.error) : null;
-  const fieldError = (field: string) => error?.fieldErrors[field]?.[0];
-  const placed = error !== null && Object.keys(error.fieldErrors).length > 0 && Object.keys(error.fieldErrors).every((f) => FORM_FIELDS.includes(f));
+  const { values, edit: editValues, mutation: change, error, fieldError, placed } = useMutationForm(
+    initialValues,
+    FORM_FIELDS,
+    trpc.auth.changePassword.mutationOptions(),
+  );
 
   function edit(next: Partial<PasswordValues>) {
-    setValues((v) => ({ ...v, ...next }));
+    editValues(next);
     if ("newPassword" in next || "confirmPassword" in next) setMismatch(false);
+    // Unlike the other forms, an edit after success also hides the "Password changed" alert.
     if (!change.isIdle) change.reset();
   }
 

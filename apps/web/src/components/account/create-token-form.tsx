@@ -1,8 +1,9 @@
 "use client";
 
-import { Alert, Button, Group, NumberInput, Stack, TextInput } from "@mantine/core";
+import { Alert, Button, Group, Stack, TextInput } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import type { FormEvent } from "react";
+import { MinutesInput } from "@/components/common/minutes-input";
 import type { CreatedApiToken } from "@/lib/api-types";
 import { useTRPC } from "@/lib/trpc";
 import { useMutationForm } from "@/lib/use-mutation-form";
@@ -50,14 +51,10 @@ export function CreateTokenForm({ onCreated }: { onCreated(token: CreatedApiToke
           error={fieldError("name")}
           autoComplete="off"
         />
-        <NumberInput
+        <MinutesInput
           label="Lifetime (minutes)"
           description={`Blank: the cloud's default (usually 60 minutes). At most ${MAX_TTL_MINUTES} (30 days).`}
-          min={1}
           max={MAX_TTL_MINUTES}
-          clampBehavior="none"
-          allowDecimal={false}
-          allowNegative={false}
           value={values.ttlMinutes}
           onChange={(ttlMinutes) => edit({ ttlMinutes })}
           error={fieldError("ttlMinutes")}

@@ -1,7 +1,8 @@
 "use client";
 
-import { ActionIcon, Badge, Table, Text, Tooltip } from "@mantine/core";
+import { Badge, Table, Text } from "@mantine/core";
 import { TrashIcon } from "@/components/common/icons";
+import { RowActionIcon } from "@/components/common/row-action-icon";
 import type { ApiToken } from "@/lib/api-types";
 import { formatDateTime } from "@/lib/format";
 
@@ -49,11 +50,7 @@ export function TokensTable({ tokens, onRevoke }: { tokens: ApiToken[]; onRevoke
                 </Table.Td>
                 <Table.Td>
                   {token.state === "active" && (
-                    <Tooltip label="Revoke">
-                      <ActionIcon variant="subtle" color="red" aria-label={`Revoke token ${token.name}`} onClick={() => onRevoke(token)}>
-                        <TrashIcon />
-                      </ActionIcon>
-                    </Tooltip>
+                    <RowActionIcon tooltip="Revoke" aria-label={`Revoke token ${token.name}`} icon={<TrashIcon />} onClick={() => onRevoke(token)} />
                   )}
                 </Table.Td>
               </Table.Tr>

@@ -1,5 +1,6 @@
 import { ActionIcon, Badge, Group, Table, Text, Tooltip } from "@mantine/core";
 import { CrossIcon, TrashIcon } from "@/components/common/icons";
+import { RowActionIcon } from "@/components/common/row-action-icon";
 import type { Aggregate, Host } from "@/lib/api-types";
 import { AddHostToAggregate } from "./add-host-to-aggregate";
 
@@ -95,11 +96,7 @@ export function AggregatesTable({ aggregates, projectNames, hosts, pendingAggreg
                   <AddHostToAggregate aggregate={aggregate} hosts={hosts} pending={pending} onAdd={(hostId) => onAddHost(aggregate, hostId)} />
                 </Table.Td>
                 <Table.Td>
-                  <Tooltip label="Delete">
-                    <ActionIcon variant="subtle" color="red" aria-label={`Delete aggregate ${aggregate.name}`} onClick={() => onDelete(aggregate)}>
-                      <TrashIcon />
-                    </ActionIcon>
-                  </Tooltip>
+                  <RowActionIcon tooltip="Delete" aria-label={`Delete aggregate ${aggregate.name}`} icon={<TrashIcon />} onClick={() => onDelete(aggregate)} />
                 </Table.Td>
               </Table.Tr>
             );

@@ -1,9 +1,10 @@
 "use client";
 
-import { Alert, Loader, Paper, Stack, Text } from "@mantine/core";
+import { Alert, Paper, Stack, Text } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ConfirmDeleteModal } from "@/components/common/confirm-delete-modal";
+import { QueryStatus } from "@/components/common/query-status";
 import type { Aggregate } from "@/lib/api-types";
 import { useSocketEvent } from "@/lib/socket/use-socket-event";
 import { useTRPC } from "@/lib/trpc";
@@ -51,12 +52,7 @@ export function Aggregates() {
 
   return (
     <Stack>
-      {aggregates.isPending && <Loader aria-label="Loading aggregates" />}
-      {aggregates.isError && (
-        <Alert color="red" title="Could not load the aggregates">
-          {toFormError(aggregates.error).message}
-        </Alert>
-      )}
+      <QueryStatus query={aggregates} loadingLabel="Loading aggregates" errorTitle="Could not load the aggregates" />
       {membershipError && (
         <Alert
           color="red"

@@ -1,11 +1,10 @@
 "use client";
 
 import { Alert, Button, Group, MultiSelect, Paper, Stack, Text, TextInput } from "@mantine/core";
-import { useMutation } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import type { FormEvent } from "react";
 import type { Project } from "@/lib/api-types";
 import { useTRPC } from "@/lib/trpc";
-import { toFormError } from "@/lib/trpc-error";
+import { useMutationForm } from "@/lib/use-mutation-form";
 
 interface AggregateFormValues {
   name: string;
@@ -27,23 +26,11 @@ function toInput(values: AggregateFormValues) {
 /** Creates a host aggregate, optionally exposed as an availability zone. */
 export function CreateAggregateForm({ projects, onCreated }: { projects: Project[]; onCreated(): void }) {
   const trpc = useTRPC();
-  const [values, setValues] = useState(initialValues);
-  const create = useMutation(
-    trpc.aggregates.create.mutationOptions({
-      onSuccess: () => {
-        setValues(initialValues);
-        onCreated();
-      },
-    }),
+  const { values, edit, mutation: create, error, fieldError, placed } = useMutationForm(
+    initialValues,
+    FORM_FIELDS,
+    trpc.aggregates.create.mutationOptions({ onSuccess: () => onCreated() }),
   );
-  const error = create.error ? toFormError(create.error) : null;
-  const fieldError = (field: string) => error?.fieldErrors[field]?.[0];
-  const placed = error !== null && Object.keys(error.fieldErrors).length > 0 && Object.keys(error.fieldErrors).every((f) => FORM_FIELDS.includes(f));
-
-  function change(next: Partial<AggregateFormValues>) {
-    setValues((v) => ({ ...v, ...next }));
-    if (create.isError) create.reset();
-  }
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -57,12 +44,12 @@ export function CreateAggregateForm({ projects, onCreated }: { projects: Project
       </Text>
       <form onSubmit={submit} noValidate>
         <Stack maw={520}>
-          <TextInput label="Aggregate name" required value={values.name} onChange={(e) => change({ name: e.currentTarget.value })} error={fieldError("name")} />
+          <TextInput label="Aggregate name" required value={values.name} onChange={(e) => edit({ name: e.currentTarget.value })} error={fieldError("name")} />
           <TextInput
             label="Availability zone (optional)"
             description="Makes the aggregate's hosts a zone users can choose when launching. A host sits in at most one zone."
             value={values.availabilityZone}
-            onChange={(e) => change({ availabilityZone: e.currentTarget.value })}
+            onChange={(e) => edit({ availabilityZone: e.currentTarget.value })}
             error={fieldError("availabilityZone")}
             autoComplete="off"
             spellCheck={false}
@@ -72,7 +59,7 @@ export function CreateAggregateForm({ projects, onCreated }: { projects: Project
             description="Only instances of these projects may use the aggregate's hosts. None: any project."
             data={projects.map((p) => ({ value: p.id, label: p.name }))}
             value={values.tenantProjectIds}
-            onChange={(tenantProjectIds) => change({ tenantProjectIds })}
+            onChange={(tenantProjectIds) => edit({ tenantProjectIds })}
             error={fieldError("tenantProjectIds")}
             searchable
             clearable

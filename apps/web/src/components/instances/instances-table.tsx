@@ -1,8 +1,9 @@
 "use client";
 
-import { ActionIcon, Anchor, Progress, Stack, Table, Text, Tooltip } from "@mantine/core";
+import { Anchor, Progress, Stack, Table, Text } from "@mantine/core";
 import Link from "next/link";
 import { TrashIcon } from "@/components/common/icons";
+import { RowActionIcon } from "@/components/common/row-action-icon";
 import type { InstanceSummary } from "@/lib/api-types";
 import { formatPowerState, humanize } from "@/lib/format";
 import { InstanceStatusBadge } from "./instance-status-badge";
@@ -63,11 +64,7 @@ export function InstancesTable({ instances, onDelete }: InstancesTableProps) {
               <Table.Td>{instance.taskState ? humanize(instance.taskState) : "—"}</Table.Td>
               {onDelete && (
                 <Table.Td>
-                  <Tooltip label="Delete">
-                    <ActionIcon variant="subtle" color="red" aria-label={`Delete ${instance.name}`} onClick={() => onDelete(instance)}>
-                      <TrashIcon />
-                    </ActionIcon>
-                  </Tooltip>
+                  <RowActionIcon tooltip="Delete" aria-label={`Delete ${instance.name}`} icon={<TrashIcon />} onClick={() => onDelete(instance)} />
                 </Table.Td>
               )}
             </Table.Tr>

@@ -1,11 +1,11 @@
 "use client";
 
 import { Alert, Button, Group, NumberInput, Paper, Select, Stack, Text, TextInput } from "@mantine/core";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import type { FormEvent } from "react";
 import { SERVER_GROUP_POLICIES, isServerGroupPolicy, policySpec, type ServerGroupPolicy } from "@/lib/server-group-policy";
 import { useTRPC } from "@/lib/trpc";
-import { toFormError } from "@/lib/trpc-error";
+import { useMutationForm } from "@/lib/use-mutation-form";
 
 interface ServerGroupFormValues {
   name: string;
@@ -30,31 +30,22 @@ function toInput(values: ServerGroupFormValues) {
 export function CreateServerGroupForm() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [values, setValues] = useState(initialValues);
-  const create = useMutation(
+  const { values, edit, mutation: create, error, fieldError, placed } = useMutationForm(
+    initialValues,
+    FORM_FIELDS,
     trpc.serverGroups.create.mutationOptions({
       onSuccess: () => {
-        setValues(initialValues);
         void queryClient.invalidateQueries({ queryKey: trpc.serverGroups.list.queryKey() });
       },
     }),
   );
-  const error = create.error ? toFormError(create.error) : null;
-  const fieldError = (field: string) => error?.fieldErrors[field]?.[0];
   const antiAffinity = values.policy === "anti-affinity";
-
-  function change(next: Partial<ServerGroupFormValues>) {
-    setValues((v) => ({ ...v, ...next }));
-    if (create.isError) create.reset();
-  }
 
   function submit(event: FormEvent) {
     event.preventDefault();
     create.mutate(toInput(values));
   }
 
-  // Errors on the form's own fields show next to them; anything else in the alert.
-  const placed = error !== null && Object.keys(error.fieldErrors).length > 0 && Object.keys(error.fieldErrors).every((f) => FORM_FIELDS.includes(f));
   return (
     <Paper withBorder p="lg" component="section" aria-labelledby="create-server-group-title">
       <Text fw={600} mb="sm" id="create-server-group-title">
@@ -62,14 +53,14 @@ export function CreateServerGroupForm() {
       </Text>
       <form onSubmit={submit} noValidate>
         <Stack maw={520}>
-          <TextInput label="Group name" required value={values.name} onChange={(e) => change({ name: e.currentTarget.value })} error={fieldError("name")} />
+          <TextInput label="Group name" required value={values.name} onChange={(e) => edit({ name: e.currentTarget.value })} error={fieldError("name")} />
           <Select
             label="Policy"
             description={policySpec(values.policy).description}
             required
             data={SERVER_GROUP_POLICIES.map((p) => ({ value: p, label: policySpec(p).label }))}
             value={values.policy}
-            onChange={(policy) => policy && isServerGroupPolicy(policy) && change({ policy })}
+            onChange={(policy) => policy && isServerGroupPolicy(policy) && edit({ policy })}
             allowDeselect={false}
             error={fieldError("policy")}
           />
@@ -83,7 +74,7 @@ export function CreateServerGroupForm() {
             allowDecimal={false}
             allowNegative={false}
             value={antiAffinity ? values.maxServerPerHost : ""}
-            onChange={(maxServerPerHost) => change({ maxServerPerHost })}
+            onChange={(maxServerPerHost) => edit({ maxServerPerHost })}
             error={fieldError("maxServerPerHost")}
           />
           {error && !placed && (

@@ -1,6 +1,7 @@
-import { ActionIcon, Anchor, Badge, Group, Table, Text, Tooltip } from "@mantine/core";
+import { Anchor, Badge, Group, Table, Text, Tooltip } from "@mantine/core";
 import Link from "next/link";
 import { TrashIcon } from "@/components/common/icons";
+import { RowActionIcon } from "@/components/common/row-action-icon";
 import type { ServerGroup } from "@/lib/api-types";
 import { policySpec } from "@/lib/server-group-policy";
 
@@ -56,11 +57,7 @@ export function ServerGroupsTable({ groups, onDelete }: ServerGroupsTableProps) 
                 </Table.Td>
                 {onDelete && (
                   <Table.Td>
-                    <Tooltip label="Delete">
-                      <ActionIcon variant="subtle" color="red" aria-label={`Delete server group ${group.name}`} onClick={() => onDelete(group)}>
-                        <TrashIcon />
-                      </ActionIcon>
-                    </Tooltip>
+                    <RowActionIcon tooltip="Delete" aria-label={`Delete server group ${group.name}`} icon={<TrashIcon />} onClick={() => onDelete(group)} />
                   </Table.Td>
                 )}
               </Table.Tr>

@@ -1,9 +1,10 @@
 "use client";
 
-import { Alert, Loader, Paper, Stack, Text } from "@mantine/core";
+import { Paper, Stack, Text } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ConfirmDeleteModal } from "@/components/common/confirm-delete-modal";
+import { QueryStatus } from "@/components/common/query-status";
 import { canManageInstances, useSession } from "@/components/session/session-context";
 import type { ServerGroup } from "@/lib/api-types";
 import { useSocketEvent } from "@/lib/socket/use-socket-event";
@@ -38,12 +39,7 @@ export function ServerGroups() {
 
   return (
     <Stack>
-      {groups.isPending && <Loader aria-label="Loading server groups" />}
-      {groups.isError && (
-        <Alert color="red" title="Could not load the server groups">
-          {toFormError(groups.error).message}
-        </Alert>
-      )}
+      <QueryStatus query={groups} loadingLabel="Loading server groups" errorTitle="Could not load the server groups" />
       {groups.isSuccess &&
         (groups.data.length === 0 ? (
           <Paper withBorder p="xl">

@@ -1,8 +1,9 @@
 "use client";
 
-import { Alert, Button, Group, NumberInput, Stack, TextInput } from "@mantine/core";
+import { Alert, Button, Group, Stack, TextInput } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import type { FormEvent } from "react";
+import { MinutesInput } from "@/components/common/minutes-input";
 import type { CreatedJoinToken } from "@/lib/api-types";
 import { useTRPC } from "@/lib/trpc";
 import { useMutationForm } from "@/lib/use-mutation-form";
@@ -52,14 +53,10 @@ export function JoinTokenForm({ onCreated }: { onCreated(token: CreatedJoinToken
           onChange={(e) => edit({ hostname: e.currentTarget.value })}
           error={fieldError("hostname")}
         />
-        <NumberInput
+        <MinutesInput
           label="Valid for (minutes)"
           description={`At most ${MAX_JOIN_TOKEN_MINUTES}. An unused token expires after this.`}
-          min={1}
           max={MAX_JOIN_TOKEN_MINUTES}
-          clampBehavior="none"
-          allowDecimal={false}
-          allowNegative={false}
           value={values.ttlMinutes}
           onChange={(ttlMinutes) => edit({ ttlMinutes })}
           error={fieldError("ttlMinutes")}

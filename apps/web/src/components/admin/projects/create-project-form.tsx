@@ -1,10 +1,10 @@
 "use client";
 
 import { Alert, Button, Group, Paper, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/trpc";
-import { toFormError } from "@/lib/trpc-error";
+import { useMutationForm } from "@/lib/use-mutation-form";
 
 interface ProjectFormValues {
   name: string;
@@ -17,12 +17,12 @@ const FORM_FIELDS: readonly string[] = ["name", "description"];
 export function CreateProjectForm() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [values, setValues] = useState(initialValues);
   const [createdName, setCreatedName] = useState<string | null>(null);
-  const create = useMutation(
+  const { values, edit: editValues, mutation: create, error, fieldError, placed } = useMutationForm(
+    initialValues,
+    FORM_FIELDS,
     trpc.projects.create.mutationOptions({
       onSuccess: (project) => {
-        setValues(initialValues);
         setCreatedName(project.name);
         void queryClient.invalidateQueries({ queryKey: trpc.projects.list.queryKey() });
         // A cloud admin may switch to any project: the header's list grows too.
@@ -30,14 +30,10 @@ export function CreateProjectForm() {
       },
     }),
   );
-  const error = create.error ? toFormError(create.error) : null;
-  const fieldError = (field: string) => error?.fieldErrors[field]?.[0];
-  const placed = error !== null && Object.keys(error.fieldErrors).length > 0 && Object.keys(error.fieldErrors).every((f) => FORM_FIELDS.includes(f));
 
   function edit(next: Partial<ProjectFormValues>) {
-    setValues((v) => ({ ...v, ...next }));
+    editValues(next);
     setCreatedName(null);
-    if (create.isError) create.reset();
   }
 
   function submit(event: FormEvent) {

@@ -1,12 +1,12 @@
 "use client";
 
 import { Alert, Button, Group, Paper, PasswordInput, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { Project } from "@/lib/api-types";
 import { isRoleName, ROLE_OPTIONS, roleSpec, type RoleName } from "@/lib/roles";
 import { useTRPC } from "@/lib/trpc";
-import { toFormError } from "@/lib/trpc-error";
+import { useMutationForm } from "@/lib/use-mutation-form";
 
 interface UserFormValues {
   name: string;
@@ -29,25 +29,21 @@ function toInput(values: UserFormValues) {
 export function CreateUserForm({ projects }: { projects: Project[] }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [values, setValues] = useState(initialValues);
   const [createdName, setCreatedName] = useState<string | null>(null);
-  const create = useMutation(
+  const { values, edit: editValues, mutation: create, error, fieldError, placed } = useMutationForm(
+    initialValues,
+    FORM_FIELDS,
     trpc.users.create.mutationOptions({
       onSuccess: (user) => {
-        setValues(initialValues);
         setCreatedName(user.name);
         void queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() });
       },
     }),
   );
-  const error = create.error ? toFormError(create.error) : null;
-  const fieldError = (field: string) => error?.fieldErrors[field]?.[0];
-  const placed = error !== null && Object.keys(error.fieldErrors).length > 0 && Object.keys(error.fieldErrors).every((f) => FORM_FIELDS.includes(f));
 
   function edit(next: Partial<UserFormValues>) {
-    setValues((v) => ({ ...v, ...next }));
+    editValues(next);
     setCreatedName(null);
-    if (create.isError) create.reset();
   }
 
   function submit(event: FormEvent) {

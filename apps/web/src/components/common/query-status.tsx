@@ -1,0 +1,26 @@
+"use client";
+
+import { Alert, Loader } from "@mantine/core";
+import { toFormError } from "@/lib/trpc-error";
+
+interface QueryStatusProps {
+  query: { isPending: boolean; isError: boolean; error: unknown };
+  /** The Loader's accessible name, e.g. "Loading aggregates". */
+  loadingLabel: string;
+  /** The error Alert's title, e.g. "Could not load the aggregates". */
+  errorTitle: string;
+}
+
+/** A query's loading spinner, or its error in an Alert; nothing once it has data. */
+export function QueryStatus({ query, loadingLabel, errorTitle }: QueryStatusProps) {
+  return (
+    <>
+      {query.isPending && <Loader aria-label={loadingLabel} />}
+      {query.isError && (
+        <Alert color="red" title={errorTitle}>
+          {toFormError(query.error).message}
+        </Alert>
+      )}
+    </>
+  );
+}
