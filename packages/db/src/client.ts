@@ -39,7 +39,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     const { drizzle } = await import("drizzle-orm/postgres-js");
     const { migrate } = await import("drizzle-orm/postgres-js/migrator");
     const sql = postgres(options.url, { max: options.maxConnections ?? 20, onnotice: () => {} });
-    const db = drizzle(sql, { schema });
+    const db = drizzle(alwaysPrepared(sql), { schema });
     await migrate(db, { migrationsFolder });
     return { db: db as unknown as Database, driver: "postgres", close: () => sql.end({ timeout: 5 }) };
   }
@@ -52,4 +52,32 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder });
   return { db: db as unknown as Database, driver: "pglite", close: () => client.close() };
+}
+
+/** The parts of a postgres.js client (or of a transaction's) that drizzle calls. */
+interface PostgresClient {
+  unsafe(query: string, args?: unknown[], options?: object): unknown;
+  begin(options: unknown, fn?: (tx: PostgresClient) => unknown): unknown;
+  savepoint?(options: unknown, fn?: (tx: PostgresClient) => unknown): unknown;
+}
+
+/**
+ * drizzle asks postgres.js for an unnamed statement (`prepare: false`) unless a query was given
+ * a name, and postgres.js then describes every statement with parameters in a round trip of its
+ * own before it binds and runs it: two round trips and a parse per query. Named statements are
+ * prepared once per connection and cached, so every later run is one round trip. Applies to the
+ * transactions and savepoints opened through the client too.
+ */
+function alwaysPrepared<T>(client: T): T {
+  const sql = client as unknown as PostgresClient;
+  const { unsafe, begin, savepoint } = sql;
+  type Scope = NonNullable<PostgresClient["savepoint"]>;
+  const scoped = (open: Scope): Scope => (options, fn) =>
+    fn === undefined
+      ? open((tx: PostgresClient) => (options as (tx: PostgresClient) => unknown)(alwaysPrepared(tx)))
+      : open(options, (tx: PostgresClient) => fn(alwaysPrepared(tx)));
+  sql.unsafe = (query, args, options) => (Array.isArray(args) || args === undefined ? unsafe(query, args ?? [], { ...options, prepare: true }) : unsafe(query, [], { ...(args as object), prepare: true }));
+  sql.begin = scoped(begin);
+  if (savepoint) sql.savepoint = scoped(savepoint);
+  return client;
 }

@@ -23,7 +23,7 @@ describe("openDatabase", () => {
     const rows = await second.db.select().from(schema.projects);
     expect(rows.map((r) => r.name)).toEqual(["kept"]);
     await second.close();
-  });
+  }, 60_000); // PGlite starts and migrates twice: seconds on a loaded machine, past the 5 s default.
 
   it("uses postgres.js with DATABASE_URL and applies the same migrations", async () => {
     const name = `nimbus_db_test_${process.pid}`;

@@ -1,5 +1,5 @@
 import { relations } from "drizzle-orm";
-import { bigint, boolean, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { projects } from "./identity";
 
 /** Nova flavors: the size of an instance. */
@@ -20,30 +20,49 @@ export const flavors = pgTable("flavors", {
 export const imageStatus = pgEnum("image_status", ["queued", "saving", "active", "killed", "deleted"]);
 export const imageVisibility = pgEnum("image_visibility", ["public", "private", "shared"]);
 
-/** Glance images. */
+/**
+ * Glance images. The bits live in the image store as `<store>/<id>` once `active`; the format is
+ * what `qemu-img info` detected, never what the uploader claimed. Glance keeps kernel_id,
+ * ramdisk_id, os_command_line, architecture, hypervisor_type and os_type as properties.
+ */
 export const images = pgTable("images", {
   id: uuid("id").primaryKey().defaultRandom(),
   name: text("name").notNull(),
   status: imageStatus("status").notNull().default("queued"),
   visibility: imageVisibility("visibility").notNull().default("private"),
   ownerProjectId: uuid("owner_project_id").references(() => projects.id, { onDelete: "set null" }),
+  /** qcow2, raw, or for direct-kernel-boot parts aki (kernel) and ari (ramdisk). */
   diskFormat: text("disk_format"),
+  containerFormat: text("container_format").notNull().default("bare"),
   sizeBytes: bigint("size_bytes", { mode: "number" }),
+  /** The guest-visible size of the disk (qemu-img's virtual-size); equals size for raw. */
+  virtualSizeBytes: bigint("virtual_size_bytes", { mode: "number" }),
   checksumSha256: text("checksum_sha256"),
   minRamMb: integer("min_ram_mb").notNull().default(0),
   minDiskGb: integer("min_disk_gb").notNull().default(0),
+  protected: boolean("protected").notNull().default(false),
   properties: jsonb("properties").$type<Record<string, string>>().notNull().default({}),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
-/** Neutron networks (one subnet each for now). */
+/** Glance image members: the projects a `shared` image is shared with. */
+export const imageMembers = pgTable(
+  "image_members",
+  {
+    imageId: uuid("image_id").notNull().references(() => images.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.imageId, t.projectId] })],
+);
+
+/** Neutron networks; addressing lives in their subnets (see network.ts). */
 export const networks = pgTable("networks", {
   id: uuid("id").primaryKey().defaultRandom(),
   name: text("name").notNull(),
   projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
   shared: boolean("shared").notNull().default(false),
-  cidr: text("cidr").notNull(),
-  gatewayIp: text("gateway_ip"),
   mtu: integer("mtu").notNull().default(1500),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
@@ -53,4 +72,8 @@ export const imagesRelations = relations(images, ({ one }) => ({
 }));
 export const networksRelations = relations(networks, ({ one }) => ({
   project: one(projects, { fields: [networks.projectId], references: [projects.id] }),
+}));
+export const imageMembersRelations = relations(imageMembers, ({ one }) => ({
+  image: one(images, { fields: [imageMembers.imageId], references: [images.id] }),
+  project: one(projects, { fields: [imageMembers.projectId], references: [projects.id] }),
 }));

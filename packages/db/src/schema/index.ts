@@ -10,3 +10,6 @@ export * from "./server-group";
 export * from "./access";
 export * from "./agent-access";
 export * from "./launch-request";
+export * from "./network";
+export * from "./key-pair";
+export * from "./volume";

@@ -1,5 +1,5 @@
 import { relations } from "drizzle-orm";
-import { bigserial, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { flavors, images, networks } from "./catalog";
 import { computeHosts } from "./compute";
 import { projects, users } from "./identity";
@@ -47,8 +47,17 @@ export const instances = pgTable(
     /** The availability zone asked for at launch (null: any). */
     availabilityZone: text("availability_zone"),
     launchIndex: integer("launch_index").notNull().default(0),
+    /** Nova's network info cache: the first port's address and MAC (the ports table is the truth). */
     fixedIp: text("fixed_ip"),
     macAddress: text("mac_address"),
+    /** The key pair chosen at launch, by name, and its public key as it was then (Nova's key_data). */
+    keyName: text("key_name"),
+    keyData: text("key_data"),
+    /** Base64 user data (at most 64 KiB decoded), handed to the guest on the config drive. */
+    userData: text("user_data"),
+    configDrive: boolean("config_drive").notNull().default(true),
+    /** When the guest's serial console said it finished booting (beyond Nova's ACTIVE). */
+    guestBootedAt: timestamp("guest_booted_at", { withTimezone: true }),
     metadata: jsonb("metadata").$type<Record<string, string>>().notNull().default({}),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -93,6 +102,21 @@ export const instanceActionEvents = pgTable(
     details: text("details"),
   },
   (t) => [index("instance_action_events_instance_idx").on(t.instanceId, t.id)],
+);
+
+/**
+ * The guest's serial console log as the agent streamed it: chunks keyed by their byte offset in
+ * the console file, so a resent chunk is stored once and a viewer resumes "after offset N".
+ */
+export const instanceConsoleChunks = pgTable(
+  "instance_console_chunks",
+  {
+    instanceId: uuid("instance_id").notNull().references(() => instances.id, { onDelete: "cascade" }),
+    offset: bigint("offset", { mode: "number" }).notNull(),
+    data: text("data").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.offset] })],
 );
 
 export const instancesRelations = relations(instances, ({ one, many }) => ({

@@ -1,0 +1,122 @@
+import { relations } from "drizzle-orm";
+import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { networks } from "./catalog";
+import { projects } from "./identity";
+import { instances } from "./instance";
+
+export interface AllocationPool {
+  start: string;
+  end: string;
+}
+
+/** Neutron subnets (IPv4): the addresses a network hands out and how guests are configured. */
+export const subnets = pgTable(
+  "subnets",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    networkId: uuid("network_id").notNull().references(() => networks.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    cidr: text("cidr").notNull(),
+    gatewayIp: text("gateway_ip"),
+    allocationPools: jsonb("allocation_pools").$type<AllocationPool[]>().notNull(),
+    dnsNameservers: jsonb("dns_nameservers").$type<string[]>().notNull().default([]),
+    enableDhcp: boolean("enable_dhcp").notNull().default(true),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("subnets_network_idx").on(t.networkId)],
+);
+
+export const portStatus = pgEnum("port_status", ["DOWN", "BUILD", "ACTIVE"]);
+
+/**
+ * Neutron ports: a MAC (fa:16:3e:…) and a fixed IP on a subnet. The unique index on
+ * (subnet, address) is what makes an address impossible to hand out twice, however many
+ * launches race for it.
+ */
+export const ports = pgTable(
+  "ports",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    networkId: uuid("network_id").notNull().references(() => networks.id, { onDelete: "cascade" }),
+    subnetId: uuid("subnet_id").notNull().references(() => subnets.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    /** The instance the port is bound to (Neutron's device_id); null when free-standing. */
+    instanceId: uuid("instance_id").references(() => instances.id, { onDelete: "set null" }),
+    macAddress: text("mac_address").notNull(),
+    ipAddress: text("ip_address").notNull(),
+    status: portStatus("status").notNull().default("DOWN"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("ports_subnet_ip_idx").on(t.subnetId, t.ipAddress),
+    uniqueIndex("ports_mac_idx").on(t.macAddress),
+    index("ports_instance_idx").on(t.instanceId),
+  ],
+);
+
+/** Neutron security groups; every project gets a `default` one (all egress, ingress from itself). */
+export const securityGroups = pgTable(
+  "security_groups",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("security_groups_project_name_idx").on(t.projectId, t.name)],
+);
+
+export const ruleDirection = pgEnum("security_group_rule_direction", ["ingress", "egress"]);
+
+export const securityGroupRules = pgTable(
+  "security_group_rules",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    groupId: uuid("group_id").notNull().references(() => securityGroups.id, { onDelete: "cascade" }),
+    direction: ruleDirection("direction").notNull(),
+    ethertype: text("ethertype").notNull().default("IPv4"),
+    /** tcp, udp or icmp; null for any protocol. */
+    protocol: text("protocol"),
+    portRangeMin: integer("port_range_min"),
+    portRangeMax: integer("port_range_max"),
+    /** A CIDR the rule matches; null with remoteGroupId null means anywhere. */
+    remoteIpPrefix: text("remote_ip_prefix"),
+    /** Matches traffic from (or to) ports in this group. */
+    remoteGroupId: uuid("remote_group_id").references(() => securityGroups.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("security_group_rules_group_idx").on(t.groupId)],
+);
+
+/** Which security groups apply to a port. */
+export const portSecurityGroups = pgTable(
+  "port_security_groups",
+  {
+    portId: uuid("port_id").notNull().references(() => ports.id, { onDelete: "cascade" }),
+    groupId: uuid("group_id").notNull().references(() => securityGroups.id, { onDelete: "restrict" }),
+  },
+  (t) => [primaryKey({ columns: [t.portId, t.groupId] }), index("port_security_groups_group_idx").on(t.groupId)],
+);
+
+export const subnetsRelations = relations(subnets, ({ one, many }) => ({
+  network: one(networks, { fields: [subnets.networkId], references: [networks.id] }),
+  ports: many(ports),
+}));
+export const portsRelations = relations(ports, ({ one, many }) => ({
+  network: one(networks, { fields: [ports.networkId], references: [networks.id] }),
+  subnet: one(subnets, { fields: [ports.subnetId], references: [subnets.id] }),
+  instance: one(instances, { fields: [ports.instanceId], references: [instances.id] }),
+  securityGroups: many(portSecurityGroups),
+}));
+export const securityGroupsRelations = relations(securityGroups, ({ many }) => ({
+  rules: many(securityGroupRules, { relationName: "rules" }),
+}));
+export const securityGroupRulesRelations = relations(securityGroupRules, ({ one }) => ({
+  group: one(securityGroups, { fields: [securityGroupRules.groupId], references: [securityGroups.id], relationName: "rules" }),
+}));
+export const portSecurityGroupsRelations = relations(portSecurityGroups, ({ one }) => ({
+  port: one(ports, { fields: [portSecurityGroups.portId], references: [ports.id] }),
+  group: one(securityGroups, { fields: [portSecurityGroups.groupId], references: [securityGroups.id] }),
+}));
