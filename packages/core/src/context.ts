@@ -1,7 +1,7 @@
 import type { Database } from "@nimbus/db";
 import type { IdentitySettings } from "./identity/settings";
 import type { WeigherMultipliers } from "./scheduler/weighers";
-import type { CommandAck, DestroyCommand, HostChanged, InstanceChanged, InstanceEventPayload, SpawnCommand } from "./protocol/index";
+import type { CommandAck, ConsoleChunk, DestroyCommand, DownloadProgress, HostChanged, InstanceChanged, InstanceEventPayload, SpawnCommand, VolumeDeleteCommand } from "./protocol/index";
 
 export type Role = "reader" | "member" | "admin";
 
@@ -23,6 +23,10 @@ export interface Publisher {
   instanceChanged(change: InstanceChanged): void;
   instanceEvent(projectId: string, event: InstanceEventPayload): void;
   hostChanged(change: HostChanged): void;
+  /** A piece of a guest's serial console, for the project's viewers. */
+  instanceConsole?(chunk: ConsoleChunk & { projectId: string }): void;
+  /** Image download progress of a build, for the project's viewers. */
+  instanceDownload?(progress: DownloadProgress & { projectId: string }): void;
   /** A user was disabled or lost a role: drop their live connections now. */
   userCutOff?(userId: string): void;
   /** A browser session ended (sign-out): drop the sockets opened with it. */
@@ -33,6 +37,8 @@ export interface Publisher {
 export interface AgentGateway {
   spawn(hostId: string, command: SpawnCommand): Promise<CommandAck>;
   destroy(hostId: string, command: DestroyCommand): Promise<CommandAck>;
+  /** Deletes a detached volume's bits on the host that holds them (Cinder's delete on a host-local backend). */
+  deleteVolume(hostId: string, command: VolumeDeleteCommand): Promise<CommandAck>;
   /** Drops every connection of the agent of `hostname` (credential revoked). */
   disconnect?(hostname: string): Promise<void>;
 }
@@ -52,6 +58,8 @@ export interface Services {
   agents: AgentGateway;
   /** Wakes the conductor after new build requests were committed. */
   buildRequested(): void;
+  /** Glance's filesystem store: an active image's bits are `<imageStoreDir>/<id>`. */
+  imageStoreDir: string;
   /** A build that makes no progress for this long goes to ERROR. */
   buildTimeoutMs: number;
   /** Hosts tried per instance before ERROR (the chosen one plus alternates). */

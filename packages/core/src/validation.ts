@@ -9,13 +9,30 @@ export const instanceNameSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "Start with a letter or digit; use only letters, digits, '.', '_' and '-'.");
 
 export const MAX_COUNT = 10;
+export const MAX_USER_DATA_BYTES = 64 * 1024;
+
+/**
+ * Horizon's Boot Source: the image as a local disk (an overlay on the host), a new volume made
+ * from the image, or an existing bootable volume.
+ */
+export const bootSourceSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("image") }),
+  z.object({
+    type: z.literal("image-to-volume"),
+    sizeGb: z.number().int().min(1, "A volume holds at least 1 GB.").max(16_384),
+    deleteOnTermination: z.boolean().default(true),
+  }),
+  z.object({ type: z.literal("volume"), volumeId: z.uuid("Choose a volume."), deleteOnTermination: z.boolean().default(false) }),
+]);
+export type BootSource = z.infer<typeof bootSourceSchema>;
 
 /** The launch fields; wizard steps pick from these. */
 export const launchInstanceFields = z
   .object({
   name: instanceNameSchema,
   count: z.number().int("Count must be a whole number.").min(1, "Launch at least 1 instance.").max(MAX_COUNT, `Launch at most ${MAX_COUNT} at once.`),
-  imageId: z.uuid("Choose an image."),
+  /** The image to boot; not needed when booting from an existing volume. */
+  imageId: z.uuid("Choose an image.").nullable().default(null),
   flavorId: z.uuid("Choose a flavor."),
   networkId: z.uuid("Choose a network."),
   description: z.string().max(255, "Use at most 255 characters.").default(""),
@@ -30,12 +47,48 @@ export const launchInstanceFields = z
     .nullable()
     .default(null),
   serverGroupId: z.uuid("Not a server group id.").nullable().default(null),
+  /** Security groups for the instance's port; none chosen: the project's `default` group. */
+  securityGroupIds: z.array(z.uuid("Not a security group id.")).max(10, "Choose at most 10 security groups.").default([]),
+  /** The key pair whose public key the guest gets (by name, as Nova does). */
+  keyName: z.string().trim().min(1).max(255).nullable().default(null),
+  /** Plain-text user data for cloud-init (at most 64 KiB). */
+  userData: z
+    .string()
+    .refine((v) => new TextEncoder().encode(v).length <= MAX_USER_DATA_BYTES, `User data is limited to ${MAX_USER_DATA_BYTES / 1024} KiB.`)
+    .nullable()
+    .default(null),
+  /** Nova server metadata: key/value pairs visible to the guest (config drive meta). */
+  metadata: z
+    .record(z.string().trim().min(1, "Metadata keys cannot be empty.").max(255), z.string().max(255))
+    .refine((m) => Object.keys(m).length <= 128, "At most 128 metadata items.")
+    .default({}),
+  /** Where the root disk comes from (Horizon's Boot Source). */
+  bootSource: bootSourceSchema.default({ type: "image" }),
+  /** Existing volumes attached as extra disks (single instance launches only). */
+  volumes: z
+    .array(z.object({ volumeId: z.uuid("Not a volume id."), deleteOnTermination: z.boolean().default(false) }))
+    .max(8, "Attach at most 8 volumes.")
+    .default([]),
+  /** Whether the guest gets a config drive (cloud-init's ConfigDrive source); on by default. */
+  configDrive: z.boolean().default(true),
   /** Repeating a launch with the same key returns the same instances and claims nothing twice. */
   idempotencyKey: z.string().trim().min(8).max(255).optional(),
 });
 
-export const launchInstanceInput = launchInstanceFields.refine((v) => v.minCount === undefined || v.minCount <= v.count, { path: ["minCount"], message: "Minimum count cannot exceed count." });
+export const launchInstanceInput = launchInstanceFields
+  .refine((v) => v.minCount === undefined || v.minCount <= v.count, { path: ["minCount"], message: "Minimum count cannot exceed count." })
+  .refine((v) => v.bootSource.type === "volume" || v.imageId !== null, { path: ["imageId"], message: "Choose an image." })
+  .refine((v) => v.count === 1 || (v.volumes.length === 0 && v.bootSource.type !== "volume"), {
+    path: ["volumes"],
+    message: "An existing volume can be attached to one instance only: launch a count of 1.",
+  })
+  .refine((v) => new Set(v.volumes.map((a) => a.volumeId)).size === v.volumes.length, { path: ["volumes"], message: "Each volume can be attached once." });
 export type LaunchInstanceInput = z.input<typeof launchInstanceInput>;
 
 export const instanceIdInput = z.object({ id: z.uuid("Not an instance id.") });
 export const idInput = z.object({ id: z.uuid("Not a valid id.") });
+export const instanceConsoleInput = z.object({
+  id: z.uuid("Not an instance id."),
+  /** Continue after this console offset; omitted: the newest part of the log. */
+  afterOffset: z.number().int().min(-1).optional(),
+});

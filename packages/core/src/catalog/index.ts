@@ -1,5 +1,6 @@
 import { schema } from "@nimbus/db";
-import { and, asc, eq, or } from "@nimbus/db/orm";
+import { and, asc, eq, notInArray, or } from "@nimbus/db/orm";
+import { imageVisibleTo } from "../images/visibility";
 import type { CoreContext } from "../context";
 import { authorize } from "../identity/policy";
 
@@ -12,22 +13,28 @@ export async function listFlavors({ ctx }: { ctx: CoreContext }) {
     .orderBy(asc(schema.flavors.memoryMb), asc(schema.flavors.vcpus));
 }
 
+/** The images a launch can boot: active disk images visible to the project (kernels and ramdisks are parts, not choices). */
 export async function listImages({ ctx }: { ctx: CoreContext }) {
   authorize(ctx.principal, "catalog.images");
   return ctx.db
     .select()
     .from(schema.images)
-    .where(or(eq(schema.images.visibility, "public"), eq(schema.images.ownerProjectId, ctx.principal!.projectId)))
+    .where(and(imageVisibleTo(ctx.principal!.projectId), eq(schema.images.status, "active"), notInArray(schema.images.diskFormat, ["aki", "ari"])))
     .orderBy(asc(schema.images.name));
 }
 
+/** Networks the project can attach to, each with its first subnet's addressing. */
 export async function listNetworks({ ctx }: { ctx: CoreContext }) {
   authorize(ctx.principal, "catalog.networks");
-  return ctx.db
-    .select()
+  const rows = await ctx.db
+    .select({ network: schema.networks, cidr: schema.subnets.cidr, gatewayIp: schema.subnets.gatewayIp, subnetCreatedAt: schema.subnets.createdAt })
     .from(schema.networks)
+    .leftJoin(schema.subnets, eq(schema.subnets.networkId, schema.networks.id))
     .where(or(eq(schema.networks.shared, true), eq(schema.networks.projectId, ctx.principal!.projectId)))
-    .orderBy(asc(schema.networks.name));
+    .orderBy(asc(schema.networks.name), asc(schema.subnets.createdAt));
+  const byId = new Map<string, (typeof schema.networks.$inferSelect) & { cidr: string | null; gatewayIp: string | null }>();
+  for (const row of rows) if (!byId.has(row.network.id)) byId.set(row.network.id, { ...row.network, cidr: row.cidr, gatewayIp: row.gatewayIp });
+  return [...byId.values()];
 }
 
 export * from "./bootstrap";

@@ -8,6 +8,9 @@ import { authorize } from "../identity/policy";
 import { Announcements } from "./announce";
 import { enterPhase, lockInstance, releaseAllocations } from "./lifecycle";
 import { findVisibleInstance } from "./queries";
+import { destroyCommandFor } from "./spawn-command";
+import { releaseInstancePorts } from "../network/ports";
+import { detachInstanceVolumes } from "../volumes/attach";
 
 /**
  * Deletes an instance in any phase. With a host whose agent is connected, the agent destroys and
@@ -36,20 +39,26 @@ export async function deleteInstance({ ctx, input }: { ctx: CoreContext; input: 
   out.flush(ctx.publisher);
 
   if (hostId) {
-    const ack = await ctx.agents.destroy(hostId, { commandId: randomUUID(), instanceId: input.id }).catch(() => null);
+    const command = await destroyCommandFor(ctx.db, input.id, randomUUID());
+    const ack = await ctx.agents.destroy(hostId, command).catch(() => null);
     if (ack?.ok) return { id: input.id }; // the agent reports `deleted` when the domain is gone
   }
   await finishDelete(ctx, input.id);
   return { id: input.id };
 }
 
-/** Final step of a delete: allocations released, instance marked deleted (quota freed). */
+/**
+ * Final step of a delete: allocations released, ports (addresses, MACs) freed, volumes deleted
+ * or detached as asked, instance marked deleted (quota freed).
+ */
 export async function finishDelete(services: Pick<Services, "db" | "publisher">, instanceId: string, db: Executor = services.db): Promise<void> {
   const out = new Announcements();
   await db.transaction(async (tx) => {
     const instance = await lockInstance(tx, instanceId);
     if (!instance || instance.vmState === "deleted") return;
     await releaseAllocations(tx, out, instanceId);
+    await releaseInstancePorts(tx, instanceId);
+    await detachInstanceVolumes(tx, instanceId);
     await enterPhase(tx, out, instance, "deleted");
     out.host(instance.hostId);
   });

@@ -6,3 +6,5 @@ export * from "./queries";
 export * from "./record-report";
 export * from "./server-groups";
 export * from "./host-failures";
+export * from "./spawn-command";
+export * from "./console";

@@ -9,6 +9,11 @@ import { chooseInstanceCount, verifyInstanceQuota } from "../quota/enforce";
 import { listAvailabilityZones } from "../hosts/aggregates";
 import { launchInstanceInput, type LaunchInstanceInput } from "../validation";
 import { Announcements } from "./announce";
+import { imageVisibleTo } from "../images/visibility";
+import { allocatePort } from "../network/ports";
+import { resolveSecurityGroups } from "../network/security-groups";
+import { enforceQuota } from "../quota/enforce";
+import { attachLaunchVolumes, checkLaunchVolumes } from "../volumes/attach";
 
 export interface LaunchResult {
   reservationId: string;
@@ -25,31 +30,24 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   const principal = ctx.principal!;
   const request = launchInstanceInput.parse(input);
 
-  const [flavor, image, network] = await Promise.all([
+  const [flavor, image, network, keyPair] = await Promise.all([
     ctx.db.query.flavors.findFirst({ where: eq(schema.flavors.id, request.flavorId) }),
-    ctx.db.query.images.findFirst({
-      where: and(
-        eq(schema.images.id, request.imageId),
-        or(eq(schema.images.visibility, "public"), eq(schema.images.ownerProjectId, principal.projectId)),
-      ),
-    }),
+    request.imageId
+      ? ctx.db.query.images.findFirst({ where: and(eq(schema.images.id, request.imageId), imageVisibleTo(principal.projectId)) })
+      : Promise.resolve(undefined),
     ctx.db.query.networks.findFirst({
       where: and(eq(schema.networks.id, request.networkId), or(eq(schema.networks.shared, true), eq(schema.networks.projectId, principal.projectId))),
     }),
+    request.keyName
+      ? ctx.db.query.keyPairs.findFirst({ where: and(eq(schema.keyPairs.userId, principal.userId), eq(schema.keyPairs.name, request.keyName)) })
+      : Promise.resolve(undefined),
   ]);
   if (!flavor || flavor.disabled || (!flavor.isPublic && !principal.isAdmin)) throw NimbusError.notFound("Flavor", request.flavorId);
-  if (!image) throw NimbusError.notFound("Image", request.imageId);
-  if (image.status !== "active") throw NimbusError.badRequest(`Image ${image.name} is ${image.status}, not active.`, [{ path: "imageId", message: "This image is not active." }]);
-  if (flavor.memoryMb < image.minRamMb) {
-    throw NimbusError.badRequest(`Flavor ${flavor.name} has ${flavor.memoryMb} MB of RAM; image ${image.name} needs at least ${image.minRamMb} MB.`, [
-      { path: "flavorId", message: `Image needs at least ${image.minRamMb} MB of RAM.` },
-    ]);
+  if (request.keyName && !keyPair) {
+    throw new NimbusError("NotFound", `You have no key pair named ${request.keyName}.`, { fields: [{ path: "keyName", message: "No such key pair." }] });
   }
-  if (flavor.rootGb < image.minDiskGb) {
-    throw NimbusError.badRequest(`Flavor ${flavor.name} has a ${flavor.rootGb} GB disk; image ${image.name} needs at least ${image.minDiskGb} GB.`, [
-      { path: "flavorId", message: `Image needs a disk of at least ${image.minDiskGb} GB.` },
-    ]);
-  }
+  if (request.imageId && !image) throw NimbusError.notFound("Image", request.imageId);
+  if (image) checkImageFits(image, flavor, request.bootSource.type === "image");
   if (!network) throw NimbusError.notFound("Network", request.networkId);
 
   const { availabilityZone, forcedHost } = await resolvePlacementHint(ctx, request.availabilityZone);
@@ -79,6 +77,10 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
         return { reservationId: earlier!.reservationId, instanceIds: earlier!.instanceIds, replayed: true };
       }
     }
+    const securityGroupIds = await resolveSecurityGroups(tx, principal.projectId, request.securityGroupIds);
+    const launchVolumes = { bootSource: request.bootSource, extra: request.volumes };
+    const { requiredHostId } = await checkLaunchVolumes(tx, principal.projectId, launchVolumes);
+    const volumeHost = requiredHostId ? await tx.query.computeHosts.findFirst({ where: eq(schema.computeHosts.id, requiredHostId) }) : undefined;
     const count = await chooseInstanceCount(tx, principal.projectId, {
       min: request.minCount ?? request.count,
       max: request.count,
@@ -86,6 +88,8 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
       memoryMb: flavor.memoryMb,
     });
     const ids: string[] = [];
+    let newVolumes = 0;
+    let newGigabytes = 0;
     for (let index = 0; index < count; index++) {
       const name = count === 1 ? request.name : `${request.name}-${index + 1}`;
       const [instance] = await tx
@@ -95,7 +99,7 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
           projectId: principal.projectId,
           userId: principal.userId,
           flavorId: flavor.id,
-          imageId: image.id,
+          imageId: image?.id ?? null,
           networkId: network.id,
           vcpus: flavor.vcpus,
           memoryMb: flavor.memoryMb,
@@ -106,11 +110,25 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
           reservationId,
           launchIndex: index,
           availabilityZone,
-          macAddress: randomMac(),
-          metadata: request.description ? { description: request.description } : {},
+          metadata: { ...request.metadata, ...(request.description ? { description: request.description } : {}) },
+          keyName: keyPair?.name ?? null,
+          keyData: keyPair?.publicKey ?? null,
+          userData: request.userData === null ? null : Buffer.from(request.userData, "utf8").toString("base64"),
+          configDrive: request.configDrive,
         })
         .returning();
       if (!instance) throw new Error("instance insert returned nothing");
+      const port = await allocatePort(tx, { networkId: network.id, projectId: principal.projectId, instanceId: instance.id, securityGroupIds });
+      await tx.update(schema.instances).set({ fixedIp: port.ipAddress, macAddress: port.macAddress }).where(eq(schema.instances.id, instance.id));
+      instance.fixedIp = port.ipAddress;
+      instance.macAddress = port.macAddress;
+      const made = await attachLaunchVolumes(
+        tx,
+        { instanceId: instance.id, instanceName: name, projectId: principal.projectId, userId: principal.userId, image: image ?? null },
+        launchVolumes,
+      );
+      newVolumes += made.newVolumes;
+      newGigabytes += made.newGigabytes;
       const [action] = await tx
         .insert(schema.instanceActions)
         .values({ instanceId: instance.id, action: "create", requestId: ctx.requestId, userId: principal.userId, projectId: principal.projectId })
@@ -119,7 +137,9 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
         .insert(schema.instanceActionEvents)
         .values({ actionId: action!.id, instanceId: instance.id, event: "scheduling" })
         .returning();
-      await tx.insert(schema.buildRequests).values({ instanceId: instance.id, requestSpec: { availabilityZone, forcedHost, serverGroupId: request.serverGroupId } });
+      // Volumes whose bits already live on a host pin the instance to that host.
+      const pinnedHost = volumeHost?.hostname ?? forcedHost;
+      await tx.insert(schema.buildRequests).values({ instanceId: instance.id, requestSpec: { availabilityZone, forcedHost: pinnedHost, serverGroupId: request.serverGroupId } });
       if (request.serverGroupId) await tx.insert(schema.serverGroupMembers).values({ instanceId: instance.id, groupId: request.serverGroupId });
       out.instance(instance, null);
       out.event(instance.projectId, event!);
@@ -130,7 +150,7 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
       outcome: "success",
       targetType: "reservation",
       targetId: reservationId,
-      details: { name: request.name, count, flavor: flavor.name, image: image.name, instanceIds: ids },
+      details: { name: request.name, count, flavor: flavor.name, image: image?.name ?? null, bootSource: request.bootSource.type, instanceIds: ids },
     });
     if (request.idempotencyKey) {
       await tx
@@ -138,6 +158,7 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
         .set({ instanceIds: ids })
         .where(and(eq(schema.launchRequests.projectId, principal.projectId), eq(schema.launchRequests.idempotencyKey, request.idempotencyKey)));
     }
+    if (newVolumes > 0) await enforceQuota(tx, principal.projectId, { volumes: newVolumes, gigabytes: newGigabytes });
     // Last, so the project's lock is held only to commit.
     await verifyInstanceQuota(tx, principal.projectId, { instances: count, cores: count * flavor.vcpus, ram: count * flavor.memoryMb });
     return { reservationId, instanceIds: ids, replayed: false };
@@ -148,10 +169,28 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   return { reservationId, instanceIds: launched.instanceIds };
 }
 
-/** A MAC in OpenStack's fa:16:3e prefix. */
-export function randomMac(): string {
-  const tail = [...randomBytes(3)].map((b) => b.toString(16).padStart(2, "0"));
-  return ["fa", "16", "3e", ...tail].join(":");
+type ImageRow = typeof schema.images.$inferSelect;
+type FlavorRow = typeof schema.flavors.$inferSelect;
+
+/** The image must be an active disk image that fits the flavor (min_ram; for a local root disk min_disk and its virtual size). */
+function checkImageFits(image: ImageRow, flavor: FlavorRow, localDisk: boolean): void {
+  if (image.status !== "active") throw NimbusError.badRequest(`Image ${image.name} is ${image.status}, not active.`, [{ path: "imageId", message: "This image is not active." }]);
+  if (image.diskFormat === "aki" || image.diskFormat === "ari") {
+    throw NimbusError.badRequest(`Image ${image.name} is a kernel or ramdisk, not a bootable disk.`, [{ path: "imageId", message: "Choose a disk image." }]);
+  }
+  if (flavor.memoryMb < image.minRamMb) {
+    throw NimbusError.badRequest(`Flavor ${flavor.name} has ${flavor.memoryMb} MB of RAM; image ${image.name} needs at least ${image.minRamMb} MB.`, [
+      { path: "flavorId", message: `Image needs at least ${image.minRamMb} MB of RAM.` },
+    ]);
+  }
+  // A 0 GB root disk means "as large as the image" (Nova's zero-disk flavors).
+  if (!localDisk || flavor.rootGb === 0) return;
+  const needGb = Math.max(image.minDiskGb, Math.ceil((image.virtualSizeBytes ?? 0) / 1024 ** 3));
+  if (flavor.rootGb < needGb) {
+    throw NimbusError.badRequest(`Flavor ${flavor.name} has a ${flavor.rootGb} GB disk; image ${image.name} needs at least ${needGb} GB.`, [
+      { path: "flavorId", message: `Image needs a disk of at least ${needGb} GB.` },
+    ]);
+  }
 }
 
 

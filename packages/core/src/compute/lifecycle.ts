@@ -1,9 +1,10 @@
-import { schema, type Executor } from "@nimbus/db";
-import { and, desc, eq, isNull, ne } from "@nimbus/db/orm";
+import { rowsOf, schema, type Executor } from "@nimbus/db";
+import { and, desc, eq, isNull, ne, sql, type SQL } from "@nimbus/db/orm";
 import { releaseConsumer } from "../placement/claim";
 import { NimbusError } from "../errors";
 import { canTransition, phaseOf, stateFor, type InstancePhase, type PowerState, type TaskState, type VmState } from "../instance/state-machine";
 import type { Announcements } from "./announce";
+import { rowFromJson } from "./rows";
 
 type InstanceRow = typeof schema.instances.$inferSelect;
 
@@ -148,4 +149,102 @@ export async function enterPhase(
 /** Frees everything the instance holds on its host (placement allocations). */
 export async function releaseAllocations(tx: Executor, out: Announcements, instanceId: string): Promise<void> {
   for (const hostId of await releaseConsumer(tx, instanceId)) out.host(hostId);
+}
+
+/** The phases an agent's progress report moves a build to. */
+export type BuildProgressPhase = "networking" | "block_device_mapping" | "spawning" | "active";
+
+/** The (vm_state, task_state) pairs from which `phase` may be entered, as an SQL list of rows. */
+function enterableFrom(phase: InstancePhase): SQL {
+  const pairs: string[] = [];
+  for (const vm of schema.vmState.enumValues) {
+    for (const task of [null, ...schema.taskState.enumValues]) {
+      if (canTransition(phaseOf(vm, task), phase)) pairs.push(`('${vm}', '${task ?? ""}')`);
+    }
+  }
+  return sql.raw(`(${pairs.join(", ")})`);
+}
+const ENTERABLE_FROM = new Map<InstancePhase, SQL>();
+
+export interface BuildProgress {
+  instanceId: string;
+  hostId: string;
+  /** The host's name, written on the new event. */
+  host: string | null;
+  phase: BuildProgressPhase;
+  seq: number;
+  powerState?: PowerState;
+  reportedAt?: string;
+  /** The build's new deadline (progress pushes it out); for `active` the request is done. */
+  buildDueAt: Date;
+}
+
+/**
+ * `enterPhase` for an agent's progress report, in one statement instead of a transaction of
+ * eight: the instance moves only if it is still placed on that host, the report is newer than
+ * the last one applied and the state machine allows the step (the allowed states are spelled
+ * out in the statement), and only then are the open event closed, the phase's event opened (and
+ * for `active` the action finished and the host's failure count cleared) and the build request
+ * touched, exactly as `enterPhase` and its callers do. Returns false, having changed nothing,
+ * when any guard failed: the caller then takes the locking path, which says why.
+ */
+export async function advanceBuild(db: Executor, out: Announcements, progress: BuildProgress): Promise<boolean> {
+  const { instanceId, hostId, phase, seq } = progress;
+  let from = ENTERABLE_FROM.get(phase);
+  if (!from) ENTERABLE_FROM.set(phase, (from = enterableFrom(phase)));
+  const now = new Date().toISOString();
+  const active = phase === "active";
+  const { vmState, taskState } = stateFor(phase, "building");
+  const i = schema.instances;
+  const e = schema.instanceActionEvents;
+  const result = await db.execute(sql`
+    with moved as (
+      update ${i} set vm_state = ${vmState}::vm_state, task_state = ${taskState}::task_state, progress = ${PROGRESS[phase]}::int,
+        updated_at = ${now}::timestamptz, last_report_seq = ${seq}::int,
+        power_state = coalesce(${progress.powerState ?? null}::power_state, power_state)
+        ${active ? sql`, launched_at = ${now}::timestamptz` : sql``}
+      where id = ${instanceId}::uuid and host_id = ${hostId}::uuid and last_report_seq < ${seq}::int
+        and (vm_state::text, coalesce(task_state::text, '')) in ${from}
+      returning *
+    ), action as (
+      select a.id from ${schema.instanceActions} a
+      where a.instance_id = ${instanceId}::uuid and a.action <> 'reschedule' and exists (select 1 from moved)
+      order by a.start_time desc limit 1
+    ), closed as (
+      update ${e} set finish_time = ${now}::timestamptz, result = 'Success'
+      where instance_id = ${instanceId}::uuid and finish_time is null and exists (select 1 from action)
+      returning *
+    ), opened as (
+      insert into ${e} (action_id, instance_id, event, start_time, finish_time, result, host)
+      select action.id, ${instanceId}::uuid, ${phase}, ${now}::timestamptz,
+        ${active ? sql`${now}::timestamptz, 'Success'` : sql`null, null`}, ${progress.host}::text
+      from action
+      returning *
+    ), request as (
+      update ${schema.buildRequests} set
+        ${active ? sql`status = 'done'` : sql`due_at = ${progress.buildDueAt.toISOString()}::timestamptz, command_acked_at = coalesce(command_acked_at, now())`},
+        updated_at = ${now}::timestamptz
+      where instance_id = ${instanceId}::uuid and exists (select 1 from moved)
+    )${
+      active
+        ? sql`, finished as (
+      update ${schema.instanceActions} set finish_time = ${now}::timestamptz
+      where instance_id = ${instanceId}::uuid and finish_time is null and exists (select 1 from action)
+    ), host as (
+      update ${schema.computeHosts} set failed_builds = 0
+      where id = ${hostId}::uuid and failed_builds <> 0 and exists (select 1 from moved)
+    )`
+        : sql``
+    }
+    select (select row_to_json(moved) from moved) as instance,
+      (select coalesce(json_agg(row_to_json(closed) order by closed.id), '[]'::json) from closed) as closed,
+      (select row_to_json(opened) from opened) as opened`);
+  const [row] = rowsOf<{ instance: unknown; closed: unknown; opened: unknown }>(result);
+  if (!row?.instance) return false;
+  const updated = rowFromJson(schema.instances, row.instance);
+  const closed = (typeof row.closed === "string" ? JSON.parse(row.closed) : row.closed) as unknown[];
+  for (const event of closed) out.event(updated.projectId, rowFromJson(e, event));
+  if (row.opened) out.event(updated.projectId, rowFromJson(e, row.opened), progress.reportedAt);
+  out.instance(updated, await hostnameOf(db, updated.hostId));
+  return true;
 }

@@ -28,6 +28,9 @@ const summaryColumns = {
   fault: schema.instances.fault,
   fixedIp: schema.instances.fixedIp,
   macAddress: schema.instances.macAddress,
+  keyName: schema.instances.keyName,
+  configDrive: schema.instances.configDrive,
+  guestBootedAt: schema.instances.guestBootedAt,
   vcpus: schema.instances.vcpus,
   memoryMb: schema.instances.memoryMb,
   rootGb: schema.instances.rootGb,
@@ -72,8 +75,30 @@ export async function getInstance({ ctx, input }: { ctx: CoreContext; input: { i
     orderBy: asc(schema.instanceActions.startTime),
     with: { events: { orderBy: asc(schema.instanceActionEvents.id) } },
   });
+  const [ports, volumes] = await Promise.all([
+    ctx.db
+      .select({ id: schema.ports.id, macAddress: schema.ports.macAddress, ipAddress: schema.ports.ipAddress, status: schema.ports.status, networkName: schema.networks.name })
+      .from(schema.ports)
+      .innerJoin(schema.networks, eq(schema.networks.id, schema.ports.networkId))
+      .where(eq(schema.ports.instanceId, input.id)),
+    ctx.db
+      .select({
+        id: schema.volumes.id,
+        name: schema.volumes.name,
+        sizeGb: schema.volumes.sizeGb,
+        device: schema.volumeAttachments.device,
+        bootIndex: schema.volumeAttachments.bootIndex,
+        deleteOnTermination: schema.volumeAttachments.deleteOnTermination,
+      })
+      .from(schema.volumeAttachments)
+      .innerJoin(schema.volumes, eq(schema.volumes.id, schema.volumeAttachments.volumeId))
+      .where(eq(schema.volumeAttachments.instanceId, input.id))
+      .orderBy(asc(schema.volumeAttachments.device)),
+  ]);
   return {
     instance: withStatus(row),
+    ports,
+    volumes,
     actions: actions.map((a) => ({
       id: a.id,
       action: a.action,

@@ -5,7 +5,8 @@ import { NimbusError, isNimbusError } from "../errors";
 import type { InstanceReport } from "../protocol/index";
 import { Announcements } from "./announce";
 import { finishDelete } from "./delete-instance";
-import { enterPhase, hostnameOf, lockInstance, releaseAllocations } from "./lifecycle";
+import { advanceBuild, enterPhase, hostnameOf, lockInstance, releaseAllocations } from "./lifecycle";
+import { settleVolumesOnHost } from "../volumes/attach";
 
 export type ReportOutcome = "applied" | "duplicate" | "stale";
 
@@ -20,6 +21,25 @@ export async function recordReport(
   { hostId, report }: { hostId: string; report: InstanceReport },
 ): Promise<ReportOutcome> {
   const out = new Announcements();
+  if (report.phase !== "error" && report.phase !== "deleted") {
+    // The common case, a build making progress, in one statement; whatever it refuses (another
+    // host's instance, a duplicate, a stale phase) goes the locking way below, which says why.
+    const applied = await advanceBuild(services.db, out, {
+      instanceId: report.instanceId,
+      hostId,
+      host: await hostnameOf(services.db, hostId),
+      phase: report.phase,
+      seq: report.seq,
+      powerState: report.powerState,
+      reportedAt: report.at,
+      buildDueAt: new Date(Date.now() + services.buildTimeoutMs),
+    });
+    if (applied) {
+      if (report.phase === "active") await settleVolumesOnHost(services.db, report.instanceId, hostId);
+      out.flush(services.publisher);
+      return "applied";
+    }
+  }
   let deleted = false;
   const outcome = await services.db.transaction(async (tx): Promise<ReportOutcome> => {
     const instance = await lockInstance(tx, report.instanceId);
@@ -45,6 +65,7 @@ export async function recordReport(
           await enterPhase(tx, out, instance, "active", { host, powerState: report.powerState, reportedAt: report.at, extra: seen });
           await tx.update(schema.computeHosts).set({ failedBuilds: 0 }).where(eq(schema.computeHosts.id, hostId));
           await tx.update(schema.buildRequests).set({ status: "done", updatedAt: new Date() }).where(eq(schema.buildRequests.instanceId, instance.id));
+          await settleVolumesOnHost(tx, instance.id, hostId);
           return "applied";
         case "error":
           await tx.update(schema.instances).set(seen).where(eq(schema.instances.id, instance.id));

@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { schema } from "@nimbus/db";
-import { and, eq, inArray, isNull, lte } from "@nimbus/db/orm";
+import { rowsOf, schema, type Executor } from "@nimbus/db";
+import { and, eq, isNull, sql } from "@nimbus/db/orm";
 import { Announcements } from "../compute/announce";
 import { buildFailed } from "../compute/record-report";
-import { enterPhase, hostnameOf, lockInstance, releaseAllocations } from "../compute/lifecycle";
+import { enterPhase, hostnameOf, lockInstance, releaseAllocations, type EnterPhaseOptions } from "../compute/lifecycle";
+import { destroyCommandFor, spawnCommandFor } from "../compute/spawn-command";
 import type { Services } from "../context";
-import { claimResources } from "../placement/claim";
+import { PlacementClaims } from "../placement/claim";
+import { rowFromJson } from "../compute/rows";
 import { loadHostSnapshots, type HostSnapshot } from "../placement/usage";
 import { selectHosts } from "../scheduler/select";
 import type { RequestSpec } from "../scheduler/types";
@@ -13,7 +15,9 @@ import { weighersFor } from "../scheduler/weighers";
 import { buildRequestSpec, groupPolicyHolds } from "./request-spec";
 
 type BuildRequestRow = typeof schema.buildRequests.$inferSelect;
-type ClaimedRequest = BuildRequestRow & { reservationId: string };
+type InstanceRow = typeof schema.instances.$inferSelect;
+/** A claimed request with its instance and the instance's image properties, read with the claim. */
+type ClaimedRequest = BuildRequestRow & { reservationId: string; instance: InstanceRow; imageProperties: Record<string, string> | null };
 /** What processing a request left running: the dispatch to its host, awaited with the batch. */
 type Pending = { dispatch?: Promise<void> };
 
@@ -51,6 +55,7 @@ export class Conductor {
   private draining: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  private readonly claims = new PlacementClaims();
 
   constructor(
     private readonly services: Services,
@@ -122,36 +127,41 @@ export class Conductor {
     void dispatch.finally(() => this.inFlight.delete(dispatch));
   }
 
-  /** Claims due requests; a pending or lease-expired one gets a fresh lease. */
+  /**
+   * Claims due requests; a pending or lease-expired one gets a fresh lease. One statement: the
+   * rows are locked (SKIP LOCKED), leased and returned as they were, with their instances and
+   * the instances' image properties.
+   */
   private async claimDue(): Promise<ClaimedRequest[]> {
     const now = new Date();
-    return this.services.db.transaction(async (tx) => {
-      const rows = await tx
-        .select({ request: schema.buildRequests, reservationId: schema.instances.reservationId, launchIndex: schema.instances.launchIndex })
-        .from(schema.buildRequests)
-        .innerJoin(schema.instances, eq(schema.instances.id, schema.buildRequests.instanceId))
-        .where(and(inArray(schema.buildRequests.status, ["pending", "scheduled", "dispatched"]), lte(schema.buildRequests.dueAt, now)))
-        .orderBy(schema.buildRequests.dueAt, schema.instances.launchIndex)
-        .limit(this.options.batchSize)
-        .for("update", { of: schema.buildRequests, skipLocked: true });
-      if (rows.length === 0) return [];
-      const due = rows.map((r) => ({ ...r.request, reservationId: r.reservationId }));
-      await tx
-        .update(schema.buildRequests)
-        .set({ dueAt: new Date(now.getTime() + this.options.leaseMs), updatedAt: now })
-        .where(inArray(schema.buildRequests.instanceId, due.map((r) => r.instanceId)));
-      await tx
-        .update(schema.buildRequests)
-        .set({ status: "scheduled" })
-        .where(and(inArray(schema.buildRequests.instanceId, due.map((r) => r.instanceId)), eq(schema.buildRequests.status, "pending")));
-      return due;
+    const b = schema.buildRequests;
+    const result = await this.services.db.execute(sql`
+      with due as (
+        select b.instance_id, row_to_json(b) as request, row_to_json(i) as instance, img.properties as image_properties, b.due_at, i.launch_index
+        from ${b} b
+        join ${schema.instances} i on i.id = b.instance_id
+        left join ${schema.images} img on img.id = i.image_id
+        where b.status in ('pending', 'scheduled', 'dispatched') and b.due_at <= ${now.toISOString()}::timestamptz
+        order by b.due_at, i.launch_index
+        limit ${this.options.batchSize}
+        for update of b skip locked
+      ), leased as (
+        update ${b} set due_at = ${new Date(now.getTime() + this.options.leaseMs).toISOString()}::timestamptz, updated_at = ${now.toISOString()}::timestamptz,
+          status = case when ${b}.status = 'pending' then 'scheduled'::build_request_status else ${b}.status end
+        from due where ${b}.instance_id = due.instance_id
+      )
+      select request, instance, image_properties from due order by due_at, launch_index`);
+    return rowsOf<{ request: unknown; instance: unknown; image_properties: unknown }>(result).map((row) => {
+      const instance = rowFromJson(schema.instances, row.instance);
+      const properties = typeof row.image_properties === "string" ? JSON.parse(row.image_properties) : row.image_properties;
+      return { ...rowFromJson(b, row.request), reservationId: instance.reservationId, instance, imageProperties: (properties as Record<string, string> | null) ?? null };
     });
   }
 
   /** Schedules what needs it; returns the dispatch to the host, if any, still running. */
   private async process(request: ClaimedRequest): Promise<Pending> {
     if (request.status === "dispatched") return this.followUp(request);
-    const instance = await this.services.db.query.instances.findFirst({ where: eq(schema.instances.id, request.instanceId) });
+    const instance: InstanceRow | undefined = request.instance;
     if (instance && !instance.hostId && request.status === "scheduled") {
       // The lease of a conductor that died mid-scheduling ran out: give back whatever it had
       // claimed but not yet assigned before scheduling again.
@@ -159,14 +169,14 @@ export class Conductor {
       await this.services.db.transaction((tx) => releaseAllocations(tx, out, instance.id));
       out.flush(this.services.publisher);
     }
-    if (!instance || instance.taskState !== "scheduling") {
+    if (!instance || !isScheduling(instance)) {
       await this.services.db
         .update(schema.buildRequests)
         .set({ status: instance?.vmState === "active" ? "done" : "failed" })
         .where(eq(schema.buildRequests.instanceId, request.instanceId));
       return {};
     }
-    const spec = await buildRequestSpec(this.services.db, instance, request);
+    const spec = await buildRequestSpec(this.services.db, instance, request, instance.imageId ? { properties: request.imageProperties ?? {} } : null);
     const hostId = instance.hostId ?? (await this.schedule(request, spec));
     return hostId ? { dispatch: this.dispatch(request.instanceId, hostId) } : {};
   }
@@ -185,20 +195,21 @@ export class Conductor {
     for (let round = 0; round < CLAIM_RETRIES; round++) {
       const untried = (hosts: HostSnapshot[]) => hosts.filter((h) => !tried.has(h.hostname));
       const order = (settings.multipliers?.ram ?? 1) < 0 ? "pack" : "spread";
-      let hosts = untried(await loadHostSnapshots(this.services.db, { downAfterMs, candidatesFor: spec, limit: settings.maxCandidates ?? 100, order }));
+      // Snapshots read before this process's latest claims are brought up to them.
+      let hosts = this.claims.refresh(untried(await loadHostSnapshots(this.services.db, { downAfterMs, candidatesFor: spec, limit: settings.maxCandidates ?? 100, order })));
       let result = selectHosts(hosts, spec, options);
       if (!result.ok) {
-        hosts = untried(await loadHostSnapshots(this.services.db, { downAfterMs }));
+        hosts = this.claims.refresh(untried(await loadHostSnapshots(this.services.db, { downAfterMs })));
         result = selectHosts(hosts, spec, options);
       }
       if (!result.ok) {
         const previous = request.attempts.length > 0 ? ` Hosts already tried: ${request.attempts.map((a) => `${a.host} (${a.error})`).join("; ")}.` : "";
-        await this.fail(request.instanceId, "NoValidHost", `No valid host was found. ${result.explanation}${previous}`);
+        await this.failBuild(request.instanceId, isScheduling, () => ({ faultCode: "NoValidHost", details: `No valid host was found. ${result.explanation}${previous}` }));
         return null;
       }
       for (const host of result.hosts) {
-        const generation = hosts.find((h) => h.id === host.id)?.generation ?? 0;
-        const outcome = await claimResources(this.services.db, { hostId: host.id, generation, instanceId: request.instanceId, spec });
+        const snapshot = hosts.find((h) => h.id === host.id) ?? { ...host, generation: 0 };
+        const outcome = await this.claims.claim(this.services.db, snapshot, { instanceId: request.instanceId, spec });
         // Someone claimed on that host since it was read: its alternates were read at the same
         // moment and are likely still good, so try them before re-reading everything.
         if (outcome === "insufficient" || outcome === "conflict") continue;
@@ -218,11 +229,12 @@ export class Conductor {
 
   /** Records the chosen host and closes the scheduling event; undoes the claim if deleted meanwhile. */
   private async assignHost(request: BuildRequestRow, hostId: string): Promise<"assigned" | "gone" | "policy"> {
+    if (!request.requestSpec.serverGroupId) return this.assignHostAlone(request, hostId);
     const out = new Announcements();
     const instanceId = request.instanceId;
     const assigned = await this.services.db.transaction(async (tx) => {
       const instance = await lockInstance(tx, instanceId);
-      if (!instance || instance.taskState !== "scheduling") {
+      if (!instance || !isScheduling(instance)) {
         await releaseAllocations(tx, out, instanceId);
         return "gone" as const;
       }
@@ -266,6 +278,51 @@ export class Conductor {
   }
 
   /**
+   * `assignHost` for an instance in no server group (nothing to re-check under a lock), in one
+   * statement: the host is recorded only while the instance is still scheduling, and only then
+   * are the scheduling event closed and the request marked dispatched. If the instance moved on
+   * (deleted meanwhile), the claim is undone.
+   */
+  private async assignHostAlone(request: BuildRequestRow, hostId: string): Promise<"assigned" | "gone"> {
+    const out = new Announcements();
+    const instanceId = request.instanceId;
+    const now = new Date();
+    const at = now.toISOString();
+    const hostname = await hostnameOf(this.services.db, hostId);
+    const e = schema.instanceActionEvents;
+    const result = await this.services.db.execute(sql`
+      with placed as (
+        -- Report sequence numbers are per agent: a new host starts its own count.
+        update ${schema.instances} set host_id = ${hostId}::uuid, last_report_seq = -1, updated_at = ${at}::timestamptz
+        where id = ${instanceId}::uuid and task_state = 'scheduling'
+        returning *
+      ), closed as (
+        update ${e} set finish_time = ${at}::timestamptz, result = 'Success', host = ${hostname}::text
+        where instance_id = ${instanceId}::uuid and event = 'scheduling' and finish_time is null and exists (select 1 from placed)
+        returning *
+      ), dispatched as (
+        update ${schema.buildRequests} set status = 'dispatched', command_id = ${randomUUID()}::uuid, dispatched_at = ${at}::timestamptz,
+          command_acked_at = null, due_at = ${new Date(now.getTime() + REDELIVERY_MS).toISOString()}::timestamptz, updated_at = ${at}::timestamptz
+        where instance_id = ${instanceId}::uuid and exists (select 1 from placed)
+      )
+      select (select row_to_json(placed) from placed) as instance,
+        (select coalesce(json_agg(row_to_json(closed) order by closed.id), '[]'::json) from closed) as closed`);
+    const [row] = rowsOf<{ instance: unknown; closed: unknown }>(result);
+    if (!row?.instance) {
+      await this.services.db.transaction((tx) => releaseAllocations(tx, out, instanceId));
+      out.flush(this.services.publisher);
+      return "gone";
+    }
+    const updated = rowFromJson(schema.instances, row.instance);
+    const closed = (typeof row.closed === "string" ? JSON.parse(row.closed) : row.closed) as unknown[];
+    for (const event of closed) out.event(updated.projectId, rowFromJson(e, event));
+    out.instance(updated, hostname);
+    out.host(hostId);
+    out.flush(this.services.publisher);
+    return "assigned";
+  }
+
+  /**
    * A dispatched build is due: an unacknowledged spawn is redelivered (same command id, so the
    * agent treats it as the same command); an acknowledged one that made no progress in time, or
    * one never acknowledged within the build timeout, times out.
@@ -277,7 +334,7 @@ export class Conductor {
       return {};
     }
     const instance = await this.services.db.query.instances.findFirst({ where: eq(schema.instances.id, request.instanceId) });
-    if (!instance?.hostId || instance.vmState !== "building" || instance.taskState === "deleting") {
+    if (!instance?.hostId || !isBuilding(instance)) {
       await this.services.db.update(schema.buildRequests).set({ status: "failed" }).where(eq(schema.buildRequests.instanceId, request.instanceId));
       return {};
     }
@@ -285,20 +342,22 @@ export class Conductor {
   }
 
   private async dispatch(instanceId: string, hostId: string): Promise<void> {
-    const row = await this.services.db.query.instances.findFirst({
-      where: eq(schema.instances.id, instanceId),
-      with: { image: true, network: true },
-    });
     const request = await this.services.db.query.buildRequests.findFirst({ where: eq(schema.buildRequests.instanceId, instanceId) });
-    if (!row || !request?.commandId) return;
+    if (!request?.commandId) return;
+    let command;
+    try {
+      command = await spawnCommandFor(this.services.db, instanceId, hostId, request.commandId);
+    } catch (error) {
+      // The build cannot be described (an image lost its bits, a kernel image was deleted):
+      // no host can build it, so it fails now with the reason.
+      const details = error instanceof Error ? error.message : String(error);
+      await this.failBuild(instanceId, isBuilding, () => ({ faultCode: "BuildFailed", details }));
+      return;
+    }
+    if (!command) return;
     let ack;
     try {
-      ack = await this.services.agents.spawn(hostId, {
-        commandId: request.commandId,
-        instance: { id: row.id, name: row.name, vcpus: row.vcpus, memoryMb: row.memoryMb, rootGb: row.rootGb },
-        image: row.image ? { id: row.image.id, name: row.image.name, properties: row.image.properties } : null,
-        network: row.network ? { id: row.network.id, name: row.network.name, macAddress: row.macAddress ?? "fa:16:3e:00:00:00", fixedIp: row.fixedIp } : null,
-      });
+      ack = await this.services.agents.spawn(hostId, command);
     } catch (error) {
       // Not delivered (agent away, ack lost): the row stays due and the command is redelivered
       // until acknowledged, or until the host is declared down and the build rescheduled.
@@ -317,7 +376,7 @@ export class Conductor {
     const out = new Announcements();
     await this.services.db.transaction(async (tx) => {
       const instance = await lockInstance(tx, instanceId);
-      if (!instance || instance.hostId !== hostId || instance.vmState !== "building" || instance.taskState === "deleting") return;
+      if (!instance || instance.hostId !== hostId || !isBuilding(instance)) return;
       await buildFailed(tx, out, instance, (await hostnameOf(tx, hostId)) ?? hostId, reason);
     });
     out.flush(this.services.publisher);
@@ -326,34 +385,47 @@ export class Conductor {
 
   /** A dispatched build made no progress before its deadline: ERROR, allocations freed, agent told to clean up. */
   private async timeOut(request: BuildRequestRow): Promise<void> {
-    const out = new Announcements();
     const seconds = Math.round(this.services.buildTimeoutMs / 1000);
-    const hostId = await this.services.db.transaction(async (tx) => {
-      const instance = await lockInstance(tx, request.instanceId);
-      await tx.update(schema.buildRequests).set({ status: "failed", updatedAt: new Date() }).where(eq(schema.buildRequests.instanceId, request.instanceId));
-      if (!instance || instance.vmState !== "building" || instance.taskState === "deleting") return null;
-      await releaseAllocations(tx, out, instance.id);
+    const failed = await this.failBuild(request.instanceId, isBuilding, async (tx, instance) => {
       const host = await hostnameOf(tx, instance.hostId);
-      await enterPhase(tx, out, instance, "error", {
-        host,
-        faultCode: "BuildTimeout",
-        details: `The build made no progress for ${seconds} s${host ? ` on ${host}` : ""} and was stopped.`,
-      });
-      return instance.hostId;
+      return { host, faultCode: "BuildTimeout", details: `The build made no progress for ${seconds} s${host ? ` on ${host}` : ""} and was stopped.` };
     });
-    out.flush(this.services.publisher);
-    if (hostId) await this.services.agents.destroy(hostId, { commandId: randomUUID(), instanceId: request.instanceId }).catch(() => undefined);
+    if (failed?.hostId) {
+      const command = await destroyCommandFor(this.services.db, request.instanceId, randomUUID());
+      await this.services.agents.destroy(failed.hostId, command).catch(() => undefined);
+    }
   }
 
-  private async fail(instanceId: string, faultCode: string, details: string): Promise<void> {
+  /**
+   * Ends a build: its request is marked failed and, if the instance is still where `applies`
+   * expects it (not deleted or moved on meanwhile), its claim is given back and it goes to ERROR
+   * with the fault. Returns the instance it failed, or null when there was none to fail.
+   */
+  private async failBuild(
+    instanceId: string,
+    applies: (instance: InstanceRow) => boolean,
+    fault: (tx: Executor, instance: InstanceRow) => EnterPhaseOptions | Promise<EnterPhaseOptions>,
+  ): Promise<InstanceRow | null> {
     const out = new Announcements();
-    await this.services.db.transaction(async (tx) => {
+    const failed = await this.services.db.transaction(async (tx) => {
       const instance = await lockInstance(tx, instanceId);
       await tx.update(schema.buildRequests).set({ status: "failed", updatedAt: new Date() }).where(eq(schema.buildRequests.instanceId, instanceId));
-      if (!instance || instance.taskState !== "scheduling") return;
-      await enterPhase(tx, out, instance, "error", { faultCode, details });
+      if (!instance || !applies(instance)) return null;
+      await releaseAllocations(tx, out, instanceId);
+      await enterPhase(tx, out, instance, "error", await fault(tx, instance));
+      return instance;
     });
     out.flush(this.services.publisher);
+    return failed;
   }
 }
 
+/** Still being built on a host, and no delete under way. */
+function isBuilding(instance: InstanceRow): boolean {
+  return instance.vmState === "building" && instance.taskState !== "deleting";
+}
+
+/** Still waiting for a host. */
+function isScheduling(instance: InstanceRow): boolean {
+  return instance.taskState === "scheduling";
+}

@@ -31,9 +31,18 @@ export async function loadGroupSpec(db: Executor, groupId: string | null | undef
   };
 }
 
-/** Nova's RequestSpec for one instance: flavor, project, image, zone, forced host, group. */
-export async function buildRequestSpec(db: Executor, instance: InstanceRow, request: BuildRequestRow): Promise<RequestSpec> {
-  const image = instance.imageId ? await db.query.images.findFirst({ where: eq(schema.images.id, instance.imageId) }) : undefined;
+/**
+ * Nova's RequestSpec for one instance: flavor, project, image, zone, forced host, group. The
+ * image is read unless the caller already has it (null: the instance has none).
+ */
+export async function buildRequestSpec(
+  db: Executor,
+  instance: InstanceRow,
+  request: BuildRequestRow,
+  knownImage?: { properties: Record<string, string> } | null,
+): Promise<RequestSpec> {
+  const image =
+    knownImage !== undefined ? knownImage : instance.imageId ? await db.query.images.findFirst({ where: eq(schema.images.id, instance.imageId) }) : undefined;
   return {
     vcpus: instance.vcpus,
     memoryMb: instance.memoryMb,

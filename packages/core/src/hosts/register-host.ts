@@ -1,4 +1,4 @@
-import { schema } from "@nimbus/db";
+import { rowsOf, schema } from "@nimbus/db";
 import { and, eq, isNotNull, lt, sql } from "@nimbus/db/orm";
 import type { Services } from "../context";
 import type { HostRegistration } from "../protocol/index";
@@ -35,17 +35,22 @@ export async function registerHost(
 }
 
 /**
- * A heartbeat from the socket that registered the host. "stale" when the host no longer counts
- * this socket as its agent (marked down for silence while the connection survived, e.g. a paused
- * process): the caller then drops the connection, so the agent re-registers and is reconciled.
+ * Heartbeats of many agents in one statement (the web process gathers those of a quarter
+ * second): each counts only from the connection that serves its host now. Returns the sessions
+ * whose heartbeat no longer counts (their host went silent and is served by no one, or by a
+ * newer connection), which the caller drops so the agent re-registers.
  */
-export async function recordHeartbeat(services: Pick<Services, "db">, hostId: string, sessionId: string): Promise<"ok" | "stale"> {
-  const rows = await services.db
-    .update(schema.computeHosts)
-    .set({ lastHeartbeatAt: new Date() })
-    .where(and(eq(schema.computeHosts.id, hostId), eq(schema.computeHosts.agentSessionId, sessionId)))
-    .returning({ id: schema.computeHosts.id });
-  return rows.length > 0 ? "ok" : "stale";
+export async function recordHeartbeats(services: Pick<Services, "db">, beats: { hostId: string; sessionId: string }[]): Promise<Set<string>> {
+  if (beats.length === 0) return new Set();
+  const rows = rowsOf<{ sid: string }>(
+    await services.db.execute(sql`
+      update ${schema.computeHosts} h set last_heartbeat_at = now()
+      from jsonb_to_recordset(${JSON.stringify(beats.map((b) => ({ id: b.hostId, sid: b.sessionId })))}::jsonb) as v(id uuid, sid text)
+      where h.id = v.id and h.agent_session_id = v.sid
+      returning v.sid`),
+  );
+  const counted = new Set(rows.map((r) => r.sid));
+  return new Set(beats.filter((b) => !counted.has(b.sessionId)).map((b) => b.sessionId));
 }
 
 /** The agent's connection closed: the host is down at once (unless a newer session took over). */

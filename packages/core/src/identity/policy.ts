@@ -29,7 +29,38 @@ export const POLICY = {
   "instances.get": "project:reader",
   "instances.launch": "project:member",
   "instances.delete": "project:member",
+  "instances.console": "project:reader",
   "quota.usage": "project:reader",
+  // images (Glance)
+  "images.list": "project:reader",
+  "images.get": "project:reader",
+  "images.create": "project:member",
+  "images.update": "project:member",
+  "images.delete": "project:member",
+  "images.addMember": "project:member",
+  "images.removeMember": "project:member",
+  // networks (Neutron)
+  "networks.list": "project:reader",
+  "networks.get": "project:reader",
+  "networks.create": "project:member",
+  "networks.delete": "project:member",
+  "subnets.create": "project:member",
+  "subnets.delete": "project:member",
+  "ports.list": "project:reader",
+  "securityGroups.list": "project:reader",
+  "securityGroups.create": "project:member",
+  "securityGroups.delete": "project:member",
+  "securityGroups.addRule": "project:member",
+  "securityGroups.removeRule": "project:member",
+  // key pairs and volumes
+  "keyPairs.list": "project:reader",
+  "keyPairs.create": "project:member",
+  "keyPairs.import": "project:member",
+  "keyPairs.delete": "project:member",
+  "volumes.list": "project:reader",
+  "volumes.get": "project:reader",
+  "volumes.create": "project:member",
+  "volumes.delete": "project:member",
   "serverGroups.list": "project:reader",
   "serverGroups.create": "project:member",
   "serverGroups.delete": "project:member",
@@ -59,6 +90,9 @@ export const POLICY = {
   // socket.io
   "socket:/": "authenticated",
   "socket:/agent": "agent",
+  // plain HTTP routes (streams that do not fit tRPC)
+  "http:image-upload": "project:member",
+  "http:agent-image-download": "agent",
 } as const satisfies Record<string, Rule>;
 
 export type PolicyTarget = keyof typeof POLICY;

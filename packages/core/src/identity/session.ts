@@ -16,17 +16,29 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
+/** A user with their role assignments and the assignments' projects, as `principalOf` needs. */
+const WITH_ASSIGNMENTS = { roleAssignments: { with: { project: true } } } as const;
+
 /**
  * Builds the principal of a user scoped to a project, or null when the user is disabled or has
  * no role there. Cloud admins may scope to any enabled project; others need an assignment.
  * Without a project (or one they cannot use), the default project or the first assignment.
  */
 export async function principalFor(db: Executor, userId: string, projectId: string | null): Promise<Principal | null> {
-  const user = await db.query.users.findFirst({
-    where: eq(schema.users.id, userId),
-    with: { roleAssignments: { with: { project: true } } },
-  });
-  if (!user || !user.enabled) return null;
+  const user = await db.query.users.findFirst({ where: eq(schema.users.id, userId), with: WITH_ASSIGNMENTS });
+  return user ? principalOf(db, user, projectId) : null;
+}
+
+interface UserWithAssignments {
+  id: string;
+  name: string;
+  enabled: boolean;
+  defaultProjectId: string | null;
+  roleAssignments: { projectId: string; role: string; project: { id: string; name: string; enabled: boolean } }[];
+}
+
+async function principalOf(db: Executor, user: UserWithAssignments, projectId: string | null): Promise<Principal | null> {
+  if (!user.enabled) return null;
   const assignments = user.roleAssignments.filter((a) => a.project.enabled);
   const isAdmin = assignments.some((a) => a.role === "admin");
   const principal = (project: { id: string; name: string }, role: Role): Principal => ({
@@ -53,7 +65,8 @@ export async function principalFor(db: Executor, userId: string, projectId: stri
 
 /**
  * Resolves a browser session token: unknown, revoked, idle-expired or absolutely-expired tokens
- * give null. Touches `last_seen_at` so the idle window slides.
+ * give null. Touches `last_seen_at` so the idle window slides. Every API call comes through
+ * here, so the session, its user and the user's roles are read in one query.
  */
 export async function resolveSession(
   db: Database,
@@ -64,13 +77,14 @@ export async function resolveSession(
   const tokenHash = hashToken(token);
   const session = await db.query.sessions.findFirst({
     where: and(eq(schema.sessions.tokenHash, tokenHash), isNull(schema.sessions.revokedAt)),
+    with: { user: { with: WITH_ASSIGNMENTS } },
   });
   if (!session) return null;
   if (session.expiresAt <= now || now.getTime() - session.lastSeenAt.getTime() > policy.idleTimeoutMs) return null;
   if (now.getTime() - session.lastSeenAt.getTime() > 15_000) {
     await db.update(schema.sessions).set({ lastSeenAt: now }).where(eq(schema.sessions.tokenHash, tokenHash));
   }
-  return principalFor(db, session.userId, session.projectId);
+  return principalOf(db, session.user, session.projectId);
 }
 
 export async function revokeSession(db: Executor, token: string): Promise<void> {

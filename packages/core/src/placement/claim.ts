@@ -1,4 +1,4 @@
-import { schema, type Executor } from "@nimbus/db";
+import { rowsOf, schema, type Executor } from "@nimbus/db";
 import { eq, sql } from "@nimbus/db/orm";
 import type { RequestSpec, ResourceClass } from "../scheduler/types";
 
@@ -30,7 +30,8 @@ export async function claimResources(
   { hostId, generation, instanceId, spec }: { hostId: string; generation: number; instanceId: string; spec: RequestSpec },
 ): Promise<ClaimOutcome> {
   // One statement, so one round trip and atomic without an explicit transaction: the guarded
-  // UPDATE of the provider and the INSERT of the allocations it allows.
+  // UPDATE of the provider and the INSERT of the allocations it allows, and the host's
+  // generation as the statement found it, to tell a lost race from a host that is full.
   const result = await db.execute(sql`
     with claimed as (
       update ${h} set
@@ -42,23 +43,23 @@ export async function claimResources(
         and ${freeSql("VCPU")} >= ${spec.vcpus}
         and ${freeSql("MEMORY_MB")} >= ${spec.memoryMb}
         and ${freeSql("DISK_GB")} >= ${spec.diskGb}
-      returning id)
-    insert into ${schema.allocations} (instance_id, host_id, resource_class, used)
-    select ${instanceId}, claimed.id, v.rc::resource_class, v.used
-    from claimed, (values ('VCPU', ${spec.vcpus}::int), ('MEMORY_MB', ${spec.memoryMb}::int), ('DISK_GB', ${spec.diskGb}::int)) as v(rc, used)
-    where v.used > 0
-    returning host_id`);
-  if (rowsOf(result).length > 0) return "claimed";
-  const [current] = await db.select({ generation: h.generation }).from(h).where(eq(h.id, hostId));
-  return current && current.generation !== generation ? "conflict" : "insufficient";
+      returning id
+    ), allocated as (
+      insert into ${schema.allocations} (instance_id, host_id, resource_class, used)
+      select ${instanceId}, claimed.id, v.rc::resource_class, v.used
+      from claimed, (values ('VCPU', ${spec.vcpus}::int), ('MEMORY_MB', ${spec.memoryMb}::int), ('DISK_GB', ${spec.diskGb}::int)) as v(rc, used)
+      where v.used > 0
+      returning host_id
+    )
+    select exists (select 1 from claimed) as claimed, (select generation from ${h} where id = ${hostId}) as generation`);
+  const [row] = rowsOf<{ claimed: boolean; generation: number | null }>(result);
+  if (row?.claimed) return "claimed";
+  // A generation that moved means someone claimed or released since it was read. (A claim that
+  // commits while this statement runs can still look like "insufficient"; the scheduler
+  // treats both alike: it tries the next alternate.)
+  return row?.generation !== null && row?.generation !== undefined && row.generation !== generation ? "conflict" : "insufficient";
 }
 
-/** Rows of a raw `execute`, whichever driver ran it (postgres.js: an array; PGlite: `.rows`). */
-function rowsOf(result: unknown): unknown[] {
-  if (Array.isArray(result)) return result;
-  const rows = (result as { rows?: unknown }).rows;
-  return Array.isArray(rows) ? rows : [];
-}
 
 /** Deletes a consumer's allocations and gives the usage back to each host (bumping generations). */
 export async function releaseConsumer(tx: Executor, instanceId: string): Promise<string[]> {
@@ -81,4 +82,78 @@ export async function releaseConsumer(tx: Executor, instanceId: string): Promise
       .where(eq(h.id, hostId));
   }
   return [...byHost.keys()];
+}
+
+/** A host's usage as this process last left it. */
+interface KnownUsage {
+  generation: number;
+  used: Record<ResourceClass, number>;
+}
+
+/**
+ * The claims of one process, kept from racing each other. Requests scheduled side by side read
+ * the same snapshot and, left alone, pick the same few best hosts, so all but one claim per
+ * host lose the generation compare-and-swap and go round again. Here the usage each claim
+ * leaves is remembered at once (as if it succeeds), so the next request sees it when it weighs
+ * hosts; and claims on one host go out one after another, each expecting the generation the
+ * previous one leaves. The compare-and-swap still decides: a claim that fails (another process
+ * got there, a release happened) drops what was remembered about that host, and the next
+ * snapshot read is the truth again.
+ */
+export class PlacementClaims {
+  private readonly known = new Map<string, KnownUsage>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  /** Hosts as last known here: a snapshot older than this process's own claims on a host gets their usage. */
+  refresh<T extends { id: string; generation: number; inventories: Record<ResourceClass, { used: number }> }>(hosts: T[]): T[] {
+    return hosts.map((host) => {
+      const known = this.known.get(host.id);
+      if (!known) return host;
+      if (known.generation <= host.generation) {
+        this.known.delete(host.id);
+        return host;
+      }
+      const inventories = { ...host.inventories };
+      for (const rc of Object.keys(known.used) as ResourceClass[]) inventories[rc] = { ...inventories[rc], used: known.used[rc] };
+      return { ...host, generation: known.generation, inventories };
+    });
+  }
+
+  /** Claims on `host` (a snapshot passed through `refresh`) once the claims before it on that host are done. */
+  claim(
+    db: Executor,
+    host: { id: string; generation: number; inventories: Record<ResourceClass, { used: number }> },
+    { instanceId, spec }: { instanceId: string; spec: RequestSpec },
+  ): Promise<ClaimOutcome> {
+    const hostId = host.id;
+    const base = this.known.get(hostId) ?? {
+      generation: host.generation,
+      used: { VCPU: host.inventories.VCPU.used, MEMORY_MB: host.inventories.MEMORY_MB.used, DISK_GB: host.inventories.DISK_GB.used },
+    };
+    const generation = base.generation;
+    this.known.set(hostId, {
+      generation: generation + 1,
+      used: { VCPU: base.used.VCPU + spec.vcpus, MEMORY_MB: base.used.MEMORY_MB + spec.memoryMb, DISK_GB: base.used.DISK_GB + spec.diskGb },
+    });
+    const claim = () => claimResources(db, { hostId, generation, instanceId, spec });
+    const run = (this.queues.get(hostId) ?? Promise.resolve()).then(claim, claim);
+    const tail = run.catch(() => undefined);
+    this.queues.set(hostId, tail);
+    void tail.then(() => {
+      if (this.queues.get(hostId) === tail) this.queues.delete(hostId);
+    });
+    const forget = () => {
+      if ((this.known.get(hostId)?.generation ?? -1) > generation) this.known.delete(hostId);
+    };
+    return run.then(
+      (outcome) => {
+        if (outcome !== "claimed") forget();
+        return outcome;
+      },
+      (error: unknown) => {
+        forget();
+        throw error;
+      },
+    );
+  }
 }

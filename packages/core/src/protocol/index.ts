@@ -5,7 +5,10 @@
  */
 import { z } from "zod";
 
-export const PROTOCOL_VERSION = 1;
+/** 2: spawn commands carry images, ports, volumes and the config drive; agents stream consoles. */
+export const PROTOCOL_VERSION = 2;
+/** The longest plain-words message a report or a refused command's ack may carry. */
+export const MAX_PROTOCOL_MESSAGE_CHARS = 2000;
 export const AGENT_NAMESPACE = "/agent";
 
 // ───────────── handshake ─────────────
@@ -61,49 +64,151 @@ export const instanceReportSchema = z.object({
   powerState: powerStateSchema,
   at: z.iso.datetime(),
   /** Plain words for the user when phase is "error". */
-  message: z.string().max(2000).optional(),
+  message: z.string().max(MAX_PROTOCOL_MESSAGE_CHARS).optional(),
 });
 export type InstanceReport = z.infer<typeof instanceReportSchema>;
 
+/** Image download progress during block_device_mapping (live only; not stored). */
+export const downloadProgressSchema = z.object({
+  instanceId: z.uuid(),
+  imageId: z.uuid(),
+  bytes: z.number().int().nonnegative(),
+  totalBytes: z.number().int().nonnegative(),
+});
+export type DownloadProgress = z.infer<typeof downloadProgressSchema>;
+
+/** A piece of the guest's serial console log, at its byte offset in the console file. */
+export const consoleChunkSchema = z.object({
+  instanceId: z.uuid(),
+  offset: z.number().int().nonnegative(),
+  data: z.string().max(64 * 1024),
+});
+export type ConsoleChunk = z.infer<typeof consoleChunkSchema>;
+export const MAX_CONSOLE_CHUNK_CHARS = 64 * 1024;
+
 // ───────────── server → agent ─────────────
+
+const macSchema = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+const ipv4Schema = z.ipv4();
+
+/**
+ * An image the agent fetches from the server (GET `IMAGE_DOWNLOAD_PATH(id)` with its host
+ * credential), verifies against `checksumSha256` and keeps once per host (Nova's `_base`).
+ */
+export const imageRefSchema = z.object({
+  id: z.uuid(),
+  name: z.string().max(255),
+  /** qcow2 or raw for disks; aki / ari for a kernel / ramdisk. */
+  diskFormat: z.string().min(1).max(16),
+  sizeBytes: z.number().int().nonnegative(),
+  checksumSha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type ImageRef = z.infer<typeof imageRefSchema>;
+export const IMAGE_DOWNLOAD_PATH = (imageId: string) => `/api/agent/images/${imageId}/file`;
+
+export const securityGroupRuleSpecSchema = z.object({
+  id: z.uuid(),
+  direction: z.enum(["ingress", "egress"]),
+  ethertype: z.literal("IPv4"),
+  protocol: z.enum(["tcp", "udp", "icmp"]).nullable(),
+  portRangeMin: z.number().int().min(0).max(65535).nullable(),
+  portRangeMax: z.number().int().min(0).max(65535).nullable(),
+  /** CIDRs the rule admits: the rule's prefix, or the addresses of the remote group's ports. */
+  remoteCidrs: z.array(z.string().max(64)).max(10_000).nullable(),
+});
+export type SecurityGroupRuleSpec = z.infer<typeof securityGroupRuleSpecSchema>;
+
+/** A Neutron port as the host plugs it: its network's bridge and DHCP entry, and its firewall. */
+export const portSpecSchema = z.object({
+  id: z.uuid(),
+  networkId: z.uuid(),
+  networkName: z.string().max(255),
+  macAddress: macSchema,
+  ipAddress: ipv4Schema,
+  cidr: z.string().max(64),
+  gatewayIp: ipv4Schema.nullable(),
+  dnsNameservers: z.array(ipv4Schema).max(8),
+  enableDhcp: z.boolean(),
+  mtu: z.number().int().min(68).max(9216),
+  /** Every rule of every security group on the port (no rules at all: everything dropped). */
+  securityGroupRules: z.array(securityGroupRuleSpecSchema).max(1_000),
+});
+export type PortSpec = z.infer<typeof portSpecSchema>;
+
+/** A volume attached at build: made on this host (blank or from `image`) if it has no bits yet. */
+export const volumeSpecSchema = z.object({
+  id: z.uuid(),
+  sizeGb: z.number().int().positive(),
+  device: z.string().regex(/^vd[a-z]$/),
+  /** 0: the instance boots from this volume. */
+  bootIndex: z.number().int().nonnegative().nullable(),
+  /** The image the volume is made from when it has no bits yet; null: blank. */
+  image: imageRefSchema.nullable(),
+  /** The bits already exist on this host (an earlier attachment made them). */
+  exists: z.boolean(),
+});
+export type VolumeSpec = z.infer<typeof volumeSpecSchema>;
+
+/** The OpenStack config drive's content (openstack/latest/*), written by the agent to an ISO. */
+export const configDriveSchema = z.object({
+  /** meta_data.json */
+  metaData: z.object({
+    uuid: z.uuid(),
+    name: z.string().max(255),
+    hostname: z.string().max(255),
+    availability_zone: z.string().max(255),
+    project_id: z.uuid(),
+    launch_index: z.number().int().nonnegative(),
+    public_keys: z.record(z.string(), z.string()),
+    meta: z.record(z.string(), z.string()),
+  }),
+  /** network_data.json (links, networks, services) as Nova writes it. */
+  networkData: z.record(z.string(), z.unknown()),
+  /** user_data, base64; null when none was given. */
+  userData: z.string().max(90_000).nullable(),
+});
+export type ConfigDrive = z.infer<typeof configDriveSchema>;
 
 export const spawnCommandSchema = z.object({
   commandId: z.uuid(),
   instance: z.object({
     id: z.uuid(),
     name: z.string().min(1).max(255),
+    hostname: z.string().min(1).max(63),
     vcpus: z.number().int().positive(),
     memoryMb: z.number().int().positive(),
     rootGb: z.number().int().nonnegative(),
   }),
-  image: z
-    .object({
-      id: z.uuid(),
-      name: z.string(),
-      properties: z.record(z.string(), z.string()),
-    })
-    .nullable(),
-  network: z
-    .object({
-      id: z.uuid(),
-      name: z.string(),
-      macAddress: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/),
-      fixedIp: z.string().nullable(),
-    })
-    .nullable(),
+  /** The root disk's image: the instance disk is a qcow2 overlay on its cached base, grown to rootGb. Null when booting from a volume. */
+  image: imageRefSchema.nullable(),
+  /** Direct kernel boot (Glance's kernel_id / ramdisk_id / os_command_line properties). */
+  kernel: imageRefSchema.nullable(),
+  ramdisk: imageRefSchema.nullable(),
+  kernelCommandLine: z.string().max(2048).nullable(),
+  ports: z.array(portSpecSchema).max(16),
+  volumes: z.array(volumeSpecSchema).max(16),
+  configDrive: configDriveSchema.nullable(),
 });
 export type SpawnCommand = z.infer<typeof spawnCommandSchema>;
 
 export const destroyCommandSchema = z.object({
   commandId: z.uuid(),
   instanceId: z.uuid(),
+  /** Volumes attached to the instance: deleted (delete-on-termination) or only detached. */
+  volumes: z.array(z.object({ id: z.uuid(), delete: z.boolean() })).max(16).default([]),
+  /** The instance's ports, so the host can drop their DHCP entries and filters. */
+  ports: z.array(z.object({ id: z.uuid(), networkId: z.uuid(), macAddress: macSchema, ipAddress: ipv4Schema })).max(16).default([]),
 });
+
+/** Deletes a detached volume's bits on the host that holds them. */
+export const volumeDeleteCommandSchema = z.object({ commandId: z.uuid(), volumeId: z.uuid() });
+export type VolumeDeleteCommand = z.infer<typeof volumeDeleteCommandSchema>;
 export type DestroyCommand = z.infer<typeof destroyCommandSchema>;
 
 /** Every command is acknowledged; a refusal says why in plain words. */
 export const commandAckSchema = z.discriminatedUnion("ok", [
   z.object({ ok: z.literal(true) }),
-  z.object({ ok: z.literal(false), error: z.string().max(2000) }),
+  z.object({ ok: z.literal(false), error: z.string().max(MAX_PROTOCOL_MESSAGE_CHARS) }),
 ]);
 export type CommandAck = z.infer<typeof commandAckSchema>;
 
@@ -118,10 +223,13 @@ export interface AgentToServerEvents {
   "host.register": (payload: unknown, ack: (response: RegistrationAck) => void) => void;
   "host.heartbeat": (payload: unknown) => void;
   "instance.report": (payload: unknown, ack: (response: CommandAck) => void) => void;
+  "instance.download": (payload: unknown) => void;
+  "instance.console": (payload: unknown, ack: (response: CommandAck) => void) => void;
 }
 export interface ServerToAgentEvents {
   "instance.spawn": (payload: SpawnCommand, ack: (response: unknown) => void) => void;
   "instance.destroy": (payload: DestroyCommand, ack: (response: unknown) => void) => void;
+  "volume.delete": (payload: VolumeDeleteCommand, ack: (response: unknown) => void) => void;
 }
 
 // ───────────── server → browser ─────────────
@@ -155,8 +263,15 @@ export type InstanceChanged = z.infer<typeof instanceChangedSchema>;
 export const hostChangedSchema = z.object({ hostId: z.uuid() });
 export type HostChanged = z.infer<typeof hostChangedSchema>;
 
+/** Download progress relayed to the instance's viewers. */
+export const instanceDownloadSchema = downloadProgressSchema.extend({ projectId: z.uuid() });
+/** Console output relayed to the instance's viewers; `guestBooted` once the guest said so. */
+export const instanceConsoleSchema = consoleChunkSchema.extend({ projectId: z.uuid() });
+
 export interface ServerToBrowserEvents {
   "instance.event": (payload: InstanceEventPayload) => void;
+  "instance.download": (payload: z.infer<typeof instanceDownloadSchema>) => void;
+  "instance.console": (payload: z.infer<typeof instanceConsoleSchema>) => void;
   "instance.changed": (payload: InstanceChanged) => void;
   "host.changed": (payload: HostChanged) => void;
 }

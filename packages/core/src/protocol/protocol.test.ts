@@ -12,15 +12,36 @@ describe("agent protocol schemas", () => {
     expect(instanceReportSchema.safeParse(withoutSeq).success).toBe(false);
   });
 
-  it("refuses a spawn command with a malformed MAC", () => {
+  it("refuses a spawn command with a malformed MAC, a bad address or an image without its checksum", () => {
+    const port = {
+      id,
+      networkId: id,
+      networkName: "net",
+      macAddress: "fa:16:3e:00:00:01",
+      ipAddress: "10.0.0.5",
+      cidr: "10.0.0.0/24",
+      gatewayIp: "10.0.0.1",
+      dnsNameservers: [],
+      enableDhcp: true,
+      mtu: 1500,
+      securityGroupRules: [],
+    };
+    const image = { id, name: "disk", diskFormat: "qcow2", sizeBytes: 1024, checksumSha256: "a".repeat(64) };
     const command = {
       commandId: id,
-      instance: { id, name: "web-1", vcpus: 1, memoryMb: 512, rootGb: 1 },
-      image: null,
-      network: { id, name: "net", macAddress: "fa:16:3e:00:00:01", fixedIp: null },
+      instance: { id, name: "web-1", hostname: "web-1", vcpus: 1, memoryMb: 512, rootGb: 1 },
+      image,
+      kernel: null,
+      ramdisk: null,
+      kernelCommandLine: null,
+      ports: [port],
+      volumes: [],
+      configDrive: null,
     };
     expect(spawnCommandSchema.safeParse(command).success).toBe(true);
-    expect(spawnCommandSchema.safeParse({ ...command, network: { ...command.network, macAddress: "nope" } }).success).toBe(false);
+    expect(spawnCommandSchema.safeParse({ ...command, ports: [{ ...port, macAddress: "nope" }] }).success).toBe(false);
+    expect(spawnCommandSchema.safeParse({ ...command, ports: [{ ...port, ipAddress: "10.0.0.256" }] }).success).toBe(false);
+    expect(spawnCommandSchema.safeParse({ ...command, image: { ...image, checksumSha256: "not-a-digest" } }).success).toBe(false);
   });
 
   it("refuses short secrets and hostnames that are not DNS names", () => {

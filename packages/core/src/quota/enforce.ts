@@ -28,14 +28,24 @@ async function serverGroupUsage(db: Executor, projectId: string): Promise<number
   return row?.n ?? 0;
 }
 
+/** Volumes (count and GB) a project holds: every volume row, whatever its status (as Cinder). */
+export async function volumeUsage(db: Executor, projectId: string): Promise<{ volumes: number; gigabytes: number }> {
+  const [row] = await db
+    .select({ volumes: sql<number>`count(*)::int`, gigabytes: sql<number>`coalesce(sum(${schema.volumes.sizeGb}), 0)::int` })
+    .from(schema.volumes)
+    .where(eq(schema.volumes.projectId, projectId));
+  return { volumes: row?.volumes ?? 0, gigabytes: row?.gigabytes ?? 0 };
+}
+
 /** What a project uses of the resources in `requested` (only those are counted). */
 async function usageOf(db: Executor, projectId: string, requested: QuotaVector): Promise<QuotaVector> {
   const wants = (r: QuotaResource) => (requested[r] ?? 0) > 0;
-  const [compute, serverGroups] = await Promise.all([
+  const [compute, serverGroups, volumes] = await Promise.all([
     wants("instances") || wants("cores") || wants("ram") ? computeUsage(db, projectId) : Promise.resolve({}),
     wants("server_groups") ? serverGroupUsage(db, projectId) : Promise.resolve(0),
+    wants("volumes") || wants("gigabytes") ? volumeUsage(db, projectId) : Promise.resolve({}),
   ]);
-  return { ...compute, server_groups: serverGroups };
+  return { ...compute, ...volumes, server_groups: serverGroups };
 }
 
 /** Locks the project row: concurrent quota checks of one project queue behind each other. */
@@ -52,6 +62,11 @@ async function lockProject(tx: Executor, projectId: string): Promise<void> {
 export async function enforceQuota(tx: Executor, projectId: string, requested: QuotaVector): Promise<void> {
   await lockProject(tx, projectId);
   const [limits, used] = await Promise.all([quotaLimits(tx, projectId), usageOf(tx, projectId, requested)]);
+  refuseOverages(limits, used, requested);
+}
+
+/** QuotaExceeded, naming every resource `requested` would take past its limit (the first in the message). */
+export function refuseOverages(limits: Record<QuotaResource, number>, used: QuotaVector, requested: QuotaVector): void {
   const overs = findOverages(limits, used, requested);
   const first = overs[0];
   if (first) throw new NimbusError("QuotaExceeded", describeOverage(first), { overages: overs });
@@ -69,11 +84,12 @@ export async function chooseInstanceCount(
 ): Promise<number> {
   const [limits, used] = await Promise.all([quotaLimits(db, projectId), computeUsage(db, projectId)]);
   const requested = (count: number) => ({ instances: count, cores: count * vcpus, ram: count * memoryMb });
-  for (let count = max; count >= min; count--) {
+  // Usage only grows with the count: if `min` does not fit, no larger count does.
+  refuseOverages(limits, used, requested(min));
+  for (let count = max; count > min; count--) {
     if (findOverages(limits, used, requested(count)).length === 0) return count;
   }
-  const overs = findOverages(limits, used, requested(min));
-  throw new NimbusError("QuotaExceeded", describeOverage(overs[0]!), { overages: overs });
+  return min;
 }
 
 /**
@@ -86,7 +102,5 @@ export async function verifyInstanceQuota(tx: Executor, projectId: string, reque
   await lockProject(tx, projectId);
   const [limits, total] = await Promise.all([quotaLimits(tx, projectId), computeUsage(tx, projectId)]);
   const before = { instances: total.instances - requested.instances, cores: total.cores - requested.cores, ram: total.ram - requested.ram };
-  const overs = findOverages(limits, before, requested);
-  const first = overs[0];
-  if (first) throw new NimbusError("QuotaExceeded", describeOverage(first), { overages: overs });
+  refuseOverages(limits, before, requested);
 }

@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /** Nova's default quotas; -1 means unlimited. */
 export const DEFAULT_QUOTAS = {
   instances: 10,
@@ -10,6 +12,13 @@ export const DEFAULT_QUOTAS = {
 } as const;
 
 export type QuotaResource = keyof typeof DEFAULT_QUOTAS;
+
+/** A quota limit as an admin sets it: a whole number, -1 for unlimited. */
+export const quotaLimitSchema = z
+  .number({ error: "Enter a whole number (-1 for unlimited)." })
+  .int("Enter a whole number (-1 for unlimited).")
+  .min(-1, "Use -1 for unlimited.")
+  .max(1_000_000_000, "Use at most 1,000,000,000.");
 export type QuotaVector = Partial<Record<QuotaResource, number>>;
 
 export interface QuotaOverage {

@@ -5,12 +5,12 @@ import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
 import { authorize } from "../identity/policy";
 import { computeUsage, quotaLimits } from "./enforce";
-import { DEFAULT_QUOTAS, type QuotaResource } from "./limits";
+import { DEFAULT_QUOTAS, quotaLimitSchema, type QuotaResource } from "./limits";
 
 const resources = Object.keys(DEFAULT_QUOTAS) as [QuotaResource, ...QuotaResource[]];
 export const setQuotaInput = z.object({
   projectId: z.uuid(),
-  limits: z.partialRecord(z.enum(resources), z.number().int().min(-1, "Use -1 for unlimited.").max(1_000_000_000)),
+  limits: z.partialRecord(z.enum(resources), quotaLimitSchema),
 });
 
 export async function projectQuotas({ ctx, input }: { ctx: CoreContext; input: { projectId: string } }) {

@@ -1,15 +1,27 @@
 import type { CoreContext } from "../context";
 import { authorize } from "../identity/policy";
-import { computeUsage, quotaLimits } from "./enforce";
+import { keyPairUsage } from "../keypairs/quota";
+import { computeUsage, quotaLimits, volumeUsage } from "./enforce";
 
-/** The project's compute quota: limit and in use, for the overview page and the wizard. */
+/**
+ * The project's quota, limit and in use, for the overview page, the wizard and the volumes page:
+ * compute and volumes count the project; key pairs count the caller's own (Nova: per user).
+ */
 export async function quotaUsage({ ctx }: { ctx: CoreContext }) {
   authorize(ctx.principal, "quota.usage");
-  const projectId = ctx.principal!.projectId;
-  const [limits, used] = await Promise.all([quotaLimits(ctx.db, projectId), computeUsage(ctx.db, projectId)]);
+  const { projectId, userId } = ctx.principal!;
+  const [limits, used, volumes, keyPairs] = await Promise.all([
+    quotaLimits(ctx.db, projectId),
+    computeUsage(ctx.db, projectId),
+    volumeUsage(ctx.db, projectId),
+    keyPairUsage(ctx.db, userId),
+  ]);
   return {
     instances: { limit: limits.instances, used: used.instances },
     cores: { limit: limits.cores, used: used.cores },
     ram: { limit: limits.ram, used: used.ram },
+    volumes: { limit: limits.volumes, used: volumes.volumes },
+    gigabytes: { limit: limits.gigabytes, used: volumes.gigabytes },
+    key_pairs: { limit: limits.key_pairs, used: keyPairs },
   };
 }

@@ -1,0 +1,69 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { copyFile, mkdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { schema, type Executor } from "@nimbus/db";
+import { eq } from "@nimbus/db/orm";
+import { inspectImageFile } from "./inspect";
+
+type ImageInsert = typeof schema.images.$inferInsert;
+
+/** Where an active image's bits live in the store. */
+export function imageFilePath(storeDir: string, imageId: string): string {
+  return path.join(storeDir, imageId.toLowerCase());
+}
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  await pipeline(createReadStream(file), hash);
+  return hash.digest("hex");
+}
+
+export interface ImportImageOptions {
+  storeDir: string;
+  sourcePath: string;
+  /** Kernel and ramdisk parts of a direct-kernel-boot image are stored as they are (aki / ari). */
+  part?: "aki" | "ari";
+  image: Omit<ImageInsert, "id" | "status" | "diskFormat" | "sizeBytes" | "virtualSizeBytes" | "checksumSha256">;
+}
+
+/**
+ * Imports a file from the server's own disk as an active image (the seed and operators' imports;
+ * browser uploads stream through the upload route instead): the format is detected, the bits
+ * copied into the store and checksummed, and the row written only once they are in place.
+ */
+export async function importImageFile(db: Executor, { storeDir, sourcePath, part, image }: ImportImageOptions): Promise<typeof schema.images.$inferSelect> {
+  const inspection = part ? null : await inspectImageFile(sourcePath);
+  const id = randomUUID();
+  await mkdir(storeDir, { recursive: true });
+  const target = imageFilePath(storeDir, id);
+  const partial = `${target}.partial`;
+  try {
+    await copyFile(sourcePath, partial);
+    const [checksum, { size }] = await Promise.all([sha256OfFile(partial), stat(partial)]);
+    await rename(partial, target);
+    const [row] = await db
+      .insert(schema.images)
+      .values({
+        ...image,
+        id,
+        status: "active",
+        diskFormat: part ?? inspection!.format,
+        sizeBytes: size,
+        virtualSizeBytes: inspection?.virtualSizeBytes ?? size,
+        checksumSha256: checksum,
+      })
+      .returning();
+    return row!;
+  } catch (error) {
+    await rm(partial, { force: true });
+    await rm(target, { force: true });
+    throw error;
+  }
+}
+
+/** An image by name, if it exists (seeding is idempotent by name). */
+export async function findImageByName(db: Executor, name: string) {
+  return db.query.images.findFirst({ where: eq(schema.images.name, name) });
+}

@@ -1,0 +1,174 @@
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { Transform, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { schema } from "@nimbus/db";
+import { and, eq, ne } from "@nimbus/db/orm";
+import { z } from "zod";
+import { audit } from "../audit/record";
+import type { CoreContext, Services } from "../context";
+import { NimbusError } from "../errors";
+import { authorize } from "../identity/policy";
+import { imageFilePath } from "./import";
+import { imageKindOf } from "./images";
+import { ImageInspectionError, inspectImageFile } from "./inspect";
+import { imageVisibleTo } from "./visibility";
+
+type ImageRow = typeof schema.images.$inferSelect;
+
+/**
+ * Why an upload's bits were refused after they started to arrive; the image is `killed`.
+ * `TooLarge`: over the size cap; `InvalidImage`: qemu-img refused the file (or it is empty);
+ * `Aborted`: the body ended early (client gone, network cut).
+ */
+export class ImageUploadError extends Error {
+  override readonly name = "ImageUploadError";
+  constructor(
+    readonly reason: "TooLarge" | "InvalidImage" | "Aborted",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface UploadImageOptions {
+  imageId: string;
+  /** The request body; read once, never held whole in memory. */
+  body: Readable;
+  /** Glance's image_size_cap. */
+  maxBytes: number;
+  /** Content-Length, when the client sent one: refused at once when over the cap. */
+  declaredBytes?: number | null;
+}
+
+/** Counts and hashes the bytes flowing through, failing once more than `maxBytes` arrived. */
+function meter(maxBytes: number) {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) return done(new ImageUploadError("TooLarge", `The image is larger than the limit of ${maxBytes} bytes.`));
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  return { stream, bytes: () => bytes, checksum: () => hash.digest("hex") };
+}
+
+/**
+ * Receives an image's bits (Glance's image data upload): the owner's `queued` image goes to
+ * `saving` (one upload at a time), the body streams to `<store>/<id>.partial` while being hashed
+ * and counted, qemu-img inspects it (disk images: qcow2 or raw, self-contained; kernels and
+ * ramdisks are kept as they are), and it is renamed into place as `active`. Any failure leaves
+ * the image `killed` with no partial file.
+ */
+export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input: UploadImageOptions }) {
+  authorize(ctx.principal, "http:image-upload");
+  const principal = ctx.principal!;
+  const imageId = z.uuid().safeParse(input.imageId).success ? input.imageId : null;
+  if (!imageId) throw NimbusError.notFound("Image", input.imageId);
+
+  // One statement claims the image: a second, concurrent upload finds it no longer queued.
+  const [claimed] = await ctx.db
+    .update(schema.images)
+    .set({ status: "saving", updatedAt: new Date() })
+    .where(and(eq(schema.images.id, imageId), eq(schema.images.ownerProjectId, principal.projectId), eq(schema.images.status, "queued")))
+    .returning();
+  if (!claimed) throw await whyNotClaimed(ctx, imageId);
+
+  const target = imageFilePath(ctx.imageStoreDir, imageId);
+  const partial = `${target}.partial`;
+  let renamed = false;
+  try {
+    if (input.declaredBytes != null && input.declaredBytes > input.maxBytes) {
+      throw new ImageUploadError("TooLarge", `The image is larger than the limit of ${input.maxBytes} bytes.`);
+    }
+    await mkdir(ctx.imageStoreDir, { recursive: true });
+    const counted = meter(input.maxBytes);
+    try {
+      await pipeline(input.body, counted.stream, createWriteStream(partial));
+    } catch (error) {
+      if (error instanceof ImageUploadError) throw error;
+      if (input.body.errored || input.body.destroyed || (error as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE") {
+        throw new ImageUploadError("Aborted", "The upload ended before the whole image arrived.");
+      }
+      throw error;
+    }
+    if (input.declaredBytes != null && counted.bytes() !== input.declaredBytes) {
+      throw new ImageUploadError("Aborted", `The upload ended after ${counted.bytes()} of ${input.declaredBytes} bytes.`);
+    }
+    if (counted.bytes() === 0) throw new ImageUploadError("InvalidImage", "The image file is empty.");
+    const checksum = counted.checksum();
+    const kind = imageKindOf(claimed.diskFormat);
+    let diskFormat: string;
+    let virtualSizeBytes: number;
+    if (kind === "disk") {
+      try {
+        const inspection = await inspectImageFile(partial);
+        diskFormat = inspection.format;
+        virtualSizeBytes = inspection.virtualSizeBytes;
+      } catch (error) {
+        if (error instanceof ImageInspectionError) throw new ImageUploadError("InvalidImage", error.message);
+        throw error;
+      }
+    } else {
+      diskFormat = claimed.diskFormat!;
+      virtualSizeBytes = counted.bytes();
+    }
+    const { size } = await stat(partial);
+    await rename(partial, target);
+    renamed = true;
+    const [active] = await ctx.db
+      .update(schema.images)
+      .set({ status: "active", diskFormat, sizeBytes: size, virtualSizeBytes, checksumSha256: checksum, updatedAt: new Date() })
+      .where(and(eq(schema.images.id, imageId), eq(schema.images.status, "saving")))
+      .returning();
+    if (!active) {
+      // Deleted while its bits were arriving: they have no image to belong to.
+      await rm(target, { force: true });
+      throw NimbusError.conflict(`Image ${claimed.name} was deleted during the upload.`);
+    }
+    await audit(ctx, ctx.db, { action: "image.upload", outcome: "success", targetType: "image", targetId: imageId, details: { name: claimed.name, diskFormat, sizeBytes: size } });
+    return { id: imageId, status: active.status, diskFormat, sizeBytes: size, virtualSizeBytes, checksumSha256: checksum };
+  } catch (error) {
+    await rm(partial, { force: true });
+    if (renamed) await rm(target, { force: true });
+    await ctx.db.transaction(async (tx) => {
+      await tx
+        .update(schema.images)
+        .set({ status: "killed", updatedAt: new Date() })
+        .where(and(eq(schema.images.id, imageId), eq(schema.images.status, "saving")));
+      await audit(ctx, tx, {
+        action: "image.upload",
+        outcome: "failure",
+        targetType: "image",
+        targetId: imageId,
+        details: { name: claimed.name, reason: error instanceof ImageUploadError ? error.reason : error instanceof NimbusError ? error.code : "Internal" },
+      });
+    });
+    throw error;
+  }
+}
+
+/** Another project's image answers NotFound (or Forbidden when shared with the caller); the owner's is in the wrong state. */
+async function whyNotClaimed(ctx: CoreContext, imageId: string): Promise<NimbusError> {
+  const principal = ctx.principal!;
+  const image = await ctx.db.query.images.findFirst({ where: and(eq(schema.images.id, imageId), imageVisibleTo(principal.projectId), ne(schema.images.status, "deleted")) });
+  if (!image) return NimbusError.notFound("Image", imageId);
+  if (image.ownerProjectId !== principal.projectId) return NimbusError.forbidden(`Image ${image.name} belongs to another project; only its owner may upload to it.`);
+  if (image.status === "saving") return NimbusError.conflict(`Image ${image.name} is already being uploaded.`);
+  return NimbusError.conflict(`Image ${image.name} is ${image.status}: data can be uploaded to a queued image only.`);
+}
+
+/** An active image's file as an agent downloads it; anything else is NotFound. */
+export async function imageFileForAgent(services: Pick<Services, "db" | "imageStoreDir">, imageId: string): Promise<{ image: ImageRow; path: string; sizeBytes: number }> {
+  if (!z.uuid().safeParse(imageId).success) throw NimbusError.notFound("Image", imageId);
+  const image = await services.db.query.images.findFirst({ where: and(eq(schema.images.id, imageId), eq(schema.images.status, "active")) });
+  if (!image || !image.checksumSha256) throw NimbusError.notFound("Image", imageId);
+  const path = imageFilePath(services.imageStoreDir, image.id);
+  const found = await stat(path).catch(() => null);
+  if (!found) throw NimbusError.notFound("Image file", imageId);
+  return { image, path, sizeBytes: found.size };
+}

@@ -1,0 +1,19 @@
+import { schema } from "@nimbus/db";
+import { and, eq, exists, or, sql, type SQL } from "@nimbus/db/orm";
+
+/**
+ * Glance's visibility rule as a WHERE clause: public images, the project's own, and shared
+ * images the project is a member of.
+ */
+export function imageVisibleTo(projectId: string): SQL {
+  return or(
+    eq(schema.images.visibility, "public"),
+    eq(schema.images.ownerProjectId, projectId),
+    and(
+      eq(schema.images.visibility, "shared"),
+      exists(
+        sql`(select 1 from ${schema.imageMembers} m where m.image_id = ${schema.images.id} and m.project_id = ${projectId})`,
+      ),
+    ),
+  )!;
+}

@@ -1,0 +1,42 @@
+import { schema } from "@nimbus/db";
+import type { CoreContext } from "../context";
+import { audit } from "../audit/record";
+import { NimbusError } from "../errors";
+import { enforceKeyPairQuota } from "./quota";
+import { algorithmOf } from "./openssh";
+
+export type KeyPairRow = typeof schema.keyPairs.$inferSelect;
+
+/** What the API shows of a key pair: never more than the public half. */
+export function keyPairView(row: KeyPairRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    algorithm: algorithmOf(row.publicKey),
+    fingerprint: row.fingerprint,
+    publicKey: row.publicKey,
+    createdAt: row.createdAt,
+  };
+}
+export type KeyPairView = ReturnType<typeof keyPairView>;
+
+/**
+ * Records a key pair of the calling user: quota first (under the user's lock), then the insert,
+ * which the unique (user, name) index turns into a Conflict on the name field.
+ */
+export async function insertKeyPair(
+  ctx: CoreContext,
+  { name, publicKey, fingerprint, action }: { name: string; publicKey: string; fingerprint: string; action: "keypair.create" | "keypair.import" },
+): Promise<KeyPairRow> {
+  const principal = ctx.principal!;
+  return ctx.db.transaction(async (tx) => {
+    await enforceKeyPairQuota(tx, { userId: principal.userId, projectId: principal.projectId });
+    const [row] = await tx.insert(schema.keyPairs).values({ userId: principal.userId, name, type: "ssh", publicKey, fingerprint }).onConflictDoNothing().returning();
+    if (!row) {
+      throw new NimbusError("Conflict", `You already have a key pair named ${name}.`, { fields: [{ path: "name", message: "You already have a key pair with this name." }] });
+    }
+    await audit(ctx, tx, { action, outcome: "success", targetType: "key_pair", targetId: row.id, details: { name, fingerprint } });
+    return row;
+  });
+}

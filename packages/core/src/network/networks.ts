@@ -1,0 +1,215 @@
+import { schema, type Executor } from "@nimbus/db";
+import { and, asc, eq, inArray, ne, or, sql } from "@nimbus/db/orm";
+import { z } from "zod";
+import type { CoreContext, Principal } from "../context";
+import { audit } from "../audit/record";
+import { NimbusError } from "../errors";
+import { authorize } from "../identity/policy";
+import { roleImplies } from "../identity/roles";
+import { idInput } from "../validation";
+import { poolSize } from "./ipam";
+import { portsOf } from "./list-ports";
+import { checkSubnet, issuesMessage, prefixIssues, subnetFieldsSchema } from "./subnet-rules";
+
+type NetworkRow = typeof schema.networks.$inferSelect;
+type SubnetRow = typeof schema.subnets.$inferSelect;
+
+export const createNetworkInput = z.object({
+  name: z.string().trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),
+  mtu: z.number().int("The MTU is a whole number of bytes.").min(68, "The MTU must be at least 68 (IPv4's minimum).").max(9000, "The MTU can be at most 9000.").default(1500),
+  /** Visible to every project (cloud admins only). */
+  shared: z.boolean().default(false),
+  /** The first subnet, made in the same call; its field errors are named `subnet.<field>`. */
+  subnet: subnetFieldsSchema.nullable().default(null),
+});
+
+/** Networks a project sees: its own and the shared ones. */
+export function networkVisibleTo(projectId: string) {
+  return or(eq(schema.networks.shared, true), eq(schema.networks.projectId, projectId));
+}
+
+/**
+ * A network the caller may change: one of their project's, or any visible one for a cloud admin.
+ * Another project's private network is NotFound; a shared one the caller only uses is Forbidden.
+ * `lock` takes the row lock that orders this change against launches and other changes.
+ */
+/** The owner project changes a network (members and up); a cloud admin may change any, shared ones included. */
+export function mayManageNetwork(principal: Principal, network: Pick<NetworkRow, "projectId">): boolean {
+  return principal.isAdmin || (network.projectId === principal.projectId && roleImplies(principal.role, "member"));
+}
+
+export async function findManagedNetwork(tx: Executor, principal: Principal, id: string, lock?: "update" | "no key update"): Promise<NetworkRow> {
+  const query = tx
+    .select()
+    .from(schema.networks)
+    .where(and(eq(schema.networks.id, id), networkVisibleTo(principal.projectId)));
+  const [network] = lock ? await query.for(lock) : await query;
+  if (!network) throw NimbusError.notFound("Network", id);
+  if (!mayManageNetwork(principal, network)) {
+    throw NimbusError.forbidden(`Network ${network.name} is shared with this project; only its owner or a cloud administrator may change it.`);
+  }
+  return network;
+}
+
+/** A subnet with how many of its pool addresses are taken. */
+export function subnetSummary(subnet: SubnetRow, usedAddresses: number) {
+  return {
+    id: subnet.id,
+    networkId: subnet.networkId,
+    name: subnet.name,
+    cidr: subnet.cidr,
+    gatewayIp: subnet.gatewayIp,
+    allocationPools: subnet.allocationPools,
+    dnsNameservers: subnet.dnsNameservers,
+    enableDhcp: subnet.enableDhcp,
+    createdAt: subnet.createdAt,
+    usedAddresses,
+    poolSize: poolSize(subnet.allocationPools),
+  };
+}
+export type SubnetSummary = ReturnType<typeof subnetSummary>;
+
+/** Networks with their subnets, address usage and how many ports and instances use them. */
+async function summarize(db: Executor, principal: Principal, networks: NetworkRow[]) {
+  const { projectId } = principal;
+  const ids = networks.map((n) => n.id);
+  if (ids.length === 0) return [];
+  const [subnets, perSubnet, perNetwork] = await Promise.all([
+    db.select().from(schema.subnets).where(inArray(schema.subnets.networkId, ids)).orderBy(asc(schema.subnets.createdAt), asc(schema.subnets.id)),
+    db
+      .select({ subnetId: schema.ports.subnetId, used: sql<number>`count(*)::int` })
+      .from(schema.ports)
+      .where(inArray(schema.ports.networkId, ids))
+      .groupBy(schema.ports.subnetId),
+    db
+      .select({ networkId: schema.ports.networkId, ports: sql<number>`count(*)::int`, instances: sql<number>`count(distinct ${schema.ports.instanceId})::int` })
+      .from(schema.ports)
+      .where(inArray(schema.ports.networkId, ids))
+      .groupBy(schema.ports.networkId),
+  ]);
+  const used = new Map(perSubnet.map((r) => [r.subnetId, Number(r.used)]));
+  return networks.map((network) => {
+    const usage = perNetwork.find((r) => r.networkId === network.id);
+    return {
+      id: network.id,
+      name: network.name,
+      shared: network.shared,
+      mtu: network.mtu,
+      createdAt: network.createdAt,
+      /** Whether the caller's project owns it (shared networks of others are only used). */
+      ownedByProject: network.projectId === projectId,
+      /** Whether the caller may change it (delete it, add or remove subnets). */
+      canManage: mayManageNetwork(principal, network),
+      portCount: Number(usage?.ports ?? 0),
+      instanceCount: Number(usage?.instances ?? 0),
+      subnets: subnets.filter((s) => s.networkId === network.id).map((s) => subnetSummary(s, used.get(s.id) ?? 0)),
+    };
+  });
+}
+export type NetworkSummary = Awaited<ReturnType<typeof summarize>>[number];
+
+/** Neutron's network list: the project's own networks and the shared ones. */
+export async function listNetworks({ ctx }: { ctx: CoreContext }): Promise<NetworkSummary[]> {
+  authorize(ctx.principal, "networks.list");
+  const projectId = ctx.principal!.projectId;
+  const networks = await ctx.db
+    .select()
+    .from(schema.networks)
+    .where(networkVisibleTo(projectId))
+    .orderBy(asc(schema.networks.name), asc(schema.networks.createdAt));
+  return summarize(ctx.db, ctx.principal!, networks);
+}
+
+/** One visible network with its subnets and the project's ports on it. */
+export async function getNetwork({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }) {
+  authorize(ctx.principal, "networks.get");
+  const { id } = idInput.parse(input);
+  const projectId = ctx.principal!.projectId;
+  const [network] = await ctx.db
+    .select()
+    .from(schema.networks)
+    .where(and(eq(schema.networks.id, id), networkVisibleTo(projectId)));
+  if (!network) throw NimbusError.notFound("Network", id);
+  const [summary] = await summarize(ctx.db, ctx.principal!, [network]);
+  return { ...summary!, ports: await portsOf(ctx.db, projectId, network.id) };
+}
+
+/**
+ * Creates a network of the caller's project, with its first subnet when given (both or neither).
+ * Only cloud admins may share a network with every project.
+ */
+export async function createNetwork({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createNetworkInput> }): Promise<NetworkSummary> {
+  authorize(ctx.principal, "networks.create");
+  const principal = ctx.principal!;
+  const value = createNetworkInput.parse(input);
+  if (value.shared && !principal.isAdmin) {
+    throw new NimbusError("Forbidden", "Only cloud administrators may create shared networks.", {
+      fields: [{ path: "shared", message: "Only cloud administrators may share a network." }],
+    });
+  }
+  const checked = value.subnet ? checkSubnet(value.subnet, []) : null;
+  if (checked && checked.issues.length > 0) throw NimbusError.badRequest(issuesMessage(checked.issues), prefixIssues(checked.issues, "subnet."));
+  return ctx.db.transaction(async (tx) => {
+    const [network] = await tx.insert(schema.networks).values({ name: value.name, mtu: value.mtu, shared: value.shared, projectId: principal.projectId }).returning();
+    await audit(ctx, tx, {
+      action: "network.create",
+      outcome: "success",
+      targetType: "network",
+      targetId: network!.id,
+      details: { name: value.name, shared: value.shared, mtu: value.mtu },
+    });
+    if (checked?.subnet) {
+      const [subnet] = await tx
+        .insert(schema.subnets)
+        .values({ ...checked.subnet, networkId: network!.id, projectId: principal.projectId })
+        .returning();
+      await audit(ctx, tx, {
+        action: "subnet.create",
+        outcome: "success",
+        targetType: "subnet",
+        targetId: subnet!.id,
+        details: { network: value.name, cidr: subnet!.cidr },
+      });
+    }
+    const [summary] = await summarize(tx, principal, [network!]);
+    return summary!;
+  });
+}
+
+/**
+ * Deletes a network and its subnets. Refused while any port (so any instance) uses it. The row
+ * lock waits for launches that are allocating on it and keeps new ones out until it is gone.
+ */
+export async function deleteNetwork({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
+  authorize(ctx.principal, "networks.delete");
+  const principal = ctx.principal!;
+  const { id } = idInput.parse(input);
+  return ctx.db.transaction(async (tx) => {
+    const network = await findManagedNetwork(tx, principal, id, "update");
+    const [ports] = await tx
+      .select({ ports: sql<number>`count(*)::int`, instances: sql<number>`count(distinct ${schema.ports.instanceId})::int` })
+      .from(schema.ports)
+      .where(eq(schema.ports.networkId, id));
+    const [live] = await tx
+      .select({ instances: sql<number>`count(*)::int` })
+      .from(schema.instances)
+      .where(and(eq(schema.instances.networkId, id), ne(schema.instances.vmState, "deleted")));
+    const instanceCount = Math.max(Number(ports?.instances ?? 0), Number(live?.instances ?? 0));
+    const portCount = Number(ports?.ports ?? 0);
+    if (portCount > 0 || instanceCount > 0) {
+      throw NimbusError.conflict(
+        `Network ${network.name} is in use by ${count(instanceCount, "instance")} (${count(portCount, "port")}): delete ${instanceCount === 1 ? "that instance" : "those instances"} first.`,
+      );
+    }
+    // Deleted instances keep their records; they no longer point at the network.
+    await tx.update(schema.instances).set({ networkId: null }).where(eq(schema.instances.networkId, id));
+    await tx.delete(schema.networks).where(eq(schema.networks.id, id));
+    await audit(ctx, tx, { action: "network.delete", outcome: "success", targetType: "network", targetId: id, details: { name: network.name } });
+    return { id };
+  });
+}
+
+/** "1 instance", "3 ports". */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,252 @@
+import { randomBytes, randomInt } from "node:crypto";
+import { rowsOf, schema, type Executor } from "@nimbus/db";
+import { eq, inArray, sql, type SQL } from "@nimbus/db/orm";
+import type { PortSpec, SecurityGroupRuleSpec } from "../protocol";
+import { NimbusError } from "../errors";
+import { intToIp, ipToInt, poolSize } from "./ipam";
+import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorOf } from "./pg-errors";
+
+type PortRow = typeof schema.ports.$inferSelect;
+type SubnetRow = typeof schema.subnets.$inferSelect;
+/** Whose a new port is. */
+type PortOwner = { networkId: string; projectId: string; instanceId: string | null };
+
+/** A MAC in OpenStack's fa:16:3e prefix. */
+export function randomMac(): string {
+  const tail = [...randomBytes(3)].map((b) => b.toString(16).padStart(2, "0"));
+  return ["fa", "16", "3e", ...tail].join(":");
+}
+
+/** Like Neutron's IPAM, pick at random among the first free addresses so racing launches rarely want the same one. */
+const CANDIDATE_WINDOW = 16;
+
+/**
+ * Creates a port with a free address of the network's subnets (the oldest subnet first, the next
+ * one once it is full). The unique index on (subnet, address) settles races: an insert that
+ * loses to a concurrent launch waits for it, does nothing, and tries again with the addresses
+ * now taken, so two launches never get the same address. Every lost race means one
+ * more address is taken, so the retries end once the pool is full, with a Conflict.
+ */
+export async function allocatePort(
+  tx: Executor,
+  { networkId, projectId, instanceId, securityGroupIds }: { networkId: string; projectId: string; instanceId: string | null; securityGroupIds: string[] },
+): Promise<PortRow> {
+  const subnets = await tx.select().from(schema.subnets).where(eq(schema.subnets.networkId, networkId)).orderBy(schema.subnets.createdAt, schema.subnets.id);
+  if (subnets.length === 0) {
+    throw NimbusError.badRequest("This network has no subnet, so it has no addresses to give: add a subnet first.", [{ path: "networkId", message: "Network has no subnet." }]);
+  }
+  for (const subnet of subnets) {
+    const port = await allocateOnSubnet(tx, subnet, { networkId, projectId, instanceId });
+    if (!port) continue;
+    if (securityGroupIds.length > 0) await bindSecurityGroups(tx, port.id, securityGroupIds);
+    return port;
+  }
+  const size = subnets.reduce((sum, s) => sum + poolSize(s.allocationPools), 0);
+  const where = subnets.map((s) => s.cidr).join(", ");
+  throw new NimbusError("Conflict", `The network has no free addresses left: all ${size} addresses of ${where} are in use.`, {
+    fields: [{ path: "networkId", message: "No free addresses on this network." }],
+  });
+}
+
+async function allocateOnSubnet(tx: Executor, subnet: SubnetRow, owner: PortOwner): Promise<PortRow | null> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // One statement: the first free addresses of the pools, found with index probes in the
+      // database (no list of taken addresses travels), one of them at random, inserted. An
+      // address a concurrent launch took meanwhile makes the insert do nothing: look again.
+      // First a few addresses drawn at random from the pools (Neutron's IPAM picks at random
+      // too): racing launches almost never want the same one, and each costs one index probe.
+      // When the pool is nearly full those miss, and the first free addresses in order are used.
+      const port =
+        rowsOf<RawPort>(await tx.execute(insertRandomPort(subnet, owner)))[0] ??
+        (await tx.transaction(async (sp) => rowsOf<RawPort>(await sp.execute(insertFreePort(subnet, owner)))[0]));
+      if (port) return portRow(port);
+      if (!(await hasFreeAddress(tx, subnet))) return null;
+    } catch (error) {
+      const { code } = pgErrorOf(error);
+      // A concurrent launch of several instances locked the same addresses the other way round: again.
+      if (code === DEADLOCK_DETECTED && attempt < MAX_ATTEMPTS) continue;
+      // The network or subnet was deleted while this launch was under way.
+      if (code === FOREIGN_KEY_VIOLATION) throw NimbusError.notFound("Network", owner.networkId);
+      throw error;
+    }
+    if (attempt >= MAX_ATTEMPTS) throw new NimbusError("Conflict", `Too many launches are taking addresses of ${subnet.cidr} at once; try again.`);
+  }
+}
+
+/** Lost races are bounded by the pool (each one means an address was taken); this is a backstop. */
+const MAX_ATTEMPTS = 1_000;
+
+interface RawPort {
+  id: string;
+  network_id: string;
+  subnet_id: string;
+  project_id: string;
+  instance_id: string | null;
+  mac_address: string;
+  ip_address: string;
+  status: PortRow["status"];
+  created_at: string | Date;
+}
+
+function portRow(raw: RawPort): PortRow {
+  return {
+    id: raw.id,
+    networkId: raw.network_id,
+    subnetId: raw.subnet_id,
+    projectId: raw.project_id,
+    instanceId: raw.instance_id,
+    macAddress: raw.mac_address,
+    ipAddress: raw.ip_address,
+    status: raw.status,
+    createdAt: new Date(raw.created_at),
+  };
+}
+
+/** Up to CANDIDATE_WINDOW free addresses of the subnet's pools, in pool order (the gateway never). */
+function freeCandidates(subnet: SubnetRow) {
+  return sql`
+    with pools as (
+      select (p->>'start')::inet as first, (p->>'end')::inet as last, t.ord
+      from jsonb_array_elements(${JSON.stringify(subnet.allocationPools)}::jsonb) with ordinality as t(p, ord)
+    )
+    select host(c.ip) as ip
+    from (select pools.first + g.n as ip from pools, lateral generate_series(0::bigint, pools.last - pools.first) as g(n)) c
+    where not exists (select 1 from ${schema.ports} x where x.subnet_id = ${subnet.id} and x.ip_address = host(c.ip))
+      ${subnet.gatewayIp ? sql`and host(c.ip) <> ${subnet.gatewayIp}` : sql``}
+    limit ${CANDIDATE_WINDOW}`;
+}
+
+/** How many random addresses are tried before the ordered search. */
+const RANDOM_PROBES = 16;
+
+/** `count` addresses drawn at random from the pools (weighted by pool size), never the gateway. */
+export function randomPoolAddresses(pools: { start: string; end: string }[], gatewayIp: string | null, count: number): string[] {
+  const sizes = pools.map((p) => ipToInt(p.end) - ipToInt(p.start) + 1);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const picks = new Set<string>();
+  for (let i = 0; i < count && total > 0; i++) {
+    let offset = randomInt(total);
+    const index = sizes.findIndex((size) => (offset < size ? true : ((offset -= size), false)));
+    const ip = intToIp(ipToInt(pools[index]!.start) + offset);
+    if (ip !== gatewayIp) picks.add(ip);
+  }
+  return [...picks];
+}
+
+/**
+ * Inserts a port on the first of a few random pool addresses that is free. No savepoint: it
+ * never conflicts (a taken address is skipped, and an address a concurrent launch is inserting
+ * right now makes it do nothing), so it cannot fail the launch's transaction.
+ */
+function insertRandomPort(subnet: SubnetRow, owner: PortOwner) {
+  const candidates = JSON.stringify(randomPoolAddresses(subnet.allocationPools, subnet.gatewayIp, RANDOM_PROBES));
+  return insertPortOn(
+    subnet,
+    owner,
+    sql`
+      select c.ip from jsonb_array_elements_text(${candidates}::jsonb) with ordinality as c(ip, ord)
+      where not exists (select 1 from ${schema.ports} x where x.subnet_id = ${subnet.id} and x.ip_address = c.ip)
+      order by c.ord
+      limit 1`,
+  );
+}
+
+/** Inserts a port on one of the first free addresses in pool order, chosen at random. */
+function insertFreePort(subnet: SubnetRow, owner: PortOwner) {
+  return insertPortOn(subnet, owner, sql`select ip from (${freeCandidates(subnet)}) candidates order by random() limit 1`);
+}
+
+/** Inserts a port on the address `pick` selects (as `ip`); nothing when it selects none or a concurrent launch holds it. */
+function insertPortOn(subnet: SubnetRow, { networkId, projectId, instanceId }: PortOwner, pick: SQL) {
+  return sql`
+    insert into ${schema.ports} (network_id, subnet_id, project_id, instance_id, mac_address, ip_address)
+    select ${networkId}, ${subnet.id}, ${projectId}, ${instanceId}, ${randomMac()}, pick.ip
+    from (${pick}) pick
+    on conflict do nothing
+    returning id, network_id, subnet_id, project_id, instance_id, mac_address, ip_address, status, created_at`;
+}
+
+async function hasFreeAddress(tx: Executor, subnet: SubnetRow): Promise<boolean> {
+  return rowsOf(await tx.execute(sql`select 1 from (${freeCandidates(subnet)}) free limit 1`)).length > 0;
+}
+
+/** Applies the groups to the port; a group deleted meanwhile is NotFound, as if it had never been chosen. */
+async function bindSecurityGroups(tx: Executor, portId: string, groupIds: string[]): Promise<void> {
+  try {
+    await tx.insert(schema.portSecurityGroups).values(groupIds.map((groupId) => ({ portId, groupId })));
+  } catch (error) {
+    if (pgErrorOf(error).code !== FOREIGN_KEY_VIOLATION) throw error;
+    throw new NimbusError("NotFound", "A chosen security group was deleted meanwhile.", {
+      fields: [{ path: "securityGroupIds", message: "No such security group in this project." }],
+    });
+  }
+}
+
+/** Deletes the instance's ports: their addresses and MACs are free again. */
+export async function releaseInstancePorts(tx: Executor, instanceId: string): Promise<void> {
+  await tx.delete(schema.ports).where(eq(schema.ports.instanceId, instanceId));
+}
+
+/** The instance's ports as the host plugs them: addressing, DHCP and firewall rules. */
+export async function portSpecsFor(db: Executor, instanceId: string): Promise<PortSpec[]> {
+  const rows = await db
+    .select({ port: schema.ports, subnet: schema.subnets, network: schema.networks })
+    .from(schema.ports)
+    .innerJoin(schema.subnets, eq(schema.subnets.id, schema.ports.subnetId))
+    .innerJoin(schema.networks, eq(schema.networks.id, schema.ports.networkId))
+    .where(eq(schema.ports.instanceId, instanceId))
+    .orderBy(schema.ports.createdAt);
+  if (rows.length === 0) return [];
+  const bindings = await db
+    .select()
+    .from(schema.portSecurityGroups)
+    .where(inArray(schema.portSecurityGroups.portId, rows.map((r) => r.port.id)));
+  const groupIds = [...new Set(bindings.map((b) => b.groupId))];
+  const rules = groupIds.length
+    ? await db.select().from(schema.securityGroupRules).where(inArray(schema.securityGroupRules.groupId, groupIds))
+    : [];
+  // Remote-group rules admit the addresses of every port in that group.
+  const remoteIds = [...new Set(rules.flatMap((r) => (r.remoteGroupId ? [r.remoteGroupId] : [])))];
+  const members = remoteIds.length
+    ? await db
+        .select({ groupId: schema.portSecurityGroups.groupId, ip: schema.ports.ipAddress })
+        .from(schema.portSecurityGroups)
+        .innerJoin(schema.ports, eq(schema.ports.id, schema.portSecurityGroups.portId))
+        .where(inArray(schema.portSecurityGroups.groupId, remoteIds))
+    : [];
+  const ruleSpec = (r: (typeof rules)[number]): SecurityGroupRuleSpec => ({
+    id: r.id,
+    direction: r.direction,
+    ethertype: "IPv4",
+    protocol: r.protocol === "tcp" || r.protocol === "udp" || r.protocol === "icmp" ? r.protocol : null,
+    portRangeMin: r.portRangeMin,
+    portRangeMax: r.portRangeMax,
+    remoteCidrs: r.remoteGroupId
+      ? members.filter((m) => m.groupId === r.remoteGroupId).map((m) => `${m.ip}/32`)
+      : r.remoteIpPrefix
+        ? [r.remoteIpPrefix]
+        : null,
+  });
+  return rows.map(({ port, subnet, network }) => {
+    const groups = new Set(bindings.filter((b) => b.portId === port.id).map((b) => b.groupId));
+    return {
+      id: port.id,
+      networkId: network.id,
+      networkName: network.name,
+      macAddress: port.macAddress,
+      ipAddress: port.ipAddress,
+      cidr: subnet.cidr,
+      gatewayIp: subnet.gatewayIp,
+      dnsNameservers: subnet.dnsNameservers,
+      enableDhcp: subnet.enableDhcp,
+      mtu: network.mtu,
+      securityGroupRules: rules.filter((r) => groups.has(r.groupId)).map(ruleSpec),
+    };
+  });
+}
+
+/** Marks the instance's ports ACTIVE (built) or DOWN. */
+export async function setPortStatus(tx: Executor, instanceId: string, status: "ACTIVE" | "DOWN"): Promise<void> {
+  await tx.update(schema.ports).set({ status }).where(eq(schema.ports.instanceId, instanceId));
+}

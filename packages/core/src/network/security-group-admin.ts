@@ -1,0 +1,271 @@
+import { schema, type Executor } from "@nimbus/db";
+import { and, asc, eq, inArray, sql } from "@nimbus/db/orm";
+import { z } from "zod";
+import type { CoreContext } from "../context";
+import { audit } from "../audit/record";
+import { NimbusError, type FieldIssue } from "../errors";
+import { authorize } from "../identity/policy";
+import { idInput } from "../validation";
+import { isIpv4, parseCidr } from "./ipam";
+import { count } from "./networks";
+import { DEFAULT_SECURITY_GROUP, ensureDefaultSecurityGroup } from "./security-groups";
+import { issuesMessage } from "./subnet-rules";
+
+type GroupRow = typeof schema.securityGroups.$inferSelect;
+type RuleRow = typeof schema.securityGroupRules.$inferSelect;
+
+export const RULE_PROTOCOLS = ["tcp", "udp", "icmp", "any"] as const;
+export type RuleProtocol = (typeof RULE_PROTOCOLS)[number];
+
+export const createSecurityGroupInput = z.object({
+  name: z.string().trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),
+  description: z.string().trim().max(255, "Use at most 255 characters.").default(""),
+});
+
+/**
+ * A rule as the API takes it. Port ranges (TCP and UDP only; a single `portRangeMin` is one
+ * port), the remote CIDR and the remote group are checked by `checkRule`, which names the field.
+ * Neither remote: anywhere.
+ */
+export const addRuleInput = z.object({
+  groupId: z.uuid("Choose a security group."),
+  direction: z.enum(["ingress", "egress"], "Choose ingress or egress."),
+  protocol: z.enum(RULE_PROTOCOLS, "Choose TCP, UDP, ICMP or any.").default("any"),
+  portRangeMin: z.number().int("Ports are whole numbers.").nullable().default(null),
+  portRangeMax: z.number().int("Ports are whole numbers.").nullable().default(null),
+  remoteIpPrefix: z.string().trim().nullable().default(null),
+  remoteGroupId: z.uuid("Not a security group id.").nullable().default(null),
+});
+export type AddRuleInput = z.output<typeof addRuleInput>;
+
+/** A rule in the form it is stored and compared in. */
+interface NormalRule {
+  direction: "ingress" | "egress";
+  protocol: "tcp" | "udp" | "icmp" | null;
+  portRangeMin: number | null;
+  portRangeMax: number | null;
+  remoteIpPrefix: string | null;
+  remoteGroupId: string | null;
+}
+
+/**
+ * Neutron's rule checks: ports only for TCP/UDP, 1–65535 with min ≤ max; a remote CIDR (a bare
+ * address is its /32; 0.0.0.0/0 is "anywhere") or a remote group, not both.
+ */
+export function checkRule(input: AddRuleInput): { rule: NormalRule | null; issues: FieldIssue[] } {
+  const issues: FieldIssue[] = [];
+  const protocol = input.protocol === "any" ? null : input.protocol;
+  let portRangeMin = input.portRangeMin;
+  let portRangeMax = input.portRangeMax;
+  if (protocol === "tcp" || protocol === "udp") {
+    if (portRangeMin === null && portRangeMax !== null) issues.push({ path: "portRangeMin", message: "Enter the first port of the range." });
+    if (portRangeMin !== null && portRangeMax === null) portRangeMax = portRangeMin;
+    for (const [path, port] of [["portRangeMin", portRangeMin], ["portRangeMax", portRangeMax]] as const) {
+      if (port !== null && (port < 1 || port > 65535)) issues.push({ path, message: "Ports run from 1 to 65535." });
+    }
+    if (portRangeMin !== null && portRangeMax !== null && portRangeMin > portRangeMax) {
+      issues.push({ path: "portRangeMax", message: `The last port cannot be below the first (${portRangeMin}).` });
+    }
+  } else if (portRangeMin !== null || portRangeMax !== null) {
+    issues.push({ path: "portRangeMin", message: "Port ranges apply to TCP and UDP only." });
+    portRangeMin = portRangeMax = null;
+  }
+
+  let remoteIpPrefix = input.remoteIpPrefix || null;
+  if (remoteIpPrefix !== null && input.remoteGroupId !== null) {
+    issues.push({ path: "remoteGroupId", message: "Choose a remote CIDR or a remote group, not both." });
+  } else if (remoteIpPrefix !== null) {
+    const cidr = isIpv4(remoteIpPrefix) ? `${remoteIpPrefix}/32` : remoteIpPrefix;
+    try {
+      const parsed = parseCidr(cidr);
+      remoteIpPrefix = parsed.prefix === 0 ? null : cidr;
+    } catch (error) {
+      issues.push({ path: "remoteIpPrefix", message: (error as Error).message });
+    }
+  }
+  if (issues.length > 0) return { rule: null, issues };
+  return { rule: { direction: input.direction, protocol, portRangeMin, portRangeMax, remoteIpPrefix, remoteGroupId: input.remoteGroupId }, issues };
+}
+
+function sameRule(a: NormalRule, b: RuleRow): boolean {
+  return (
+    a.direction === b.direction &&
+    a.protocol === (b.protocol ?? null) &&
+    a.portRangeMin === b.portRangeMin &&
+    a.portRangeMax === b.portRangeMax &&
+    a.remoteIpPrefix === b.remoteIpPrefix &&
+    a.remoteGroupId === b.remoteGroupId
+  );
+}
+
+/** The project's group `id`, or NotFound (another project's groups do not exist for the caller). */
+async function findGroup(tx: Executor, projectId: string, id: string, lock?: "update"): Promise<GroupRow> {
+  const query = tx
+    .select()
+    .from(schema.securityGroups)
+    .where(and(eq(schema.securityGroups.id, id), eq(schema.securityGroups.projectId, projectId)));
+  const [group] = lock ? await query.for(lock) : await query;
+  if (!group) throw NimbusError.notFound("Security group", id);
+  return group;
+}
+
+/** The project's security groups with their rules and how many ports use each; `default` is made on first use. */
+export async function listSecurityGroups({ ctx }: { ctx: CoreContext }) {
+  authorize(ctx.principal, "securityGroups.list");
+  const projectId = ctx.principal!.projectId;
+  await ctx.db.transaction((tx) => ensureDefaultSecurityGroup(tx, projectId));
+  const groups = await ctx.db
+    .select()
+    .from(schema.securityGroups)
+    .where(eq(schema.securityGroups.projectId, projectId))
+    .orderBy(asc(schema.securityGroups.name));
+  const ids = groups.map((g) => g.id);
+  const [rules, usage] = await Promise.all([
+    ctx.db.select().from(schema.securityGroupRules).where(inArray(schema.securityGroupRules.groupId, ids)).orderBy(asc(schema.securityGroupRules.createdAt), asc(schema.securityGroupRules.id)),
+    ctx.db
+      .select({ groupId: schema.portSecurityGroups.groupId, ports: sql<number>`count(*)::int` })
+      .from(schema.portSecurityGroups)
+      .where(inArray(schema.portSecurityGroups.groupId, ids))
+      .groupBy(schema.portSecurityGroups.groupId),
+  ]);
+  const nameOf = new Map(groups.map((g) => [g.id, g.name]));
+  const summaries = groups.map((group) => ({
+    id: group.id,
+    name: group.name,
+    description: group.description,
+    isDefault: group.name === DEFAULT_SECURITY_GROUP,
+    createdAt: group.createdAt,
+    portCount: Number(usage.find((u) => u.groupId === group.id)?.ports ?? 0),
+    rules: rules
+      .filter((r) => r.groupId === group.id)
+      .map((r) => ({
+        id: r.id,
+        direction: r.direction,
+        ethertype: r.ethertype,
+        protocol: r.protocol === "tcp" || r.protocol === "udp" || r.protocol === "icmp" ? r.protocol : null,
+        portRangeMin: r.portRangeMin,
+        portRangeMax: r.portRangeMax,
+        remoteIpPrefix: r.remoteIpPrefix,
+        remoteGroupId: r.remoteGroupId,
+        remoteGroupName: r.remoteGroupId ? (nameOf.get(r.remoteGroupId) ?? null) : null,
+      })),
+  }));
+  // `default` first, as Horizon lists it.
+  return [...summaries.filter((g) => g.isDefault), ...summaries.filter((g) => !g.isDefault)];
+}
+export type SecurityGroupSummary = Awaited<ReturnType<typeof listSecurityGroups>>[number];
+
+/** A new, empty security group (no rules: nothing in, nothing out until rules are added). */
+export async function createSecurityGroup({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createSecurityGroupInput> }) {
+  authorize(ctx.principal, "securityGroups.create");
+  const projectId = ctx.principal!.projectId;
+  const value = createSecurityGroupInput.parse(input);
+  if (value.name === DEFAULT_SECURITY_GROUP) {
+    throw new NimbusError("Conflict", "The name default belongs to the project's default security group.", { fields: [{ path: "name", message: "This name is reserved." }] });
+  }
+  return ctx.db.transaction(async (tx) => {
+    const [group] = await tx
+      .insert(schema.securityGroups)
+      .values({ projectId, name: value.name, description: value.description })
+      .onConflictDoNothing()
+      .returning();
+    if (!group) {
+      throw new NimbusError("Conflict", `A security group named ${value.name} already exists in this project.`, {
+        fields: [{ path: "name", message: "This name is taken." }],
+      });
+    }
+    await audit(ctx, tx, { action: "security_group.create", outcome: "success", targetType: "security_group", targetId: group.id, details: { name: group.name } });
+    return group;
+  });
+}
+
+/** Deletes a group and its rules; not `default`, and not while ports use it. */
+export async function deleteSecurityGroup({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
+  authorize(ctx.principal, "securityGroups.delete");
+  const projectId = ctx.principal!.projectId;
+  const { id } = idInput.parse(input);
+  return ctx.db.transaction(async (tx) => {
+    // The lock waits for launches binding ports to the group, and keeps new ones out.
+    const group = await findGroup(tx, projectId, id, "update");
+    if (group.name === DEFAULT_SECURITY_GROUP) throw NimbusError.conflict("The default security group cannot be deleted.");
+    const users = await tx
+      .select({ instanceName: schema.instances.name })
+      .from(schema.portSecurityGroups)
+      .innerJoin(schema.ports, eq(schema.ports.id, schema.portSecurityGroups.portId))
+      .leftJoin(schema.instances, eq(schema.instances.id, schema.ports.instanceId))
+      .where(eq(schema.portSecurityGroups.groupId, id))
+      .orderBy(asc(schema.instances.name));
+    if (users.length > 0) {
+      const names = [...new Set(users.flatMap((u) => (u.instanceName ? [u.instanceName] : [])))];
+      const shown = names.slice(0, 5).join(", ") + (names.length > 5 ? ", …" : "");
+      throw NimbusError.conflict(
+        `Security group ${group.name} is used by ${count(users.length, "port")}${names.length ? ` (${count(names.length, "instance")}: ${shown})` : ""}: delete those instances first.`,
+      );
+    }
+    await tx.delete(schema.securityGroups).where(eq(schema.securityGroups.id, id));
+    await audit(ctx, tx, { action: "security_group.delete", outcome: "success", targetType: "security_group", targetId: id, details: { name: group.name } });
+    return { id };
+  });
+}
+
+/** Adds a rule to one of the project's groups; an exact duplicate is refused. */
+export async function addSecurityGroupRule({ ctx, input }: { ctx: CoreContext; input: z.input<typeof addRuleInput> }) {
+  authorize(ctx.principal, "securityGroups.addRule");
+  const projectId = ctx.principal!.projectId;
+  const value = addRuleInput.parse(input);
+  const { rule, issues } = checkRule(value);
+  if (!rule) throw NimbusError.badRequest(issuesMessage(issues), issues);
+  return ctx.db.transaction(async (tx) => {
+    // Locked so that two identical rules added at once cannot both pass the duplicate check.
+    const group = await findGroup(tx, projectId, value.groupId, "update");
+    if (rule.remoteGroupId && rule.remoteGroupId !== group.id) {
+      const [remote] = await tx
+        .select({ id: schema.securityGroups.id })
+        .from(schema.securityGroups)
+        .where(and(eq(schema.securityGroups.id, rule.remoteGroupId), eq(schema.securityGroups.projectId, projectId)));
+      if (!remote) {
+        throw new NimbusError("NotFound", `Security group ${rule.remoteGroupId} could not be found.`, {
+          fields: [{ path: "remoteGroupId", message: "No such security group in this project." }],
+        });
+      }
+    }
+    const existing = await tx.select().from(schema.securityGroupRules).where(eq(schema.securityGroupRules.groupId, group.id));
+    if (existing.some((r) => sameRule(rule, r))) throw NimbusError.conflict(`Security group ${group.name} already has this rule.`);
+    const [row] = await tx
+      .insert(schema.securityGroupRules)
+      .values({ groupId: group.id, ...rule })
+      .returning();
+    await audit(ctx, tx, {
+      action: "security_group_rule.create",
+      outcome: "success",
+      targetType: "security_group_rule",
+      targetId: row!.id,
+      details: { group: group.name, ...rule },
+    });
+    return row!;
+  });
+}
+
+/** Removes a rule of one of the project's groups. */
+export async function removeSecurityGroupRule({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
+  authorize(ctx.principal, "securityGroups.removeRule");
+  const projectId = ctx.principal!.projectId;
+  const { id } = idInput.parse(input);
+  return ctx.db.transaction(async (tx) => {
+    const [found] = await tx
+      .select({ rule: schema.securityGroupRules, groupName: schema.securityGroups.name })
+      .from(schema.securityGroupRules)
+      .innerJoin(schema.securityGroups, eq(schema.securityGroups.id, schema.securityGroupRules.groupId))
+      .where(and(eq(schema.securityGroupRules.id, id), eq(schema.securityGroups.projectId, projectId)));
+    if (!found) throw NimbusError.notFound("Security group rule", id);
+    await tx.delete(schema.securityGroupRules).where(eq(schema.securityGroupRules.id, id));
+    await audit(ctx, tx, {
+      action: "security_group_rule.delete",
+      outcome: "success",
+      targetType: "security_group_rule",
+      targetId: id,
+      details: { group: found.groupName, direction: found.rule.direction, protocol: found.rule.protocol },
+    });
+    return { id };
+  });
+}

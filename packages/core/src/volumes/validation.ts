@@ -1,0 +1,18 @@
+/** Volume input schemas, shared by the API and the console's forms (pure: safe in the browser). */
+import { z } from "zod";
+
+/** Largest volume, as the launch's image-to-volume boot source allows. */
+export const MAX_VOLUME_GB = 16_384;
+
+export const createVolumeInput = z.object({
+  name: z.string().trim().min(1, "Enter a volume name.").max(255, "Use at most 255 characters."),
+  description: z.string().trim().max(255, "Use at most 255 characters.").default(""),
+  sizeGb: z
+    .number("Enter a size in GB.")
+    .int("Use a whole number of GB.")
+    .min(1, "A volume holds at least 1 GB.")
+    .max(MAX_VOLUME_GB, `A volume holds at most ${MAX_VOLUME_GB} GB.`),
+  /** Make the volume from this image (it is then bootable); null: a blank volume. */
+  imageId: z.uuid("Choose an image.").nullable().default(null),
+});
+export type CreateVolumeInput = z.input<typeof createVolumeInput>;
