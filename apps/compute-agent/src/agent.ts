@@ -3,22 +3,26 @@ import { io, type Socket } from "socket.io-client";
 import { z } from "zod";
 import {
   AGENT_NAMESPACE,
+  MAX_PROTOCOL_MESSAGE_CHARS,
   PROTOCOL_VERSION,
   commandAckSchema,
   destroyCommandSchema,
   hostRegistrationSchema,
   registrationAckSchema,
   spawnCommandSchema,
+  volumeDeleteCommandSchema,
   type AgentHandshake,
   type AgentToServerEvents,
   type CommandAck,
-  type InstanceReport,
+  type DownloadProgress,
   type ServerToAgentEvents,
 } from "@nimbus/core/protocol";
 import { Backoff } from "./backoff";
 import type { ComputeManager } from "./compute-manager";
+import type { ConsoleStreamer } from "./console-stream";
 import type { ComputeDriver } from "./driver/types";
 import type { AuthProvider } from "./host-auth";
+import { messageOf } from "./error-message";
 import type { ReportOutbox } from "./report-outbox";
 
 export interface AgentOptions {
@@ -33,13 +37,19 @@ export interface AgentOptions {
   driver: ComputeDriver;
   manager: ComputeManager;
   outbox: ReportOutbox;
+  /** Live serial consoles, on hosts whose guests write one (qemu); absent on the test driver. */
+  consoles?: AgentConsoles;
   log: Logger;
+}
+
+export interface AgentConsoles {
+  streamer: ConsoleStreamer;
+  /** Where an instance's console log is written (in the driver's instance directory). */
+  logOf: (instanceId: string) => string;
 }
 
 const REGISTER_TIMEOUT_MS = 10_000;
 const REPORT_TIMEOUT_MS = 5_000;
-/** The longest refusal text the protocol accepts in a command acknowledgement. */
-const MAX_ACK_ERROR_LENGTH = 2000;
 
 type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
 
@@ -87,7 +97,13 @@ export class Agent {
     clearTimeout(this.retry);
     clearInterval(this.heartbeat);
     outbox.offline();
+    await this.options.consoles?.streamer.stopAll();
     this.socket?.close();
+  }
+
+  /** Image download progress, live only: dropped while there is no connection (never queued for later). */
+  sendDownloadProgress(progress: DownloadProgress): void {
+    if (this.socket?.connected) this.socket.emit("instance.download", progress);
   }
 
   /** Opens a connection to the current server; every later attempt goes through `failOver`. */
@@ -107,6 +123,7 @@ export class Agent {
     socket.on("connect_error", (error) => this.onConnectError(socket, url, error));
     socket.on("instance.spawn", (payload: unknown, ack: unknown) => respond(ack, this.onSpawn(payload)));
     socket.on("instance.destroy", (payload: unknown, ack: unknown) => respond(ack, this.onDestroy(payload)));
+    socket.on("volume.delete", (payload: unknown, ack: unknown) => void this.onVolumeDelete(payload).then((response) => respond(ack, response)));
     this.socket = socket;
     this.options.log.info({ url }, "connecting to the server");
     socket.connect();
@@ -143,8 +160,9 @@ export class Agent {
     this.connection += 1;
     clearTimeout(this.retry);
     clearInterval(this.heartbeat);
-    // Unacknowledged reports stay queued and are resent after the next registration.
+    // Unacknowledged reports and console chunks stay queued and are resent after the next registration.
     this.options.outbox.offline();
+    this.options.consoles?.streamer.offline();
     if (this.stopping) return;
     this.options.log.warn({ url, reason }, "disconnected from the server");
     this.failOver();
@@ -183,7 +201,8 @@ export class Agent {
       this.backoff.reset();
       clearInterval(this.heartbeat);
       this.heartbeat = setInterval(() => socket.emit("host.heartbeat", {}), intervalMs);
-      this.options.outbox.online((report) => this.deliver(socket, report));
+      this.options.outbox.online((report) => acknowledged(socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.report", report)));
+      this.streamConsoles(socket, domains);
     } catch (error) {
       if (connection !== this.connection) return;
       log.warn({ err: error }, "host registration failed; will retry");
@@ -191,10 +210,23 @@ export class Agent {
     }
   }
 
-  private async deliver(socket: AgentSocket, report: InstanceReport): Promise<CommandAck> {
-    const response: unknown = await socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.report", report);
-    const ack = commandAckSchema.safeParse(response);
-    return ack.success ? ack.data : { ok: false, error: "the server's acknowledgement was malformed" };
+  /**
+   * Sends console chunks on this connection, and watches the consoles of the domains that run
+   * (after an agent restart, or an instance spawned while the connection was down).
+   */
+  private streamConsoles(socket: AgentSocket, domains: string[]): void {
+    const consoles = this.options.consoles;
+    if (!consoles) return;
+    consoles.streamer.online((chunk) => acknowledged(socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.console", chunk)));
+    const watched = new Set(consoles.streamer.watching());
+    for (const instanceId of domains.filter((id) => !watched.has(id))) {
+      this.options.driver.powerState(instanceId).then(
+        (state) => {
+          if (state === "running" && !this.stopping) consoles.streamer.watch(instanceId, consoles.logOf(instanceId));
+        },
+        (error: unknown) => this.options.log.warn({ err: error, instanceId }, "could not read the domain's state to stream its console"),
+      );
+    }
   }
 
   private onSpawn(payload: unknown): CommandAck {
@@ -216,9 +248,23 @@ export class Agent {
     return { ok: true };
   }
 
+  /** Acknowledged once the volume's file is gone, so the server can forget the volume. */
+  private async onVolumeDelete(payload: unknown): Promise<CommandAck> {
+    if (this.stopping) return { ok: false, error: "the compute host is shutting down" };
+    const parsed = volumeDeleteCommandSchema.safeParse(payload);
+    if (!parsed.success) return this.malformed("volume.delete", parsed.error);
+    try {
+      await this.options.manager.deleteVolume(parsed.data.volumeId);
+      return { ok: true };
+    } catch (error) {
+      this.options.log.error({ err: error, volumeId: parsed.data.volumeId }, "volume deletion failed");
+      return { ok: false, error: `The volume's file could not be removed: ${messageOf(error)}`.slice(0, MAX_PROTOCOL_MESSAGE_CHARS) };
+    }
+  }
+
   private malformed(event: string, error: z.ZodError): CommandAck {
     const issues = error.issues.map((issue) => `${issue.path.join(".") || "payload"}: ${issue.message}`);
-    const message = `malformed command: ${issues.join("; ")}`.slice(0, MAX_ACK_ERROR_LENGTH);
+    const message = `malformed command: ${issues.join("; ")}`.slice(0, MAX_PROTOCOL_MESSAGE_CHARS);
     this.options.log.warn({ event, reason: message }, "refused a malformed command");
     return { ok: false, error: message };
   }
@@ -230,6 +276,12 @@ export class Agent {
       if (!this.stopping) void action();
     }, this.backoff.next());
   }
+}
+
+/** The server's acknowledgement of a report or console chunk, validated; rejects when none came in time. */
+async function acknowledged(response: Promise<unknown>): Promise<CommandAck> {
+  const ack = commandAckSchema.safeParse(await response);
+  return ack.success ? ack.data : { ok: false, error: "the server's acknowledgement was malformed" };
 }
 
 /** Acknowledges a command; the server may have sent it without asking for an acknowledgement. */

@@ -1,11 +1,14 @@
 import { mkdir, statfs } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
-import { Agent } from "./agent";
+import type { DownloadProgress } from "@nimbus/core/protocol";
+import { Agent, type AgentConsoles } from "./agent";
 import { ComputeManager } from "./compute-manager";
-import { LibvirtDriver } from "./driver/libvirt";
+import { ConsoleStreamer } from "./console-stream";
+import { LibvirtDriver, hypervisorTypeOf } from "./driver/libvirt";
 import type { Vif } from "./driver/types";
 import type { AuthProvider } from "./host-auth";
+import { ImageCache } from "./image-cache";
 import { ReportOutbox } from "./report-outbox";
 import { ReportSequence } from "./report-sequence";
 
@@ -14,7 +17,7 @@ export interface ComputeHostOptions {
   /** A simulated host (NIMBUS_SIMULATED_HOSTS) on a private libvirt test driver. */
   simulated: boolean;
   libvirtUri: string;
-  /** This host's own: instance directories and report sequence numbers live here. */
+  /** This host's own: the image cache, instance directories, volumes and report sequence numbers live here. */
   stateDir: string;
   vif: Vif;
   /** Unset: the size of the file system holding the state dir. */
@@ -52,7 +55,7 @@ export class ComputeHost {
     const { libvirtUri: uri, stateDir, vif, log } = options;
     await mkdir(stateDir, { recursive: true });
     const diskGb = options.diskGb ?? (await totalDiskGb(stateDir));
-    const driver = await LibvirtDriver.open({ uri, stateDir, vif });
+    const driver = await LibvirtDriver.open({ uri, stateDir, vif, simulated: options.simulated, log });
     log.info({ uri, stateDir, diskGb }, options.simulated ? "simulated host: libvirt test driver open" : "libvirt connection open");
     return new ComputeHost(options, driver, diskGb);
   }
@@ -62,9 +65,39 @@ export class ComputeHost {
     const { hostname, stateDir, serverUrls, heartbeatMs, agentVersion, log } = this.options;
     const outbox = new ReportOutbox(log);
     const sequence = new ReportSequence(path.join(stateDir, "report-seq"));
-    const manager = new ComputeManager({ driver: this.driver, outbox, sequence, log });
-    this.agent = new Agent({ serverUrls, hostname, agentVersion, auth, diskGb: this.diskGb, heartbeatMs, driver: this.driver, manager, outbox, log });
-    this.agent.start();
+    // Downloads authenticate as the socket handshake does: with the host credential or the secret.
+    const images = new ImageCache({ dir: path.join(stateDir, "_base"), serverUrls, hostname, auth, log });
+    let agent: Agent | null = null;
+    const downloadProgress = (progress: DownloadProgress) => agent?.sendDownloadProgress(progress);
+    const consoles = this.liveConsoles();
+    const manager = new ComputeManager({
+      driver: this.driver,
+      outbox,
+      sequence,
+      images,
+      downloadProgress,
+      log,
+      onSpawned: (instanceId, consoleLog) => {
+        if (consoles && consoleLog) consoles.streamer.watch(instanceId, consoleLog);
+      },
+      onDestroy: async (instanceId) => consoles?.streamer.stop(instanceId),
+    });
+    agent = new Agent({ serverUrls, hostname, agentVersion, auth, diskGb: this.diskGb, heartbeatMs, driver: this.driver, manager, outbox, consoles, log });
+    this.agent = agent;
+    agent.start();
+  }
+
+  /**
+   * Guests on qemu hosts write their serial console to the driver's console log, which is
+   * streamed live; the test driver's guests write none.
+   */
+  private liveConsoles(): AgentConsoles | undefined {
+    const { libvirtUri, simulated, log } = this.options;
+    if (simulated || hypervisorTypeOf(libvirtUri) !== "qemu") return undefined;
+    return {
+      streamer: new ConsoleStreamer({ log }),
+      logOf: (instanceId) => this.driver.consoleLogOf(instanceId),
+    };
   }
 
   /** Drains the host's work and reports under `deadlineMs` (see `Agent.stop`), then closes libvirt. */

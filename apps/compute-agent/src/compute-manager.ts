@@ -1,7 +1,9 @@
 import type { Logger } from "pino";
-import type { DestroyCommand, InstanceReport, ReportPhase, SpawnCommand } from "@nimbus/core/protocol";
+import { MAX_PROTOCOL_MESSAGE_CHARS, type DestroyCommand, type DownloadProgress, type InstanceReport, type ReportPhase, type SpawnCommand } from "@nimbus/core/protocol";
 import type { ComputeDriver, PowerState } from "./driver/types";
 import { messageOf } from "./error-message";
+import type { ImageSource } from "./image-cache";
+import { KeyedQueue } from "./keyed-queue";
 import type { ReportOutbox } from "./report-outbox";
 import type { ReportSequence } from "./report-sequence";
 
@@ -9,11 +11,19 @@ export interface ComputeManagerDeps {
   driver: ComputeDriver;
   outbox: ReportOutbox;
   sequence: ReportSequence;
+  /** Where images come from (the host's image cache). */
+  images: ImageSource;
+  /** Live download progress for the server; dropped when there is no connection. */
+  downloadProgress: (progress: DownloadProgress) => void;
   log: Logger;
+  /** Hooks for the live console: the domain runs (with its console log, if it has one) … */
+  onSpawned?: (instanceId: string, consoleLog: string | null) => void;
+  /** … and is about to be destroyed (or a failed spawn undone); removal waits for the returned promise. */
+  onDestroy?: (instanceId: string) => Promise<void>;
 }
 
-/** The longest `message` the protocol accepts in a report. */
-const MAX_MESSAGE_LENGTH = 2000;
+/** Download progress goes out at most this often per instance, plus each image's 100 %. */
+const DOWNLOAD_PROGRESS_INTERVAL_MS = 250;
 
 /**
  * Runs spawn and destroy commands against the driver and reports each step (Nova's compute
@@ -22,9 +32,13 @@ const MAX_MESSAGE_LENGTH = 2000;
  *
  *   spawn:   networking → block_device_mapping → spawning → active | error
  *   destroy: deleted
+ *
+ * Images are downloaded during block_device_mapping. A spawn that fails removes everything it
+ * made (domain, instance directory, new volumes, port plumbing) before it reports the error.
  */
 export class ComputeManager {
-  private readonly chains = new Map<string, Promise<void>>();
+  /** Each instance's work, one step at a time. */
+  private readonly queue = new KeyedQueue();
   /** The spawn command each instance is being built, or was built, from. */
   private readonly spawnedBy = new Map<string, string>();
 
@@ -47,46 +61,73 @@ export class ComputeManager {
   }
 
   /** Resolves once all queued work has finished. */
-  async idle(): Promise<void> {
-    while (this.chains.size > 0) await Promise.all(this.chains.values());
+  idle(): Promise<void> {
+    return this.queue.idle();
   }
 
   private enqueue(instanceId: string, work: () => Promise<void>): void {
-    const next = (this.chains.get(instanceId) ?? Promise.resolve()).then(work).catch((error: unknown) => {
+    this.queue.run(instanceId, work).catch((error: unknown) => {
       this.deps.log.error({ err: error, instanceId }, "instance work failed");
-    });
-    this.chains.set(instanceId, next);
-    void next.then(() => {
-      if (this.chains.get(instanceId) === next) this.chains.delete(instanceId);
     });
   }
 
   private async build(command: SpawnCommand): Promise<void> {
-    const { driver, log } = this.deps;
+    const { driver, images, log } = this.deps;
     const instanceId = command.instance.id;
     const report = (phase: ReportPhase, powerState: PowerState, message?: string) =>
       this.report({ instanceId, commandId: command.commandId, phase, powerState, message });
     try {
       await report("networking", "nostate");
-      const nic = driver.planNetwork(command);
+      // As Nova's _allocate_network_async: the ports are plugged while the disks are made, and
+      // the spawn waits for both (a host's DHCP and firewall updates take a good half second).
+      const plugging = driver.plugNetwork(command);
+      plugging.catch(() => undefined); // awaited below, whatever happens to the disks
       await report("block_device_mapping", "nostate");
-      const { instanceDir } = await driver.prepareBlockDevices(command);
+      const blockDevices = await driver
+        .prepareBlockDevices(command, { images, onDownload: this.downloadReporter(instanceId) })
+        .catch(async (error: unknown) => {
+          // Let the plug finish first, so the cleanup unplugs what it made.
+          await plugging.catch(() => undefined);
+          throw error;
+        });
+      const nics = await plugging;
       await report("spawning", "nostate");
-      await driver.spawn(command, { nic, instanceDir });
+      await driver.spawn(command, { nics, blockDevices });
+      this.deps.onSpawned?.(instanceId, blockDevices.consoleLog);
       await report("active", await driver.powerState(instanceId));
       log.info({ instanceId, commandId: command.commandId }, "instance spawned");
     } catch (error) {
       if (this.spawnedBy.get(instanceId) === command.commandId) this.spawnedBy.delete(instanceId);
       log.error({ err: error, instanceId, commandId: command.commandId }, "spawn failed");
-      await report("error", "nostate", messageOf(error).slice(0, MAX_MESSAGE_LENGTH));
+      let message = messageOf(error);
+      try {
+        await this.deps.onDestroy?.(instanceId);
+        await driver.abortSpawn(command);
+      } catch (cleanupError) {
+        log.error({ err: cleanupError, instanceId }, "removing what the failed spawn made also failed");
+        message = `${message} (removing what the build made also failed: ${messageOf(cleanupError)})`;
+      }
+      await report("error", "nostate", message.slice(0, MAX_PROTOCOL_MESSAGE_CHARS));
     }
+  }
+
+  /** Passes download progress on, at most every DOWNLOAD_PROGRESS_INTERVAL_MS for the instance, and always each 100 %. */
+  private downloadReporter(instanceId: string): (imageId: string, bytes: number, totalBytes: number) => void {
+    let last = 0;
+    return (imageId, bytes, totalBytes) => {
+      const now = Date.now();
+      if (bytes < totalBytes && now - last < DOWNLOAD_PROGRESS_INTERVAL_MS) return;
+      last = now;
+      this.deps.downloadProgress({ instanceId, imageId, bytes, totalBytes });
+    };
   }
 
   private async remove(command: DestroyCommand): Promise<void> {
     const { instanceId, commandId } = command;
     this.spawnedBy.delete(instanceId);
     try {
-      await this.deps.driver.destroy(instanceId);
+      await this.deps.onDestroy?.(instanceId);
+      await this.deps.driver.destroy(command);
     } catch (error) {
       // The protocol has no phase for a failed deletion; the server's delete stays pending.
       this.deps.log.error({ err: error, instanceId, commandId }, "destroy failed");
@@ -97,6 +138,15 @@ export class ComputeManager {
     void delivered.then(() => this.deps.sequence.forget(instanceId)).catch((error: unknown) => {
       this.deps.log.warn({ err: error, instanceId }, "could not remove the report sequence file");
     });
+  }
+
+  /**
+   * Removes a detached volume's file (`volume.delete`). Not chained to any instance: the volume
+   * is attached to none.
+   */
+  async deleteVolume(volumeId: string): Promise<void> {
+    await this.deps.driver.deleteVolume(volumeId);
+    this.deps.log.info({ volumeId }, "volume deleted");
   }
 
   /**

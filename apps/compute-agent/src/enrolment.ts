@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import { z } from "zod";
 import { ENROLL_PATH, enrollRequestSchema, enrollResponseSchema, type EnrollResponse } from "@nimbus/core/protocol";
 import { Backoff } from "./backoff";
+import { reasonOf } from "./http-reason";
 
 export interface EnrolmentOptions {
   /** Tried in turn, like the socket.io connection. */
@@ -29,8 +29,6 @@ export class EnrolmentError extends Error {
 const REQUEST_TIMEOUT_MS = 10_000;
 /** 4xx answers that mean "not now" rather than "not this token". */
 const RETRYABLE_CLIENT_ERRORS = new Set([408, 425, 429]);
-const errorBodySchema = z.object({ error: z.string() });
-const MAX_REASON_LENGTH = 500;
 
 /**
  * Trades the one-time join token for this host's credential (HTTP POST to ENROLL_PATH). A
@@ -81,16 +79,3 @@ async function post(url: string, body: string): Promise<EnrollResponse> {
   throw new Error(`The server answered HTTP ${response.status}: ${reason}`);
 }
 
-/** The server's `{ error }`, or the status text when the body is not that. */
-async function reasonOf(response: Response): Promise<string> {
-  const text = await response.text().catch(() => "");
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = errorBodySchema.safeParse(json);
-  const reason = parsed.success ? parsed.data.error : response.statusText || "no reason given";
-  return reason.slice(0, MAX_REASON_LENGTH);
-}

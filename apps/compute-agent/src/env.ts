@@ -32,6 +32,7 @@ export interface Env {
   joinToken: string | undefined;
   libvirtUri: string;
   hostname: string;
+  /** How NICs attach on the libvirt test driver; qemu hosts plug ports into Nimbus's own libvirt networks. */
   vif: Vif;
   /** Unset: the size of the file system holding the state dir (simulated hosts: 1000). */
   diskGb: number | undefined;

@@ -2,7 +2,7 @@ import { constants } from "node:fs";
 import { access, mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { agentHandshakeSchema } from "@nimbus/core/protocol";
-import { messageOf } from "./error-message";
+import { isMissingFile, messageOf } from "./error-message";
 
 /** The handshake's `credential` field, which is optional there because the shared secret may replace it. */
 const credentialSchema = agentHandshakeSchema.shape.credential.unwrap();
@@ -16,7 +16,7 @@ export async function readCredentialFile(file: string): Promise<string | null> {
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    if (error instanceof Error && "code" in error && error.code === "ENOENT") return null;
+    if (isMissingFile(error)) return null;
     throw new Error(`Cannot read the host credential file ${file}: ${messageOf(error)}`, { cause: error });
   }
   const parsed = credentialSchema.safeParse(text.trim());

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { CommandAck, InstanceReport } from "@nimbus/core/protocol";
+import { AckSession, ENDED } from "./ack-session";
 
 /** Sends one report to the server; rejects when no acknowledgement came in time. */
 export type DeliverReport = (report: InstanceReport) => Promise<CommandAck>;
@@ -8,14 +9,6 @@ interface Pending {
   report: InstanceReport;
   settle: () => void;
 }
-
-interface Session {
-  deliver: DeliverReport;
-  ended: Promise<typeof ENDED>;
-  end: () => void;
-}
-
-const ENDED = Symbol("session ended");
 
 /**
  * Instance reports on their way to the server, sent one at a time in the order they were
@@ -27,7 +20,7 @@ const ENDED = Symbol("session ended");
 export class ReportOutbox {
   private readonly queue: Pending[] = [];
   private readonly drainWaiters: (() => void)[] = [];
-  private session: Session | null = null;
+  private session: AckSession<InstanceReport> | null = null;
   private retryTimer: NodeJS.Timeout | undefined;
   private flushing = false;
   private flushWanted = false;
@@ -48,9 +41,7 @@ export class ReportOutbox {
   /** The agent is registered: send through `deliver` until `offline()`. */
   online(deliver: DeliverReport): void {
     this.offline();
-    let end = (): void => {};
-    const ended = new Promise<typeof ENDED>((resolve) => (end = () => resolve(ENDED)));
-    this.session = { deliver, ended, end };
+    this.session = new AckSession(deliver);
     this.kick();
   }
 
@@ -85,13 +76,7 @@ export class ReportOutbox {
   private async sendQueued(): Promise<void> {
     for (let head = this.queue[0]; head && this.session && !this.retryTimer; head = this.queue[0]) {
       const { report } = head;
-      const outcome = await Promise.race([
-        this.session.deliver(report).then(
-          (ack) => ({ ack }),
-          (error: unknown) => ({ error }),
-        ),
-        this.session.ended,
-      ]);
+      const outcome = await this.session.deliver(report);
       if (outcome === ENDED) return;
       if ("error" in outcome) {
         this.log.warn({ err: outcome.error, instanceId: report.instanceId, seq: report.seq }, "instance report not acknowledged; will resend");

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { isMissingFile } from "./error-message";
 
 /**
  * Per-instance report sequence numbers (0, 1, 2, …), kept on disk. The server ignores a report
@@ -34,7 +35,7 @@ export class ReportSequence {
       const stored = Number.parseInt(await readFile(this.file(instanceId), "utf8"), 10);
       return Number.isSafeInteger(stored) && stored >= 0 ? stored : 0;
     } catch (error) {
-      if (error instanceof Error && "code" in error && error.code === "ENOENT") return 0;
+      if (isMissingFile(error)) return 0;
       throw error;
     }
   }

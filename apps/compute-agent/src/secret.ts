@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { agentHandshakeSchema } from "@nimbus/core/protocol";
 import { Backoff } from "./backoff";
 import type { SecretSource } from "./env";
-import { messageOf } from "./error-message";
+import { isMissingFile, messageOf } from "./error-message";
 
 /** Returns the secret to present in the next handshake; never rejects. */
 export type SecretProvider = () => Promise<string>;
@@ -42,7 +42,7 @@ async function readSecretFile(path: string): Promise<string | null> {
     const parsed = secretSchema.safeParse((await readFile(path, "utf8")).trim());
     return parsed.success ? parsed.data : null;
   } catch (error) {
-    if (error instanceof Error && "code" in error && error.code === "ENOENT") return null;
+    if (isMissingFile(error)) return null;
     throw new Error(`Cannot read the agent secret file ${path}: ${messageOf(error)}`, { cause: error });
   }
 }

@@ -122,7 +122,12 @@ describe("reconciliation support", () => {
     // Left over from before the agent started: running, named and keyed like an instance.
     const leftover = spawnCommand();
     const id = leftover.instance.id;
-    const domain = await libvirt.domainDefineXML(buildDomainXml({ command: leftover, domainType: "test", nic: null, consoleLogPath: null }));
+    const domain = await libvirt.domainDefineXML(buildDomainXml({
+        command: leftover,
+        domainType: "test",
+        nics: [],
+        blockDevices: { instanceDir: null, disks: [], configDrive: null, kernel: null, ramdisk: null, consoleLog: null },
+      }));
     await domain.create();
 
     const { registration } = await startHost("compute-leftover");

@@ -1,5 +1,5 @@
 import type { SpawnCommand } from "@nimbus/core/protocol";
-import type { NicSpec, Vif } from "./types";
+import type { BlockDevices, DiskSpec, NicSpec, Vif } from "./types";
 
 /** Namespace of Nimbus's element inside libvirt's `<metadata>`. */
 export const NIMBUS_XML_NAMESPACE = "https://nimbus.dev/xmlns/libvirt/instance/1";
@@ -10,10 +10,22 @@ export type DomainType = "test" | "qemu";
 export interface DomainXmlInput {
   command: SpawnCommand;
   domainType: DomainType;
-  nic: NicSpec | null;
-  /** File the guest's serial console is written to; null when the hypervisor has no console. */
-  consoleLogPath: string | null;
+  nics: NicSpec[];
+  blockDevices: BlockDevices;
 }
+
+/**
+ * Where the config drive CD-ROM goes. Debian's cloud kernel has no AHCI (SATA) driver, so, as
+ * on Nova's default x86 machine type, the drive sits on IDE of the i440fx (`pc`) machine.
+ */
+export const CONFIG_DRIVE_TARGET = { dev: "hdd", bus: "ide" } as const;
+
+/**
+ * QEMU runs as root and libvirt relabels nothing (scripts/test-image/README.md): with libvirt's
+ * default dynamic ownership it would chown the shared cached bases, kernels and ramdisks to its
+ * QEMU user and never give them back, and QEMU could not reach a state dir private to root.
+ */
+export const QEMU_SECLABEL = "<seclabel type='static' model='dac' relabel='no'><label>+0:+0</label></seclabel>";
 
 /**
  * The libvirt name of an instance's domain. Built from the instance id, never from the user's
@@ -36,13 +48,19 @@ export function escapeXml(value: string): string {
   return value.replace(NOT_XML_CHAR, "\uFFFD").replace(/[&<>"']/g, (c) => XML_ENTITIES[c] ?? c);
 }
 
-/** The guest's NIC, or null when the instance has no network or the host is set to `none`. */
-export function nicFor(vif: Vif, network: SpawnCommand["network"]): NicSpec | null {
-  if (network === null || vif.kind === "none") return null;
-  return { vif, macAddress: network.macAddress };
+/** One NIC per port, attached as NIMBUS_VIF says; none when it says `none`. */
+export function nicsFor(vif: Vif, ports: SpawnCommand["ports"]): NicSpec[] {
+  if (vif.kind === "none") return [];
+  return ports.map((port) => ({ portId: port.id, vif, macAddress: port.macAddress, filter: null }));
 }
 
-export function buildDomainXml({ command, domainType, nic, consoleLogPath }: DomainXmlInput): string {
+/**
+ * The domain of an instance. The root disk (`vda`: the overlay, or the boot volume) and the
+ * volumes are virtio disks; the config drive a read-only CD-ROM; a direct-kernel-boot image
+ * boots its kernel and ramdisk with the image's command line, as given; the serial console is
+ * written to the instance's console log.
+ */
+export function buildDomainXml({ command, domainType, nics, blockDevices }: DomainXmlInput): string {
   const { instance } = command;
   const lines = [
     `<domain type='${domainType}'>`,
@@ -55,19 +73,61 @@ export function buildDomainXml({ command, domainType, nic, consoleLogPath }: Dom
     `  </metadata>`,
     `  <memory unit='KiB'>${instance.memoryMb * 1024}</memory>`,
     `  <vcpu placement='static'>${instance.vcpus}</vcpu>`,
-    `  <os>`,
-    `    <type arch='x86_64'>hvm</type>`,
-    `  </os>`,
+    ...osXml(command, blockDevices),
+    `  <features>`,
+    `    <acpi/>`,
+    `    <apic/>`,
+    `  </features>`,
+    `  <clock offset='utc'/>`,
+    `  <on_poweroff>destroy</on_poweroff>`,
+    `  <on_reboot>restart</on_reboot>`,
+    `  <on_crash>destroy</on_crash>`,
     `  <devices>`,
-    ...(nic ? interfaceXml(nic) : []),
-    ...(consoleLogPath ? serialXml(consoleLogPath) : []),
+    ...blockDevices.disks.flatMap(diskXml),
+    ...(blockDevices.configDrive ? cdromXml(blockDevices.configDrive) : []),
+    ...nics.flatMap(interfaceXml),
+    ...(blockDevices.consoleLog ? consoleXml(blockDevices.consoleLog) : []),
     `  </devices>`,
+    ...(domainType === "qemu" ? [`  ${QEMU_SECLABEL}`] : []),
     `</domain>`,
   ];
   return lines.join("\n") + "\n";
 }
 
-function interfaceXml({ vif, macAddress }: NicSpec): string[] {
+function osXml(command: SpawnCommand, { kernel, ramdisk }: BlockDevices): string[] {
+  const boot = kernel
+    ? [
+        `    <kernel>${escapeXml(kernel)}</kernel>`,
+        ...(ramdisk ? [`    <initrd>${escapeXml(ramdisk)}</initrd>`] : []),
+        ...(command.kernelCommandLine ? [`    <cmdline>${escapeXml(command.kernelCommandLine)}</cmdline>`] : []),
+      ]
+    : [`    <boot dev='hd'/>`];
+  return [`  <os>`, `    <type arch='x86_64' machine='pc'>hvm</type>`, ...boot, `  </os>`];
+}
+
+function diskXml({ device, file, volumeId }: DiskSpec): string[] {
+  return [
+    `    <disk type='file' device='disk'>`,
+    `      <driver name='qemu' type='qcow2'/>`,
+    `      <source file='${escapeXml(file)}'/>`,
+    `      <target dev='${escapeXml(device)}' bus='virtio'/>`,
+    ...(volumeId ? [`      <serial>${escapeXml(volumeId)}</serial>`] : []),
+    `    </disk>`,
+  ];
+}
+
+function cdromXml(file: string): string[] {
+  return [
+    `    <disk type='file' device='cdrom'>`,
+    `      <driver name='qemu' type='raw'/>`,
+    `      <source file='${escapeXml(file)}'/>`,
+    `      <target dev='${CONFIG_DRIVE_TARGET.dev}' bus='${CONFIG_DRIVE_TARGET.bus}'/>`,
+    `      <readonly/>`,
+    `    </disk>`,
+  ];
+}
+
+function interfaceXml({ vif, macAddress, filter }: NicSpec): string[] {
   const source =
     vif.kind === "network"
       ? [`      <source network='${escapeXml(vif.name)}'/>`]
@@ -79,10 +139,25 @@ function interfaceXml({ vif, macAddress }: NicSpec): string[] {
     ...source,
     `      <mac address='${escapeXml(macAddress)}'/>`,
     `      <model type='virtio'/>`,
+    ...(filter ? [`      <filterref filter='${escapeXml(filter)}'/>`] : []),
     `    </interface>`,
   ];
 }
 
-function serialXml(path: string): string[] {
-  return [`    <serial type='file'>`, `      <source path='${escapeXml(path)}'/>`, `      <target port='0'/>`, `    </serial>`];
+/**
+ * The first serial port written to the console log, and the domain's console on that port. The
+ * log is appended to, never truncated at a start, so byte offsets stay valid across restarts.
+ */
+function consoleXml(path: string): string[] {
+  const source = `      <source path='${escapeXml(path)}' append='on'/>`;
+  return [
+    `    <serial type='file'>`,
+    source,
+    `      <target port='0'/>`,
+    `    </serial>`,
+    `    <console type='file'>`,
+    source,
+    `      <target type='serial' port='0'/>`,
+    `    </console>`,
+  ];
 }

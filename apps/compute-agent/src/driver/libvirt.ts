@@ -1,17 +1,28 @@
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "pino";
 import { DomainState, Hypervisor, type Domain } from "@unraid/libvirt";
-import type { SpawnCommand } from "@nimbus/core/protocol";
+import type { DestroyCommand, ImageRef, SpawnCommand, VolumeSpec } from "@nimbus/core/protocol";
 import { messageOf } from "../error-message";
-import { buildDomainXml, domainName, nicFor, type DomainType } from "./domain-xml";
-import type { ComputeDriver, NicSpec, NodeInventory, PowerState, SpawnPlan, Vif } from "./types";
+import { buildConfigDrive } from "./config-drive";
+import { createBlankVolume, createOverlay, createVolumeFromImage } from "./disks";
+import { buildDomainXml, domainName, nicsFor, type DomainType } from "./domain-xml";
+import { HostNetworks, type HostNetworking } from "./host-network";
+import type { BlockDeviceContext, BlockDevices, ComputeDriver, DiskSpec, NicSpec, NodeInventory, PowerState, SpawnPlan, Vif } from "./types";
 
 export interface LibvirtDriverOptions {
   uri: string;
-  /** Per-instance directories (console logs, later disks) live under `<stateDir>/instances/`. */
+  /** Images (`_base/`), instance directories (`instances/<id>/`) and volumes (`volumes/`) live here. */
   stateDir: string;
+  /** How NICs attach on the test driver; qemu hosts plug ports into their own libvirt networks. */
   vif: Vif;
+  /**
+   * A simulated host (Nova's fake driver on libvirt's test driver): domains only, no image
+   * downloads, disks, volumes or config drives.
+   */
+  simulated: boolean;
+  log: Logger;
   /** How long a started domain may take to report RUNNING. */
   spawnTimeoutMs?: number;
 }
@@ -44,13 +55,16 @@ export class LibvirtDriver implements ComputeDriver {
     private readonly hypervisor: Hypervisor,
     private readonly domainType: DomainType,
     private readonly options: LibvirtDriverOptions,
+    /** On qemu hosts: the host's networks (DHCP entries, nwfilters); null: NICs attach as NIMBUS_VIF says. */
+    private readonly networks: HostNetworking | null,
   ) {}
 
   static async open(options: LibvirtDriverOptions): Promise<LibvirtDriver> {
     const domainType = hypervisorTypeOf(options.uri);
     const hypervisor = new Hypervisor({ uri: options.uri });
     await hypervisor.connectOpen();
-    return new LibvirtDriver(hypervisor, domainType, options);
+    const networks = domainType === "qemu" ? new HostNetworks({ uri: options.uri, log: options.log }) : null;
+    return new LibvirtDriver(hypervisor, domainType, options, networks);
   }
 
   async nodeInfo(): Promise<NodeInventory> {
@@ -70,45 +84,90 @@ export class LibvirtDriver implements ComputeDriver {
     return named.filter(({ name, uuid }) => name === domainName(uuid)).map(({ uuid }) => uuid);
   }
 
-  planNetwork(command: SpawnCommand): NicSpec | null {
-    return nicFor(this.options.vif, command.network);
+  async plugNetwork(command: SpawnCommand): Promise<NicSpec[]> {
+    if (!this.networks) return nicsFor(this.options.vif, command.ports);
+    const plugged = await this.networks.plug(command.ports);
+    return command.ports.map((port) => {
+      const plug = plugged.find((p) => p.portId === port.id);
+      if (!plug) throw new Error(`Port ${port.id} (${port.ipAddress}) could not be plugged into network ${port.networkName}.`);
+      return { portId: port.id, vif: { kind: "network", name: plug.network }, macAddress: port.macAddress, filter: plug.filter };
+    });
   }
 
-  async prepareBlockDevices(command: SpawnCommand): Promise<{ instanceDir: string }> {
+  /**
+   * Fetches the images the instance needs into the image cache (side by side), then makes the
+   * instance directory, the root overlay, the volumes not yet on this host and the config
+   * drive. Files already in place from an earlier delivery of the same build are kept.
+   */
+  async prepareBlockDevices(command: SpawnCommand, { images, onDownload }: BlockDeviceContext): Promise<BlockDevices> {
+    if (this.options.simulated) return { instanceDir: null, disks: [], configDrive: null, kernel: null, ramdisk: null, consoleLog: null };
     const instanceDir = this.instanceDir(command.instance.id);
     await mkdir(instanceDir, { recursive: true });
-    return { instanceDir };
+
+    const fetch = (image: ImageRef | null) => (image ? images.fetch(image, (bytes, total) => onDownload(image.id, bytes, total)) : Promise.resolve(null));
+    const newVolumes = command.volumes.filter((v) => !v.exists);
+    const [root, kernel, ramdisk, ...volumeBases] = await Promise.all([
+      fetch(command.image),
+      fetch(command.kernel),
+      fetch(command.ramdisk),
+      ...newVolumes.map((v) => fetch(v.image)),
+    ]);
+
+    const disks: DiskSpec[] = [];
+    if (command.image && root) {
+      const file = path.join(instanceDir, "disk");
+      if (!(await isFile(file))) await createOverlay({ image: command.image, base: root, file, rootGb: command.instance.rootGb });
+      disks.push({ device: "vda", file, volumeId: null });
+    }
+    if (command.volumes.length > 0) await mkdir(this.volumesDir(), { recursive: true });
+    for (const volume of command.volumes) {
+      const file = this.volumeFile(volume.id);
+      const base = volumeBases[newVolumes.indexOf(volume)] ?? null;
+      await this.makeVolume(volume, file, base);
+      disks.push({ device: volume.device, file, volumeId: volume.id });
+    }
+    disks.sort((a, b) => a.device.localeCompare(b.device));
+
+    let configDrive: string | null = null;
+    if (command.configDrive) {
+      configDrive = path.join(instanceDir, "disk.config");
+      await buildConfigDrive(command.configDrive, configDrive);
+    }
+    return { instanceDir, disks, configDrive, kernel, ramdisk, consoleLog: this.consoleLogOf(command.instance.id) };
   }
 
   async spawn(command: SpawnCommand, plan: SpawnPlan): Promise<void> {
-    const xml = buildDomainXml({
-      command,
-      domainType: this.domainType,
-      nic: plan.nic,
-      consoleLogPath: this.domainType === "qemu" ? path.join(plan.instanceDir, "console.log") : null,
-    });
-    try {
-      // Defining a domain whose uuid exists updates that domain instead of adding another one.
-      const domain = await this.hypervisor.domainDefineXML(xml);
-      if ((await domain.getInfo()).state === DomainState.SHUTOFF) await domain.create();
-      await this.waitUntilRunning(domain);
-    } catch (error) {
-      try {
-        await this.destroy(command.instance.id);
-      } catch (cleanupError) {
-        throw new Error(`${messageOf(error)} (removing the half-built domain also failed: ${messageOf(cleanupError)})`, { cause: error });
-      }
-      throw error;
-    }
+    const xml = buildDomainXml({ command, domainType: this.domainType, nics: plan.nics, blockDevices: plan.blockDevices });
+    const started = performance.now();
+    // Defining a domain whose uuid exists updates that domain instead of adding another one.
+    const domain = await this.hypervisor.domainDefineXML(xml);
+    const defined = performance.now();
+    if ((await domain.getInfo()).state === DomainState.SHUTOFF) await domain.create();
+    await this.waitUntilRunning(domain);
+    const ms = (from: number, to: number) => Math.round(to - from);
+    this.options.log.debug({ instanceId: command.instance.id, defineMs: ms(started, defined), startMs: ms(defined, performance.now()) }, "domain running");
   }
 
-  async destroy(instanceId: string): Promise<void> {
-    const domain = await this.findDomain(instanceId);
-    if (domain) {
-      if ((await domain.getInfo()).state !== DomainState.SHUTOFF) await domain.destroy();
-      await domain.undefine();
-    }
-    await rm(this.instanceDir(instanceId), { recursive: true, force: true });
+  async abortSpawn(command: SpawnCommand): Promise<void> {
+    // The domain first: libvirt refuses to remove a filter a defined domain still references.
+    await this.removeDomain(command.instance.id);
+    await settleAll([
+      () => this.removeFiles(command.instance.id, command.volumes.filter((v) => !v.exists).map((v) => v.id)),
+      () => this.unplug(command.ports),
+    ]);
+  }
+
+  async destroy(command: DestroyCommand): Promise<void> {
+    await this.removeDomain(command.instanceId);
+    await settleAll([
+      () => this.removeFiles(command.instanceId, command.volumes.filter((v) => v.delete).map((v) => v.id)),
+      () => this.unplug(command.ports),
+    ]);
+  }
+
+  async deleteVolume(volumeId: string): Promise<void> {
+    if (this.options.simulated) return;
+    await rm(this.volumeFile(volumeId), { force: true });
   }
 
   async powerState(instanceId: string): Promise<PowerState> {
@@ -120,10 +179,55 @@ export class LibvirtDriver implements ComputeDriver {
     await this.hypervisor.connectClose();
   }
 
+  /** Where a qemu guest's serial console is written: `console.log` in its instance directory. */
+  consoleLogOf(instanceId: string): string {
+    return path.join(this.instanceDir(instanceId), "console.log");
+  }
+
   private instanceDir(instanceId: string): string {
     return path.join(this.options.stateDir, "instances", instanceId.toLowerCase());
   }
 
+  private volumesDir(): string {
+    return path.join(this.options.stateDir, "volumes");
+  }
+
+  private volumeFile(volumeId: string): string {
+    return path.join(this.volumesDir(), `${volumeId.toLowerCase()}.qcow2`);
+  }
+
+  /**
+   * A volume the server says has no bits yet is made here (kept if an earlier delivery of this
+   * build already made it); one it says exists must be here.
+   */
+  private async makeVolume(volume: VolumeSpec, file: string, base: string | null): Promise<void> {
+    if (await isFile(file)) return;
+    if (volume.exists) throw new Error(`Volume ${volume.id} should be on this host, but its file ${file} is missing.`);
+    if (volume.image && base) await createVolumeFromImage({ image: volume.image, base, file, sizeGb: volume.sizeGb });
+    else await createBlankVolume({ file, sizeGb: volume.sizeGb });
+  }
+
+  private async removeDomain(instanceId: string): Promise<void> {
+    const domain = await this.findDomain(instanceId);
+    if (!domain) return;
+    if ((await domain.getInfo()).state !== DomainState.SHUTOFF) await domain.destroy();
+    await domain.undefine();
+  }
+
+  /** The instance directory (overlay, config drive, console log) and the given volumes' files. */
+  private async removeFiles(instanceId: string, volumeIds: string[]): Promise<void> {
+    if (this.options.simulated) return;
+    await rm(this.instanceDir(instanceId), { recursive: true, force: true });
+    await Promise.all(volumeIds.map((id) => rm(this.volumeFile(id), { force: true })));
+  }
+
+  private async unplug(ports: DestroyCommand["ports"]): Promise<void> {
+    if (!this.networks) return;
+    if (ports.length > 0) await this.networks.unplug(ports);
+    // A domain the server does not know (reconciliation) comes without its ports: whatever
+    // network it alone used goes with it.
+    else await this.networks.sweepUnused();
+  }
   private async findDomain(instanceId: string): Promise<Domain | null> {
     try {
       return await this.hypervisor.domainLookupByUUIDString(instanceId);
@@ -152,4 +256,15 @@ export class LibvirtDriver implements ComputeDriver {
       await sleep(POLL_INTERVAL_MS);
     }
   }
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => null))?.isFile() ?? false;
+}
+
+/** Runs every step even when one fails, then throws the failures together. */
+async function settleAll(steps: (() => Promise<void>)[]): Promise<void> {
+  const results = await Promise.allSettled(steps.map((step) => step()));
+  const failures = results.flatMap((r) => (r.status === "rejected" ? [messageOf(r.reason)] : []));
+  if (failures.length > 0) throw new Error(failures.join("; "));
 }

@@ -1,14 +1,52 @@
-import type { InstanceReport, SpawnCommand } from "@nimbus/core/protocol";
+import type { DestroyCommand, InstanceReport, SpawnCommand } from "@nimbus/core/protocol";
+import type { DownloadListener, ImageSource } from "../image-cache";
 
 export type PowerState = InstanceReport["powerState"];
 
 /** How a guest's NIC is attached (NIMBUS_VIF): QEMU user-mode, a libvirt network, a host bridge, or no NIC. */
 export type Vif = { kind: "user" } | { kind: "network"; name: string } | { kind: "bridge"; name: string } | { kind: "none" };
 
-/** The NIC a guest gets: where it attaches and the MAC the server chose. */
+/** One NIC of the guest: a port, where it attaches, and the nwfilter that enforces its security groups. */
 export interface NicSpec {
+  portId: string;
   vif: Exclude<Vif, { kind: "none" }>;
   macAddress: string;
+  /** The libvirt nwfilter of the port's security groups; null: unfiltered. */
+  filter: string | null;
+}
+
+/** A disk of the guest: the root overlay or a volume, at its device (`vda`, `vdb`, …). */
+export interface DiskSpec {
+  device: string;
+  file: string;
+  /** The volume's id, which the guest sees as the disk's serial; null for the root overlay. */
+  volumeId: string | null;
+}
+
+/** What the block_device_mapping step made on this host for the instance. */
+export interface BlockDevices {
+  /** `<stateDir>/instances/<id>`; null on a simulated host, which makes no files. */
+  instanceDir: string | null;
+  disks: DiskSpec[];
+  /** The config drive ISO (`disk.config`), attached as a read-only CD-ROM. */
+  configDrive: string | null;
+  /** Direct kernel boot: the cached kernel and ramdisk. */
+  kernel: string | null;
+  ramdisk: string | null;
+  /** The file the guest's serial console is written to. */
+  consoleLog: string | null;
+}
+
+/** What the preparation steps of a spawn produced, handed to the final `spawn` step. */
+export interface SpawnPlan {
+  nics: NicSpec[];
+  blockDevices: BlockDevices;
+}
+
+export interface BlockDeviceContext {
+  images: ImageSource;
+  /** Progress of each image download the spawn waits for. */
+  onDownload: (imageId: string, ...progress: Parameters<DownloadListener>) => void;
 }
 
 /** What the hypervisor offers, as sent in `host.register`. */
@@ -20,29 +58,35 @@ export interface NodeInventory {
   memoryMb: number;
 }
 
-/** What the preparation steps of a spawn produced, handed to the final `spawn` step. */
-export interface SpawnPlan {
-  nic: NicSpec | null;
-  instanceDir: string;
-}
-
 /**
  * A hypervisor as the compute manager sees it (Nova's virt driver). A spawn runs in three steps,
- * each reported to the server before it starts: `planNetwork` (networking),
- * `prepareBlockDevices` (block_device_mapping), `spawn` (spawning). Domains are keyed by the
- * instance id, so repeating a step for the same instance never makes a second domain.
+ * each reported to the server before it starts: `plugNetwork` (networking),
+ * `prepareBlockDevices` (block_device_mapping: image downloads, disks, volumes, config drive),
+ * `spawn` (spawning). Domains are keyed by the instance id, so repeating a step for the same
+ * instance never makes a second domain. A failed spawn is undone with `abortSpawn`.
  */
 export interface ComputeDriver {
   nodeInfo(): Promise<NodeInventory>;
   /** UUIDs of the domains this agent manages (other domains on the host are not instances). */
   listDomainUuids(): Promise<string[]>;
-  planNetwork(command: SpawnCommand): NicSpec | null;
-  /** Creates the instance's directory in the state dir (and, later, its disks). */
-  prepareBlockDevices(command: SpawnCommand): Promise<{ instanceDir: string }>;
-  /** Defines and starts the domain and resolves once it runs; on failure removes what it made, then throws. */
+  /** Plugs the instance's ports into the host's networks and returns the guest's NICs. */
+  plugNetwork(command: SpawnCommand): Promise<NicSpec[]>;
+  /** Fetches the images and makes the instance's directory, disks, new volumes and config drive. */
+  prepareBlockDevices(command: SpawnCommand, context: BlockDeviceContext): Promise<BlockDevices>;
+  /** Defines and starts the domain and resolves once it runs. */
   spawn(command: SpawnCommand, plan: SpawnPlan): Promise<void>;
-  /** Stops and undefines the domain and removes the instance's directory; a missing domain is not an error. */
-  destroy(instanceId: string): Promise<void>;
+  /**
+   * Removes everything a spawn of `command` may have made: the domain, the instance directory,
+   * the volumes the command asked to make, and the ports' plumbing. Harmless for what is not there.
+   */
+  abortSpawn(command: SpawnCommand): Promise<void>;
+  /**
+   * Stops and undefines the domain, removes the instance directory and the volumes flagged
+   * `delete`, and unplugs the ports; what is already gone is not an error.
+   */
+  destroy(command: DestroyCommand): Promise<void>;
+  /** Removes a detached volume's file; a missing file is not an error. */
+  deleteVolume(volumeId: string): Promise<void>;
   /** `nostate` when there is no such domain. */
   powerState(instanceId: string): Promise<PowerState>;
   close(): Promise<void>;

@@ -1,0 +1,147 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { DownloadProgress, InstanceReport, SpawnCommand } from "@nimbus/core/protocol";
+import { ComputeManager } from "./compute-manager";
+import type { BlockDeviceContext, BlockDevices, ComputeDriver } from "./driver/types";
+import { ReportOutbox } from "./report-outbox";
+import { ReportSequence } from "./report-sequence";
+
+const NO_DEVICES: BlockDevices = { instanceDir: null, disks: [], configDrive: null, kernel: null, ramdisk: null, consoleLog: null };
+
+/** A driver whose block_device_mapping step runs `prepare`, and which records aborted spawns. */
+function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, aborted: string[]): ComputeDriver {
+  return {
+    nodeInfo: async () => ({ hypervisorType: "test", uri: "test:///default", cpuModel: "x", vcpus: 1, memoryMb: 1 }),
+    listDomainUuids: async () => [],
+    plugNetwork: async () => [],
+    prepareBlockDevices: async (_command, context) => {
+      await prepare(context);
+      return NO_DEVICES;
+    },
+    spawn: async () => undefined,
+    abortSpawn: async (command) => void aborted.push(command.instance.id),
+    destroy: async () => undefined,
+    deleteVolume: async () => undefined,
+    powerState: async () => "running",
+    close: async () => undefined,
+  };
+}
+
+function command(): SpawnCommand {
+  return {
+    commandId: randomUUID(),
+    instance: { id: randomUUID(), name: "web-1", hostname: "web-1", vcpus: 1, memoryMb: 256, rootGb: 0 },
+    image: null,
+    kernel: null,
+    ramdisk: null,
+    kernelCommandLine: null,
+    ports: [],
+    volumes: [],
+    configDrive: null,
+  };
+}
+
+describe("ComputeManager", () => {
+  let dir: string;
+  let reports: InstanceReport[];
+  let outbox: ReportOutbox;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "nimbus-manager-"));
+    reports = [];
+    outbox = new ReportOutbox(pino({ level: "silent" }));
+    outbox.online(async (report) => {
+      reports.push(report);
+      return { ok: true };
+    });
+  });
+
+  afterEach(async () => {
+    vi.useRealTimers();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function manager(driver: ComputeDriver, progress: DownloadProgress[]): ComputeManager {
+    return new ComputeManager({
+      driver,
+      outbox,
+      sequence: new ReportSequence(path.join(dir, "seq")),
+      images: { fetch: async () => "/nowhere" },
+      downloadProgress: (p) => progress.push(p),
+      log: pino({ level: "silent" }),
+    });
+  }
+
+  it("passes download progress on at most four times a second per instance, and always each image's 100 %", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const imageId = randomUUID();
+    const progress: DownloadProgress[] = [];
+    const driver = fakeDriver(async ({ onDownload }) => {
+      for (let bytes = 1; bytes <= 1000; bytes += 1) {
+        onDownload(imageId, bytes, 1000);
+        vi.advanceTimersByTime(1); // a second of download in 1 ms steps
+      }
+    }, []);
+    const spawn = command();
+    const built = manager(driver, progress);
+    built.spawn(spawn);
+    await built.idle();
+    await outbox.drained();
+    expect(reports.map((r) => r.phase)).toEqual(["networking", "block_device_mapping", "spawning", "active"]);
+
+    expect(progress.length).toBeLessThanOrEqual(5);
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.at(-1)).toEqual({ instanceId: spawn.instance.id, imageId, bytes: 1000, totalBytes: 1000 });
+    const times = progress.map((p) => p.bytes);
+    for (let i = 1; i < times.length - 1; i += 1) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(250);
+  });
+
+  it("removes what a failed spawn made before it reports the error, in plain words", async () => {
+    const aborted: string[] = [];
+    const driver = fakeDriver(async () => {
+      throw new Error("Image cirros failed its checksum: expected sha256 a, got b.");
+    }, aborted);
+    const spawn = command();
+    const built = manager(driver, []);
+    built.spawn(spawn);
+    await built.idle();
+    await outbox.drained();
+
+    expect(aborted).toEqual([spawn.instance.id]);
+    expect(reports.map((r) => [r.phase, r.message])).toEqual([
+      ["networking", undefined],
+      ["block_device_mapping", undefined],
+      ["error", "Image cirros failed its checksum: expected sha256 a, got b."],
+    ]);
+  });
+
+  it("tells the live console when a domain runs, and stops it before the domain and its directory are removed", async () => {
+    const steps: string[] = [];
+    const driver: ComputeDriver = {
+      ...fakeDriver(async () => undefined, []),
+      prepareBlockDevices: async () => ({ ...NO_DEVICES, consoleLog: "/state/instances/x/console.log" }),
+      spawn: async () => void steps.push("domain started"),
+      destroy: async () => void steps.push("domain destroyed"),
+    };
+    const built = new ComputeManager({
+      driver,
+      outbox,
+      sequence: new ReportSequence(path.join(dir, "seq")),
+      images: { fetch: async () => "/nowhere" },
+      downloadProgress: () => undefined,
+      log: pino({ level: "silent" }),
+      onSpawned: (instanceId, consoleLog) => void steps.push(`watch ${instanceId} ${consoleLog}`),
+      onDestroy: async (instanceId) => void steps.push(`stop ${instanceId}`),
+    });
+    const spawn = command();
+    const id = spawn.instance.id;
+    built.spawn(spawn);
+    built.destroy({ commandId: randomUUID(), instanceId: id, volumes: [], ports: [] });
+    await built.idle();
+    expect(steps).toEqual(["domain started", `watch ${id} /state/instances/x/console.log`, `stop ${id}`, "domain destroyed"]);
+  });
+});
