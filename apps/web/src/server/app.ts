@@ -13,6 +13,9 @@ import { ENROLL_PATH } from "@nimbus/core/protocol";
 import { resolveApiToken, resolveSession, type IdentitySettings } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
 import { enrollHandler } from "./enroll";
+import { imageDownloadHandler, imageIdOfDownloadPath } from "./image-download";
+import { imageUploadHandler } from "./image-upload";
+import { imageIdOfUploadPath } from "../lib/image-paths";
 import type { Env } from "./env";
 import { postgresAdapter } from "./socket/adapter";
 import { readOrCreateSecret, writeSecretFile } from "./secrets";
@@ -41,7 +44,11 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
   const database = await openDatabase({ url: env.DATABASE_URL, dataDir: path.join(env.NIMBUS_DATA_DIR, "pglite") });
   log.info({ driver: database.driver }, "database ready (migrations applied)");
 
-  const seeded = await bootstrap(database.db, { adminPassword: env.NIMBUS_ADMIN_PASSWORD });
+  const imageStoreDir = env.NIMBUS_IMAGE_STORE ?? path.join(env.NIMBUS_DATA_DIR, "images");
+  const seeded = await bootstrap(database.db, {
+    adminPassword: env.NIMBUS_ADMIN_PASSWORD,
+    images: { storeDir: imageStoreDir, testImageDir: env.NIMBUS_SEED_IMAGE_DIR ?? path.join(env.NIMBUS_DATA_DIR, "test-image") },
+  });
   if (seeded.generatedPassword) {
     const file = writeSecretFile(env.NIMBUS_DATA_DIR, "initial-admin-password", seeded.generatedPassword);
     // Printed once, on purpose, to the terminal only (not through the logger).
@@ -78,6 +85,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     publisher: socketPublisher(() => browsers),
     agents: agentGateway(() => agents, env.NIMBUS_AGENT_ACK_TIMEOUT_MS),
     buildRequested: () => conductor?.kick(),
+    imageStoreDir,
     hostDownAfterMs: env.NIMBUS_HOST_DOWN_AFTER_SECONDS * 1000,
     buildTimeoutMs: env.NIMBUS_BUILD_TIMEOUT_SECONDS * 1000,
     maxAttempts: env.NIMBUS_MAX_ATTEMPTS,
@@ -105,6 +113,8 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     orphanGraceMs: env.NIMBUS_ORPHAN_GRACE_SECONDS * 1000,
   });
   const enroll = enrollHandler(services, log.child({ component: "enrolment" }));
+  const imageUpload = imageUploadHandler({ services, resolvePrincipal, maxBytes: env.NIMBUS_IMAGE_MAX_BYTES, log: log.child({ component: "image-upload" }) });
+  const imageDownload = imageDownloadHandler({ services, agentSecret, resolvePrincipal, log: log.child({ component: "image-download" }) });
 
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -135,6 +145,10 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
       return;
     }
     if (url === ENROLL_PATH) return enroll(req, res);
+    const uploadId = imageIdOfUploadPath(url);
+    if (uploadId !== null) return imageUpload(req, res, uploadId);
+    const downloadId = imageIdOfDownloadPath(url);
+    if (downloadId !== null) return imageDownload(req, res, downloadId);
     if (next) return next(req, res);
     res.writeHead(404).end();
   });

@@ -11,6 +11,12 @@ const envSchema = z.object({
   /** postgres://… ; unset → embedded PGlite under NIMBUS_DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
   NIMBUS_DATA_DIR: z.string().default(path.join(repoRoot, ".data")),
+  /** Where image bits live (Glance's filesystem store); default NIMBUS_DATA_DIR/images. */
+  NIMBUS_IMAGE_STORE: z.string().optional(),
+  /** The largest image upload accepted, in bytes (Glance's image_size_cap); default 20 GiB. */
+  NIMBUS_IMAGE_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
+  /** Output of scripts/test-image/build.sh, seeded as the bootable test guest; default NIMBUS_DATA_DIR/test-image. */
+  NIMBUS_SEED_IMAGE_DIR: z.string().optional(),
   NIMBUS_ADMIN_PASSWORD: z.string().min(8, "NIMBUS_ADMIN_PASSWORD must have at least 8 characters").optional(),
   /** Shared secret compute agents present; unset → generated once into NIMBUS_DATA_DIR/agent-secret. */
   NIMBUS_AGENT_SECRET: z.string().min(16, "NIMBUS_AGENT_SECRET must have at least 16 characters").optional(),

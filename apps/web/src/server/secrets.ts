@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
@@ -17,4 +17,10 @@ export function writeSecretFile(dataDir: string, name: string, value: string): s
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, `${value}\n`, { mode: 0o600 });
   return file;
+}
+
+/** Compares two secrets in constant time (of their digests, so their lengths leak nothing either). */
+export function sameSecret(a: string, b: string): boolean {
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(digest(a), digest(b));
 }

@@ -1,15 +1,18 @@
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Namespace, Server } from "socket.io";
 import type { Logger } from "pino";
+import type { z } from "zod";
 import type { AgentGateway, Services } from "@nimbus/core/context";
 import { NimbusError, publicError } from "@nimbus/core/errors";
-import { reconcileHost, recordReport } from "@nimbus/core/compute";
-import { hostDisconnected, recordHeartbeat, registerHost, verifyHostCredential } from "@nimbus/core/hosts";
+import { reconcileHost, recordConsoleChunk, recordReport, relayDownloadProgress } from "@nimbus/core/compute";
+import { hostDisconnected, recordHeartbeats, registerHost, verifyHostCredential } from "@nimbus/core/hosts";
 import {
   AGENT_NAMESPACE,
   PROTOCOL_VERSION,
   agentHandshakeSchema,
   commandAckSchema,
+  consoleChunkSchema,
+  downloadProgressSchema,
   hostRegistrationSchema,
   instanceReportSchema,
   rooms,
@@ -17,6 +20,7 @@ import {
   type CommandAck,
   type ServerToAgentEvents,
 } from "@nimbus/core/protocol";
+import { sameSecret } from "../secrets";
 
 interface AgentSocketData {
   hostname: string;
@@ -27,11 +31,6 @@ interface AgentSocketData {
 type AgentNamespace = Namespace<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, AgentSocketData>;
 
 const agentRoom = (hostname: string) => `agent:${hostname}`;
-
-function sameSecret(a: string, b: string): boolean {
-  const digest = (s: string) => createHash("sha256").update(s).digest();
-  return timingSafeEqual(digest(a), digest(b));
-}
 
 /**
  * The `/agent` namespace: compute agents authenticate with the shared secret, register their
@@ -85,10 +84,12 @@ export function attachAgentNamespace(
   async function destroyOrphans(hostId: string, candidates: string[]): Promise<void> {
     const { unknownDomains } = await reconcileHost(services, { hostId, domains: candidates });
     for (const instanceId of unknownDomains) {
-      const ack = await services.agents.destroy(hostId, { commandId: randomUUID(), instanceId }).catch((error: unknown) => ({ ok: false as const, error: String(error) }));
+      const ack = await services.agents.destroy(hostId, { commandId: randomUUID(), instanceId, volumes: [], ports: [] }).catch((error: unknown) => ({ ok: false as const, error: String(error) }));
       log.warn({ hostId, instanceId, ok: ack.ok }, "reconciliation: destroy of an orphan domain requested");
     }
   }
+
+  const heartbeats = heartbeatBatcher(services, log);
 
   nsp.on("connection", (socket) => {
     const hostLog = log.child({ hostname: socket.data.hostname, sid: socket.id });
@@ -127,27 +128,38 @@ export function attachAgentNamespace(
     socket.on("host.heartbeat", () => {
       const hostId = socket.data.hostId;
       if (!hostId) return;
-      recordHeartbeat(services, hostId, socket.id)
-        .then((state) => {
-          if (state !== "stale") return;
-          hostLog.warn("heartbeat from a connection the host no longer counts (it went silent); dropping it so the agent re-registers");
-          socket.disconnect(true);
-        })
-        .catch((error: unknown) => hostLog.error({ err: error }, "heartbeat failed"));
+      heartbeats.add(hostId, socket.id, () => {
+        hostLog.warn("heartbeat from a connection the host no longer counts (it went silent); dropping it so the agent re-registers");
+        socket.disconnect(true);
+      });
     });
+
+    /**
+     * An acknowledged report from a registered host, parsed with its schema; a report before
+     * registration or a malformed one is refused in its ack and null is returned.
+     */
+    function accepted<T>(event: string, schema: z.ZodType<T>, what: string, payload: unknown, ack: (response: CommandAck) => void): { hostId: string; data: T } | null {
+      const hostId = socket.data.hostId;
+      if (!hostId) {
+        ack({ ok: false, error: "register the host first" });
+        return null;
+      }
+      const parsed = schema.safeParse(payload);
+      if (!parsed.success) {
+        hostLog.warn({ issues: parsed.error.issues.map((i) => i.path.join(".")) }, `malformed ${event} refused`);
+        ack({ ok: false, error: `malformed ${what}` });
+        return null;
+      }
+      return { hostId, data: parsed.data };
+    }
 
     socket.on("instance.report", async (payload, ack) => {
       if (typeof ack !== "function") return;
-      const hostId = socket.data.hostId;
-      if (!hostId) return ack({ ok: false, error: "register the host first" });
-      const parsed = instanceReportSchema.safeParse(payload);
-      if (!parsed.success) {
-        hostLog.warn({ issues: parsed.error.issues.map((i) => i.path.join(".")) }, "malformed instance.report refused");
-        return ack({ ok: false, error: "malformed report" });
-      }
+      const report = accepted("instance.report", instanceReportSchema, "report", payload, ack);
+      if (!report) return;
       try {
-        const outcome = await recordReport(services, { hostId, report: parsed.data });
-        hostLog.debug({ instanceId: parsed.data.instanceId, phase: parsed.data.phase, seq: parsed.data.seq, outcome }, "report");
+        const outcome = await recordReport(services, { hostId: report.hostId, report: report.data });
+        hostLog.debug({ instanceId: report.data.instanceId, phase: report.data.phase, seq: report.data.seq, outcome }, "report");
         ack({ ok: true });
       } catch (error) {
         const { code, message } = publicError(error);
@@ -156,9 +168,36 @@ export function attachAgentNamespace(
           hostLog.error({ err: error }, "report failed; the agent will resend it");
           return;
         }
-        hostLog.warn({ instanceId: parsed.data.instanceId, code }, "report refused");
+        hostLog.warn({ instanceId: report.data.instanceId, code }, "report refused");
         ack({ ok: false, error: message });
       }
+    });
+
+    socket.on("instance.console", async (payload, ack) => {
+      if (typeof ack !== "function") return;
+      const chunk = accepted("instance.console", consoleChunkSchema, "console chunk", payload, ack);
+      if (!chunk) return;
+      try {
+        const outcome = await recordConsoleChunk(services, { hostId: chunk.hostId, chunk: chunk.data });
+        if (outcome === "refused") {
+          hostLog.warn({ instanceId: chunk.data.instanceId }, "console chunk refused: instance not on this host");
+          return ack({ ok: false, error: "that instance is not on this host" });
+        }
+        ack({ ok: true });
+      } catch (error) {
+        // Left unacknowledged: the agent resends it.
+        hostLog.error({ err: error }, "storing a console chunk failed");
+      }
+    });
+
+    socket.on("instance.download", (payload) => {
+      const hostId = socket.data.hostId;
+      const parsed = downloadProgressSchema.safeParse(payload);
+      if (!hostId || !parsed.success) {
+        hostLog.warn("malformed or unregistered instance.download ignored");
+        return;
+      }
+      relayDownloadProgress(services, { hostId, progress: parsed.data }).catch((error: unknown) => hostLog.error({ err: error }, "relaying download progress failed"));
     });
 
     socket.on("disconnect", (reason) => {
@@ -171,9 +210,35 @@ export function attachAgentNamespace(
   return nsp;
 }
 
+/** How long heartbeats are gathered before they are written, all in one statement. */
+const HEARTBEAT_BATCH_MS = 250;
+
+/** Gathers agents' heartbeats and writes each batch in one statement; a stale one's connection is dropped. */
+function heartbeatBatcher(services: Services, log: Logger) {
+  const pending = new Map<string, { hostId: string; sessionId: string; onStale: () => void }>();
+  let timer: NodeJS.Timeout | undefined;
+  async function flush(): Promise<void> {
+    timer = undefined;
+    const beats = [...pending.values()];
+    pending.clear();
+    try {
+      const stale = await recordHeartbeats(services, beats);
+      for (const beat of beats) if (stale.has(beat.sessionId)) beat.onStale();
+    } catch (error) {
+      log.error({ err: error, beats: beats.length }, "recording heartbeats failed");
+    }
+  }
+  return {
+    add(hostId: string, sessionId: string, onStale: () => void): void {
+      pending.set(sessionId, { hostId, sessionId, onStale });
+      timer ??= setTimeout(() => void flush(), HEARTBEAT_BATCH_MS);
+    },
+  };
+}
+
 /** Sends commands to the agent serving a host and waits for its acknowledgement. */
 export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: number): AgentGateway {
-  async function send(event: "instance.spawn" | "instance.destroy", hostId: string, payload: never): Promise<CommandAck> {
+  async function send(event: "instance.spawn" | "instance.destroy" | "volume.delete", hostId: string, payload: never): Promise<CommandAck> {
     let responses: unknown[];
     try {
       responses = await getNamespace().to(rooms.host(hostId)).timeout(ackTimeoutMs).emitWithAck(event, payload);
@@ -188,6 +253,7 @@ export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: n
   return {
     spawn: (hostId, command) => send("instance.spawn", hostId, command as never),
     destroy: (hostId, command) => send("instance.destroy", hostId, command as never),
+    deleteVolume: (hostId, command) => send("volume.delete", hostId, command as never),
     async disconnect(hostname) {
       getNamespace().in(agentRoom(hostname)).disconnectSockets(true);
     },

@@ -50,6 +50,12 @@ export function socketPublisher(getNamespace: () => BrowserNamespace): Publisher
     hostChanged(change) {
       getNamespace().to(rooms.admins).emit("host.changed", change);
     },
+    instanceConsole(chunk) {
+      getNamespace().to(rooms.project(chunk.projectId)).emit("instance.console", chunk);
+    },
+    instanceDownload(progress) {
+      getNamespace().to(rooms.project(progress.projectId)).emit("instance.download", progress);
+    },
     userCutOff(userId) {
       getNamespace().in(rooms.user(userId)).disconnectSockets(true);
     },

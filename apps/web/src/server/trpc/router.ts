@@ -4,18 +4,30 @@ import { aggregatesRouter } from "./routers/aggregates";
 import { authRouter } from "./routers/auth";
 import { catalogRouter } from "./routers/catalog";
 import { hostsRouter } from "./routers/hosts";
+import { imagesRouter } from "./routers/images";
 import { auditRouter, projectsRouter, quotasRouter, rolesRouter, usersRouter } from "./routers/identity-admin";
 import { instancesRouter } from "./routers/instances";
+import { keyPairsRouter } from "./routers/key-pairs";
+import { networksRouter, portsRouter, subnetsRouter } from "./routers/networks";
 import { quotaRouter } from "./routers/quota";
+import { securityGroupsRouter } from "./routers/security-groups";
 import { serverGroupsRouter } from "./routers/server-groups";
 import { tokensRouter } from "./routers/tokens";
+import { volumesRouter } from "./routers/volumes";
 
 export const appRouter = router({
   auth: authRouter,
   catalog: catalogRouter,
   instances: instancesRouter,
+  images: imagesRouter,
   quota: quotaRouter,
   serverGroups: serverGroupsRouter,
+  keyPairs: keyPairsRouter,
+  volumes: volumesRouter,
+  networks: networksRouter,
+  subnets: subnetsRouter,
+  ports: portsRouter,
+  securityGroups: securityGroupsRouter,
   hosts: hostsRouter,
   aggregates: aggregatesRouter,
   agents: agentsRouter,

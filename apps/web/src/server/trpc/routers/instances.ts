@@ -1,5 +1,5 @@
-import { deleteInstance, getInstance, launchInstance, listInstances } from "@nimbus/core/compute";
-import { instanceIdInput, launchInstanceInput } from "@nimbus/core/validation";
+import { deleteInstance, getInstance, getInstanceConsole, launchInstance, listInstances } from "@nimbus/core/compute";
+import { instanceConsoleInput, instanceIdInput, launchInstanceInput } from "@nimbus/core/validation";
 import { procedure, router } from "../init";
 
 export const instancesRouter = router({
@@ -10,6 +10,9 @@ export const instancesRouter = router({
   launch: procedure("instances.launch")
     .input(launchInstanceInput)
     .mutation(({ ctx, input }) => launchInstance({ ctx, input })),
+  console: procedure("instances.console")
+    .input(instanceConsoleInput)
+    .query(({ ctx, input }) => getInstanceConsole({ ctx, input })),
   delete: procedure("instances.delete")
     .input(instanceIdInput)
     .mutation(({ ctx, input }) => deleteInstance({ ctx, input })),

@@ -1,0 +1,84 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { Principal, Services } from "@nimbus/core/context";
+import { isNimbusError, publicError, type ErrorCode } from "@nimbus/core/errors";
+import { ImageUploadError, uploadImageData } from "@nimbus/core/images";
+import { HTTP_STATUS, replyJson } from "./http-reply";
+import { refuseUnsafeUpload } from "./request-guards";
+
+/** What an upload answers on failure: `{ error: { code, message } }` with one of these codes. */
+type UploadErrorCode = ErrorCode | ImageUploadError["reason"] | "MethodNotAllowed" | "UnsupportedMediaType";
+
+const STATUS: Record<UploadErrorCode, number> = {
+  ...HTTP_STATUS,
+  MethodNotAllowed: 405,
+  UnsupportedMediaType: 415,
+  TooLarge: 413,
+  InvalidImage: 400,
+  Aborted: 400,
+};
+
+export interface ImageUploadDeps {
+  services: Services;
+  resolvePrincipal(req: IncomingMessage): Promise<{ principal: Principal | null }>;
+  /** NIMBUS_IMAGE_MAX_BYTES */
+  maxBytes: number;
+  log: Logger;
+}
+
+const contentLength = z.coerce.number().int().nonnegative();
+
+function reply(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent || res.destroyed) return;
+  // A refusal sent before the body was read: the connection cannot carry another request.
+  replyJson(res, status, body, req.complete ? {} : { connection: "close" });
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, code: UploadErrorCode, message: string): void {
+  reply(req, res, STATUS[code], { error: { code, message } });
+}
+
+/**
+ * PUT /api/images/:id/file: the owner streams a queued image's bits (Glance's image data
+ * upload). Authenticated as tRPC is (session cookie or API token), authorized by
+ * `http:image-upload`, guarded against cross-site requests, never buffered whole.
+ */
+export function imageUploadHandler({ services, resolvePrincipal, maxBytes, log }: ImageUploadDeps) {
+  return (req: IncomingMessage, res: ServerResponse, imageId: string): void => {
+    if (req.method !== "PUT") {
+      res.setHeader("allow", "PUT");
+      return refuse(req, res, "MethodNotAllowed", "Upload an image's data with PUT.");
+    }
+    const refusal = refuseUnsafeUpload(req);
+    if (refusal) return refuse(req, res, refusal.status === 415 ? "UnsupportedMediaType" : "Forbidden", refusal.error);
+    const declared = req.headers["content-length"] === undefined ? null : contentLength.safeParse(req.headers["content-length"]);
+    if (declared && !declared.success) return refuse(req, res, "BadRequest", "Content-Length is not a byte count.");
+
+    const started = Date.now();
+    resolvePrincipal(req)
+      .then(({ principal }) =>
+        uploadImageData({
+          ctx: { ...services, principal, requestId: `req-${randomUUID()}`, remoteAddress: req.socket.remoteAddress ?? null },
+          input: { imageId, body: req, maxBytes, declaredBytes: declared?.data ?? null },
+        }),
+      )
+      .then(
+        (image) => {
+          log.info({ imageId, bytes: image.sizeBytes, diskFormat: image.diskFormat, ms: Date.now() - started }, "image uploaded");
+          reply(req, res, 200, image);
+        },
+        (error: unknown) => {
+          if (error instanceof ImageUploadError) {
+            log.warn({ imageId, reason: error.reason }, "image upload refused");
+            return refuse(req, res, error.reason, error.message);
+          }
+          const { code, message } = publicError(error);
+          if (isNimbusError(error)) log.warn({ imageId, code }, "image upload refused");
+          else log.error({ err: error, imageId }, "image upload failed");
+          refuse(req, res, code, message);
+        },
+      );
+  };
+}
