@@ -25,6 +25,7 @@ const PHASE_LABEL: Record<string, string> = {
   error: "Error",
   deleting: "Deleting",
   deleted: "Deleted",
+  guest_booted: "Guest booted",
 };
 
 export function phaseLabel(event: string): string {

@@ -2,6 +2,8 @@ import type { QuotaUsage } from "./api-types";
 import { formatMemory } from "./format";
 
 export type QuotaResourceKey = keyof QuotaUsage;
+/** The compute quotas the overview and the launch wizard weigh (volumes and key pairs have their own pages). */
+export type ComputeQuotaKey = "instances" | "cores" | "ram";
 
 export interface QuotaResourceSpec {
   key: QuotaResourceKey;
@@ -14,10 +16,16 @@ export interface QuotaResourceSpec {
   amount(amount: number): string;
 }
 
-export const QUOTA_RESOURCES: readonly QuotaResourceSpec[] = [
+export const QUOTA_RESOURCES: readonly (QuotaResourceSpec & { key: ComputeQuotaKey })[] = [
   { key: "instances", label: "Instances", quotaName: "instance", format: (n) => `${n} ${n === 1 ? "instance" : "instances"}`, amount: String },
   { key: "cores", label: "vCPUs", quotaName: "vCPU", format: (n) => `${n} ${n === 1 ? "vCPU" : "vCPUs"}`, amount: String },
   { key: "ram", label: "RAM", quotaName: "RAM", format: formatMemory, amount: formatMemory },
+];
+
+/** Cinder's quotas, shown on the volumes page. */
+export const VOLUME_QUOTA_RESOURCES: readonly QuotaResourceSpec[] = [
+  { key: "volumes", label: "Volumes", quotaName: "volume", format: (n) => `${n} ${n === 1 ? "volume" : "volumes"}`, amount: String },
+  { key: "gigabytes", label: "Volume storage", quotaName: "volume storage", format: (n) => `${n} GB`, amount: (n) => `${n} GB` },
 ];
 
 /** -1 means unlimited, as in Nova. */

@@ -1,8 +1,9 @@
 import type { MantineColor } from "@mantine/core";
+import type { Role } from "@nimbus/core/context";
 
-/** Keystone's roles, weakest first: admin ⊃ member ⊃ reader. */
-export const ROLES = ["reader", "member", "admin"] as const;
-export type RoleName = (typeof ROLES)[number];
+/** Keystone's roles (core's Role), weakest first: admin ⊃ member ⊃ reader. */
+export const ROLES = ["reader", "member", "admin"] as const satisfies readonly Role[];
+export type RoleName = Role;
 
 const ROLE_SPEC: Record<RoleName, { label: string; description: string; color: MantineColor }> = {
   reader: { label: "Reader", description: "Sees the project's instances and quota; changes nothing.", color: "gray" },

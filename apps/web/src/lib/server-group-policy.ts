@@ -1,8 +1,10 @@
 import type { MantineColor } from "@mantine/core";
+import type { ServerGroupPolicy } from "@nimbus/core/scheduler";
 
-/** Nova's server group policies, in the order Horizon offers them. */
-export const SERVER_GROUP_POLICIES = ["affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"] as const;
-export type ServerGroupPolicy = (typeof SERVER_GROUP_POLICIES)[number];
+export type { ServerGroupPolicy };
+
+/** Nova's server group policies (the scheduler's), in the order Horizon offers them. */
+export const SERVER_GROUP_POLICIES = ["affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"] as const satisfies readonly ServerGroupPolicy[];
 
 interface PolicySpec {
   label: string;

@@ -51,6 +51,16 @@ export function toFormError(error: unknown): FormError {
   };
 }
 
+/**
+ * Whether a refusal shows next to a form's own fields: it names at least one field, and only
+ * fields in `fields`. Otherwise (no field, or one the form does not show) it belongs in an Alert.
+ */
+export function isPlacedIn(error: FormError | null, fields: readonly string[]): boolean {
+  if (error === null) return false;
+  const named = Object.keys(error.fieldErrors);
+  return named.length > 0 && named.every((field) => fields.includes(field));
+}
+
 /** True when the API said the thing does not exist (or is not visible to the caller). */
 export function isNotFound(error: unknown): boolean {
   const { code } = toFormError(error);

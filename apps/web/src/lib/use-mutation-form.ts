@@ -2,7 +2,7 @@
 
 import { useMutation, type UseMutationOptions } from "@tanstack/react-query";
 import { useState } from "react";
-import { toFormError } from "@/lib/trpc-error";
+import { isPlacedIn, toFormError } from "@/lib/trpc-error";
 
 /**
  * A form sent through one mutation: holds the values the user types, clears them once the
@@ -26,7 +26,7 @@ export function useMutationForm<TValues, TData, TError, TVariables, TOnMutateRes
   });
   const error = mutation.error ? toFormError(mutation.error) : null;
   const fieldError = (field: string) => error?.fieldErrors[field]?.[0];
-  const placed = error !== null && Object.keys(error.fieldErrors).length > 0 && Object.keys(error.fieldErrors).every((f) => fields.includes(f));
+  const placed = isPlacedIn(error, fields);
 
   function edit(next: Partial<TValues>) {
     setValues((v) => ({ ...v, ...next }));

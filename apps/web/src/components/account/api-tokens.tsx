@@ -1,15 +1,16 @@
 "use client";
 
-import { Alert, Code, Grid, Loader, Paper, Stack, Text, Title } from "@mantine/core";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Code, Grid, Paper, Stack, Text, Title } from "@mantine/core";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { ConfirmDeleteModal } from "@/components/common/confirm-delete-modal";
+import { QueryStatus } from "@/components/common/query-status";
 import { SecretOnce } from "@/components/common/secret-once";
 import { useSession } from "@/components/session/session-context";
 import type { ApiToken, CreatedApiToken } from "@/lib/api-types";
 import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
-import { toFormError } from "@/lib/trpc-error";
+import { useConfirmDelete } from "@/lib/use-confirm-delete";
 import { CreateTokenForm } from "./create-token-form";
 import { TokensTable } from "./tokens-table";
 
@@ -37,19 +38,12 @@ export function ApiTokens() {
   const principal = useSession();
   const tokens = useQuery(trpc.tokens.list.queryOptions());
   const [created, setCreated] = useState<CreatedApiToken | null>(null);
-  const [toRevoke, setToRevoke] = useState<ApiToken | null>(null);
-  const revoke = useMutation(
+  const revoke = useConfirmDelete(
     trpc.tokens.revoke.mutationOptions({
-      onSuccess: () => {
-        setToRevoke(null);
-        void queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() });
-      },
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() }),
     }),
+    (t: ApiToken) => ({ id: t.id }),
   );
-  function closeRevoke() {
-    revoke.reset();
-    setToRevoke(null);
-  }
 
   return (
     <Paper withBorder p="lg" component="section" aria-labelledby="api-tokens-title">
@@ -76,12 +70,7 @@ export function ApiTokens() {
         </Grid.Col>
       </Grid>
       <Stack mt="lg">
-        {tokens.isPending && <Loader aria-label="Loading API tokens" />}
-        {tokens.isError && (
-          <Alert color="red" title="Could not load the API tokens">
-            {toFormError(tokens.error).message}
-          </Alert>
-        )}
+        <QueryStatus query={tokens} loadingLabel="Loading API tokens" errorTitle="Could not load the API tokens" />
         {tokens.isSuccess &&
           (tokens.data.length === 0 ? (
             <Text c="dimmed" size="sm">
@@ -89,20 +78,11 @@ export function ApiTokens() {
             </Text>
           ) : (
             <Paper withBorder>
-              <TokensTable tokens={tokens.data} onRevoke={setToRevoke} />
+              <TokensTable tokens={tokens.data} onRevoke={revoke.ask} />
             </Paper>
           ))}
       </Stack>
-      <ConfirmDeleteModal
-        target={toRevoke}
-        title={(t) => `Revoke token ${t.name}?`}
-        pending={revoke.isPending}
-        error={revoke.error ? toFormError(revoke.error) : null}
-        errorTitle="Could not revoke the token"
-        confirmLabel="Confirm revoke"
-        onConfirm={(t) => revoke.mutate({ id: t.id })}
-        onClose={closeRevoke}
-      >
+      <ConfirmDeleteModal {...revoke.modal} title={(t) => `Revoke token ${t.name}?`} errorTitle="Could not revoke the token" confirmLabel="Confirm revoke">
         {() => "Scripts using it are refused from their next request. This cannot be undone: create a new token to replace it."}
       </ConfirmDeleteModal>
     </Paper>

@@ -1,7 +1,8 @@
 "use client";
 
-import { Alert, Button, Group, Paper, PasswordInput, Stack, Text, Title } from "@mantine/core";
+import { Alert, Paper, PasswordInput, Stack, Text, Title } from "@mantine/core";
 import { useState, type FormEvent } from "react";
+import { FormFooter } from "@/components/common/form-footer";
 import { useTRPC } from "@/lib/trpc";
 import { useMutationForm } from "@/lib/use-mutation-form";
 
@@ -83,21 +84,12 @@ export function ChangePasswordForm() {
             error={mismatch ? "The two new passwords do not match." : undefined}
             visibilityToggleButtonProps={toggleProps}
           />
-          {error && !placed && (
-            <Alert color="red" title="Could not change the password">
-              {error.message}
-            </Alert>
-          )}
           {change.isSuccess && (
             <Alert color="green" title="Password changed" role="status">
               Your other sessions have been signed out.
             </Alert>
           )}
-          <Group>
-            <Button type="submit" loading={change.isPending}>
-              Change password
-            </Button>
-          </Group>
+          <FormFooter error={placed ? null : error} errorTitle="Could not change the password" submitLabel="Change password" pending={change.isPending} />
         </Stack>
       </form>
     </Paper>

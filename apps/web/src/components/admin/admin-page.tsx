@@ -1,7 +1,8 @@
 "use client";
 
-import { Alert, Stack, Text, Title } from "@mantine/core";
+import { Alert, Stack } from "@mantine/core";
 import type { ReactNode } from "react";
+import { PageHeader } from "@/components/common/page-header";
 import { useSession } from "@/components/session/session-context";
 
 /** An operator page: its heading for everyone, its content for cloud administrators only. */
@@ -9,10 +10,7 @@ export function AdminPage({ title, description, children }: { title: string; des
   const principal = useSession();
   return (
     <Stack>
-      <div>
-        <Title order={1}>{title}</Title>
-        <Text c="dimmed">{description}</Text>
-      </div>
+      <PageHeader title={title}>{description}</PageHeader>
       {principal.isAdmin ? (
         children
       ) : (

@@ -1,14 +1,15 @@
 "use client";
 
-import { Alert, Paper, Stack, Text } from "@mantine/core";
+import { Alert, Paper, Stack } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
 import { ConfirmDeleteModal } from "@/components/common/confirm-delete-modal";
+import { EmptyState } from "@/components/common/empty-state";
 import { QueryStatus } from "@/components/common/query-status";
 import type { Aggregate } from "@/lib/api-types";
 import { useSocketEvent } from "@/lib/socket/use-socket-event";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError } from "@/lib/trpc-error";
+import { useConfirmDelete } from "@/lib/use-confirm-delete";
 import { AggregatesTable } from "./aggregates-table";
 import { CreateAggregateForm } from "./create-aggregate-form";
 
@@ -20,7 +21,6 @@ export function Aggregates() {
   const hosts = useQuery(trpc.hosts.list.queryOptions());
   const projects = useQuery(trpc.projects.list.queryOptions());
   const projectNames = new Map((projects.data ?? []).map((p) => [p.id, p.name]));
-  const [toDelete, setToDelete] = useState<Aggregate | null>(null);
 
   // Membership decides each host's zone, and the zones users may choose.
   const refresh = () => {
@@ -34,18 +34,7 @@ export function Aggregates() {
 
   const addHost = useMutation(trpc.aggregates.addHost.mutationOptions({ onSuccess: refresh }));
   const removeHost = useMutation(trpc.aggregates.removeHost.mutationOptions({ onSuccess: refresh }));
-  const remove = useMutation(
-    trpc.aggregates.delete.mutationOptions({
-      onSuccess: () => {
-        refresh();
-        setToDelete(null);
-      },
-    }),
-  );
-  function closeDelete() {
-    remove.reset();
-    setToDelete(null);
-  }
+  const remove = useConfirmDelete(trpc.aggregates.delete.mutationOptions({ onSuccess: refresh }), (a: Aggregate) => ({ id: a.id }));
 
   const membershipError = addHost.error ?? removeHost.error;
   const pendingAggregateId = addHost.isPending ? addHost.variables.aggregateId : removeHost.isPending ? removeHost.variables.aggregateId : null;
@@ -69,11 +58,7 @@ export function Aggregates() {
       )}
       {aggregates.isSuccess &&
         (aggregates.data.length === 0 ? (
-          <Paper withBorder p="xl">
-            <Text ta="center" c="dimmed">
-              No aggregates yet: every host is in the default zone.
-            </Text>
-          </Paper>
+          <EmptyState>No aggregates yet: every host is in the default zone.</EmptyState>
         ) : (
           <Paper withBorder>
             <AggregatesTable
@@ -89,20 +74,12 @@ export function Aggregates() {
                 addHost.reset();
                 removeHost.mutate({ aggregateId: aggregate.id, hostId: host.id });
               }}
-              onDelete={setToDelete}
+              onDelete={remove.ask}
             />
           </Paper>
         ))}
       <CreateAggregateForm projects={projects.data ?? []} onCreated={refresh} />
-      <ConfirmDeleteModal
-        target={toDelete}
-        title={(a) => `Delete aggregate ${a.name}?`}
-        pending={remove.isPending}
-        error={remove.error ? toFormError(remove.error) : null}
-        errorTitle="Could not delete the aggregate"
-        onConfirm={(a) => remove.mutate({ id: a.id })}
-        onClose={closeDelete}
-      >
+      <ConfirmDeleteModal {...remove.modal} title={(a) => `Delete aggregate ${a.name}?`} errorTitle="Could not delete the aggregate">
         {(a) =>
           a.hosts.length > 0
             ? `Its ${a.hosts.length} ${a.hosts.length === 1 ? "host leaves" : "hosts leave"} the aggregate${a.availabilityZone ? ` and zone ${a.availabilityZone}` : ""}; instances on them keep running.`

@@ -1,7 +1,8 @@
 "use client";
 
-import { Alert, Button, Group, MultiSelect, Paper, Stack, Text, TextInput } from "@mantine/core";
+import { MultiSelect, Paper, Stack, Text, TextInput } from "@mantine/core";
 import type { FormEvent } from "react";
+import { FormFooter } from "@/components/common/form-footer";
 import type { Project } from "@/lib/api-types";
 import { useTRPC } from "@/lib/trpc";
 import { useMutationForm } from "@/lib/use-mutation-form";
@@ -64,16 +65,7 @@ export function CreateAggregateForm({ projects, onCreated }: { projects: Project
             searchable
             clearable
           />
-          {error && !placed && (
-            <Alert color="red" title="Could not create the aggregate">
-              {error.message}
-            </Alert>
-          )}
-          <Group>
-            <Button type="submit" loading={create.isPending}>
-              Create aggregate
-            </Button>
-          </Group>
+          <FormFooter error={placed ? null : error} errorTitle="Could not create the aggregate" submitLabel="Create aggregate" pending={create.isPending} />
         </Stack>
       </form>
     </Paper>

@@ -1,8 +1,9 @@
 "use client";
 
 import { Alert, Button, Group, Modal, Text } from "@mantine/core";
-import { useRef, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import type { FormError } from "@/lib/trpc-error";
+import { useLastTarget } from "@/lib/use-last-target";
 
 interface ConfirmDeleteModalProps<T> {
   /** What to delete; null keeps the modal closed. */
@@ -25,9 +26,7 @@ interface ConfirmDeleteModalProps<T> {
 /** Asks before deleting (or revoking) something; the button that does it is "Confirm delete" unless named otherwise. */
 export function ConfirmDeleteModal<T>({ target, title, children, pending, error, errorTitle, onConfirm, onClose, confirmLabel = "Confirm delete" }: ConfirmDeleteModalProps<T>) {
   // Keep the content on screen while the dialog animates closed.
-  const shown = useRef(target);
-  if (target) shown.current = target;
-  const current = shown.current;
+  const current = useLastTarget(target);
   return (
     <Modal opened={target !== null} onClose={onClose} title={current ? title(current) : ""} centered>
       {current && (

@@ -2,10 +2,11 @@
 
 import { Alert, Button, Group, Modal, Stack, Text, TextInput } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import type { Host } from "@/lib/api-types";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError } from "@/lib/trpc-error";
+import { useLastTarget } from "@/lib/use-last-target";
 
 interface DisableHostModalProps {
   /** The host to disable; null keeps the modal closed. */
@@ -32,8 +33,7 @@ export function DisableHostModal({ host, onClose, onDisabled }: DisableHostModal
   const error = disable.error ? toFormError(disable.error) : null;
   const reasonError = error?.fieldErrors["disabledReason"]?.[0];
   // Keep the hostname on screen while the dialog animates closed.
-  const shown = useRef(host);
-  if (host) shown.current = host;
+  const shown = useLastTarget(host);
 
   function close() {
     disable.reset();
@@ -47,10 +47,10 @@ export function DisableHostModal({ host, onClose, onDisabled }: DisableHostModal
   }
 
   return (
-    <Modal opened={host !== null} onClose={close} title={`Disable ${shown.current?.hostname ?? "host"}`} centered>
+    <Modal opened={host !== null} onClose={close} title={`Disable ${shown?.hostname ?? "host"}`} centered>
       <form onSubmit={submit} noValidate>
         <Stack>
-          <Text size="sm">New instances are no longer scheduled to this host; the {shown.current?.instanceCount ?? 0} already on it keep running.</Text>
+          <Text size="sm">New instances are no longer scheduled to this host; the {shown?.instanceCount ?? 0} already on it keep running.</Text>
           <TextInput
             label="Reason for disabling"
             description="Shown in the host inventory, e.g. “kernel upgrade”."

@@ -1,11 +1,13 @@
 "use client";
 
-import { Alert, Button, Group, Modal, NumberInput, SimpleGrid, Stack, Text } from "@mantine/core";
+import { Modal, NumberInput, SimpleGrid, Stack, Text } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
+import { FormFooter } from "@/components/common/form-footer";
 import type { Host } from "@/lib/api-types";
 import { useTRPC } from "@/lib/trpc";
-import { toFormError } from "@/lib/trpc-error";
+import { isPlacedIn, toFormError } from "@/lib/trpc-error";
+import { useLastTarget } from "@/lib/use-last-target";
 
 /** The placement inventory overrides of a host, as hosts.update names them. */
 interface HostInventoryValues {
@@ -56,9 +58,7 @@ interface EditHostModalProps {
 export function EditHostModal({ host, onClose, onSaved }: EditHostModalProps) {
   // Keep the form on screen while the dialog animates closed. The modal unmounts its content
   // once closed, so each opening starts again from the host's current figures.
-  const shown = useRef(host);
-  if (host) shown.current = host;
-  const current = shown.current;
+  const current = useLastTarget(host);
   return (
     <Modal opened={host !== null} onClose={onClose} title={`Edit ${current?.hostname ?? "host"}`} centered size="lg">
       {current && <EditHostForm host={current} onCancel={onClose} onSaved={onSaved} />}
@@ -100,7 +100,7 @@ function EditHostForm({ host, onCancel, onSaved }: { host: Host; onCancel(): voi
 
   const fieldError = (field: InventoryField) => missing[field] ?? error?.fieldErrors[field]?.[0];
   // Errors on the form's own fields show next to them; anything else in the alert.
-  const placed = error !== null && Object.keys(error.fieldErrors).length > 0 && Object.keys(error.fieldErrors).every((f) => FIELDS.some((x) => x.field === f));
+  const placed = isPlacedIn(error, FIELDS.map((x) => x.field));
 
   return (
     <form onSubmit={submit} noValidate>
@@ -131,19 +131,7 @@ function EditHostForm({ host, onCancel, onSaved }: { host: Host; onCancel(): voi
           {capacityOf(host.memoryMb.total, values.memoryMbReserved, values.ramAllocationRatio)} MB RAM ·{" "}
           {capacityOf(host.diskGb.total, values.diskGbReserved, values.diskAllocationRatio)} GB disk
         </Text>
-        {error && !placed && (
-          <Alert color="red" title="Could not save the host">
-            {error.message}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onCancel}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={save.isPending}>
-            Save
-          </Button>
-        </Group>
+        <FormFooter error={placed ? null : error} errorTitle="Could not save the host" submitLabel="Save" pending={save.isPending} onCancel={onCancel} />
       </Stack>
     </form>
   );

@@ -1,8 +1,9 @@
 "use client";
 
-import { Alert, Loader, Paper, Text } from "@mantine/core";
+import { Alert, Loader, Paper } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { EmptyState } from "@/components/common/empty-state";
 import type { Host } from "@/lib/api-types";
 import { useSocketEvent } from "@/lib/socket/use-socket-event";
 import { useTRPC } from "@/lib/trpc";
@@ -40,11 +41,7 @@ export function HostInventory() {
   }
   if (hosts.data.length === 0) {
     return (
-      <Paper withBorder p="xl">
-        <Text ta="center" c="dimmed">
-          No compute hosts have registered yet. Start a compute agent to add one.
-        </Text>
-      </Paper>
+      <EmptyState>No compute hosts have registered yet. Start a compute agent to add one.</EmptyState>
     );
   }
   return (

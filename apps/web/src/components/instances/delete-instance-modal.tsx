@@ -1,8 +1,7 @@
 "use client";
 
-import { Alert, Button, Group, Modal, Text } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useRef } from "react";
+import { ConfirmDeleteModal } from "@/components/common/confirm-delete-modal";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError } from "@/lib/trpc-error";
 
@@ -29,10 +28,6 @@ export function DeleteInstanceModal({ instance, onClose, onDeleted, confirmLabel
       },
     }),
   );
-  const error = remove.error ? toFormError(remove.error) : null;
-  // Keep the name on screen while the dialog animates closed.
-  const shown = useRef(instance);
-  if (instance) shown.current = instance;
 
   function close() {
     remove.reset();
@@ -40,23 +35,17 @@ export function DeleteInstanceModal({ instance, onClose, onDeleted, confirmLabel
   }
 
   return (
-    <Modal opened={instance !== null} onClose={close} title={`Delete ${shown.current?.name ?? "instance"}?`} centered>
-      <Text size="sm" mb="md">
-        The instance is stopped and its disk and address are released. This cannot be undone.
-      </Text>
-      {error && (
-        <Alert color="red" title="Could not delete the instance" mb="md">
-          {error.message}
-        </Alert>
-      )}
-      <Group justify="flex-end">
-        <Button variant="default" onClick={close}>
-          Cancel
-        </Button>
-        <Button color="red" loading={remove.isPending} onClick={() => instance && remove.mutate({ id: instance.id })}>
-          {confirmLabel}
-        </Button>
-      </Group>
-    </Modal>
+    <ConfirmDeleteModal
+      target={instance}
+      title={(i) => `Delete ${i.name}?`}
+      pending={remove.isPending}
+      error={remove.error ? toFormError(remove.error) : null}
+      errorTitle="Could not delete the instance"
+      confirmLabel={confirmLabel}
+      onConfirm={(i) => remove.mutate({ id: i.id })}
+      onClose={close}
+    >
+      {() => "The instance is stopped and its disk and address are released. This cannot be undone."}
+    </ConfirmDeleteModal>
   );
 }

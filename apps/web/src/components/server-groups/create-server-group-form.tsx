@@ -1,8 +1,9 @@
 "use client";
 
-import { Alert, Button, Group, NumberInput, Paper, Select, Stack, Text, TextInput } from "@mantine/core";
+import { NumberInput, Paper, Select, Stack, Text, TextInput } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import type { FormEvent } from "react";
+import { FormFooter } from "@/components/common/form-footer";
 import { SERVER_GROUP_POLICIES, isServerGroupPolicy, policySpec, type ServerGroupPolicy } from "@/lib/server-group-policy";
 import { useTRPC } from "@/lib/trpc";
 import { useMutationForm } from "@/lib/use-mutation-form";
@@ -77,16 +78,7 @@ export function CreateServerGroupForm() {
             onChange={(maxServerPerHost) => edit({ maxServerPerHost })}
             error={fieldError("maxServerPerHost")}
           />
-          {error && !placed && (
-            <Alert color="red" title="Could not create the server group">
-              {error.message}
-            </Alert>
-          )}
-          <Group>
-            <Button type="submit" loading={create.isPending}>
-              Create server group
-            </Button>
-          </Group>
+          <FormFooter error={placed ? null : error} errorTitle="Could not create the server group" submitLabel="Create server group" pending={create.isPending} />
         </Stack>
       </form>
     </Paper>

@@ -28,6 +28,11 @@ const NAV_GROUPS: NavGroup[] = [
     items: [
       { label: "Overview", href: "/project", matches: (p) => p === "/project" },
       { label: "Instances", href: "/project/instances", matches: under("/project/instances") },
+      { label: "Images", href: "/project/images", matches: under("/project/images") },
+      { label: "Networks", href: "/project/networks", matches: under("/project/networks") },
+      { label: "Security groups", href: "/project/security-groups", matches: under("/project/security-groups") },
+      { label: "Volumes", href: "/project/volumes", matches: under("/project/volumes") },
+      { label: "Key pairs", href: "/project/key-pairs", matches: under("/project/key-pairs") },
       { label: "Server groups", href: "/project/server-groups", matches: under("/project/server-groups") },
     ],
   },

@@ -2,7 +2,7 @@
 
 import { useEffect, useRef } from "react";
 import type { z } from "zod";
-import { hostChangedSchema, instanceChangedSchema, instanceEventSchema } from "@nimbus/core/protocol";
+import { hostChangedSchema, instanceChangedSchema, instanceConsoleSchema, instanceDownloadSchema, instanceEventSchema } from "@nimbus/core/protocol";
 import { useSocket } from "./socket-provider";
 
 /** The events the server pushes to browsers, each with the schema its payload must pass. */
@@ -10,6 +10,8 @@ const browserEventSchemas = {
   "instance.event": instanceEventSchema,
   "instance.changed": instanceChangedSchema,
   "host.changed": hostChangedSchema,
+  "instance.console": instanceConsoleSchema,
+  "instance.download": instanceDownloadSchema,
 } as const;
 
 export type BrowserEvent = keyof typeof browserEventSchemas;

@@ -1,6 +1,7 @@
 "use client";
 
-import { Stack, Text, Title } from "@mantine/core";
+import { Stack } from "@mantine/core";
+import { PageHeader } from "@/components/common/page-header";
 import { useSession } from "@/components/session/session-context";
 import { QuotaOverview } from "@/components/quota/quota-overview";
 
@@ -8,10 +9,7 @@ export default function OverviewPage() {
   const principal = useSession();
   return (
     <Stack>
-      <div>
-        <Title order={1}>Overview</Title>
-        <Text c="dimmed">Compute quota of project {principal.projectName}: what is in use and what is left.</Text>
-      </div>
+      <PageHeader title="Overview">Compute quota of project {principal.projectName}: what is in use and what is left.</PageHeader>
       <QuotaOverview />
     </Stack>
   );

@@ -1,14 +1,16 @@
 "use client";
 
-import { Alert, Grid, Loader, Paper, Stack, Text, Title } from "@mantine/core";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Grid, Paper, Stack, Text, Title } from "@mantine/core";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { ConfirmDeleteModal } from "@/components/common/confirm-delete-modal";
+import { EmptyState } from "@/components/common/empty-state";
+import { QueryStatus } from "@/components/common/query-status";
 import { SecretOnce, SecretValue } from "@/components/common/secret-once";
 import type { CreatedJoinToken, HostCredential } from "@/lib/api-types";
 import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
-import { toFormError } from "@/lib/trpc-error";
+import { useConfirmDelete } from "@/lib/use-confirm-delete";
 import { enrolCommand } from "./enrol-command";
 import { HostCredentialsTable } from "./host-credentials-table";
 import { JoinTokenForm } from "./join-token-form";
@@ -38,20 +40,15 @@ export function ComputeAgents() {
   const queryClient = useQueryClient();
   const access = useQuery(trpc.agents.list.queryOptions());
   const [created, setCreated] = useState<CreatedJoinToken | null>(null);
-  const [toRevoke, setToRevoke] = useState<HostCredential | null>(null);
-  const revoke = useMutation(
+  const revoke = useConfirmDelete(
     trpc.agents.revoke.mutationOptions({
       onSuccess: () => {
-        setToRevoke(null);
         void queryClient.invalidateQueries({ queryKey: trpc.agents.list.queryKey() });
         void queryClient.invalidateQueries({ queryKey: trpc.hosts.list.queryKey() });
       },
     }),
+    (c: HostCredential) => ({ hostname: c.hostname }),
   );
-  function closeRevoke() {
-    revoke.reset();
-    setToRevoke(null);
-  }
 
   return (
     <Stack>
@@ -70,12 +67,7 @@ export function ComputeAgents() {
         </Grid>
       </Paper>
 
-      {access.isPending && <Loader aria-label="Loading compute agents" />}
-      {access.isError && (
-        <Alert color="red" title="Could not load the compute agents">
-          {toFormError(access.error).message}
-        </Alert>
-      )}
+      <QueryStatus query={access} loadingLabel="Loading compute agents" errorTitle="Could not load the compute agents" />
       {access.isSuccess && (
         <>
           <Stack gap="xs" component="section" aria-labelledby="host-credentials-title">
@@ -83,14 +75,10 @@ export function ComputeAgents() {
               Host credentials
             </Title>
             {access.data.credentials.length === 0 ? (
-              <Paper withBorder p="xl">
-                <Text ta="center" c="dimmed">
-                  No host has enrolled with a join token yet. Agents started with the shared secret do not appear here.
-                </Text>
-              </Paper>
+              <EmptyState>No host has enrolled with a join token yet. Agents started with the shared secret do not appear here.</EmptyState>
             ) : (
               <Paper withBorder>
-                <HostCredentialsTable credentials={access.data.credentials} onRevoke={setToRevoke} />
+                <HostCredentialsTable credentials={access.data.credentials} onRevoke={revoke.ask} />
               </Paper>
             )}
           </Stack>
@@ -99,11 +87,7 @@ export function ComputeAgents() {
               Recent join tokens
             </Title>
             {access.data.joinTokens.length === 0 ? (
-              <Paper withBorder p="xl">
-                <Text ta="center" c="dimmed">
-                  No join tokens yet.
-                </Text>
-              </Paper>
+              <EmptyState>No join tokens yet.</EmptyState>
             ) : (
               <Paper withBorder>
                 <JoinTokensTable tokens={access.data.joinTokens} />
@@ -113,16 +97,7 @@ export function ComputeAgents() {
         </>
       )}
 
-      <ConfirmDeleteModal
-        target={toRevoke}
-        title={(c) => `Revoke ${c.hostname}?`}
-        pending={revoke.isPending}
-        error={revoke.error ? toFormError(revoke.error) : null}
-        errorTitle="Could not revoke the credential"
-        confirmLabel="Confirm revoke"
-        onConfirm={(c) => revoke.mutate({ hostname: c.hostname })}
-        onClose={closeRevoke}
-      >
+      <ConfirmDeleteModal {...revoke.modal} title={(c) => `Revoke ${c.hostname}?`} errorTitle="Could not revoke the credential" confirmLabel="Confirm revoke">
         {(c) =>
           `This cuts the agent of ${c.hostname} off at once: it is disconnected now and every reconnection with this credential is refused, so the host goes down and takes no new instances. To bring it back, enrol it again with a new join token.`
         }

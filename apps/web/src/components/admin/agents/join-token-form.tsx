@@ -1,8 +1,9 @@
 "use client";
 
-import { Alert, Button, Group, Stack, TextInput } from "@mantine/core";
+import { Stack, TextInput } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import type { FormEvent } from "react";
+import { FormFooter } from "@/components/common/form-footer";
 import { MinutesInput } from "@/components/common/minutes-input";
 import type { CreatedJoinToken } from "@/lib/api-types";
 import { useTRPC } from "@/lib/trpc";
@@ -61,16 +62,7 @@ export function JoinTokenForm({ onCreated }: { onCreated(token: CreatedJoinToken
           onChange={(ttlMinutes) => edit({ ttlMinutes })}
           error={fieldError("ttlMinutes")}
         />
-        {error && !placed && (
-          <Alert color="red" title="Could not create the join token">
-            {error.message}
-          </Alert>
-        )}
-        <Group>
-          <Button type="submit" loading={create.isPending}>
-            Create join token
-          </Button>
-        </Group>
+        <FormFooter error={placed ? null : error} errorTitle="Could not create the join token" submitLabel="Create join token" pending={create.isPending} />
       </Stack>
     </form>
   );

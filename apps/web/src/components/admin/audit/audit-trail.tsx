@@ -1,12 +1,13 @@
 "use client";
 
-import { Alert, Button, Group, Loader, Paper, Select, Stack, Text } from "@mantine/core";
+import { Button, Group, Paper, Select, Stack, Text } from "@mantine/core";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { EmptyState } from "@/components/common/empty-state";
+import { QueryStatus } from "@/components/common/query-status";
 import type { AuditEvent } from "@/lib/api-types";
 import { AUDIT_ACTIONS } from "@/lib/audit-actions";
 import { useTRPC, useTRPCClient } from "@/lib/trpc";
-import { toFormError } from "@/lib/trpc-error";
 import { AuditTable } from "./audit-table";
 
 const PAGE_SIZE = 50;
@@ -51,19 +52,10 @@ export function AuditTrail() {
           Refresh
         </Button>
       </Group>
-      {events.isPending && <Loader aria-label="Loading the audit trail" />}
-      {events.isError && (
-        <Alert color="red" title="Could not load the audit trail">
-          {toFormError(events.error).message}
-        </Alert>
-      )}
+      <QueryStatus query={events} loadingLabel="Loading the audit trail" errorTitle="Could not load the audit trail" />
       {events.isSuccess &&
         (rows.length === 0 ? (
-          <Paper withBorder p="xl">
-            <Text ta="center" c="dimmed">
-              {action ? "No events of this action." : "No events yet."}
-            </Text>
-          </Paper>
+          <EmptyState>{action ? "No events of this action." : "No events yet."}</EmptyState>
         ) : (
           <Paper withBorder>
             <AuditTable events={rows} />

@@ -1,8 +1,9 @@
 "use client";
 
-import { Alert, Button, Group, Paper, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Paper, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { FormFooter } from "@/components/common/form-footer";
 import { useTRPC } from "@/lib/trpc";
 import { useMutationForm } from "@/lib/use-mutation-form";
 
@@ -63,21 +64,12 @@ export function CreateProjectForm() {
             />
             <TextInput label="Description" autoComplete="off" value={values.description} onChange={(e) => edit({ description: e.currentTarget.value })} error={fieldError("description")} />
           </SimpleGrid>
-          {error && !placed && (
-            <Alert color="red" title="Could not create the project">
-              {error.message}
-            </Alert>
-          )}
           {createdName && (
             <Alert color="green" title="Project created" role="status">
               Project {createdName} is ready.
             </Alert>
           )}
-          <Group>
-            <Button type="submit" loading={create.isPending}>
-              Create project
-            </Button>
-          </Group>
+          <FormFooter error={placed ? null : error} errorTitle="Could not create the project" submitLabel="Create project" pending={create.isPending} />
         </Stack>
       </form>
     </Paper>

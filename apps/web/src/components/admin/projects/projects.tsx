@@ -1,11 +1,11 @@
 "use client";
 
-import { Alert, Loader, Paper, Stack } from "@mantine/core";
+import { Paper, Stack } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { QueryStatus } from "@/components/common/query-status";
 import type { Project } from "@/lib/api-types";
 import { useTRPC } from "@/lib/trpc";
-import { toFormError } from "@/lib/trpc-error";
 import { CreateProjectForm } from "./create-project-form";
 import { ProjectsTable } from "./projects-table";
 import { QuotaEditorModal } from "./quota-editor-modal";
@@ -18,12 +18,7 @@ export function Projects() {
 
   return (
     <Stack>
-      {projects.isPending && <Loader aria-label="Loading projects" />}
-      {projects.isError && (
-        <Alert color="red" title="Could not load the projects">
-          {toFormError(projects.error).message}
-        </Alert>
-      )}
+      <QueryStatus query={projects} loadingLabel="Loading projects" errorTitle="Could not load the projects" />
       {projects.isSuccess && (
         <Paper withBorder>
           <ProjectsTable projects={projects.data} onEditQuotas={setEditing} />

@@ -2,11 +2,13 @@
 
 import { Alert, Button, Group, Loader, Modal, NumberInput, SimpleGrid, Stack, Text } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import type { Project, ProjectQuotas } from "@/lib/api-types";
+import { quotaLimitSchema } from "@nimbus/core/quota-limits";
 import { QUOTA_LIMIT_FIELDS, type QuotaLimitKey } from "@/lib/quota";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError } from "@/lib/trpc-error";
+import { useLastTarget } from "@/lib/use-last-target";
 
 /** NumberInput gives "" while a field is empty. */
 type LimitValues = Record<QuotaLimitKey, number | string>;
@@ -24,10 +26,9 @@ function checkValues(values: LimitValues): { limits: Record<QuotaLimitKey, numbe
   const limits = {} as Record<QuotaLimitKey, number>;
   const errors: Partial<Record<QuotaLimitKey, string>> = {};
   for (const { key } of QUOTA_LIMIT_FIELDS) {
-    const value = values[key];
-    if (typeof value !== "number" || !Number.isInteger(value)) errors[key] = "Enter a whole number (-1 for unlimited).";
-    else if (value < -1) errors[key] = "Use -1 for unlimited.";
-    else limits[key] = value;
+    const parsed = quotaLimitSchema.safeParse(values[key]);
+    if (parsed.success) limits[key] = parsed.data;
+    else errors[key] = parsed.error.issues[0]?.message;
   }
   return { limits, errors };
 }
@@ -133,10 +134,9 @@ function QuotaEditor({ project, onClose }: { project: Project; onClose(): void }
 /** Nova's os-quota-sets for one project: a limit per resource, beside what the project uses. */
 export function QuotaEditorModal({ project, onClose }: { project: Project | null; onClose(): void }) {
   // Keep the title on screen while the dialog animates closed.
-  const shown = useRef(project);
-  if (project) shown.current = project;
+  const shown = useLastTarget(project);
   return (
-    <Modal opened={project !== null} onClose={onClose} title={`Quotas of ${shown.current?.name ?? "project"}`} size="lg" centered>
+    <Modal opened={project !== null} onClose={onClose} title={`Quotas of ${shown?.name ?? "project"}`} size="lg" centered>
       {project && <QuotaEditor project={project} onClose={onClose} />}
     </Modal>
   );

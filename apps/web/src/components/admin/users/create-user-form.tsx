@@ -1,8 +1,9 @@
 "use client";
 
-import { Alert, Button, Group, Paper, PasswordInput, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Paper, PasswordInput, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { FormFooter } from "@/components/common/form-footer";
 import type { Project } from "@/lib/api-types";
 import { isRoleName, ROLE_OPTIONS, roleSpec, type RoleName } from "@/lib/roles";
 import { useTRPC } from "@/lib/trpc";
@@ -96,21 +97,12 @@ export function CreateUserForm({ projects }: { projects: Project[] }) {
               error={fieldError("role")}
             />
           </SimpleGrid>
-          {error && !placed && (
-            <Alert color="red" title="Could not create the user">
-              {error.message}
-            </Alert>
-          )}
           {createdName && (
             <Alert color="green" title="User created" role="status">
               {createdName} can sign in now.
             </Alert>
           )}
-          <Group>
-            <Button type="submit" loading={create.isPending}>
-              Create user
-            </Button>
-          </Group>
+          <FormFooter error={placed ? null : error} errorTitle="Could not create the user" submitLabel="Create user" pending={create.isPending} />
         </Stack>
       </form>
     </Paper>

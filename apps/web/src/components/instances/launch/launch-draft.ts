@@ -3,7 +3,9 @@ import type { DetailsValues } from "./details-step";
 import type { FlavorValues } from "./flavor-step";
 import type { NetworkValues } from "./networks-step";
 import { initialPlacement, type PlacementValues } from "./placement-step";
-import type { SourceValues } from "./source-step";
+import { initialSource, type SourceValues } from "./source-step";
+import { initialConfiguration, type ConfigurationValues } from "./configuration-step";
+import type { ChosenVolume } from "./volumes-step";
 
 /** Everything the wizard holds, one part per step. */
 export interface LaunchWizardValues {
@@ -11,6 +13,10 @@ export interface LaunchWizardValues {
   source: SourceValues;
   flavor: FlavorValues;
   network: NetworkValues;
+  security: { securityGroupIds: string[] };
+  keyPair: { keyName: string | null };
+  configuration: ConfigurationValues;
+  volumes: { volumes: ChosenVolume[] };
   placement: PlacementValues;
 }
 
@@ -29,9 +35,21 @@ const valuesSchema = z.object({
     minCount: z.union([z.number(), z.string()]).default(""),
     description: z.string(),
   }),
-  source: z.object({ imageId: z.string() }),
+  source: z.object({
+    kind: z.enum(["image", "image-to-volume", "volume"]).default(initialSource.kind),
+    imageId: z.string(),
+    volumeSizeGb: z.union([z.number(), z.string()]).default(initialSource.volumeSizeGb),
+    volumeId: z.string().default(""),
+    deleteOnTermination: z.boolean().default(initialSource.deleteOnTermination),
+  }),
   flavor: z.object({ flavorId: z.string() }),
   network: z.object({ networkId: z.string() }),
+  security: z.object({ securityGroupIds: z.array(z.string()) }).default({ securityGroupIds: [] }),
+  keyPair: z.object({ keyName: z.string().nullable() }).default({ keyName: null }),
+  configuration: z
+    .object({ userData: z.string(), metadata: z.array(z.object({ key: z.string(), value: z.string() })), configDrive: z.boolean() })
+    .default(initialConfiguration),
+  volumes: z.object({ volumes: z.array(z.object({ volumeId: z.string(), deleteOnTermination: z.boolean() })) }).default({ volumes: [] }),
   placement: z
     .object({ availabilityZone: z.string().nullable(), forcedHost: z.string(), serverGroupId: z.string().nullable() })
     .default(initialPlacement),

@@ -6,7 +6,14 @@ function flavor(name: string, vcpus: number, memoryMb: number): Flavor {
   return { id: `id-${name}`, name, vcpus, memoryMb, rootGb: 1, ephemeralGb: 0, swapMb: 0, isPublic: true, disabled: false, extraSpecs: {}, createdAt: new Date(0) };
 }
 
-const usage = (cores: { limit: number; used: number }, ram = { limit: -1, used: 0 }, instances = { limit: 10, used: 1 }): QuotaUsage => ({ instances, cores, ram });
+const usage = (cores: { limit: number; used: number }, ram = { limit: -1, used: 0 }, instances = { limit: 10, used: 1 }): QuotaUsage => ({
+  instances,
+  cores,
+  ram,
+  volumes: { limit: 10, used: 0 },
+  gigabytes: { limit: 1000, used: 0 },
+  key_pairs: { limit: 100, used: 0 },
+});
 
 describe("flavorQuotaBlocker", () => {
   it("names the vCPU quota with what the launch needs and what is free", () => {

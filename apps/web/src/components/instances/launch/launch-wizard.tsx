@@ -21,10 +21,15 @@ import { canLaunchFrom, initialLaunchValues, inputFieldsOf, LAUNCH_STEPS, stepOf
 import { NetworksStep, networkPayload } from "./networks-step";
 import { PlacementStep, placementPayload } from "./placement-step";
 import { SourceStep, sourcePayload } from "./source-step";
+import { ConfigurationStep, configurationPayload } from "./configuration-step";
+import { KeyPairStep } from "./key-pair-step";
+import { SecurityGroupsStep } from "./security-groups-step";
+import { VolumesStep } from "./volumes-step";
 import { hasErrors, type StepErrors } from "./step-validation";
 
 type ErrorsByStep = Record<StepKey, StepErrors>;
-const NO_ERRORS: ErrorsByStep = { details: {}, source: {}, flavor: {}, network: {}, placement: {} };
+const noErrors = (): ErrorsByStep => ({ details: {}, source: {}, flavor: {}, network: {}, security: {}, keyPair: {}, configuration: {}, volumes: {}, placement: {} });
+const NO_ERRORS: ErrorsByStep = noErrors();
 
 function toPayload(values: LaunchWizardValues) {
   return {
@@ -32,13 +37,17 @@ function toPayload(values: LaunchWizardValues) {
     ...sourcePayload(values.source),
     ...flavorPayload(values.flavor),
     ...networkPayload(values.network),
+    securityGroupIds: values.security.securityGroupIds,
+    keyName: values.keyPair.keyName,
+    ...configurationPayload(values.configuration),
+    volumes: values.volumes.volumes,
     ...placementPayload(values.placement),
   };
 }
 
 /** Server field errors as messages per step, for the fields each step owns. */
 function serverErrorsByStep(error: FormError | null): ErrorsByStep {
-  const byStep: ErrorsByStep = { details: {}, source: {}, flavor: {}, network: {}, placement: {} };
+  const byStep: ErrorsByStep = noErrors();
   for (const [field, messages] of Object.entries(error?.fieldErrors ?? {})) {
     const step = LAUNCH_STEPS[stepOfField(field)];
     if (step && messages[0]) byStep[step.key][field] = messages[0];
@@ -47,10 +56,11 @@ function serverErrorsByStep(error: FormError | null): ErrorsByStep {
 }
 
 /**
- * The launch wizard: Details → Source → Flavor → Networks → Placement, each step checked with its
- * own schema on Next; the launch itself is checked again by the server, whose field errors reopen
- * the step that owns the field. Values survive a failed launch. Placement is optional, so the
- * launch can be submitted from Networks already (as Horizon allows once the required steps are done).
+ * The launch wizard: Details → Source → Flavor → Networks → Security groups → Key pair →
+ * Configuration → Volumes → Placement, each step checked with its own schema on Next; the launch
+ * itself is checked again by the server, whose field errors reopen the step that owns the field.
+ * Values survive a failed launch. The steps after Networks are optional, so the launch can be
+ * submitted from Networks already (as Horizon allows once the required steps are done).
  * Each launch carries an idempotency key that changes with the values, so a double click or a
  * retry after a lost answer creates nothing twice. Flavors the quota cannot take are not offered.
  */
@@ -64,6 +74,7 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
   const usage = useQuery(trpc.quota.usage.queryOptions());
   const zones = useQuery(trpc.catalog.availabilityZones.queryOptions());
   const serverGroups = useQuery(trpc.serverGroups.list.queryOptions());
+  const volumes = useQuery(trpc.volumes.list.queryOptions());
   const principal = useSession();
   // Instances of the project come and go while the wizard is open: the quota figures follow.
   useSocketEvent("instance.changed", () => {
@@ -83,7 +94,7 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
   const onlyImage = images.data?.length === 1 ? images.data[0] : undefined;
   const onlyNetwork = networks.data?.length === 1 ? networks.data[0] : undefined;
   useEffect(() => {
-    if (onlyImage) setValues((v) => (v.source.imageId ? v : { ...v, source: { imageId: onlyImage.id } }));
+    if (onlyImage) setValues((v) => (v.source.imageId ? v : { ...v, source: { ...v.source, imageId: onlyImage.id } }));
   }, [onlyImage]);
   useEffect(() => {
     if (onlyNetwork) setValues((v) => (v.network.networkId ? v : { ...v, network: { networkId: onlyNetwork.id } }));
@@ -163,7 +174,7 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
     launch.mutate(parsed.data);
   }
 
-  const loadError = [images, flavors, networks, zones, serverGroups].find((q) => q.isError)?.error;
+  const loadError = [images, flavors, networks, zones, serverGroups, volumes].find((q) => q.isError)?.error;
   if (loadError) {
     return (
       <Alert color="red" title="Could not load the catalog">
@@ -171,7 +182,7 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
       </Alert>
     );
   }
-  if (!images.data || !flavors.data || !networks.data || !zones.data || !serverGroups.data) return <Loader aria-label="Loading the catalog" />;
+  if (!images.data || !flavors.data || !networks.data || !zones.data || !serverGroups.data || !volumes.data) return <Loader aria-label="Loading the catalog" />;
 
   const errorsOf = (key: StepKey): StepErrors => ({ ...serverErrors[key], ...clientErrors[key] });
   const isLast = active === LAUNCH_STEPS.length - 1;
@@ -187,7 +198,7 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
               {LAUNCH_STEPS.map((step) => (
                 <Stepper.Step key={step.key} label={step.label} description={step.description} color={hasErrors(errorsOf(step.key)) ? "red" : undefined}>
                   {step.key === "details" && <DetailsStep values={values.details} errors={errorsOf("details")} onChange={(v) => update("details", v)} />}
-                  {step.key === "source" && <SourceStep images={images.data} values={values.source} errors={errorsOf("source")} onChange={(v) => update("source", v)} />}
+                  {step.key === "source" && <SourceStep images={images.data} volumes={volumes.data} values={values.source} errors={errorsOf("source")} onChange={(v) => update("source", v)} />}
                   {step.key === "flavor" && (
                     <FlavorStep
                       flavors={flavors.data}
@@ -199,6 +210,18 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
                     />
                   )}
                   {step.key === "network" && <NetworksStep networks={networks.data} values={values.network} errors={errorsOf("network")} onChange={(v) => update("network", v)} />}
+                  {step.key === "security" && (
+                    <SecurityGroupsStep
+                      value={values.security.securityGroupIds}
+                      onChange={(securityGroupIds) => update("security", { securityGroupIds })}
+                      error={errorsOf("security").securityGroupIds}
+                    />
+                  )}
+                  {step.key === "keyPair" && <KeyPairStep value={values.keyPair.keyName} onChange={(keyName) => update("keyPair", { keyName })} error={errorsOf("keyPair").keyName} />}
+                  {step.key === "configuration" && (
+                    <ConfigurationStep values={values.configuration} errors={errorsOf("configuration")} onChange={(v) => update("configuration", v)} />
+                  )}
+                  {step.key === "volumes" && <VolumesStep value={values.volumes.volumes} onChange={(v) => update("volumes", { volumes: v })} error={errorsOf("volumes").volumes} />}
                   {step.key === "placement" && (
                     <PlacementStep
                       zones={zones.data}

@@ -17,7 +17,7 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
 }
 
 /** What the instance is made of and where it runs. */
-export function InstanceDetailsCard({ instance }: { instance: InstanceDetail["instance"] }) {
+export function InstanceDetailsCard({ instance, volumes }: { instance: InstanceDetail["instance"]; volumes: InstanceDetail["volumes"] }) {
   return (
     <Card withBorder component="section" aria-label="Instance details">
       <Text fw={600} mb="sm">
@@ -35,11 +35,18 @@ export function InstanceDetailsCard({ instance }: { instance: InstanceDetail["in
             {instance.macAddress ?? "—"}
           </Text>
         </Field>
+        <Field label="Key pair">{instance.keyName ?? "—"}</Field>
         <Field label="Host">{instance.hostname ?? "—"}</Field>
         <Field label="Power state">{formatPowerState(instance.powerState)}</Field>
         <Field label="Task">{instance.taskState ? humanize(instance.taskState) : "—"}</Field>
         <Field label="Created">{formatDateTime(instance.createdAt)}</Field>
         <Field label="Launched">{formatDateTime(instance.launchedAt)}</Field>
+        <Field label="Guest booted">{instance.guestBootedAt ? formatDateTime(instance.guestBootedAt) : "—"}</Field>
+        <Field label="Volumes">
+          {volumes.length === 0
+            ? "—"
+            : volumes.map((v) => `${v.name} (${v.sizeGb} GB on ${v.device}${v.bootIndex === 0 ? ", boot" : ""}${v.deleteOnTermination ? ", deleted with the instance" : ""})`).join("; ")}
+        </Field>
         <Field label="ID">
           <Text span ff="monospace" size="xs">
             {instance.id}

@@ -13,6 +13,8 @@ import { ActionLog } from "./action-log";
 import { BuildTimeline } from "./build-timeline";
 import { InstanceDetailsCard } from "./instance-details-card";
 import { FaultAlert } from "./fault-alert";
+import { DownloadProgress } from "./download-progress";
+import { SerialConsole } from "./serial-console";
 import { latestAction } from "./live-instance";
 import { useLiveInstance } from "./use-live-instance";
 
@@ -84,6 +86,8 @@ export function InstanceProgressView({ id }: { id: string }) {
         </Text>
       </Group>
 
+      {building && <DownloadProgress instanceId={instance.id} />}
+
       {instance.status === "ERROR" && <FaultAlert instance={instance} canRelaunch={canManage} />}
 
       <Grid gap="lg">
@@ -106,9 +110,11 @@ export function InstanceProgressView({ id }: { id: string }) {
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 6 }}>
-          <InstanceDetailsCard instance={instance} />
+          <InstanceDetailsCard instance={instance} volumes={query.data.volumes} />
         </Grid.Col>
       </Grid>
+
+      <SerialConsole instanceId={instance.id} guestBootedAt={instance.guestBootedAt ? String(instance.guestBootedAt) : null} />
 
       <ActionLog actions={query.data.actions} />
 

@@ -13,7 +13,7 @@ function action(id: string, kind: string, events: InstanceActionEvent[]): Instan
 }
 
 function detail(actions: InstanceAction[]): InstanceDetail {
-  return { instance: {} as InstanceDetail["instance"], actions };
+  return { instance: {} as InstanceDetail["instance"], ports: [], volumes: [], actions };
 }
 
 describe("upsertEvent", () => {

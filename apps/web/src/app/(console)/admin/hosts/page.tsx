@@ -1,7 +1,8 @@
 "use client";
 
-import { Stack, Tabs, Text, Title } from "@mantine/core";
+import { Stack, Tabs, Text } from "@mantine/core";
 import { Aggregates } from "@/components/aggregates/aggregates";
+import { PageHeader } from "@/components/common/page-header";
 import { HostInventory } from "@/components/hosts/host-inventory";
 import { PlacementPreview } from "@/components/hosts/placement-preview";
 import { useSession } from "@/components/session/session-context";
@@ -21,19 +22,13 @@ function AdminHostTabs() {
       </Tabs.Panel>
       <Tabs.Panel value="aggregates" pt="md">
         <Stack>
-          <div>
-            <Title order={2}>Aggregates</Title>
-            <Text c="dimmed">Groups of hosts: an aggregate with a zone makes its hosts an availability zone.</Text>
-          </div>
+          <PageHeader title="Aggregates" order={2}>Groups of hosts: an aggregate with a zone makes its hosts an availability zone.</PageHeader>
           <Aggregates />
         </Stack>
       </Tabs.Panel>
       <Tabs.Panel value="placement" pt="md">
         <Stack>
-          <div>
-            <Title order={2}>Placement preview</Title>
-            <Text c="dimmed">Where would an instance of this flavor go, and why not elsewhere? Runs the scheduler without claiming anything.</Text>
-          </div>
+          <PageHeader title="Placement preview" order={2}>Where would an instance of this flavor go, and why not elsewhere? Runs the scheduler without claiming anything.</PageHeader>
           <PlacementPreview />
         </Stack>
       </Tabs.Panel>
@@ -45,10 +40,7 @@ export default function HostInventoryPage() {
   const principal = useSession();
   return (
     <Stack>
-      <div>
-        <Title order={1}>Host inventory</Title>
-        <Text c="dimmed">Compute hosts, their state and how full they are; aggregates and zones; where the scheduler would place an instance.</Text>
-      </div>
+      <PageHeader title="Host inventory">Compute hosts, their state and how full they are; aggregates and zones; where the scheduler would place an instance.</PageHeader>
       {principal.isAdmin ? <AdminHostTabs /> : <Text>Only cloud administrators can see the host inventory.</Text>}
     </Stack>
   );

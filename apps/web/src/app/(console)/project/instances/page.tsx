@@ -1,16 +1,18 @@
 "use client";
 
-import { Alert, Button, Group, Loader, Paper, Stack, Text, Title } from "@mantine/core";
+import { Button, Group, Paper, Stack } from "@mantine/core";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { EmptyState } from "@/components/common/empty-state";
+import { PageHeader } from "@/components/common/page-header";
+import { QueryStatus } from "@/components/common/query-status";
 import { DeleteInstanceModal } from "@/components/instances/delete-instance-modal";
 import { InstancesTable } from "@/components/instances/instances-table";
 import { canManageInstances, useSession } from "@/components/session/session-context";
 import type { InstanceSummary } from "@/lib/api-types";
 import { useSocketEvent } from "@/lib/socket/use-socket-event";
 import { useTRPC } from "@/lib/trpc";
-import { toFormError } from "@/lib/trpc-error";
 
 export default function InstancesPage() {
   const trpc = useTRPC();
@@ -29,29 +31,17 @@ export default function InstancesPage() {
   return (
     <Stack>
       <Group justify="space-between" align="flex-end">
-        <div>
-          <Title order={1}>Instances</Title>
-          <Text c="dimmed">Virtual machines of project {principal.projectName}.</Text>
-        </div>
+        <PageHeader title="Instances">Virtual machines of project {principal.projectName}.</PageHeader>
         {canManage && (
           <Button onClick={() => router.push("/project/instances/launch")}>
             Launch instance
           </Button>
         )}
       </Group>
-      {instances.isPending && <Loader aria-label="Loading instances" />}
-      {instances.isError && (
-        <Alert color="red" title="Could not load the instances">
-          {toFormError(instances.error).message}
-        </Alert>
-      )}
+      <QueryStatus query={instances} loadingLabel="Loading instances" errorTitle="Could not load the instances" />
       {instances.isSuccess &&
         (instances.data.length === 0 ? (
-          <Paper withBorder p="xl">
-            <Text ta="center" c="dimmed">
-              No instances yet.
-            </Text>
-          </Paper>
+          <EmptyState>No instances yet.</EmptyState>
         ) : (
           <Paper withBorder>
             <InstancesTable instances={instances.data} onDelete={canManage ? setToDelete : undefined} />

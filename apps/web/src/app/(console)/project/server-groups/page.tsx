@@ -1,6 +1,7 @@
 "use client";
 
-import { Stack, Text, Title } from "@mantine/core";
+import { Stack } from "@mantine/core";
+import { PageHeader } from "@/components/common/page-header";
 import { ServerGroups } from "@/components/server-groups/server-groups";
 import { useSession } from "@/components/session/session-context";
 
@@ -8,10 +9,7 @@ export default function ServerGroupsPage() {
   const principal = useSession();
   return (
     <Stack>
-      <div>
-        <Title order={1}>Server groups</Title>
-        <Text c="dimmed">Groups of instances of project {principal.projectName} that the scheduler keeps together or apart.</Text>
-      </div>
+      <PageHeader title="Server groups">Groups of instances of project {principal.projectName} that the scheduler keeps together or apart.</PageHeader>
       <ServerGroups />
     </Stack>
   );
