@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian machine lacks for Nimbus, and nothing twice:
-# system packages (as root), npm dependencies, and a running local PostgreSQL for the tests.
+# Installs what a fresh Debian machine lacks for Nimbus, and nothing twice: system packages (as
+# root), npm dependencies, the libvirt daemons (for qemu:///system guests), the bootable test
+# guest image, and a running local PostgreSQL for the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libvirt-dev libvirt-clients pkg-config python3 make g++ chromium qemu-utils)
+# libvirt-dev: the Node binding's headers; libvirt-daemon-system + qemu-system-x86: real guests on
+# qemu:///system; dnsmasq-base: DHCP on the guests' networks; iptables (its ebtables too): nwfilter
+# (security groups); genisoimage: config drives; qemu-utils: image inspection and overlays;
+# busybox-static + cpio: the test guest's initramfs; openssh-client: ssh-keygen for key tests;
+# chromium: the browser tests.
+APT_PACKAGES=(libvirt-dev libvirt-clients libvirt-daemon-system qemu-system-x86 qemu-utils dnsmasq-base iptables
+  genisoimage busybox-static cpio openssh-client pkg-config python3 make g++ chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -41,4 +48,13 @@ if [ "${NIMBUS_SKIP_POSTGRES:-0}" != 1 ] && command -v pg_ctlcluster >/dev/null 
     echo "==> starting PostgreSQL"
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
   fi
+fi
+
+# Real guests: libvirtd + virtlogd for qemu:///system (no systemd here), and the test guest image
+# (a Debian cloud kernel and a busybox initramfs) that the first start seeds into the image store.
+if [ "$(id -u)" -eq 0 ]; then
+  bash scripts/libvirt-daemons.sh
+  bash scripts/test-image/build.sh "${NIMBUS_DATA_DIR:-.data}/test-image"
+else
+  echo "Not root: skipping the libvirt daemons and the test guest image (qemu:///system guests need them)." >&2
 fi
