@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signIn } from "./support";
+import { openWizardAtFlavor, signIn } from "./support";
 
 /**
  * A launch whose answer is lost on the way back (the server created the instance, the browser
@@ -9,11 +9,7 @@ import { signIn } from "./support";
 
 test("a launch retried after its answer was lost creates the instance once", async ({ page }) => {
   await signIn(page);
-  await page.getByRole("button", { name: "Launch instance" }).click();
-  await page.getByLabel("Instance name").fill("e2e-retry");
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByRole("radio", { name: /Select image cirros/ }).check();
-  await page.getByRole("button", { name: "Next" }).click();
+  await openWizardAtFlavor(page, { name: "e2e-retry" });
   await page.getByRole("radio", { name: "Select flavor m1.tiny" }).check();
   await page.getByRole("button", { name: "Next" }).click();
   await page.getByRole("radio", { name: /Select network shared-net/ }).check();

@@ -21,7 +21,7 @@ test("sign in, launch through the wizard, watch the phases arrive live, see the 
   await page.getByLabel("Instance name").fill("e2e-vm");
   await page.getByRole("button", { name: "Next" }).click();
 
-  await page.getByRole("radio", { name: /Select image cirros/ }).check();
+  await page.getByRole("radio", { name: /Select image blank-1g/ }).check();
   await page.getByRole("button", { name: "Next" }).click();
   await page.getByRole("radio", { name: "Select flavor m1.tiny" }).check();
   await page.getByRole("button", { name: "Next" }).click();

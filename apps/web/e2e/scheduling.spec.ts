@@ -19,12 +19,20 @@ async function toggle(page: Page, control: Locator) {
   await page.locator("label", { has: control }).click();
 }
 
-/** Walks the wizard to its last step (Placement) with cirros, m1.tiny and shared-net. */
+/** Walks the wizard to its last step (Placement) with the blank-1g image, m1.tiny and shared-net. */
 async function fillWizardUpToPlacement(page: Page, { name, count }: { name: string; count?: number }) {
   await openWizardAtFlavor(page, { name, count });
   await page.getByRole("radio", { name: "Select flavor m1.tiny" }).check();
   await page.getByRole("button", { name: "Next" }).click();
   await page.getByRole("radio", { name: /Select network shared-net/ }).check();
+  // The optional steps in between (security groups, key pair, configuration, volumes) keep their defaults.
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByRole("checkbox", { name: "default" })).toBeVisible();
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByRole("combobox", { name: "Key pair" })).toBeVisible();
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByRole("textbox", { name: "User data" })).toBeVisible();
+  await page.getByRole("button", { name: "Next" }).click();
   await page.getByRole("button", { name: "Next" }).click();
   await expect(page.getByRole("combobox", { name: "Availability zone" })).toBeVisible();
 }

@@ -26,14 +26,14 @@ export async function openHostInventory(page: Page) {
   return row;
 }
 
-/** Walks the launch wizard from the instance list to the Flavor step with cirros; `count` only when given. */
+/** Walks the launch wizard from the instance list to the Flavor step with the blank-1g image; `count` only when given. */
 export async function openWizardAtFlavor(page: Page, { name, count }: { name: string; count?: number }) {
   await page.getByRole("link", { name: "Instances", exact: true }).click();
   await page.getByRole("button", { name: "Launch instance" }).click();
   await page.getByLabel("Instance name").fill(name);
   if (count !== undefined) await page.getByRole("textbox", { name: /^Count/ }).fill(String(count));
   await page.getByRole("button", { name: "Next" }).click();
-  await page.getByRole("radio", { name: /Select image cirros/ }).check();
+  await page.getByRole("radio", { name: /Select image blank-1g/ }).check();
   await page.getByRole("button", { name: "Next" }).click();
 }
 

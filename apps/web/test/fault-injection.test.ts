@@ -1,9 +1,10 @@
+import { PROTOCOL_VERSION } from "@nimbus/core/protocol";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@nimbus/db";
-import { AGENT_SECRET, signedInClient, startAgent, waitFor, type AgentProcess } from "./harness";
+import { AGENT_SECRET, freshDatabase, signedInClient, startAgent, waitFor, type AgentProcess } from "./harness";
 import { assertInvariants } from "./invariants";
-import { freshDatabase, openTestDatabase, startWebProcess, type WebProcess } from "./processes";
+import { freePort, openTestDatabase, startWebProcess, type WebProcess } from "./processes";
 
 type Api = Awaited<ReturnType<typeof signedInClient>>["client"];
 
@@ -15,7 +16,7 @@ type Api = Awaited<ReturnType<typeof signedInClient>>["client"];
  * exists.
  */
 describe("fault injection (real PostgreSQL, real processes)", () => {
-  const PORT = 3300 + (process.pid % 500);
+  let port: number;
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let handle: DatabaseHandle;
   let web: WebProcess;
@@ -54,7 +55,9 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
 
   beforeAll(async () => {
     database = await freshDatabase();
-    web = await startWebProcess({ port: PORT, databaseUrl: database.url, env: webEnv });
+    // One port for the whole file: the restarted web process comes back where agents left it.
+    port = await freePort();
+    web = await startWebProcess({ port, databaseUrl: database.url, env: webEnv });
     handle = await openTestDatabase(database.url);
     admin = (await signedInClient(web.url)).client;
     // Each test leaves what it launched for the invariants; quota must not couple them.
@@ -121,7 +124,7 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
   it("the web server killed (SIGKILL) mid-build: after a restart every build ends ACTIVE or explained ERROR", async () => {
     const ids = await launch(6, "crash");
     await web.kill("SIGKILL");
-    web = await startWebProcess({ port: PORT, databaseUrl: database.url, env: webEnv });
+    web = await startWebProcess({ port, databaseUrl: database.url, env: webEnv });
     admin = (await signedInClient(web.url)).client;
     const done = await settled(ids, 60_000);
     expect(done.filter((i) => i.status === "ACTIVE").length + done.filter((i) => i.status === "ERROR" && i.fault).length).toBe(6);
@@ -137,7 +140,7 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
     function connectPeer(hostname: string): Promise<Socket> {
       return new Promise((resolve, reject) => {
         const socket = io(`${web.url}/agent`, {
-          auth: { secret: AGENT_SECRET, hostname, protocolVersion: 1, agentVersion: "test-peer" },
+          auth: { secret: AGENT_SECRET, hostname, protocolVersion: PROTOCOL_VERSION, agentVersion: "test-peer" },
           transports: ["websocket"],
           reconnection: false,
         });

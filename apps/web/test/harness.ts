@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -27,25 +27,28 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** Starts a headless web process (API + sockets + conductor) on a free port. */
-export async function startStack(backend: Backend, overrides: Record<string, string> = {}): Promise<Stack> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "nimbus-test-"));
-  let databaseUrl: string | undefined;
-  let dropDatabase = async () => {};
-  if (backend === "postgres") {
-    const name = `nimbus_test_${process.pid}_${Date.now()}`;
-    const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    await admin.end();
-    const url = new URL(POSTGRES_ADMIN_URL);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
+/** A fresh database on the machine's PostgreSQL, dropped by `drop()`. */
+export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `nimbus_test_${process.pid}_${Date.now()}`;
+  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
       const sql = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
       await sql.unsafe(`drop database if exists ${name} with (force)`);
       await sql.end();
-    };
-  }
+    },
+  };
+}
+
+/** Starts a headless web process (API + sockets + conductor) on a free port. */
+export async function startStack(backend: Backend, overrides: Record<string, string> = {}): Promise<Stack> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "nimbus-test-"));
+  const database = backend === "postgres" ? await freshDatabase() : null;
   const env = loadEnv({
     NODE_ENV: "test",
     PORT: "0",
@@ -55,7 +58,7 @@ export async function startStack(backend: Backend, overrides: Record<string, str
     NIMBUS_HEADLESS: "true",
     NIMBUS_HOST_DOWN_AFTER_SECONDS: "6",
     NIMBUS_ORPHAN_GRACE_SECONDS: "1",
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...(database ? { DATABASE_URL: database.url } : {}),
     ...overrides,
   });
   const server = await startNimbusServer({ env, log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
@@ -64,7 +67,7 @@ export async function startStack(backend: Backend, overrides: Record<string, str
     dataDir,
     async stop() {
       await server.close();
-      await dropDatabase();
+      await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -72,37 +75,52 @@ export async function startStack(backend: Backend, overrides: Record<string, str
 
 export interface AgentProcess {
   hostname: string;
+  /** The agent's own directory (instances, image cache, volumes). */
+  stateDir: string;
   child: ChildProcess;
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts the real compute agent (libvirt test driver) as its own process. */
-export function startAgent(serverUrl: string, { hostname, secret = AGENT_SECRET, env = {} }: { hostname: string; secret?: string; env?: Record<string, string> }): AgentProcess {
-  const stateDir = mkdtempSync(path.join(tmpdir(), `nimbus-agent-${hostname}-`));
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "apps/compute-agent/src/main.ts")], {
+/**
+ * The real compute agent as its own process, talking to `serverUrl` with the shared agent
+ * secret; `env` adds or overrides its settings. Its output is kept when stdout/stderr are piped.
+ */
+export function spawnAgent(serverUrl: string, hostname: string, env: Record<string, string>, stdio: StdioOptions = ["ignore", "pipe", "pipe"]): { child: ChildProcess; output(): string } {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "apps/compute-agent/src/main.ts")], {
     cwd: path.join(repoRoot, "apps/compute-agent"),
     env: {
       PATH: process.env.PATH ?? "",
       NODE_ENV: "test",
       NIMBUS_SERVER_URL: serverUrl,
-      NIMBUS_AGENT_SECRET: secret,
+      NIMBUS_AGENT_SECRET: AGENT_SECRET,
       NIMBUS_HOSTNAME: hostname,
-      NIMBUS_STATE_DIR: stateDir,
-      NIMBUS_LIBVIRT_URI: "test:///default",
-      NIMBUS_DISK_GB: "200",
       LOG_LEVEL: "info",
       ...env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio,
   });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output };
+}
+
+/** Starts the real compute agent (libvirt test driver) as its own process. */
+export function startAgent(serverUrl: string, { hostname, secret = AGENT_SECRET, env = {} }: { hostname: string; secret?: string; env?: Record<string, string> }): AgentProcess {
+  const stateDir = mkdtempSync(path.join(tmpdir(), `nimbus-agent-${hostname}-`));
+  const { child, output } = spawnAgent(serverUrl, hostname, {
+    NIMBUS_AGENT_SECRET: secret,
+    NIMBUS_STATE_DIR: stateDir,
+    NIMBUS_LIBVIRT_URI: "test:///default",
+    NIMBUS_DISK_GB: "200",
+    ...env,
+  });
   return {
     hostname,
+    stateDir,
     child,
-    output: () => output,
+    output,
     stop(signal: NodeJS.Signals = "SIGTERM") {
       return new Promise((resolve) => {
         if (child.exitCode !== null) return resolve(child.exitCode);

@@ -1,6 +1,6 @@
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { instanceChangedSchema, instanceEventSchema } from "@nimbus/core/protocol";
+import { PROTOCOL_VERSION, instanceChangedSchema, instanceEventSchema } from "@nimbus/core/protocol";
 import { AGENT_SECRET, browserSocket, signedInClient, startAgent, startStack, TRPCClientError, waitFor, type AgentProcess, type Backend, type Stack } from "./harness";
 
 /**
@@ -140,7 +140,7 @@ describe.each<Backend>(["pglite", "postgres"])("launch flow on %s", (backend) =>
   it("refuses a compute agent without the right credential", async () => {
     const error = await new Promise<Error>((resolve) => {
       const socket = io(`${stack.server.url}/agent`, {
-        auth: { secret: `${AGENT_SECRET}-wrong`, hostname: "intruder", protocolVersion: 1, agentVersion: "0" },
+        auth: { secret: `${AGENT_SECRET}-wrong`, hostname: "intruder", protocolVersion: PROTOCOL_VERSION, agentVersion: "0" },
         transports: ["websocket"],
         reconnection: false,
       });

@@ -36,7 +36,9 @@ describe("placement under concurrency (real PostgreSQL)", () => {
     const demo = (await db.query.projects.findFirst({ where: (p, { eq }) => eq(p.name, "demo") }))!;
     await db.insert(schema.quotaLimits).values(["instances", "cores", "ram"].map((resource) => ({ projectId: demo.id, resource, hardLimit: -1 })));
     const [flavor] = await db.insert(schema.flavors).values({ name: "c1.nano", vcpus: 1, memoryMb: 16, rootGb: 0 }).returning();
-    const [images, networks] = await Promise.all([admin.client.catalog.images.query(), admin.client.catalog.networks.query()]);
+    const images = await admin.client.catalog.images.query();
+    // Room for every launch's address: the seeded /24 holds 253.
+    const network = await admin.client.networks.create.mutate({ name: "wide", subnet: { name: "wide-v4", cidr: "10.64.0.0/20" } });
 
     // One HTTP request per launch, all at once, as 500 scripts would.
     const client = createTRPCClient<AppRouter>({
@@ -44,7 +46,7 @@ describe("placement under concurrency (real PostgreSQL)", () => {
     });
     const launches = await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
-        client.instances.launch.mutate({ name: `c-${i}`, count: 1, imageId: images[0]!.id, flavorId: flavor!.id, networkId: networks[0]!.id }),
+        client.instances.launch.mutate({ name: `c-${i}`, count: 1, imageId: images[0]!.id, flavorId: flavor!.id, networkId: network.id }),
       ),
     );
     expect(launches).toHaveLength(500);

@@ -1,34 +1,31 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import postgres from "postgres";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
-import { ADMIN_PASSWORD, AGENT_SECRET, POSTGRES_ADMIN_URL, repoRoot } from "./harness";
-
-/** A fresh database on the machine's PostgreSQL, dropped by `drop()`. */
-export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `nimbus_proc_${process.pid}_${Date.now()}`;
-  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const sql = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-      await sql.unsafe(`drop database if exists ${name} with (force)`);
-      await sql.end();
-    },
-  };
-}
+import { ADMIN_PASSWORD, AGENT_SECRET, repoRoot } from "./harness";
 
 export interface WebProcess {
   url: string;
   child: ChildProcess;
   output(): string;
   kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * A TCP port that is free right now, as the kernel hands it out (its ephemeral range), so a
+ * test never collides with a service the machine happens to run (NATS on 4222, say).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
 }
 
 /** A headless web process (API, sockets, conductor) of its own, as production runs it. */

@@ -1,10 +1,13 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@nimbus/db";
 import { instanceEventSchema } from "@nimbus/core/protocol";
-import { signedInClient, startAgent, waitFor, type AgentProcess } from "./harness";
+import { freshDatabase, signedInClient, startAgent, waitFor, type AgentProcess } from "./harness";
 import { assertInvariants } from "./invariants";
-import { freshDatabase, openTestDatabase, startWebProcess, type WebProcess } from "./processes";
+import { freePort, openTestDatabase, startWebProcess, type WebProcess } from "./processes";
 
 /**
  * Two web processes on different ports share one PostgreSQL; realtime fan-out goes through
@@ -12,18 +15,19 @@ import { freshDatabase, openTestDatabase, startWebProcess, type WebProcess } fro
  * with one-time join tokens and their own host credential.
  */
 describe("scale-out and agent enrolment (two web processes, real PostgreSQL)", () => {
-  const base = 3800 + (process.pid % 500);
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let handle: DatabaseHandle;
   let a: WebProcess;
   let b: WebProcess;
   const agents: AgentProcess[] = [];
-  const env = { NIMBUS_HOST_DOWN_AFTER_SECONDS: "3", NIMBUS_CONDUCTOR_LEASE_SECONDS: "2" };
+  // Like Glance's shared backend: every web process serves images from one store.
+  const imageStore = mkdtempSync(path.join(tmpdir(), "nimbus-images-"));
+  const env = { NIMBUS_HOST_DOWN_AFTER_SECONDS: "3", NIMBUS_CONDUCTOR_LEASE_SECONDS: "2", NIMBUS_IMAGE_STORE: imageStore };
 
   beforeAll(async () => {
     database = await freshDatabase();
-    a = await startWebProcess({ port: base, databaseUrl: database.url, env });
-    b = await startWebProcess({ port: base + 1, databaseUrl: database.url, env });
+    a = await startWebProcess({ port: await freePort(), databaseUrl: database.url, env });
+    b = await startWebProcess({ port: await freePort(), databaseUrl: database.url, env });
     handle = await openTestDatabase(database.url);
   }, 60_000);
   afterAll(async () => {
@@ -32,6 +36,7 @@ describe("scale-out and agent enrolment (two web processes, real PostgreSQL)", (
     await b?.kill();
     await handle?.close();
     await database?.drop();
+    rmSync(imageStore, { recursive: true, force: true });
   });
 
   it("enrols an agent with a one-time join token, then cuts it off at once when its credential is revoked", async () => {

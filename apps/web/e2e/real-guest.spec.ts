@@ -1,0 +1,105 @@
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { prepareRealHypervisor } from "../test/test-guest";
+import { signIn, trpc } from "./support";
+
+/**
+ * A guest that really boots: the test image (a Debian cloud kernel and a busybox initramfs,
+ * scripts/test-image/build.sh) is uploaded on the Images page, a key pair is made on the Key
+ * pairs page, and the wizard launches it onto the cloud's one host, on qemu:///system (TCG); its serial console, live on the
+ * instance page, shows the hostname, the key's fingerprint and the address the guest got by DHCP,
+ * read by the guest from its config drive. Deleting it leaves no domain, and no host network, behind.
+ */
+
+const GUEST = "e2e-guest";
+const KEY = "e2e-key";
+
+/** Picks `option` in the Mantine Select labelled `label`. */
+async function choose(page: Page, label: string, option: string | RegExp) {
+  await page.getByRole("combobox", { name: label }).click();
+  await page.getByRole("option", { name: option }).click();
+}
+
+async function uploadImage(page: Page, { file, name, kind, kernel, ramdisk }: { file: string; name: string; kind: "Kernel" | "Ramdisk" | "Disk image"; kernel?: string; ramdisk?: string }) {
+  await page.getByRole("button", { name: "Create image" }).click();
+  const dialog = page.getByRole("dialog", { name: "Create image" });
+  await dialog.getByLabel("Image file").setInputFiles(file);
+  await dialog.getByLabel("Name").fill(name);
+  await choose(page, "Kind", kind);
+  if (kernel) await choose(page, "Kernel", kernel);
+  if (ramdisk) await choose(page, "Ramdisk", ramdisk);
+  if (kernel) await dialog.getByLabel("Kernel command line").fill("console=ttyS0");
+  await dialog.getByRole("button", { name: "Create image" }).click();
+  await expect(dialog).toBeHidden({ timeout: 60_000 });
+  await expect(page.getByRole("row", { name: new RegExp(`^${name}\\b`) })).toContainText("Active", { timeout: 30_000 });
+}
+
+test("a real guest boots from an uploaded image and shows its hostname, key and address on the live console", async ({ page }) => {
+  test.setTimeout(420_000);
+  const imageDir = prepareRealHypervisor();
+  await signIn(page);
+
+  // Images: kernel, ramdisk, then the disk that boots with them.
+  await page.getByRole("link", { name: "Images" }).click();
+  await uploadImage(page, { file: path.join(imageDir, "vmlinuz"), name: `${GUEST}-kernel`, kind: "Kernel" });
+  await uploadImage(page, { file: path.join(imageDir, "initrd.img"), name: `${GUEST}-initrd`, kind: "Ramdisk" });
+  await uploadImage(page, { file: path.join(imageDir, "disk.qcow2"), name: `${GUEST}-disk`, kind: "Disk image", kernel: `${GUEST}-kernel`, ramdisk: `${GUEST}-initrd` });
+  await expect(page.getByRole("row", { name: new RegExp(`^${GUEST}-disk\\b`) })).toContainText("qcow2");
+
+  // A key pair: the private key is shown once; the fingerprint stays in the table.
+  await page.getByRole("link", { name: "Key pairs" }).click();
+  await page.getByRole("button", { name: "Create key pair" }).click();
+  const keyDialog = page.getByRole("dialog", { name: "Create key pair" });
+  await keyDialog.getByLabel("Key pair name").fill(KEY);
+  await keyDialog.getByRole("button", { name: "Create key pair" }).click();
+  await expect(page.getByLabel("Private key")).toHaveValue(/BEGIN OPENSSH PRIVATE KEY/);
+  await page.getByRole("button", { name: "I have saved the private key" }).click();
+  const fingerprint = (await page.getByRole("row", { name: new RegExp(`^${KEY}\\b`) }).locator("code").textContent())!.trim();
+  expect(fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+
+  // The wizard, onto the qemu host.
+  await page.getByRole("link", { name: "Instances", exact: true }).click();
+  await page.getByRole("button", { name: "Launch instance" }).click();
+  await page.getByLabel("Instance name").fill(GUEST);
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("radio", { name: `Select image ${GUEST}-disk` }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("radio", { name: "Select flavor m1.tiny" }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("radio", { name: /Select network shared-net/ }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByRole("checkbox", { name: "default" })).toBeVisible();
+  await page.getByRole("button", { name: "Next" }).click();
+  await choose(page, "Key pair", KEY);
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("textbox", { name: "User data" }).fill("#!/bin/sh\necho hello from user data\n");
+  await page.getByRole("button", { name: "Launch instance" }).click();
+
+  // The instance page: the build's phases, then the guest's own words on its console.
+  await expect(page.getByRole("heading", { name: GUEST })).toBeVisible();
+  const consoleLog = page.getByLabel("Serial console log");
+  await expect(consoleLog).toContainText(`NIMBUS-GUEST hostname=${GUEST}`, { timeout: 240_000 });
+  await expect(consoleLog).toContainText(`NIMBUS-GUEST key=${fingerprint}`);
+  await expect(consoleLog).toContainText(`NIMBUS-GUEST key-name=${KEY}`);
+  await expect(consoleLog).toContainText(/NIMBUS-GUEST address=10\.0\.0\.\d+/);
+  await expect(consoleLog).toContainText("NIMBUS-GUEST booted");
+  await expect(page.getByText("Guest booted", { exact: true }).first()).toBeVisible();
+  const address = (await consoleLog.textContent())!.match(/NIMBUS-GUEST address=(10\.0\.0\.\d+)/)![1];
+  await expect(page.getByRole("region", { name: "Instance details" })).toContainText(address!);
+
+  // Delete: the domain is destroyed and undefined on the host.
+  const instances = (await trpc(page.request, "instances.list")) as { id: string; name: string }[];
+  const id = instances.find((i) => i.name === GUEST)!.id;
+  await page.getByRole("button", { name: "Delete instance" }).click();
+  await page.getByRole("button", { name: "Confirm delete" }).click();
+  await expect(page.getByRole("heading", { name: "Instances" })).toBeVisible();
+  await expect
+    .poll(() => execFileSync("virsh", ["-c", "qemu:///system", "list", "--all", "--uuid"], { encoding: "utf8" }).includes(id), { timeout: 60_000 })
+    .toBe(false);
+  // The host reports the delete once everything is gone; its network went with its last port.
+  await expect.poll(async () => ((await trpc(page.request, "instances.list")) as { id: string }[]).some((i) => i.id === id), { timeout: 60_000 }).toBe(false);
+  const networks = (await trpc(page.request, "catalog.networks")) as { id: string; name: string }[];
+  const shared = networks.find((n) => n.name === "shared-net")!;
+  expect(execFileSync("virsh", ["-c", "qemu:///system", "net-list", "--all", "--name"], { encoding: "utf8" })).not.toContain(`nimbus-${shared.id.slice(0, 8)}`);
+});
