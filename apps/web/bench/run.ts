@@ -1,6 +1,7 @@
 /** `npm run bench [-- NAME ...]`: runs the named web benchmarks, or all of them. */
 const BENCHES: Record<string, () => Promise<void>> = {
   launch: async () => (await import("./launch")).main(),
+  boot: async () => (await import("./boot")).main(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== "--");
