@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { schema } from "@nimbus/db";
-import { and, eq, or } from "@nimbus/db/orm";
+import { rowsOf, schema, type Executor } from "@nimbus/db";
+import { and, eq, or, sql } from "@nimbus/db/orm";
+import { rowFromJson } from "./rows";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
 import { authorize } from "../identity/policy";
-import { chooseInstanceCount, verifyInstanceQuota } from "../quota/enforce";
+import { armInstanceQuota, chooseInstanceCount, instanceQuotaRefusal } from "../quota/enforce";
 import { listAvailabilityZones } from "../hosts/aggregates";
 import { launchInstanceInput, type LaunchInstanceInput } from "../validation";
 import { Announcements } from "./announce";
@@ -60,6 +61,8 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
 
   const reservationId = `r-${randomBytes(4).toString("hex")}`;
   const out = new Announcements();
+  /** What the commit's quota check compares against, once armed. */
+  let quota: { limits: Awaited<ReturnType<typeof armInstanceQuota>>; requested: { instances: number; cores: number; ram: number } } | undefined;
   const launched = await ctx.db.transaction(async (tx) => {
     if (request.idempotencyKey) {
       // Claim the key first: a concurrent identical call waits here on the primary key until
@@ -81,12 +84,12 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
     const launchVolumes = { bootSource: request.bootSource, extra: request.volumes };
     const { requiredHostId } = await checkLaunchVolumes(tx, principal.projectId, launchVolumes);
     const volumeHost = requiredHostId ? await tx.query.computeHosts.findFirst({ where: eq(schema.computeHosts.id, requiredHostId) }) : undefined;
-    const count = await chooseInstanceCount(tx, principal.projectId, {
-      min: request.minCount ?? request.count,
-      max: request.count,
-      vcpus: flavor.vcpus,
-      memoryMb: flavor.memoryMb,
-    });
+    const minCount = request.minCount ?? request.count;
+    // A fixed count needs no proposal: the check under the lock at the end refuses it the same way.
+    const count =
+      minCount === request.count
+        ? request.count
+        : await chooseInstanceCount(tx, principal.projectId, { min: minCount, max: request.count, vcpus: flavor.vcpus, memoryMb: flavor.memoryMb });
     const ids: string[] = [];
     let newVolumes = 0;
     let newGigabytes = 0;
@@ -119,7 +122,6 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
         .returning();
       if (!instance) throw new Error("instance insert returned nothing");
       const port = await allocatePort(tx, { networkId: network.id, projectId: principal.projectId, instanceId: instance.id, securityGroupIds });
-      await tx.update(schema.instances).set({ fixedIp: port.ipAddress, macAddress: port.macAddress }).where(eq(schema.instances.id, instance.id));
       instance.fixedIp = port.ipAddress;
       instance.macAddress = port.macAddress;
       const made = await attachLaunchVolumes(
@@ -129,20 +131,17 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
       );
       newVolumes += made.newVolumes;
       newGigabytes += made.newGigabytes;
-      const [action] = await tx
-        .insert(schema.instanceActions)
-        .values({ instanceId: instance.id, action: "create", requestId: ctx.requestId, userId: principal.userId, projectId: principal.projectId })
-        .returning();
-      const [event] = await tx
-        .insert(schema.instanceActionEvents)
-        .values({ actionId: action!.id, instanceId: instance.id, event: "scheduling" })
-        .returning();
       // Volumes whose bits already live on a host pin the instance to that host.
       const pinnedHost = volumeHost?.hostname ?? forcedHost;
-      await tx.insert(schema.buildRequests).values({ instanceId: instance.id, requestSpec: { availabilityZone, forcedHost: pinnedHost, serverGroupId: request.serverGroupId } });
+      const event = await recordBuild(tx, {
+        instance,
+        requestId: ctx.requestId,
+        userId: principal.userId,
+        requestSpec: { availabilityZone, forcedHost: pinnedHost, serverGroupId: request.serverGroupId },
+      });
       if (request.serverGroupId) await tx.insert(schema.serverGroupMembers).values({ instanceId: instance.id, groupId: request.serverGroupId });
       out.instance(instance, null);
-      out.event(instance.projectId, event!);
+      out.event(instance.projectId, event);
       ids.push(instance.id);
     }
     await audit(ctx, tx, {
@@ -159,9 +158,11 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
         .where(and(eq(schema.launchRequests.projectId, principal.projectId), eq(schema.launchRequests.idempotencyKey, request.idempotencyKey)));
     }
     if (newVolumes > 0) await enforceQuota(tx, principal.projectId, { volumes: newVolumes, gigabytes: newGigabytes });
-    // Last, so the project's lock is held only to commit.
-    await verifyInstanceQuota(tx, principal.projectId, { instances: count, cores: count * flavor.vcpus, ram: count * flavor.memoryMb });
+    // Checked by the database as this commits (see armInstanceQuota).
+    quota = { limits: await armInstanceQuota(tx, principal.projectId), requested: { instances: count, cores: count * flavor.vcpus, ram: count * flavor.memoryMb } };
     return { reservationId, instanceIds: ids, replayed: false };
+  }).catch((error: unknown) => {
+    throw (quota && instanceQuotaRefusal(error, quota.limits, quota.requested)) ?? error;
   });
   if (launched.replayed) return { reservationId: launched.reservationId, instanceIds: launched.instanceIds };
   out.flush(ctx.publisher);
@@ -170,6 +171,36 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
 }
 
 type ImageRow = typeof schema.images.$inferSelect;
+type InstanceRow = typeof schema.instances.$inferSelect;
+
+/**
+ * The rest of an instance's record, in one statement: its address on the instance row, the
+ * create action with its open scheduling event (Nova's os-instance-actions), and the build
+ * request the conductor claims. Returns the event, announced with the instance.
+ */
+async function recordBuild(
+  tx: Executor,
+  { instance, requestId, userId, requestSpec }: { instance: InstanceRow; requestId: string; userId: string; requestSpec: schema.BuildRequestSpec },
+): Promise<typeof schema.instanceActionEvents.$inferSelect> {
+  const result = await tx.execute(sql`
+    with addressed as (
+      update ${schema.instances} set fixed_ip = ${instance.fixedIp}::text, mac_address = ${instance.macAddress}::text where id = ${instance.id}::uuid
+    ), action as (
+      insert into ${schema.instanceActions} (instance_id, action, request_id, user_id, project_id)
+      values (${instance.id}::uuid, 'create', ${requestId}, ${userId}::uuid, ${instance.projectId}::uuid)
+      returning id
+    ), opened as (
+      insert into ${schema.instanceActionEvents} (action_id, instance_id, event)
+      select id, ${instance.id}::uuid, 'scheduling' from action
+      returning *
+    ), build as (
+      insert into ${schema.buildRequests} (instance_id, request_spec) values (${instance.id}::uuid, ${JSON.stringify(requestSpec)}::jsonb)
+    )
+    select row_to_json(opened) as event from opened`);
+  const [row] = rowsOf<{ event: unknown }>(result);
+  if (!row) throw new Error("recording the build returned nothing");
+  return rowFromJson(schema.instanceActionEvents, row.event);
+}
 type FlavorRow = typeof schema.flavors.$inferSelect;
 
 /** The image must be an active disk image that fits the flavor (min_ram; for a local root disk min_disk and its virtual size). */

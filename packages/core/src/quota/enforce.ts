@@ -92,15 +92,45 @@ export async function chooseInstanceCount(
   return min;
 }
 
+type InstanceQuotaVector = Required<Pick<QuotaVector, "instances" | "cores" | "ram">>;
+
+/** SQLSTATE of the database's refusal at commit (migration 0005_quota_at_commit). */
+const INSTANCE_QUOTA_EXCEEDED = "NQ001";
+
 /**
- * The atomic half of the quota check, run last in the transaction that inserted the instances:
- * it locks the project row (so checks of one project run one at a time, each seeing the others'
- * committed instances), counts usage including this transaction's own rows, and refuses if the
- * project would pass a limit. Taking the lock last keeps it held for a moment, not a launch.
+ * The atomic half of the instance quota check, armed in the transaction that inserts the
+ * instances: at commit the database locks the project row (checks of one project run one at a
+ * time, each seeing the others' committed instances), counts usage including this
+ * transaction's rows and refuses the commit if the project would pass a limit. The lock is
+ * held only while the commit runs, never across a round trip to this process. Returns the
+ * limits armed, for `instanceQuotaRefusal`.
  */
-export async function verifyInstanceQuota(tx: Executor, projectId: string, requested: Required<Pick<QuotaVector, "instances" | "cores" | "ram">>): Promise<void> {
-  await lockProject(tx, projectId);
-  const [limits, total] = await Promise.all([quotaLimits(tx, projectId), computeUsage(tx, projectId)]);
-  const before = { instances: total.instances - requested.instances, cores: total.cores - requested.cores, ram: total.ram - requested.ram };
-  refuseOverages(limits, before, requested);
+export async function armInstanceQuota(tx: Executor, projectId: string): Promise<Record<QuotaResource, number>> {
+  const limits = await quotaLimits(tx, projectId);
+  const armed = JSON.stringify({ project: projectId, instances: limits.instances, cores: limits.cores, ram: limits.ram });
+  await tx.execute(sql`select set_config('nimbus.instance_quota', ${armed}, true)`);
+  return limits;
+}
+
+/**
+ * The database's refusal at commit as QuotaExceeded, naming the resources `requested` took past
+ * their limits; null when `error` is something else.
+ */
+export function instanceQuotaRefusal(error: unknown, limits: Record<QuotaResource, number>, requested: InstanceQuotaVector): NimbusError | null {
+  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const { code, detail } = e as { code?: unknown; detail?: unknown };
+    if (code !== INSTANCE_QUOTA_EXCEEDED) continue;
+    const total = (typeof detail === "string" ? JSON.parse(detail) : {}) as Partial<InstanceQuotaVector>;
+    const before = {
+      instances: (total.instances ?? 0) - requested.instances,
+      cores: (total.cores ?? 0) - requested.cores,
+      ram: (total.ram ?? 0) - requested.ram,
+    };
+    const overs = findOverages(limits, before, requested);
+    const first = overs[0];
+    return first
+      ? new NimbusError("QuotaExceeded", describeOverage(first), { overages: overs })
+      : new NimbusError("QuotaExceeded", "The project's instance quota would be exceeded.", { overages: [] });
+  }
+  return null;
 }
