@@ -8,7 +8,7 @@ import { destroyCommandFor, spawnCommandFor } from "../compute/spawn-command";
 import type { Services } from "../context";
 import { PlacementClaims } from "../placement/claim";
 import { rowFromJson } from "../compute/rows";
-import { loadHostSnapshots, type HostSnapshot } from "../placement/usage";
+import { loadHostSnapshots, type HostSnapshot, type SnapshotQuery } from "../placement/usage";
 import { selectHosts } from "../scheduler/select";
 import type { RequestSpec } from "../scheduler/types";
 import { weighersFor } from "../scheduler/weighers";
@@ -40,6 +40,8 @@ export const DEFAULT_CONDUCTOR_OPTIONS: ConductorOptions = { pollIntervalMs: 1_0
 const CLAIM_RETRIES = 8;
 /** Spawn commands awaiting their ack before the conductor stops claiming more work. */
 const MAX_DISPATCHES_IN_FLIGHT = 200;
+/** Requests being placed at once before the conductor stops claiming more work. */
+const MAX_SCHEDULING_IN_FLIGHT = 100;
 /** An unacknowledged spawn command is sent again this often. */
 const REDELIVERY_MS = 2_000;
 
@@ -74,6 +76,7 @@ export class Conductor {
     this.stopped = true;
     clearInterval(this.timer);
     await this.draining;
+    await Promise.all(this.scheduling);
     await Promise.all(this.inFlight);
   }
 
@@ -102,30 +105,52 @@ export class Conductor {
       });
       if (batch.length === 0 || this.stopped) return;
       // Reservations in parallel; the members of one multi-create in order, so each sees where
-      // the previous ones went (consistent batch placement, group policies included).
+      // the previous ones went (consistent batch placement, group policies included), also
+      // across batches. A batch is placed in the background while the next one is claimed:
+      // a build recorded now waits for the next claim, not for a whole batch to be placed.
       const byReservation = new Map<string, ClaimedRequest[]>();
       for (const request of batch) byReservation.set(request.reservationId, [...(byReservation.get(request.reservationId) ?? []), request]);
-      // Only placement is ordered. Dispatches wait for the agent's ack, so they run in the
-      // background (bounded) while the next batch is claimed and placed.
       const failed = (request: ClaimedRequest) => (error: unknown) => this.log.error({ err: error, instanceId: request.instanceId }, "build request failed");
-      await Promise.all(
-        [...byReservation.values()].map(async (members) => {
+      const candidates = new BatchCandidates();
+      for (const [reservationId, members] of byReservation) {
+        const place = async () => {
           for (const request of members) {
-            const next = await this.process(request).catch(failed(request));
-            if (next?.dispatch) this.track(next.dispatch.catch(failed(request)));
+            const next = await this.process(request, candidates).catch(failed(request));
+            // Dispatches wait for the agent's ack: they run on (bounded) once placed.
+            if (next?.dispatch) this.track(this.inFlight, next.dispatch.catch(failed(request)));
           }
-        }),
-      );
+        };
+        const placed = (this.placing.get(reservationId) ?? Promise.resolve()).then(place);
+        this.placing.set(reservationId, placed);
+        this.track(this.scheduling, placed, members.length);
+        void placed.finally(() => {
+          if (this.placing.get(reservationId) === placed) this.placing.delete(reservationId);
+        });
+      }
+      while (this.schedulingCount >= MAX_SCHEDULING_IN_FLIGHT) await Promise.race(this.scheduling);
       while (this.inFlight.size >= MAX_DISPATCHES_IN_FLIGHT) await Promise.race(this.inFlight);
+      // A short batch took everything due: claim again only when kicked meanwhile.
+      if (batch.length < this.options.batchSize && !this.again) return;
     }
   }
 
+  /** Dispatches awaiting their agent's ack. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Reservations being placed, and how many requests they hold. */
+  private readonly scheduling = new Set<Promise<void>>();
+  private schedulingCount = 0;
+  /** The last placement of each reservation, so its members are placed in order across batches. */
+  private readonly placing = new Map<string, Promise<void>>();
 
-  private track(dispatch: Promise<void>): void {
-    this.inFlight.add(dispatch);
-    void dispatch.finally(() => this.inFlight.delete(dispatch));
+  private track(set: Set<Promise<void>>, work: Promise<void>, weight = 0): void {
+    set.add(work);
+    this.schedulingCount += weight;
+    void work.finally(() => {
+      set.delete(work);
+      this.schedulingCount -= weight;
+    });
   }
+
 
   /**
    * Claims due requests; a pending or lease-expired one gets a fresh lease. One statement: the
@@ -159,7 +184,7 @@ export class Conductor {
   }
 
   /** Schedules what needs it; returns the dispatch to the host, if any, still running. */
-  private async process(request: ClaimedRequest): Promise<Pending> {
+  private async process(request: ClaimedRequest, candidates: BatchCandidates): Promise<Pending> {
     if (request.status === "dispatched") return this.followUp(request);
     const instance: InstanceRow | undefined = request.instance;
     if (instance && !instance.hostId && request.status === "scheduled") {
@@ -177,8 +202,9 @@ export class Conductor {
       return {};
     }
     const spec = await buildRequestSpec(this.services.db, instance, request, instance.imageId ? { properties: request.imageProperties ?? {} } : null);
-    const hostId = instance.hostId ?? (await this.schedule(request, spec));
-    return hostId ? { dispatch: this.dispatch(request.instanceId, hostId) } : {};
+    if (instance.hostId) return { dispatch: this.dispatch(request.instanceId, instance.hostId) };
+    const placed = await this.schedule(request, spec, candidates);
+    return placed ? { dispatch: this.dispatch(request.instanceId, placed.hostId, placed.commandId) } : {};
   }
 
   /**
@@ -186,7 +212,7 @@ export class Conductor {
    * (or when the instance went away). The fast path reads only placement candidates; when they
    * yield nothing, every host is read, both to be sure and to explain the refusal per filter.
    */
-  private async schedule(request: BuildRequestRow, spec: RequestSpec): Promise<string | null> {
+  private async schedule(request: BuildRequestRow, spec: RequestSpec, candidates: BatchCandidates): Promise<{ hostId: string; commandId: string } | null> {
     const tried = new Set(request.attempts.map((a) => a.host));
     const settings = this.services.scheduler ?? {};
     // Claims race: rank a few more hosts than the attempts, to fall back on without re-reading.
@@ -195,8 +221,12 @@ export class Conductor {
     for (let round = 0; round < CLAIM_RETRIES; round++) {
       const untried = (hosts: HostSnapshot[]) => hosts.filter((h) => !tried.has(h.hostname));
       const order = (settings.multipliers?.ram ?? 1) < 0 ? "pack" : "spread";
-      // Snapshots read before this process's latest claims are brought up to them.
-      let hosts = this.claims.refresh(untried(await loadHostSnapshots(this.services.db, { downAfterMs, candidatesFor: spec, limit: settings.maxCandidates ?? 100, order })));
+      // The batch's requests with the same needs share one candidate read (after a lost claim,
+      // a fresh one). Snapshots read before this process's latest claims are brought up to
+      // them, so requests placed from one read still see each other (Nova's consume_from_request).
+      const query = { downAfterMs, candidatesFor: spec, limit: settings.maxCandidates ?? 100, order } as const;
+      const read = round === 0 ? candidates.read(this.services.db, query) : loadHostSnapshots(this.services.db, query);
+      let hosts = this.claims.refresh(untried(await read));
       let result = selectHosts(hosts, spec, options);
       if (!result.ok) {
         hosts = this.claims.refresh(untried(await loadHostSnapshots(this.services.db, { downAfterMs })));
@@ -213,8 +243,9 @@ export class Conductor {
         // Someone claimed on that host since it was read: its alternates were read at the same
         // moment and are likely still good, so try them before re-reading everything.
         if (outcome === "insufficient" || outcome === "conflict") continue;
-        const assigned = await this.assignHost(request, host.id);
-        if (assigned === "assigned") return host.id;
+        const commandId = randomUUID();
+        const assigned = await this.assignHost(request, host.id, commandId);
+        if (assigned === "assigned") return { hostId: host.id, commandId };
         if (assigned === "gone") return null;
         break; // a group member took that host meanwhile: re-read and re-weigh
       }
@@ -228,8 +259,8 @@ export class Conductor {
   }
 
   /** Records the chosen host and closes the scheduling event; undoes the claim if deleted meanwhile. */
-  private async assignHost(request: BuildRequestRow, hostId: string): Promise<"assigned" | "gone" | "policy"> {
-    if (!request.requestSpec.serverGroupId) return this.assignHostAlone(request, hostId);
+  private async assignHost(request: BuildRequestRow, hostId: string, commandId: string): Promise<"assigned" | "gone" | "policy"> {
+    if (!request.requestSpec.serverGroupId) return this.assignHostAlone(request, hostId, commandId);
     const out = new Announcements();
     const instanceId = request.instanceId;
     const assigned = await this.services.db.transaction(async (tx) => {
@@ -264,7 +295,7 @@ export class Conductor {
         .update(schema.buildRequests)
         .set({
           status: "dispatched",
-          commandId: randomUUID(),
+          commandId,
           dispatchedAt: now,
           commandAckedAt: null,
           dueAt: new Date(now.getTime() + REDELIVERY_MS),
@@ -283,7 +314,7 @@ export class Conductor {
    * are the scheduling event closed and the request marked dispatched. If the instance moved on
    * (deleted meanwhile), the claim is undone.
    */
-  private async assignHostAlone(request: BuildRequestRow, hostId: string): Promise<"assigned" | "gone"> {
+  private async assignHostAlone(request: BuildRequestRow, hostId: string, commandId: string): Promise<"assigned" | "gone"> {
     const out = new Announcements();
     const instanceId = request.instanceId;
     const now = new Date();
@@ -301,7 +332,7 @@ export class Conductor {
         where instance_id = ${instanceId}::uuid and event = 'scheduling' and finish_time is null and exists (select 1 from placed)
         returning *
       ), dispatched as (
-        update ${schema.buildRequests} set status = 'dispatched', command_id = ${randomUUID()}::uuid, dispatched_at = ${at}::timestamptz,
+        update ${schema.buildRequests} set status = 'dispatched', command_id = ${commandId}::uuid, dispatched_at = ${at}::timestamptz,
           command_acked_at = null, due_at = ${new Date(now.getTime() + REDELIVERY_MS).toISOString()}::timestamptz, updated_at = ${at}::timestamptz
         where instance_id = ${instanceId}::uuid and exists (select 1 from placed)
       )
@@ -341,12 +372,16 @@ export class Conductor {
     return { dispatch: this.dispatch(request.instanceId, instance.hostId) };
   }
 
-  private async dispatch(instanceId: string, hostId: string): Promise<void> {
-    const request = await this.services.db.query.buildRequests.findFirst({ where: eq(schema.buildRequests.instanceId, instanceId) });
-    if (!request?.commandId) return;
+  /** Sends the spawn command (`commandId`: as just assigned; otherwise read from the request). */
+  private async dispatch(instanceId: string, hostId: string, knownCommandId?: string): Promise<void> {
+    const commandId =
+      knownCommandId ??
+      (await this.services.db.select({ commandId: schema.buildRequests.commandId }).from(schema.buildRequests).where(eq(schema.buildRequests.instanceId, instanceId)))[0]
+        ?.commandId;
+    if (!commandId) return;
     let command;
     try {
-      command = await spawnCommandFor(this.services.db, instanceId, hostId, request.commandId);
+      command = await spawnCommandFor(this.services.db, instanceId, hostId, commandId);
     } catch (error) {
       // The build cannot be described (an image lost its bits, a kernel image was deleted):
       // no host can build it, so it fails now with the reason.
@@ -369,7 +404,7 @@ export class Conductor {
     await this.services.db
       .update(schema.buildRequests)
       .set({ commandAckedAt: now, dueAt: new Date(now.getTime() + this.services.buildTimeoutMs) })
-      .where(and(eq(schema.buildRequests.instanceId, instanceId), eq(schema.buildRequests.commandId, request.commandId), isNull(schema.buildRequests.commandAckedAt)));
+      .where(and(eq(schema.buildRequests.instanceId, instanceId), eq(schema.buildRequests.commandId, commandId), isNull(schema.buildRequests.commandAckedAt)));
   }
 
   private async hostFailed(instanceId: string, hostId: string, reason: string): Promise<void> {
@@ -417,6 +452,28 @@ export class Conductor {
     });
     out.flush(this.services.publisher);
     return failed;
+  }
+}
+
+/**
+ * One claimed batch's reads of placement candidates, shared by its requests with the same
+ * needs (resources, zone, forced host, project): fifty launches of one flavor cost one read,
+ * not fifty. Valid for one batch only; claims are what settle races, never these reads.
+ */
+class BatchCandidates {
+  private readonly reads = new Map<string, Promise<HostSnapshot[]>>();
+
+  read(db: Executor, query: SnapshotQuery & { candidatesFor: RequestSpec }): Promise<HostSnapshot[]> {
+    const spec = query.candidatesFor;
+    const key = JSON.stringify([spec.vcpus, spec.memoryMb, spec.diskGb, spec.availabilityZone ?? null, spec.forcedHost ?? null, spec.projectId ?? null]);
+    let read = this.reads.get(key);
+    if (!read) {
+      read = loadHostSnapshots(db, query);
+      // A failed read is not kept: the next request reads again.
+      read.catch(() => this.reads.delete(key));
+      this.reads.set(key, read);
+    }
+    return read;
   }
 }
 
