@@ -208,13 +208,17 @@ export async function portSpecsFor(db: Executor, instanceId: string): Promise<Po
     : [];
   // Remote-group rules admit the addresses of every port in that group.
   const remoteIds = [...new Set(rules.flatMap((r) => (r.remoteGroupId ? [r.remoteGroupId] : [])))];
+  // One row per group with its members' addresses gathered by Postgres: a project's default
+  // group holds every port it has, so row-per-member reads grew with each launch.
   const members = remoteIds.length
     ? await db
-        .select({ groupId: schema.portSecurityGroups.groupId, ip: schema.ports.ipAddress })
+        .select({ groupId: schema.portSecurityGroups.groupId, cidrs: sql<string[]>`array_agg(${schema.ports.ipAddress} || '/32' order by ${schema.ports.ipAddress})` })
         .from(schema.portSecurityGroups)
         .innerJoin(schema.ports, eq(schema.ports.id, schema.portSecurityGroups.portId))
         .where(inArray(schema.portSecurityGroups.groupId, remoteIds))
+        .groupBy(schema.portSecurityGroups.groupId)
     : [];
+  const membersOf = new Map(members.map((m) => [m.groupId, m.cidrs]));
   const ruleSpec = (r: (typeof rules)[number]): SecurityGroupRuleSpec => ({
     id: r.id,
     direction: r.direction,
@@ -223,7 +227,7 @@ export async function portSpecsFor(db: Executor, instanceId: string): Promise<Po
     portRangeMin: r.portRangeMin,
     portRangeMax: r.portRangeMax,
     remoteCidrs: r.remoteGroupId
-      ? members.filter((m) => m.groupId === r.remoteGroupId).map((m) => `${m.ip}/32`)
+      ? (membersOf.get(r.remoteGroupId) ?? [])
       : r.remoteIpPrefix
         ? [r.remoteIpPrefix]
         : null,
