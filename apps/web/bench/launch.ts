@@ -76,9 +76,15 @@ export async function runLaunchBenchmark() {
             });
           });
     const progressLatency: number[] = [];
+    /** Per instance and phase: when the server opened the phase's event, and when the agent sent the report behind it. */
+    const phases = new Map<string, Map<string, { opened: number; reported?: number; finished?: number }>>();
     socket.on("instance.event", (payload: unknown) => {
       const event = instanceEventSchema.parse(payload);
       if (event.reportedAt) progressLatency.push(Date.now() - Date.parse(event.reportedAt));
+      let seen = phases.get(event.instanceId);
+      if (!seen) phases.set(event.instanceId, (seen = new Map()));
+      if (!seen.has(event.event)) seen.set(event.event, { opened: Date.parse(event.startTime), ...(event.reportedAt ? { reported: Date.parse(event.reportedAt) } : {}) });
+      if (event.finishTime) seen.get(event.event)!.finished = Date.parse(event.finishTime);
     });
     socket.on("instance.changed", (payload: unknown) => {
       const change = instanceChangedSchema.parse(payload);
@@ -133,6 +139,7 @@ export async function runLaunchBenchmark() {
       agent_peak_rss_mb: peakRssMb(agent.pid!),
     };
     socket.close();
+    printPhaseBreakdown(calledAt, phases);
     if (process.env.NIMBUS_BENCH_SERVER_LOG) writeFileSync(process.env.NIMBUS_BENCH_SERVER_LOG, web.output());
     return result;
   } finally {
@@ -141,6 +148,40 @@ export async function runLaunchBenchmark() {
     await database.drop();
     rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Where the time to ACTIVE goes, p50 / p99 per stretch: the API call until the server recorded
+ * the build, the server's wait until the agent reported networking (conductor queue,
+ * scheduling, dispatch, the agent's own work), then for each reported phase the agent's send
+ * until the server recorded it (the server's queue) and the agent's time to its next report.
+ */
+function printPhaseBreakdown(calledAt: Map<string, number>, phases: Map<string, Map<string, { opened: number; reported?: number; finished?: number }>>) {
+  const stretches = new Map<string, number[]>();
+  const add = (name: string, ms: number | undefined) => {
+    if (ms === undefined || Number.isNaN(ms)) return;
+    if (!stretches.has(name)) stretches.set(name, []);
+    stretches.get(name)!.push(ms);
+  };
+  const order = ["scheduling", "networking", "block_device_mapping", "spawning", "active"];
+  for (const [id, seen] of phases) {
+    const t0 = calledAt.get(id);
+    const scheduling = seen.get("scheduling");
+    if (t0 !== undefined && scheduling) add("API call → build recorded", scheduling.opened - t0);
+    if (scheduling?.finished !== undefined) {
+      add("scheduling → host assigned", scheduling.finished - scheduling.opened);
+      const networking = seen.get("networking");
+      if (networking?.reported !== undefined) add("host assigned → agent reports networking", networking.reported - scheduling.finished);
+    }
+    for (let i = 1; i < order.length; i++) {
+      const prev = seen.get(order[i - 1]!);
+      const cur = seen.get(order[i]!);
+      if (!prev || !cur || cur.reported === undefined) continue;
+      add(`${order[i - 1]} → agent reports ${order[i]}`, cur.reported - prev.opened);
+      add(`  ${order[i]}: report → recorded`, cur.opened - cur.reported);
+    }
+  }
+  for (const [name, values] of stretches) console.log(`  ${name.padEnd(48)} p50 ${String(Math.round(pct(values, 50))).padStart(5)} ms  p99 ${String(Math.round(pct(values, 99))).padStart(5)} ms`);
 }
 
 export async function main() {
