@@ -4,7 +4,7 @@ import type { CommandAck } from "@nimbus/core/protocol";
 export const ENDED = Symbol("session ended");
 
 /** How one send went: the server's acknowledgement, no acknowledgement in time, or the session ended first. */
-export type Delivery = { ack: CommandAck } | { error: unknown } | typeof ENDED;
+export type Delivery<A = CommandAck> = { ack: A } | { error: unknown } | typeof ENDED;
 
 /**
  * One registration's way to send something to the server and hear its acknowledgement (the
@@ -12,14 +12,14 @@ export type Delivery = { ack: CommandAck } | { error: unknown } | typeof ENDED;
  * the session settles every send still waiting with ENDED, so what was in flight goes again in
  * the next session.
  */
-export class AckSession<T> {
+export class AckSession<T, A = CommandAck> {
   private resolveEnded: () => void = () => {};
   private readonly ended = new Promise<typeof ENDED>((resolve) => (this.resolveEnded = () => resolve(ENDED)));
 
   /** `send` rejects when no acknowledgement came in time. */
-  constructor(private readonly send: (item: T) => Promise<CommandAck>) {}
+  constructor(private readonly send: (item: T) => Promise<A>) {}
 
-  deliver(item: T): Promise<Delivery> {
+  deliver(item: T): Promise<Delivery<A>> {
     return Promise.race([
       this.send(item).then(
         (ack) => ({ ack }),

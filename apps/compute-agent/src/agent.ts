@@ -6,6 +6,8 @@ import {
   MAX_PROTOCOL_MESSAGE_CHARS,
   PROTOCOL_VERSION,
   commandAckSchema,
+  reportsAckSchema,
+  type ReportsAck,
   destroyCommandSchema,
   hostRegistrationSchema,
   registrationAckSchema,
@@ -201,7 +203,7 @@ export class Agent {
       this.backoff.reset();
       clearInterval(this.heartbeat);
       this.heartbeat = setInterval(() => socket.emit("host.heartbeat", {}), intervalMs);
-      this.options.outbox.online((report) => acknowledged(socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.report", report)));
+      this.options.outbox.online((reports) => reportsAcknowledged(socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.reports", reports)));
       this.streamConsoles(socket, domains);
     } catch (error) {
       if (connection !== this.connection) return;
@@ -278,9 +280,15 @@ export class Agent {
   }
 }
 
-/** The server's acknowledgement of a report or console chunk, validated; rejects when none came in time. */
+/** The server's acknowledgement of a console chunk, validated; rejects when none came in time. */
 async function acknowledged(response: Promise<unknown>): Promise<CommandAck> {
   const ack = commandAckSchema.safeParse(await response);
+  return ack.success ? ack.data : { ok: false, error: "the server's acknowledgement was malformed" };
+}
+
+/** The server's acknowledgement of a message of reports, validated; rejects when none came in time. */
+async function reportsAcknowledged(response: Promise<unknown>): Promise<ReportsAck> {
+  const ack = reportsAckSchema.safeParse(await response);
   return ack.success ? ack.data : { ok: false, error: "the server's acknowledgement was malformed" };
 }
 

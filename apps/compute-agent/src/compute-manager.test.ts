@@ -54,9 +54,9 @@ describe("ComputeManager", () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "nimbus-manager-"));
     reports = [];
     outbox = new ReportOutbox(pino({ level: "silent" }));
-    outbox.online(async (report) => {
-      reports.push(report);
-      return { ok: true };
+    outbox.online(async (sent) => {
+      reports.push(...sent);
+      return { ok: true, refused: [] };
     });
   });
 

@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
-import type { CommandAck, InstanceReport } from "@nimbus/core/protocol";
+import { MAX_REPORTS_PER_MESSAGE, type InstanceReport, type ReportsAck } from "@nimbus/core/protocol";
 import { AckSession, ENDED } from "./ack-session";
 
-/** Sends one report to the server; rejects when no acknowledgement came in time. */
-export type DeliverReport = (report: InstanceReport) => Promise<CommandAck>;
+/** Sends reports (in order, one message) to the server; rejects when no acknowledgement came in time. */
+export type DeliverReports = (reports: InstanceReport[]) => Promise<ReportsAck>;
 
 interface Pending {
   report: InstanceReport;
@@ -11,16 +11,18 @@ interface Pending {
 }
 
 /**
- * Instance reports on their way to the server, sent one at a time in the order they were
- * posted. A report leaves the queue only once the server acknowledged it (or refused it, which
- * is logged); one that got no acknowledgement is sent again, after `retryMs` while the
- * connection holds or after the next registration once it dropped. Delivery is therefore
- * at-least-once and in order; the server drops duplicates by seq.
+ * Instance reports on their way to the server, in the order they were posted: one message at a
+ * time, carrying every report queued by then (up to MAX_REPORTS_PER_MESSAGE), so reports made
+ * while one was on its way cost one round trip between them, not one each. Reports leave the
+ * queue only once the server acknowledged them (a refused one is logged); a message that got no
+ * acknowledgement is sent again, after `retryMs` while the connection holds or after the next
+ * registration once it dropped. Delivery is therefore at-least-once and in order; the server
+ * drops duplicates by seq.
  */
 export class ReportOutbox {
   private readonly queue: Pending[] = [];
   private readonly drainWaiters: (() => void)[] = [];
-  private session: AckSession<InstanceReport> | null = null;
+  private session: AckSession<InstanceReport[], ReportsAck> | null = null;
   private retryTimer: NodeJS.Timeout | undefined;
   private flushing = false;
   private flushWanted = false;
@@ -39,7 +41,7 @@ export class ReportOutbox {
   }
 
   /** The agent is registered: send through `deliver` until `offline()`. */
-  online(deliver: DeliverReport): void {
+  online(deliver: DeliverReports): void {
     this.offline();
     this.session = new AckSession(deliver);
     this.kick();
@@ -74,23 +76,27 @@ export class ReportOutbox {
   }
 
   private async sendQueued(): Promise<void> {
-    for (let head = this.queue[0]; head && this.session && !this.retryTimer; head = this.queue[0]) {
-      const { report } = head;
-      const outcome = await this.session.deliver(report);
+    while (this.queue.length > 0 && this.session && !this.retryTimer) {
+      const sending = this.queue.slice(0, MAX_REPORTS_PER_MESSAGE);
+      const reports = sending.map((p) => p.report);
+      const outcome = await this.session.deliver(reports);
       if (outcome === ENDED) return;
       if ("error" in outcome) {
-        this.log.warn({ err: outcome.error, instanceId: report.instanceId, seq: report.seq }, "instance report not acknowledged; will resend");
+        this.log.warn({ err: outcome.error, reports: reports.map((r) => ({ instanceId: r.instanceId, seq: r.seq })) }, "instance reports not acknowledged; will resend");
         this.retryTimer = setTimeout(() => {
           this.retryTimer = undefined;
           this.kick();
         }, this.retryMs);
         return;
       }
-      this.queue.shift();
-      if (!outcome.ack.ok) {
-        this.log.warn({ instanceId: report.instanceId, seq: report.seq, phase: report.phase, reason: outcome.ack.error }, "server refused instance report");
+      const { ack } = outcome;
+      const refused = ack.ok ? ack.refused : reports.map((r) => ({ instanceId: r.instanceId, seq: r.seq, error: ack.error }));
+      for (const refusal of refused) {
+        const report = reports.find((r) => r.instanceId === refusal.instanceId && r.seq === refusal.seq);
+        this.log.warn({ instanceId: refusal.instanceId, seq: refusal.seq, phase: report?.phase, reason: refusal.error }, "server refused instance report");
       }
-      head.settle();
+      this.queue.splice(0, sending.length);
+      for (const pending of sending) pending.settle();
     }
     if (this.queue.length === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
   }

@@ -15,7 +15,7 @@ import {
   agentHandshakeSchema,
   downloadProgressSchema,
   hostRegistrationSchema,
-  instanceReportSchema,
+  instanceReportsSchema,
   type AgentHandshake,
   type DownloadProgress,
   type HostRegistration,
@@ -203,9 +203,9 @@ export class FakeServer {
         this.hostIds.set(hostname, hostId);
         ack({ ok: true, hostId, heartbeatIntervalMs });
       });
-      socket.on("instance.report", (payload: unknown, ack: (response: unknown) => void) => {
-        this.record({ type: "report", hostname, report: instanceReportSchema.parse(payload) });
-        if (ackReports) ack({ ok: true });
+      socket.on("instance.reports", (payload: unknown, ack: (response: unknown) => void) => {
+        for (const report of instanceReportsSchema.parse(payload)) this.record({ type: "report", hostname, report });
+        if (ackReports) ack({ ok: true, refused: [] });
       });
       socket.on("host.heartbeat", () => this.record({ type: "heartbeat", hostname }));
       socket.on("instance.download", (payload: unknown) => this.record({ type: "download", hostname, progress: downloadProgressSchema.parse(payload) }));

@@ -6,7 +6,7 @@
 import { z } from "zod";
 
 /** 2: spawn commands carry images, ports, volumes and the config drive; agents stream consoles. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** The longest plain-words message a report or a refused command's ack may carry. */
 export const MAX_PROTOCOL_MESSAGE_CHARS = 2000;
 export const AGENT_NAMESPACE = "/agent";
@@ -67,6 +67,13 @@ export const instanceReportSchema = z.object({
   message: z.string().max(MAX_PROTOCOL_MESSAGE_CHARS).optional(),
 });
 export type InstanceReport = z.infer<typeof instanceReportSchema>;
+
+/**
+ * Reports travel in the order they were made; those that piled up while one was on its way go
+ * together in one message (`instance.reports`), applied in order and acknowledged once.
+ */
+export const MAX_REPORTS_PER_MESSAGE = 50;
+export const instanceReportsSchema = z.array(instanceReportSchema).min(1).max(MAX_REPORTS_PER_MESSAGE);
 
 /** Image download progress during block_device_mapping (live only; not stored). */
 export const downloadProgressSchema = z.object({
@@ -212,6 +219,18 @@ export const commandAckSchema = z.discriminatedUnion("ok", [
 ]);
 export type CommandAck = z.infer<typeof commandAckSchema>;
 
+/** The acknowledgement of `instance.reports`: every report was taken, except those refused (and why). */
+export const reportsAckSchema = z.discriminatedUnion("ok", [
+  z.object({
+    ok: z.literal(true),
+    refused: z
+      .array(z.object({ instanceId: z.uuid(), seq: z.number().int().nonnegative(), error: z.string().max(MAX_PROTOCOL_MESSAGE_CHARS) }))
+      .max(MAX_REPORTS_PER_MESSAGE),
+  }),
+  z.object({ ok: z.literal(false), error: z.string().max(MAX_PROTOCOL_MESSAGE_CHARS) }),
+]);
+export type ReportsAck = z.infer<typeof reportsAckSchema>;
+
 export const registrationAckSchema = z.discriminatedUnion("ok", [
   z.object({ ok: z.literal(true), hostId: z.uuid(), heartbeatIntervalMs: z.number().int().positive() }),
   z.object({ ok: z.literal(false), error: z.string() }),
@@ -223,6 +242,7 @@ export interface AgentToServerEvents {
   "host.register": (payload: unknown, ack: (response: RegistrationAck) => void) => void;
   "host.heartbeat": (payload: unknown) => void;
   "instance.report": (payload: unknown, ack: (response: CommandAck) => void) => void;
+  "instance.reports": (payload: unknown, ack: (response: ReportsAck) => void) => void;
   "instance.download": (payload: unknown) => void;
   "instance.console": (payload: unknown, ack: (response: CommandAck) => void) => void;
 }

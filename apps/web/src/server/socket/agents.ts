@@ -15,6 +15,8 @@ import {
   downloadProgressSchema,
   hostRegistrationSchema,
   instanceReportSchema,
+  instanceReportsSchema,
+  type InstanceReport,
   rooms,
   type AgentToServerEvents,
   type CommandAck,
@@ -138,7 +140,7 @@ export function attachAgentNamespace(
      * An acknowledged report from a registered host, parsed with its schema; a report before
      * registration or a malformed one is refused in its ack and null is returned.
      */
-    function accepted<T>(event: string, schema: z.ZodType<T>, what: string, payload: unknown, ack: (response: CommandAck) => void): { hostId: string; data: T } | null {
+    function accepted<T>(event: string, schema: z.ZodType<T>, what: string, payload: unknown, ack: (response: { ok: false; error: string }) => void): { hostId: string; data: T } | null {
       const hostId = socket.data.hostId;
       if (!hostId) {
         ack({ ok: false, error: "register the host first" });
@@ -153,24 +155,44 @@ export function attachAgentNamespace(
       return { hostId, data: parsed.data };
     }
 
+    /**
+     * Applies reports in order. A refused one (another host's instance, say) is named in the
+     * result and the rest go on; a passing fault (the database) stops there and returns null,
+     * leaving them unacknowledged so the agent resends them (those applied are then duplicates).
+     */
+    async function applyReports(hostId: string, reports: InstanceReport[]): Promise<{ instanceId: string; seq: number; error: string }[] | null> {
+      const refused: { instanceId: string; seq: number; error: string }[] = [];
+      for (const report of reports) {
+        try {
+          const outcome = await recordReport(services, { hostId, report });
+          hostLog.debug({ instanceId: report.instanceId, phase: report.phase, seq: report.seq, outcome }, "report");
+        } catch (error) {
+          const { code, message } = publicError(error);
+          if (code === "Internal") {
+            hostLog.error({ err: error }, "report failed; the agent will resend it");
+            return null;
+          }
+          hostLog.warn({ instanceId: report.instanceId, code }, "report refused");
+          refused.push({ instanceId: report.instanceId, seq: report.seq, error: message });
+        }
+      }
+      return refused;
+    }
+
+    socket.on("instance.reports", async (payload, ack) => {
+      if (typeof ack !== "function") return;
+      const batch = accepted("instance.reports", instanceReportsSchema, "reports", payload, ack);
+      if (!batch) return;
+      const refused = await applyReports(batch.hostId, batch.data);
+      if (refused) ack({ ok: true, refused });
+    });
+
     socket.on("instance.report", async (payload, ack) => {
       if (typeof ack !== "function") return;
       const report = accepted("instance.report", instanceReportSchema, "report", payload, ack);
       if (!report) return;
-      try {
-        const outcome = await recordReport(services, { hostId: report.hostId, report: report.data });
-        hostLog.debug({ instanceId: report.data.instanceId, phase: report.data.phase, seq: report.data.seq, outcome }, "report");
-        ack({ ok: true });
-      } catch (error) {
-        const { code, message } = publicError(error);
-        if (code === "Internal") {
-          // A passing fault (e.g. the database): leave it unacknowledged so the agent resends.
-          hostLog.error({ err: error }, "report failed; the agent will resend it");
-          return;
-        }
-        hostLog.warn({ instanceId: report.data.instanceId, code }, "report refused");
-        ack({ ok: false, error: message });
-      }
+      const refused = await applyReports(report.hostId, [report.data]);
+      if (refused) ack(refused[0] ? { ok: false, error: refused[0].error } : { ok: true });
     });
 
     socket.on("instance.console", async (payload, ack) => {
