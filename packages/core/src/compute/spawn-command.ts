@@ -26,9 +26,13 @@ function hostnameFor(name: string): string {
  * drive. Read fresh at every (re)delivery, so a redelivered command describes the same build.
  */
 export async function spawnCommandFor(db: Executor, instanceId: string, hostId: string, commandId: string): Promise<SpawnCommand | null> {
-  const instance = await db.query.instances.findFirst({ where: eq(schema.instances.id, instanceId), with: { image: true } });
+  // Independent reads, sent together.
+  const [instance, ports, volumes] = await Promise.all([
+    db.query.instances.findFirst({ where: eq(schema.instances.id, instanceId), with: { image: true } }),
+    portSpecsFor(db, instanceId),
+    volumeSpecsFor(db, instanceId, hostId),
+  ]);
   if (!instance) return null;
-  const [ports, volumes] = await Promise.all([portSpecsFor(db, instanceId), volumeSpecsFor(db, instanceId, hostId)]);
   const bootsFromVolume = volumes.some((v) => v.bootIndex === 0);
   const image = instance.image ?? null;
   const { kernel, ramdisk } = await bootPartsOf(db, image);

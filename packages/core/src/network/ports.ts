@@ -198,56 +198,52 @@ export async function portSpecsFor(db: Executor, instanceId: string): Promise<Po
     .where(eq(schema.ports.instanceId, instanceId))
     .orderBy(schema.ports.createdAt);
   if (rows.length === 0) return [];
-  const bindings = await db
-    .select()
-    .from(schema.portSecurityGroups)
-    .where(inArray(schema.portSecurityGroups.portId, rows.map((r) => r.port.id)));
-  const groupIds = [...new Set(bindings.map((b) => b.groupId))];
-  const rules = groupIds.length
-    ? await db.select().from(schema.securityGroupRules).where(inArray(schema.securityGroupRules.groupId, groupIds))
-    : [];
-  // Remote-group rules admit the addresses of every port in that group.
-  const remoteIds = [...new Set(rules.flatMap((r) => (r.remoteGroupId ? [r.remoteGroupId] : [])))];
-  // One row per group with its members' addresses gathered by Postgres: a project's default
-  // group holds every port it has, so row-per-member reads grew with each launch.
-  const members = remoteIds.length
-    ? await db
-        .select({ groupId: schema.portSecurityGroups.groupId, cidrs: sql<string[]>`array_agg(${schema.ports.ipAddress} || '/32' order by ${schema.ports.ipAddress})` })
-        .from(schema.portSecurityGroups)
-        .innerJoin(schema.ports, eq(schema.ports.id, schema.portSecurityGroups.portId))
-        .where(inArray(schema.portSecurityGroups.groupId, remoteIds))
-        .groupBy(schema.portSecurityGroups.groupId)
-    : [];
-  const membersOf = new Map(members.map((m) => [m.groupId, m.cidrs]));
-  const ruleSpec = (r: (typeof rules)[number]): SecurityGroupRuleSpec => ({
-    id: r.id,
-    direction: r.direction,
+  // Each port's groups with their rules in one read; a remote-group rule comes with the
+  // addresses of every port in that group, gathered by Postgres (a project's default group holds
+  // every port it has, so row-per-member reads grew with each launch).
+  const r = schema.securityGroupRules;
+  const psg = schema.portSecurityGroups;
+  const bound = await db
+    .select({
+      portId: psg.portId,
+      rule: {
+        id: r.id,
+        direction: r.direction,
+        protocol: r.protocol,
+        portRangeMin: r.portRangeMin,
+        portRangeMax: r.portRangeMax,
+        remoteIpPrefix: r.remoteIpPrefix,
+        remoteGroupId: r.remoteGroupId,
+      },
+      memberCidrs: sql<string[] | null>`(select array_agg(p.ip_address || '/32' order by p.ip_address)
+        from ${psg} m join ${schema.ports} p on p.id = m.port_id where m.group_id = ${r.remoteGroupId})`,
+    })
+    .from(psg)
+    .innerJoin(r, eq(r.groupId, psg.groupId))
+    .where(inArray(psg.portId, rows.map((row) => row.port.id)))
+    .orderBy(r.createdAt, r.id);
+  const ruleSpec = ({ rule, memberCidrs }: (typeof bound)[number]): SecurityGroupRuleSpec => ({
+    id: rule.id,
+    direction: rule.direction,
     ethertype: "IPv4",
-    protocol: r.protocol === "tcp" || r.protocol === "udp" || r.protocol === "icmp" ? r.protocol : null,
-    portRangeMin: r.portRangeMin,
-    portRangeMax: r.portRangeMax,
-    remoteCidrs: r.remoteGroupId
-      ? (membersOf.get(r.remoteGroupId) ?? [])
-      : r.remoteIpPrefix
-        ? [r.remoteIpPrefix]
-        : null,
+    protocol: rule.protocol === "tcp" || rule.protocol === "udp" || rule.protocol === "icmp" ? rule.protocol : null,
+    portRangeMin: rule.portRangeMin,
+    portRangeMax: rule.portRangeMax,
+    remoteCidrs: rule.remoteGroupId ? (memberCidrs ?? []) : rule.remoteIpPrefix ? [rule.remoteIpPrefix] : null,
   });
-  return rows.map(({ port, subnet, network }) => {
-    const groups = new Set(bindings.filter((b) => b.portId === port.id).map((b) => b.groupId));
-    return {
-      id: port.id,
-      networkId: network.id,
-      networkName: network.name,
-      macAddress: port.macAddress,
-      ipAddress: port.ipAddress,
-      cidr: subnet.cidr,
-      gatewayIp: subnet.gatewayIp,
-      dnsNameservers: subnet.dnsNameservers,
-      enableDhcp: subnet.enableDhcp,
-      mtu: network.mtu,
-      securityGroupRules: rules.filter((r) => groups.has(r.groupId)).map(ruleSpec),
-    };
-  });
+  return rows.map(({ port, subnet, network }) => ({
+    id: port.id,
+    networkId: network.id,
+    networkName: network.name,
+    macAddress: port.macAddress,
+    ipAddress: port.ipAddress,
+    cidr: subnet.cidr,
+    gatewayIp: subnet.gatewayIp,
+    dnsNameservers: subnet.dnsNameservers,
+    enableDhcp: subnet.enableDhcp,
+    mtu: network.mtu,
+    securityGroupRules: bound.filter((b) => b.portId === port.id).map(ruleSpec),
+  }));
 }
 
 /** Marks the instance's ports ACTIVE (built) or DOWN. */
