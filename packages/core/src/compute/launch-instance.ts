@@ -144,13 +144,19 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
       out.event(instance.projectId, event);
       ids.push(instance.id);
     }
-    await audit(ctx, tx, {
-      action: "instance.launch",
-      outcome: "success",
-      targetType: "reservation",
-      targetId: reservationId,
-      details: { name: request.name, count, flavor: flavor.name, image: image?.name ?? null, bootSource: request.bootSource.type, instanceIds: ids },
-    });
+    // Sent together: the audit record, and the quota check the database runs as this commits
+    // (see armInstanceQuota).
+    const [limits] = await Promise.all([
+      armInstanceQuota(tx, principal.projectId),
+      audit(ctx, tx, {
+        action: "instance.launch",
+        outcome: "success",
+        targetType: "reservation",
+        targetId: reservationId,
+        details: { name: request.name, count, flavor: flavor.name, image: image?.name ?? null, bootSource: request.bootSource.type, instanceIds: ids },
+      }),
+    ]);
+    quota = { limits, requested: { instances: count, cores: count * flavor.vcpus, ram: count * flavor.memoryMb } };
     if (request.idempotencyKey) {
       await tx
         .update(schema.launchRequests)
@@ -158,8 +164,6 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
         .where(and(eq(schema.launchRequests.projectId, principal.projectId), eq(schema.launchRequests.idempotencyKey, request.idempotencyKey)));
     }
     if (newVolumes > 0) await enforceQuota(tx, principal.projectId, { volumes: newVolumes, gigabytes: newGigabytes });
-    // Checked by the database as this commits (see armInstanceQuota).
-    quota = { limits: await armInstanceQuota(tx, principal.projectId), requested: { instances: count, cores: count * flavor.vcpus, ram: count * flavor.memoryMb } };
     return { reservationId, instanceIds: ids, replayed: false };
   }).catch((error: unknown) => {
     throw (quota && instanceQuotaRefusal(error, quota.limits, quota.requested)) ?? error;

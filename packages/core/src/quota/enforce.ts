@@ -1,4 +1,4 @@
-import { schema, type Executor } from "@nimbus/db";
+import { rowsOf, schema, type Executor } from "@nimbus/db";
 import { and, eq, ne, sql } from "@nimbus/db/orm";
 import { NimbusError } from "../errors";
 import { DEFAULT_QUOTAS, describeOverage, findOverages, type QuotaResource, type QuotaVector } from "./limits";
@@ -106,9 +106,19 @@ const INSTANCE_QUOTA_EXCEEDED = "NQ001";
  * limits armed, for `instanceQuotaRefusal`.
  */
 export async function armInstanceQuota(tx: Executor, projectId: string): Promise<Record<QuotaResource, number>> {
-  const limits = await quotaLimits(tx, projectId);
-  const armed = JSON.stringify({ project: projectId, instances: limits.instances, cores: limits.cores, ram: limits.ram });
-  await tx.execute(sql`select set_config('nimbus.instance_quota', ${armed}, true)`);
+  // One statement: the project's overrides, and the check armed with them over the defaults.
+  const q = schema.quotaLimits;
+  const limitOf = (resource: "instances" | "cores" | "ram") =>
+    sql`coalesce((select hard_limit from overrides where resource = ${resource}), ${DEFAULT_QUOTAS[resource]}::int)`;
+  const result = await tx.execute(sql`
+    with overrides as (select ${q.resource} as resource, ${q.hardLimit} as hard_limit from ${q} where ${q.projectId} = ${projectId}::uuid)
+    select (select coalesce(json_object_agg(resource, hard_limit), '{}'::json) from overrides) as overrides,
+      set_config('nimbus.instance_quota', json_build_object('project', ${projectId}::text,
+        'instances', ${limitOf("instances")}, 'cores', ${limitOf("cores")}, 'ram', ${limitOf("ram")})::text, true) as armed`);
+  const [row] = rowsOf<{ overrides: unknown }>(result);
+  const overrides = (typeof row?.overrides === "string" ? JSON.parse(row.overrides) : (row?.overrides ?? {})) as Record<string, number>;
+  const limits: Record<QuotaResource, number> = { ...DEFAULT_QUOTAS };
+  for (const [resource, limit] of Object.entries(overrides)) if (resource in limits) limits[resource as QuotaResource] = limit;
   return limits;
 }
 
