@@ -1,10 +1,11 @@
-import { schema, type Executor } from "@nimbus/db";
-import { eq, inArray } from "@nimbus/db/orm";
+import { schema, type Database, type Executor } from "@nimbus/db";
+import { eq, inArray, sql } from "@nimbus/db/orm";
 import type { ConfigDrive, DestroyCommand, ImageRef, PortSpec, SpawnCommand } from "../protocol";
 import { imageRefOf } from "../images/refs";
 import { netmaskOf, parseCidr } from "../network/ipam";
 import { portSpecsFor } from "../network/ports";
 import { volumeSpecsFor } from "../volumes/attach";
+import { preparedOn } from "../prepared";
 
 type InstanceRow = typeof schema.instances.$inferSelect;
 type ImageRow = typeof schema.images.$inferSelect;
@@ -25,10 +26,12 @@ function hostnameFor(name: string): string {
  * ramdisk of a direct-kernel-boot image, the ports with their firewall rules, and the config
  * drive. Read fresh at every (re)delivery, so a redelivered command describes the same build.
  */
-export async function spawnCommandFor(db: Executor, instanceId: string, hostId: string, commandId: string): Promise<SpawnCommand | null> {
+export async function spawnCommandFor(db: Database, instanceId: string, hostId: string, commandId: string): Promise<SpawnCommand | null> {
   // Independent reads, sent together.
   const [instance, ports, volumes] = await Promise.all([
-    db.query.instances.findFirst({ where: eq(schema.instances.id, instanceId), with: { image: true } }),
+    preparedOn(db, "spawn_instance", (on) =>
+      on.query.instances.findFirst({ where: eq(schema.instances.id, sql.placeholder("instanceId")), with: { image: true } }).prepare("spawn_instance"),
+    ).execute({ instanceId }),
     portSpecsFor(db, instanceId),
     volumeSpecsFor(db, instanceId, hostId),
   ]);

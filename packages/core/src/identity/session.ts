@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import { schema, type Database, type Executor } from "@nimbus/db";
-import { and, eq, isNull, ne } from "@nimbus/db/orm";
+import { and, eq, isNull, ne, sql } from "@nimbus/db/orm";
 import { audit } from "../audit/record";
 import type { CoreContext, Principal, Role } from "../context";
 import { authorize } from "./policy";
 import { strongestRole } from "./roles";
 import { DEFAULT_IDENTITY_SETTINGS, type IdentitySettings } from "./settings";
+import { preparedOn } from "../prepared";
 
 /** 256 random bits, base64url; only its SHA-256 is stored. */
 export function newSessionToken(): string {
@@ -75,10 +76,14 @@ export async function resolveSession(
   now = new Date(),
 ): Promise<Principal | null> {
   const tokenHash = hashToken(token);
-  const session = await db.query.sessions.findFirst({
-    where: and(eq(schema.sessions.tokenHash, tokenHash), isNull(schema.sessions.revokedAt)),
-    with: { user: { with: WITH_ASSIGNMENTS } },
-  });
+  const session = await preparedOn(db, "resolve_session", (on) =>
+    on.query.sessions
+      .findFirst({
+        where: and(eq(schema.sessions.tokenHash, sql.placeholder("tokenHash")), isNull(schema.sessions.revokedAt)),
+        with: { user: { with: WITH_ASSIGNMENTS } },
+      })
+      .prepare("resolve_session"),
+  ).execute({ tokenHash });
   if (!session) return null;
   if (session.expiresAt <= now || now.getTime() - session.lastSeenAt.getTime() > policy.idleTimeoutMs) return null;
   if (now.getTime() - session.lastSeenAt.getTime() > 15_000) {
