@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { rowsOf, schema, type Executor } from "@nimbus/db";
+import { rowsOf, schema, type Database, type Executor } from "@nimbus/db";
 import { and, eq, or, sql } from "@nimbus/db/orm";
 import { rowFromJson } from "./rows";
+import { preparedOn } from "../prepared";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
@@ -31,14 +32,11 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   const principal = ctx.principal!;
   const request = launchInstanceInput.parse(input);
 
+  const reads = launchReads(ctx.db);
   const [flavor, image, network, keyPair] = await Promise.all([
-    ctx.db.query.flavors.findFirst({ where: eq(schema.flavors.id, request.flavorId) }),
-    request.imageId
-      ? ctx.db.query.images.findFirst({ where: and(eq(schema.images.id, request.imageId), imageVisibleTo(principal.projectId)) })
-      : Promise.resolve(undefined),
-    ctx.db.query.networks.findFirst({
-      where: and(eq(schema.networks.id, request.networkId), or(eq(schema.networks.shared, true), eq(schema.networks.projectId, principal.projectId))),
-    }),
+    reads.flavor.execute({ id: request.flavorId }),
+    request.imageId ? reads.image.execute({ id: request.imageId, projectId: principal.projectId }) : Promise.resolve(undefined),
+    reads.network.execute({ id: request.networkId, projectId: principal.projectId }),
     request.keyName
       ? ctx.db.query.keyPairs.findFirst({ where: and(eq(schema.keyPairs.userId, principal.userId), eq(schema.keyPairs.name, request.keyName)) })
       : Promise.resolve(undefined),
@@ -172,6 +170,26 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   out.flush(ctx.publisher);
   ctx.buildRequested();
   return { reservationId, instanceIds: launched.instanceIds };
+}
+
+/** The reads every launch starts with, prepared once per database handle. */
+function launchReads(db: Database) {
+  return {
+    flavor: preparedOn(db, "launch_flavor", (on) => on.query.flavors.findFirst({ where: eq(schema.flavors.id, sql.placeholder("id")) }).prepare("launch_flavor")),
+    image: preparedOn(db, "launch_image", (on) =>
+      on.query.images.findFirst({ where: and(eq(schema.images.id, sql.placeholder("id")), imageVisibleTo(sql.placeholder("projectId"))) }).prepare("launch_image"),
+    ),
+    network: preparedOn(db, "launch_network", (on) =>
+      on.query.networks
+        .findFirst({
+          where: and(
+            eq(schema.networks.id, sql.placeholder("id")),
+            or(eq(schema.networks.shared, true), eq(schema.networks.projectId, sql.placeholder("projectId"))),
+          ),
+        })
+        .prepare("launch_network"),
+    ),
+  };
 }
 
 type ImageRow = typeof schema.images.$inferSelect;

@@ -1,11 +1,11 @@
 import { schema } from "@nimbus/db";
-import { and, eq, exists, or, sql, type SQL } from "@nimbus/db/orm";
+import { and, eq, exists, or, sql, type Placeholder, type SQL } from "@nimbus/db/orm";
 
 /**
  * Glance's visibility rule as a WHERE clause: public images, the project's own, and shared
  * images the project is a member of.
  */
-export function imageVisibleTo(projectId: string): SQL {
+export function imageVisibleTo(projectId: string | Placeholder): SQL {
   return or(
     eq(schema.images.visibility, "public"),
     eq(schema.images.ownerProjectId, projectId),

@@ -1,8 +1,9 @@
 import { randomBytes, randomInt } from "node:crypto";
-import { rowsOf, schema, type Executor } from "@nimbus/db";
+import { rowsOf, schema, type Database, type Executor } from "@nimbus/db";
 import { eq, inArray, sql, type SQL } from "@nimbus/db/orm";
 import type { PortSpec, SecurityGroupRuleSpec } from "../protocol";
 import { NimbusError } from "../errors";
+import { preparedOn } from "../prepared";
 import { intToIp, ipToInt, poolSize } from "./ipam";
 import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorOf } from "./pg-errors";
 
@@ -188,41 +189,58 @@ export async function releaseInstancePorts(tx: Executor, instanceId: string): Pr
   await tx.delete(schema.ports).where(eq(schema.ports.instanceId, instanceId));
 }
 
+const portsQuery = (db: Database) =>
+  preparedOn(db, "port_specs", (on) =>
+    on
+      .select({ port: schema.ports, subnet: schema.subnets, network: schema.networks })
+      .from(schema.ports)
+      .innerJoin(schema.subnets, eq(schema.subnets.id, schema.ports.subnetId))
+      .innerJoin(schema.networks, eq(schema.networks.id, schema.ports.networkId))
+      .where(eq(schema.ports.instanceId, sql.placeholder("instanceId")))
+      .orderBy(schema.ports.createdAt)
+      .prepare("port_specs"),
+  );
+
+/**
+ * Each port's groups with their rules in one read; a remote-group rule comes with the addresses
+ * of every port in that group, gathered by Postgres (a project's default group holds every port
+ * it has, so row-per-member reads grew with each launch).
+ */
+const portRulesQuery = (db: Database) =>
+  preparedOn(db, "port_rules", (on) => {
+    const r = schema.securityGroupRules;
+    const psg = schema.portSecurityGroups;
+    return on
+      .select({
+        portId: psg.portId,
+        rule: {
+          id: r.id,
+          direction: r.direction,
+          protocol: r.protocol,
+          portRangeMin: r.portRangeMin,
+          portRangeMax: r.portRangeMax,
+          remoteIpPrefix: r.remoteIpPrefix,
+          remoteGroupId: r.remoteGroupId,
+        },
+        memberCidrs: sql<string[] | null>`(select array_agg(p.ip_address || '/32' order by p.ip_address)
+          from ${psg} m join ${schema.ports} p on p.id = m.port_id where m.group_id = ${r.remoteGroupId})`,
+      })
+      .from(psg)
+      .innerJoin(r, eq(r.groupId, psg.groupId))
+      .innerJoin(schema.ports, eq(schema.ports.id, psg.portId))
+      .where(eq(schema.ports.instanceId, sql.placeholder("instanceId")))
+      .orderBy(r.createdAt, r.id)
+      .prepare("port_rules");
+  });
+
+type PortRuleRow = Awaited<ReturnType<ReturnType<typeof portRulesQuery>["execute"]>>[number];
+
 /** The instance's ports as the host plugs them: addressing, DHCP and firewall rules. */
-export async function portSpecsFor(db: Executor, instanceId: string): Promise<PortSpec[]> {
-  const rows = await db
-    .select({ port: schema.ports, subnet: schema.subnets, network: schema.networks })
-    .from(schema.ports)
-    .innerJoin(schema.subnets, eq(schema.subnets.id, schema.ports.subnetId))
-    .innerJoin(schema.networks, eq(schema.networks.id, schema.ports.networkId))
-    .where(eq(schema.ports.instanceId, instanceId))
-    .orderBy(schema.ports.createdAt);
+export async function portSpecsFor(db: Database, instanceId: string): Promise<PortSpec[]> {
+  // Prepared once per handle (every dispatch reads these); sent together.
+  const [rows, bound] = await Promise.all([portsQuery(db).execute({ instanceId }), portRulesQuery(db).execute({ instanceId })]);
   if (rows.length === 0) return [];
-  // Each port's groups with their rules in one read; a remote-group rule comes with the
-  // addresses of every port in that group, gathered by Postgres (a project's default group holds
-  // every port it has, so row-per-member reads grew with each launch).
-  const r = schema.securityGroupRules;
-  const psg = schema.portSecurityGroups;
-  const bound = await db
-    .select({
-      portId: psg.portId,
-      rule: {
-        id: r.id,
-        direction: r.direction,
-        protocol: r.protocol,
-        portRangeMin: r.portRangeMin,
-        portRangeMax: r.portRangeMax,
-        remoteIpPrefix: r.remoteIpPrefix,
-        remoteGroupId: r.remoteGroupId,
-      },
-      memberCidrs: sql<string[] | null>`(select array_agg(p.ip_address || '/32' order by p.ip_address)
-        from ${psg} m join ${schema.ports} p on p.id = m.port_id where m.group_id = ${r.remoteGroupId})`,
-    })
-    .from(psg)
-    .innerJoin(r, eq(r.groupId, psg.groupId))
-    .where(inArray(psg.portId, rows.map((row) => row.port.id)))
-    .orderBy(r.createdAt, r.id);
-  const ruleSpec = ({ rule, memberCidrs }: (typeof bound)[number]): SecurityGroupRuleSpec => ({
+  const ruleSpec = ({ rule, memberCidrs }: PortRuleRow): SecurityGroupRuleSpec => ({
     id: rule.id,
     direction: rule.direction,
     ethertype: "IPv4",

@@ -1,9 +1,10 @@
-import { schema, type Executor } from "@nimbus/db";
-import { and, asc, eq, inArray } from "@nimbus/db/orm";
+import { schema, type Database, type Executor } from "@nimbus/db";
+import { and, asc, eq, inArray, sql } from "@nimbus/db/orm";
 import type { ImageRef, VolumeSpec } from "../protocol";
 import { NimbusError } from "../errors";
 import type { BootSource } from "../validation";
 import { imageRefOf } from "../images/refs";
+import { preparedOn } from "../prepared";
 
 type ImageRow = typeof schema.images.$inferSelect;
 
@@ -83,14 +84,18 @@ export async function attachLaunchVolumes(
 }
 
 /** The instance's volumes as the host attaches them (made from their image on first use). */
-export async function volumeSpecsFor(db: Executor, instanceId: string, hostId: string): Promise<VolumeSpec[]> {
-  const rows = await db
-    .select({ attachment: schema.volumeAttachments, volume: schema.volumes, image: schema.images })
-    .from(schema.volumeAttachments)
-    .innerJoin(schema.volumes, eq(schema.volumes.id, schema.volumeAttachments.volumeId))
-    .leftJoin(schema.images, eq(schema.images.id, schema.volumes.imageId))
-    .where(eq(schema.volumeAttachments.instanceId, instanceId))
-    .orderBy(asc(schema.volumeAttachments.device));
+export async function volumeSpecsFor(db: Database, instanceId: string, hostId: string): Promise<VolumeSpec[]> {
+  // Prepared once per handle: every dispatch reads it.
+  const rows = await preparedOn(db, "volume_specs", (on) =>
+    on
+      .select({ attachment: schema.volumeAttachments, volume: schema.volumes, image: schema.images })
+      .from(schema.volumeAttachments)
+      .innerJoin(schema.volumes, eq(schema.volumes.id, schema.volumeAttachments.volumeId))
+      .leftJoin(schema.images, eq(schema.images.id, schema.volumes.imageId))
+      .where(eq(schema.volumeAttachments.instanceId, sql.placeholder("instanceId")))
+      .orderBy(asc(schema.volumeAttachments.device))
+      .prepare("volume_specs"),
+  ).execute({ instanceId });
   return rows.map(({ attachment, volume, image }) => {
     const exists = volume.hostId === hostId;
     const source: ImageRef | null = !exists && image ? imageRefOf(image) : null;
