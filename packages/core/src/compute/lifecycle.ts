@@ -184,9 +184,10 @@ export interface BuildProgress {
  * eight: the instance moves only if it is still placed on that host, the report is newer than
  * the last one applied and the state machine allows the step (the allowed states are spelled
  * out in the statement), and only then are the open event closed, the phase's event opened (and
- * for `active` the action finished and the host's failure count cleared) and the build request
- * touched, exactly as `enterPhase` and its callers do. Returns false, having changed nothing,
- * when any guard failed: the caller then takes the locking path, which says why.
+ * for `active` the action finished, the host's failure count cleared and the volumes settled
+ * on the host) and the build request touched, exactly as `enterPhase` and its callers do.
+ * Returns false, having changed nothing, when any guard failed: the caller then takes the
+ * locking path, which says why.
  */
 export async function advanceBuild(db: Executor, out: Announcements, progress: BuildProgress): Promise<boolean> {
   const { instanceId, hostId, phase, seq } = progress;
@@ -233,6 +234,10 @@ export async function advanceBuild(db: Executor, out: Announcements, progress: B
     ), host as (
       update ${schema.computeHosts} set failed_builds = 0
       where id = ${hostId}::uuid and failed_builds <> 0 and exists (select 1 from moved)
+    ), volumes as (
+      -- Its volumes' bits now live on this host: later launches that use them go there.
+      update ${schema.volumes} set host_id = ${hostId}::uuid, updated_at = ${now}::timestamptz
+      where id in (select volume_id from ${schema.volumeAttachments} where instance_id = ${instanceId}::uuid) and exists (select 1 from moved)
     )`
         : sql``
     }

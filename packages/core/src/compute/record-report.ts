@@ -35,7 +35,6 @@ export async function recordReport(
       buildDueAt: new Date(Date.now() + services.buildTimeoutMs),
     });
     if (applied) {
-      if (report.phase === "active") await settleVolumesOnHost(services.db, report.instanceId, hostId);
       out.flush(services.publisher);
       return "applied";
     }
