@@ -9,9 +9,11 @@ export const DEFAULT_SECURITY_GROUP = "default";
  * ports in the same group. Safe under concurrency (unique on project and name).
  */
 export async function ensureDefaultSecurityGroup(tx: Executor, projectId: string): Promise<string> {
-  const existing = await tx.query.securityGroups.findFirst({
-    where: and(eq(schema.securityGroups.projectId, projectId), eq(schema.securityGroups.name, DEFAULT_SECURITY_GROUP)),
-  });
+  const [existing] = await tx
+    .select({ id: schema.securityGroups.id })
+    .from(schema.securityGroups)
+    .where(and(eq(schema.securityGroups.projectId, projectId), eq(schema.securityGroups.name, DEFAULT_SECURITY_GROUP)))
+    .limit(1);
   if (existing) return existing.id;
   const [created] = await tx
     .insert(schema.securityGroups)
