@@ -8,6 +8,7 @@ import { destroyCommandFor, spawnCommandFor } from "../compute/spawn-command";
 import type { Services } from "../context";
 import { PlacementClaims } from "../placement/claim";
 import { rowFromJson } from "../compute/rows";
+import { preparedOn } from "../prepared";
 import { loadHostSnapshots, type HostSnapshot, type SnapshotQuery } from "../placement/usage";
 import { selectHosts } from "../scheduler/select";
 import type { RequestSpec } from "../scheduler/types";
@@ -401,10 +402,19 @@ export class Conductor {
     }
     if (!ack.ok) return this.hostFailed(instanceId, hostId, ack.error);
     const now = new Date();
-    await this.services.db
-      .update(schema.buildRequests)
-      .set({ commandAckedAt: now, dueAt: new Date(now.getTime() + this.services.buildTimeoutMs) })
-      .where(and(eq(schema.buildRequests.instanceId, instanceId), eq(schema.buildRequests.commandId, commandId), isNull(schema.buildRequests.commandAckedAt)));
+    await preparedOn(this.services.db, "spawn_acked", (on) =>
+      on
+        .update(schema.buildRequests)
+        .set({ commandAckedAt: sql`${sql.placeholder("now")}::timestamptz`, dueAt: sql`${sql.placeholder("dueAt")}::timestamptz` })
+        .where(
+          and(
+            eq(schema.buildRequests.instanceId, sql.placeholder("instanceId")),
+            eq(schema.buildRequests.commandId, sql.placeholder("commandId")),
+            isNull(schema.buildRequests.commandAckedAt),
+          ),
+        )
+        .prepare("spawn_acked"),
+    ).execute({ now: now.toISOString(), dueAt: new Date(now.getTime() + this.services.buildTimeoutMs).toISOString(), instanceId, commandId });
   }
 
   private async hostFailed(instanceId: string, hostId: string, reason: string): Promise<void> {
