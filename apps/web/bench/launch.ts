@@ -38,14 +38,20 @@ export async function runLaunchBenchmark() {
     port: await freePort(),
     databaseUrl: database.url,
     env: { NODE_ENV: "production", LOG_LEVEL: "warn", NIMBUS_HOST_SUBSET_SIZE: "10", NIMBUS_HOST_DOWN_AFTER_SECONDS: "30" },
-    nodeArgs: process.env.NIMBUS_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.NIMBUS_BENCH_PROFILE}`] : [],
+    nodeArgs: process.env.NIMBUS_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.NIMBUS_BENCH_PROFILE}/web`] : [],
   });
   const stateDir = mkdtempSync(path.join(tmpdir(), "nimbus-bench-agent-"));
   const { child: agent } = spawnAgent(
     web.url,
     "bench",
-    { NODE_ENV: "production", NIMBUS_SIMULATED_HOSTS: String(HOSTS), NIMBUS_STATE_DIR: stateDir, LOG_LEVEL: "warn" },
+    {
+      NODE_ENV: "production",
+      NIMBUS_SIMULATED_HOSTS: String(HOSTS),
+      NIMBUS_STATE_DIR: stateDir,
+      LOG_LEVEL: "warn",
+    },
     ["ignore", "ignore", "inherit"],
+    process.env.NIMBUS_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.NIMBUS_BENCH_PROFILE}/agent`] : [],
   );
   try {
     const admin = await signedInClient(web.url);
@@ -143,7 +149,8 @@ export async function runLaunchBenchmark() {
     if (process.env.NIMBUS_BENCH_SERVER_LOG) writeFileSync(process.env.NIMBUS_BENCH_SERVER_LOG, web.output());
     return result;
   } finally {
-    agent.kill("SIGKILL");
+    // Profiled processes must exit on their own to write their profiles.
+    agent.kill(process.env.NIMBUS_BENCH_PROFILE ? "SIGTERM" : "SIGKILL");
     await web.kill(process.env.NIMBUS_BENCH_PROFILE ? "SIGINT" : "SIGKILL");
     await database.drop();
     rmSync(stateDir, { recursive: true, force: true });

@@ -86,8 +86,15 @@ export interface AgentProcess {
  * The real compute agent as its own process, talking to `serverUrl` with the shared agent
  * secret; `env` adds or overrides its settings. Its output is kept when stdout/stderr are piped.
  */
-export function spawnAgent(serverUrl: string, hostname: string, env: Record<string, string>, stdio: StdioOptions = ["ignore", "pipe", "pipe"]): { child: ChildProcess; output(): string } {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "apps/compute-agent/src/main.ts")], {
+export function spawnAgent(
+  serverUrl: string,
+  hostname: string,
+  env: Record<string, string>,
+  stdio: StdioOptions = ["ignore", "pipe", "pipe"],
+  /** Extra node flags, e.g. --cpu-prof for a benchmark. */
+  nodeArgs: string[] = [],
+): { child: ChildProcess; output(): string } {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(repoRoot, "apps/compute-agent/src/main.ts")], {
     cwd: path.join(repoRoot, "apps/compute-agent"),
     env: {
       PATH: process.env.PATH ?? "",
