@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ipToInt, portSpecsFor } from "@nimbus/core/network";
+import { randomUUID } from "node:crypto";
+import { allocatePort, ipToInt, portSpecsFor } from "@nimbus/core/network";
 import { addUser, PERSONA_PASSWORD, signedInClient, startStack, TRPCClientError, type Stack } from "./harness";
 
 type Client = Awaited<ReturnType<typeof signedInClient>>["client"];
@@ -30,10 +31,12 @@ describe("networks, IPAM, ports and security groups (real PostgreSQL)", () => {
   let member: Client;
   let outsider: Client;
   let launchBase: { count: number; imageId: string; flavorId: string };
+  let memberProjectId: string;
 
   beforeAll(async () => {
     stack = await startStack("postgres");
     const { projectId } = await addUser(stack, { name: "neutron", project: "ipam", role: "member" });
+    memberProjectId = projectId;
     await addUser(stack, { name: "stranger", project: "elsewhere", role: "member" });
     admin = (await signedInClient(stack.server.url)).client;
     member = (await signedInClient(stack.server.url, "neutron", PERSONA_PASSWORD)).client;
@@ -268,5 +271,13 @@ describe("networks, IPAM, ports and security groups (real PostgreSQL)", () => {
     expect(shared.ownedByProject).toBe(false);
     await expect(outsider.networks.delete.mutate({ id: shared.id })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
     await expect(outsider.subnets.create.mutate({ networkId: shared.id, cidr: "10.52.0.0/24" })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
+  });
+
+  it("a security group deleted while a port is being made: the port is refused in plain words and leaves nothing behind", async () => {
+    const network = await member.networks.create.mutate({ name: "race", subnet: { name: "race-v4", cidr: "10.77.0.0/29" } });
+    const { db } = stack.server.database;
+    const refused = allocatePort(db, { networkId: network.id, projectId: memberProjectId, instanceId: null, securityGroupIds: [randomUUID()] });
+    await expect(refused).rejects.toMatchObject({ code: "NotFound", message: "A chosen security group was deleted meanwhile." });
+    expect(await member.ports.list.query({ networkId: network.id })).toEqual([]);
   });
 });

@@ -10,7 +10,11 @@ import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorOf } from "./pg-errors
 type PortRow = typeof schema.ports.$inferSelect;
 type SubnetRow = typeof schema.subnets.$inferSelect;
 /** Whose a new port is. */
-type PortOwner = { networkId: string; projectId: string; instanceId: string | null };
+/** Who the port is for, and the security groups it is bound to as it is made. */
+type PortOwner = { networkId: string; projectId: string; instanceId: string | null; securityGroupIds: string[] };
+
+/** The constraint a binding to a security group deleted meanwhile breaks. */
+const GROUP_BINDING_FK = "port_security_groups_group_id_security_groups_id_fk";
 
 /** A MAC in OpenStack's fa:16:3e prefix. */
 export function randomMac(): string {
@@ -37,10 +41,8 @@ export async function allocatePort(
     throw NimbusError.badRequest("This network has no subnet, so it has no addresses to give: add a subnet first.", [{ path: "networkId", message: "Network has no subnet." }]);
   }
   for (const subnet of subnets) {
-    const port = await allocateOnSubnet(tx, subnet, { networkId, projectId, instanceId });
-    if (!port) continue;
-    if (securityGroupIds.length > 0) await bindSecurityGroups(tx, port.id, securityGroupIds);
-    return port;
+    const port = await allocateOnSubnet(tx, subnet, { networkId, projectId, instanceId, securityGroupIds });
+    if (port) return port;
   }
   const size = subnets.reduce((sum, s) => sum + poolSize(s.allocationPools), 0);
   const where = subnets.map((s) => s.cidr).join(", ");
@@ -64,9 +66,14 @@ async function allocateOnSubnet(tx: Executor, subnet: SubnetRow, owner: PortOwne
       if (port) return portRow(port);
       if (!(await hasFreeAddress(tx, subnet))) return null;
     } catch (error) {
-      const { code } = pgErrorOf(error);
+      const { code, constraint } = pgErrorOf(error);
       // A concurrent launch of several instances locked the same addresses the other way round: again.
       if (code === DEADLOCK_DETECTED && attempt < MAX_ATTEMPTS) continue;
+      if (code === FOREIGN_KEY_VIOLATION && constraint === GROUP_BINDING_FK) {
+        throw new NimbusError("NotFound", "A chosen security group was deleted meanwhile.", {
+          fields: [{ path: "securityGroupIds", message: "No such security group in this project." }],
+        });
+      }
       // The network or subnet was deleted while this launch was under way.
       if (code === FOREIGN_KEY_VIOLATION) throw NimbusError.notFound("Network", owner.networkId);
       throw error;
@@ -159,29 +166,24 @@ function insertFreePort(subnet: SubnetRow, owner: PortOwner) {
 }
 
 /** Inserts a port on the address `pick` selects (as `ip`); nothing when it selects none or a concurrent launch holds it. */
-function insertPortOn(subnet: SubnetRow, { networkId, projectId, instanceId }: PortOwner, pick: SQL) {
+function insertPortOn(subnet: SubnetRow, { networkId, projectId, instanceId, securityGroupIds }: PortOwner, pick: SQL) {
+  // The port is bound to its security groups in the same statement.
   return sql`
-    insert into ${schema.ports} (network_id, subnet_id, project_id, instance_id, mac_address, ip_address)
-    select ${networkId}, ${subnet.id}, ${projectId}, ${instanceId}, ${randomMac()}, pick.ip
-    from (${pick}) pick
-    on conflict do nothing
-    returning id, network_id, subnet_id, project_id, instance_id, mac_address, ip_address, status, created_at`;
+    with port as (
+      insert into ${schema.ports} (network_id, subnet_id, project_id, instance_id, mac_address, ip_address)
+      select ${networkId}, ${subnet.id}, ${projectId}, ${instanceId}, ${randomMac()}, pick.ip
+      from (${pick}) pick
+      on conflict do nothing
+      returning id, network_id, subnet_id, project_id, instance_id, mac_address, ip_address, status, created_at
+    ), bound as (
+      insert into ${schema.portSecurityGroups} (port_id, group_id)
+      select port.id, g.id::uuid from port, jsonb_array_elements_text(${JSON.stringify(securityGroupIds)}::jsonb) as g(id)
+    )
+    select * from port`;
 }
 
 async function hasFreeAddress(tx: Executor, subnet: SubnetRow): Promise<boolean> {
   return rowsOf(await tx.execute(sql`select 1 from (${freeCandidates(subnet)}) free limit 1`)).length > 0;
-}
-
-/** Applies the groups to the port; a group deleted meanwhile is NotFound, as if it had never been chosen. */
-async function bindSecurityGroups(tx: Executor, portId: string, groupIds: string[]): Promise<void> {
-  try {
-    await tx.insert(schema.portSecurityGroups).values(groupIds.map((groupId) => ({ portId, groupId })));
-  } catch (error) {
-    if (pgErrorOf(error).code !== FOREIGN_KEY_VIOLATION) throw error;
-    throw new NimbusError("NotFound", "A chosen security group was deleted meanwhile.", {
-      fields: [{ path: "securityGroupIds", message: "No such security group in this project." }],
-    });
-  }
 }
 
 /** Deletes the instance's ports: their addresses and MACs are free again. */
