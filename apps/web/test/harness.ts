@@ -130,11 +130,13 @@ export function startAgent(serverUrl: string, { hostname, secret = AGENT_SECRET,
     output,
     stop(signal: NodeJS.Signals = "SIGTERM") {
       return new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once("exit", (code) => {
+        const done = (code: number | null) => {
           rmSync(stateDir, { recursive: true, force: true });
           resolve(code);
-        });
+        };
+        // An agent that already exited (refused, killed) still leaves its state dir to remove.
+        if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
+        child.once("exit", done);
         child.kill(signal);
       });
     },

@@ -51,6 +51,7 @@ describe("scale-out and agent enrolment (two web processes, real PostgreSQL)", (
 
     // The token was spent: a second agent with it is refused and exits.
     const again = startAgent(a.url, { hostname: "node-y", secret: "", env: { NIMBUS_AGENT_SECRET: "", NIMBUS_JOIN_TOKEN: token } });
+    agents.push(again);
     expect(await new Promise((resolve) => again.child.once("exit", resolve))).toBe(1);
     expect(again.output()).toMatch(/join token is not valid/);
 
