@@ -7,7 +7,6 @@ import {
   PROTOCOL_VERSION,
   commandAckSchema,
   reportsAckSchema,
-  type ReportsAck,
   destroyCommandSchema,
   hostRegistrationSchema,
   registrationAckSchema,
@@ -203,7 +202,7 @@ export class Agent {
       this.backoff.reset();
       clearInterval(this.heartbeat);
       this.heartbeat = setInterval(() => socket.emit("host.heartbeat", {}), intervalMs);
-      this.options.outbox.online((reports) => reportsAcknowledged(socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.reports", reports)));
+      this.options.outbox.online((reports) => validatedAck(reportsAckSchema, socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.reports", reports)));
       this.streamConsoles(socket, domains);
     } catch (error) {
       if (connection !== this.connection) return;
@@ -219,7 +218,7 @@ export class Agent {
   private streamConsoles(socket: AgentSocket, domains: string[]): void {
     const consoles = this.options.consoles;
     if (!consoles) return;
-    consoles.streamer.online((chunk) => acknowledged(socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.console", chunk)));
+    consoles.streamer.online((chunk) => validatedAck(commandAckSchema, socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.console", chunk)));
     const watched = new Set(consoles.streamer.watching());
     for (const instanceId of domains.filter((id) => !watched.has(id))) {
       this.options.driver.powerState(instanceId).then(
@@ -280,15 +279,12 @@ export class Agent {
   }
 }
 
-/** The server's acknowledgement of a console chunk, validated; rejects when none came in time. */
-async function acknowledged(response: Promise<unknown>): Promise<CommandAck> {
-  const ack = commandAckSchema.safeParse(await response);
-  return ack.success ? ack.data : { ok: false, error: "the server's acknowledgement was malformed" };
-}
-
-/** The server's acknowledgement of a message of reports, validated; rejects when none came in time. */
-async function reportsAcknowledged(response: Promise<unknown>): Promise<ReportsAck> {
-  const ack = reportsAckSchema.safeParse(await response);
+/**
+ * The server's acknowledgement (of a console chunk, or of a message of reports), validated
+ * against `schema`; a malformed one reads as a refusal. Rejects when none came in time.
+ */
+async function validatedAck<T>(schema: z.ZodType<T>, response: Promise<unknown>): Promise<T | { ok: false; error: string }> {
+  const ack = schema.safeParse(await response);
   return ack.success ? ack.data : { ok: false, error: "the server's acknowledgement was malformed" };
 }
 
