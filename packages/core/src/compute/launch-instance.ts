@@ -7,7 +7,8 @@ import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
 import { authorize } from "../identity/policy";
-import { armInstanceQuota, chooseInstanceCount, instanceQuotaRefusal } from "../quota/enforce";
+import { armInstanceQuota, chooseInstanceCount, instanceQuotaRefusal, type InstanceQuotaVector } from "../quota/enforce";
+import type { QuotaResource } from "../quota/limits";
 import { listAvailabilityZones } from "../hosts/aggregates";
 import { launchInstanceInput, type LaunchInstanceInput } from "../validation";
 import { Announcements } from "./announce";
@@ -60,7 +61,7 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   const reservationId = `r-${randomBytes(4).toString("hex")}`;
   const out = new Announcements();
   /** What the commit's quota check compares against, once armed. */
-  let quota: { limits: Awaited<ReturnType<typeof armInstanceQuota>>; requested: { instances: number; cores: number; ram: number } } | undefined;
+  let quota: { limits: Record<QuotaResource, number>; requested: InstanceQuotaVector } | undefined;
   const launched = await ctx.db.transaction(async (tx) => {
     if (request.idempotencyKey) {
       // Claim the key first: a concurrent identical call waits here on the primary key until
@@ -83,7 +84,7 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
     const { requiredHostId } = await checkLaunchVolumes(tx, principal.projectId, launchVolumes);
     const volumeHost = requiredHostId ? await tx.query.computeHosts.findFirst({ where: eq(schema.computeHosts.id, requiredHostId) }) : undefined;
     const minCount = request.minCount ?? request.count;
-    // A fixed count needs no proposal: the check under the lock at the end refuses it the same way.
+    // A fixed count needs no proposal: the check at commit refuses it the same way.
     const count =
       minCount === request.count
         ? request.count

@@ -1,11 +1,11 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { rowsOf, schema, type Database, type Executor } from "@nimbus/db";
-import { eq, inArray, sql, type SQL } from "@nimbus/db/orm";
+import { eq, sql, type SQL } from "@nimbus/db/orm";
 import type { PortSpec, SecurityGroupRuleSpec } from "../protocol";
 import { NimbusError } from "../errors";
 import { preparedOn } from "../prepared";
 import { intToIp, ipToInt, poolSize } from "./ipam";
-import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorOf } from "./pg-errors";
+import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../pg-errors";
 
 type PortRow = typeof schema.ports.$inferSelect;
 type SubnetRow = typeof schema.subnets.$inferSelect;

@@ -1,17 +1,23 @@
 import { rowsOf, schema, type Executor } from "@nimbus/db";
 import { and, eq, ne, sql } from "@nimbus/db/orm";
 import { NimbusError } from "../errors";
+import { pgErrorOf } from "../pg-errors";
 import { DEFAULT_QUOTAS, describeOverage, findOverages, type QuotaResource, type QuotaVector } from "./limits";
 
 export async function quotaLimits(db: Executor, projectId: string): Promise<Record<QuotaResource, number>> {
   const rows = await db.select().from(schema.quotaLimits).where(eq(schema.quotaLimits.projectId, projectId));
+  return withOverrides(rows.map((row) => [row.resource, row.hardLimit]));
+}
+
+/** Nova's defaults with a project's overrides (resource, limit) laid over them. */
+function withOverrides(overrides: Iterable<[string, number]>): Record<QuotaResource, number> {
   const limits: Record<QuotaResource, number> = { ...DEFAULT_QUOTAS };
-  for (const row of rows) if (row.resource in limits) limits[row.resource as QuotaResource] = row.hardLimit;
+  for (const [resource, limit] of overrides) if (resource in limits) limits[resource as QuotaResource] = limit;
   return limits;
 }
 
 /** Instances, cores and RAM in use by a project: every instance not deleted, ERROR included (as Nova). */
-export async function computeUsage(db: Executor, projectId: string): Promise<Required<Pick<QuotaVector, "instances" | "cores" | "ram">>> {
+export async function computeUsage(db: Executor, projectId: string): Promise<InstanceQuotaVector> {
   const [row] = await db
     .select({
       instances: sql<number>`count(*)::int`,
@@ -67,15 +73,20 @@ export async function enforceQuota(tx: Executor, projectId: string, requested: Q
 
 /** QuotaExceeded, naming every resource `requested` would take past its limit (the first in the message). */
 export function refuseOverages(limits: Record<QuotaResource, number>, used: QuotaVector, requested: QuotaVector): void {
+  const refusal = quotaExceeded(limits, used, requested);
+  if (refusal) throw refusal;
+}
+
+function quotaExceeded(limits: Record<QuotaResource, number>, used: QuotaVector, requested: QuotaVector): NimbusError | null {
   const overs = findOverages(limits, used, requested);
   const first = overs[0];
-  if (first) throw new NimbusError("QuotaExceeded", describeOverage(first), { overages: overs });
+  return first ? new NimbusError("QuotaExceeded", describeOverage(first), { overages: overs }) : null;
 }
 
 /**
  * Nova's min_count/max_count against quota, read without a lock: the largest count between
  * `min` and `max` that fits what is committed now, or QuotaExceeded naming the resource for
- * `min`. The choice is only a proposal; `verifyInstanceQuota` settles it under the lock.
+ * `min`. The choice is only a proposal; the check at commit (`armInstanceQuota`) settles it.
  */
 export async function chooseInstanceCount(
   db: Executor,
@@ -92,7 +103,7 @@ export async function chooseInstanceCount(
   return min;
 }
 
-type InstanceQuotaVector = Required<Pick<QuotaVector, "instances" | "cores" | "ram">>;
+export type InstanceQuotaVector = Required<Pick<QuotaVector, "instances" | "cores" | "ram">>;
 
 /** SQLSTATE of the database's refusal at commit (migration 0005_quota_at_commit). */
 const INSTANCE_QUOTA_EXCEEDED = "NQ001";
@@ -117,9 +128,7 @@ export async function armInstanceQuota(tx: Executor, projectId: string): Promise
         'instances', ${limitOf("instances")}, 'cores', ${limitOf("cores")}, 'ram', ${limitOf("ram")})::text, true) as armed`);
   const [row] = rowsOf<{ overrides: unknown }>(result);
   const overrides = (typeof row?.overrides === "string" ? JSON.parse(row.overrides) : (row?.overrides ?? {})) as Record<string, number>;
-  const limits: Record<QuotaResource, number> = { ...DEFAULT_QUOTAS };
-  for (const [resource, limit] of Object.entries(overrides)) if (resource in limits) limits[resource as QuotaResource] = limit;
-  return limits;
+  return withOverrides(Object.entries(overrides));
 }
 
 /**
@@ -127,20 +136,13 @@ export async function armInstanceQuota(tx: Executor, projectId: string): Promise
  * their limits; null when `error` is something else.
  */
 export function instanceQuotaRefusal(error: unknown, limits: Record<QuotaResource, number>, requested: InstanceQuotaVector): NimbusError | null {
-  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
-    const { code, detail } = e as { code?: unknown; detail?: unknown };
-    if (code !== INSTANCE_QUOTA_EXCEEDED) continue;
-    const total = (typeof detail === "string" ? JSON.parse(detail) : {}) as Partial<InstanceQuotaVector>;
-    const before = {
-      instances: (total.instances ?? 0) - requested.instances,
-      cores: (total.cores ?? 0) - requested.cores,
-      ram: (total.ram ?? 0) - requested.ram,
-    };
-    const overs = findOverages(limits, before, requested);
-    const first = overs[0];
-    return first
-      ? new NimbusError("QuotaExceeded", describeOverage(first), { overages: overs })
-      : new NimbusError("QuotaExceeded", "The project's instance quota would be exceeded.", { overages: [] });
-  }
-  return null;
+  const { code, detail } = pgErrorOf(error);
+  if (code !== INSTANCE_QUOTA_EXCEEDED) return null;
+  const total = (detail ? JSON.parse(detail) : {}) as Partial<InstanceQuotaVector>;
+  const before = {
+    instances: (total.instances ?? 0) - requested.instances,
+    cores: (total.cores ?? 0) - requested.cores,
+    ram: (total.ram ?? 0) - requested.ram,
+  };
+  return quotaExceeded(limits, before, requested) ?? new NimbusError("QuotaExceeded", "The project's instance quota would be exceeded.", { overages: [] });
 }
