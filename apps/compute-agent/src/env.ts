@@ -143,3 +143,11 @@ export function loadEnv(): Env {
   }
   return result.env;
 }
+
+/**
+ * The environment for the agent's child processes (virsh): the agent's own, with LC_ALL=C so
+ * that their messages are in English, which is what callers match "not found" in.
+ */
+export function childProcessEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, LC_ALL: "C" };
+}

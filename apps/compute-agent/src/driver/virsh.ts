@@ -6,6 +6,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { childProcessEnv } from "../env";
 
 /** A single virsh call must not hang the agent (libvirtd restarting, say). */
 const VIRSH_TIMEOUT_MS = 60_000;
@@ -29,7 +30,7 @@ export function virshFor(uri: string): Virsh {
   return (...args) =>
     new Promise((resolve, reject) => {
       // LC_ALL=C: libvirt's messages in English, which is what callers match "not found" in.
-      const options = { timeout: VIRSH_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, LC_ALL: "C" } };
+      const options = { timeout: VIRSH_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, env: childProcessEnv() };
       execFile("virsh", ["-c", uri, ...args], options, (error, stdout, stderr) => {
         if (error) reject(new VirshError(args, stderr || error.message, { cause: error }));
         else resolve(stdout);
