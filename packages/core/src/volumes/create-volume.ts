@@ -6,7 +6,7 @@ import { NimbusError } from "../errors";
 import { authorize } from "../identity/policy";
 import { imageVisibleTo } from "../images/visibility";
 import { enforceQuota } from "../quota/enforce";
-import { createVolumeInput, type CreateVolumeInput } from "./validation";
+import { createVolumeInput, minimumVolumeGb, type CreateVolumeInput } from "./validation";
 
 /**
  * Cinder's create: a blank volume, or one made from an image (then bootable), `available` at
@@ -28,7 +28,7 @@ export async function createVolume({ ctx, input }: { ctx: CoreContext; input: Cr
     if (image.diskFormat === "aki" || image.diskFormat === "ari") {
       throw NimbusError.badRequest(`Image ${image.name} is a kernel or ramdisk, not a disk image.`, [{ path: "imageId", message: "Choose a disk image." }]);
     }
-    const needGb = Math.max(1, image.minDiskGb, Math.ceil((image.virtualSizeBytes ?? 0) / 1024 ** 3));
+    const needGb = minimumVolumeGb(image);
     if (value.sizeGb < needGb) {
       throw NimbusError.badRequest(`Image ${image.name} needs a volume of at least ${needGb} GB.`, [{ path: "sizeGb", message: `The image needs at least ${needGb} GB.` }]);
     }

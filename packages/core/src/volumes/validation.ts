@@ -4,6 +4,11 @@ import { z } from "zod";
 /** Largest volume, as the launch's image-to-volume boot source allows. */
 export const MAX_VOLUME_GB = 16_384;
 
+/** The smallest volume an image fits in: its min_disk or its virtual size, in whole GB (at least 1). */
+export function minimumVolumeGb(image: { minDiskGb: number; virtualSizeBytes: number | null }): number {
+  return Math.max(1, image.minDiskGb, Math.ceil((image.virtualSizeBytes ?? 0) / 1024 ** 3));
+}
+
 export const createVolumeInput = z.object({
   name: z.string().trim().min(1, "Enter a volume name.").max(255, "Use at most 255 characters."),
   description: z.string().trim().max(255, "Use at most 255 characters.").default(""),

@@ -1,6 +1,7 @@
 "use client";
 
 import { Modal, NumberInput, Select, Stack, TextInput } from "@mantine/core";
+import { minimumVolumeGb } from "@nimbus/core/volume-validation";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import type { FormEvent } from "react";
 import { FormFooter } from "@/components/common/form-footer";
@@ -17,11 +18,6 @@ interface VolumeFormValues {
 }
 const FORM_FIELDS: readonly string[] = ["name", "description", "sizeGb", "imageId"];
 const initialValues: VolumeFormValues = { name: "", description: "", sizeGb: 1, imageId: "" };
-
-/** The smallest volume an image fits in: its min_disk or its virtual size, in whole GB. */
-function minimumGb(image: { minDiskGb: number; virtualSizeBytes: number | null }): number {
-  return Math.max(1, image.minDiskGb, Math.ceil((image.virtualSizeBytes ?? 0) / 1024 ** 3));
-}
 
 /** Creates a blank volume, or a bootable one made from an image; the server's refusals show next to the fields. */
 export function CreateVolumeDialog({ opened, onClose }: { opened: boolean; onClose(): void }) {
@@ -74,13 +70,13 @@ export function CreateVolumeDialog({ opened, onClose }: { opened: boolean; onClo
             onChange={(imageId) => {
               const chosen = images.data?.find((i) => i.id === imageId);
               const size = typeof values.sizeGb === "number" ? values.sizeGb : 0;
-              edit({ imageId: imageId ?? "", ...(chosen && size < minimumGb(chosen) ? { sizeGb: minimumGb(chosen) } : {}) });
+              edit({ imageId: imageId ?? "", ...(chosen && size < minimumVolumeGb(chosen) ? { sizeGb: minimumVolumeGb(chosen) } : {}) });
             }}
             error={fieldError("imageId") ?? (images.isError ? "Could not load the images." : undefined)}
           />
           <NumberInput
             label="Size (GB)"
-            description={image ? `Image ${image.name} needs at least ${minimumGb(image)} GB.` : undefined}
+            description={image ? `Image ${image.name} needs at least ${minimumVolumeGb(image)} GB.` : undefined}
             required
             min={1}
             max={16_384}
