@@ -7,7 +7,7 @@
  * written, so nothing a user typed ever reaches the XML.
  */
 import type { PortSpec, SecurityGroupRuleSpec } from "@nimbus/core/protocol";
-import { intToIp, netmaskOf } from "@nimbus/core/ipv4";
+import { intToIp, ipToInt, netmaskOf } from "@nimbus/core/ipv4";
 
 /** dnsmasq's own namespace in libvirt network XML (extra dnsmasq options). */
 const DNSMASQ_XML_NAMESPACE = "http://libvirt.org/schemas/network/dnsmasq/1.0";
@@ -55,8 +55,12 @@ export function parseIpv4(value: string): [number, number, number, number] {
   return octets as [number, number, number, number];
 }
 
+/**
+ * An address as an unsigned 32-bit number. Validated by `parseIpv4` first (its wording, and its
+ * leniency about leading zeros, are this module's); the normalised dotted quad then suits core's `ipToInt`.
+ */
 function ipv4ToInt(value: string): number {
-  return parseIpv4(value).reduce((n, octet) => n * 256 + octet, 0);
+  return ipToInt(parseIpv4(value).join("."));
 }
 
 export interface Ipv4Cidr {
@@ -70,8 +74,7 @@ export function parseCidr(value: string): Ipv4Cidr {
   const [address = "", prefixText, ...rest] = value.split("/");
   const prefix = prefixText === undefined ? 32 : /^\d{1,2}$/.test(prefixText) ? Number(prefixText) : NaN;
   if (rest.length > 0 || !(prefix >= 0 && prefix <= 32)) throw new Error(`Not an IPv4 CIDR: ${JSON.stringify(value)}.`);
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return { address: intToIp((ipv4ToInt(address) & mask) >>> 0), prefix };
+  return { address: intToIp((ipv4ToInt(address) & ipToInt(netmaskOf(prefix))) >>> 0), prefix };
 }
 
 /** The prefix length of a dotted netmask: 255.255.255.0 → 24. Throws on a non-contiguous mask. */
