@@ -13,7 +13,7 @@ import { pipeline } from "node:stream/promises";
 import type { Logger } from "pino";
 import { IMAGE_DOWNLOAD_PATH, type ImageRef } from "@nimbus/core/protocol";
 import { messageOf } from "./error-message";
-import type { HandshakeAuth } from "./host-auth";
+import type { AuthProvider } from "./host-auth";
 import { reasonOf } from "./http-reason";
 
 /** Called as bytes arrive: how many so far, of how many. */
@@ -31,7 +31,7 @@ export interface ImageCacheOptions {
   serverUrls: string[];
   hostname: string;
   /** The host credential or shared secret the socket handshake presents; used for downloads too. */
-  auth: () => Promise<HandshakeAuth>;
+  auth: AuthProvider;
   log: Logger;
   /** A download that receives nothing for this long is abandoned. */
   stallTimeoutMs?: number;
