@@ -86,10 +86,10 @@ export class LibvirtDriver implements ComputeDriver {
 
   async plugNetwork(command: SpawnCommand): Promise<NicSpec[]> {
     if (!this.networks) return nicsFor(this.options.vif, command.ports);
+    // plug resolves in the order of the ports it is given (HostNetworking's contract).
     const plugged = await this.networks.plug(command.ports);
-    return command.ports.map((port) => {
-      const plug = plugged.find((p) => p.portId === port.id);
-      if (!plug) throw new Error(`Port ${port.id} (${port.ipAddress}) could not be plugged into network ${port.networkName}.`);
+    return command.ports.map((port, i) => {
+      const plug = plugged[i]!;
       return { portId: port.id, vif: { kind: "network", name: plug.network }, macAddress: port.macAddress, filter: plug.filter };
     });
   }
