@@ -1,5 +1,6 @@
 /** Input schemas shared by the API and the console's forms (pure: safe in the browser). */
 import { z } from "zod";
+import { MAX_VOLUME_GB } from "./volumes/validation";
 
 export const instanceNameSchema = z
   .string()
@@ -10,6 +11,8 @@ export const instanceNameSchema = z
 
 export const MAX_COUNT = 10;
 export const MAX_USER_DATA_BYTES = 64 * 1024;
+/** Most existing volumes one launch attaches. */
+export const MAX_LAUNCH_VOLUMES = 8;
 
 /**
  * Horizon's Boot Source: the image as a local disk (an overlay on the host), a new volume made
@@ -19,7 +22,7 @@ export const bootSourceSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("image") }),
   z.object({
     type: z.literal("image-to-volume"),
-    sizeGb: z.number().int().min(1, "A volume holds at least 1 GB.").max(16_384),
+    sizeGb: z.number().int().min(1, "A volume holds at least 1 GB.").max(MAX_VOLUME_GB),
     deleteOnTermination: z.boolean().default(true),
   }),
   z.object({ type: z.literal("volume"), volumeId: z.uuid("Choose a volume."), deleteOnTermination: z.boolean().default(false) }),
@@ -67,7 +70,7 @@ export const launchInstanceFields = z
   /** Existing volumes attached as extra disks (single instance launches only). */
   volumes: z
     .array(z.object({ volumeId: z.uuid("Not a volume id."), deleteOnTermination: z.boolean().default(false) }))
-    .max(8, "Attach at most 8 volumes.")
+    .max(MAX_LAUNCH_VOLUMES, `Attach at most ${MAX_LAUNCH_VOLUMES} volumes.`)
     .default([]),
   /** Whether the guest gets a config drive (cloud-init's ConfigDrive source); on by default. */
   configDrive: z.boolean().default(true),

@@ -1,7 +1,7 @@
 "use client";
 
 import { Modal, NumberInput, Select, Stack, TextInput } from "@mantine/core";
-import { minimumVolumeGb } from "@nimbus/core/volume-validation";
+import { MAX_VOLUME_GB, minimumVolumeGb } from "@nimbus/core/volume-validation";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import type { FormEvent } from "react";
 import { FormFooter } from "@/components/common/form-footer";
@@ -79,7 +79,7 @@ export function CreateVolumeDialog({ opened, onClose }: { opened: boolean; onClo
             description={image ? `Image ${image.name} needs at least ${minimumVolumeGb(image)} GB.` : undefined}
             required
             min={1}
-            max={16_384}
+            max={MAX_VOLUME_GB}
             clampBehavior="none"
             allowDecimal={false}
             allowNegative={false}

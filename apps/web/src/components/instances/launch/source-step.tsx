@@ -2,6 +2,7 @@
 
 import { Badge, NumberInput, Radio, SegmentedControl, Select, Stack, Switch, Table, Text } from "@mantine/core";
 import { bootSourceSchema, launchInstanceFields } from "@nimbus/core/validation";
+import { MAX_VOLUME_GB } from "@nimbus/core/volume-validation";
 import type { Image } from "@/lib/api-types";
 import { formatBytes } from "@/lib/format";
 import { validateStep, type StepErrors } from "./step-validation";
@@ -110,7 +111,7 @@ export function SourceStep({ images, volumes, values, errors, onChange }: Source
         <NumberInput
           label="Volume size (GB)"
           min={1}
-          max={16384}
+          max={MAX_VOLUME_GB}
           value={values.volumeSizeGb}
           onChange={(volumeSizeGb) => onChange({ ...values, volumeSizeGb })}
           error={errors.bootSource}

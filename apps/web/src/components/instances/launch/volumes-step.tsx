@@ -1,6 +1,7 @@
 "use client";
 
 import { Alert, Anchor, Badge, Checkbox, Group, Loader, Stack, Switch, Table, Text } from "@mantine/core";
+import { MAX_LAUNCH_VOLUMES } from "@nimbus/core/validation";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { VolumeStatusBadge } from "@/components/volumes/volume-status-badge";
@@ -19,9 +20,6 @@ interface VolumesStepProps {
   /** The server's message for volumes, if a launch was refused because of them. */
   error?: string;
 }
-
-/** Most volumes one launch attaches (the launch input's limit). */
-const MAX_VOLUMES = 8;
 
 /**
  * The launch wizard's Volumes step: the project's available volumes, each with a checkbox named
@@ -85,7 +83,7 @@ export function VolumesStep({ value, onChange, error }: VolumesStepProps) {
                       <Checkbox
                         label={volume.name}
                         checked={choice !== undefined}
-                        disabled={!choice && value.length >= MAX_VOLUMES}
+                        disabled={!choice && value.length >= MAX_LAUNCH_VOLUMES}
                         onChange={(e) => toggle(volume.id, e.currentTarget.checked)}
                       />
                       {volume.bootable && (
@@ -118,9 +116,9 @@ export function VolumesStep({ value, onChange, error }: VolumesStepProps) {
           </Table.Tbody>
         </Table>
       )}
-      {value.length >= MAX_VOLUMES && (
+      {value.length >= MAX_LAUNCH_VOLUMES && (
         <Text size="sm" c="dimmed">
-          At most {MAX_VOLUMES} volumes per launch.
+          At most {MAX_LAUNCH_VOLUMES} volumes per launch.
         </Text>
       )}
       {error && (
