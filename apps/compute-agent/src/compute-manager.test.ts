@@ -6,11 +6,9 @@ import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { DownloadProgress, InstanceReport, SpawnCommand } from "@nimbus/core/protocol";
 import { ComputeManager } from "./compute-manager";
-import type { BlockDeviceContext, BlockDevices, ComputeDriver } from "./driver/types";
+import { NO_BLOCK_DEVICES, type BlockDeviceContext, type ComputeDriver } from "./driver/types";
 import { ReportOutbox } from "./report-outbox";
 import { ReportSequence } from "./report-sequence";
-
-const NO_DEVICES: BlockDevices = { instanceDir: null, disks: [], configDrive: null, kernel: null, ramdisk: null, consoleLog: null };
 
 /** A driver whose block_device_mapping step runs `prepare`, and which records aborted spawns. */
 function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, aborted: string[]): ComputeDriver {
@@ -20,7 +18,7 @@ function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, abo
     plugNetwork: async () => [],
     prepareBlockDevices: async (_command, context) => {
       await prepare(context);
-      return NO_DEVICES;
+      return NO_BLOCK_DEVICES;
     },
     spawn: async () => undefined,
     abortSpawn: async (command) => void aborted.push(command.instance.id),
@@ -123,7 +121,7 @@ describe("ComputeManager", () => {
     const steps: string[] = [];
     const driver: ComputeDriver = {
       ...fakeDriver(async () => undefined, []),
-      prepareBlockDevices: async () => ({ ...NO_DEVICES, consoleLog: "/state/instances/x/console.log" }),
+      prepareBlockDevices: async () => ({ ...NO_BLOCK_DEVICES, consoleLog: "/state/instances/x/console.log" }),
       spawn: async () => void steps.push("domain started"),
       destroy: async () => void steps.push("domain destroyed"),
     };

@@ -13,6 +13,7 @@ import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ComputeHost } from "../src/compute-host";
 import { buildDomainXml } from "../src/driver/domain-xml";
+import { NO_BLOCK_DEVICES } from "../src/driver/types";
 import { SECRET, spawnCommand } from "./support/commands";
 import { FakeServer, registrationsOf, reportsOf } from "./support/fake-server";
 
@@ -126,7 +127,7 @@ describe("reconciliation support", () => {
         command: leftover,
         domainType: "test",
         nics: [],
-        blockDevices: { instanceDir: null, disks: [], configDrive: null, kernel: null, ramdisk: null, consoleLog: null },
+        blockDevices: NO_BLOCK_DEVICES,
       }));
     await domain.create();
 

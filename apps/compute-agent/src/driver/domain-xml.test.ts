@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PortSpec, SpawnCommand } from "@nimbus/core/protocol";
 import { buildDomainXml, escapeXml, nicsFor } from "./domain-xml";
-import type { BlockDevices, NicSpec, Vif } from "./types";
+import { NO_BLOCK_DEVICES, type BlockDevices, type NicSpec, type Vif } from "./types";
 
 function port(id: string, macAddress: string): PortSpec {
   return {
@@ -31,8 +31,6 @@ const command: SpawnCommand = {
   configDrive: null,
 };
 
-const noDevices: BlockDevices = { instanceDir: null, disks: [], configDrive: null, kernel: null, ramdisk: null, consoleLog: null };
-
 const dir = "/state/instances/7d9e6a52-1f3b-4c8d-a0e2-5b6c7d8e9f01";
 const built: BlockDevices = {
   instanceDir: dir,
@@ -48,7 +46,7 @@ const built: BlockDevices = {
 
 function xmlFor(overrides: Partial<SpawnCommand["instance"]> = {}, vif: Vif = { kind: "user" }): string {
   const spawn = { ...command, instance: { ...command.instance, ...overrides } };
-  return buildDomainXml({ command: spawn, domainType: "test", nics: nicsFor(vif, spawn.ports), blockDevices: noDevices });
+  return buildDomainXml({ command: spawn, domainType: "test", nics: nicsFor(vif, spawn.ports), blockDevices: NO_BLOCK_DEVICES });
 }
 
 /** The text of every `<tag …>…</tag>` element, in order. */
@@ -86,7 +84,7 @@ describe("buildDomainXml", () => {
 
   it("gives the guest one NIC per port, in the ports' order", () => {
     const ports = [port("1c1e6f0a-7b3d-4c2e-9f10-2a3b4c5d6e7f", "fa:16:3e:00:00:01"), port("2d2f7a1b-8c4e-4d3f-a021-3b4c5d6e7f80", "fa:16:3e:00:00:02")];
-    const xml = buildDomainXml({ command: { ...command, ports }, domainType: "qemu", nics: nicsFor({ kind: "network", name: "default" }, ports), blockDevices: noDevices });
+    const xml = buildDomainXml({ command: { ...command, ports }, domainType: "qemu", nics: nicsFor({ kind: "network", name: "default" }, ports), blockDevices: NO_BLOCK_DEVICES });
     const nics = elements(xml, "interface");
     expect(nics).toHaveLength(2);
     expect(nics[0]).toContain("<mac address='fa:16:3e:00:00:01'/>");
@@ -95,19 +93,19 @@ describe("buildDomainXml", () => {
   });
 
   it("attaches NICs to a host bridge, or to the network and nwfilter the host's networks chose", () => {
-    const onBridge = buildDomainXml({ command, domainType: "qemu", nics: nicsFor({ kind: "bridge", name: "br0" }, command.ports), blockDevices: noDevices });
+    const onBridge = buildDomainXml({ command, domainType: "qemu", nics: nicsFor({ kind: "bridge", name: "br0" }, command.ports), blockDevices: NO_BLOCK_DEVICES });
     expect(onBridge).toMatch(/<interface type='bridge'>\s*<source bridge='br0'\/>/);
     expect(onBridge).not.toContain("<filterref");
 
     const nic: NicSpec = { portId: "p", vif: { kind: "network", name: "nimbus-net-c2a8" }, macAddress: "fa:16:3e:12:34:56", filter: "nimbus-port-'1'&" };
-    const [filtered] = elements(buildDomainXml({ command, domainType: "qemu", nics: [nic], blockDevices: noDevices }), "interface");
+    const [filtered] = elements(buildDomainXml({ command, domainType: "qemu", nics: [nic], blockDevices: NO_BLOCK_DEVICES }), "interface");
     expect(filtered).toContain("<source network='nimbus-net-c2a8'/>");
     expect(filtered).toContain("<filterref filter='nimbus-port-&apos;1&apos;&amp;'/>");
   });
 
   it("has no NIC when the VIF is none or the instance has no port", () => {
     expect(xmlFor({}, { kind: "none" })).not.toContain("<interface");
-    const noPorts = buildDomainXml({ command: { ...command, ports: [] }, domainType: "test", nics: nicsFor({ kind: "user" }, []), blockDevices: noDevices });
+    const noPorts = buildDomainXml({ command: { ...command, ports: [] }, domainType: "test", nics: nicsFor({ kind: "user" }, []), blockDevices: NO_BLOCK_DEVICES });
     expect(noPorts).not.toContain("<interface");
   });
 

@@ -9,7 +9,7 @@ import { buildConfigDrive } from "./config-drive";
 import { createBlankVolume, createOverlay, createVolumeFromImage } from "./disks";
 import { buildDomainXml, domainName, nicsFor, type DomainType } from "./domain-xml";
 import { HostNetworks, type HostNetworking } from "./host-network";
-import type { BlockDeviceContext, BlockDevices, ComputeDriver, DiskSpec, NicSpec, NodeInventory, PowerState, SpawnPlan, Vif } from "./types";
+import { NO_BLOCK_DEVICES, type BlockDeviceContext, type BlockDevices, type ComputeDriver, type DiskSpec, type NicSpec, type NodeInventory, type PowerState, type SpawnPlan, type Vif } from "./types";
 
 export interface LibvirtDriverOptions {
   uri: string;
@@ -100,7 +100,7 @@ export class LibvirtDriver implements ComputeDriver {
    * drive. Files already in place from an earlier delivery of the same build are kept.
    */
   async prepareBlockDevices(command: SpawnCommand, { images, onDownload }: BlockDeviceContext): Promise<BlockDevices> {
-    if (this.options.simulated) return { instanceDir: null, disks: [], configDrive: null, kernel: null, ramdisk: null, consoleLog: null };
+    if (this.options.simulated) return NO_BLOCK_DEVICES;
     const instanceDir = this.instanceDir(command.instance.id);
     await mkdir(instanceDir, { recursive: true });
 

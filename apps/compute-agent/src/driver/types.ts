@@ -37,6 +37,9 @@ export interface BlockDevices {
   consoleLog: string | null;
 }
 
+/** No block devices at all: what a simulated host's instances get (it makes no files). Shared, so never mutated. */
+export const NO_BLOCK_DEVICES: BlockDevices = { instanceDir: null, disks: [], configDrive: null, kernel: null, ramdisk: null, consoleLog: null };
+
 /** What the preparation steps of a spawn produced, handed to the final `spawn` step. */
 export interface SpawnPlan {
   nics: NicSpec[];
