@@ -1,13 +1,13 @@
 "use client";
 
-import { Alert, Button, Code, Group, Loader, Select, Stack, Text } from "@mantine/core";
+import { Button, Code, Group, Select, Stack, Text } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { QueryStatus } from "@/components/common/query-status";
 import { CreateKeyPairDialog } from "@/components/key-pairs/create-key-pair-dialog";
 import { ImportKeyPairDialog } from "@/components/key-pairs/import-key-pair-dialog";
 import { algorithmLabel } from "@/components/key-pairs/key-pairs-table";
 import { useTRPC } from "@/lib/trpc";
-import { toFormError } from "@/lib/trpc-error";
 
 /** Select has no empty-string option; this stands for "no key pair". */
 const NONE = "__none__";
@@ -33,12 +33,7 @@ export function KeyPairStep({ value, onChange, error }: KeyPairStepProps) {
 
   return (
     <Stack>
-      {keyPairs.isPending && <Loader aria-label="Loading key pairs" size="sm" />}
-      {keyPairs.isError && (
-        <Alert color="red" title="Could not load your key pairs">
-          {toFormError(keyPairs.error).message}
-        </Alert>
-      )}
+      <QueryStatus query={keyPairs} loadingLabel="Loading key pairs" errorTitle="Could not load your key pairs" loaderSize="sm" />
       <Select
         label="Key pair"
         description="Its public key is installed in the instance, so you can log in with the private key."

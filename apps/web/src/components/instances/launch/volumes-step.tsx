@@ -1,12 +1,12 @@
 "use client";
 
-import { Alert, Anchor, Badge, Checkbox, Group, Loader, Stack, Switch, Table, Text } from "@mantine/core";
+import { Anchor, Badge, Checkbox, Group, Stack, Switch, Table, Text } from "@mantine/core";
 import { MAX_LAUNCH_VOLUMES } from "@nimbus/core/validation";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { QueryStatus } from "@/components/common/query-status";
 import { VolumeStatusBadge } from "@/components/volumes/volume-status-badge";
 import { useTRPC } from "@/lib/trpc";
-import { toFormError } from "@/lib/trpc-error";
 
 /** An existing volume attached to the instance as an extra disk (vdb, vdc, … in this order). */
 export interface ChosenVolume {
@@ -39,14 +39,7 @@ export function VolumesStep({ value, onChange, error }: VolumesStepProps) {
     onChange(value.map((v) => (v.volumeId === volumeId ? { ...v, deleteOnTermination } : v)));
   }
 
-  if (volumes.isPending) return <Loader aria-label="Loading volumes" size="sm" />;
-  if (volumes.isError) {
-    return (
-      <Alert color="red" title="Could not load the volumes">
-        {toFormError(volumes.error).message}
-      </Alert>
-    );
-  }
+  if (!volumes.isSuccess) return <QueryStatus query={volumes} loadingLabel="Loading volumes" errorTitle="Could not load the volumes" loaderSize="sm" />;
   return (
     <Stack gap="xs" role="group" aria-labelledby="volumes-step-title">
       <Text fw={500} id="volumes-step-title">
