@@ -92,8 +92,8 @@ export class ComputeHost {
    * streamed live; the test driver's guests write none.
    */
   private liveConsoles(): AgentConsoles | undefined {
-    const { libvirtUri, simulated, log } = this.options;
-    if (simulated || hypervisorTypeOf(libvirtUri) !== "qemu") return undefined;
+    const { libvirtUri, log } = this.options;
+    if (hypervisorTypeOf(libvirtUri) !== "qemu") return undefined;
     return {
       streamer: new ConsoleStreamer({ log }),
       logOf: (instanceId) => this.driver.consoleLogOf(instanceId),
