@@ -2,7 +2,7 @@
 
 import { Modal, NumberInput, Select, Stack, TextInput } from "@mantine/core";
 import { MAX_VOLUME_GB, minimumVolumeGb } from "@nimbus/core/volume-validation";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import type { FormEvent } from "react";
 import { FormFooter } from "@/components/common/form-footer";
 import { useTRPC } from "@/lib/trpc";
@@ -19,18 +19,19 @@ interface VolumeFormValues {
 const FORM_FIELDS: readonly string[] = ["name", "description", "sizeGb", "imageId"];
 const initialValues: VolumeFormValues = { name: "", description: "", sizeGb: 1, imageId: "" };
 
-/** Creates a blank volume, or a bootable one made from an image; the server's refusals show next to the fields. */
-export function CreateVolumeDialog({ opened, onClose }: { opened: boolean; onClose(): void }) {
+/**
+ * Creates a blank volume, or a bootable one made from an image; the server's refusals show next to
+ * the fields. On success it calls onCreated (the page refreshes what it shows), then closes.
+ */
+export function CreateVolumeDialog({ opened, onClose, onCreated }: { opened: boolean; onClose(): void; onCreated(): void }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const images = useQuery({ ...trpc.catalog.images.queryOptions(), enabled: opened });
   const { values, edit, mutation: create, error, fieldError, placed } = useMutationForm(
     initialValues,
     FORM_FIELDS,
     trpc.volumes.create.mutationOptions({
       onSuccess: () => {
-        void queryClient.invalidateQueries({ queryKey: trpc.volumes.list.queryKey() });
-        void queryClient.invalidateQueries({ queryKey: trpc.quota.usage.queryKey() });
+        onCreated();
         onClose();
       },
     }),

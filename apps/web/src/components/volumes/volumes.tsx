@@ -68,7 +68,7 @@ export function Volumes() {
             <VolumesTable volumes={volumes.data} onDelete={canManage ? remove.ask : undefined} />
           </Paper>
         ))}
-      <CreateVolumeDialog opened={creating} onClose={() => setCreating(false)} />
+      <CreateVolumeDialog opened={creating} onClose={() => setCreating(false)} onCreated={refresh} />
       <ConfirmDeleteModal {...remove.modal} title={(v) => `Delete volume ${v.name}?`} errorTitle="Could not delete the volume">
         {deleteConsequence}
       </ConfirmDeleteModal>
