@@ -1,19 +1,8 @@
 import { Badge, Code, Group, Table, Text, Tooltip } from "@mantine/core";
-import { TrashIcon } from "@/components/common/icons";
+import { ShareIcon, TrashIcon } from "@/components/common/icons";
 import { RowActionIcon } from "@/components/common/row-action-icon";
 import { formatBytes } from "@/lib/format";
 import { IMAGE_KIND_LABEL, IMAGE_STATUS, shortChecksum, shownFormat, type ImageSummary } from "./image-display";
-
-function ShareIcon() {
-  return (
-    <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
-      <circle cx="18" cy="5" r="3" />
-      <circle cx="6" cy="12" r="3" />
-      <circle cx="18" cy="19" r="3" />
-      <path d="M8.6 13.5l6.8 4M15.4 6.5l-6.8 4" />
-    </svg>
-  );
-}
 
 const VISIBILITY_LABEL: Record<ImageSummary["visibility"], string> = { private: "Private", shared: "Shared", public: "Public" };
 

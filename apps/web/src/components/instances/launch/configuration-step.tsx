@@ -2,6 +2,7 @@
 
 import { ActionIcon, Button, Checkbox, Group, Stack, Text, Textarea, TextInput } from "@mantine/core";
 import { launchInstanceFields, MAX_USER_DATA_BYTES } from "@nimbus/core/validation";
+import { CrossIcon } from "@/components/common/icons";
 import { validateStep, type StepErrors } from "./step-validation";
 
 /** Configuration (optional): what the guest receives on its config drive. */
@@ -66,7 +67,7 @@ export function ConfigurationStep({ values, errors, onChange }: ConfigurationSte
             <TextInput aria-label={`Metadata key ${index + 1}`} placeholder="key" value={row.key} onChange={(e) => setRow(index, { ...row, key: e.currentTarget.value })} />
             <TextInput aria-label={`Metadata value ${index + 1}`} placeholder="value" value={row.value} onChange={(e) => setRow(index, { ...row, value: e.currentTarget.value })} style={{ flex: 1 }} />
             <ActionIcon variant="subtle" color="red" aria-label={`Remove metadata item ${index + 1}`} onClick={() => onChange({ ...values, metadata: values.metadata.filter((_, i) => i !== index) })}>
-              ×
+              <CrossIcon />
             </ActionIcon>
           </Group>
         ))}
