@@ -3,6 +3,7 @@
 import { Modal, Stack, Textarea, TextInput } from "@mantine/core";
 import type { FormEvent } from "react";
 import { FormFooter } from "@/components/common/form-footer";
+import { MONOSPACE_INPUT_XS } from "@/components/common/input-styles";
 import { useTRPC } from "@/lib/trpc";
 import { useMutationForm } from "@/lib/use-mutation-form";
 import type { KeyPair } from "./types";
@@ -65,7 +66,7 @@ export function ImportKeyPairDialog({ opened, onClose, onImported }: ImportKeyPa
             minRows={4}
             maxRows={10}
             spellCheck={false}
-            styles={{ input: { fontFamily: "var(--mantine-font-family-monospace)", fontSize: "var(--mantine-font-size-xs)" } }}
+            styles={MONOSPACE_INPUT_XS}
             value={values.publicKey}
             onChange={(e) => edit({ publicKey: e.currentTarget.value })}
             error={fieldError("publicKey")}

@@ -1,6 +1,7 @@
 "use client";
 
 import { Alert, Button, Code, Group, Stack, Text, Textarea } from "@mantine/core";
+import { MONOSPACE_INPUT_XS } from "@/components/common/input-styles";
 import { CopyValueButton } from "@/components/common/secret-once";
 import { downloadPrivateKey } from "./download-private-key";
 import type { CreatedKeyPair } from "./types";
@@ -23,7 +24,7 @@ export function PrivateKeyOnce({ keyPair, onDone }: { keyPair: CreatedKeyPair; o
         autosize
         minRows={6}
         maxRows={12}
-        styles={{ input: { fontFamily: "var(--mantine-font-family-monospace)", fontSize: "var(--mantine-font-size-xs)" } }}
+        styles={MONOSPACE_INPUT_XS}
         onFocus={(e) => e.currentTarget.select()}
       />
       <Text size="sm">

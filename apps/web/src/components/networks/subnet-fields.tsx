@@ -1,10 +1,8 @@
 "use client";
 
 import { Checkbox, SimpleGrid, Stack, Textarea, TextInput } from "@mantine/core";
+import { MONOSPACE_INPUT } from "@/components/common/input-styles";
 import type { SubnetField, SubnetFormValues } from "./subnet-form";
-
-/** Addresses are easier to read in a fixed-width font; the label stays in the body font. */
-const MONOSPACE_INPUT = { input: { fontFamily: "var(--mantine-font-family-monospace)" } };
 
 interface SubnetFieldsProps {
   values: SubnetFormValues;

@@ -3,13 +3,11 @@
 import { Group, Modal, NumberInput, Radio, Select, SimpleGrid, Stack, TextInput, type NumberInputProps } from "@mantine/core";
 import { useState, type FormEvent } from "react";
 import { FormFooter } from "@/components/common/form-footer";
+import { MONOSPACE_INPUT } from "@/components/common/input-styles";
 import { useTRPC } from "@/lib/trpc";
 import { useMutationForm } from "@/lib/use-mutation-form";
 import { useLastTarget } from "@/lib/use-last-target";
 import type { SecurityGroupSummary } from "./types";
-
-/** Addresses are easier to read in a fixed-width font; the label stays in the body font. */
-const MONOSPACE_INPUT = { input: { fontFamily: "var(--mantine-font-family-monospace)" } };
 
 type Direction = "ingress" | "egress";
 type Protocol = "tcp" | "udp" | "icmp" | "any";
