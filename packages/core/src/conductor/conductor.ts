@@ -7,7 +7,7 @@ import { enterPhase, hostnameOf, lockInstance, releaseAllocations, type EnterPha
 import { destroyCommandFor, spawnCommandFor } from "../compute/spawn-command";
 import type { Services } from "../context";
 import { PlacementClaims } from "../placement/claim";
-import { rowFromJson } from "../compute/rows";
+import { jsonOf, rowFromJson } from "../compute/rows";
 import { preparedOn } from "../prepared";
 import { loadHostSnapshots, type HostSnapshot, type SnapshotQuery } from "../placement/usage";
 import { selectHosts } from "../scheduler/select";
@@ -123,7 +123,9 @@ export class Conductor {
         };
         const placed = (this.placing.get(reservationId) ?? Promise.resolve()).then(place);
         this.placing.set(reservationId, placed);
-        this.track(this.scheduling, placed, members.length);
+        this.track(this.scheduling, placed);
+        this.schedulingCount += members.length;
+        void placed.finally(() => (this.schedulingCount -= members.length));
         void placed.finally(() => {
           if (this.placing.get(reservationId) === placed) this.placing.delete(reservationId);
         });
@@ -143,15 +145,11 @@ export class Conductor {
   /** The last placement of each reservation, so its members are placed in order across batches. */
   private readonly placing = new Map<string, Promise<void>>();
 
-  private track(set: Set<Promise<void>>, work: Promise<void>, weight = 0): void {
+  /** Keeps `work` in `set` until it settles (it never rejects). */
+  private track(set: Set<Promise<void>>, work: Promise<void>): void {
     set.add(work);
-    this.schedulingCount += weight;
-    void work.finally(() => {
-      set.delete(work);
-      this.schedulingCount -= weight;
-    });
+    void work.finally(() => set.delete(work));
   }
-
 
   /**
    * Claims due requests; a pending or lease-expired one gets a fresh lease. One statement: the
@@ -179,8 +177,8 @@ export class Conductor {
       select request, instance, image_properties from due order by due_at, launch_index`);
     return rowsOf<{ request: unknown; instance: unknown; image_properties: unknown }>(result).map((row) => {
       const instance = rowFromJson(schema.instances, row.instance);
-      const properties = typeof row.image_properties === "string" ? JSON.parse(row.image_properties) : row.image_properties;
-      return { ...rowFromJson(b, row.request), reservationId: instance.reservationId, instance, imageProperties: (properties as Record<string, string> | null) ?? null };
+      const imageProperties = jsonOf<Record<string, string> | null>(row.image_properties) ?? null;
+      return { ...rowFromJson(b, row.request), reservationId: instance.reservationId, instance, imageProperties };
     });
   }
 
@@ -202,8 +200,8 @@ export class Conductor {
         .where(eq(schema.buildRequests.instanceId, request.instanceId));
       return {};
     }
-    const spec = await buildRequestSpec(this.services.db, instance, request, instance.imageId ? { properties: request.imageProperties ?? {} } : null);
-    if (instance.hostId) return { dispatch: this.dispatch(request.instanceId, instance.hostId) };
+    const spec = await buildRequestSpec(this.services.db, instance, request, request.imageProperties ?? {});
+    if (instance.hostId) return { dispatch: this.dispatch(request.instanceId, instance.hostId, request.commandId) };
     const placed = await this.schedule(request, spec, candidates);
     return placed ? { dispatch: this.dispatch(request.instanceId, placed.hostId, placed.commandId) } : {};
   }
@@ -346,7 +344,7 @@ export class Conductor {
       return "gone";
     }
     const updated = rowFromJson(schema.instances, row.instance);
-    const closed = (typeof row.closed === "string" ? JSON.parse(row.closed) : row.closed) as unknown[];
+    const closed = jsonOf<unknown[]>(row.closed);
     for (const event of closed) out.event(updated.projectId, rowFromJson(e, event));
     out.instance(updated, hostname);
     out.host(hostId);
@@ -359,26 +357,23 @@ export class Conductor {
    * agent treats it as the same command); an acknowledged one that made no progress in time, or
    * one never acknowledged within the build timeout, times out.
    */
-  private async followUp(request: BuildRequestRow): Promise<Pending> {
+  private async followUp(request: ClaimedRequest): Promise<Pending> {
     const overdue = request.dispatchedAt !== null && Date.now() - request.dispatchedAt.getTime() > this.services.buildTimeoutMs;
     if (request.commandAckedAt || overdue) {
       await this.timeOut(request);
       return {};
     }
-    const instance = await this.services.db.query.instances.findFirst({ where: eq(schema.instances.id, request.instanceId) });
-    if (!instance?.hostId || !isBuilding(instance)) {
+    // The instance as the claim read it.
+    const { instance } = request;
+    if (!instance.hostId || !isBuilding(instance)) {
       await this.services.db.update(schema.buildRequests).set({ status: "failed" }).where(eq(schema.buildRequests.instanceId, request.instanceId));
       return {};
     }
-    return { dispatch: this.dispatch(request.instanceId, instance.hostId) };
+    return { dispatch: this.dispatch(request.instanceId, instance.hostId, request.commandId) };
   }
 
-  /** Sends the spawn command (`commandId`: as just assigned; otherwise read from the request). */
-  private async dispatch(instanceId: string, hostId: string, knownCommandId?: string): Promise<void> {
-    const commandId =
-      knownCommandId ??
-      (await this.services.db.select({ commandId: schema.buildRequests.commandId }).from(schema.buildRequests).where(eq(schema.buildRequests.instanceId, instanceId)))[0]
-        ?.commandId;
+  /** Sends the spawn command `commandId` (as assigned with the host) to the host's agent. */
+  private async dispatch(instanceId: string, hostId: string, commandId: string | null): Promise<void> {
     if (!commandId) return;
     let command;
     try {

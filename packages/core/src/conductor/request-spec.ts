@@ -32,23 +32,21 @@ export async function loadGroupSpec(db: Executor, groupId: string | null | undef
 }
 
 /**
- * Nova's RequestSpec for one instance: flavor, project, image, zone, forced host, group. The
- * image is read unless the caller already has it (null: the instance has none).
+ * Nova's RequestSpec for one instance: flavor, project, the image's properties (empty when it
+ * has none, as the claim read them), zone, forced host, group.
  */
 export async function buildRequestSpec(
   db: Executor,
   instance: InstanceRow,
   request: BuildRequestRow,
-  knownImage?: { properties: Record<string, string> } | null,
+  imageProperties: Readonly<Record<string, string>>,
 ): Promise<RequestSpec> {
-  const image =
-    knownImage !== undefined ? knownImage : instance.imageId ? await db.query.images.findFirst({ where: eq(schema.images.id, instance.imageId) }) : undefined;
   return {
     vcpus: instance.vcpus,
     memoryMb: instance.memoryMb,
     diskGb: instance.rootGb,
     projectId: instance.projectId,
-    imageProperties: image?.properties ?? {},
+    imageProperties,
     availabilityZone: request.requestSpec.availabilityZone ?? instance.availabilityZone,
     forcedHost: request.requestSpec.forcedHost ?? null,
     group: await loadGroupSpec(db, request.requestSpec.serverGroupId, instance.id),
