@@ -4,7 +4,7 @@ import { releaseConsumer } from "../placement/claim";
 import { NimbusError } from "../errors";
 import { canTransition, phaseOf, stateFor, type InstancePhase, type PowerState, type TaskState, type VmState } from "../instance/state-machine";
 import type { Announcements } from "./announce";
-import { rowFromJson } from "./rows";
+import { jsonOf, rowFromJson } from "./rows";
 
 type InstanceRow = typeof schema.instances.$inferSelect;
 
@@ -247,7 +247,7 @@ export async function advanceBuild(db: Executor, out: Announcements, progress: B
   const [row] = rowsOf<{ instance: unknown; closed: unknown; opened: unknown }>(result);
   if (!row?.instance) return false;
   const updated = rowFromJson(schema.instances, row.instance);
-  const closed = (typeof row.closed === "string" ? JSON.parse(row.closed) : row.closed) as unknown[];
+  const closed = jsonOf<unknown[]>(row.closed);
   for (const event of closed) out.event(updated.projectId, rowFromJson(e, event));
   if (row.opened) out.event(updated.projectId, rowFromJson(e, row.opened), progress.reportedAt);
   out.instance(updated, await hostnameOf(db, updated.hostId));

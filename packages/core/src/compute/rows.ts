@@ -13,11 +13,19 @@ export function rowFromJson<T extends Table>(table: T, json: unknown): T["$infer
     columns = Object.entries(getTableColumns(table));
     columnsByTable.set(table, columns);
   }
-  const source = (typeof json === "string" ? JSON.parse(json) : json) as Record<string, unknown>;
+  const source = jsonOf<Record<string, unknown>>(json);
   const row: Record<string, unknown> = {};
   for (const [key, column] of columns) {
     const value = source[column.name];
     row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }
   return row as T["$inferSelect"];
+}
+
+/**
+ * A json/jsonb value as a statement returned it: parsed by the driver (postgres.js) or still
+ * text (PGlite for `json`).
+ */
+export function jsonOf<T>(value: unknown): T {
+  return (typeof value === "string" ? JSON.parse(value) : value) as T;
 }

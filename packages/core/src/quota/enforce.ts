@@ -2,6 +2,7 @@ import { rowsOf, schema, type Executor } from "@nimbus/db";
 import { and, eq, ne, sql } from "@nimbus/db/orm";
 import { NimbusError } from "../errors";
 import { pgErrorOf } from "../pg-errors";
+import { jsonOf } from "../compute/rows";
 import { DEFAULT_QUOTAS, describeOverage, findOverages, type QuotaResource, type QuotaVector } from "./limits";
 
 export async function quotaLimits(db: Executor, projectId: string): Promise<Record<QuotaResource, number>> {
@@ -127,8 +128,7 @@ export async function armInstanceQuota(tx: Executor, projectId: string): Promise
       set_config('nimbus.instance_quota', json_build_object('project', ${projectId}::text,
         'instances', ${limitOf("instances")}, 'cores', ${limitOf("cores")}, 'ram', ${limitOf("ram")})::text, true) as armed`);
   const [row] = rowsOf<{ overrides: unknown }>(result);
-  const overrides = (typeof row?.overrides === "string" ? JSON.parse(row.overrides) : (row?.overrides ?? {})) as Record<string, number>;
-  return withOverrides(Object.entries(overrides));
+  return withOverrides(Object.entries(jsonOf<Record<string, number> | null>(row?.overrides) ?? {}));
 }
 
 /**
