@@ -2,15 +2,8 @@ import { Badge, Code, Table } from "@mantine/core";
 import { TrashIcon } from "@/components/common/icons";
 import { RowActionIcon } from "@/components/common/row-action-icon";
 import { formatDateTime } from "@/lib/format";
+import { algorithmLabel } from "./key-pair-display";
 import type { KeyPair } from "./types";
-
-/** "ssh-ed25519" → "ED25519", "ecdsa-sha2-nistp256" → "ECDSA P-256", as ssh-keygen names them. */
-export function algorithmLabel(algorithm: string): string {
-  if (algorithm === "ssh-ed25519") return "ED25519";
-  if (algorithm === "ssh-rsa") return "RSA";
-  const curve = /^ecdsa-sha2-nistp(\d+)$/.exec(algorithm);
-  return curve ? `ECDSA P-${curve[1]}` : algorithm;
-}
 
 interface KeyPairsTableProps {
   keyPairs: KeyPair[];

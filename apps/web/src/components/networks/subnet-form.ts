@@ -27,7 +27,7 @@ export const SUBNET_FIELDS = ["name", "cidr", "gatewayIp", "allocationPools", "d
 export type SubnetField = (typeof SUBNET_FIELDS)[number];
 
 /** "10.0.0.10 - 10.0.0.50" per line; a line with one address is a pool of one. */
-export function parsePools(text: string): { start: string; end: string }[] {
+function parsePools(text: string): { start: string; end: string }[] {
   return text
     .split("\n")
     .map((line) => line.trim())
@@ -38,7 +38,7 @@ export function parsePools(text: string): { start: string; end: string }[] {
     });
 }
 
-export function splitList(text: string): string[] {
+function splitList(text: string): string[] {
   return text.split(/[\s,]+/).filter((item) => item.length > 0);
 }
 

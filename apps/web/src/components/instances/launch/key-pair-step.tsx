@@ -6,7 +6,7 @@ import { useState } from "react";
 import { QueryStatus } from "@/components/common/query-status";
 import { CreateKeyPairDialog } from "@/components/key-pairs/create-key-pair-dialog";
 import { ImportKeyPairDialog } from "@/components/key-pairs/import-key-pair-dialog";
-import { algorithmLabel } from "@/components/key-pairs/key-pairs-table";
+import { algorithmLabel } from "@/components/key-pairs/key-pair-display";
 import { useTRPC } from "@/lib/trpc";
 
 /** Select has no empty-string option; this stands for "no key pair". */

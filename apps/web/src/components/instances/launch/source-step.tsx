@@ -7,7 +7,7 @@ import type { Image } from "@/lib/api-types";
 import { formatBytes } from "@/lib/format";
 import { validateStep, type StepErrors } from "./step-validation";
 
-export type BootSourceKind = "image" | "image-to-volume" | "volume";
+type BootSourceKind = "image" | "image-to-volume" | "volume";
 
 /** Step 2, Source: what the instances boot from (Horizon's Boot Source). */
 export interface SourceValues {
@@ -59,7 +59,7 @@ export function validateSource(values: SourceValues): StepErrors<SourceField> {
 }
 
 /** A volume as the step offers it (bootable, available ones can be chosen). */
-export interface BootVolume {
+interface BootVolume {
   id: string;
   name: string;
   sizeGb: number;
