@@ -149,20 +149,11 @@ export class LibvirtDriver implements ComputeDriver {
   }
 
   async abortSpawn(command: SpawnCommand): Promise<void> {
-    // The domain first: libvirt refuses to remove a filter a defined domain still references.
-    await this.removeDomain(command.instance.id);
-    await settleAll([
-      () => this.removeFiles(command.instance.id, command.volumes.filter((v) => !v.exists).map((v) => v.id)),
-      () => this.unplug(command.ports),
-    ]);
+    await this.teardown(command.instance.id, command.volumes.filter((v) => !v.exists).map((v) => v.id), command.ports);
   }
 
   async destroy(command: DestroyCommand): Promise<void> {
-    await this.removeDomain(command.instanceId);
-    await settleAll([
-      () => this.removeFiles(command.instanceId, command.volumes.filter((v) => v.delete).map((v) => v.id)),
-      () => this.unplug(command.ports),
-    ]);
+    await this.teardown(command.instanceId, command.volumes.filter((v) => v.delete).map((v) => v.id), command.ports);
   }
 
   async deleteVolume(volumeId: string): Promise<void> {
@@ -205,6 +196,13 @@ export class LibvirtDriver implements ComputeDriver {
     if (volume.exists) throw new Error(`Volume ${volume.id} should be on this host, but its file ${file} is missing.`);
     if (volume.image && base) await createVolumeFromImage({ image: volume.image, base, file, sizeGb: volume.sizeGb });
     else await createBlankVolume({ file, sizeGb: volume.sizeGb });
+  }
+
+  /** Undoes an instance: its domain first, then side by side its files (and the given volumes') and its ports. */
+  private async teardown(instanceId: string, volumeIds: string[], ports: DestroyCommand["ports"]): Promise<void> {
+    // The domain first: libvirt refuses to remove a filter a defined domain still references.
+    await this.removeDomain(instanceId);
+    await settleAll([() => this.removeFiles(instanceId, volumeIds), () => this.unplug(ports)]);
   }
 
   private async removeDomain(instanceId: string): Promise<void> {
