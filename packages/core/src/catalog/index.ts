@@ -1,6 +1,7 @@
 import { schema } from "@nimbus/db";
-import { and, asc, eq, notInArray, or } from "@nimbus/db/orm";
+import { and, asc, eq, notInArray } from "@nimbus/db/orm";
 import { imageVisibleTo } from "../images/visibility";
+import { networkVisibleTo } from "../network/networks";
 import type { CoreContext } from "../context";
 import { authorize } from "../identity/policy";
 
@@ -30,7 +31,7 @@ export async function listNetworks({ ctx }: { ctx: CoreContext }) {
     .select({ network: schema.networks, cidr: schema.subnets.cidr, gatewayIp: schema.subnets.gatewayIp, subnetCreatedAt: schema.subnets.createdAt })
     .from(schema.networks)
     .leftJoin(schema.subnets, eq(schema.subnets.networkId, schema.networks.id))
-    .where(or(eq(schema.networks.shared, true), eq(schema.networks.projectId, ctx.principal!.projectId)))
+    .where(networkVisibleTo(ctx.principal!.projectId))
     .orderBy(asc(schema.networks.name), asc(schema.subnets.createdAt));
   const byId = new Map<string, (typeof schema.networks.$inferSelect) & { cidr: string | null; gatewayIp: string | null }>();
   for (const row of rows) if (!byId.has(row.network.id)) byId.set(row.network.id, { ...row.network, cidr: row.cidr, gatewayIp: row.gatewayIp });

@@ -1,21 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { rowsOf, schema, type Database, type Executor } from "@nimbus/db";
-import { and, eq, or, sql } from "@nimbus/db/orm";
+import { and, eq, sql } from "@nimbus/db/orm";
 import { rowFromJson } from "./rows";
 import { preparedOn } from "../prepared";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
 import { authorize } from "../identity/policy";
-import { armInstanceQuota, chooseInstanceCount, instanceQuotaRefusal, type InstanceQuotaVector } from "../quota/enforce";
+import { armInstanceQuota, chooseInstanceCount, enforceQuota, instanceQuotaRefusal, type InstanceQuotaVector } from "../quota/enforce";
 import type { QuotaResource } from "../quota/limits";
 import { listAvailabilityZones } from "../hosts/aggregates";
 import { launchInstanceInput, type LaunchInstanceInput } from "../validation";
 import { Announcements } from "./announce";
 import { imageVisibleTo } from "../images/visibility";
 import { allocatePort } from "../network/ports";
+import { networkVisibleTo } from "../network/networks";
 import { resolveSecurityGroups } from "../network/security-groups";
-import { enforceQuota } from "../quota/enforce";
 import { attachLaunchVolumes, checkLaunchVolumes } from "../volumes/attach";
 
 export interface LaunchResult {
@@ -185,7 +185,7 @@ function launchReads(db: Database) {
         .findFirst({
           where: and(
             eq(schema.networks.id, sql.placeholder("id")),
-            or(eq(schema.networks.shared, true), eq(schema.networks.projectId, sql.placeholder("projectId"))),
+            networkVisibleTo(sql.placeholder("projectId")),
           ),
         })
         .prepare("launch_network"),

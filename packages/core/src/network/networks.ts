@@ -1,5 +1,5 @@
 import { schema, type Executor } from "@nimbus/db";
-import { and, asc, eq, inArray, ne, or, sql } from "@nimbus/db/orm";
+import { and, asc, eq, inArray, ne, or, sql, type Placeholder } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext, Principal } from "../context";
 import { audit } from "../audit/record";
@@ -24,8 +24,13 @@ export const createNetworkInput = z.object({
 });
 
 /** Networks a project sees: its own and the shared ones. */
-export function networkVisibleTo(projectId: string) {
+export function networkVisibleTo(projectId: string | Placeholder) {
   return or(eq(schema.networks.shared, true), eq(schema.networks.projectId, projectId));
+}
+
+/** The owner project changes a network (members and up); a cloud admin may change any, shared ones included. */
+export function mayManageNetwork(principal: Principal, network: Pick<NetworkRow, "projectId">): boolean {
+  return principal.isAdmin || (network.projectId === principal.projectId && roleImplies(principal.role, "member"));
 }
 
 /**
@@ -33,11 +38,6 @@ export function networkVisibleTo(projectId: string) {
  * Another project's private network is NotFound; a shared one the caller only uses is Forbidden.
  * `lock` takes the row lock that orders this change against launches and other changes.
  */
-/** The owner project changes a network (members and up); a cloud admin may change any, shared ones included. */
-export function mayManageNetwork(principal: Principal, network: Pick<NetworkRow, "projectId">): boolean {
-  return principal.isAdmin || (network.projectId === principal.projectId && roleImplies(principal.role, "member"));
-}
-
 export async function findManagedNetwork(tx: Executor, principal: Principal, id: string, lock?: "update" | "no key update"): Promise<NetworkRow> {
   const query = tx
     .select()
