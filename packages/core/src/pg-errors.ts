@@ -13,6 +13,5 @@ export function pgErrorOf(error: unknown): { code: string | null; constraint: st
   return { code: null, constraint: null, detail: null };
 }
 
-export const UNIQUE_VIOLATION = "23505";
 export const FOREIGN_KEY_VIOLATION = "23503";
 export const DEADLOCK_DETECTED = "40P01";

@@ -9,8 +9,6 @@ export interface ImageInspection {
   /** qcow2 or raw: the only disk formats Nimbus boots. */
   format: "qcow2" | "raw";
   virtualSizeBytes: number;
-  /** A qcow2 with a backing file would read another file on the host: refused. */
-  hasBackingFile: boolean;
 }
 
 const qemuImgInfo = z.object({
@@ -37,9 +35,11 @@ export async function inspectImageFile(path: string): Promise<ImageInspection> {
   if (info.format !== "qcow2" && info.format !== "raw") {
     throw new ImageInspectionError(`The image is in ${info.format} format; upload qcow2 or raw.`);
   }
-  const hasBackingFile = info["backing-filename"] !== undefined || info["data-file"] !== undefined;
-  if (hasBackingFile) throw new ImageInspectionError("The image refers to a backing or data file outside itself; upload a self-contained image.");
-  return { format: info.format, virtualSizeBytes: info["virtual-size"], hasBackingFile };
+  // A qcow2 with a backing or data file would read another file on the host: refused.
+  if (info["backing-filename"] !== undefined || info["data-file"] !== undefined) {
+    throw new ImageInspectionError("The image refers to a backing or data file outside itself; upload a self-contained image.");
+  }
+  return { format: info.format, virtualSizeBytes: info["virtual-size"] };
 }
 
 export class ImageInspectionError extends Error {

@@ -39,11 +39,6 @@ export function parseCidr(cidr: string): ParsedCidr {
   return { network, prefix, broadcast: network + size - 1 };
 }
 
-export function cidrContains(cidr: ParsedCidr, ip: string): boolean {
-  const n = ipToInt(ip);
-  return n >= cidr.network && n <= cidr.broadcast;
-}
-
 /** Neutron's default pool: every host address except the gateway's. */
 export function defaultAllocationPools(cidr: string, gatewayIp: string | null): { start: string; end: string }[] {
   const { network, broadcast, prefix } = parseCidr(cidr);

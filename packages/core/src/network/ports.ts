@@ -4,12 +4,12 @@ import { eq, sql, type SQL } from "@nimbus/db/orm";
 import type { PortSpec, SecurityGroupRuleSpec } from "../protocol";
 import { NimbusError } from "../errors";
 import { preparedOn } from "../prepared";
+import { rowFromJson } from "../compute/rows";
 import { intToIp, ipToInt, poolSize } from "./ipam";
 import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../pg-errors";
 
 type PortRow = typeof schema.ports.$inferSelect;
 type SubnetRow = typeof schema.subnets.$inferSelect;
-/** Whose a new port is. */
 /** Who the port is for, and the security groups it is bound to as it is made. */
 type PortOwner = { networkId: string; projectId: string; instanceId: string | null; securityGroupIds: string[] };
 
@@ -61,9 +61,9 @@ async function allocateOnSubnet(tx: Executor, subnet: SubnetRow, owner: PortOwne
       // too): racing launches almost never want the same one, and each costs one index probe.
       // When the pool is nearly full those miss, and the first free addresses in order are used.
       const port =
-        rowsOf<RawPort>(await tx.execute(insertRandomPort(subnet, owner)))[0] ??
-        (await tx.transaction(async (sp) => rowsOf<RawPort>(await sp.execute(insertFreePort(subnet, owner)))[0]));
-      if (port) return portRow(port);
+        rowsOf(await tx.execute(insertRandomPort(subnet, owner)))[0] ??
+        (await tx.transaction(async (sp) => rowsOf(await sp.execute(insertFreePort(subnet, owner)))[0]));
+      if (port) return rowFromJson(schema.ports, port);
       if (!(await hasFreeAddress(tx, subnet))) return null;
     } catch (error) {
       const { code, constraint } = pgErrorOf(error);
@@ -84,32 +84,6 @@ async function allocateOnSubnet(tx: Executor, subnet: SubnetRow, owner: PortOwne
 
 /** Lost races are bounded by the pool (each one means an address was taken); this is a backstop. */
 const MAX_ATTEMPTS = 1_000;
-
-interface RawPort {
-  id: string;
-  network_id: string;
-  subnet_id: string;
-  project_id: string;
-  instance_id: string | null;
-  mac_address: string;
-  ip_address: string;
-  status: PortRow["status"];
-  created_at: string | Date;
-}
-
-function portRow(raw: RawPort): PortRow {
-  return {
-    id: raw.id,
-    networkId: raw.network_id,
-    subnetId: raw.subnet_id,
-    projectId: raw.project_id,
-    instanceId: raw.instance_id,
-    macAddress: raw.mac_address,
-    ipAddress: raw.ip_address,
-    status: raw.status,
-    createdAt: new Date(raw.created_at),
-  };
-}
 
 /** Up to CANDIDATE_WINDOW free addresses of the subnet's pools, in pool order (the gateway never). */
 function freeCandidates(subnet: SubnetRow) {
@@ -266,7 +240,3 @@ export async function portSpecsFor(db: Database, instanceId: string): Promise<Po
   }));
 }
 
-/** Marks the instance's ports ACTIVE (built) or DOWN. */
-export async function setPortStatus(tx: Executor, instanceId: string, status: "ACTIVE" | "DOWN"): Promise<void> {
-  await tx.update(schema.ports).set({ status }).where(eq(schema.ports.instanceId, instanceId));
-}
