@@ -8,6 +8,7 @@ import { authorize } from "../identity/policy";
 import { roleImplies } from "../identity/roles";
 import { idInput } from "../validation";
 import { poolSize } from "./ipam";
+import { count } from "../plural";
 import { portsOf } from "./list-ports";
 import { checkSubnet, issuesMessage, prefixIssues, subnetFieldsSchema } from "./subnet-rules";
 
@@ -207,9 +208,4 @@ export async function deleteNetwork({ ctx, input }: { ctx: CoreContext; input: z
     await audit(ctx, tx, { action: "network.delete", outcome: "success", targetType: "network", targetId: id, details: { name: network.name } });
     return { id };
   });
-}
-
-/** "1 instance", "3 ports". */
-export function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

@@ -6,6 +6,7 @@ import { NimbusError } from "../errors";
 import { preparedOn } from "../prepared";
 import { rowFromJson } from "../compute/rows";
 import { intToIp, ipToInt, poolSize } from "./ipam";
+import { filteredProtocol } from "./security-group-admin";
 import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../pg-errors";
 
 type PortRow = typeof schema.ports.$inferSelect;
@@ -220,7 +221,7 @@ export async function portSpecsFor(db: Database, instanceId: string): Promise<Po
     id: rule.id,
     direction: rule.direction,
     ethertype: "IPv4",
-    protocol: rule.protocol === "tcp" || rule.protocol === "udp" || rule.protocol === "icmp" ? rule.protocol : null,
+    protocol: filteredProtocol(rule.protocol),
     portRangeMin: rule.portRangeMin,
     portRangeMax: rule.portRangeMax,
     remoteCidrs: rule.remoteGroupId ? (memberCidrs ?? []) : rule.remoteIpPrefix ? [rule.remoteIpPrefix] : null,

@@ -7,7 +7,7 @@ import { NimbusError, type FieldIssue } from "../errors";
 import { authorize } from "../identity/policy";
 import { idInput } from "../validation";
 import { isIpv4, parseCidr } from "./ipam";
-import { count } from "./networks";
+import { count } from "../plural";
 import { DEFAULT_SECURITY_GROUP, ensureDefaultSecurityGroup } from "./security-groups";
 import { issuesMessage } from "./subnet-rules";
 
@@ -16,6 +16,11 @@ type RuleRow = typeof schema.securityGroupRules.$inferSelect;
 
 export const RULE_PROTOCOLS = ["tcp", "udp", "icmp", "any"] as const;
 export type RuleProtocol = (typeof RULE_PROTOCOLS)[number];
+
+/** A stored rule's protocol as the host filters it: tcp, udp or icmp, or null for any. */
+export function filteredProtocol(protocol: string | null): "tcp" | "udp" | "icmp" | null {
+  return protocol === "tcp" || protocol === "udp" || protocol === "icmp" ? protocol : null;
+}
 
 export const createSecurityGroupInput = z.object({
   name: z.string().trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),
@@ -142,7 +147,7 @@ export async function listSecurityGroups({ ctx }: { ctx: CoreContext }) {
         id: r.id,
         direction: r.direction,
         ethertype: r.ethertype,
-        protocol: r.protocol === "tcp" || r.protocol === "udp" || r.protocol === "icmp" ? r.protocol : null,
+        protocol: filteredProtocol(r.protocol),
         portRangeMin: r.portRangeMin,
         portRangeMax: r.portRangeMax,
         remoteIpPrefix: r.remoteIpPrefix,

@@ -6,7 +6,8 @@ import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
 import { authorize } from "../identity/policy";
 import { idInput } from "../validation";
-import { count, findManagedNetwork, networkVisibleTo, subnetSummary, type SubnetSummary } from "./networks";
+import { findManagedNetwork, networkVisibleTo, subnetSummary, type SubnetSummary } from "./networks";
+import { count } from "../plural";
 import { checkSubnet, issuesMessage, subnetFieldsSchema } from "./subnet-rules";
 
 export const createSubnetInput = subnetFieldsSchema.extend({ networkId: z.uuid("Choose a network.") });

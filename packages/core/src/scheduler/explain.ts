@@ -1,3 +1,4 @@
+import { count as plural } from "../plural";
 import type { Filter, FilterOutcome, HostState, Rejection, RequestSpec, ResourceClass } from "./types";
 
 const NOUN: Record<ResourceClass, { word: string; unit: (n: number) => string; need: (s: RequestSpec) => number }> = {
@@ -6,7 +7,6 @@ const NOUN: Record<ResourceClass, { word: string; unit: (n: number) => string; n
   DISK_GB: { word: "disk", unit: () => "GB", need: (s) => s.diskGb },
 };
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
  * Plain words for a NoValidHost, e.g.
