@@ -5,7 +5,10 @@
  */
 import { z } from "zod";
 
-/** 2: spawn commands carry images, ports, volumes and the config drive; agents stream consoles. */
+/**
+ * 2: spawn commands carry images, ports, volumes and the config drive; agents stream consoles.
+ * 3: reports that pile up travel together (`instance.reports`).
+ */
 export const PROTOCOL_VERSION = 3;
 /** The longest plain-words message a report or a refused command's ack may carry. */
 export const MAX_PROTOCOL_MESSAGE_CHARS = 2000;
@@ -84,14 +87,15 @@ export const downloadProgressSchema = z.object({
 });
 export type DownloadProgress = z.infer<typeof downloadProgressSchema>;
 
+export const MAX_CONSOLE_CHUNK_CHARS = 64 * 1024;
+
 /** A piece of the guest's serial console log, at its byte offset in the console file. */
 export const consoleChunkSchema = z.object({
   instanceId: z.uuid(),
   offset: z.number().int().nonnegative(),
-  data: z.string().max(64 * 1024),
+  data: z.string().max(MAX_CONSOLE_CHUNK_CHARS),
 });
 export type ConsoleChunk = z.infer<typeof consoleChunkSchema>;
-export const MAX_CONSOLE_CHUNK_CHARS = 64 * 1024;
 
 // ───────────── server → agent ─────────────
 
