@@ -11,6 +11,7 @@ import { hostnameSchema } from "@nimbus/core/protocol";
 import { HTTP_STATUS, replyJson } from "./http-reply";
 import { bearerToken } from "./request-guards";
 import { sameSecret } from "./secrets";
+import { imageIdOfFilePath } from "../lib/image-paths";
 
 export interface ImageDownloadDeps {
   services: Services;
@@ -22,8 +23,7 @@ export interface ImageDownloadDeps {
 
 /** `/api/agent/images/<id>/file` (IMAGE_DOWNLOAD_PATH) → the id, or null for any other path. */
 export function imageIdOfDownloadPath(url: string): string | null {
-  const match = /^\/api\/agent\/images\/([^/?#]+)\/file(?:[?#].*)?$/.exec(url);
-  return match ? decodeURIComponent(match[1]!) : null;
+  return imageIdOfFilePath(url, "/api/agent/images");
 }
 
 /** `{ error }` as the enrolment route answers, which is what the agent reads. */
