@@ -5,9 +5,10 @@ import { usageByHost } from "@nimbus/core/placement";
 import { computeUsage } from "@nimbus/core/quota";
 
 /**
- * What must hold after any fault: every instance ended ACTIVE or ERROR (with a fault), no
- * allocation is left for a deleted, failed or moved instance, every host's usage counters equal
- * its allocations, and quota usage equals what exists.
+ * What must hold after any fault: every instance ended ACTIVE or ERROR (with a fault), ports
+ * are ACTIVE exactly on running instances, no allocation is left for a deleted, failed or
+ * moved instance, every host's usage counters equal its allocations, and quota usage equals
+ * what exists.
  */
 export async function assertInvariants(db: Database): Promise<void> {
   const instances = await db.select().from(schema.instances).where(ne(schema.instances.vmState, "deleted"));
@@ -16,8 +17,13 @@ export async function assertInvariants(db: Database): Promise<void> {
     expect(i.taskState, `instance ${i.name} still has a task`).toBeNull();
     if (i.vmState === "error") expect(i.fault?.message, `instance ${i.name} has no fault`).toBeTruthy();
   }
-  const allocations = await db.select().from(schema.allocations);
+  // A port is ACTIVE exactly while its instance runs (the Ports table shows it).
   const live = new Map(instances.map((i) => [i.id, i]));
+  for (const port of await db.select().from(schema.ports)) {
+    const owner = port.instanceId ? live.get(port.instanceId) : undefined;
+    if (owner) expect(port.status, `port ${port.ipAddress} of ${owner.name} (${owner.vmState})`).toBe(owner.vmState === "active" ? "ACTIVE" : "DOWN");
+  }
+  const allocations = await db.select().from(schema.allocations);
   for (const a of allocations) {
     const owner = live.get(a.instanceId);
     expect(owner, `allocation of a deleted instance on host ${a.hostId}`).toBeDefined();

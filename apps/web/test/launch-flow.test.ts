@@ -88,6 +88,8 @@ describe.each<Backend>(["pglite", "postgres"])("launch flow on %s", (backend) =>
     expect(host.memoryMb.used).toBe(512);
     expect(host.instanceCount).toBe(1);
     expect((await api.client.quota.usage.query()).instances.used).toBe(1);
+    const [port] = (await api.client.ports.list.query({ networkId: network.id })).filter((p) => p.instanceId === id);
+    expect(port?.status).toBe("ACTIVE");
 
     await api.client.instances.delete.mutate({ id });
     await waitFor("the instance to disappear", async () => !(await api.client.instances.list.query()).some((i) => i.id === id));

@@ -20,6 +20,12 @@ const PROGRESS: Record<InstancePhase, number> = {
   deleted: 0,
 };
 
+/**
+ * A port is ACTIVE while its instance runs on a host and DOWN once the build fails or moves to
+ * another host (Neutron's port status, which the Ports table shows).
+ */
+const PORT_STATUS_ON_ENTER: Partial<Record<InstancePhase, "ACTIVE" | "DOWN">> = { active: "ACTIVE", error: "DOWN", scheduling: "DOWN" };
+
 export interface EnterPhaseOptions {
   host?: string | null;
   /** Plain words attached to the event (and to the fault for `error`). */
@@ -142,6 +148,13 @@ export async function enterPhase(
     .where(eq(schema.instances.id, instance.id))
     .returning();
   if (!updated) throw NimbusError.notFound("Instance", instance.id);
+  const portStatus = PORT_STATUS_ON_ENTER[phase];
+  if (portStatus) {
+    await tx
+      .update(schema.ports)
+      .set({ status: portStatus })
+      .where(and(eq(schema.ports.instanceId, instance.id), ne(schema.ports.status, portStatus)));
+  }
   out.instance(updated, await hostnameOf(tx, updated.hostId));
   return updated;
 }
@@ -234,6 +247,9 @@ export async function advanceBuild(db: Executor, out: Announcements, progress: B
     ), host as (
       update ${schema.computeHosts} set failed_builds = 0
       where id = ${hostId}::uuid and failed_builds <> 0 and exists (select 1 from moved)
+    ), ports as (
+      update ${schema.ports} set status = 'ACTIVE'
+      where instance_id = ${instanceId}::uuid and status <> 'ACTIVE' and exists (select 1 from moved)
     ), volumes as (
       -- Its volumes' bits now live on this host: later launches that use them go there.
       update ${schema.volumes} set host_id = ${hostId}::uuid, updated_at = ${now}::timestamptz
