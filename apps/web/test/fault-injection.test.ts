@@ -1,8 +1,8 @@
-import { PROTOCOL_VERSION } from "@nimbus/core/protocol";
+import { PROTOCOL_VERSION, instanceEventSchema } from "@nimbus/core/protocol";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@nimbus/db";
-import { AGENT_SECRET, freshDatabase, signedInClient, startAgent, waitFor, type AgentProcess } from "./harness";
+import { AGENT_SECRET, browserSocket, freshDatabase, signedInClient, startAgent, waitFor, type AgentProcess } from "./harness";
 import { assertInvariants } from "./invariants";
 import { freePort, openTestDatabase, startWebProcess, type WebProcess } from "./processes";
 
@@ -22,6 +22,7 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
   let web: WebProcess;
   const agents = new Map<string, AgentProcess>();
   let admin: Api;
+  let adminCookie: () => string | undefined;
 
   const webEnv = { NIMBUS_HOST_DOWN_AFTER_SECONDS: "3", NIMBUS_CONDUCTOR_LEASE_SECONDS: "2", NIMBUS_BUILD_TIMEOUT_SECONDS: "30" };
   const agent = (hostname: string) => {
@@ -59,7 +60,9 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
     port = await freePort();
     web = await startWebProcess({ port, databaseUrl: database.url, env: webEnv });
     handle = await openTestDatabase(database.url);
-    admin = (await signedInClient(web.url)).client;
+    const session = await signedInClient(web.url);
+    admin = session.client;
+    adminCookie = session.cookie;
     // Each test leaves what it launched for the invariants; quota must not couple them.
     const demo = (await admin.projects.list.query()).find((p) => p.name === "demo")!;
     await admin.quotas.set.mutate({ projectId: demo.id, limits: { instances: -1, cores: -1, ram: -1 } });
@@ -125,7 +128,9 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
     const ids = await launch(6, "crash");
     await web.kill("SIGKILL");
     web = await startWebProcess({ port, databaseUrl: database.url, env: webEnv });
-    admin = (await signedInClient(web.url)).client;
+    const session = await signedInClient(web.url);
+    admin = session.client;
+    adminCookie = session.cookie;
     const done = await settled(ids, 60_000);
     expect(done.filter((i) => i.status === "ACTIVE").length + done.filter((i) => i.status === "ERROR" && i.fault).length).toBe(6);
     await assertInvariants(handle.db);
@@ -203,6 +208,39 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
       expect(await web.child.exitCode).toBeNull();
       await admin.instances.delete.mutate({ id: id! });
       await waitFor("the peer's instance gone", async () => !(await admin.instances.list.query()).some((i) => i.id === id));
+      await assertInvariants(handle.db);
+    });
+
+    it("reports that queued up arrive in one message: every phase is recorded and pushed in order, a forged one in it is refused alone", async () => {
+      const ids = await launch(2, "queued", { availabilityZone: ":node-peer" });
+      await waitFor("both spawn commands at the peer", () => ids.every((id) => commands.some((c) => c.instance.id === id)));
+      const [a, b] = ids.map((id) => ({ id, commandId: commands.find((c) => c.instance.id === id)!.commandId }));
+      const { socket, received } = browserSocket(web.url, adminCookie()!);
+      await waitFor("the browser socket", () => socket.connected);
+      const at = (phase: string) => ({ phase, powerState: phase === "active" ? "running" : "nostate", at: new Date().toISOString() });
+      const phases = ["networking", "block_device_mapping", "spawning", "active"];
+      const ack = await peer.timeout(5000).emitWithAck("instance.reports", [
+        ...phases.map((phase, seq) => ({ instanceId: a!.id, commandId: a!.commandId, seq, ...at(phase) })),
+        { instanceId: a!.id, commandId: a!.commandId, seq: 1, ...at("block_device_mapping") }, // a resent one: a duplicate
+        { instanceId: b!.id, commandId: b!.commandId, seq: 0, ...at("networking") },
+      ]);
+      expect(ack).toEqual({ ok: true, refused: [] });
+      const forged = await forger.timeout(5000).emitWithAck("instance.reports", [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }]);
+      expect(forged).toEqual({ ok: true, refused: [{ instanceId: b!.id, seq: 1, error: `Instance ${b!.id} is not placed on this host.` }] });
+
+      const first = await admin.instances.get.query({ id: a!.id });
+      expect(first.instance.status).toBe("ACTIVE");
+      expect(first.actions[0]!.events.map((e) => [e.event, e.result])).toEqual([["scheduling", "Success"], ...phases.map((p) => [p, "Success"])]);
+      expect((await admin.instances.get.query({ id: b!.id })).instance.taskState).toBe("networking");
+      // The progress view heard each phase, in the order the agent reported them.
+      await waitFor("the active event pushed", () => received.some((r) => r.event === "instance.event" && instanceEventSchema.parse(r.payload).event === "active"));
+      const pushed = received.filter((r) => r.event === "instance.event").map((r) => instanceEventSchema.parse(r.payload)).filter((e) => e.instanceId === a!.id && e.reportedAt);
+      expect(pushed.map((e) => e.event)).toEqual(phases);
+      socket.close();
+
+      expect(await report(peer, b!.id, b!.commandId, 1, "active")).toEqual({ ok: true });
+      for (const id of ids) await admin.instances.delete.mutate({ id });
+      await waitFor("the peer's instances gone", async () => !(await admin.instances.list.query()).some((i) => ids.includes(i.id)));
       await assertInvariants(handle.db);
     });
   });

@@ -170,9 +170,12 @@ export async function signedInClient(baseUrl: string, name = "admin", password =
   return api;
 }
 
-/** A browser-like socket.io connection that records what it receives. */
+/**
+ * A browser-like socket.io connection that records what it receives. Its own connection: one
+ * to the same server (an agent's, say) would otherwise be shared, without the cookie.
+ */
 export function browserSocket(baseUrl: string, cookie: string): { socket: Socket; received: { event: string; payload: unknown }[] } {
-  const socket = io(baseUrl, { extraHeaders: { cookie }, transports: ["websocket"] });
+  const socket = io(baseUrl, { extraHeaders: { cookie }, transports: ["websocket"], forceNew: true });
   const received: { event: string; payload: unknown }[] = [];
   socket.onAny((event: string, payload: unknown) => received.push({ event, payload }));
   return { socket, received };

@@ -179,45 +179,71 @@ function enterableFrom(phase: InstancePhase): SQL {
 }
 const ENTERABLE_FROM = new Map<InstancePhase, SQL>();
 
+/** One progress report of an agent: the phase it entered, its sequence number and send time. */
+export interface BuildStep {
+  phase: BuildProgressPhase;
+  seq: number;
+  powerState?: PowerState | undefined;
+  reportedAt?: string | undefined;
+}
+
 export interface BuildProgress {
   instanceId: string;
   hostId: string;
-  /** The host's name, written on the new event. */
+  /** The host's name, written on the new events. */
   host: string | null;
-  phase: BuildProgressPhase;
-  seq: number;
-  powerState?: PowerState;
-  reportedAt?: string;
+  /**
+   * Reports of one instance in the order the agent made them, each a step the state machine
+   * allows from the one before (`chainsAsBuild`); the last is where the build ends up.
+   */
+  steps: readonly [BuildStep, ...BuildStep[]];
   /** The build's new deadline (progress pushes it out); for `active` the request is done. */
   buildDueAt: Date;
 }
 
+/** Whether `steps` follow each other as a build goes (each allowed after the one before, seqs rising). */
+export function chainsAsBuild(steps: readonly BuildStep[]): boolean {
+  return steps.every((step, n) => n === 0 || (step.seq > steps[n - 1]!.seq && canTransition(steps[n - 1]!.phase, step.phase)));
+}
+
 /**
- * `enterPhase` for an agent's progress report, in one statement instead of a transaction of
- * eight: the instance moves only if it is still placed on that host, the report is newer than
- * the last one applied and the state machine allows the step (the allowed states are spelled
- * out in the statement), and only then are the open event closed, the phase's event opened (and
- * for `active` the action finished, the host's failure count cleared and the volumes settled
- * on the host) and the build request touched, exactly as `enterPhase` and its callers do.
- * Returns false, having changed nothing, when any guard failed: the caller then takes the
- * locking path, which says why.
+ * `enterPhase` for an agent's progress reports, in one statement instead of a transaction of
+ * eight: the instance moves only if it is still placed on that host, the first report is newer
+ * than the last one applied and the state machine allows the first step (the allowed states are
+ * spelled out in the statement), and only then are the open event closed, each step's event
+ * recorded (all but the last closed at once: reports that queued up while the server was busy
+ * arrive together), the last one's opened (and for `active` the action finished, the host's
+ * failure count cleared, the ports marked ACTIVE and the volumes settled on the host) and the
+ * build request touched, exactly as `enterPhase` and its callers do. Returns false, having
+ * changed nothing, when any guard failed: the caller then takes the locking path, which says why.
  */
 export async function advanceBuild(db: Executor, out: Announcements, progress: BuildProgress): Promise<boolean> {
-  const { instanceId, hostId, phase, seq } = progress;
-  let from = ENTERABLE_FROM.get(phase);
-  if (!from) ENTERABLE_FROM.set(phase, (from = enterableFrom(phase)));
+  const { instanceId, hostId, steps } = progress;
+  const first = steps[0];
+  const last = steps[steps.length - 1]!;
+  if (!chainsAsBuild(steps)) throw new Error("advanceBuild: the steps do not follow each other");
+  let from = ENTERABLE_FROM.get(first.phase);
+  if (!from) ENTERABLE_FROM.set(first.phase, (from = enterableFrom(first.phase)));
   const now = new Date().toISOString();
-  const active = phase === "active";
-  const { vmState, taskState } = stateFor(phase, "building");
+  const active = last.phase === "active";
+  const { vmState, taskState } = stateFor(last.phase, "building");
+  const powerState = steps.findLast((step) => step.powerState)?.powerState ?? null;
+  const recorded = sql.join(
+    steps.map((step, n) => {
+      const closedAtOnce = n < steps.length - 1 || step.phase === "active";
+      return sql`(${n}::int, ${step.phase}::text, ${closedAtOnce ? now : null}::timestamptz, ${closedAtOnce ? "Success" : null}::text)`;
+    }),
+    sql`, `,
+  );
   const i = schema.instances;
   const e = schema.instanceActionEvents;
   const result = await db.execute(sql`
     with moved as (
-      update ${i} set vm_state = ${vmState}::vm_state, task_state = ${taskState}::task_state, progress = ${PROGRESS[phase]}::int,
-        updated_at = ${now}::timestamptz, last_report_seq = ${seq}::int,
-        power_state = coalesce(${progress.powerState ?? null}::power_state, power_state)
+      update ${i} set vm_state = ${vmState}::vm_state, task_state = ${taskState}::task_state, progress = ${PROGRESS[last.phase]}::int,
+        updated_at = ${now}::timestamptz, last_report_seq = ${last.seq}::int,
+        power_state = coalesce(${powerState}::power_state, power_state)
         ${active ? sql`, launched_at = ${now}::timestamptz` : sql``}
-      where id = ${instanceId}::uuid and host_id = ${hostId}::uuid and last_report_seq < ${seq}::int
+      where id = ${instanceId}::uuid and host_id = ${hostId}::uuid and last_report_seq < ${first.seq}::int
         and (vm_state::text, coalesce(task_state::text, '')) in ${from}
       returning *
     ), action as (
@@ -230,9 +256,9 @@ export async function advanceBuild(db: Executor, out: Announcements, progress: B
       returning *
     ), opened as (
       insert into ${e} (action_id, instance_id, event, start_time, finish_time, result, host)
-      select action.id, ${instanceId}::uuid, ${phase}, ${now}::timestamptz,
-        ${active ? sql`${now}::timestamptz, 'Success'` : sql`null, null`}, ${progress.host}::text
-      from action
+      select action.id, ${instanceId}::uuid, step.event, ${now}::timestamptz, step.finish_time, step.result, ${progress.host}::text
+      from action cross join (values ${recorded}) as step(n, event, finish_time, result)
+      order by step.n
       returning *
     ), request as (
       update ${schema.buildRequests} set
@@ -259,13 +285,12 @@ export async function advanceBuild(db: Executor, out: Announcements, progress: B
     }
     select (select row_to_json(moved) from moved) as instance,
       (select coalesce(json_agg(row_to_json(closed) order by closed.id), '[]'::json) from closed) as closed,
-      (select row_to_json(opened) from opened) as opened`);
+      (select coalesce(json_agg(row_to_json(opened) order by opened.id), '[]'::json) from opened) as opened`);
   const [row] = rowsOf<{ instance: unknown; closed: unknown; opened: unknown }>(result);
   if (!row?.instance) return false;
   const updated = rowFromJson(schema.instances, row.instance);
-  const closed = jsonOf<unknown[]>(row.closed);
-  for (const event of closed) out.event(updated.projectId, rowFromJson(e, event));
-  if (row.opened) out.event(updated.projectId, rowFromJson(e, row.opened), progress.reportedAt);
+  for (const event of jsonOf<unknown[]>(row.closed)) out.event(updated.projectId, rowFromJson(e, event));
+  jsonOf<unknown[]>(row.opened).forEach((event, n) => out.event(updated.projectId, rowFromJson(e, event), steps[n]?.reportedAt));
   out.instance(updated, await hostnameOf(db, updated.hostId));
   return true;
 }

@@ -5,10 +5,78 @@ import { NimbusError, isNimbusError } from "../errors";
 import type { InstanceReport } from "../protocol/index";
 import { Announcements } from "./announce";
 import { finishDelete } from "./delete-instance";
-import { advanceBuild, enterPhase, hostnameOf, lockInstance, releaseAllocations } from "./lifecycle";
+import { advanceBuild, chainsAsBuild, enterPhase, hostnameOf, lockInstance, releaseAllocations, type BuildProgressPhase, type BuildStep } from "./lifecycle";
 import { settleVolumesOnHost } from "../volumes/attach";
 
 export type ReportOutcome = "applied" | "duplicate" | "stale";
+
+type RecordServices = Pick<Services, "db" | "publisher" | "buildRequested" | "buildTimeoutMs">;
+
+/** A report the server would not apply, and why (a NimbusError: another host's instance, say). */
+export interface RefusedReport {
+  report: InstanceReport;
+  error: NimbusError;
+}
+
+/**
+ * Applies one message of reports from the agent of `hostId`: each instance's reports in the
+ * agent's order, different instances side by side. A run of one instance's progress reports
+ * that follow each other as a build goes (reports that queued up on the agent while the server
+ * was busy) is applied in one statement. Resolves with the refused reports; rejects on a
+ * passing fault (the database), when the agent must send the message again (what was applied
+ * is then a duplicate, and harmless).
+ */
+export async function recordReports(services: RecordServices, { hostId, reports }: { hostId: string; reports: InstanceReport[] }): Promise<RefusedReport[]> {
+  const byInstance = new Map<string, InstanceReport[]>();
+  for (const report of reports) byInstance.set(report.instanceId, [...(byInstance.get(report.instanceId) ?? []), report]);
+  const refused: RefusedReport[] = [];
+  const refuse = (report: InstanceReport) => (error: unknown) => {
+    if (!isNimbusError(error)) throw error;
+    refused.push({ report, error });
+  };
+  await Promise.all(
+    [...byInstance.values()].map(async (mine) => {
+      for (let n = 0; n < mine.length; ) {
+        const run = progressRun(mine, n);
+        if (run.length > 1 && (await advanceRun(services, hostId, run))) {
+          n += run.length;
+          continue;
+        }
+        // One at a time: a single report, or a run the quick path refused (the locking path says why).
+        await recordReport(services, { hostId, report: mine[n]! }).catch(refuse(mine[n]!));
+        n++;
+      }
+    }),
+  );
+  return refused;
+}
+
+/** The longest run of progress reports from `start` that follow each other as a build goes. */
+function progressRun(reports: InstanceReport[], start: number): InstanceReport[] {
+  const run: InstanceReport[] = [];
+  for (const report of reports.slice(start)) {
+    if (!isProgress(report.phase) || !chainsAsBuild([...run.map(stepOf), stepOf(report)])) break;
+    run.push(report);
+  }
+  return run;
+}
+
+const isProgress = (phase: InstanceReport["phase"]): phase is BuildProgressPhase => phase !== "error" && phase !== "deleted";
+const stepOf = (report: InstanceReport): BuildStep => ({ phase: report.phase as BuildProgressPhase, seq: report.seq, powerState: report.powerState, reportedAt: report.at });
+
+async function advanceRun(services: RecordServices, hostId: string, run: InstanceReport[]): Promise<boolean> {
+  const out = new Announcements();
+  const steps = run.map(stepOf);
+  const applied = await advanceBuild(services.db, out, {
+    instanceId: run[0]!.instanceId,
+    hostId,
+    host: await hostnameOf(services.db, hostId),
+    steps: [steps[0]!, ...steps.slice(1)],
+    buildDueAt: new Date(Date.now() + services.buildTimeoutMs),
+  });
+  if (applied) out.flush(services.publisher);
+  return applied;
+}
 
 /**
  * Applies a state report from the agent of `hostId`. Reports are idempotent: a sequence number
@@ -17,28 +85,13 @@ export type ReportOutcome = "applied" | "duplicate" | "stale";
  * placed on its own host.
  */
 export async function recordReport(
-  services: Pick<Services, "db" | "publisher" | "buildRequested" | "buildTimeoutMs">,
+  services: RecordServices,
   { hostId, report }: { hostId: string; report: InstanceReport },
 ): Promise<ReportOutcome> {
   const out = new Announcements();
-  if (report.phase !== "error" && report.phase !== "deleted") {
-    // The common case, a build making progress, in one statement; whatever it refuses (another
-    // host's instance, a duplicate, a stale phase) goes the locking way below, which says why.
-    const applied = await advanceBuild(services.db, out, {
-      instanceId: report.instanceId,
-      hostId,
-      host: await hostnameOf(services.db, hostId),
-      phase: report.phase,
-      seq: report.seq,
-      powerState: report.powerState,
-      reportedAt: report.at,
-      buildDueAt: new Date(Date.now() + services.buildTimeoutMs),
-    });
-    if (applied) {
-      out.flush(services.publisher);
-      return "applied";
-    }
-  }
+  // The common case, a build making progress, in one statement; whatever it refuses (another
+  // host's instance, a duplicate, a stale phase) goes the locking way below, which says why.
+  if (isProgress(report.phase) && (await advanceRun(services, hostId, [report]))) return "applied";
   let deleted = false;
   const outcome = await services.db.transaction(async (tx): Promise<ReportOutcome> => {
     const instance = await lockInstance(tx, report.instanceId);

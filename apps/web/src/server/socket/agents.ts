@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import type { AgentGateway, Services } from "@nimbus/core/context";
 import { NimbusError, publicError } from "@nimbus/core/errors";
-import { reconcileHost, recordConsoleChunk, recordReport, relayDownloadProgress } from "@nimbus/core/compute";
+import { reconcileHost, recordConsoleChunk, recordReports, relayDownloadProgress } from "@nimbus/core/compute";
 import { hostDisconnected, recordHeartbeats, registerHost, verifyHostCredential } from "@nimbus/core/hosts";
 import {
   AGENT_NAMESPACE,
@@ -156,27 +156,19 @@ export function attachAgentNamespace(
     }
 
     /**
-     * Applies reports in order. A refused one (another host's instance, say) is named in the
-     * result and the rest go on; a passing fault (the database) stops there and returns null,
+     * Applies reports (each instance's in order). A refused one (another host's instance, say)
+     * is named in the result and the rest go on; a passing fault (the database) returns null,
      * leaving them unacknowledged so the agent resends them (those applied are then duplicates).
      */
     async function applyReports(hostId: string, reports: InstanceReport[]): Promise<{ instanceId: string; seq: number; error: string }[] | null> {
-      const refused: { instanceId: string; seq: number; error: string }[] = [];
-      for (const report of reports) {
-        try {
-          const outcome = await recordReport(services, { hostId, report });
-          hostLog.debug({ instanceId: report.instanceId, phase: report.phase, seq: report.seq, outcome }, "report");
-        } catch (error) {
-          const { code, message } = publicError(error);
-          if (code === "Internal") {
-            hostLog.error({ err: error }, "report failed; the agent will resend it");
-            return null;
-          }
-          hostLog.warn({ instanceId: report.instanceId, code }, "report refused");
-          refused.push({ instanceId: report.instanceId, seq: report.seq, error: message });
-        }
+      try {
+        const refused = await recordReports(services, { hostId, reports });
+        for (const { report, error } of refused) hostLog.warn({ instanceId: report.instanceId, seq: report.seq, code: error.code }, "report refused");
+        return refused.map(({ report, error }) => ({ instanceId: report.instanceId, seq: report.seq, error: error.message }));
+      } catch (error) {
+        hostLog.error({ err: error }, "reports failed; the agent will resend them");
+        return null;
       }
-      return refused;
     }
 
     socket.on("instance.reports", async (payload, ack) => {
