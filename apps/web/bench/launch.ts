@@ -7,7 +7,7 @@
  *
  *   npm run bench -- launch      → prints figures, writes bench/results/launch.json
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createTRPCClient, httpLink } from "@trpc/client";
@@ -32,11 +32,26 @@ const peakRssMb = (pid: number) => {
   return match ? Math.round(Number(match[1]) / 1024) : NaN;
 };
 
+/**
+ * The web process reaches PostgreSQL the way a co-located deployment should: over its Unix
+ * socket when there is one for the URL's port (`NIMBUS_BENCH_DB_TRANSPORT=tcp` keeps loopback
+ * TCP, to compare).
+ */
+function benchDatabaseUrl(url: string): { url: string; transport: "unix socket" | "tcp" } {
+  const port = new URL(url).port || "5432";
+  const socketDir = process.env.NIMBUS_BENCH_PG_SOCKET_DIR ?? "/var/run/postgresql";
+  if (process.env.NIMBUS_BENCH_DB_TRANSPORT === "tcp" || !existsSync(path.join(socketDir, `.s.PGSQL.${port}`))) return { url, transport: "tcp" };
+  const viaSocket = new URL(url);
+  viaSocket.searchParams.set("host", socketDir);
+  return { url: viaSocket.toString(), transport: "unix socket" };
+}
+
 export async function runLaunchBenchmark() {
   const database = await freshDatabase();
+  const connection = benchDatabaseUrl(database.url);
   const web = await startWebProcess({
     port: await freePort(),
-    databaseUrl: database.url,
+    databaseUrl: connection.url,
     env: { NODE_ENV: "production", LOG_LEVEL: "warn", NIMBUS_HOST_SUBSET_SIZE: "10", NIMBUS_HOST_DOWN_AFTER_SECONDS: "30" },
     nodeArgs: process.env.NIMBUS_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.NIMBUS_BENCH_PROFILE}/web`] : [],
   });
@@ -143,6 +158,7 @@ export async function runLaunchBenchmark() {
       failures: apiFailures + erroredIds.size,
       server_peak_rss_mb: peakRssMb(web.child.pid!),
       agent_peak_rss_mb: peakRssMb(agent.pid!),
+      database_transport: connection.transport,
     };
     socket.close();
     printPhaseBreakdown(calledAt, phases);
@@ -197,7 +213,7 @@ export async function main() {
     `launch: ${result.launches} launches, concurrency ${result.concurrency}, ${result.hosts} simulated hosts: ` +
       `${result.launches_per_s} launches/s to ACTIVE; API→ACTIVE p50 ${result.active_p50_ms} ms, p99 ${result.active_p99_ms} ms; ` +
       `API p99 ${result.api_p99_ms} ms; report→browser p99 ${result.progress_p99_ms} ms; failures ${result.failures}; ` +
-      `peak RSS server ${result.server_peak_rss_mb} MB, agent ${result.agent_peak_rss_mb} MB`,
+      `peak RSS server ${result.server_peak_rss_mb} MB, agent ${result.agent_peak_rss_mb} MB; PostgreSQL over ${result.database_transport}`,
   );
   const out = path.join(repoRoot, "bench/results/launch.json");
   mkdirSync(path.dirname(out), { recursive: true });
