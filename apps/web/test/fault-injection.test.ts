@@ -22,7 +22,7 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
   let web: WebProcess;
   const agents = new Map<string, AgentProcess>();
   let admin: Api;
-  let adminCookie: () => string | undefined;
+  let adminCookie: () => string | null;
 
   const webEnv = { NIMBUS_HOST_DOWN_AFTER_SECONDS: "3", NIMBUS_CONDUCTOR_LEASE_SECONDS: "2", NIMBUS_BUILD_TIMEOUT_SECONDS: "30" };
   const agent = (hostname: string) => {
