@@ -12,11 +12,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import superjson from "superjson";
-import { io } from "socket.io-client";
-import { instanceChangedSchema, instanceEventSchema } from "@nimbus/core/protocol";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import type { AppRouter } from "../src/server/trpc/router";
 import { freshDatabase, repoRoot, signedInClient, spawnAgent, waitFor } from "../test/harness";
 import { freePort, startWebProcess } from "../test/processes";
+import type { ObserverMessage, PhaseTimes } from "./progress-observer";
 
 const LAUNCHES = Number(process.env.NIMBUS_BENCH_LAUNCHES ?? 2000);
 const CONCURRENCY = Number(process.env.NIMBUS_BENCH_CONCURRENCY ?? 50);
@@ -79,12 +80,28 @@ export async function runLaunchBenchmark() {
     const network = await admin.client.networks.create.mutate({ name: "bench", subnet: { name: "bench", cidr: "10.128.0.0/16" } });
     const input = { count: 1, imageId: images[0]!.id, flavorId: flavors.find((f) => f.name === "m1.tiny")!.id, networkId: network.id };
 
-    // The browser's view: one socket, as the console keeps.
-    const socket = io(web.url, { extraHeaders: { cookie: admin.cookie()! }, transports: ["websocket"] });
-    await waitFor("the browser socket", () => socket.connected);
+    // The browser's view, in a process of its own (see progress-observer.ts).
+    const observer = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./progress-observer.ts", import.meta.url))], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    observer.send({ url: web.url, cookie: admin.cookie()! });
     const activeAt = new Map<string, number>();
     const erroredIds = new Set<string>();
     const waiting = new Map<string, () => void>();
+    let connected = false;
+    let seen: Extract<ObserverMessage, { type: "report" }> | undefined;
+    observer.on("message", (message: ObserverMessage) => {
+      if (message.type === "connected") connected = true;
+      if (message.type === "report") seen = message;
+      if (message.type !== "settled") return;
+      if (message.status === "ACTIVE") activeAt.set(message.id, message.at);
+      else erroredIds.add(message.id);
+      waiting.get(message.id)?.();
+    });
+    await waitFor("the browser socket", () => {
+      if (observer.exitCode !== null) throw new Error(`the progress observer exited with ${observer.exitCode}`);
+      return connected;
+    });
     /** Resolves once the instance is ACTIVE or ERROR (as pushed to the browser socket), or after 5 minutes. */
     const settled = (id: string) =>
       activeAt.has(id) || erroredIds.has(id)
@@ -96,23 +113,6 @@ export async function runLaunchBenchmark() {
               resolve();
             });
           });
-    const progressLatency: number[] = [];
-    /** Per instance and phase: when the server opened the phase's event, and when the agent sent the report behind it. */
-    const phases = new Map<string, Map<string, { opened: number; reported?: number; finished?: number }>>();
-    socket.on("instance.event", (payload: unknown) => {
-      const event = instanceEventSchema.parse(payload);
-      if (event.reportedAt) progressLatency.push(Date.now() - Date.parse(event.reportedAt));
-      let seen = phases.get(event.instanceId);
-      if (!seen) phases.set(event.instanceId, (seen = new Map()));
-      if (!seen.has(event.event)) seen.set(event.event, { opened: Date.parse(event.startTime), ...(event.reportedAt ? { reported: Date.parse(event.reportedAt) } : {}) });
-      if (event.finishTime) seen.get(event.event)!.finished = Date.parse(event.finishTime);
-    });
-    socket.on("instance.changed", (payload: unknown) => {
-      const change = instanceChangedSchema.parse(payload);
-      if (change.status === "ACTIVE" && !activeAt.has(change.id)) activeAt.set(change.id, performance.now() + performance.timeOrigin);
-      if (change.status === "ERROR") erroredIds.add(change.id);
-      if (change.status === "ACTIVE" || change.status === "ERROR") waiting.get(change.id)?.();
-    });
 
     const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${web.url}/api/trpc`, transformer: superjson, headers: { cookie: admin.cookie()! } })] });
     const calledAt = new Map<string, number>();
@@ -144,6 +144,8 @@ export async function runLaunchBenchmark() {
       }),
     );
     await waitFor("every launch to settle", () => activeAt.size + erroredIds.size >= calledAt.size, 300_000);
+    observer.send("report");
+    const { progressLatencyMs, phases } = await waitFor("the browser's figures", () => seen);
     const elapsedS = (Math.max(...activeAt.values()) - (started + performance.timeOrigin)) / 1000;
     const toActive = [...activeAt].flatMap(([id, at]) => (calledAt.has(id) ? [at - calledAt.get(id)!] : []));
     const result = {
@@ -154,13 +156,12 @@ export async function runLaunchBenchmark() {
       active_p50_ms: Math.round(pct(toActive, 50)),
       active_p99_ms: Math.round(pct(toActive, 99)),
       api_p99_ms: Math.round(pct(apiLatency, 99)),
-      progress_p99_ms: Math.round(pct(progressLatency, 99)),
+      progress_p99_ms: Math.round(pct(progressLatencyMs, 99)),
       failures: apiFailures + erroredIds.size,
       server_peak_rss_mb: peakRssMb(web.child.pid!),
       agent_peak_rss_mb: peakRssMb(agent.pid!),
       database_transport: connection.transport,
     };
-    socket.close();
     printPhaseBreakdown(calledAt, phases);
     if (process.env.NIMBUS_BENCH_SERVER_LOG) writeFileSync(process.env.NIMBUS_BENCH_SERVER_LOG, web.output());
     return result;
@@ -179,7 +180,7 @@ export async function runLaunchBenchmark() {
  * scheduling, dispatch, the agent's own work), then for each reported phase the agent's send
  * until the server recorded it (the server's queue) and the agent's time to its next report.
  */
-function printPhaseBreakdown(calledAt: Map<string, number>, phases: Map<string, Map<string, { opened: number; reported?: number; finished?: number }>>) {
+function printPhaseBreakdown(calledAt: Map<string, number>, phases: Record<string, PhaseTimes>) {
   const stretches = new Map<string, number[]>();
   const add = (name: string, ms: number | undefined) => {
     if (ms === undefined || Number.isNaN(ms)) return;
@@ -187,18 +188,18 @@ function printPhaseBreakdown(calledAt: Map<string, number>, phases: Map<string, 
     stretches.get(name)!.push(ms);
   };
   const order = ["scheduling", "networking", "block_device_mapping", "spawning", "active"];
-  for (const [id, seen] of phases) {
+  for (const [id, seen] of Object.entries(phases)) {
     const t0 = calledAt.get(id);
-    const scheduling = seen.get("scheduling");
+    const scheduling = seen["scheduling"];
     if (t0 !== undefined && scheduling) add("API call → build recorded", scheduling.opened - t0);
     if (scheduling?.finished !== undefined) {
       add("scheduling → host assigned", scheduling.finished - scheduling.opened);
-      const networking = seen.get("networking");
+      const networking = seen["networking"];
       if (networking?.reported !== undefined) add("host assigned → agent reports networking", networking.reported - scheduling.finished);
     }
     for (let i = 1; i < order.length; i++) {
-      const prev = seen.get(order[i - 1]!);
-      const cur = seen.get(order[i]!);
+      const prev = seen[order[i - 1]!];
+      const cur = seen[order[i]!];
       if (!prev || !cur || cur.reported === undefined) continue;
       add(`${order[i - 1]} → agent reports ${order[i]}`, cur.reported - prev.opened);
       add(`  ${order[i]}: report → recorded`, cur.opened - cur.reported);
