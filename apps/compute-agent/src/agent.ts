@@ -202,7 +202,7 @@ export class Agent {
       this.backoff.reset();
       clearInterval(this.heartbeat);
       this.heartbeat = setInterval(() => socket.emit("host.heartbeat", {}), intervalMs);
-      this.options.outbox.online((reports) => validatedAck(reportsAckSchema, socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.reports", reports)));
+      this.options.outbox.online((message) => validatedAck(reportsAckSchema, socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.reports", message)));
       this.streamConsoles(socket, domains);
     } catch (error) {
       if (connection !== this.connection) return;

@@ -53,7 +53,7 @@ describe("ComputeManager", () => {
     reports = [];
     outbox = new ReportOutbox(pino({ level: "silent" }));
     outbox.online(async (sent) => {
-      reports.push(...sent);
+      reports.push(...sent.reports);
       return { ok: true, refused: [] };
     });
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import type { InstanceReport, ReportsAck } from "@nimbus/core/protocol";
+import { MAX_REPORT_MESSAGES_IN_FLIGHT, type InstanceReport, type InstanceReportsMessage, type ReportsAck } from "@nimbus/core/protocol";
 import { ReportOutbox } from "./report-outbox";
 
 const instanceId = randomUUID();
@@ -15,20 +15,20 @@ const report = (seq: number, phase: InstanceReport["phase"]): InstanceReport => 
   at: new Date().toISOString(),
 });
 
-/** A server whose acknowledgements the test hands out one message at a time. */
+/** A server whose acknowledgements the test hands out one message at a time, oldest first. */
 function heldServer() {
-  const messages: InstanceReport[][] = [];
+  const messages: InstanceReportsMessage[] = [];
   const pending: ((ack: ReportsAck | Error) => void)[] = [];
-  const deliver = (reports: InstanceReport[]) =>
+  const deliver = (message: InstanceReportsMessage) =>
     new Promise<ReportsAck>((resolve, reject) => {
-      messages.push(reports);
+      messages.push(message);
       pending.push((ack) => (ack instanceof Error ? reject(ack) : resolve(ack)));
     });
   const answer = async (ack: ReportsAck | Error) => {
     await until(() => pending.length > 0);
     pending.shift()!(ack);
   };
-  return { messages, deliver, answer };
+  return { messages, deliver, answer, unanswered: () => pending.length };
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -36,31 +36,69 @@ async function until(condition: () => boolean): Promise<void> {
   if (!condition()) throw new Error("condition never held");
 }
 
+const ok: ReportsAck = { ok: true, refused: [] };
+const shape = (messages: InstanceReportsMessage[]) => messages.map((m) => [m.n, m.reports.map((r) => r.seq)]);
+
 describe("ReportOutbox", () => {
-  it("sends reports made while one is on its way together, in order, in the next message", async () => {
+  it("sends each report at once, without waiting for the previous acknowledgement, numbering the messages", async () => {
     const server = heldServer();
     const outbox = new ReportOutbox(pino({ level: "silent" }));
     outbox.online(server.deliver);
-    const first = outbox.post(report(0, "networking"));
-    await until(() => server.messages.length === 1);
-    // Made while the first is unacknowledged: they wait, then go together.
-    const rest = [report(1, "block_device_mapping"), report(2, "spawning"), report(3, "active")].map((r) => outbox.post(r));
-    await server.answer({ ok: true, refused: [] });
-    await server.answer({ ok: true, refused: [] });
-    await Promise.all([first, ...rest]);
-    expect(server.messages.map((m) => m.map((r) => r.phase))).toEqual([["networking"], ["block_device_mapping", "spawning", "active"]]);
+    const posted = [report(0, "networking"), report(1, "block_device_mapping"), report(2, "spawning"), report(3, "active")].map((r) => outbox.post(r));
+    await until(() => server.messages.length === 4);
+    expect(shape(server.messages)).toEqual([[0, [0]], [1, [1]], [2, [2]], [3, [3]]]);
+    for (let i = 0; i < 4; i++) await server.answer(ok);
+    await Promise.all(posted);
+    await outbox.drained();
   });
 
-  it("resends the whole message when no acknowledgement came, and drops refused reports after saying so", async () => {
+  it("with the window full, reports made meanwhile wait and go together in the next message", async () => {
+    const server = heldServer();
+    const outbox = new ReportOutbox(pino({ level: "silent" }));
+    outbox.online(server.deliver);
+    const first = Array.from({ length: MAX_REPORT_MESSAGES_IN_FLIGHT }, (_, seq) => outbox.post(report(seq, "networking")));
+    await until(() => server.messages.length === MAX_REPORT_MESSAGES_IN_FLIGHT);
+    const late = [MAX_REPORT_MESSAGES_IN_FLIGHT, MAX_REPORT_MESSAGES_IN_FLIGHT + 1].map((seq) => outbox.post(report(seq, "spawning")));
+    expect(server.messages).toHaveLength(MAX_REPORT_MESSAGES_IN_FLIGHT);
+    await server.answer(ok);
+    await until(() => server.messages.length === MAX_REPORT_MESSAGES_IN_FLIGHT + 1);
+    expect(shape(server.messages).at(-1)).toEqual([MAX_REPORT_MESSAGES_IN_FLIGHT, [MAX_REPORT_MESSAGES_IN_FLIGHT, MAX_REPORT_MESSAGES_IN_FLIGHT + 1]]);
+    while (server.unanswered() > 0) await server.answer(ok);
+    await Promise.all([...first, ...late]);
+  });
+
+  it("goes back when a message gets no acknowledgement: every unacknowledged message again, same reports, same numbers", async () => {
     const server = heldServer();
     const outbox = new ReportOutbox(pino({ level: "silent" }), 10);
     outbox.online(server.deliver);
-    const first = outbox.post(report(0, "networking"));
-    const second = outbox.post(report(1, "error"));
-    await server.answer(new Error("timed out"));
-    await server.answer({ ok: true, refused: [{ instanceId, seq: 1, error: "Instance is not placed on this host." }] });
-    await Promise.all([first, second]);
+    const posted = [report(0, "networking"), report(1, "block_device_mapping"), report(2, "spawning")].map((r) => outbox.post(r));
+    await until(() => server.messages.length === 3);
+    await server.answer(ok); // n 0 applied
+    await server.answer(new Error("timed out")); // n 1 not
+    await server.answer(new Error("timed out")); // n 2 dropped behind it: no second go-back
+    await until(() => server.messages.length === 5);
+    expect(shape(server.messages)).toEqual([[0, [0]], [1, [1]], [2, [2]], [1, [1]], [2, [2]]]);
+    await server.answer(ok);
+    await server.answer(ok);
+    await Promise.all(posted);
     await outbox.drained();
-    expect(server.messages.map((m) => m.map((r) => r.seq))).toEqual([[0, 1], [0, 1]]);
+  });
+
+  it("after a reconnect sends what is unacknowledged again, numbered from 0, and drops refused reports after saying so", async () => {
+    const server = heldServer();
+    const outbox = new ReportOutbox(pino({ level: "silent" }));
+    outbox.online(server.deliver);
+    const posted = [report(0, "networking"), report(1, "error")].map((r) => outbox.post(r));
+    await until(() => server.messages.length === 2);
+    await server.answer(ok);
+    await posted[0];
+    outbox.offline(); // n 1 abandoned
+    const again = heldServer();
+    outbox.online(again.deliver);
+    await until(() => again.messages.length === 1);
+    expect(shape(again.messages)).toEqual([[0, [1]]]);
+    await again.answer({ ok: true, refused: [{ instanceId, seq: 1, error: "Instance is not placed on this host." }] });
+    await Promise.all(posted);
+    await outbox.drained();
   });
 });

@@ -219,13 +219,17 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
       await waitFor("the browser socket", () => socket.connected);
       const at = (phase: string) => ({ phase, powerState: phase === "active" ? "running" : "nostate", at: new Date().toISOString() });
       const phases = ["networking", "block_device_mapping", "spawning", "active"];
-      const ack = await peer.timeout(5000).emitWithAck("instance.reports", [
-        ...phases.map((phase, seq) => ({ instanceId: a!.id, commandId: a!.commandId, seq, ...at(phase) })),
-        { instanceId: a!.id, commandId: a!.commandId, seq: 1, ...at("block_device_mapping") }, // a resent one: a duplicate
-        { instanceId: b!.id, commandId: b!.commandId, seq: 0, ...at("networking") },
-      ]);
+      // The peer's first numbered message on this connection.
+      const ack = await peer.timeout(5000).emitWithAck("instance.reports", {
+        n: 0,
+        reports: [
+          ...phases.map((phase, seq) => ({ instanceId: a!.id, commandId: a!.commandId, seq, ...at(phase) })),
+          { instanceId: a!.id, commandId: a!.commandId, seq: 1, ...at("block_device_mapping") }, // a resent one: a duplicate
+          { instanceId: b!.id, commandId: b!.commandId, seq: 0, ...at("networking") },
+        ],
+      });
       expect(ack).toEqual({ ok: true, refused: [] });
-      const forged = await forger.timeout(5000).emitWithAck("instance.reports", [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }]);
+      const forged = await forger.timeout(5000).emitWithAck("instance.reports", { n: 0, reports: [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }] });
       expect(forged).toEqual({ ok: true, refused: [{ instanceId: b!.id, seq: 1, error: `Instance ${b!.id} is not placed on this host.` }] });
 
       const first = await admin.instances.get.query({ id: a!.id });

@@ -204,7 +204,7 @@ export class FakeServer {
         ack({ ok: true, hostId, heartbeatIntervalMs });
       });
       socket.on("instance.reports", (payload: unknown, ack: (response: unknown) => void) => {
-        for (const report of instanceReportsSchema.parse(payload)) this.record({ type: "report", hostname, report });
+        for (const report of instanceReportsSchema.parse(payload).reports) this.record({ type: "report", hostname, report });
         if (ackReports) ack({ ok: true, refused: [] });
       });
       socket.on("host.heartbeat", () => this.record({ type: "heartbeat", hostname }));

@@ -8,8 +8,9 @@ import { z } from "zod";
 /**
  * 2: spawn commands carry images, ports, volumes and the config drive; agents stream consoles.
  * 3: reports that pile up travel together (`instance.reports`).
+ * 4: report messages are numbered and several may be on their way at once (go-back-N).
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 /** The longest plain-words message a report or a refused command's ack may carry. */
 export const MAX_PROTOCOL_MESSAGE_CHARS = 2000;
 export const AGENT_NAMESPACE = "/agent";
@@ -72,11 +73,23 @@ export const instanceReportSchema = z.object({
 export type InstanceReport = z.infer<typeof instanceReportSchema>;
 
 /**
- * Reports travel in the order they were made; those that piled up while one was on its way go
- * together in one message (`instance.reports`), applied in order and acknowledged once.
+ * Reports travel in the order they were made, in numbered messages (`instance.reports`): `n`
+ * counts a connection's messages from 0. The agent sends a message as soon as it has reports,
+ * up to MAX_REPORT_MESSAGES_IN_FLIGHT unacknowledged; the server applies a connection's
+ * messages strictly in order of `n` (those that wait together, in one go) and acknowledges
+ * each once applied. A message it could not apply (a passing fault) is not acknowledged, and
+ * neither is any later one until that one comes again: the agent, hearing no acknowledgement
+ * in time, sends every unacknowledged message again, the same reports under the same numbers
+ * (go-back-N). A message numbered below what the server expects is one it already has: it is
+ * acknowledged as the first one was.
  */
 export const MAX_REPORTS_PER_MESSAGE = 50;
-export const instanceReportsSchema = z.array(instanceReportSchema).min(1).max(MAX_REPORTS_PER_MESSAGE);
+export const MAX_REPORT_MESSAGES_IN_FLIGHT = 16;
+export const instanceReportsSchema = z.object({
+  n: z.number().int().nonnegative(),
+  reports: z.array(instanceReportSchema).min(1).max(MAX_REPORTS_PER_MESSAGE),
+});
+export type InstanceReportsMessage = z.infer<typeof instanceReportsSchema>;
 
 /** Image download progress during block_device_mapping (live only; not stored). */
 export const downloadProgressSchema = z.object({

@@ -23,6 +23,7 @@ import {
   type ServerToAgentEvents,
 } from "@nimbus/core/protocol";
 import { sameSecret } from "../secrets";
+import { ReportStream } from "./report-stream";
 
 interface AgentSocketData {
   hostname: string;
@@ -171,12 +172,11 @@ export function attachAgentNamespace(
       }
     }
 
-    socket.on("instance.reports", async (payload, ack) => {
+    const reports = new ReportStream((batch) => applyReports(socket.data.hostId!, batch));
+    socket.on("instance.reports", (payload, ack) => {
       if (typeof ack !== "function") return;
-      const batch = accepted("instance.reports", instanceReportsSchema, "reports", payload, ack);
-      if (!batch) return;
-      const refused = await applyReports(batch.hostId, batch.data);
-      if (refused) ack({ ok: true, refused });
+      const message = accepted("instance.reports", instanceReportsSchema, "reports", payload, ack);
+      if (message) reports.receive(message.data, ack);
     });
 
     socket.on("instance.report", async (payload, ack) => {

@@ -1,0 +1,81 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import type { InstanceReport, ReportsAck } from "@nimbus/core/protocol";
+import { ReportStream, type ApplyReports } from "./report-stream";
+
+const instanceId = randomUUID();
+const report = (seq: number): InstanceReport => ({ instanceId, commandId: randomUUID(), seq, phase: "networking", powerState: "nostate", at: new Date().toISOString() });
+
+/** An apply whose calls the test finishes one at a time (null: a passing fault). */
+function heldApply() {
+  const calls: { seqs: number[]; finish: (result: Awaited<ReturnType<ApplyReports>>) => void }[] = [];
+  const apply: ApplyReports = (reports) => new Promise((finish) => calls.push({ seqs: reports.map((r) => r.seq), finish }));
+  return { calls, apply };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 2));
+  if (!condition()) throw new Error("condition never held");
+}
+
+describe("ReportStream", () => {
+  it("applies messages in order of their numbers; those that arrive meanwhile go together, each acknowledged once applied", async () => {
+    const { calls, apply } = heldApply();
+    const stream = new ReportStream(apply);
+    const acks: [number, ReportsAck][] = [];
+    const ack = (n: number) => (response: ReportsAck) => acks.push([n, response]);
+    stream.receive({ n: 0, reports: [report(0)] }, ack(0));
+    stream.receive({ n: 1, reports: [report(1)] }, ack(1));
+    stream.receive({ n: 2, reports: [report(2), report(3)] }, ack(2));
+    expect(calls.map((c) => c.seqs)).toEqual([[0]]);
+    expect(acks).toEqual([]);
+    calls[0]!.finish([]);
+    await until(() => calls.length === 2);
+    expect(calls[1]!.seqs).toEqual([1, 2, 3]);
+    calls[1]!.finish([{ instanceId, seq: 3, error: "Instance is not placed on this host." }]);
+    await until(() => acks.length === 3);
+    expect(acks).toEqual([
+      [0, { ok: true, refused: [] }],
+      [1, { ok: true, refused: [] }],
+      [2, { ok: true, refused: [{ instanceId, seq: 3, error: "Instance is not placed on this host." }] }],
+    ]);
+  });
+
+  it("after a passing fault acknowledges nothing of that go, drops what follows until the first comes again", async () => {
+    const { calls, apply } = heldApply();
+    const stream = new ReportStream(apply);
+    const acks: number[] = [];
+    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push(0));
+    stream.receive({ n: 1, reports: [report(1)] }, () => acks.push(1));
+    calls[0]!.finish(null); // n 1 was waiting behind it: dropped too
+    await new Promise((r) => setTimeout(r, 10));
+    stream.receive({ n: 2, reports: [report(2)] }, () => acks.push(2)); // sent before the agent noticed: a gap
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toHaveLength(1);
+    expect(acks).toEqual([]);
+    // The agent goes back: all of them again, under the same numbers.
+    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push(0));
+    stream.receive({ n: 1, reports: [report(1)] }, () => acks.push(1));
+    stream.receive({ n: 2, reports: [report(2)] }, () => acks.push(2));
+    calls[1]!.finish([]);
+    await until(() => calls.length === 3);
+    expect(calls.map((c) => c.seqs)).toEqual([[0], [0], [1, 2]]);
+    calls[2]!.finish([]);
+    await until(() => acks.length === 3);
+    expect(acks).toEqual([0, 1, 2]);
+  });
+
+  it("answers a message sent again before its acknowledgement as the first one is answered, applying it once", async () => {
+    const { calls, apply } = heldApply();
+    const stream = new ReportStream(apply);
+    const acks: string[] = [];
+    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push("first"));
+    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push("again"));
+    calls[0]!.finish([]);
+    await until(() => acks.length === 2);
+    expect(acks.sort()).toEqual(["again", "first"]);
+    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push("late"));
+    expect(acks).toContain("late");
+    expect(calls).toHaveLength(1);
+  });
+});
