@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { rowsOf, schema, type Database, type Executor } from "@nimbus/db";
 import { and, eq, sql } from "@nimbus/db/orm";
-import { rowFromJson } from "./rows";
-import { preparedOn } from "../prepared";
+import { jsonOf, rowFromJson } from "./rows";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
@@ -15,7 +14,7 @@ import { Announcements } from "./announce";
 import { imageVisibleTo } from "../images/visibility";
 import { allocatePort } from "../network/ports";
 import { networkVisibleTo } from "../network/networks";
-import { resolveSecurityGroups } from "../network/security-groups";
+import { DEFAULT_SECURITY_GROUP, resolveSecurityGroups } from "../network/security-groups";
 import { attachLaunchVolumes, checkLaunchVolumes } from "../volumes/attach";
 
 export interface LaunchResult {
@@ -33,11 +32,8 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   const principal = ctx.principal!;
   const request = launchInstanceInput.parse(input);
 
-  const reads = launchReads(ctx.db);
-  const [flavor, image, network, keyPair] = await Promise.all([
-    reads.flavor.execute({ id: request.flavorId }),
-    request.imageId ? reads.image.execute({ id: request.imageId, projectId: principal.projectId }) : Promise.resolve(undefined),
-    reads.network.execute({ id: request.networkId, projectId: principal.projectId }),
+  const [{ flavor, image, network, subnets, defaultGroupId }, keyPair] = await Promise.all([
+    launchContext(ctx.db, { flavorId: request.flavorId, imageId: request.imageId, networkId: request.networkId, projectId: principal.projectId }),
     request.keyName
       ? ctx.db.query.keyPairs.findFirst({ where: and(eq(schema.keyPairs.userId, principal.userId), eq(schema.keyPairs.name, request.keyName)) })
       : Promise.resolve(undefined),
@@ -79,7 +75,9 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
         return { reservationId: earlier!.reservationId, instanceIds: earlier!.instanceIds, replayed: true };
       }
     }
-    const securityGroupIds = await resolveSecurityGroups(tx, principal.projectId, request.securityGroupIds);
+    // The default group read with the context (its deletion meanwhile fails the port's binding).
+    const securityGroupIds =
+      request.securityGroupIds.length === 0 && defaultGroupId ? [defaultGroupId] : await resolveSecurityGroups(tx, principal.projectId, request.securityGroupIds);
     const launchVolumes = { bootSource: request.bootSource, extra: request.volumes };
     const { requiredHostId } = await checkLaunchVolumes(tx, principal.projectId, launchVolumes);
     const volumeHost = requiredHostId ? await tx.query.computeHosts.findFirst({ where: eq(schema.computeHosts.id, requiredHostId) }) : undefined;
@@ -120,7 +118,7 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
         })
         .returning();
       if (!instance) throw new Error("instance insert returned nothing");
-      const port = await allocatePort(tx, { networkId: network.id, projectId: principal.projectId, instanceId: instance.id, securityGroupIds });
+      const port = await allocatePort(tx, { networkId: network.id, projectId: principal.projectId, instanceId: instance.id, securityGroupIds }, subnets);
       instance.fixedIp = port.ipAddress;
       instance.macAddress = port.macAddress;
       const made = await attachLaunchVolumes(
@@ -173,23 +171,28 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   return { reservationId, instanceIds: launched.instanceIds };
 }
 
-/** The reads every launch starts with, prepared once per database handle. */
-function launchReads(db: Database) {
+/**
+ * What every launch reads first, in one statement: the flavor, the image and the network as
+ * the caller may see them (absent otherwise), the network's subnets in the order addresses are
+ * taken from them, and the project's default security group. Read before the transaction: a
+ * network, subnet or group deleted meanwhile fails the inserts that refer to it, in plain words.
+ */
+async function launchContext(db: Database, ids: { flavorId: string; imageId: string | null; networkId: string; projectId: string }) {
+  const { images, networks, subnets, securityGroups } = schema;
+  const result = await db.execute(sql`
+    select
+      (select row_to_json(f) from ${schema.flavors} f where f.id = ${ids.flavorId}::uuid) as flavor,
+      (select row_to_json(${images}) from ${images} where ${images.id} = ${ids.imageId}::uuid and ${imageVisibleTo(ids.projectId)}) as image,
+      (select row_to_json(${networks}) from ${networks} where ${networks.id} = ${ids.networkId}::uuid and ${networkVisibleTo(ids.projectId)}) as network,
+      (select coalesce(json_agg(row_to_json(s) order by s.created_at, s.id), '[]'::json) from ${subnets} s where s.network_id = ${ids.networkId}::uuid) as subnets,
+      (select g.id from ${securityGroups} g where g.project_id = ${ids.projectId}::uuid and g.name = ${DEFAULT_SECURITY_GROUP}) as default_group_id`);
+  const [row] = rowsOf<{ flavor: unknown; image: unknown; network: unknown; subnets: unknown; default_group_id: string | null }>(result);
   return {
-    flavor: preparedOn(db, "launch_flavor", (on) => on.query.flavors.findFirst({ where: eq(schema.flavors.id, sql.placeholder("id")) }).prepare("launch_flavor")),
-    image: preparedOn(db, "launch_image", (on) =>
-      on.query.images.findFirst({ where: and(eq(schema.images.id, sql.placeholder("id")), imageVisibleTo(sql.placeholder("projectId"))) }).prepare("launch_image"),
-    ),
-    network: preparedOn(db, "launch_network", (on) =>
-      on.query.networks
-        .findFirst({
-          where: and(
-            eq(schema.networks.id, sql.placeholder("id")),
-            networkVisibleTo(sql.placeholder("projectId")),
-          ),
-        })
-        .prepare("launch_network"),
-    ),
+    flavor: row?.flavor ? rowFromJson(schema.flavors, row.flavor) : undefined,
+    image: row?.image ? rowFromJson(images, row.image) : undefined,
+    network: row?.network ? rowFromJson(networks, row.network) : undefined,
+    subnets: jsonOf<unknown[]>(row?.subnets ?? "[]").map((subnet) => rowFromJson(subnets, subnet)),
+    defaultGroupId: row?.default_group_id ?? null,
   };
 }
 
