@@ -6,6 +6,10 @@
  * agent's report to the browser socket, failures and peak memory of server and agent.
  *
  *   npm run bench -- launch      → prints figures, writes bench/results/launch.json
+ *
+ * NIMBUS_BENCH_DB_TRANSPORT=tcp: PostgreSQL over loopback TCP instead of its Unix socket;
+ * NIMBUS_BENCH_PROFILE=dir: CPU profiles of the web and agent processes; NIMBUS_BENCH_AGENT_LOG=1:
+ * the agent's log on the terminal; NIMBUS_BENCH_LAUNCHES / _CONCURRENCY / _HOSTS: the sizes.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -66,9 +70,13 @@ export async function runLaunchBenchmark() {
       NIMBUS_STATE_DIR: stateDir,
       LOG_LEVEL: "warn",
     },
-    ["ignore", "ignore", "inherit"],
+    ["ignore", process.env.NIMBUS_BENCH_AGENT_LOG ? "inherit" : "ignore", "inherit"],
     process.env.NIMBUS_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.NIMBUS_BENCH_PROFILE}/agent`] : [],
   );
+  // A component that dies mid-run fails the bench, saying which and how.
+  const exits: string[] = [];
+  web.child.once("exit", (code, signal) => exits.push(`the web process exited (${signal ?? code})`));
+  agent.once("exit", (code, signal) => exits.push(`the agent process exited (${signal ?? code})`));
   try {
     const admin = await signedInClient(web.url);
     await waitFor(`${HOSTS} simulated hosts up`, async () => (await admin.client.hosts.list.query()).filter((h) => h.state === "up").length === HOSTS, 120_000);
@@ -146,6 +154,7 @@ export async function runLaunchBenchmark() {
     await waitFor("every launch to settle", () => activeAt.size + erroredIds.size >= calledAt.size, 300_000);
     observer.send("report");
     const { progressLatencyMs, phases } = await waitFor("the browser's figures", () => seen);
+    if (exits.length > 0) throw new Error(`${exits.join("; ")} during the run; web output:\n${web.output().slice(-4000)}`);
     const elapsedS = (Math.max(...activeAt.values()) - (started + performance.timeOrigin)) / 1000;
     const toActive = [...activeAt].flatMap(([id, at]) => (calledAt.has(id) ? [at - calledAt.get(id)!] : []));
     const result = {
