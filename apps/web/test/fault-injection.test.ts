@@ -137,6 +137,15 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
     await deleteAll();
   });
 
+  it("instances deleted while they are scheduled, claimed and built leave nothing behind", async () => {
+    // Deletes race the conductor's claims, host assignments and the agents' spawns.
+    const batches = await Promise.all([launch(8, "doomed-a"), launch(8, "doomed-b"), launch(8, "doomed-c")]);
+    await Promise.all(batches.flat().map((id) => admin.instances.delete.mutate({ id })));
+    await waitFor("every doomed instance gone", async () => !(await admin.instances.list.query()).some((i) => i.name.startsWith("doomed")), 30_000);
+    await assertInvariants(handle.db);
+    for (const host of await hosts()) expect({ host: host.hostname, vcpus: host.vcpus.used }).toEqual({ host: host.hostname, vcpus: 0 });
+  });
+
   describe("a protocol peer that misbehaves", () => {
     let peer: Socket;
     let forger: Socket;

@@ -6,7 +6,7 @@ import { buildFailed } from "../compute/record-report";
 import { enterPhase, hostnameOf, lockInstance, releaseAllocations, type EnterPhaseOptions } from "../compute/lifecycle";
 import { destroyCommandFor, spawnCommandFor } from "../compute/spawn-command";
 import type { Services } from "../context";
-import { PlacementClaims } from "../placement/claim";
+import { PlacementClaims, type ClaimFollowUp } from "../placement/claim";
 import { jsonOf, rowFromJson } from "../compute/rows";
 import { preparedOn } from "../prepared";
 import { loadHostSnapshots, type HostSnapshot, type SnapshotQuery } from "../placement/usage";
@@ -238,12 +238,15 @@ export class Conductor {
       }
       for (const host of result.hosts) {
         const snapshot = hosts.find((h) => h.id === host.id) ?? { ...host, generation: 0 };
-        const outcome = await this.claims.claim(this.services.db, snapshot, { instanceId: request.instanceId, spec });
+        const commandId = randomUUID();
+        // An instance in no server group is assigned to the host in the claim's own statement
+        // (nothing to re-check under a lock); a group member after the claim, under the group's lock.
+        const alone = request.requestSpec.serverGroupId ? null : await this.assignmentAlone(request.instanceId, host.id, commandId);
+        const { outcome, followed } = await this.claims.claim(this.services.db, snapshot, { instanceId: request.instanceId, spec }, alone?.followUp);
         // Someone claimed on that host since it was read: its alternates were read at the same
         // moment and are likely still good, so try them before re-reading everything.
         if (outcome === "insufficient" || outcome === "conflict") continue;
-        const commandId = randomUUID();
-        const assigned = await this.assignHost(request, host.id, commandId);
+        const assigned = alone ? await alone.settle(followed) : await this.assignHost(request, host.id, commandId);
         if (assigned === "assigned") return { hostId: host.id, commandId };
         if (assigned === "gone") return null;
         break; // a group member took that host meanwhile: re-read and re-weigh
@@ -259,7 +262,6 @@ export class Conductor {
 
   /** Records the chosen host and closes the scheduling event; undoes the claim if deleted meanwhile. */
   private async assignHost(request: BuildRequestRow, hostId: string, commandId: string): Promise<"assigned" | "gone" | "policy"> {
-    if (!request.requestSpec.serverGroupId) return this.assignHostAlone(request, hostId, commandId);
     const out = new Announcements();
     const instanceId = request.instanceId;
     const assigned = await this.services.db.transaction(async (tx) => {
@@ -308,23 +310,22 @@ export class Conductor {
   }
 
   /**
-   * `assignHost` for an instance in no server group (nothing to re-check under a lock), in one
-   * statement: the host is recorded only while the instance is still scheduling, and only then
-   * are the scheduling event closed and the request marked dispatched. If the instance moved on
-   * (deleted meanwhile), the claim is undone.
+   * `assignHost` for an instance in no server group, as a follow-up of its claim (one statement
+   * for both): the host is recorded only if the claim succeeded and the instance is still
+   * scheduling, and only then are the scheduling event closed and the request marked
+   * dispatched. `settle` announces it, or, if the instance moved on (deleted meanwhile), undoes
+   * the claim.
    */
-  private async assignHostAlone(request: BuildRequestRow, hostId: string, commandId: string): Promise<"assigned" | "gone"> {
-    const out = new Announcements();
-    const instanceId = request.instanceId;
+  private async assignmentAlone(instanceId: string, hostId: string, commandId: string): Promise<{ followUp: ClaimFollowUp; settle: (followed: unknown) => Promise<"assigned" | "gone"> }> {
     const now = new Date();
     const at = now.toISOString();
     const hostname = await hostnameOf(this.services.db, hostId);
     const e = schema.instanceActionEvents;
-    const result = await this.services.db.execute(sql`
-      with placed as (
+    const followUp: ClaimFollowUp = {
+      ctes: sql`placed as (
         -- Report sequence numbers are per agent: a new host starts its own count.
         update ${schema.instances} set host_id = ${hostId}::uuid, last_report_seq = -1, updated_at = ${at}::timestamptz
-        where id = ${instanceId}::uuid and task_state = 'scheduling'
+        where id = ${instanceId}::uuid and task_state = 'scheduling' and exists (select 1 from claimed)
         returning *
       ), closed as (
         update ${e} set finish_time = ${at}::timestamptz, result = 'Success', host = ${hostname}::text
@@ -334,22 +335,27 @@ export class Conductor {
         update ${schema.buildRequests} set status = 'dispatched', command_id = ${commandId}::uuid, dispatched_at = ${at}::timestamptz,
           command_acked_at = null, due_at = ${new Date(now.getTime() + REDELIVERY_MS).toISOString()}::timestamptz, updated_at = ${at}::timestamptz
         where instance_id = ${instanceId}::uuid and exists (select 1 from placed)
-      )
-      select (select row_to_json(placed) from placed) as instance,
-        (select coalesce(json_agg(row_to_json(closed) order by closed.id), '[]'::json) from closed) as closed`);
-    const [row] = rowsOf<{ instance: unknown; closed: unknown }>(result);
-    if (!row?.instance) {
-      await this.services.db.transaction((tx) => releaseAllocations(tx, out, instanceId));
+      )`,
+      result: sql`select json_build_object(
+        'instance', (select row_to_json(placed) from placed),
+        'closed', (select coalesce(json_agg(row_to_json(closed) order by closed.id), '[]'::json) from closed))`,
+    };
+    const settle = async (followed: unknown): Promise<"assigned" | "gone"> => {
+      const out = new Announcements();
+      const assigned = jsonOf<{ instance: unknown; closed: unknown[] } | null>(followed);
+      if (!assigned?.instance) {
+        await this.services.db.transaction((tx) => releaseAllocations(tx, out, instanceId));
+        out.flush(this.services.publisher);
+        return "gone";
+      }
+      const updated = rowFromJson(schema.instances, assigned.instance);
+      for (const event of assigned.closed) out.event(updated.projectId, rowFromJson(e, event));
+      out.instance(updated, hostname);
+      out.host(hostId);
       out.flush(this.services.publisher);
-      return "gone";
-    }
-    const updated = rowFromJson(schema.instances, row.instance);
-    const closed = jsonOf<unknown[]>(row.closed);
-    for (const event of closed) out.event(updated.projectId, rowFromJson(e, event));
-    out.instance(updated, hostname);
-    out.host(hostId);
-    out.flush(this.services.publisher);
-    return "assigned";
+      return "assigned";
+    };
+    return { followUp, settle };
   }
 
   /**
