@@ -8,6 +8,7 @@ import pino from "pino";
 import postgres from "postgres";
 import superjson from "superjson";
 import { io, type Socket } from "socket.io-client";
+import { PROTOCOL_VERSION } from "@nimbus/core/protocol";
 import { startNimbusServer, type NimbusServer } from "../src/server/app";
 import { loadEnv } from "../src/server/env";
 import type { AppRouter } from "../src/server/trpc/router";
@@ -179,6 +180,35 @@ export function browserSocket(baseUrl: string, cookie: string): { socket: Socket
   const received: { event: string; payload: unknown }[] = [];
   socket.onAny((event: string, payload: unknown) => received.push({ event, payload }));
   return { socket, received };
+}
+
+/**
+ * A hand-driven agent: a socket.io connection to `/agent` with the shared secret that registers
+ * `hostname` (8 vCPUs, 8 GiB) and then does only what the test makes it do.
+ */
+export function protocolPeer(baseUrl: string, hostname: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = io(`${baseUrl}/agent`, {
+      auth: { secret: AGENT_SECRET, hostname, protocolVersion: PROTOCOL_VERSION, agentVersion: "test-peer" },
+      transports: ["websocket"],
+      reconnection: false,
+      forceNew: true,
+    });
+    socket.on("connect", async () => {
+      const ack = await socket.timeout(5000).emitWithAck("host.register", {
+        hypervisorType: "test",
+        hypervisorUri: "test:///peer",
+        cpuModel: "x86_64",
+        vcpus: 8,
+        memoryMb: 8192,
+        diskGb: 100,
+        domains: [],
+      });
+      if (ack.ok) resolve(socket);
+      else reject(new Error(ack.error));
+    });
+    socket.on("connect_error", reject);
+  });
 }
 
 /** Waits for a condition that other processes make true; fails with `what` after the deadline. */
