@@ -8,7 +8,6 @@ import { destroyCommandFor, spawnCommandFor } from "../compute/spawn-command";
 import type { Services } from "../context";
 import { PlacementClaims, type ClaimFollowUp } from "../placement/claim";
 import { jsonOf, rowFromJson } from "../compute/rows";
-import { preparedOn } from "../prepared";
 import { loadHostSnapshots, type HostSnapshot, type SnapshotQuery } from "../placement/usage";
 import { selectHosts } from "../scheduler/select";
 import type { RequestSpec } from "../scheduler/types";
@@ -59,12 +58,15 @@ export class Conductor {
   private again = false;
   private stopped = false;
   private readonly claims = new PlacementClaims();
+  private readonly spawnAcks: SpawnAcks;
 
   constructor(
     private readonly services: Services,
     private readonly log: ConductorLogger,
     private readonly options: ConductorOptions = DEFAULT_CONDUCTOR_OPTIONS,
-  ) {}
+  ) {
+    this.spawnAcks = new SpawnAcks(services.db);
+  }
 
   start(): void {
     this.stopped = false;
@@ -403,19 +405,7 @@ export class Conductor {
     }
     if (!ack.ok) return this.hostFailed(instanceId, hostId, ack.error);
     const now = new Date();
-    await preparedOn(this.services.db, "spawn_acked", (on) =>
-      on
-        .update(schema.buildRequests)
-        .set({ commandAckedAt: sql`${sql.placeholder("now")}::timestamptz`, dueAt: sql`${sql.placeholder("dueAt")}::timestamptz` })
-        .where(
-          and(
-            eq(schema.buildRequests.instanceId, sql.placeholder("instanceId")),
-            eq(schema.buildRequests.commandId, sql.placeholder("commandId")),
-            isNull(schema.buildRequests.commandAckedAt),
-          ),
-        )
-        .prepare("spawn_acked"),
-    ).execute({ now: now.toISOString(), dueAt: new Date(now.getTime() + this.services.buildTimeoutMs).toISOString(), instanceId, commandId });
+    await this.spawnAcks.record({ instanceId, commandId, at: now.toISOString(), dueAt: new Date(now.getTime() + this.services.buildTimeoutMs).toISOString() });
   }
 
   private async hostFailed(instanceId: string, hostId: string, reason: string): Promise<void> {
@@ -463,6 +453,46 @@ export class Conductor {
     });
     out.flush(this.services.publisher);
     return failed;
+  }
+}
+
+/**
+ * Records agents' acknowledgements of spawn commands: the build's deadline moves from the
+ * redelivery interval to the build timeout. Acknowledgements that arrive while a write is on its
+ * way go together in the next one, so many cost one statement under load and none waits at
+ * rest. A write that fails fails its callers; the command is then redelivered (same id, so the
+ * agent treats it as the same command) and acknowledged again.
+ */
+class SpawnAcks {
+  private queued: { ack: { instanceId: string; commandId: string; at: string; dueAt: string }; settle: (error?: unknown) => void }[] = [];
+  private writing = false;
+
+  constructor(private readonly db: Executor) {}
+
+  record(ack: { instanceId: string; commandId: string; at: string; dueAt: string }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ ack, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+      void this.write();
+    });
+  }
+
+  private async write(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    while (this.queued.length > 0) {
+      const batch = this.queued.splice(0);
+      const acks = JSON.stringify(batch.map(({ ack }) => ({ instance_id: ack.instanceId, command_id: ack.commandId, at: ack.at, due_at: ack.dueAt })));
+      try {
+        await this.db.execute(sql`
+          update ${schema.buildRequests} b set command_acked_at = v.at, due_at = v.due_at
+          from jsonb_to_recordset(${acks}::jsonb) as v(instance_id uuid, command_id uuid, at timestamptz, due_at timestamptz)
+          where b.instance_id = v.instance_id and b.command_id = v.command_id and b.command_acked_at is null`);
+        for (const { settle } of batch) settle();
+      } catch (error) {
+        for (const { settle } of batch) settle(error ?? new Error("recording spawn acknowledgements failed"));
+      }
+    }
+    this.writing = false;
   }
 }
 
