@@ -80,7 +80,7 @@ export class LibvirtDriver implements ComputeDriver {
 
   async listDomainUuids(): Promise<string[]> {
     const domains = await this.hypervisor.connectListAllDomains();
-    const named = await Promise.all(domains.map(async (d) => ({ name: await d.getName(), uuid: await d.getUUIDString() })));
+    const named = await Promise.all(domains.map((d) => held(d, async () => ({ name: await d.getName(), uuid: await d.getUUIDString() }))));
     return named.filter(({ name, uuid }) => name === domainName(uuid)).map(({ uuid }) => uuid);
   }
 
@@ -142,8 +142,10 @@ export class LibvirtDriver implements ComputeDriver {
     // Defining a domain whose uuid exists updates that domain instead of adding another one.
     const domain = await this.hypervisor.domainDefineXML(xml);
     const defined = performance.now();
-    if ((await domain.getInfo()).state === DomainState.SHUTOFF) await domain.create();
-    await this.waitUntilRunning(domain);
+    await held(domain, async () => {
+      if ((await domain.getInfo()).state === DomainState.SHUTOFF) await domain.create();
+      await this.waitUntilRunning(domain);
+    });
     const ms = (from: number, to: number) => Math.round(to - from);
     this.options.log.debug({ instanceId: command.instance.id, defineMs: ms(started, defined), startMs: ms(defined, performance.now()) }, "domain running");
   }
@@ -163,7 +165,7 @@ export class LibvirtDriver implements ComputeDriver {
 
   async powerState(instanceId: string): Promise<PowerState> {
     const domain = await this.findDomain(instanceId);
-    return domain ? POWER_STATES[(await domain.getInfo()).state] : "nostate";
+    return domain ? POWER_STATES[(await held(domain, () => domain.getInfo())).state] : "nostate";
   }
 
   async close(): Promise<void> {
@@ -208,8 +210,10 @@ export class LibvirtDriver implements ComputeDriver {
   private async removeDomain(instanceId: string): Promise<void> {
     const domain = await this.findDomain(instanceId);
     if (!domain) return;
-    if ((await domain.getInfo()).state !== DomainState.SHUTOFF) await domain.destroy();
-    await domain.undefine();
+    await held(domain, async () => {
+      if ((await domain.getInfo()).state !== DomainState.SHUTOFF) await domain.destroy();
+      await domain.undefine();
+    });
   }
 
   /** The instance directory (overlay, config drive, console log) and the given volumes' files. */
@@ -233,7 +237,7 @@ export class LibvirtDriver implements ComputeDriver {
       // The bindings report every failure with code -1, so "no such domain" is told apart from
       // a broken connection by listing what exists.
       const domains = await this.hypervisor.connectListAllDomains();
-      const uuids = await Promise.all(domains.map((d) => d.getUUIDString()));
+      const uuids = await Promise.all(domains.map((d) => held(d, () => d.getUUIDString())));
       if (uuids.includes(instanceId.toLowerCase())) throw error;
       return null;
     }
@@ -253,6 +257,24 @@ export class LibvirtDriver implements ComputeDriver {
       }
       await sleep(POLL_INTERVAL_MS);
     }
+  }
+}
+
+/**
+ * The bindings' workers keep a bare pointer to a domain while libvirt runs the call on the
+ * thread pool, and nothing keeps the domain's JS object alive meanwhile: were it collected
+ * mid-call (the call being its last use), its finalizer would free the domain under the running
+ * call. Every call on a domain runs inside `held`, which keeps the object reachable until
+ * `calls` settles.
+ */
+const heldDomains = new Set<{ domain: Domain }>();
+async function held<T>(domain: Domain, calls: () => Promise<T>): Promise<T> {
+  const hold = { domain };
+  heldDomains.add(hold);
+  try {
+    return await calls();
+  } finally {
+    heldDomains.delete(hold);
   }
 }
 
