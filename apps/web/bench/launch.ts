@@ -19,7 +19,8 @@ import superjson from "superjson";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { AppRouter } from "../src/server/trpc/router";
-import { freshDatabase, repoRoot, signedInClient, spawnAgent, waitFor } from "../test/harness";
+import postgres from "postgres";
+import { freshDatabase, POSTGRES_ADMIN_URL, repoRoot, signedInClient, spawnAgent, waitFor } from "../test/harness";
 import { freePort, startWebProcess } from "../test/processes";
 import type { ObserverMessage, PhaseTimes } from "./progress-observer";
 
@@ -31,6 +32,39 @@ const pct = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 };
+/** USER_HZ, the unit of /proc/<pid>/stat's times (100 on Linux). */
+const CLOCK_TICKS_PER_S = 100;
+/** CPU time (user + system) a process has used so far, in ms; 0 once it is gone. */
+const cpuMsOf = (pid: number) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+};
+/** The PostgreSQL server processes serving the bench's database (when it runs on this machine). */
+async function postgresBackends(databaseUrl: string): Promise<number[]> {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  const sql = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+  try {
+    return (await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${name}`).map((r) => r.pid);
+  } finally {
+    await sql.end();
+  }
+}
+/** CPU used so far by each part of the run, in ms. */
+async function cpuSnapshot(pids: { web: number; agent: number; observer: number }, databaseUrl: string) {
+  const backends = await postgresBackends(databaseUrl);
+  return {
+    web: cpuMsOf(pids.web),
+    agent: cpuMsOf(pids.agent),
+    observer: cpuMsOf(pids.observer),
+    client: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+    postgres: new Map(backends.map((pid) => [pid, cpuMsOf(pid)])),
+  };
+}
+
 /** Peak resident set (VmHWM) of a live process, in MB. */
 const peakRssMb = (pid: number) => {
   const match = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmHWM:\s+(\d+) kB/);
@@ -127,6 +161,8 @@ export async function runLaunchBenchmark() {
     const apiLatency: number[] = [];
     let apiFailures = 0;
     let next = 0;
+    const pids = { web: web.child.pid!, agent: agent.pid!, observer: observer.pid! };
+    const cpuBefore = await cpuSnapshot(pids, database.url);
     const started = performance.now();
     // Concurrency 50 means fifty launches in flight: each caller launches, waits until its
     // instance is ACTIVE (or ERROR), then launches the next. (Callers that only waited for the
@@ -152,6 +188,17 @@ export async function runLaunchBenchmark() {
       }),
     );
     await waitFor("every launch to settle", () => activeAt.size + erroredIds.size >= calledAt.size, 300_000);
+    // Before the browser reports (and exits).
+    const cpuAfter = await cpuSnapshot(pids, database.url);
+    const perLaunch = (before: number, after: number) => Math.round((10 * (after - before)) / LAUNCHES) / 10;
+    const postgresMs = [...cpuAfter.postgres].reduce((sum, [pid, ms]) => sum + ms - (cpuBefore.postgres.get(pid) ?? 0), 0);
+    const cpuPerLaunch = {
+      web: perLaunch(cpuBefore.web, cpuAfter.web),
+      postgres: perLaunch(0, postgresMs),
+      agent: perLaunch(cpuBefore.agent, cpuAfter.agent),
+      client: perLaunch(cpuBefore.client, cpuAfter.client),
+      browser: perLaunch(cpuBefore.observer, cpuAfter.observer),
+    };
     observer.send("report");
     const { progressLatencyMs, phases } = await waitFor("the browser's figures", () => seen);
     if (exits.length > 0) throw new Error(`${exits.join("; ")} during the run; web output:\n${web.output().slice(-4000)}`);
@@ -170,6 +217,8 @@ export async function runLaunchBenchmark() {
       server_peak_rss_mb: peakRssMb(web.child.pid!),
       agent_peak_rss_mb: peakRssMb(agent.pid!),
       database_transport: connection.transport,
+      /** CPU per launch (ms) of the web process, PostgreSQL's processes for this database, the agent, the bench's callers and its browser. */
+      cpu_ms_per_launch: cpuPerLaunch,
     };
     printPhaseBreakdown(calledAt, phases);
     if (process.env.NIMBUS_BENCH_SERVER_LOG) writeFileSync(process.env.NIMBUS_BENCH_SERVER_LOG, web.output());
@@ -223,7 +272,9 @@ export async function main() {
     `launch: ${result.launches} launches, concurrency ${result.concurrency}, ${result.hosts} simulated hosts: ` +
       `${result.launches_per_s} launches/s to ACTIVE; API→ACTIVE p50 ${result.active_p50_ms} ms, p99 ${result.active_p99_ms} ms; ` +
       `API p99 ${result.api_p99_ms} ms; report→browser p99 ${result.progress_p99_ms} ms; failures ${result.failures}; ` +
-      `peak RSS server ${result.server_peak_rss_mb} MB, agent ${result.agent_peak_rss_mb} MB; PostgreSQL over ${result.database_transport}`,
+      `peak RSS server ${result.server_peak_rss_mb} MB, agent ${result.agent_peak_rss_mb} MB; PostgreSQL over ${result.database_transport}; ` +
+      `CPU per launch: web ${result.cpu_ms_per_launch.web} ms, PostgreSQL ${result.cpu_ms_per_launch.postgres}, agent ${result.cpu_ms_per_launch.agent}, ` +
+      `callers ${result.cpu_ms_per_launch.client}, browser ${result.cpu_ms_per_launch.browser}`,
   );
   const out = path.join(repoRoot, "bench/results/launch.json");
   mkdirSync(path.dirname(out), { recursive: true });
