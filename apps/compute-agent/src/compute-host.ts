@@ -40,6 +40,7 @@ export class ComputeHost {
     readonly options: ComputeHostOptions,
     readonly driver: LibvirtDriver,
     private readonly diskGb: number,
+    private readonly sequence: ReportSequence,
   ) {}
 
   get hostname(): string {
@@ -57,14 +58,15 @@ export class ComputeHost {
     const diskGb = options.diskGb ?? (await totalDiskGb(stateDir));
     const driver = await LibvirtDriver.open({ uri, stateDir, vif, simulated: options.simulated, log });
     log.info({ uri, stateDir, diskGb }, options.simulated ? "simulated host: libvirt test driver open" : "libvirt connection open");
-    return new ComputeHost(options, driver, diskGb);
+    // Raised once per start, before any report (see ReportSequence).
+    const sequence = await ReportSequence.start(path.join(stateDir, "report-seq"));
+    return new ComputeHost(options, driver, diskGb, sequence);
   }
 
   /** Connects to the servers, presenting what `auth` returns in every handshake. */
   start(auth: AuthProvider): void {
     const { hostname, stateDir, serverUrls, heartbeatMs, agentVersion, log } = this.options;
     const outbox = new ReportOutbox(log);
-    const sequence = new ReportSequence(path.join(stateDir, "report-seq"));
     // Downloads authenticate as the socket handshake does: with the host credential or the secret.
     const images = new ImageCache({ dir: path.join(stateDir, "_base"), serverUrls, hostname, auth, log });
     let agent: Agent | null = null;
@@ -73,7 +75,7 @@ export class ComputeHost {
     const manager = new ComputeManager({
       driver: this.driver,
       outbox,
-      sequence,
+      sequence: this.sequence,
       images,
       downloadProgress,
       log,

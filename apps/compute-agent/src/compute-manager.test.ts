@@ -47,10 +47,12 @@ describe("ComputeManager", () => {
   let dir: string;
   let reports: InstanceReport[];
   let outbox: ReportOutbox;
+  let sequence: ReportSequence;
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "nimbus-manager-"));
     reports = [];
+    sequence = await ReportSequence.start(path.join(dir, "seq"));
     outbox = new ReportOutbox(pino({ level: "silent" }));
     outbox.online(async (sent) => {
       reports.push(...sent.reports);
@@ -67,7 +69,7 @@ describe("ComputeManager", () => {
     return new ComputeManager({
       driver,
       outbox,
-      sequence: new ReportSequence(path.join(dir, "seq")),
+      sequence,
       images: { fetch: async () => "/nowhere" },
       downloadProgress: (p) => progress.push(p),
       log: pino({ level: "silent" }),
@@ -128,7 +130,7 @@ describe("ComputeManager", () => {
     const built = new ComputeManager({
       driver,
       outbox,
-      sequence: new ReportSequence(path.join(dir, "seq")),
+      sequence,
       images: { fetch: async () => "/nowhere" },
       downloadProgress: () => undefined,
       log: pino({ level: "silent" }),

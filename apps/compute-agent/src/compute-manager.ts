@@ -77,12 +77,12 @@ export class ComputeManager {
     const report = (phase: ReportPhase, powerState: PowerState, message?: string) =>
       this.report({ instanceId, commandId: command.commandId, phase, powerState, message });
     try {
-      await report("networking", "nostate");
+      report("networking", "nostate");
       // As Nova's _allocate_network_async: the ports are plugged while the disks are made, and
       // the spawn waits for both (a host's DHCP and firewall updates take a good half second).
       const plugging = driver.plugNetwork(command);
       plugging.catch(() => undefined); // awaited below, whatever happens to the disks
-      await report("block_device_mapping", "nostate");
+      report("block_device_mapping", "nostate");
       const blockDevices = await driver
         .prepareBlockDevices(command, { images, onDownload: this.downloadReporter(instanceId) })
         .catch(async (error: unknown) => {
@@ -91,10 +91,10 @@ export class ComputeManager {
           throw error;
         });
       const nics = await plugging;
-      await report("spawning", "nostate");
+      report("spawning", "nostate");
       await driver.spawn(command, { nics, blockDevices });
       this.deps.onSpawned?.(instanceId, blockDevices.consoleLog);
-      await report("active", await driver.powerState(instanceId));
+      report("active", await driver.powerState(instanceId));
       log.info({ instanceId, commandId: command.commandId }, "instance spawned");
     } catch (error) {
       if (this.spawnedBy.get(instanceId) === command.commandId) this.spawnedBy.delete(instanceId);
@@ -107,7 +107,7 @@ export class ComputeManager {
         log.error({ err: cleanupError, instanceId }, "removing what the failed spawn made also failed");
         message = `${message} (removing what the build made also failed: ${messageOf(cleanupError)})`;
       }
-      await report("error", "nostate", message.slice(0, MAX_PROTOCOL_MESSAGE_CHARS));
+      report("error", "nostate", message.slice(0, MAX_PROTOCOL_MESSAGE_CHARS));
     }
   }
 
@@ -134,10 +134,8 @@ export class ComputeManager {
       return;
     }
     this.deps.log.info({ instanceId, commandId }, "instance destroyed");
-    const { delivered } = await this.report({ instanceId, commandId, phase: "deleted", powerState: "nostate" });
-    void delivered.then(() => this.deps.sequence.forget(instanceId)).catch((error: unknown) => {
-      this.deps.log.warn({ err: error, instanceId }, "could not remove the report sequence file");
-    });
+    const { delivered } = this.report({ instanceId, commandId, phase: "deleted", powerState: "nostate" });
+    void delivered.then(() => this.deps.sequence.forget(instanceId));
   }
 
   /**
@@ -153,8 +151,8 @@ export class ComputeManager {
    * Numbers the report and queues it for the server. Resolves once it is queued, not delivered:
    * work never waits for the server.
    */
-  private async report(fields: Omit<InstanceReport, "seq" | "at">): Promise<{ delivered: Promise<void> }> {
-    const seq = await this.deps.sequence.take(fields.instanceId);
+  private report(fields: Omit<InstanceReport, "seq" | "at">): { delivered: Promise<void> } {
+    const seq = this.deps.sequence.take(fields.instanceId);
     return { delivered: this.deps.outbox.post({ ...fields, seq, at: new Date().toISOString() }) };
   }
 }

@@ -67,7 +67,8 @@ describe("agent connection", () => {
       return received.some((r) => r.phase === "active") ? received : undefined;
     });
     expect(reports[0]).toEqual(unacknowledged);
-    expect(reports.map((r) => [r.seq, r.phase])).toEqual([
+    // Numbered in order (each number is the agent's epoch × 2^24 + n: see ReportSequence).
+    expect(reports.map((r) => [r.seq - reports[0]!.seq, r.phase])).toEqual([
       [0, "networking"],
       [1, "block_device_mapping"],
       [2, "spawning"],

@@ -68,8 +68,10 @@ describe("reconciliation support", () => {
     return uuids.filter((u) => u === uuid).length;
   }
 
+  /** An instance's reports as [n, phase], n counting from its first report (seq is epoch × 2^24 + n, see ReportSequence). */
   function phasesOf(instanceId: string): [number, string][] {
-    return reportsOf(server.events, instanceId).map((r) => [r.seq, r.phase]);
+    const reports = reportsOf(server.events, instanceId);
+    return reports.map((r) => [r.seq - reports[0]!.seq, r.phase]);
   }
 
   it("acknowledges a redelivered spawn it already built without building again", async () => {
@@ -101,18 +103,22 @@ describe("reconciliation support", () => {
     await server.until((events) => reportsOf(events, id).find((r) => r.phase === "active"));
     await first.host.stop(1000);
     expect(await domainsWithUuid(id)).toBe(1);
+    const before = Math.max(...reportsOf(server.events, id).map((r) => r.seq));
 
     // The new process knows nothing of the command; the domain is still there and running.
     const { registration } = await startHost("compute-restart");
     expect(registration.domains).toEqual([id]);
     expect(await server.command("compute-restart", "instance.spawn", command)).toEqual({ ok: true });
-    await server.until((events) => reportsOf(events, id).find((r) => r.phase === "active" && r.seq > 3));
+    await server.until((events) => reportsOf(events, id).find((r) => r.phase === "active" && r.seq > before));
 
-    expect(phasesOf(id).slice(4)).toEqual([
-      [4, "networking"],
-      [5, "block_device_mapping"],
-      [6, "spawning"],
-      [7, "active"],
+    // The new run numbers above everything the old one sent (its epoch is higher), in order.
+    const after = reportsOf(server.events, id).slice(4);
+    expect(after.every((r) => r.seq > before)).toBe(true);
+    expect(after.map((r) => [r.seq - after[0]!.seq, r.phase])).toEqual([
+      [0, "networking"],
+      [1, "block_device_mapping"],
+      [2, "spawning"],
+      [3, "active"],
     ]);
     expect(reportsOf(server.events, id).every((r) => r.commandId === command.commandId)).toBe(true);
     expect(await domainsWithUuid(id)).toBe(1);
@@ -136,7 +142,8 @@ describe("reconciliation support", () => {
     expect(await server.command("compute-leftover", "instance.destroy", { commandId: randomUUID(), instanceId: id })).toEqual({ ok: true });
     const deleted = await server.until((events) => reportsOf(events, id).find((r) => r.phase === "deleted"));
 
-    expect(deleted).toMatchObject({ seq: 0, powerState: "nostate" });
+    expect(deleted).toMatchObject({ powerState: "nostate" });
+    expect(deleted.seq % 2 ** 24).toBe(0); // the instance's first report in this run
     expect(await domainsWithUuid(id)).toBe(0);
   });
 });

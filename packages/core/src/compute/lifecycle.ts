@@ -240,10 +240,10 @@ export async function advanceBuild(db: Executor, out: Announcements, progress: B
   const result = await db.execute(sql`
     with moved as (
       update ${i} set vm_state = ${vmState}::vm_state, task_state = ${taskState}::task_state, progress = ${PROGRESS[last.phase]}::int,
-        updated_at = ${now}::timestamptz, last_report_seq = ${last.seq}::int,
+        updated_at = ${now}::timestamptz, last_report_seq = ${last.seq}::bigint,
         power_state = coalesce(${powerState}::power_state, power_state)
         ${active ? sql`, launched_at = ${now}::timestamptz` : sql``}
-      where id = ${instanceId}::uuid and host_id = ${hostId}::uuid and last_report_seq < ${first.seq}::int
+      where id = ${instanceId}::uuid and host_id = ${hostId}::uuid and last_report_seq < ${first.seq}::bigint
         and (vm_state::text, coalesce(task_state::text, '')) in ${from}
       returning *
     ), action as (

@@ -41,7 +41,7 @@ export const instances = pgTable(
     powerState: powerState("power_state").notNull().default("nostate"),
     progress: integer("progress").notNull().default(0),
     /** Highest report sequence number applied from the compute agent (duplicates are dropped). */
-    lastReportSeq: integer("last_report_seq").notNull().default(-1),
+    lastReportSeq: bigint("last_report_seq", { mode: "number" }).notNull().default(-1),
     fault: jsonb("fault").$type<InstanceFault>(),
     reservationId: text("reservation_id").notNull(),
     /** The availability zone asked for at launch (null: any). */
