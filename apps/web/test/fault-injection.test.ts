@@ -233,7 +233,11 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
       expect(pushed.map((e) => e.event)).toEqual(phases);
       socket.close();
 
-      expect(await report(peer, b!.id, b!.commandId, 1, "active")).toEqual({ ok: true });
+      // A malformed message is refused whole but keeps its number: the next one is not held back.
+      expect(await peer.timeout(5000).emitWithAck("instance.reports", { n: 1, reports: [{ instanceId: b!.id, seq: "one" }] })).toEqual({ ok: false, error: "malformed reports" });
+      const next = await peer.timeout(5000).emitWithAck("instance.reports", { n: 2, reports: [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }] });
+      expect(next).toEqual({ ok: true, refused: [] });
+      expect((await admin.instances.get.query({ id: b!.id })).instance.status).toBe("ACTIVE");
       for (const id of ids) await admin.instances.delete.mutate({ id });
       await waitFor("the peer's instances gone", async () => !(await admin.instances.list.query()).some((i) => ids.includes(i.id)));
       await assertInvariants(handle.db);

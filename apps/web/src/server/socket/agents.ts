@@ -34,6 +34,8 @@ interface AgentSocketData {
 type AgentNamespace = Namespace<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, AgentSocketData>;
 
 const agentRoom = (hostname: string) => `agent:${hostname}`;
+/** The number of a report message the server refuses whole (it still counts in the connection's order). */
+const reportsMessageNumber = instanceReportsSchema.pick({ n: true });
 
 /**
  * The `/agent` namespace: compute agents authenticate with the shared secret, register their
@@ -175,7 +177,12 @@ export function attachAgentNamespace(
     const reports = new ReportStream((batch) => applyReports(socket.data.hostId!, batch));
     socket.on("instance.reports", (payload, ack) => {
       if (typeof ack !== "function") return;
-      const message = accepted("instance.reports", instanceReportsSchema, "reports", payload, ack);
+      const refuse = (response: { ok: false; error: string }) => {
+        const numbered = reportsMessageNumber.safeParse(payload);
+        if (numbered.success) reports.skip(numbered.data.n);
+        ack(response);
+      };
+      const message = accepted("instance.reports", instanceReportsSchema, "reports", payload, refuse);
       if (message) reports.receive(message.data, ack);
     });
 

@@ -65,6 +65,17 @@ describe("ReportStream", () => {
     expect(acks).toEqual([0, 1, 2]);
   });
 
+  it("a message refused whole still takes its number: the ones after it are applied", async () => {
+    const { calls, apply } = heldApply();
+    const stream = new ReportStream(apply);
+    const acks: number[] = [];
+    stream.skip(0); // malformed: refused in its acknowledgement
+    stream.receive({ n: 1, reports: [report(1)] }, () => acks.push(1));
+    expect(calls.map((c) => c.seqs)).toEqual([[1]]);
+    calls[0]!.finish([]);
+    await until(() => acks.length === 1);
+  });
+
   it("answers a message sent again before its acknowledgement as the first one is answered, applying it once", async () => {
     const { calls, apply } = heldApply();
     const stream = new ReportStream(apply);

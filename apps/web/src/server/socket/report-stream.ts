@@ -49,6 +49,14 @@ export class ReportStream {
     void this.run();
   }
 
+  /**
+   * Message `n` was refused without being applied (malformed, say; its acknowledgement says
+   * so): it still takes its number, so the messages after it are not held back as behind a gap.
+   */
+  skip(n: number): void {
+    if (n === this.expected) this.expected++;
+  }
+
   private async run(): Promise<void> {
     if (this.applying) return;
     this.applying = true;
