@@ -28,6 +28,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * V8 flags the web process runs with, as `npm start` gives them (apps/web/package.json): a
+ * 64 MB young generation, so the many short-lived objects of each request and report die
+ * there instead of being scavenged every few milliseconds (launch bench, four interleaved
+ * pairs: +8% to +11% launches/s, the web process's CPU per launch -9% to -11%, for about 80 MB
+ * more peak memory).
+ */
+const WEB_NODE_FLAGS = ["--max-semi-space-size=64"];
+
 /** A headless web process (API, sockets, conductor) of its own, as production runs it. */
 export async function startWebProcess({
   port,
@@ -42,7 +51,7 @@ export async function startWebProcess({
   nodeArgs?: string[];
 }): Promise<WebProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "nimbus-web-"));
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.join(repoRoot, "apps/web/src/server/main.ts")], {
+  const child = spawn(process.execPath, [...WEB_NODE_FLAGS, ...nodeArgs, "--import", "tsx", path.join(repoRoot, "apps/web/src/server/main.ts")], {
     cwd: path.join(repoRoot, "apps/web"),
     env: {
       PATH: process.env.PATH ?? "",
