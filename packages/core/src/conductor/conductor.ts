@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { rowsOf, schema, type Executor } from "@nimbus/db";
-import { and, eq, isNull, sql } from "@nimbus/db/orm";
+import { eq, sql, type SQL } from "@nimbus/db/orm";
 import { Announcements } from "../compute/announce";
 import { buildFailed } from "../compute/record-report";
 import { enterPhase, hostnameOf, lockInstance, releaseAllocations, type EnterPhaseOptions } from "../compute/lifecycle";
@@ -262,10 +262,15 @@ export class Conductor {
     return null;
   }
 
-  /** Records the chosen host and closes the scheduling event; undoes the claim if deleted meanwhile. */
+  /**
+   * Records the chosen host for a server group's member, under the group's lock: the claim is
+   * undone if the instance was deleted meanwhile or a member took that host since (the policy
+   * no longer holds).
+   */
   private async assignHost(request: BuildRequestRow, hostId: string, commandId: string): Promise<"assigned" | "gone" | "policy"> {
     const out = new Announcements();
     const instanceId = request.instanceId;
+    const hostname = await hostnameOf(this.services.db, hostId);
     const assigned = await this.services.db.transaction(async (tx) => {
       const instance = await lockInstance(tx, instanceId);
       if (!instance || !isScheduling(instance)) {
@@ -276,35 +281,9 @@ export class Conductor {
         await releaseAllocations(tx, out, instanceId);
         return "policy" as const;
       }
-      const now = new Date();
-      const hostname = await hostnameOf(tx, hostId);
-      // Report sequence numbers are per agent: a new host starts its own count.
-      const [updated] = await tx.update(schema.instances).set({ hostId, lastReportSeq: -1, updatedAt: now }).where(eq(schema.instances.id, instanceId)).returning();
-      const closed = await tx
-        .update(schema.instanceActionEvents)
-        .set({ finishTime: now, result: "Success", host: hostname })
-        .where(
-          and(
-            eq(schema.instanceActionEvents.instanceId, instanceId),
-            eq(schema.instanceActionEvents.event, "scheduling"),
-            isNull(schema.instanceActionEvents.finishTime),
-          ),
-        )
-        .returning();
-      for (const row of closed) out.event(instance.projectId, row);
-      if (updated) out.instance(updated, hostname);
-      out.host(hostId);
-      await tx
-        .update(schema.buildRequests)
-        .set({
-          status: "dispatched",
-          commandId,
-          dispatchedAt: now,
-          commandAckedAt: null,
-          dueAt: new Date(now.getTime() + REDELIVERY_MS),
-          updatedAt: now,
-        })
-        .where(eq(schema.buildRequests.instanceId, instanceId));
+      const { ctes, result } = hostAssignment({ instanceId, hostId, hostname, commandId, guard: sql`true` });
+      const [row] = rowsOf<{ followed: unknown }>(await tx.execute(sql`with ${ctes} select (${result}) as followed`));
+      announceAssignment(out, row?.followed, hostId, hostname);
       return "assigned" as const;
     });
     out.flush(this.services.publisher);
@@ -312,50 +291,19 @@ export class Conductor {
   }
 
   /**
-   * `assignHost` for an instance in no server group, as a follow-up of its claim (one statement
-   * for both): the host is recorded only if the claim succeeded and the instance is still
-   * scheduling, and only then are the scheduling event closed and the request marked
-   * dispatched. `settle` announces it, or, if the instance moved on (deleted meanwhile), undoes
-   * the claim.
+   * The assignment of an instance in no server group, as a follow-up of its claim (one statement
+   * for both): it happens only if the claim succeeded. `settle` announces it or, if the instance
+   * moved on (deleted meanwhile), undoes the claim.
    */
   private async assignmentAlone(instanceId: string, hostId: string, commandId: string): Promise<{ followUp: ClaimFollowUp; settle: (followed: unknown) => Promise<"assigned" | "gone"> }> {
-    const now = new Date();
-    const at = now.toISOString();
     const hostname = await hostnameOf(this.services.db, hostId);
-    const e = schema.instanceActionEvents;
-    const followUp: ClaimFollowUp = {
-      ctes: sql`placed as (
-        -- Report sequence numbers are per agent: a new host starts its own count.
-        update ${schema.instances} set host_id = ${hostId}::uuid, last_report_seq = -1, updated_at = ${at}::timestamptz
-        where id = ${instanceId}::uuid and task_state = 'scheduling' and exists (select 1 from claimed)
-        returning *
-      ), closed as (
-        update ${e} set finish_time = ${at}::timestamptz, result = 'Success', host = ${hostname}::text
-        where instance_id = ${instanceId}::uuid and event = 'scheduling' and finish_time is null and exists (select 1 from placed)
-        returning *
-      ), dispatched as (
-        update ${schema.buildRequests} set status = 'dispatched', command_id = ${commandId}::uuid, dispatched_at = ${at}::timestamptz,
-          command_acked_at = null, due_at = ${new Date(now.getTime() + REDELIVERY_MS).toISOString()}::timestamptz, updated_at = ${at}::timestamptz
-        where instance_id = ${instanceId}::uuid and exists (select 1 from placed)
-      )`,
-      result: sql`select json_build_object(
-        'instance', (select row_to_json(placed) from placed),
-        'closed', (select coalesce(json_agg(row_to_json(closed) order by closed.id), '[]'::json) from closed))`,
-    };
+    const followUp = hostAssignment({ instanceId, hostId, hostname, commandId, guard: sql`exists (select 1 from claimed)` });
     const settle = async (followed: unknown): Promise<"assigned" | "gone"> => {
       const out = new Announcements();
-      const assigned = jsonOf<{ instance: unknown; closed: unknown[] } | null>(followed);
-      if (!assigned?.instance) {
-        await this.services.db.transaction((tx) => releaseAllocations(tx, out, instanceId));
-        out.flush(this.services.publisher);
-        return "gone";
-      }
-      const updated = rowFromJson(schema.instances, assigned.instance);
-      for (const event of assigned.closed) out.event(updated.projectId, rowFromJson(e, event));
-      out.instance(updated, hostname);
-      out.host(hostId);
+      const assigned = announceAssignment(out, followed, hostId, hostname);
+      if (!assigned) await this.services.db.transaction((tx) => releaseAllocations(tx, out, instanceId));
       out.flush(this.services.publisher);
-      return "assigned";
+      return assigned ? "assigned" : "gone";
     };
     return { followUp, settle };
   }
@@ -516,6 +464,46 @@ class BatchCandidates {
     }
     return read;
   }
+}
+
+/**
+ * What assigning a host writes, as common table expressions: the host on the instance (only
+ * while it is still scheduling and `guard` holds), the scheduling event closed, the request
+ * marked dispatched with its command id; `result` returns the instance and the closed events.
+ */
+function hostAssignment({ instanceId, hostId, hostname, commandId, guard }: { instanceId: string; hostId: string; hostname: string | null; commandId: string; guard: SQL }): ClaimFollowUp {
+  const now = new Date();
+  const at = now.toISOString();
+  return {
+    ctes: sql`placed as (
+      -- Report sequence numbers are per agent: a new host starts its own count.
+      update ${schema.instances} set host_id = ${hostId}::uuid, last_report_seq = -1, updated_at = ${at}::timestamptz
+      where id = ${instanceId}::uuid and task_state = 'scheduling' and ${guard}
+      returning *
+    ), closed as (
+      update ${schema.instanceActionEvents} set finish_time = ${at}::timestamptz, result = 'Success', host = ${hostname}::text
+      where instance_id = ${instanceId}::uuid and event = 'scheduling' and finish_time is null and exists (select 1 from placed)
+      returning *
+    ), dispatched as (
+      update ${schema.buildRequests} set status = 'dispatched', command_id = ${commandId}::uuid, dispatched_at = ${at}::timestamptz,
+        command_acked_at = null, due_at = ${new Date(now.getTime() + REDELIVERY_MS).toISOString()}::timestamptz, updated_at = ${at}::timestamptz
+      where instance_id = ${instanceId}::uuid and exists (select 1 from placed)
+    )`,
+    result: sql`select json_build_object(
+      'instance', (select row_to_json(placed) from placed),
+      'closed', (select coalesce(json_agg(row_to_json(closed) order by closed.id), '[]'::json) from closed))`,
+  };
+}
+
+/** Queues the announcements of an assignment `hostAssignment` returned; false when nothing was assigned. */
+function announceAssignment(out: Announcements, followed: unknown, hostId: string, hostname: string | null): boolean {
+  const assigned = jsonOf<{ instance: unknown; closed: unknown[] } | null>(followed ?? null);
+  if (!assigned?.instance) return false;
+  const updated = rowFromJson(schema.instances, assigned.instance);
+  for (const event of assigned.closed) out.event(updated.projectId, rowFromJson(schema.instanceActionEvents, event));
+  out.instance(updated, hostname);
+  out.host(hostId);
+  return true;
 }
 
 /** Still being built on a host, and no delete under way. */
