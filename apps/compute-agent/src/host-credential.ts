@@ -1,7 +1,8 @@
 import { constants } from "node:fs";
-import { access, mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { access, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { agentHandshakeSchema } from "@nimbus/core/protocol";
+import { writeFileDurably } from "./durable-file";
 import { isMissingFile, messageOf } from "./error-message";
 
 /** The handshake's `credential` field, which is optional there because the shared secret may replace it. */
@@ -46,18 +47,5 @@ export async function prepareCredentialDir(file: string): Promise<void> {
  * temporary file with mode 0600 in the same directory, synced, then renamed over `file`.
  */
 export async function writeCredentialFile(file: string, credential: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const handle = await open(temp, "w", 0o600);
-  try {
-    // A temporary file left by a crash keeps the mode it was created with.
-    await handle.chmod(0o600);
-    await handle.writeFile(`${credential}\n`);
-    await handle.sync();
-    await handle.close();
-    await rename(temp, file);
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeFileDurably(file, `${credential}\n`, 0o600);
 }

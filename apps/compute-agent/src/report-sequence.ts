@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
+import { writeFileDurably } from "./durable-file";
 import path from "node:path";
 import { isMissingFile } from "./error-message";
 
@@ -31,16 +32,7 @@ export class ReportSequence {
       if (!isMissingFile(error)) throw error;
     }
     const epoch = previous + 1;
-    // Written, synced, then renamed over the old one: a crash leaves the old epoch or the new one.
-    const temporary = `${file}.tmp`;
-    const handle = await open(temporary, "w");
-    try {
-      await handle.writeFile(String(epoch));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, file);
+    await writeFileDurably(file, String(epoch));
     return new ReportSequence(epoch);
   }
 
