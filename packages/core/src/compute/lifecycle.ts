@@ -201,9 +201,14 @@ export interface BuildProgress {
   buildDueAt: Date;
 }
 
-/** Whether `steps` follow each other as a build goes (each allowed after the one before, seqs rising). */
+/** Whether `next` may follow `previous` as a build goes: a newer report of a step the state machine allows. */
+export function followsInBuild(previous: BuildStep, next: BuildStep): boolean {
+  return next.seq > previous.seq && canTransition(previous.phase, next.phase);
+}
+
+/** Whether `steps` follow each other as a build goes. */
 export function chainsAsBuild(steps: readonly BuildStep[]): boolean {
-  return steps.every((step, n) => n === 0 || (step.seq > steps[n - 1]!.seq && canTransition(steps[n - 1]!.phase, step.phase)));
+  return steps.every((step, n) => n === 0 || followsInBuild(steps[n - 1]!, step));
 }
 
 /**

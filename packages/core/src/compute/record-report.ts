@@ -5,7 +5,7 @@ import { NimbusError, isNimbusError } from "../errors";
 import type { InstanceReport } from "../protocol/index";
 import { Announcements } from "./announce";
 import { finishDelete } from "./delete-instance";
-import { advanceBuild, chainsAsBuild, enterPhase, hostnameOf, lockInstance, releaseAllocations, type BuildProgressPhase, type BuildStep } from "./lifecycle";
+import { advanceBuild, enterPhase, followsInBuild, hostnameOf, lockInstance, releaseAllocations, type BuildProgressPhase, type BuildStep } from "./lifecycle";
 import { settleVolumesOnHost } from "../volumes/attach";
 
 export type ReportOutcome = "applied" | "duplicate" | "stale";
@@ -55,7 +55,8 @@ export async function recordReports(services: RecordServices, { hostId, reports 
 function progressRun(reports: InstanceReport[], start: number): InstanceReport[] {
   const run: InstanceReport[] = [];
   for (const report of reports.slice(start)) {
-    if (!isProgress(report.phase) || !chainsAsBuild([...run.map(stepOf), stepOf(report)])) break;
+    const previous = run.at(-1);
+    if (!isProgress(report.phase) || (previous && !followsInBuild(stepOf(previous), stepOf(report)))) break;
     run.push(report);
   }
   return run;
