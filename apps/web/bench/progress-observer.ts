@@ -12,7 +12,7 @@ import { io } from "socket.io-client";
 import { z } from "zod";
 import { instanceChangedSchema, instanceEventSchema } from "@nimbus/core/protocol";
 
-export const observerOptionsSchema = z.object({ url: z.url(), cookie: z.string().min(1) });
+const observerOptionsSchema = z.object({ url: z.url(), cookie: z.string().min(1) });
 
 /** Per instance and phase: when the server opened the phase's event, when the agent sent the report behind it, when it closed. */
 export type PhaseTimes = Record<string, { opened: number; reported?: number; finished?: number }>;

@@ -62,7 +62,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
  * database runs on the same machine. postgres.js would send it as a server setting, so it is
  * taken out of the URL and given as its own option.
  */
-export function withSocketHost(databaseUrl: string): { url: string; host: string | null } {
+function withSocketHost(databaseUrl: string): { url: string; host: string | null } {
   const url = new URL(databaseUrl);
   const host = url.searchParams.get("host");
   if (host === null) return { url: databaseUrl, host: null };
