@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
-import { allocatePort, ipToInt, portSpecsFor } from "@nimbus/core/network";
+import { allocatePort, ipToInt, parseCidr, portSpecsFor } from "@nimbus/core/network";
 import { addUser, PERSONA_PASSWORD, signedInClient, startStack, TRPCClientError, type Stack } from "./harness";
 
 type Client = Awaited<ReturnType<typeof signedInClient>>["client"];
@@ -196,7 +196,7 @@ describe("networks, IPAM, ports and security groups (real PostgreSQL)", () => {
     expect(await outsider.securityGroups.list.query()).toHaveLength(1);
   });
 
-  it("a rule with a remote group admits the /32 of every port in that group", async () => {
+  it("a rule with a remote group admits exactly the addresses of the ports in that group", async () => {
     const network = await member.networks.create.mutate({ name: "tiers", subnet: { cidr: "10.40.0.0/24" } });
     const app = await member.securityGroups.create.mutate({ name: "app", description: "application servers" });
     const db = await member.securityGroups.create.mutate({ name: "db" });
@@ -214,13 +214,18 @@ describe("networks, IPAM, ports and security groups (real PostgreSQL)", () => {
     const apps = await member.instances.launch.mutate({ ...launchBase, count: 2, name: "app", networkId: network.id, securityGroupIds: [app.id] });
     const dbs = await member.instances.launch.mutate({ ...launchBase, name: "db", networkId: network.id, securityGroupIds: [db.id] });
     const ports = await member.ports.list.query({ networkId: network.id });
-    const appAddresses = ports.filter((p) => apps.instanceIds.includes(p.instanceId!)).map((p) => `${p.ipAddress}/32`);
+    const appAddresses = ports.filter((p) => apps.instanceIds.includes(p.instanceId!)).map((p) => ipToInt(p.ipAddress));
     expect(appAddresses).toHaveLength(2);
 
     const [spec] = await portSpecsFor(stack.server.database.db, dbs.instanceIds[0]!);
     const postgresRule = spec!.securityGroupRules.find((r) => r.portRangeMin === 5432);
     expect(postgresRule).toMatchObject({ direction: "ingress", protocol: "tcp", portRangeMax: 5432 });
-    expect([...postgresRule!.remoteCidrs!].sort()).toEqual([...appAddresses].sort());
+    // Consecutive addresses come as one block (10.40.0.2 and .3 as 10.40.0.2/31).
+    const admitted = postgresRule!.remoteCidrs!.flatMap((cidr) => {
+      const { network, broadcast } = parseCidr(cidr);
+      return Array.from({ length: broadcast - network + 1 }, (_, i) => network + i);
+    });
+    expect(admitted.sort((a, b) => a - b)).toEqual([...appAddresses].sort((a, b) => a - b));
     expect(spec!.securityGroupRules.find((r) => r.protocol === "icmp")?.remoteCidrs).toEqual(["192.0.2.0/24"]);
 
     const listed = (await member.securityGroups.list.query()).find((g) => g.id === db.id);

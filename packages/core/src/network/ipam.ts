@@ -57,3 +57,19 @@ export function defaultAllocationPools(cidr: string, gatewayIp: string | null): 
 export function poolSize(pools: { start: string; end: string }[]): number {
   return pools.reduce((sum, p) => sum + ipToInt(p.end) - ipToInt(p.start) + 1, 0);
 }
+
+/**
+ * The fewest CIDR blocks that hold exactly the addresses `first`..`last` (inclusive, as numbers):
+ * 10.0.0.2–10.0.0.9 → 10.0.0.2/31, 10.0.0.4/30, 10.0.0.8/31. Each block is the largest aligned
+ * one that starts at the next address and still ends inside the range.
+ */
+export function cidrsOfRange(first: number, last: number): string[] {
+  const blocks: string[] = [];
+  for (let start = first; start <= last; ) {
+    let size = 1;
+    while (size < 2 ** 32 && start % (size * 2) === 0 && start + size * 2 - 1 <= last) size *= 2;
+    blocks.push(`${intToIp(start)}/${32 - Math.log2(size)}`);
+    start += size;
+  }
+  return blocks;
+}

@@ -5,7 +5,7 @@ import type { PortSpec, SecurityGroupRuleSpec } from "../protocol";
 import { NimbusError } from "../errors";
 import { preparedOn } from "../prepared";
 import { rowFromJson } from "../compute/rows";
-import { intToIp, ipToInt, poolSize } from "./ipam";
+import { cidrsOfRange, intToIp, ipToInt, poolSize } from "./ipam";
 import { filteredProtocol } from "./security-group-admin";
 import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../pg-errors";
 
@@ -181,9 +181,11 @@ const portsQuery = (db: Database) =>
   );
 
 /**
- * Each port's groups with their rules in one read; a remote-group rule comes with the addresses
- * of every port in that group, gathered by Postgres (a project's default group holds every port
- * it has, so row-per-member reads grew with each launch).
+ * Each port's groups with their rules in one read. A remote-group rule comes with the addresses
+ * of every port in that group, gathered by Postgres as runs of consecutive addresses (a
+ * project's default group holds every port it has, and IPAM hands addresses out in order, so a
+ * thousand members are a handful of runs: that many CIDRs to send and filter rules to write,
+ * not a thousand).
  */
 const portRulesQuery = (db: Database) =>
   preparedOn(db, "port_rules", (on) => {
@@ -201,8 +203,12 @@ const portRulesQuery = (db: Database) =>
           remoteIpPrefix: r.remoteIpPrefix,
           remoteGroupId: r.remoteGroupId,
         },
-        memberCidrs: sql<string[] | null>`(select array_agg(p.ip_address || '/32' order by p.ip_address)
-          from ${psg} m join ${schema.ports} p on p.id = m.port_id where m.group_id = ${r.remoteGroupId})`,
+        memberRuns: sql<[number, number][] | null>`(select json_agg(json_build_array(run.first, run.last) order by run.first)
+          from (select min(n) as first, max(n) as last
+            from (select n, n - row_number() over (order by n) as gap
+              from (select distinct p.ip_address::inet - '0.0.0.0'::inet as n
+                from ${psg} m join ${schema.ports} p on p.id = m.port_id where m.group_id = ${r.remoteGroupId}) members) numbered
+            group by gap) run)`,
       })
       .from(psg)
       .innerJoin(r, eq(r.groupId, psg.groupId))
@@ -219,14 +225,14 @@ export async function portSpecsFor(db: Database, instanceId: string): Promise<Po
   // Prepared once per handle (every dispatch reads these); sent together.
   const [rows, bound] = await Promise.all([portsQuery(db).execute({ instanceId }), portRulesQuery(db).execute({ instanceId })]);
   if (rows.length === 0) return [];
-  const ruleSpec = ({ rule, memberCidrs }: PortRuleRow): SecurityGroupRuleSpec => ({
+  const ruleSpec = ({ rule, memberRuns }: PortRuleRow): SecurityGroupRuleSpec => ({
     id: rule.id,
     direction: rule.direction,
     ethertype: "IPv4",
     protocol: filteredProtocol(rule.protocol),
     portRangeMin: rule.portRangeMin,
     portRangeMax: rule.portRangeMax,
-    remoteCidrs: rule.remoteGroupId ? (memberCidrs ?? []) : rule.remoteIpPrefix ? [rule.remoteIpPrefix] : null,
+    remoteCidrs: rule.remoteGroupId ? (memberRuns ?? []).flatMap(([first, last]) => cidrsOfRange(first, last)) : rule.remoteIpPrefix ? [rule.remoteIpPrefix] : null,
   });
   return rows.map(({ port, subnet, network }) => ({
     id: port.id,
