@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cidrsOfRange, ipToInt, parseCidr } from "./ipam";
+import { cidrsOfAddresses, cidrsOfRange, ipToInt, parseCidr } from "./ipam";
 
 /** Every address a list of CIDRs holds, as numbers in order. */
 const addressesOf = (cidrs: string[]) =>
@@ -25,5 +25,14 @@ describe("cidrsOfRange", () => {
       const addresses = addressesOf(cidrsOfRange(first, last));
       expect(addresses).toEqual(Array.from({ length: last - first + 1 }, (_, i) => first + i));
     }
+  });
+});
+
+describe("cidrsOfAddresses", () => {
+  it("joins consecutive addresses into blocks and keeps the rest apart", () => {
+    const addresses = ["10.0.0.9", "10.0.0.2", "10.0.0.3", "10.0.0.5", "10.0.0.3", "10.0.0.4", "192.0.2.1"].map(ipToInt);
+    expect(cidrsOfAddresses(addresses)).toEqual(["10.0.0.2/31", "10.0.0.4/31", "10.0.0.9/32", "192.0.2.1/32"]);
+    expect(addressesOf(cidrsOfAddresses(addresses))).toEqual([...new Set(addresses)].sort((a, b) => a - b));
+    expect(cidrsOfAddresses([])).toEqual([]);
   });
 });

@@ -73,3 +73,16 @@ export function cidrsOfRange(first: number, last: number): string[] {
   }
   return blocks;
 }
+
+/** The fewest CIDR blocks that hold exactly the given addresses (as numbers, in any order, repeats allowed). */
+export function cidrsOfAddresses(addresses: number[]): string[] {
+  const sorted = [...new Set(addresses)].sort((a, b) => a - b);
+  const blocks: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    blocks.push(...cidrsOfRange(sorted[i]!, sorted[j]!));
+    i = j + 1;
+  }
+  return blocks;
+}

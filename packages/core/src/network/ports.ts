@@ -5,7 +5,7 @@ import type { PortSpec, SecurityGroupRuleSpec } from "../protocol";
 import { NimbusError } from "../errors";
 import { preparedOn } from "../prepared";
 import { rowFromJson } from "../compute/rows";
-import { cidrsOfRange, intToIp, ipToInt, poolSize } from "./ipam";
+import { cidrsOfAddresses, intToIp, ipToInt, poolSize } from "./ipam";
 import { filteredProtocol } from "./security-group-admin";
 import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../pg-errors";
 
@@ -153,8 +153,9 @@ function insertPortOn(subnet: SubnetRow, { networkId, projectId, instanceId, sec
       on conflict do nothing
       returning id, network_id, subnet_id, project_id, instance_id, mac_address, ip_address, status, created_at
     ), bound as (
-      insert into ${schema.portSecurityGroups} (port_id, group_id)
-      select port.id, g.id::uuid from port, jsonb_array_elements_text(${JSON.stringify(securityGroupIds)}::jsonb) as g(id)
+      insert into ${schema.portSecurityGroups} (port_id, group_id, address)
+      select port.id, g.id::uuid, port.ip_address::inet - '0.0.0.0'::inet
+      from port, jsonb_array_elements_text(${JSON.stringify(securityGroupIds)}::jsonb) as g(id)
     )
     select * from port`;
 }
@@ -182,10 +183,8 @@ const portsQuery = (db: Database) =>
 
 /**
  * Each port's groups with their rules in one read. A remote-group rule comes with the addresses
- * of every port in that group, gathered by Postgres as runs of consecutive addresses (a
- * project's default group holds every port it has, and IPAM hands addresses out in order, so a
- * thousand members are a handful of runs: that many CIDRs to send and filter rules to write,
- * not a thousand).
+ * of every port in that group, in order, from port_security_groups' index alone (a project's
+ * default group holds every port it has).
  */
 const portRulesQuery = (db: Database) =>
   preparedOn(db, "port_rules", (on) => {
@@ -203,12 +202,7 @@ const portRulesQuery = (db: Database) =>
           remoteIpPrefix: r.remoteIpPrefix,
           remoteGroupId: r.remoteGroupId,
         },
-        memberRuns: sql<[number, number][] | null>`(select json_agg(json_build_array(run.first, run.last) order by run.first)
-          from (select min(n) as first, max(n) as last
-            from (select n, n - row_number() over (order by n) as gap
-              from (select distinct p.ip_address::inet - '0.0.0.0'::inet as n
-                from ${psg} m join ${schema.ports} p on p.id = m.port_id where m.group_id = ${r.remoteGroupId}) members) numbered
-            group by gap) run)`,
+        memberAddresses: sql<number[] | null>`(select json_agg(m.address order by m.address) from ${psg} m where m.group_id = ${r.remoteGroupId})`,
       })
       .from(psg)
       .innerJoin(r, eq(r.groupId, psg.groupId))
@@ -225,14 +219,16 @@ export async function portSpecsFor(db: Database, instanceId: string): Promise<Po
   // Prepared once per handle (every dispatch reads these); sent together.
   const [rows, bound] = await Promise.all([portsQuery(db).execute({ instanceId }), portRulesQuery(db).execute({ instanceId })]);
   if (rows.length === 0) return [];
-  const ruleSpec = ({ rule, memberRuns }: PortRuleRow): SecurityGroupRuleSpec => ({
+  const ruleSpec = ({ rule, memberAddresses }: PortRuleRow): SecurityGroupRuleSpec => ({
     id: rule.id,
     direction: rule.direction,
     ethertype: "IPv4",
     protocol: filteredProtocol(rule.protocol),
     portRangeMin: rule.portRangeMin,
     portRangeMax: rule.portRangeMax,
-    remoteCidrs: rule.remoteGroupId ? (memberRuns ?? []).flatMap(([first, last]) => cidrsOfRange(first, last)) : rule.remoteIpPrefix ? [rule.remoteIpPrefix] : null,
+    // IPAM hands addresses out nearly in order, so a thousand members are a handful of blocks:
+    // that many CIDRs to send and filter rules for the host to write, not a thousand.
+    remoteCidrs: rule.remoteGroupId ? cidrsOfAddresses(memberAddresses ?? []) : rule.remoteIpPrefix ? [rule.remoteIpPrefix] : null,
   });
   return rows.map(({ port, subnet, network }) => ({
     id: port.id,

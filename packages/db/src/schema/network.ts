@@ -1,5 +1,5 @@
 import { relations } from "drizzle-orm";
-import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { networks } from "./catalog";
 import { projects } from "./identity";
 import { instances } from "./instance";
@@ -96,8 +96,15 @@ export const portSecurityGroups = pgTable(
   {
     portId: uuid("port_id").notNull().references(() => ports.id, { onDelete: "cascade" }),
     groupId: uuid("group_id").notNull().references(() => securityGroups.id, { onDelete: "restrict" }),
+    /**
+     * The port's IPv4 address as a number, copied from the port (a port's address never
+     * changes), so a remote group's member addresses come from this table's index alone, in
+     * order: a project's default group holds every port the project has, and every spawn of
+     * one of its instances reads them.
+     */
+    address: bigint("address", { mode: "number" }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.portId, t.groupId] }), index("port_security_groups_group_idx").on(t.groupId)],
+  (t) => [primaryKey({ columns: [t.portId, t.groupId] }), index("port_security_groups_members_idx").on(t.groupId, t.address)],
 );
 
 export const subnetsRelations = relations(subnets, ({ one, many }) => ({
