@@ -19,7 +19,7 @@ export function ipToInt(ip: string): number {
 }
 
 export function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
 /** The dotted netmask of a prefix length: 24 → 255.255.255.0. */
@@ -81,7 +81,8 @@ export function cidrsOfAddresses(addresses: number[]): string[] {
   for (let i = 0; i < sorted.length; ) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    blocks.push(...cidrsOfRange(sorted[i]!, sorted[j]!));
+    if (i === j) blocks.push(`${intToIp(sorted[i]!)}/32`);
+    else blocks.push(...cidrsOfRange(sorted[i]!, sorted[j]!));
     i = j + 1;
   }
   return blocks;

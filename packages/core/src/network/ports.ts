@@ -226,8 +226,8 @@ export async function portSpecsFor(db: Database, instanceId: string): Promise<Po
     protocol: filteredProtocol(rule.protocol),
     portRangeMin: rule.portRangeMin,
     portRangeMax: rule.portRangeMax,
-    // IPAM hands addresses out nearly in order, so a thousand members are a handful of blocks:
-    // that many CIDRs to send and filter rules for the host to write, not a thousand.
+    // Consecutive addresses go as one block: as a subnet fills up (IPAM draws addresses at
+    // random), its members become a few blocks, and so fewer filter rules on the host.
     remoteCidrs: rule.remoteGroupId ? cidrsOfAddresses(memberAddresses ?? []) : rule.remoteIpPrefix ? [rule.remoteIpPrefix] : null,
   });
   return rows.map(({ port, subnet, network }) => ({
