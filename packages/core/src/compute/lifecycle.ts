@@ -1,4 +1,4 @@
-import { rowsOf, schema, type Executor } from "@nimbus/db";
+import { schema, statement, type Executor, type Statement } from "@nimbus/db";
 import { and, desc, eq, isNull, ne, sql, type SQL } from "@nimbus/db/orm";
 import { releaseConsumer } from "../placement/claim";
 import { NimbusError } from "../errors";
@@ -177,7 +177,6 @@ function enterableFrom(phase: InstancePhase): SQL {
   }
   return sql.raw(`(${pairs.join(", ")})`);
 }
-const ENTERABLE_FROM = new Map<InstancePhase, SQL>();
 
 /** One progress report of an agent: the phase it entered, its sequence number and send time. */
 export interface BuildStep {
@@ -211,6 +210,72 @@ export function chainsAsBuild(steps: readonly BuildStep[]): boolean {
   return steps.every((step, n) => n === 0 || followsInBuild(steps[n - 1]!, step));
 }
 
+type AdvanceValues =
+  | "instanceId" | "hostId" | "firstSeq" | "lastSeq" | "vmState" | "taskState" | "progress" | "powerState" | "now" | "host" | "buildDueAt" | "steps";
+
+/** advanceBuild's statement, one per phase a run of reports starts from and per whether it ends ACTIVE (built once each). */
+function advanceStatement(firstPhase: BuildProgressPhase, active: boolean): Statement<AdvanceValues, { instance: unknown; closed: unknown; opened: unknown }> {
+  const key = `${firstPhase}:${active}`;
+  let made = ADVANCE_STATEMENTS.get(key);
+  if (!made) ADVANCE_STATEMENTS.set(key, (made = buildAdvanceStatement(enterableFrom(firstPhase), active)));
+  return made;
+}
+const ADVANCE_STATEMENTS = new Map<string, Statement<AdvanceValues, { instance: unknown; closed: unknown; opened: unknown }>>();
+
+function buildAdvanceStatement(from: SQL, active: boolean) {
+  const i = schema.instances;
+  const e = schema.instanceActionEvents;
+  return statement<AdvanceValues, { instance: unknown; closed: unknown; opened: unknown }>((v) => sql`
+    with moved as (
+      update ${i} set vm_state = ${v.vmState}::vm_state, task_state = ${v.taskState}::task_state, progress = ${v.progress}::int,
+        updated_at = ${v.now}::timestamptz, last_report_seq = ${v.lastSeq}::bigint,
+        power_state = coalesce(${v.powerState}::power_state, power_state)
+        ${active ? sql`, launched_at = ${v.now}::timestamptz` : sql``}
+      where id = ${v.instanceId}::uuid and host_id = ${v.hostId}::uuid and last_report_seq < ${v.firstSeq}::bigint
+        and (vm_state::text, coalesce(task_state::text, '')) in ${from}
+      returning *
+    ), action as (
+      select a.id from ${schema.instanceActions} a
+      where a.instance_id = ${v.instanceId}::uuid and a.action <> 'reschedule' and exists (select 1 from moved)
+      order by a.start_time desc limit 1
+    ), closed as (
+      update ${e} set finish_time = ${v.now}::timestamptz, result = 'Success'
+      where instance_id = ${v.instanceId}::uuid and finish_time is null and exists (select 1 from action)
+      returning *
+    ), opened as (
+      insert into ${e} (action_id, instance_id, event, start_time, finish_time, result, host)
+      select action.id, ${v.instanceId}::uuid, step.event, ${v.now}::timestamptz, step.finish_time, step.result, ${v.host}::text
+      from action cross join jsonb_to_recordset(${v.steps}::jsonb) as step(n int, event text, finish_time timestamptz, result text)
+      order by step.n
+      returning *
+    ), request as (
+      update ${schema.buildRequests} set
+        ${active ? sql`status = 'done'` : sql`due_at = ${v.buildDueAt}::timestamptz, command_acked_at = coalesce(command_acked_at, now())`},
+        updated_at = ${v.now}::timestamptz
+      where instance_id = ${v.instanceId}::uuid and exists (select 1 from moved)
+    )${
+      active
+        ? sql`, finished as (
+      update ${schema.instanceActions} set finish_time = ${v.now}::timestamptz
+      where instance_id = ${v.instanceId}::uuid and finish_time is null and exists (select 1 from action)
+    ), host as (
+      update ${schema.computeHosts} set failed_builds = 0
+      where id = ${v.hostId}::uuid and failed_builds <> 0 and exists (select 1 from moved)
+    ), ports as (
+      update ${schema.ports} set status = 'ACTIVE'
+      where instance_id = ${v.instanceId}::uuid and status <> 'ACTIVE' and exists (select 1 from moved)
+    ), volumes as (
+      -- Its volumes' bits now live on this host: later launches that use them go there.
+      update ${schema.volumes} set host_id = ${v.hostId}::uuid, updated_at = ${v.now}::timestamptz
+      where id in (select volume_id from ${schema.volumeAttachments} where instance_id = ${v.instanceId}::uuid) and exists (select 1 from moved)
+    )`
+        : sql``
+    }
+    select (select row_to_json(moved) from moved) as instance,
+      (select coalesce(json_agg(row_to_json(closed) order by closed.id), '[]'::json) from closed) as closed,
+      (select coalesce(json_agg(row_to_json(opened) order by opened.id), '[]'::json) from opened) as opened`);
+}
+
 /**
  * `enterPhase` for an agent's progress reports, in one statement instead of a transaction of
  * eight: the instance moves only if it is still placed on that host, the first report is newer
@@ -227,75 +292,31 @@ export async function advanceBuild(db: Executor, out: Announcements, progress: B
   const first = steps[0];
   const last = steps[steps.length - 1]!;
   if (!chainsAsBuild(steps)) throw new Error("advanceBuild: the steps do not follow each other");
-  let from = ENTERABLE_FROM.get(first.phase);
-  if (!from) ENTERABLE_FROM.set(first.phase, (from = enterableFrom(first.phase)));
   const now = new Date().toISOString();
-  const active = last.phase === "active";
   const { vmState, taskState } = stateFor(last.phase, "building");
-  const powerState = steps.findLast((step) => step.powerState)?.powerState ?? null;
-  const recorded = sql.join(
-    steps.map((step, n) => {
-      const closedAtOnce = n < steps.length - 1 || step.phase === "active";
-      return sql`(${n}::int, ${step.phase}::text, ${closedAtOnce ? now : null}::timestamptz, ${closedAtOnce ? "Success" : null}::text)`;
-    }),
-    sql`, `,
-  );
-  const i = schema.instances;
-  const e = schema.instanceActionEvents;
-  const result = await db.execute(sql`
-    with moved as (
-      update ${i} set vm_state = ${vmState}::vm_state, task_state = ${taskState}::task_state, progress = ${PROGRESS[last.phase]}::int,
-        updated_at = ${now}::timestamptz, last_report_seq = ${last.seq}::bigint,
-        power_state = coalesce(${powerState}::power_state, power_state)
-        ${active ? sql`, launched_at = ${now}::timestamptz` : sql``}
-      where id = ${instanceId}::uuid and host_id = ${hostId}::uuid and last_report_seq < ${first.seq}::bigint
-        and (vm_state::text, coalesce(task_state::text, '')) in ${from}
-      returning *
-    ), action as (
-      select a.id from ${schema.instanceActions} a
-      where a.instance_id = ${instanceId}::uuid and a.action <> 'reschedule' and exists (select 1 from moved)
-      order by a.start_time desc limit 1
-    ), closed as (
-      update ${e} set finish_time = ${now}::timestamptz, result = 'Success'
-      where instance_id = ${instanceId}::uuid and finish_time is null and exists (select 1 from action)
-      returning *
-    ), opened as (
-      insert into ${e} (action_id, instance_id, event, start_time, finish_time, result, host)
-      select action.id, ${instanceId}::uuid, step.event, ${now}::timestamptz, step.finish_time, step.result, ${progress.host}::text
-      from action cross join (values ${recorded}) as step(n, event, finish_time, result)
-      order by step.n
-      returning *
-    ), request as (
-      update ${schema.buildRequests} set
-        ${active ? sql`status = 'done'` : sql`due_at = ${progress.buildDueAt.toISOString()}::timestamptz, command_acked_at = coalesce(command_acked_at, now())`},
-        updated_at = ${now}::timestamptz
-      where instance_id = ${instanceId}::uuid and exists (select 1 from moved)
-    )${
-      active
-        ? sql`, finished as (
-      update ${schema.instanceActions} set finish_time = ${now}::timestamptz
-      where instance_id = ${instanceId}::uuid and finish_time is null and exists (select 1 from action)
-    ), host as (
-      update ${schema.computeHosts} set failed_builds = 0
-      where id = ${hostId}::uuid and failed_builds <> 0 and exists (select 1 from moved)
-    ), ports as (
-      update ${schema.ports} set status = 'ACTIVE'
-      where instance_id = ${instanceId}::uuid and status <> 'ACTIVE' and exists (select 1 from moved)
-    ), volumes as (
-      -- Its volumes' bits now live on this host: later launches that use them go there.
-      update ${schema.volumes} set host_id = ${hostId}::uuid, updated_at = ${now}::timestamptz
-      where id in (select volume_id from ${schema.volumeAttachments} where instance_id = ${instanceId}::uuid) and exists (select 1 from moved)
-    )`
-        : sql``
-    }
-    select (select row_to_json(moved) from moved) as instance,
-      (select coalesce(json_agg(row_to_json(closed) order by closed.id), '[]'::json) from closed) as closed,
-      (select coalesce(json_agg(row_to_json(opened) order by opened.id), '[]'::json) from opened) as opened`);
-  const [row] = rowsOf<{ instance: unknown; closed: unknown; opened: unknown }>(result);
+  const [row] = await advanceStatement(first.phase, last.phase === "active")(db, {
+    instanceId,
+    hostId,
+    firstSeq: first.seq,
+    lastSeq: last.seq,
+    vmState,
+    taskState,
+    progress: PROGRESS[last.phase],
+    powerState: steps.findLast((step) => step.powerState)?.powerState ?? null,
+    now,
+    host: progress.host,
+    buildDueAt: progress.buildDueAt.toISOString(),
+    steps: JSON.stringify(
+      steps.map((step, n) => {
+        const closedAtOnce = n < steps.length - 1 || step.phase === "active";
+        return { n, event: step.phase, finish_time: closedAtOnce ? now : null, result: closedAtOnce ? "Success" : null };
+      }),
+    ),
+  });
   if (!row?.instance) return false;
   const updated = rowFromJson(schema.instances, row.instance);
-  for (const event of jsonOf<unknown[]>(row.closed)) out.event(updated.projectId, rowFromJson(e, event));
-  jsonOf<unknown[]>(row.opened).forEach((event, n) => out.event(updated.projectId, rowFromJson(e, event), steps[n]?.reportedAt));
+  for (const event of jsonOf<unknown[]>(row.closed)) out.event(updated.projectId, rowFromJson(schema.instanceActionEvents, event));
+  jsonOf<unknown[]>(row.opened).forEach((event, n) => out.event(updated.projectId, rowFromJson(schema.instanceActionEvents, event), steps[n]?.reportedAt));
   out.instance(updated, await hostnameOf(db, updated.hostId));
   return true;
 }
