@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { rowsOf, schema, type Database, type Executor } from "@nimbus/db";
+import { rowsOf, schema, statement, type Database, type Executor } from "@nimbus/db";
 import { and, eq, sql } from "@nimbus/db/orm";
 import { jsonOf, rowFromJson } from "./rows";
 import type { CoreContext } from "../context";
@@ -92,31 +92,26 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
     let newGigabytes = 0;
     for (let index = 0; index < count; index++) {
       const name = count === 1 ? request.name : `${request.name}-${index + 1}`;
-      const [instance] = await tx
-        .insert(schema.instances)
-        .values({
-          name,
-          projectId: principal.projectId,
-          userId: principal.userId,
-          flavorId: flavor.id,
-          imageId: image?.id ?? null,
-          networkId: network.id,
-          vcpus: flavor.vcpus,
-          memoryMb: flavor.memoryMb,
-          rootGb: flavor.rootGb,
-          vmState: "building",
-          taskState: "scheduling",
-          progress: 10,
-          reservationId,
-          launchIndex: index,
-          availabilityZone,
-          metadata: { ...request.metadata, ...(request.description ? { description: request.description } : {}) },
-          keyName: keyPair?.name ?? null,
-          keyData: keyPair?.publicKey ?? null,
-          userData: request.userData === null ? null : Buffer.from(request.userData, "utf8").toString("base64"),
-          configDrive: request.configDrive,
-        })
-        .returning();
+      const [inserted] = await insertInstance(tx, {
+        name,
+        projectId: principal.projectId,
+        userId: principal.userId,
+        flavorId: flavor.id,
+        imageId: image?.id ?? null,
+        networkId: network.id,
+        vcpus: flavor.vcpus,
+        memoryMb: flavor.memoryMb,
+        rootGb: flavor.rootGb,
+        reservationId,
+        launchIndex: index,
+        availabilityZone,
+        metadata: JSON.stringify({ ...request.metadata, ...(request.description ? { description: request.description } : {}) }),
+        keyName: keyPair?.name ?? null,
+        keyData: keyPair?.publicKey ?? null,
+        userData: request.userData === null ? null : Buffer.from(request.userData, "utf8").toString("base64"),
+        configDrive: request.configDrive,
+      });
+      const instance = inserted && rowFromJson(schema.instances, inserted);
       if (!instance) throw new Error("instance insert returned nothing");
       const port = await allocatePort(tx, { networkId: network.id, projectId: principal.projectId, instanceId: instance.id, securityGroupIds }, subnets);
       instance.fixedIp = port.ipAddress;
@@ -172,21 +167,29 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
 }
 
 /**
+ * A launched instance's row: building, scheduling, 10% (built once, see `statement`; the
+ * launch path runs it for every instance).
+ */
+const insertInstance = statement<
+  | "name" | "projectId" | "userId" | "flavorId" | "imageId" | "networkId" | "vcpus" | "memoryMb" | "rootGb" | "reservationId" | "launchIndex"
+  | "availabilityZone" | "metadata" | "keyName" | "keyData" | "userData" | "configDrive"
+>((v) => sql`
+  insert into ${schema.instances} (name, project_id, user_id, flavor_id, image_id, network_id, vcpus, memory_mb, root_gb, vm_state, task_state,
+    progress, reservation_id, launch_index, availability_zone, metadata, key_name, key_data, user_data, config_drive)
+  values (${v.name}::text, ${v.projectId}::uuid, ${v.userId}::uuid, ${v.flavorId}::uuid, ${v.imageId}::uuid, ${v.networkId}::uuid,
+    ${v.vcpus}::int, ${v.memoryMb}::int, ${v.rootGb}::int, 'building', 'scheduling', 10, ${v.reservationId}::text, ${v.launchIndex}::int,
+    ${v.availabilityZone}::text, ${v.metadata}::jsonb, ${v.keyName}::text, ${v.keyData}::text, ${v.userData}::text, ${v.configDrive}::boolean)
+  returning *`);
+
+/**
  * What every launch reads first, in one statement: the flavor, the image and the network as
  * the caller may see them (absent otherwise), the network's subnets in the order addresses are
  * taken from them, and the project's default security group. Read before the transaction: a
  * network, subnet or group deleted meanwhile fails the inserts that refer to it, in plain words.
  */
 async function launchContext(db: Database, ids: { flavorId: string; imageId: string | null; networkId: string; projectId: string }) {
-  const { images, networks, subnets, securityGroups } = schema;
-  const result = await db.execute(sql`
-    select
-      (select row_to_json(f) from ${schema.flavors} f where f.id = ${ids.flavorId}::uuid) as flavor,
-      (select row_to_json(${images}) from ${images} where ${images.id} = ${ids.imageId}::uuid and ${imageVisibleTo(ids.projectId)}) as image,
-      (select row_to_json(${networks}) from ${networks} where ${networks.id} = ${ids.networkId}::uuid and ${networkVisibleTo(ids.projectId)}) as network,
-      (select coalesce(json_agg(row_to_json(s) order by s.created_at, s.id), '[]'::json) from ${subnets} s where s.network_id = ${ids.networkId}::uuid) as subnets,
-      (select g.id from ${securityGroups} g where g.project_id = ${ids.projectId}::uuid and g.name = ${DEFAULT_SECURITY_GROUP}) as default_group_id`);
-  const [row] = rowsOf<{ flavor: unknown; image: unknown; network: unknown; subnets: unknown; default_group_id: string | null }>(result);
+  const { images, networks, subnets } = schema;
+  const [row] = await readLaunchContext(db, ids);
   return {
     flavor: row?.flavor ? rowFromJson(schema.flavors, row.flavor) : undefined,
     image: row?.image ? rowFromJson(images, row.image) : undefined,
@@ -195,6 +198,17 @@ async function launchContext(db: Database, ids: { flavorId: string; imageId: str
     defaultGroupId: row?.default_group_id ?? null,
   };
 }
+
+const readLaunchContext = statement<"flavorId" | "imageId" | "networkId" | "projectId", { flavor: unknown; image: unknown; network: unknown; subnets: unknown; default_group_id: string | null }>((v) => {
+  const { images, networks, subnets, securityGroups } = schema;
+  return sql`
+    select
+      (select row_to_json(f) from ${schema.flavors} f where f.id = ${v.flavorId}::uuid) as flavor,
+      (select row_to_json(${images}) from ${images} where ${images.id} = ${v.imageId}::uuid and ${imageVisibleTo(v.projectId)}) as image,
+      (select row_to_json(${networks}) from ${networks} where ${networks.id} = ${v.networkId}::uuid and ${networkVisibleTo(v.projectId)}) as network,
+      (select coalesce(json_agg(row_to_json(s) order by s.created_at, s.id), '[]'::json) from ${subnets} s where s.network_id = ${v.networkId}::uuid) as subnets,
+      (select g.id from ${securityGroups} g where g.project_id = ${v.projectId}::uuid and g.name = ${DEFAULT_SECURITY_GROUP}) as default_group_id`;
+});
 
 type ImageRow = typeof schema.images.$inferSelect;
 type InstanceRow = typeof schema.instances.$inferSelect;
@@ -208,25 +222,36 @@ async function recordBuild(
   tx: Executor,
   { instance, requestId, userId, requestSpec }: { instance: InstanceRow; requestId: string; userId: string; requestSpec: schema.BuildRequestSpec },
 ): Promise<typeof schema.instanceActionEvents.$inferSelect> {
-  const result = await tx.execute(sql`
-    with addressed as (
-      update ${schema.instances} set fixed_ip = ${instance.fixedIp}::text, mac_address = ${instance.macAddress}::text where id = ${instance.id}::uuid
-    ), action as (
-      insert into ${schema.instanceActions} (instance_id, action, request_id, user_id, project_id)
-      values (${instance.id}::uuid, 'create', ${requestId}, ${userId}::uuid, ${instance.projectId}::uuid)
-      returning id
-    ), opened as (
-      insert into ${schema.instanceActionEvents} (action_id, instance_id, event)
-      select id, ${instance.id}::uuid, 'scheduling' from action
-      returning *
-    ), build as (
-      insert into ${schema.buildRequests} (instance_id, request_spec) values (${instance.id}::uuid, ${JSON.stringify(requestSpec)}::jsonb)
-    )
-    select row_to_json(opened) as event from opened`);
-  const [row] = rowsOf<{ event: unknown }>(result);
+  const [row] = await insertBuildRecords(tx, {
+    instanceId: instance.id,
+    fixedIp: instance.fixedIp,
+    macAddress: instance.macAddress,
+    requestId,
+    userId,
+    projectId: instance.projectId,
+    requestSpec: JSON.stringify(requestSpec),
+  });
   if (!row) throw new Error("recording the build returned nothing");
   return rowFromJson(schema.instanceActionEvents, row.event);
 }
+const insertBuildRecords = statement<"instanceId" | "fixedIp" | "macAddress" | "requestId" | "userId" | "projectId" | "requestSpec", { event: unknown }>(
+  (v) => sql`
+    with addressed as (
+      update ${schema.instances} set fixed_ip = ${v.fixedIp}::text, mac_address = ${v.macAddress}::text where id = ${v.instanceId}::uuid
+    ), action as (
+      insert into ${schema.instanceActions} (instance_id, action, request_id, user_id, project_id)
+      values (${v.instanceId}::uuid, 'create', ${v.requestId}::text, ${v.userId}::uuid, ${v.projectId}::uuid)
+      returning id
+    ), opened as (
+      insert into ${schema.instanceActionEvents} (action_id, instance_id, event)
+      select id, ${v.instanceId}::uuid, 'scheduling' from action
+      returning *
+    ), build as (
+      insert into ${schema.buildRequests} (instance_id, request_spec) values (${v.instanceId}::uuid, ${v.requestSpec}::jsonb)
+    )
+    select row_to_json(opened) as event from opened`,
+);
+
 type FlavorRow = typeof schema.flavors.$inferSelect;
 
 /** The image must be an active disk image that fits the flavor (min_ram; for a local root disk min_disk and its virtual size). */
