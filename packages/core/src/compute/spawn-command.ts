@@ -1,11 +1,11 @@
-import { schema, type Database, type Executor } from "@nimbus/db";
+import { schema, statement, type Database, type Executor } from "@nimbus/db";
 import { eq, inArray, sql } from "@nimbus/db/orm";
 import type { ConfigDrive, DestroyCommand, ImageRef, PortSpec, SpawnCommand } from "../protocol";
 import { imageRefOf } from "../images/refs";
 import { netmaskOf, parseCidr } from "../network/ipam";
-import { portSpecsFor } from "../network/ports";
-import { volumeSpecsFor } from "../volumes/attach";
-import { preparedOn } from "../prepared";
+import { portSpecColumns, portSpecsFromJson } from "../network/ports";
+import { volumeSpecColumn, volumeSpecsFromJson } from "../volumes/attach";
+import { rowFromJson } from "./rows";
 
 type InstanceRow = typeof schema.instances.$inferSelect;
 type ImageRow = typeof schema.images.$inferSelect;
@@ -27,17 +27,13 @@ function hostnameFor(name: string): string {
  * drive. Read fresh at every (re)delivery, so a redelivered command describes the same build.
  */
 export async function spawnCommandFor(db: Database, instanceId: string, hostId: string, commandId: string): Promise<SpawnCommand | null> {
-  // Independent reads, sent together.
-  const [instance, ports, volumes] = await Promise.all([
-    preparedOn(db, "spawn_instance", (on) =>
-      on.query.instances.findFirst({ where: eq(schema.instances.id, sql.placeholder("instanceId")), with: { image: true } }).prepare("spawn_instance"),
-    ).execute({ instanceId }),
-    portSpecsFor(db, instanceId),
-    volumeSpecsFor(db, instanceId, hostId),
-  ]);
-  if (!instance) return null;
+  const [row] = await readSpawnCommand(db, { instanceId });
+  if (!row?.instance) return null;
+  const instance = rowFromJson(schema.instances, row.instance);
+  const ports = portSpecsFromJson(row.ports, row.rules);
+  const volumes = volumeSpecsFromJson(row.volumes, hostId);
   const bootsFromVolume = volumes.some((v) => v.bootIndex === 0);
-  const image = instance.image ?? null;
+  const image = row.image ? rowFromJson(schema.images, row.image) : null;
   const { kernel, ramdisk } = await bootPartsOf(db, image);
   return {
     commandId,
@@ -58,6 +54,15 @@ export async function spawnCommandFor(db: Database, instanceId: string, hostId: 
     configDrive: instance.configDrive ? configDriveFor(instance, ports) : null,
   };
 }
+
+/** Everything a spawn command says, read in one statement (it is read at every delivery). */
+const readSpawnCommand = statement<"instanceId", { instance: unknown; image: unknown; ports: unknown; rules: unknown; volumes: unknown }>(
+  (v) => sql`
+    select (select row_to_json(i) from ${schema.instances} i where i.id = ${v.instanceId}::uuid) as instance,
+      (select row_to_json(img) from ${schema.images} img join ${schema.instances} i on i.image_id = img.id where i.id = ${v.instanceId}::uuid) as image,
+      ${portSpecColumns(v.instanceId)},
+      ${volumeSpecColumn(v.instanceId)}`,
+);
 
 /** Glance's kernel_id / ramdisk_id properties, resolved to images the agent can fetch. */
 async function bootPartsOf(db: Executor, image: ImageRow | null): Promise<{ kernel: ImageRef | null; ramdisk: ImageRef | null }> {

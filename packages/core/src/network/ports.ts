@@ -1,10 +1,9 @@
 import { randomBytes, randomInt } from "node:crypto";
-import { rowsOf, schema, type Database, type Executor } from "@nimbus/db";
-import { eq, sql, type SQL } from "@nimbus/db/orm";
+import { rowsOf, schema, statement, type Executor } from "@nimbus/db";
+import { eq, sql, type SQL, type SQLWrapper } from "@nimbus/db/orm";
 import type { PortSpec, SecurityGroupRuleSpec } from "../protocol";
 import { NimbusError } from "../errors";
-import { preparedOn } from "../prepared";
-import { rowFromJson } from "../compute/rows";
+import { jsonOf, rowFromJson } from "../compute/rows";
 import { cidrsOfAddresses, intToIp, ipToInt, poolSize } from "./ipam";
 import { filteredProtocol } from "./security-group-admin";
 import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../pg-errors";
@@ -169,79 +168,68 @@ export async function releaseInstancePorts(tx: Executor, instanceId: string): Pr
   await tx.delete(schema.ports).where(eq(schema.ports.instanceId, instanceId));
 }
 
-const portsQuery = (db: Database) =>
-  preparedOn(db, "port_specs", (on) =>
-    on
-      .select({ port: schema.ports, subnet: schema.subnets, network: schema.networks })
-      .from(schema.ports)
-      .innerJoin(schema.subnets, eq(schema.subnets.id, schema.ports.subnetId))
-      .innerJoin(schema.networks, eq(schema.networks.id, schema.ports.networkId))
-      .where(eq(schema.ports.instanceId, sql.placeholder("instanceId")))
-      .orderBy(schema.ports.createdAt)
-      .prepare("port_specs"),
-  );
-
 /**
- * Each port's groups with their rules in one read. A remote-group rule comes with the addresses
- * of every port in that group, in order, from port_security_groups' index alone (a project's
- * default group holds every port it has).
+ * What the host needs of an instance's ports, as two JSON columns of one statement (the spawn
+ * command's read adds its own): `ports`, each with its subnet and network, in creation order;
+ * and `rules`, each port's groups' rules, a remote-group rule with the addresses of every port
+ * in that group, in order, from port_security_groups' index alone (a project's default group
+ * holds every port it has). Map them with `portSpecsFromJson`.
  */
-const portRulesQuery = (db: Database) =>
-  preparedOn(db, "port_rules", (on) => {
-    const r = schema.securityGroupRules;
-    const psg = schema.portSecurityGroups;
-    return on
-      .select({
-        portId: psg.portId,
-        rule: {
-          id: r.id,
-          direction: r.direction,
-          protocol: r.protocol,
-          portRangeMin: r.portRangeMin,
-          portRangeMax: r.portRangeMax,
-          remoteIpPrefix: r.remoteIpPrefix,
-          remoteGroupId: r.remoteGroupId,
-        },
-        memberAddresses: sql<number[] | null>`(select json_agg(m.address order by m.address) from ${psg} m where m.group_id = ${r.remoteGroupId})`,
-      })
-      .from(psg)
-      .innerJoin(r, eq(r.groupId, psg.groupId))
-      .innerJoin(schema.ports, eq(schema.ports.id, psg.portId))
-      .where(eq(schema.ports.instanceId, sql.placeholder("instanceId")))
-      .orderBy(r.createdAt, r.id)
-      .prepare("port_rules");
-  });
+export function portSpecColumns(instanceId: SQLWrapper | string): SQL {
+  const { ports, subnets, networks, securityGroupRules: r, portSecurityGroups: psg } = schema;
+  return sql`
+    (select coalesce(json_agg(json_build_object('port', row_to_json(p), 'subnet', row_to_json(s), 'network', row_to_json(n)) order by p.created_at), '[]'::json)
+      from ${ports} p join ${subnets} s on s.id = p.subnet_id join ${networks} n on n.id = p.network_id
+      where p.instance_id = ${instanceId}::uuid) as ports,
+    (select coalesce(json_agg(json_build_object('port_id', b.port_id, 'rule', row_to_json(rule),
+        'members', (select json_agg(m.address order by m.address) from ${psg} m where m.group_id = rule.remote_group_id))
+        order by rule.created_at, rule.id), '[]'::json)
+      from ${psg} b join ${r} rule on rule.group_id = b.group_id join ${ports} p on p.id = b.port_id
+      where p.instance_id = ${instanceId}::uuid) as rules`;
+}
 
-type PortRuleRow = Awaited<ReturnType<ReturnType<typeof portRulesQuery>["execute"]>>[number];
+/** The instance's ports as the host plugs them (addressing, DHCP, firewall rules), from `portSpecColumns`. */
+export function portSpecsFromJson(portsJson: unknown, rulesJson: unknown): PortSpec[] {
+  const bound = jsonOf<{ port_id: string; rule: unknown; members: number[] | null }[]>(rulesJson).map(({ port_id, rule, members }) => {
+    const row = rowFromJson(schema.securityGroupRules, rule);
+    const spec: SecurityGroupRuleSpec = {
+      id: row.id,
+      direction: row.direction,
+      ethertype: "IPv4",
+      protocol: filteredProtocol(row.protocol),
+      portRangeMin: row.portRangeMin,
+      portRangeMax: row.portRangeMax,
+      // Consecutive addresses go as one block: as a subnet fills up (IPAM draws addresses at
+      // random), its members become a few blocks, and so fewer filter rules on the host.
+      remoteCidrs: row.remoteGroupId ? cidrsOfAddresses(members ?? []) : row.remoteIpPrefix ? [row.remoteIpPrefix] : null,
+    };
+    return { portId: port_id, spec };
+  });
+  return jsonOf<{ port: unknown; subnet: unknown; network: unknown }[]>(portsJson).map((joined) => {
+    const port = rowFromJson(schema.ports, joined.port);
+    const subnet = rowFromJson(schema.subnets, joined.subnet);
+    const network = rowFromJson(schema.networks, joined.network);
+    return {
+      id: port.id,
+      networkId: network.id,
+      networkName: network.name,
+      macAddress: port.macAddress,
+      ipAddress: port.ipAddress,
+      cidr: subnet.cidr,
+      gatewayIp: subnet.gatewayIp,
+      dnsNameservers: subnet.dnsNameservers,
+      enableDhcp: subnet.enableDhcp,
+      mtu: network.mtu,
+      securityGroupRules: bound.filter((b) => b.portId === port.id).map((b) => b.spec),
+    };
+  });
+}
+
+const readPortSpecs = statement<"instanceId", { ports: unknown; rules: unknown }>((v) => sql`select ${portSpecColumns(v.instanceId)}`);
 
 /** The instance's ports as the host plugs them: addressing, DHCP and firewall rules. */
-export async function portSpecsFor(db: Database, instanceId: string): Promise<PortSpec[]> {
-  // Prepared once per handle (every dispatch reads these); sent together.
-  const [rows, bound] = await Promise.all([portsQuery(db).execute({ instanceId }), portRulesQuery(db).execute({ instanceId })]);
-  if (rows.length === 0) return [];
-  const ruleSpec = ({ rule, memberAddresses }: PortRuleRow): SecurityGroupRuleSpec => ({
-    id: rule.id,
-    direction: rule.direction,
-    ethertype: "IPv4",
-    protocol: filteredProtocol(rule.protocol),
-    portRangeMin: rule.portRangeMin,
-    portRangeMax: rule.portRangeMax,
-    // Consecutive addresses go as one block: as a subnet fills up (IPAM draws addresses at
-    // random), its members become a few blocks, and so fewer filter rules on the host.
-    remoteCidrs: rule.remoteGroupId ? cidrsOfAddresses(memberAddresses ?? []) : rule.remoteIpPrefix ? [rule.remoteIpPrefix] : null,
-  });
-  return rows.map(({ port, subnet, network }) => ({
-    id: port.id,
-    networkId: network.id,
-    networkName: network.name,
-    macAddress: port.macAddress,
-    ipAddress: port.ipAddress,
-    cidr: subnet.cidr,
-    gatewayIp: subnet.gatewayIp,
-    dnsNameservers: subnet.dnsNameservers,
-    enableDhcp: subnet.enableDhcp,
-    mtu: network.mtu,
-    securityGroupRules: bound.filter((b) => b.portId === port.id).map(ruleSpec),
-  }));
+export async function portSpecsFor(db: Executor, instanceId: string): Promise<PortSpec[]> {
+  const [row] = await readPortSpecs(db, { instanceId });
+  return row ? portSpecsFromJson(row.ports, row.rules) : [];
 }
 

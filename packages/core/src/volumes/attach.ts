@@ -1,10 +1,10 @@
-import { schema, type Database, type Executor } from "@nimbus/db";
-import { and, asc, eq, inArray, sql } from "@nimbus/db/orm";
+import { schema, type Executor } from "@nimbus/db";
+import { and, eq, inArray, sql, type SQL, type SQLWrapper } from "@nimbus/db/orm";
+import { jsonOf, rowFromJson } from "../compute/rows";
 import type { ImageRef, VolumeSpec } from "../protocol";
 import { NimbusError } from "../errors";
 import type { BootSource } from "../validation";
 import { imageRefOf } from "../images/refs";
-import { preparedOn } from "../prepared";
 
 type ImageRow = typeof schema.images.$inferSelect;
 
@@ -83,20 +83,24 @@ export async function attachLaunchVolumes(
   return { newVolumes, newGigabytes };
 }
 
-/** The instance's volumes as the host attaches them (made from their image on first use). */
-export async function volumeSpecsFor(db: Database, instanceId: string, hostId: string): Promise<VolumeSpec[]> {
-  // Prepared once per handle: every dispatch reads it.
-  const rows = await preparedOn(db, "volume_specs", (on) =>
-    on
-      .select({ attachment: schema.volumeAttachments, volume: schema.volumes, image: schema.images })
-      .from(schema.volumeAttachments)
-      .innerJoin(schema.volumes, eq(schema.volumes.id, schema.volumeAttachments.volumeId))
-      .leftJoin(schema.images, eq(schema.images.id, schema.volumes.imageId))
-      .where(eq(schema.volumeAttachments.instanceId, sql.placeholder("instanceId")))
-      .orderBy(asc(schema.volumeAttachments.device))
-      .prepare("volume_specs"),
-  ).execute({ instanceId });
-  return rows.map(({ attachment, volume, image }) => {
+/**
+ * What the host needs of an instance's volumes, as a JSON column `volumes` of one statement (the
+ * spawn command's read): each attachment with its volume and the volume's image, by device.
+ * Map it with `volumeSpecsFromJson`.
+ */
+export function volumeSpecColumn(instanceId: SQLWrapper | string): SQL {
+  return sql`
+    (select coalesce(json_agg(json_build_object('attachment', row_to_json(a), 'volume', row_to_json(v), 'image', row_to_json(i)) order by a.device), '[]'::json)
+      from ${schema.volumeAttachments} a join ${schema.volumes} v on v.id = a.volume_id left join ${schema.images} i on i.id = v.image_id
+      where a.instance_id = ${instanceId}::uuid) as volumes`;
+}
+
+/** The instance's volumes as the host of `hostId` attaches them (made from their image on first use), from `volumeSpecColumn`. */
+export function volumeSpecsFromJson(volumesJson: unknown, hostId: string): VolumeSpec[] {
+  return jsonOf<{ attachment: unknown; volume: unknown; image: unknown }[]>(volumesJson).map((joined) => {
+    const attachment = rowFromJson(schema.volumeAttachments, joined.attachment);
+    const volume = rowFromJson(schema.volumes, joined.volume);
+    const image = joined.image ? rowFromJson(schema.images, joined.image) : null;
     const exists = volume.hostId === hostId;
     const source: ImageRef | null = !exists && image ? imageRefOf(image) : null;
     return { id: volume.id, sizeGb: volume.sizeGb, device: attachment.device, bootIndex: attachment.bootIndex, image: source, exists };
