@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { rowsOf, schema, statement, type Database, type Executor } from "@nimbus/db";
+import { schema, statement, type Database, type Executor } from "@nimbus/db";
 import { and, eq, sql } from "@nimbus/db/orm";
 import { jsonOf, rowFromJson } from "./rows";
 import type { CoreContext } from "../context";

@@ -12,7 +12,7 @@
  * A build may skip forward (networking ─▶ spawning, say): agent reports can be lost or arrive
  * out of order, and a later phase means the earlier ones are done. It never goes backwards.
  */
-import type { InstancePhase, PowerState, TaskState, VmState } from "./types";
+import type { InstancePhase, TaskState, VmState } from "./types";
 
 export type { InstancePhase, PowerState, TaskState, VmState } from "./types";
 

@@ -1,5 +1,5 @@
 import { relations } from "drizzle-orm";
-import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgEnum, pgTable, timestamp, uuid } from "drizzle-orm/pg-core";
 import { instances } from "./instance";
 
 export const buildRequestStatus = pgEnum("build_request_status", ["pending", "scheduled", "dispatched", "done", "failed"]);
