@@ -1,4 +1,4 @@
-import { rowsOf, schema, type Executor } from "@nimbus/db";
+import { schema, statement, type Executor } from "@nimbus/db";
 import { and, eq, ne, sql } from "@nimbus/db/orm";
 import { NimbusError } from "../errors";
 import { pgErrorOf } from "../pg-errors";
@@ -118,18 +118,21 @@ const INSTANCE_QUOTA_EXCEEDED = "NQ001";
  * limits armed, for `instanceQuotaRefusal`.
  */
 export async function armInstanceQuota(tx: Executor, projectId: string): Promise<Record<QuotaResource, number>> {
-  // One statement: the project's overrides, and the check armed with them over the defaults.
+  const [row] = await armInstanceQuotaStatement(tx, { projectId });
+  return withOverrides(Object.entries(jsonOf<Record<string, number> | null>(row?.overrides) ?? {}));
+}
+
+/** One statement (built once: every launch runs it): the project's overrides, and the check armed with them over the defaults. */
+const armInstanceQuotaStatement = statement<"projectId", { overrides: unknown }>((v) => {
   const q = schema.quotaLimits;
   const limitOf = (resource: "instances" | "cores" | "ram") =>
     sql`coalesce((select hard_limit from overrides where resource = ${resource}), ${DEFAULT_QUOTAS[resource]}::int)`;
-  const result = await tx.execute(sql`
-    with overrides as (select ${q.resource} as resource, ${q.hardLimit} as hard_limit from ${q} where ${q.projectId} = ${projectId}::uuid)
+  return sql`
+    with overrides as (select ${q.resource} as resource, ${q.hardLimit} as hard_limit from ${q} where ${q.projectId} = ${v.projectId}::uuid)
     select (select coalesce(json_object_agg(resource, hard_limit), '{}'::json) from overrides) as overrides,
-      set_config('nimbus.instance_quota', json_build_object('project', ${projectId}::text,
-        'instances', ${limitOf("instances")}, 'cores', ${limitOf("cores")}, 'ram', ${limitOf("ram")})::text, true) as armed`);
-  const [row] = rowsOf<{ overrides: unknown }>(result);
-  return withOverrides(Object.entries(jsonOf<Record<string, number> | null>(row?.overrides) ?? {}));
-}
+      set_config('nimbus.instance_quota', json_build_object('project', ${v.projectId}::text,
+        'instances', ${limitOf("instances")}, 'cores', ${limitOf("cores")}, 'ram', ${limitOf("ram")})::text, true) as armed`;
+});
 
 /**
  * The database's refusal at commit as QuotaExceeded, naming the resources `requested` took past
