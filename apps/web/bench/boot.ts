@@ -19,7 +19,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { io } from "socket.io-client";
 import { instanceEventSchema } from "@nimbus/core/protocol";
-import { freshDatabase, repoRoot, signedInClient, waitFor } from "../test/harness";
+import { freshDatabase, onAnnouncement, repoRoot, signedInClient, waitFor } from "../test/harness";
 import { freePort, startWebProcess } from "../test/processes";
 import { prepareRealHypervisor, startQemuAgent, uploadTestGuest } from "../test/test-guest";
 
@@ -52,7 +52,7 @@ export async function runBootBenchmark() {
     const socket = io(web.url, { extraHeaders: { cookie: admin.cookie()! }, transports: ["websocket"] });
     await waitFor("the browser socket", () => socket.connected);
     const bootedAt = new Map<string, number>();
-    socket.on("instance.event", (payload: unknown) => {
+    onAnnouncement(socket, "instance.event", (payload) => {
       const event = instanceEventSchema.parse(payload);
       if (event.event === "guest_booted" && !bootedAt.has(event.instanceId)) bootedAt.set(event.instanceId, performance.now());
       if (event.event === "error") console.error(`boot: instance ${event.instanceId} failed: ${event.details}`);

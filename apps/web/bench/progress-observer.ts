@@ -10,7 +10,7 @@
  */
 import { io } from "socket.io-client";
 import { z } from "zod";
-import { instanceChangedSchema, instanceEventSchema } from "@nimbus/core/protocol";
+import { instanceChangedSchema, instanceEventSchema, unpackBrowserMessage } from "@nimbus/core/protocol";
 
 const observerOptionsSchema = z.object({ url: z.url(), cookie: z.string().min(1) });
 
@@ -30,22 +30,29 @@ function observe({ url, cookie }: z.infer<typeof observerOptionsSchema>): void {
   const settled = new Set<string>();
 
   socket.on("connect", () => post({ type: "connected" }));
-  socket.on("instance.event", (payload: unknown) => {
+  // As the console's hooks see them, one by one.
+  socket.onAny((name: string, message: unknown) => {
+    for (const { event, payload } of unpackBrowserMessage(name, message)) {
+      if (event === "instance.event") onEvent(payload);
+      if (event === "instance.changed") onChanged(payload);
+    }
+  });
+  function onEvent(payload: unknown) {
     const receivedAt = Date.now();
     const event = instanceEventSchema.parse(payload);
     if (event.reportedAt) progressLatencyMs.push(receivedAt - Date.parse(event.reportedAt));
     const seen = (phases[event.instanceId] ??= {});
     seen[event.event] ??= { opened: Date.parse(event.startTime), ...(event.reportedAt ? { reported: Date.parse(event.reportedAt) } : {}) };
     if (event.finishTime) seen[event.event]!.finished = Date.parse(event.finishTime);
-  });
-  socket.on("instance.changed", (payload: unknown) => {
+  }
+  function onChanged(payload: unknown) {
     const at = performance.timeOrigin + performance.now();
     const change = instanceChangedSchema.parse(payload);
     if ((change.status === "ACTIVE" || change.status === "ERROR") && !settled.has(change.id)) {
       settled.add(change.id);
       post({ type: "settled", id: change.id, status: change.status, at });
     }
-  });
+  }
   process.on("message", (message: unknown) => {
     if (message !== "report") return;
     socket.close();

@@ -36,7 +36,7 @@ test("sign in, launch through the wizard, watch the phases arrive live, see the 
   await expect(page.getByText("ACTIVE", { exact: true }).first()).toBeVisible();
   await expect(page.getByRole("progressbar", { name: "Build progress" })).toBeVisible();
   // ...and they were pushed over socket.io, not polled.
-  expect(socketFrames.some((f) => f.includes('"instance.event"') && f.includes('"spawning"'))).toBe(true);
+  expect(socketFrames.some((f) => f.includes('"instance.updates"') && f.includes('"spawning"'))).toBe(true);
 
   await expect(await openHostInventory(page)).toContainText(`1 / ${capacity} vCPUs`);
 

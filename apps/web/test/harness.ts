@@ -8,7 +8,7 @@ import pino from "pino";
 import postgres from "postgres";
 import superjson from "superjson";
 import { io, type Socket } from "socket.io-client";
-import { PROTOCOL_VERSION } from "@nimbus/core/protocol";
+import { PROTOCOL_VERSION, unpackBrowserMessage } from "@nimbus/core/protocol";
 import { startNimbusServer, type NimbusServer } from "../src/server/app";
 import { loadEnv } from "../src/server/env";
 import type { AppRouter } from "../src/server/trpc/router";
@@ -178,8 +178,16 @@ export async function signedInClient(baseUrl: string, name = "admin", password =
 export function browserSocket(baseUrl: string, cookie: string): { socket: Socket; received: { event: string; payload: unknown }[] } {
   const socket = io(baseUrl, { extraHeaders: { cookie }, transports: ["websocket"], forceNew: true });
   const received: { event: string; payload: unknown }[] = [];
-  socket.onAny((event: string, payload: unknown) => received.push({ event, payload }));
+  // One by one, as the console's hooks see them (see unpackBrowserMessage).
+  socket.onAny((event: string, payload: unknown) => received.push(...unpackBrowserMessage(event, payload)));
   return { socket, received };
+}
+
+/** Calls `handler` with each announcement named `event` that `socket` receives, one by one, as the console's hooks see them. */
+export function onAnnouncement(socket: Socket, event: string, handler: (payload: unknown) => void): void {
+  socket.onAny((name: string, payload: unknown) => {
+    for (const item of unpackBrowserMessage(name, payload)) if (item.event === event) handler(item.payload);
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instanceChangedSchema } from "@nimbus/core/protocol";
-import { ADMIN_PASSWORD, addUser, apiClient, PERSONA_PASSWORD, signedInClient, startStack, waitFor, type Stack } from "./harness";
+import { ADMIN_PASSWORD, addUser, apiClient, onAnnouncement, PERSONA_PASSWORD, signedInClient, startStack, waitFor, type Stack } from "./harness";
 
 async function rawPost(url: string, body: string, headers: Record<string, string>) {
   return fetch(url, { method: "POST", body, headers });
@@ -112,13 +112,17 @@ describe("sessions, lockout, tokens and isolation", () => {
     expect(await carol.client.tokens.list.query()).toHaveLength(before);
   });
 
-  it("sends a browser only the events of its own project", async () => {
+  it("sends a browser only the events of its own project, and a cloud admin every project's instance states", async () => {
     const carol = await signedInClient(stack.server.url, "carol", PERSONA_PASSWORD);
     const dave = await signedInClient(stack.server.url, "dave", PERSONA_PASSWORD);
-    const seen: Record<string, string[]> = { carol: [], dave: [] };
-    const sockets = await Promise.all([connect(stack.server.url, carol.cookie()!), connect(stack.server.url, dave.cookie()!)]);
-    sockets[0]!.on("instance.changed", (p: unknown) => seen.carol!.push(instanceChangedSchema.parse(p).id));
-    sockets[1]!.on("instance.changed", (p: unknown) => seen.dave!.push(instanceChangedSchema.parse(p).id));
+    const admin = await signedInClient(stack.server.url, "admin", ADMIN_PASSWORD);
+    const seen: Record<string, string[]> = { carol: [], dave: [], admin: [] };
+    let adminEvents = 0;
+    const sockets = await Promise.all([carol, dave, admin].map((user) => connect(stack.server.url, user.cookie()!)));
+    onAnnouncement(sockets[0]!, "instance.changed", (p) => seen.carol!.push(instanceChangedSchema.parse(p).id));
+    onAnnouncement(sockets[1]!, "instance.changed", (p) => seen.dave!.push(instanceChangedSchema.parse(p).id));
+    onAnnouncement(sockets[2]!, "instance.changed", (p) => seen.admin!.push(instanceChangedSchema.parse(p).id));
+    onAnnouncement(sockets[2]!, "instance.event", () => adminEvents++);
     const [flavors, images, networks] = await Promise.all([carol.client.catalog.flavors.query(), carol.client.catalog.images.query(), carol.client.catalog.networks.query()]);
     const input = { count: 1, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id };
     const a = await carol.client.instances.launch.mutate({ ...input, name: "alpha-vm" });
@@ -126,6 +130,10 @@ describe("sessions, lockout, tokens and isolation", () => {
     await waitFor("both to see their own instance reach ERROR (no hosts here)", () => seen.carol!.length >= 2 && seen.dave!.length >= 2);
     expect(new Set(seen.carol)).toEqual(new Set(a.instanceIds));
     expect(new Set(seen.dave)).toEqual(new Set(b.instanceIds));
+    // The admin (scoped to neither project) gets each state change once, and no project's events.
+    await waitFor("the admin to see every change", () => seen.admin!.length === seen.carol!.length + seen.dave!.length);
+    expect([...seen.admin!].sort()).toEqual([...seen.carol!, ...seen.dave!].sort());
+    expect(adminEvents).toBe(0);
     await expect(dave.client.instances.get.query({ id: a.instanceIds[0]! })).rejects.toMatchObject({ data: { code: "NOT_FOUND" } });
     sockets.forEach((s) => s.close());
   });

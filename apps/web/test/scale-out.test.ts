@@ -5,7 +5,7 @@ import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@nimbus/db";
 import { instanceEventSchema } from "@nimbus/core/protocol";
-import { freshDatabase, signedInClient, startAgent, waitFor, type AgentProcess } from "./harness";
+import { freshDatabase, onAnnouncement, signedInClient, startAgent, waitFor, type AgentProcess } from "./harness";
 import { assertInvariants } from "./invariants";
 import { freePort, openTestDatabase, startWebProcess, type WebProcess } from "./processes";
 
@@ -68,7 +68,7 @@ describe("scale-out and agent enrolment (two web processes, real PostgreSQL)", (
     await waitFor("node-b up", async () => (await onA.client.hosts.list.query()).find((h) => h.hostname === "node-b")?.state === "up");
     const socket = io(a.url, { extraHeaders: { cookie: onA.cookie()! }, transports: ["websocket"] });
     const phases: string[] = [];
-    socket.on("instance.event", (payload: unknown) => phases.push(instanceEventSchema.parse(payload).event));
+    onAnnouncement(socket, "instance.event", (payload) => phases.push(instanceEventSchema.parse(payload).event));
     await waitFor("browser socket on A", () => socket.connected);
 
     const [flavors, images, networks] = await Promise.all([onA.client.catalog.flavors.query(), onA.client.catalog.images.query(), onA.client.catalog.networks.query()]);

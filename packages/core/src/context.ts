@@ -1,7 +1,7 @@
 import type { Database } from "@nimbus/db";
 import type { IdentitySettings } from "./identity/settings";
 import type { WeigherMultipliers } from "./scheduler/weighers";
-import type { CommandAck, ConsoleChunk, DestroyCommand, DownloadProgress, HostChanged, InstanceChanged, InstanceEventPayload, SpawnCommand, VolumeDeleteCommand } from "./protocol/index";
+import type { CommandAck, ConsoleChunk, DestroyCommand, DownloadProgress, HostChanged, InstanceUpdates, SpawnCommand, VolumeDeleteCommand } from "./protocol/index";
 
 export type Role = "reader" | "member" | "admin";
 
@@ -20,8 +20,8 @@ export interface Principal {
 
 /** Where committed changes are announced (socket.io in the web app). Called after commit only. */
 export interface Publisher {
-  instanceChanged(change: InstanceChanged): void;
-  instanceEvent(projectId: string, event: InstanceEventPayload): void;
+  /** A committed change's events and instance states, for the project's viewers (and the states for cloud admins). */
+  instanceUpdates(projectId: string, updates: InstanceUpdates): void;
   hostChanged(change: HostChanged): void;
   /** A piece of a guest's serial console, for the project's viewers. */
   instanceConsole?(chunk: ConsoleChunk & { projectId: string }): void;

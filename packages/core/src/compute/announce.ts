@@ -1,4 +1,4 @@
-import type { InstanceChanged, InstanceEventPayload } from "../protocol/index";
+import type { InstanceChanged, InstanceEventPayload, InstanceUpdates } from "../protocol/index";
 import type { Publisher } from "../context";
 import { displayStatus, type TaskState, type VmState } from "../instance/state-machine";
 import type { schema } from "@nimbus/db";
@@ -21,9 +21,17 @@ export class Announcements {
   host(hostId: string | null | undefined): void {
     if (hostId) this.hosts.add(hostId);
   }
+  /** One message per project (its events, then its instances' states), then the hosts'. */
   flush(publisher: Publisher): void {
-    for (const { projectId, event } of this.events) publisher.instanceEvent(projectId, event);
-    for (const change of this.instances.values()) publisher.instanceChanged(change);
+    const byProject = new Map<string, InstanceUpdates>();
+    const updatesOf = (projectId: string) => {
+      let updates = byProject.get(projectId);
+      if (!updates) byProject.set(projectId, (updates = { events: [], changes: [] }));
+      return updates;
+    };
+    for (const { projectId, event } of this.events) updatesOf(projectId).events.push(event);
+    for (const change of this.instances.values()) updatesOf(change.projectId).changes.push(change);
+    for (const [projectId, updates] of byProject) publisher.instanceUpdates(projectId, updates);
     for (const hostId of this.hosts) publisher.hostChanged({ hostId });
   }
 }

@@ -297,6 +297,30 @@ export const instanceChangedSchema = z.object({
 });
 export type InstanceChanged = z.infer<typeof instanceChangedSchema>;
 
+/**
+ * What one committed change announces to a project's viewers, in one message: the action events
+ * it closed and opened, in order, then the instances' new states (the reports of a build that
+ * arrive together are one message, not one per event). Cloud admins outside the project get
+ * the states only.
+ */
+export const instanceUpdatesSchema = z.object({ events: z.array(instanceEventSchema), changes: z.array(instanceChangedSchema) });
+export type InstanceUpdates = z.infer<typeof instanceUpdatesSchema>;
+
+/**
+ * The announcements a message to a browser carries, one by one: an "instance.updates" message
+ * as an "instance.event" per event, then an "instance.changed" per state; anything else as
+ * itself. (A malformed "instance.updates" carries nothing.)
+ */
+export function unpackBrowserMessage(event: string, payload: unknown): { event: string; payload: unknown }[] {
+  if (event !== "instance.updates") return [{ event, payload }];
+  const parsed = instanceUpdatesSchema.safeParse(payload);
+  if (!parsed.success) return [];
+  return [
+    ...parsed.data.events.map((item) => ({ event: "instance.event", payload: item })),
+    ...parsed.data.changes.map((item) => ({ event: "instance.changed", payload: item })),
+  ];
+}
+
 export const hostChangedSchema = z.object({ hostId: z.uuid() });
 export type HostChanged = z.infer<typeof hostChangedSchema>;
 
@@ -306,10 +330,9 @@ export const instanceDownloadSchema = downloadProgressSchema.extend({ projectId:
 export const instanceConsoleSchema = consoleChunkSchema.extend({ projectId: z.uuid() });
 
 export interface ServerToBrowserEvents {
-  "instance.event": (payload: InstanceEventPayload) => void;
+  "instance.updates": (payload: InstanceUpdates) => void;
   "instance.download": (payload: z.infer<typeof instanceDownloadSchema>) => void;
   "instance.console": (payload: z.infer<typeof instanceConsoleSchema>) => void;
-  "instance.changed": (payload: InstanceChanged) => void;
   "host.changed": (payload: HostChanged) => void;
 }
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type

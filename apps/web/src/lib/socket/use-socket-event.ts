@@ -2,10 +2,10 @@
 
 import { useEffect, useRef } from "react";
 import type { z } from "zod";
-import { hostChangedSchema, instanceChangedSchema, instanceConsoleSchema, instanceDownloadSchema, instanceEventSchema } from "@nimbus/core/protocol";
+import { hostChangedSchema, instanceChangedSchema, instanceConsoleSchema, instanceDownloadSchema, instanceEventSchema, unpackBrowserMessage } from "@nimbus/core/protocol";
 import { useSocket } from "./socket-provider";
 
-/** The events the server pushes to browsers, each with the schema its payload must pass. */
+/** The announcements the server pushes to browsers, each with the schema its payload must pass. */
 const browserEventSchemas = {
   "instance.event": instanceEventSchema,
   "instance.changed": instanceChangedSchema,
@@ -13,6 +13,12 @@ const browserEventSchemas = {
   "instance.console": instanceConsoleSchema,
   "instance.download": instanceDownloadSchema,
 } as const;
+
+/** Announcements the server sends inside "instance.updates" (one message per committed change). */
+const CARRIED_BY: Partial<Record<keyof typeof browserEventSchemas, string>> = {
+  "instance.event": "instance.updates",
+  "instance.changed": "instance.updates",
+};
 
 export type BrowserEvent = keyof typeof browserEventSchemas;
 export type BrowserEventPayload<E extends BrowserEvent> = z.output<(typeof browserEventSchemas)[E]>;
@@ -32,7 +38,7 @@ export function useSocketEvent<E extends BrowserEvent>(event: E, handler: (paylo
   useEffect(() => {
     if (!socket) return;
     const schema = browserEventSchemas[event];
-    const listener = (payload: unknown): void => {
+    const deliver = (payload: unknown): void => {
       const parsed = schema.safeParse(payload);
       if (!parsed.success) {
         console.warn(`Ignored a malformed "${event}" payload`, parsed.error.issues);
@@ -40,9 +46,16 @@ export function useSocketEvent<E extends BrowserEvent>(event: E, handler: (paylo
       }
       handlerRef.current(parsed.data as BrowserEventPayload<E>);
     };
-    socket.on(event as string, listener);
+    const carrier = CARRIED_BY[event];
+    const listener = carrier
+      ? (payload: unknown): void => {
+          for (const item of unpackBrowserMessage(carrier, payload)) if (item.event === event) deliver(item.payload);
+        }
+      : deliver;
+    const name = carrier ?? (event as string);
+    socket.on(name, listener);
     return () => {
-      socket.off(event as string, listener);
+      socket.off(name, listener);
     };
   }, [socket, event]);
 }

@@ -41,11 +41,11 @@ export function attachBrowserNamespace(io: Server, { resolvePrincipal, log }: { 
 /** Announces committed changes to the rooms allowed to see them. */
 export function socketPublisher(getNamespace: () => BrowserNamespace): Publisher {
   return {
-    instanceChanged(change) {
-      getNamespace().to([rooms.project(change.projectId), rooms.admins]).emit("instance.changed", change);
-    },
-    instanceEvent(projectId, event) {
-      getNamespace().to(rooms.project(projectId)).emit("instance.event", event);
+    instanceUpdates(projectId, updates) {
+      const nsp = getNamespace();
+      nsp.to(rooms.project(projectId)).emit("instance.updates", updates);
+      // Cloud admins see every project's instances change (the admin lists), not its events.
+      if (updates.changes.length > 0) nsp.to(rooms.admins).except(rooms.project(projectId)).emit("instance.updates", { events: [], changes: updates.changes });
     },
     hostChanged(change) {
       getNamespace().to(rooms.admins).emit("host.changed", change);
