@@ -1,8 +1,9 @@
-import { schema, type Executor } from "@nimbus/db";
-import { and, asc, desc, eq, gt, inArray, isNotNull, ne, sql, type SQL } from "@nimbus/db/orm";
+import { schema, statement, type Executor, type Statement, type StatementValues } from "@nimbus/db";
+import { and, eq, inArray, isNotNull, ne, sql, type SQL } from "@nimbus/db/orm";
 import { DEFAULT_AVAILABILITY_ZONE } from "../scheduler/filters";
 import type { AggregateInfo, HostState, Inventory, RequestSpec, ResourceClass } from "../scheduler/types";
 import { freeSql } from "./claim";
+import { jsonOf, rowFromJson } from "../compute/rows";
 
 const h = schema.computeHosts;
 
@@ -89,28 +90,61 @@ function hostsInAggregates(where: SQL): SQL {
  * RAM weigher's direction and capped like Nova's max_placement_results; the pure filters and
  * weighers then decide among these.
  */
-function candidateCondition(spec: RequestSpec, downAfterMs: number): SQL {
-  const zone = spec.availabilityZone;
+function candidateCondition(shape: CandidateShape, v: StatementValues<CandidateValue>): SQL {
   const conditions: (SQL | undefined)[] = [
     eq(h.enabled, true),
     isNotNull(h.agentSessionId),
-    gt(h.lastHeartbeatAt, new Date(Date.now() - downAfterMs)),
-    sql`${freeSql("MEMORY_MB")} >= ${spec.memoryMb} and ${h.memoryMbTotal} >= ${spec.memoryMb}`,
-    sql`${freeSql("VCPU")} >= ${spec.vcpus} and ${h.vcpusTotal} >= ${spec.vcpus}`,
-    sql`${freeSql("DISK_GB")} >= ${spec.diskGb} and ${h.diskGbTotal} >= ${spec.diskGb}`,
-    spec.forcedHost ? eq(h.hostname, spec.forcedHost) : undefined,
-    zone
-      ? zone === DEFAULT_AVAILABILITY_ZONE
-        ? sql`${h.id} not in ${hostsInAggregates(sql`ag.availability_zone is not null and ag.availability_zone <> ${zone}`)}`
-        : sql`${h.id} in ${hostsInAggregates(sql`ag.availability_zone = ${zone}`)}`
-      : undefined,
+    sql`${h.lastHeartbeatAt} > ${v.heartbeatAfter}::timestamptz`,
+    sql`${freeSql("MEMORY_MB")} >= ${v.memoryMb}::int and ${h.memoryMbTotal} >= ${v.memoryMb}::int`,
+    sql`${freeSql("VCPU")} >= ${v.vcpus}::int and ${h.vcpusTotal} >= ${v.vcpus}::int`,
+    sql`${freeSql("DISK_GB")} >= ${v.diskGb}::int and ${h.diskGbTotal} >= ${v.diskGb}::int`,
+    shape.forced ? sql`${h.hostname} = ${v.forcedHost}::text` : undefined,
+    shape.zone === "default"
+      ? sql`${h.id} not in ${hostsInAggregates(sql`ag.availability_zone is not null and ag.availability_zone <> ${v.zone}::text`)}`
+      : shape.zone === "named"
+        ? sql`${h.id} in ${hostsInAggregates(sql`ag.availability_zone = ${v.zone}::text`)}`
+        : undefined,
     // Reserved aggregates take only their projects: drop hosts reserved, but not for this one.
-    spec.projectId
-      ? sql`${h.id} not in (${hostsInAggregates(sql`jsonb_array_length(ag.tenant_project_ids) > 0`)} except ${hostsInAggregates(sql`ag.tenant_project_ids ? ${spec.projectId}`)})`
+    shape.project
+      ? sql`${h.id} not in (${hostsInAggregates(sql`jsonb_array_length(ag.tenant_project_ids) > 0`)} except ${hostsInAggregates(sql`ag.tenant_project_ids ? ${v.projectId}::text`)})`
       : undefined,
   ];
   return and(...conditions)!;
 }
+
+type CandidateValue = "heartbeatAfter" | "memoryMb" | "vcpus" | "diskGb" | "forcedHost" | "zone" | "projectId" | "limit";
+/** What changes the candidates statement's text (everything else is a value). */
+interface CandidateShape {
+  forced: boolean;
+  zone: "any" | "default" | "named";
+  project: boolean;
+  order: "spread" | "pack";
+}
+type CandidateRow = { host: unknown; instance_count: number; aggregates: unknown };
+
+/**
+ * The fast path's statement for one shape, built once: the capped candidates, then per
+ * candidate only, its instance count and aggregates.
+ */
+function candidatesStatement(shape: CandidateShape): Statement<CandidateValue, CandidateRow> {
+  const key = `${shape.forced}:${shape.zone}:${shape.project}:${shape.order}`;
+  let made = CANDIDATE_STATEMENTS.get(key);
+  if (!made) {
+    made = statement<CandidateValue, CandidateRow>((v) => {
+      const freeRam = freeSql("MEMORY_MB");
+      return sql`
+        select row_to_json(candidates) as host,
+          (select count(*)::int from ${schema.instances} i where i.host_id = candidates.id and i.vm_state <> 'deleted') as instance_count,
+          coalesce((select json_agg(json_build_object('name', ag.name, 'availabilityZone', ag.availability_zone, 'tenantProjectIds', ag.tenant_project_ids))
+            from ${schema.aggregateHosts} ah join ${schema.aggregates} ag on ag.id = ah.aggregate_id where ah.host_id = candidates.id), '[]'::json) as aggregates
+        from (select * from ${h} where ${candidateCondition(shape, v)}
+          order by ${freeRam} ${sql.raw(shape.order === "pack" ? "asc" : "desc")}, ${h.id} asc limit ${v.limit}::int) candidates`;
+    });
+    CANDIDATE_STATEMENTS.set(key, made);
+  }
+  return made;
+}
+const CANDIDATE_STATEMENTS = new Map<string, Statement<CandidateValue, CandidateRow>>();
 
 export interface SnapshotQuery {
   downAfterMs: number;
@@ -155,29 +189,25 @@ export async function loadHostSnapshots(db: Executor, query: SnapshotQuery): Pro
     const [hosts, counts, aggregates] = await Promise.all([db.select(snapshotColumns).from(h), instanceCountByHost(db), aggregatesByHost(db)]);
     return hosts.map((x) => toSnapshot(x, counts.get(x.id) ?? 0, aggregates.get(x.id) ?? [], query.downAfterMs, now));
   }
-  // The fast path, one round trip: the capped candidates, then per candidate only, its
-  // instance count and aggregates.
-  const freeRam = freeSql("MEMORY_MB");
-  const candidates = db
-    .select(snapshotColumns)
-    .from(h)
-    .where(candidateCondition(spec, query.downAfterMs))
-    .orderBy(query.order === "pack" ? asc(freeRam) : desc(freeRam), asc(h.id))
-    .limit(query.limit ?? 1000)
-    .as("candidates");
-  const host = Object.fromEntries(Object.keys(snapshotColumns).map((k) => [k, candidates[k as keyof typeof snapshotColumns]])) as {
-    [K in keyof typeof snapshotColumns]: (typeof candidates)[K];
+  // The fast path, one round trip (see candidatesStatement).
+  const zone = spec.availabilityZone;
+  const shape: CandidateShape = {
+    forced: Boolean(spec.forcedHost),
+    zone: !zone ? "any" : zone === DEFAULT_AVAILABILITY_ZONE ? "default" : "named",
+    project: Boolean(spec.projectId),
+    order: query.order === "pack" ? "pack" : "spread",
   };
-  const candidateId = sql.raw(`"candidates"."id"`);
-  const rows = await db
-    .select({
-      host,
-      instanceCount: sql<number>`(select count(*)::int from ${schema.instances} i where i.host_id = ${candidateId} and i.vm_state <> 'deleted')`,
-      aggregates: sql<AggregateInfo[]>`coalesce((select json_agg(json_build_object('name', ag.name, 'availabilityZone', ag.availability_zone, 'tenantProjectIds', ag.tenant_project_ids))
-        from ${schema.aggregateHosts} ah join ${schema.aggregates} ag on ag.id = ah.aggregate_id where ah.host_id = ${candidateId}), '[]'::json)`,
-    })
-    .from(candidates);
-  return rows.map((r) => toSnapshot(r.host, r.instanceCount, r.aggregates, query.downAfterMs, now));
+  const rows = await candidatesStatement(shape)(db, {
+    heartbeatAfter: new Date(now - query.downAfterMs).toISOString(),
+    memoryMb: spec.memoryMb,
+    vcpus: spec.vcpus,
+    diskGb: spec.diskGb,
+    forcedHost: spec.forcedHost ?? null,
+    zone: zone ?? null,
+    projectId: spec.projectId ?? null,
+    limit: query.limit ?? 1000,
+  });
+  return rows.map((r) => toSnapshot(rowFromJson(h, r.host), r.instance_count, jsonOf<AggregateInfo[]>(r.aggregates), query.downAfterMs, now));
 }
 
 type SnapshotRow = { [K in keyof typeof snapshotColumns]: (typeof h.$inferSelect)[K extends keyof typeof h.$inferSelect ? K : never] };
