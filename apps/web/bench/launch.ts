@@ -165,6 +165,9 @@ export async function runLaunchBenchmark() {
     const calledAt = new Map<string, number>();
     const apiLatency: number[] = [];
     let apiFailures = 0;
+    /** Why launches failed (the API's answer, or the instance's fault), each reason once with a count. */
+    const failureReasons = new Map<string, number>();
+    const failedBecause = (reason: string) => failureReasons.set(reason, (failureReasons.get(reason) ?? 0) + 1);
     let next = 0;
     const pids = { web: web.child.pid!, agent: agent.pid!, observer: observer.pid! };
     const cpuBefore = await cpuSnapshot(pids, database.url);
@@ -184,8 +187,9 @@ export async function runLaunchBenchmark() {
             apiLatency.push(performance.now() + performance.timeOrigin - t0);
             id = instanceIds[0]!;
             calledAt.set(id, t0);
-          } catch {
+          } catch (error) {
             apiFailures++;
+            failedBecause(`launch call: ${error instanceof Error ? error.message : String(error)}`);
             continue;
           }
           await settled(id);
@@ -193,6 +197,10 @@ export async function runLaunchBenchmark() {
       }),
     );
     await waitFor("every launch to settle", () => activeAt.size + erroredIds.size >= calledAt.size, 300_000);
+    for (const id of erroredIds) {
+      const { instance } = await member.client.instances.get.query({ id });
+      failedBecause(`ERROR: ${instance.fault ? `${instance.fault.code}: ${instance.fault.message}` : "no fault recorded"}`);
+    }
     // Before the browser reports (and exits).
     const cpuAfter = await cpuSnapshot(pids, database.url);
     const perLaunch = (before: number, after: number) => Math.round((10 * (after - before)) / LAUNCHES) / 10;
@@ -219,6 +227,7 @@ export async function runLaunchBenchmark() {
       api_p99_ms: Math.round(pct(apiLatency, 99)),
       progress_p99_ms: Math.round(pct(progressLatencyMs, 99)),
       failures: apiFailures + erroredIds.size,
+      failure_reasons: Object.fromEntries(failureReasons),
       server_peak_rss_mb: peakRssMb(web.child.pid!),
       agent_peak_rss_mb: peakRssMb(agent.pid!),
       database_transport: connection.transport,
@@ -309,6 +318,7 @@ export async function main() {
       `CPU per launch: web ${result.cpu_ms_per_launch.web} ms, PostgreSQL ${result.cpu_ms_per_launch.postgres}, agent ${result.cpu_ms_per_launch.agent}, ` +
       `callers ${result.cpu_ms_per_launch.client}, browser ${result.cpu_ms_per_launch.browser}`,
   );
+  for (const [reason, count] of Object.entries(result.failure_reasons)) console.log(`  failed ${count}×: ${reason}`);
   const out = path.join(repoRoot, "bench/results/launch.json");
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify({ measured_at: new Date().toISOString(), ...result }, null, 2)}\n`);
