@@ -1,12 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/client";
 import { schema } from "../src/index";
-
-const POSTGRES_ADMIN_URL = process.env.NIMBUS_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+import { scratchDatabase } from "./scratch";
 
 describe("openDatabase", () => {
   const dirs: string[] = [];
@@ -26,21 +24,15 @@ describe("openDatabase", () => {
   }, 60_000); // PGlite starts and migrates twice: seconds on a loaded machine, past the 5 s default.
 
   it("uses postgres.js with DATABASE_URL and applies the same migrations", async () => {
-    const name = `nimbus_db_test_${process.pid}`;
-    const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.unsafe(`create database ${name}`);
-    const url = new URL(POSTGRES_ADMIN_URL);
-    url.pathname = `/${name}`;
+    const database = await scratchDatabase(`nimbus_db_test_${process.pid}`);
     try {
-      const handle = await openDatabase({ url: url.toString() });
+      const handle = await openDatabase({ url: database.url });
       expect(handle.driver).toBe("postgres");
       const [row] = await handle.db.insert(schema.projects).values({ name: "p" }).returning();
       expect(row?.enabled).toBe(true);
       await handle.close();
     } finally {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
+      await database.drop();
     }
   });
 });

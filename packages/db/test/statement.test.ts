@@ -1,13 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import postgres from "postgres";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type DatabaseHandle } from "../src/client";
 import { schema, statement } from "../src/index";
-
-const POSTGRES_ADMIN_URL = process.env.NIMBUS_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+import { scratchDatabase } from "./scratch";
 
 const insertProject = statement<"name" | "description">(
   (v) => sql`insert into ${schema.projects} (name, description) values (${v.name}, ${v.description}) returning name, description, enabled`,
@@ -30,20 +28,8 @@ const drivers: [string, () => Promise<{ handle: DatabaseHandle; cleanup: () => P
   [
     "PostgreSQL",
     async () => {
-      const name = `nimbus_db_statement_${process.pid}`;
-      const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.unsafe(`create database ${name}`);
-      const url = new URL(POSTGRES_ADMIN_URL);
-      url.pathname = `/${name}`;
-      const handle = await openDatabase({ url: url.toString() });
-      return {
-        handle,
-        cleanup: async () => {
-          await admin.unsafe(`drop database if exists ${name} with (force)`);
-          await admin.end();
-        },
-      };
+      const database = await scratchDatabase(`nimbus_db_statement_${process.pid}`);
+      return { handle: await openDatabase({ url: database.url }), cleanup: database.drop };
     },
   ],
 ];
