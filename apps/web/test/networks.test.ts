@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
+import { schema } from "@nimbus/db";
+import { eq } from "@nimbus/db/orm";
 import { allocatePort, ipToInt, parseCidr, portSpecsFor } from "@nimbus/core/network";
 import { addUser, PERSONA_PASSWORD, signedInClient, startStack, TRPCClientError, type Stack } from "./harness";
 
@@ -284,5 +286,15 @@ describe("networks, IPAM, ports and security groups (real PostgreSQL)", () => {
     const refused = allocatePort(db, { networkId: network.id, projectId: memberProjectId, instanceId: null, securityGroupIds: [randomUUID()] });
     await expect(refused).rejects.toMatchObject({ code: "NotFound", message: "A chosen security group was deleted meanwhile." });
     expect(await member.ports.list.query({ networkId: network.id })).toEqual([]);
+  });
+
+  it("a binding written without its port's address (a process of the release before) gets it from the port", async () => {
+    const network = await member.networks.create.mutate({ name: "rolling", subnet: { name: "rolling-v4", cidr: "10.78.0.0/29" } });
+    const group = await member.securityGroups.create.mutate({ name: "rolling" });
+    const { db } = stack.server.database;
+    const port = await allocatePort(db, { networkId: network.id, projectId: memberProjectId, instanceId: null, securityGroupIds: [] });
+    await db.insert(schema.portSecurityGroups).values({ portId: port.id, groupId: group.id } as typeof schema.portSecurityGroups.$inferInsert);
+    const [binding] = await db.select().from(schema.portSecurityGroups).where(eq(schema.portSecurityGroups.portId, port.id));
+    expect(binding?.address).toBe(ipToInt(port.ipAddress));
   });
 });
