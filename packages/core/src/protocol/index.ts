@@ -306,14 +306,18 @@ export type InstanceChanged = z.infer<typeof instanceChangedSchema>;
 export const instanceUpdatesSchema = z.object({ events: z.array(instanceEventSchema), changes: z.array(instanceChangedSchema) });
 export type InstanceUpdates = z.infer<typeof instanceUpdatesSchema>;
 
+/** An "instance.updates" message's two lists, their items not yet checked (each is, on its own, where it is used). */
+const instanceUpdatesEnvelope = z.object({ events: z.array(z.unknown()), changes: z.array(z.unknown()) });
+
 /**
- * The announcements a message to a browser carries, one by one: an "instance.updates" message
+ * The announcements a message to a browser carries, one by one, each payload still to be
+ * parsed with its own schema (one bad item costs only itself): an "instance.updates" message
  * as an "instance.event" per event, then an "instance.changed" per state; anything else as
- * itself. (A malformed "instance.updates" carries nothing.)
+ * itself. An "instance.updates" that is not two lists carries nothing.
  */
 export function unpackBrowserMessage(event: string, payload: unknown): { event: string; payload: unknown }[] {
   if (event !== "instance.updates") return [{ event, payload }];
-  const parsed = instanceUpdatesSchema.safeParse(payload);
+  const parsed = instanceUpdatesEnvelope.safeParse(payload);
   if (!parsed.success) return [];
   return [
     ...parsed.data.events.map((item) => ({ event: "instance.event", payload: item })),

@@ -15,7 +15,7 @@ const browserEventSchemas = {
 } as const;
 
 /** Announcements the server sends inside "instance.updates" (one message per committed change). */
-const CARRIED_BY: Partial<Record<keyof typeof browserEventSchemas, string>> = {
+const CARRIED_BY: Partial<Record<BrowserEvent, string>> = {
   "instance.event": "instance.updates",
   "instance.changed": "instance.updates",
 };
@@ -47,15 +47,16 @@ export function useSocketEvent<E extends BrowserEvent>(event: E, handler: (paylo
       handlerRef.current(parsed.data as BrowserEventPayload<E>);
     };
     const carrier = CARRIED_BY[event];
-    const listener = carrier
-      ? (payload: unknown): void => {
-          for (const item of unpackBrowserMessage(carrier, payload)) if (item.event === event) deliver(item.payload);
-        }
-      : deliver;
-    const name = carrier ?? (event as string);
-    socket.on(name, listener);
+    const unpack = (payload: unknown): void => {
+      for (const item of unpackBrowserMessage(carrier!, payload)) if (item.event === event) deliver(item.payload);
+    };
+    // A carried announcement may still come on its own, from a web process of the release
+    // before (several share one database while a new release rolls out).
+    socket.on(event as string, deliver);
+    if (carrier) socket.on(carrier as string, unpack);
     return () => {
-      socket.off(name, listener);
+      socket.off(event as string, deliver);
+      if (carrier) socket.off(carrier as string, unpack);
     };
   }, [socket, event]);
 }
