@@ -16,8 +16,10 @@ const dialect = new PgDialect();
  * A statement whose SQL text is built on first use and reused: drizzle otherwise turns the
  * `sql` template (or query builder) into text on every call, walking each chunk, which on the
  * launch path cost more of the web process's CPU than the statements' own round trips. Every
- * value that varies between calls must come from `values` (placeholders, filled per call and
- * encoded as their columns encode them); anything else is fixed into the text. Unlike a drizzle
+ * value that varies between calls must come from `values` (placeholders, filled per call);
+ * anything else is fixed into the text. Values go to the driver as they are, not through a
+ * column's encoder: give JSON as a string and times as ISO text, each with its cast in the SQL
+ * (`::jsonb`, `::timestamptz`), so postgres.js and PGlite read them alike. Unlike a drizzle
  * `.prepare()`d query it runs on whichever handle or transaction is given. Resolves with the
  * rows as the driver returns them (column names as keys), for statements whose rows are mapped
  * by the caller (`rowFromJson`) or not needed.
