@@ -38,3 +38,20 @@ export function statement<Name extends string, Row = Record<string, unknown>>(
 const placeholders = new Proxy({} as Record<string, Placeholder>, {
   get: (cache, name) => (typeof name === "string" ? (cache[name] ??= sql.placeholder(name)) : undefined),
 });
+
+/**
+ * Statements whose text differs with a few choices (`shape`: which conditions apply, a sort
+ * order): one `statement` per shape, built on first use. `keyOf` names a shape.
+ */
+export function statementsByShape<Shape, Name extends string, Row = Record<string, unknown>>(
+  keyOf: (shape: Shape) => string,
+  build: (shape: Shape, values: StatementValues<Name>) => SQL | SQLWrapper,
+): (shape: Shape) => Statement<Name, Row> {
+  const made = new Map<string, Statement<Name, Row>>();
+  return (shape) => {
+    const key = keyOf(shape);
+    let one = made.get(key);
+    if (!one) made.set(key, (one = statement<Name, Row>((values) => build(shape, values))));
+    return one;
+  };
+}

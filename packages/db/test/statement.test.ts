@@ -4,7 +4,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type DatabaseHandle } from "../src/client";
-import { schema, statement } from "../src/index";
+import { schema, statement, statementsByShape } from "../src/index";
 import { scratchDatabase } from "./scratch";
 
 const insertProject = statement<"name" | "description">(
@@ -13,6 +13,11 @@ const insertProject = statement<"name" | "description">(
 const insertAudit = statement<"projectId" | "details" | "at">(
   (v) => sql`insert into ${schema.auditEvents} (project_id, action, outcome, details, at)
     values (${v.projectId}, 'test', 'success', ${v.details}::jsonb, ${v.at}::timestamptz) returning details, at`,
+);
+
+const projectNames = statementsByShape<{ order: "asc" | "desc" }, "prefix", { name: string }>(
+  ({ order }) => order,
+  ({ order }, v) => sql`select name from ${schema.projects} where name like ${v.prefix} order by name ${sql.raw(order)}`,
 );
 
 /** The embedded database and PostgreSQL, as Nimbus runs on either. */
@@ -54,6 +59,12 @@ describe.each(drivers)("statement on %s", (_, open) => {
     ).rejects.toThrow("undo");
     const names = (await handle.db.select({ name: schema.projects.name }).from(schema.projects)).map((r) => r.name);
     expect(names.sort()).toEqual(["first", "second"]);
+  });
+
+  it("builds one statement per shape and keeps it", async () => {
+    expect(projectNames({ order: "asc" })).toBe(projectNames({ order: "asc" }));
+    expect((await projectNames({ order: "asc" })(handle.db, { prefix: "%" })).map((r) => r.name)).toEqual(["first", "second"]);
+    expect((await projectNames({ order: "desc" })(handle.db, { prefix: "s%" })).map((r) => r.name)).toEqual(["second"]);
   });
 
   it("passes JSON and timestamps through as values", async () => {

@@ -1,4 +1,4 @@
-import { schema, statement, type Executor, type Statement } from "@nimbus/db";
+import { schema, statementsByShape, type Executor } from "@nimbus/db";
 import { and, desc, eq, isNull, ne, sql, type SQL } from "@nimbus/db/orm";
 import { releaseConsumer } from "../placement/claim";
 import { NimbusError } from "../errors";
@@ -213,19 +213,14 @@ export function chainsAsBuild(steps: readonly BuildStep[]): boolean {
 type AdvanceValues =
   | "instanceId" | "hostId" | "firstSeq" | "lastSeq" | "vmState" | "taskState" | "progress" | "powerState" | "now" | "host" | "buildDueAt" | "steps";
 
-/** advanceBuild's statement, one per phase a run of reports starts from and per whether it ends ACTIVE (built once each). */
-function advanceStatement(firstPhase: BuildProgressPhase, active: boolean): Statement<AdvanceValues, { instance: unknown; closed: unknown; opened: unknown }> {
-  const key = `${firstPhase}:${active}`;
-  let made = ADVANCE_STATEMENTS.get(key);
-  if (!made) ADVANCE_STATEMENTS.set(key, (made = buildAdvanceStatement(enterableFrom(firstPhase), active)));
-  return made;
-}
-const ADVANCE_STATEMENTS = new Map<string, Statement<AdvanceValues, { instance: unknown; closed: unknown; opened: unknown }>>();
-
-function buildAdvanceStatement(from: SQL, active: boolean) {
-  const i = schema.instances;
-  const e = schema.instanceActionEvents;
-  return statement<AdvanceValues, { instance: unknown; closed: unknown; opened: unknown }>((v) => sql`
+/** advanceBuild's statement, one per phase a run of reports starts from and per whether it ends ACTIVE. */
+const advanceStatement = statementsByShape<{ firstPhase: BuildProgressPhase; active: boolean }, AdvanceValues, { instance: unknown; closed: unknown; opened: unknown }>(
+  ({ firstPhase, active }) => `${firstPhase}:${active}`,
+  ({ firstPhase, active }, v) => {
+    const i = schema.instances;
+    const e = schema.instanceActionEvents;
+    const from = enterableFrom(firstPhase);
+    return sql`
     with moved as (
       update ${i} set vm_state = ${v.vmState}::vm_state, task_state = ${v.taskState}::task_state, progress = ${v.progress}::int,
         updated_at = ${v.now}::timestamptz, last_report_seq = ${v.lastSeq}::bigint,
@@ -273,8 +268,9 @@ function buildAdvanceStatement(from: SQL, active: boolean) {
     }
     select (select row_to_json(moved) from moved) as instance,
       (select coalesce(json_agg(row_to_json(closed) order by closed.id), '[]'::json) from closed) as closed,
-      (select coalesce(json_agg(row_to_json(opened) order by opened.id), '[]'::json) from opened) as opened`);
-}
+      (select coalesce(json_agg(row_to_json(opened) order by opened.id), '[]'::json) from opened) as opened`;
+  },
+);
 
 /**
  * `enterPhase` for an agent's progress reports, in one statement instead of a transaction of
@@ -294,7 +290,7 @@ export async function advanceBuild(db: Executor, out: Announcements, progress: B
   if (!chainsAsBuild(steps)) throw new Error("advanceBuild: the steps do not follow each other");
   const now = new Date().toISOString();
   const { vmState, taskState } = stateFor(last.phase, "building");
-  const [row] = await advanceStatement(first.phase, last.phase === "active")(db, {
+  const [row] = await advanceStatement({ firstPhase: first.phase, active: last.phase === "active" })(db, {
     instanceId,
     hostId,
     firstSeq: first.seq,

@@ -1,4 +1,4 @@
-import { schema, statement, type Executor, type Statement, type StatementValues } from "@nimbus/db";
+import { schema, statementsByShape, type Executor, type StatementValues } from "@nimbus/db";
 import { and, eq, inArray, isNotNull, ne, sql, type SQL } from "@nimbus/db/orm";
 import { DEFAULT_AVAILABILITY_ZONE } from "../scheduler/filters";
 import type { AggregateInfo, HostState, Inventory, RequestSpec, ResourceClass } from "../scheduler/types";
@@ -122,29 +122,20 @@ interface CandidateShape {
 }
 type CandidateRow = { host: unknown; instance_count: number; aggregates: unknown };
 
-/**
- * The fast path's statement for one shape, built once: the capped candidates, then per
- * candidate only, its instance count and aggregates.
- */
-function candidatesStatement(shape: CandidateShape): Statement<CandidateValue, CandidateRow> {
-  const key = `${shape.forced}:${shape.zone}:${shape.project}:${shape.order}`;
-  let made = CANDIDATE_STATEMENTS.get(key);
-  if (!made) {
-    made = statement<CandidateValue, CandidateRow>((v) => {
-      const freeRam = freeSql("MEMORY_MB");
-      return sql`
-        select row_to_json(candidates) as host,
-          (select count(*)::int from ${schema.instances} i where i.host_id = candidates.id and i.vm_state <> 'deleted') as instance_count,
-          coalesce((select json_agg(json_build_object('name', ag.name, 'availabilityZone', ag.availability_zone, 'tenantProjectIds', ag.tenant_project_ids))
-            from ${schema.aggregateHosts} ah join ${schema.aggregates} ag on ag.id = ah.aggregate_id where ah.host_id = candidates.id), '[]'::json) as aggregates
-        from (select * from ${h} where ${candidateCondition(shape, v)}
-          order by ${freeRam} ${sql.raw(shape.order === "pack" ? "asc" : "desc")}, ${h.id} asc limit ${v.limit}::int) candidates`;
-    });
-    CANDIDATE_STATEMENTS.set(key, made);
-  }
-  return made;
-}
-const CANDIDATE_STATEMENTS = new Map<string, Statement<CandidateValue, CandidateRow>>();
+/** The fast path's statement, one per shape: the capped candidates, then per candidate only, its instance count and aggregates. */
+const candidatesStatement = statementsByShape<CandidateShape, CandidateValue, CandidateRow>(
+  (shape) => `${shape.forced}:${shape.zone}:${shape.project}:${shape.order}`,
+  (shape, v) => {
+    const freeRam = freeSql("MEMORY_MB");
+    return sql`
+      select row_to_json(candidates) as host,
+        (select count(*)::int from ${schema.instances} i where i.host_id = candidates.id and i.vm_state <> 'deleted') as instance_count,
+        coalesce((select json_agg(json_build_object('name', ag.name, 'availabilityZone', ag.availability_zone, 'tenantProjectIds', ag.tenant_project_ids))
+          from ${schema.aggregateHosts} ah join ${schema.aggregates} ag on ag.id = ah.aggregate_id where ah.host_id = candidates.id), '[]'::json) as aggregates
+      from (select * from ${h} where ${candidateCondition(shape, v)}
+        order by ${freeRam} ${sql.raw(shape.order === "pack" ? "asc" : "desc")}, ${h.id} asc limit ${v.limit}::int) candidates`;
+  },
+);
 
 export interface SnapshotQuery {
   downAfterMs: number;
