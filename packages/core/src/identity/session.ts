@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { schema, type Database, type Executor } from "@nimbus/db";
+import { schema, statement, type Database, type Executor } from "@nimbus/db";
 import { and, eq, isNull, ne, sql } from "@nimbus/db/orm";
 import { audit } from "../audit/record";
 import type { CoreContext, Principal, Role } from "../context";
 import { authorize } from "./policy";
 import { strongestRole } from "./roles";
 import { DEFAULT_IDENTITY_SETTINGS, type IdentitySettings } from "./settings";
-import { preparedOn } from "../prepared";
+import { jsonOf, rowFromJson } from "../compute/rows";
 
 /** 256 random bits, base64url; only its SHA-256 is stored. */
 export function newSessionToken(): string {
@@ -76,21 +76,27 @@ export async function resolveSession(
   now = new Date(),
 ): Promise<Principal | null> {
   const tokenHash = hashToken(token);
-  const session = await preparedOn(db, "resolve_session", (on) =>
-    on.query.sessions
-      .findFirst({
-        where: and(eq(schema.sessions.tokenHash, sql.placeholder("tokenHash")), isNull(schema.sessions.revokedAt)),
-        with: { user: { with: WITH_ASSIGNMENTS } },
-      })
-      .prepare("resolve_session"),
-  ).execute({ tokenHash });
-  if (!session) return null;
+  const [row] = await readSession(db, { tokenHash });
+  if (!row) return null;
+  const session = rowFromJson(schema.sessions, row);
   if (session.expiresAt <= now || now.getTime() - session.lastSeenAt.getTime() > policy.idleTimeoutMs) return null;
   if (now.getTime() - session.lastSeenAt.getTime() > 15_000) {
     await db.update(schema.sessions).set({ lastSeenAt: now }).where(eq(schema.sessions.tokenHash, tokenHash));
   }
-  return principalOf(db, session.user, session.projectId);
+  return principalOf(db, jsonOf<UserWithAssignments>(row.user), session.projectId);
 }
+
+/** A live session with its user, the user's roles and their projects, as `principalOf` needs: every API call reads it. */
+const readSession = statement<"tokenHash", { project_id: string | null; last_seen_at: string; expires_at: string; user: unknown }>(
+  (v) => sql`
+    select s.project_id, s.last_seen_at, s.expires_at,
+      json_build_object('id', u.id, 'name', u.name, 'enabled', u.enabled, 'defaultProjectId', u.default_project_id,
+        'roleAssignments', coalesce((select json_agg(json_build_object('projectId', a.project_id, 'role', a.role,
+            'project', json_build_object('id', p.id, 'name', p.name, 'enabled', p.enabled)))
+          from ${schema.roleAssignments} a join ${schema.projects} p on p.id = a.project_id where a.user_id = u.id), '[]'::json)) as user
+    from ${schema.sessions} s join ${schema.users} u on u.id = s.user_id
+    where s.token_hash = ${v.tokenHash}::text and s.revoked_at is null`,
+);
 
 export async function revokeSession(db: Executor, token: string): Promise<void> {
   await db.update(schema.sessions).set({ revokedAt: new Date() }).where(eq(schema.sessions.tokenHash, hashToken(token)));
