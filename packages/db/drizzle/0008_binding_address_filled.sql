@@ -1,6 +1,6 @@
--- A binding inserted without its port's address (a web process of the release before 0007,
--- still running while a new release rolls out on the same database) gets it from the port,
--- so it passes NOT NULL and its remote-group rules stay right.
+-- The database keeps each binding's copy of its port's address (0007): every insert gets it
+-- from the port, so no writer computes it, a web process of the release before 0007 (still
+-- running while a new release rolls out on the same database) included.
 CREATE FUNCTION nimbus_fill_binding_address() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.address IS NULL THEN

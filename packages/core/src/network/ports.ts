@@ -152,9 +152,9 @@ function insertPortOn(subnet: SubnetRow, { networkId, projectId, instanceId, sec
       on conflict do nothing
       returning id, network_id, subnet_id, project_id, instance_id, mac_address, ip_address, status, created_at
     ), bound as (
-      insert into ${schema.portSecurityGroups} (port_id, group_id, address)
-      select port.id, g.id::uuid, port.ip_address::inet - '0.0.0.0'::inet
-      from port, jsonb_array_elements_text(${JSON.stringify(securityGroupIds)}::jsonb) as g(id)
+      -- The binding's copy of the port's address is filled by the database (migration 0008).
+      insert into ${schema.portSecurityGroups} (port_id, group_id)
+      select port.id, g.id::uuid from port, jsonb_array_elements_text(${JSON.stringify(securityGroupIds)}::jsonb) as g(id)
     )
     select * from port`;
 }

@@ -97,10 +97,10 @@ export const portSecurityGroups = pgTable(
     portId: uuid("port_id").notNull().references(() => ports.id, { onDelete: "cascade" }),
     groupId: uuid("group_id").notNull().references(() => securityGroups.id, { onDelete: "restrict" }),
     /**
-     * The port's IPv4 address as a number, copied from the port (a port's address never
-     * changes), so a remote group's member addresses come from this table's index alone, in
-     * order: a project's default group holds every port the project has, and every spawn of
-     * one of its instances reads them.
+     * The port's IPv4 address as a number, copied from the port by the database on insert
+     * (migration 0008; a port's address never changes), so a remote group's member addresses
+     * come from this table's index alone, in order: a project's default group holds every port
+     * the project has, and every spawn of one of its instances reads them.
      */
     address: bigint("address", { mode: "number" }).notNull(),
   },
