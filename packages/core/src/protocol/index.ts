@@ -309,6 +309,17 @@ export type InstanceUpdates = z.infer<typeof instanceUpdatesSchema>;
 /** An "instance.updates" message's two lists, their items not yet checked (each is, on its own, where it is used). */
 const instanceUpdatesEnvelope = z.object({ events: z.array(z.unknown()), changes: z.array(z.unknown()) });
 
+/** The announcements "instance.updates" carries, and the list of it that holds each, in order. */
+const CARRIED_IN_UPDATES = [
+  ["instance.event", "events"],
+  ["instance.changed", "changes"],
+] as const;
+
+/** The message that carries announcement `event` ("instance.updates"), or null when it travels on its own. */
+export function carrierOf(event: string): "instance.updates" | null {
+  return CARRIED_IN_UPDATES.some(([name]) => name === event) ? "instance.updates" : null;
+}
+
 /**
  * The announcements a message to a browser carries, one by one, each payload still to be
  * parsed with its own schema (one bad item costs only itself): an "instance.updates" message
@@ -319,10 +330,7 @@ export function unpackBrowserMessage(event: string, payload: unknown): { event: 
   if (event !== "instance.updates") return [{ event, payload }];
   const parsed = instanceUpdatesEnvelope.safeParse(payload);
   if (!parsed.success) return [];
-  return [
-    ...parsed.data.events.map((item) => ({ event: "instance.event", payload: item })),
-    ...parsed.data.changes.map((item) => ({ event: "instance.changed", payload: item })),
-  ];
+  return CARRIED_IN_UPDATES.flatMap(([name, list]) => parsed.data[list].map((item) => ({ event: name, payload: item })));
 }
 
 export const hostChangedSchema = z.object({ hostId: z.uuid() });

@@ -2,7 +2,7 @@
 
 import { useEffect, useRef } from "react";
 import type { z } from "zod";
-import { hostChangedSchema, instanceChangedSchema, instanceConsoleSchema, instanceDownloadSchema, instanceEventSchema, unpackBrowserMessage } from "@nimbus/core/protocol";
+import { hostChangedSchema, instanceChangedSchema, instanceConsoleSchema, instanceDownloadSchema, instanceEventSchema, carrierOf, unpackBrowserMessage } from "@nimbus/core/protocol";
 import { useSocket } from "./socket-provider";
 
 /** The announcements the server pushes to browsers, each with the schema its payload must pass. */
@@ -13,12 +13,6 @@ const browserEventSchemas = {
   "instance.console": instanceConsoleSchema,
   "instance.download": instanceDownloadSchema,
 } as const;
-
-/** Announcements the server sends inside "instance.updates" (one message per committed change). */
-const CARRIED_BY: Partial<Record<BrowserEvent, string>> = {
-  "instance.event": "instance.updates",
-  "instance.changed": "instance.updates",
-};
 
 export type BrowserEvent = keyof typeof browserEventSchemas;
 export type BrowserEventPayload<E extends BrowserEvent> = z.output<(typeof browserEventSchemas)[E]>;
@@ -46,17 +40,18 @@ export function useSocketEvent<E extends BrowserEvent>(event: E, handler: (paylo
       }
       handlerRef.current(parsed.data as BrowserEventPayload<E>);
     };
-    const carrier = CARRIED_BY[event];
+    // Events and states come inside "instance.updates", one message per committed change.
+    const carrier = carrierOf(event);
     const unpack = (payload: unknown): void => {
       for (const item of unpackBrowserMessage(carrier!, payload)) if (item.event === event) deliver(item.payload);
     };
     // A carried announcement may still come on its own, from a web process of the release
     // before (several share one database while a new release rolls out).
     socket.on(event as string, deliver);
-    if (carrier) socket.on(carrier as string, unpack);
+    if (carrier) socket.on(carrier, unpack);
     return () => {
       socket.off(event as string, deliver);
-      if (carrier) socket.off(carrier as string, unpack);
+      if (carrier) socket.off(carrier, unpack);
     };
   }, [socket, event]);
 }
