@@ -37,13 +37,19 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 const ok: ReportsAck = { ok: true, refused: [] };
+
+/** An outbox online to a held server (resending after `retryMs` when a message goes unacknowledged). */
+function onlineOutbox(retryMs?: number) {
+  const server = heldServer();
+  const outbox = new ReportOutbox(pino({ level: "silent" }), retryMs);
+  outbox.online(server.deliver);
+  return { server, outbox };
+}
 const shape = (messages: InstanceReportsMessage[]) => messages.map((m) => [m.n, m.reports.map((r) => r.seq)]);
 
 describe("ReportOutbox", () => {
   it("sends each report at once, without waiting for the previous acknowledgement, numbering the messages", async () => {
-    const server = heldServer();
-    const outbox = new ReportOutbox(pino({ level: "silent" }));
-    outbox.online(server.deliver);
+    const { server, outbox } = onlineOutbox();
     const posted = [report(0, "networking"), report(1, "block_device_mapping"), report(2, "spawning"), report(3, "active")].map((r) => outbox.post(r));
     await until(() => server.messages.length === 4);
     expect(shape(server.messages)).toEqual([[0, [0]], [1, [1]], [2, [2]], [3, [3]]]);
@@ -53,9 +59,7 @@ describe("ReportOutbox", () => {
   });
 
   it("with the window full, reports made meanwhile wait and go together in the next message", async () => {
-    const server = heldServer();
-    const outbox = new ReportOutbox(pino({ level: "silent" }));
-    outbox.online(server.deliver);
+    const { server, outbox } = onlineOutbox();
     const first = Array.from({ length: MAX_REPORT_MESSAGES_IN_FLIGHT }, (_, seq) => outbox.post(report(seq, "networking")));
     await until(() => server.messages.length === MAX_REPORT_MESSAGES_IN_FLIGHT);
     const late = [MAX_REPORT_MESSAGES_IN_FLIGHT, MAX_REPORT_MESSAGES_IN_FLIGHT + 1].map((seq) => outbox.post(report(seq, "spawning")));
@@ -68,9 +72,7 @@ describe("ReportOutbox", () => {
   });
 
   it("goes back when a message gets no acknowledgement: every unacknowledged message again, same reports, same numbers", async () => {
-    const server = heldServer();
-    const outbox = new ReportOutbox(pino({ level: "silent" }), 10);
-    outbox.online(server.deliver);
+    const { server, outbox } = onlineOutbox(10);
     const posted = [report(0, "networking"), report(1, "block_device_mapping"), report(2, "spawning")].map((r) => outbox.post(r));
     await until(() => server.messages.length === 3);
     await server.answer(ok); // n 0 applied
@@ -85,9 +87,7 @@ describe("ReportOutbox", () => {
   });
 
   it("after a reconnect sends what is unacknowledged again, numbered from 0, and drops refused reports after saying so", async () => {
-    const server = heldServer();
-    const outbox = new ReportOutbox(pino({ level: "silent" }));
-    outbox.online(server.deliver);
+    const { server, outbox } = onlineOutbox();
     const posted = [report(0, "networking"), report(1, "error")].map((r) => outbox.post(r));
     await until(() => server.messages.length === 2);
     await server.answer(ok);
