@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { schema } from "@nimbus/db";
 import { eq } from "@nimbus/db/orm";
-import { allocatePort, ipToInt, parseCidr, portSpecsFor } from "@nimbus/core/network";
+import { spawnCommandFor } from "@nimbus/core/compute";
+import { allocatePort, ipToInt, parseCidr } from "@nimbus/core/network";
 import { addUser, PERSONA_PASSWORD, signedInClient, startStack, TRPCClientError, type Stack } from "./harness";
 
 type Client = Awaited<ReturnType<typeof signedInClient>>["client"];
@@ -219,7 +220,8 @@ describe("networks, IPAM, ports and security groups (real PostgreSQL)", () => {
     const appAddresses = ports.filter((p) => apps.instanceIds.includes(p.instanceId!)).map((p) => ipToInt(p.ipAddress));
     expect(appAddresses).toHaveLength(2);
 
-    const [spec] = await portSpecsFor(stack.server.database.db, dbs.instanceIds[0]!);
+    // The ports as the spawn command gives them to a host.
+    const [spec] = (await spawnCommandFor(stack.server.database.db, dbs.instanceIds[0]!, randomUUID(), randomUUID()))!.ports;
     const postgresRule = spec!.securityGroupRules.find((r) => r.portRangeMin === 5432);
     expect(postgresRule).toMatchObject({ direction: "ingress", protocol: "tcp", portRangeMax: 5432 });
     // Consecutive addresses come as one block (10.40.0.2 and .3 as 10.40.0.2/31).

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from "node:crypto";
-import { rowsOf, schema, statement, type Executor } from "@nimbus/db";
+import { rowsOf, schema, type Executor } from "@nimbus/db";
 import { eq, sql, type SQL, type SQLWrapper } from "@nimbus/db/orm";
 import type { PortSpec, SecurityGroupRuleSpec } from "../protocol";
 import { NimbusError } from "../errors";
@@ -223,13 +223,5 @@ export function portSpecsFromJson(portsJson: unknown, rulesJson: unknown): PortS
       securityGroupRules: bound.filter((b) => b.portId === port.id).map((b) => b.spec),
     };
   });
-}
-
-const readPortSpecs = statement<"instanceId", { ports: unknown; rules: unknown }>((v) => sql`select ${portSpecColumns(v.instanceId)}`);
-
-/** The instance's ports as the host plugs them: addressing, DHCP and firewall rules. */
-export async function portSpecsFor(db: Executor, instanceId: string): Promise<PortSpec[]> {
-  const [row] = await readPortSpecs(db, { instanceId });
-  return row ? portSpecsFromJson(row.ports, row.rules) : [];
 }
 

@@ -303,8 +303,10 @@ export type InstanceChanged = z.infer<typeof instanceChangedSchema>;
  * arrive together are one message, not one per event). Cloud admins outside the project get
  * the states only.
  */
-export const instanceUpdatesSchema = z.object({ events: z.array(instanceEventSchema), changes: z.array(instanceChangedSchema) });
-export type InstanceUpdates = z.infer<typeof instanceUpdatesSchema>;
+export interface InstanceUpdates {
+  events: InstanceEventPayload[];
+  changes: InstanceChanged[];
+}
 
 /** An "instance.updates" message's two lists, their items not yet checked (each is, on its own, where it is used). */
 const instanceUpdatesEnvelope = z.object({ events: z.array(z.unknown()), changes: z.array(z.unknown()) });
