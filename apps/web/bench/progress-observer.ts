@@ -20,12 +20,13 @@ export type PhaseTimes = Record<string, { opened: number; reported?: number; fin
 export type ObserverMessage =
   | { type: "connected" }
   | { type: "settled"; id: string; status: "ACTIVE" | "ERROR"; at: number }
-  | { type: "report"; progressLatencyMs: number[]; phases: Record<string, PhaseTimes> };
+  | { type: "report"; progressLatencyMs: Record<string, number[]>; phases: Record<string, PhaseTimes> };
 
 function observe({ url, cookie }: z.infer<typeof observerOptionsSchema>): void {
   const post = (message: ObserverMessage) => process.send!(message);
   const socket = io(url, { extraHeaders: { cookie }, transports: ["websocket"], forceNew: true });
-  const progressLatencyMs: number[] = [];
+  /** Per instance: for each pushed event behind an agent's report, the report's send until its arrival here. */
+  const progressLatencyMs: Record<string, number[]> = {};
   const phases: Record<string, PhaseTimes> = {};
   const settled = new Set<string>();
 
@@ -40,7 +41,7 @@ function observe({ url, cookie }: z.infer<typeof observerOptionsSchema>): void {
   function onEvent(payload: unknown) {
     const receivedAt = Date.now();
     const event = instanceEventSchema.parse(payload);
-    if (event.reportedAt) progressLatencyMs.push(receivedAt - Date.parse(event.reportedAt));
+    if (event.reportedAt) (progressLatencyMs[event.instanceId] ??= []).push(receivedAt - Date.parse(event.reportedAt));
     const seen = (phases[event.instanceId] ??= {});
     seen[event.event] ??= { opened: Date.parse(event.startTime), ...(event.reportedAt ? { reported: Date.parse(event.reportedAt) } : {}) };
     if (event.finishTime) seen[event.event]!.finished = Date.parse(event.finishTime);
