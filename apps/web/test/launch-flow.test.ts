@@ -101,6 +101,28 @@ describe.each<Backend>(["pglite", "postgres"])("launch flow on %s", (backend) =>
     socket.close();
   });
 
+  it("launches once for calls that repeat an idempotency key, even at the same moment", async () => {
+    const { flavor, image, network } = await catalog();
+    const input = { name: "keyed", count: 2, imageId: image.id, flavorId: flavor("m1.tiny").id, networkId: network.id, idempotencyKey: `key-${backend}-1` };
+    // A double click and a script's retry racing the first call, then a re-run after it.
+    const racing = await Promise.all([1, 2, 3, 4].map(() => api.client.instances.launch.mutate(input)));
+    const again = await api.client.instances.launch.mutate(input);
+    const first = racing[0]!;
+    expect(first.instanceIds).toHaveLength(2);
+    for (const answer of [...racing, again]) expect(answer).toEqual(first);
+    const keyed = (await api.client.instances.list.query()).filter((i) => i.name.startsWith("keyed"));
+    expect(keyed.map((i) => i.id).sort()).toEqual([...first.instanceIds].sort());
+    expect((await api.client.quota.usage.query()).instances.used).toBe(2);
+
+    // Another key is another launch.
+    const other = await api.client.instances.launch.mutate({ ...input, count: 1, idempotencyKey: `key-${backend}-2` });
+    expect(other.instanceIds).toHaveLength(1);
+    expect(first.instanceIds).not.toContain(other.instanceIds[0]);
+
+    for (const id of [...first.instanceIds, ...other.instanceIds]) await api.client.instances.delete.mutate({ id });
+    await waitFor("the keyed instances to disappear", async () => !(await api.client.instances.list.query()).some((i) => i.name.startsWith("keyed")));
+  });
+
   it("ends in ERROR with a fault that explains why when no host can take the flavor", async () => {
     const { flavor, image, network } = await catalog();
     const { instanceIds } = await api.client.instances.launch.mutate({

@@ -59,20 +59,15 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   /** What the commit's quota check compares against, once armed. */
   let quota: { limits: Record<QuotaResource, number>; requested: InstanceQuotaVector } | undefined;
   const launched = await ctx.db.transaction(async (tx) => {
-    if (request.idempotencyKey) {
+    const key = request.idempotencyKey ? { projectId: principal.projectId, idempotencyKey: request.idempotencyKey } : null;
+    if (key) {
       // Claim the key first: a concurrent identical call waits here on the primary key until
-      // this one commits, then finds it and returns the same instances.
-      const [claimed] = await tx
-        .insert(schema.launchRequests)
-        .values({ projectId: principal.projectId, idempotencyKey: request.idempotencyKey, reservationId, instanceIds: [] })
-        .onConflictDoNothing()
-        .returning();
+      // this one commits, then finds it and returns the same instances. (Found by a statement of
+      // its own: one started before that commit would not see the row.)
+      const [claimed] = await claimLaunchKey(tx, { ...key, reservationId });
       if (!claimed) {
-        const [earlier] = await tx
-          .select()
-          .from(schema.launchRequests)
-          .where(and(eq(schema.launchRequests.projectId, principal.projectId), eq(schema.launchRequests.idempotencyKey, request.idempotencyKey)));
-        return { reservationId: earlier!.reservationId, instanceIds: earlier!.instanceIds, replayed: true };
+        const [earlier] = await readLaunchKey(tx, key);
+        return { reservationId: earlier!.reservation_id, instanceIds: jsonOf<string[]>(earlier!.instance_ids), replayed: true };
       }
     }
     // The default group read with the context (its deletion meanwhile fails the port's binding).
@@ -136,8 +131,8 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
       out.event(instance.projectId, event);
       ids.push(instance.id);
     }
-    // Sent together: the audit record, and the quota check the database runs as this commits
-    // (see armInstanceQuota).
+    // Sent together: the audit record, the quota check the database runs as this commits (see
+    // armInstanceQuota) and what a repeat of the key returns.
     const [limits] = await Promise.all([
       armInstanceQuota(tx, principal.projectId),
       audit(ctx, tx, {
@@ -147,14 +142,9 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
         targetId: reservationId,
         details: { name: request.name, count, flavor: flavor.name, image: image?.name ?? null, bootSource: request.bootSource.type, instanceIds: ids },
       }),
+      key && recordLaunchKey(tx, { ...key, instanceIds: JSON.stringify(ids) }),
     ]);
     quota = { limits, requested: { instances: count, cores: count * flavor.vcpus, ram: count * flavor.memoryMb } };
-    if (request.idempotencyKey) {
-      await tx
-        .update(schema.launchRequests)
-        .set({ instanceIds: ids })
-        .where(and(eq(schema.launchRequests.projectId, principal.projectId), eq(schema.launchRequests.idempotencyKey, request.idempotencyKey)));
-    }
     if (newVolumes > 0) await enforceQuota(tx, principal.projectId, { volumes: newVolumes, gigabytes: newGigabytes });
     return { reservationId, instanceIds: ids, replayed: false };
   }).catch((error: unknown) => {
@@ -165,6 +155,22 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   ctx.buildRequested();
   return { reservationId, instanceIds: launched.instanceIds };
 }
+
+/** An idempotency key claimed for this launch (no row: another launch holds it). Built once, as the statements below. */
+const claimLaunchKey = statement<"projectId" | "idempotencyKey" | "reservationId", { claimed: boolean }>(
+  (v) => sql`
+    insert into ${schema.launchRequests} (project_id, idempotency_key, reservation_id, instance_ids)
+    values (${v.projectId}::uuid, ${v.idempotencyKey}::text, ${v.reservationId}::text, '[]'::jsonb)
+    on conflict do nothing
+    returning true as claimed`,
+);
+const readLaunchKey = statement<"projectId" | "idempotencyKey", { reservation_id: string; instance_ids: unknown }>(
+  (v) => sql`select reservation_id, instance_ids from ${schema.launchRequests} where project_id = ${v.projectId}::uuid and idempotency_key = ${v.idempotencyKey}::text`,
+);
+/** The instances a key's launch created, for its repeats. */
+const recordLaunchKey = statement<"projectId" | "idempotencyKey" | "instanceIds">(
+  (v) => sql`update ${schema.launchRequests} set instance_ids = ${v.instanceIds}::jsonb where project_id = ${v.projectId}::uuid and idempotency_key = ${v.idempotencyKey}::text`,
+);
 
 /**
  * A launched instance's row: building, scheduling, 10% (built once, see `statement`; the
