@@ -26,6 +26,7 @@ import http from "node:http";
 import { z } from "zod";
 import type { LaunchInstanceInput } from "@nimbus/core/validation";
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { freshDatabase, POSTGRES_ADMIN_URL, repoRoot, signedInClient, spawnAgent, waitFor } from "../test/harness";
@@ -171,6 +172,7 @@ export async function runLaunchBenchmark() {
           });
 
     const launch = launchCaller(web.url, member.cookie()!);
+    const runId = randomUUID();
     const calledAt = new Map<string, number>();
     const apiLatency: number[] = [];
     let apiFailures = 0;
@@ -197,7 +199,7 @@ export async function runLaunchBenchmark() {
           if (i === WARMUP) measuredFrom = { at: t0, cpu: cpuSnapshot(pids, database.url) };
           let id: string;
           try {
-            const { instanceIds } = await launch({ ...input, name: `bench-${i}` });
+            const { instanceIds } = await launch({ ...input, name: `bench-${i}`, idempotencyKey: `bench-${runId}-${i}` });
             if (!warmup) apiLatency.push(performance.now() + performance.timeOrigin - t0);
             id = instanceIds[0]!;
             calledAt.set(id, t0);
@@ -256,6 +258,8 @@ export async function runLaunchBenchmark() {
       progress_p99_ms: Math.round(pct(measured.progress, 99)),
       failures: apiFailures + erroredIds.size,
       failure_reasons: Object.fromEntries(failureReasons),
+      /** Launch calls sent again, with their idempotency key, after their connection broke. */
+      launch_calls_resent: launch.resent.length,
       server_peak_rss_mb: peakRssMb(web.child.pid!),
       agent_peak_rss_mb: peakRssMb(agent.pid!),
       database_transport: connection.transport,
@@ -292,11 +296,15 @@ export async function runLaunchBenchmark() {
  * `instances.launch` as a script calls it: a JSON POST (tRPC's HTTP form, superjson-encoded)
  * over kept-alive connections. The tRPC client's fetch cost the bench's own process more CPU
  * than the web process spends on the call's HTTP, on the same two cores as what is measured.
+ * Every launch carries an idempotency key, so a call whose connection broke before an answer
+ * came is sent again as a careful script would: it launches once either way. Such resends are
+ * counted.
  */
 function launchCaller(baseUrl: string, cookie: string) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const url = new URL("/api/trpc/instances.launch", baseUrl);
-  return (input: LaunchInstanceInput) =>
+  const resent: string[] = [];
+  const call = (input: LaunchInstanceInput) =>
     new Promise<{ instanceIds: string[] }>((resolve, reject) => {
       const body = JSON.stringify({ json: input });
       const headers = { "content-type": "application/json", "content-length": Buffer.byteLength(body), cookie };
@@ -313,6 +321,17 @@ function launchCaller(baseUrl: string, cookie: string) {
       request.on("error", reject);
       request.end(body);
     });
+  const launch = async (input: LaunchInstanceInput) => {
+    try {
+      return await call(input);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ECONNRESET" && code !== "EPIPE") throw error;
+      resent.push(`${code}: ${(error as Error).message}`);
+      return call(input);
+    }
+  };
+  return Object.assign(launch, { resent });
 }
 const launchAnswerSchema = z.object({ result: z.object({ data: z.object({ json: z.object({ instanceIds: z.array(z.string()) }) }) }) });
 
@@ -369,6 +388,7 @@ export async function main() {
     );
   }
   for (const [reason, count] of Object.entries(result.failure_reasons)) console.log(`  failed ${count}×: ${reason}`);
+  if (result.launch_calls_resent > 0) console.log(`  ${result.launch_calls_resent} launch call(s) sent again with their idempotency key after the connection broke`);
   const out = path.join(repoRoot, "bench/results/launch.json");
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify({ measured_at: new Date().toISOString(), ...result }, null, 2)}\n`);

@@ -152,6 +152,14 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     if (next) return next(req, res);
     res.writeHead(404).end();
   });
+  // An idle kept-alive connection is closed by the server after 65 s, not Node's default 5 s:
+  // a client (a script, a reverse proxy) that sends its next request just as the server closes
+  // the connection gets a reset instead of an answer, and a client pool with more connections
+  // than it needs at the moment leaves some idle for seconds. 65 s outlasts the usual idle
+  // timeouts of proxies and clients (60 s), which then close first; the response's Keep-Alive
+  // header tells Node clients the figure.
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
   io.attach(http);
 
   conductor = new Conductor(services, log.child({ component: "conductor" }), {
