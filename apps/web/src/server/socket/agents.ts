@@ -261,8 +261,15 @@ function heartbeatBatcher(services: Services, log: Logger) {
 export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: number): AgentGateway {
   async function send(event: "instance.spawn" | "instance.destroy" | "volume.delete", hostId: string, payload: never): Promise<CommandAck> {
     let responses: unknown[];
+    const nsp = getNamespace();
+    const room = rooms.host(hostId);
+    // An agent connected to this process is sent its command directly. Through the cluster
+    // adapter (an agent connected to another web process), socket.io keeps the command and its
+    // callbacks for the whole ack timeout, answered or not, in case another process answers: at
+    // a hundred spawns a second, each listing a remote group's members, that held 100 MB.
+    const target = nsp.adapter.rooms.has(room) ? nsp.local : nsp;
     try {
-      responses = await getNamespace().to(rooms.host(hostId)).timeout(ackTimeoutMs).emitWithAck(event, payload);
+      responses = await target.to(room).timeout(ackTimeoutMs).emitWithAck(event, payload);
     } catch {
       throw new NimbusError("AgentUnavailable", `the compute agent did not acknowledge within ${ackTimeoutMs} ms`);
     }
