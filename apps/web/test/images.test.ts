@@ -376,3 +376,66 @@ describe("images on PostgreSQL, in a web process of its own", () => {
     expect(peak - before, `RSS grew from ${before} to a peak of ${peak} bytes`).toBeLessThan(100 * MiB);
   });
 });
+
+describe("an upload whose web process dies mid-way", () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let store: string;
+  const webs: WebProcess[] = [];
+  /** Two processes of one deployment: the same database and image store; uploads given up after 2 s without a refresh. */
+  const start = async () => {
+    const web = await startWebProcess({ port: await freePort(), databaseUrl: database.url, env: { NIMBUS_IMAGE_STORE: store, NIMBUS_UPLOAD_STALL_SECONDS: "2" } });
+    webs.push(web);
+    return web;
+  };
+
+  beforeAll(async () => {
+    database = await freshDatabase();
+    store = mkdtempSync(path.join(tmpdir(), "nimbus-store-"));
+  });
+  afterAll(async () => {
+    for (const web of webs) await web.kill();
+    await database?.drop();
+    if (store) rmSync(store, { recursive: true, force: true });
+  });
+
+  async function signedIn(url: string) {
+    const api = apiClient(url);
+    await api.client.auth.signIn.mutate({ name: "admin", password: (await import("./harness")).ADMIN_PASSWORD });
+    return api;
+  }
+
+  it("is given up by the process that remains: the image ends killed, its partial file removed, and can be deleted", async () => {
+    const first = await start();
+    const second = await start();
+    const onFirst = await signedIn(first.url);
+    const image = await onFirst.client.images.create.mutate({ name: "orphaned-upload" });
+    const { req, answer } = openUpload(first.url, image.id, onFirst.cookie()!);
+    req.write(Buffer.alloc(MiB, 7));
+    const partial = path.join(store, `${image.id}.partial`);
+    await waitFor("the partial file", () => existsSync(partial));
+    await first.kill("SIGKILL");
+    await answer.catch(() => undefined);
+
+    const onSecond = await signedIn(second.url);
+    expect((await onSecond.client.images.get.query({ id: image.id })).status).toBe("saving");
+    await waitFor("the image to be killed", async () => (await onSecond.client.images.get.query({ id: image.id })).status === "killed", 15_000);
+    expect(existsSync(partial)).toBe(false);
+    await onSecond.client.images.delete.mutate({ id: image.id });
+    expect((await onSecond.client.images.list.query()).some((i) => i.id === image.id)).toBe(false);
+  });
+
+  it("a slow upload on a live process is not given up: bytes arriving for longer than the stall time end active", async () => {
+    const web = webs.find((w) => w.child.exitCode === null && w.child.signalCode === null) ?? (await start());
+    const api = await signedIn(web.url);
+    const image = await api.client.images.create.mutate({ name: "slow-upload" });
+    const { req, answer } = openUpload(web.url, image.id, api.cookie()!);
+    // 4.5 s of uploading, one chunk every 0.5 s: more than twice the 2 s stall time.
+    for (let i = 0; i < 9; i++) {
+      req.write(Buffer.alloc(64 * 1024, 5));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    req.end(Buffer.alloc(64 * 1024, 5));
+    expect((await answer).status).toBe(200);
+    expect((await api.client.images.get.query({ id: image.id })).status).toBe("active");
+  });
+});

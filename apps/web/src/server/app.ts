@@ -9,6 +9,7 @@ import { Conductor, DEFAULT_CONDUCTOR_OPTIONS } from "@nimbus/core/conductor";
 import type { Principal, Services } from "@nimbus/core/context";
 import { failBuildsOnDownHosts } from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
+import { expireStalledUploads } from "@nimbus/core/images";
 import { ENROLL_PATH } from "@nimbus/core/protocol";
 import { resolveApiToken, resolveSession, type IdentitySettings } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
@@ -87,6 +88,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     buildRequested: () => conductor?.kick(),
     imageStoreDir,
     hostDownAfterMs: env.NIMBUS_HOST_DOWN_AFTER_SECONDS * 1000,
+    uploadStallMs: env.NIMBUS_UPLOAD_STALL_SECONDS * 1000,
     buildTimeoutMs: env.NIMBUS_BUILD_TIMEOUT_SECONDS * 1000,
     maxAttempts: env.NIMBUS_MAX_ATTEMPTS,
     identity,
@@ -173,6 +175,15 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
       .catch((error: unknown) => log.error({ err: error }, "host liveness sweep failed"));
   }, 1_000);
   sweeper.unref();
+  const uploadSweeper = setInterval(
+    () => {
+      expireStalledUploads(services)
+        .then((images) => images.length > 0 && log.warn({ images }, "image uploads whose web process stopped mid-way were given up (images killed)"))
+        .catch((error: unknown) => log.error({ err: error }, "stalled upload sweep failed"));
+    },
+    Math.min(5_000, env.NIMBUS_UPLOAD_STALL_SECONDS * 500),
+  );
+  uploadSweeper.unref();
 
   await new Promise<void>((resolve) => http.listen(env.PORT, env.HOST, resolve));
   const { port } = http.address() as AddressInfo;
@@ -186,6 +197,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     http,
     async close() {
       clearInterval(sweeper);
+      clearInterval(uploadSweeper);
       await conductor?.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await adapter?.close();

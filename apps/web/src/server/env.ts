@@ -48,6 +48,8 @@ const envSchema = z.object({
   /** Pick randomly among the best N hosts (spreads concurrent requests). */
   NIMBUS_HOST_SUBSET_SIZE: z.coerce.number().int().min(1).default(1),
   NIMBUS_MAX_PLACEMENT_RESULTS: z.coerce.number().int().min(1).default(100),
+  /** An image upload whose web process stopped refreshing it (killed mid-way) is given up after this. */
+  NIMBUS_UPLOAD_STALL_SECONDS: z.coerce.number().positive().default(60),
   NIMBUS_AGENT_ACK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /** Serve the API and sockets only (tests, or a console served elsewhere). */
   NIMBUS_HEADLESS: z.stringbool().default(false),

@@ -4,7 +4,7 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { schema } from "@nimbus/db";
-import { and, eq, ne } from "@nimbus/db/orm";
+import { and, eq, lt, ne } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext, Services } from "../context";
@@ -57,12 +57,16 @@ function meter(maxBytes: number) {
   return { stream, bytes: () => bytes, checksum: () => hash.digest("hex") };
 }
 
+/** How long an upload may go without its web process refreshing it before it is given up. */
+export const DEFAULT_UPLOAD_STALL_MS = 60_000;
+
 /**
  * Receives an image's bits (Glance's image data upload): the owner's `queued` image goes to
  * `saving` (one upload at a time), the body streams to `<store>/<id>.partial` while being hashed
  * and counted, qemu-img inspects it (disk images: qcow2 or raw, self-contained; kernels and
  * ramdisks are kept as they are), and it is renamed into place as `active`. Any failure leaves
- * the image `killed` with no partial file.
+ * the image `killed` with no partial file. While the upload runs, its process refreshes the
+ * image's `updated_at`, so that one which died mid-way is found (`expireStalledUploads`).
  */
 export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input: UploadImageOptions }) {
   authorize(ctx.principal, "http:image-upload");
@@ -81,6 +85,11 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
   const target = imageFilePath(ctx.imageStoreDir, imageId);
   const partial = `${target}.partial`;
   let renamed = false;
+  const lease = setInterval(
+    () => void ctx.db.update(schema.images).set({ updatedAt: new Date() }).where(and(eq(schema.images.id, imageId), eq(schema.images.status, "saving"))).catch(() => {}),
+    (ctx.uploadStallMs ?? DEFAULT_UPLOAD_STALL_MS) / 4,
+  );
+  lease.unref();
   try {
     if (input.declaredBytes != null && input.declaredBytes > input.maxBytes) {
       throw new ImageUploadError("TooLarge", `The image is larger than the limit of ${input.maxBytes} bytes.`);
@@ -149,7 +158,26 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
       });
     });
     throw error;
+  } finally {
+    clearInterval(lease);
   }
+}
+
+/**
+ * Uploads whose web process died mid-way (killed, crashed, its machine lost) leave their image
+ * `saving` with nobody refreshing it. Once `uploadStallMs` passed without a refresh, such an
+ * image is `killed`, as any failed upload, and its partial file removed: its owner sees why and
+ * can delete it and upload again. Returns the images given up.
+ */
+export async function expireStalledUploads(services: Pick<Services, "db" | "imageStoreDir" | "uploadStallMs">): Promise<{ id: string; name: string }[]> {
+  const cutoff = new Date(Date.now() - (services.uploadStallMs ?? DEFAULT_UPLOAD_STALL_MS));
+  const killed = await services.db
+    .update(schema.images)
+    .set({ status: "killed", updatedAt: new Date() })
+    .where(and(eq(schema.images.status, "saving"), lt(schema.images.updatedAt, cutoff)))
+    .returning({ id: schema.images.id, name: schema.images.name });
+  for (const { id } of killed) await rm(`${imageFilePath(services.imageStoreDir, id)}.partial`, { force: true });
+  return killed;
 }
 
 /** Another project's image answers NotFound (or Forbidden when shared with the caller); the owner's is in the wrong state. */
