@@ -80,6 +80,29 @@ describe("scale-out and agent enrolment (two web processes, real PostgreSQL)", (
     socket.close();
   });
 
+  it("a spawn is acknowledged at once whichever process dispatches it, the agent's own or the other", async () => {
+    const agent = startAgent(b.url, { hostname: "node-ack" });
+    agents.push(agent);
+    const onA = await signedInClient(a.url);
+    const onB = await signedInClient(b.url);
+    await waitFor("node-ack up", async () => (await onA.client.hosts.list.query()).find((h) => h.hostname === "node-ack")?.state === "up");
+    const [flavors, images, networks] = await Promise.all([onA.client.catalog.flavors.query(), onA.client.catalog.images.query(), onA.client.catalog.networks.query()]);
+    const input = { count: 3, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id };
+    // Each process's conductor is woken by the launches it accepts; both dispatch to node-ack on B.
+    const launched = await Promise.all([onA.client.instances.launch.mutate({ ...input, name: "ack-a" }), onB.client.instances.launch.mutate({ ...input, name: "ack-b" })]);
+    const ids = launched.flatMap((l) => l.instanceIds);
+    await waitFor("every instance ACTIVE", async () => (await onA.client.instances.list.query()).filter((i) => ids.includes(i.id)).every((i) => i.status === "ACTIVE"));
+    const requests = await handle.db.query.buildRequests.findMany({ where: (r, { inArray }) => inArray(r.instanceId, ids) });
+    expect(requests).toHaveLength(6);
+    for (const request of requests) {
+      expect(request.commandAckedAt, `the spawn of ${request.instanceId} was acknowledged`).not.toBeNull();
+      expect(request.commandAckedAt!.getTime() - request.dispatchedAt!.getTime()).toBeLessThan(2_000);
+    }
+    expect(a.output() + b.output()).not.toContain("spawn not acknowledged");
+    for (const id of ids) await onA.client.instances.delete.mutate({ id });
+    await waitFor("the instances to go", async () => !(await onA.client.instances.list.query()).some((i) => ids.includes(i.id)));
+  });
+
   it("a launch accepted by one process completes when that process dies at once", async () => {
     const onA = await signedInClient(a.url);
     const [flavors, images, networks] = await Promise.all([onA.client.catalog.flavors.query(), onA.client.catalog.images.query(), onA.client.catalog.networks.query()]);

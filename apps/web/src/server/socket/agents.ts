@@ -263,13 +263,17 @@ export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: n
     let responses: unknown[];
     const nsp = getNamespace();
     const room = rooms.host(hostId);
-    // An agent connected to this process is sent its command directly. Through the cluster
-    // adapter (an agent connected to another web process), socket.io keeps the command and its
-    // callbacks for the whole ack timeout, answered or not, in case another process answers: at
-    // a hundred spawns a second, each listing a remote group's members, that held 100 MB.
-    const target = nsp.adapter.rooms.has(room) ? nsp.local : nsp;
+    // An agent connected to this process is sent its command on its own socket. A broadcast
+    // through the cluster adapter (an agent connected to another web process) keeps the command
+    // and its callbacks for the whole ack timeout, answered or not, in case another process
+    // answers: at a hundred spawns a second, each listing a remote group's members, that held
+    // 100 MB.
+    const socketId = nsp.adapter.rooms.get(room)?.values().next().value;
+    const local = socketId === undefined ? undefined : nsp.sockets.get(socketId);
     try {
-      responses = await target.to(room).timeout(ackTimeoutMs).emitWithAck(event, payload);
+      responses = local
+        ? [await local.timeout(ackTimeoutMs).emitWithAck(event, payload)]
+        : await nsp.to(room).timeout(ackTimeoutMs).emitWithAck(event, payload);
     } catch {
       throw new NimbusError("AgentUnavailable", `the compute agent did not acknowledge within ${ackTimeoutMs} ms`);
     }
