@@ -127,7 +127,10 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     },
   });
 
+  /** Set once close() begins: every answer from then on closes its connection. */
+  let closing = false;
   const http = createServer((req, res) => {
+    if (closing) res.setHeader("connection", "close");
     const url = req.url ?? "/";
     if (url.startsWith("/api/trpc/")) {
       if (req.method !== "GET" && req.method !== "POST") {
@@ -196,10 +199,17 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     database,
     http,
     async close() {
+      // Kept-alive connections would otherwise hold the server open for their idle timeout
+      // (65 s): idle ones are closed now and as they become idle, busy ones after their answer.
+      closing = true;
+      http.closeIdleConnections();
+      const idle = setInterval(() => http.closeIdleConnections(), 250);
+      idle.unref();
       clearInterval(sweeper);
       clearInterval(uploadSweeper);
       await conductor?.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      clearInterval(idle);
       await adapter?.close();
       await database.close();
     },
