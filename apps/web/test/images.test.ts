@@ -413,15 +413,35 @@ describe("an upload whose web process dies mid-way", () => {
     req.write(Buffer.alloc(MiB, 7));
     const partial = path.join(store, `${image.id}.partial`);
     await waitFor("the partial file", () => existsSync(partial));
+    const onSecond = await signedIn(second.url);
+    expect((await onSecond.client.images.get.query({ id: image.id })).status).toBe("saving");
     await first.kill("SIGKILL");
     await answer.catch(() => undefined);
 
-    const onSecond = await signedIn(second.url);
-    expect((await onSecond.client.images.get.query({ id: image.id })).status).toBe("saving");
     await waitFor("the image to be killed", async () => (await onSecond.client.images.get.query({ id: image.id })).status === "killed", 15_000);
     expect(existsSync(partial)).toBe(false);
+    const [given] = await onSecond.client.audit.list.query({ action: "image.upload" });
+    expect(given).toMatchObject({ targetId: image.id, outcome: "failure", actorName: "nimbus", details: { name: "orphaned-upload", reason: "Stalled" } });
     await onSecond.client.images.delete.mutate({ id: image.id });
     expect((await onSecond.client.images.list.query()).some((i) => i.id === image.id)).toBe(false);
+  });
+
+  it("a stopped process (SIGTERM) finishes the upload under way, then exits cleanly at once", async () => {
+    const web = await start();
+    const api = await signedIn(web.url);
+    const image = await api.client.images.create.mutate({ name: "during-shutdown" });
+    const { req, answer } = openUpload(web.url, image.id, api.cookie()!);
+    req.write(Buffer.alloc(MiB, 9));
+    await waitFor("the partial file", () => existsSync(path.join(store, `${image.id}.partial`)));
+    const exited = new Promise<number | null>((resolve) => web.child.once("exit", (code) => resolve(code)));
+    const stoppedAt = Date.now();
+    web.child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    req.end(Buffer.alloc(MiB, 9));
+    expect((await answer).status).toBe(200);
+    // Its kept-alive connection does not hold the server open (the shutdown gives up after 10 s, exiting 1).
+    expect(await exited).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
   });
 
   it("a slow upload on a live process is not given up: bytes arriving for longer than the stall time end active", async () => {

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { schema } from "@nimbus/db";
-import { and, eq, lt, ne } from "@nimbus/db/orm";
+import { and, eq, inArray, lt, ne, sql } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext, Services } from "../context";
@@ -77,7 +77,8 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
   // One statement claims the image: a second, concurrent upload finds it no longer queued.
   const [claimed] = await ctx.db
     .update(schema.images)
-    .set({ status: "saving", updatedAt: new Date() })
+    // The database's clock, as the refreshes and the sweep use: web processes' clocks may differ.
+    .set({ status: "saving", updatedAt: sql`now()` })
     .where(and(eq(schema.images.id, imageId), eq(schema.images.ownerProjectId, principal.projectId), eq(schema.images.status, "queued")))
     .returning();
   if (!claimed) throw await whyNotClaimed(ctx, imageId);
@@ -85,10 +86,18 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
   const target = imageFilePath(ctx.imageStoreDir, imageId);
   const partial = `${target}.partial`;
   let renamed = false;
-  const lease = setInterval(
-    () => void ctx.db.update(schema.images).set({ updatedAt: new Date() }).where(and(eq(schema.images.id, imageId), eq(schema.images.status, "saving"))).catch(() => {}),
-    (ctx.uploadStallMs ?? DEFAULT_UPLOAD_STALL_MS) / 4,
-  );
+  const lease = setInterval(() => {
+    ctx.db
+      .update(schema.images)
+      .set({ updatedAt: sql`now()` })
+      .where(and(eq(schema.images.id, imageId), eq(schema.images.status, "saving")))
+      .returning({ id: schema.images.id })
+      .then(
+        // Given up meanwhile (refreshes failed for the whole stall time): stop receiving.
+        (rows) => rows.length === 0 && input.body.destroy(new ImageUploadError("Aborted", "The upload was given up after the server lost track of it; upload the image again.")),
+        () => {},
+      );
+  }, (ctx.uploadStallMs ?? DEFAULT_UPLOAD_STALL_MS) / 4);
   lease.unref();
   try {
     if (input.declaredBytes != null && input.declaredBytes > input.maxBytes) {
@@ -135,9 +144,9 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
       .where(and(eq(schema.images.id, imageId), eq(schema.images.status, "saving")))
       .returning();
     if (!active) {
-      // Deleted while its bits were arriving: they have no image to belong to.
+      // Deleted (or given up) while its bits were arriving: they have no image to belong to.
       await rm(target, { force: true });
-      throw NimbusError.conflict(`Image ${claimed.name} was deleted during the upload.`);
+      throw NimbusError.conflict(`Image ${claimed.name} was deleted or given up during the upload.`);
     }
     await audit(ctx, ctx.db, { action: "image.upload", outcome: "success", targetType: "image", targetId: imageId, details: { name: claimed.name, diskFormat, sizeBytes: size } });
     return { id: imageId, status: active.status, diskFormat, sizeBytes: size, virtualSizeBytes, checksumSha256: checksum };
@@ -166,18 +175,47 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
 /**
  * Uploads whose web process died mid-way (killed, crashed, its machine lost) leave their image
  * `saving` with nobody refreshing it. Once `uploadStallMs` passed without a refresh, such an
- * image is `killed`, as any failed upload, and its partial file removed: its owner sees why and
- * can delete it and upload again. Returns the images given up.
+ * image is `killed`, as any failed upload (audited as such), and its partial file removed: its
+ * owner sees why and can delete it and upload again. A partial file whose image is not being
+ * uploaded (deleted while stuck, say) goes too once as old. Returns the images given up.
  */
 export async function expireStalledUploads(services: Pick<Services, "db" | "imageStoreDir" | "uploadStallMs">): Promise<{ id: string; name: string }[]> {
-  const cutoff = new Date(Date.now() - (services.uploadStallMs ?? DEFAULT_UPLOAD_STALL_MS));
-  const killed = await services.db
-    .update(schema.images)
-    .set({ status: "killed", updatedAt: new Date() })
-    .where(and(eq(schema.images.status, "saving"), lt(schema.images.updatedAt, cutoff)))
-    .returning({ id: schema.images.id, name: schema.images.name });
-  for (const { id } of killed) await rm(`${imageFilePath(services.imageStoreDir, id)}.partial`, { force: true });
-  return killed;
+  const stallMs = services.uploadStallMs ?? DEFAULT_UPLOAD_STALL_MS;
+  const killed = await services.db.transaction(async (tx) => {
+    const rows = await tx
+      .update(schema.images)
+      .set({ status: "killed", updatedAt: sql`now()` })
+      .where(and(eq(schema.images.status, "saving"), lt(schema.images.updatedAt, sql`now() - make_interval(secs => ${stallMs / 1000}::double precision)`)))
+      .returning({ id: schema.images.id, name: schema.images.name, projectId: schema.images.ownerProjectId });
+    for (const { id, name, projectId } of rows) {
+      await audit({ principal: null, remoteAddress: null }, tx, {
+        action: "image.upload",
+        outcome: "failure",
+        targetType: "image",
+        targetId: id,
+        projectId,
+        actorName: "nimbus",
+        details: { name, reason: "Stalled" },
+      });
+    }
+    return rows;
+  });
+  const partials = (await readdir(services.imageStoreDir).catch(() => [] as string[])).flatMap((file) => {
+    const id = file.endsWith(".partial") ? file.slice(0, -".partial".length) : "";
+    return z.uuid().safeParse(id).success ? [id] : [];
+  });
+  if (partials.length > 0) {
+    const uploading = new Set(
+      (await services.db.select({ id: schema.images.id }).from(schema.images).where(and(inArray(schema.images.id, partials), eq(schema.images.status, "saving")))).map((r) => r.id),
+    );
+    for (const id of partials) {
+      if (uploading.has(id)) continue;
+      const file = `${imageFilePath(services.imageStoreDir, id)}.partial`;
+      const found = await stat(file).catch(() => null);
+      if (found && Date.now() - found.mtimeMs > stallMs) await rm(file, { force: true });
+    }
+  }
+  return killed.map(({ id, name }) => ({ id, name }));
 }
 
 /** Another project's image answers NotFound (or Forbidden when shared with the caller); the owner's is in the wrong state. */
