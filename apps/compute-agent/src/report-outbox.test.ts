@@ -46,23 +46,37 @@ function onlineOutbox(retryMs?: number) {
   return { server, outbox };
 }
 const shape = (messages: InstanceReportsMessage[]) => messages.map((m) => [m.n, m.reports.map((r) => r.seq)]);
+/** The event loop's next turn: reports posted before it went out in one message. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Posts each report in a turn of its own. */
+async function postApart(outbox: ReportOutbox, reports: InstanceReport[]): Promise<Promise<void>[]> {
+  const posted: Promise<void>[] = [];
+  for (const r of reports) {
+    posted.push(outbox.post(r));
+    await nextTurn();
+  }
+  return posted;
+}
 
 describe("ReportOutbox", () => {
-  it("sends each report at once, without waiting for the previous acknowledgement, numbering the messages", async () => {
+  it("sends reports at once, those posted together in one message, without waiting for the previous acknowledgement", async () => {
     const { server, outbox } = onlineOutbox();
-    const posted = [report(0, "networking"), report(1, "block_device_mapping"), report(2, "spawning"), report(3, "active")].map((r) => outbox.post(r));
-    await until(() => server.messages.length === 4);
-    expect(shape(server.messages)).toEqual([[0, [0]], [1, [1]], [2, [2]], [3, [3]]]);
-    for (let i = 0; i < 4; i++) await server.answer(ok);
-    await Promise.all(posted);
+    // A build enters networking and block_device_mapping in one go: one message.
+    const together = [report(0, "networking"), report(1, "block_device_mapping")].map((r) => outbox.post(r));
+    await until(() => server.messages.length === 1);
+    const apart = await postApart(outbox, [report(2, "spawning"), report(3, "active")]);
+    await until(() => server.messages.length === 3);
+    expect(shape(server.messages)).toEqual([[0, [0, 1]], [1, [2]], [2, [3]]]);
+    for (let i = 0; i < 3; i++) await server.answer(ok);
+    await Promise.all([...together, ...apart]);
     await outbox.drained();
   });
 
   it("with the window full, reports made meanwhile wait and go together in the next message", async () => {
     const { server, outbox } = onlineOutbox();
-    const first = Array.from({ length: MAX_REPORT_MESSAGES_IN_FLIGHT }, (_, seq) => outbox.post(report(seq, "networking")));
+    const first = await postApart(outbox, Array.from({ length: MAX_REPORT_MESSAGES_IN_FLIGHT }, (_, seq) => report(seq, "networking")));
     await until(() => server.messages.length === MAX_REPORT_MESSAGES_IN_FLIGHT);
-    const late = [MAX_REPORT_MESSAGES_IN_FLIGHT, MAX_REPORT_MESSAGES_IN_FLIGHT + 1].map((seq) => outbox.post(report(seq, "spawning")));
+    const late = await postApart(outbox, [report(MAX_REPORT_MESSAGES_IN_FLIGHT, "spawning"), report(MAX_REPORT_MESSAGES_IN_FLIGHT + 1, "spawning")]);
     expect(server.messages).toHaveLength(MAX_REPORT_MESSAGES_IN_FLIGHT);
     await server.answer(ok);
     await until(() => server.messages.length === MAX_REPORT_MESSAGES_IN_FLIGHT + 1);
@@ -73,7 +87,7 @@ describe("ReportOutbox", () => {
 
   it("goes back when a message gets no acknowledgement: every unacknowledged message again, same reports, same numbers", async () => {
     const { server, outbox } = onlineOutbox(10);
-    const posted = [report(0, "networking"), report(1, "block_device_mapping"), report(2, "spawning")].map((r) => outbox.post(r));
+    const posted = await postApart(outbox, [report(0, "networking"), report(1, "block_device_mapping"), report(2, "spawning")]);
     await until(() => server.messages.length === 3);
     await server.answer(ok); // n 0 applied
     await server.answer(new Error("timed out")); // n 1 not
@@ -88,7 +102,7 @@ describe("ReportOutbox", () => {
 
   it("after a reconnect sends what is unacknowledged again, numbered from 0, and drops refused reports after saying so", async () => {
     const { server, outbox } = onlineOutbox();
-    const posted = [report(0, "networking"), report(1, "error")].map((r) => outbox.post(r));
+    const posted = await postApart(outbox, [report(0, "networking"), report(1, "error")]);
     await until(() => server.messages.length === 2);
     await server.answer(ok);
     await posted[0];

@@ -20,9 +20,13 @@ interface Message {
 
 /**
  * Instance reports on their way to the server, in the order they were posted (protocol 4, see
- * instanceReportsSchema). A report goes out at once in a numbered message, while up to
- * MAX_REPORT_MESSAGES_IN_FLIGHT messages await their acknowledgement; reports posted while the
- * window is full go together in the next message. Reports leave only once the server
+ * instanceReportsSchema). Reports go out in numbered messages as soon as the event loop is
+ * free of the work that posted them: those posted in one go (a build enters networking and
+ * block_device_mapping together; on a simulated host it reaches spawning in the same turn) share
+ * one message, which the server applies in one statement, instead of each waiting for the
+ * statement of the one before. Up to MAX_REPORT_MESSAGES_IN_FLIGHT messages await their
+ * acknowledgement at a time; reports posted while the window is full go together in the next
+ * message. Reports leave only once the server
  * acknowledged them (a refused one is logged). When a message gets no acknowledgement in time,
  * every unacknowledged message is sent again after `retryMs`, the same reports under the same
  * numbers (the server applies a connection's messages strictly in order and drops those after
@@ -40,6 +44,8 @@ export class ReportOutbox {
   /** Outcomes of sends from an earlier round (before a go-back or reconnect) are ignored, bar acknowledgements. */
   private round = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** A send is due once the work that posted reports this turn is done. */
+  private sendDue = false;
 
   constructor(
     private readonly log: Logger,
@@ -50,7 +56,12 @@ export class ReportOutbox {
   post(report: InstanceReport): Promise<void> {
     return new Promise((settle) => {
       this.unsent.push({ report, settle });
-      this.send();
+      if (this.sendDue) return;
+      this.sendDue = true;
+      setImmediate(() => {
+        this.sendDue = false;
+        this.send();
+      });
     });
   }
 
