@@ -26,7 +26,15 @@ export interface ComputeHostOptions {
   heartbeatMs: number;
   agentVersion: string;
   log: Logger;
+  /**
+   * How often the image cache is pruned, and how long an image no instance uses stays cached
+   * (Nova's image_cache.manager_interval and remove_unused_original_minimum_age_seconds).
+   */
+  imageCache?: { pruneIntervalMs: number; minAgeMs: number };
 }
+
+/** Nova's defaults: every 40 minutes, images unused for a day. */
+export const DEFAULT_IMAGE_CACHE = { pruneIntervalMs: 2_400_000, minAgeMs: 86_400_000 };
 
 /**
  * One compute host as the servers see it: a libvirt connection, the compute manager working on
@@ -35,6 +43,8 @@ export interface ComputeHostOptions {
  */
 export class ComputeHost {
   private agent: Agent | null = null;
+  private images: ImageCache | null = null;
+  private pruner: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly options: ComputeHostOptions,
@@ -69,6 +79,13 @@ export class ComputeHost {
     const outbox = new ReportOutbox(log);
     // Downloads authenticate as the socket handshake does: with the host credential or the secret.
     const images = new ImageCache({ dir: path.join(stateDir, "_base"), serverUrls, hostname, auth, log });
+    this.images = images;
+    if (!this.options.simulated) {
+      this.pruner = setInterval(() => {
+        this.pruneImageCache().catch((error: unknown) => log.warn({ err: error }, "pruning the image cache failed"));
+      }, (this.options.imageCache ?? DEFAULT_IMAGE_CACHE).pruneIntervalMs);
+      this.pruner.unref();
+    }
     let agent: Agent | null = null;
     const downloadProgress = (progress: DownloadProgress) => agent?.sendDownloadProgress(progress);
     const consoles = this.liveConsoles();
@@ -102,8 +119,23 @@ export class ComputeHost {
     };
   }
 
+  /**
+   * Removes the cached images no instance here uses and none took for the minimum age; returns
+   * their ids. Nothing is removed while an instance directory does not say what it uses.
+   */
+  async pruneImageCache(): Promise<string[]> {
+    if (!this.images) return [];
+    const inUse = await this.driver.imagesInUse();
+    if (!inUse) {
+      this.log.info("image cache not pruned: an instance directory does not record its images (made before this agent version, or being made)");
+      return [];
+    }
+    return this.images.prune({ inUse, minAgeMs: (this.options.imageCache ?? DEFAULT_IMAGE_CACHE).minAgeMs });
+  }
+
   /** Drains the host's work and reports under `deadlineMs` (see `Agent.stop`), then closes libvirt. */
   async stop(deadlineMs: number): Promise<void> {
+    clearInterval(this.pruner);
     await this.agent?.stop(deadlineMs);
     await this.driver.close().catch((error: unknown) => this.log.warn({ err: error }, "closing the libvirt connection failed"));
   }

@@ -47,6 +47,12 @@ describe("parseEnv", () => {
     expect(found.join()).not.toContain(TOKEN);
   });
 
+  it("prunes the image cache every 40 minutes of images unused for a day (Nova's defaults), or as set, never younger than a minute", () => {
+    expect(parsed({}).imageCache).toEqual({ pruneIntervalMs: 2_400_000, minAgeMs: 86_400_000 });
+    expect(parsed({ NIMBUS_IMAGE_CACHE_PRUNE_INTERVAL_SECONDS: "600", NIMBUS_IMAGE_CACHE_MIN_AGE_SECONDS: "3600" }).imageCache).toEqual({ pruneIntervalMs: 600_000, minAgeMs: 3_600_000 });
+    expect(issues({ NIMBUS_IMAGE_CACHE_MIN_AGE_SECONDS: "5" })).toHaveLength(1);
+  });
+
   it("refuses a hostname too long to name the simulated hosts", () => {
     const hostname = "h".repeat(250);
     expect(parseEnv({ ...base, NIMBUS_HOSTNAME: hostname }).ok).toBe(true);

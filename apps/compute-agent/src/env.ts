@@ -38,6 +38,8 @@ export interface Env {
   diskGb: number | undefined;
   stateDir: string;
   heartbeatMs: number;
+  /** Image cache pruning: how often, and how long an image no instance uses is kept. */
+  imageCache: { pruneIntervalMs: number; minAgeMs: number };
   simulation: Simulation | null;
   logLevel: z.infer<typeof logLevelSchema>;
 }
@@ -81,6 +83,10 @@ const envSchema = z
     NIMBUS_DISK_GB: z.coerce.number().int().nonnegative().optional(),
     NIMBUS_STATE_DIR: z.string().optional(),
     NIMBUS_HEARTBEAT_MS: z.coerce.number().int().positive().default(5000),
+    /** Nova's image_cache.manager_interval and remove_unused_original_minimum_age_seconds. */
+    NIMBUS_IMAGE_CACHE_PRUNE_INTERVAL_SECONDS: z.coerce.number().int().min(10).default(2400),
+    // At least a minute: an image just taken for a build must outlive the build's first steps.
+    NIMBUS_IMAGE_CACHE_MIN_AGE_SECONDS: z.coerce.number().int().min(60).default(86_400),
     NIMBUS_SIMULATED_HOSTS: z.coerce.number().int().min(1).max(1000).optional(),
     NIMBUS_SIM_VCPUS: z.coerce.number().int().positive().max(1_000_000).default(32),
     NIMBUS_SIM_MEMORY_MB: z.coerce.number().int().positive().max(1_000_000_000).default(131072),
@@ -125,6 +131,7 @@ export function parseEnv(variables: Record<string, string | undefined>): EnvResu
       diskGb: env.NIMBUS_DISK_GB,
       stateDir,
       heartbeatMs: env.NIMBUS_HEARTBEAT_MS,
+      imageCache: { pruneIntervalMs: env.NIMBUS_IMAGE_CACHE_PRUNE_INTERVAL_SECONDS * 1000, minAgeMs: env.NIMBUS_IMAGE_CACHE_MIN_AGE_SECONDS * 1000 },
       simulation:
         env.NIMBUS_SIMULATED_HOSTS === undefined
           ? null

@@ -2,11 +2,13 @@
  * The host's image cache (Nova's `_base`): one verified copy of every image an instance on this
  * host has used, at `<dir>/<imageId>`, downloaded from the servers with the host's own
  * credential. Instance disks are qcow2 overlays on these files, so they are never changed once
- * in place.
+ * in place. A file's modification time is when an instance last took it; `prune` removes the
+ * ones no instance on the host uses once they have gone unused long enough (Nova's image cache
+ * manager).
  */
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { chmod, mkdir, rename, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -95,6 +97,9 @@ export class ImageCache implements ImageSource {
     };
     const cached = await stat(file).catch(() => null);
     if (cached?.isFile() && cached.size === image.sizeBytes) {
+      // Taken again: it counts as used from now on.
+      const now = new Date();
+      await utimes(file, now, now);
       notify(image.sizeBytes);
       return file;
     }
@@ -172,6 +177,29 @@ export class ImageCache implements ImageSource {
     } finally {
       clearTimeout(stalled);
     }
+  }
+
+  /**
+   * Removes the cached images that no instance on the host uses (`inUse`: image ids) and that
+   * no instance took for `minAgeMs`; downloads under way and their partial files are left
+   * alone. Returns the ids removed.
+   */
+  async prune({ inUse, minAgeMs }: { inUse: ReadonlySet<string>; minAgeMs: number }): Promise<string[]> {
+    const names = await readdir(this.options.dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return [];
+      throw error;
+    });
+    const removed: string[] = [];
+    for (const id of names) {
+      if (id.endsWith(".part") || inUse.has(id) || this.downloads.has(id)) continue;
+      const file = this.pathOf(id);
+      const found = await stat(file).catch(() => null);
+      if (!found?.isFile() || Date.now() - found.mtimeMs < minAgeMs) continue;
+      await rm(file, { force: true });
+      this.options.log.info({ imageId: id, bytes: found.size, unusedForHours: Math.floor((Date.now() - found.mtimeMs) / 3_600_000) }, "unused image removed from the cache");
+      removed.push(id);
+    }
+    return removed;
   }
 
   private async authHeaders(): Promise<Record<string, string>> {

@@ -81,8 +81,8 @@ async function startSimulatedHosts(env: Env, simulation: Simulation, sharedSecre
 }
 
 /** What every host of this process shares. */
-function hostOptions(env: Env, hostLog: Logger): Pick<ComputeHostOptions, "vif" | "serverUrls" | "heartbeatMs" | "agentVersion" | "log"> {
-  return { vif: env.vif, serverUrls: env.serverUrls, heartbeatMs: env.heartbeatMs, agentVersion: packageJson.version, log: hostLog };
+function hostOptions(env: Env, hostLog: Logger): Pick<ComputeHostOptions, "vif" | "serverUrls" | "heartbeatMs" | "imageCache" | "agentVersion" | "log"> {
+  return { vif: env.vif, serverUrls: env.serverUrls, heartbeatMs: env.heartbeatMs, imageCache: env.imageCache, agentVersion: packageJson.version, log: hostLog };
 }
 
 main().catch((error: unknown) => {

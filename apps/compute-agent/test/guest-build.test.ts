@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, utimes } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
@@ -111,7 +111,7 @@ describe("building guests", () => {
     const command = spawnCommand(id, { image, volumes: [doomed, kept], configDrive: configDrive(id) });
     await server.command(HOSTNAME, "instance.spawn", command);
     expect((await settled(id)).phase).toBe("active");
-    expect((await readdir(instanceDir(id))).sort()).toEqual(["disk", "disk.config"]);
+    expect((await readdir(instanceDir(id))).sort()).toEqual(["disk", "disk.config", "images.json"]);
 
     const destroy = { commandId: randomUUID(), instanceId: id, volumes: [{ id: doomed.id, delete: true }, { id: kept.id, delete: false }], ports: [] };
     expect(await server.command(HOSTNAME, "instance.destroy", destroy)).toEqual({ ok: true });
@@ -125,5 +125,54 @@ describe("building guests", () => {
     expect(existsSync(volumeFile(kept.id))).toBe(false);
     expect(await server.command(HOSTNAME, "volume.delete", { commandId: randomUUID(), volumeId: kept.id })).toEqual({ ok: true });
     expect(await server.command(HOSTNAME, "volume.delete", { commandId: randomUUID(), volumeId: "not-a-uuid" })).toMatchObject({ ok: false });
+  });
+
+  it("prunes cached images that no instance here uses once unused for a day; a later build downloads them again", async () => {
+    const base = (imageId: string) => path.join(stateDir, "_base", imageId);
+    const age = async (imageId: string) => {
+      const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+      await utimes(base(imageId), twoDaysAgo, twoDaysAgo);
+    };
+    const destroy = async (instanceId: string) => {
+      await server.command(HOSTNAME, "instance.destroy", { commandId: randomUUID(), instanceId, volumes: [], ports: [] });
+      await server.until((events) => reportsOf(events, instanceId).find((r) => r.phase === "deleted"));
+    };
+    const kept = imageRef(diskBytes);
+    const dropped = imageRef(diskBytes);
+    server.images.set(kept.id, diskBytes);
+    server.images.set(dropped.id, diskBytes);
+    const [running, gone] = [randomUUID(), randomUUID()];
+    await server.command(HOSTNAME, "instance.spawn", spawnCommand(running, { image: kept }));
+    await server.command(HOSTNAME, "instance.spawn", spawnCommand(gone, { image: dropped }));
+    expect((await settled(running)).phase).toBe("active");
+    expect((await settled(gone)).phase).toBe("active");
+    await destroy(gone);
+
+    // Both unused for two days; one still backs a running instance's disk.
+    await age(kept.id);
+    await age(dropped.id);
+    const removed = await host.pruneImageCache();
+    expect(removed).toContain(dropped.id);
+    expect(removed).not.toContain(kept.id);
+    expect(existsSync(base(dropped.id))).toBe(false);
+    expect(existsSync(base(kept.id))).toBe(true);
+
+    // Wanted again: downloaded again, and taking it makes it recent.
+    const downloads = imageRequestsOf(server.events, dropped.id).length;
+    const again = randomUUID();
+    await server.command(HOSTNAME, "instance.spawn", spawnCommand(again, { image: dropped }));
+    expect((await settled(again)).phase).toBe("active");
+    expect(imageRequestsOf(server.events, dropped.id)).toHaveLength(downloads + 1);
+    await destroy(again);
+    expect(await host.pruneImageCache()).not.toContain(dropped.id);
+
+    // An instance directory that does not say what it uses (an older agent's): nothing goes.
+    await age(dropped.id);
+    const unrecorded = instanceDir(randomUUID());
+    await mkdir(unrecorded, { recursive: true });
+    expect(await host.pruneImageCache()).toEqual([]);
+    expect(existsSync(base(dropped.id))).toBe(true);
+    await rm(unrecorded, { recursive: true });
+    expect(await host.pruneImageCache()).toContain(dropped.id);
   });
 });

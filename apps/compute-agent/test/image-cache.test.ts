@@ -1,6 +1,6 @@
 /** The image cache against a real HTTP server that checks the host's credentials. */
 import { randomUUID } from "node:crypto";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -124,5 +124,18 @@ describe("ImageCache", () => {
     await down.close();
     const images = cache({ secret: SECRET }, [down.url, server.url]);
     expect((await readFile(await images.fetch(image))).equals(BYTES)).toBe(true);
+  });
+
+  it("prune removes old images not in use, and leaves images in use, recent ones and partial downloads", async () => {
+    const images = cache();
+    const base = path.join(dir, "_base");
+    await mkdir(base, { recursive: true });
+    const old = new Date(Date.now() - 3_600_000);
+    const [used, unused, recent] = [randomUUID(), randomUUID(), randomUUID()];
+    for (const name of [used, unused, recent, `${randomUUID()}.part`]) await writeFile(path.join(base, name), "bits");
+    for (const name of (await readdir(base)).filter((n) => n !== recent)) await utimes(path.join(base, name), old, old);
+
+    expect(await images.prune({ inUse: new Set([used]), minAgeMs: 60_000 })).toEqual([unused]);
+    expect((await readdir(base)).sort()).toEqual([used, recent, (await readdir(base)).find((n) => n.endsWith(".part"))!].sort());
   });
 });

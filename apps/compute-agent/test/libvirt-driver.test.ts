@@ -162,7 +162,9 @@ describe("LibvirtDriver on the libvirt test driver", () => {
     expect(metaData).toMatchObject({ uuid: id, hostname: "web-1", public_keys: { mykey: expect.stringMatching(/^ssh-ed25519 AAAA/) } });
     expect(await isoFile(iso, "/openstack/latest/user_data")).toBe(userData);
     expect(JSON.parse(await isoFile(iso, "/openstack/latest/vendor_data.json"))).toEqual({});
-    expect(await readdir(dir)).toEqual(["disk", "disk.config"]);
+    expect((await readdir(dir)).sort()).toEqual(["disk", "disk.config", "images.json"]);
+    // What the instance takes from the image cache, for pruning: its image (no kernel, no ramdisk).
+    expect(await driver.imagesInUse()).toEqual(new Set([command.image!.id]));
 
     expect(devices.disks.map((d) => [d.device, d.file])).toEqual([
       ["vda", path.join(dir, "disk")],

@@ -1,7 +1,8 @@
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
+import { z } from "zod";
 import { DomainState, Hypervisor, type Domain } from "@unraid/libvirt";
 import type { DestroyCommand, ImageRef, SpawnCommand, VolumeSpec } from "@nimbus/core/protocol";
 import { messageOf } from "../error-message";
@@ -10,6 +11,10 @@ import { createBlankVolume, createOverlay, createVolumeFromImage } from "./disks
 import { buildDomainXml, domainName, nicsFor, type DomainType } from "./domain-xml";
 import { HostNetworks, type HostNetworking } from "./host-network";
 import { NO_BLOCK_DEVICES, type BlockDeviceContext, type BlockDevices, type ComputeDriver, type DiskSpec, type NicSpec, type NodeInventory, type PowerState, type SpawnPlan, type Vif } from "./types";
+
+/** In each instance directory: the ids of the cached images the instance takes (JSON). */
+const IMAGES_RECORD = "images.json";
+const imagesRecordSchema = z.array(z.string().min(1));
 
 export interface LibvirtDriverOptions {
   uri: string;
@@ -103,6 +108,10 @@ export class LibvirtDriver implements ComputeDriver {
     if (this.options.simulated) return NO_BLOCK_DEVICES;
     const instanceDir = this.instanceDir(command.instance.id);
     await mkdir(instanceDir, { recursive: true });
+    // Which cached images this instance takes, written before it takes them, so that pruning
+    // the cache never removes one under it (see imagesInUse).
+    const taken = [command.image, command.kernel, command.ramdisk].flatMap((image) => (image ? [image.id.toLowerCase()] : []));
+    await writeFile(path.join(instanceDir, IMAGES_RECORD), `${JSON.stringify(taken)}\n`);
 
     const fetch = (image: ImageRef | null) => (image ? images.fetch(image, (bytes, total) => onDownload(image.id, bytes, total)) : Promise.resolve(null));
     const newVolumes = command.volumes.filter((v) => !v.exists);
@@ -170,6 +179,29 @@ export class LibvirtDriver implements ComputeDriver {
 
   async close(): Promise<void> {
     await this.hypervisor.connectClose();
+  }
+
+  /**
+   * The cached images the instances on this host use (their root disk's base, kernel and
+   * ramdisk), as each instance directory records them; null when one has no readable record
+   * (made by an agent from before the record, or being made right now): then nothing can be
+   * known to be unused.
+   */
+  async imagesInUse(): Promise<Set<string> | null> {
+    const inUse = new Set<string>();
+    if (this.options.simulated) return inUse;
+    const root = path.join(this.options.stateDir, "instances");
+    const dirs = await readdir(root).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return [];
+      throw error;
+    });
+    for (const dir of dirs) {
+      const record = await readFile(path.join(root, dir, IMAGES_RECORD), "utf8").catch(() => null);
+      const ids = record === null ? null : imagesRecordSchema.safeParse(JSON.parse(record));
+      if (!ids?.success) return null;
+      for (const id of ids.data) inUse.add(id);
+    }
+    return inUse;
   }
 
   /** Where a qemu guest's serial console is written: `console.log` in its instance directory. */
