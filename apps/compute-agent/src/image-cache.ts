@@ -60,6 +60,10 @@ export class ImageCache implements ImageSource {
   private readonly downloads = new Map<string, Download>();
   /** Index of the server that answered the last download. */
   private preferred = 0;
+  /** Fetches under way per image (the file's time is refreshed as one returns): pruning leaves these alone. */
+  private readonly fetching = new Map<string, number>();
+  /** Images being removed: a fetch of one waits until it is gone, then downloads it again. */
+  private readonly removing = new Map<string, Promise<void>>();
 
   constructor(private readonly options: ImageCacheOptions) {
     if (options.serverUrls.length === 0) throw new Error("The image cache needs at least one server URL.");
@@ -75,6 +79,20 @@ export class ImageCache implements ImageSource {
    * none. Concurrent calls for one image share one download; each caller hears its progress.
    */
   async fetch(image: ImageRef, onProgress?: DownloadListener): Promise<string> {
+    const key = image.id.toLowerCase();
+    this.fetching.set(key, (this.fetching.get(key) ?? 0) + 1);
+    try {
+      await this.removing.get(key);
+      return await this.share(image, onProgress);
+    } finally {
+      const left = (this.fetching.get(key) ?? 1) - 1;
+      if (left === 0) this.fetching.delete(key);
+      else this.fetching.set(key, left);
+    }
+  }
+
+  /** One download per image, shared by every caller meanwhile; each hears its progress. */
+  private async share(image: ImageRef, onProgress?: DownloadListener): Promise<string> {
     let download = this.downloads.get(image.id);
     if (!download) {
       const listeners = new Set<DownloadListener>();
@@ -181,8 +199,8 @@ export class ImageCache implements ImageSource {
 
   /**
    * Removes the cached images that no instance on the host uses (`inUse`: image ids) and that
-   * no instance took for `minAgeMs`; downloads under way and their partial files are left
-   * alone. Returns the ids removed.
+   * no instance took for `minAgeMs`, and partial downloads as old that no download continues;
+   * downloads under way are left alone. Returns the ids of the images removed.
    */
   async prune({ inUse, minAgeMs }: { inUse: ReadonlySet<string>; minAgeMs: number }): Promise<string[]> {
     const names = await readdir(this.options.dir).catch((error: NodeJS.ErrnoException) => {
@@ -190,12 +208,24 @@ export class ImageCache implements ImageSource {
       throw error;
     });
     const removed: string[] = [];
-    for (const id of names) {
-      if (id.endsWith(".part") || inUse.has(id) || this.downloads.has(id)) continue;
-      const file = this.pathOf(id);
+    const downloading = () => new Set([...this.downloads.keys()].map((id) => id.toLowerCase()));
+    for (const name of names) {
+      const partial = name.endsWith(".part");
+      const id = partial ? name.slice(0, -".part".length) : name;
+      if ((!partial && inUse.has(id)) || downloading().has(id)) continue;
+      const file = path.join(this.options.dir, name);
       const found = await stat(file).catch(() => null);
       if (!found?.isFile() || Date.now() - found.mtimeMs < minAgeMs) continue;
-      await rm(file, { force: true });
+      // Checked again after the wait, and marked in the same turn: a fetch from now on waits.
+      if (downloading().has(id) || this.fetching.has(id) || this.removing.has(id)) continue;
+      const gone = rm(file, { force: true });
+      this.removing.set(id, gone.catch(() => undefined));
+      try {
+        await gone;
+      } finally {
+        this.removing.delete(id);
+      }
+      if (partial) continue; // a download a crash left behind
       this.options.log.info({ imageId: id, bytes: found.size, unusedForHours: Math.floor((Date.now() - found.mtimeMs) / 3_600_000) }, "unused image removed from the cache");
       removed.push(id);
     }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, utimes } from "node:fs/promises";
+import { mkdtemp, readdir, rm, utimes } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
@@ -166,13 +166,15 @@ describe("building guests", () => {
     await destroy(again);
     expect(await host.pruneImageCache()).not.toContain(dropped.id);
 
-    // An instance directory that does not say what it uses (an older agent's): nothing goes.
+    // An instance an older agent built has no record: its disk's backing file says what it uses.
+    const older = randomUUID();
+    await server.command(HOSTNAME, "instance.spawn", spawnCommand(older, { image: dropped }));
+    expect((await settled(older)).phase).toBe("active");
+    await rm(path.join(instanceDir(older), "images.json"));
     await age(dropped.id);
-    const unrecorded = instanceDir(randomUUID());
-    await mkdir(unrecorded, { recursive: true });
-    expect(await host.pruneImageCache()).toEqual([]);
+    expect(await host.pruneImageCache()).not.toContain(dropped.id);
     expect(existsSync(base(dropped.id))).toBe(true);
-    await rm(unrecorded, { recursive: true });
+    await destroy(older);
     expect(await host.pruneImageCache()).toContain(dropped.id);
   });
 });

@@ -13,6 +13,14 @@ import { SECRET, imageRef } from "./support/commands";
 import { FakeServer, imageRequestsOf } from "./support/fake-server";
 
 const CREDENTIAL = "host-credential-0123456789abcdef";
+
+async function waitForFile(file: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await stat(file).catch(() => null)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${file} never appeared`);
+}
 /** Several pieces of the fake server's 64 KiB writes. */
 const BYTES = Buffer.alloc(300 * 1024, "nimbus image ");
 
@@ -126,16 +134,26 @@ describe("ImageCache", () => {
     expect((await readFile(await images.fetch(image))).equals(BYTES)).toBe(true);
   });
 
-  it("prune removes old images not in use, and leaves images in use, recent ones and partial downloads", async () => {
+  it("prune removes old images not in use and stale partial downloads; keeps images in use, recent ones and downloads under way", async () => {
     const images = cache();
     const base = path.join(dir, "_base");
     await mkdir(base, { recursive: true });
     const old = new Date(Date.now() - 3_600_000);
-    const [used, unused, recent] = [randomUUID(), randomUUID(), randomUUID()];
-    for (const name of [used, unused, recent, `${randomUUID()}.part`]) await writeFile(path.join(base, name), "bits");
-    for (const name of (await readdir(base)).filter((n) => n !== recent)) await utimes(path.join(base, name), old, old);
+    const [used, unused, recent, crashed] = [randomUUID(), randomUUID(), randomUUID(), `${randomUUID()}.part`];
+    for (const name of [used, unused, recent, crashed]) await writeFile(path.join(base, name), "bits");
+    for (const name of [used, unused, crashed]) await utimes(path.join(base, name), old, old);
+    // A download under way, its partial file as old.
+    const image = imageRef(BYTES);
+    server.images.set(image.id, BYTES);
+    const release = server.holdImageDownloads();
+    const fetching = images.fetch(image);
+    await server.until((events) => imageRequestsOf(events, image.id)[0]);
+    await waitForFile(path.join(base, `${image.id}.part`));
+    await utimes(path.join(base, `${image.id}.part`), old, old);
 
     expect(await images.prune({ inUse: new Set([used]), minAgeMs: 60_000 })).toEqual([unused]);
-    expect((await readdir(base)).sort()).toEqual([used, recent, (await readdir(base)).find((n) => n.endsWith(".part"))!].sort());
+    expect((await readdir(base)).sort()).toEqual([used, recent, `${image.id}.part`].sort());
+    release();
+    expect(await fetching).toBe(path.join(base, image.id));
   });
 });

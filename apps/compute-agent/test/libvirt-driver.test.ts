@@ -163,8 +163,8 @@ describe("LibvirtDriver on the libvirt test driver", () => {
     expect(await isoFile(iso, "/openstack/latest/user_data")).toBe(userData);
     expect(JSON.parse(await isoFile(iso, "/openstack/latest/vendor_data.json"))).toEqual({});
     expect((await readdir(dir)).sort()).toEqual(["disk", "disk.config", "images.json"]);
-    // What the instance takes from the image cache, for pruning: its image (no kernel, no ramdisk).
-    expect(await driver.imagesInUse()).toEqual(new Set([command.image!.id]));
+    // What the instance takes from the image cache, for pruning: its image and the one its new volume is copied from.
+    expect(await driver.imagesInUse()).toEqual(new Set([command.image!.id, fromImage.image!.id]));
 
     expect(devices.disks.map((d) => [d.device, d.file])).toEqual([
       ["vda", path.join(dir, "disk")],

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
@@ -7,7 +7,7 @@ import { DomainState, Hypervisor, type Domain } from "@unraid/libvirt";
 import type { DestroyCommand, ImageRef, SpawnCommand, VolumeSpec } from "@nimbus/core/protocol";
 import { messageOf } from "../error-message";
 import { buildConfigDrive } from "./config-drive";
-import { createBlankVolume, createOverlay, createVolumeFromImage } from "./disks";
+import { createBlankVolume, createOverlay, createVolumeFromImage, qemuImg } from "./disks";
 import { buildDomainXml, domainName, nicsFor, type DomainType } from "./domain-xml";
 import { HostNetworks, type HostNetworking } from "./host-network";
 import { NO_BLOCK_DEVICES, type BlockDeviceContext, type BlockDevices, type ComputeDriver, type DiskSpec, type NicSpec, type NodeInventory, type PowerState, type SpawnPlan, type Vif } from "./types";
@@ -108,10 +108,14 @@ export class LibvirtDriver implements ComputeDriver {
     if (this.options.simulated) return NO_BLOCK_DEVICES;
     const instanceDir = this.instanceDir(command.instance.id);
     await mkdir(instanceDir, { recursive: true });
-    // Which cached images this instance takes, written before it takes them, so that pruning
-    // the cache never removes one under it (see imagesInUse).
-    const taken = [command.image, command.kernel, command.ramdisk].flatMap((image) => (image ? [image.id.toLowerCase()] : []));
-    await writeFile(path.join(instanceDir, IMAGES_RECORD), `${JSON.stringify(taken)}\n`);
+    // Which cached images this instance takes (new volumes' too, while they are copied), written
+    // before it takes them, so that pruning the cache never removes one under it (imagesInUse).
+    const taken = [command.image, command.kernel, command.ramdisk, ...command.volumes.filter((v) => !v.exists).map((v) => v.image)].flatMap((image) =>
+      image ? [image.id.toLowerCase()] : [],
+    );
+    const record = path.join(instanceDir, IMAGES_RECORD);
+    await writeFile(`${record}.part`, `${JSON.stringify([...new Set(taken)])}\n`);
+    await rename(`${record}.part`, record);
 
     const fetch = (image: ImageRef | null) => (image ? images.fetch(image, (bytes, total) => onDownload(image.id, bytes, total)) : Promise.resolve(null));
     const newVolumes = command.volumes.filter((v) => !v.exists);
@@ -183,9 +187,9 @@ export class LibvirtDriver implements ComputeDriver {
 
   /**
    * The cached images the instances on this host use (their root disk's base, kernel and
-   * ramdisk), as each instance directory records them; null when one has no readable record
-   * (made by an agent from before the record, or being made right now): then nothing can be
-   * known to be unused.
+   * ramdisk), as each instance directory records them; an instance from before the record is
+   * read from its disk's backing file and its domain's kernel and initrd. Null when a record
+   * cannot be read: then nothing can be known to be unused.
    */
   async imagesInUse(): Promise<Set<string> | null> {
     const inUse = new Set<string>();
@@ -196,12 +200,40 @@ export class LibvirtDriver implements ComputeDriver {
       throw error;
     });
     for (const dir of dirs) {
-      const record = await readFile(path.join(root, dir, IMAGES_RECORD), "utf8").catch(() => null);
-      const ids = record === null ? null : imagesRecordSchema.safeParse(JSON.parse(record));
-      if (!ids?.success) return null;
-      for (const id of ids.data) inUse.add(id);
+      const text = await readFile(path.join(root, dir, IMAGES_RECORD), "utf8").catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? null : ""));
+      let ids: string[] | null;
+      if (text === null) ids = await this.imagesOfUnrecorded(dir);
+      else {
+        const parsed = imagesRecordSchema.safeParse(parseJson(text));
+        ids = parsed.success ? parsed.data : null;
+      }
+      if (ids === null) return null;
+      for (const id of ids) inUse.add(id);
     }
     return inUse;
+  }
+
+  /**
+   * The cached images an instance directory without a record uses (made by an agent from before
+   * the record): its disk's backing file and its domain's kernel and initrd, when in the cache.
+   * Not written down: a build that has just made its directory writes its own record.
+   */
+  private async imagesOfUnrecorded(instanceId: string): Promise<string[]> {
+    const cache = path.join(this.options.stateDir, "_base");
+    const used: string[] = [];
+    const inCache = (file: unknown) => typeof file === "string" && path.dirname(file) === cache && used.push(path.basename(file));
+    const disk = path.join(this.instanceDir(instanceId), "disk");
+    if (await isFile(disk)) {
+      // -U: a running guest's QEMU holds the image's lock.
+      const info = parseJson(await qemuImg(["info", "--output=json", "-U", disk])) as Record<string, unknown> | null;
+      inCache(info?.["full-backing-filename"] ?? info?.["backing-filename"]);
+    }
+    const domain = await this.findDomain(instanceId);
+    if (domain) {
+      const xml = await held(domain, () => domain.getXMLDesc());
+      for (const match of xml.matchAll(/<(kernel|initrd)>([^<]+)<\/\1>/g)) inCache(match[2]);
+    }
+    return used;
   }
 
   /** Where a qemu guest's serial console is written: `console.log` in its instance directory. */
@@ -307,6 +339,15 @@ async function held<T>(domain: Domain, calls: () => Promise<T>): Promise<T> {
     return await calls();
   } finally {
     heldDomains.delete(hold);
+  }
+}
+
+/** JSON, or null when it is not. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
   }
 }
 
