@@ -336,12 +336,14 @@ describe("deleting a volume whose bits live on a host", () => {
     const refused = await admin.volumes.delete.mutate({ id });
     expect(refused).toMatchObject({ deleted: false, status: "error_deleting" });
     expect(refused.deleted === false && refused.message).toMatch(/Host vol-host-2 could not delete the volume's data: volume file is busy/);
-    expect((await admin.volumes.get.query({ id })).status).toBe("error_deleting");
+    // The list says why, long after the answer.
+    expect(await admin.volumes.get.query({ id })).toMatchObject({ status: "error_deleting", statusReason: "Host vol-host-2 could not delete the volume's data: volume file is busy" });
 
     agent.socket.disconnect();
     await waitFor("the host to be down", async () => (await admin.hosts.list.query()).find((h) => h.hostname === "vol-host-2")?.state === "down");
     const down = await admin.volumes.delete.mutate({ id });
     expect(down.deleted === false && down.message).toMatch(/Host vol-host-2 is down/);
+    expect((await admin.volumes.list.query()).find((v) => v.id === id)?.statusReason).toBe("Host vol-host-2 is down, so the volume's data on it could not be deleted.");
     expect(agent.received).toHaveLength(1);
     expect((await admin.quota.usage.query()).volumes.used).toBe(1);
 

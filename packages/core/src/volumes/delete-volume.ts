@@ -44,7 +44,7 @@ export async function deleteVolume({ ctx, input }: { ctx: CoreContext; input: { 
       await audit(ctx, tx, { action: "volume.delete", outcome: "success", targetType: "volume", targetId: volume.id, details: { name: volume.name, sizeGb: volume.sizeGb } });
       return { volume, hostId: null };
     }
-    await tx.update(schema.volumes).set({ status: "deleting", updatedAt: new Date() }).where(eq(schema.volumes.id, volume.id));
+    await tx.update(schema.volumes).set({ status: "deleting", statusReason: null, updatedAt: new Date() }).where(eq(schema.volumes.id, volume.id));
     return { volume, hostId: volume.hostId };
   });
   const { volume, hostId } = claimed;
@@ -67,7 +67,8 @@ export async function deleteVolume({ ctx, input }: { ctx: CoreContext; input: { 
     return { id: volume.id, name: volume.name, deleted: true };
   }
   await ctx.db.transaction(async (tx) => {
-    await tx.update(schema.volumes).set({ status: "error_deleting", updatedAt: new Date() }).where(stillDeleting);
+    // Kept on the volume, so the list says why long after this answer.
+    await tx.update(schema.volumes).set({ status: "error_deleting", statusReason: failure, updatedAt: new Date() }).where(stillDeleting);
     await audit(ctx, tx, { action: "volume.delete", outcome: "failure", targetType: "volume", targetId: volume.id, details: { name: volume.name, reason: failure } });
   });
   const message = `${failure} Volume ${volume.name} is kept as error_deleting (it still counts against the quota); delete it again once the host is back.`;

@@ -27,6 +27,8 @@ async function volumeRows(db: Executor, projectId: string, volumeId?: string) {
     description: volume.description,
     sizeGb: volume.sizeGb,
     status: volume.status,
+    /** Why it is in an error status (error_deleting: what the host said); null otherwise. */
+    statusReason: volume.statusReason,
     bootable: volume.bootable,
     /** The image the volume was made from (null: blank, or the image is gone). */
     image,

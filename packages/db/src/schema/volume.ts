@@ -23,6 +23,8 @@ export const volumes = pgTable(
     description: text("description").notNull().default(""),
     sizeGb: integer("size_gb").notNull(),
     status: volumeStatus("status").notNull().default("available"),
+    /** Why the volume is in an error status (error_deleting: what the host said), in plain words; null otherwise. */
+    statusReason: text("status_reason"),
     /** The image the volume is made from (boot from volume); null for a blank volume. */
     imageId: uuid("image_id").references(() => images.id, { onDelete: "set null" }),
     bootable: boolean("bootable").notNull().default(false),

@@ -41,6 +41,11 @@ export function VolumesTable({ volumes, onDelete }: VolumesTableProps) {
               <Table.Td>{volume.sizeGb} GB</Table.Td>
               <Table.Td>
                 <VolumeStatusBadge status={volume.status} />
+                {volume.statusReason ? (
+                  <Text size="xs" c="red" mt={4} maw={320}>
+                    {volume.statusReason}
+                  </Text>
+                ) : null}
               </Table.Td>
               <Table.Td>
                 {volume.bootable ? (
