@@ -187,6 +187,8 @@ describe.each<Backend>(["pglite", "postgres"])("key pairs and volumes on %s", (b
       const usage = await carol.quota.usage.query();
       expect(usage.volumes).toEqual({ limit: 10, used: 2 });
       expect(usage.gigabytes).toEqual({ limit: 10, used: 3 });
+      // The admin's quota editor shows the same use beside the limits.
+      expect((await admin.quotas.get.query({ projectId: volProjectId })).used).toMatchObject({ volumes: 2, gigabytes: 3 });
 
       const listed = await carol.volumes.list.query();
       expect(listed.map((v) => [v.name, v.status, v.bootable, v.image?.id ?? null, v.attachment, v.host])).toEqual([

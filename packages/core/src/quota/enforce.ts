@@ -30,7 +30,8 @@ export async function computeUsage(db: Executor, projectId: string): Promise<Ins
   return { instances: row?.instances ?? 0, cores: row?.cores ?? 0, ram: row?.ram ?? 0 };
 }
 
-async function serverGroupUsage(db: Executor, projectId: string): Promise<number> {
+/** Server groups a project holds. */
+export async function serverGroupUsage(db: Executor, projectId: string): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(schema.serverGroups).where(eq(schema.serverGroups.projectId, projectId));
   return row?.n ?? 0;
 }

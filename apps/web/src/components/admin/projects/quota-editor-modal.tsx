@@ -17,10 +17,21 @@ function valuesOf(limits: Record<QuotaLimitKey, number>): LimitValues {
   return Object.fromEntries(QUOTA_LIMIT_FIELDS.map(({ key }) => [key, limits[key]])) as LimitValues;
 }
 
-/** What the project uses of a resource, where Nimbus counts it (instances, vCPUs, RAM). */
+/** What the project uses of a resource, where a project has a figure (key pairs are counted per user). */
 function usedOf(quotas: ProjectQuotas, key: QuotaLimitKey): number | null {
   return key in quotas.used ? quotas.used[key as keyof ProjectQuotas["used"]] : null;
 }
+
+/** What a limit below the use stops. */
+const NEW_OF: Record<QuotaLimitKey, string> = {
+  instances: "new launches",
+  cores: "new launches",
+  ram: "new launches",
+  volumes: "new volumes",
+  gigabytes: "new volumes",
+  key_pairs: "new key pairs",
+  server_groups: "new server groups",
+};
 
 function checkValues(values: LimitValues): { limits: Record<QuotaLimitKey, number>; errors: Partial<Record<QuotaLimitKey, string>> } {
   const limits = {} as Record<QuotaLimitKey, number>;
@@ -86,8 +97,8 @@ function QuotaForm({ quotas, onSaved, onCancel }: { quotas: ProjectQuotas; onSav
                 />
                 <Text size="xs" c={below ? "orange.8" : "dimmed"} aria-label={`${label} in use`}>
                   {used === null
-                    ? "In use: not counted by Nimbus yet"
-                    : `In use: ${used}${below ? " — above the new limit: new launches are refused until some are deleted" : ""}`}
+                    ? "In use: counted per user, not per project"
+                    : `In use: ${used}${below ? ` — above the new limit: ${NEW_OF[key]} are refused until some are deleted` : ""}`}
                 </Text>
               </Stack>
             );
