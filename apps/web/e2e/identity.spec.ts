@@ -158,6 +158,8 @@ test("a vCPU quota set by the administrator takes the flavors that do not fit ou
   await expect(vcpus).toHaveValue("20");
   await expect(dialog.getByText("-1 means unlimited")).toHaveCount(7);
   await expect(dialog.getByLabel("vCPUs in use")).toHaveText("In use: 1");
+  await expect(dialog.getByLabel("Volumes in use")).toHaveText("In use: 0");
+  await expect(dialog.getByLabel("Key pairs in use")).toHaveText("In use: counted per user, not per project");
   await vcpus.fill("1");
   await dialog.getByRole("button", { name: "Save quotas" }).click();
   await expect(dialog).toBeHidden();
