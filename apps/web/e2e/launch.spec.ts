@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { openHostInventory, signIn } from "./support";
+import { openHostInventory, openWizardAtFlavor, signIn } from "./support";
 
 test("sign in, launch through the wizard, watch the phases arrive live, see the host fill and empty", async ({ page }) => {
   const socketFrames: string[] = [];
@@ -47,6 +47,34 @@ test("sign in, launch through the wizard, watch the phases arrive live, see the 
   await expect(page.getByText("No instances yet.")).toBeVisible();
 
   await expect(await openHostInventory(page)).toContainText(`0 / ${capacity} vCPUs`);
+});
+
+test("the progress view reaches ACTIVE by itself when the live pushes are lost", async ({ page }) => {
+  // Every instance.updates frame the server sends is dropped before the page sees it: a push
+  // missed for any reason (sent before the page listened, say) must not leave it stuck.
+  let dropped = 0;
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((message) => {
+      if (typeof message === "string" && message.includes('"instance.updates"')) dropped++;
+      else ws.send(message);
+    });
+  });
+  await signIn(page);
+  await openWizardAtFlavor(page, { name: "e2e-unpushed" });
+  await page.getByRole("radio", { name: "Select flavor m1.tiny" }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("radio", { name: /Select network shared-net/ }).check();
+  await page.getByRole("button", { name: "Launch instance" }).click();
+
+  await expect(page.getByRole("heading", { name: "e2e-unpushed" })).toBeVisible();
+  await expect(page.getByText("ACTIVE", { exact: true }).first()).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByText("Active", { exact: true }).first()).toBeVisible();
+  expect(dropped).toBeGreaterThan(0);
+
+  await page.getByRole("button", { name: "Delete instance" }).click();
+  await page.getByRole("button", { name: "Confirm delete" }).click();
+  await expect(page.getByText("No instances yet.")).toBeVisible();
 });
 
 test("a wrong password is refused with a clear message", async ({ page }) => {

@@ -19,8 +19,9 @@ const SocketContext = createContext<SocketContextValue>({ socket: null, status: 
  * principal: unmounting it (sign-out) disconnects. `sessionKey` changes with the user or
  * project, which opens a fresh connection scoped to the new project's room.
  *
- * Every (re)connection refetches what is on screen: events sent while the socket was down are
- * not replayed, so the queries catch up from the API instead.
+ * Every connection, the first one too, refetches what is on screen: events sent before the
+ * socket joined its rooms (a page fetched while the session's socket was still connecting) or
+ * while it was down are not replayed, so the queries catch up from the API instead.
  */
 export function SocketProvider({ sessionKey, children }: { sessionKey: string; children: ReactNode }) {
   const queryClient = useQueryClient();
@@ -29,11 +30,9 @@ export function SocketProvider({ sessionKey, children }: { sessionKey: string; c
   useEffect(() => {
     const socket = io({ withCredentials: true, transports: ["websocket", "polling"], tryAllTransports: true });
     setValue({ socket, status: "connecting" });
-    let connectedOnce = false;
     const onConnect = () => {
       setValue({ socket, status: "connected" });
-      if (connectedOnce) void queryClient.invalidateQueries();
-      connectedOnce = true;
+      void queryClient.invalidateQueries();
     };
     const onDisconnect = () => setValue({ socket, status: "disconnected" });
     const onConnectError = (error: Error) => {
