@@ -8,7 +8,7 @@ import { ConsoleStreamer } from "./console-stream";
 import { LibvirtDriver, hypervisorTypeOf } from "./driver/libvirt";
 import type { Vif } from "./driver/types";
 import type { AuthProvider } from "./host-auth";
-import { ImageCache } from "./image-cache";
+import { DEFAULT_IMAGE_CACHE_PRUNING, ImageCache } from "./image-cache";
 import { ReportOutbox } from "./report-outbox";
 import { ReportSequence } from "./report-sequence";
 
@@ -28,13 +28,10 @@ export interface ComputeHostOptions {
   log: Logger;
   /**
    * How often the image cache is pruned, and how long an image no instance uses stays cached
-   * (Nova's image_cache.manager_interval and remove_unused_original_minimum_age_seconds).
+   * (default DEFAULT_IMAGE_CACHE_PRUNING).
    */
   imageCache?: { pruneIntervalMs: number; minAgeMs: number };
 }
-
-/** Nova's defaults: every 40 minutes, images unused for a day. */
-export const DEFAULT_IMAGE_CACHE = { pruneIntervalMs: 2_400_000, minAgeMs: 86_400_000 };
 
 /**
  * One compute host as the servers see it: a libvirt connection, the compute manager working on
@@ -45,13 +42,16 @@ export class ComputeHost {
   private agent: Agent | null = null;
   private images: ImageCache | null = null;
   private pruner: NodeJS.Timeout | undefined;
+  private readonly pruning: { pruneIntervalMs: number; minAgeMs: number };
 
   private constructor(
     readonly options: ComputeHostOptions,
     readonly driver: LibvirtDriver,
     private readonly diskGb: number,
     private readonly sequence: ReportSequence,
-  ) {}
+  ) {
+    this.pruning = options.imageCache ?? DEFAULT_IMAGE_CACHE_PRUNING;
+  }
 
   get hostname(): string {
     return this.options.hostname;
@@ -83,7 +83,7 @@ export class ComputeHost {
     if (!this.options.simulated) {
       this.pruner = setInterval(() => {
         this.pruneImageCache().catch((error: unknown) => log.warn({ err: error }, "pruning the image cache failed"));
-      }, (this.options.imageCache ?? DEFAULT_IMAGE_CACHE).pruneIntervalMs);
+      }, this.pruning.pruneIntervalMs);
       this.pruner.unref();
     }
     let agent: Agent | null = null;
@@ -130,7 +130,7 @@ export class ComputeHost {
       this.log.info("image cache not pruned: an instance directory does not record its images (made before this agent version, or being made)");
       return [];
     }
-    return this.images.prune({ inUse, minAgeMs: (this.options.imageCache ?? DEFAULT_IMAGE_CACHE).minAgeMs });
+    return this.images.prune({ inUse, minAgeMs: this.pruning.minAgeMs });
   }
 
   /** Drains the host's work and reports under `deadlineMs` (see `Agent.stop`), then closes libvirt. */

@@ -14,7 +14,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "pino";
 import { IMAGE_DOWNLOAD_PATH, type ImageRef } from "@nimbus/core/protocol";
-import { messageOf } from "./error-message";
+import { isMissingFile, messageOf } from "./error-message";
 import type { AuthProvider } from "./host-auth";
 import { reasonOf } from "./http-reason";
 
@@ -45,6 +45,13 @@ export class ImageIntegrityError extends Error {
 }
 
 const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+
+/**
+ * When the cache is pruned, and how long an image no instance uses stays: Nova's defaults
+ * (image_cache.manager_interval, remove_unused_original_minimum_age_seconds), every 40 minutes
+ * of images unused for a day.
+ */
+export const DEFAULT_IMAGE_CACHE_PRUNING = { pruneIntervalMs: 2_400_000, minAgeMs: 86_400_000 };
 
 interface Download {
   done: Promise<string>;
@@ -203,21 +210,21 @@ export class ImageCache implements ImageSource {
    * downloads under way are left alone. Returns the ids of the images removed.
    */
   async prune({ inUse, minAgeMs }: { inUse: ReadonlySet<string>; minAgeMs: number }): Promise<string[]> {
-    const names = await readdir(this.options.dir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return [];
+    const names = await readdir(this.options.dir).catch((error: unknown) => {
+      if (isMissingFile(error)) return [];
       throw error;
     });
     const removed: string[] = [];
-    const downloading = () => new Set([...this.downloads.keys()].map((id) => id.toLowerCase()));
     for (const name of names) {
       const partial = name.endsWith(".part");
       const id = partial ? name.slice(0, -".part".length) : name;
-      if ((!partial && inUse.has(id)) || downloading().has(id)) continue;
+      // A download runs inside a fetch: an image being fetched (or downloaded) is left alone.
+      if ((!partial && inUse.has(id)) || this.fetching.has(id)) continue;
       const file = path.join(this.options.dir, name);
       const found = await stat(file).catch(() => null);
       if (!found?.isFile() || Date.now() - found.mtimeMs < minAgeMs) continue;
       // Checked again after the wait, and marked in the same turn: a fetch from now on waits.
-      if (downloading().has(id) || this.fetching.has(id) || this.removing.has(id)) continue;
+      if (this.fetching.has(id) || this.removing.has(id)) continue;
       const gone = rm(file, { force: true });
       this.removing.set(id, gone.catch(() => undefined));
       try {

@@ -1,11 +1,12 @@
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { DomainState, Hypervisor, type Domain } from "@unraid/libvirt";
 import type { DestroyCommand, ImageRef, SpawnCommand, VolumeSpec } from "@nimbus/core/protocol";
-import { messageOf } from "../error-message";
+import { writeFileDurably } from "../durable-file";
+import { isMissingFile, messageOf } from "../error-message";
 import { buildConfigDrive } from "./config-drive";
 import { createBlankVolume, createOverlay, createVolumeFromImage, qemuImg } from "./disks";
 import { buildDomainXml, domainName, nicsFor, type DomainType } from "./domain-xml";
@@ -113,9 +114,7 @@ export class LibvirtDriver implements ComputeDriver {
     const taken = [command.image, command.kernel, command.ramdisk, ...command.volumes.filter((v) => !v.exists).map((v) => v.image)].flatMap((image) =>
       image ? [image.id.toLowerCase()] : [],
     );
-    const record = path.join(instanceDir, IMAGES_RECORD);
-    await writeFile(`${record}.part`, `${JSON.stringify([...new Set(taken)])}\n`);
-    await rename(`${record}.part`, record);
+    await writeFileDurably(path.join(instanceDir, IMAGES_RECORD), `${JSON.stringify([...new Set(taken)])}\n`);
 
     const fetch = (image: ImageRef | null) => (image ? images.fetch(image, (bytes, total) => onDownload(image.id, bytes, total)) : Promise.resolve(null));
     const newVolumes = command.volumes.filter((v) => !v.exists);
@@ -195,12 +194,12 @@ export class LibvirtDriver implements ComputeDriver {
     const inUse = new Set<string>();
     if (this.options.simulated) return inUse;
     const root = path.join(this.options.stateDir, "instances");
-    const dirs = await readdir(root).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return [];
+    const dirs = await readdir(root).catch((error: unknown) => {
+      if (isMissingFile(error)) return [];
       throw error;
     });
     for (const dir of dirs) {
-      const text = await readFile(path.join(root, dir, IMAGES_RECORD), "utf8").catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? null : ""));
+      const text = await readFile(path.join(root, dir, IMAGES_RECORD), "utf8").catch((error: unknown) => (isMissingFile(error) ? null : ""));
       let ids: string[] | null;
       if (text === null) ids = await this.imagesOfUnrecorded(dir);
       else {
