@@ -66,8 +66,8 @@ export interface Services {
   maxAttempts: number;
   /** A host is shown down when its last heartbeat is older than this. */
   hostDownAfterMs: number;
-  /** An image upload whose web process stopped refreshing it this long ago is given up (default 60 s). */
-  uploadStallMs?: number;
+  /** An image upload whose web process stopped refreshing it this long ago is given up. */
+  uploadStallMs: number;
   scheduler?: SchedulerSettings;
   identity?: IdentitySettings;
 }

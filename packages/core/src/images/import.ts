@@ -14,6 +14,18 @@ export function imageFilePath(storeDir: string, imageId: string): string {
   return path.join(storeDir, imageId.toLowerCase());
 }
 
+const PARTIAL = ".partial";
+
+/** Where an image's bits are written while they arrive, before they are moved into place. */
+export function partialImagePath(storeDir: string, imageId: string): string {
+  return `${imageFilePath(storeDir, imageId)}${PARTIAL}`;
+}
+
+/** The image whose partial file `fileName` (an entry of the store) is, or null for any other file. */
+export function imageIdOfPartial(fileName: string): string | null {
+  return fileName.endsWith(PARTIAL) ? fileName.slice(0, -PARTIAL.length) : null;
+}
+
 async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash("sha256");
   await pipeline(createReadStream(file), hash);
@@ -38,7 +50,7 @@ export async function importImageFile(db: Executor, { storeDir, sourcePath, part
   const id = randomUUID();
   await mkdir(storeDir, { recursive: true });
   const target = imageFilePath(storeDir, id);
-  const partial = `${target}.partial`;
+  const partial = partialImagePath(storeDir, id);
   try {
     await copyFile(sourcePath, partial);
     const [checksum, { size }] = await Promise.all([sha256OfFile(partial), stat(partial)]);

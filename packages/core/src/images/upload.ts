@@ -10,7 +10,7 @@ import { audit } from "../audit/record";
 import type { CoreContext, Services } from "../context";
 import { NimbusError } from "../errors";
 import { authorize } from "../identity/policy";
-import { imageFilePath } from "./import";
+import { imageFilePath, imageIdOfPartial, partialImagePath } from "./import";
 import { imageKindOf } from "./images";
 import { ImageInspectionError, inspectImageFile } from "./inspect";
 import { imageVisibleTo } from "./visibility";
@@ -57,9 +57,6 @@ function meter(maxBytes: number) {
   return { stream, bytes: () => bytes, checksum: () => hash.digest("hex") };
 }
 
-/** How long an upload may go without its web process refreshing it before it is given up. */
-export const DEFAULT_UPLOAD_STALL_MS = 60_000;
-
 /**
  * Receives an image's bits (Glance's image data upload): the owner's `queued` image goes to
  * `saving` (one upload at a time), the body streams to `<store>/<id>.partial` while being hashed
@@ -84,7 +81,7 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
   if (!claimed) throw await whyNotClaimed(ctx, imageId);
 
   const target = imageFilePath(ctx.imageStoreDir, imageId);
-  const partial = `${target}.partial`;
+  const partial = partialImagePath(ctx.imageStoreDir, imageId);
   let renamed = false;
   const lease = setInterval(() => {
     ctx.db
@@ -97,7 +94,7 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
         (rows) => rows.length === 0 && input.body.destroy(new ImageUploadError("Aborted", "The upload was given up after the server lost track of it; upload the image again.")),
         () => {},
       );
-  }, (ctx.uploadStallMs ?? DEFAULT_UPLOAD_STALL_MS) / 4);
+  }, ctx.uploadStallMs / 4);
   lease.unref();
   try {
     if (input.declaredBytes != null && input.declaredBytes > input.maxBytes) {
@@ -180,7 +177,7 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
  * uploaded (deleted while stuck, say) goes too once as old. Returns the images given up.
  */
 export async function expireStalledUploads(services: Pick<Services, "db" | "imageStoreDir" | "uploadStallMs">): Promise<{ id: string; name: string }[]> {
-  const stallMs = services.uploadStallMs ?? DEFAULT_UPLOAD_STALL_MS;
+  const stallMs = services.uploadStallMs;
   const killed = await services.db.transaction(async (tx) => {
     const rows = await tx
       .update(schema.images)
@@ -201,8 +198,8 @@ export async function expireStalledUploads(services: Pick<Services, "db" | "imag
     return rows;
   });
   const partials = (await readdir(services.imageStoreDir).catch(() => [] as string[])).flatMap((file) => {
-    const id = file.endsWith(".partial") ? file.slice(0, -".partial".length) : "";
-    return z.uuid().safeParse(id).success ? [id] : [];
+    const id = imageIdOfPartial(file);
+    return id !== null && z.uuid().safeParse(id).success ? [id] : [];
   });
   if (partials.length > 0) {
     const uploading = new Set(
@@ -210,7 +207,7 @@ export async function expireStalledUploads(services: Pick<Services, "db" | "imag
     );
     for (const id of partials) {
       if (uploading.has(id)) continue;
-      const file = `${imageFilePath(services.imageStoreDir, id)}.partial`;
+      const file = partialImagePath(services.imageStoreDir, id);
       const found = await stat(file).catch(() => null);
       if (found && Date.now() - found.mtimeMs > stallMs) await rm(file, { force: true });
     }
