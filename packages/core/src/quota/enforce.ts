@@ -30,14 +30,13 @@ export async function computeUsage(db: Executor, projectId: string): Promise<Ins
   return { instances: row?.instances ?? 0, cores: row?.cores ?? 0, ram: row?.ram ?? 0 };
 }
 
-/** Server groups a project holds. */
-export async function serverGroupUsage(db: Executor, projectId: string): Promise<number> {
+async function serverGroupUsage(db: Executor, projectId: string): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(schema.serverGroups).where(eq(schema.serverGroups.projectId, projectId));
   return row?.n ?? 0;
 }
 
 /** Volumes (count and GB) a project holds: every volume row, whatever its status (as Cinder). */
-export async function volumeUsage(db: Executor, projectId: string): Promise<{ volumes: number; gigabytes: number }> {
+async function volumeUsage(db: Executor, projectId: string): Promise<{ volumes: number; gigabytes: number }> {
   const [row] = await db
     .select({ volumes: sql<number>`count(*)::int`, gigabytes: sql<number>`coalesce(sum(${schema.volumes.sizeGb}), 0)::int` })
     .from(schema.volumes)
@@ -45,9 +44,21 @@ export async function volumeUsage(db: Executor, projectId: string): Promise<{ vo
   return { volumes: row?.volumes ?? 0, gigabytes: row?.gigabytes ?? 0 };
 }
 
+/** What a project uses of every resource counted per project: all but key pairs (Nova counts those per user). */
+export type ProjectUsage = Required<Omit<QuotaVector, "key_pairs">>;
+
+/** What a project uses of every resource counted per project (the quota pages show it). */
+export async function projectUsage(db: Executor, projectId: string): Promise<ProjectUsage> {
+  return (await usageOf(db, projectId, () => true)) as ProjectUsage;
+}
+
 /** What a project uses of the resources in `requested` (only those are counted). */
-async function usageOf(db: Executor, projectId: string, requested: QuotaVector): Promise<QuotaVector> {
-  const wants = (r: QuotaResource) => (requested[r] ?? 0) > 0;
+function usageOfRequested(db: Executor, projectId: string, requested: QuotaVector): Promise<QuotaVector> {
+  return usageOf(db, projectId, (r) => (requested[r] ?? 0) > 0);
+}
+
+/** What a project uses of the resources `wants` names; the others are not read. */
+async function usageOf(db: Executor, projectId: string, wants: (resource: QuotaResource) => boolean): Promise<QuotaVector> {
   const [compute, serverGroups, volumes] = await Promise.all([
     wants("instances") || wants("cores") || wants("ram") ? computeUsage(db, projectId) : Promise.resolve({}),
     wants("server_groups") ? serverGroupUsage(db, projectId) : Promise.resolve(0),
@@ -69,7 +80,7 @@ async function lockProject(tx: Executor, projectId: string): Promise<void> {
  */
 export async function enforceQuota(tx: Executor, projectId: string, requested: QuotaVector): Promise<void> {
   await lockProject(tx, projectId);
-  const [limits, used] = await Promise.all([quotaLimits(tx, projectId), usageOf(tx, projectId, requested)]);
+  const [limits, used] = await Promise.all([quotaLimits(tx, projectId), usageOfRequested(tx, projectId, requested)]);
   refuseOverages(limits, used, requested);
 }
 

@@ -4,7 +4,7 @@ import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
 import { authorize } from "../identity/policy";
-import { computeUsage, quotaLimits, serverGroupUsage, volumeUsage } from "./enforce";
+import { projectUsage, quotaLimits } from "./enforce";
 import { DEFAULT_QUOTAS, quotaLimitSchema, type QuotaResource } from "./limits";
 
 const resources = Object.keys(DEFAULT_QUOTAS) as [QuotaResource, ...QuotaResource[]];
@@ -17,14 +17,9 @@ export async function projectQuotas({ ctx, input }: { ctx: CoreContext; input: {
   authorize(ctx.principal, "quotas.get");
   const project = await ctx.db.query.projects.findFirst({ where: (p, { eq }) => eq(p.id, input.projectId) });
   if (!project) throw NimbusError.notFound("Project", input.projectId);
-  const [limits, compute, volumes, serverGroups] = await Promise.all([
-    quotaLimits(ctx.db, input.projectId),
-    computeUsage(ctx.db, input.projectId),
-    volumeUsage(ctx.db, input.projectId),
-    serverGroupUsage(ctx.db, input.projectId),
-  ]);
   // Key pairs are counted per user (as Nova's), so a project has no figure for them.
-  return { projectId: project.id, projectName: project.name, limits, used: { ...compute, ...volumes, server_groups: serverGroups }, defaults: DEFAULT_QUOTAS };
+  const [limits, used] = await Promise.all([quotaLimits(ctx.db, input.projectId), projectUsage(ctx.db, input.projectId)]);
+  return { projectId: project.id, projectName: project.name, limits, used, defaults: DEFAULT_QUOTAS };
 }
 
 /** Admin override of a project's limits (Nova's os-quota-sets update). */

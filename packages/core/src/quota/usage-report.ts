@@ -1,7 +1,7 @@
 import type { CoreContext } from "../context";
 import { authorize } from "../identity/policy";
 import { keyPairUsage } from "../keypairs/quota";
-import { computeUsage, quotaLimits, volumeUsage } from "./enforce";
+import { projectUsage, quotaLimits } from "./enforce";
 
 /**
  * The project's quota, limit and in use, for the overview page, the wizard and the volumes page:
@@ -10,18 +10,13 @@ import { computeUsage, quotaLimits, volumeUsage } from "./enforce";
 export async function quotaUsage({ ctx }: { ctx: CoreContext }) {
   authorize(ctx.principal, "quota.usage");
   const { projectId, userId } = ctx.principal!;
-  const [limits, used, volumes, keyPairs] = await Promise.all([
-    quotaLimits(ctx.db, projectId),
-    computeUsage(ctx.db, projectId),
-    volumeUsage(ctx.db, projectId),
-    keyPairUsage(ctx.db, userId),
-  ]);
+  const [limits, used, keyPairs] = await Promise.all([quotaLimits(ctx.db, projectId), projectUsage(ctx.db, projectId), keyPairUsage(ctx.db, userId)]);
   return {
     instances: { limit: limits.instances, used: used.instances },
     cores: { limit: limits.cores, used: used.cores },
     ram: { limit: limits.ram, used: used.ram },
-    volumes: { limit: limits.volumes, used: volumes.volumes },
-    gigabytes: { limit: limits.gigabytes, used: volumes.gigabytes },
+    volumes: { limit: limits.volumes, used: used.volumes },
+    gigabytes: { limit: limits.gigabytes, used: used.gigabytes },
     key_pairs: { limit: limits.key_pairs, used: keyPairs },
   };
 }
