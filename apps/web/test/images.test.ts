@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol";
-import { addUser, AGENT_SECRET, apiClient, freshDatabase, PERSONA_PASSWORD, signedInClient, startStack, waitFor, type Stack } from "./harness";
+import { addUser, AGENT_SECRET, freshDatabase, PERSONA_PASSWORD, signedInClient, startStack, waitFor, type Stack } from "./harness";
 import { freePort, startWebProcess, type WebProcess } from "./processes";
 
 type Client = Awaited<ReturnType<typeof signedInClient>>["client"];
@@ -354,8 +354,7 @@ describe("images on PostgreSQL, in a web process of its own", () => {
   });
 
   it("streams a 300 MB upload to disk: the server's memory stays flat and the checksum is right", async () => {
-    const api = apiClient(web.url);
-    await api.client.auth.signIn.mutate({ name: "admin", password: (await import("./harness")).ADMIN_PASSWORD });
+    const api = await signedInClient(web.url);
     const image = await api.client.images.create.mutate({ name: "big-raw" });
     const pid = web.child.pid!;
     const before = residentBytes(pid);
@@ -398,22 +397,16 @@ describe("an upload whose web process dies mid-way", () => {
     if (store) rmSync(store, { recursive: true, force: true });
   });
 
-  async function signedIn(url: string) {
-    const api = apiClient(url);
-    await api.client.auth.signIn.mutate({ name: "admin", password: (await import("./harness")).ADMIN_PASSWORD });
-    return api;
-  }
-
   it("is given up by the process that remains: the image ends killed, its partial file removed, and can be deleted", async () => {
     const first = await start();
     const second = await start();
-    const onFirst = await signedIn(first.url);
+    const onFirst = await signedInClient(first.url);
     const image = await onFirst.client.images.create.mutate({ name: "orphaned-upload" });
     const { req, answer } = openUpload(first.url, image.id, onFirst.cookie()!);
     req.write(Buffer.alloc(MiB, 7));
     const partial = path.join(store, `${image.id}.partial`);
     await waitFor("the partial file", () => existsSync(partial));
-    const onSecond = await signedIn(second.url);
+    const onSecond = await signedInClient(second.url);
     expect((await onSecond.client.images.get.query({ id: image.id })).status).toBe("saving");
     await first.kill("SIGKILL");
     await answer.catch(() => undefined);
@@ -428,7 +421,7 @@ describe("an upload whose web process dies mid-way", () => {
 
   it("a stopped process (SIGTERM) finishes the upload under way, then exits cleanly at once", async () => {
     const web = await start();
-    const api = await signedIn(web.url);
+    const api = await signedInClient(web.url);
     const image = await api.client.images.create.mutate({ name: "during-shutdown" });
     const { req, answer } = openUpload(web.url, image.id, api.cookie()!);
     req.write(Buffer.alloc(MiB, 9));
@@ -446,7 +439,7 @@ describe("an upload whose web process dies mid-way", () => {
 
   it("a slow upload on a live process is not given up: bytes arriving for longer than the stall time end active", async () => {
     const web = webs.find((w) => w.child.exitCode === null && w.child.signalCode === null) ?? (await start());
-    const api = await signedIn(web.url);
+    const api = await signedInClient(web.url);
     const image = await api.client.images.create.mutate({ name: "slow-upload" });
     const { req, answer } = openUpload(web.url, image.id, api.cookie()!);
     // 4.5 s of uploading, one chunk every 0.5 s: more than twice the 2 s stall time.
