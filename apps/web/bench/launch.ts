@@ -205,9 +205,10 @@ export async function runLaunchBenchmark() {
             calledAt.set(id, t0);
             if (warmup) warmupIds.add(id);
           } catch (error) {
-            if (warmup) throw new Error(`a warm-up launch failed: ${error instanceof Error ? error.message : String(error)}`);
+            const reason = `launch call: ${error instanceof Error ? error.message : String(error)}`;
+            if (warmup) throw new Error(`a warm-up launch failed: ${reason}`);
             apiFailures++;
-            failedBecause(`launch call: ${error instanceof Error ? error.message : String(error)}`);
+            failedBecause(reason);
             continue;
           }
           await settled(id);
@@ -219,8 +220,9 @@ export async function runLaunchBenchmark() {
     const started = measuredFrom!.at;
     for (const id of erroredIds) {
       const { instance } = await member.client.instances.get.query({ id });
-      if (warmupIds.has(id)) throw new Error(`a warm-up launch failed: ${instance.fault ? `${instance.fault.code}: ${instance.fault.message}` : "no fault recorded"}`);
-      failedBecause(`ERROR: ${instance.fault ? `${instance.fault.code}: ${instance.fault.message}` : "no fault recorded"}`);
+      const reason = `ERROR: ${instance.fault ? `${instance.fault.code}: ${instance.fault.message}` : "no fault recorded"}`;
+      if (warmupIds.has(id)) throw new Error(`a warm-up launch failed: ${reason}`);
+      failedBecause(reason);
     }
     // Before the browser reports (and exits).
     const cpuAfter = await cpuSnapshot(pids, database.url);
@@ -239,30 +241,34 @@ export async function runLaunchBenchmark() {
     observer.send("report");
     const { progressLatencyMs, phases } = await waitFor("the browser's figures", () => seen);
     if (exits.length > 0) throw new Error(`${exits.join("; ")} during the run; web output:\n${web.output().slice(-4000)}`);
-    /** The figures of one set of launches: time to ACTIVE and report → browser. */
-    const figuresOf = (measured: boolean) => {
+    /**
+     * One set of launches (the measured ones, or the warm-up's), from `since` on: launches/s
+     * until the last of them was ACTIVE, time to ACTIVE, and report → browser.
+     */
+    const figuresOf = (measured: boolean, since: number) => {
       const ids = [...calledAt.keys()].filter((id) => warmupIds.has(id) !== measured);
-      const active = ids.flatMap((id) => (activeAt.has(id) ? [{ id, ms: activeAt.get(id)! - calledAt.get(id)! }] : []));
-      return { ids, active, progress: ids.flatMap((id) => progressLatencyMs[id] ?? []) };
+      const active = ids.flatMap((id) => (activeAt.has(id) ? [{ at: activeAt.get(id)!, ms: activeAt.get(id)! - calledAt.get(id)! }] : []));
+      const toActive = active.map(({ ms }) => ms);
+      const figures = {
+        launches_per_s: +(active.length / ((Math.max(...active.map(({ at }) => at)) - since) / 1000)).toFixed(1),
+        active_p50_ms: Math.round(pct(toActive, 50)),
+        active_p99_ms: Math.round(pct(toActive, 99)),
+        progress_p99_ms: Math.round(pct(ids.flatMap((id) => progressLatencyMs[id] ?? []), 99)),
+      };
+      return { ids, figures };
     };
-    const measured = figuresOf(true);
-    const warm = figuresOf(false);
-    const elapsedS = (Math.max(...measured.active.map(({ id }) => activeAt.get(id)!)) - started) / 1000;
-    const toActive = measured.active.map(({ ms }) => ms);
+    const measured = figuresOf(true, started);
     const result = {
       launches: LAUNCHES,
       concurrency: CONCURRENCY,
       hosts: HOSTS,
       warmup_launches: WARMUP,
-      launches_per_s: +(measured.active.length / elapsedS).toFixed(1),
-      active_p50_ms: Math.round(pct(toActive, 50)),
-      active_p99_ms: Math.round(pct(toActive, 99)),
+      ...measured.figures,
       api_p99_ms: Math.round(pct(apiLatency, 99)),
-      progress_p99_ms: Math.round(pct(measured.progress, 99)),
       failures: apiFailures + erroredIds.size,
       failure_reasons: Object.fromEntries(failureReasons),
       /** Launch calls sent again, with their idempotency key, after their connection broke. */
-      launch_calls_resent: launch.resent.length,
+      launch_calls_resent: launch.resent(),
       server_peak_rss_mb: peakRssMb(web.child.pid!),
       agent_peak_rss_mb: peakRssMb(agent.pid!),
       database_transport: connection.transport,
@@ -272,16 +278,7 @@ export async function runLaunchBenchmark() {
        * The warm-up: launches from the moment every process has started, the first fifty at
        * once; launches/s from the first call to the last of them ACTIVE.
        */
-      cold_start:
-        coldStart === undefined
-          ? null
-          : {
-              launches: WARMUP,
-              launches_per_s: +(warm.active.length / ((Math.max(...warm.active.map(({ id }) => activeAt.get(id)!)) - coldStart) / 1000)).toFixed(1),
-              active_p50_ms: Math.round(pct(warm.active.map(({ ms }) => ms), 50)),
-              active_p99_ms: Math.round(pct(warm.active.map(({ ms }) => ms), 99)),
-              progress_p99_ms: Math.round(pct(warm.progress, 99)),
-            },
+      cold_start: coldStart === undefined ? null : { launches: WARMUP, ...figuresOf(false, coldStart).figures },
     };
     printPhaseBreakdown(new Map(measured.ids.map((id) => [id, calledAt.get(id)!])), phases);
     if (process.env.NIMBUS_BENCH_SERVER_LOG) writeFileSync(process.env.NIMBUS_BENCH_SERVER_LOG, web.output());
@@ -306,7 +303,7 @@ export async function runLaunchBenchmark() {
 function launchCaller(baseUrl: string, cookie: string) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const url = new URL("/api/trpc/instances.launch", baseUrl);
-  const resent: string[] = [];
+  let resent = 0;
   const call = (input: LaunchInstanceInput) =>
     new Promise<{ instanceIds: string[] }>((resolve, reject) => {
       const body = JSON.stringify({ json: input });
@@ -330,11 +327,11 @@ function launchCaller(baseUrl: string, cookie: string) {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== "ECONNRESET" && code !== "EPIPE") throw error;
-      resent.push(`${code}: ${(error as Error).message}`);
+      resent++;
       return call(input);
     }
   };
-  return Object.assign(launch, { resent });
+  return Object.assign(launch, { resent: () => resent });
 }
 const launchAnswerSchema = z.object({ result: z.object({ data: z.object({ json: z.object({ instanceIds: z.array(z.string()) }) }) }) });
 
