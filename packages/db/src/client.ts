@@ -19,6 +19,10 @@ export interface DatabaseOptions {
   dataDir?: string | undefined;
   /** Max pooled connections for postgres.js. */
   maxConnections?: number;
+  /** PostgreSQL's application_name for these connections (what pg_stat_activity shows); postgres.js by default. */
+  applicationName?: string;
+  /** Apply pending migrations (default); off for a second handle on a database already opened. */
+  migrate?: boolean;
 }
 
 export interface DatabaseHandle {
@@ -39,9 +43,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     const { drizzle } = await import("drizzle-orm/postgres-js");
     const { migrate } = await import("drizzle-orm/postgres-js/migrator");
     const { url, host } = withSocketHost(options.url);
-    const sql = postgres(url, { max: options.maxConnections ?? 20, onnotice: () => {}, ...(host ? { host } : {}) });
+    const sql = postgres(url, {
+      max: options.maxConnections ?? 20,
+      onnotice: () => {},
+      ...(host ? { host } : {}),
+      ...(options.applicationName ? { connection: { application_name: options.applicationName } } : {}),
+    });
     const db = drizzle(alwaysPrepared(sql), { schema });
-    await migrate(db, { migrationsFolder });
+    if (options.migrate !== false) await migrate(db, { migrationsFolder });
     return { db: db as unknown as Database, driver: "postgres", close: () => sql.end({ timeout: 5 }) };
   }
   if (!options.dataDir) throw new Error("openDatabase needs a url or a dataDir");
@@ -51,7 +60,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   const client = await PGlite.create(options.dataDir);
   const db = drizzle(client, { schema });
-  await migrate(db, { migrationsFolder });
+  if (options.migrate !== false) await migrate(db, { migrationsFolder });
   return { db: db as unknown as Database, driver: "pglite", close: () => client.close() };
 }
 

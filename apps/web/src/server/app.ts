@@ -42,8 +42,19 @@ const HEARTBEAT_INTERVAL_MS = 2_000;
  * for browsers and agents, the conductor, and — unless headless — the Next.js console.
  */
 export async function startNimbusServer({ env, log, next }: { env: Env; log: Logger; next?: RequestListener }): Promise<NimbusServer> {
-  const database = await openDatabase({ url: env.DATABASE_URL, dataDir: path.join(env.NIMBUS_DATA_DIR, "pglite") });
+  const database = await openDatabase({
+    url: env.DATABASE_URL,
+    dataDir: path.join(env.NIMBUS_DATA_DIR, "pglite"),
+    maxConnections: env.NIMBUS_DB_CONNECTIONS,
+    applicationName: "nimbus-web",
+  });
   log.info({ driver: database.driver }, "database ready (migrations applied)");
+  // Agents' reports on connections of their own: with every API connection inside a launch's
+  // transaction, a report would otherwise wait for one, and the progress view with it. The
+  // embedded database has one connection, shared.
+  const agentDatabase = env.DATABASE_URL
+    ? await openDatabase({ url: env.DATABASE_URL, maxConnections: env.NIMBUS_DB_AGENT_CONNECTIONS, applicationName: "nimbus-agents", migrate: false })
+    : null;
 
   const imageStoreDir = env.NIMBUS_IMAGE_STORE ?? path.join(env.NIMBUS_DATA_DIR, "images");
   const seeded = await bootstrap(database.db, {
@@ -108,7 +119,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
   };
   const browsers = attachBrowserNamespace(io, { resolvePrincipal, log: log.child({ component: "browser-socket" }) });
   const agents = attachAgentNamespace(io, {
-    services,
+    services: agentDatabase ? { ...services, db: agentDatabase.db } : services,
     secret: agentSecret,
     log: log.child({ component: "agent-socket" }),
     heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
@@ -211,6 +222,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
       await new Promise<void>((resolve) => io.close(() => resolve()));
       clearInterval(idle);
       await adapter?.close();
+      await agentDatabase?.close();
       await database.close();
     },
   };

@@ -11,6 +11,13 @@ const envSchema = z.object({
   /** postgres://… ; unset → embedded PGlite under NIMBUS_DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
   NIMBUS_DATA_DIR: z.string().default(path.join(repoRoot, ".data")),
+  /** PostgreSQL connections of the API, conductor and sweepers (Nova's max_pool_size). */
+  NIMBUS_DB_CONNECTIONS: z.coerce.number().int().min(1).default(20),
+  /**
+   * PostgreSQL connections of the agents' channel (registration, reports, reconciliation), apart
+   * from the API's, so build progress is not queued behind launches' transactions.
+   */
+  NIMBUS_DB_AGENT_CONNECTIONS: z.coerce.number().int().min(1).default(4),
   /** Where image bits live (Glance's filesystem store); default NIMBUS_DATA_DIR/images. */
   NIMBUS_IMAGE_STORE: z.string().optional(),
   /** The largest image upload accepted, in bytes (Glance's image_size_cap); default 20 GiB. */

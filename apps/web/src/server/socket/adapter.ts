@@ -38,7 +38,7 @@ interface PostgresAdapterInternals {
  *   heartbeats still go out at their interval so other processes find this one.
  */
 export async function postgresAdapter(databaseUrl: string, log: Logger) {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, application_name: "nimbus-socket.io" });
   pool.on("error", (error) => log.error({ err: error }, "socket.io adapter pool error"));
   await pool.query(`
     create table if not exists socket_io_attachments (
