@@ -184,6 +184,14 @@ marker "address=${address:-none}"
 marker "user-data-bytes=$ud_bytes"
 marker "booted"
 
+# User data that is a script ("#!" first, as cloud-init runs it) runs once, in the background,
+# its output on the serial port.
+if [ -f "$MD/user_data" ] && [ "$(head -c 2 "$MD/user_data")" = "#!" ]; then
+  cp "$MD/user_data" /tmp/user-data && chmod 0755 /tmp/user-data
+  log "running user data"
+  /tmp/user-data > "$SERIAL" 2>&1 &
+fi
+
 # Idle forever; PID 1 exiting panics the kernel. (Reaps udhcpc should it ever exit.)
 while :; do
   sleep 2147483647 &
