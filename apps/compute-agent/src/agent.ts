@@ -12,6 +12,7 @@ import {
   registrationAckSchema,
   spawnCommandSchema,
   volumeDeleteCommandSchema,
+  portsRefreshCommandSchema,
   type AgentHandshake,
   type AgentToServerEvents,
   type CommandAck,
@@ -125,6 +126,7 @@ export class Agent {
     socket.on("instance.spawn", (payload: unknown, ack: unknown) => respond(ack, this.onSpawn(payload)));
     socket.on("instance.destroy", (payload: unknown, ack: unknown) => respond(ack, this.onDestroy(payload)));
     socket.on("volume.delete", (payload: unknown, ack: unknown) => void this.onVolumeDelete(payload).then((response) => respond(ack, response)));
+    socket.on("ports.refresh", (payload: unknown, ack: unknown) => void this.onPortsRefresh(payload).then((response) => respond(ack, response)));
     this.socket = socket;
     this.options.log.info({ url }, "connecting to the server");
     socket.connect();
@@ -260,6 +262,19 @@ export class Agent {
     } catch (error) {
       this.options.log.error({ err: error, volumeId: parsed.data.volumeId }, "volume deletion failed");
       return { ok: false, error: `The volume's file could not be removed: ${messageOf(error)}`.slice(0, MAX_PROTOCOL_MESSAGE_CHARS) };
+    }
+  }
+
+  private async onPortsRefresh(payload: unknown): Promise<CommandAck> {
+    if (this.stopping) return { ok: false, error: "the compute host is shutting down" };
+    const parsed = portsRefreshCommandSchema.safeParse(payload);
+    if (!parsed.success) return this.malformed("ports.refresh", parsed.error);
+    try {
+      await this.options.manager.refreshPortFilters(parsed.data.ports);
+      return { ok: true };
+    } catch (error) {
+      this.options.log.error({ err: error, ports: parsed.data.ports.map((p) => p.id) }, "port filter refresh failed");
+      return { ok: false, error: `The ports' firewalls could not be updated: ${messageOf(error)}`.slice(0, MAX_PROTOCOL_MESSAGE_CHARS) };
     }
   }
 

@@ -24,6 +24,7 @@ function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, abo
     abortSpawn: async (command) => void aborted.push(command.instance.id),
     destroy: async () => undefined,
     deleteVolume: async () => undefined,
+    refreshPortFilters: async () => [],
     powerState: async () => "running",
     close: async () => undefined,
   };

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { MAX_PROTOCOL_MESSAGE_CHARS, type DestroyCommand, type DownloadProgress, type InstanceReport, type ReportPhase, type SpawnCommand } from "@nimbus/core/protocol";
+import { MAX_PROTOCOL_MESSAGE_CHARS, type DestroyCommand, type DownloadProgress, type InstanceReport, type PortSpec, type ReportPhase, type SpawnCommand } from "@nimbus/core/protocol";
 import type { ComputeDriver, PowerState } from "./driver/types";
 import { messageOf } from "./error-message";
 import type { ImageSource } from "./image-cache";
@@ -145,6 +145,12 @@ export class ComputeManager {
   async deleteVolume(volumeId: string): Promise<void> {
     await this.deps.driver.deleteVolume(volumeId);
     this.deps.log.info({ volumeId }, "volume deleted");
+  }
+
+  /** Re-applies changed security group rules to the ports' guests (`ports.refresh`). */
+  async refreshPortFilters(ports: PortSpec[]): Promise<void> {
+    const refreshed = await this.deps.driver.refreshPortFilters(ports);
+    this.deps.log.info({ ports: ports.length, refreshed: refreshed.length }, "port filters refreshed");
   }
 
   /**

@@ -126,6 +126,24 @@ describe("HostNetworks on qemu:///system", () => {
     expect(hosts.map((h) => h.mac).sort()).toEqual([first.macAddress, second.macAddress].sort());
   }, 60_000);
 
+  it("refreshes a plugged port's filter with its group's new rules, and does not make a filter that is gone", async () => {
+    const { log } = memoryLog();
+    const networks = new HostNetworks({ uri: URI, log });
+    const icmp = { id: randomUUID(), direction: "ingress" as const, ethertype: "IPv4" as const, protocol: "icmp" as const, portRangeMin: null, portRangeMax: null, remoteCidrs: ["198.51.100.0/24"] };
+    const ssh = first.securityGroupRules[0]!;
+    const egress = first.securityGroupRules[1]!;
+    const unknown = port(13);
+    // The SSH rule removed, an ICMP rule added.
+    expect(await networks.refreshFilters([{ ...first, securityGroupRules: [icmp, egress] }, unknown])).toEqual([first.id]);
+    const filter = await virsh("nwfilter-dumpxml", portFilterName(first.id));
+    expect(/<icmp [^>]*\/>/.exec(filter)?.[0]).toContain("srcipaddr='198.51.100.0'");
+    expect(filter).not.toContain("dstportstart='22'");
+    expect(await exists("nwfilter-dumpxml", portFilterName(unknown.id))).toBe(false);
+    // Back as it was, for the tests after.
+    expect(await networks.refreshFilters([{ ...first, securityGroupRules: [ssh, egress] }])).toEqual([first.id]);
+    expect(await virsh("nwfilter-dumpxml", portFilterName(first.id))).toContain("dstportstart='22'");
+  }, 60_000);
+
   it("unplugs: the entries and filters are gone; the network stays while a port is on it, and goes with the last", async () => {
     const { log } = memoryLog();
     const networks = new HostNetworks({ uri: URI, log });

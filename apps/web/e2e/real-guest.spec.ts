@@ -9,11 +9,15 @@ import { signIn, trpc } from "./support";
  * scripts/test-image/build.sh) is uploaded on the Images page, a key pair is made on the Key
  * pairs page, and the wizard launches it onto the cloud's one host, on qemu:///system (TCG); its serial console, live on the
  * instance page, shows the hostname, the key's fingerprint and the address the guest got by DHCP,
- * read by the guest from its config drive. Deleting it leaves no domain, and no host network, behind.
+ * read by the guest from its config drive, and its user data script runs. A second guest pings it
+ * through its security group, shut out until a rule added in the console reaches the running
+ * guest, and again once the rule is deleted. Deleting them leaves no domain, and no host
+ * network, behind.
  */
 
 const GUEST = "e2e-guest";
 const KEY = "e2e-key";
+const PINGER = "e2e-pinger";
 
 /** Picks `option` in the Mantine Select labelled `label`. */
 async function choose(page: Page, label: string, option: string | RegExp) {
@@ -88,9 +92,56 @@ test("a real guest boots from an uploaded image and shows its hostname, key and 
   const address = (await consoleLog.textContent())!.match(/NIMBUS-GUEST address=(10\.0\.0\.\d+)/)![1];
   await expect(page.getByRole("region", { name: "Instance details" })).toContainText(address!);
 
-  // Delete: the domain is destroyed and undefined on the host.
+  // The user data ran: the test image runs a "#!" script, as cloud-init does.
+  await expect(consoleLog).toContainText("hello from user data");
+
+  // Security groups on running guests. A second guest, in a group of its own, pings the first
+  // every second and says so on its console. The first one's default group admits only its own
+  // members, until an ICMP rule added on the Security groups page reaches it (no rebuild);
+  // deleting the rule shuts the second one out again.
   const instances = (await trpc(page.request, "instances.list")) as { id: string; name: string }[];
   const id = instances.find((i) => i.name === GUEST)!.id;
+  const [images, flavors, catalogNetworks] = (await Promise.all(["catalog.images", "catalog.flavors", "catalog.networks"].map((path) => trpc(page.request, path)))) as { id: string; name: string }[][];
+  // A new group lets nothing in or out: its pings may go out.
+  const pingerGroup = (await trpc(page.request, "securityGroups.create", { name: "e2e-pinger" })) as { id: string };
+  await trpc(page.request, "securityGroups.addRule", { groupId: pingerGroup.id, direction: "egress", protocol: "icmp" });
+  const launched = (await trpc(page.request, "instances.launch", {
+    name: PINGER,
+    count: 1,
+    imageId: images!.find((i) => i.name === `${GUEST}-disk`)!.id,
+    flavorId: flavors!.find((f) => f.name === "m1.tiny")!.id,
+    networkId: catalogNetworks!.find((n) => n.name === "shared-net")!.id,
+    securityGroupIds: [pingerGroup.id],
+    userData: `#!/bin/sh\nwhile :; do\n  if ping -c 1 -W 1 ${address} >/dev/null 2>&1; then echo "PING ok"; else echo "PING blocked"; fi\n  sleep 1\ndone\n`,
+  })) as { instanceIds: string[] };
+  const pingerId = launched.instanceIds[0]!;
+  const lastPing = async () => (await page.getByLabel("Serial console log").textContent())?.match(/PING (ok|blocked)/g)?.at(-1);
+  await page.goto(`/project/instances/${pingerId}`);
+  await expect(page.getByLabel("Serial console log")).toContainText("PING blocked", { timeout: 240_000 });
+  expect(await page.getByLabel("Serial console log").textContent()).not.toContain("PING ok");
+
+  await page.getByRole("link", { name: "Security groups" }).click();
+  await page.getByRole("button", { name: "Add a rule to security group default" }).click();
+  const ruleDialog = page.getByRole("dialog", { name: "Add a rule to default" });
+  await choose(page, "Protocol", "ICMP");
+  await ruleDialog.getByLabel("Remote CIDR").fill("10.0.0.0/24");
+  await ruleDialog.getByRole("button", { name: "Add rule" }).click();
+  await expect(ruleDialog).toBeHidden();
+  // Applied on the host: the group no longer says it is applying the rule.
+  await expect(page.getByRole("status").filter({ hasText: "Applying rules" })).toHaveCount(0, { timeout: 20_000 });
+  await page.goto(`/project/instances/${pingerId}`);
+  await expect.poll(lastPing, { timeout: 30_000 }).toBe("PING ok");
+
+  await page.getByRole("link", { name: "Security groups" }).click();
+  await page.getByRole("button", { name: "Delete rule ingress ICMP from 10.0.0.0/24" }).click();
+  await page.getByRole("button", { name: "Confirm delete" }).click();
+  await expect(page.getByRole("button", { name: "Delete rule ingress ICMP from 10.0.0.0/24" })).toHaveCount(0);
+  await page.goto(`/project/instances/${pingerId}`);
+  await expect.poll(lastPing, { timeout: 30_000 }).toBe("PING blocked");
+  await trpc(page.request, "instances.delete", { id: pingerId });
+
+  // Delete: the domain is destroyed and undefined on the host.
+  await page.goto(`/project/instances/${id}`);
   await page.getByRole("button", { name: "Delete instance" }).click();
   await page.getByRole("button", { name: "Confirm delete" }).click();
   await expect(page.getByRole("heading", { name: "Instances" })).toBeVisible();
@@ -98,7 +149,9 @@ test("a real guest boots from an uploaded image and shows its hostname, key and 
     .poll(() => execFileSync("virsh", ["-c", "qemu:///system", "list", "--all", "--uuid"], { encoding: "utf8" }).includes(id), { timeout: 60_000 })
     .toBe(false);
   // The host reports the delete once everything is gone; its network went with its last port.
-  await expect.poll(async () => ((await trpc(page.request, "instances.list")) as { id: string }[]).some((i) => i.id === id), { timeout: 60_000 }).toBe(false);
+  await expect
+    .poll(async () => ((await trpc(page.request, "instances.list")) as { id: string }[]).some((i) => i.id === id || i.id === pingerId), { timeout: 60_000 })
+    .toBe(false);
   const networks = (await trpc(page.request, "catalog.networks")) as { id: string; name: string }[];
   const shared = networks.find((n) => n.name === "shared-net")!;
   expect(execFileSync("virsh", ["-c", "qemu:///system", "net-list", "--all", "--name"], { encoding: "utf8" })).not.toContain(`nimbus-${shared.id.slice(0, 8)}`);

@@ -1,7 +1,7 @@
 import type { Database } from "@nimbus/db";
 import type { IdentitySettings } from "./identity/settings";
 import type { WeigherMultipliers } from "./scheduler/weighers";
-import type { CommandAck, ConsoleChunk, DestroyCommand, DownloadProgress, HostChanged, InstanceUpdates, SpawnCommand, VolumeDeleteCommand } from "./protocol/index";
+import type { CommandAck, ConsoleChunk, DestroyCommand, DownloadProgress, HostChanged, InstanceUpdates, PortsRefreshCommand, SpawnCommand, VolumeDeleteCommand } from "./protocol/index";
 
 export type Role = "reader" | "member" | "admin";
 
@@ -39,6 +39,8 @@ export interface AgentGateway {
   destroy(hostId: string, command: DestroyCommand): Promise<CommandAck>;
   /** Deletes a detached volume's bits on the host that holds them (Cinder's delete on a host-local backend). */
   deleteVolume(hostId: string, command: VolumeDeleteCommand): Promise<CommandAck>;
+  /** Re-applies changed security group rules to ports on the host (`ports.refresh`). */
+  refreshPorts(hostId: string, command: PortsRefreshCommand): Promise<CommandAck>;
   /** Drops every connection of the agent of `hostname` (credential revoked). */
   disconnect?(hostname: string): Promise<void>;
 }

@@ -48,6 +48,12 @@ export interface HostNetworking {
   unplug(ports: UnpluggedPort[]): Promise<void>;
   /** Removes the networks no domain on this host attaches to any more. */
   sweepUnused(): Promise<void>;
+  /**
+   * Redefines the filter of each port this host still has (a filter that is gone stays gone:
+   * its port was unplugged), which re-applies it to the running guest; resolves with the ids
+   * of the ports refreshed.
+   */
+  refreshFilters(ports: PortSpec[]): Promise<string[]>;
 }
 
 /**
@@ -127,6 +133,21 @@ export class HostNetworks implements HostNetworking {
         return { portId: port.id, network, filter };
       }),
     );
+  }
+
+  async refreshFilters(ports: PortSpec[]): Promise<string[]> {
+    const refreshed = await Promise.all(
+      ports.map((port) => {
+        const filter = portFilterName(port.id);
+        // In the filter's queue, so a plug or unplug of the same port runs before or after, not between.
+        return this.queue.run(`nwfilter:${filter}`, async () => {
+          if (!(await this.filterExists(filter))) return null;
+          await this.defineFilter(port, filter);
+          return port.id;
+        });
+      }),
+    );
+    return refreshed.filter((id): id is string => id !== null);
   }
 
   async unplug(ports: UnpluggedPort[]): Promise<void> {
@@ -214,6 +235,16 @@ export class HostNetworks implements HostNetworking {
   private async defineFilter(port: PortSpec, filter: string): Promise<void> {
     await withXmlFile(buildPortFilterXml(port), (file) => this.virsh("nwfilter-define", file));
     this.log.debug({ portId: port.id, filter, rules: port.securityGroupRules.length }, "port filter defined");
+  }
+
+  private async filterExists(filter: string): Promise<boolean> {
+    try {
+      await this.virsh("nwfilter-dumpxml", filter);
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
   }
 
   private async undefineFilter(filter: string): Promise<void> {

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { DomainState, Hypervisor, type Domain } from "@unraid/libvirt";
-import type { DestroyCommand, ImageRef, SpawnCommand, VolumeSpec } from "@nimbus/core/protocol";
+import type { DestroyCommand, ImageRef, PortSpec, SpawnCommand, VolumeSpec } from "@nimbus/core/protocol";
 import { writeFileDurably } from "../durable-file";
 import { isMissingFile, messageOf } from "../error-message";
 import { buildConfigDrive } from "./config-drive";
@@ -173,6 +173,10 @@ export class LibvirtDriver implements ComputeDriver {
   async deleteVolume(volumeId: string): Promise<void> {
     if (this.options.simulated) return;
     await rm(this.volumeFile(volumeId), { force: true });
+  }
+
+  async refreshPortFilters(ports: PortSpec[]): Promise<string[]> {
+    return this.networks ? this.networks.refreshFilters(ports) : [];
   }
 
   async powerState(instanceId: string): Promise<PowerState> {

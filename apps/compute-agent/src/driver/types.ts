@@ -1,4 +1,4 @@
-import type { DestroyCommand, InstanceReport, SpawnCommand } from "@nimbus/core/protocol";
+import type { DestroyCommand, InstanceReport, PortSpec, SpawnCommand } from "@nimbus/core/protocol";
 import type { DownloadListener, ImageSource } from "../image-cache";
 
 export type PowerState = InstanceReport["powerState"];
@@ -90,6 +90,11 @@ export interface ComputeDriver {
   destroy(command: DestroyCommand): Promise<void>;
   /** Removes a detached volume's file; a missing file is not an error. */
   deleteVolume(volumeId: string): Promise<void>;
+  /**
+   * Re-applies the ports' security group rules to the guests that have them; resolves with the
+   * ids of the ports refreshed (none where ports are not filtered, as on the test driver).
+   */
+  refreshPortFilters(ports: PortSpec[]): Promise<string[]>;
   /** `nostate` when there is no such domain. */
   powerState(instanceId: string): Promise<PowerState>;
   close(): Promise<void>;

@@ -10,6 +10,7 @@ import type { Principal, Services } from "@nimbus/core/context";
 import { failBuildsOnDownHosts } from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
+import { sendPortFilters } from "@nimbus/core/network";
 import { ENROLL_PATH } from "@nimbus/core/protocol";
 import { resolveApiToken, resolveSession, type IdentitySettings } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
@@ -183,21 +184,31 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     leaseMs: env.NIMBUS_CONDUCTOR_LEASE_SECONDS * 1000,
   });
   conductor.start();
-  const sweeper = setInterval(() => {
-    expireSilentHosts(services)
-      .then(() => failBuildsOnDownHosts(services))
-      .catch((error: unknown) => log.error({ err: error }, "host liveness sweep failed"));
-  }, 1_000);
-  sweeper.unref();
-  const uploadSweeper = setInterval(
-    () => {
-      expireStalledUploads(services)
-        .then((images) => images.length > 0 && log.warn({ images }, "image uploads whose web process stopped mid-way were given up (images killed)"))
-        .catch((error: unknown) => log.error({ err: error }, "stalled upload sweep failed"));
-    },
-    Math.min(5_000, env.NIMBUS_UPLOAD_STALL_SECONDS * 500),
-  );
-  uploadSweeper.unref();
+  /** Runs `sweep` every `intervalMs`, a run at a time (a tick while one runs is skipped). */
+  const every = (intervalMs: number, what: string, sweep: () => Promise<unknown>) => {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      sweep()
+        .catch((error: unknown) => log.error({ err: error }, `${what} failed`))
+        .finally(() => (running = false));
+    }, intervalMs);
+    timer.unref();
+    return timer;
+  };
+  const sweepers = [
+    every(1_000, "host liveness sweep", () => expireSilentHosts(services).then(() => failBuildsOnDownHosts(services))),
+    every(Math.min(5_000, env.NIMBUS_UPLOAD_STALL_SECONDS * 500), "stalled upload sweep", async () => {
+      const images = await expireStalledUploads(services);
+      if (images.length > 0) log.warn({ images }, "image uploads whose web process stopped mid-way were given up (images killed)");
+    }),
+    // Security group rule changes reach running guests within about a second.
+    every(1_000, "port filter sweep", async () => {
+      const { failed } = await sendPortFilters(services, { resendAfterMs: 2 * env.NIMBUS_AGENT_ACK_TIMEOUT_MS });
+      for (const { hostId, ports, error } of failed) log.warn({ hostId, ports, reason: error }, "a host did not take its ports' new firewall rules; sending them again later");
+    }),
+  ];
 
   await new Promise<void>((resolve) => http.listen(env.PORT, env.HOST, resolve));
   const { port } = http.address() as AddressInfo;
@@ -216,8 +227,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
       http.closeIdleConnections();
       const idle = setInterval(() => http.closeIdleConnections(), 250);
       idle.unref();
-      clearInterval(sweeper);
-      clearInterval(uploadSweeper);
+      for (const sweeper of sweepers) clearInterval(sweeper);
       await conductor?.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       clearInterval(idle);

@@ -6,3 +6,4 @@ export * from "./networks";
 export * from "./subnets";
 export * from "./list-ports";
 export * from "./security-group-admin";
+export * from "./port-filters";

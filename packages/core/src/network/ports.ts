@@ -176,16 +176,21 @@ export async function releaseInstancePorts(tx: Executor, instanceId: string): Pr
  * holds every port it has). Map them with `portSpecsFromJson`.
  */
 export function portSpecColumns(instanceId: SQLWrapper | string): SQL {
+  return portSpecColumnsWhere(sql`p.instance_id = ${instanceId}::uuid`);
+}
+
+/** As `portSpecColumns`, for the ports (`p`) that `condition` picks. */
+export function portSpecColumnsWhere(condition: SQL): SQL {
   const { ports, subnets, networks, securityGroupRules: r, portSecurityGroups: psg } = schema;
   return sql`
     (select coalesce(json_agg(json_build_object('port', row_to_json(p), 'subnet', row_to_json(s), 'network', row_to_json(n)) order by p.created_at), '[]'::json)
       from ${ports} p join ${subnets} s on s.id = p.subnet_id join ${networks} n on n.id = p.network_id
-      where p.instance_id = ${instanceId}::uuid) as ports,
+      where ${condition}) as ports,
     (select coalesce(json_agg(json_build_object('port_id', b.port_id, 'rule', row_to_json(rule),
         'members', (select json_agg(m.address order by m.address) from ${psg} m where m.group_id = rule.remote_group_id))
         order by rule.created_at, rule.id), '[]'::json)
       from ${psg} b join ${r} rule on rule.group_id = b.group_id join ${ports} p on p.id = b.port_id
-      where p.instance_id = ${instanceId}::uuid) as rules`;
+      where ${condition}) as rules`;
 }
 
 /** The instance's ports as the host plugs them (addressing, DHCP, firewall rules), from `portSpecColumns`. */

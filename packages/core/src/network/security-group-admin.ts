@@ -10,6 +10,7 @@ import { isIpv4, parseCidr } from "./ipam";
 import { count } from "../plural";
 import { DEFAULT_SECURITY_GROUP, ensureDefaultSecurityGroup } from "./security-groups";
 import { issuesMessage } from "./subnet-rules";
+import { FILTERED_VM_STATES, securityGroupRulesChanged } from "./port-filters";
 
 type GroupRow = typeof schema.securityGroups.$inferSelect;
 type RuleRow = typeof schema.securityGroupRules.$inferSelect;
@@ -128,8 +129,15 @@ export async function listSecurityGroups({ ctx }: { ctx: CoreContext }) {
   const [rules, usage] = await Promise.all([
     ctx.db.select().from(schema.securityGroupRules).where(inArray(schema.securityGroupRules.groupId, ids)).orderBy(asc(schema.securityGroupRules.createdAt), asc(schema.securityGroupRules.id)),
     ctx.db
-      .select({ groupId: schema.portSecurityGroups.groupId, ports: sql<number>`count(*)::int` })
+      .select({
+        groupId: schema.portSecurityGroups.groupId,
+        ports: sql<number>`count(*)::int`,
+        // Ports of built instances whose host has not yet taken the group's latest rules.
+        updating: sql<number>`(count(*) filter (where ${schema.ports.filterGeneration} > ${schema.ports.filterAppliedGeneration} and ${inArray(schema.instances.vmState, [...FILTERED_VM_STATES])}))::int`,
+      })
       .from(schema.portSecurityGroups)
+      .innerJoin(schema.ports, eq(schema.ports.id, schema.portSecurityGroups.portId))
+      .leftJoin(schema.instances, eq(schema.instances.id, schema.ports.instanceId))
       .where(inArray(schema.portSecurityGroups.groupId, ids))
       .groupBy(schema.portSecurityGroups.groupId),
   ]);
@@ -141,6 +149,8 @@ export async function listSecurityGroups({ ctx }: { ctx: CoreContext }) {
     isDefault: group.name === DEFAULT_SECURITY_GROUP,
     createdAt: group.createdAt,
     portCount: Number(usage.find((u) => u.groupId === group.id)?.ports ?? 0),
+    /** Ports still waiting for their host to apply a rule change (sent within about a second; a host that is down gets it when back). */
+    portsUpdating: Number(usage.find((u) => u.groupId === group.id)?.updating ?? 0),
     rules: rules
       .filter((r) => r.groupId === group.id)
       .map((r) => ({
@@ -240,6 +250,7 @@ export async function addSecurityGroupRule({ ctx, input }: { ctx: CoreContext; i
       .insert(schema.securityGroupRules)
       .values({ groupId: group.id, ...rule })
       .returning();
+    await securityGroupRulesChanged(tx, group.id);
     await audit(ctx, tx, {
       action: "security_group_rule.create",
       outcome: "success",
@@ -264,6 +275,7 @@ export async function removeSecurityGroupRule({ ctx, input }: { ctx: CoreContext
       .where(and(eq(schema.securityGroupRules.id, id), eq(schema.securityGroups.projectId, projectId)));
     if (!found) throw NimbusError.notFound("Security group rule", id);
     await tx.delete(schema.securityGroupRules).where(eq(schema.securityGroupRules.id, id));
+    await securityGroupRulesChanged(tx, found.rule.groupId);
     await audit(ctx, tx, {
       action: "security_group_rule.delete",
       outcome: "success",

@@ -9,8 +9,9 @@ import { z } from "zod";
  * 2: spawn commands carry images, ports, volumes and the config drive; agents stream consoles.
  * 3: reports that pile up travel together (`instance.reports`).
  * 4: report messages are numbered and several may be on their way at once (go-back-N).
+ * 5: `ports.refresh`: a security group rule change reaches the running guests' filters.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 /** The longest plain-words message a report or a refused command's ack may carry. */
 export const MAX_PROTOCOL_MESSAGE_CHARS = 2000;
 export const AGENT_NAMESPACE = "/agent";
@@ -224,6 +225,19 @@ export const destroyCommandSchema = z.object({
   ports: z.array(z.object({ id: z.uuid(), networkId: z.uuid(), macAddress: macSchema, ipAddress: ipv4Schema })).max(16).default([]),
 });
 
+/** Most ports in one `ports.refresh` command. */
+export const MAX_PORTS_PER_REFRESH = 64;
+
+/**
+ * The ports' firewalls as they are now (a rule of one of their groups changed): the host
+ * redefines each port's filter it still has, which re-applies it to the running guest.
+ */
+export const portsRefreshCommandSchema = z.object({
+  commandId: z.uuid(),
+  ports: z.array(portSpecSchema).min(1).max(MAX_PORTS_PER_REFRESH),
+});
+export type PortsRefreshCommand = z.infer<typeof portsRefreshCommandSchema>;
+
 /** Deletes a detached volume's bits on the host that holds them. */
 export const volumeDeleteCommandSchema = z.object({ commandId: z.uuid(), volumeId: z.uuid() });
 export type VolumeDeleteCommand = z.infer<typeof volumeDeleteCommandSchema>;
@@ -267,6 +281,7 @@ export interface ServerToAgentEvents {
   "instance.spawn": (payload: SpawnCommand, ack: (response: unknown) => void) => void;
   "instance.destroy": (payload: DestroyCommand, ack: (response: unknown) => void) => void;
   "volume.delete": (payload: VolumeDeleteCommand, ack: (response: unknown) => void) => void;
+  "ports.refresh": (payload: PortsRefreshCommand, ack: (response: unknown) => void) => void;
 }
 
 // ───────────── server → browser ─────────────

@@ -1,4 +1,4 @@
-import { relations } from "drizzle-orm";
+import { relations, sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { networks } from "./catalog";
 import { projects } from "./identity";
@@ -46,12 +46,22 @@ export const ports = pgTable(
     macAddress: text("mac_address").notNull(),
     ipAddress: text("ip_address").notNull(),
     status: portStatus("status").notNull().default("DOWN"),
+    /**
+     * Firewall freshness on the host: raised when a rule of one of the port's groups changes;
+     * the host acknowledged the port's filter as of `filterAppliedGeneration`. A port behind is
+     * sent its filter again (`filterSentAt` keeps two web processes from sending it twice).
+     */
+    filterGeneration: integer("filter_generation").notNull().default(0),
+    filterAppliedGeneration: integer("filter_applied_generation").notNull().default(0),
+    filterSentAt: timestamp("filter_sent_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex("ports_subnet_ip_idx").on(t.subnetId, t.ipAddress),
     uniqueIndex("ports_mac_idx").on(t.macAddress),
     index("ports_instance_idx").on(t.instanceId),
+    // Only ports whose filter is behind: the sweep's read stays small however many ports exist.
+    index("ports_filter_behind_idx").on(t.id).where(sql`${t.filterGeneration} > ${t.filterAppliedGeneration}`),
   ],
 );
 

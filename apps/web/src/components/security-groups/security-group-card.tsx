@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Paper, Stack, Text, Title } from "@mantine/core";
+import { Badge, Button, Group, Loader, Paper, Stack, Text, Title } from "@mantine/core";
 import { TrashIcon } from "@/components/common/icons";
 import { RowActionIcon } from "@/components/common/row-action-icon";
 import { RulesTable } from "./rules-table";
@@ -31,6 +31,11 @@ export function SecurityGroupCard({ group, canManage, onAddRule, onRemoveRule, o
             <Text size="sm" c="dimmed">
               {group.rules.length} {group.rules.length === 1 ? "rule" : "rules"} · used by {group.portCount} {group.portCount === 1 ? "port" : "ports"}
             </Text>
+            {group.portsUpdating > 0 && (
+              <Badge variant="light" color="yellow" role="status" leftSection={<Loader size={10} color="yellow" />}>
+                Applying rules to {group.portsUpdating} running {group.portsUpdating === 1 ? "port" : "ports"}
+              </Badge>
+            )}
           </Group>
           {group.description && (
             <Text size="sm" c="dimmed">

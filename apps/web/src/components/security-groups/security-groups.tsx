@@ -14,13 +14,19 @@ import { describeRule } from "./describe-rule";
 import { SecurityGroupCard } from "./security-group-card";
 import type { SecurityGroupRule, SecurityGroupSummary } from "./types";
 
+const UPDATING_REFRESH_MS = 2_000;
+
 /** The project's security groups (`default` first) with their rules. */
 export function SecurityGroups() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const principal = useSession();
   const canManage = canManageInstances(principal);
-  const groups = useQuery(trpc.securityGroups.list.queryOptions());
+  const groups = useQuery({
+    ...trpc.securityGroups.list.queryOptions(),
+    // While a rule change is on its way to the hosts, until each has applied it.
+    refetchInterval: (query) => (query.state.data?.some((g) => g.portsUpdating > 0) ? UPDATING_REFRESH_MS : false),
+  });
   const [addingTo, setAddingTo] = useState<SecurityGroupSummary | null>(null);
   const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.securityGroups.list.queryKey() });
 
@@ -68,7 +74,7 @@ export function SecurityGroups() {
         }
       </ConfirmDeleteModal>
       <ConfirmDeleteModal {...removeRule.modal} title={({ group }) => `Delete a rule of ${group.name}?`} errorTitle="Could not delete the rule">
-        {({ rule }) => `The rule ${describeRule(rule)} stops applying to the group's instances when they are next built.`}
+        {({ rule }) => `The rule ${describeRule(rule)} stops applying to the group's instances, running ones included, within seconds.`}
       </ConfirmDeleteModal>
     </Stack>
   );
