@@ -4,7 +4,7 @@ import type { InstanceReport, ReportsAck } from "@nimbus/core/protocol";
 import { ReportStream, type ApplyReports } from "./report-stream";
 
 const instanceId = randomUUID();
-const report = (seq: number): InstanceReport => ({ instanceId, commandId: randomUUID(), seq, phase: "networking", powerState: "nostate", at: new Date().toISOString() });
+const report = (seq: number, of = instanceId): InstanceReport => ({ instanceId: of, commandId: randomUUID(), seq, phase: "networking", powerState: "nostate", at: new Date().toISOString() });
 
 /** An apply whose calls the test finishes one at a time (null: a passing fault). */
 function heldApply() {
@@ -88,5 +88,49 @@ describe("ReportStream", () => {
     stream.receive({ n: 0, reports: [report(0)] }, () => acks.push("late"));
     expect(acks).toContain("late");
     expect(calls).toHaveLength(1);
+  });
+
+  it("a message about other instances does not wait for a running one; one about the same instance does", async () => {
+    const { calls, apply } = heldApply();
+    const stream = new ReportStream(apply);
+    const other = randomUUID();
+    const acks: number[] = [];
+    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push(0));
+    stream.receive({ n: 1, reports: [report(0, other)] }, () => acks.push(1));
+    stream.receive({ n: 2, reports: [report(1)] }, () => acks.push(2));
+    // The other instance's message started beside the first; the same instance's waits.
+    expect(calls.map((c) => c.seqs)).toEqual([[0], [0]]);
+    calls[1]!.finish([]);
+    await until(() => acks.length === 1);
+    expect(acks).toEqual([1]);
+    expect(calls).toHaveLength(2);
+    calls[0]!.finish([]);
+    await until(() => calls.length === 3);
+    expect(calls[2]!.seqs).toEqual([1]);
+    calls[2]!.finish([]);
+    await until(() => acks.length === 3);
+    expect(acks).toEqual([1, 0, 2]);
+  });
+
+  it("after a fault, a message acknowledged meanwhile is not expected again: the ones after it are applied", async () => {
+    const { calls, apply } = heldApply();
+    const stream = new ReportStream(apply);
+    const other = randomUUID();
+    const acks: number[] = [];
+    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push(0));
+    stream.receive({ n: 1, reports: [report(0, other)] }, () => acks.push(1));
+    calls[1]!.finish([]);
+    await until(() => acks.length === 1);
+    calls[0]!.finish(null);
+    await new Promise((r) => setTimeout(r, 10));
+    // The agent sends again what was not acknowledged (0), then something new (2).
+    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push(0));
+    stream.receive({ n: 2, reports: [report(1)] }, () => acks.push(2));
+    calls[2]!.finish([]);
+    await until(() => calls.length === 4);
+    calls[3]!.finish([]);
+    await until(() => acks.length === 3);
+    expect(calls.map((c) => c.seqs)).toEqual([[0], [0], [0], [1]]);
+    expect(acks).toEqual([1, 0, 2]);
   });
 });

@@ -7,31 +7,46 @@ type Ack = (response: ReportsAck) => void;
 
 interface Accepted {
   message: InstanceReportsMessage;
+  instances: Set<string>;
   ack: Ack;
   /** Settles with the acknowledgement given, or null when the message was dropped unapplied. */
   settled: Promise<ReportsAck | null>;
   settle: (ack: ReportsAck | null) => void;
 }
 
+/** Messages applied together, and the instances they report on. */
+interface Go {
+  messages: Accepted[];
+  instances: Set<string>;
+}
+
+/** Acknowledged numbers kept for a go-back: pruned below the oldest open message once this many. */
+const PRUNE_ACKED_AT = 1024;
+
 /**
- * One agent connection's report messages, applied strictly in the order of their numbers (see
- * instanceReportsSchema). Messages that arrive while earlier ones are being applied wait and
- * are then applied together, in one go. After a passing fault the messages of that go, and any
- * that waited behind them, are dropped unacknowledged and the stream expects the first of them
- * again: what the agent resends after its acknowledgement timeout.
+ * One agent connection's report messages, accepted strictly in the order of their numbers (see
+ * instanceReportsSchema) and applied in that order for each instance: a message waits only for
+ * earlier messages about the same instances, so one build's statement does not hold up the
+ * reports of another build on the same host. Messages that wait are then applied together, in
+ * one go. After a passing fault the messages of that go, and those about the same instances or
+ * numbered after it that waited, are dropped unacknowledged and the stream expects the first of
+ * them again, what the agent resends after its acknowledgement timeout; messages acknowledged
+ * meanwhile are not expected again.
  */
 export class ReportStream {
   /** The number of the next message to accept. */
   private expected = 0;
   private readonly waiting: Accepted[] = [];
+  private readonly running = new Set<Go>();
   /** Accepted, not yet acknowledged or dropped: a resend of one is answered as it is. */
   private readonly open = new Map<number, Accepted>();
-  private applying = false;
+  /** Numbers acknowledged that a go-back could put at or after `expected` again. */
+  private readonly acked = new Set<number>();
 
   constructor(private readonly apply: ApplyReports) {}
 
   receive(message: InstanceReportsMessage, ack: Ack): void {
-    if (message.n < this.expected) {
+    if (message.n < this.expected || this.acked.has(message.n)) {
       // Sent again before its acknowledgement arrived: answer as the first one is answered.
       const first = this.open.get(message.n);
       if (!first) return ack({ ok: true, refused: [] });
@@ -40,13 +55,13 @@ export class ReportStream {
     }
     // A gap: an earlier message was dropped after a fault, and this one must wait for it.
     if (message.n > this.expected) return;
-    this.expected++;
+    this.advance();
     let settle: (ack: ReportsAck | null) => void = () => {};
     const settled = new Promise<ReportsAck | null>((resolve) => (settle = resolve));
-    const accepted: Accepted = { message, ack, settled, settle };
+    const accepted: Accepted = { message, instances: new Set(message.reports.map((r) => r.instanceId)), ack, settled, settle };
     this.open.set(message.n, accepted);
     this.waiting.push(accepted);
-    void this.run();
+    this.schedule();
   }
 
   /**
@@ -54,33 +69,70 @@ export class ReportStream {
    * so): it still takes its number, so the messages after it are not held back as behind a gap.
    */
   skip(n: number): void {
-    if (n === this.expected) this.expected++;
+    if (n === this.expected) this.advance();
   }
 
-  private async run(): Promise<void> {
-    if (this.applying) return;
-    this.applying = true;
-    while (this.waiting.length > 0) {
-      const go = this.waiting.splice(0);
-      const refused = await this.apply(go.flatMap((accepted) => accepted.message.reports)).catch(() => null);
-      if (refused === null) {
-        // Go back: expect the first of them again, and drop what waited behind them.
-        this.expected = go[0]!.message.n;
-        for (const dropped of [...go, ...this.waiting.splice(0)]) this.close(dropped, null);
-        break;
-      }
-      for (const accepted of go) {
+  /** Past the expected number and any acknowledged before a go-back. */
+  private advance(): void {
+    this.expected++;
+    while (this.acked.delete(this.expected)) this.expected++;
+  }
+
+  /** Starts, in one go, every waiting message whose instances no running go and no earlier waiting message reports on. */
+  private schedule(): void {
+    const busy = new Set<string>();
+    for (const go of this.running) for (const id of go.instances) busy.add(id);
+    const held = new Set<string>();
+    const go: Go = { messages: [], instances: new Set() };
+    for (const accepted of this.waiting) {
+      const blocked = [...accepted.instances].some((id) => busy.has(id) || held.has(id));
+      for (const id of accepted.instances) (blocked ? held : go.instances).add(id);
+      if (!blocked) go.messages.push(accepted);
+    }
+    if (go.messages.length === 0) return;
+    const starting = new Set(go.messages);
+    this.waiting.splice(0, this.waiting.length, ...this.waiting.filter((accepted) => !starting.has(accepted)));
+    this.running.add(go);
+    void this.run(go);
+  }
+
+  private async run(go: Go): Promise<void> {
+    const refused = await this.apply(go.messages.flatMap((accepted) => accepted.message.reports)).catch(() => null);
+    this.running.delete(go);
+    if (refused === null) {
+      this.goBack(go);
+    } else {
+      for (const accepted of go.messages) {
         const mine = refused.filter((r) => accepted.message.reports.some((report) => report.instanceId === r.instanceId && report.seq === r.seq));
         const response: ReportsAck = { ok: true, refused: mine };
         accepted.ack(response);
+        this.acked.add(accepted.message.n);
         this.close(accepted, response);
       }
+      this.pruneAcked();
     }
-    this.applying = false;
+    this.schedule();
+  }
+
+  /** Expect the go's first message again; drop what waited behind it (later, or about its instances). */
+  private goBack(go: Go): void {
+    const first = Math.min(...go.messages.map((accepted) => accepted.message.n));
+    const dropped = this.waiting.filter((accepted) => accepted.message.n > first || [...accepted.instances].some((id) => go.instances.has(id)));
+    const kept = this.waiting.filter((accepted) => !dropped.includes(accepted));
+    this.expected = Math.min(this.expected, first, ...dropped.map((accepted) => accepted.message.n));
+    this.waiting.splice(0, this.waiting.length, ...kept);
+    for (const accepted of [...go.messages, ...dropped]) this.close(accepted, null);
   }
 
   private close(accepted: Accepted, response: ReportsAck | null): void {
     this.open.delete(accepted.message.n);
     accepted.settle(response);
+  }
+
+  /** Acknowledged numbers below every open message can no longer come back after a go-back. */
+  private pruneAcked(): void {
+    if (this.acked.size < PRUNE_ACKED_AT) return;
+    const oldestOpen = Math.min(this.expected, ...this.open.keys());
+    for (const n of this.acked) if (n < oldestOpen) this.acked.delete(n);
   }
 }
