@@ -13,6 +13,7 @@ import {
   spawnCommandSchema,
   volumeDeleteCommandSchema,
   portsRefreshCommandSchema,
+  groupMembersCommandSchema,
   type AgentHandshake,
   type AgentToServerEvents,
   type CommandAck,
@@ -127,6 +128,7 @@ export class Agent {
     socket.on("instance.destroy", (payload: unknown, ack: unknown) => respond(ack, this.onDestroy(payload)));
     socket.on("volume.delete", (payload: unknown, ack: unknown) => void this.onVolumeDelete(payload).then((response) => respond(ack, response)));
     socket.on("ports.refresh", (payload: unknown, ack: unknown) => void this.onPortsRefresh(payload).then((response) => respond(ack, response)));
+    socket.on("group.members", (payload: unknown, ack: unknown) => void this.onGroupMembers(payload).then((response) => respond(ack, response)));
     this.socket = socket;
     this.options.log.info({ url }, "connecting to the server");
     socket.connect();
@@ -275,6 +277,19 @@ export class Agent {
     } catch (error) {
       this.options.log.error({ err: error, ports: parsed.data.ports.map((p) => p.id) }, "port filter refresh failed");
       return { ok: false, error: `The ports' firewalls could not be updated: ${messageOf(error)}`.slice(0, MAX_PROTOCOL_MESSAGE_CHARS) };
+    }
+  }
+
+  private async onGroupMembers(payload: unknown): Promise<CommandAck> {
+    if (this.stopping) return { ok: false, error: "the compute host is shutting down" };
+    const parsed = groupMembersCommandSchema.safeParse(payload);
+    if (!parsed.success) return this.malformed("group.members", parsed.error);
+    try {
+      await this.options.manager.replaceGroupMembers(parsed.data.groupId, parsed.data.cidrs);
+      return { ok: true };
+    } catch (error) {
+      this.options.log.error({ err: error, groupId: parsed.data.groupId }, "remote group members could not be replaced");
+      return { ok: false, error: `The security group's members could not be updated: ${messageOf(error)}`.slice(0, MAX_PROTOCOL_MESSAGE_CHARS) };
     }
   }
 

@@ -25,6 +25,7 @@ function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, abo
     destroy: async () => undefined,
     deleteVolume: async () => undefined,
     refreshPortFilters: async () => [],
+    replaceGroupMembers: async () => undefined,
     powerState: async () => "running",
     close: async () => undefined,
   };

@@ -147,6 +147,12 @@ export class ComputeManager {
     this.deps.log.info({ volumeId }, "volume deleted");
   }
 
+  /** A remote security group's members changed (`group.members`). */
+  async replaceGroupMembers(groupId: string, cidrs: string[]): Promise<void> {
+    await this.deps.driver.replaceGroupMembers(groupId, cidrs);
+    this.deps.log.info({ groupId, members: cidrs.length }, "remote group members replaced");
+  }
+
   /** Re-applies changed security group rules to the ports' guests (`ports.refresh`). */
   async refreshPortFilters(ports: PortSpec[]): Promise<void> {
     const refreshed = await this.deps.driver.refreshPortFilters(ports);

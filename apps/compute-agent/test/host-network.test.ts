@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PortSpec } from "@nimbus/core/protocol";
 import { HostNetworks } from "../src/driver/host-network";
-import { libvirtNetworkName, parseNetInfo, parseNetworkXml, portFilterName } from "../src/driver/host-network-xml";
+import { libvirtNetworkName, memberSetName, parseNetInfo, parseNetworkXml, portFilterName } from "../src/driver/host-network-xml";
 import { memoryLog } from "./support/memory-log";
 
 const run = promisify(execFile);
@@ -46,8 +46,8 @@ function port(last: number, overrides: Partial<PortSpec> = {}): PortSpec {
     enableDhcp: true,
     mtu: 1450,
     securityGroupRules: [
-      { id: randomUUID(), direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteCidrs: ["192.0.2.0/24"] },
-      { id: randomUUID(), direction: "egress", ethertype: "IPv4", protocol: null, portRangeMin: null, portRangeMax: null, remoteCidrs: null },
+      { id: randomUUID(), direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteCidrs: ["192.0.2.0/24"], remoteGroupId: null },
+      { id: randomUUID(), direction: "egress", ethertype: "IPv4", protocol: null, portRangeMin: null, portRangeMax: null, remoteCidrs: null, remoteGroupId: null },
     ],
     ...overrides,
   };
@@ -129,7 +129,7 @@ describe("HostNetworks on qemu:///system", () => {
   it("refreshes a plugged port's filter with its group's new rules, and does not make a filter that is gone", async () => {
     const { log } = memoryLog();
     const networks = new HostNetworks({ uri: URI, log });
-    const icmp = { id: randomUUID(), direction: "ingress" as const, ethertype: "IPv4" as const, protocol: "icmp" as const, portRangeMin: null, portRangeMax: null, remoteCidrs: ["198.51.100.0/24"] };
+    const icmp = { id: randomUUID(), direction: "ingress" as const, ethertype: "IPv4" as const, protocol: "icmp" as const, portRangeMin: null, portRangeMax: null, remoteCidrs: ["198.51.100.0/24"], remoteGroupId: null };
     const ssh = first.securityGroupRules[0]!;
     const egress = first.securityGroupRules[1]!;
     const unknown = port(13);
@@ -142,6 +142,39 @@ describe("HostNetworks on qemu:///system", () => {
     // Back as it was, for the tests after.
     expect(await networks.refreshFilters([{ ...first, securityGroupRules: [ssh, egress] }])).toEqual([first.id]);
     expect(await virsh("nwfilter-dumpxml", portFilterName(first.id))).toContain("dstportstart='22'");
+  }, 60_000);
+
+  it("keeps a remote group's members in an ipset the filter names, replaced whole when the group changes", async () => {
+    const { log } = memoryLog();
+    const networks = new HostNetworks({ uri: URI, log });
+    const groupId = randomUUID();
+    const set = memberSetName(groupId);
+    const member = port(14, {
+      enableDhcp: false,
+      securityGroupRules: [{ id: randomUUID(), direction: "ingress", ethertype: "IPv4", protocol: null, portRangeMin: null, portRangeMax: null, remoteCidrs: [`10.231.${third}.14/32`], remoteGroupId: groupId }],
+    });
+    const members = async () => (await run("ipset", ["list", set])).stdout.split("Members:")[1]!.trim().split(/\s+/).filter(Boolean).sort();
+    try {
+      // With the ports already on the network: a first plug sweeps networks no domain uses.
+      await networks.plug([first, second, member]);
+      expect(await members()).toEqual([`10.231.${third}.14`]);
+      const filter = await virsh("nwfilter-dumpxml", portFilterName(member.id));
+      expect(/<all [^>]*ipset=[^>]*\/>/.exec(filter)?.[0]).toContain(`ipset='${set}'`);
+      expect(filter).not.toContain(`srcipaddr='10.231.${third}.14'`);
+
+      // Another member joins: the set changes, the filter is not touched.
+      await networks.replaceGroupMembers(groupId, [`10.231.${third}.14/32`, `10.231.${third}.15/32`]);
+      expect(await members()).toEqual([`10.231.${third}.14`, `10.231.${third}.15`]);
+      // A later plug carrying an older list leaves the set as it is.
+      await networks.plug([member]);
+      expect(await members()).toEqual([`10.231.${third}.14`, `10.231.${third}.15`]);
+      await networks.replaceGroupMembers(groupId, []);
+      expect(await members()).toEqual([]);
+    } finally {
+      // Its filter goes (the unplug test below counts the network's ports); then its set, now unused.
+      await virsh("nwfilter-undefine", portFilterName(member.id)).catch(() => undefined);
+      await run("ipset", ["destroy", set]).catch(() => undefined);
+    }
   }, 60_000);
 
   it("unplugs: the entries and filters are gone; the network stays while a port is on it, and goes with the last", async () => {

@@ -105,16 +105,17 @@ test("a real guest boots from an uploaded image and shows its hostname, key and 
   // A new group lets nothing in or out: its pings may go out.
   const pingerGroup = (await trpc(page.request, "securityGroups.create", { name: "e2e-pinger" })) as { id: string };
   await trpc(page.request, "securityGroups.addRule", { groupId: pingerGroup.id, direction: "egress", protocol: "icmp" });
-  const launched = (await trpc(page.request, "instances.launch", {
-    name: PINGER,
-    count: 1,
-    imageId: images!.find((i) => i.name === `${GUEST}-disk`)!.id,
-    flavorId: flavors!.find((f) => f.name === "m1.tiny")!.id,
-    networkId: catalogNetworks!.find((n) => n.name === "shared-net")!.id,
-    securityGroupIds: [pingerGroup.id],
-    userData: `#!/bin/sh\nwhile :; do\n  if ping -c 1 -W 1 ${address} >/dev/null 2>&1; then echo "PING ok"; else echo "PING blocked"; fi\n  sleep 1\ndone\n`,
-  })) as { instanceIds: string[] };
-  const pingerId = launched.instanceIds[0]!;
+  const launchPinger = async (name: string) =>
+    ((await trpc(page.request, "instances.launch", {
+      name,
+      count: 1,
+      imageId: images!.find((i) => i.name === `${GUEST}-disk`)!.id,
+      flavorId: flavors!.find((f) => f.name === "m1.tiny")!.id,
+      networkId: catalogNetworks!.find((n) => n.name === "shared-net")!.id,
+      securityGroupIds: [pingerGroup.id],
+      userData: `#!/bin/sh\nwhile :; do\n  if ping -c 1 -W 1 ${address} >/dev/null 2>&1; then echo "PING ok"; else echo "PING blocked"; fi\n  sleep 1\ndone\n`,
+    })) as { instanceIds: string[] }).instanceIds[0]!;
+  const pingerId = await launchPinger(PINGER);
   const lastPing = async () => (await page.getByLabel("Serial console log").textContent())?.match(/PING (ok|blocked)/g)?.at(-1);
   await page.goto(`/project/instances/${pingerId}`);
   await expect(page.getByLabel("Serial console log")).toContainText("PING blocked", { timeout: 240_000 });
@@ -138,7 +139,23 @@ test("a real guest boots from an uploaded image and shows its hostname, key and 
   await expect(page.getByRole("button", { name: "Delete rule ingress ICMP from 10.0.0.0/24" })).toHaveCount(0);
   await page.goto(`/project/instances/${pingerId}`);
   await expect.poll(lastPing, { timeout: 30_000 }).toBe("PING blocked");
-  await trpc(page.request, "instances.delete", { id: pingerId });
+
+  // A rule admitting anything from the pingers' group, by name: the guest's host keeps the
+  // group's members in an ipset, so a second pinger launched into the group afterwards gets
+  // through as well.
+  await page.getByRole("link", { name: "Security groups" }).click();
+  await page.getByRole("button", { name: "Add a rule to security group default" }).click();
+  await choose(page, "Protocol", "Any protocol");
+  await ruleDialog.getByRole("radio", { name: "Security group" }).check();
+  await choose(page, "Remote security group", "e2e-pinger");
+  await ruleDialog.getByRole("button", { name: "Add rule" }).click();
+  await expect(ruleDialog).toBeHidden();
+  await page.goto(`/project/instances/${pingerId}`);
+  await expect.poll(lastPing, { timeout: 30_000 }).toBe("PING ok");
+  const secondPingerId = await launchPinger(`${PINGER}-2`);
+  await page.goto(`/project/instances/${secondPingerId}`);
+  await expect(page.getByLabel("Serial console log")).toContainText("PING ok", { timeout: 240_000 });
+  for (const pinger of [pingerId, secondPingerId]) await trpc(page.request, "instances.delete", { id: pinger });
 
   // Delete: the domain is destroyed and undefined on the host.
   await page.goto(`/project/instances/${id}`);
@@ -150,7 +167,7 @@ test("a real guest boots from an uploaded image and shows its hostname, key and 
     .toBe(false);
   // The host reports the delete once everything is gone; its network went with its last port.
   await expect
-    .poll(async () => ((await trpc(page.request, "instances.list")) as { id: string }[]).some((i) => i.id === id || i.id === pingerId), { timeout: 60_000 })
+    .poll(async () => ((await trpc(page.request, "instances.list")) as { id: string }[]).some((i) => [id, pingerId, secondPingerId].includes(i.id)), { timeout: 60_000 })
     .toBe(false);
   const networks = (await trpc(page.request, "catalog.networks")) as { id: string; name: string }[];
   const shared = networks.find((n) => n.name === "shared-net")!;

@@ -194,7 +194,7 @@ export function onAnnouncement(socket: Socket, event: string, handler: (payload:
  * A hand-driven agent: a socket.io connection to `/agent` with the shared secret that registers
  * `hostname` (8 vCPUs, 8 GiB) and then does only what the test makes it do.
  */
-export function protocolPeer(baseUrl: string, hostname: string): Promise<Socket> {
+export function protocolPeer(baseUrl: string, hostname: string, { hypervisorType = "test" }: { hypervisorType?: "test" | "qemu" } = {}): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = io(`${baseUrl}/agent`, {
       auth: { secret: AGENT_SECRET, hostname, protocolVersion: PROTOCOL_VERSION, agentVersion: "test-peer" },
@@ -204,8 +204,8 @@ export function protocolPeer(baseUrl: string, hostname: string): Promise<Socket>
     });
     socket.on("connect", async () => {
       const ack = await socket.timeout(5000).emitWithAck("host.register", {
-        hypervisorType: "test",
-        hypervisorUri: "test:///peer",
+        hypervisorType,
+        hypervisorUri: `${hypervisorType}:///peer`,
         cpuModel: "x86_64",
         vcpus: 8,
         memoryMb: 8192,

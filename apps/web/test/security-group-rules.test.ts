@@ -2,7 +2,7 @@ import type { Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "@nimbus/db";
 import { inArray } from "@nimbus/db/orm";
-import type { PortsRefreshCommand } from "@nimbus/core/protocol";
+import type { GroupMembersCommand, PortsRefreshCommand } from "@nimbus/core/protocol";
 import { protocolPeer, signedInClient, startStack, waitFor, type Stack } from "./harness";
 
 type Client = Awaited<ReturnType<typeof signedInClient>>["client"];
@@ -16,37 +16,47 @@ describe("security group rule changes reach running instances (real PostgreSQL)"
   let stack: Stack;
   let admin: Client;
   let peer: Socket;
+  let setsPeer: Socket | undefined;
   const refreshes: PortsRefreshCommand[] = [];
+  /** Member sets sent to the test-driver host, which keeps none: there should be none. */
+  const membersAtTestHost: GroupMembersCommand[] = [];
   let refusing = false;
+
+  /** A peer that builds what it is sent at once and deletes what it is told to, as a host would report it. */
+  async function buildingPeer(hostname: string, options: { hypervisorType?: "test" | "qemu" } = {}): Promise<Socket> {
+    const socket = await protocolPeer(stack.server.url, hostname, options);
+    const report = (instanceId: string, commandId: string, seq: number, phase: string) =>
+      socket.timeout(5000).emitWithAck("instance.report", { instanceId, commandId, seq, phase, powerState: phase === "active" ? "running" : "nostate", at: new Date().toISOString() });
+    socket.on("instance.spawn", (command: { commandId: string; instance: { id: string } }, ack: (r: unknown) => void) => {
+      ack({ ok: true });
+      void (async () => {
+        for (const [seq, phase] of ["networking", "block_device_mapping", "spawning", "active"].entries()) await report(command.instance.id, command.commandId, seq, phase);
+      })();
+    });
+    socket.on("instance.destroy", (command: { commandId: string; instanceId: string }, ack: (r: unknown) => void) => {
+      ack({ ok: true });
+      void report(command.instanceId, command.commandId, 100, "deleted");
+    });
+    return socket;
+  }
 
   beforeAll(async () => {
     // A refused refresh is sent again after twice the acknowledgement timeout: 2 s here.
     stack = await startStack("postgres", { NIMBUS_AGENT_ACK_TIMEOUT_MS: "1000" });
     admin = (await signedInClient(stack.server.url)).client;
-    peer = await protocolPeer(stack.server.url, "node-filters");
-    peer.on("instance.spawn", (command: { commandId: string; instance: { id: string } }, ack: (r: unknown) => void) => {
-      ack({ ok: true });
-      // Built at once, as a host would report it.
-      void (async () => {
-        for (const [seq, phase] of ["networking", "block_device_mapping", "spawning", "active"].entries()) {
-          await peer.timeout(5000).emitWithAck("instance.report", {
-            instanceId: command.instance.id,
-            commandId: command.commandId,
-            seq,
-            phase,
-            powerState: phase === "active" ? "running" : "nostate",
-            at: new Date().toISOString(),
-          });
-        }
-      })();
-    });
+    peer = await buildingPeer("node-filters");
     peer.on("ports.refresh", (command: PortsRefreshCommand, ack: (r: unknown) => void) => {
       refreshes.push(command);
       ack(refusing ? { ok: false, error: "nwfilter-define failed: the filter is in use" } : { ok: true });
     });
+    peer.on("group.members", (command: GroupMembersCommand, ack: (r: unknown) => void) => {
+      membersAtTestHost.push(command);
+      ack({ ok: true });
+    });
   }, 60_000);
   afterAll(async () => {
     peer?.close();
+    setsPeer?.close();
     await stack?.stop();
   });
 
@@ -85,5 +95,53 @@ describe("security group rule changes reach running instances (real PostgreSQL)"
     expect(refreshes.length).toBeGreaterThanOrEqual(3);
     // The other instance's port (default group only) was never sent anything.
     expect(refreshes.flatMap((c) => c.ports.map((p) => p.id)).every((id) => id === webPort.id)).toBe(true);
+  });
+
+  it("a remote group's members reach the hosts whose rules name the group, as instances join and leave it", async () => {
+    const [flavors, images, networks] = await Promise.all([admin.catalog.flavors.query(), admin.catalog.images.query(), admin.catalog.networks.query()]);
+    const base = { count: 1, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id };
+    const sets: GroupMembersCommand[] = [];
+    const refreshed: PortsRefreshCommand[] = [];
+    setsPeer = await buildingPeer("node-sets", { hypervisorType: "qemu" });
+    setsPeer.on("ports.refresh", (command: PortsRefreshCommand, ack: (r: unknown) => void) => {
+      refreshed.push(command);
+      ack({ ok: true });
+    });
+    setsPeer.on("group.members", (command: GroupMembersCommand, ack: (r: unknown) => void) => {
+      sets.push(command);
+      ack({ ok: true });
+    });
+    const app = await admin.securityGroups.create.mutate({ name: "app" });
+    const db = await admin.securityGroups.create.mutate({ name: "db" });
+    // Any protocol from app: a set of app's members on the host. TCP 5432 from app: the members
+    // listed in the filter (libvirt takes an ipset on <all> only), sent again when they change.
+    await admin.securityGroups.addRule.mutate({ groupId: db.id, direction: "ingress", protocol: "any", remoteGroupId: app.id });
+    await admin.securityGroups.addRule.mutate({ groupId: db.id, direction: "ingress", protocol: "tcp", portRangeMin: 5432, portRangeMax: 5432, remoteGroupId: app.id });
+    const active = (id: string) => waitFor(`${id} ACTIVE`, async () => (await admin.instances.get.query({ id })).instance.status === "ACTIVE");
+    const appMembers = () => sets.filter((c) => c.groupId === app.id).at(-1)?.cidrs;
+
+    // A database server on the host that keeps sets: it is sent app's members (none yet).
+    const [dbServer] = (await admin.instances.launch.mutate({ ...base, name: "db-1", securityGroupIds: [db.id], availabilityZone: ":node-sets" })).instanceIds;
+    await active(dbServer!);
+    await waitFor("app's members (none) at node-sets", () => appMembers()?.length === 0);
+
+    // An application server joins app, on the other host: node-sets is sent app's new members.
+    const [appServer] = (await admin.instances.launch.mutate({ ...base, name: "app-1", securityGroupIds: [app.id], availabilityZone: ":node-filters" })).instanceIds;
+    await active(appServer!);
+    const { ports } = await admin.instances.get.query({ id: appServer! });
+    const address = ports[0]!.ipAddress;
+    await waitFor("app-1's address at node-sets", () => appMembers()?.join() === `${address}/32`);
+    const postgresRule = () => refreshed.flatMap((c) => c.ports).at(-1)?.securityGroupRules.find((r) => r.portRangeMin === 5432);
+    await waitFor("db-1's filter sent again with app-1 in its TCP rule", () => postgresRule()?.remoteCidrs?.join() === `${address}/32`);
+    expect(postgresRule()?.remoteGroupId).toBe(app.id);
+    const sent = sets.length;
+
+    // It leaves: the set is emptied; nothing was sent twice meanwhile.
+    await admin.instances.delete.mutate({ id: appServer! });
+    await waitFor("app's members emptied at node-sets", () => sets.length > sent && appMembers()?.length === 0);
+    await waitFor("db-1's TCP rule emptied", () => postgresRule()?.remoteCidrs?.length === 0);
+    expect(sets.filter((c) => c.groupId === app.id)).toHaveLength(3);
+    // The test-driver host keeps no sets and was sent none.
+    expect(membersAtTestHost).toEqual([]);
   });
 });

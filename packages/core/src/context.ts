@@ -1,7 +1,7 @@
 import type { Database } from "@nimbus/db";
 import type { IdentitySettings } from "./identity/settings";
 import type { WeigherMultipliers } from "./scheduler/weighers";
-import type { CommandAck, ConsoleChunk, DestroyCommand, DownloadProgress, HostChanged, InstanceUpdates, PortsRefreshCommand, SpawnCommand, VolumeDeleteCommand } from "./protocol/index";
+import type { CommandAck, ConsoleChunk, DestroyCommand, DownloadProgress, HostChanged, GroupMembersCommand, InstanceUpdates, PortsRefreshCommand, SpawnCommand, VolumeDeleteCommand } from "./protocol/index";
 
 export type Role = "reader" | "member" | "admin";
 
@@ -41,6 +41,8 @@ export interface AgentGateway {
   deleteVolume(hostId: string, command: VolumeDeleteCommand): Promise<CommandAck>;
   /** Re-applies changed security group rules to ports on the host (`ports.refresh`). */
   refreshPorts(hostId: string, command: PortsRefreshCommand): Promise<CommandAck>;
+  /** A remote security group's members as they are now (`group.members`). */
+  replaceGroupMembers(hostId: string, command: GroupMembersCommand): Promise<CommandAck>;
   /** Drops every connection of the agent of `hostname` (credential revoked). */
   disconnect?(hostname: string): Promise<void>;
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { PortSpec, SecurityGroupRuleSpec } from "@nimbus/core/protocol";
 import {
+  checkedCidrs,
+  memberSetName,
   bridgeName,
   buildNetworkXml,
   buildPortFilterXml,
@@ -43,6 +45,7 @@ function rule(overrides: Partial<SecurityGroupRuleSpec>): SecurityGroupRuleSpec 
     portRangeMin: null,
     portRangeMax: null,
     remoteCidrs: null,
+    remoteGroupId: null,
     ...overrides,
   };
 }
@@ -218,5 +221,24 @@ describe("port filter XML", () => {
     const empty = buildPortFilterXml(port({ securityGroupRules: [rule({ protocol: "tcp", remoteCidrs: [] })] }));
     expect(rulesOf(empty).some((r) => r.includes("priority='500'"))).toBe(false);
     expect(() => buildPortFilterXml(port({ securityGroupRules: [rule({ remoteCidrs: ["10.0.0.0/8' action='accept"] })] }))).toThrow(/Not an IPv4 CIDR/);
+  });
+
+  it("names a remote group's ipset for a rule of any protocol on hosts that keep member sets, and lists the members for one of a protocol", () => {
+    const groupId = "5e6f7a8b-1111-4222-8333-444455556666";
+    const rules = [
+      rule({ remoteCidrs: ["10.0.0.7/32"], remoteGroupId: groupId }),
+      rule({ direction: "egress", remoteCidrs: [], remoteGroupId: groupId }),
+      // libvirt would drop ipset from <tcp> and admit anyone: the members are listed instead.
+      rule({ protocol: "tcp", portRangeMin: 5432, portRangeMax: 5432, remoteCidrs: ["10.0.0.7/32", "10.0.0.8/31"], remoteGroupId: groupId }),
+    ];
+    expect(rulesOf(buildPortFilterXml(port({ securityGroupRules: rules }), { memberSets: true })).filter((r) => r.includes("priority='500'"))).toEqual([
+      "<rule action='accept' direction='in' priority='500'> <all ipset='nimbus-sg-5e6f7a8b1111' ipsetflags='src' state='NEW'/> </rule>",
+      "<rule action='accept' direction='out' priority='500'> <all ipset='nimbus-sg-5e6f7a8b1111' ipsetflags='dst' state='NEW'/> </rule>",
+      "<rule action='accept' direction='in' priority='500'> <tcp srcipaddr='10.0.0.7' srcipmask='32' dstportstart='5432' dstportend='5432' state='NEW'/> </rule>",
+      "<rule action='accept' direction='in' priority='500'> <tcp srcipaddr='10.0.0.8' srcipmask='31' dstportstart='5432' dstportend='5432' state='NEW'/> </rule>",
+    ]);
+    expect(memberSetName(groupId).length).toBeLessThanOrEqual(31 - 2);
+    expect(checkedCidrs(["10.0.0.7/32", "10.0.0.7/32", "10.0.0.9/24"])).toEqual(["10.0.0.7/32", "10.0.0.0/24"]);
+    expect(() => checkedCidrs(["10.0.0.0/8 -exist\ndestroy x"])).toThrow(/Not an IPv4 CIDR/);
   });
 });

@@ -40,6 +40,11 @@ export function portFilterName(portId: string): string {
   return `nimbus-port-${hexPrefix(portId, 12)}`;
 }
 
+/** The ipset holding the member addresses of a remote security group on this host (at most 31 characters, with room for a suffix). */
+export function memberSetName(groupId: string): string {
+  return `nimbus-sg-${hexPrefix(groupId, 12)}`;
+}
+
 /** The DHCP host name of an address, as Neutron's DHCP agent names it: `host-10-0-0-5`. */
 export function dhcpHostName(ipAddress: string): string {
   return `host-${parseIpv4(ipAddress).join("-")}`;
@@ -195,13 +200,17 @@ export function parseNetInfo(text: string): { active: boolean; autostart: boolea
 
 // ───────────── security groups ─────────────
 
-/** One `<rule>` of the port's filter, accepting what a security group rule admits from (or to) one CIDR. */
-function securityGroupRuleXml(rule: SecurityGroupRuleSpec, remote: Ipv4Cidr | null): string[] {
+/**
+ * One `<rule>` of the port's filter, accepting what a security group rule admits from (or to)
+ * one CIDR, anywhere (null), or the members of its remote group (the group's ipset).
+ */
+function securityGroupRuleXml(rule: SecurityGroupRuleSpec, remote: Ipv4Cidr | { set: string } | null): string[] {
   const direction = rule.direction === "ingress" ? "in" : "out";
   // Ingress admits traffic from the remote; egress admits traffic to it.
   const side = rule.direction === "ingress" ? "src" : "dst";
   const attributes: string[] = [];
-  if (remote && remote.prefix > 0) attributes.push(`${side}ipaddr='${remote.address}'`, `${side}ipmask='${remote.prefix}'`);
+  if (remote && "set" in remote) attributes.push(`ipset='${remote.set}'`, `ipsetflags='${side}'`);
+  else if (remote && remote.prefix > 0) attributes.push(`${side}ipaddr='${remote.address}'`, `${side}ipmask='${remote.prefix}'`);
   const min = rule.portRangeMin;
   const max = rule.portRangeMax ?? rule.portRangeMin;
   let element: "tcp" | "udp" | "icmp" | "all" = "all";
@@ -219,6 +228,19 @@ function securityGroupRuleXml(rule: SecurityGroupRuleSpec, remote: Ipv4Cidr | nu
   return [`  <rule action='accept' direction='${direction}' priority='${PRIORITY_SECURITY_GROUP}'>`, `    <${element} ${attributes.join(" ")}/>`, `  </rule>`];
 }
 
+/**
+ * A rule whose remote group's members a host keeps in an ipset: any protocol (`<all>`, the only
+ * element libvirt takes `ipset` on). The default group's "from its own members" is one.
+ */
+export function usesMemberSet(rule: SecurityGroupRuleSpec): rule is SecurityGroupRuleSpec & { remoteGroupId: string } {
+  return rule.remoteGroupId !== null && rule.protocol === null;
+}
+
+/** The distinct CIDRs of a list as `a.b.c.d/n`, each checked (a malformed one throws): what goes into an ipset. */
+export function checkedCidrs(values: string[]): string[] {
+  return uniqueCidrs(values).map((cidr) => `${cidr.address}/${cidr.prefix}`);
+}
+
 /** The distinct CIDRs of a list (a remote group's ports may repeat an address), in order. */
 function uniqueCidrs(values: string[]): Ipv4Cidr[] {
   const seen = new Map<string, Ipv4Cidr>();
@@ -229,11 +251,15 @@ function uniqueCidrs(values: string[]): Ipv4Cidr[] {
 /**
  * The nwfilter of a port (Neutron's port security on libvirt): libvirt's `clean-traffic`
  * (no MAC, IP or ARP spoofing, IPv4 and ARP only) for the port's own address; DHCP both ways;
- * replies of allowed connections; one accept rule per security group rule and remote CIDR; and
+ * replies of allowed connections; one accept rule per security group rule and remote CIDR, or
+ * for a rule of any protocol per remote group, naming the group's ipset (`memberSets`: made
+ * before the filter; libvirt keeps `ipset` only on `<all>`, and silently drops it from
+ * `<tcp>`, `<udp>` and `<icmp>`, which would then admit anyone); and
  * everything else dropped in both directions. A port without rules therefore passes only ARP
- * and DHCP. Rules whose remote group has no ports admit nothing and produce no XML.
+ * and DHCP. Without `memberSets` (a host that keeps no ipsets) a remote group's members are
+ * listed one rule each, and a group without ports admits nothing and produces no XML.
  */
-export function buildPortFilterXml(port: Pick<PortSpec, "id" | "ipAddress" | "securityGroupRules">): string {
+export function buildPortFilterXml(port: Pick<PortSpec, "id" | "ipAddress" | "securityGroupRules">, { memberSets = false }: { memberSets?: boolean } = {}): string {
   const ip = parseIpv4(port.ipAddress).join(".");
   const lines = [
     `<filter name='${portFilterName(port.id)}' chain='root'>`,
@@ -256,6 +282,10 @@ export function buildPortFilterXml(port: Pick<PortSpec, "id" | "ipAddress" | "se
     `  </rule>`,
   ];
   for (const rule of port.securityGroupRules) {
+    if (memberSets && usesMemberSet(rule)) {
+      lines.push(...securityGroupRuleXml(rule, { set: memberSetName(rule.remoteGroupId) }));
+      continue;
+    }
     const remotes = rule.remoteCidrs === null ? [null] : uniqueCidrs(rule.remoteCidrs);
     for (const remote of remotes) lines.push(...securityGroupRuleXml(rule, remote));
   }

@@ -14,6 +14,9 @@ import {
   dhcpHostOf,
   dhcpHostXml,
   libvirtNetworkName,
+  memberSetName,
+  checkedCidrs,
+  usesMemberSet,
   parseNetInfo,
   parseNetworkXml,
   portFilterName,
@@ -22,6 +25,7 @@ import {
   type NetworkFacts,
 } from "./host-network-xml";
 import { messageOf } from "../error-message";
+import { ensureSet, replaceSet } from "./ipset";
 import { KeyedQueue } from "../keyed-queue";
 import { VirshError, virshFor, withXmlFile, type Virsh } from "./virsh";
 
@@ -54,6 +58,8 @@ export interface HostNetworking {
    * of the ports refreshed.
    */
   refreshFilters(ports: PortSpec[]): Promise<string[]>;
+  /** Makes the ipset of remote group `groupId` hold exactly `cidrs` (made if this host has none yet). */
+  replaceGroupMembers(groupId: string, cidrs: string[]): Promise<void>;
 }
 
 /**
@@ -127,7 +133,7 @@ export class HostNetworks implements HostNetworking {
         const network = libvirtNetworkName(port.networkId);
         const filter = portFilterName(port.id);
         await Promise.all([
-          this.queue.run(`nwfilter:${filter}`, () => this.defineFilter(port, filter)),
+          this.ensureMemberSets(port).then(() => this.queue.run(`nwfilter:${filter}`, () => this.defineFilter(port, filter))),
           this.queue.run(`network:${network}`, () => this.addDhcpHost(port, network)),
         ]);
         return { portId: port.id, network, filter };
@@ -142,12 +148,20 @@ export class HostNetworks implements HostNetworking {
         // In the filter's queue, so a plug or unplug of the same port runs before or after, not between.
         return this.queue.run(`nwfilter:${filter}`, async () => {
           if (!(await this.filterExists(filter))) return null;
+          // A rule added with a remote group this host has no set for yet.
+          await this.ensureMemberSets(port);
           await this.defineFilter(port, filter);
           return port.id;
         });
       }),
     );
     return refreshed.filter((id): id is string => id !== null);
+  }
+
+  async replaceGroupMembers(groupId: string, cidrs: string[]): Promise<void> {
+    const set = memberSetName(groupId);
+    await this.queue.run(`ipset:${set}`, () => replaceSet(set, checkedCidrs(cidrs)));
+    this.log.debug({ groupId, set, members: cidrs.length }, "remote group members replaced");
   }
 
   async unplug(ports: UnpluggedPort[]): Promise<void> {
@@ -231,9 +245,18 @@ export class HostNetworks implements HostNetworking {
 
   // ───────────── security groups ─────────────
 
+  /**
+   * The ipsets of the port's remote groups, made with the members the command carries when this
+   * host has none yet; one it has keeps its contents, which `group.members` keeps current.
+   */
+  private async ensureMemberSets(port: PortSpec): Promise<void> {
+    const groups = new Map(port.securityGroupRules.filter(usesMemberSet).map((rule) => [rule.remoteGroupId, rule.remoteCidrs ?? []] as const));
+    await Promise.all([...groups].map(([groupId, cidrs]) => this.queue.run(`ipset:${memberSetName(groupId)}`, () => ensureSet(memberSetName(groupId), checkedCidrs(cidrs)))));
+  }
+
   /** Defines (or redefines, which re-applies it to running guests) the port's filter. */
   private async defineFilter(port: PortSpec, filter: string): Promise<void> {
-    await withXmlFile(buildPortFilterXml(port), (file) => this.virsh("nwfilter-define", file));
+    await withXmlFile(buildPortFilterXml(port, { memberSets: true }), (file) => this.virsh("nwfilter-define", file));
     this.log.debug({ portId: port.id, filter, rules: port.securityGroupRules.length }, "port filter defined");
   }
 

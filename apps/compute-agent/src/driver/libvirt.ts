@@ -179,6 +179,10 @@ export class LibvirtDriver implements ComputeDriver {
     return this.networks ? this.networks.refreshFilters(ports) : [];
   }
 
+  async replaceGroupMembers(groupId: string, cidrs: string[]): Promise<void> {
+    await this.networks?.replaceGroupMembers(groupId, cidrs);
+  }
+
   async powerState(instanceId: string): Promise<PowerState> {
     const domain = await this.findDomain(instanceId);
     return domain ? POWER_STATES[(await held(domain, () => domain.getInfo())).state] : "nostate";

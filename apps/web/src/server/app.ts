@@ -10,7 +10,7 @@ import type { Principal, Services } from "@nimbus/core/context";
 import { failBuildsOnDownHosts } from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
-import { sendPortFilters } from "@nimbus/core/network";
+import { portFiltersOfChangedGroups, sendGroupMembers, sendPortFilters } from "@nimbus/core/network";
 import { ENROLL_PATH } from "@nimbus/core/protocol";
 import { resolveApiToken, resolveSession, type IdentitySettings } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
@@ -203,10 +203,14 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
       const images = await expireStalledUploads(services);
       if (images.length > 0) log.warn({ images }, "image uploads whose web process stopped mid-way were given up (images killed)");
     }),
-    // Security group rule changes reach running guests within about a second.
-    every(1_000, "port filter sweep", async () => {
-      const { failed } = await sendPortFilters(services, { resendAfterMs: 2 * env.NIMBUS_AGENT_ACK_TIMEOUT_MS });
-      for (const { hostId, ports, error } of failed) log.warn({ hostId, ports, reason: error }, "a host did not take its ports' new firewall rules; sending them again later");
+    // Security group rule and membership changes reach running guests within about a second.
+    every(1_000, "security group sweep", async () => {
+      const resendAfterMs = 2 * env.NIMBUS_AGENT_ACK_TIMEOUT_MS;
+      await portFiltersOfChangedGroups(services.db);
+      const filters = await sendPortFilters(services, { resendAfterMs });
+      for (const { hostId, ports, error } of filters.failed) log.warn({ hostId, ports, reason: error }, "a host did not take its ports' new firewall rules; sending them again later");
+      const members = await sendGroupMembers(services, { resendAfterMs });
+      for (const { hostId, groupId, error } of members.failed) log.warn({ hostId, groupId, reason: error }, "a host did not take a security group's new members; sending them again later");
     }),
   ];
 

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { rowsOf, schema, type Executor } from "@nimbus/db";
-import { sql } from "@nimbus/db/orm";
+import { sql, type SQL } from "@nimbus/db/orm";
 import type { Services } from "../context";
 import { publicError } from "../errors";
 import { MAX_PORTS_PER_REFRESH, type PortSpec } from "../protocol/index";
+import { cidrsOfAddresses } from "./ipam";
 import { portSpecColumnsWhere, portSpecsFromJson } from "./ports";
 
 /**
@@ -97,4 +98,114 @@ function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** A rule (`alias`) of any protocol: its remote group's members are an ipset on hosts that keep them (see `usesMemberSet` on the agent). */
+const anyProtocol = (alias: SQL) => sql`(${alias}.protocol is null or ${alias}.protocol not in ('tcp', 'udp', 'icmp'))`;
+
+/** A digest of the member addresses of the group `groupId` (an SQL expression). */
+const membersDigest = (groupId: SQL) =>
+  sql`md5(coalesce((select string_agg(m.address::text, ',' order by m.address) from ${schema.portSecurityGroups} m where m.group_id = ${groupId}), ''))`;
+
+/**
+ * A group that rules of a protocol (TCP, UDP, ICMP) name as their remote got or lost a member:
+ * the ports bound to those rules' groups list the members in their filters, so they are due
+ * their filters again (`sendPortFilters`). Each group's digest is kept as of the last time, so
+ * a burst of launches costs one refresh per sweep, not one per launch; launches write nothing
+ * for it.
+ */
+export async function portFiltersOfChangedGroups(db: Executor): Promise<number> {
+  const { ports, portSecurityGroups: psg, securityGroupRules: rules, securityGroups: groups } = schema;
+  const bumped = rowsOf<{ id: string }>(
+    await db.execute(sql`
+      with named as (
+        select distinct r.remote_group_id as group_id from ${rules} r where r.remote_group_id is not null and not ${anyProtocol(sql`r`)}
+      ), changed as (
+        update ${groups} g set members_digest = d.digest
+        from (select n.group_id, ${membersDigest(sql`n.group_id`)} as digest from named n) d
+        where g.id = d.group_id and g.members_digest is distinct from d.digest
+        returning g.id
+      )
+      update ${ports} set filter_generation = filter_generation + 1
+      where id in (
+        select b.port_id from ${psg} b join ${rules} r on r.group_id = b.group_id
+        where r.remote_group_id in (select id from changed) and not ${anyProtocol(sql`r`)}
+      )
+      returning id`),
+  );
+  return bumped.length;
+}
+
+/**
+ * Hosts whose agent keeps a remote group's members in an ipset: those that filter ports (libvirt's
+ * test driver has no host networking, so its hosts are never sent members).
+ */
+const MEMBER_SET_HYPERVISORS = ["qemu"] as const;
+
+export interface GroupMemberSweep {
+  /** Member sets a host acknowledged. */
+  applied: number;
+  failed: { hostId: string; groupId: string; error: string }[];
+}
+
+/**
+ * Sends each host the members of the remote groups its ports' rules name, when they changed
+ * since it last acknowledged them (Neutron's ipset updates): a port bound to a group or gone
+ * from it changes the group's member digest. One message per host and group, whatever the
+ * number of changes since the last sweep; a host that did not acknowledge is sent them again
+ * after `resendAfterMs`. The conditional upsert is the claim: of two web processes sweeping at
+ * once, one sends.
+ */
+export async function sendGroupMembers(services: Pick<Services, "db" | "agents">, { resendAfterMs }: { resendAfterMs: number }): Promise<GroupMemberSweep> {
+  const { ports, instances, computeHosts, portSecurityGroups: psg, securityGroupRules: rules, hostGroupMembers: sets } = schema;
+  const due = rowsOf<{ host_id: string; group_id: string; digest: string }>(
+    await services.db.execute(sql`
+      with wanted as (
+        select distinct i.host_id, r.remote_group_id as group_id
+        from ${computeHosts} h
+        join ${instances} i on i.host_id = h.id
+        join ${ports} p on p.instance_id = i.id
+        join ${psg} b on b.port_id = p.id
+        join ${rules} r on r.group_id = b.group_id and r.remote_group_id is not null and ${anyProtocol(sql`r`)}
+        where h.hypervisor_type in (${sql.join(MEMBER_SET_HYPERVISORS.map((type) => sql`${type}`), sql`, `)}) and h.agent_session_id is not null
+          and i.vm_state::text in (${sql.join(FILTERED_VM_STATES.map((state) => sql`${state}`), sql`, `)}) and i.task_state is distinct from 'deleting'
+      ), digests as (
+        select g.group_id, ${membersDigest(sql`g.group_id`)} as digest
+        from (select distinct group_id from wanted) g
+      ), changed as (
+        select w.host_id, w.group_id, d.digest from wanted w join digests d on d.group_id = w.group_id
+        left join ${sets} s on s.host_id = w.host_id and s.group_id = w.group_id
+        where s.applied_digest is distinct from d.digest
+      )
+      insert into ${sets} (host_id, group_id, sent_digest, sent_at)
+      select host_id, group_id, digest, now() from changed
+      on conflict (host_id, group_id) do update set sent_digest = excluded.sent_digest, sent_at = now()
+      where ${sets.sentDigest} is distinct from excluded.sent_digest or ${sets.sentAt} < now() - ${resendAfterMs} * interval '1 millisecond'
+      returning host_id, group_id, sent_digest as digest`),
+  );
+  const sweep: GroupMemberSweep = { applied: 0, failed: [] };
+  if (due.length === 0) return sweep;
+
+  const groupIds = [...new Set(due.map((d) => d.group_id))];
+  const members = new Map(
+    rowsOf<{ group_id: string; addresses: number[] | null }>(
+      await services.db.execute(sql`
+        select g.group_id, (select array_agg(m.address order by m.address) from ${psg} m where m.group_id = g.group_id::uuid) as addresses
+        from jsonb_array_elements_text(${JSON.stringify(groupIds)}::jsonb) as g(group_id)`),
+    ).map((row) => [row.group_id, cidrsOfAddresses((row.addresses ?? []).map(Number))]),
+  );
+  await Promise.all(
+    due.map(async ({ host_id: hostId, group_id: groupId, digest }) => {
+      const ack = await services.agents
+        .replaceGroupMembers(hostId, { commandId: randomUUID(), groupId, cidrs: members.get(groupId) ?? [] })
+        .catch((error: unknown) => ({ ok: false as const, error: publicError(error).message }));
+      if (!ack.ok) {
+        sweep.failed.push({ hostId, groupId, error: ack.error });
+        return;
+      }
+      await services.db.execute(sql`update ${sets} set applied_digest = ${digest} where host_id = ${hostId}::uuid and group_id = ${groupId}::uuid`);
+      sweep.applied++;
+    }),
+  );
+  return sweep;
 }

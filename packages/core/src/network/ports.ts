@@ -207,6 +207,7 @@ export function portSpecsFromJson(portsJson: unknown, rulesJson: unknown): PortS
       // Consecutive addresses go as one block: as a subnet fills up (IPAM draws addresses at
       // random), its members become a few blocks, and so fewer filter rules on the host.
       remoteCidrs: row.remoteGroupId ? cidrsOfAddresses(members ?? []) : row.remoteIpPrefix ? [row.remoteIpPrefix] : null,
+      remoteGroupId: row.remoteGroupId,
     };
     return { portId: port_id, spec };
   });

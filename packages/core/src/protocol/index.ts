@@ -9,7 +9,8 @@ import { z } from "zod";
  * 2: spawn commands carry images, ports, volumes and the config drive; agents stream consoles.
  * 3: reports that pile up travel together (`instance.reports`).
  * 4: report messages are numbered and several may be on their way at once (go-back-N).
- * 5: `ports.refresh`: a security group rule change reaches the running guests' filters.
+ * 5: `ports.refresh` and `group.members`: security group rule and membership changes reach
+ *    running guests; a remote group's members live in an ipset per host.
  */
 export const PROTOCOL_VERSION = 5;
 /** The longest plain-words message a report or a refused command's ack may carry. */
@@ -140,6 +141,11 @@ export const securityGroupRuleSpecSchema = z.object({
   portRangeMax: z.number().int().min(0).max(65535).nullable(),
   /** CIDRs the rule admits: the rule's prefix, or the addresses of the remote group's ports. */
   remoteCidrs: z.array(z.string().max(64)).max(10_000).nullable(),
+  /**
+   * The remote group, when the rule names one: a host that keeps ipsets admits its members
+   * through the group's set (filled from `remoteCidrs` when new, then kept by `group.members`).
+   */
+  remoteGroupId: z.uuid().nullable(),
 });
 export type SecurityGroupRuleSpec = z.infer<typeof securityGroupRuleSpecSchema>;
 
@@ -238,6 +244,14 @@ export const portsRefreshCommandSchema = z.object({
 });
 export type PortsRefreshCommand = z.infer<typeof portsRefreshCommandSchema>;
 
+/** A remote security group's members as they are now: the host replaces its set's contents. */
+export const groupMembersCommandSchema = z.object({
+  commandId: z.uuid(),
+  groupId: z.uuid(),
+  cidrs: z.array(z.string().max(64)).max(10_000),
+});
+export type GroupMembersCommand = z.infer<typeof groupMembersCommandSchema>;
+
 /** Deletes a detached volume's bits on the host that holds them. */
 export const volumeDeleteCommandSchema = z.object({ commandId: z.uuid(), volumeId: z.uuid() });
 export type VolumeDeleteCommand = z.infer<typeof volumeDeleteCommandSchema>;
@@ -282,6 +296,7 @@ export interface ServerToAgentEvents {
   "instance.destroy": (payload: DestroyCommand, ack: (response: unknown) => void) => void;
   "volume.delete": (payload: VolumeDeleteCommand, ack: (response: unknown) => void) => void;
   "ports.refresh": (payload: PortsRefreshCommand, ack: (response: unknown) => void) => void;
+  "group.members": (payload: GroupMembersCommand, ack: (response: unknown) => void) => void;
 }
 
 // ───────────── server → browser ─────────────

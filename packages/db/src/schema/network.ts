@@ -3,6 +3,7 @@ import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, te
 import { networks } from "./catalog";
 import { projects } from "./identity";
 import { instances } from "./instance";
+import { computeHosts } from "./compute";
 
 export interface AllocationPool {
   start: string;
@@ -73,6 +74,11 @@ export const securityGroups = pgTable(
     projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
+    /**
+     * A digest of the member addresses as of the last time ports whose protocol rules name this
+     * group as their remote were sent their filters again (the sweep writes it, launches do not).
+     */
+    membersDigest: text("members_digest"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("security_groups_project_name_idx").on(t.projectId, t.name)],
@@ -115,6 +121,23 @@ export const portSecurityGroups = pgTable(
     address: bigint("address", { mode: "number" }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.portId, t.groupId] }), index("port_security_groups_members_idx").on(t.groupId, t.address)],
+);
+
+/**
+ * The member set of a remote security group that a host keeps (an ipset the port filters name),
+ * and which members it has: a digest of the member addresses it acknowledged, and of those
+ * last sent (with when), so a change is sent once and sent again only when not acknowledged.
+ */
+export const hostGroupMembers = pgTable(
+  "host_group_members",
+  {
+    hostId: uuid("host_id").notNull().references(() => computeHosts.id, { onDelete: "cascade" }),
+    groupId: uuid("group_id").notNull().references(() => securityGroups.id, { onDelete: "cascade" }),
+    appliedDigest: text("applied_digest"),
+    sentDigest: text("sent_digest"),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.hostId, t.groupId] })],
 );
 
 export const subnetsRelations = relations(subnets, ({ one, many }) => ({

@@ -259,7 +259,7 @@ function heartbeatBatcher(services: Services, log: Logger) {
 
 /** Sends commands to the agent serving a host and waits for its acknowledgement. */
 export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: number): AgentGateway {
-  async function send(event: "instance.spawn" | "instance.destroy" | "volume.delete" | "ports.refresh", hostId: string, payload: never): Promise<CommandAck> {
+  async function send(event: "instance.spawn" | "instance.destroy" | "volume.delete" | "ports.refresh" | "group.members", hostId: string, payload: never): Promise<CommandAck> {
     let responses: unknown[];
     const nsp = getNamespace();
     const room = rooms.host(hostId);
@@ -287,6 +287,7 @@ export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: n
     destroy: (hostId, command) => send("instance.destroy", hostId, command as never),
     deleteVolume: (hostId, command) => send("volume.delete", hostId, command as never),
     refreshPorts: (hostId, command) => send("ports.refresh", hostId, command as never),
+    replaceGroupMembers: (hostId, command) => send("group.members", hostId, command as never),
     async disconnect(hostname) {
       getNamespace().in(agentRoom(hostname)).disconnectSockets(true);
     },

@@ -1,0 +1,74 @@
+/**
+ * Linux ipsets (the `ipset` tool), where a port filter keeps a remote security group's member
+ * addresses (Neutron's ipset enhancement): a rule names the set, and a membership change
+ * replaces the set's contents in the kernel without touching any filter. Always run through
+ * execFile with an argument list; a set's contents go in a private temporary file.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { childProcessEnv } from "../env";
+
+const IPSET_TIMEOUT_MS = 60_000;
+
+/** An ipset call that failed; `stderr` holds the tool's own words. */
+export class IpsetError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly stderr: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`ipset ${args.join(" ")} failed: ${stderr.replace(/\s+/g, " ").trim() || "no message"}`, options);
+    this.name = "IpsetError";
+  }
+}
+
+function ipset(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("ipset", args, { timeout: IPSET_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, env: childProcessEnv() }, (error, stdout, stderr) => {
+      if (error) reject(new IpsetError(args, stderr || error.message, { cause: error }));
+      else resolve(stdout);
+    });
+  });
+}
+
+export async function setExists(name: string): Promise<boolean> {
+  try {
+    await ipset("list", "-name", name);
+    return true;
+  } catch (error) {
+    if (error instanceof IpsetError && /does not exist/i.test(error.stderr)) return false;
+    throw error;
+  }
+}
+
+/** Creates the set `name` (IPv4 networks) holding `cidrs`, unless it exists (its contents then stay). */
+export async function ensureSet(name: string, cidrs: string[]): Promise<void> {
+  if (await setExists(name)) return;
+  await restore([`create ${name} hash:net family inet -exist`, ...cidrs.map((cidr) => `add ${name} ${cidr} -exist`)]);
+}
+
+/** Makes the set `name` hold exactly `cidrs`, in one swap (rules naming it never see it half-filled). */
+export async function replaceSet(name: string, cidrs: string[]): Promise<void> {
+  const next = `${name}-n`;
+  await restore([
+    `create ${next} hash:net family inet -exist`,
+    `flush ${next}`,
+    ...cidrs.map((cidr) => `add ${next} ${cidr} -exist`),
+    `create ${name} hash:net family inet -exist`,
+    `swap ${next} ${name}`,
+    `destroy ${next}`,
+  ]);
+}
+
+async function restore(lines: string[]): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "nimbus-ipset-"));
+  try {
+    const file = path.join(dir, "restore");
+    await writeFile(file, lines.join("\n") + "\n", { mode: 0o600 });
+    await ipset("-file", file, "restore");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
