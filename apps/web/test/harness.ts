@@ -194,7 +194,11 @@ export function onAnnouncement(socket: Socket, event: string, handler: (payload:
  * A hand-driven agent: a socket.io connection to `/agent` with the shared secret that registers
  * `hostname` (8 vCPUs, 8 GiB) and then does only what the test makes it do.
  */
-export function protocolPeer(baseUrl: string, hostname: string, { hypervisorType = "test" }: { hypervisorType?: "test" | "qemu" } = {}): Promise<Socket> {
+export function protocolPeer(
+  baseUrl: string,
+  hostname: string,
+  { hypervisorType = "test", domains = [] }: { hypervisorType?: "test" | "qemu"; domains?: string[] } = {},
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = io(`${baseUrl}/agent`, {
       auth: { secret: AGENT_SECRET, hostname, protocolVersion: PROTOCOL_VERSION, agentVersion: "test-peer" },
@@ -210,7 +214,7 @@ export function protocolPeer(baseUrl: string, hostname: string, { hypervisorType
         vcpus: 8,
         memoryMb: 8192,
         diskGb: 100,
-        domains: [],
+        domains,
       });
       if (ack.ok) resolve(socket);
       else reject(new Error(ack.error));

@@ -23,7 +23,7 @@ describe("security group rule changes reach running instances (real PostgreSQL)"
   let refusing = false;
 
   /** A peer that builds what it is sent at once and deletes what it is told to, as a host would report it. */
-  async function buildingPeer(hostname: string, options: { hypervisorType?: "test" | "qemu" } = {}): Promise<Socket> {
+  async function buildingPeer(hostname: string, options: { hypervisorType?: "test" | "qemu"; domains?: string[] } = {}): Promise<Socket> {
     const socket = await protocolPeer(stack.server.url, hostname, options);
     const report = (instanceId: string, commandId: string, seq: number, phase: string) =>
       socket.timeout(5000).emitWithAck("instance.report", { instanceId, commandId, seq, phase, powerState: phase === "active" ? "running" : "nostate", at: new Date().toISOString() });
@@ -102,15 +102,18 @@ describe("security group rule changes reach running instances (real PostgreSQL)"
     const base = { count: 1, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id };
     const sets: GroupMembersCommand[] = [];
     const refreshed: PortsRefreshCommand[] = [];
-    setsPeer = await buildingPeer("node-sets", { hypervisorType: "qemu" });
-    setsPeer.on("ports.refresh", (command: PortsRefreshCommand, ack: (r: unknown) => void) => {
-      refreshed.push(command);
-      ack({ ok: true });
-    });
-    setsPeer.on("group.members", (command: GroupMembersCommand, ack: (r: unknown) => void) => {
-      sets.push(command);
-      ack({ ok: true });
-    });
+    const connectSetsPeer = async (domains: string[] = []) => {
+      setsPeer = await buildingPeer("node-sets", { hypervisorType: "qemu", domains });
+      setsPeer.on("ports.refresh", (command: PortsRefreshCommand, ack: (r: unknown) => void) => {
+        refreshed.push(command);
+        ack({ ok: true });
+      });
+      setsPeer.on("group.members", (command: GroupMembersCommand, ack: (r: unknown) => void) => {
+        sets.push(command);
+        ack({ ok: true });
+      });
+    };
+    await connectSetsPeer();
     const app = await admin.securityGroups.create.mutate({ name: "app" });
     const db = await admin.securityGroups.create.mutate({ name: "db" });
     // Any protocol from app: a set of app's members on the host. TCP 5432 from app: the members
@@ -141,6 +144,11 @@ describe("security group rule changes reach running instances (real PostgreSQL)"
     await waitFor("app's members emptied at node-sets", () => sets.length > sent && appMembers()?.length === 0);
     await waitFor("db-1's TCP rule emptied", () => postgresRule()?.remoteCidrs?.length === 0);
     expect(sets.filter((c) => c.groupId === app.id)).toHaveLength(3);
+
+    // The host comes back (its agent restarted, or the machine did, and its ipsets with it): it is sent the set again.
+    setsPeer!.close();
+    await connectSetsPeer([dbServer!]);
+    await waitFor("app's members sent again after the host registered anew", () => sets.filter((c) => c.groupId === app.id).length === 4);
     // The test-driver host keeps no sets and was sent none.
     expect(membersAtTestHost).toEqual([]);
   });

@@ -30,6 +30,8 @@ export async function registerHost(
     .onConflictDoUpdate({ target: schema.computeHosts.hostname, set: { ...inventory, generation: sql`${schema.computeHosts.generation} + 1` } })
     .returning({ id: schema.computeHosts.id });
   if (!row) throw new Error("host upsert returned nothing");
+  // The host's ipsets are kernel state, gone if it restarted: every member set it needs is sent again.
+  await services.db.delete(schema.hostGroupMembers).where(eq(schema.hostGroupMembers.hostId, row.id));
   services.publisher.hostChanged({ hostId: row.id });
   return { hostId: row.id };
 }
