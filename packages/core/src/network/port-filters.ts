@@ -142,6 +142,13 @@ export async function portFiltersOfChangedGroups(db: Executor): Promise<number> 
  */
 const MEMBER_SET_HYPERVISORS = ["qemu"] as const;
 
+/**
+ * Instances whose host needs their remote groups' members: built ones, and those being built
+ * there (the set is brought up to date before the build's filter names it: a set left from
+ * earlier keeps its contents at plug).
+ */
+const MEMBER_SET_VM_STATES = ["building", ...FILTERED_VM_STATES] as const;
+
 export interface GroupMemberSweep {
   /** Member sets a host acknowledged. */
   applied: number;
@@ -168,7 +175,11 @@ export async function sendGroupMembers(services: Pick<Services, "db" | "agents">
         join ${psg} b on b.port_id = p.id
         join ${rules} r on r.group_id = b.group_id and r.remote_group_id is not null and ${anyProtocol(sql`r`)}
         where h.hypervisor_type in (${sql.join(MEMBER_SET_HYPERVISORS.map((type) => sql`${type}`), sql`, `)}) and h.agent_session_id is not null
-          and i.vm_state::text in (${sql.join(FILTERED_VM_STATES.map((state) => sql`${state}`), sql`, `)}) and i.task_state is distinct from 'deleting'
+          and i.vm_state::text in (${sql.join(MEMBER_SET_VM_STATES.map((state) => sql`${state}`), sql`, `)}) and i.task_state is distinct from 'deleting'
+      ), gone as (
+        -- No longer needed there: forgotten, so that a set the host still has is sent afresh
+        -- before a later build's filter names it again.
+        delete from ${sets} s where not exists (select 1 from wanted w where w.host_id = s.host_id and w.group_id = s.group_id)
       ), digests as (
         select g.group_id, ${membersDigest(sql`g.group_id`)} as digest
         from (select distinct group_id from wanted) g

@@ -274,6 +274,9 @@ export async function removeSecurityGroupRule({ ctx, input }: { ctx: CoreContext
       .innerJoin(schema.securityGroups, eq(schema.securityGroups.id, schema.securityGroupRules.groupId))
       .where(and(eq(schema.securityGroupRules.id, id), eq(schema.securityGroups.projectId, projectId)));
     if (!found) throw NimbusError.notFound("Security group rule", id);
+    // As when adding: a launch binding a port to the group commits before (and its port is
+    // sent the change) or after (and its build reads the rules without this one).
+    await findGroup(tx, projectId, found.rule.groupId, "update");
     await tx.delete(schema.securityGroupRules).where(eq(schema.securityGroupRules.id, id));
     await securityGroupRulesChanged(tx, found.rule.groupId);
     await audit(ctx, tx, {

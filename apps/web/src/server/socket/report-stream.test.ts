@@ -133,4 +133,30 @@ describe("ReportStream", () => {
     expect(calls.map((c) => c.seqs)).toEqual([[0], [0], [0], [1]]);
     expect(acks).toEqual([1, 0, 2]);
   });
+
+  it("after a fault, a resend of a message still running in another go is answered when that one is, not applied again", async () => {
+    const { calls, apply } = heldApply();
+    const stream = new ReportStream(apply);
+    const other = randomUUID();
+    const acks: string[] = [];
+    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push("0"));
+    stream.receive({ n: 1, reports: [report(0, other)] }, () => acks.push("1"));
+    calls[0]!.finish(null); // 0 faults while 1 still runs
+    await new Promise((r) => setTimeout(r, 10));
+    // The agent's go-back: 0 and 1 again, then 2.
+    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push("0 again"));
+    stream.receive({ n: 1, reports: [report(0, other)] }, () => acks.push("1 again"));
+    stream.receive({ n: 2, reports: [report(1, other)] }, () => acks.push("2"));
+    expect(calls.map((c) => c.seqs)).toEqual([[0], [0], [0]]);
+    calls[1]!.finish([]); // the first 1 ends: both of its senders hear it
+    await until(() => acks.includes("1") && acks.includes("1 again"));
+    await until(() => calls.length === 4);
+    expect(calls[3]!.seqs).toEqual([1]); // 2, once 1 is done
+    calls[2]!.finish([]);
+    calls[3]!.finish([]);
+    await until(() => acks.length === 4);
+    // Each message applied once: 0 again, 1 (answered twice), 2; the first 0 never.
+    expect(acks.sort()).toEqual(["0 again", "1", "1 again", "2"]);
+    expect(calls).toHaveLength(4);
+  });
 });

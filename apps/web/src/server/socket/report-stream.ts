@@ -46,7 +46,10 @@ export class ReportStream {
   constructor(private readonly apply: ApplyReports) {}
 
   receive(message: InstanceReportsMessage, ack: Ack): void {
-    if (message.n < this.expected || this.acked.has(message.n)) {
+    // After a go-back, a later message may still be running in another go: a resend of it is a
+    // resend, not a new message, or it would be applied twice and, faulting, send the stream
+    // back to a number already acknowledged.
+    if (message.n < this.expected || this.acked.has(message.n) || this.open.has(message.n)) {
       // Sent again before its acknowledgement arrived: answer as the first one is answered.
       const first = this.open.get(message.n);
       if (!first) return ack({ ok: true, refused: [] });
@@ -72,10 +75,10 @@ export class ReportStream {
     if (n === this.expected) this.advance();
   }
 
-  /** Past the expected number and any acknowledged before a go-back. */
+  /** Past the expected number, and past any a go-back left behind that are still running or were acknowledged. */
   private advance(): void {
     this.expected++;
-    while (this.acked.delete(this.expected)) this.expected++;
+    while (this.acked.has(this.expected) || this.open.has(this.expected)) this.expected++;
   }
 
   /** Starts, in one go, every waiting message whose instances no running go and no earlier waiting message reports on. */
