@@ -254,42 +254,49 @@ export class Agent {
   }
 
   /** Acknowledged once the volume's file is gone, so the server can forget the volume. */
-  private async onVolumeDelete(payload: unknown): Promise<CommandAck> {
-    if (this.stopping) return { ok: false, error: "the compute host is shutting down" };
-    const parsed = volumeDeleteCommandSchema.safeParse(payload);
-    if (!parsed.success) return this.malformed("volume.delete", parsed.error);
-    try {
-      await this.options.manager.deleteVolume(parsed.data.volumeId);
-      return { ok: true };
-    } catch (error) {
-      this.options.log.error({ err: error, volumeId: parsed.data.volumeId }, "volume deletion failed");
-      return { ok: false, error: `The volume's file could not be removed: ${messageOf(error)}`.slice(0, MAX_PROTOCOL_MESSAGE_CHARS) };
-    }
+  private onVolumeDelete(payload: unknown): Promise<CommandAck> {
+    return this.carryOut("volume.delete", volumeDeleteCommandSchema, payload, {
+      run: (command) => this.options.manager.deleteVolume(command.volumeId),
+      logged: (command) => ({ volumeId: command.volumeId }),
+      failure: ["volume deletion failed", "The volume's file could not be removed"],
+    });
   }
 
-  private async onPortsRefresh(payload: unknown): Promise<CommandAck> {
-    if (this.stopping) return { ok: false, error: "the compute host is shutting down" };
-    const parsed = portsRefreshCommandSchema.safeParse(payload);
-    if (!parsed.success) return this.malformed("ports.refresh", parsed.error);
-    try {
-      await this.options.manager.refreshPortFilters(parsed.data.ports);
-      return { ok: true };
-    } catch (error) {
-      this.options.log.error({ err: error, ports: parsed.data.ports.map((p) => p.id) }, "port filter refresh failed");
-      return { ok: false, error: `The ports' firewalls could not be updated: ${messageOf(error)}`.slice(0, MAX_PROTOCOL_MESSAGE_CHARS) };
-    }
+  private onPortsRefresh(payload: unknown): Promise<CommandAck> {
+    return this.carryOut("ports.refresh", portsRefreshCommandSchema, payload, {
+      run: (command) => this.options.manager.refreshPortFilters(command.ports),
+      logged: (command) => ({ ports: command.ports.map((p) => p.id) }),
+      failure: ["port filter refresh failed", "The ports' firewalls could not be updated"],
+    });
   }
 
-  private async onGroupMembers(payload: unknown): Promise<CommandAck> {
+  private onGroupMembers(payload: unknown): Promise<CommandAck> {
+    return this.carryOut("group.members", groupMembersCommandSchema, payload, {
+      run: (command) => this.options.manager.replaceGroupMembers(command.groupId, command.cidrs),
+      logged: (command) => ({ groupId: command.groupId }),
+      failure: ["remote group members could not be replaced", "The security group's members could not be updated"],
+    });
+  }
+
+  /**
+   * A command acknowledged once carried out: refused while the host shuts down or when
+   * malformed; a failure is logged (`failure[0]`) and answered in plain words (`failure[1]`, then why).
+   */
+  private async carryOut<T>(
+    event: string,
+    schema: z.ZodType<T>,
+    payload: unknown,
+    { run, logged, failure: [logMessage, answer] }: { run: (command: T) => Promise<void>; logged: (command: T) => object; failure: [string, string] },
+  ): Promise<CommandAck> {
     if (this.stopping) return { ok: false, error: "the compute host is shutting down" };
-    const parsed = groupMembersCommandSchema.safeParse(payload);
-    if (!parsed.success) return this.malformed("group.members", parsed.error);
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) return this.malformed(event, parsed.error);
     try {
-      await this.options.manager.replaceGroupMembers(parsed.data.groupId, parsed.data.cidrs);
+      await run(parsed.data);
       return { ok: true };
     } catch (error) {
-      this.options.log.error({ err: error, groupId: parsed.data.groupId }, "remote group members could not be replaced");
-      return { ok: false, error: `The security group's members could not be updated: ${messageOf(error)}`.slice(0, MAX_PROTOCOL_MESSAGE_CHARS) };
+      this.options.log.error({ err: error, ...logged(parsed.data) }, logMessage);
+      return { ok: false, error: `${answer}: ${messageOf(error)}`.slice(0, MAX_PROTOCOL_MESSAGE_CHARS) };
     }
   }
 
