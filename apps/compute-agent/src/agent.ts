@@ -272,7 +272,7 @@ export class Agent {
 
   private onGroupMembers(payload: unknown): Promise<CommandAck> {
     return this.carryOut("group.members", groupMembersCommandSchema, payload, {
-      run: (command) => this.options.manager.replaceGroupMembers(command.groupId, command.cidrs),
+      run: (command) => this.options.manager.replaceGroupMembers(command.groupId, command.cidrs, command.version),
       logged: (command) => ({ groupId: command.groupId }),
       failure: ["remote group members could not be replaced", "The security group's members could not be updated"],
     });

@@ -148,8 +148,8 @@ export class ComputeManager {
   }
 
   /** A remote security group's members changed (`group.members`). */
-  async replaceGroupMembers(groupId: string, cidrs: string[]): Promise<void> {
-    await this.deps.driver.replaceGroupMembers(groupId, cidrs);
+  async replaceGroupMembers(groupId: string, cidrs: string[], version: number): Promise<void> {
+    await this.deps.driver.replaceGroupMembers(groupId, cidrs, version);
     this.deps.log.info({ groupId, members: cidrs.length }, "remote group members replaced");
   }
 

@@ -163,12 +163,15 @@ describe("HostNetworks on qemu:///system", () => {
       expect(filter).not.toContain(`srcipaddr='10.231.${third}.14'`);
 
       // Another member joins: the set changes, the filter is not touched.
-      await networks.replaceGroupMembers(groupId, [`10.231.${third}.14/32`, `10.231.${third}.15/32`]);
+      expect(await networks.replaceGroupMembers(groupId, [`10.231.${third}.14/32`, `10.231.${third}.15/32`], 2)).toBe(true);
+      expect(await members()).toEqual([`10.231.${third}.14`, `10.231.${third}.15`]);
+      // A list decided earlier (sent by another web process, say) that arrives later is not taken.
+      expect(await networks.replaceGroupMembers(groupId, [`10.231.${third}.14/32`], 1)).toBe(false);
       expect(await members()).toEqual([`10.231.${third}.14`, `10.231.${third}.15`]);
       // A later plug carrying an older list leaves the set as it is.
       await networks.plug([member]);
       expect(await members()).toEqual([`10.231.${third}.14`, `10.231.${third}.15`]);
-      await networks.replaceGroupMembers(groupId, []);
+      await networks.replaceGroupMembers(groupId, [], 3);
       expect(await members()).toEqual([]);
     } finally {
       // Its filter goes (the unplug test below counts the network's ports); then its set, now unused.

@@ -149,6 +149,10 @@ describe("security group rule changes reach running instances (real PostgreSQL)"
     setsPeer!.close();
     await connectSetsPeer([dbServer!]);
     await waitFor("app's members sent again after the host registered anew", () => sets.filter((c) => c.groupId === app.id).length === 4);
+    // Each list says when it was decided, later lists later: the host keeps the latest whatever the order of arrival.
+    const versions = sets.filter((c) => c.groupId === app.id).map((c) => c.version);
+    expect(new Set(versions).size).toBe(4);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
     // The test-driver host keeps no sets and was sent none.
     expect(membersAtTestHost).toEqual([]);
   });

@@ -58,8 +58,11 @@ export interface HostNetworking {
    * of the ports refreshed.
    */
   refreshFilters(ports: PortSpec[]): Promise<string[]>;
-  /** Makes the ipset of remote group `groupId` hold exactly `cidrs` (made if this host has none yet). */
-  replaceGroupMembers(groupId: string, cidrs: string[]): Promise<void>;
+  /**
+   * Makes the ipset of remote group `groupId` hold exactly `cidrs` (made if this host has none
+   * yet), unless a list of a later `version` was taken already; resolves with whether it was taken.
+   */
+  replaceGroupMembers(groupId: string, cidrs: string[], version: number): Promise<boolean>;
 }
 
 /**
@@ -105,6 +108,8 @@ export class HostNetworks implements HostNetworking {
   /** Networks made sure of since the agent started: a plug on them needs one virsh call. */
   private readonly ready = new Map<string, ReadyNetwork>();
   private bridgeFilteringChecked = false;
+  /** The version of the members list each set last took (see groupMembersCommandSchema). */
+  private readonly memberVersions = new Map<string, number>();
   private swept: Promise<void> | undefined;
 
   constructor({ uri, log }: { uri: string; log: Logger }) {
@@ -158,10 +163,15 @@ export class HostNetworks implements HostNetworking {
     return refreshed.filter((id): id is string => id !== null);
   }
 
-  async replaceGroupMembers(groupId: string, cidrs: string[]): Promise<void> {
+  async replaceGroupMembers(groupId: string, cidrs: string[], version: number): Promise<boolean> {
     const set = memberSetName(groupId);
-    await this.queue.run(`ipset:${set}`, () => replaceSet(set, checkedCidrs(cidrs)));
-    this.log.debug({ groupId, set, members: cidrs.length }, "remote group members replaced");
+    return this.queue.run(`ipset:${set}`, async () => {
+      if (version < (this.memberVersions.get(set) ?? -1)) return false;
+      await replaceSet(set, checkedCidrs(cidrs));
+      this.memberVersions.set(set, version);
+      this.log.debug({ groupId, set, members: cidrs.length, version }, "remote group members replaced");
+      return true;
+    });
   }
 
   async unplug(ports: UnpluggedPort[]): Promise<void> {

@@ -179,8 +179,8 @@ export class LibvirtDriver implements ComputeDriver {
     return this.networks ? this.networks.refreshFilters(ports) : [];
   }
 
-  async replaceGroupMembers(groupId: string, cidrs: string[]): Promise<void> {
-    await this.networks?.replaceGroupMembers(groupId, cidrs);
+  async replaceGroupMembers(groupId: string, cidrs: string[], version: number): Promise<void> {
+    await this.networks?.replaceGroupMembers(groupId, cidrs, version);
   }
 
   async powerState(instanceId: string): Promise<PowerState> {

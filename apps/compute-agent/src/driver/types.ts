@@ -95,8 +95,11 @@ export interface ComputeDriver {
    * ids of the ports refreshed (none where ports are not filtered, as on the test driver).
    */
   refreshPortFilters(ports: PortSpec[]): Promise<string[]>;
-  /** A remote security group's members as they are now (no-op where ports are not filtered). */
-  replaceGroupMembers(groupId: string, cidrs: string[]): Promise<void>;
+  /**
+   * A remote security group's members as they were at `version` (no-op where ports are not
+   * filtered); an older list than one already taken is ignored.
+   */
+  replaceGroupMembers(groupId: string, cidrs: string[], version: number): Promise<void>;
   /** `nostate` when there is no such domain. */
   powerState(instanceId: string): Promise<PowerState>;
   close(): Promise<void>;

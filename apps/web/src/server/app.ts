@@ -208,9 +208,14 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
       const resendAfterMs = 2 * env.NIMBUS_AGENT_ACK_TIMEOUT_MS;
       await portFiltersOfChangedGroups(services.db);
       const filters = await sendPortFilters(services, { resendAfterMs });
-      for (const { hostId, ports, error } of filters.failed) log.warn({ hostId, ports, reason: error }, "a host did not take its ports' new firewall rules; sending them again later");
       const members = await sendGroupMembers(services, { resendAfterMs });
-      for (const { hostId, groupId, error } of members.failed) log.warn({ hostId, groupId, reason: error }, "a host did not take a security group's new members; sending them again later");
+      // Acknowledged apart from the sweep: a host that does not answer holds up only itself.
+      void filters.settled.then(({ failed }) => {
+        for (const { hostId, ports, error } of failed) log.warn({ hostId, ports, reason: error }, "a host did not take its ports' new firewall rules; sending them again later");
+      });
+      void members.settled.then(({ failed }) => {
+        for (const { hostId, groupId, error } of failed) log.warn({ hostId, groupId, reason: error }, "a host did not take a security group's new members; sending them again later");
+      });
     }),
   ];
 

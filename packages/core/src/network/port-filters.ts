@@ -3,7 +3,7 @@ import { rowsOf, schema, type Executor } from "@nimbus/db";
 import { sql, type SQL } from "@nimbus/db/orm";
 import type { Services } from "../context";
 import { publicError } from "../errors";
-import { MAX_PORTS_PER_REFRESH, type PortSpec } from "../protocol/index";
+import { MAX_PORTS_PER_REFRESH, type CommandAck, type PortSpec } from "../protocol/index";
 import { cidrsOfAddresses } from "./ipam";
 import { portSpecColumnsWhere, portSpecsFromJson } from "./ports";
 
@@ -38,7 +38,7 @@ const PORTS_PER_SWEEP = 512;
  * a port sent and not acknowledged is sent again after `resendAfterMs`, by whichever web
  * process sweeps first (claimed with SKIP LOCKED and marked as sent).
  */
-export async function sendPortFilters(services: Pick<Services, "db" | "agents">, { resendAfterMs }: { resendAfterMs: number }): Promise<PortFilterSweep> {
+export async function sendPortFilters(services: Pick<Services, "db" | "agents">, { resendAfterMs }: { resendAfterMs: number }): Promise<Sent<PortFilterSweep>> {
   const { ports, instances, computeHosts } = schema;
   const claimed = rowsOf<{ id: string; host_id: string; generation: number }>(
     await services.db.execute(sql`
@@ -59,7 +59,7 @@ export async function sendPortFilters(services: Pick<Services, "db" | "agents">,
       returning p.id, due.host_id, p.filter_generation as generation`),
   );
   const sweep: PortFilterSweep = { applied: 0, failed: [] };
-  if (claimed.length === 0) return sweep;
+  if (claimed.length === 0) return { sent: 0, settled: Promise.resolve(sweep) };
 
   // Read after the claim committed: rules at least as new as the generation claimed.
   const [columns] = rowsOf<{ ports: unknown; rules: unknown }>(
@@ -72,26 +72,44 @@ export async function sendPortFilters(services: Pick<Services, "db" | "agents">,
     if (spec) byHost.set(host_id, [...(byHost.get(host_id) ?? []), { spec, generation }]);
   }
 
-  await Promise.all(
-    [...byHost].flatMap(([hostId, due]) =>
-      chunks(due, MAX_PORTS_PER_REFRESH).map(async (chunk) => {
-        const ack = await services.agents
-          .refreshPorts(hostId, { commandId: randomUUID(), ports: chunk.map((d) => d.spec) })
-          .catch((error: unknown) => ({ ok: false as const, error: publicError(error).message }));
-        if (!ack.ok) {
-          sweep.failed.push({ hostId, ports: chunk.length, error: ack.error });
-          return;
-        }
-        const applied = JSON.stringify(chunk.map((d) => ({ id: d.spec.id, generation: d.generation })));
-        await services.db.execute(sql`
-          update ${ports} p set filter_applied_generation = greatest(p.filter_applied_generation, a.generation), filter_sent_at = null
-          from jsonb_to_recordset(${applied}::jsonb) as a(id uuid, generation int)
-          where p.id = a.id`);
-        sweep.applied += chunk.length;
-      }),
+  const sends = [...byHost].flatMap(([hostId, due]) =>
+    chunks(due, MAX_PORTS_PER_REFRESH).map((chunk) =>
+      acknowledged(
+        services.agents.refreshPorts(hostId, { commandId: randomUUID(), ports: chunk.map((d) => d.spec) }),
+        async () => {
+          const applied = JSON.stringify(chunk.map((d) => ({ id: d.spec.id, generation: d.generation })));
+          await services.db.execute(sql`
+            update ${ports} p set filter_applied_generation = greatest(p.filter_applied_generation, a.generation), filter_sent_at = null
+            from jsonb_to_recordset(${applied}::jsonb) as a(id uuid, generation int)
+            where p.id = a.id`);
+          sweep.applied += chunk.length;
+        },
+        (error) => sweep.failed.push({ hostId, ports: chunk.length, error }),
+      ),
     ),
   );
-  return sweep;
+  return { sent: sends.length, settled: Promise.all(sends).then(() => sweep) };
+}
+
+/**
+ * What a sweep sent, and its hosts' acknowledgements: awaited apart from the sweep, so a host
+ * that does not answer holds up only its own commands (until the acknowledgement timeout).
+ */
+export interface Sent<Sweep> {
+  sent: number;
+  /** Never rejects: a failure (a refusal, a timeout, the record of an acknowledgement) is in the sweep. */
+  settled: Promise<Sweep>;
+}
+
+/** Runs `record` once `command` is acknowledged; any failure, with its reason, goes to `failed`. */
+async function acknowledged(command: Promise<CommandAck>, record: () => Promise<void>, failed: (error: string) => void): Promise<void> {
+  try {
+    const ack = await command;
+    if (ack.ok) await record();
+    else failed(ack.error);
+  } catch (error) {
+    failed(publicError(error).message);
+  }
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
@@ -163,9 +181,9 @@ export interface GroupMemberSweep {
  * after `resendAfterMs`. The conditional upsert is the claim: of two web processes sweeping at
  * once, one sends.
  */
-export async function sendGroupMembers(services: Pick<Services, "db" | "agents">, { resendAfterMs }: { resendAfterMs: number }): Promise<GroupMemberSweep> {
+export async function sendGroupMembers(services: Pick<Services, "db" | "agents">, { resendAfterMs }: { resendAfterMs: number }): Promise<Sent<GroupMemberSweep>> {
   const { ports, instances, computeHosts, portSecurityGroups: psg, securityGroupRules: rules, hostGroupMembers: sets } = schema;
-  const due = rowsOf<{ host_id: string; group_id: string; digest: string }>(
+  const due = rowsOf<{ host_id: string; group_id: string; digest: string; version: number }>(
     await services.db.execute(sql`
       with wanted as (
         select distinct i.host_id, r.remote_group_id as group_id
@@ -192,10 +210,10 @@ export async function sendGroupMembers(services: Pick<Services, "db" | "agents">
       select host_id, group_id, digest, now() from changed
       on conflict (host_id, group_id) do update set sent_digest = excluded.sent_digest, sent_at = now()
       where ${sets.sentDigest} is distinct from excluded.sent_digest or ${sets.sentAt} < now() - ${resendAfterMs} * interval '1 millisecond'
-      returning host_id, group_id, sent_digest as digest`),
+      returning host_id, group_id, sent_digest as digest, floor(extract(epoch from ${sets.sentAt}) * 1000)::float8 as version`),
   );
   const sweep: GroupMemberSweep = { applied: 0, failed: [] };
-  if (due.length === 0) return sweep;
+  if (due.length === 0) return { sent: 0, settled: Promise.resolve(sweep) };
 
   const groupIds = [...new Set(due.map((d) => d.group_id))];
   const members = new Map(
@@ -205,18 +223,15 @@ export async function sendGroupMembers(services: Pick<Services, "db" | "agents">
         from jsonb_array_elements_text(${JSON.stringify(groupIds)}::jsonb) as g(group_id)`),
     ).map((row) => [row.group_id, cidrsOfAddresses((row.addresses ?? []).map(Number))]),
   );
-  await Promise.all(
-    due.map(async ({ host_id: hostId, group_id: groupId, digest }) => {
-      const ack = await services.agents
-        .replaceGroupMembers(hostId, { commandId: randomUUID(), groupId, cidrs: members.get(groupId) ?? [] })
-        .catch((error: unknown) => ({ ok: false as const, error: publicError(error).message }));
-      if (!ack.ok) {
-        sweep.failed.push({ hostId, groupId, error: ack.error });
-        return;
-      }
-      await services.db.execute(sql`update ${sets} set applied_digest = ${digest} where host_id = ${hostId}::uuid and group_id = ${groupId}::uuid`);
-      sweep.applied++;
-    }),
+  const sends = due.map(({ host_id: hostId, group_id: groupId, digest, version }) =>
+    acknowledged(
+      services.agents.replaceGroupMembers(hostId, { commandId: randomUUID(), groupId, version: Number(version), cidrs: members.get(groupId) ?? [] }),
+      async () => {
+        await services.db.execute(sql`update ${sets} set applied_digest = ${digest} where host_id = ${hostId}::uuid and group_id = ${groupId}::uuid`);
+        sweep.applied++;
+      },
+      (error) => sweep.failed.push({ hostId, groupId, error }),
+    ),
   );
-  return sweep;
+  return { sent: sends.length, settled: Promise.all(sends).then(() => sweep) };
 }

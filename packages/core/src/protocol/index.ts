@@ -248,6 +248,11 @@ export type PortsRefreshCommand = z.infer<typeof portsRefreshCommandSchema>;
 export const groupMembersCommandSchema = z.object({
   commandId: z.uuid(),
   groupId: z.uuid(),
+  /**
+   * When the server decided to send this list (ms, its database's clock): two web processes may
+   * send one group's members moments apart, and a host keeps the later list whichever arrives last.
+   */
+  version: z.number().nonnegative(),
   cidrs: z.array(z.string().max(64)).max(10_000),
 });
 export type GroupMembersCommand = z.infer<typeof groupMembersCommandSchema>;
