@@ -183,7 +183,7 @@ export interface GroupMemberSweep {
  */
 export async function sendGroupMembers(services: Pick<Services, "db" | "agents">, { resendAfterMs }: { resendAfterMs: number }): Promise<Sent<GroupMemberSweep>> {
   const { ports, instances, computeHosts, portSecurityGroups: psg, securityGroupRules: rules, hostGroupMembers: sets } = schema;
-  const due = rowsOf<{ host_id: string; group_id: string; digest: string; version: number }>(
+  const due = rowsOf<{ host_id: string; group_id: string; digest: string; version: number; claimed_at: string }>(
     await services.db.execute(sql`
       with wanted as (
         select distinct i.host_id, r.remote_group_id as group_id
@@ -210,7 +210,7 @@ export async function sendGroupMembers(services: Pick<Services, "db" | "agents">
       select host_id, group_id, digest, now() from changed
       on conflict (host_id, group_id) do update set sent_digest = excluded.sent_digest, sent_at = now()
       where ${sets.sentDigest} is distinct from excluded.sent_digest or ${sets.sentAt} < now() - ${resendAfterMs} * interval '1 millisecond'
-      returning host_id, group_id, sent_digest as digest, floor(extract(epoch from ${sets.sentAt}) * 1000)::float8 as version`),
+      returning host_id, group_id, sent_digest as digest, floor(extract(epoch from ${sets.sentAt}) * 1000)::float8 as version, ${sets.sentAt}::text as claimed_at`),
   );
   const sweep: GroupMemberSweep = { applied: 0, failed: [] };
   if (due.length === 0) return { sent: 0, settled: Promise.resolve(sweep) };
@@ -223,11 +223,15 @@ export async function sendGroupMembers(services: Pick<Services, "db" | "agents">
         from jsonb_array_elements_text(${JSON.stringify(groupIds)}::jsonb) as g(group_id)`),
     ).map((row) => [row.group_id, cidrsOfAddresses((row.addresses ?? []).map(Number))]),
   );
-  const sends = due.map(({ host_id: hostId, group_id: groupId, digest, version }) =>
+  const sends = due.map(({ host_id: hostId, group_id: groupId, digest, version, claimed_at: claimedAt }) =>
     acknowledged(
       services.agents.replaceGroupMembers(hostId, { commandId: randomUUID(), groupId, version: Number(version), cidrs: members.get(groupId) ?? [] }),
       async () => {
-        await services.db.execute(sql`update ${sets} set applied_digest = ${digest} where host_id = ${hostId}::uuid and group_id = ${groupId}::uuid`);
+        // Only while this is still the latest claim: a later list (from this process or
+        // another) may have been taken first, and the host then ignored this one.
+        await services.db.execute(sql`
+          update ${sets} set applied_digest = ${digest}
+          where host_id = ${hostId}::uuid and group_id = ${groupId}::uuid and sent_at = ${claimedAt}::timestamptz`);
         sweep.applied++;
       },
       (error) => sweep.failed.push({ hostId, groupId, error }),

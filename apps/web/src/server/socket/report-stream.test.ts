@@ -159,4 +159,24 @@ describe("ReportStream", () => {
     expect(acks.sort()).toEqual(["0 again", "1", "1 again", "2"]);
     expect(calls).toHaveLength(4);
   });
+
+  it("a message refused whole while the stream waits for a resend after a fault leaves no gap behind", async () => {
+    const { calls, apply } = heldApply();
+    const stream = new ReportStream(apply);
+    const other = randomUUID();
+    const acks: number[] = [];
+    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push(0));
+    stream.receive({ n: 1, reports: [report(0, other)] }, () => acks.push(1));
+    calls[0]!.finish(null); // 0 faults: the stream expects 0 again
+    calls[1]!.finish([]);
+    await until(() => acks.length === 1);
+    stream.skip(2); // malformed, refused in its acknowledgement: never sent again
+    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push(0));
+    stream.receive({ n: 3, reports: [report(1)] }, () => acks.push(3));
+    calls[2]!.finish([]);
+    await until(() => calls.length === 4);
+    calls[3]!.finish([]);
+    await until(() => acks.length === 3);
+    expect(acks).toEqual([1, 0, 3]);
+  });
 });

@@ -73,6 +73,9 @@ export class ReportStream {
    */
   skip(n: number): void {
     if (n === this.expected) this.advance();
+    // Refused while the stream waits, after a go-back, for an earlier one: the agent will not
+    // send it again (it has its answer), so it must not leave a gap behind.
+    else if (n > this.expected) this.acked.add(n);
   }
 
   /** Past the expected number, and past any a go-back left behind that are still running or were acknowledged. */
