@@ -13,6 +13,18 @@ function heldApply() {
   return { calls, apply };
 }
 
+/** A stream over a held apply; `send` records each acknowledgement under a name (the message's number unless given). */
+function heldStream() {
+  const { calls, apply } = heldApply();
+  const stream = new ReportStream(apply);
+  const acks: (number | string)[] = [];
+  const send = (n: number, reports: InstanceReport[], name: number | string = n) => stream.receive({ n, reports }, () => acks.push(name));
+  return { calls, stream, acks, send };
+}
+
+/** A second instance reporting on the same connection. */
+const other = randomUUID();
+
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 2));
   if (!condition()) throw new Error("condition never held");
@@ -91,13 +103,10 @@ describe("ReportStream", () => {
   });
 
   it("a message about other instances does not wait for a running one; one about the same instance does", async () => {
-    const { calls, apply } = heldApply();
-    const stream = new ReportStream(apply);
-    const other = randomUUID();
-    const acks: number[] = [];
-    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push(0));
-    stream.receive({ n: 1, reports: [report(0, other)] }, () => acks.push(1));
-    stream.receive({ n: 2, reports: [report(1)] }, () => acks.push(2));
+    const { calls, acks, send } = heldStream();
+    send(0, [report(0)]);
+    send(1, [report(0, other)]);
+    send(2, [report(1)]);
     // The other instance's message started beside the first; the same instance's waits.
     expect(calls.map((c) => c.seqs)).toEqual([[0], [0]]);
     calls[1]!.finish([]);
@@ -113,19 +122,16 @@ describe("ReportStream", () => {
   });
 
   it("after a fault, a message acknowledged meanwhile is not expected again: the ones after it are applied", async () => {
-    const { calls, apply } = heldApply();
-    const stream = new ReportStream(apply);
-    const other = randomUUID();
-    const acks: number[] = [];
-    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push(0));
-    stream.receive({ n: 1, reports: [report(0, other)] }, () => acks.push(1));
+    const { calls, acks, send } = heldStream();
+    send(0, [report(0)]);
+    send(1, [report(0, other)]);
     calls[1]!.finish([]);
     await until(() => acks.length === 1);
     calls[0]!.finish(null);
     await new Promise((r) => setTimeout(r, 10));
     // The agent sends again what was not acknowledged (0), then something new (2).
-    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push(0));
-    stream.receive({ n: 2, reports: [report(1)] }, () => acks.push(2));
+    send(0, [report(0)]);
+    send(2, [report(1)]);
     calls[2]!.finish([]);
     await until(() => calls.length === 4);
     calls[3]!.finish([]);
@@ -135,18 +141,15 @@ describe("ReportStream", () => {
   });
 
   it("after a fault, a resend of a message still running in another go is answered when that one is, not applied again", async () => {
-    const { calls, apply } = heldApply();
-    const stream = new ReportStream(apply);
-    const other = randomUUID();
-    const acks: string[] = [];
-    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push("0"));
-    stream.receive({ n: 1, reports: [report(0, other)] }, () => acks.push("1"));
+    const { calls, acks, send } = heldStream();
+    send(0, [report(0)], "0");
+    send(1, [report(0, other)], "1");
     calls[0]!.finish(null); // 0 faults while 1 still runs
     await new Promise((r) => setTimeout(r, 10));
     // The agent's go-back: 0 and 1 again, then 2.
-    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push("0 again"));
-    stream.receive({ n: 1, reports: [report(0, other)] }, () => acks.push("1 again"));
-    stream.receive({ n: 2, reports: [report(1, other)] }, () => acks.push("2"));
+    send(0, [report(0)], "0 again");
+    send(1, [report(0, other)], "1 again");
+    send(2, [report(1, other)], "2");
     expect(calls.map((c) => c.seqs)).toEqual([[0], [0], [0]]);
     calls[1]!.finish([]); // the first 1 ends: both of its senders hear it
     await until(() => acks.includes("1") && acks.includes("1 again"));
@@ -161,18 +164,15 @@ describe("ReportStream", () => {
   });
 
   it("a message refused whole while the stream waits for a resend after a fault leaves no gap behind", async () => {
-    const { calls, apply } = heldApply();
-    const stream = new ReportStream(apply);
-    const other = randomUUID();
-    const acks: number[] = [];
-    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push(0));
-    stream.receive({ n: 1, reports: [report(0, other)] }, () => acks.push(1));
+    const { calls, stream, acks, send } = heldStream();
+    send(0, [report(0)]);
+    send(1, [report(0, other)]);
     calls[0]!.finish(null); // 0 faults: the stream expects 0 again
     calls[1]!.finish([]);
     await until(() => acks.length === 1);
     stream.skip(2); // malformed, refused in its acknowledgement: never sent again
-    stream.receive({ n: 0, reports: [report(0)] }, () => acks.push(0));
-    stream.receive({ n: 3, reports: [report(1)] }, () => acks.push(3));
+    send(0, [report(0)]);
+    send(3, [report(1)]);
     calls[2]!.finish([]);
     await until(() => calls.length === 4);
     calls[3]!.finish([]);
