@@ -144,19 +144,23 @@ describe("HostNetworks on qemu:///system", () => {
     expect(await virsh("nwfilter-dumpxml", portFilterName(first.id))).toContain("dstportstart='22'");
   }, 60_000);
 
-  it("keeps a remote group's members in an ipset the filter names, replaced whole when the group changes", async () => {
+  it("keeps a remote group's members in an ipset the filter names, replaced whole when the group changes, and destroyed once no filter names it", async () => {
     const { log } = memoryLog();
     const networks = new HostNetworks({ uri: URI, log });
     const groupId = randomUUID();
     const set = memberSetName(groupId);
-    const member = port(14, {
-      enableDhcp: false,
-      securityGroupRules: [{ id: randomUUID(), direction: "ingress", ethertype: "IPv4", protocol: null, portRangeMin: null, portRangeMax: null, remoteCidrs: [`10.231.${third}.14/32`], remoteGroupId: groupId }],
-    });
+    const memberPort = (last: number) =>
+      port(last, {
+        enableDhcp: false,
+        securityGroupRules: [{ id: randomUUID(), direction: "ingress", ethertype: "IPv4", protocol: null, portRangeMin: null, portRangeMax: null, remoteCidrs: [`10.231.${third}.14/32`], remoteGroupId: groupId }],
+      });
+    const [member, another] = [memberPort(14), memberPort(16)];
+    const unplugged = (p: PortSpec) => ({ id: p.id, networkId: p.networkId, macAddress: p.macAddress, ipAddress: p.ipAddress });
     const members = async () => (await run("ipset", ["list", set])).stdout.split("Members:")[1]!.trim().split(/\s+/).filter(Boolean).sort();
+    const setExists = async () => (await run("ipset", ["list", "-name"])).stdout.split("\n").includes(set);
     try {
       // With the ports already on the network: a first plug sweeps networks no domain uses.
-      await networks.plug([first, second, member]);
+      await networks.plug([first, second, member, another]);
       expect(await members()).toEqual([`10.231.${third}.14`]);
       const filter = await virsh("nwfilter-dumpxml", portFilterName(member.id));
       expect(/<all [^>]*ipset=[^>]*\/>/.exec(filter)?.[0]).toContain(`ipset='${set}'`);
@@ -171,11 +175,14 @@ describe("HostNetworks on qemu:///system", () => {
       // A later plug carrying an older list leaves the set as it is.
       await networks.plug([member]);
       expect(await members()).toEqual([`10.231.${third}.14`, `10.231.${third}.15`]);
-      await networks.replaceGroupMembers(groupId, [], 3);
-      expect(await members()).toEqual([]);
+
+      // No guest runs here, so no kernel rule references the set: only the filters keep it.
+      await networks.unplug([unplugged(member)]);
+      expect(await setExists()).toBe(true); // another's filter still names it
+      await networks.unplug([unplugged(another)]);
+      expect(await setExists()).toBe(false);
     } finally {
-      // Its filter goes (the unplug test below counts the network's ports); then its set, now unused.
-      await virsh("nwfilter-undefine", portFilterName(member.id)).catch(() => undefined);
+      for (const p of [member, another]) await virsh("nwfilter-undefine", portFilterName(p.id)).catch(() => undefined);
       await run("ipset", ["destroy", set]).catch(() => undefined);
     }
   }, 60_000);

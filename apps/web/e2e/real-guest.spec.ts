@@ -172,4 +172,6 @@ test("a real guest boots from an uploaded image and shows its hostname, key and 
   const networks = (await trpc(page.request, "catalog.networks")) as { id: string; name: string }[];
   const shared = networks.find((n) => n.name === "shared-net")!;
   expect(execFileSync("virsh", ["-c", "qemu:///system", "net-list", "--all", "--name"], { encoding: "utf8" })).not.toContain(`nimbus-${shared.id.slice(0, 8)}`);
+  // And no security group member set: no filter names one any more.
+  expect(execFileSync("ipset", ["list", "-name"], { encoding: "utf8" })).not.toMatch(/^nimbus-sg-/m);
 });

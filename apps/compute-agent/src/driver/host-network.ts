@@ -25,7 +25,7 @@ import {
   type NetworkFacts,
 } from "./host-network-xml";
 import { messageOf } from "../error-message";
-import { ensureSet, replaceSet } from "./ipset";
+import { destroySet, ensureSet, replaceSet, unreferencedSets } from "./ipset";
 import { KeyedQueue } from "../keyed-queue";
 import { VirshError, virshFor, withXmlFile, type Virsh } from "./virsh";
 
@@ -110,6 +110,10 @@ export class HostNetworks implements HostNetworking {
   private bridgeFilteringChecked = false;
   /** The version of the members list each set last took (see groupMembersCommandSchema). */
   private readonly memberVersions = new Map<string, number>();
+  /** Plugs and refreshes between making a port's member sets and defining the filter that names them. */
+  private namingSets = 0;
+  /** Raised whenever member sets are made sure of: a collection that saw another value destroys nothing. */
+  private setsEpoch = 0;
   private swept: Promise<void> | undefined;
 
   constructor({ uri, log }: { uri: string; log: Logger }) {
@@ -138,7 +142,7 @@ export class HostNetworks implements HostNetworking {
         const network = libvirtNetworkName(port.networkId);
         const filter = portFilterName(port.id);
         await Promise.all([
-          this.ensureMemberSets(port).then(() => this.queue.run(`nwfilter:${filter}`, () => this.defineFilter(port, filter))),
+          this.namingMemberSets(port, () => this.queue.run(`nwfilter:${filter}`, () => this.defineFilter(port, filter))),
           this.queue.run(`network:${network}`, () => this.addDhcpHost(port, network)),
         ]);
         return { portId: port.id, network, filter };
@@ -154,8 +158,7 @@ export class HostNetworks implements HostNetworking {
         return this.queue.run(`nwfilter:${filter}`, async () => {
           if (!(await this.filterExists(filter))) return null;
           // A rule added with a remote group this host has no set for yet.
-          await this.ensureMemberSets(port);
-          await this.defineFilter(port, filter);
+          await this.namingMemberSets(port, () => this.defineFilter(port, filter));
           return port.id;
         });
       }),
@@ -192,6 +195,7 @@ export class HostNetworks implements HostNetworking {
         ]);
       }),
     );
+    await this.collectMemberSets().catch((error: unknown) => this.log.warn({ err: error }, "could not collect unused member sets"));
   }
 
   sweepUnused(): Promise<void> {
@@ -254,6 +258,52 @@ export class HostNetworks implements HostNetworking {
   }
 
   // ───────────── security groups ─────────────
+
+  /** Makes the port's member sets, then runs `define` (the filter naming them), counted so that no collection destroys them between the two. */
+  private async namingMemberSets<T>(port: PortSpec, define: () => Promise<T>): Promise<T> {
+    this.namingSets++;
+    this.setsEpoch++;
+    try {
+      await this.ensureMemberSets(port);
+      return await define();
+    } finally {
+      this.namingSets--;
+    }
+  }
+
+  /**
+   * Destroys the member sets nothing names any more: no kernel rule references them (the
+   * kernel refuses to destroy one that is) and no defined port filter names them (a guest
+   * that is shut off still has its filter, and needs the set when it starts). Skipped while a
+   * plug or refresh is between making sets and defining its filter, and given up if one
+   * starts meanwhile, so a set is never destroyed under a filter about to name it.
+   */
+  private async collectMemberSets(): Promise<void> {
+    if (this.namingSets > 0) return;
+    const epoch = this.setsEpoch;
+    const candidates = (await unreferencedSets("nimbus-sg-")).filter((name) => !name.endsWith("-n"));
+    if (candidates.length === 0) return;
+    const named = new Set<string>();
+    for (const filter of await this.portFilterNames()) {
+      const xml = await this.virsh("nwfilter-dumpxml", filter).catch(() => "");
+      for (const match of xml.matchAll(/ipset='(nimbus-sg-[0-9a-f]+)'/g)) named.add(match[1]!);
+    }
+    for (const set of candidates.filter((name) => !named.has(name))) {
+      await this.queue.run(`ipset:${set}`, async () => {
+        if (this.setsEpoch !== epoch || this.namingSets > 0) return;
+        if (await destroySet(set)) {
+          this.memberVersions.delete(set);
+          this.log.info({ set }, "member set no filter names any more destroyed");
+        }
+      });
+    }
+  }
+
+  /** The port filters (`nimbus-port-…`) defined on this host. */
+  private async portFilterNames(): Promise<string[]> {
+    const listing = await this.virsh("nwfilter-list");
+    return [...listing.matchAll(/\s(nimbus-port-[0-9a-f]+)\s*$/gm)].map((m) => m[1]!);
+  }
 
   /**
    * The ipsets of the port's remote groups, made with the members the command carries when this

@@ -62,6 +62,29 @@ export async function replaceSet(name: string, cidrs: string[]): Promise<void> {
   ]);
 }
 
+/** The sets whose name starts with `prefix` that no kernel rule references now. */
+export async function unreferencedSets(prefix: string): Promise<string[]> {
+  const listing = await ipset("list", "-terse");
+  const unreferenced: string[] = [];
+  for (const block of listing.split(/\n(?=Name: )/)) {
+    const name = /^Name: (\S+)/m.exec(block)?.[1];
+    const references = Number(/^References: (\d+)/m.exec(block)?.[1] ?? NaN);
+    if (name?.startsWith(prefix) && references === 0) unreferenced.push(name);
+  }
+  return unreferenced;
+}
+
+/** Destroys the set `name`; one that is gone, or that a rule took up meanwhile (the kernel refuses), is left. */
+export async function destroySet(name: string): Promise<boolean> {
+  try {
+    await ipset("destroy", name);
+    return true;
+  } catch (error) {
+    if (error instanceof IpsetError && /does not exist|in use/i.test(error.stderr)) return false;
+    throw error;
+  }
+}
+
 async function restore(lines: string[]): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "nimbus-ipset-"));
   try {
