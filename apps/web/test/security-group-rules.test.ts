@@ -22,9 +22,14 @@ describe("security group rule changes reach running instances (real PostgreSQL)"
   const membersAtTestHost: GroupMembersCommand[] = [];
   let refusing = false;
 
-  /** A peer that builds what it is sent at once and deletes what it is told to, as a host would report it. */
+  /**
+   * A peer that heartbeats as an agent does (the host would otherwise go down after 6 s), builds
+   * what it is sent at once and deletes what it is told to, as a host would report it.
+   */
   async function buildingPeer(hostname: string, options: { hypervisorType?: "test" | "qemu"; domains?: string[] } = {}): Promise<Socket> {
     const socket = await protocolPeer(stack.server.url, hostname, options);
+    const heartbeat = setInterval(() => socket.emit("host.heartbeat", {}), 1_000);
+    socket.on("disconnect", () => clearInterval(heartbeat));
     const report = (instanceId: string, commandId: string, seq: number, phase: string) =>
       socket.timeout(5000).emitWithAck("instance.report", { instanceId, commandId, seq, phase, powerState: phase === "active" ? "running" : "nostate", at: new Date().toISOString() });
     socket.on("instance.spawn", (command: { commandId: string; instance: { id: string } }, ack: (r: unknown) => void) => {
