@@ -10,7 +10,7 @@ import type { Principal, Services } from "@nimbus/core/context";
 import { failBuildsOnDownHosts } from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
-import { portFiltersOfChangedGroups, sendGroupMembers, sendPortFilters } from "@nimbus/core/network";
+import { syncSecurityGroups } from "@nimbus/core/network";
 import { ENROLL_PATH } from "@nimbus/core/protocol";
 import { resolveApiToken, resolveSession, type IdentitySettings } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
@@ -205,16 +205,10 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     }),
     // Security group rule and membership changes reach running guests within about a second.
     every(1_000, "security group sweep", async () => {
-      const resendAfterMs = 2 * env.NIMBUS_AGENT_ACK_TIMEOUT_MS;
-      await portFiltersOfChangedGroups(services.db);
-      const filters = await sendPortFilters(services, { resendAfterMs });
-      const members = await sendGroupMembers(services, { resendAfterMs });
-      // Acknowledged apart from the sweep: a host that does not answer holds up only itself.
-      void filters.settled.then(({ failed }) => {
-        for (const { hostId, ports, error } of failed) log.warn({ hostId, ports, reason: error }, "a host did not take its ports' new firewall rules; sending them again later");
-      });
-      void members.settled.then(({ failed }) => {
-        for (const { hostId, groupId, error } of failed) log.warn({ hostId, groupId, reason: error }, "a host did not take a security group's new members; sending them again later");
+      const { acknowledged } = await syncSecurityGroups(services, { resendAfterMs: 2 * env.NIMBUS_AGENT_ACK_TIMEOUT_MS });
+      void acknowledged.then(({ filters, members }) => {
+        for (const { hostId, ports, error } of filters) log.warn({ hostId, ports, reason: error }, "a host did not take its ports' new firewall rules; sending them again later");
+        for (const { hostId, groupId, error } of members) log.warn({ hostId, groupId, reason: error }, "a host did not take a security group's new members; sending them again later");
       });
     }),
   ];

@@ -18,12 +18,8 @@ export async function securityGroupRulesChanged(tx: Executor, groupId: string): 
     where id in (select port_id from ${schema.portSecurityGroups} where group_id = ${groupId}::uuid)`);
 }
 
-export interface PortFilterSweep {
-  /** Ports whose host acknowledged their new filter. */
-  applied: number;
-  /** Hosts that did not acknowledge (refused, not connected, timed out): sent again later. */
-  failed: { hostId: string; ports: number; error: string }[];
-}
+/** Hosts that did not take their ports' filters (refused, not connected, timed out): sent again later. */
+export type PortFilterFailure = { hostId: string; ports: number; error: string };
 
 /** Instances whose ports have filters on their host: built, and not gone. */
 export const FILTERED_VM_STATES = ["active", "stopped", "paused"] as const;
@@ -38,7 +34,7 @@ const PORTS_PER_SWEEP = 512;
  * a port sent and not acknowledged is sent again after `resendAfterMs`, by whichever web
  * process sweeps first (claimed with SKIP LOCKED and marked as sent).
  */
-export async function sendPortFilters(services: Pick<Services, "db" | "agents">, { resendAfterMs }: { resendAfterMs: number }): Promise<Sent<PortFilterSweep>> {
+async function sendPortFilters(services: Pick<Services, "db" | "agents">, { resendAfterMs }: { resendAfterMs: number }): Promise<Acknowledgements<PortFilterFailure>> {
   const { ports, instances, computeHosts } = schema;
   const claimed = rowsOf<{ id: string; host_id: string; generation: number }>(
     await services.db.execute(sql`
@@ -58,8 +54,7 @@ export async function sendPortFilters(services: Pick<Services, "db" | "agents">,
       where p.id = due.id
       returning p.id, due.host_id, p.filter_generation as generation`),
   );
-  const sweep: PortFilterSweep = { applied: 0, failed: [] };
-  if (claimed.length === 0) return { sent: 0, settled: Promise.resolve(sweep) };
+  if (claimed.length === 0) return { failures: Promise.resolve([]) };
 
   // Read after the claim committed: rules at least as new as the generation claimed.
   const [columns] = rowsOf<{ ports: unknown; rules: unknown }>(
@@ -72,6 +67,7 @@ export async function sendPortFilters(services: Pick<Services, "db" | "agents">,
     if (spec) byHost.set(host_id, [...(byHost.get(host_id) ?? []), { spec, generation }]);
   }
 
+  const failed: PortFilterFailure[] = [];
   const sends = [...byHost].flatMap(([hostId, due]) =>
     chunks(due, MAX_PORTS_PER_REFRESH).map((chunk) =>
       acknowledged(
@@ -82,23 +78,20 @@ export async function sendPortFilters(services: Pick<Services, "db" | "agents">,
             update ${ports} p set filter_applied_generation = greatest(p.filter_applied_generation, a.generation), filter_sent_at = null
             from jsonb_to_recordset(${applied}::jsonb) as a(id uuid, generation int)
             where p.id = a.id`);
-          sweep.applied += chunk.length;
         },
-        (error) => sweep.failed.push({ hostId, ports: chunk.length, error }),
+        (error) => failed.push({ hostId, ports: chunk.length, error }),
       ),
     ),
   );
-  return { sent: sends.length, settled: Promise.all(sends).then(() => sweep) };
+  return { failures: Promise.all(sends).then(() => failed) };
 }
 
 /**
- * What a sweep sent, and its hosts' acknowledgements: awaited apart from the sweep, so a host
- * that does not answer holds up only its own commands (until the acknowledgement timeout).
+ * The hosts' answers to what a sweep sent, awaited apart from the sweep (wrapped, so that
+ * awaiting the sweep does not wait for them); never rejects: every failure is in the list.
  */
-export interface Sent<Sweep> {
-  sent: number;
-  /** Never rejects: a failure (a refusal, a timeout, the record of an acknowledgement) is in the sweep. */
-  settled: Promise<Sweep>;
+interface Acknowledgements<Failure> {
+  failures: Promise<Failure[]>;
 }
 
 /** Runs `record` once `command` is acknowledged; any failure, with its reason, goes to `failed`. */
@@ -132,10 +125,9 @@ const membersDigest = (groupId: SQL) =>
  * a burst of launches costs one refresh per sweep, not one per launch; launches write nothing
  * for it.
  */
-export async function portFiltersOfChangedGroups(db: Executor): Promise<number> {
+async function portFiltersOfChangedGroups(db: Executor): Promise<void> {
   const { ports, portSecurityGroups: psg, securityGroupRules: rules, securityGroups: groups } = schema;
-  const bumped = rowsOf<{ id: string }>(
-    await db.execute(sql`
+  await db.execute(sql`
       with named as (
         select distinct r.remote_group_id as group_id from ${rules} r where r.remote_group_id is not null and not ${anyProtocol(sql`r`)}
       ), changed as (
@@ -148,10 +140,7 @@ export async function portFiltersOfChangedGroups(db: Executor): Promise<number> 
       where id in (
         select b.port_id from ${psg} b join ${rules} r on r.group_id = b.group_id
         where r.remote_group_id in (select id from changed) and not ${anyProtocol(sql`r`)}
-      )
-      returning id`),
-  );
-  return bumped.length;
+      )`);
 }
 
 /**
@@ -167,11 +156,8 @@ const MEMBER_SET_HYPERVISORS = ["qemu"] as const;
  */
 const MEMBER_SET_VM_STATES = ["building", ...FILTERED_VM_STATES] as const;
 
-export interface GroupMemberSweep {
-  /** Member sets a host acknowledged. */
-  applied: number;
-  failed: { hostId: string; groupId: string; error: string }[];
-}
+/** Hosts that did not take a group's members: sent again later. */
+export type GroupMemberFailure = { hostId: string; groupId: string; error: string };
 
 /**
  * Sends each host the members of the remote groups its ports' rules name, when they changed
@@ -181,7 +167,7 @@ export interface GroupMemberSweep {
  * after `resendAfterMs`. The conditional upsert is the claim: of two web processes sweeping at
  * once, one sends.
  */
-export async function sendGroupMembers(services: Pick<Services, "db" | "agents">, { resendAfterMs }: { resendAfterMs: number }): Promise<Sent<GroupMemberSweep>> {
+async function sendGroupMembers(services: Pick<Services, "db" | "agents">, { resendAfterMs }: { resendAfterMs: number }): Promise<Acknowledgements<GroupMemberFailure>> {
   const { ports, instances, computeHosts, portSecurityGroups: psg, securityGroupRules: rules, hostGroupMembers: sets } = schema;
   const due = rowsOf<{ host_id: string; group_id: string; digest: string; version: number; claimed_at: string }>(
     await services.db.execute(sql`
@@ -212,8 +198,7 @@ export async function sendGroupMembers(services: Pick<Services, "db" | "agents">
       where ${sets.sentDigest} is distinct from excluded.sent_digest or ${sets.sentAt} < now() - ${resendAfterMs} * interval '1 millisecond'
       returning host_id, group_id, sent_digest as digest, floor(extract(epoch from ${sets.sentAt}) * 1000)::float8 as version, ${sets.sentAt}::text as claimed_at`),
   );
-  const sweep: GroupMemberSweep = { applied: 0, failed: [] };
-  if (due.length === 0) return { sent: 0, settled: Promise.resolve(sweep) };
+  if (due.length === 0) return { failures: Promise.resolve([]) };
 
   const groupIds = [...new Set(due.map((d) => d.group_id))];
   const members = new Map(
@@ -223,6 +208,7 @@ export async function sendGroupMembers(services: Pick<Services, "db" | "agents">
         from jsonb_array_elements_text(${JSON.stringify(groupIds)}::jsonb) as g(group_id)`),
     ).map((row) => [row.group_id, cidrsOfAddresses((row.addresses ?? []).map(Number))]),
   );
+  const failed: GroupMemberFailure[] = [];
   const sends = due.map(({ host_id: hostId, group_id: groupId, digest, version, claimed_at: claimedAt }) =>
     acknowledged(
       services.agents.replaceGroupMembers(hostId, { commandId: randomUUID(), groupId, version: Number(version), cidrs: members.get(groupId) ?? [] }),
@@ -232,10 +218,26 @@ export async function sendGroupMembers(services: Pick<Services, "db" | "agents">
         await services.db.execute(sql`
           update ${sets} set applied_digest = ${digest}
           where host_id = ${hostId}::uuid and group_id = ${groupId}::uuid and sent_at = ${claimedAt}::timestamptz`);
-        sweep.applied++;
       },
-      (error) => sweep.failed.push({ hostId, groupId, error }),
+      (error) => failed.push({ hostId, groupId, error }),
     ),
   );
-  return { sent: sends.length, settled: Promise.all(sends).then(() => sweep) };
+  return { failures: Promise.all(sends).then(() => failed) };
+}
+
+/**
+ * One sweep of the security groups (every web process runs it each second): ports whose
+ * protocol rules list a remote group that changed are marked due, then due port filters and
+ * changed member sets are sent to their hosts. Resolves once sent; `acknowledged` settles
+ * with the hosts' failures later, so a host that does not answer holds up only its own
+ * commands (until the acknowledgement timeout).
+ */
+export async function syncSecurityGroups(
+  services: Pick<Services, "db" | "agents">,
+  { resendAfterMs }: { resendAfterMs: number },
+): Promise<{ acknowledged: Promise<{ filters: PortFilterFailure[]; members: GroupMemberFailure[] }> }> {
+  await portFiltersOfChangedGroups(services.db);
+  const filters = await sendPortFilters(services, { resendAfterMs });
+  const members = await sendGroupMembers(services, { resendAfterMs });
+  return { acknowledged: Promise.all([filters.failures, members.failures]).then(([f, m]) => ({ filters: f, members: m })) };
 }
