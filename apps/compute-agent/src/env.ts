@@ -153,7 +153,7 @@ export function loadEnv(): Env {
 }
 
 /**
- * The environment for the agent's child processes (virsh): the agent's own, with LC_ALL=C so
+ * The environment for the agent's child processes (virsh, ipset): the agent's own, with LC_ALL=C so
  * that their messages are in English, which is what callers match "not found" in.
  */
 export function childProcessEnv(): NodeJS.ProcessEnv {

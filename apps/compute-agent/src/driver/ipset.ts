@@ -1,16 +1,10 @@
 /**
  * Linux ipsets (the `ipset` tool), where a port filter keeps a remote security group's member
  * addresses (Neutron's ipset enhancement): a rule names the set, and a membership change
- * replaces the set's contents in the kernel without touching any filter. Always run through
- * execFile with an argument list; a set's contents go in a private temporary file.
+ * replaces the set's contents in the kernel without touching any filter. A set's contents go
+ * in a private temporary file.
  */
-import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { childProcessEnv } from "../env";
-
-const IPSET_TIMEOUT_MS = 60_000;
+import { runTool, withPrivateFile } from "./tool";
 
 /** An ipset call that failed; `stderr` holds the tool's own words. */
 export class IpsetError extends Error {
@@ -25,12 +19,7 @@ export class IpsetError extends Error {
 }
 
 function ipset(...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile("ipset", args, { timeout: IPSET_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, env: childProcessEnv() }, (error, stdout, stderr) => {
-      if (error) reject(new IpsetError(args, stderr || error.message, { cause: error }));
-      else resolve(stdout);
-    });
-  });
+  return runTool("ipset", args, (stderr, cause) => new IpsetError(args, stderr, { cause }));
 }
 
 export async function setExists(name: string): Promise<boolean> {
@@ -86,12 +75,5 @@ export async function destroySet(name: string): Promise<boolean> {
 }
 
 async function restore(lines: string[]): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "nimbus-ipset-"));
-  try {
-    const file = path.join(dir, "restore");
-    await writeFile(file, lines.join("\n") + "\n", { mode: 0o600 });
-    await ipset("-file", file, "restore");
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  await withPrivateFile("restore", lines.join("\n") + "\n", (file) => ipset("-file", file, "restore"));
 }
