@@ -6,7 +6,7 @@
  * Every name is generated from ids ([a-z0-9-] only) and every value is validated before it is
  * written, so nothing a user typed ever reaches the XML.
  */
-import type { PortSpec, SecurityGroupRuleSpec } from "@nimbus/core/protocol";
+import { usesMemberSet, type PortSpec, type SecurityGroupRuleSpec } from "@nimbus/core/protocol";
 import { intToIp, ipToInt, netmaskOf } from "@nimbus/core/ipv4";
 
 /** dnsmasq's own namespace in libvirt network XML (extra dnsmasq options). */
@@ -226,14 +226,6 @@ function securityGroupRuleXml(rule: SecurityGroupRuleSpec, remote: Ipv4Cidr | { 
   // New connections only: replies pass through the ESTABLISHED,RELATED rules.
   attributes.push(`state='NEW'`);
   return [`  <rule action='accept' direction='${direction}' priority='${PRIORITY_SECURITY_GROUP}'>`, `    <${element} ${attributes.join(" ")}/>`, `  </rule>`];
-}
-
-/**
- * A rule whose remote group's members a host keeps in an ipset: any protocol (`<all>`, the only
- * element libvirt takes `ipset` on). The default group's "from its own members" is one.
- */
-export function usesMemberSet(rule: SecurityGroupRuleSpec): rule is SecurityGroupRuleSpec & { remoteGroupId: string } {
-  return rule.remoteGroupId !== null && rule.protocol === null;
 }
 
 /** The distinct CIDRs of a list as `a.b.c.d/n`, each checked (a malformed one throws): what goes into an ipset. */

@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
-import type { DestroyCommand, PortSpec } from "@nimbus/core/protocol";
+import { usesMemberSet, type DestroyCommand, type PortSpec } from "@nimbus/core/protocol";
 import {
   buildNetworkXml,
   buildPortFilterXml,
@@ -16,7 +16,6 @@ import {
   libvirtNetworkName,
   memberSetName,
   checkedCidrs,
-  usesMemberSet,
   parseNetInfo,
   parseNetworkXml,
   portFilterName,

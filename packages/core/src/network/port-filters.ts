@@ -111,7 +111,7 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-/** A rule (`alias`) of any protocol: its remote group's members are an ipset on hosts that keep them (see `usesMemberSet` on the agent). */
+/** A rule (`alias`) of any protocol: its remote group's members are an ipset on hosts that keep them (`usesMemberSet` in the protocol). */
 const anyProtocol = (alias: SQL) => sql`(${alias}.protocol is null or ${alias}.protocol not in ('tcp', 'udp', 'icmp'))`;
 
 /** A digest of the member addresses of the group `groupId` (an SQL expression). */

@@ -132,6 +132,9 @@ export const imageRefSchema = z.object({
 export type ImageRef = z.infer<typeof imageRefSchema>;
 export const IMAGE_DOWNLOAD_PATH = (imageId: string) => `/api/agent/images/${imageId}/file`;
 
+/** Addresses a rule admits, or a remote group's members: CIDRs, blocks of consecutive addresses. */
+const remoteCidrsSchema = z.array(z.string().max(64)).max(10_000);
+
 export const securityGroupRuleSpecSchema = z.object({
   id: z.uuid(),
   direction: z.enum(["ingress", "egress"]),
@@ -140,7 +143,7 @@ export const securityGroupRuleSpecSchema = z.object({
   portRangeMin: z.number().int().min(0).max(65535).nullable(),
   portRangeMax: z.number().int().min(0).max(65535).nullable(),
   /** CIDRs the rule admits: the rule's prefix, or the addresses of the remote group's ports. */
-  remoteCidrs: z.array(z.string().max(64)).max(10_000).nullable(),
+  remoteCidrs: remoteCidrsSchema.nullable(),
   /**
    * The remote group, when the rule names one: a host that keeps ipsets admits its members
    * through the group's set (filled from `remoteCidrs` when new, then kept by `group.members`).
@@ -148,6 +151,16 @@ export const securityGroupRuleSpecSchema = z.object({
   remoteGroupId: z.uuid().nullable(),
 });
 export type SecurityGroupRuleSpec = z.infer<typeof securityGroupRuleSpecSchema>;
+
+/**
+ * A rule whose remote group's members a host keeps in an ipset, sent by `group.members`: one of
+ * any protocol (the agent renders it as `<all>`, the only element libvirt takes `ipset` on). The
+ * default group's "from its own members" is one. The server picks the same rules in SQL
+ * (port-filters.ts, `anyProtocol`).
+ */
+export function usesMemberSet(rule: SecurityGroupRuleSpec): rule is SecurityGroupRuleSpec & { remoteGroupId: string } {
+  return rule.remoteGroupId !== null && rule.protocol === null;
+}
 
 /** A Neutron port as the host plugs it: its network's bridge and DHCP entry, and its firewall. */
 export const portSpecSchema = z.object({
@@ -253,7 +266,7 @@ export const groupMembersCommandSchema = z.object({
    * send one group's members moments apart, and a host keeps the later list whichever arrives last.
    */
   version: z.number().nonnegative(),
-  cidrs: z.array(z.string().max(64)).max(10_000),
+  cidrs: remoteCidrsSchema,
 });
 export type GroupMembersCommand = z.infer<typeof groupMembersCommandSchema>;
 

@@ -259,7 +259,7 @@ function heartbeatBatcher(services: Services, log: Logger) {
 
 /** Sends commands to the agent serving a host and waits for its acknowledgement. */
 export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: number): AgentGateway {
-  async function send(event: "instance.spawn" | "instance.destroy" | "volume.delete" | "ports.refresh" | "group.members", hostId: string, payload: never): Promise<CommandAck> {
+  async function send(event: keyof ServerToAgentEvents, hostId: string, payload: never): Promise<CommandAck> {
     let responses: unknown[];
     const nsp = getNamespace();
     const room = rooms.host(hostId);
