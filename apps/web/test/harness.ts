@@ -192,12 +192,14 @@ export function onAnnouncement(socket: Socket, event: string, handler: (payload:
 
 /**
  * A hand-driven agent: a socket.io connection to `/agent` with the shared secret that registers
- * `hostname` (8 vCPUs, 8 GiB) and then does only what the test makes it do.
+ * `hostname` (8 vCPUs, 8 GiB) and then does only what the test makes it do. With `heartbeat`
+ * it heartbeats every second as an agent does; without, its host goes down once silent for
+ * the server's down-after time.
  */
 export function protocolPeer(
   baseUrl: string,
   hostname: string,
-  { hypervisorType = "test", domains = [] }: { hypervisorType?: "test" | "qemu"; domains?: string[] } = {},
+  { hypervisorType = "test", domains = [], heartbeat = false }: { hypervisorType?: "test" | "qemu"; domains?: string[]; heartbeat?: boolean } = {},
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = io(`${baseUrl}/agent`, {
@@ -216,8 +218,12 @@ export function protocolPeer(
         diskGb: 100,
         domains,
       });
-      if (ack.ok) resolve(socket);
-      else reject(new Error(ack.error));
+      if (!ack.ok) return reject(new Error(ack.error));
+      if (heartbeat) {
+        const beat = setInterval(() => socket.emit("host.heartbeat", {}), 1_000);
+        socket.on("disconnect", () => clearInterval(beat));
+      }
+      resolve(socket);
     });
     socket.on("connect_error", reject);
   });

@@ -27,9 +27,7 @@ describe("security group rule changes reach running instances (real PostgreSQL)"
    * what it is sent at once and deletes what it is told to, as a host would report it.
    */
   async function buildingPeer(hostname: string, options: { hypervisorType?: "test" | "qemu"; domains?: string[] } = {}): Promise<Socket> {
-    const socket = await protocolPeer(stack.server.url, hostname, options);
-    const heartbeat = setInterval(() => socket.emit("host.heartbeat", {}), 1_000);
-    socket.on("disconnect", () => clearInterval(heartbeat));
+    const socket = await protocolPeer(stack.server.url, hostname, { ...options, heartbeat: true });
     const report = (instanceId: string, commandId: string, seq: number, phase: string) =>
       socket.timeout(5000).emitWithAck("instance.report", { instanceId, commandId, seq, phase, powerState: phase === "active" ? "running" : "nostate", at: new Date().toISOString() });
     socket.on("instance.spawn", (command: { commandId: string; instance: { id: string } }, ack: (r: unknown) => void) => {
