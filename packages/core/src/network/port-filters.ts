@@ -5,7 +5,7 @@ import type { Services } from "../context";
 import { publicError } from "../errors";
 import { MAX_PORTS_PER_REFRESH, type CommandAck, type PortSpec } from "../protocol/index";
 import { cidrsOfAddresses } from "./ipam";
-import { portSpecColumnsWhere, portSpecsFromJson } from "./ports";
+import { groupMemberAddresses, portSpecColumnsWhere, portSpecsFromJson } from "./ports";
 
 /**
  * A rule of `groupId` was added or removed: every port bound to the group is due its new
@@ -115,8 +115,7 @@ function chunks<T>(items: T[], size: number): T[][] {
 const anyProtocol = (alias: SQL) => sql`(${alias}.protocol is null or ${alias}.protocol not in ('tcp', 'udp', 'icmp'))`;
 
 /** A digest of the member addresses of the group `groupId` (an SQL expression). */
-const membersDigest = (groupId: SQL) =>
-  sql`md5(coalesce((select string_agg(m.address::text, ',' order by m.address) from ${schema.portSecurityGroups} m where m.group_id = ${groupId}), ''))`;
+const membersDigest = (groupId: SQL) => sql`md5(array_to_string(${groupMemberAddresses(groupId)}, ','))`;
 
 /**
  * A group that rules of a protocol (TCP, UDP, ICMP) name as their remote got or lost a member:
@@ -202,11 +201,11 @@ async function sendGroupMembers(services: Pick<Services, "db" | "agents">, { res
 
   const groupIds = [...new Set(due.map((d) => d.group_id))];
   const members = new Map(
-    rowsOf<{ group_id: string; addresses: number[] | null }>(
+    rowsOf<{ group_id: string; addresses: (number | string)[] }>(
       await services.db.execute(sql`
-        select g.group_id, (select array_agg(m.address order by m.address) from ${psg} m where m.group_id = g.group_id::uuid) as addresses
+        select g.group_id, ${groupMemberAddresses(sql`g.group_id::uuid`)} as addresses
         from jsonb_array_elements_text(${JSON.stringify(groupIds)}::jsonb) as g(group_id)`),
-    ).map((row) => [row.group_id, cidrsOfAddresses((row.addresses ?? []).map(Number))]),
+    ).map((row) => [row.group_id, cidrsOfAddresses(row.addresses.map(Number))]),
   );
   const failed: GroupMemberFailure[] = [];
   const sends = due.map(({ host_id: hostId, group_id: groupId, digest, version, claimed_at: claimedAt }) =>
