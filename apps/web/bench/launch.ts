@@ -17,7 +17,8 @@
  * NIMBUS_BENCH_DB_TRANSPORT=tcp: PostgreSQL over loopback TCP instead of its Unix socket;
  * NIMBUS_BENCH_PROFILE=dir: CPU profiles of the web and agent processes; NIMBUS_BENCH_AGENT_LOG=1:
  * the agent's log on the terminal; NIMBUS_BENCH_LAUNCHES / _CONCURRENCY / _HOSTS / _WARMUP: the
- * sizes (NIMBUS_BENCH_WARMUP=0 measures from a cold start).
+ * sizes (NIMBUS_BENCH_WARMUP=0 measures from a cold start); NIMBUS_LAUNCH_ADMISSION_DELAY_MS: the
+ * web process's launch admission (0: off, every launch call runs at once).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,11 +33,14 @@ import postgres from "postgres";
 import { freshDatabase, POSTGRES_ADMIN_URL, repoRoot, signedInClient, spawnAgent, waitFor } from "../test/harness";
 import { freePort, startWebProcess } from "../test/processes";
 import type { ObserverMessage, PhaseTimes } from "./progress-observer";
+import { loadEnv } from "../src/server/env";
 
 const LAUNCHES = Number(process.env.NIMBUS_BENCH_LAUNCHES ?? 2000);
 const CONCURRENCY = Number(process.env.NIMBUS_BENCH_CONCURRENCY ?? 50);
 const HOSTS = Number(process.env.NIMBUS_BENCH_HOSTS ?? 100);
 const WARMUP = Number(process.env.NIMBUS_BENCH_WARMUP ?? 200);
+/** The web process's setting, or its default (see src/server/admission.ts). */
+const ADMISSION_DELAY_MS = loadEnv({ NODE_ENV: "production", NIMBUS_LAUNCH_ADMISSION_DELAY_MS: process.env.NIMBUS_LAUNCH_ADMISSION_DELAY_MS }).NIMBUS_LAUNCH_ADMISSION_DELAY_MS;
 const BENCH_MEMBER_PASSWORD = "bench-member-password";
 
 const pct = (values: number[], p: number) => {
@@ -102,7 +106,14 @@ export async function runLaunchBenchmark() {
   const web = await startWebProcess({
     port: await freePort(),
     databaseUrl: connection.url,
-    env: { NODE_ENV: "production", LOG_LEVEL: "warn", NIMBUS_HOST_SUBSET_SIZE: "10", NIMBUS_HOST_DOWN_AFTER_SECONDS: "30" },
+    env: {
+      NODE_ENV: "production",
+      LOG_LEVEL: "warn",
+      NIMBUS_HOST_SUBSET_SIZE: "10",
+      NIMBUS_HOST_DOWN_AFTER_SECONDS: "30",
+      // Passed on, to compare settings of launch admission (0 turns it off).
+      NIMBUS_LAUNCH_ADMISSION_DELAY_MS: String(ADMISSION_DELAY_MS),
+    },
     nodeArgs: process.env.NIMBUS_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.NIMBUS_BENCH_PROFILE}/web`] : [],
   });
   const stateDir = mkdtempSync(path.join(tmpdir(), "nimbus-bench-agent-"));
@@ -272,6 +283,8 @@ export async function runLaunchBenchmark() {
       server_peak_rss_mb: peakRssMb(web.child.pid!),
       agent_peak_rss_mb: peakRssMb(agent.pid!),
       database_transport: connection.transport,
+      /** The web process's launch admission: its event loop delay target in ms (0: off). */
+      launch_admission_delay_ms: ADMISSION_DELAY_MS,
       /** CPU per launch (ms) of the web process, PostgreSQL's processes for this database, the agent, the bench's callers and its browser. */
       cpu_ms_per_launch: cpuPerLaunch,
       /**
@@ -377,6 +390,7 @@ export async function main() {
       `${result.launches_per_s} launches/s to ACTIVE; API→ACTIVE p50 ${result.active_p50_ms} ms, p99 ${result.active_p99_ms} ms; ` +
       `API p99 ${result.api_p99_ms} ms; report→browser p99 ${result.progress_p99_ms} ms; failures ${result.failures}; ` +
       `peak RSS server ${result.server_peak_rss_mb} MB, agent ${result.agent_peak_rss_mb} MB; PostgreSQL over ${result.database_transport}; ` +
+      `launch admission ${result.launch_admission_delay_ms > 0 ? `at a loop delay of ${result.launch_admission_delay_ms} ms` : "off"}; ` +
       `CPU per launch: web ${result.cpu_ms_per_launch.web} ms, PostgreSQL ${result.cpu_ms_per_launch.postgres}, agent ${result.cpu_ms_per_launch.agent}, ` +
       `callers ${result.cpu_ms_per_launch.client}, browser ${result.cpu_ms_per_launch.browser}`,
   );

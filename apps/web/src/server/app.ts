@@ -26,6 +26,7 @@ import { sessionCookies } from "./session-cookie";
 import { agentGateway, attachAgentNamespace } from "./socket/agents";
 import { attachBrowserNamespace, socketPublisher } from "./socket/browsers";
 import { createContext } from "./trpc/init";
+import { AdmissionGate, eventLoopDelayProbe } from "./admission";
 import { appRouter } from "./trpc/router";
 
 export interface NimbusServer {
@@ -130,10 +131,11 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
   const imageUpload = imageUploadHandler({ services, resolvePrincipal, maxBytes: env.NIMBUS_IMAGE_MAX_BYTES, log: log.child({ component: "image-upload" }) });
   const imageDownload = imageDownloadHandler({ services, agentSecret, resolvePrincipal, log: log.child({ component: "image-download" }) });
 
+  const launchAdmission = new AdmissionGate({ targetDelayMs: env.NIMBUS_LAUNCH_ADMISSION_DELAY_MS, loopDelay: eventLoopDelayProbe() });
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",
-    createContext: (opts) => createContext({ services, resolvePrincipal, sessionCookie: cookies.serialize }, opts),
+    createContext: (opts) => createContext({ services, resolvePrincipal, sessionCookie: cookies.serialize, launchAdmission }, opts),
     onError({ error, path: procedurePath }) {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error.cause ?? error, path: procedurePath }, "procedure failed");
     },
@@ -231,6 +233,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
       const idle = setInterval(() => http.closeIdleConnections(), 250);
       idle.unref();
       for (const sweeper of sweepers) clearInterval(sweeper);
+      launchAdmission.close();
       await conductor?.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       clearInterval(idle);

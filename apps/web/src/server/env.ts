@@ -57,6 +57,11 @@ const envSchema = z.object({
   NIMBUS_MAX_PLACEMENT_RESULTS: z.coerce.number().int().min(1).default(100),
   /** An image upload whose web process stopped refreshing it (killed mid-way) is given up after this. */
   NIMBUS_UPLOAD_STALL_SECONDS: z.coerce.number().positive().default(60),
+  /**
+   * Launch calls run at once while the event loop's delay (p90) stays at or below this, more
+   * wait their turn (see server/admission.ts); 0 runs every launch call at once.
+   */
+  NIMBUS_LAUNCH_ADMISSION_DELAY_MS: z.coerce.number().min(0).default(10),
   NIMBUS_AGENT_ACK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /** Serve the API and sockets only (tests, or a console served elsewhere). */
   NIMBUS_HEADLESS: z.stringbool().default(false),

@@ -7,18 +7,22 @@ import { z } from "zod";
 import type { CoreContext, Principal, Services } from "@nimbus/core/context";
 import { isNimbusError, type ErrorCode, type NimbusError } from "@nimbus/core/errors";
 import { authorize, type PolicyTarget } from "@nimbus/core/identity";
+import type { AdmissionGate } from "../admission";
 
 export interface TrpcContext extends CoreContext {
   /** The raw session token from the cookie, if any (sign-out revokes it). */
   sessionToken: string | null;
   userAgent: string | null;
   setSessionCookie(token: string | null, expiresAt?: Date): void;
+  /** This process's admission of launches (see server/admission.ts). */
+  launchAdmission: AdmissionGate;
 }
 
 export interface ContextDeps {
   services: Services;
   resolvePrincipal(req: IncomingMessage): Promise<{ principal: Principal | null; token: string | null }>;
   sessionCookie(token: string | null, expiresAt?: Date): string;
+  launchAdmission: AdmissionGate;
 }
 
 export async function createContext(deps: ContextDeps, { req, res }: { req: IncomingMessage; res: ServerResponse }): Promise<TrpcContext> {
@@ -30,6 +34,7 @@ export async function createContext(deps: ContextDeps, { req, res }: { req: Inco
     remoteAddress: req.socket.remoteAddress ?? null,
     sessionToken: token,
     userAgent: req.headers["user-agent"] ?? null,
+    launchAdmission: deps.launchAdmission,
     setSessionCookie(next, expiresAt) {
       res.appendHeader("Set-Cookie", deps.sessionCookie(next, expiresAt));
     },
@@ -91,3 +96,16 @@ export function procedure(target: PolicyTarget) {
     return next();
   });
 }
+
+/**
+ * Runs the procedure once the process admits another launch (after authorization and input
+ * checks, so a refused call never waits); a caller that goes away while waiting never starts.
+ */
+export const launchAdmitted = t.middleware(async ({ ctx, next, signal }) => {
+  try {
+    return await ctx.launchAdmission.run(() => next(), signal);
+  } catch (error) {
+    if (signal?.aborted) throw new TRPCError({ code: "CLIENT_CLOSED_REQUEST", message: "The call was abandoned before it started.", cause: error });
+    throw error;
+  }
+});

@@ -1,6 +1,6 @@
 import { deleteInstance, getInstance, getInstanceConsole, launchInstance, listInstances } from "@nimbus/core/compute";
 import { instanceConsoleInput, instanceIdInput, launchInstanceInput } from "@nimbus/core/validation";
-import { procedure, router } from "../init";
+import { launchAdmitted, procedure, router } from "../init";
 
 export const instancesRouter = router({
   list: procedure("instances.list").query(({ ctx }) => listInstances({ ctx })),
@@ -9,6 +9,7 @@ export const instancesRouter = router({
     .query(({ ctx, input }) => getInstance({ ctx, input })),
   launch: procedure("instances.launch")
     .input(launchInstanceInput)
+    .use(launchAdmitted)
     .mutation(({ ctx, input }) => launchInstance({ ctx, input })),
   console: procedure("instances.console")
     .input(instanceConsoleInput)

@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import { isNimbusError } from "@nimbus/core/errors";
+import { AdmissionGate, type LoopDelayProbe } from "./admission";
+
+/** A loop delay the test sets, and whether the gate is watching the loop. */
+function fakeLoop() {
+  const loop = { delayMs: 0 as number | null, watching: false };
+  const probe: LoopDelayProbe = {
+    start: () => void (loop.watching = true),
+    stop: () => void (loop.watching = false),
+    take: () => loop.delayMs,
+  };
+  return { loop, probe };
+}
+
+/** A launch the test finishes when it wants, recording when it started. */
+function launches(gate: AdmissionGate) {
+  const started: number[] = [];
+  const finish = new Map<number, () => void>();
+  const launch = (n: number, signal?: AbortSignal) =>
+    gate.run(
+      () =>
+        new Promise<number>((resolve) => {
+          started.push(n);
+          finish.set(n, () => resolve(n));
+        }),
+      signal,
+    );
+  return { started, finish: (n: number) => finish.get(n)!(), launch };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+// The gate's own timer would step the controller under the test's feet: it is made very slow.
+const HOUR = 3_600_000;
+
+describe("launch admission", () => {
+  it("runs at most the limit of launches at once and starts the waiting ones first come, first served", async () => {
+    const { probe } = fakeLoop();
+    const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 2, minLimit: 1, windowMs: HOUR });
+    const { started, finish, launch } = launches(gate);
+    const results = [1, 2, 3, 4, 5].map((n) => launch(n));
+    await settle();
+    expect(started).toEqual([1, 2]);
+    expect([gate.running, gate.waiting]).toEqual([2, 3]);
+
+    finish(2);
+    await settle();
+    expect(started).toEqual([1, 2, 3]);
+    finish(1);
+    finish(3);
+    await settle();
+    expect(started).toEqual([1, 2, 3, 4, 5]);
+    finish(4);
+    finish(5);
+    expect(await Promise.all(results)).toEqual([1, 2, 3, 4, 5]);
+    expect([gate.running, gate.waiting]).toEqual([0, 0]);
+    gate.close();
+  });
+
+  it("lets fewer launches run while the event loop falls behind, and more again, one at a time, once it keeps up", async () => {
+    const { loop, probe } = fakeLoop();
+    const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 8, minLimit: 2, maxLimit: 10, windowMs: HOUR });
+    const { started, launch } = launches(gate);
+    for (let n = 1; n <= 20; n++) void launch(n);
+    await settle();
+    expect(started).toHaveLength(8);
+
+    loop.delayMs = 40;
+    const shrinking = [1, 2, 3, 4, 5].map(() => (gate.adjust(), gate.limit));
+    expect(shrinking).toEqual([6, 4, 3, 2, 2]);
+    // Shrinking stops nothing already running; no new launch starts until the running ones drop below the limit.
+    expect(started).toHaveLength(8);
+
+    loop.delayMs = 4;
+    const growing = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(() => (gate.adjust(), gate.limit));
+    expect(growing).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 10, 10]);
+    await settle();
+    expect(started).toHaveLength(10);
+    gate.close();
+  });
+
+  it("does not grow the limit while nobody waits (the demand, not the limit, bounds the work)", async () => {
+    const { loop, probe } = fakeLoop();
+    const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 4, windowMs: HOUR });
+    const { finish, launch } = launches(gate);
+    const one = launch(1);
+    loop.delayMs = 1;
+    gate.adjust();
+    gate.adjust();
+    expect(gate.limit).toBe(4);
+    await settle();
+    finish(1);
+    await one;
+    gate.close();
+  });
+
+  it("refuses a launch when too many already wait, saying so, and loses none of those waiting", async () => {
+    const { probe } = fakeLoop();
+    const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 2, minLimit: 1, maxWaiting: 2, windowMs: HOUR });
+    const { started, finish, launch } = launches(gate);
+    const admitted = [1, 2, 3, 4].map((n) => launch(n));
+    const refused = await launch(5).catch((error: unknown) => error);
+    expect(isNimbusError(refused) && refused.code).toBe("TooManyRequests");
+    expect((refused as Error).message).toMatch(/2 launches waiting to start; try again/);
+    for (const n of [1, 2, 3, 4]) {
+      await settle();
+      finish(n);
+    }
+    expect(await Promise.all(admitted)).toEqual([1, 2, 3, 4]);
+    expect(started).toEqual([1, 2, 3, 4]);
+    gate.close();
+  });
+
+  it("never starts a launch whose caller went away while it waited", async () => {
+    const { probe } = fakeLoop();
+    const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 1, minLimit: 1, windowMs: HOUR });
+    const { started, finish, launch } = launches(gate);
+    const first = launch(1);
+    const caller = new AbortController();
+    const abandoned = launch(2, caller.signal).catch((error: unknown) => error);
+    const third = launch(3);
+    caller.abort(new Error("the browser went away"));
+    expect(((await abandoned) as Error).message).toBe("the browser went away");
+    expect(gate.waiting).toBe(1);
+    finish(1);
+    await settle();
+    finish(3);
+    await Promise.all([first, third]);
+    expect(started).toEqual([1, 3]);
+    gate.close();
+  });
+
+  it("watches the event loop only while launches run or wait", async () => {
+    const { loop, probe } = fakeLoop();
+    const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, windowMs: HOUR });
+    const { finish, launch } = launches(gate);
+    expect(loop.watching).toBe(false);
+    const one = launch(1);
+    expect(loop.watching).toBe(true);
+    gate.adjust();
+    expect(loop.watching).toBe(true);
+    await settle();
+    finish(1);
+    await one;
+    gate.adjust();
+    expect(loop.watching).toBe(false);
+    gate.close();
+  });
+
+  it("runs every launch at once when turned off (a target of 0)", async () => {
+    const { loop, probe } = fakeLoop();
+    const gate = new AdmissionGate({ targetDelayMs: 0, loopDelay: probe, initialLimit: 2, windowMs: HOUR });
+    const { started, launch } = launches(gate);
+    for (let n = 1; n <= 5; n++) void launch(n);
+    await settle();
+    expect(started).toEqual([1, 2, 3, 4, 5]);
+    expect(loop.watching).toBe(false);
+  });
+});

@@ -1,0 +1,160 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { NimbusError } from "@nimbus/core/errors";
+
+/** How far behind the event loop runs: a window's delay p90 in ms (null: no sample yet), reset by taking it. */
+export interface LoopDelayProbe {
+  start(): void;
+  stop(): void;
+  take(): number | null;
+}
+
+/** The event loop's delay from Node's own histogram, sampled every `resolutionMs` while started. */
+export function eventLoopDelayProbe(resolutionMs = 5): LoopDelayProbe {
+  const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
+  return {
+    start: () => histogram.enable(),
+    stop: () => {
+      histogram.disable();
+      histogram.reset();
+    },
+    take() {
+      const p90 = histogram.count > 0 ? histogram.percentile(90) / 1e6 : null;
+      histogram.reset();
+      return p90;
+    },
+  };
+}
+
+export interface AdmissionOptions {
+  /** The event loop delay (p90 of a window) above which fewer launches run at once; 0 turns admission off. */
+  targetDelayMs: number;
+  loopDelay: LoopDelayProbe;
+  minLimit?: number;
+  maxLimit?: number;
+  initialLimit?: number;
+  /** Callers waiting beyond this are refused (TooManyRequests) rather than queued. */
+  maxWaiting?: number;
+  windowMs?: number;
+}
+
+
+/**
+ * Admission for launches: a web process runs at most `limit` launch calls at once; the rest
+ * wait their turn, first come first served. The limit follows the process's event loop, on
+ * which the work already accepted also runs: the conductor placing builds, agents' reports and
+ * their pushes to the progress views. While the loop keeps up (a window's delay p90 at or below
+ * the target) and callers are waiting, the limit grows by one a window; when the loop falls
+ * behind, it shrinks by a quarter. A storm of launches then waits at the door instead of
+ * delaying every build already under way, and the console stays responsive (additive increase,
+ * multiplicative decrease, as congestion control does; Nova bounds the same work with its API
+ * workers and max_concurrent_builds). The loop is only watched while launches run or wait.
+ */
+export class AdmissionGate {
+  private readonly minLimit: number;
+  private readonly maxLimit: number;
+  private readonly maxWaiting: number;
+  private readonly windowMs: number;
+  private current: number;
+  private active = 0;
+  /** Each waiting caller's admission, oldest first. */
+  private readonly queue: (() => void)[] = [];
+  /** Callers had to wait during this window: the limit, not the demand, bounded the work. */
+  private bound = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: AdmissionOptions) {
+    this.minLimit = options.minLimit ?? 2;
+    this.maxLimit = options.maxLimit ?? 64;
+    this.maxWaiting = options.maxWaiting ?? 1_000;
+    this.windowMs = options.windowMs ?? 200;
+    this.current = Math.min(this.maxLimit, Math.max(this.minLimit, options.initialLimit ?? 8));
+  }
+
+  get limit(): number {
+    return this.current;
+  }
+  get running(): number {
+    return this.active;
+  }
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  /** Runs `work` once admitted; a caller whose request is aborted while it waits never starts. */
+  async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.options.targetDelayMs <= 0) return work();
+    await this.enter(signal);
+    try {
+      return await work();
+    } finally {
+      this.leave();
+    }
+  }
+
+  /** One window's verdict (run by the gate's own timer; tests call it to step the controller). */
+  adjust(): void {
+    const delay = this.options.loopDelay.take();
+    if (delay !== null && delay > this.options.targetDelayMs) this.current = Math.max(this.minLimit, Math.floor(this.current * 0.75));
+    else if (this.bound) this.current = Math.min(this.maxLimit, this.current + 1);
+    this.bound = this.queue.length > 0;
+    this.admitWaiting();
+    if (this.active === 0 && this.queue.length === 0) this.unwatch();
+  }
+
+  /** Stops watching the loop (shutdown); callers still waiting are admitted as slots free up. */
+  close(): void {
+    this.unwatch();
+  }
+
+  private enter(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    this.watch();
+    if (this.active < this.current && this.queue.length === 0) {
+      this.active++;
+      return Promise.resolve();
+    }
+    if (this.queue.length >= this.maxWaiting) {
+      throw new NimbusError("TooManyRequests", `This server has ${this.queue.length} launches waiting to start; try again in a few seconds.`);
+    }
+    this.bound = true;
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const at = this.queue.indexOf(admit);
+        if (at >= 0) this.queue.splice(at, 1);
+        reject(signal!.reason);
+      };
+      const admit = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.queue.push(admit);
+    });
+  }
+
+  private leave(): void {
+    this.active--;
+    this.admitWaiting();
+  }
+
+  private admitWaiting(): void {
+    while (this.active < this.current && this.queue.length > 0) {
+      this.active++;
+      this.queue.shift()!();
+    }
+  }
+
+  private watch(): void {
+    if (this.timer) return;
+    this.options.loopDelay.start();
+    this.timer = setInterval(() => this.adjust(), this.windowMs);
+    this.timer.unref();
+  }
+
+  private unwatch(): void {
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.options.loopDelay.stop();
+  }
+}
