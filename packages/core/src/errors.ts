@@ -13,6 +13,7 @@ export type ErrorCode =
   | "InvalidTransition"
   | "AgentUnavailable"
   | "TooManyRequests"
+  | "Unavailable"
   | "Internal";
 
 export interface FieldIssue {

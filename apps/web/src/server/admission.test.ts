@@ -1,6 +1,10 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
+import type { Principal } from "@nimbus/core/context";
 import { isNimbusError } from "@nimbus/core/errors";
-import { AdmissionGate, type LoopDelayProbe } from "./admission";
+import { AdmissionGate, eventLoopDelayProbe, type LoopDelayProbe } from "./admission";
+import { createCallerFactory, launchAdmitted, procedure, router, type TrpcContext } from "./trpc/init";
 
 /** A loop delay the test sets, and whether the gate is watching the loop. */
 function fakeLoop() {
@@ -61,7 +65,9 @@ describe("launch admission", () => {
     const { loop, probe } = fakeLoop();
     const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 8, minLimit: 2, maxLimit: 10, windowMs: HOUR });
     const { started, launch } = launches(gate);
-    for (let n = 1; n <= 20; n++) void launch(n);
+    // The twelve still waiting at the end are refused by close().
+    const refusals = [];
+    for (let n = 1; n <= 20; n++) refusals.push(launch(n).catch(() => "refused"));
     await settle();
     expect(started).toHaveLength(8);
 
@@ -77,6 +83,7 @@ describe("launch admission", () => {
     await settle();
     expect(started).toHaveLength(10);
     gate.close();
+    expect((await Promise.race(refusals.slice(10)))).toBe("refused");
   });
 
   it("does not grow the limit while nobody waits (the demand, not the limit, bounds the work)", async () => {
@@ -147,6 +154,39 @@ describe("launch admission", () => {
     gate.close();
   });
 
+  it("does not lower the limit when the loop is behind but the limit holds no launch back", async () => {
+    const { loop, probe } = fakeLoop();
+    const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 8, windowMs: HOUR });
+    const { finish, launch } = launches(gate);
+    const one = launch(1);
+    loop.delayMs = 80;
+    gate.adjust();
+    gate.adjust();
+    expect(gate.limit).toBe(8);
+    await settle();
+    finish(1);
+    await one;
+    gate.close();
+  });
+
+  it("at shutdown refuses the launches still waiting, and every later one, while those running finish", async () => {
+    const { probe } = fakeLoop();
+    const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 1, minLimit: 1, windowMs: HOUR });
+    const { started, finish, launch } = launches(gate);
+    const running = launch(1);
+    const waiting = launch(2).catch((error: unknown) => error);
+    await settle();
+    gate.close();
+    const refused = await waiting;
+    expect(isNimbusError(refused) && refused.code).toBe("Unavailable");
+    expect((refused as Error).message).toMatch(/shutting down; the launch did not start/);
+    const later = await launch(3).catch((error: unknown) => error);
+    expect(isNimbusError(later) && later.code).toBe("Unavailable");
+    finish(1);
+    expect(await running).toBe(1);
+    expect(started).toEqual([1]);
+  });
+
   it("runs every launch at once when turned off (a target of 0)", async () => {
     const { loop, probe } = fakeLoop();
     const gate = new AdmissionGate({ targetDelayMs: 0, loopDelay: probe, initialLimit: 2, windowMs: HOUR });
@@ -155,5 +195,49 @@ describe("launch admission", () => {
     await settle();
     expect(started).toEqual([1, 2, 3, 4, 5]);
     expect(loop.watching).toBe(false);
+  });
+});
+
+describe("the event loop delay probe", () => {
+  it("reports how far behind a busy loop runs, beyond its sampling interval", async () => {
+    const probe = eventLoopDelayProbe(5);
+    probe.start();
+    await sleep(20);
+    probe.take();
+    // Node's histogram starts measuring again at its first tick after a reset.
+    await sleep(15);
+    // Ten turns of 30 ms each: nearly every tick of the probe comes about 30 ms late.
+    for (let turn = 0; turn < 10; turn++) {
+      const busyUntil = performance.now() + 30;
+      while (performance.now() < busyUntil);
+      await sleep(1);
+    }
+    const delay = probe.take();
+    probe.stop();
+    expect(delay).toBeGreaterThanOrEqual(20);
+    expect(delay).toBeLessThan(1_000);
+  });
+});
+
+describe("launch admission on the API", () => {
+  const member: Principal = { userId: "u", userName: "alice", projectId: "p", projectName: "demo", role: "member", isAdmin: false };
+  const api = router({ launch: procedure("instances.launch").use(launchAdmitted).mutation(() => sleep(30).then(() => "launched")) });
+  const callerWith = (gate: AdmissionGate, signal?: AbortSignal) =>
+    createCallerFactory(api)({ principal: member, launchAdmission: gate } as unknown as TrpcContext, { signal });
+
+  it("answers a launch the gate cannot queue with 429 and says why, and one whose caller left with 499", async () => {
+    const { probe } = fakeLoop();
+    const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 1, minLimit: 1, maxWaiting: 1, windowMs: HOUR });
+    const first = callerWith(gate).launch();
+    const caller = new AbortController();
+    const abandoned = callerWith(gate, caller.signal).launch().catch((error: unknown) => error);
+    const refused = await callerWith(gate).launch().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(TRPCError);
+    expect((refused as TRPCError).code).toBe("TOO_MANY_REQUESTS");
+    expect((refused as TRPCError).message).toMatch(/launches waiting to start/);
+    caller.abort();
+    expect(((await abandoned) as TRPCError).code).toBe("CLIENT_CLOSED_REQUEST");
+    expect(await first).toBe("launched");
+    gate.close();
   });
 });

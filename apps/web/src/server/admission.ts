@@ -8,7 +8,11 @@ export interface LoopDelayProbe {
   take(): number | null;
 }
 
-/** The event loop's delay from Node's own histogram, sampled every `resolutionMs` while started. */
+/**
+ * The event loop's delay from Node's own histogram, sampled every `resolutionMs` while started.
+ * The histogram records the time between its timer's ticks, the interval included; the probe
+ * reports what is beyond the interval (an idle loop reads 0).
+ */
 export function eventLoopDelayProbe(resolutionMs = 5): LoopDelayProbe {
   const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
   return {
@@ -18,12 +22,19 @@ export function eventLoopDelayProbe(resolutionMs = 5): LoopDelayProbe {
       histogram.reset();
     },
     take() {
-      const p90 = histogram.count > 0 ? histogram.percentile(90) / 1e6 : null;
+      const p90 = histogram.count > 0 ? Math.max(0, histogram.percentile(90) / 1e6 - resolutionMs) : null;
       histogram.reset();
       return p90;
     },
   };
 }
+
+interface Waiter {
+  admit(): void;
+  refuse(error: NimbusError): void;
+}
+
+const shuttingDown = () => new NimbusError("Unavailable", "This web server is shutting down; the launch did not start. Try again.");
 
 export interface AdmissionOptions {
   /** The event loop delay (p90 of a window) above which fewer launches run at once; 0 turns admission off. */
@@ -56,8 +67,9 @@ export class AdmissionGate {
   private readonly windowMs: number;
   private current: number;
   private active = 0;
-  /** Each waiting caller's admission, oldest first. */
-  private readonly queue: (() => void)[] = [];
+  /** The waiting callers, oldest first. */
+  private readonly queue: Waiter[] = [];
+  private closed = false;
   /** Callers had to wait during this window: the limit, not the demand, bounded the work. */
   private bound = false;
   private timer: NodeJS.Timeout | undefined;
@@ -94,20 +106,29 @@ export class AdmissionGate {
   /** One window's verdict (run by the gate's own timer; tests call it to step the controller). */
   adjust(): void {
     const delay = this.options.loopDelay.take();
-    if (delay !== null && delay > this.options.targetDelayMs) this.current = Math.max(this.minLimit, Math.floor(this.current * 0.75));
-    else if (this.bound) this.current = Math.min(this.maxLimit, this.current + 1);
+    if (delay !== null && delay > this.options.targetDelayMs) {
+      // Only a limit that holds launches back is lowered: with fewer running than it allows,
+      // the loop is behind for other reasons, and a lower limit would only slow the recovery.
+      if (this.bound || this.active >= this.current) this.current = Math.max(this.minLimit, Math.floor(this.current * 0.75));
+    } else if (this.bound) this.current = Math.min(this.maxLimit, this.current + 1);
     this.bound = this.queue.length > 0;
     this.admitWaiting();
     if (this.active === 0 && this.queue.length === 0) this.unwatch();
   }
 
-  /** Stops watching the loop (shutdown); callers still waiting are admitted as slots free up. */
+  /**
+   * Shutdown: stops watching the loop and refuses the callers still waiting (none of them has
+   * started; they may try again, on another web process) and every caller from now on.
+   */
   close(): void {
+    this.closed = true;
     this.unwatch();
+    for (const waiter of this.queue.splice(0)) waiter.refuse(shuttingDown());
   }
 
   private enter(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
+    if (this.closed) throw shuttingDown();
     this.watch();
     if (this.active < this.current && this.queue.length === 0) {
       this.active++;
@@ -119,16 +140,17 @@ export class AdmissionGate {
     this.bound = true;
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
-        const at = this.queue.indexOf(admit);
+        const at = this.queue.indexOf(waiter);
         if (at >= 0) this.queue.splice(at, 1);
         reject(signal!.reason);
       };
-      const admit = () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
+      const settle = () => signal?.removeEventListener("abort", onAbort);
+      const waiter: Waiter = {
+        admit: () => (settle(), resolve()),
+        refuse: (error) => (settle(), reject(error)),
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.queue.push(admit);
+      this.queue.push(waiter);
     });
   }
 
@@ -140,7 +162,7 @@ export class AdmissionGate {
   private admitWaiting(): void {
     while (this.active < this.current && this.queue.length > 0) {
       this.active++;
-      this.queue.shift()!();
+      this.queue.shift()!.admit();
     }
   }
 

@@ -61,7 +61,7 @@ const envSchema = z.object({
    * Launch calls run at once while the event loop's delay (p90) stays at or below this, more
    * wait their turn (see server/admission.ts); 0 runs every launch call at once.
    */
-  NIMBUS_LAUNCH_ADMISSION_DELAY_MS: z.coerce.number().min(0).default(10),
+  NIMBUS_LAUNCH_ADMISSION_DELAY_MS: z.coerce.number().min(0).default(5),
   NIMBUS_AGENT_ACK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /** Serve the API and sockets only (tests, or a console served elsewhere). */
   NIMBUS_HEADLESS: z.stringbool().default(false),

@@ -13,6 +13,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NoValidHost: 409,
   AgentUnavailable: 503,
   TooManyRequests: 429,
+  Unavailable: 503,
   Internal: 500,
 };
 

@@ -52,6 +52,7 @@ const TRPC_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   InvalidTransition: "CONFLICT",
   AgentUnavailable: "SERVICE_UNAVAILABLE",
   TooManyRequests: "TOO_MANY_REQUESTS",
+  Unavailable: "SERVICE_UNAVAILABLE",
   Internal: "INTERNAL_SERVER_ERROR",
 };
 
@@ -106,6 +107,6 @@ export const launchAdmitted = t.middleware(async ({ ctx, next, signal }) => {
     return await ctx.launchAdmission.run(() => next(), signal);
   } catch (error) {
     if (signal?.aborted) throw new TRPCError({ code: "CLIENT_CLOSED_REQUEST", message: "The call was abandoned before it started.", cause: error });
-    throw error;
+    throw isNimbusError(error) ? toTrpcError(error) : error;
   }
 });
