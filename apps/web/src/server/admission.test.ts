@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Principal } from "@nimbus/core/context";
 import { isNimbusError } from "@nimbus/core/errors";
 import { AdmissionGate, eventLoopDelayProbe, type LoopDelayProbe } from "./admission";
-import { createCallerFactory, launchAdmitted, procedure, router, type TrpcContext } from "./trpc/init";
+import { createCallerFactory, launchAdmitted, procedure, retryAfter, router, type TrpcContext } from "./trpc/init";
 
 /** A loop delay the test sets, and whether the gate is watching the loop. */
 function fakeLoop() {
@@ -187,6 +187,34 @@ describe("launch admission", () => {
     expect(started).toEqual([1]);
   });
 
+  it("reports who waited, how long at most, how many at once and how low the limit went; nothing when nobody waited", async () => {
+    const { loop, probe } = fakeLoop();
+    const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 2, minLimit: 1, maxWaiting: 2, windowMs: HOUR });
+    const { finish, launch } = launches(gate);
+    const first = [1, 2].map((n) => launch(n));
+    await settle();
+    expect(gate.takeReport()).toBeNull();
+
+    const waiting = [3, 4].map((n) => launch(n));
+    await launch(5).catch(() => "refused");
+    loop.delayMs = 50;
+    gate.adjust();
+    await sleep(15);
+    for (const n of [1, 2]) finish(n);
+    await Promise.all(first);
+    // The limit is 1 now: the waiting ones start one after the other.
+    for (const n of [3, 4]) {
+      await settle();
+      finish(n);
+    }
+    await Promise.all(waiting);
+    const report = gate.takeReport();
+    expect(report).toMatchObject({ waited: 2, mostWaiting: 2, refused: 1, limit: 1, lowestLimit: 1 });
+    expect(report!.longestWaitMs).toBeGreaterThanOrEqual(10);
+    expect(gate.takeReport()).toBeNull();
+    gate.close();
+  });
+
   it("runs every launch at once when turned off (a target of 0)", async () => {
     const { loop, probe } = fakeLoop();
     const gate = new AdmissionGate({ targetDelayMs: 0, loopDelay: probe, initialLimit: 2, windowMs: HOUR });
@@ -225,7 +253,7 @@ describe("launch admission on the API", () => {
   const callerWith = (gate: AdmissionGate, signal?: AbortSignal) =>
     createCallerFactory(api)({ principal: member, launchAdmission: gate } as unknown as TrpcContext, { signal });
 
-  it("answers a launch the gate cannot queue with 429 and says why, and one whose caller left with 499", async () => {
+  it("answers a launch the gate cannot queue with 429, says why and when to try again, and one whose caller left with 499", async () => {
     const { probe } = fakeLoop();
     const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 1, minLimit: 1, maxWaiting: 1, windowMs: HOUR });
     const first = callerWith(gate).launch();
@@ -235,6 +263,8 @@ describe("launch admission on the API", () => {
     expect(refused).toBeInstanceOf(TRPCError);
     expect((refused as TRPCError).code).toBe("TOO_MANY_REQUESTS");
     expect((refused as TRPCError).message).toMatch(/launches waiting to start/);
+    expect(retryAfter([refused as TRPCError])).toEqual({ headers: { "retry-after": "5" } });
+    expect(retryAfter([new TRPCError({ code: "NOT_FOUND" })])).toBeUndefined();
     caller.abort();
     expect(((await abandoned) as TRPCError).code).toBe("CLIENT_CLOSED_REQUEST");
     expect(await first).toBe("launched");

@@ -34,7 +34,21 @@ interface Waiter {
   refuse(error: NimbusError): void;
 }
 
-const shuttingDown = () => new NimbusError("Unavailable", "This web server is shutting down; the launch did not start. Try again.");
+const shuttingDown = () => new NimbusError("Unavailable", "This web server is shutting down; the launch did not start. Try again.", { retryAfterSeconds: 1 });
+
+/** What launch admission did since the last report, for the operators' log. */
+export interface AdmissionReport {
+  /** Launch calls that had to wait before they started, and the longest wait. */
+  waited: number;
+  longestWaitMs: number;
+  /** The most callers waiting at once. */
+  mostWaiting: number;
+  /** Calls refused because too many were waiting. */
+  refused: number;
+  /** The limit now, and its lowest since the last report. */
+  limit: number;
+  lowestLimit: number;
+}
 
 export interface AdmissionOptions {
   /** The event loop delay (p90 of a window) above which fewer launches run at once; 0 turns admission off. */
@@ -73,6 +87,7 @@ export class AdmissionGate {
   /** Callers had to wait during this window: the limit, not the demand, bounded the work. */
   private bound = false;
   private timer: NodeJS.Timeout | undefined;
+  private report: Omit<AdmissionReport, "limit">;
 
   constructor(private readonly options: AdmissionOptions) {
     this.minLimit = options.minLimit ?? 2;
@@ -80,6 +95,18 @@ export class AdmissionGate {
     this.maxWaiting = options.maxWaiting ?? 1_000;
     this.windowMs = options.windowMs ?? 200;
     this.current = Math.min(this.maxLimit, Math.max(this.minLimit, options.initialLimit ?? 8));
+    this.report = this.freshReport();
+  }
+
+  /** What happened since the last call; null when no launch had to wait and none was refused. */
+  takeReport(): AdmissionReport | null {
+    const report = this.report;
+    this.report = this.freshReport();
+    return report.waited + report.refused + this.queue.length === 0 ? null : { ...report, limit: this.current };
+  }
+
+  private freshReport(): Omit<AdmissionReport, "limit"> {
+    return { waited: 0, longestWaitMs: 0, mostWaiting: this.queue.length, refused: 0, lowestLimit: this.current };
   }
 
   get limit(): number {
@@ -110,6 +137,7 @@ export class AdmissionGate {
       // Only a limit that holds launches back is lowered: with fewer running than it allows,
       // the loop is behind for other reasons, and a lower limit would only slow the recovery.
       if (this.bound || this.active >= this.current) this.current = Math.max(this.minLimit, Math.floor(this.current * 0.75));
+      this.report.lowestLimit = Math.min(this.report.lowestLimit, this.current);
     } else if (this.bound) this.current = Math.min(this.maxLimit, this.current + 1);
     this.bound = this.queue.length > 0;
     this.admitWaiting();
@@ -135,7 +163,8 @@ export class AdmissionGate {
       return Promise.resolve();
     }
     if (this.queue.length >= this.maxWaiting) {
-      throw new NimbusError("TooManyRequests", `This server has ${this.queue.length} launches waiting to start; try again in a few seconds.`);
+      this.report.refused++;
+      throw new NimbusError("TooManyRequests", `This server has ${this.queue.length} launches waiting to start; try again in a few seconds.`, { retryAfterSeconds: 5 });
     }
     this.bound = true;
     return new Promise<void>((resolve, reject) => {
@@ -145,12 +174,19 @@ export class AdmissionGate {
         reject(signal!.reason);
       };
       const settle = () => signal?.removeEventListener("abort", onAbort);
+      const queuedAt = performance.now();
       const waiter: Waiter = {
-        admit: () => (settle(), resolve()),
+        admit: () => {
+          settle();
+          this.report.waited++;
+          this.report.longestWaitMs = Math.max(this.report.longestWaitMs, Math.round(performance.now() - queuedAt));
+          resolve();
+        },
         refuse: (error) => (settle(), reject(error)),
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.queue.push(waiter);
+      this.report.mostWaiting = Math.max(this.report.mostWaiting, this.queue.length);
     });
   }
 

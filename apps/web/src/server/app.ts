@@ -25,7 +25,7 @@ import { bearerToken, refuseUnsafePost } from "./request-guards";
 import { sessionCookies } from "./session-cookie";
 import { agentGateway, attachAgentNamespace } from "./socket/agents";
 import { attachBrowserNamespace, socketPublisher } from "./socket/browsers";
-import { createContext } from "./trpc/init";
+import { createContext, retryAfter } from "./trpc/init";
 import { AdmissionGate, eventLoopDelayProbe } from "./admission";
 import { appRouter } from "./trpc/router";
 
@@ -136,6 +136,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     router: appRouter,
     basePath: "/api/trpc/",
     createContext: (opts) => createContext({ services, resolvePrincipal, sessionCookie: cookies.serialize, launchAdmission }, opts),
+    responseMeta: ({ errors }) => retryAfter(errors) ?? {},
     onError({ error, path: procedurePath }) {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error.cause ?? error, path: procedurePath }, "procedure failed");
     },
@@ -200,6 +201,11 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     return timer;
   };
   const sweepers = [
+    // Operators see when launches queue at this process's door, and how long they waited.
+    every(10_000, "launch admission report", async () => {
+      const report = launchAdmission.takeReport();
+      if (report) log.info(report, "launch calls waited for admission (this process's event loop was behind; builds under way went first)");
+    }),
     every(1_000, "host liveness sweep", () => expireSilentHosts(services).then(() => failBuildsOnDownHosts(services))),
     every(Math.min(5_000, env.NIMBUS_UPLOAD_STALL_SECONDS * 500), "stalled upload sweep", async () => {
       const images = await expireStalledUploads(services);

@@ -110,3 +110,12 @@ export const launchAdmitted = t.middleware(async ({ ctx, next, signal }) => {
     throw isNimbusError(error) ? toTrpcError(error) : error;
   }
 });
+
+/**
+ * A Retry-After header for an answer whose error says when to try again (a full launch queue,
+ * a server shutting down), so scripts back off as HTTP tells them to.
+ */
+export function retryAfter(errors: readonly TRPCError[]): { headers: Record<string, string> } | undefined {
+  const seconds = errors.map((error) => (isNimbusError(error.cause) ? error.cause.details?.retryAfterSeconds : undefined)).find((s) => typeof s === "number");
+  return typeof seconds === "number" ? { headers: { "retry-after": String(Math.ceil(seconds)) } } : undefined;
+}
