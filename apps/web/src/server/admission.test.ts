@@ -169,6 +169,24 @@ describe("launch admission", () => {
     gate.close();
   });
 
+  it("takes a window's own timer firing late as the loop being behind, and never raises the limit without a reading", () => {
+    const { loop, probe } = fakeLoop();
+    loop.delayMs = null;
+    const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 8, windowMs: 10 });
+    const { launch } = launches(gate);
+    const all = Array.from({ length: 10 }, (_, n) => launch(n + 1).catch(() => "refused"));
+    expect([gate.running, gate.waiting]).toEqual([8, 2]);
+    // One turn of 60 ms: the probe has no tick to report, but the window ended 50 ms late.
+    const busyUntil = performance.now() + 60;
+    while (performance.now() < busyUntil);
+    gate.adjust();
+    expect(gate.limit).toBe(6);
+    gate.adjust();
+    expect(gate.limit).toBe(6);
+    gate.close();
+    return Promise.all(all.slice(8));
+  });
+
   it("at shutdown refuses the launches still waiting, and every later one, while those running finish", async () => {
     const { probe } = fakeLoop();
     const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 1, minLimit: 1, windowMs: HOUR });
@@ -209,10 +227,25 @@ describe("launch admission", () => {
     }
     await Promise.all(waiting);
     const report = gate.takeReport();
-    expect(report).toMatchObject({ waited: 2, mostWaiting: 2, refused: 1, limit: 1, lowestLimit: 1 });
+    expect(report).toMatchObject({ waited: 2, abandoned: 0, mostWaiting: 2, refused: 1, limit: 1, lowestLimit: 1 });
     expect(report!.longestWaitMs).toBeGreaterThanOrEqual(10);
     expect(gate.takeReport()).toBeNull();
+
+    // A window in which callers only waited, or gave up, is reported too.
+    const running = launch(6);
+    const caller = new AbortController();
+    const leaving = launch(7, caller.signal).catch(() => "left");
+    const stuck = launch(8).catch(() => "refused at close");
+    caller.abort();
+    await leaving;
+    await sleep(15);
+    const meanwhile = gate.takeReport();
+    expect(meanwhile).toMatchObject({ waited: 0, abandoned: 1, mostWaiting: 2, refused: 0 });
+    expect(meanwhile!.longestWaitMs).toBeGreaterThanOrEqual(10);
     gate.close();
+    await settle();
+    finish(6);
+    await Promise.all([running, stuck]);
   });
 
   it("runs every launch at once when turned off (a target of 0)", async () => {

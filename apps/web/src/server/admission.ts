@@ -30,6 +30,7 @@ export function eventLoopDelayProbe(resolutionMs = 5): LoopDelayProbe {
 }
 
 interface Waiter {
+  queuedAt: number;
   admit(): void;
   refuse(error: NimbusError): void;
 }
@@ -38,9 +39,11 @@ const shuttingDown = () => new NimbusError("Unavailable", "This web server is sh
 
 /** What launch admission did since the last report, for the operators' log. */
 export interface AdmissionReport {
-  /** Launch calls that had to wait before they started, and the longest wait. */
+  /** Launch calls that had to wait before they started; the longest wait, of those still waiting too. */
   waited: number;
   longestWaitMs: number;
+  /** Callers that went away while they waited. */
+  abandoned: number;
   /** The most callers waiting at once. */
   mostWaiting: number;
   /** Calls refused because too many were waiting. */
@@ -87,6 +90,8 @@ export class AdmissionGate {
   /** Callers had to wait during this window: the limit, not the demand, bounded the work. */
   private bound = false;
   private timer: NodeJS.Timeout | undefined;
+  /** When the window last ended (while the loop is watched). */
+  private lastAdjustAt: number | undefined;
   private report: Omit<AdmissionReport, "limit">;
 
   constructor(private readonly options: AdmissionOptions) {
@@ -102,11 +107,14 @@ export class AdmissionGate {
   takeReport(): AdmissionReport | null {
     const report = this.report;
     this.report = this.freshReport();
-    return report.waited + report.refused + this.queue.length === 0 ? null : { ...report, limit: this.current };
+    if (report.mostWaiting + report.refused === 0) return null;
+    const oldest = this.queue[0];
+    const longestWaitMs = Math.max(report.longestWaitMs, oldest ? Math.round(performance.now() - oldest.queuedAt) : 0);
+    return { ...report, longestWaitMs, limit: this.current };
   }
 
   private freshReport(): Omit<AdmissionReport, "limit"> {
-    return { waited: 0, longestWaitMs: 0, mostWaiting: this.queue.length, refused: 0, lowestLimit: this.current };
+    return { waited: 0, longestWaitMs: 0, abandoned: 0, mostWaiting: this.queue.length, refused: 0, lowestLimit: this.current };
   }
 
   get limit(): number {
@@ -132,13 +140,18 @@ export class AdmissionGate {
 
   /** One window's verdict (run by the gate's own timer; tests call it to step the controller). */
   adjust(): void {
-    const delay = this.options.loopDelay.take();
+    const now = performance.now();
+    // A turn of the loop longer than a window leaves the probe no tick to report; how late the
+    // window's own timer fired then says how far behind the loop is.
+    const late = this.lastAdjustAt === undefined ? 0 : now - this.lastAdjustAt - this.windowMs;
+    this.lastAdjustAt = now;
+    const delay = this.options.loopDelay.take() ?? (late > 0 ? late : null);
     if (delay !== null && delay > this.options.targetDelayMs) {
       // Only a limit that holds launches back is lowered: with fewer running than it allows,
       // the loop is behind for other reasons, and a lower limit would only slow the recovery.
       if (this.bound || this.active >= this.current) this.current = Math.max(this.minLimit, Math.floor(this.current * 0.75));
       this.report.lowestLimit = Math.min(this.report.lowestLimit, this.current);
-    } else if (this.bound) this.current = Math.min(this.maxLimit, this.current + 1);
+    } else if (this.bound && delay !== null) this.current = Math.min(this.maxLimit, this.current + 1);
     this.bound = this.queue.length > 0;
     this.admitWaiting();
     if (this.active === 0 && this.queue.length === 0) this.unwatch();
@@ -171,15 +184,16 @@ export class AdmissionGate {
       const onAbort = () => {
         const at = this.queue.indexOf(waiter);
         if (at >= 0) this.queue.splice(at, 1);
+        this.report.abandoned++;
         reject(signal!.reason);
       };
       const settle = () => signal?.removeEventListener("abort", onAbort);
-      const queuedAt = performance.now();
       const waiter: Waiter = {
+        queuedAt: performance.now(),
         admit: () => {
           settle();
           this.report.waited++;
-          this.report.longestWaitMs = Math.max(this.report.longestWaitMs, Math.round(performance.now() - queuedAt));
+          this.report.longestWaitMs = Math.max(this.report.longestWaitMs, Math.round(performance.now() - waiter.queuedAt));
           resolve();
         },
         refuse: (error) => (settle(), reject(error)),
@@ -204,6 +218,7 @@ export class AdmissionGate {
 
   private watch(): void {
     if (this.timer) return;
+    this.lastAdjustAt = performance.now();
     this.options.loopDelay.start();
     this.timer = setInterval(() => this.adjust(), this.windowMs);
     this.timer.unref();
@@ -213,6 +228,7 @@ export class AdmissionGate {
     if (!this.timer) return;
     clearInterval(this.timer);
     this.timer = undefined;
+    this.lastAdjustAt = undefined;
     this.options.loopDelay.stop();
   }
 }

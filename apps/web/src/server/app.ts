@@ -204,7 +204,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     // Operators see when launches queue at this process's door, and how long they waited.
     every(10_000, "launch admission report", async () => {
       const report = launchAdmission.takeReport();
-      if (report) log.info(report, "launch calls waited for admission (this process's event loop was behind; builds under way went first)");
+      if (report) log.info(report, "launch calls waited for admission (more arrived than this process runs at once; builds under way went first)");
     }),
     every(1_000, "host liveness sweep", () => expireSilentHosts(services).then(() => failBuildsOnDownHosts(services))),
     every(Math.min(5_000, env.NIMBUS_UPLOAD_STALL_SECONDS * 500), "stalled upload sweep", async () => {
