@@ -10,6 +10,8 @@ test("sign in, launch through the wizard, watch the phases arrive live, see the 
   const row = await openHostInventory(page);
   await expect(row).toContainText(/ 0 \/ \d+ vCPUs/);
   const capacity = (await row.textContent())!.match(/0 \/ (\d+) vCPUs/)![1];
+  // The operator also sees how this web server admits launches.
+  await expect(page.getByRole("region", { name: "Launch admission on this web server" })).toContainText(/0 running, 0 waiting; up to \d+ at once/);
 
   await page.getByRole("link", { name: "Instances" }).click();
   await page.getByRole("button", { name: "Launch instance" }).click();

@@ -117,6 +117,11 @@ export class AdmissionGate {
     return { waited: 0, longestWaitMs: 0, abandoned: 0, mostWaiting: this.queue.length, refused: 0, lowestLimit: this.current };
   }
 
+  /** What an operator sees of this process's admission now. */
+  state(): { enabled: boolean; targetDelayMs: number; limit: number; running: number; waiting: number } {
+    return { enabled: this.options.targetDelayMs > 0, targetDelayMs: this.options.targetDelayMs, limit: this.current, running: this.active, waiting: this.queue.length };
+  }
+
   get limit(): number {
     return this.current;
   }

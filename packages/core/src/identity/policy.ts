@@ -68,6 +68,7 @@ export const POLICY = {
   "hosts.list": "cloud_admin",
   "hosts.update": "cloud_admin",
   "hosts.previewPlacement": "cloud_admin",
+  "hosts.launchAdmission": "cloud_admin",
   "aggregates.list": "cloud_admin",
   "aggregates.create": "cloud_admin",
   "aggregates.delete": "cloud_admin",

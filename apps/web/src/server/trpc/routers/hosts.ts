@@ -6,6 +6,8 @@ export const hostsRouter = router({
   update: procedure("hosts.update")
     .input(updateHostInput)
     .mutation(({ ctx, input }) => updateHost({ ctx, input })),
+  /** This web process's launch admission (each process has its own). */
+  launchAdmission: procedure("hosts.launchAdmission").query(({ ctx }) => ctx.launchAdmission.state()),
   previewPlacement: procedure("hosts.previewPlacement")
     .input(previewPlacementInput)
     .query(({ ctx, input }) => previewPlacement({ ctx, input })),

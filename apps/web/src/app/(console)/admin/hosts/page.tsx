@@ -4,6 +4,7 @@ import { Stack, Tabs, Text } from "@mantine/core";
 import { Aggregates } from "@/components/aggregates/aggregates";
 import { PageHeader } from "@/components/common/page-header";
 import { HostInventory } from "@/components/hosts/host-inventory";
+import { LaunchAdmission } from "@/components/hosts/launch-admission";
 import { PlacementPreview } from "@/components/hosts/placement-preview";
 import { useSession } from "@/components/session/session-context";
 
@@ -18,6 +19,7 @@ function AdminHostTabs() {
       <Tabs.Panel value="hosts" pt="md">
         <Stack>
           <HostInventory />
+          <LaunchAdmission />
         </Stack>
       </Tabs.Panel>
       <Tabs.Panel value="aggregates" pt="md">
