@@ -101,13 +101,15 @@ export function procedure(target: PolicyTarget) {
 /**
  * Runs the procedure once the process admits another launch (after authorization and input
  * checks, so a refused call never waits); a caller that goes away while waiting never starts.
+ * The gate's refusals are NimbusErrors, mapped like every other by `mapErrors`, which each
+ * `procedure` runs outside whatever it adds.
  */
 export const launchAdmitted = t.middleware(async ({ ctx, next, signal }) => {
   try {
     return await ctx.launchAdmission.run(() => next(), signal);
   } catch (error) {
     if (signal?.aborted) throw new TRPCError({ code: "CLIENT_CLOSED_REQUEST", message: "The call was abandoned before it started.", cause: error });
-    throw isNimbusError(error) ? toTrpcError(error) : error;
+    throw error;
   }
 });
 
