@@ -37,6 +37,23 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 // The gate's own timer would step the controller under the test's feet: it is made very slow.
 const HOUR = 3_600_000;
 
+/** The limit after two windows at `delayMs` with one launch running, far below the limit. */
+async function limitAfterTwoWindowsWithOneLaunch({ initialLimit, delayMs }: { initialLimit: number; delayMs: number }): Promise<number> {
+  const { loop, probe } = fakeLoop();
+  const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit, windowMs: HOUR });
+  const { finish, launch } = launches(gate);
+  const one = launch(1);
+  loop.delayMs = delayMs;
+  gate.adjust();
+  gate.adjust();
+  const limit = gate.limit;
+  await settle();
+  finish(1);
+  await one;
+  gate.close();
+  return limit;
+}
+
 describe("launch admission", () => {
   it("runs at most the limit of launches at once and starts the waiting ones first come, first served", async () => {
     const { probe } = fakeLoop();
@@ -87,18 +104,7 @@ describe("launch admission", () => {
   });
 
   it("does not grow the limit while nobody waits (the demand, not the limit, bounds the work)", async () => {
-    const { loop, probe } = fakeLoop();
-    const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 4, windowMs: HOUR });
-    const { finish, launch } = launches(gate);
-    const one = launch(1);
-    loop.delayMs = 1;
-    gate.adjust();
-    gate.adjust();
-    expect(gate.limit).toBe(4);
-    await settle();
-    finish(1);
-    await one;
-    gate.close();
+    expect(await limitAfterTwoWindowsWithOneLaunch({ initialLimit: 4, delayMs: 1 })).toBe(4);
   });
 
   it("refuses a launch when too many already wait, saying so, and loses none of those waiting", async () => {
@@ -155,18 +161,7 @@ describe("launch admission", () => {
   });
 
   it("does not lower the limit when the loop is behind but the limit holds no launch back", async () => {
-    const { loop, probe } = fakeLoop();
-    const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 8, windowMs: HOUR });
-    const { finish, launch } = launches(gate);
-    const one = launch(1);
-    loop.delayMs = 80;
-    gate.adjust();
-    gate.adjust();
-    expect(gate.limit).toBe(8);
-    await settle();
-    finish(1);
-    await one;
-    gate.close();
+    expect(await limitAfterTwoWindowsWithOneLaunch({ initialLimit: 8, delayMs: 80 })).toBe(8);
   });
 
   it("takes a window's own timer firing late as the loop being behind, and never raises the limit without a reading", () => {

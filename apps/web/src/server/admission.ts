@@ -65,7 +65,6 @@ export interface AdmissionOptions {
   windowMs?: number;
 }
 
-
 /**
  * Admission for launches: a web process runs at most `limit` launch calls at once; the rest
  * wait their turn, first come first served. The limit follows the process's event loop, on
