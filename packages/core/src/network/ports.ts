@@ -203,7 +203,7 @@ export function portSpecColumnsWhere(condition: SQL): SQL {
 
 /** The instance's ports as the host plugs them (addressing, DHCP, firewall rules), from `portSpecColumns`. */
 export function portSpecsFromJson(portsJson: unknown, rulesJson: unknown): PortSpec[] {
-  const bound = jsonOf<{ port_id: string; rule: unknown; members: number[] | null }[]>(rulesJson).map(({ port_id, rule, members }) => {
+  const bound = jsonOf<{ port_id: string; rule: unknown; members: number[] }[]>(rulesJson).map(({ port_id, rule, members }) => {
     const row = rowFromJson(schema.securityGroupRules, rule);
     const spec: SecurityGroupRuleSpec = {
       id: row.id,
@@ -214,7 +214,7 @@ export function portSpecsFromJson(portsJson: unknown, rulesJson: unknown): PortS
       portRangeMax: row.portRangeMax,
       // Consecutive addresses go as one block: as a subnet fills up (IPAM draws addresses at
       // random), its members become a few blocks, and so fewer filter rules on the host.
-      remoteCidrs: row.remoteGroupId ? cidrsOfAddresses(members ?? []) : row.remoteIpPrefix ? [row.remoteIpPrefix] : null,
+      remoteCidrs: row.remoteGroupId ? cidrsOfAddresses(members) : row.remoteIpPrefix ? [row.remoteIpPrefix] : null,
       remoteGroupId: row.remoteGroupId,
     };
     return { portId: port_id, spec };
