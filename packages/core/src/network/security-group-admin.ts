@@ -268,15 +268,15 @@ export async function removeSecurityGroupRule({ ctx, input }: { ctx: CoreContext
   const projectId = ctx.principal!.projectId;
   const { id } = idInput.parse(input);
   return ctx.db.transaction(async (tx) => {
+    // The group is locked as when adding: a launch binding a port to the group commits before
+    // (and its port is sent the change) or after (and its build reads the rules without this one).
     const [found] = await tx
       .select({ rule: schema.securityGroupRules, groupName: schema.securityGroups.name })
       .from(schema.securityGroupRules)
       .innerJoin(schema.securityGroups, eq(schema.securityGroups.id, schema.securityGroupRules.groupId))
-      .where(and(eq(schema.securityGroupRules.id, id), eq(schema.securityGroups.projectId, projectId)));
+      .where(and(eq(schema.securityGroupRules.id, id), eq(schema.securityGroups.projectId, projectId)))
+      .for("update", { of: schema.securityGroups });
     if (!found) throw NimbusError.notFound("Security group rule", id);
-    // As when adding: a launch binding a port to the group commits before (and its port is
-    // sent the change) or after (and its build reads the rules without this one).
-    await findGroup(tx, projectId, found.rule.groupId, "update");
     await tx.delete(schema.securityGroupRules).where(eq(schema.securityGroupRules.id, id));
     await securityGroupRulesChanged(tx, found.rule.groupId);
     await audit(ctx, tx, {
