@@ -4,6 +4,7 @@ import { imageVisibleTo } from "../images/visibility";
 import { networkVisibleTo } from "../network/networks";
 import type { CoreContext } from "../context";
 import { authorize } from "../identity/policy";
+import type { NetworkRow } from "@nimbus/db/schema";
 
 export async function listFlavors({ ctx }: { ctx: CoreContext }) {
   authorize(ctx.principal, "catalog.flavors");
@@ -33,7 +34,7 @@ export async function listNetworks({ ctx }: { ctx: CoreContext }) {
     .leftJoin(schema.subnets, eq(schema.subnets.networkId, schema.networks.id))
     .where(networkVisibleTo(ctx.principal!.projectId))
     .orderBy(asc(schema.networks.name), asc(schema.subnets.createdAt));
-  const byId = new Map<string, (typeof schema.networks.$inferSelect) & { cidr: string | null; gatewayIp: string | null }>();
+  const byId = new Map<string, NetworkRow & { cidr: string | null; gatewayIp: string | null }>();
   for (const row of rows) if (!byId.has(row.network.id)) byId.set(row.network.id, { ...row.network, cidr: row.cidr, gatewayIp: row.gatewayIp });
   return [...byId.values()];
 }

@@ -2,9 +2,8 @@ import type { InstanceChanged, InstanceEventPayload, InstanceUpdates } from "../
 import type { Publisher } from "../context";
 import { displayStatus, type TaskState, type VmState } from "../instance/state-machine";
 import type { schema } from "@nimbus/db";
+import type { InstanceActionEventRow, InstanceRow } from "@nimbus/db/schema";
 
-type InstanceRow = typeof schema.instances.$inferSelect;
-type EventRow = typeof schema.instanceActionEvents.$inferSelect;
 
 /** Collects what a transaction changed and announces it only after commit. */
 export class Announcements {
@@ -15,7 +14,7 @@ export class Announcements {
   instance(row: InstanceRow, hostname: string | null): void {
     this.instances.set(row.id, instanceChanged(row, hostname));
   }
-  event(projectId: string, row: EventRow, reportedAt?: string): void {
+  event(projectId: string, row: InstanceActionEventRow, reportedAt?: string): void {
     this.events.push({ projectId, event: reportedAt ? { ...eventPayload(row), reportedAt } : eventPayload(row) });
   }
   host(hostId: string | null | undefined): void {
@@ -49,7 +48,7 @@ export function instanceChanged(row: InstanceRow, hostname: string | null): Inst
   };
 }
 
-export function eventPayload(row: EventRow): InstanceEventPayload {
+export function eventPayload(row: InstanceActionEventRow): InstanceEventPayload {
   return {
     id: row.id,
     instanceId: row.instanceId,

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { schema, statement, type Database, type Executor } from "@nimbus/db";
+import { jsonValue, rowFromJson, rowsFromJson, schema, statement, type Database, type Executor } from "@nimbus/db";
 import { and, eq, sql } from "@nimbus/db/orm";
-import { jsonOf, rowFromJson } from "./rows";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
@@ -16,6 +15,8 @@ import { allocatePort } from "../network/ports";
 import { networkVisibleTo } from "../network/networks";
 import { DEFAULT_SECURITY_GROUP, resolveSecurityGroups } from "../network/security-groups";
 import { attachLaunchVolumes, checkLaunchVolumes } from "../volumes/attach";
+import type { FlavorRow, ImageRow, InstanceActionEventRow, InstanceRow } from "@nimbus/db/schema";
+import { z } from "zod";
 
 export interface LaunchResult {
   reservationId: string;
@@ -67,7 +68,7 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
       const [claimed] = await claimLaunchKey(tx, { ...key, reservationId });
       if (!claimed) {
         const [earlier] = await readLaunchKey(tx, key);
-        return { reservationId: earlier!.reservation_id, instanceIds: jsonOf<string[]>(earlier!.instance_ids), replayed: true };
+        return { reservationId: earlier!.reservation_id, instanceIds: z.array(z.string()).parse(jsonValue(earlier!.instance_ids)), replayed: true };
       }
     }
     // The default group read with the context (its deletion meanwhile fails the port's binding).
@@ -200,7 +201,7 @@ async function launchContext(db: Database, ids: { flavorId: string; imageId: str
     flavor: row?.flavor ? rowFromJson(schema.flavors, row.flavor) : undefined,
     image: row?.image ? rowFromJson(images, row.image) : undefined,
     network: row?.network ? rowFromJson(networks, row.network) : undefined,
-    subnets: jsonOf<unknown[]>(row?.subnets ?? "[]").map((subnet) => rowFromJson(subnets, subnet)),
+    subnets: rowsFromJson(subnets, row?.subnets ?? "[]"),
     defaultGroupId: row?.default_group_id ?? null,
   };
 }
@@ -216,8 +217,6 @@ const readLaunchContext = statement<"flavorId" | "imageId" | "networkId" | "proj
       (select g.id from ${securityGroups} g where g.project_id = ${v.projectId}::uuid and g.name = ${DEFAULT_SECURITY_GROUP}) as default_group_id`;
 });
 
-type ImageRow = typeof schema.images.$inferSelect;
-type InstanceRow = typeof schema.instances.$inferSelect;
 
 /**
  * The rest of an instance's record, in one statement: its address on the instance row, the
@@ -227,7 +226,7 @@ type InstanceRow = typeof schema.instances.$inferSelect;
 async function recordBuild(
   tx: Executor,
   { instance, requestId, userId, requestSpec }: { instance: InstanceRow; requestId: string; userId: string; requestSpec: schema.BuildRequestSpec },
-): Promise<typeof schema.instanceActionEvents.$inferSelect> {
+): Promise<InstanceActionEventRow> {
   const [row] = await insertBuildRecords(tx, {
     instanceId: instance.id,
     fixedIp: instance.fixedIp,
@@ -258,7 +257,6 @@ const insertBuildRecords = statement<"instanceId" | "fixedIp" | "macAddress" | "
     select row_to_json(opened) as event from opened`,
 );
 
-type FlavorRow = typeof schema.flavors.$inferSelect;
 
 /** The image must be an active disk image that fits the flavor (min_ram; for a local root disk min_disk and its virtual size). */
 function checkImageFits(image: ImageRow, flavor: FlavorRow, localDisk: boolean): void {

@@ -1,12 +1,12 @@
-import { schema, statementsByShape, type Executor } from "@nimbus/db";
+import { rowFromJson, rowsFromJson, schema, statementsByShape, type Executor } from "@nimbus/db";
 import { and, desc, eq, isNull, ne, sql, type SQL } from "@nimbus/db/orm";
 import { releaseConsumer } from "../placement/claim";
 import { NimbusError } from "../errors";
 import { canTransition, phaseOf, stateFor, type InstancePhase, type PowerState, type TaskState, type VmState } from "../instance/state-machine";
 import type { Announcements } from "./announce";
-import { jsonOf, rowFromJson } from "./rows";
+import type { InstanceRow } from "@nimbus/db/schema";
+import { z } from "zod";
 
-type InstanceRow = typeof schema.instances.$inferSelect;
 
 /** Progress shown in the list while building, per phase (Nova reports 0–100 too). */
 const PROGRESS: Record<InstancePhase, number> = {
@@ -311,8 +311,8 @@ export async function advanceBuild(db: Executor, out: Announcements, progress: B
   });
   if (!row?.instance) return false;
   const updated = rowFromJson(schema.instances, row.instance);
-  for (const event of jsonOf<unknown[]>(row.closed)) out.event(updated.projectId, rowFromJson(schema.instanceActionEvents, event));
-  jsonOf<unknown[]>(row.opened).forEach((event, n) => out.event(updated.projectId, rowFromJson(schema.instanceActionEvents, event), steps[n]?.reportedAt));
+  for (const event of rowsFromJson(schema.instanceActionEvents, row.closed)) out.event(updated.projectId, event);
+  rowsFromJson(schema.instanceActionEvents, row.opened).forEach((event, n) => out.event(updated.projectId, event, steps[n]?.reportedAt));
   out.instance(updated, await hostnameOf(db, updated.hostId));
   return true;
 }

@@ -7,6 +7,7 @@ import { Announcements } from "./announce";
 import { finishDelete } from "./delete-instance";
 import { advanceBuild, enterPhase, followsInBuild, hostnameOf, lockInstance, releaseAllocations, type BuildProgressPhase, type BuildStep } from "./lifecycle";
 import { settleVolumesOnHost } from "../volumes/attach";
+import type { InstanceRow } from "@nimbus/db/schema";
 
 export type ReportOutcome = "applied" | "duplicate" | "stale";
 
@@ -145,7 +146,6 @@ export async function recordReport(
 }
 
 type Tx = Parameters<Parameters<Services["db"]["transaction"]>[0]>[0];
-type InstanceRow = typeof schema.instances.$inferSelect;
 
 /**
  * A build failed on a host (the agent already cleaned up what it made): free the host's

@@ -1,14 +1,13 @@
-import { schema, statement, type Database, type Executor } from "@nimbus/db";
+import { rowFromJson, schema, statement, type Database, type Executor } from "@nimbus/db";
 import { eq, inArray, sql } from "@nimbus/db/orm";
 import type { ConfigDrive, DestroyCommand, ImageRef, PortSpec, SpawnCommand } from "../protocol";
 import { imageRefOf } from "../images/refs";
 import { netmaskOf, parseCidr } from "../network/ipam";
 import { portSpecColumns, portSpecsFromJson } from "../network/ports";
 import { volumeSpecColumn, volumeSpecsFromJson } from "../volumes/attach";
-import { rowFromJson } from "./rows";
+import type { ImageRow, InstanceRow } from "@nimbus/db/schema";
+import { z } from "zod";
 
-type InstanceRow = typeof schema.instances.$inferSelect;
-type ImageRow = typeof schema.images.$inferSelect;
 
 /** Nova's hostname from a display name: lower case, [a-z0-9-], at most 63 characters. */
 function hostnameFor(name: string): string {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { rowsOf, schema, type Executor } from "@nimbus/db";
+import { jsonValue, rowFromJson, rowsFromJson, rowsOf, schema, type Executor } from "@nimbus/db";
 import { eq, sql, type SQL } from "@nimbus/db/orm";
 import { Announcements } from "../compute/announce";
 import { buildFailed } from "../compute/record-report";
@@ -7,17 +7,20 @@ import { enterPhase, hostnameOf, lockInstance, releaseAllocations, type EnterPha
 import { destroyCommandFor, spawnCommandFor } from "../compute/spawn-command";
 import type { Services } from "../context";
 import { PlacementClaims, type ClaimFollowUp } from "../placement/claim";
-import { jsonOf, rowFromJson } from "../compute/rows";
 import { loadHostSnapshots, type HostSnapshot, type SnapshotQuery } from "../placement/usage";
 import { selectHosts } from "../scheduler/select";
 import type { RequestSpec } from "../scheduler/types";
 import { weighersFor } from "../scheduler/weighers";
 import { buildRequestSpec, groupPolicyHolds } from "./request-spec";
+import type { BuildRequestRow, InstanceRow } from "@nimbus/db/schema";
+import { z } from "zod";
 
-type BuildRequestRow = typeof schema.buildRequests.$inferSelect;
-type InstanceRow = typeof schema.instances.$inferSelect;
 /** A claimed request with its instance and the instance's image properties, read with the claim. */
 type ClaimedRequest = BuildRequestRow & { reservationId: string; instance: InstanceRow; imageProperties: Record<string, string> | null };
+/** A claimed request's image properties (the images.properties column, absent without an image). */
+const imagePropertiesJson = z.record(z.string(), z.string()).nullable();
+/** What `hostAssignment`'s result holds: the placed instance and the events it closed, or null when nothing was placed. */
+const assignedJson = z.object({ instance: z.unknown(), closed: z.unknown() }).nullable();
 /** What processing a request left running: the dispatch to its host, awaited with the batch. */
 type Pending = { dispatch?: Promise<void> };
 
@@ -179,7 +182,7 @@ export class Conductor {
       select request, instance, image_properties from due order by due_at, launch_index`);
     return rowsOf<{ request: unknown; instance: unknown; image_properties: unknown }>(result).map((row) => {
       const instance = rowFromJson(schema.instances, row.instance);
-      const imageProperties = jsonOf<Record<string, string> | null>(row.image_properties) ?? null;
+      const imageProperties = imagePropertiesJson.parse(jsonValue(row.image_properties));
       return { ...rowFromJson(b, row.request), reservationId: instance.reservationId, instance, imageProperties };
     });
   }
@@ -497,10 +500,10 @@ function hostAssignment({ instanceId, hostId, hostname, commandId, guard }: { in
 
 /** Queues the announcements of an assignment `hostAssignment` returned; false when nothing was assigned. */
 function announceAssignment(out: Announcements, followed: unknown, hostId: string, hostname: string | null): boolean {
-  const assigned = jsonOf<{ instance: unknown; closed: unknown[] } | null>(followed ?? null);
+  const assigned = assignedJson.parse(jsonValue(followed ?? null));
   if (!assigned?.instance) return false;
   const updated = rowFromJson(schema.instances, assigned.instance);
-  for (const event of assigned.closed) out.event(updated.projectId, rowFromJson(schema.instanceActionEvents, event));
+  for (const event of rowsFromJson(schema.instanceActionEvents, assigned.closed)) out.event(updated.projectId, event);
   out.instance(updated, hostname);
   out.host(hostId);
   return true;

@@ -1,9 +1,8 @@
 import { schema, type Executor } from "@nimbus/db";
 import { and, eq, isNotNull, ne, sql } from "@nimbus/db/orm";
 import type { GroupSpec, RequestSpec } from "../scheduler/types";
+import type { BuildRequestRow, InstanceRow } from "@nimbus/db/schema";
 
-type InstanceRow = typeof schema.instances.$inferSelect;
-type BuildRequestRow = typeof schema.buildRequests.$inferSelect;
 
 /** Where the members of a server group are (placed or claimed), other than `excludeInstanceId`. */
 export async function loadGroupSpec(db: Executor, groupId: string | null | undefined, excludeInstanceId?: string): Promise<GroupSpec | null> {

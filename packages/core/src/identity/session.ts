@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { schema, statement, type Database, type Executor } from "@nimbus/db";
+import { jsonValue, rowFromJson, schema, statement, type Database, type Executor } from "@nimbus/db";
 import { and, eq, isNull, ne, sql } from "@nimbus/db/orm";
 import { audit } from "../audit/record";
 import type { CoreContext, Principal, Role } from "../context";
 import { authorize } from "./policy";
 import { strongestRole } from "./roles";
 import { DEFAULT_IDENTITY_SETTINGS, type IdentitySettings } from "./settings";
-import { jsonOf, rowFromJson } from "../compute/rows";
+import { z } from "zod";
 
 /** 256 random bits, base64url; only its SHA-256 is stored. */
 export function newSessionToken(): string {
@@ -30,13 +30,15 @@ export async function principalFor(db: Executor, userId: string, projectId: stri
   return user ? principalOf(db, user, projectId) : null;
 }
 
-interface UserWithAssignments {
-  id: string;
-  name: string;
-  enabled: boolean;
-  defaultProjectId: string | null;
-  roleAssignments: { projectId: string; role: string; project: { id: string; name: string; enabled: boolean } }[];
-}
+/** The user with their roles and projects, as `readSession` builds it in SQL. */
+const userWithAssignments = z.object({
+  id: z.string(),
+  name: z.string(),
+  enabled: z.boolean(),
+  defaultProjectId: z.string().nullable(),
+  roleAssignments: z.array(z.object({ projectId: z.string(), role: z.string(), project: z.object({ id: z.string(), name: z.string(), enabled: z.boolean() }) })),
+});
+type UserWithAssignments = z.infer<typeof userWithAssignments>;
 
 async function principalOf(db: Executor, user: UserWithAssignments, projectId: string | null): Promise<Principal | null> {
   if (!user.enabled) return null;
@@ -83,7 +85,7 @@ export async function resolveSession(
   if (now.getTime() - session.lastSeenAt.getTime() > 15_000) {
     await db.update(schema.sessions).set({ lastSeenAt: now }).where(eq(schema.sessions.tokenHash, tokenHash));
   }
-  return principalOf(db, jsonOf<UserWithAssignments>(row.user), session.projectId);
+  return principalOf(db, userWithAssignments.parse(jsonValue(row.user)), session.projectId);
 }
 
 /** A live session with its user, the user's roles and their projects, as `principalOf` needs: every API call reads it. */

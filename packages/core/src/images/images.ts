@@ -8,8 +8,8 @@ import { NimbusError } from "../errors";
 import { authorize } from "../identity/policy";
 import { imageFilePath } from "./import";
 import { imageVisibleTo } from "./visibility";
+import type { ImageRow } from "@nimbus/db/schema";
 
-type ImageRow = typeof schema.images.$inferSelect;
 
 /** A disk image to boot, or the kernel (aki) / ramdisk (ari) part of a direct-kernel-boot image. */
 export const IMAGE_KINDS = ["disk", "kernel", "ramdisk"] as const;

@@ -6,6 +6,7 @@ import { pipeline } from "node:stream/promises";
 import { schema, type Executor } from "@nimbus/db";
 import { eq } from "@nimbus/db/orm";
 import { inspectImageFile } from "./inspect";
+import type { ImageRow } from "@nimbus/db/schema";
 
 type ImageInsert = typeof schema.images.$inferInsert;
 
@@ -45,7 +46,7 @@ export interface ImportImageOptions {
  * browser uploads stream through the upload route instead): the format is detected, the bits
  * copied into the store and checksummed, and the row written only once they are in place.
  */
-export async function importImageFile(db: Executor, { storeDir, sourcePath, part, image }: ImportImageOptions): Promise<typeof schema.images.$inferSelect> {
+export async function importImageFile(db: Executor, { storeDir, sourcePath, part, image }: ImportImageOptions): Promise<ImageRow> {
   const inspection = part ? null : await inspectImageFile(sourcePath);
   const id = randomUUID();
   await mkdir(storeDir, { recursive: true });

@@ -1,8 +1,8 @@
 import type { schema } from "@nimbus/db";
 import type { ImageRef } from "../protocol";
 import { NimbusError } from "../errors";
+import type { ImageRow } from "@nimbus/db/schema";
 
-type ImageRow = typeof schema.images.$inferSelect;
 
 /** What an agent needs to fetch and verify an image; only an active image (with its bits) has one. */
 export function imageRefOf(image: ImageRow): ImageRef {

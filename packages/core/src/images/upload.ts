@@ -14,8 +14,8 @@ import { imageFilePath, imageIdOfPartial, partialImagePath } from "./import";
 import { imageKindOf } from "./images";
 import { ImageInspectionError, inspectImageFile } from "./inspect";
 import { imageVisibleTo } from "./visibility";
+import type { ImageRow } from "@nimbus/db/schema";
 
-type ImageRow = typeof schema.images.$inferSelect;
 
 /**
  * Why an upload's bits were refused after they started to arrive; the image is `killed`.

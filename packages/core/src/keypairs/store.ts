@@ -4,8 +4,8 @@ import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
 import { enforceKeyPairQuota } from "./quota";
 import { algorithmOf } from "./openssh";
+import type { KeyPairRow } from "@nimbus/db/schema";
 
-export type KeyPairRow = typeof schema.keyPairs.$inferSelect;
 
 /** What the API shows of a key pair: never more than the public half. */
 export function keyPairView(row: KeyPairRow) {

@@ -11,9 +11,8 @@ import { poolSize } from "./ipam";
 import { count } from "../plural";
 import { portsOf } from "./list-ports";
 import { checkSubnet, issuesMessage, prefixIssues, subnetFieldsSchema } from "./subnet-rules";
+import type { NetworkRow, SubnetRow } from "@nimbus/db/schema";
 
-type NetworkRow = typeof schema.networks.$inferSelect;
-type SubnetRow = typeof schema.subnets.$inferSelect;
 
 export const createNetworkInput = z.object({
   name: z.string().trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),

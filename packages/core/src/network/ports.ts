@@ -1,15 +1,14 @@
 import { randomBytes, randomInt } from "node:crypto";
-import { rowsOf, schema, type Executor } from "@nimbus/db";
+import { jsonValue, rowFromJson, rowsOf, schema, type Executor } from "@nimbus/db";
 import { eq, sql, type SQL, type SQLWrapper } from "@nimbus/db/orm";
 import type { PortSpec, SecurityGroupRuleSpec } from "../protocol";
 import { NimbusError } from "../errors";
-import { jsonOf, rowFromJson } from "../compute/rows";
 import { cidrsOfAddresses, intToIp, ipToInt, poolSize } from "./ipam";
 import { filteredProtocol } from "./security-group-admin";
 import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../pg-errors";
+import type { PortRow, SubnetRow } from "@nimbus/db/schema";
+import { z } from "zod";
 
-type PortRow = typeof schema.ports.$inferSelect;
-type SubnetRow = typeof schema.subnets.$inferSelect;
 /** Who the port is for, and the security groups it is bound to as it is made. */
 type PortOwner = { networkId: string; projectId: string; instanceId: string | null; securityGroupIds: string[] };
 
@@ -201,9 +200,13 @@ export function portSpecColumnsWhere(condition: SQL): SQL {
       where ${condition}) as rules`;
 }
 
+/** `portSpecColumns`' shapes: each port with its subnet and network, each bound rule with its remote group's members. */
+const joinedPorts = z.array(z.object({ port: z.unknown(), subnet: z.unknown(), network: z.unknown() }));
+const boundRules = z.array(z.object({ port_id: z.string(), rule: z.unknown(), members: z.array(z.number()) }));
+
 /** The instance's ports as the host plugs them (addressing, DHCP, firewall rules), from `portSpecColumns`. */
 export function portSpecsFromJson(portsJson: unknown, rulesJson: unknown): PortSpec[] {
-  const bound = jsonOf<{ port_id: string; rule: unknown; members: number[] }[]>(rulesJson).map(({ port_id, rule, members }) => {
+  const bound = boundRules.parse(jsonValue(rulesJson)).map(({ port_id, rule, members }) => {
     const row = rowFromJson(schema.securityGroupRules, rule);
     const spec: SecurityGroupRuleSpec = {
       id: row.id,
@@ -219,7 +222,7 @@ export function portSpecsFromJson(portsJson: unknown, rulesJson: unknown): PortS
     };
     return { portId: port_id, spec };
   });
-  return jsonOf<{ port: unknown; subnet: unknown; network: unknown }[]>(portsJson).map((joined) => {
+  return joinedPorts.parse(jsonValue(portsJson)).map((joined) => {
     const port = rowFromJson(schema.ports, joined.port);
     const subnet = rowFromJson(schema.subnets, joined.subnet);
     const network = rowFromJson(schema.networks, joined.network);

@@ -11,9 +11,8 @@ import { count } from "../plural";
 import { DEFAULT_SECURITY_GROUP, ensureDefaultSecurityGroup } from "./security-groups";
 import { issuesMessage } from "./subnet-rules";
 import { FILTERED_VM_STATES, securityGroupRulesChanged } from "./port-filters";
+import type { SecurityGroupRow, SecurityGroupRuleRow } from "@nimbus/db/schema";
 
-type GroupRow = typeof schema.securityGroups.$inferSelect;
-type RuleRow = typeof schema.securityGroupRules.$inferSelect;
 
 export const RULE_PROTOCOLS = ["tcp", "udp", "icmp", "any"] as const;
 export type RuleProtocol = (typeof RULE_PROTOCOLS)[number];
@@ -93,7 +92,7 @@ export function checkRule(input: AddRuleInput): { rule: NormalRule | null; issue
   return { rule: { direction: input.direction, protocol, portRangeMin, portRangeMax, remoteIpPrefix, remoteGroupId: input.remoteGroupId }, issues };
 }
 
-function sameRule(a: NormalRule, b: RuleRow): boolean {
+function sameRule(a: NormalRule, b: SecurityGroupRuleRow): boolean {
   return (
     a.direction === b.direction &&
     a.protocol === (b.protocol ?? null) &&
@@ -105,7 +104,7 @@ function sameRule(a: NormalRule, b: RuleRow): boolean {
 }
 
 /** The project's group `id`, or NotFound (another project's groups do not exist for the caller). */
-async function findGroup(tx: Executor, projectId: string, id: string, lock?: "update"): Promise<GroupRow> {
+async function findGroup(tx: Executor, projectId: string, id: string, lock?: "update"): Promise<SecurityGroupRow> {
   const query = tx
     .select()
     .from(schema.securityGroups)

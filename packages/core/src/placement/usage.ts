@@ -1,9 +1,9 @@
-import { schema, statementsByShape, type Executor, type StatementValues } from "@nimbus/db";
+import { jsonValue, rowFromJson, schema, statementsByShape, type Executor, type StatementValues } from "@nimbus/db";
 import { and, eq, inArray, isNotNull, ne, sql, type SQL } from "@nimbus/db/orm";
 import { DEFAULT_AVAILABILITY_ZONE } from "../scheduler/filters";
 import type { AggregateInfo, HostState, Inventory, RequestSpec, ResourceClass } from "../scheduler/types";
 import { freeSql } from "./claim";
-import { jsonOf, rowFromJson } from "../compute/rows";
+import { z } from "zod";
 
 const h = schema.computeHosts;
 
@@ -121,6 +121,8 @@ interface CandidateShape {
   order: "spread" | "pack";
 }
 type CandidateRow = { host: unknown; instance_count: number; aggregates: unknown };
+/** A candidate's aggregates as `candidatesStatement` builds them (`AggregateInfo`). */
+const aggregateInfos = z.array(z.object({ name: z.string(), availabilityZone: z.string().nullable(), tenantProjectIds: z.array(z.string()) }));
 
 /** The fast path's statement, one per shape: the capped candidates, then per candidate only, its instance count and aggregates. */
 const candidatesStatement = statementsByShape<CandidateShape, CandidateValue, CandidateRow>(
@@ -198,7 +200,7 @@ export async function loadHostSnapshots(db: Executor, query: SnapshotQuery): Pro
     projectId: spec.projectId ?? null,
     limit: query.limit ?? 1000,
   });
-  return rows.map((r) => toSnapshot(rowFromJson(h, r.host), r.instance_count, jsonOf<AggregateInfo[]>(r.aggregates), query.downAfterMs, now));
+  return rows.map((r) => toSnapshot(rowFromJson(h, r.host), r.instance_count, aggregateInfos.parse(jsonValue(r.aggregates)), query.downAfterMs, now));
 }
 
 type SnapshotRow = { [K in keyof typeof snapshotColumns]: (typeof h.$inferSelect)[K extends keyof typeof h.$inferSelect ? K : never] };

@@ -1,9 +1,9 @@
-import { schema, statement, type Executor } from "@nimbus/db";
+import { jsonValue, schema, statement, type Executor } from "@nimbus/db";
 import { and, eq, ne, sql } from "@nimbus/db/orm";
 import { NimbusError } from "../errors";
 import { pgErrorOf } from "../pg-errors";
-import { jsonOf } from "../compute/rows";
 import { DEFAULT_QUOTAS, describeOverage, findOverages, type QuotaResource, type QuotaVector } from "./limits";
+import { z } from "zod";
 
 export async function quotaLimits(db: Executor, projectId: string): Promise<Record<QuotaResource, number>> {
   const rows = await db.select().from(schema.quotaLimits).where(eq(schema.quotaLimits.projectId, projectId));
@@ -131,7 +131,7 @@ const INSTANCE_QUOTA_EXCEEDED = "NQ001";
  */
 export async function armInstanceQuota(tx: Executor, projectId: string): Promise<Record<QuotaResource, number>> {
   const [row] = await armInstanceQuotaStatement(tx, { projectId });
-  return withOverrides(Object.entries(jsonOf<Record<string, number> | null>(row?.overrides) ?? {}));
+  return withOverrides(Object.entries(z.record(z.string(), z.number()).nullable().parse(jsonValue(row?.overrides ?? null)) ?? {}));
 }
 
 /** One statement (built once: every launch runs it): the project's overrides, and the check armed with them over the defaults. */

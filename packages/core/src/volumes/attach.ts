@@ -1,12 +1,12 @@
-import { schema, type Executor } from "@nimbus/db";
+import { jsonValue, rowFromJson, schema, type Executor } from "@nimbus/db";
 import { and, eq, inArray, sql, type SQL, type SQLWrapper } from "@nimbus/db/orm";
-import { jsonOf, rowFromJson } from "../compute/rows";
 import type { ImageRef, VolumeSpec } from "../protocol";
 import { NimbusError } from "../errors";
 import type { BootSource } from "../validation";
 import { imageRefOf } from "../images/refs";
+import type { ImageRow } from "@nimbus/db/schema";
+import { z } from "zod";
 
-type ImageRow = typeof schema.images.$inferSelect;
 
 export interface LaunchVolumes {
   bootSource: BootSource;
@@ -95,9 +95,12 @@ export function volumeSpecColumn(instanceId: SQLWrapper | string): SQL {
       where a.instance_id = ${instanceId}::uuid) as volumes`;
 }
 
+/** `volumeSpecColumn`'s shape: each attachment with its volume and the volume's image, as rows. */
+const joinedVolumes = z.array(z.object({ attachment: z.unknown(), volume: z.unknown(), image: z.unknown() }));
+
 /** The instance's volumes as the host of `hostId` attaches them (made from their image on first use), from `volumeSpecColumn`. */
 export function volumeSpecsFromJson(volumesJson: unknown, hostId: string): VolumeSpec[] {
-  return jsonOf<{ attachment: unknown; volume: unknown; image: unknown }[]>(volumesJson).map((joined) => {
+  return joinedVolumes.parse(jsonValue(volumesJson)).map((joined) => {
     const attachment = rowFromJson(schema.volumeAttachments, joined.attachment);
     const volume = rowFromJson(schema.volumes, joined.volume);
     const image = joined.image ? rowFromJson(schema.images, joined.image) : null;

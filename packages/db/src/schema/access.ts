@@ -55,3 +55,8 @@ export const apiTokensRelations = relations(apiTokens, ({ one }) => ({
   user: one(users, { fields: [apiTokens.userId], references: [users.id] }),
   project: one(projects, { fields: [apiTokens.projectId], references: [projects.id] }),
 }));
+
+/** Rows as drizzle selects them, one type per table. */
+export type ApiTokenRow = typeof apiTokens.$inferSelect;
+export type SignInAttemptRow = typeof signInAttempts.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;

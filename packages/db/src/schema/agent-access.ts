@@ -26,3 +26,7 @@ export const hostCredentials = pgTable("host_credentials", {
 export const agentJoinTokensRelations = relations(agentJoinTokens, ({ one }) => ({
   creator: one(users, { fields: [agentJoinTokens.createdBy], references: [users.id] }),
 }));
+
+/** Rows as drizzle selects them, one type per table. */
+export type AgentJoinTokenRow = typeof agentJoinTokens.$inferSelect;
+export type HostCredentialRow = typeof hostCredentials.$inferSelect;

@@ -30,3 +30,7 @@ export const aggregateHostsRelations = relations(aggregateHosts, ({ one }) => ({
   aggregate: one(aggregates, { fields: [aggregateHosts.aggregateId], references: [aggregates.id] }),
   host: one(computeHosts, { fields: [aggregateHosts.hostId], references: [computeHosts.id] }),
 }));
+
+/** Rows as drizzle selects them, one type per table. */
+export type AggregateRow = typeof aggregates.$inferSelect;
+export type AggregateHostRow = typeof aggregateHosts.$inferSelect;

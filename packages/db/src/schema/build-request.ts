@@ -46,3 +46,6 @@ export const buildRequests = pgTable(
 export const buildRequestsRelations = relations(buildRequests, ({ one }) => ({
   instance: one(instances, { fields: [buildRequests.instanceId], references: [instances.id] }),
 }));
+
+/** Rows as drizzle selects them, one type per table. */
+export type BuildRequestRow = typeof buildRequests.$inferSelect;

@@ -77,3 +77,9 @@ export const imageMembersRelations = relations(imageMembers, ({ one }) => ({
   image: one(images, { fields: [imageMembers.imageId], references: [images.id] }),
   project: one(projects, { fields: [imageMembers.projectId], references: [projects.id] }),
 }));
+
+/** Rows as drizzle selects them, one type per table. */
+export type FlavorRow = typeof flavors.$inferSelect;
+export type ImageRow = typeof images.$inferSelect;
+export type ImageMemberRow = typeof imageMembers.$inferSelect;
+export type NetworkRow = typeof networks.$inferSelect;

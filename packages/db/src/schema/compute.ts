@@ -47,3 +47,6 @@ export const computeHosts = pgTable(
 );
 
 export const computeHostsRelations = relations(computeHosts, () => ({}));
+
+/** Rows as drizzle selects them, one type per table. */
+export type ComputeHostRow = typeof computeHosts.$inferSelect;

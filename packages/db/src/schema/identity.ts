@@ -60,3 +60,9 @@ export const roleAssignmentsRelations = relations(roleAssignments, ({ one }) => 
 export const sessionsRelations = relations(sessions, ({ one }) => ({
   user: one(users, { fields: [sessions.userId], references: [users.id] }),
 }));
+
+/** Rows as drizzle selects them, one type per table. */
+export type ProjectRow = typeof projects.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type RoleAssignmentRow = typeof roleAssignments.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;

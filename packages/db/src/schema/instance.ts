@@ -135,3 +135,9 @@ export const instanceActionsRelations = relations(instanceActions, ({ one, many 
 export const instanceActionEventsRelations = relations(instanceActionEvents, ({ one }) => ({
   action: one(instanceActions, { fields: [instanceActionEvents.actionId], references: [instanceActions.id] }),
 }));
+
+/** Rows as drizzle selects them, one type per table. */
+export type InstanceRow = typeof instances.$inferSelect;
+export type InstanceActionRow = typeof instanceActions.$inferSelect;
+export type InstanceActionEventRow = typeof instanceActionEvents.$inferSelect;
+export type InstanceConsoleChunkRow = typeof instanceConsoleChunks.$inferSelect;

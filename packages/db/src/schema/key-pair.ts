@@ -22,3 +22,6 @@ export const keyPairs = pgTable(
 export const keyPairsRelations = relations(keyPairs, ({ one }) => ({
   user: one(users, { fields: [keyPairs.userId], references: [users.id] }),
 }));
+
+/** Rows as drizzle selects them, one type per table. */
+export type KeyPairRow = typeof keyPairs.$inferSelect;

@@ -16,3 +16,6 @@ export const launchRequests = pgTable(
   },
   (t) => [primaryKey({ columns: [t.projectId, t.idempotencyKey] })],
 );
+
+/** Rows as drizzle selects them, one type per table. */
+export type LaunchRequestRow = typeof launchRequests.$inferSelect;

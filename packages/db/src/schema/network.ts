@@ -160,3 +160,11 @@ export const portSecurityGroupsRelations = relations(portSecurityGroups, ({ one 
   port: one(ports, { fields: [portSecurityGroups.portId], references: [ports.id] }),
   group: one(securityGroups, { fields: [portSecurityGroups.groupId], references: [securityGroups.id] }),
 }));
+
+/** Rows as drizzle selects them, one type per table. */
+export type SubnetRow = typeof subnets.$inferSelect;
+export type PortRow = typeof ports.$inferSelect;
+export type SecurityGroupRow = typeof securityGroups.$inferSelect;
+export type SecurityGroupRuleRow = typeof securityGroupRules.$inferSelect;
+export type PortSecurityGroupRow = typeof portSecurityGroups.$inferSelect;
+export type HostGroupMemberRow = typeof hostGroupMembers.$inferSelect;

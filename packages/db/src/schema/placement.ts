@@ -21,3 +21,6 @@ export const allocationsRelations = relations(allocations, ({ one }) => ({
   instance: one(instances, { fields: [allocations.instanceId], references: [instances.id] }),
   host: one(computeHosts, { fields: [allocations.hostId], references: [computeHosts.id] }),
 }));
+
+/** Rows as drizzle selects them, one type per table. */
+export type AllocationRow = typeof allocations.$inferSelect;

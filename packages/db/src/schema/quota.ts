@@ -16,3 +16,6 @@ export const quotaLimits = pgTable(
 export const quotaLimitsRelations = relations(quotaLimits, ({ one }) => ({
   project: one(projects, { fields: [quotaLimits.projectId], references: [projects.id] }),
 }));
+
+/** Rows as drizzle selects them, one type per table. */
+export type QuotaLimitRow = typeof quotaLimits.$inferSelect;

@@ -34,3 +34,7 @@ export const serverGroupMembersRelations = relations(serverGroupMembers, ({ one 
   group: one(serverGroups, { fields: [serverGroupMembers.groupId], references: [serverGroups.id] }),
   instance: one(instances, { fields: [serverGroupMembers.instanceId], references: [instances.id] }),
 }));
+
+/** Rows as drizzle selects them, one type per table. */
+export type ServerGroupRow = typeof serverGroups.$inferSelect;
+export type ServerGroupMemberRow = typeof serverGroupMembers.$inferSelect;

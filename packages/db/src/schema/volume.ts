@@ -61,3 +61,7 @@ export const volumeAttachmentsRelations = relations(volumeAttachments, ({ one })
   volume: one(volumes, { fields: [volumeAttachments.volumeId], references: [volumes.id] }),
   instance: one(instances, { fields: [volumeAttachments.instanceId], references: [instances.id] }),
 }));
+
+/** Rows as drizzle selects them, one type per table. */
+export type VolumeRow = typeof volumes.$inferSelect;
+export type VolumeAttachmentRow = typeof volumeAttachments.$inferSelect;
