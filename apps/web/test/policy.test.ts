@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POLICY, type Rule } from "@nimbus/core/identity";
+import { POLICY, type Rule } from "@nimbus/core/policy";
 import { appRouter } from "../src/server/trpc/router";
 import { addUser, ADMIN_PASSWORD, PERSONA_PASSWORD, signedInClient, startStack, type Stack } from "./harness";
 

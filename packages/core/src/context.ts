@@ -1,22 +1,8 @@
 import type { Database } from "@nimbus/db";
-import type { IdentitySettings } from "./identity/settings";
+import type { Principal } from "./policy";
+import type { IdentitySettings } from "./settings";
 import type { WeigherMultipliers } from "./scheduler/weighers";
 import type { CommandAck, ConsoleChunk, DestroyCommand, DownloadProgress, HostChanged, GroupMembersCommand, InstanceUpdates, PortsRefreshCommand, SpawnCommand, VolumeDeleteCommand } from "./protocol/index";
-
-export type Role = "reader" | "member" | "admin";
-
-/** Who is calling, resolved from a session or token by the web layer. */
-export interface Principal {
-  userId: string;
-  userName: string;
-  /** The project the caller is scoped to. */
-  projectId: string;
-  projectName: string;
-  /** Effective role in that project (after implication: admin ⊃ member ⊃ reader). */
-  role: Role;
-  /** Admin anywhere is admin cloud-wide, as with Keystone's admin role. */
-  isAdmin: boolean;
-}
 
 /** Where committed changes are announced (socket.io in the web app). Called after commit only. */
 export interface Publisher {

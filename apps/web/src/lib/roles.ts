@@ -1,5 +1,5 @@
 import type { MantineColor } from "@mantine/core";
-import type { Role } from "@nimbus/core/context";
+import type { Role } from "@nimbus/core/policy";
 
 /** Keystone's roles (core's Role), weakest first: admin ⊃ member ⊃ reader. */
 export const ROLES = ["reader", "member", "admin"] as const satisfies readonly Role[];

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
-import type { Principal } from "@nimbus/core/context";
+import type { Principal } from "@nimbus/core/policy";
 import { isNimbusError } from "@nimbus/core/errors";
 import { AdmissionGate, eventLoopDelayProbe, type LoopDelayProbe } from "./admission";
 import { createCallerFactory, launchAdmitted, procedure, retryAfter, router, type TrpcContext } from "./trpc/init";

@@ -2,7 +2,7 @@ import { schema } from "@nimbus/db";
 import { and, desc, eq, lt } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 
 export const listAuditInput = z.object({
   before: z.number().int().positive().optional(),

@@ -1,7 +1,7 @@
 import { schema, type Executor } from "@nimbus/db";
 import { and, asc, desc, eq, gt, gte, isNull, lt, ne, sql } from "@nimbus/db/orm";
 import type { CoreContext, Services } from "../context";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import type { ConsoleChunk, DownloadProgress } from "../protocol";
 import { Announcements } from "./announce";
 import { currentActionId, hostnameOf } from "./lifecycle";
@@ -102,8 +102,8 @@ const MAX_CONSOLE_RESPONSE_CHARS = 256 * 1024;
  * the newest ~256 KiB. `nextOffset` is where the next call (or the live stream) continues.
  */
 export async function getInstanceConsole({ ctx, input }: { ctx: CoreContext; input: { id: string; afterOffset?: number | undefined } }) {
-  authorize(ctx.principal, "instances.console");
-  const instance = await findVisibleInstance(ctx.db, ctx.principal!, input.id);
+  const principal = authorize(ctx.principal, "instances.console");
+  const instance = await findVisibleInstance(ctx.db, principal, input.id);
   const c = schema.instanceConsoleChunks;
   const rows =
     input.afterOffset === undefined

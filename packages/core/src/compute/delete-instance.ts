@@ -4,7 +4,7 @@ import { eq } from "@nimbus/db/orm";
 import type { CoreContext, Services } from "../context";
 import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { Announcements } from "./announce";
 import { enterPhase, lockInstance, releaseAllocations } from "./lifecycle";
 import { findVisibleInstance } from "./queries";
@@ -18,8 +18,7 @@ import { detachInstanceVolumes } from "../volumes/attach";
  * "local delete") the records are finished here. Either way allocations and quota are freed.
  */
 export async function deleteInstance({ ctx, input }: { ctx: CoreContext; input: { id: string } }): Promise<{ id: string }> {
-  authorize(ctx.principal, "instances.delete");
-  const principal = ctx.principal!;
+  const principal = authorize(ctx.principal, "instances.delete");
   await findVisibleInstance(ctx.db, principal, input.id);
   const out = new Announcements();
   const hostId = await ctx.db.transaction(async (tx) => {

@@ -4,7 +4,7 @@ import { and, eq, sql } from "@nimbus/db/orm";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize, type Principal } from "../policy";
 import { armInstanceQuota, chooseInstanceCount, enforceQuota, instanceQuotaRefusal, type InstanceQuotaVector } from "../quota/enforce";
 import type { QuotaResource } from "../quota/limits";
 import { listAvailabilityZones } from "../hosts/aggregates";
@@ -29,8 +29,7 @@ export interface LaunchResult {
  * then wakes the conductor. Returns at once; progress arrives on the instance's event stream.
  */
 export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: LaunchInstanceInput }): Promise<LaunchResult> {
-  authorize(ctx.principal, "instances.launch");
-  const principal = ctx.principal!;
+  const principal = authorize(ctx.principal, "instances.launch");
   const request = launchInstanceInput.parse(input);
 
   const [{ flavor, image, network, subnets, defaultGroupId }, keyPair] = await Promise.all([
@@ -47,7 +46,7 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   if (image) checkImageFits(image, flavor, request.bootSource.type === "image");
   if (!network) throw NimbusError.notFound("Network", request.networkId);
 
-  const { availabilityZone, forcedHost } = await resolvePlacementHint(ctx, request.availabilityZone);
+  const { availabilityZone, forcedHost } = await resolvePlacementHint(ctx, principal, request.availabilityZone);
   if (request.serverGroupId) {
     const group = await ctx.db.query.serverGroups.findFirst({
       where: and(eq(schema.serverGroups.id, request.serverGroupId), eq(schema.serverGroups.projectId, principal.projectId)),
@@ -284,10 +283,10 @@ function checkImageFits(image: ImageRow, flavor: FlavorRow, localDisk: boolean):
  * Nova's availability_zone hint: "zone", or for cloud admins "zone:host" (or ":host") to force
  * a host. A zone must exist; forcing a host is refused to anyone else.
  */
-async function resolvePlacementHint(ctx: CoreContext, hint: string | null): Promise<{ availabilityZone: string | null; forcedHost: string | null }> {
+async function resolvePlacementHint(ctx: CoreContext, principal: Principal, hint: string | null): Promise<{ availabilityZone: string | null; forcedHost: string | null }> {
   if (!hint) return { availabilityZone: null, forcedHost: null };
   const [zone = "", host = ""] = hint.split(":");
-  if (host && !ctx.principal!.isAdmin) {
+  if (host && !principal.isAdmin) {
     throw new NimbusError("Forbidden", "Only cloud administrators may choose a host.", { fields: [{ path: "availabilityZone", message: "Choose a zone, not a host." }] });
   }
   if (zone && !(await listAvailabilityZones({ ctx })).includes(zone)) {

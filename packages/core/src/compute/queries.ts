@@ -1,8 +1,9 @@
 import { schema, type Executor } from "@nimbus/db";
 import { and, asc, desc, eq, ne } from "@nimbus/db/orm";
-import type { CoreContext, Principal } from "../context";
+import type { CoreContext } from "../context";
+import type { Principal } from "../policy";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { displayStatus, type TaskState, type VmState } from "../instance/state-machine";
 import { eventPayload } from "./announce";
 
@@ -45,7 +46,7 @@ function withStatus<T extends { vmState: string; taskState: string | null }>(row
 }
 
 export async function listInstances({ ctx }: { ctx: CoreContext }) {
-  authorize(ctx.principal, "instances.list");
+  const principal = authorize(ctx.principal, "instances.list");
   const rows = await ctx.db
     .select(summaryColumns)
     .from(schema.instances)
@@ -53,14 +54,14 @@ export async function listInstances({ ctx }: { ctx: CoreContext }) {
     .leftJoin(schema.images, eq(schema.images.id, schema.instances.imageId))
     .leftJoin(schema.networks, eq(schema.networks.id, schema.instances.networkId))
     .leftJoin(schema.computeHosts, eq(schema.computeHosts.id, schema.instances.hostId))
-    .where(and(eq(schema.instances.projectId, ctx.principal!.projectId), ne(schema.instances.vmState, "deleted")))
+    .where(and(eq(schema.instances.projectId, principal.projectId), ne(schema.instances.vmState, "deleted")))
     .orderBy(desc(schema.instances.createdAt), asc(schema.instances.launchIndex));
   return rows.map(withStatus);
 }
 
 export async function getInstance({ ctx, input }: { ctx: CoreContext; input: { id: string } }) {
-  authorize(ctx.principal, "instances.get");
-  await findVisibleInstance(ctx.db, ctx.principal!, input.id);
+  const principal = authorize(ctx.principal, "instances.get");
+  await findVisibleInstance(ctx.db, principal, input.id);
   const [row] = await ctx.db
     .select(summaryColumns)
     .from(schema.instances)

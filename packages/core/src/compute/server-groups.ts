@@ -3,7 +3,7 @@ import { and, asc, eq, ne } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { enforceQuota } from "../quota/enforce";
 
 export const createServerGroupInput = z
@@ -18,9 +18,9 @@ export const createServerGroupInput = z
   });
 
 export async function listServerGroups({ ctx }: { ctx: CoreContext }) {
-  authorize(ctx.principal, "serverGroups.list");
+  const principal = authorize(ctx.principal, "serverGroups.list");
   const groups = await ctx.db.query.serverGroups.findMany({
-    where: eq(schema.serverGroups.projectId, ctx.principal!.projectId),
+    where: eq(schema.serverGroups.projectId, principal.projectId),
     orderBy: asc(schema.serverGroups.name),
     with: { members: { with: { instance: { columns: { id: true, name: true, vmState: true } } } } },
   });
@@ -34,9 +34,8 @@ export async function listServerGroups({ ctx }: { ctx: CoreContext }) {
 }
 
 export async function createServerGroup({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createServerGroupInput> }) {
-  authorize(ctx.principal, "serverGroups.create");
+  const principal = authorize(ctx.principal, "serverGroups.create");
   const value = createServerGroupInput.parse(input);
-  const principal = ctx.principal!;
   return ctx.db.transaction(async (tx) => {
     await enforceQuota(tx, principal.projectId, { server_groups: 1 });
     const [row] = await tx.insert(schema.serverGroups).values({ ...value, projectId: principal.projectId, userId: principal.userId }).returning();
@@ -45,7 +44,7 @@ export async function createServerGroup({ ctx, input }: { ctx: CoreContext; inpu
 }
 
 export async function deleteServerGroup({ ctx, input }: { ctx: CoreContext; input: { id: string } }) {
-  authorize(ctx.principal, "serverGroups.delete");
+  const principal = authorize(ctx.principal, "serverGroups.delete");
   const members = await ctx.db
     .select({ id: schema.instances.id })
     .from(schema.serverGroupMembers)
@@ -53,7 +52,7 @@ export async function deleteServerGroup({ ctx, input }: { ctx: CoreContext; inpu
     .where(and(eq(schema.serverGroupMembers.groupId, input.id), ne(schema.instances.vmState, "deleted")));
   const rows = await ctx.db
     .delete(schema.serverGroups)
-    .where(and(eq(schema.serverGroups.id, input.id), eq(schema.serverGroups.projectId, ctx.principal!.projectId)))
+    .where(and(eq(schema.serverGroups.id, input.id), eq(schema.serverGroups.projectId, principal.projectId)))
     .returning({ id: schema.serverGroups.id });
   if (rows.length === 0) throw NimbusError.notFound("Server group", input.id);
   return { id: input.id, detachedMembers: members.length };

@@ -3,7 +3,7 @@ import { and, asc, eq } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { aggregatesByHost } from "../placement/usage";
 import { availabilityZonesOf, DEFAULT_AVAILABILITY_ZONE } from "../scheduler/filters";
 

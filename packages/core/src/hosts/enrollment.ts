@@ -6,7 +6,7 @@ import { audit } from "../audit/record";
 import type { CoreContext, Services } from "../context";
 import { NimbusError } from "../errors";
 import { hashToken } from "../identity/session";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { hostnameSchema } from "../protocol/index";
 
 /** Join tokens live at most an hour. */
@@ -20,13 +20,13 @@ export const hostnameInput = z.object({ hostname: hostnameSchema });
 
 /** An admin creates a one-time token for a new compute host; it is shown once. */
 export async function createJoinToken({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createJoinTokenInput> }) {
-  authorize(ctx.principal, "agents.createJoinToken");
+  const principal = authorize(ctx.principal, "agents.createJoinToken");
   const { hostname, ttlMinutes } = createJoinTokenInput.parse(input);
   const token = `nimbus-join_${randomBytes(32).toString("base64url")}`;
   const expiresAt = new Date(Date.now() + ttlMinutes * 60_000);
   const [row] = await ctx.db
     .insert(schema.agentJoinTokens)
-    .values({ tokenHash: hashToken(token), hostname, createdBy: ctx.principal!.userId, expiresAt })
+    .values({ tokenHash: hashToken(token), hostname, createdBy: principal.userId, expiresAt })
     .returning({ id: schema.agentJoinTokens.id });
   await audit(ctx, ctx.db, { action: "agent.join_token", outcome: "success", targetType: "host", targetId: hostname ?? undefined, projectId: null, details: { expiresAt } });
   return { id: row!.id, hostname, token, expiresAt: expiresAt.toISOString() };

@@ -3,7 +3,7 @@ import { and, asc, eq, isNotNull, ne } from "@nimbus/db/orm";
 import { displayStatus, type TaskState, type VmState } from "../instance/state-machine";
 import { DEFAULT_AVAILABILITY_ZONE } from "../scheduler/filters";
 import type { CoreContext } from "../context";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { inventoriesOf, instanceCountByHost, isUp } from "../placement/usage";
 import { capacity } from "../scheduler/capacity";
 import type { ResourceClass } from "../scheduler/types";

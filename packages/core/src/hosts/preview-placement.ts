@@ -4,7 +4,7 @@ import { z } from "zod";
 import { loadGroupSpec } from "../conductor/request-spec";
 import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { loadHostSnapshots } from "../placement/usage";
 import { hostVerdicts } from "../scheduler/explain";
 import { defaultFilters } from "../scheduler/filters";
@@ -24,7 +24,7 @@ export const previewPlacementInput = z.object({
  * claiming anything, and returns the ranking plus each refused host's first failing filter.
  */
 export async function previewPlacement({ ctx, input }: { ctx: CoreContext; input: z.input<typeof previewPlacementInput> }) {
-  authorize(ctx.principal, "hosts.previewPlacement");
+  const principal = authorize(ctx.principal, "hosts.previewPlacement");
   const request = previewPlacementInput.parse(input);
   const flavor = await ctx.db.query.flavors.findFirst({ where: eq(schema.flavors.id, request.flavorId) });
   if (!flavor) throw NimbusError.notFound("Flavor", request.flavorId);
@@ -33,7 +33,7 @@ export async function previewPlacement({ ctx, input }: { ctx: CoreContext; input
     vcpus: flavor.vcpus,
     memoryMb: flavor.memoryMb,
     diskGb: flavor.rootGb,
-    projectId: ctx.principal!.projectId,
+    projectId: principal.projectId,
     imageProperties: image?.properties ?? {},
     availabilityZone: request.availabilityZone,
     group: await loadGroupSpec(ctx.db, request.serverGroupId),

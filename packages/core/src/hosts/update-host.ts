@@ -3,7 +3,7 @@ import { eq, sql } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 
 const ratio = z.number().positive("A ratio must be above 0.").max(64, "Use a ratio of at most 64.");
 const reserved = z.number().int("Use a whole number.").min(0, "Reserved cannot be negative.");

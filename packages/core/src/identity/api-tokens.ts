@@ -3,11 +3,12 @@ import { schema, type Executor } from "@nimbus/db";
 import { and, desc, eq, gt, isNull } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
-import type { CoreContext, Principal } from "../context";
+import type { CoreContext } from "../context";
+import type { Principal } from "../policy";
 import { NimbusError } from "../errors";
-import { authorize } from "./policy";
+import { authorize } from "../policy";
 import { hashToken, principalFor } from "./session";
-import { DEFAULT_IDENTITY_SETTINGS } from "./settings";
+import { DEFAULT_IDENTITY_SETTINGS } from "../settings";
 
 /** Prefix that makes a leaked token easy to recognise and grep for. */
 export const API_TOKEN_PREFIX = "nimbus_";
@@ -20,8 +21,7 @@ export const createApiTokenInput = z.object({
 
 /** A token for scripts, scoped to the caller's current project; the secret is shown once. */
 export async function createApiToken({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createApiTokenInput> }) {
-  authorize(ctx.principal, "tokens.create");
-  const principal = ctx.principal!;
+  const principal = authorize(ctx.principal, "tokens.create");
   const { name, ttlMinutes } = createApiTokenInput.parse(input);
   const secret = `${API_TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
   const expiresAt = new Date(Date.now() + (ttlMinutes ? ttlMinutes * 60_000 : (ctx.identity ?? DEFAULT_IDENTITY_SETTINGS).apiTokenTtlMs));
@@ -34,7 +34,7 @@ export async function createApiToken({ ctx, input }: { ctx: CoreContext; input: 
 }
 
 export async function listApiTokens({ ctx }: { ctx: CoreContext }) {
-  authorize(ctx.principal, "tokens.list");
+  const principal = authorize(ctx.principal, "tokens.list");
   const rows = await ctx.db
     .select({
       id: schema.apiTokens.id,
@@ -47,7 +47,7 @@ export async function listApiTokens({ ctx }: { ctx: CoreContext }) {
     })
     .from(schema.apiTokens)
     .innerJoin(schema.projects, eq(schema.projects.id, schema.apiTokens.projectId))
-    .where(eq(schema.apiTokens.userId, ctx.principal!.userId))
+    .where(eq(schema.apiTokens.userId, principal.userId))
     .orderBy(desc(schema.apiTokens.createdAt));
   const now = Date.now();
   return rows.map((r) => ({
@@ -57,11 +57,11 @@ export async function listApiTokens({ ctx }: { ctx: CoreContext }) {
 }
 
 export async function revokeApiToken({ ctx, input }: { ctx: CoreContext; input: { id: string } }) {
-  authorize(ctx.principal, "tokens.revoke");
+  const principal = authorize(ctx.principal, "tokens.revoke");
   const rows = await ctx.db
     .update(schema.apiTokens)
     .set({ revokedAt: new Date() })
-    .where(and(eq(schema.apiTokens.id, input.id), eq(schema.apiTokens.userId, ctx.principal!.userId), isNull(schema.apiTokens.revokedAt)))
+    .where(and(eq(schema.apiTokens.id, input.id), eq(schema.apiTokens.userId, principal.userId), isNull(schema.apiTokens.revokedAt)))
     .returning({ id: schema.apiTokens.id });
   if (rows.length === 0) throw NimbusError.notFound("API token", input.id);
   await audit(ctx, ctx.db, { action: "token.revoke", outcome: "success", targetType: "api_token", targetId: input.id });

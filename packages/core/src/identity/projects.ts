@@ -2,9 +2,10 @@ import { schema } from "@nimbus/db";
 import { and, asc, eq } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
-import type { CoreContext, Principal } from "../context";
+import type { CoreContext } from "../context";
+import type { Principal } from "../policy";
 import { NimbusError } from "../errors";
-import { authorize } from "./policy";
+import { authorize } from "../policy";
 import { hashToken, principalFor } from "./session";
 
 export const createProjectInput = z.object({
@@ -65,8 +66,7 @@ export async function removeRole({ ctx, input }: { ctx: CoreContext; input: z.in
 
 /** The projects the caller may switch to, with the role held in each. */
 export async function myProjects({ ctx }: { ctx: CoreContext }) {
-  authorize(ctx.principal, "auth.projects");
-  const principal = ctx.principal!;
+  const principal = authorize(ctx.principal, "auth.projects");
   if (principal.isAdmin) {
     const all = await ctx.db.select({ id: schema.projects.id, name: schema.projects.name }).from(schema.projects).where(eq(schema.projects.enabled, true)).orderBy(asc(schema.projects.name));
     const own = await ctx.db.select().from(schema.roleAssignments).where(eq(schema.roleAssignments.userId, principal.userId));
@@ -82,9 +82,9 @@ export async function myProjects({ ctx }: { ctx: CoreContext }) {
 
 /** Re-scopes the browser session to another project the user may use. */
 export async function switchProject({ ctx, input, sessionToken }: { ctx: CoreContext; input: { projectId: string }; sessionToken: string | null }): Promise<Principal> {
-  authorize(ctx.principal, "auth.switchProject");
+  const principal = authorize(ctx.principal, "auth.switchProject");
   if (!sessionToken) throw NimbusError.badRequest("Switching projects needs a browser session; API tokens are bound to one project.");
-  const next = await principalFor(ctx.db, ctx.principal!.userId, input.projectId);
+  const next = await principalFor(ctx.db, principal.userId, input.projectId);
   if (!next || next.projectId !== input.projectId) throw NimbusError.notFound("Project", input.projectId);
   await ctx.db.update(schema.sessions).set({ projectId: input.projectId }).where(eq(schema.sessions.tokenHash, hashToken(sessionToken)));
   return next;

@@ -2,10 +2,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { jsonValue, rowFromJson, schema, statement, type Database, type Executor } from "@nimbus/db";
 import { and, eq, isNull, ne, sql } from "@nimbus/db/orm";
 import { audit } from "../audit/record";
-import type { CoreContext, Principal, Role } from "../context";
-import { authorize } from "./policy";
-import { strongestRole } from "./roles";
-import { DEFAULT_IDENTITY_SETTINGS, type IdentitySettings } from "./settings";
+import type { CoreContext } from "../context";
+import type { Principal, Role } from "../policy";
+import { authorize } from "../policy";
+import { strongestRole } from "../policy";
+import { DEFAULT_IDENTITY_SETTINGS, type IdentitySettings } from "../settings";
 import { z } from "zod";
 
 /** 256 random bits, base64url; only its SHA-256 is stored. */
@@ -114,9 +115,9 @@ export async function revokeUserSessions(db: Executor, userId: string, except?: 
 
 /** Ends a browser session: revoked server-side, audited, and its live sockets dropped. */
 export async function signOut({ ctx, sessionToken }: { ctx: CoreContext; sessionToken: string | null }): Promise<void> {
-  authorize(ctx.principal, "auth.signOut");
+  const principal = authorize(ctx.principal, "auth.signOut");
   if (!sessionToken) return;
   await revokeSession(ctx.db, sessionToken);
-  await audit(ctx, ctx.db, { action: "auth.sign_out", outcome: "success", targetType: "user", targetId: ctx.principal!.userId });
+  await audit(ctx, ctx.db, { action: "auth.sign_out", outcome: "success", targetType: "user", targetId: principal.userId });
   ctx.publisher.sessionEnded?.(hashToken(sessionToken));
 }

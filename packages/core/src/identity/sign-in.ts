@@ -2,11 +2,12 @@ import { schema } from "@nimbus/db";
 import { eq } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
-import type { CoreContext, Principal } from "../context";
+import type { CoreContext } from "../context";
+import type { Principal } from "../policy";
 import { NimbusError } from "../errors";
 import { dummyPasswordHash, verifyPassword } from "./password";
 import { hashToken, newSessionToken, principalFor } from "./session";
-import { DEFAULT_IDENTITY_SETTINGS, type IdentitySettings } from "./settings";
+import { DEFAULT_IDENTITY_SETTINGS, type IdentitySettings } from "../settings";
 import { assertSignInAllowed, recordSignInAttempt } from "./throttle";
 
 export const signInInput = z.object({

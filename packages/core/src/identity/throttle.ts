@@ -1,7 +1,7 @@
 import { schema, type Executor } from "@nimbus/db";
 import { and, desc, eq, gt, sql } from "@nimbus/db/orm";
 import { NimbusError } from "../errors";
-import type { IdentitySettings } from "./settings";
+import type { IdentitySettings } from "../settings";
 
 const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
 

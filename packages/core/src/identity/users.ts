@@ -5,7 +5,7 @@ import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
 import { hashPassword, verifyPassword } from "./password";
-import { authorize } from "./policy";
+import { authorize } from "../policy";
 import { revokeUserSessions } from "./session";
 import { recordSignInAttempt } from "./throttle";
 
@@ -69,9 +69,9 @@ export async function createUser({ ctx, input }: { ctx: CoreContext; input: z.in
  * the realtime layer to drop the user's live sockets.
  */
 export async function setUserEnabled({ ctx, input }: { ctx: CoreContext; input: z.input<typeof setUserEnabledInput> }) {
-  authorize(ctx.principal, "users.setEnabled");
+  const principal = authorize(ctx.principal, "users.setEnabled");
   const { id, enabled } = setUserEnabledInput.parse(input);
-  if (id === ctx.principal!.userId && !enabled) throw NimbusError.badRequest("You cannot disable your own account.");
+  if (id === principal.userId && !enabled) throw NimbusError.badRequest("You cannot disable your own account.");
   await ctx.db.transaction(async (tx) => {
     const rows = await tx.update(schema.users).set({ enabled }).where(eq(schema.users.id, id)).returning({ id: schema.users.id });
     if (rows.length === 0) throw NimbusError.notFound("User", id);
@@ -97,11 +97,11 @@ export async function unlockUser({ ctx, input }: { ctx: CoreContext; input: { id
 
 /** A user changes their own password; their other sessions are signed out. */
 export async function changeOwnPassword({ ctx, input, currentToken }: { ctx: CoreContext; input: z.input<typeof changePasswordInput>; currentToken: string | null }) {
-  authorize(ctx.principal, "auth.changePassword");
+  const principal = authorize(ctx.principal, "auth.changePassword");
   const { currentPassword, newPassword } = changePasswordInput.parse(input);
-  const user = await ctx.db.query.users.findFirst({ where: eq(schema.users.id, ctx.principal!.userId) });
+  const user = await ctx.db.query.users.findFirst({ where: eq(schema.users.id, principal.userId) });
   if (!user || !(await verifyPassword(user.passwordHash, currentPassword))) {
-    await audit(ctx, ctx.db, { action: "user.change_password", outcome: "failure", targetType: "user", targetId: ctx.principal!.userId });
+    await audit(ctx, ctx.db, { action: "user.change_password", outcome: "failure", targetType: "user", targetId: principal.userId });
     throw NimbusError.badRequest("Your current password is not correct.", [{ path: "currentPassword", message: "Not your current password." }]);
   }
   await ctx.db.update(schema.users).set({ passwordHash: await hashPassword(newPassword), passwordChangedAt: new Date() }).where(eq(schema.users.id, user.id));

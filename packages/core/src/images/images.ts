@@ -3,9 +3,10 @@ import { schema, type Executor } from "@nimbus/db";
 import { and, asc, eq, inArray, ne, or, sql } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
-import type { CoreContext, Principal } from "../context";
+import type { CoreContext } from "../context";
+import type { Principal } from "../policy";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { imageFilePath } from "./import";
 import { imageVisibleTo } from "./visibility";
 import type { ImageRow } from "@nimbus/db/schema";
@@ -203,14 +204,14 @@ async function readViews(db: Executor, principal: Principal, where: ReturnType<t
 }
 
 export async function listImages({ ctx }: { ctx: CoreContext }): Promise<ImageView[]> {
-  authorize(ctx.principal, "images.list");
-  return readViews(ctx.db, ctx.principal!, listedBy(ctx.principal!.projectId));
+  const principal = authorize(ctx.principal, "images.list");
+  return readViews(ctx.db, principal, listedBy(principal.projectId));
 }
 
 export async function getImage({ ctx, input }: { ctx: CoreContext; input: z.input<typeof imageIdInput> }): Promise<ImageView> {
-  authorize(ctx.principal, "images.get");
+  const principal = authorize(ctx.principal, "images.get");
   const { id } = imageIdInput.parse(input);
-  const [view] = await readViews(ctx.db, ctx.principal!, and(eq(schema.images.id, id), listedBy(ctx.principal!.projectId))!);
+  const [view] = await readViews(ctx.db, principal, and(eq(schema.images.id, id), listedBy(principal.projectId))!);
   if (!view) throw NimbusError.notFound("Image", id);
   return view;
 }
@@ -271,9 +272,8 @@ function withProperties(properties: Record<string, string>, fields: Partial<Reco
  * format is whatever qemu-img detects then; a kernel or ramdisk is stored as aki / ari.
  */
 export async function createImage({ ctx, input }: { ctx: CoreContext; input: CreateImageInput }): Promise<ImageView> {
-  authorize(ctx.principal, "images.create");
+  const principal = authorize(ctx.principal, "images.create");
   const value = createImageInput.parse(input);
-  const principal = ctx.principal!;
   checkVisibility(principal, value.visibility);
   await checkBootParts(ctx.db, principal.projectId, value);
   if (value.osCommandLine !== null && value.kernelId === null) {
@@ -302,9 +302,8 @@ export async function createImage({ ctx, input }: { ctx: CoreContext; input: Cre
 
 /** Changes an image's name, visibility, minimums, protection or properties (owner or cloud admin). */
 export async function updateImage({ ctx, input }: { ctx: CoreContext; input: UpdateImageInput }): Promise<ImageView> {
-  authorize(ctx.principal, "images.update");
+  const principal = authorize(ctx.principal, "images.update");
   const { id, ...changes } = updateImageInput.parse(input);
-  const principal = ctx.principal!;
   const image = await ownedImage(ctx.db, principal, id, { adminMay: true });
   if (changes.visibility !== undefined && changes.visibility !== image.visibility) checkVisibility(principal, changes.visibility);
   const properties = withProperties(image.properties, changes);
@@ -344,9 +343,8 @@ export async function updateImage({ ctx, input }: { ctx: CoreContext; input: Upd
  * with, may not. The row stays as `deleted` (instances still name it); its bits leave the store.
  */
 export async function deleteImage({ ctx, input }: { ctx: CoreContext; input: z.input<typeof imageIdInput> }): Promise<{ id: string }> {
-  authorize(ctx.principal, "images.delete");
+  const principal = authorize(ctx.principal, "images.delete");
   const { id } = imageIdInput.parse(input);
-  const principal = ctx.principal!;
   const image = await ownedImage(ctx.db, principal, id, { adminMay: true });
   if (image.protected) throw NimbusError.conflict(`Image ${image.name} is protected; unprotect it before deleting it.`);
   const users = await ctx.db

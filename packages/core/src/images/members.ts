@@ -2,9 +2,10 @@ import { schema, type Executor } from "@nimbus/db";
 import { and, eq, ne, or } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
-import type { CoreContext, Principal } from "../context";
+import type { CoreContext } from "../context";
+import type { Principal } from "../policy";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { getImage, type ImageView } from "./images";
 import { imageVisibleTo } from "./visibility";
 
@@ -35,9 +36,8 @@ async function projectNamed(db: Executor, nameOrId: string) {
 
 /** Shares an image with another project; a private image becomes `shared`. */
 export async function addImageMember({ ctx, input }: { ctx: CoreContext; input: z.input<typeof imageMemberInput> }): Promise<ImageView> {
-  authorize(ctx.principal, "images.addMember");
+  const principal = authorize(ctx.principal, "images.addMember");
   const { id, project: nameOrId } = imageMemberInput.parse(input);
-  const principal = ctx.principal!;
   const image = await imageOwnedBy(ctx.db, principal, id);
   if (image.visibility === "public") {
     throw NimbusError.badRequest(`Image ${image.name} is public: every project sees it already.`, [{ path: "project", message: "A public image has no members." }]);
@@ -59,9 +59,8 @@ export async function addImageMember({ ctx, input }: { ctx: CoreContext; input: 
 
 /** Stops sharing an image with a project; the image stays `shared` (with its other members). */
 export async function removeImageMember({ ctx, input }: { ctx: CoreContext; input: z.input<typeof imageMemberInput> }): Promise<ImageView> {
-  authorize(ctx.principal, "images.removeMember");
+  const principal = authorize(ctx.principal, "images.removeMember");
   const { id, project: nameOrId } = imageMemberInput.parse(input);
-  const principal = ctx.principal!;
   const image = await imageOwnedBy(ctx.db, principal, id);
   const project = await projectNamed(ctx.db, nameOrId);
   await ctx.db.transaction(async (tx) => {

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext, Services } from "../context";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize, type Principal } from "../policy";
 import { imageFilePath, imageIdOfPartial, partialImagePath } from "./import";
 import { imageKindOf } from "./images";
 import { ImageInspectionError, inspectImageFile } from "./inspect";
@@ -66,8 +66,7 @@ function meter(maxBytes: number) {
  * image's `updated_at`, so that one which died mid-way is found (`expireStalledUploads`).
  */
 export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input: UploadImageOptions }) {
-  authorize(ctx.principal, "http:image-upload");
-  const principal = ctx.principal!;
+  const principal = authorize(ctx.principal, "http:image-upload");
   const imageId = z.uuid().safeParse(input.imageId).success ? input.imageId : null;
   if (!imageId) throw NimbusError.notFound("Image", input.imageId);
 
@@ -78,7 +77,7 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
     .set({ status: "saving", updatedAt: sql`now()` })
     .where(and(eq(schema.images.id, imageId), eq(schema.images.ownerProjectId, principal.projectId), eq(schema.images.status, "queued")))
     .returning();
-  if (!claimed) throw await whyNotClaimed(ctx, imageId);
+  if (!claimed) throw await whyNotClaimed(ctx, principal, imageId);
 
   const target = imageFilePath(ctx.imageStoreDir, imageId);
   const partial = partialImagePath(ctx.imageStoreDir, imageId);
@@ -216,8 +215,7 @@ export async function expireStalledUploads(services: Pick<Services, "db" | "imag
 }
 
 /** Another project's image answers NotFound (or Forbidden when shared with the caller); the owner's is in the wrong state. */
-async function whyNotClaimed(ctx: CoreContext, imageId: string): Promise<NimbusError> {
-  const principal = ctx.principal!;
+async function whyNotClaimed(ctx: CoreContext, principal: Principal, imageId: string): Promise<NimbusError> {
   const image = await ctx.db.query.images.findFirst({ where: and(eq(schema.images.id, imageId), imageVisibleTo(principal.projectId), ne(schema.images.status, "deleted")) });
   if (!image) return NimbusError.notFound("Image", imageId);
   if (image.ownerProjectId !== principal.projectId) return NimbusError.forbidden(`Image ${image.name} belongs to another project; only its owner may upload to it.`);

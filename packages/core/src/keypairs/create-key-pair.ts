@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { CoreContext } from "../context";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { generateEd25519KeyPair } from "./openssh";
 import { insertKeyPair, keyPairView } from "./store";
 import { createKeyPairInput } from "./validation";
@@ -10,9 +10,9 @@ import { createKeyPairInput } from "./validation";
  * is returned in this one response, in OpenSSH's format, and is neither stored nor logged.
  */
 export async function createKeyPair({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createKeyPairInput> }) {
-  authorize(ctx.principal, "keyPairs.create");
+  const principal = authorize(ctx.principal, "keyPairs.create");
   const { name } = createKeyPairInput.parse(input);
   const generated = generateEd25519KeyPair(name);
-  const row = await insertKeyPair(ctx, { name, publicKey: generated.publicKey, fingerprint: generated.fingerprint, action: "keypair.create" });
+  const row = await insertKeyPair(ctx, principal, { name, publicKey: generated.publicKey, fingerprint: generated.fingerprint, action: "keypair.create" });
   return { ...keyPairView(row), privateKey: generated.privateKey };
 }

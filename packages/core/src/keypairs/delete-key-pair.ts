@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { keyPairNameInput } from "./validation";
 
 /**
@@ -12,9 +12,8 @@ import { keyPairNameInput } from "./validation";
  * the public key they were given.
  */
 export async function deleteKeyPair({ ctx, input }: { ctx: CoreContext; input: z.input<typeof keyPairNameInput> }) {
-  authorize(ctx.principal, "keyPairs.delete");
+  const principal = authorize(ctx.principal, "keyPairs.delete");
   const { name } = keyPairNameInput.parse(input);
-  const principal = ctx.principal!;
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .delete(schema.keyPairs)

@@ -1,14 +1,14 @@
 import type { z } from "zod";
 import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { fingerprintOf, parsePublicKey, PublicKeyError, type PublicKey } from "./openssh";
 import { insertKeyPair, keyPairView } from "./store";
 import { importKeyPairInput } from "./validation";
 
 /** Nova's key pair import: an OpenSSH public key line (ed25519, RSA ≥ 2048 bits, ECDSA), checked to the byte. */
 export async function importKeyPair({ ctx, input }: { ctx: CoreContext; input: z.input<typeof importKeyPairInput> }) {
-  authorize(ctx.principal, "keyPairs.import");
+  const principal = authorize(ctx.principal, "keyPairs.import");
   const { name, publicKey } = importKeyPairInput.parse(input);
   let key: PublicKey;
   try {
@@ -17,6 +17,6 @@ export async function importKeyPair({ ctx, input }: { ctx: CoreContext; input: z
     if (!(error instanceof PublicKeyError)) throw error;
     throw NimbusError.badRequest(`The public key is not valid: ${error.message}`, [{ path: "publicKey", message: error.message }]);
   }
-  const row = await insertKeyPair(ctx, { name, publicKey: key.line, fingerprint: fingerprintOf(key.blob), action: "keypair.import" });
+  const row = await insertKeyPair(ctx, principal, { name, publicKey: key.line, fingerprint: fingerprintOf(key.blob), action: "keypair.import" });
   return keyPairView(row);
 }

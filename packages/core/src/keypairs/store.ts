@@ -1,3 +1,4 @@
+import type { Principal } from "../policy";
 import { schema } from "@nimbus/db";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
@@ -27,9 +28,9 @@ export type KeyPairView = ReturnType<typeof keyPairView>;
  */
 export async function insertKeyPair(
   ctx: CoreContext,
+  principal: Principal,
   { name, publicKey, fingerprint, action }: { name: string; publicKey: string; fingerprint: string; action: "keypair.create" | "keypair.import" },
 ): Promise<KeyPairRow> {
-  const principal = ctx.principal!;
   return ctx.db.transaction(async (tx) => {
     await enforceKeyPairQuota(tx, { userId: principal.userId, projectId: principal.projectId });
     const [row] = await tx.insert(schema.keyPairs).values({ userId: principal.userId, name, type: "ssh", publicKey, fingerprint }).onConflictDoNothing().returning();

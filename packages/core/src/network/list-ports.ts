@@ -2,7 +2,7 @@ import { schema, type Executor } from "@nimbus/db";
 import { and, asc, eq, inArray } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 
 export const listPortsInput = z
   .object({ networkId: z.uuid("Not a network id.").optional() })
@@ -52,7 +52,7 @@ export type PortSummary = Awaited<ReturnType<typeof portsOf>>[number];
 
 /** Neutron's port list, for the caller's project. */
 export async function listPorts({ ctx, input }: { ctx: CoreContext; input?: z.input<typeof listPortsInput> }): Promise<PortSummary[]> {
-  authorize(ctx.principal, "ports.list");
+  const principal = authorize(ctx.principal, "ports.list");
   const value = listPortsInput.parse(input);
-  return portsOf(ctx.db, ctx.principal!.projectId, value?.networkId);
+  return portsOf(ctx.db, principal.projectId, value?.networkId);
 }

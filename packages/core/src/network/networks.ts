@@ -1,11 +1,12 @@
 import { schema, type Executor } from "@nimbus/db";
 import { and, asc, eq, inArray, ne, or, sql, type Placeholder } from "@nimbus/db/orm";
 import { z } from "zod";
-import type { CoreContext, Principal } from "../context";
+import type { CoreContext } from "../context";
+import type { Principal } from "../policy";
 import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
-import { roleImplies } from "../identity/roles";
+import { authorize } from "../policy";
+import { roleImplies } from "../policy";
 import { idInput } from "../validation";
 import { poolSize } from "./ipam";
 import { count } from "../plural";
@@ -110,27 +111,27 @@ export type NetworkSummary = Awaited<ReturnType<typeof summarize>>[number];
 
 /** Neutron's network list: the project's own networks and the shared ones. */
 export async function listNetworks({ ctx }: { ctx: CoreContext }): Promise<NetworkSummary[]> {
-  authorize(ctx.principal, "networks.list");
-  const projectId = ctx.principal!.projectId;
+  const principal = authorize(ctx.principal, "networks.list");
+  const projectId = principal.projectId;
   const networks = await ctx.db
     .select()
     .from(schema.networks)
     .where(networkVisibleTo(projectId))
     .orderBy(asc(schema.networks.name), asc(schema.networks.createdAt));
-  return summarize(ctx.db, ctx.principal!, networks);
+  return summarize(ctx.db, principal, networks);
 }
 
 /** One visible network with its subnets and the project's ports on it. */
 export async function getNetwork({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }) {
-  authorize(ctx.principal, "networks.get");
+  const principal = authorize(ctx.principal, "networks.get");
   const { id } = idInput.parse(input);
-  const projectId = ctx.principal!.projectId;
+  const projectId = principal.projectId;
   const [network] = await ctx.db
     .select()
     .from(schema.networks)
     .where(and(eq(schema.networks.id, id), networkVisibleTo(projectId)));
   if (!network) throw NimbusError.notFound("Network", id);
-  const [summary] = await summarize(ctx.db, ctx.principal!, [network]);
+  const [summary] = await summarize(ctx.db, principal, [network]);
   return { ...summary!, ports: await portsOf(ctx.db, projectId, network.id) };
 }
 
@@ -139,8 +140,7 @@ export async function getNetwork({ ctx, input }: { ctx: CoreContext; input: z.in
  * Only cloud admins may share a network with every project.
  */
 export async function createNetwork({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createNetworkInput> }): Promise<NetworkSummary> {
-  authorize(ctx.principal, "networks.create");
-  const principal = ctx.principal!;
+  const principal = authorize(ctx.principal, "networks.create");
   const value = createNetworkInput.parse(input);
   if (value.shared && !principal.isAdmin) {
     throw new NimbusError("Forbidden", "Only cloud administrators may create shared networks.", {
@@ -181,8 +181,7 @@ export async function createNetwork({ ctx, input }: { ctx: CoreContext; input: z
  * lock waits for launches that are allocating on it and keeps new ones out until it is gone.
  */
 export async function deleteNetwork({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
-  authorize(ctx.principal, "networks.delete");
-  const principal = ctx.principal!;
+  const principal = authorize(ctx.principal, "networks.delete");
   const { id } = idInput.parse(input);
   return ctx.db.transaction(async (tx) => {
     const network = await findManagedNetwork(tx, principal, id, "update");

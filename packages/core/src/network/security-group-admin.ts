@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
 import { NimbusError, type FieldIssue } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { idInput } from "../validation";
 import { isIpv4, parseCidr } from "./ipam";
 import { count } from "../plural";
@@ -116,8 +116,8 @@ async function findGroup(tx: Executor, projectId: string, id: string, lock?: "up
 
 /** The project's security groups with their rules and how many ports use each; `default` is made on first use. */
 export async function listSecurityGroups({ ctx }: { ctx: CoreContext }) {
-  authorize(ctx.principal, "securityGroups.list");
-  const projectId = ctx.principal!.projectId;
+  const principal = authorize(ctx.principal, "securityGroups.list");
+  const projectId = principal.projectId;
   await ctx.db.transaction((tx) => ensureDefaultSecurityGroup(tx, projectId));
   const groups = await ctx.db
     .select()
@@ -171,8 +171,8 @@ export type SecurityGroupSummary = Awaited<ReturnType<typeof listSecurityGroups>
 
 /** A new, empty security group (no rules: nothing in, nothing out until rules are added). */
 export async function createSecurityGroup({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createSecurityGroupInput> }) {
-  authorize(ctx.principal, "securityGroups.create");
-  const projectId = ctx.principal!.projectId;
+  const principal = authorize(ctx.principal, "securityGroups.create");
+  const projectId = principal.projectId;
   const value = createSecurityGroupInput.parse(input);
   if (value.name === DEFAULT_SECURITY_GROUP) {
     throw new NimbusError("Conflict", "The name default belongs to the project's default security group.", { fields: [{ path: "name", message: "This name is reserved." }] });
@@ -195,8 +195,8 @@ export async function createSecurityGroup({ ctx, input }: { ctx: CoreContext; in
 
 /** Deletes a group and its rules; not `default`, and not while ports use it. */
 export async function deleteSecurityGroup({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
-  authorize(ctx.principal, "securityGroups.delete");
-  const projectId = ctx.principal!.projectId;
+  const principal = authorize(ctx.principal, "securityGroups.delete");
+  const projectId = principal.projectId;
   const { id } = idInput.parse(input);
   return ctx.db.transaction(async (tx) => {
     // The lock waits for launches binding ports to the group, and keeps new ones out.
@@ -224,8 +224,8 @@ export async function deleteSecurityGroup({ ctx, input }: { ctx: CoreContext; in
 
 /** Adds a rule to one of the project's groups; an exact duplicate is refused. */
 export async function addSecurityGroupRule({ ctx, input }: { ctx: CoreContext; input: z.input<typeof addRuleInput> }) {
-  authorize(ctx.principal, "securityGroups.addRule");
-  const projectId = ctx.principal!.projectId;
+  const principal = authorize(ctx.principal, "securityGroups.addRule");
+  const projectId = principal.projectId;
   const value = addRuleInput.parse(input);
   const { rule, issues } = checkRule(value);
   if (!rule) throw NimbusError.badRequest(issuesMessage(issues), issues);
@@ -263,8 +263,8 @@ export async function addSecurityGroupRule({ ctx, input }: { ctx: CoreContext; i
 
 /** Removes a rule of one of the project's groups. */
 export async function removeSecurityGroupRule({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
-  authorize(ctx.principal, "securityGroups.removeRule");
-  const projectId = ctx.principal!.projectId;
+  const principal = authorize(ctx.principal, "securityGroups.removeRule");
+  const projectId = principal.projectId;
   const { id } = idInput.parse(input);
   return ctx.db.transaction(async (tx) => {
     // The group is locked as when adding: a launch binding a port to the group commits before

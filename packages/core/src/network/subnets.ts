@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { idInput } from "../validation";
 import { findManagedNetwork, networkVisibleTo, subnetSummary, type SubnetSummary } from "./networks";
 import { count } from "../plural";
@@ -17,8 +17,7 @@ export const createSubnetInput = subnetFieldsSchema.extend({ networkId: z.uuid("
  * launches, which only need its key) so two subnets added at once cannot overlap.
  */
 export async function createSubnet({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createSubnetInput> }): Promise<SubnetSummary> {
-  authorize(ctx.principal, "subnets.create");
-  const principal = ctx.principal!;
+  const principal = authorize(ctx.principal, "subnets.create");
   const { networkId, ...fields } = createSubnetInput.parse(input);
   return ctx.db.transaction(async (tx) => {
     const network = await findManagedNetwork(tx, principal, networkId, "no key update");
@@ -42,8 +41,7 @@ export async function createSubnet({ ctx, input }: { ctx: CoreContext; input: z.
 
 /** Deletes a subnet; refused while ports have addresses on it. */
 export async function deleteSubnet({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
-  authorize(ctx.principal, "subnets.delete");
-  const principal = ctx.principal!;
+  const principal = authorize(ctx.principal, "subnets.delete");
   const { id } = idInput.parse(input);
   return ctx.db.transaction(async (tx) => {
     const [found] = await tx

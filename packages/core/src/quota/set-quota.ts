@@ -3,7 +3,7 @@ import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { projectUsage, quotaLimits } from "./enforce";
 import { DEFAULT_QUOTAS, quotaLimitSchema, type QuotaResource } from "./limits";
 

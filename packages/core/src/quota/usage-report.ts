@@ -1,5 +1,5 @@
 import type { CoreContext } from "../context";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { keyPairUsage } from "../keypairs/quota";
 import { projectUsage, quotaLimits } from "./enforce";
 
@@ -8,8 +8,8 @@ import { projectUsage, quotaLimits } from "./enforce";
  * compute and volumes count the project; key pairs count the caller's own (Nova: per user).
  */
 export async function quotaUsage({ ctx }: { ctx: CoreContext }) {
-  authorize(ctx.principal, "quota.usage");
-  const { projectId, userId } = ctx.principal!;
+  const principal = authorize(ctx.principal, "quota.usage");
+  const { projectId, userId } = principal;
   const [limits, used, keyPairs] = await Promise.all([quotaLimits(ctx.db, projectId), projectUsage(ctx.db, projectId), keyPairUsage(ctx.db, userId)]);
   return {
     instances: { limit: limits.instances, used: used.instances },

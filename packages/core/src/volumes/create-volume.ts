@@ -3,7 +3,7 @@ import { and, eq } from "@nimbus/db/orm";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { imageVisibleTo } from "../images/visibility";
 import { enforceQuota } from "../quota/enforce";
 import { createVolumeInput, minimumVolumeGb, type CreateVolumeInput } from "./validation";
@@ -14,9 +14,8 @@ import { createVolumeInput, minimumVolumeGb, type CreateVolumeInput } from "./va
  * The volume quota (count and GB) is checked in the transaction that inserts it.
  */
 export async function createVolume({ ctx, input }: { ctx: CoreContext; input: CreateVolumeInput }) {
-  authorize(ctx.principal, "volumes.create");
+  const principal = authorize(ctx.principal, "volumes.create");
   const value = createVolumeInput.parse(input);
-  const principal = ctx.principal!;
   const image = value.imageId
     ? await ctx.db.query.images.findFirst({ where: and(eq(schema.images.id, value.imageId), imageVisibleTo(principal.projectId)) })
     : null;

@@ -4,7 +4,7 @@ import { and, eq } from "@nimbus/db/orm";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
 import { NimbusError, publicError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 import { isUp } from "../placement/usage";
 
 /** The statuses Cinder deletes from; the others are busy (attached, being made or deleted). */
@@ -19,8 +19,7 @@ export type DeleteVolumeResult = { id: string; name: string; deleted: true } | {
  * `error_deleting` so nothing is leaked silently; deleting it again retries.
  */
 export async function deleteVolume({ ctx, input }: { ctx: CoreContext; input: { id: string } }): Promise<DeleteVolumeResult> {
-  authorize(ctx.principal, "volumes.delete");
-  const principal = ctx.principal!;
+  const principal = authorize(ctx.principal, "volumes.delete");
   const claimed = await ctx.db.transaction(async (tx) => {
     const [volume] = await tx
       .select()

@@ -2,7 +2,7 @@ import { schema, type Executor } from "@nimbus/db";
 import { and, asc, eq } from "@nimbus/db/orm";
 import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
-import { authorize } from "../identity/policy";
+import { authorize } from "../policy";
 
 /** A project's volumes with what the console shows beside each: image, attachment, host. */
 async function volumeRows(db: Executor, projectId: string, volumeId?: string) {
@@ -46,14 +46,14 @@ export type VolumeView = Awaited<ReturnType<typeof volumeRows>>[number];
 
 /** Cinder's volume list: the project's volumes, attached or not. */
 export async function listVolumes({ ctx }: { ctx: CoreContext }): Promise<VolumeView[]> {
-  authorize(ctx.principal, "volumes.list");
-  return volumeRows(ctx.db, ctx.principal!.projectId);
+  const principal = authorize(ctx.principal, "volumes.list");
+  return volumeRows(ctx.db, principal.projectId);
 }
 
 /** One volume of the project; another project's answers NotFound. */
 export async function getVolume({ ctx, input }: { ctx: CoreContext; input: { id: string } }): Promise<VolumeView> {
-  authorize(ctx.principal, "volumes.get");
-  const [volume] = await volumeRows(ctx.db, ctx.principal!.projectId, input.id);
+  const principal = authorize(ctx.principal, "volumes.get");
+  const [volume] = await volumeRows(ctx.db, principal.projectId, input.id);
   if (!volume) throw NimbusError.notFound("Volume", input.id);
   return volume;
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { Namespace, Server } from "socket.io";
 import type { Logger } from "pino";
-import type { Principal, Publisher } from "@nimbus/core/context";
+import type { Publisher } from "@nimbus/core/context";
+import type { Principal } from "@nimbus/core/policy";
 import { hashToken } from "@nimbus/core/identity";
 import { rooms, type BrowserToServerEvents, type ServerToBrowserEvents } from "@nimbus/core/protocol";
 

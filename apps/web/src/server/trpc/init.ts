@@ -4,9 +4,9 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import superjson from "superjson";
 import { z } from "zod";
-import type { CoreContext, Principal, Services } from "@nimbus/core/context";
+import type { CoreContext, Services } from "@nimbus/core/context";
 import { isNimbusError, type ErrorCode, type NimbusError } from "@nimbus/core/errors";
-import { authorize, type PolicyTarget } from "@nimbus/core/identity";
+import { authorize, type PolicyTarget, type Principal } from "@nimbus/core/policy";
 import type { AdmissionGate } from "../admission";
 
 export interface TrpcContext extends CoreContext {

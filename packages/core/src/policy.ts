@@ -1,6 +1,35 @@
-import type { Principal, Role } from "../context";
-import { NimbusError } from "../errors";
-import { roleImplies } from "./roles";
+/**
+ * Who may do what (Nova's `nova/policy.py` and Keystone's roles): the roles, the principal a
+ * call is made as, and one table with a rule for every procedure, socket.io event and plain
+ * HTTP route. Every verb in core starts with `authorize`; nothing else decides access.
+ */
+import { NimbusError } from "./errors";
+
+export type Role = "reader" | "member" | "admin";
+
+/** Who is calling, resolved from a session or token by the web layer. */
+export interface Principal {
+  userId: string;
+  userName: string;
+  /** The project the caller is scoped to. */
+  projectId: string;
+  projectName: string;
+  /** Effective role in that project (after implication: admin ⊃ member ⊃ reader). */
+  role: Role;
+  /** Admin anywhere is admin cloud-wide, as with Keystone's admin role. */
+  isAdmin: boolean;
+}
+
+const RANK: Record<Role, number> = { reader: 0, member: 1, admin: 2 };
+
+/** Keystone's implied roles: admin ⊃ member ⊃ reader. */
+export function roleImplies(held: Role, required: Role): boolean {
+  return RANK[held] >= RANK[required];
+}
+
+export function strongestRole(roles: readonly Role[]): Role | null {
+  return roles.reduce<Role | null>((best, r) => (best === null || RANK[r] > RANK[best] ? r : best), null);
+}
 
 /**
  * A rule says who may call: anyone, any signed-in user, a role in the scoped project, or a
@@ -97,20 +126,28 @@ export const POLICY = {
 } as const satisfies Record<string, Rule>;
 
 export type PolicyTarget = keyof typeof POLICY;
+/** Targets anyone may call, signed in or not. */
+export type PublicTarget = { [T in PolicyTarget]: (typeof POLICY)[T] extends "public" ? T : never }[PolicyTarget];
 
-/** Throws Unauthenticated or Forbidden unless `principal` satisfies the rule of `target`. */
-export function authorize(principal: Principal | null, target: PolicyTarget): void {
+/**
+ * Throws Unauthenticated or Forbidden unless `principal` satisfies the rule of `target`, and
+ * returns the principal the call may go on as (null only for a public target called anonymously).
+ */
+export function authorize(principal: Principal | null, target: Exclude<PolicyTarget, PublicTarget>): Principal;
+export function authorize(principal: Principal | null, target: PolicyTarget): Principal | null;
+export function authorize(principal: Principal | null, target: PolicyTarget): Principal | null {
   const rule: Rule = POLICY[target];
-  if (rule === "public") return;
+  if (rule === "public") return principal;
   if (rule === "agent") throw NimbusError.forbidden("Only compute agents may do that.");
   if (!principal) throw NimbusError.unauthenticated();
-  if (rule === "authenticated") return;
+  if (rule === "authenticated") return principal;
   if (rule === "cloud_admin") {
     if (!principal.isAdmin) throw NimbusError.forbidden("Only cloud administrators may do that.");
-    return;
+    return principal;
   }
   const required = rule.slice("project:".length) as Role;
   if (!principal.isAdmin && !roleImplies(principal.role, required)) {
     throw NimbusError.forbidden(`Your role in project ${principal.projectName} (${principal.role}) does not allow that.`);
   }
+  return principal;
 }
