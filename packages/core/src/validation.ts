@@ -1,6 +1,5 @@
 /** Input schemas shared by the API and the console's forms (pure: safe in the browser). */
 import { z } from "zod";
-import { MAX_VOLUME_GB } from "./volumes/validation";
 
 export const instanceNameSchema = z
   .string()
@@ -10,6 +9,8 @@ export const instanceNameSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "Start with a letter or digit; use only letters, digits, '.', '_' and '-'.");
 
 export const MAX_COUNT = 10;
+/** Largest volume, as create-volume and the launch's image-to-volume boot source allow. */
+export const MAX_VOLUME_GB = 16_384;
 export const MAX_USER_DATA_BYTES = 64 * 1024;
 /** Most existing volumes one launch attaches. */
 export const MAX_LAUNCH_VOLUMES = 8;

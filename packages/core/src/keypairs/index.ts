@@ -1,6 +1,5 @@
 export * from "./validation";
 export * from "./openssh";
-export * from "./quota";
 export * from "./store";
 export * from "./list-key-pairs";
 export * from "./create-key-pair";

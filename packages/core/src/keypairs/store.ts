@@ -3,7 +3,7 @@ import { schema } from "@nimbus/db";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
 import { NimbusError } from "../errors";
-import { enforceKeyPairQuota } from "./quota";
+import { enforceKeyPairQuota } from "../quota/key-pairs";
 import { algorithmOf } from "./openssh";
 import type { KeyPairRow } from "@nimbus/db/schema";
 

@@ -1,6 +1,6 @@
 import type { CoreContext } from "../context";
 import { authorize } from "../policy";
-import { keyPairUsage } from "../keypairs/quota";
+import { keyPairUsage } from "./key-pairs";
 import { projectUsage, quotaLimits } from "./enforce";
 
 /**

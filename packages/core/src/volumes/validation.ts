@@ -1,8 +1,6 @@
 /** Volume input schemas, shared by the API and the console's forms (pure: safe in the browser). */
 import { z } from "zod";
-
-/** Largest volume, as the launch's image-to-volume boot source allows. */
-export const MAX_VOLUME_GB = 16_384;
+import { MAX_VOLUME_GB } from "../validation";
 
 /** The smallest volume an image fits in: its min_disk or its virtual size, in whole GB (at least 1). */
 export function minimumVolumeGb(image: { minDiskGb: number; virtualSizeBytes: number | null }): number {

@@ -1,7 +1,8 @@
 "use client";
 
 import { Modal, NumberInput, Select, Stack, TextInput } from "@mantine/core";
-import { MAX_VOLUME_GB, minimumVolumeGb } from "@nimbus/core/volume-validation";
+import { MAX_VOLUME_GB } from "@nimbus/core/validation";
+import { minimumVolumeGb } from "@nimbus/core/volume-validation";
 import { useQuery } from "@tanstack/react-query";
 import type { FormEvent } from "react";
 import { FormFooter } from "@/components/common/form-footer";

@@ -2,7 +2,7 @@
 
 import { Badge, NumberInput, Radio, SegmentedControl, Select, Stack, Switch, Table, Text } from "@mantine/core";
 import { bootSourceSchema, launchInstanceFields } from "@nimbus/core/validation";
-import { MAX_VOLUME_GB } from "@nimbus/core/volume-validation";
+import { MAX_VOLUME_GB } from "@nimbus/core/validation";
 import type { Image } from "@/lib/api-types";
 import { formatBytes } from "@/lib/format";
 import { validateStep, type StepErrors } from "./step-validation";

@@ -1,6 +1,6 @@
 import { schema, type Executor } from "@nimbus/db";
 import { eq, sql } from "@nimbus/db/orm";
-import { quotaLimits, refuseOverages } from "../quota/enforce";
+import { quotaLimits, refuseOverages } from "./enforce";
 
 /** How many key pairs a user holds (Nova counts key pairs per user, not per project). */
 export async function keyPairUsage(db: Executor, userId: string): Promise<number> {
