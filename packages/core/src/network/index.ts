@@ -5,5 +5,6 @@ export * from "./subnet-rules";
 export * from "./networks";
 export * from "./subnets";
 export * from "./list-ports";
+export * from "./security-group-rules";
 export * from "./security-group-admin";
 export * from "./port-filters";

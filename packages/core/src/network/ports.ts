@@ -4,7 +4,7 @@ import { eq, sql, type SQL, type SQLWrapper } from "@nimbus/db/orm";
 import type { PortSpec, SecurityGroupRuleSpec } from "../protocol";
 import { NimbusError } from "../errors";
 import { cidrsOfAddresses, intToIp, ipToInt, poolSize } from "./ipam";
-import { filteredProtocol } from "./security-group-admin";
+import { filteredProtocol } from "./security-group-rules";
 import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../pg-errors";
 import type { PortRow, SubnetRow } from "@nimbus/db/schema";
 import { z } from "zod";

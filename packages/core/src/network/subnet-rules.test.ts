@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { randomPoolAddresses } from "./ports";
-import { checkRule } from "./security-group-admin";
+import { checkRule } from "./security-group-rules";
 import { checkSubnet, subnetFieldsSchema } from "./subnet-rules";
 
 const subnet = (fields: Record<string, unknown>) => subnetFieldsSchema.parse({ cidr: "10.0.0.0/24", ...fields });
