@@ -9,12 +9,10 @@ import { z } from "zod";
 import { agentHandshakeSchema, enrollRequestSchema, hostnameSchema } from "@nimbus/core/protocol";
 import type { Vif } from "./driver/types";
 import { DEFAULT_IMAGE_CACHE_PRUNING } from "./image-cache";
+import type { SecretSource } from "./secret";
 import { simulatedHostname } from "./simulation";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
-
-/** Where the agent's secret comes from: the environment, or the file the web server writes. */
-export type SecretSource = { kind: "inline"; secret: string } | { kind: "file"; path: string };
 
 /** NIMBUS_SIMULATED_HOSTS: one process runs this many hosts on private libvirt test drivers. */
 export interface Simulation {

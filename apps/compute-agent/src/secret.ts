@@ -3,8 +3,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { agentHandshakeSchema } from "@nimbus/core/protocol";
 import { Backoff } from "./backoff";
-import type { SecretSource } from "./env";
 import { isMissingFile, messageOf } from "./error-message";
+
+/** Where the agent's secret comes from: the environment, or the file the web server writes. */
+export type SecretSource = { kind: "inline"; secret: string } | { kind: "file"; path: string };
 
 /** Returns the secret to present in the next handshake; never rejects. */
 export type SecretProvider = () => Promise<string>;
