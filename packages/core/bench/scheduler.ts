@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { openDatabase, schema } from "@nimbus/db";
 import { claimResources } from "../src/placement/claim";
-import { loadHostSnapshots } from "../src/placement/usage";
+import { loadHostSnapshots } from "../src/scheduler/host-states";
 import { selectHosts } from "../src/scheduler/select";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -80,7 +80,7 @@ async function runFleet(hosts: number) {
         if (!result.ok) throw new Error(result.explanation);
         const best = result.hosts[0]!;
         const generation = snapshots.find((h) => h.id === best.id)!.generation;
-        if ((await claimResources(db, { hostId: best.id, generation, instanceId: id, spec })) === "claimed") break;
+        if ((await claimResources(db, { hostId: best.id, generation, instanceId: id, resources: spec })) === "claimed") break;
       }
       if (index >= WARMUP) samples.push(performance.now() - started);
     }

@@ -1,17 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { jsonValue, rowFromJson, rowsFromJson, rowsOf, schema, type Executor } from "@nimbus/db";
-import { eq, sql, type SQL } from "@nimbus/db/orm";
+import { jsonValue, rowFromJson, rowsOf, schema, type Executor } from "@nimbus/db";
+import { eq, sql } from "@nimbus/db/orm";
 import { Announcements } from "../compute/announce";
 import { buildFailed } from "../compute/record-report";
 import { enterPhase, hostnameOf, lockInstance, releaseAllocations, type EnterPhaseOptions } from "../compute/lifecycle";
 import { destroyCommandFor, spawnCommandFor } from "../compute/spawn-command";
 import type { Services } from "../context";
-import { PlacementClaims, type ClaimFollowUp } from "../placement/claim";
-import { loadHostSnapshots, type HostSnapshot, type SnapshotQuery } from "../placement/usage";
-import { selectHosts } from "../scheduler/select";
+import { buildRequestSpec } from "../scheduler/request-spec";
+import { DestinationSelector, type BatchCandidates } from "../scheduler/select-destinations";
+import { hostAssignmentFor, isScheduling } from "./host-assignment";
 import type { RequestSpec } from "../scheduler/types";
-import { weighersFor } from "../scheduler/weighers";
-import { buildRequestSpec, groupPolicyHolds } from "./request-spec";
 import type { BuildRequestRow, InstanceRow } from "@nimbus/db/schema";
 import { z } from "zod";
 
@@ -19,8 +17,6 @@ import { z } from "zod";
 type ClaimedRequest = BuildRequestRow & { reservationId: string; instance: InstanceRow; imageProperties: Record<string, string> | null };
 /** A claimed request's image properties (the images.properties column, absent without an image). */
 const imagePropertiesJson = z.record(z.string(), z.string()).nullable();
-/** What `hostAssignment`'s result holds: the placed instance and the events it closed, or null when nothing was placed. */
-const assignedJson = z.object({ instance: z.unknown(), closed: z.unknown() }).nullable();
 /** What processing a request left running: the dispatch to its host, awaited with the batch. */
 type Pending = { dispatch?: Promise<void> };
 
@@ -40,13 +36,10 @@ export interface ConductorOptions {
 
 export const DEFAULT_CONDUCTOR_OPTIONS: ConductorOptions = { pollIntervalMs: 1_000, leaseMs: 30_000, batchSize: 50 };
 
-const CLAIM_RETRIES = 8;
 /** Spawn commands awaiting their ack before the conductor stops claiming more work. */
 const MAX_DISPATCHES_IN_FLIGHT = 200;
 /** Requests being placed at once before the conductor stops claiming more work. */
 const MAX_SCHEDULING_IN_FLIGHT = 100;
-/** An unacknowledged spawn command is sent again this often. */
-const REDELIVERY_MS = 2_000;
 
 /**
  * nova-conductor's schedule_and_build_instances, durable: build requests live in Postgres and are
@@ -60,7 +53,7 @@ export class Conductor {
   private draining: Promise<void> | undefined;
   private again = false;
   private stopped = false;
-  private readonly claims = new PlacementClaims();
+  private readonly destinations: DestinationSelector;
   private readonly spawnAcks: SpawnAcks;
 
   constructor(
@@ -69,6 +62,7 @@ export class Conductor {
     private readonly options: ConductorOptions = DEFAULT_CONDUCTOR_OPTIONS,
   ) {
     this.spawnAcks = new SpawnAcks(services.db);
+    this.destinations = new DestinationSelector(services);
   }
 
   start(): void {
@@ -117,7 +111,7 @@ export class Conductor {
       const byReservation = new Map<string, ClaimedRequest[]>();
       for (const request of batch) byReservation.set(request.reservationId, [...(byReservation.get(request.reservationId) ?? []), request]);
       const failed = (request: ClaimedRequest) => (error: unknown) => this.log.error({ err: error, instanceId: request.instanceId }, "build request failed");
-      const candidates = new BatchCandidates();
+      const candidates = this.destinations.batch();
       for (const [reservationId, members] of byReservation) {
         const place = async () => {
           for (const request of members) {
@@ -212,103 +206,26 @@ export class Conductor {
   }
 
   /**
-   * Filters, weighs and claims; returns the claimed host, or null after recording NoValidHost
-   * (or when the instance went away). The fast path reads only placement candidates; when they
-   * yield nothing, every host is read, both to be sure and to explain the refusal per filter.
+   * Selects a destination (the scheduler filters, weighs and claims) and assigns the instance to
+   * it; returns the host and its spawn command id, or null after recording NoValidHost, when the
+   * instance went away, or when claims stayed contended (then the request is put back).
    */
   private async schedule(request: BuildRequestRow, spec: RequestSpec, candidates: BatchCandidates): Promise<{ hostId: string; commandId: string } | null> {
     const tried = new Set(request.attempts.map((a) => a.host));
-    const settings = this.services.scheduler ?? {};
-    // Claims race: rank a few more hosts than the attempts, to fall back on without re-reading.
-    const options = { maxAttempts: Math.max(this.services.maxAttempts, 10), hostSubsetSize: settings.hostSubsetSize ?? 1, weighers: weighersFor(settings.multipliers) };
-    const downAfterMs = this.services.hostDownAfterMs;
-    for (let round = 0; round < CLAIM_RETRIES; round++) {
-      const untried = (hosts: HostSnapshot[]) => hosts.filter((h) => !tried.has(h.hostname));
-      const order = (settings.multipliers?.ram ?? 1) < 0 ? "pack" : "spread";
-      // The batch's requests with the same needs share one candidate read (after a lost claim,
-      // a fresh one). Snapshots read before this process's latest claims are brought up to
-      // them, so requests placed from one read still see each other (Nova's consume_from_request).
-      const query = { downAfterMs, candidatesFor: spec, limit: settings.maxCandidates ?? 100, order } as const;
-      const read = round === 0 ? candidates.read(this.services.db, query) : loadHostSnapshots(this.services.db, query);
-      let hosts = this.claims.refresh(untried(await read));
-      let result = selectHosts(hosts, spec, options);
-      if (!result.ok) {
-        hosts = this.claims.refresh(untried(await loadHostSnapshots(this.services.db, { downAfterMs })));
-        result = selectHosts(hosts, spec, options);
-      }
-      if (!result.ok) {
-        const previous = request.attempts.length > 0 ? ` Hosts already tried: ${request.attempts.map((a) => `${a.host} (${a.error})`).join("; ")}.` : "";
-        await this.failBuild(request.instanceId, isScheduling, () => ({ faultCode: "NoValidHost", details: `No valid host was found. ${result.explanation}${previous}` }));
-        return null;
-      }
-      for (const host of result.hosts) {
-        const snapshot = hosts.find((h) => h.id === host.id) ?? { ...host, generation: 0 };
-        const commandId = randomUUID();
-        // An instance in no server group is assigned to the host in the claim's own statement
-        // (nothing to re-check under a lock); a group member after the claim, under the group's lock.
-        const alone = request.requestSpec.serverGroupId ? null : await this.assignmentAlone(request.instanceId, host.id, commandId);
-        const { outcome, followed } = await this.claims.claim(this.services.db, snapshot, { instanceId: request.instanceId, spec }, alone?.followUp);
-        // Someone claimed on that host since it was read: its alternates were read at the same
-        // moment and are likely still good, so try them before re-reading everything.
-        if (outcome === "insufficient" || outcome === "conflict") continue;
-        const assigned = alone ? await alone.settle(followed) : await this.assignHost(request, host.id, commandId);
-        if (assigned === "assigned") return { hostId: host.id, commandId };
-        if (assigned === "gone") return null;
-        break; // a group member took that host meanwhile: re-read and re-weigh
-      }
+    const selection = await this.destinations.select({ instanceId: request.instanceId, spec, tried }, candidates, (host) => hostAssignmentFor(this.services, request, host.id));
+    if (selection.outcome === "assigned") return selection.value;
+    if (selection.outcome === "no_valid_host") {
+      const previous = request.attempts.length > 0 ? ` Hosts already tried: ${request.attempts.map((a) => `${a.host} (${a.error})`).join("; ")}.` : "";
+      await this.failBuild(request.instanceId, isScheduling, () => ({ faultCode: "NoValidHost", details: `No valid host was found. ${selection.explanation}${previous}` }));
     }
-    // Still contended after several rounds: put it back for the next pass rather than failing.
-    await this.services.db
-      .update(schema.buildRequests)
-      .set({ status: "pending", dueAt: new Date(Date.now() + 50) })
-      .where(eq(schema.buildRequests.instanceId, request.instanceId));
+    if (selection.outcome === "contended") {
+      // Still contended after several rounds: put it back for the next pass rather than failing.
+      await this.services.db
+        .update(schema.buildRequests)
+        .set({ status: "pending", dueAt: new Date(Date.now() + 50) })
+        .where(eq(schema.buildRequests.instanceId, request.instanceId));
+    }
     return null;
-  }
-
-  /**
-   * Records the chosen host for a server group's member, under the group's lock: the claim is
-   * undone if the instance was deleted meanwhile or a member took that host since (the policy
-   * no longer holds).
-   */
-  private async assignHost(request: BuildRequestRow, hostId: string, commandId: string): Promise<"assigned" | "gone" | "policy"> {
-    const out = new Announcements();
-    const instanceId = request.instanceId;
-    const hostname = await hostnameOf(this.services.db, hostId);
-    const assigned = await this.services.db.transaction(async (tx) => {
-      const instance = await lockInstance(tx, instanceId);
-      if (!instance || !isScheduling(instance)) {
-        await releaseAllocations(tx, out, instanceId);
-        return "gone" as const;
-      }
-      if (!(await groupPolicyHolds(tx, instanceId, request.requestSpec.serverGroupId, hostId))) {
-        await releaseAllocations(tx, out, instanceId);
-        return "policy" as const;
-      }
-      const { ctes, result } = hostAssignment({ instanceId, hostId, hostname, commandId, guard: sql`true` });
-      const [row] = rowsOf<{ followed: unknown }>(await tx.execute(sql`with ${ctes} select (${result}) as followed`));
-      announceAssignment(out, row?.followed, hostId, hostname);
-      return "assigned" as const;
-    });
-    out.flush(this.services.publisher);
-    return assigned;
-  }
-
-  /**
-   * The assignment of an instance in no server group, as a follow-up of its claim (one statement
-   * for both): it happens only if the claim succeeded. `settle` announces it or, if the instance
-   * moved on (deleted meanwhile), undoes the claim.
-   */
-  private async assignmentAlone(instanceId: string, hostId: string, commandId: string): Promise<{ followUp: ClaimFollowUp; settle: (followed: unknown) => Promise<"assigned" | "gone"> }> {
-    const hostname = await hostnameOf(this.services.db, hostId);
-    const followUp = hostAssignment({ instanceId, hostId, hostname, commandId, guard: sql`exists (select 1 from claimed)` });
-    const settle = async (followed: unknown): Promise<"assigned" | "gone"> => {
-      const out = new Announcements();
-      const assigned = announceAssignment(out, followed, hostId, hostname);
-      if (!assigned) await this.services.db.transaction((tx) => releaseAllocations(tx, out, instanceId));
-      out.flush(this.services.publisher);
-      return assigned ? "assigned" : "gone";
-    };
-    return { followUp, settle };
   }
 
   /**
@@ -447,74 +364,7 @@ class SpawnAcks {
   }
 }
 
-/**
- * One claimed batch's reads of placement candidates, shared by its requests with the same
- * needs (resources, zone, forced host, project): fifty launches of one flavor cost one read,
- * not fifty. Valid for one batch only; claims are what settle races, never these reads.
- */
-class BatchCandidates {
-  private readonly reads = new Map<string, Promise<HostSnapshot[]>>();
-
-  read(db: Executor, query: SnapshotQuery & { candidatesFor: RequestSpec }): Promise<HostSnapshot[]> {
-    const spec = query.candidatesFor;
-    const key = JSON.stringify([spec.vcpus, spec.memoryMb, spec.diskGb, spec.availabilityZone ?? null, spec.forcedHost ?? null, spec.projectId ?? null]);
-    let read = this.reads.get(key);
-    if (!read) {
-      read = loadHostSnapshots(db, query);
-      // A failed read is not kept: the next request reads again.
-      read.catch(() => this.reads.delete(key));
-      this.reads.set(key, read);
-    }
-    return read;
-  }
-}
-
-/**
- * What assigning a host writes, as common table expressions: the host on the instance (only
- * while it is still scheduling and `guard` holds), the scheduling event closed, the request
- * marked dispatched with its command id; `result` returns the instance and the closed events.
- */
-function hostAssignment({ instanceId, hostId, hostname, commandId, guard }: { instanceId: string; hostId: string; hostname: string | null; commandId: string; guard: SQL }): ClaimFollowUp {
-  const now = new Date();
-  const at = now.toISOString();
-  return {
-    ctes: sql`placed as (
-      -- Report sequence numbers are per agent: a new host starts its own count.
-      update ${schema.instances} set host_id = ${hostId}::uuid, last_report_seq = -1, updated_at = ${at}::timestamptz
-      where id = ${instanceId}::uuid and task_state = 'scheduling' and ${guard}
-      returning *
-    ), closed as (
-      update ${schema.instanceActionEvents} set finish_time = ${at}::timestamptz, result = 'Success', host = ${hostname}::text
-      where instance_id = ${instanceId}::uuid and event = 'scheduling' and finish_time is null and exists (select 1 from placed)
-      returning *
-    ), dispatched as (
-      update ${schema.buildRequests} set status = 'dispatched', command_id = ${commandId}::uuid, dispatched_at = ${at}::timestamptz,
-        command_acked_at = null, due_at = ${new Date(now.getTime() + REDELIVERY_MS).toISOString()}::timestamptz, updated_at = ${at}::timestamptz
-      where instance_id = ${instanceId}::uuid and exists (select 1 from placed)
-    )`,
-    result: sql`select json_build_object(
-      'instance', (select row_to_json(placed) from placed),
-      'closed', (select coalesce(json_agg(row_to_json(closed) order by closed.id), '[]'::json) from closed))`,
-  };
-}
-
-/** Queues the announcements of an assignment `hostAssignment` returned; false when nothing was assigned. */
-function announceAssignment(out: Announcements, followed: unknown, hostId: string, hostname: string | null): boolean {
-  const assigned = assignedJson.parse(jsonValue(followed ?? null));
-  if (!assigned?.instance) return false;
-  const updated = rowFromJson(schema.instances, assigned.instance);
-  for (const event of rowsFromJson(schema.instanceActionEvents, assigned.closed)) out.event(updated.projectId, event);
-  out.instance(updated, hostname);
-  out.host(hostId);
-  return true;
-}
-
 /** Still being built on a host, and no delete under way. */
 function isBuilding(instance: InstanceRow): boolean {
   return instance.vmState === "building" && instance.taskState !== "deleting";
-}
-
-/** Still waiting for a host. */
-function isScheduling(instance: InstanceRow): boolean {
-  return instance.taskState === "scheduling";
 }

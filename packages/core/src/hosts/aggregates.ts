@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
 import { authorize } from "../policy";
-import { aggregatesByHost } from "../placement/usage";
+import { aggregatesByHost } from "../scheduler/host-states";
 import { availabilityZonesOf, DEFAULT_AVAILABILITY_ZONE } from "../scheduler/filters";
 
 const zoneName = z

@@ -1,11 +1,11 @@
 import { schema } from "@nimbus/db";
 import { eq } from "@nimbus/db/orm";
 import { z } from "zod";
-import { loadGroupSpec } from "../conductor/request-spec";
+import { loadGroupSpec } from "../scheduler/request-spec";
 import type { CoreContext } from "../context";
 import { NimbusError } from "../errors";
 import { authorize } from "../policy";
-import { loadHostSnapshots } from "../placement/usage";
+import { loadHostSnapshots } from "../scheduler/host-states";
 import { hostVerdicts } from "../scheduler/explain";
 import { defaultFilters } from "../scheduler/filters";
 import { selectHosts } from "../scheduler/select";

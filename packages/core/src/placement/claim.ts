@@ -1,6 +1,6 @@
 import { rowsOf, schema, type Executor } from "@nimbus/db";
 import { eq, sql, type SQL } from "@nimbus/db/orm";
-import type { RequestSpec, ResourceClass } from "../scheduler/types";
+import type { ResourceClass, Resources } from "./types";
 
 export type ClaimOutcome = "claimed" | "conflict" | "insufficient";
 
@@ -27,7 +27,7 @@ export { freeSql };
  */
 export async function claimResources(
   db: Executor,
-  claim: { hostId: string; generation: number; instanceId: string; spec: RequestSpec },
+  claim: { hostId: string; generation: number; instanceId: string; resources: Resources },
 ): Promise<ClaimOutcome> {
   return (await claimResourcesThen(db, claim)).outcome;
 }
@@ -45,7 +45,7 @@ export interface ClaimFollowUp {
 /** `claimResources`, and `followUp` in the same statement; `followed` is its result (null without one). */
 export async function claimResourcesThen(
   db: Executor,
-  { hostId, generation, instanceId, spec }: { hostId: string; generation: number; instanceId: string; spec: RequestSpec },
+  { hostId, generation, instanceId, resources }: { hostId: string; generation: number; instanceId: string; resources: Resources },
   followUp?: ClaimFollowUp,
 ): Promise<{ outcome: ClaimOutcome; followed: unknown }> {
   // One statement, so one round trip and atomic without an explicit transaction: the guarded
@@ -55,18 +55,18 @@ export async function claimResourcesThen(
     with claimed as (
       update ${h} set
         generation = ${generation + 1},
-        vcpus_used = vcpus_used + ${spec.vcpus},
-        memory_mb_used = memory_mb_used + ${spec.memoryMb},
-        disk_gb_used = disk_gb_used + ${spec.diskGb}
+        vcpus_used = vcpus_used + ${resources.vcpus},
+        memory_mb_used = memory_mb_used + ${resources.memoryMb},
+        disk_gb_used = disk_gb_used + ${resources.diskGb}
       where id = ${hostId} and generation = ${generation}
-        and ${freeSql("VCPU")} >= ${spec.vcpus}
-        and ${freeSql("MEMORY_MB")} >= ${spec.memoryMb}
-        and ${freeSql("DISK_GB")} >= ${spec.diskGb}
+        and ${freeSql("VCPU")} >= ${resources.vcpus}
+        and ${freeSql("MEMORY_MB")} >= ${resources.memoryMb}
+        and ${freeSql("DISK_GB")} >= ${resources.diskGb}
       returning id
     ), allocated as (
       insert into ${schema.allocations} (instance_id, host_id, resource_class, used)
       select ${instanceId}, claimed.id, v.rc::resource_class, v.used
-      from claimed, (values ('VCPU', ${spec.vcpus}::int), ('MEMORY_MB', ${spec.memoryMb}::int), ('DISK_GB', ${spec.diskGb}::int)) as v(rc, used)
+      from claimed, (values ('VCPU', ${resources.vcpus}::int), ('MEMORY_MB', ${resources.memoryMb}::int), ('DISK_GB', ${resources.diskGb}::int)) as v(rc, used)
       where v.used > 0
       returning host_id
     )${followUp ? sql`, ${followUp.ctes}` : sql``}
@@ -143,7 +143,7 @@ export class PlacementClaims {
   claim(
     db: Executor,
     host: { id: string; generation: number; inventories: Record<ResourceClass, { used: number }> },
-    { instanceId, spec }: { instanceId: string; spec: RequestSpec },
+    { instanceId, resources }: { instanceId: string; resources: Resources },
     followUp?: ClaimFollowUp,
   ): Promise<{ outcome: ClaimOutcome; followed: unknown }> {
     const hostId = host.id;
@@ -154,9 +154,9 @@ export class PlacementClaims {
     const generation = base.generation;
     this.known.set(hostId, {
       generation: generation + 1,
-      used: { VCPU: base.used.VCPU + spec.vcpus, MEMORY_MB: base.used.MEMORY_MB + spec.memoryMb, DISK_GB: base.used.DISK_GB + spec.diskGb },
+      used: { VCPU: base.used.VCPU + resources.vcpus, MEMORY_MB: base.used.MEMORY_MB + resources.memoryMb, DISK_GB: base.used.DISK_GB + resources.diskGb },
     });
-    const claim = () => claimResourcesThen(db, { hostId, generation, instanceId, spec }, followUp);
+    const claim = () => claimResourcesThen(db, { hostId, generation, instanceId, resources }, followUp);
     const run = (this.queues.get(hostId) ?? Promise.resolve()).then(claim, claim);
     const tail = run.catch(() => undefined);
     this.queues.set(hostId, tail);

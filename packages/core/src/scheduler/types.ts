@@ -1,11 +1,6 @@
-export type ResourceClass = "VCPU" | "MEMORY_MB" | "DISK_GB";
+import type { Inventory, ResourceClass, Resources } from "../placement/types";
 
-export interface Inventory {
-  total: number;
-  reserved: number;
-  allocationRatio: number;
-  used: number;
-}
+export type { Inventory, ResourceClass, Resources };
 
 export interface AggregateInfo {
   name: string;
@@ -41,10 +36,7 @@ export interface GroupSpec {
 }
 
 /** Everything about one instance to place (Nova's RequestSpec). */
-export interface RequestSpec {
-  vcpus: number;
-  memoryMb: number;
-  diskGb: number;
+export interface RequestSpec extends Resources {
   projectId?: string;
   /** Image properties that constrain hosts (architecture, hypervisor_type). */
   imageProperties?: Readonly<Record<string, string>>;

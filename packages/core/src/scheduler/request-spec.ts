@@ -1,6 +1,6 @@
 import { schema, type Executor } from "@nimbus/db";
 import { and, eq, isNotNull, ne, sql } from "@nimbus/db/orm";
-import type { GroupSpec, RequestSpec } from "../scheduler/types";
+import type { GroupSpec, RequestSpec } from "./types";
 import type { BuildRequestRow, InstanceRow } from "@nimbus/db/schema";
 
 
