@@ -1,7 +1,7 @@
 import type { Database } from "@nimbus/db";
 import type { Principal } from "./policy";
 import type { IdentitySettings } from "./settings";
-import type { WeigherMultipliers } from "./scheduler/weighers";
+import type { SchedulerSettings } from "./scheduler/select-destinations";
 import type { CommandAck, ConsoleChunk, DestroyCommand, DownloadProgress, HostChanged, GroupMembersCommand, InstanceUpdates, PortsRefreshCommand, SpawnCommand, VolumeDeleteCommand } from "./protocol/index";
 
 /** Where committed changes are announced (socket.io in the web app). Called after commit only. */
@@ -31,15 +31,6 @@ export interface AgentGateway {
   replaceGroupMembers(hostId: string, command: GroupMembersCommand): Promise<CommandAck>;
   /** Drops every connection of the agent of `hostname` (credential revoked). */
   disconnect?(hostname: string): Promise<void>;
-}
-
-export interface SchedulerSettings {
-  /** Weigher multipliers (Nova's *_weight_multiplier); negative RAM/CPU/disk packs. */
-  multipliers?: Partial<WeigherMultipliers>;
-  /** Pick randomly among the best N hosts (Nova's host_subset_size). */
-  hostSubsetSize?: number;
-  /** Most placement candidates read per request (Nova's max_placement_results). */
-  maxCandidates?: number;
 }
 
 export interface Services {

@@ -1,10 +1,19 @@
 import type { Executor } from "@nimbus/db";
-import type { Services } from "../context";
 import { PlacementClaims, type ClaimFollowUp } from "../placement/claim";
 import { loadHostSnapshots, type HostSnapshot, type SnapshotQuery } from "./host-states";
 import { selectHosts } from "./select";
 import type { HostState, RequestSpec } from "./types";
-import { weighersFor } from "./weighers";
+import { weighersFor, type WeigherMultipliers } from "./weighers";
+
+/** The scheduler's knobs; the web app fills them from its environment. */
+export interface SchedulerSettings {
+  /** Weigher multipliers (Nova's *_weight_multiplier); negative RAM/CPU/disk packs. */
+  multipliers?: Partial<WeigherMultipliers>;
+  /** Pick randomly among the best N hosts (Nova's host_subset_size). */
+  hostSubsetSize?: number;
+  /** Most placement candidates read per request (Nova's max_placement_results). */
+  maxCandidates?: number;
+}
 
 /** Rounds of read, weigh and claim before a contended request is put back for a later pass. */
 const CLAIM_RETRIES = 8;
@@ -37,7 +46,16 @@ export type Selection<T> =
 export class DestinationSelector {
   private readonly claims = new PlacementClaims();
 
-  constructor(private readonly services: Pick<Services, "db" | "scheduler" | "maxAttempts" | "hostDownAfterMs">) {}
+  constructor(
+    private readonly services: {
+      db: Executor;
+      scheduler?: SchedulerSettings;
+      /** Hosts tried per instance before ERROR (the chosen one plus alternates). */
+      maxAttempts: number;
+      /** A host whose last heartbeat is older than this is down. */
+      hostDownAfterMs: number;
+    },
+  ) {}
 
   /** A cache of candidate reads for one claimed batch of requests. */
   batch(): BatchCandidates {
