@@ -2,6 +2,8 @@
  * The one error type of the domain. Adapters (tRPC, socket.io acks) map `code` to their own
  * vocabulary; anything that is not a NimbusError leaves the process as "internal error".
  */
+import type { z } from "zod";
+
 export type ErrorCode =
   | "BadRequest"
   | "Unauthenticated"
@@ -28,8 +30,9 @@ export class NimbusError extends Error {
     message: string,
     /** Machine-readable details safe to show to the caller (never secrets). */
     readonly details?: Record<string, unknown>,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 
   static notFound(kind: string, id: string): NimbusError {
@@ -47,6 +50,16 @@ export class NimbusError extends Error {
   static conflict(message: string): NimbusError {
     return new NimbusError("Conflict", message);
   }
+}
+
+/**
+ * A verb's input parsed by the verb's own schema, the one place it is checked: a call that does
+ * not fit is a BadRequest whose cause is the ZodError, from which adapters name the fields.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new NimbusError("BadRequest", "Some fields are not valid.", undefined, { cause: parsed.error });
 }
 
 export function isNimbusError(error: unknown): error is NimbusError {

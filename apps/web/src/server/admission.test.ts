@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { setTimeout as sleep } from "node:timers/promises";
 import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
@@ -277,7 +278,7 @@ describe("the event loop delay probe", () => {
 
 describe("launch admission on the API", () => {
   const member: Principal = { userId: "u", userName: "alice", projectId: "p", projectName: "demo", role: "member", isAdmin: false };
-  const api = router({ launch: procedure("instances.launch").use(launchAdmitted).mutation(() => sleep(30).then(() => "launched")) });
+  const api = router({ launch: procedure("instances.launch").use(launchAdmitted(z.unknown())).mutation(() => sleep(30).then(() => "launched")) });
   const callerWith = (gate: AdmissionGate, signal?: AbortSignal) =>
     createCallerFactory(api)({ principal: member, launchAdmission: gate } as unknown as TrpcContext, { signal });
 

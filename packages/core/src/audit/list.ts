@@ -3,6 +3,7 @@ import { and, desc, eq, lt } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
 import { authorize } from "../policy";
+import { parseInput } from "../errors";
 
 export const listAuditInput = z.object({
   before: z.number().int().positive().optional(),
@@ -13,7 +14,7 @@ export const listAuditInput = z.object({
 /** The audit trail, newest first, for cloud admins; page with `before` (an event id). */
 export async function listAudit({ ctx, input }: { ctx: CoreContext; input: z.input<typeof listAuditInput> }) {
   authorize(ctx.principal, "audit.list");
-  const { before, action, limit } = listAuditInput.parse(input);
+  const { before, action, limit } = parseInput(listAuditInput, input);
   const rows = await ctx.db
     .select({
       id: schema.auditEvents.id,

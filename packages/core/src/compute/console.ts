@@ -6,6 +6,9 @@ import type { ConsoleChunk, DownloadProgress } from "../protocol";
 import { Announcements } from "./announce";
 import { currentActionId, hostnameOf } from "./lifecycle";
 import { findVisibleInstance } from "./queries";
+import { parseInput } from "../errors";
+import { instanceConsoleInput } from "../validation";
+import type { z } from "zod";
 
 /**
  * Lines a guest prints when it has finished booting: the Nimbus test guest's marker,
@@ -101,17 +104,18 @@ const MAX_CONSOLE_RESPONSE_CHARS = 256 * 1024;
  * The stored serial console of an instance: everything after `afterOffset`, or when not given
  * the newest ~256 KiB. `nextOffset` is where the next call (or the live stream) continues.
  */
-export async function getInstanceConsole({ ctx, input }: { ctx: CoreContext; input: { id: string; afterOffset?: number | undefined } }) {
+export async function getInstanceConsole({ ctx, input }: { ctx: CoreContext; input: z.input<typeof instanceConsoleInput> }) {
   const principal = authorize(ctx.principal, "instances.console");
-  const instance = await findVisibleInstance(ctx.db, principal, input.id);
+  const { id, afterOffset } = parseInput(instanceConsoleInput, input);
+  const instance = await findVisibleInstance(ctx.db, principal, id);
   const c = schema.instanceConsoleChunks;
   const rows =
-    input.afterOffset === undefined
-      ? (await ctx.db.select().from(c).where(eq(c.instanceId, input.id)).orderBy(desc(c.offset)).limit(256)).reverse()
-      : await ctx.db.select().from(c).where(and(eq(c.instanceId, input.id), gt(c.offset, input.afterOffset))).orderBy(asc(c.offset)).limit(256);
+    afterOffset === undefined
+      ? (await ctx.db.select().from(c).where(eq(c.instanceId, id)).orderBy(desc(c.offset)).limit(256)).reverse()
+      : await ctx.db.select().from(c).where(and(eq(c.instanceId, id), gt(c.offset, afterOffset))).orderBy(asc(c.offset)).limit(256);
   let text = "";
   let firstOffset: number | null = null;
-  let lastOffset = input.afterOffset ?? -1;
+  let lastOffset = afterOffset ?? -1;
   for (const row of rows) {
     firstOffset ??= row.offset;
     text += row.data;
@@ -119,7 +123,7 @@ export async function getInstanceConsole({ ctx, input }: { ctx: CoreContext; inp
   }
   const truncated = text.length > MAX_CONSOLE_RESPONSE_CHARS;
   return {
-    instanceId: input.id,
+    instanceId: id,
     text: truncated ? text.slice(-MAX_CONSOLE_RESPONSE_CHARS) : text,
     truncated,
     firstOffset,

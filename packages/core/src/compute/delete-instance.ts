@@ -3,7 +3,7 @@ import { schema, type Executor } from "@nimbus/db";
 import { eq } from "@nimbus/db/orm";
 import type { CoreContext, Services } from "../context";
 import { audit } from "../audit/record";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { Announcements } from "./announce";
 import { enterPhase, lockInstance, releaseAllocations } from "./lifecycle";
@@ -11,19 +11,22 @@ import { findVisibleInstance } from "./queries";
 import { destroyCommandFor } from "./spawn-command";
 import { releaseInstancePorts } from "../network/ports";
 import { detachInstanceVolumes } from "../volumes/attach";
+import { instanceIdInput } from "../validation";
+import type { z } from "zod";
 
 /**
  * Deletes an instance in any phase. With a host whose agent is connected, the agent destroys and
  * undefines the domain and reports `deleted`; with no host (or a host that is down, as Nova's
  * "local delete") the records are finished here. Either way allocations and quota are freed.
  */
-export async function deleteInstance({ ctx, input }: { ctx: CoreContext; input: { id: string } }): Promise<{ id: string }> {
+export async function deleteInstance({ ctx, input }: { ctx: CoreContext; input: z.input<typeof instanceIdInput> }): Promise<{ id: string }> {
   const principal = authorize(ctx.principal, "instances.delete");
-  await findVisibleInstance(ctx.db, principal, input.id);
+  const { id } = parseInput(instanceIdInput, input);
+  await findVisibleInstance(ctx.db, principal, id);
   const out = new Announcements();
   const hostId = await ctx.db.transaction(async (tx) => {
-    const instance = await lockInstance(tx, input.id);
-    if (!instance || instance.vmState === "deleted") throw NimbusError.notFound("Instance", input.id);
+    const instance = await lockInstance(tx, id);
+    if (!instance || instance.vmState === "deleted") throw NimbusError.notFound("Instance", id);
     if (instance.taskState === "deleting") return instance.hostId;
     await tx
       .insert(schema.instanceActions)
@@ -38,12 +41,12 @@ export async function deleteInstance({ ctx, input }: { ctx: CoreContext; input: 
   out.flush(ctx.publisher);
 
   if (hostId) {
-    const command = await destroyCommandFor(ctx.db, input.id, randomUUID());
+    const command = await destroyCommandFor(ctx.db, id, randomUUID());
     const ack = await ctx.agents.destroy(hostId, command).catch(() => null);
-    if (ack?.ok) return { id: input.id }; // the agent reports `deleted` when the domain is gone
+    if (ack?.ok) return { id: id }; // the agent reports `deleted` when the domain is gone
   }
-  await finishDelete(ctx, input.id);
-  return { id: input.id };
+  await finishDelete(ctx, id);
+  return { id: id };
 }
 
 /**

@@ -3,7 +3,7 @@ import { jsonValue, rowFromJson, rowsFromJson, schema, statement, type Database,
 import { and, eq, sql } from "@nimbus/db/orm";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize, type Principal } from "../policy";
 import { armInstanceQuota, chooseInstanceCount, enforceQuota, instanceQuotaRefusal, type InstanceQuotaVector } from "../quota/enforce";
 import type { QuotaResource } from "../quota/limits";
@@ -30,7 +30,7 @@ export interface LaunchResult {
  */
 export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: LaunchInstanceInput }): Promise<LaunchResult> {
   const principal = authorize(ctx.principal, "instances.launch");
-  const request = launchInstanceInput.parse(input);
+  const request = parseInput(launchInstanceInput, input);
 
   const [{ flavor, image, network, subnets, defaultGroupId }, keyPair] = await Promise.all([
     launchContext(ctx.db, { flavorId: request.flavorId, imageId: request.imageId, networkId: request.networkId, projectId: principal.projectId }),

@@ -2,10 +2,12 @@ import { schema, type Executor } from "@nimbus/db";
 import { and, asc, desc, eq, ne } from "@nimbus/db/orm";
 import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { displayStatus, type TaskState, type VmState } from "../instance/state-machine";
 import { eventPayload } from "./announce";
+import { instanceIdInput } from "../validation";
+import type { z } from "zod";
 
 /** Loads an instance the caller may see; another project's instance is NotFound, never Forbidden. */
 export async function findVisibleInstance(db: Executor, principal: Principal, id: string) {
@@ -59,9 +61,10 @@ export async function listInstances({ ctx }: { ctx: CoreContext }) {
   return rows.map(withStatus);
 }
 
-export async function getInstance({ ctx, input }: { ctx: CoreContext; input: { id: string } }) {
+export async function getInstance({ ctx, input }: { ctx: CoreContext; input: z.input<typeof instanceIdInput> }) {
   const principal = authorize(ctx.principal, "instances.get");
-  await findVisibleInstance(ctx.db, principal, input.id);
+  const { id } = parseInput(instanceIdInput, input);
+  await findVisibleInstance(ctx.db, principal, id);
   const [row] = await ctx.db
     .select(summaryColumns)
     .from(schema.instances)
@@ -69,10 +72,10 @@ export async function getInstance({ ctx, input }: { ctx: CoreContext; input: { i
     .leftJoin(schema.images, eq(schema.images.id, schema.instances.imageId))
     .leftJoin(schema.networks, eq(schema.networks.id, schema.instances.networkId))
     .leftJoin(schema.computeHosts, eq(schema.computeHosts.id, schema.instances.hostId))
-    .where(eq(schema.instances.id, input.id));
-  if (!row) throw NimbusError.notFound("Instance", input.id);
+    .where(eq(schema.instances.id, id));
+  if (!row) throw NimbusError.notFound("Instance", id);
   const actions = await ctx.db.query.instanceActions.findMany({
-    where: eq(schema.instanceActions.instanceId, input.id),
+    where: eq(schema.instanceActions.instanceId, id),
     orderBy: asc(schema.instanceActions.startTime),
     with: { events: { orderBy: asc(schema.instanceActionEvents.id) } },
   });
@@ -81,7 +84,7 @@ export async function getInstance({ ctx, input }: { ctx: CoreContext; input: { i
       .select({ id: schema.ports.id, macAddress: schema.ports.macAddress, ipAddress: schema.ports.ipAddress, status: schema.ports.status, networkName: schema.networks.name })
       .from(schema.ports)
       .innerJoin(schema.networks, eq(schema.networks.id, schema.ports.networkId))
-      .where(eq(schema.ports.instanceId, input.id)),
+      .where(eq(schema.ports.instanceId, id)),
     ctx.db
       .select({
         id: schema.volumes.id,
@@ -93,7 +96,7 @@ export async function getInstance({ ctx, input }: { ctx: CoreContext; input: { i
       })
       .from(schema.volumeAttachments)
       .innerJoin(schema.volumes, eq(schema.volumes.id, schema.volumeAttachments.volumeId))
-      .where(eq(schema.volumeAttachments.instanceId, input.id))
+      .where(eq(schema.volumeAttachments.instanceId, id))
       .orderBy(asc(schema.volumeAttachments.device)),
   ]);
   return {

@@ -2,9 +2,10 @@ import { schema } from "@nimbus/db";
 import { and, asc, eq, ne } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { enforceQuota } from "../quota/enforce";
+import { idInput } from "../validation";
 
 export const createServerGroupInput = z
   .object({
@@ -35,7 +36,7 @@ export async function listServerGroups({ ctx }: { ctx: CoreContext }) {
 
 export async function createServerGroup({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createServerGroupInput> }) {
   const principal = authorize(ctx.principal, "serverGroups.create");
-  const value = createServerGroupInput.parse(input);
+  const value = parseInput(createServerGroupInput, input);
   return ctx.db.transaction(async (tx) => {
     await enforceQuota(tx, principal.projectId, { server_groups: 1 });
     const [row] = await tx.insert(schema.serverGroups).values({ ...value, projectId: principal.projectId, userId: principal.userId }).returning();
@@ -43,17 +44,18 @@ export async function createServerGroup({ ctx, input }: { ctx: CoreContext; inpu
   });
 }
 
-export async function deleteServerGroup({ ctx, input }: { ctx: CoreContext; input: { id: string } }) {
+export async function deleteServerGroup({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }) {
   const principal = authorize(ctx.principal, "serverGroups.delete");
+  const { id } = parseInput(idInput, input);
   const members = await ctx.db
     .select({ id: schema.instances.id })
     .from(schema.serverGroupMembers)
     .innerJoin(schema.instances, eq(schema.instances.id, schema.serverGroupMembers.instanceId))
-    .where(and(eq(schema.serverGroupMembers.groupId, input.id), ne(schema.instances.vmState, "deleted")));
+    .where(and(eq(schema.serverGroupMembers.groupId, id), ne(schema.instances.vmState, "deleted")));
   const rows = await ctx.db
     .delete(schema.serverGroups)
-    .where(and(eq(schema.serverGroups.id, input.id), eq(schema.serverGroups.projectId, principal.projectId)))
+    .where(and(eq(schema.serverGroups.id, id), eq(schema.serverGroups.projectId, principal.projectId)))
     .returning({ id: schema.serverGroups.id });
-  if (rows.length === 0) throw NimbusError.notFound("Server group", input.id);
-  return { id: input.id, detachedMembers: members.length };
+  if (rows.length === 0) throw NimbusError.notFound("Server group", id);
+  return { id: id, detachedMembers: members.length };
 }

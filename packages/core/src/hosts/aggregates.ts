@@ -2,7 +2,7 @@ import { schema } from "@nimbus/db";
 import { and, asc, eq } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { aggregatesByHost } from "../scheduler/host-states";
 import { availabilityZonesOf, DEFAULT_AVAILABILITY_ZONE } from "../scheduler/filters";
@@ -36,7 +36,7 @@ export async function listAggregates({ ctx }: { ctx: CoreContext }) {
 
 export async function createAggregate({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createAggregateInput> }) {
   authorize(ctx.principal, "aggregates.create");
-  const value = createAggregateInput.parse(input);
+  const value = parseInput(createAggregateInput, input);
   const [row] = await ctx.db.insert(schema.aggregates).values(value).onConflictDoNothing().returning();
   if (!row) throw NimbusError.conflict(`An aggregate named ${value.name} already exists.`);
   return row;
@@ -44,14 +44,15 @@ export async function createAggregate({ ctx, input }: { ctx: CoreContext; input:
 
 export async function deleteAggregate({ ctx, input }: { ctx: CoreContext; input: z.input<typeof aggregateIdInput> }) {
   authorize(ctx.principal, "aggregates.delete");
-  const rows = await ctx.db.delete(schema.aggregates).where(eq(schema.aggregates.id, input.id)).returning({ id: schema.aggregates.id });
-  if (rows.length === 0) throw NimbusError.notFound("Aggregate", input.id);
-  return { id: input.id };
+  const { id } = parseInput(aggregateIdInput, input);
+  const rows = await ctx.db.delete(schema.aggregates).where(eq(schema.aggregates.id, id)).returning({ id: schema.aggregates.id });
+  if (rows.length === 0) throw NimbusError.notFound("Aggregate", id);
+  return { id: id };
 }
 
 export async function addHostToAggregate({ ctx, input }: { ctx: CoreContext; input: z.input<typeof aggregateHostInput> }) {
   authorize(ctx.principal, "aggregates.addHost");
-  const { aggregateId, hostId } = aggregateHostInput.parse(input);
+  const { aggregateId, hostId } = parseInput(aggregateHostInput, input);
   const [aggregate, host] = await Promise.all([
     ctx.db.query.aggregates.findFirst({ where: eq(schema.aggregates.id, aggregateId) }),
     ctx.db.query.computeHosts.findFirst({ where: eq(schema.computeHosts.id, hostId) }),
@@ -75,7 +76,7 @@ export async function addHostToAggregate({ ctx, input }: { ctx: CoreContext; inp
 
 export async function removeHostFromAggregate({ ctx, input }: { ctx: CoreContext; input: z.input<typeof aggregateHostInput> }) {
   authorize(ctx.principal, "aggregates.removeHost");
-  const { aggregateId, hostId } = aggregateHostInput.parse(input);
+  const { aggregateId, hostId } = parseInput(aggregateHostInput, input);
   await ctx.db.delete(schema.aggregateHosts).where(and(eq(schema.aggregateHosts.aggregateId, aggregateId), eq(schema.aggregateHosts.hostId, hostId)));
   ctx.publisher.hostChanged({ hostId });
   return { aggregateId, hostId };

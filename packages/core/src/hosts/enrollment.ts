@@ -4,7 +4,7 @@ import { and, desc, eq, gt, isNull } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext, Services } from "../context";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { hashToken } from "../identity/session";
 import { authorize } from "../policy";
 import { hostnameSchema } from "../protocol/index";
@@ -21,7 +21,7 @@ export const hostnameInput = z.object({ hostname: hostnameSchema });
 /** An admin creates a one-time token for a new compute host; it is shown once. */
 export async function createJoinToken({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createJoinTokenInput> }) {
   const principal = authorize(ctx.principal, "agents.createJoinToken");
-  const { hostname, ttlMinutes } = createJoinTokenInput.parse(input);
+  const { hostname, ttlMinutes } = parseInput(createJoinTokenInput, input);
   const token = `nimbus-join_${randomBytes(32).toString("base64url")}`;
   const expiresAt = new Date(Date.now() + ttlMinutes * 60_000);
   const [row] = await ctx.db
@@ -64,7 +64,7 @@ export async function verifyHostCredential(db: Executor, hostname: string, crede
 /** Revoking a host's credential cuts its agent off at once. */
 export async function revokeHostCredential({ ctx, input }: { ctx: CoreContext; input: z.input<typeof hostnameInput> }) {
   authorize(ctx.principal, "agents.revoke");
-  const { hostname } = hostnameInput.parse(input);
+  const { hostname } = parseInput(hostnameInput, input);
   const rows = await ctx.db
     .update(schema.hostCredentials)
     .set({ revokedAt: new Date() })

@@ -3,7 +3,7 @@ import { eq } from "@nimbus/db/orm";
 import { z } from "zod";
 import { loadGroupSpec } from "../scheduler/request-spec";
 import type { CoreContext } from "../context";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { loadHostSnapshots } from "../scheduler/host-states";
 import { hostVerdicts } from "../scheduler/explain";
@@ -25,7 +25,7 @@ export const previewPlacementInput = z.object({
  */
 export async function previewPlacement({ ctx, input }: { ctx: CoreContext; input: z.input<typeof previewPlacementInput> }) {
   const principal = authorize(ctx.principal, "hosts.previewPlacement");
-  const request = previewPlacementInput.parse(input);
+  const request = parseInput(previewPlacementInput, input);
   const flavor = await ctx.db.query.flavors.findFirst({ where: eq(schema.flavors.id, request.flavorId) });
   if (!flavor) throw NimbusError.notFound("Flavor", request.flavorId);
   const image = request.imageId ? await ctx.db.query.images.findFirst({ where: eq(schema.images.id, request.imageId) }) : undefined;

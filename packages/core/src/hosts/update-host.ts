@@ -2,7 +2,7 @@ import { schema } from "@nimbus/db";
 import { eq, sql } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 
 const ratio = z.number().positive("A ratio must be above 0.").max(64, "Use a ratio of at most 64.");
@@ -30,7 +30,7 @@ export type UpdateHostInput = z.input<typeof updateHostInput>;
  */
 export async function updateHost({ ctx, input }: { ctx: CoreContext; input: UpdateHostInput }) {
   authorize(ctx.principal, "hosts.update");
-  const { id, enabled, disabledReason, ...inventory } = updateHostInput.parse(input);
+  const { id, enabled, disabledReason, ...inventory } = parseInput(updateHostInput, input);
   const [row] = await ctx.db
     .update(schema.computeHosts)
     .set({

@@ -5,10 +5,11 @@ import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { hashToken, principalFor } from "./session";
 import { DEFAULT_IDENTITY_SETTINGS } from "../settings";
+import { idInput } from "../validation";
 
 /** Prefix that makes a leaked token easy to recognise and grep for. */
 export const API_TOKEN_PREFIX = "nimbus_";
@@ -22,7 +23,7 @@ export const createApiTokenInput = z.object({
 /** A token for scripts, scoped to the caller's current project; the secret is shown once. */
 export async function createApiToken({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createApiTokenInput> }) {
   const principal = authorize(ctx.principal, "tokens.create");
-  const { name, ttlMinutes } = createApiTokenInput.parse(input);
+  const { name, ttlMinutes } = parseInput(createApiTokenInput, input);
   const secret = `${API_TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
   const expiresAt = new Date(Date.now() + (ttlMinutes ? ttlMinutes * 60_000 : (ctx.identity ?? DEFAULT_IDENTITY_SETTINGS).apiTokenTtlMs));
   const [row] = await ctx.db
@@ -56,16 +57,17 @@ export async function listApiTokens({ ctx }: { ctx: CoreContext }) {
   }));
 }
 
-export async function revokeApiToken({ ctx, input }: { ctx: CoreContext; input: { id: string } }) {
+export async function revokeApiToken({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }) {
   const principal = authorize(ctx.principal, "tokens.revoke");
+  const { id } = parseInput(idInput, input);
   const rows = await ctx.db
     .update(schema.apiTokens)
     .set({ revokedAt: new Date() })
-    .where(and(eq(schema.apiTokens.id, input.id), eq(schema.apiTokens.userId, principal.userId), isNull(schema.apiTokens.revokedAt)))
+    .where(and(eq(schema.apiTokens.id, id), eq(schema.apiTokens.userId, principal.userId), isNull(schema.apiTokens.revokedAt)))
     .returning({ id: schema.apiTokens.id });
-  if (rows.length === 0) throw NimbusError.notFound("API token", input.id);
-  await audit(ctx, ctx.db, { action: "token.revoke", outcome: "success", targetType: "api_token", targetId: input.id });
-  return { id: input.id };
+  if (rows.length === 0) throw NimbusError.notFound("API token", id);
+  await audit(ctx, ctx.db, { action: "token.revoke", outcome: "success", targetType: "api_token", targetId: id });
+  return { id: id };
 }
 
 /** The principal of a valid (known, unrevoked, unexpired) API token, scoped to its project. */

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { hashToken, principalFor } from "./session";
 
@@ -27,7 +27,7 @@ export async function listProjects({ ctx }: { ctx: CoreContext }) {
 
 export async function createProject({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createProjectInput> }) {
   authorize(ctx.principal, "projects.create");
-  const value = createProjectInput.parse(input);
+  const value = parseInput(createProjectInput, input);
   const [row] = await ctx.db.insert(schema.projects).values(value).onConflictDoNothing().returning();
   if (!row) throw NimbusError.badRequest(`A project named ${value.name} already exists.`, [{ path: "name", message: "This name is taken." }]);
   await audit(ctx, ctx.db, { action: "project.create", outcome: "success", targetType: "project", targetId: row.id, projectId: row.id, details: { name: row.name } });
@@ -37,7 +37,7 @@ export async function createProject({ ctx, input }: { ctx: CoreContext; input: z
 /** Grants (or changes) a user's role in a project. */
 export async function assignRole({ ctx, input }: { ctx: CoreContext; input: z.input<typeof roleAssignmentInput> }) {
   authorize(ctx.principal, "roles.assign");
-  const { userId, projectId, role } = roleAssignmentInput.parse(input);
+  const { userId, projectId, role } = parseInput(roleAssignmentInput, input);
   await ctx.db.transaction(async (tx) => {
     const [user, project] = await Promise.all([
       tx.query.users.findFirst({ where: eq(schema.users.id, userId) }),
@@ -53,7 +53,7 @@ export async function assignRole({ ctx, input }: { ctx: CoreContext; input: z.in
 
 export async function removeRole({ ctx, input }: { ctx: CoreContext; input: z.input<typeof removeRoleInput> }) {
   authorize(ctx.principal, "roles.remove");
-  const { userId, projectId } = removeRoleInput.parse(input);
+  const { userId, projectId } = parseInput(removeRoleInput, input);
   const rows = await ctx.db
     .delete(schema.roleAssignments)
     .where(and(eq(schema.roleAssignments.userId, userId), eq(schema.roleAssignments.projectId, projectId)))
@@ -81,11 +81,15 @@ export async function myProjects({ ctx }: { ctx: CoreContext }) {
 }
 
 /** Re-scopes the browser session to another project the user may use. */
-export async function switchProject({ ctx, input, sessionToken }: { ctx: CoreContext; input: { projectId: string }; sessionToken: string | null }): Promise<Principal> {
+/** Which of the caller's projects a session moves to. */
+export const switchProjectInput = z.object({ projectId: z.uuid() });
+
+export async function switchProject({ ctx, input, sessionToken }: { ctx: CoreContext; input: z.input<typeof switchProjectInput>; sessionToken: string | null }): Promise<Principal> {
   const principal = authorize(ctx.principal, "auth.switchProject");
+  const { projectId } = parseInput(switchProjectInput, input);
   if (!sessionToken) throw NimbusError.badRequest("Switching projects needs a browser session; API tokens are bound to one project.");
-  const next = await principalFor(ctx.db, principal.userId, input.projectId);
-  if (!next || next.projectId !== input.projectId) throw NimbusError.notFound("Project", input.projectId);
-  await ctx.db.update(schema.sessions).set({ projectId: input.projectId }).where(eq(schema.sessions.tokenHash, hashToken(sessionToken)));
+  const next = await principalFor(ctx.db, principal.userId, projectId);
+  if (!next || next.projectId !== projectId) throw NimbusError.notFound("Project", projectId);
+  await ctx.db.update(schema.sessions).set({ projectId: projectId }).where(eq(schema.sessions.tokenHash, hashToken(sessionToken)));
   return next;
 }

@@ -3,8 +3,8 @@ import { eq } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
-import type { Principal } from "../policy";
-import { NimbusError } from "../errors";
+import { authorize, type Principal } from "../policy";
+import { NimbusError, parseInput } from "../errors";
 import { dummyPasswordHash, verifyPassword } from "./password";
 import { hashToken, newSessionToken, principalFor } from "./session";
 import { DEFAULT_IDENTITY_SETTINGS, type IdentitySettings } from "../settings";
@@ -29,18 +29,20 @@ export async function signIn({
   userAgent = null,
 }: {
   ctx: Pick<CoreContext, "db" | "remoteAddress" | "principal">;
-  input: SignInInput;
+  input: z.input<typeof signInInput>;
   settings?: IdentitySettings;
   userAgent?: string | null;
 }): Promise<{ token: string; principal: Principal; expiresAt: Date }> {
+  authorize(ctx.principal, "auth.signIn");
+  const { name, password } = parseInput(signInInput, input);
   const anonymous = { principal: null, remoteAddress: ctx.remoteAddress };
-  await assertSignInAllowed(ctx.db, input.name, ctx.remoteAddress, settings.lockout);
-  const user = await ctx.db.query.users.findFirst({ where: eq(schema.users.name, input.name) });
-  const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
+  await assertSignInAllowed(ctx.db, name, ctx.remoteAddress, settings.lockout);
+  const user = await ctx.db.query.users.findFirst({ where: eq(schema.users.name, name) });
+  const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
   const principal = user && ok && user.enabled ? await principalFor(ctx.db, user.id, user.defaultProjectId) : null;
-  await recordSignInAttempt(ctx.db, input.name, ctx.remoteAddress, principal !== null);
+  await recordSignInAttempt(ctx.db, name, ctx.remoteAddress, principal !== null);
   if (!user || !principal) {
-    await audit(anonymous, ctx.db, { action: "auth.sign_in", outcome: "failure", actorName: input.name, projectId: null });
+    await audit(anonymous, ctx.db, { action: "auth.sign_in", outcome: "failure", actorName: name, projectId: null });
     throw new NimbusError("Unauthenticated", INVALID);
   }
   const token = newSessionToken();

@@ -3,11 +3,12 @@ import { and, asc, eq } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { hashPassword, verifyPassword } from "./password";
 import { authorize } from "../policy";
 import { revokeUserSessions } from "./session";
 import { recordSignInAttempt } from "./throttle";
+import { idInput } from "../validation";
 
 /** At least 12 characters (ASVS 5.0 V6.2.1), at most 128; no composition rules. */
 export const passwordSchema = z.string().min(12, "Use at least 12 characters.").max(128, "Use at most 128 characters.");
@@ -46,7 +47,7 @@ export async function listUsers({ ctx }: { ctx: CoreContext }) {
 
 export async function createUser({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createUserInput> }) {
   authorize(ctx.principal, "users.create");
-  const value = createUserInput.parse(input);
+  const value = parseInput(createUserInput, input);
   const passwordHash = await hashPassword(value.password);
   const user = await ctx.db.transaction(async (tx) => {
     const project = await tx.query.projects.findFirst({ where: eq(schema.projects.id, value.projectId) });
@@ -70,7 +71,7 @@ export async function createUser({ ctx, input }: { ctx: CoreContext; input: z.in
  */
 export async function setUserEnabled({ ctx, input }: { ctx: CoreContext; input: z.input<typeof setUserEnabledInput> }) {
   const principal = authorize(ctx.principal, "users.setEnabled");
-  const { id, enabled } = setUserEnabledInput.parse(input);
+  const { id, enabled } = parseInput(setUserEnabledInput, input);
   if (id === principal.userId && !enabled) throw NimbusError.badRequest("You cannot disable your own account.");
   await ctx.db.transaction(async (tx) => {
     const rows = await tx.update(schema.users).set({ enabled }).where(eq(schema.users.id, id)).returning({ id: schema.users.id });
@@ -86,10 +87,11 @@ export async function setUserEnabled({ ctx, input }: { ctx: CoreContext; input: 
 }
 
 /** Lifts a sign-in lockout: failures before now no longer count. */
-export async function unlockUser({ ctx, input }: { ctx: CoreContext; input: { id: string } }) {
+export async function unlockUser({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }) {
   authorize(ctx.principal, "users.unlock");
-  const user = await ctx.db.query.users.findFirst({ where: eq(schema.users.id, input.id) });
-  if (!user) throw NimbusError.notFound("User", input.id);
+  const { id } = parseInput(idInput, input);
+  const user = await ctx.db.query.users.findFirst({ where: eq(schema.users.id, id) });
+  if (!user) throw NimbusError.notFound("User", id);
   await recordSignInAttempt(ctx.db, user.name, null, true);
   await audit(ctx, ctx.db, { action: "user.unlock", outcome: "success", targetType: "user", targetId: user.id, projectId: null });
   return { id: user.id };
@@ -98,7 +100,7 @@ export async function unlockUser({ ctx, input }: { ctx: CoreContext; input: { id
 /** A user changes their own password; their other sessions are signed out. */
 export async function changeOwnPassword({ ctx, input, currentToken }: { ctx: CoreContext; input: z.input<typeof changePasswordInput>; currentToken: string | null }) {
   const principal = authorize(ctx.principal, "auth.changePassword");
-  const { currentPassword, newPassword } = changePasswordInput.parse(input);
+  const { currentPassword, newPassword } = parseInput(changePasswordInput, input);
   const user = await ctx.db.query.users.findFirst({ where: eq(schema.users.id, principal.userId) });
   if (!user || !(await verifyPassword(user.passwordHash, currentPassword))) {
     await audit(ctx, ctx.db, { action: "user.change_password", outcome: "failure", targetType: "user", targetId: principal.userId });

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { imageFilePath } from "./import";
 import { imageVisibleTo } from "./visibility";
@@ -210,7 +210,7 @@ export async function listImages({ ctx }: { ctx: CoreContext }): Promise<ImageVi
 
 export async function getImage({ ctx, input }: { ctx: CoreContext; input: z.input<typeof imageIdInput> }): Promise<ImageView> {
   const principal = authorize(ctx.principal, "images.get");
-  const { id } = imageIdInput.parse(input);
+  const { id } = parseInput(imageIdInput, input);
   const [view] = await readViews(ctx.db, principal, and(eq(schema.images.id, id), listedBy(principal.projectId))!);
   if (!view) throw NimbusError.notFound("Image", id);
   return view;
@@ -273,7 +273,7 @@ function withProperties(properties: Record<string, string>, fields: Partial<Reco
  */
 export async function createImage({ ctx, input }: { ctx: CoreContext; input: CreateImageInput }): Promise<ImageView> {
   const principal = authorize(ctx.principal, "images.create");
-  const value = createImageInput.parse(input);
+  const value = parseInput(createImageInput, input);
   checkVisibility(principal, value.visibility);
   await checkBootParts(ctx.db, principal.projectId, value);
   if (value.osCommandLine !== null && value.kernelId === null) {
@@ -303,7 +303,7 @@ export async function createImage({ ctx, input }: { ctx: CoreContext; input: Cre
 /** Changes an image's name, visibility, minimums, protection or properties (owner or cloud admin). */
 export async function updateImage({ ctx, input }: { ctx: CoreContext; input: UpdateImageInput }): Promise<ImageView> {
   const principal = authorize(ctx.principal, "images.update");
-  const { id, ...changes } = updateImageInput.parse(input);
+  const { id, ...changes } = parseInput(updateImageInput, input);
   const image = await ownedImage(ctx.db, principal, id, { adminMay: true });
   if (changes.visibility !== undefined && changes.visibility !== image.visibility) checkVisibility(principal, changes.visibility);
   const properties = withProperties(image.properties, changes);
@@ -344,7 +344,7 @@ export async function updateImage({ ctx, input }: { ctx: CoreContext; input: Upd
  */
 export async function deleteImage({ ctx, input }: { ctx: CoreContext; input: z.input<typeof imageIdInput> }): Promise<{ id: string }> {
   const principal = authorize(ctx.principal, "images.delete");
-  const { id } = imageIdInput.parse(input);
+  const { id } = parseInput(imageIdInput, input);
   const image = await ownedImage(ctx.db, principal, id, { adminMay: true });
   if (image.protected) throw NimbusError.conflict(`Image ${image.name} is protected; unprotect it before deleting it.`);
   const users = await ctx.db

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { getImage, type ImageView } from "./images";
 import { imageVisibleTo } from "./visibility";
@@ -37,7 +37,7 @@ async function projectNamed(db: Executor, nameOrId: string) {
 /** Shares an image with another project; a private image becomes `shared`. */
 export async function addImageMember({ ctx, input }: { ctx: CoreContext; input: z.input<typeof imageMemberInput> }): Promise<ImageView> {
   const principal = authorize(ctx.principal, "images.addMember");
-  const { id, project: nameOrId } = imageMemberInput.parse(input);
+  const { id, project: nameOrId } = parseInput(imageMemberInput, input);
   const image = await imageOwnedBy(ctx.db, principal, id);
   if (image.visibility === "public") {
     throw NimbusError.badRequest(`Image ${image.name} is public: every project sees it already.`, [{ path: "project", message: "A public image has no members." }]);
@@ -60,7 +60,7 @@ export async function addImageMember({ ctx, input }: { ctx: CoreContext; input: 
 /** Stops sharing an image with a project; the image stays `shared` (with its other members). */
 export async function removeImageMember({ ctx, input }: { ctx: CoreContext; input: z.input<typeof imageMemberInput> }): Promise<ImageView> {
   const principal = authorize(ctx.principal, "images.removeMember");
-  const { id, project: nameOrId } = imageMemberInput.parse(input);
+  const { id, project: nameOrId } = parseInput(imageMemberInput, input);
   const image = await imageOwnedBy(ctx.db, principal, id);
   const project = await projectNamed(ctx.db, nameOrId);
   await ctx.db.transaction(async (tx) => {

@@ -3,7 +3,7 @@ import { and, eq } from "@nimbus/db/orm";
 import type { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { keyPairNameInput } from "./validation";
 
@@ -13,7 +13,7 @@ import { keyPairNameInput } from "./validation";
  */
 export async function deleteKeyPair({ ctx, input }: { ctx: CoreContext; input: z.input<typeof keyPairNameInput> }) {
   const principal = authorize(ctx.principal, "keyPairs.delete");
-  const { name } = keyPairNameInput.parse(input);
+  const { name } = parseInput(keyPairNameInput, input);
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .delete(schema.keyPairs)

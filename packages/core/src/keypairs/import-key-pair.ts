@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { CoreContext } from "../context";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { fingerprintOf, parsePublicKey, PublicKeyError, type PublicKey } from "./openssh";
 import { insertKeyPair, keyPairView } from "./store";
@@ -9,7 +9,7 @@ import { importKeyPairInput } from "./validation";
 /** Nova's key pair import: an OpenSSH public key line (ed25519, RSA ≥ 2048 bits, ECDSA), checked to the byte. */
 export async function importKeyPair({ ctx, input }: { ctx: CoreContext; input: z.input<typeof importKeyPairInput> }) {
   const principal = authorize(ctx.principal, "keyPairs.import");
-  const { name, publicKey } = importKeyPairInput.parse(input);
+  const { name, publicKey } = parseInput(importKeyPairInput, input);
   let key: PublicKey;
   try {
     key = parsePublicKey(publicKey);

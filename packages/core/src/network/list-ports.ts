@@ -3,6 +3,7 @@ import { and, asc, eq, inArray } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
 import { authorize } from "../policy";
+import { parseInput } from "../errors";
 
 export const listPortsInput = z
   .object({ networkId: z.uuid("Not a network id.").optional() })
@@ -53,6 +54,6 @@ export type PortSummary = Awaited<ReturnType<typeof portsOf>>[number];
 /** Neutron's port list, for the caller's project. */
 export async function listPorts({ ctx, input }: { ctx: CoreContext; input?: z.input<typeof listPortsInput> }): Promise<PortSummary[]> {
   const principal = authorize(ctx.principal, "ports.list");
-  const value = listPortsInput.parse(input);
+  const value = parseInput(listPortsInput, input);
   return portsOf(ctx.db, principal.projectId, value?.networkId);
 }

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
 import { audit } from "../audit/record";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { roleImplies } from "../policy";
 import { idInput } from "../validation";
@@ -124,7 +124,7 @@ export async function listNetworks({ ctx }: { ctx: CoreContext }): Promise<Netwo
 /** One visible network with its subnets and the project's ports on it. */
 export async function getNetwork({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }) {
   const principal = authorize(ctx.principal, "networks.get");
-  const { id } = idInput.parse(input);
+  const { id } = parseInput(idInput, input);
   const projectId = principal.projectId;
   const [network] = await ctx.db
     .select()
@@ -141,7 +141,7 @@ export async function getNetwork({ ctx, input }: { ctx: CoreContext; input: z.in
  */
 export async function createNetwork({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createNetworkInput> }): Promise<NetworkSummary> {
   const principal = authorize(ctx.principal, "networks.create");
-  const value = createNetworkInput.parse(input);
+  const value = parseInput(createNetworkInput, input);
   if (value.shared && !principal.isAdmin) {
     throw new NimbusError("Forbidden", "Only cloud administrators may create shared networks.", {
       fields: [{ path: "shared", message: "Only cloud administrators may share a network." }],
@@ -182,7 +182,7 @@ export async function createNetwork({ ctx, input }: { ctx: CoreContext; input: z
  */
 export async function deleteNetwork({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
   const principal = authorize(ctx.principal, "networks.delete");
-  const { id } = idInput.parse(input);
+  const { id } = parseInput(idInput, input);
   return ctx.db.transaction(async (tx) => {
     const network = await findManagedNetwork(tx, principal, id, "update");
     const [ports] = await tx

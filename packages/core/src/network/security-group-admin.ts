@@ -3,7 +3,7 @@ import { and, asc, eq, inArray, sql } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
-import { NimbusError, type FieldIssue } from "../errors";
+import { NimbusError, parseInput, type FieldIssue } from "../errors";
 import { authorize } from "../policy";
 import { idInput } from "../validation";
 import { addRuleInput, checkRule, filteredProtocol, sameRule } from "./security-group-rules";
@@ -88,7 +88,7 @@ export type SecurityGroupSummary = Awaited<ReturnType<typeof listSecurityGroups>
 export async function createSecurityGroup({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createSecurityGroupInput> }) {
   const principal = authorize(ctx.principal, "securityGroups.create");
   const projectId = principal.projectId;
-  const value = createSecurityGroupInput.parse(input);
+  const value = parseInput(createSecurityGroupInput, input);
   if (value.name === DEFAULT_SECURITY_GROUP) {
     throw new NimbusError("Conflict", "The name default belongs to the project's default security group.", { fields: [{ path: "name", message: "This name is reserved." }] });
   }
@@ -112,7 +112,7 @@ export async function createSecurityGroup({ ctx, input }: { ctx: CoreContext; in
 export async function deleteSecurityGroup({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
   const principal = authorize(ctx.principal, "securityGroups.delete");
   const projectId = principal.projectId;
-  const { id } = idInput.parse(input);
+  const { id } = parseInput(idInput, input);
   return ctx.db.transaction(async (tx) => {
     // The lock waits for launches binding ports to the group, and keeps new ones out.
     const group = await findGroup(tx, projectId, id, "update");
@@ -141,7 +141,7 @@ export async function deleteSecurityGroup({ ctx, input }: { ctx: CoreContext; in
 export async function addSecurityGroupRule({ ctx, input }: { ctx: CoreContext; input: z.input<typeof addRuleInput> }) {
   const principal = authorize(ctx.principal, "securityGroups.addRule");
   const projectId = principal.projectId;
-  const value = addRuleInput.parse(input);
+  const value = parseInput(addRuleInput, input);
   const { rule, issues } = checkRule(value);
   if (!rule) throw NimbusError.badRequest(issuesMessage(issues), issues);
   return ctx.db.transaction(async (tx) => {
@@ -180,7 +180,7 @@ export async function addSecurityGroupRule({ ctx, input }: { ctx: CoreContext; i
 export async function removeSecurityGroupRule({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
   const principal = authorize(ctx.principal, "securityGroups.removeRule");
   const projectId = principal.projectId;
-  const { id } = idInput.parse(input);
+  const { id } = parseInput(idInput, input);
   return ctx.db.transaction(async (tx) => {
     // The group is locked as when adding: a launch binding a port to the group commits before
     // (and its port is sent the change) or after (and its build reads the rules without this one).

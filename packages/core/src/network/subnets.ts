@@ -3,7 +3,7 @@ import { and, eq, sql } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { idInput } from "../validation";
 import { findManagedNetwork, networkVisibleTo, subnetSummary, type SubnetSummary } from "./networks";
@@ -18,7 +18,7 @@ export const createSubnetInput = subnetFieldsSchema.extend({ networkId: z.uuid("
  */
 export async function createSubnet({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createSubnetInput> }): Promise<SubnetSummary> {
   const principal = authorize(ctx.principal, "subnets.create");
-  const { networkId, ...fields } = createSubnetInput.parse(input);
+  const { networkId, ...fields } = parseInput(createSubnetInput, input);
   return ctx.db.transaction(async (tx) => {
     const network = await findManagedNetwork(tx, principal, networkId, "no key update");
     const siblings = await tx.select({ name: schema.subnets.name, cidr: schema.subnets.cidr }).from(schema.subnets).where(eq(schema.subnets.networkId, networkId));
@@ -42,7 +42,7 @@ export async function createSubnet({ ctx, input }: { ctx: CoreContext; input: z.
 /** Deletes a subnet; refused while ports have addresses on it. */
 export async function deleteSubnet({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
   const principal = authorize(ctx.principal, "subnets.delete");
-  const { id } = idInput.parse(input);
+  const { id } = parseInput(idInput, input);
   return ctx.db.transaction(async (tx) => {
     const [found] = await tx
       .select({ networkId: schema.subnets.networkId })

@@ -2,7 +2,7 @@ import { schema } from "@nimbus/db";
 import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { projectUsage, quotaLimits } from "./enforce";
 import { DEFAULT_QUOTAS, quotaLimitSchema, type QuotaResource } from "./limits";
@@ -13,19 +13,22 @@ export const setQuotaInput = z.object({
   limits: z.partialRecord(z.enum(resources), quotaLimitSchema),
 });
 
-export async function projectQuotas({ ctx, input }: { ctx: CoreContext; input: { projectId: string } }) {
+export const projectIdInput = z.object({ projectId: z.uuid() });
+
+export async function projectQuotas({ ctx, input }: { ctx: CoreContext; input: z.input<typeof projectIdInput> }) {
   authorize(ctx.principal, "quotas.get");
-  const project = await ctx.db.query.projects.findFirst({ where: (p, { eq }) => eq(p.id, input.projectId) });
-  if (!project) throw NimbusError.notFound("Project", input.projectId);
+  const { projectId } = parseInput(projectIdInput, input);
+  const project = await ctx.db.query.projects.findFirst({ where: (p, { eq }) => eq(p.id, projectId) });
+  if (!project) throw NimbusError.notFound("Project", projectId);
   // Key pairs are counted per user (as Nova's), so a project has no figure for them.
-  const [limits, used] = await Promise.all([quotaLimits(ctx.db, input.projectId), projectUsage(ctx.db, input.projectId)]);
+  const [limits, used] = await Promise.all([quotaLimits(ctx.db, projectId), projectUsage(ctx.db, projectId)]);
   return { projectId: project.id, projectName: project.name, limits, used, defaults: DEFAULT_QUOTAS };
 }
 
 /** Admin override of a project's limits (Nova's os-quota-sets update). */
 export async function setQuota({ ctx, input }: { ctx: CoreContext; input: z.input<typeof setQuotaInput> }) {
   authorize(ctx.principal, "quotas.set");
-  const { projectId, limits } = setQuotaInput.parse(input);
+  const { projectId, limits } = parseInput(setQuotaInput, input);
   await ctx.db.transaction(async (tx) => {
     const project = await tx.query.projects.findFirst({ where: (p, { eq }) => eq(p.id, projectId) });
     if (!project) throw NimbusError.notFound("Project", projectId);

@@ -2,7 +2,7 @@ import { schema } from "@nimbus/db";
 import { and, eq } from "@nimbus/db/orm";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { imageVisibleTo } from "../images/visibility";
 import { enforceQuota } from "../quota/enforce";
@@ -15,7 +15,7 @@ import { createVolumeInput, minimumVolumeGb, type CreateVolumeInput } from "./va
  */
 export async function createVolume({ ctx, input }: { ctx: CoreContext; input: CreateVolumeInput }) {
   const principal = authorize(ctx.principal, "volumes.create");
-  const value = createVolumeInput.parse(input);
+  const value = parseInput(createVolumeInput, input);
   const image = value.imageId
     ? await ctx.db.query.images.findFirst({ where: and(eq(schema.images.id, value.imageId), imageVisibleTo(principal.projectId)) })
     : null;

@@ -3,9 +3,11 @@ import { schema } from "@nimbus/db";
 import { and, eq } from "@nimbus/db/orm";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
-import { NimbusError, publicError } from "../errors";
+import { NimbusError, parseInput, publicError } from "../errors";
 import { authorize } from "../policy";
 import { isUp } from "../placement/usage";
+import { idInput } from "../validation";
+import type { z } from "zod";
 
 /** The statuses Cinder deletes from; the others are busy (attached, being made or deleted). */
 const DELETABLE = new Set(["available", "error", "error_deleting"]);
@@ -18,15 +20,16 @@ export type DeleteVolumeResult = { id: string; name: string; deleted: true } | {
  * (`volume.delete`), then goes. If the host is down or does not confirm, the volume stays as
  * `error_deleting` so nothing is leaked silently; deleting it again retries.
  */
-export async function deleteVolume({ ctx, input }: { ctx: CoreContext; input: { id: string } }): Promise<DeleteVolumeResult> {
+export async function deleteVolume({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<DeleteVolumeResult> {
   const principal = authorize(ctx.principal, "volumes.delete");
+  const { id } = parseInput(idInput, input);
   const claimed = await ctx.db.transaction(async (tx) => {
     const [volume] = await tx
       .select()
       .from(schema.volumes)
-      .where(and(eq(schema.volumes.id, input.id), eq(schema.volumes.projectId, principal.projectId)))
+      .where(and(eq(schema.volumes.id, id), eq(schema.volumes.projectId, principal.projectId)))
       .for("update");
-    if (!volume) throw NimbusError.notFound("Volume", input.id);
+    if (!volume) throw NimbusError.notFound("Volume", id);
     const [attached] = await tx
       .select({ device: schema.volumeAttachments.device, instanceName: schema.instances.name })
       .from(schema.volumeAttachments)

@@ -1,8 +1,10 @@
 import { schema, type Executor } from "@nimbus/db";
 import { and, asc, eq } from "@nimbus/db/orm";
 import type { CoreContext } from "../context";
-import { NimbusError } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
+import { idInput } from "../validation";
+import type { z } from "zod";
 
 /** A project's volumes with what the console shows beside each: image, attachment, host. */
 async function volumeRows(db: Executor, projectId: string, volumeId?: string) {
@@ -51,9 +53,10 @@ export async function listVolumes({ ctx }: { ctx: CoreContext }): Promise<Volume
 }
 
 /** One volume of the project; another project's answers NotFound. */
-export async function getVolume({ ctx, input }: { ctx: CoreContext; input: { id: string } }): Promise<VolumeView> {
+export async function getVolume({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<VolumeView> {
   const principal = authorize(ctx.principal, "volumes.get");
-  const [volume] = await volumeRows(ctx.db, principal.projectId, input.id);
-  if (!volume) throw NimbusError.notFound("Volume", input.id);
+  const { id } = parseInput(idInput, input);
+  const [volume] = await volumeRows(ctx.db, principal.projectId, id);
+  if (!volume) throw NimbusError.notFound("Volume", id);
   return volume;
 }

@@ -65,7 +65,9 @@ const t = initTRPC.context<TrpcContext>().meta<{ policy: PolicyTarget }>().creat
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const nimbus = isNimbusError(cause) ? { code: cause.code, details: cause.details ?? null } : null;
-    const zodError = cause instanceof z.ZodError ? z.flattenError(cause) : null;
+    // A verb's input that did not parse (core's parseInput) names its fields from the ZodError.
+    const invalid = isNimbusError(cause) && cause.cause instanceof z.ZodError ? cause.cause : null;
+    const zodError = invalid ? z.flattenError(invalid) : null;
     const internal = error.code === "INTERNAL_SERVER_ERROR" && !nimbus;
     return {
       ...shape,
@@ -99,19 +101,32 @@ export function procedure(target: PolicyTarget) {
 }
 
 /**
- * Runs the procedure once the process admits another launch (after authorization and input
- * checks, so a refused call never waits); a caller that goes away while waiting never starts.
- * The gate's refusals are NimbusErrors, mapped like every other by `mapErrors`, which each
- * `procedure` runs outside whatever it adds.
+ * A procedure's input as its verb takes it. The verb parses it with this same schema, once
+ * (core's `parseInput`, which every verb calls first), so the router checks nothing itself:
+ * the schema only gives the client its input type.
  */
-export const launchAdmitted = t.middleware(async ({ ctx, next, signal }) => {
-  try {
-    return await ctx.launchAdmission.run(() => next(), signal);
-  } catch (error) {
-    if (signal?.aborted) throw new TRPCError({ code: "CLIENT_CLOSED_REQUEST", message: "The call was abandoned before it started.", cause: error });
-    throw error;
-  }
-});
+export function verbInput<S extends z.ZodType>(_schema: S): (input: unknown) => z.input<S> {
+  return (input) => input as z.input<S>;
+}
+
+/**
+ * Runs the procedure once the process admits another launch (after authorization, so a refused
+ * call never waits); a caller that goes away while waiting never starts. Input that the verb
+ * will refuse (it does not parse by `schema`) is not made to wait either: it goes straight on to
+ * its refusal. The gate's refusals are NimbusErrors, mapped like every other by `mapErrors`,
+ * which each `procedure` runs outside whatever it adds.
+ */
+export function launchAdmitted(schema: z.ZodType) {
+  return t.middleware(async ({ ctx, next, signal, getRawInput }) => {
+    if (!schema.safeParse(await getRawInput()).success) return next();
+    try {
+      return await ctx.launchAdmission.run(() => next(), signal);
+    } catch (error) {
+      if (signal?.aborted) throw new TRPCError({ code: "CLIENT_CLOSED_REQUEST", message: "The call was abandoned before it started.", cause: error });
+      throw error;
+    }
+  });
+}
 
 /**
  * A Retry-After header for an answer whose error says when to try again (a full launch queue,

@@ -1,12 +1,12 @@
 import { createJoinToken, createJoinTokenInput, hostnameInput, listAgentAccess, revokeHostCredential } from "@nimbus/core/hosts";
-import { procedure, router } from "../init";
+import { procedure, router, verbInput } from "../init";
 
 export const agentsRouter = router({
   list: procedure("agents.list").query(({ ctx }) => listAgentAccess({ ctx })),
   createJoinToken: procedure("agents.createJoinToken")
-    .input(createJoinTokenInput)
+    .input(verbInput(createJoinTokenInput))
     .mutation(({ ctx, input }) => createJoinToken({ ctx, input })),
   revoke: procedure("agents.revoke")
-    .input(hostnameInput)
+    .input(verbInput(hostnameInput))
     .mutation(({ ctx, input }) => revokeHostCredential({ ctx, input })),
 });

@@ -8,20 +8,20 @@ import {
   listAggregates,
   removeHostFromAggregate,
 } from "@nimbus/core/hosts";
-import { procedure, router } from "../init";
+import { procedure, router, verbInput } from "../init";
 
 export const aggregatesRouter = router({
   list: procedure("aggregates.list").query(({ ctx }) => listAggregates({ ctx })),
   create: procedure("aggregates.create")
-    .input(createAggregateInput)
+    .input(verbInput(createAggregateInput))
     .mutation(({ ctx, input }) => createAggregate({ ctx, input })),
   delete: procedure("aggregates.delete")
-    .input(aggregateIdInput)
+    .input(verbInput(aggregateIdInput))
     .mutation(({ ctx, input }) => deleteAggregate({ ctx, input })),
   addHost: procedure("aggregates.addHost")
-    .input(aggregateHostInput)
+    .input(verbInput(aggregateHostInput))
     .mutation(({ ctx, input }) => addHostToAggregate({ ctx, input })),
   removeHost: procedure("aggregates.removeHost")
-    .input(aggregateHostInput)
+    .input(verbInput(aggregateHostInput))
     .mutation(({ ctx, input }) => removeHostFromAggregate({ ctx, input })),
 });

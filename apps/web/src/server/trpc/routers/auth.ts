@@ -1,10 +1,9 @@
-import { changeOwnPassword, changePasswordInput, myProjects, signIn, signInInput, signOut, switchProject } from "@nimbus/core/identity";
-import { z } from "zod";
-import { procedure, router } from "../init";
+import { changeOwnPassword, changePasswordInput, myProjects, signIn, signInInput, signOut, switchProject, switchProjectInput } from "@nimbus/core/identity";
+import { procedure, router, verbInput } from "../init";
 
 export const authRouter = router({
   signIn: procedure("auth.signIn")
-    .input(signInInput)
+    .input(verbInput(signInInput))
     .mutation(async ({ ctx, input }) => {
       const { token, principal, expiresAt } = await signIn({ ctx, input, settings: ctx.identity, userAgent: ctx.userAgent });
       ctx.setSessionCookie(token, expiresAt);
@@ -18,9 +17,9 @@ export const authRouter = router({
   whoami: procedure("auth.whoami").query(({ ctx }) => ctx.principal),
   projects: procedure("auth.projects").query(({ ctx }) => myProjects({ ctx })),
   switchProject: procedure("auth.switchProject")
-    .input(z.object({ projectId: z.uuid() }))
+    .input(verbInput(switchProjectInput))
     .mutation(({ ctx, input }) => switchProject({ ctx, input, sessionToken: ctx.sessionToken })),
   changePassword: procedure("auth.changePassword")
-    .input(changePasswordInput)
+    .input(verbInput(changePasswordInput))
     .mutation(({ ctx, input }) => changeOwnPassword({ ctx, input, currentToken: ctx.sessionToken })),
 });

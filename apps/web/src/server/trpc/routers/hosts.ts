@@ -1,14 +1,14 @@
 import { listHosts, previewPlacement, previewPlacementInput, updateHost, updateHostInput } from "@nimbus/core/hosts";
-import { procedure, router } from "../init";
+import { procedure, router, verbInput } from "../init";
 
 export const hostsRouter = router({
   list: procedure("hosts.list").query(({ ctx }) => listHosts({ ctx })),
   update: procedure("hosts.update")
-    .input(updateHostInput)
+    .input(verbInput(updateHostInput))
     .mutation(({ ctx, input }) => updateHost({ ctx, input })),
   /** This web process's launch admission (each process has its own). */
   launchAdmission: procedure("hosts.launchAdmission").query(({ ctx }) => ctx.launchAdmission.state()),
   previewPlacement: procedure("hosts.previewPlacement")
-    .input(previewPlacementInput)
+    .input(verbInput(previewPlacementInput))
     .query(({ ctx, input }) => previewPlacement({ ctx, input })),
 });

@@ -14,51 +14,50 @@ import {
   setUserEnabledInput,
   unlockUser,
 } from "@nimbus/core/identity";
-import { projectQuotas, setQuota, setQuotaInput } from "@nimbus/core/quota";
+import { projectIdInput, projectQuotas, setQuota, setQuotaInput } from "@nimbus/core/quota";
 import { idInput } from "@nimbus/core/validation";
-import { z } from "zod";
-import { procedure, router } from "../init";
+import { procedure, router, verbInput } from "../init";
 
 export const usersRouter = router({
   list: procedure("users.list").query(({ ctx }) => listUsers({ ctx })),
   create: procedure("users.create")
-    .input(createUserInput)
+    .input(verbInput(createUserInput))
     .mutation(({ ctx, input }) => createUser({ ctx, input })),
   setEnabled: procedure("users.setEnabled")
-    .input(setUserEnabledInput)
+    .input(verbInput(setUserEnabledInput))
     .mutation(({ ctx, input }) => setUserEnabled({ ctx, input })),
   unlock: procedure("users.unlock")
-    .input(idInput)
+    .input(verbInput(idInput))
     .mutation(({ ctx, input }) => unlockUser({ ctx, input })),
 });
 
 export const projectsRouter = router({
   list: procedure("projects.list").query(({ ctx }) => listProjects({ ctx })),
   create: procedure("projects.create")
-    .input(createProjectInput)
+    .input(verbInput(createProjectInput))
     .mutation(({ ctx, input }) => createProject({ ctx, input })),
 });
 
 export const rolesRouter = router({
   assign: procedure("roles.assign")
-    .input(roleAssignmentInput)
+    .input(verbInput(roleAssignmentInput))
     .mutation(({ ctx, input }) => assignRole({ ctx, input })),
   remove: procedure("roles.remove")
-    .input(removeRoleInput)
+    .input(verbInput(removeRoleInput))
     .mutation(({ ctx, input }) => removeRole({ ctx, input })),
 });
 
 export const quotasRouter = router({
   get: procedure("quotas.get")
-    .input(z.object({ projectId: z.uuid() }))
+    .input(verbInput(projectIdInput))
     .query(({ ctx, input }) => projectQuotas({ ctx, input })),
   set: procedure("quotas.set")
-    .input(setQuotaInput)
+    .input(verbInput(setQuotaInput))
     .mutation(({ ctx, input }) => setQuota({ ctx, input })),
 });
 
 export const auditRouter = router({
   list: procedure("audit.list")
-    .input(listAuditInput)
+    .input(verbInput(listAuditInput))
     .query(({ ctx, input }) => listAudit({ ctx, input })),
 });

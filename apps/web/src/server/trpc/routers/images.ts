@@ -11,27 +11,27 @@ import {
   updateImage,
   updateImageInput,
 } from "@nimbus/core/images";
-import { procedure, router } from "../init";
+import { procedure, router, verbInput } from "../init";
 
 /** Glance's image API; the bits go through PUT /api/images/:id/file (image-upload.ts). */
 export const imagesRouter = router({
   list: procedure("images.list").query(({ ctx }) => listImages({ ctx })),
   get: procedure("images.get")
-    .input(imageIdInput)
+    .input(verbInput(imageIdInput))
     .query(({ ctx, input }) => getImage({ ctx, input })),
   create: procedure("images.create")
-    .input(createImageInput)
+    .input(verbInput(createImageInput))
     .mutation(({ ctx, input }) => createImage({ ctx, input })),
   update: procedure("images.update")
-    .input(updateImageInput)
+    .input(verbInput(updateImageInput))
     .mutation(({ ctx, input }) => updateImage({ ctx, input })),
   delete: procedure("images.delete")
-    .input(imageIdInput)
+    .input(verbInput(imageIdInput))
     .mutation(({ ctx, input }) => deleteImage({ ctx, input })),
   addMember: procedure("images.addMember")
-    .input(imageMemberInput)
+    .input(verbInput(imageMemberInput))
     .mutation(({ ctx, input }) => addImageMember({ ctx, input })),
   removeMember: procedure("images.removeMember")
-    .input(imageMemberInput)
+    .input(verbInput(imageMemberInput))
     .mutation(({ ctx, input }) => removeImageMember({ ctx, input })),
 });

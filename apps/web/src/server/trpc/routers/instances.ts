@@ -1,20 +1,20 @@
 import { deleteInstance, getInstance, getInstanceConsole, launchInstance, listInstances } from "@nimbus/core/compute";
 import { instanceConsoleInput, instanceIdInput, launchInstanceInput } from "@nimbus/core/validation";
-import { launchAdmitted, procedure, router } from "../init";
+import { launchAdmitted, procedure, router, verbInput } from "../init";
 
 export const instancesRouter = router({
   list: procedure("instances.list").query(({ ctx }) => listInstances({ ctx })),
   get: procedure("instances.get")
-    .input(instanceIdInput)
+    .input(verbInput(instanceIdInput))
     .query(({ ctx, input }) => getInstance({ ctx, input })),
   launch: procedure("instances.launch")
-    .input(launchInstanceInput)
-    .use(launchAdmitted)
+    .input(verbInput(launchInstanceInput))
+    .use(launchAdmitted(launchInstanceInput))
     .mutation(({ ctx, input }) => launchInstance({ ctx, input })),
   console: procedure("instances.console")
-    .input(instanceConsoleInput)
+    .input(verbInput(instanceConsoleInput))
     .query(({ ctx, input }) => getInstanceConsole({ ctx, input })),
   delete: procedure("instances.delete")
-    .input(instanceIdInput)
+    .input(verbInput(instanceIdInput))
     .mutation(({ ctx, input }) => deleteInstance({ ctx, input })),
 });

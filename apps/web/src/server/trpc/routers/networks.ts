@@ -11,32 +11,32 @@ import {
   listPortsInput,
 } from "@nimbus/core/network";
 import { idInput } from "@nimbus/core/validation";
-import { procedure, router } from "../init";
+import { procedure, router, verbInput } from "../init";
 
 export const networksRouter = router({
   list: procedure("networks.list").query(({ ctx }) => listNetworks({ ctx })),
   get: procedure("networks.get")
-    .input(idInput)
+    .input(verbInput(idInput))
     .query(({ ctx, input }) => getNetwork({ ctx, input })),
   create: procedure("networks.create")
-    .input(createNetworkInput)
+    .input(verbInput(createNetworkInput))
     .mutation(({ ctx, input }) => createNetwork({ ctx, input })),
   delete: procedure("networks.delete")
-    .input(idInput)
+    .input(verbInput(idInput))
     .mutation(({ ctx, input }) => deleteNetwork({ ctx, input })),
 });
 
 export const subnetsRouter = router({
   create: procedure("subnets.create")
-    .input(createSubnetInput)
+    .input(verbInput(createSubnetInput))
     .mutation(({ ctx, input }) => createSubnet({ ctx, input })),
   delete: procedure("subnets.delete")
-    .input(idInput)
+    .input(verbInput(idInput))
     .mutation(({ ctx, input }) => deleteSubnet({ ctx, input })),
 });
 
 export const portsRouter = router({
   list: procedure("ports.list")
-    .input(listPortsInput)
+    .input(verbInput(listPortsInput))
     .query(({ ctx, input }) => listPorts({ ctx, input })),
 });

@@ -8,21 +8,21 @@ import {
   removeSecurityGroupRule,
 } from "@nimbus/core/network";
 import { idInput } from "@nimbus/core/validation";
-import { procedure, router } from "../init";
+import { procedure, router, verbInput } from "../init";
 
 export const securityGroupsRouter = router({
   list: procedure("securityGroups.list").query(({ ctx }) => listSecurityGroups({ ctx })),
   create: procedure("securityGroups.create")
-    .input(createSecurityGroupInput)
+    .input(verbInput(createSecurityGroupInput))
     .mutation(({ ctx, input }) => createSecurityGroup({ ctx, input })),
   delete: procedure("securityGroups.delete")
-    .input(idInput)
+    .input(verbInput(idInput))
     .mutation(({ ctx, input }) => deleteSecurityGroup({ ctx, input })),
   addRule: procedure("securityGroups.addRule")
-    .input(addRuleInput)
+    .input(verbInput(addRuleInput))
     .mutation(({ ctx, input }) => addSecurityGroupRule({ ctx, input })),
   /** Input: the rule's id. */
   removeRule: procedure("securityGroups.removeRule")
-    .input(idInput)
+    .input(verbInput(idInput))
     .mutation(({ ctx, input }) => removeSecurityGroupRule({ ctx, input })),
 });

@@ -1,13 +1,13 @@
 import { createServerGroup, createServerGroupInput, deleteServerGroup, listServerGroups } from "@nimbus/core/compute";
 import { idInput } from "@nimbus/core/validation";
-import { procedure, router } from "../init";
+import { procedure, router, verbInput } from "../init";
 
 export const serverGroupsRouter = router({
   list: procedure("serverGroups.list").query(({ ctx }) => listServerGroups({ ctx })),
   create: procedure("serverGroups.create")
-    .input(createServerGroupInput)
+    .input(verbInput(createServerGroupInput))
     .mutation(({ ctx, input }) => createServerGroup({ ctx, input })),
   delete: procedure("serverGroups.delete")
-    .input(idInput)
+    .input(verbInput(idInput))
     .mutation(({ ctx, input }) => deleteServerGroup({ ctx, input })),
 });

@@ -1,13 +1,13 @@
 import { createApiToken, createApiTokenInput, listApiTokens, revokeApiToken } from "@nimbus/core/identity";
 import { idInput } from "@nimbus/core/validation";
-import { procedure, router } from "../init";
+import { procedure, router, verbInput } from "../init";
 
 export const tokensRouter = router({
   list: procedure("tokens.list").query(({ ctx }) => listApiTokens({ ctx })),
   create: procedure("tokens.create")
-    .input(createApiTokenInput)
+    .input(verbInput(createApiTokenInput))
     .mutation(({ ctx, input }) => createApiToken({ ctx, input })),
   revoke: procedure("tokens.revoke")
-    .input(idInput)
+    .input(verbInput(idInput))
     .mutation(({ ctx, input }) => revokeApiToken({ ctx, input })),
 });

@@ -1,17 +1,17 @@
 import { createVolume, createVolumeInput, deleteVolume, getVolume, listVolumes } from "@nimbus/core/volumes";
 import { idInput } from "@nimbus/core/validation";
-import { procedure, router } from "../init";
+import { procedure, router, verbInput } from "../init";
 
 /** Cinder's volumes of the current project. */
 export const volumesRouter = router({
   list: procedure("volumes.list").query(({ ctx }) => listVolumes({ ctx })),
   get: procedure("volumes.get")
-    .input(idInput)
+    .input(verbInput(idInput))
     .query(({ ctx, input }) => getVolume({ ctx, input })),
   create: procedure("volumes.create")
-    .input(createVolumeInput)
+    .input(verbInput(createVolumeInput))
     .mutation(({ ctx, input }) => createVolume({ ctx, input })),
   delete: procedure("volumes.delete")
-    .input(idInput)
+    .input(verbInput(idInput))
     .mutation(({ ctx, input }) => deleteVolume({ ctx, input })),
 });
