@@ -15,7 +15,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { pino } from "pino";
-import type { SpawnCommand } from "@nimbus/core/protocol";
+import type { SpawnCommand } from "@nimbus/core/protocol/agent";
 import { libvirtNetworkName } from "../src/driver/host-network-xml";
 import { LibvirtDriver } from "../src/driver/libvirt";
 import { ImageCache } from "../src/image-cache";

@@ -1,4 +1,4 @@
-import type { CommandAck } from "@nimbus/core/protocol";
+import type { CommandAck } from "@nimbus/core/protocol/agent";
 
 /** The session ended (the connection dropped) before the server acknowledged. */
 export const ENDED = Symbol("session ended");

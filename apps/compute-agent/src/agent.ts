@@ -1,25 +1,7 @@
 import type { Logger } from "pino";
 import { io, type Socket } from "socket.io-client";
 import { z } from "zod";
-import {
-  AGENT_NAMESPACE,
-  MAX_PROTOCOL_MESSAGE_CHARS,
-  PROTOCOL_VERSION,
-  commandAckSchema,
-  reportsAckSchema,
-  destroyCommandSchema,
-  hostRegistrationSchema,
-  registrationAckSchema,
-  spawnCommandSchema,
-  volumeDeleteCommandSchema,
-  portsRefreshCommandSchema,
-  groupMembersCommandSchema,
-  type AgentHandshake,
-  type AgentToServerEvents,
-  type CommandAck,
-  type DownloadProgress,
-  type ServerToAgentEvents,
-} from "@nimbus/core/protocol";
+import { AGENT_NAMESPACE, MAX_PROTOCOL_MESSAGE_CHARS, PROTOCOL_VERSION, commandAckSchema, reportsAckSchema, destroyCommandSchema, hostRegistrationSchema, registrationAckSchema, spawnCommandSchema, volumeDeleteCommandSchema, portsRefreshCommandSchema, groupMembersCommandSchema, type AgentHandshake, type AgentToServerEvents, type CommandAck, type DownloadProgress, type ServerToAgentEvents } from "@nimbus/core/protocol/agent";
 import { Backoff } from "./backoff";
 import type { ComputeManager } from "./compute-manager";
 import type { ConsoleStreamer } from "./console-stream";

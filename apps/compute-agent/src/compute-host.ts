@@ -1,7 +1,7 @@
 import { mkdir, statfs } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
-import type { DownloadProgress } from "@nimbus/core/protocol";
+import type { DownloadProgress } from "@nimbus/core/protocol/agent";
 import { Agent, type AgentConsoles } from "./agent";
 import { ComputeManager } from "./compute-manager";
 import { ConsoleStreamer } from "./console-stream";

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { DownloadProgress, InstanceReport, SpawnCommand } from "@nimbus/core/protocol";
+import type { DownloadProgress, InstanceReport, SpawnCommand } from "@nimbus/core/protocol/agent";
 import { ComputeManager } from "./compute-manager";
 import { NO_BLOCK_DEVICES, type BlockDeviceContext, type ComputeDriver } from "./driver/types";
 import { ReportOutbox } from "./report-outbox";

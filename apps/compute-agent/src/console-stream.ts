@@ -7,7 +7,7 @@ import { open, rename, readFile, stat, writeFile, type FileHandle } from "node:f
 import { dirname } from "node:path";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { MAX_CONSOLE_CHUNK_CHARS, type CommandAck, type ConsoleChunk } from "@nimbus/core/protocol";
+import { MAX_CONSOLE_CHUNK_CHARS, type CommandAck, type ConsoleChunk } from "@nimbus/core/protocol/agent";
 import { AckSession, ENDED, type Delivery } from "./ack-session";
 import { isMissingFile, messageOf } from "./error-message";
 

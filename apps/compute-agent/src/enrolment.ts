@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import { ENROLL_PATH, enrollRequestSchema, enrollResponseSchema, type EnrollResponse } from "@nimbus/core/protocol";
+import { ENROLL_PATH, enrollRequestSchema, enrollResponseSchema, type EnrollResponse } from "@nimbus/core/protocol/http";
 import { Backoff } from "./backoff";
 import { reasonOf } from "./http-reason";
 

@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { access, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { agentHandshakeSchema } from "@nimbus/core/protocol";
+import { agentHandshakeSchema } from "@nimbus/core/protocol/agent";
 import { writeFileDurably } from "./durable-file";
 import { isMissingFile, messageOf } from "./error-message";
 

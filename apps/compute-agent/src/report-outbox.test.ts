@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { MAX_REPORT_MESSAGES_IN_FLIGHT, type InstanceReport, type InstanceReportsMessage, type ReportsAck } from "@nimbus/core/protocol";
+import { MAX_REPORT_MESSAGES_IN_FLIGHT, type InstanceReport, type InstanceReportsMessage, type ReportsAck } from "@nimbus/core/protocol/agent";
 import { ReportOutbox } from "./report-outbox";
 
 const instanceId = randomUUID();

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { MAX_REPORTS_PER_MESSAGE, MAX_REPORT_MESSAGES_IN_FLIGHT, type InstanceReport, type InstanceReportsMessage, type ReportsAck } from "@nimbus/core/protocol";
+import { MAX_REPORTS_PER_MESSAGE, MAX_REPORT_MESSAGES_IN_FLIGHT, type InstanceReport, type InstanceReportsMessage, type ReportsAck } from "@nimbus/core/protocol/agent";
 import { AckSession, ENDED } from "./ack-session";
 
 /** Sends one numbered message of reports to the server; rejects when no acknowledgement came in time. */

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import { agentHandshakeSchema } from "@nimbus/core/protocol";
+import { agentHandshakeSchema } from "@nimbus/core/protocol/agent";
 import { Backoff } from "./backoff";
 import { isMissingFile, messageOf } from "./error-message";
 

@@ -4,7 +4,7 @@ import { appendFile, mkdir, mkdtemp, rename, rm, truncate, writeFile } from "nod
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MAX_CONSOLE_CHUNK_CHARS, consoleChunkSchema, type CommandAck, type ConsoleChunk } from "@nimbus/core/protocol";
+import { MAX_CONSOLE_CHUNK_CHARS, consoleChunkSchema, type CommandAck, type ConsoleChunk } from "@nimbus/core/protocol/agent";
 import { ConsoleStreamer, wholeUtf8Length, type SendConsoleChunk } from "../src/console-stream";
 import { memoryLog } from "./support/memory-log";
 

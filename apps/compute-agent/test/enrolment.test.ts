@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { ENROLL_PATH, enrollRequestSchema } from "@nimbus/core/protocol";
+import { ENROLL_PATH, enrollRequestSchema } from "@nimbus/core/protocol/http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Backoff } from "../src/backoff";
 import { enrol } from "../src/enrolment";

@@ -8,7 +8,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PortSpec } from "@nimbus/core/protocol";
+import type { PortSpec } from "@nimbus/core/protocol/agent";
 import { HostNetworks } from "../src/driver/host-network";
 import { libvirtNetworkName, memberSetName, parseNetInfo, parseNetworkXml, portFilterName } from "../src/driver/host-network-xml";
 import { memoryLog } from "./support/memory-log";

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { AgentHandshake } from "@nimbus/core/protocol";
+import type { AgentHandshake } from "@nimbus/core/protocol/agent";
 import type { HandshakeAuth } from "../src/host-auth";
 import { ImageCache } from "../src/image-cache";
 import { SECRET, imageRef } from "./support/commands";

@@ -11,7 +11,7 @@ import path from "node:path";
 import { Hypervisor } from "@unraid/libvirt";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DestroyCommand, SpawnCommand } from "@nimbus/core/protocol";
+import type { DestroyCommand, SpawnCommand } from "@nimbus/core/protocol/agent";
 import { LibvirtDriver } from "../src/driver/libvirt";
 import type { BlockDevices } from "../src/driver/types";
 import { ImageCache } from "../src/image-cache";

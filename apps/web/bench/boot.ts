@@ -18,7 +18,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { io } from "socket.io-client";
-import { instanceEventSchema } from "@nimbus/core/protocol";
+import { instanceEventSchema } from "@nimbus/core/protocol/browser";
 import { freshDatabase, onAnnouncement, repoRoot, signedInClient, waitFor } from "../test/harness";
 import { freePort, startWebProcess } from "../test/processes";
 import { prepareRealHypervisor, startQemuAgent, uploadTestGuest } from "../test/test-guest";

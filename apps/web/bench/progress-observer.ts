@@ -10,7 +10,7 @@
  */
 import { io } from "socket.io-client";
 import { z } from "zod";
-import { instanceChangedSchema, instanceEventSchema, unpackBrowserMessage } from "@nimbus/core/protocol";
+import { instanceChangedSchema, instanceEventSchema, unpackBrowserMessage } from "@nimbus/core/protocol/browser";
 
 const observerOptionsSchema = z.object({ url: z.url(), cookie: z.string().min(1) });
 

@@ -1,8 +1,8 @@
-import { instanceEventSchema } from "@nimbus/core/protocol";
+import { instanceEventSchema } from "@nimbus/core/protocol/browser";
 import type { Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@nimbus/db";
-import { browserSocket, freshDatabase, protocolPeer, signedInClient, startAgent, waitFor, type AgentProcess } from "./harness";
+import { browserSocket, freshDatabase, protocolPeer, reportSender, signedInClient, startAgent, waitFor, type AgentProcess } from "./harness";
 import { assertInvariants } from "./invariants";
 import { freePort, openTestDatabase, startWebProcess, type WebProcess } from "./processes";
 
@@ -153,14 +153,17 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
   describe("a protocol peer that misbehaves", () => {
     let peer: Socket;
     let forger: Socket;
+    let peerReports: ReturnType<typeof reportSender>;
+    let forgerReports: ReturnType<typeof reportSender>;
     const commands: { commandId: string; instance: { id: string } }[] = [];
 
     const connectPeer = (hostname: string) => protocolPeer(web.url, hostname);
-    const report = (socket: Socket, instanceId: string, commandId: string, seq: number, phase: string, extra: Record<string, unknown> = {}) =>
-      socket.timeout(5000).emitWithAck("instance.report", { instanceId, commandId, seq, phase, powerState: phase === "active" ? "running" : "nostate", at: new Date().toISOString(), ...extra });
+    const report = (sender: ReturnType<typeof reportSender>, instanceId: string, commandId: string, seq: number, phase: string) =>
+      sender.report({ instanceId, commandId, seq, phase, powerState: phase === "active" ? "running" : "nostate", at: new Date().toISOString() });
 
     beforeAll(async () => {
       peer = await connectPeer("node-peer");
+      peerReports = reportSender(peer);
       peer.on("instance.spawn", (command: { commandId: string; instance: { id: string } }, ack: (r: unknown) => void) => {
         commands.push(command);
         ack({ ok: true });
@@ -168,9 +171,10 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
       // Like a real agent: acknowledge the destroy, then report the domain gone.
       peer.on("instance.destroy", (command: { commandId: string; instanceId: string }, ack: (r: unknown) => void) => {
         ack({ ok: true });
-        void report(peer, command.instanceId, command.commandId, 100, "deleted");
+        void report(peerReports, command.instanceId, command.commandId, 100, "deleted");
       });
       forger = await connectPeer("node-forger");
+      forgerReports = reportSender(forger);
     });
     afterAll(() => {
       peer?.close();
@@ -182,17 +186,17 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
       await waitFor("the spawn command at the peer", () => commands.find((c) => c.instance.id === id));
       const { commandId } = commands.find((c) => c.instance.id === id)!;
 
-      expect(await report(peer, id!, commandId, 0, "networking")).toEqual({ ok: true });
-      expect(await report(peer, id!, commandId, 0, "networking")).toEqual({ ok: true }); // duplicate
-      expect(await report(peer, id!, commandId, 2, "spawning")).toEqual({ ok: true }); // arrives before seq 1
-      expect(await report(peer, id!, commandId, 1, "block_device_mapping")).toEqual({ ok: true }); // late: ignored
+      expect(await report(peerReports, id!, commandId, 0, "networking")).toEqual({ ok: true });
+      expect(await report(peerReports, id!, commandId, 0, "networking")).toEqual({ ok: true }); // duplicate
+      expect(await report(peerReports, id!, commandId, 2, "spawning")).toEqual({ ok: true }); // arrives before seq 1
+      expect(await report(peerReports, id!, commandId, 1, "block_device_mapping")).toEqual({ ok: true }); // late: ignored
       expect((await admin.instances.get.query({ id: id! })).instance.taskState).toBe("spawning");
 
-      expect(await peer.timeout(5000).emitWithAck("instance.report", { instanceId: id, seq: "three" })).toEqual({ ok: false, error: "malformed report" });
-      expect(await report(forger, id!, commandId, 3, "active")).toEqual({ ok: false, error: `Instance ${id} is not placed on this host.` });
+      expect(await peerReports.report({ instanceId: id, seq: "three" })).toEqual({ ok: false, error: "malformed reports" });
+      expect(await report(forgerReports, id!, commandId, 3, "active")).toEqual({ ok: false, error: `Instance ${id} is not placed on this host.` });
       expect((await admin.instances.get.query({ id: id! })).instance.status).toBe("BUILD");
 
-      expect(await report(peer, id!, commandId, 3, "active")).toEqual({ ok: true });
+      expect(await report(peerReports, id!, commandId, 3, "active")).toEqual({ ok: true });
       const { instance, actions } = await admin.instances.get.query({ id: id! });
       expect(instance.status).toBe("ACTIVE");
       expect(actions[0]!.events.map((e) => e.event)).toEqual(["scheduling", "networking", "spawning", "active"]);
@@ -210,9 +214,9 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
       await waitFor("the browser socket", () => socket.connected);
       const at = (phase: string) => ({ phase, powerState: phase === "active" ? "running" : "nostate", at: new Date().toISOString() });
       const phases = ["networking", "block_device_mapping", "spawning", "active"];
-      // The peer's first numbered message on this connection.
+      // The peer's next numbered message on this connection.
       const ack = await peer.timeout(5000).emitWithAck("instance.reports", {
-        n: 0,
+        n: peerReports.next(),
         reports: [
           ...phases.map((phase, seq) => ({ instanceId: a!.id, commandId: a!.commandId, seq, ...at(phase) })),
           { instanceId: a!.id, commandId: a!.commandId, seq: 1, ...at("block_device_mapping") }, // a resent one: a duplicate
@@ -220,7 +224,7 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
         ],
       });
       expect(ack).toEqual({ ok: true, refused: [] });
-      const forged = await forger.timeout(5000).emitWithAck("instance.reports", { n: 0, reports: [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }] });
+      const forged = await forger.timeout(5000).emitWithAck("instance.reports", { n: forgerReports.next(), reports: [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }] });
       expect(forged).toEqual({ ok: true, refused: [{ instanceId: b!.id, seq: 1, error: `Instance ${b!.id} is not placed on this host.` }] });
 
       const first = await admin.instances.get.query({ id: a!.id });
@@ -234,8 +238,8 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
       socket.close();
 
       // A malformed message is refused whole but keeps its number: the next one is not held back.
-      expect(await peer.timeout(5000).emitWithAck("instance.reports", { n: 1, reports: [{ instanceId: b!.id, seq: "one" }] })).toEqual({ ok: false, error: "malformed reports" });
-      const next = await peer.timeout(5000).emitWithAck("instance.reports", { n: 2, reports: [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }] });
+      expect(await peer.timeout(5000).emitWithAck("instance.reports", { n: peerReports.next(), reports: [{ instanceId: b!.id, seq: "one" }] })).toEqual({ ok: false, error: "malformed reports" });
+      const next = await peer.timeout(5000).emitWithAck("instance.reports", { n: peerReports.next(), reports: [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }] });
       expect(next).toEqual({ ok: true, refused: [] });
       expect((await admin.instances.get.query({ id: b!.id })).instance.status).toBe("ACTIVE");
       for (const id of ids) await admin.instances.delete.mutate({ id });

@@ -8,7 +8,8 @@ import pino from "pino";
 import postgres from "postgres";
 import superjson from "superjson";
 import { io, type Socket } from "socket.io-client";
-import { PROTOCOL_VERSION, unpackBrowserMessage } from "@nimbus/core/protocol";
+import { PROTOCOL_VERSION, reportsAckSchema } from "@nimbus/core/protocol/agent";
+import { unpackBrowserMessage } from "@nimbus/core/protocol/browser";
 import { startNimbusServer, type NimbusServer } from "../src/server/app";
 import { loadEnv } from "../src/server/env";
 import type { AppRouter } from "../src/server/trpc/router";
@@ -196,6 +197,24 @@ export function onAnnouncement(socket: Socket, event: string, handler: (payload:
  * it heartbeats every second as an agent does; without, its host goes down once silent for
  * the server's down-after time.
  */
+/**
+ * Sends reports as an agent does, in numbered `instance.reports` messages (the connection's next
+ * number each time), and answers as a single command's ack would: ok, or the first refusal.
+ */
+export function reportSender(socket: Socket) {
+  let n = 0;
+  /** The number the next message takes, for a test that writes a message by hand. */
+  const next = () => n++;
+  return {
+    next,
+    async report(report: Record<string, unknown>): Promise<{ ok: true } | { ok: false; error: string }> {
+      const ack = reportsAckSchema.parse(await socket.timeout(5000).emitWithAck("instance.reports", { n: next(), reports: [report] }));
+      if (!ack.ok) return ack;
+      return ack.refused[0] ? { ok: false, error: ack.refused[0].error } : { ok: true };
+    },
+  };
+}
+
 export function protocolPeer(
   baseUrl: string,
   hostname: string,

@@ -1,6 +1,6 @@
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { instanceChangedSchema } from "@nimbus/core/protocol";
+import { instanceChangedSchema } from "@nimbus/core/protocol/browser";
 import { ADMIN_PASSWORD, addUser, apiClient, onAnnouncement, PERSONA_PASSWORD, signedInClient, startStack, waitFor, type Stack } from "./harness";
 
 async function rawPost(url: string, body: string, headers: Record<string, string>) {

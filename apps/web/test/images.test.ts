@@ -5,7 +5,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol";
+import { IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
 import { addUser, AGENT_SECRET, freshDatabase, PERSONA_PASSWORD, signedInClient, startStack, waitFor, type Stack } from "./harness";
 import { freePort, startWebProcess, type WebProcess } from "./processes";
 

@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_NAMESPACE, PROTOCOL_VERSION, volumeDeleteCommandSchema, type VolumeDeleteCommand } from "@nimbus/core/protocol";
+import { AGENT_NAMESPACE, PROTOCOL_VERSION, volumeDeleteCommandSchema, type VolumeDeleteCommand } from "@nimbus/core/protocol/agent";
 import { addUser, AGENT_SECRET, PERSONA_PASSWORD, signedInClient, startStack, TRPCClientError, waitFor, type Backend, type Stack } from "./harness";
 
 const run = promisify(execFile);

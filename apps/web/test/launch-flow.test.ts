@@ -1,6 +1,7 @@
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROTOCOL_VERSION, instanceChangedSchema, instanceEventSchema } from "@nimbus/core/protocol";
+import { PROTOCOL_VERSION } from "@nimbus/core/protocol/agent";
+import { instanceChangedSchema, instanceEventSchema } from "@nimbus/core/protocol/browser";
 import { AGENT_SECRET, browserSocket, signedInClient, startAgent, startStack, TRPCClientError, waitFor, type AgentProcess, type Backend, type Stack } from "./harness";
 
 /**

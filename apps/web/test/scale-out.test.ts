@@ -4,7 +4,7 @@ import path from "node:path";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@nimbus/db";
-import { instanceEventSchema } from "@nimbus/core/protocol";
+import { instanceEventSchema } from "@nimbus/core/protocol/browser";
 import { freshDatabase, onAnnouncement, signedInClient, startAgent, waitFor, type AgentProcess } from "./harness";
 import { assertInvariants } from "./invariants";
 import { freePort, openTestDatabase, startWebProcess, type WebProcess } from "./processes";

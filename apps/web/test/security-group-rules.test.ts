@@ -2,8 +2,8 @@ import type { Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "@nimbus/db";
 import { inArray } from "@nimbus/db/orm";
-import type { GroupMembersCommand, PortsRefreshCommand } from "@nimbus/core/protocol";
-import { protocolPeer, signedInClient, startStack, waitFor, type Stack } from "./harness";
+import type { GroupMembersCommand, PortsRefreshCommand } from "@nimbus/core/protocol/agent";
+import { protocolPeer, reportSender, signedInClient, startStack, waitFor, type Stack } from "./harness";
 
 type Client = Awaited<ReturnType<typeof signedInClient>>["client"];
 
@@ -28,8 +28,9 @@ describe("security group rule changes reach running instances (real PostgreSQL)"
    */
   async function buildingPeer(hostname: string, options: { hypervisorType?: "test" | "qemu"; domains?: string[] } = {}): Promise<Socket> {
     const socket = await protocolPeer(stack.server.url, hostname, { ...options, heartbeat: true });
+    const reports = reportSender(socket);
     const report = (instanceId: string, commandId: string, seq: number, phase: string) =>
-      socket.timeout(5000).emitWithAck("instance.report", { instanceId, commandId, seq, phase, powerState: phase === "active" ? "running" : "nostate", at: new Date().toISOString() });
+      reports.report({ instanceId, commandId, seq, phase, powerState: phase === "active" ? "running" : "nostate", at: new Date().toISOString() });
     socket.on("instance.spawn", (command: { commandId: string; instance: { id: string } }, ack: (r: unknown) => void) => {
       ack({ ok: true });
       void (async () => {

@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { ConfigDrive } from "@nimbus/core/protocol";
+import type { ConfigDrive } from "@nimbus/core/protocol/agent";
 import { toolFailure } from "./disks";
 
 const run = promisify(execFile);

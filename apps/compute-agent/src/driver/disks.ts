@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { rename, rm } from "node:fs/promises";
 import { promisify } from "node:util";
 import { z } from "zod";
-import type { ImageRef } from "@nimbus/core/protocol";
+import type { ImageRef } from "@nimbus/core/protocol/agent";
 import { isMissingFile } from "../error-message";
 
 const run = promisify(execFile);

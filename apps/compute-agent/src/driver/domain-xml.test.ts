@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PortSpec, SpawnCommand } from "@nimbus/core/protocol";
+import type { PortSpec, SpawnCommand } from "@nimbus/core/protocol/agent";
 import { buildDomainXml, escapeXml, nicsFor } from "./domain-xml";
 import { NO_BLOCK_DEVICES, type BlockDevices, type NicSpec, type Vif } from "./types";
 

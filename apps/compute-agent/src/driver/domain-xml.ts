@@ -1,4 +1,4 @@
-import type { SpawnCommand } from "@nimbus/core/protocol";
+import type { SpawnCommand } from "@nimbus/core/protocol/agent";
 import type { BlockDevices, DiskSpec, NicSpec, Vif } from "./types";
 
 /** Namespace of Nimbus's element inside libvirt's `<metadata>`. */

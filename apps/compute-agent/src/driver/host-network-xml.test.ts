@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PortSpec, SecurityGroupRuleSpec } from "@nimbus/core/protocol";
+import type { PortSpec, SecurityGroupRuleSpec } from "@nimbus/core/protocol/agent";
 import {
   checkedCidrs,
   memberSetName,

@@ -6,7 +6,7 @@
  * Every name is generated from ids ([a-z0-9-] only) and every value is validated before it is
  * written, so nothing a user typed ever reaches the XML.
  */
-import { usesMemberSet, type PortSpec, type SecurityGroupRuleSpec } from "@nimbus/core/protocol";
+import { usesMemberSet, type PortSpec, type SecurityGroupRuleSpec } from "@nimbus/core/protocol/agent";
 import { intToIp, ipToInt, netmaskOf } from "@nimbus/core/ipv4";
 
 /** dnsmasq's own namespace in libvirt network XML (extra dnsmasq options). */

@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
-import { usesMemberSet, type DestroyCommand, type PortSpec } from "@nimbus/core/protocol";
+import { usesMemberSet, type DestroyCommand, type PortSpec } from "@nimbus/core/protocol/agent";
 import {
   buildNetworkXml,
   buildPortFilterXml,

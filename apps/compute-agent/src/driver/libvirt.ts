@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { DomainState, Hypervisor, type Domain } from "@unraid/libvirt";
-import type { DestroyCommand, ImageRef, PortSpec, SpawnCommand, VolumeSpec } from "@nimbus/core/protocol";
+import type { DestroyCommand, ImageRef, PortSpec, SpawnCommand, VolumeSpec } from "@nimbus/core/protocol/agent";
 import { writeFileDurably } from "../durable-file";
 import { isMissingFile, messageOf } from "../error-message";
 import { buildConfigDrive } from "./config-drive";

@@ -1,4 +1,4 @@
-import type { DestroyCommand, InstanceReport, PortSpec, SpawnCommand } from "@nimbus/core/protocol";
+import type { DestroyCommand, InstanceReport, PortSpec, SpawnCommand } from "@nimbus/core/protocol/agent";
 import type { DownloadListener, ImageSource } from "../image-cache";
 
 export type PowerState = InstanceReport["powerState"];

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { ConfigDrive, ImageRef, PortSpec, SpawnCommand, VolumeSpec } from "@nimbus/core/protocol";
+import type { ConfigDrive, ImageRef, PortSpec, SpawnCommand, VolumeSpec } from "@nimbus/core/protocol/agent";
 
 /** Long enough for the handshake schema. */
 export const SECRET = "test-shared-secret-0123456789";

@@ -9,18 +9,8 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
-import {
-  AGENT_NAMESPACE,
-  IMAGE_DOWNLOAD_PATH,
-  agentHandshakeSchema,
-  downloadProgressSchema,
-  hostRegistrationSchema,
-  instanceReportsSchema,
-  type AgentHandshake,
-  type DownloadProgress,
-  type HostRegistration,
-  type InstanceReport,
-} from "@nimbus/core/protocol";
+import { AGENT_NAMESPACE, agentHandshakeSchema, downloadProgressSchema, hostRegistrationSchema, instanceReportsSchema, type AgentHandshake, type DownloadProgress, type HostRegistration, type InstanceReport } from "@nimbus/core/protocol/agent";
+import { IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
 
 export type ServerEvent =
   | { type: "handshake"; socketId: string; handshake: AgentHandshake }

@@ -13,7 +13,7 @@ import { failBuildsOnDownHosts } from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
 import { syncSecurityGroups } from "@nimbus/core/network";
-import { ENROLL_PATH } from "@nimbus/core/protocol";
+import { ENROLL_PATH } from "@nimbus/core/protocol/http";
 import { resolveApiToken, resolveSession } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
 import { enrollHandler } from "./enroll";

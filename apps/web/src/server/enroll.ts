@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Services } from "@nimbus/core/context";
 import { publicError } from "@nimbus/core/errors";
 import { enrollHost } from "@nimbus/core/hosts";
-import { enrollRequestSchema } from "@nimbus/core/protocol";
+import { enrollRequestSchema } from "@nimbus/core/protocol/http";
 import { HTTP_STATUS, replyJson } from "./http-reply";
 
 const MAX_BODY = 4096;

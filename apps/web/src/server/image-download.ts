@@ -7,7 +7,7 @@ import { NimbusError, isNimbusError, publicError } from "@nimbus/core/errors";
 import { verifyHostCredential } from "@nimbus/core/hosts";
 import { authorize, type Principal } from "@nimbus/core/policy";
 import { imageFileForAgent } from "@nimbus/core/images";
-import { hostnameSchema } from "@nimbus/core/protocol";
+import { hostnameSchema } from "@nimbus/core/protocol/agent";
 import { HTTP_STATUS, replyJson } from "./http-reply";
 import { bearerToken } from "./request-guards";
 import { sameSecret } from "./secrets";

@@ -1,4 +1,4 @@
-import type { InstanceChanged, InstanceEventPayload, InstanceUpdates } from "../protocol/index";
+import type { InstanceChanged, InstanceEventPayload, InstanceUpdates } from "../protocol/browser";
 import type { Publisher } from "../context";
 import { displayStatus, type TaskState, type VmState } from "../instance/state-machine";
 import type { schema } from "@nimbus/db";

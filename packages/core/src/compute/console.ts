@@ -2,7 +2,7 @@ import { schema, type Executor } from "@nimbus/db";
 import { and, asc, desc, eq, gt, gte, isNull, lt, ne, sql } from "@nimbus/db/orm";
 import type { CoreContext, Services } from "../context";
 import { authorize } from "../policy";
-import type { ConsoleChunk, DownloadProgress } from "../protocol";
+import type { ConsoleChunk, DownloadProgress } from "../protocol/agent";
 import { Announcements } from "./announce";
 import { currentActionId, hostnameOf } from "./lifecycle";
 import { findVisibleInstance } from "./queries";

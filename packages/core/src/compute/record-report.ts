@@ -2,7 +2,7 @@ import { schema } from "@nimbus/db";
 import { eq, sql } from "@nimbus/db/orm";
 import type { Services } from "../context";
 import { NimbusError, isNimbusError } from "../errors";
-import type { InstanceReport } from "../protocol/index";
+import type { InstanceReport } from "../protocol/agent";
 import { Announcements } from "./announce";
 import { finishDelete } from "./delete-instance";
 import { advanceBuild, enterPhase, followsInBuild, hostnameOf, lockInstance, releaseAllocations, type BuildProgressPhase, type BuildStep } from "./lifecycle";

@@ -1,6 +1,6 @@
 import { rowFromJson, schema, statement, type Database, type Executor } from "@nimbus/db";
 import { eq, inArray, sql } from "@nimbus/db/orm";
-import type { ConfigDrive, DestroyCommand, ImageRef, PortSpec, SpawnCommand } from "../protocol";
+import type { ConfigDrive, DestroyCommand, ImageRef, PortSpec, SpawnCommand } from "../protocol/agent";
 import { imageRefOf } from "../images/refs";
 import { netmaskOf, parseCidr } from "../network/ipam";
 import { portSpecColumns, portSpecsFromJson } from "../network/ports";

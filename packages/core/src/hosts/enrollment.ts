@@ -7,7 +7,7 @@ import type { CoreContext, Services } from "../context";
 import { NimbusError, parseInput } from "../errors";
 import { hashToken } from "../identity/session";
 import { authorize } from "../policy";
-import { hostnameSchema } from "../protocol/index";
+import { hostnameSchema } from "../protocol/agent";
 
 /** Join tokens live at most an hour. */
 export const MAX_JOIN_TOKEN_TTL_MINUTES = 60;

@@ -1,7 +1,7 @@
 import { rowsOf, schema } from "@nimbus/db";
 import { and, eq, isNotNull, lt, sql } from "@nimbus/db/orm";
 import type { Services } from "../context";
-import type { HostRegistration } from "../protocol/index";
+import type { HostRegistration } from "../protocol/agent";
 
 /**
  * A compute agent (re)registers its host: inventory as libvirt reports it, and the socket

@@ -3,7 +3,7 @@ import { rowsOf, schema, type Executor } from "@nimbus/db";
 import { sql, type SQL } from "@nimbus/db/orm";
 import type { Services } from "../context";
 import { publicError } from "../errors";
-import { MAX_PORTS_PER_REFRESH, type CommandAck, type PortSpec } from "../protocol/index";
+import { MAX_PORTS_PER_REFRESH, type CommandAck, type PortSpec } from "../protocol/agent";
 import { cidrsOfAddresses } from "./ipam";
 import { groupMemberAddresses, portSpecColumnsWhere, portSpecsFromJson } from "./ports";
 

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { jsonValue, rowFromJson, rowsOf, schema, type Executor } from "@nimbus/db";
 import { eq, sql, type SQL, type SQLWrapper } from "@nimbus/db/orm";
-import type { PortSpec, SecurityGroupRuleSpec } from "../protocol";
+import type { PortSpec, SecurityGroupRuleSpec } from "../protocol/agent";
 import { NimbusError } from "../errors";
 import { cidrsOfAddresses, intToIp, ipToInt, poolSize } from "./ipam";
 import { filteredProtocol } from "./security-group-rules";

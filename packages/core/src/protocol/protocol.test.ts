@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agentHandshakeSchema, commandAckSchema, instanceReportSchema, spawnCommandSchema } from "./index";
+import { agentHandshakeSchema, commandAckSchema, instanceReportSchema, spawnCommandSchema } from "./agent";
 
 const id = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
 

@@ -1,6 +1,6 @@
 import { jsonValue, rowFromJson, schema, type Executor } from "@nimbus/db";
 import { and, eq, inArray, sql, type SQL, type SQLWrapper } from "@nimbus/db/orm";
-import type { ImageRef, VolumeSpec } from "../protocol";
+import type { ImageRef, VolumeSpec } from "../protocol/agent";
 import { NimbusError } from "../errors";
 import type { BootSource } from "../validation";
 import { imageRefOf } from "../images/refs";

@@ -6,22 +6,7 @@ import type { AgentGateway, Services } from "@nimbus/core/context";
 import { NimbusError, publicError } from "@nimbus/core/errors";
 import { reconcileHost, recordConsoleChunk, recordReports, relayDownloadProgress } from "@nimbus/core/compute";
 import { hostDisconnected, recordHeartbeats, registerHost, verifyHostCredential } from "@nimbus/core/hosts";
-import {
-  AGENT_NAMESPACE,
-  PROTOCOL_VERSION,
-  agentHandshakeSchema,
-  commandAckSchema,
-  consoleChunkSchema,
-  downloadProgressSchema,
-  hostRegistrationSchema,
-  instanceReportSchema,
-  instanceReportsSchema,
-  type InstanceReport,
-  rooms,
-  type AgentToServerEvents,
-  type CommandAck,
-  type ServerToAgentEvents,
-} from "@nimbus/core/protocol";
+import { AGENT_NAMESPACE, PROTOCOL_VERSION, agentHandshakeSchema, commandAckSchema, consoleChunkSchema, downloadProgressSchema, hostRegistrationSchema, instanceReportsSchema, type InstanceReport, hostRoom, type AgentCommand, type AgentCommands, type AgentToServerEvents, type CommandAck, type ServerToAgentEvents } from "@nimbus/core/protocol/agent";
 import { sameSecret } from "../secrets";
 import { ReportStream } from "./report-stream";
 
@@ -115,7 +100,7 @@ export function attachAgentNamespace(
           registration: parsed.data,
         });
         socket.data.hostId = hostId;
-        await socket.join(rooms.host(hostId));
+        await socket.join(hostRoom(hostId));
         hostLog.info({ hostId, vcpus: parsed.data.vcpus, memoryMb: parsed.data.memoryMb }, "host registered");
         ack({ ok: true, hostId, heartbeatIntervalMs });
         const { unknownDomains, missingInstances } = await reconcileHost(services, { hostId, domains: parsed.data.domains });
@@ -186,14 +171,6 @@ export function attachAgentNamespace(
       if (message) reports.receive(message.data, ack);
     });
 
-    socket.on("instance.report", async (payload, ack) => {
-      if (typeof ack !== "function") return;
-      const report = accepted("instance.report", instanceReportSchema, "report", payload, ack);
-      if (!report) return;
-      const refused = await applyReports(report.hostId, [report.data]);
-      if (refused) ack(refused[0] ? { ok: false, error: refused[0].error } : { ok: true });
-    });
-
     socket.on("instance.console", async (payload, ack) => {
       if (typeof ack !== "function") return;
       const chunk = accepted("instance.console", consoleChunkSchema, "console chunk", payload, ack);
@@ -259,10 +236,10 @@ function heartbeatBatcher(services: Services, log: Logger) {
 
 /** Sends commands to the agent serving a host and waits for its acknowledgement. */
 export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: number): AgentGateway {
-  async function send(event: keyof ServerToAgentEvents, hostId: string, payload: never): Promise<CommandAck> {
+  async function send<E extends AgentCommand>(event: E, hostId: string, payload: AgentCommands[E]): Promise<CommandAck> {
     let responses: unknown[];
     const nsp = getNamespace();
-    const room = rooms.host(hostId);
+    const room = hostRoom(hostId);
     // An agent connected to this process is sent its command on its own socket. A broadcast
     // through the cluster adapter (an agent connected to another web process) keeps the command
     // and its callbacks for the whole ack timeout, answered or not, in case another process
@@ -270,10 +247,12 @@ export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: n
     // 100 MB.
     const socketId = nsp.adapter.rooms.get(room)?.values().next().value;
     const local = socketId === undefined ? undefined : nsp.sockets.get(socketId);
+    // On the wire every command is (payload, ack): `send`'s own signature is what ties payload to event.
+    const wire: AgentCommand = event;
     try {
       responses = local
-        ? [await local.timeout(ackTimeoutMs).emitWithAck(event, payload)]
-        : await nsp.to(room).timeout(ackTimeoutMs).emitWithAck(event, payload);
+        ? [await local.timeout(ackTimeoutMs).emitWithAck(wire, payload)]
+        : await nsp.to(room).timeout(ackTimeoutMs).emitWithAck(wire, payload);
     } catch {
       throw new NimbusError("AgentUnavailable", `the compute agent did not acknowledge within ${ackTimeoutMs} ms`);
     }
@@ -283,11 +262,11 @@ export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: n
     return parsed.data;
   }
   return {
-    spawn: (hostId, command) => send("instance.spawn", hostId, command as never),
-    destroy: (hostId, command) => send("instance.destroy", hostId, command as never),
-    deleteVolume: (hostId, command) => send("volume.delete", hostId, command as never),
-    refreshPorts: (hostId, command) => send("ports.refresh", hostId, command as never),
-    replaceGroupMembers: (hostId, command) => send("group.members", hostId, command as never),
+    spawn: (hostId, command) => send("instance.spawn", hostId, command),
+    destroy: (hostId, command) => send("instance.destroy", hostId, command),
+    deleteVolume: (hostId, command) => send("volume.delete", hostId, command),
+    refreshPorts: (hostId, command) => send("ports.refresh", hostId, command),
+    replaceGroupMembers: (hostId, command) => send("group.members", hostId, command),
     async disconnect(hostname) {
       getNamespace().in(agentRoom(hostname)).disconnectSockets(true);
     },

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { Publisher } from "@nimbus/core/context";
 import type { Principal } from "@nimbus/core/policy";
 import { hashToken } from "@nimbus/core/identity";
-import { rooms, type BrowserToServerEvents, type ServerToBrowserEvents } from "@nimbus/core/protocol";
+import { rooms, type BrowserToServerEvents, type ServerToBrowserEvents } from "@nimbus/core/protocol/browser";
 
 type BrowserNamespace = Namespace<BrowserToServerEvents, ServerToBrowserEvents, Record<string, never>, { principal: Principal }>;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { InstanceReport, ReportsAck } from "@nimbus/core/protocol";
+import type { InstanceReport, ReportsAck } from "@nimbus/core/protocol/agent";
 import { ReportStream, type ApplyReports } from "./report-stream";
 
 const instanceId = randomUUID();

@@ -1,4 +1,4 @@
-import type { InstanceReport, InstanceReportsMessage, ReportsAck } from "@nimbus/core/protocol";
+import type { InstanceReport, InstanceReportsMessage, ReportsAck } from "@nimbus/core/protocol/agent";
 
 /** Applies reports in order; resolves with the refused ones, or null after a passing fault (nothing acknowledged). */
 export type ApplyReports = (reports: InstanceReport[]) => Promise<{ instanceId: string; seq: number; error: string }[] | null>;

@@ -1,7 +1,8 @@
 /**
- * The socket.io protocol between the web server and compute agents (namespace `/agent`), and the
- * events the server pushes to browsers (namespace `/`). Every payload has a zod schema; both
- * sides parse what they receive and never cast wire JSON to a type.
+ * The socket.io contract between the web server and compute agents (namespace `/agent`): the
+ * handshake, what an agent sends (registration, heartbeats, numbered reports, download
+ * progress, console output) and the commands the server sends it, each acknowledged. Every
+ * payload has a zod schema; both sides parse what they receive and never cast wire JSON.
  */
 import { z } from "zod";
 
@@ -35,11 +36,6 @@ export const agentHandshakeSchema = z
   })
   .refine((v) => (v.credential === undefined) !== (v.secret === undefined), "present either a host credential or the shared secret");
 
-/** Enrolment (HTTP POST /api/agent/enroll): a one-time join token for a host credential. */
-export const enrollRequestSchema = z.object({ joinToken: z.string().min(16).max(512), hostname: hostnameSchema });
-export const enrollResponseSchema = z.object({ hostname: hostnameSchema, credential: z.string().min(16) });
-export type EnrollResponse = z.infer<typeof enrollResponseSchema>;
-export const ENROLL_PATH = "/api/agent/enroll";
 export type AgentHandshake = z.infer<typeof agentHandshakeSchema>;
 
 // ───────────── agent → server ─────────────
@@ -118,7 +114,7 @@ const macSchema = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
 const ipv4Schema = z.ipv4();
 
 /**
- * An image the agent fetches from the server (GET `IMAGE_DOWNLOAD_PATH(id)` with its host
+ * An image the agent fetches from the server (GET `IMAGE_DOWNLOAD_PATH(id)`, see ./http, with its host
  * credential), verifies against `checksumSha256` and keeps once per host (Nova's `_base`).
  */
 export const imageRefSchema = z.object({
@@ -130,7 +126,6 @@ export const imageRefSchema = z.object({
   checksumSha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type ImageRef = z.infer<typeof imageRefSchema>;
-export const IMAGE_DOWNLOAD_PATH = (imageId: string) => `/api/agent/images/${imageId}/file`;
 
 /** Addresses a rule admits, or a remote group's members: CIDRs, blocks of consecutive addresses. */
 const remoteCidrsSchema = z.array(z.string().max(64)).max(10_000);
@@ -304,107 +299,25 @@ export type RegistrationAck = z.infer<typeof registrationAckSchema>;
 export interface AgentToServerEvents {
   "host.register": (payload: unknown, ack: (response: RegistrationAck) => void) => void;
   "host.heartbeat": (payload: unknown) => void;
-  "instance.report": (payload: unknown, ack: (response: CommandAck) => void) => void;
   "instance.reports": (payload: unknown, ack: (response: ReportsAck) => void) => void;
   "instance.download": (payload: unknown) => void;
   "instance.console": (payload: unknown, ack: (response: CommandAck) => void) => void;
 }
-export interface ServerToAgentEvents {
-  "instance.spawn": (payload: SpawnCommand, ack: (response: unknown) => void) => void;
-  "instance.destroy": (payload: DestroyCommand, ack: (response: unknown) => void) => void;
-  "volume.delete": (payload: VolumeDeleteCommand, ack: (response: unknown) => void) => void;
-  "ports.refresh": (payload: PortsRefreshCommand, ack: (response: unknown) => void) => void;
-  "group.members": (payload: GroupMembersCommand, ack: (response: unknown) => void) => void;
+/** Each command the server sends an agent, by event name, with its payload; every one is acknowledged with a `CommandAck`. */
+export interface AgentCommands {
+  "instance.spawn": SpawnCommand;
+  "instance.destroy": DestroyCommand;
+  "volume.delete": VolumeDeleteCommand;
+  "ports.refresh": PortsRefreshCommand;
+  "group.members": GroupMembersCommand;
 }
-
-// ───────────── server → browser ─────────────
-
-export const instanceEventSchema = z.object({
-  id: z.number().int(),
-  instanceId: z.uuid(),
-  event: z.string(),
-  startTime: z.string(),
-  finishTime: z.string().nullable(),
-  result: z.string().nullable(),
-  host: z.string().nullable(),
-  details: z.string().nullable(),
-  /** When the compute agent sent the report that opened this event (live pushes only). */
-  reportedAt: z.string().optional(),
-});
-export type InstanceEventPayload = z.infer<typeof instanceEventSchema>;
-
-export const instanceChangedSchema = z.object({
-  id: z.uuid(),
-  projectId: z.uuid(),
-  status: z.string(),
-  vmState: z.string(),
-  taskState: z.string().nullable(),
-  powerState: z.string(),
-  hostname: z.string().nullable(),
-  progress: z.number().int(),
-});
-export type InstanceChanged = z.infer<typeof instanceChangedSchema>;
-
+export type AgentCommand = keyof AgentCommands;
 /**
- * What one committed change announces to a project's viewers, in one message: the action events
- * it closed and opened, in order, then the instances' new states (the reports of a build that
- * arrive together are one message, not one per event). Cloud admins outside the project get
- * the states only.
+ * socket.io typings of the commands on the wire: the server sends each through a `send` typed by
+ * `AgentCommands`; the agent receives it as `unknown` and parses it with the command's schema,
+ * and the server parses the ack's answer (a `CommandAck`) as `unknown` too.
  */
-export interface InstanceUpdates {
-  events: InstanceEventPayload[];
-  changes: InstanceChanged[];
-}
+export type ServerToAgentEvents = { [E in AgentCommand]: (payload: unknown, ack: (response: unknown) => void) => void };
 
-/** An "instance.updates" message's two lists, their items not yet checked (each is, on its own, where it is used). */
-const instanceUpdatesEnvelope = z.object({ events: z.array(z.unknown()), changes: z.array(z.unknown()) });
-
-/** The announcements "instance.updates" carries, and the list of it that holds each, in order. */
-const CARRIED_IN_UPDATES = [
-  ["instance.event", "events"],
-  ["instance.changed", "changes"],
-] as const;
-
-/** The message that carries announcement `event` ("instance.updates"), or null when it travels on its own. */
-export function carrierOf(event: string): "instance.updates" | null {
-  return CARRIED_IN_UPDATES.some(([name]) => name === event) ? "instance.updates" : null;
-}
-
-/**
- * The announcements a message to a browser carries, one by one, each payload still to be
- * parsed with its own schema (one bad item costs only itself): an "instance.updates" message
- * as an "instance.event" per event, then an "instance.changed" per state; anything else as
- * itself. An "instance.updates" that is not two lists carries nothing.
- */
-export function unpackBrowserMessage(event: string, payload: unknown): { event: string; payload: unknown }[] {
-  if (event !== "instance.updates") return [{ event, payload }];
-  const parsed = instanceUpdatesEnvelope.safeParse(payload);
-  if (!parsed.success) return [];
-  return CARRIED_IN_UPDATES.flatMap(([name, list]) => parsed.data[list].map((item) => ({ event: name, payload: item })));
-}
-
-export const hostChangedSchema = z.object({ hostId: z.uuid() });
-export type HostChanged = z.infer<typeof hostChangedSchema>;
-
-/** Download progress relayed to the instance's viewers. */
-export const instanceDownloadSchema = downloadProgressSchema.extend({ projectId: z.uuid() });
-/** Console output relayed to the instance's viewers; `guestBooted` once the guest said so. */
-export const instanceConsoleSchema = consoleChunkSchema.extend({ projectId: z.uuid() });
-
-export interface ServerToBrowserEvents {
-  "instance.updates": (payload: InstanceUpdates) => void;
-  "instance.download": (payload: z.infer<typeof instanceDownloadSchema>) => void;
-  "instance.console": (payload: z.infer<typeof instanceConsoleSchema>) => void;
-  "host.changed": (payload: HostChanged) => void;
-}
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface BrowserToServerEvents {}
-
-/** socket.io rooms of the browser namespace. */
-export const rooms = {
-  project: (projectId: string) => `project:${projectId}`,
-  admins: "admins",
-  host: (hostId: string) => `host:${hostId}`,
-  user: (userId: string) => `user:${userId}`,
-  session: (tokenHash: string) => `session:${tokenHash}`,
-} as const;
+/** The socket.io room of the agent serving a host. */
+export const hostRoom = (hostId: string) => `host:${hostId}`;
