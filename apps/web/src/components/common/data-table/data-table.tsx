@@ -162,9 +162,12 @@ function HeaderCell<Row>({ column, direction, onSort }: HeaderCellProps<Row>) {
   return (
     <Table.Th ta={column.align} w={column.width} aria-sort={direction ? ARIA_SORT[direction] : undefined}>
       {sortable ? (
-        <UnstyledButton onClick={() => onSort(column.key)} fz="inherit" fw="inherit" style={{ display: "inline-flex", alignItems: "center", gap: 4 }}>
+        <UnstyledButton onClick={() => onSort(column.key)} fz="inherit" fw="inherit" style={{ textAlign: "inherit" }}>
           {column.header}
-          <SortIcon direction={direction} />
+          {/* Inline, so that it follows the last word of a header that wraps. */}
+          <span style={{ display: "inline-block", marginLeft: 4, verticalAlign: "middle", lineHeight: 0 }}>
+            <SortIcon direction={direction} />
+          </span>
         </UnstyledButton>
       ) : (
         column.header
