@@ -26,3 +26,13 @@ export function ShareIcon() {
     </svg>
   );
 }
+
+/** A sortable column header's arrow: up ascending, down descending, both faint while unsorted. */
+export function SortIcon({ direction }: { direction: "asc" | "desc" | null }) {
+  return (
+    <svg width="12" height="12" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
+      {direction !== "desc" && <path d="M7 10l5-5 5 5" opacity={direction === null ? 0.35 : 1} />}
+      {direction !== "asc" && <path d="M7 14l5 5 5-5" opacity={direction === null ? 0.35 : 1} />}
+    </svg>
+  );
+}

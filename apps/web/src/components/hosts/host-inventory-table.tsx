@@ -1,8 +1,19 @@
-import { Badge, Button, Group, Stack, Switch, Table, Text, Tooltip } from "@mantine/core";
+import { Badge, Button, Group, Stack, Switch, Text, Tooltip } from "@mantine/core";
+import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import type { Host } from "@/lib/api-types";
 import { formatDateTime, formatTime } from "@/lib/format";
 import { HostInstancesPopover } from "./host-instances-popover";
 import { HostUsageMeter } from "./host-usage-meter";
+
+/** A host's use of one resource against its capacity, as a meter; sorted by the share used. */
+function usageColumn(key: string, header: string, unit: string, of: (host: Host) => { used: number; capacity: number }): DataTableColumn<Host> {
+  return {
+    key,
+    header,
+    sortValue: (host) => (of(host).capacity > 0 ? of(host).used / of(host).capacity : null),
+    cell: (host) => <HostUsageMeter label={`${header} used on ${host.hostname}`} used={of(host).used} capacity={of(host).capacity} unit={unit} />,
+  };
+}
 
 interface HostInventoryTableProps {
   hosts: Host[];
@@ -15,114 +26,118 @@ interface HostInventoryTableProps {
 
 /** Compute hosts with their state, zone, capacity and usage (placement's view), and the operator's controls. */
 export function HostInventoryTable({ hosts, onSetEnabled, onEdit, pendingHostId }: HostInventoryTableProps) {
+  const columns: DataTableColumn<Host>[] = [
+    {
+      key: "hostname",
+      header: "Hostname",
+      sortValue: (host) => host.hostname,
+      cell: (host) => (
+        <>
+          <Text size="sm" fw={600}>
+            {host.hostname}
+          </Text>
+          <Text size="xs" c="dimmed">
+            {host.hypervisorType}
+            {host.agentVersion ? ` · agent ${host.agentVersion}` : ""}
+          </Text>
+        </>
+      ),
+    },
+    {
+      key: "zone",
+      header: "Zone and aggregates",
+      sortValue: (host) => host.availabilityZone,
+      cell: (host) => (
+        <Stack gap={4} align="flex-start">
+          <Tooltip label="Availability zone">
+            <Badge variant="outline" color="blue" tt="none">
+              {host.availabilityZone}
+            </Badge>
+          </Tooltip>{" "}
+          {host.aggregates.length === 0 ? (
+            <Text size="xs" c="dimmed">
+              no aggregate
+            </Text>
+          ) : (
+            <Group gap={4}>
+              {host.aggregates.map((aggregate) => (
+                <Badge key={aggregate.id} variant="light" color="gray" tt="none" size="sm">
+                  {aggregate.name}
+                </Badge>
+              ))}
+            </Group>
+          )}
+        </Stack>
+      ),
+    },
+    {
+      key: "state",
+      header: "State",
+      sortValue: (host) => host.state,
+      cell: (host) => (
+        <Stack gap={2}>
+          <Badge color={host.state === "up" ? "green" : "red"} variant="light">
+            {host.state === "up" ? "Up" : "Down"}
+          </Badge>{" "}
+          <Tooltip label={formatDateTime(host.lastHeartbeatAt)} disabled={!host.lastHeartbeatAt}>
+            <Text size="xs" c="dimmed">
+              {host.lastHeartbeatAt ? `heartbeat ${formatTime(host.lastHeartbeatAt)}` : "no heartbeat yet"}
+            </Text>
+          </Tooltip>
+        </Stack>
+      ),
+    },
+    {
+      key: "enabled",
+      header: "Enabled",
+      cell: (host) => (
+        <>
+          <Group gap="xs" wrap="nowrap">
+            <Switch
+              aria-label={`Enabled on ${host.hostname}`}
+              checked={host.enabled}
+              disabled={pendingHostId === host.id}
+              onChange={(e) => onSetEnabled(host, e.currentTarget.checked)}
+              color="green"
+            />{" "}
+            <Text size="sm">{host.enabled ? "Yes" : "No"}</Text>
+          </Group>
+          {!host.enabled && host.disabledReason && (
+            <Text size="xs" c="dimmed" maw={180}>
+              {host.disabledReason}
+            </Text>
+          )}
+        </>
+      ),
+    },
+    usageColumn("vcpus", "vCPUs", "vCPUs", (host) => host.vcpus),
+    usageColumn("ram", "RAM", "MB", (host) => host.memoryMb),
+    usageColumn("disk", "Disk", "GB", (host) => host.diskGb),
+    { key: "instances", header: "Instances", cell: (host) => <HostInstancesPopover host={host} /> },
+    {
+      key: "failedBuilds",
+      header: "Failed builds",
+      sortValue: (host) => host.failedBuilds,
+      // Nova's BuildFailureWeigher ranks hosts with recent failed builds last.
+      cell: (host) => (
+        <Text size="sm" c={host.failedBuilds > 0 ? "red" : undefined} fw={host.failedBuilds > 0 ? 600 : undefined}>
+          {" "}
+          {host.failedBuilds}
+        </Text>
+      ),
+    },
+  ];
   return (
-    <Table.ScrollContainer minWidth={1200}>
-      <Table verticalSpacing="sm" highlightOnHover>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Hostname</Table.Th>
-            <Table.Th>Zone and aggregates</Table.Th>
-            <Table.Th>State</Table.Th>
-            <Table.Th>Enabled</Table.Th>
-            <Table.Th>vCPUs</Table.Th>
-            <Table.Th>RAM</Table.Th>
-            <Table.Th>Disk</Table.Th>
-            <Table.Th>Instances</Table.Th>
-            <Table.Th>Failed builds</Table.Th>
-            <Table.Th>Actions</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {hosts.map((host) => (
-            <Table.Tr key={host.id}>
-              <Table.Td>
-                <Text size="sm" fw={600}>
-                  {host.hostname}
-                </Text>
-                <Text size="xs" c="dimmed">
-                  {host.hypervisorType}
-                  {host.agentVersion ? ` · agent ${host.agentVersion}` : ""}
-                </Text>
-              </Table.Td>
-              <Table.Td>
-                <Stack gap={4} align="flex-start">
-                  <Tooltip label="Availability zone">
-                    <Badge variant="outline" color="blue" tt="none">
-                      {host.availabilityZone}
-                    </Badge>
-                  </Tooltip>{" "}
-                  {host.aggregates.length === 0 ? (
-                    <Text size="xs" c="dimmed">
-                      no aggregate
-                    </Text>
-                  ) : (
-                    <Group gap={4}>
-                      {host.aggregates.map((aggregate) => (
-                        <Badge key={aggregate.id} variant="light" color="gray" tt="none" size="sm">
-                          {aggregate.name}
-                        </Badge>
-                      ))}
-                    </Group>
-                  )}
-                </Stack>
-              </Table.Td>
-              <Table.Td>
-                <Stack gap={2}>
-                  <Badge color={host.state === "up" ? "green" : "red"} variant="light">
-                    {host.state === "up" ? "Up" : "Down"}
-                  </Badge>{" "}
-                  <Tooltip label={formatDateTime(host.lastHeartbeatAt)} disabled={!host.lastHeartbeatAt}>
-                    <Text size="xs" c="dimmed">
-                      {host.lastHeartbeatAt ? `heartbeat ${formatTime(host.lastHeartbeatAt)}` : "no heartbeat yet"}
-                    </Text>
-                  </Tooltip>
-                </Stack>
-              </Table.Td>
-              <Table.Td>
-                <Group gap="xs" wrap="nowrap">
-                  <Switch
-                    aria-label={`Enabled on ${host.hostname}`}
-                    checked={host.enabled}
-                    disabled={pendingHostId === host.id}
-                    onChange={(e) => onSetEnabled(host, e.currentTarget.checked)}
-                    color="green"
-                  />{" "}
-                  <Text size="sm">{host.enabled ? "Yes" : "No"}</Text>
-                </Group>
-                {!host.enabled && host.disabledReason && (
-                  <Text size="xs" c="dimmed" maw={180}>
-                    {host.disabledReason}
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                <HostUsageMeter label={`vCPUs used on ${host.hostname}`} used={host.vcpus.used} capacity={host.vcpus.capacity} unit="vCPUs" />
-              </Table.Td>
-              <Table.Td>
-                <HostUsageMeter label={`RAM used on ${host.hostname}`} used={host.memoryMb.used} capacity={host.memoryMb.capacity} unit="MB" />
-              </Table.Td>
-              <Table.Td>
-                <HostUsageMeter label={`Disk used on ${host.hostname}`} used={host.diskGb.used} capacity={host.diskGb.capacity} unit="GB" />
-              </Table.Td>
-              <Table.Td>
-                <HostInstancesPopover host={host} />
-              </Table.Td>
-              <Table.Td>
-                {/* Nova's BuildFailureWeigher ranks hosts with recent failed builds last. */}
-                <Text size="sm" c={host.failedBuilds > 0 ? "red" : undefined} fw={host.failedBuilds > 0 ? 600 : undefined}>
-                  {" "}
-                  {host.failedBuilds}
-                </Text>
-              </Table.Td>
-              <Table.Td>
-                <Button variant="default" size="xs" aria-label={`Edit ${host.hostname}`} onClick={() => onEdit(host)}>
-                  Edit
-                </Button>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <DataTable
+      minWidth={1200}
+      columns={columns}
+      rows={hosts}
+      rowKey={(host) => host.id}
+      rowActions={(host) => (
+        <Button variant="default" size="xs" aria-label={`Edit ${host.hostname}`} onClick={() => onEdit(host)}>
+          Edit
+        </Button>
+      )}
+    />
   );
 }

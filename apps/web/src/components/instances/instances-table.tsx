@@ -1,12 +1,55 @@
 "use client";
 
-import { Anchor, Progress, Stack, Table, Text } from "@mantine/core";
+import { Anchor, Progress, Stack, Text } from "@mantine/core";
 import Link from "next/link";
+import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import { TrashIcon } from "@/components/common/icons";
 import { RowActionIcon } from "@/components/common/row-action-icon";
 import type { InstanceSummary } from "@/lib/api-types";
 import { formatPowerState, humanize } from "@/lib/format";
 import { InstanceStatusBadge } from "./instance-status-badge";
+
+const COLUMNS: DataTableColumn<InstanceSummary>[] = [
+  {
+    key: "name",
+    header: "Name",
+    sortValue: (i) => i.name,
+    cell: (i) => (
+      <Anchor component={Link} href={`/project/instances/${i.id}`} fw={600}>
+        {i.name}
+      </Anchor>
+    ),
+  },
+  { key: "image", header: "Image", cell: (i) => i.imageName ?? "—", sortValue: (i) => i.imageName },
+  { key: "flavor", header: "Flavor", cell: (i) => i.flavorName, sortValue: (i) => i.flavorName },
+  {
+    key: "address",
+    header: "IP / MAC",
+    sortValue: (i) => i.fixedIp,
+    cell: (i) => (
+      <Stack gap={0}>
+        <Text size="sm">{i.fixedIp ?? "—"}</Text>
+        <Text size="xs" c="dimmed" ff="monospace">
+          {i.macAddress ?? ""}
+        </Text>
+      </Stack>
+    ),
+  },
+  { key: "host", header: "Host", cell: (i) => i.hostname ?? "—", sortValue: (i) => i.hostname },
+  {
+    key: "status",
+    header: "Status",
+    sortValue: (i) => i.status,
+    cell: (i) => (
+      <Stack gap={4}>
+        <InstanceStatusBadge status={i.status} />
+        {i.status === "BUILD" && <Progress value={i.progress} size="xs" animated aria-label={`Build progress of ${i.name}`} w={80} />}
+      </Stack>
+    ),
+  },
+  { key: "power", header: "Power state", cell: (i) => formatPowerState(i.powerState) },
+  { key: "task", header: "Task", cell: (i) => (i.taskState ? humanize(i.taskState) : "—") },
+];
 
 interface InstancesTableProps {
   instances: InstanceSummary[];
@@ -16,61 +59,17 @@ interface InstancesTableProps {
 
 export function InstancesTable({ instances, onDelete }: InstancesTableProps) {
   return (
-    <Table.ScrollContainer minWidth={900}>
-      <Table highlightOnHover verticalSpacing="sm">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Image</Table.Th>
-            <Table.Th>Flavor</Table.Th>
-            <Table.Th>IP / MAC</Table.Th>
-            <Table.Th>Host</Table.Th>
-            <Table.Th>Status</Table.Th>
-            <Table.Th>Power state</Table.Th>
-            <Table.Th>Task</Table.Th>
-            {onDelete && (
-              <Table.Th>Actions</Table.Th>
-            )}
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {instances.map((instance) => (
-            <Table.Tr key={instance.id}>
-              <Table.Td>
-                <Anchor component={Link} href={`/project/instances/${instance.id}`} fw={600}>
-                  {instance.name}
-                </Anchor>
-              </Table.Td>
-              <Table.Td>{instance.imageName ?? "—"}</Table.Td>
-              <Table.Td>{instance.flavorName}</Table.Td>
-              <Table.Td>
-                <Stack gap={0}>
-                  <Text size="sm">{instance.fixedIp ?? "—"}</Text>
-                  <Text size="xs" c="dimmed" ff="monospace">
-                    {instance.macAddress ?? ""}
-                  </Text>
-                </Stack>
-              </Table.Td>
-              <Table.Td>{instance.hostname ?? "—"}</Table.Td>
-              <Table.Td>
-                <Stack gap={4}>
-                  <InstanceStatusBadge status={instance.status} />
-                  {instance.status === "BUILD" && (
-                    <Progress value={instance.progress} size="xs" animated aria-label={`Build progress of ${instance.name}`} w={80} />
-                  )}
-                </Stack>
-              </Table.Td>
-              <Table.Td>{formatPowerState(instance.powerState)}</Table.Td>
-              <Table.Td>{instance.taskState ? humanize(instance.taskState) : "—"}</Table.Td>
-              {onDelete && (
-                <Table.Td>
-                  <RowActionIcon tooltip="Delete" aria-label={`Delete ${instance.name}`} icon={<TrashIcon />} onClick={() => onDelete(instance)} />
-                </Table.Td>
-              )}
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <DataTable
+      minWidth={900}
+      columns={COLUMNS}
+      rows={instances}
+      rowKey={(i) => i.id}
+      rowActions={
+        onDelete &&
+        ((instance) => (
+          <RowActionIcon tooltip="Delete" aria-label={`Delete ${instance.name}`} icon={<TrashIcon />} onClick={() => onDelete(instance)} />
+        ))
+      }
+    />
   );
 }

@@ -1,4 +1,5 @@
-import { Badge, Stack, Table, Text } from "@mantine/core";
+import { Badge, Stack, Text } from "@mantine/core";
+import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import { TrashIcon } from "@/components/common/icons";
 import { RowActionIcon } from "@/components/common/row-action-icon";
 import { AddressUsage } from "./address-usage";
@@ -9,6 +10,48 @@ export function subnetLabel(subnet: SubnetSummary): string {
   return subnet.name ? `${subnet.name} (${subnet.cidr})` : subnet.cidr;
 }
 
+const COLUMNS: DataTableColumn<SubnetSummary>[] = [
+  {
+    key: "name",
+    header: "Subnet",
+    sortValue: (s) => s.name,
+    cell: (s) => s.name || <Text span size="sm" c="dimmed">(unnamed)</Text>,
+    cellProps: { fw: 500 },
+  },
+  { key: "cidr", header: "CIDR", cell: (s) => s.cidr, sortValue: (s) => s.cidr, cellProps: { ff: "monospace" } },
+  { key: "gateway", header: "Gateway", cell: (s) => s.gatewayIp ?? "None", cellProps: { ff: "monospace" } },
+  {
+    key: "pools",
+    header: "Allocation pools",
+    cellProps: { ff: "monospace" },
+    cell: (s) => (
+      <Stack gap={0}>
+        {s.allocationPools.map((pool) => (
+          <Text key={pool.start} size="sm" ff="monospace">
+            {pool.start === pool.end ? pool.start : `${pool.start} – ${pool.end}`}
+          </Text>
+        ))}
+      </Stack>
+    ),
+  },
+  {
+    key: "dhcp",
+    header: "DHCP",
+    cell: (s) => (
+      <Badge variant="light" color={s.enableDhcp ? "teal" : "gray"}>
+        {s.enableDhcp ? "Enabled" : "Disabled"}
+      </Badge>
+    ),
+  },
+  { key: "dns", header: "DNS", cell: (s) => (s.dnsNameservers.length > 0 ? s.dnsNameservers.join(", ") : "—"), cellProps: { ff: "monospace" } },
+  {
+    key: "addresses",
+    header: "Addresses",
+    sortValue: (s) => s.usedAddresses,
+    cell: (s) => <AddressUsage used={s.usedAddresses} size={s.poolSize} subnetLabel={subnetLabel(s)} />,
+  },
+];
+
 interface SubnetsTableProps {
   subnets: SubnetSummary[];
   /** Shown only to those who may change the network. */
@@ -17,61 +60,20 @@ interface SubnetsTableProps {
 
 /** A network's subnets: addressing, pools, DHCP, DNS and how full each is. */
 export function SubnetsTable({ subnets, onDelete }: SubnetsTableProps) {
-  if (subnets.length === 0) {
-    return (
-      <Text size="sm" c="dimmed" px="md" pb="md">
-        No subnet yet: instances cannot get an address on this network until one is added.
-      </Text>
-    );
-  }
   return (
-    <Table.ScrollContainer minWidth={900}>
-      <Table verticalSpacing="sm">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Subnet</Table.Th>
-            <Table.Th>CIDR</Table.Th>
-            <Table.Th>Gateway</Table.Th>
-            <Table.Th>Allocation pools</Table.Th>
-            <Table.Th>DHCP</Table.Th>
-            <Table.Th>DNS</Table.Th>
-            <Table.Th>Addresses</Table.Th>
-            {onDelete && <Table.Th>Actions</Table.Th>}
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {subnets.map((subnet) => (
-            <Table.Tr key={subnet.id}>
-              <Table.Td fw={500}>{subnet.name || <Text span size="sm" c="dimmed">(unnamed)</Text>}</Table.Td>
-              <Table.Td ff="monospace">{subnet.cidr}</Table.Td>
-              <Table.Td ff="monospace">{subnet.gatewayIp ?? "None"}</Table.Td>
-              <Table.Td ff="monospace">
-                <Stack gap={0}>
-                  {subnet.allocationPools.map((pool) => (
-                    <Text key={pool.start} size="sm" ff="monospace">
-                      {pool.start === pool.end ? pool.start : `${pool.start} – ${pool.end}`}
-                    </Text>
-                  ))}
-                </Stack>
-              </Table.Td>
-              <Table.Td>
-                <Badge variant="light" color={subnet.enableDhcp ? "teal" : "gray"}>
-                  {subnet.enableDhcp ? "Enabled" : "Disabled"}
-                </Badge>
-              </Table.Td>
-              <Table.Td ff="monospace">{subnet.dnsNameservers.length > 0 ? subnet.dnsNameservers.join(", ") : "—"}</Table.Td>
-              <Table.Td>
-                <AddressUsage used={subnet.usedAddresses} size={subnet.poolSize} subnetLabel={subnetLabel(subnet)} />
-              </Table.Td>
-              {onDelete && (
-                <Table.Td>
-                  <RowActionIcon tooltip="Delete" aria-label={`Delete subnet ${subnetLabel(subnet)}`} icon={<TrashIcon />} onClick={() => onDelete(subnet)} />
-                </Table.Td>
-              )}
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <DataTable
+      minWidth={900}
+      highlightOnHover={false}
+      columns={COLUMNS}
+      rows={subnets}
+      rowKey={(s) => s.id}
+      empty={{ message: "No subnet yet: instances cannot get an address on this network until one is added." }}
+      rowActions={
+        onDelete &&
+        ((subnet) => (
+          <RowActionIcon tooltip="Delete" aria-label={`Delete subnet ${subnetLabel(subnet)}`} icon={<TrashIcon />} onClick={() => onDelete(subnet)} />
+        ))
+      }
+    />
   );
 }

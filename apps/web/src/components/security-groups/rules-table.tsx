@@ -1,8 +1,26 @@
-import { Badge, Table, Text } from "@mantine/core";
+import { Badge } from "@mantine/core";
+import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import { TrashIcon } from "@/components/common/icons";
 import { RowActionIcon } from "@/components/common/row-action-icon";
 import { describeRule, portRangeLabel, protocolLabel, remoteLabel } from "./describe-rule";
 import type { SecurityGroupRule } from "./types";
+
+const COLUMNS: DataTableColumn<SecurityGroupRule>[] = [
+  {
+    key: "direction",
+    header: "Direction",
+    sortValue: (r) => r.direction,
+    cell: (r) => (
+      <Badge variant="light" color={r.direction === "ingress" ? "blue" : "grape"}>
+        {r.direction === "ingress" ? "Ingress" : "Egress"}
+      </Badge>
+    ),
+  },
+  { key: "ethertype", header: "Ether type", cell: (r) => r.ethertype, sortValue: (r) => r.ethertype },
+  { key: "protocol", header: "Protocol", cell: (r) => protocolLabel(r.protocol), sortValue: (r) => protocolLabel(r.protocol) },
+  { key: "ports", header: "Port range", cell: portRangeLabel, cellProps: { ff: "monospace" } },
+  { key: "remote", header: "Remote", cell: remoteLabel, cellProps: (r) => ({ ff: r.remoteGroupId ? undefined : "monospace" }) },
+];
 
 interface RulesTableProps {
   groupName: string;
@@ -13,47 +31,22 @@ interface RulesTableProps {
 
 /** A group's rules, as Horizon shows them: direction, ether type, protocol, ports, remote. */
 export function RulesTable({ groupName, rules, onRemove }: RulesTableProps) {
-  if (rules.length === 0) {
-    return (
-      <Text size="sm" c="dimmed" px="md" pb="md">
-        No rules: ports in this group let no traffic in or out.
-      </Text>
-    );
-  }
   return (
-    <Table.ScrollContainer minWidth={640}>
-      <Table verticalSpacing="xs" aria-label={`Rules of security group ${groupName}`}>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Direction</Table.Th>
-            <Table.Th>Ether type</Table.Th>
-            <Table.Th>Protocol</Table.Th>
-            <Table.Th>Port range</Table.Th>
-            <Table.Th>Remote</Table.Th>
-            {onRemove && <Table.Th>Actions</Table.Th>}
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {rules.map((rule) => (
-            <Table.Tr key={rule.id}>
-              <Table.Td>
-                <Badge variant="light" color={rule.direction === "ingress" ? "blue" : "grape"}>
-                  {rule.direction === "ingress" ? "Ingress" : "Egress"}
-                </Badge>
-              </Table.Td>
-              <Table.Td>{rule.ethertype}</Table.Td>
-              <Table.Td>{protocolLabel(rule.protocol)}</Table.Td>
-              <Table.Td ff="monospace">{portRangeLabel(rule)}</Table.Td>
-              <Table.Td ff={rule.remoteGroupId ? undefined : "monospace"}>{remoteLabel(rule)}</Table.Td>
-              {onRemove && (
-                <Table.Td>
-                  <RowActionIcon tooltip="Delete" aria-label={`Delete rule ${describeRule(rule)}`} icon={<TrashIcon />} onClick={() => onRemove(rule)} />
-                </Table.Td>
-              )}
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <DataTable
+      minWidth={640}
+      verticalSpacing="xs"
+      highlightOnHover={false}
+      aria-label={`Rules of security group ${groupName}`}
+      columns={COLUMNS}
+      rows={rules}
+      rowKey={(r) => r.id}
+      empty={{ message: "No rules: ports in this group let no traffic in or out." }}
+      rowActions={
+        onRemove &&
+        ((rule) => (
+          <RowActionIcon tooltip="Delete" aria-label={`Delete rule ${describeRule(rule)}`} icon={<TrashIcon />} onClick={() => onRemove(rule)} />
+        ))
+      }
+    />
   );
 }

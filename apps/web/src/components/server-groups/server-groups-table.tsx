@@ -1,9 +1,50 @@
-import { Anchor, Badge, Group, Table, Text, Tooltip } from "@mantine/core";
+import { Anchor, Badge, Group, Text, Tooltip } from "@mantine/core";
 import Link from "next/link";
+import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import { TrashIcon } from "@/components/common/icons";
 import { RowActionIcon } from "@/components/common/row-action-icon";
 import type { ServerGroup } from "@/lib/api-types";
 import { policySpec } from "@/lib/server-group-policy";
+
+const COLUMNS: DataTableColumn<ServerGroup>[] = [
+  { key: "name", header: "Name", cell: (g) => g.name, sortValue: (g) => g.name, cellProps: { fw: 600 } },
+  {
+    key: "policy",
+    header: "Policy",
+    sortValue: (g) => policySpec(g.policy).label,
+    cell: (g) => {
+      const policy = policySpec(g.policy);
+      return (
+        <Tooltip label={policy.description} multiline w={260} disabled={!policy.description}>
+          <Badge variant="light" color={policy.color}>
+            {policy.label}
+          </Badge>
+        </Tooltip>
+      );
+    },
+  },
+  { key: "maxPerHost", header: "Max per host", cell: (g) => (g.policy === "anti-affinity" ? (g.maxServerPerHost ?? 1) : "—") },
+  {
+    key: "members",
+    header: "Members",
+    sortValue: (g) => g.members.length,
+    cell: (g) =>
+      g.members.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          None
+        </Text>
+      ) : (
+        <Group gap={6}>
+          <Text size="sm">{g.members.length}:</Text>
+          {g.members.map((member) => (
+            <Anchor key={member.id} component={Link} href={`/project/instances/${member.id}`} size="sm">
+              {member.name}
+            </Anchor>
+          ))}
+        </Group>
+      ),
+  },
+];
 
 interface ServerGroupsTableProps {
   groups: ServerGroup[];
@@ -14,57 +55,17 @@ interface ServerGroupsTableProps {
 /** The project's server groups: policy, the per-host limit and the instances in each. */
 export function ServerGroupsTable({ groups, onDelete }: ServerGroupsTableProps) {
   return (
-    <Table.ScrollContainer minWidth={700}>
-      <Table verticalSpacing="sm" highlightOnHover>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Policy</Table.Th>
-            <Table.Th>Max per host</Table.Th>
-            <Table.Th>Members</Table.Th>
-            {onDelete && <Table.Th>Actions</Table.Th>}
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {groups.map((group) => {
-            const policy = policySpec(group.policy);
-            return (
-              <Table.Tr key={group.id}>
-                <Table.Td fw={600}>{group.name}</Table.Td>
-                <Table.Td>
-                  <Tooltip label={policy.description} multiline w={260} disabled={!policy.description}>
-                    <Badge variant="light" color={policy.color}>
-                      {policy.label}
-                    </Badge>
-                  </Tooltip>
-                </Table.Td>
-                <Table.Td>{group.policy === "anti-affinity" ? (group.maxServerPerHost ?? 1) : "—"}</Table.Td>
-                <Table.Td>
-                  {group.members.length === 0 ? (
-                    <Text size="sm" c="dimmed">
-                      None
-                    </Text>
-                  ) : (
-                    <Group gap={6}>
-                      <Text size="sm">{group.members.length}:</Text>
-                      {group.members.map((member) => (
-                        <Anchor key={member.id} component={Link} href={`/project/instances/${member.id}`} size="sm">
-                          {member.name}
-                        </Anchor>
-                      ))}
-                    </Group>
-                  )}
-                </Table.Td>
-                {onDelete && (
-                  <Table.Td>
-                    <RowActionIcon tooltip="Delete" aria-label={`Delete server group ${group.name}`} icon={<TrashIcon />} onClick={() => onDelete(group)} />
-                  </Table.Td>
-                )}
-              </Table.Tr>
-            );
-          })}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <DataTable
+      minWidth={700}
+      columns={COLUMNS}
+      rows={groups}
+      rowKey={(g) => g.id}
+      rowActions={
+        onDelete &&
+        ((group) => (
+          <RowActionIcon tooltip="Delete" aria-label={`Delete server group ${group.name}`} icon={<TrashIcon />} onClick={() => onDelete(group)} />
+        ))
+      }
+    />
   );
 }

@@ -1,5 +1,6 @@
-import { Anchor, Badge, Table, Text } from "@mantine/core";
+import { Anchor, Badge, Text } from "@mantine/core";
 import Link from "next/link";
+import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import { TrashIcon } from "@/components/common/icons";
 import { RowActionIcon } from "@/components/common/row-action-icon";
 import type { Volume } from "./types";
@@ -11,6 +12,57 @@ const none = (
   </Text>
 );
 
+const COLUMNS: DataTableColumn<Volume>[] = [
+  { key: "name", header: "Name", cell: (v) => v.name, sortValue: (v) => v.name, cellProps: { fw: 600 } },
+  { key: "size", header: "Size", cell: (v) => `${v.sizeGb} GB`, sortValue: (v) => v.sizeGb },
+  {
+    key: "status",
+    header: "Status",
+    sortValue: (v) => v.status,
+    cell: (v) => (
+      <>
+        <VolumeStatusBadge status={v.status} />
+        {v.statusReason ? (
+          <Text size="xs" c="red" mt={4} maw={320}>
+            {v.statusReason}
+          </Text>
+        ) : null}
+      </>
+    ),
+  },
+  {
+    key: "bootable",
+    header: "Bootable",
+    cell: (v) =>
+      v.bootable ? (
+        <Badge variant="light" color="teal">
+          Bootable
+        </Badge>
+      ) : (
+        <Text size="sm">No</Text>
+      ),
+  },
+  { key: "image", header: "Source image", cell: (v) => v.image?.name ?? none, sortValue: (v) => v.image?.name },
+  {
+    key: "attachment",
+    header: "Attached to",
+    sortValue: (v) => v.attachment?.instanceName,
+    cell: ({ attachment }) =>
+      attachment ? (
+        <Text size="sm">
+          <Anchor component={Link} href={`/project/instances/${attachment.instanceId}`} size="sm">
+            {attachment.instanceName}
+          </Anchor>{" "}
+          on <span style={{ fontFamily: "var(--mantine-font-family-monospace)" }}>/dev/{attachment.device}</span>
+          {attachment.bootIndex === 0 && " (root disk)"}
+        </Text>
+      ) : (
+        none
+      ),
+  },
+  { key: "host", header: "Host", cell: (v) => v.host?.hostname ?? none, sortValue: (v) => v.host?.hostname },
+];
+
 interface VolumesTableProps {
   volumes: Volume[];
   /** Shown only to those who may delete. */
@@ -20,66 +72,17 @@ interface VolumesTableProps {
 /** The project's volumes: size, status, what they were made from, where they are attached and live. */
 export function VolumesTable({ volumes, onDelete }: VolumesTableProps) {
   return (
-    <Table.ScrollContainer minWidth={900}>
-      <Table verticalSpacing="sm" highlightOnHover>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Size</Table.Th>
-            <Table.Th>Status</Table.Th>
-            <Table.Th>Bootable</Table.Th>
-            <Table.Th>Source image</Table.Th>
-            <Table.Th>Attached to</Table.Th>
-            <Table.Th>Host</Table.Th>
-            {onDelete && <Table.Th>Actions</Table.Th>}
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {volumes.map((volume) => (
-            <Table.Tr key={volume.id}>
-              <Table.Td fw={600}>{volume.name}</Table.Td>
-              <Table.Td>{volume.sizeGb} GB</Table.Td>
-              <Table.Td>
-                <VolumeStatusBadge status={volume.status} />
-                {volume.statusReason ? (
-                  <Text size="xs" c="red" mt={4} maw={320}>
-                    {volume.statusReason}
-                  </Text>
-                ) : null}
-              </Table.Td>
-              <Table.Td>
-                {volume.bootable ? (
-                  <Badge variant="light" color="teal">
-                    Bootable
-                  </Badge>
-                ) : (
-                  <Text size="sm">No</Text>
-                )}
-              </Table.Td>
-              <Table.Td>{volume.image?.name ?? none}</Table.Td>
-              <Table.Td>
-                {volume.attachment ? (
-                  <Text size="sm">
-                    <Anchor component={Link} href={`/project/instances/${volume.attachment.instanceId}`} size="sm">
-                      {volume.attachment.instanceName}
-                    </Anchor>{" "}
-                    on <span style={{ fontFamily: "var(--mantine-font-family-monospace)" }}>/dev/{volume.attachment.device}</span>
-                    {volume.attachment.bootIndex === 0 && " (root disk)"}
-                  </Text>
-                ) : (
-                  none
-                )}
-              </Table.Td>
-              <Table.Td>{volume.host?.hostname ?? none}</Table.Td>
-              {onDelete && (
-                <Table.Td>
-                  <RowActionIcon tooltip="Delete" aria-label={`Delete volume ${volume.name}`} icon={<TrashIcon />} onClick={() => onDelete(volume)} />
-                </Table.Td>
-              )}
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <DataTable
+      minWidth={900}
+      columns={COLUMNS}
+      rows={volumes}
+      rowKey={(v) => v.id}
+      rowActions={
+        onDelete &&
+        ((volume) => (
+          <RowActionIcon tooltip="Delete" aria-label={`Delete volume ${volume.name}`} icon={<TrashIcon />} onClick={() => onDelete(volume)} />
+        ))
+      }
+    />
   );
 }

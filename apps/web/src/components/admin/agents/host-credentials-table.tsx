@@ -1,48 +1,47 @@
 "use client";
 
-import { Badge, Button, Table, Text } from "@mantine/core";
+import { Badge, Button, Text } from "@mantine/core";
+import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import type { HostCredential } from "@/lib/api-types";
 import { formatDateTime } from "@/lib/format";
+
+const COLUMNS: DataTableColumn<HostCredential>[] = [
+  { key: "host", header: "Host", cell: (c) => c.hostname, sortValue: (c) => c.hostname, cellProps: { fw: 600 } },
+  { key: "enrolled", header: "Enrolled", cell: (c) => formatDateTime(c.createdAt), sortValue: (c) => c.createdAt },
+  {
+    key: "state",
+    header: "State",
+    cell: (c) => (
+      <>
+        <Badge variant="light" color={c.revokedAt ? "red" : "green"}>
+          {c.revokedAt ? "Revoked" : "Active"}
+        </Badge>
+        {c.revokedAt && (
+          <Text size="xs" c="dimmed">
+            {formatDateTime(c.revokedAt)}
+          </Text>
+        )}
+      </>
+    ),
+  },
+];
 
 /** The hosts that enrolled with a join token, and whether their credential still works. */
 export function HostCredentialsTable({ credentials, onRevoke }: { credentials: HostCredential[]; onRevoke(credential: HostCredential): void }) {
   return (
-    <Table.ScrollContainer minWidth={600}>
-      <Table verticalSpacing="sm" highlightOnHover aria-label="Host credentials">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Host</Table.Th>
-            <Table.Th>Enrolled</Table.Th>
-            <Table.Th>State</Table.Th>
-            <Table.Th>Actions</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {credentials.map((credential) => (
-            <Table.Tr key={credential.hostname}>
-              <Table.Td fw={600}>{credential.hostname}</Table.Td>
-              <Table.Td>{formatDateTime(credential.createdAt)}</Table.Td>
-              <Table.Td>
-                <Badge variant="light" color={credential.revokedAt ? "red" : "green"}>
-                  {credential.revokedAt ? "Revoked" : "Active"}
-                </Badge>
-                {credential.revokedAt && (
-                  <Text size="xs" c="dimmed">
-                    {formatDateTime(credential.revokedAt)}
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                {!credential.revokedAt && (
-                  <Button variant="light" color="red" size="xs" onClick={() => onRevoke(credential)}>
-                    Revoke {credential.hostname}
-                  </Button>
-                )}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <DataTable
+      minWidth={600}
+      aria-label="Host credentials"
+      columns={COLUMNS}
+      rows={credentials}
+      rowKey={(c) => c.hostname}
+      rowActions={(credential) =>
+        !credential.revokedAt && (
+          <Button variant="light" color="red" size="xs" onClick={() => onRevoke(credential)}>
+            Revoke {credential.hostname}
+          </Button>
+        )
+      }
+    />
   );
 }

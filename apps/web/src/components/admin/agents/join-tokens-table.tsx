@@ -1,6 +1,7 @@
 "use client";
 
-import { Badge, Table, Text } from "@mantine/core";
+import { Badge, Text } from "@mantine/core";
+import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import type { JoinToken } from "@/lib/api-types";
 import { formatDateTime } from "@/lib/format";
 
@@ -14,46 +15,34 @@ function stateOf(token: JoinToken, now: number) {
 /** The latest join tokens (their secrets are never shown again): for which host, until when, spent by whom. */
 export function JoinTokensTable({ tokens }: { tokens: JoinToken[] }) {
   const now = Date.now();
-  return (
-    <Table.ScrollContainer minWidth={700}>
-      <Table verticalSpacing="sm" highlightOnHover aria-label="Join tokens">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Host</Table.Th>
-            <Table.Th>Created</Table.Th>
-            <Table.Th>Expires</Table.Th>
-            <Table.Th>Used by</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {tokens.map((token) => {
-            const state = stateOf(token, now);
-            return (
-              <Table.Tr key={token.id}>
-                <Table.Td>{token.hostname ?? <Text span size="sm" c="dimmed">any host</Text>}</Table.Td>
-                <Table.Td>{formatDateTime(token.createdAt)}</Table.Td>
-                <Table.Td>{formatDateTime(token.expiresAt)}</Table.Td>
-                <Table.Td>
-                  {token.usedByHostname ? (
-                    <>
-                      <Text size="sm" fw={600}>
-                        {token.usedByHostname}
-                      </Text>
-                      <Text size="xs" c="dimmed">
-                        {formatDateTime(token.usedAt)}
-                      </Text>
-                    </>
-                  ) : (
-                    <Badge variant="light" color={state.color}>
-                      {state.label}
-                    </Badge>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            );
-          })}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
-  );
+  const columns: DataTableColumn<JoinToken>[] = [
+    { key: "host", header: "Host", cell: (t) => t.hostname ?? <Text span size="sm" c="dimmed">any host</Text>, sortValue: (t) => t.hostname },
+    { key: "created", header: "Created", cell: (t) => formatDateTime(t.createdAt), sortValue: (t) => t.createdAt },
+    { key: "expires", header: "Expires", cell: (t) => formatDateTime(t.expiresAt), sortValue: (t) => t.expiresAt },
+    {
+      key: "usedBy",
+      header: "Used by",
+      cell: (t) => {
+        if (!t.usedByHostname) {
+          const state = stateOf(t, now);
+          return (
+            <Badge variant="light" color={state.color}>
+              {state.label}
+            </Badge>
+          );
+        }
+        return (
+          <>
+            <Text size="sm" fw={600}>
+              {t.usedByHostname}
+            </Text>
+            <Text size="xs" c="dimmed">
+              {formatDateTime(t.usedAt)}
+            </Text>
+          </>
+        );
+      },
+    },
+  ];
+  return <DataTable minWidth={700} aria-label="Join tokens" columns={columns} rows={tokens} rowKey={(t) => t.id} />;
 }

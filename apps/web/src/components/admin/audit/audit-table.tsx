@@ -1,6 +1,7 @@
 "use client";
 
-import { Badge, Code, Table, Text, Tooltip } from "@mantine/core";
+import { Badge, Code, Text, Tooltip } from "@mantine/core";
+import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import type { AuditEvent } from "@/lib/api-types";
 import { auditActionLabel } from "@/lib/audit-actions";
 import { formatDateTime } from "@/lib/format";
@@ -19,71 +20,68 @@ function shortId(id: string): string {
   return /^[0-9a-f]{8}-[0-9a-f-]{27}$/i.test(id) ? id.slice(0, 8) : id;
 }
 
+const dash = (
+  <Text span size="sm" c="dimmed">
+    —
+  </Text>
+);
+
+// No column sorts: the trail is paged from the server newest first, so sorting the loaded part would mislead.
+const COLUMNS: DataTableColumn<AuditEvent>[] = [
+  { key: "time", header: "Time", cell: (e) => formatDateTime(e.at), cellProps: { style: { whiteSpace: "nowrap" } } },
+  { key: "who", header: "Who", cell: (e) => e.actorName ?? <Text span size="sm" c="dimmed">anonymous</Text> },
+  { key: "project", header: "Project", cell: (e) => e.projectName ?? dash },
+  {
+    key: "action",
+    header: "Action",
+    cell: (e) => {
+      const details = detailsLine(e.details);
+      return (
+        <>
+          <Text size="sm">{auditActionLabel(e.action)}</Text>
+          <Code fz="xs">{e.action}</Code>
+          {details && (
+            <Text size="xs" c="dimmed" maw={360} style={{ wordBreak: "break-word" }}>
+              {details}
+            </Text>
+          )}
+        </>
+      );
+    },
+  },
+  {
+    key: "target",
+    header: "Target",
+    cell: (e) =>
+      e.targetType ? (
+        <Tooltip label={e.targetId ?? ""} disabled={!e.targetId}>
+          <Text size="sm">
+            {e.targetType}
+            {e.targetId && (
+              <Text span ff="monospace" size="xs" c="dimmed">
+                {" "}
+                {shortId(e.targetId)}
+              </Text>
+            )}
+          </Text>
+        </Tooltip>
+      ) : (
+        dash
+      ),
+  },
+  { key: "from", header: "From", cell: (e) => e.remoteAddress ?? "—", cellProps: { ff: "monospace", fz: "xs" } },
+  {
+    key: "outcome",
+    header: "Outcome",
+    cell: (e) => (
+      <Badge variant="light" color={e.outcome === "success" ? "green" : "red"}>
+        {e.outcome}
+      </Badge>
+    ),
+  },
+];
+
 /** Who did what to what, from where, and whether it worked: newest first. */
 export function AuditTable({ events }: { events: AuditEvent[] }) {
-  return (
-    <Table.ScrollContainer minWidth={1000}>
-      <Table verticalSpacing="xs" highlightOnHover aria-label="Audit events">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Time</Table.Th>
-            <Table.Th>Who</Table.Th>
-            <Table.Th>Project</Table.Th>
-            <Table.Th>Action</Table.Th>
-            <Table.Th>Target</Table.Th>
-            <Table.Th>From</Table.Th>
-            <Table.Th>Outcome</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {events.map((event) => {
-            const details = detailsLine(event.details);
-            return (
-              <Table.Tr key={event.id}>
-                <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(event.at)}</Table.Td>
-                <Table.Td>{event.actorName ?? <Text span size="sm" c="dimmed">anonymous</Text>}</Table.Td>
-                <Table.Td>{event.projectName ?? <Text span size="sm" c="dimmed">—</Text>}</Table.Td>
-                <Table.Td>
-                  <Text size="sm">{auditActionLabel(event.action)}</Text>
-                  <Code fz="xs">{event.action}</Code>
-                  {details && (
-                    <Text size="xs" c="dimmed" maw={360} style={{ wordBreak: "break-word" }}>
-                      {details}
-                    </Text>
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  {event.targetType ? (
-                    <Tooltip label={event.targetId ?? ""} disabled={!event.targetId}>
-                      <Text size="sm">
-                        {event.targetType}
-                        {event.targetId && (
-                          <Text span ff="monospace" size="xs" c="dimmed">
-                            {" "}
-                            {shortId(event.targetId)}
-                          </Text>
-                        )}
-                      </Text>
-                    </Tooltip>
-                  ) : (
-                    <Text span size="sm" c="dimmed">
-                      —
-                    </Text>
-                  )}
-                </Table.Td>
-                <Table.Td ff="monospace" fz="xs">
-                  {event.remoteAddress ?? "—"}
-                </Table.Td>
-                <Table.Td>
-                  <Badge variant="light" color={event.outcome === "success" ? "green" : "red"}>
-                    {event.outcome}
-                  </Badge>
-                </Table.Td>
-              </Table.Tr>
-            );
-          })}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
-  );
+  return <DataTable minWidth={1000} verticalSpacing="xs" aria-label="Audit events" columns={COLUMNS} rows={events} rowKey={(e) => e.id} />;
 }

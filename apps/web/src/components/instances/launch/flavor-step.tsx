@@ -1,7 +1,8 @@
 "use client";
 
-import { Radio, Table, Text } from "@mantine/core";
+import { Radio, Text } from "@mantine/core";
 import { launchInstanceFields } from "@nimbus/core/validation";
+import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import type { Flavor, Image } from "@/lib/api-types";
 import { formatMemory } from "@/lib/format";
 import { validateStep, type StepErrors } from "./step-validation";
@@ -53,50 +54,64 @@ interface FlavorStepProps {
 
 export function FlavorStep({ flavors, image, values, errors, onChange, quotaBlockerOf }: FlavorStepProps) {
   if (flavors.length === 0) return <Text c="dimmed">No flavors are available to this project.</Text>;
+  const unavailable = (flavor: Flavor) => flavorUnavailable(flavor, image, quotaBlockerOf);
+  const reasonId = (flavor: Flavor) => `flavor-${flavor.id}-unavailable`;
+  const columns: DataTableColumn<Flavor>[] = [
+    {
+      key: "select",
+      header: "",
+      width: 40,
+      cell: (flavor) => {
+        const why = unavailable(flavor);
+        const describedBy = why ? reasonId(flavor) : undefined;
+        return <Radio value={flavor.id} aria-label={`Select flavor ${flavor.name}`} disabled={why !== null} aria-describedby={describedBy} />;
+      },
+    },
+    {
+      key: "name",
+      header: "Name",
+      sortValue: (flavor) => flavor.name,
+      cell: (flavor) => {
+        const why = unavailable(flavor);
+        return (
+          <>
+            <Text size="sm" fw={500}>
+              {flavor.name}
+            </Text>
+            {why && (
+              <Text size="xs" c="orange.8" id={reasonId(flavor)}>
+                {why}
+              </Text>
+            )}
+          </>
+        );
+      },
+    },
+    { key: "vcpus", header: "vCPUs", cell: (flavor) => flavor.vcpus, sortValue: (flavor) => flavor.vcpus },
+    { key: "ram", header: "RAM", cell: (flavor) => formatMemory(flavor.memoryMb), sortValue: (flavor) => flavor.memoryMb },
+    { key: "disk", header: "Root disk", cell: (flavor) => `${flavor.rootGb} GB`, sortValue: (flavor) => flavor.rootGb },
+  ];
   return (
-    <Radio.Group label="Flavor" description="Choose the size of each instance." value={values.flavorId} onChange={(flavorId) => onChange({ flavorId })} error={errors.flavorId}>
-      <Table highlightOnHover mt="xs">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th w={40} />
-            <Table.Th>Name</Table.Th>
-            <Table.Th>vCPUs</Table.Th>
-            <Table.Th>RAM</Table.Th>
-            <Table.Th>Root disk</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {flavors.map((flavor) => {
-            const unavailable = flavorUnavailable(flavor, image, quotaBlockerOf);
-            const reasonId = `flavor-${flavor.id}-unavailable`;
-            return (
-              <Table.Tr
-                key={flavor.id}
-                onClick={unavailable ? undefined : () => onChange({ flavorId: flavor.id })}
-                style={{ cursor: unavailable ? "not-allowed" : "pointer" }}
-                c={unavailable ? "dimmed" : undefined}
-              >
-                <Table.Td>
-                  <Radio value={flavor.id} aria-label={`Select flavor ${flavor.name}`} disabled={unavailable !== null} aria-describedby={unavailable ? reasonId : undefined} />
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm" fw={500}>
-                    {flavor.name}
-                  </Text>
-                  {unavailable && (
-                    <Text size="xs" c="orange.8" id={reasonId}>
-                      {unavailable}
-                    </Text>
-                  )}
-                </Table.Td>
-                <Table.Td>{flavor.vcpus}</Table.Td>
-                <Table.Td>{formatMemory(flavor.memoryMb)}</Table.Td>
-                <Table.Td>{flavor.rootGb} GB</Table.Td>
-              </Table.Tr>
-            );
-          })}
-        </Table.Tbody>
-      </Table>
+    <Radio.Group
+      label="Flavor"
+      description="Choose the size of each instance."
+      value={values.flavorId}
+      onChange={(flavorId) => onChange({ flavorId })}
+      error={errors.flavorId}
+    >
+      <DataTable
+        mt="xs"
+        verticalSpacing="xs"
+        columns={columns}
+        rows={flavors}
+        rowKey={(flavor) => flavor.id}
+        isRowSelected={(flavor) => flavor.id === values.flavorId}
+        rowProps={(flavor) =>
+          unavailable(flavor)
+            ? { style: { cursor: "not-allowed" }, c: "dimmed" }
+            : { onClick: () => onChange({ flavorId: flavor.id }), style: { cursor: "pointer" } }
+        }
+      />
     </Radio.Group>
   );
 }

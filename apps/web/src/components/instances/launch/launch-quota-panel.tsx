@@ -1,7 +1,8 @@
 "use client";
 
 import { BarChart } from "@mantine/charts";
-import { Alert, Card, ColorSwatch, Group, Loader, Table, Text } from "@mantine/core";
+import { Alert, Card, ColorSwatch, Group, Loader, Text } from "@mantine/core";
+import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import type { ResourceImpact } from "./launch-impact";
 import { quotaProblem } from "./launch-impact";
 
@@ -48,6 +49,23 @@ function Legend({ withOver }: { withOver: boolean }) {
     </Group>
   );
 }
+
+const isOver = (impact: ResourceImpact) => impact.freeAfter !== null && impact.freeAfter < 0;
+
+/** The figures behind the bars, a row per resource. */
+const FIGURE_COLUMNS: DataTableColumn<ResourceImpact>[] = [
+  { key: "resource", header: "Resource", cell: ({ spec }) => spec.label },
+  { key: "limit", header: "Limit", align: "right", cell: ({ spec, limit }) => (limit < 0 ? "none" : spec.amount(limit)) },
+  { key: "used", header: "Used", align: "right", cell: ({ spec, used }) => spec.amount(used) },
+  { key: "launch", header: "Launch", align: "right", cell: ({ spec, requested }) => `+${spec.amount(requested)}` },
+  {
+    key: "freeAfter",
+    header: "Free after",
+    align: "right",
+    cellProps: (impact) => (isOver(impact) ? { c: "red", fw: 700 } : {}),
+    cell: ({ spec, freeAfter }) => (freeAfter === null ? "no limit" : freeAfter < 0 ? `${spec.amount(-freeAfter)} over` : spec.amount(freeAfter)),
+  },
+];
 
 /** The chart in words, for screen readers (the bars themselves are hidden from them). */
 function describe(impacts: ResourceImpact[]): string {
@@ -112,30 +130,18 @@ export function LaunchQuotaPanel({ impacts, flavorChosen }: { impacts: ResourceI
           No limit on {unlimited.map((i) => i.spec.label).join(" and ")}.
         </Text>
       )}
-      <Table mt="sm" fz="xs" verticalSpacing={4} horizontalSpacing={6} style={{ whiteSpace: "nowrap" }} aria-label="Quota figures">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Resource</Table.Th>
-            <Table.Th ta="right">Limit</Table.Th>
-            <Table.Th ta="right">Used</Table.Th>
-            <Table.Th ta="right">Launch</Table.Th>
-            <Table.Th ta="right">Free after</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {impacts.map(({ spec, limit, used, requested, freeAfter }) => (
-            <Table.Tr key={spec.key}>
-              <Table.Td>{spec.label}</Table.Td>
-              <Table.Td ta="right">{limit < 0 ? "none" : spec.amount(limit)}</Table.Td>
-              <Table.Td ta="right">{spec.amount(used)}</Table.Td>
-              <Table.Td ta="right">+{spec.amount(requested)}</Table.Td>
-              <Table.Td ta="right" c={freeAfter !== null && freeAfter < 0 ? "red" : undefined} fw={freeAfter !== null && freeAfter < 0 ? 700 : undefined}>
-                {freeAfter === null ? "no limit" : freeAfter < 0 ? `${spec.amount(-freeAfter)} over` : spec.amount(freeAfter)}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+      <DataTable
+        mt="sm"
+        fz="xs"
+        verticalSpacing={4}
+        horizontalSpacing={6}
+        highlightOnHover={false}
+        style={{ whiteSpace: "nowrap" }}
+        aria-label="Quota figures"
+        columns={FIGURE_COLUMNS}
+        rows={impacts}
+        rowKey={(impact) => impact.spec.key}
+      />
       {problem && (
         <Alert color="orange" variant="light" mt="sm" title="Over quota" role="status">
           {problem}

@@ -1,7 +1,8 @@
 "use client";
 
-import { Badge, Radio, Table, Text } from "@mantine/core";
+import { Badge, Radio, Text } from "@mantine/core";
 import { launchInstanceFields } from "@nimbus/core/validation";
+import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import type { Network } from "@/lib/api-types";
 import { validateStep, type StepErrors } from "./step-validation";
 
@@ -31,38 +32,41 @@ interface NetworksStepProps {
   onChange(values: NetworkValues): void;
 }
 
+const COLUMNS: DataTableColumn<Network>[] = [
+  { key: "select", header: "", width: 40, cell: (network) => <Radio value={network.id} aria-label={`Select network ${network.name}`} /> },
+  { key: "name", header: "Name", cell: (network) => network.name, sortValue: (network) => network.name, cellProps: { fw: 500 } },
+  { key: "cidr", header: "CIDR", cell: (network) => network.cidr, sortValue: (network) => network.cidr, cellProps: { ff: "monospace" } },
+  { key: "gateway", header: "Gateway", cell: (network) => network.gatewayIp ?? "—", cellProps: { ff: "monospace" } },
+  {
+    key: "sharing",
+    header: "Sharing",
+    cell: (network) => (
+      <Badge variant="light" color={network.shared ? "blue" : "gray"}>
+        {network.shared ? "Shared" : "Project"}
+      </Badge>
+    ),
+  },
+];
+
 export function NetworksStep({ networks, values, errors, onChange }: NetworksStepProps) {
   if (networks.length === 0) return <Text c="dimmed">No networks are available to this project.</Text>;
   return (
-    <Radio.Group label="Network" description="Choose the network the instance is attached to." value={values.networkId} onChange={(networkId) => onChange({ networkId })} error={errors.networkId}>
-      <Table highlightOnHover mt="xs">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th w={40} />
-            <Table.Th>Name</Table.Th>
-            <Table.Th>CIDR</Table.Th>
-            <Table.Th>Gateway</Table.Th>
-            <Table.Th>Sharing</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {networks.map((network) => (
-            <Table.Tr key={network.id} onClick={() => onChange({ networkId: network.id })} style={{ cursor: "pointer" }}>
-              <Table.Td>
-                <Radio value={network.id} aria-label={`Select network ${network.name}`} />
-              </Table.Td>
-              <Table.Td fw={500}>{network.name}</Table.Td>
-              <Table.Td ff="monospace">{network.cidr}</Table.Td>
-              <Table.Td ff="monospace">{network.gatewayIp ?? "—"}</Table.Td>
-              <Table.Td>
-                <Badge variant="light" color={network.shared ? "blue" : "gray"}>
-                  {network.shared ? "Shared" : "Project"}
-                </Badge>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+    <Radio.Group
+      label="Network"
+      description="Choose the network the instance is attached to."
+      value={values.networkId}
+      onChange={(networkId) => onChange({ networkId })}
+      error={errors.networkId}
+    >
+      <DataTable
+        mt="xs"
+        verticalSpacing="xs"
+        columns={COLUMNS}
+        rows={networks}
+        rowKey={(network) => network.id}
+        isRowSelected={(network) => network.id === values.networkId}
+        rowProps={(network) => ({ onClick: () => onChange({ networkId: network.id }), style: { cursor: "pointer" } })}
+      />
     </Radio.Group>
   );
 }

@@ -1,8 +1,8 @@
 "use client";
 
-import { Badge, NumberInput, Radio, SegmentedControl, Select, Stack, Switch, Table, Text } from "@mantine/core";
-import { bootSourceSchema, launchInstanceFields } from "@nimbus/core/validation";
-import { MAX_VOLUME_GB } from "@nimbus/core/validation";
+import { Badge, NumberInput, Radio, SegmentedControl, Select, Stack, Switch, Text } from "@mantine/core";
+import { bootSourceSchema, launchInstanceFields, MAX_VOLUME_GB } from "@nimbus/core/validation";
+import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import type { Image } from "@/lib/api-types";
 import { formatBytes } from "@/lib/format";
 import { validateStep, type StepErrors } from "./step-validation";
@@ -129,42 +129,46 @@ export function SourceStep({ images, volumes, values, errors, onChange }: Source
   );
 }
 
+const IMAGE_COLUMNS: DataTableColumn<Image>[] = [
+  { key: "select", header: "", width: 40, cell: (image) => <Radio value={image.id} aria-label={`Select image ${image.name}`} /> },
+  { key: "name", header: "Name", cell: (image) => image.name, sortValue: (image) => image.name, cellProps: { fw: 500 } },
+  {
+    key: "status",
+    header: "Status",
+    cell: (image) => (
+      <Badge variant="light" color={image.status === "active" ? "green" : "gray"}>
+        {image.status}
+      </Badge>
+    ),
+  },
+  { key: "format", header: "Format", cell: (image) => image.diskFormat ?? "—" },
+  { key: "size", header: "Size", cell: (image) => formatBytes(image.sizeBytes), sortValue: (image) => image.sizeBytes },
+  {
+    key: "minimum",
+    header: "Minimum RAM / disk",
+    cell: (image) => `${image.minRamMb > 0 ? `${image.minRamMb} MB` : "—"} / ${image.minDiskGb > 0 ? `${image.minDiskGb} GB` : "—"}`,
+  },
+];
+
 function ImageTable({ images, values, errors, onChange }: Omit<SourceStepProps, "volumes">) {
   if (images.length === 0) return <Text c="dimmed">No images are available to this project. Upload one on the Images page.</Text>;
   return (
-    <Radio.Group label="Image" description="Choose the image the instance boots from." value={values.imageId} onChange={(imageId) => onChange({ ...values, imageId })} error={errors.imageId}>
-      <Table highlightOnHover mt="xs">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th w={40} />
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Status</Table.Th>
-            <Table.Th>Format</Table.Th>
-            <Table.Th>Size</Table.Th>
-            <Table.Th>Minimum RAM / disk</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {images.map((image) => (
-            <Table.Tr key={image.id} onClick={() => onChange({ ...values, imageId: image.id })} style={{ cursor: "pointer" }}>
-              <Table.Td>
-                <Radio value={image.id} aria-label={`Select image ${image.name}`} />
-              </Table.Td>
-              <Table.Td fw={500}>{image.name}</Table.Td>
-              <Table.Td>
-                <Badge variant="light" color={image.status === "active" ? "green" : "gray"}>
-                  {image.status}
-                </Badge>
-              </Table.Td>
-              <Table.Td>{image.diskFormat ?? "—"}</Table.Td>
-              <Table.Td>{formatBytes(image.sizeBytes)}</Table.Td>
-              <Table.Td>
-                {image.minRamMb > 0 ? `${image.minRamMb} MB` : "—"} / {image.minDiskGb > 0 ? `${image.minDiskGb} GB` : "—"}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+    <Radio.Group
+      label="Image"
+      description="Choose the image the instance boots from."
+      value={values.imageId}
+      onChange={(imageId) => onChange({ ...values, imageId })}
+      error={errors.imageId}
+    >
+      <DataTable
+        mt="xs"
+        verticalSpacing="xs"
+        columns={IMAGE_COLUMNS}
+        rows={images}
+        rowKey={(image) => image.id}
+        isRowSelected={(image) => image.id === values.imageId}
+        rowProps={(image) => ({ onClick: () => onChange({ ...values, imageId: image.id }), style: { cursor: "pointer" } })}
+      />
     </Radio.Group>
   );
 }

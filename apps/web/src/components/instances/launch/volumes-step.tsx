@@ -1,10 +1,12 @@
 "use client";
 
-import { Anchor, Badge, Checkbox, Group, Stack, Switch, Table, Text } from "@mantine/core";
+import { Anchor, Badge, Checkbox, Group, Stack, Switch, Text } from "@mantine/core";
 import { MAX_LAUNCH_VOLUMES } from "@nimbus/core/validation";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import { QueryStatus } from "@/components/common/query-status";
+import type { Volume } from "@/components/volumes/types";
 import { VolumeStatusBadge } from "@/components/volumes/volume-status-badge";
 import { useTRPC } from "@/lib/trpc";
 
@@ -39,6 +41,49 @@ export function VolumesStep({ value, onChange, error }: VolumesStepProps) {
     onChange(value.map((v) => (v.volumeId === volumeId ? { ...v, deleteOnTermination } : v)));
   }
 
+  const columns: DataTableColumn<Volume>[] = [
+    {
+      key: "volume",
+      header: "Volume",
+      sortValue: (volume) => volume.name,
+      cell: (volume) => (
+        <Group gap="xs" wrap="nowrap">
+          <Checkbox
+            label={volume.name}
+            checked={chosen.has(volume.id)}
+            disabled={!chosen.has(volume.id) && value.length >= MAX_LAUNCH_VOLUMES}
+            onChange={(e) => toggle(volume.id, e.currentTarget.checked)}
+          />
+          {volume.bootable && (
+            <Badge variant="light" color="teal" size="xs">
+              Bootable
+            </Badge>
+          )}
+        </Group>
+      ),
+    },
+    { key: "size", header: "Size", cell: (volume) => `${volume.sizeGb} GB`, sortValue: (volume) => volume.sizeGb },
+    { key: "status", header: "Status", cell: (volume) => <VolumeStatusBadge status={volume.status} /> },
+    {
+      key: "onDelete",
+      header: "On instance delete",
+      cell: (volume) => {
+        const choice = chosen.get(volume.id);
+        return choice ? (
+          <Switch
+            label="Delete on termination"
+            checked={choice.deleteOnTermination}
+            onChange={(e) => setDeleteOnTermination(volume.id, e.currentTarget.checked)}
+          />
+        ) : (
+          <Text size="sm" c="dimmed">
+            —
+          </Text>
+        );
+      },
+    },
+  ];
+
   if (!volumes.isSuccess) return <QueryStatus query={volumes} loadingLabel="Loading volumes" errorTitle="Could not load the volumes" loaderSize="sm" />;
   return (
     <Stack gap="xs" role="group" aria-labelledby="volumes-step-title">
@@ -48,67 +93,24 @@ export function VolumesStep({ value, onChange, error }: VolumesStepProps) {
       <Text size="sm" c="dimmed">
         Existing volumes become extra disks of the instance, in the order chosen. A volume can be attached to one instance at a time.
       </Text>
-      {shown.length === 0 ? (
-        <Text size="sm" c="dimmed">
-          No available volumes in this project.{" "}
-          <Anchor component={Link} href="/project/volumes" size="sm">
-            Create one on the Volumes page
-          </Anchor>
-          .
-        </Text>
-      ) : (
-        <Table highlightOnHover>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Volume</Table.Th>
-              <Table.Th>Size</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>On instance delete</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {shown.map((volume) => {
-              const choice = chosen.get(volume.id);
-              return (
-                <Table.Tr key={volume.id}>
-                  <Table.Td>
-                    <Group gap="xs" wrap="nowrap">
-                      <Checkbox
-                        label={volume.name}
-                        checked={choice !== undefined}
-                        disabled={!choice && value.length >= MAX_LAUNCH_VOLUMES}
-                        onChange={(e) => toggle(volume.id, e.currentTarget.checked)}
-                      />
-                      {volume.bootable && (
-                        <Badge variant="light" color="teal" size="xs">
-                          Bootable
-                        </Badge>
-                      )}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>{volume.sizeGb} GB</Table.Td>
-                  <Table.Td>
-                    <VolumeStatusBadge status={volume.status} />
-                  </Table.Td>
-                  <Table.Td>
-                    {choice ? (
-                      <Switch
-                        label="Delete on termination"
-                        checked={choice.deleteOnTermination}
-                        onChange={(e) => setDeleteOnTermination(volume.id, e.currentTarget.checked)}
-                      />
-                    ) : (
-                      <Text size="sm" c="dimmed">
-                        —
-                      </Text>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              );
-            })}
-          </Table.Tbody>
-        </Table>
-      )}
+      <DataTable
+        verticalSpacing="xs"
+        columns={columns}
+        rows={shown}
+        rowKey={(v) => v.id}
+        isRowSelected={(v) => chosen.has(v.id)}
+        empty={{
+          message: (
+            <>
+              No available volumes in this project.{" "}
+              <Anchor component={Link} href="/project/volumes">
+                Create one on the Volumes page
+              </Anchor>
+              .
+            </>
+          ),
+        }}
+      />
       {value.length >= MAX_LAUNCH_VOLUMES && (
         <Text size="sm" c="dimmed">
           At most {MAX_LAUNCH_VOLUMES} volumes per launch.

@@ -1,7 +1,7 @@
 "use client";
 
-import { Badge, Paper, Stack, Table, Text, Title, Tooltip } from "@mantine/core";
-import { Fragment } from "react";
+import { Badge, Paper, Stack, Text, Title, Tooltip } from "@mantine/core";
+import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import type { InstanceAction, InstanceActionEvent } from "@/lib/api-types";
 import { formatDateTime, formatTime, humanize } from "@/lib/format";
 import { phaseLabel } from "@/lib/instance-display";
@@ -31,55 +31,71 @@ function Time({ value, full }: { value: string | null; full?: boolean }) {
   );
 }
 
+const EVENT_COLUMNS: DataTableColumn<InstanceActionEvent>[] = [
+  { key: "event", header: "Event", cell: (e) => phaseLabel(e.event) },
+  { key: "host", header: "Host", cell: (e) => e.host ?? "—" },
+  { key: "start", header: "Start", cell: (e) => <Time value={e.startTime} /> },
+  { key: "finish", header: "Finish", cell: (e) => <Time value={e.finishTime} /> },
+  {
+    key: "result",
+    header: "Result",
+    cell: (e) => {
+      const result = eventResult(e);
+      return (
+        <Badge size="sm" variant="light" color={result.color}>
+          {result.label}
+        </Badge>
+      );
+    },
+  },
+  {
+    key: "details",
+    header: "Details",
+    cell: (e) => e.details ?? "—",
+    cellProps: (e) => ({ c: e.result === "Error" ? "red" : undefined, style: { wordBreak: "break-word" } }),
+  },
+];
+
 function EventsTable({ action }: { action: InstanceAction }) {
-  const events = [...action.events].sort((a, b) => a.id - b.id);
-  if (events.length === 0) {
-    return (
-      <Text size="sm" c="dimmed">
-        No events recorded.
-      </Text>
-    );
-  }
   return (
-    <Table fz="sm" verticalSpacing={4} withTableBorder aria-label={`Events of the ${action.action} action started ${formatTime(action.startTime)}`}>
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>Event</Table.Th>
-          <Table.Th>Host</Table.Th>
-          <Table.Th>Start</Table.Th>
-          <Table.Th>Finish</Table.Th>
-          <Table.Th>Result</Table.Th>
-          <Table.Th>Details</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {events.map((event) => {
-          const result = eventResult(event);
-          return (
-            <Table.Tr key={event.id}>
-              <Table.Td>{phaseLabel(event.event)}</Table.Td>
-              <Table.Td>{event.host ?? "—"}</Table.Td>
-              <Table.Td>
-                <Time value={event.startTime} />
-              </Table.Td>
-              <Table.Td>
-                <Time value={event.finishTime} />
-              </Table.Td>
-              <Table.Td>
-                <Badge size="sm" variant="light" color={result.color}>
-                  {result.label}
-                </Badge>
-              </Table.Td>
-              <Table.Td c={event.result === "Error" ? "red" : undefined} style={{ wordBreak: "break-word" }}>
-                {event.details ?? "—"}
-              </Table.Td>
-            </Table.Tr>
-          );
-        })}
-      </Table.Tbody>
-    </Table>
+    <DataTable
+      fz="sm"
+      verticalSpacing={4}
+      highlightOnHover={false}
+      withTableBorder
+      aria-label={`Events of the ${action.action} action started ${formatTime(action.startTime)}`}
+      columns={EVENT_COLUMNS}
+      rows={[...action.events].sort((a, b) => a.id - b.id)}
+      rowKey={(e) => e.id}
+      empty={{ message: "No events recorded." }}
+    />
   );
 }
+
+const ACTION_COLUMNS: DataTableColumn<InstanceAction>[] = [
+  { key: "action", header: "Action", cell: (a) => humanize(a.action), cellProps: { fw: 600 } },
+  { key: "requestId", header: "Request ID", cell: (a) => a.requestId || "—", cellProps: { ff: "monospace", fz: "xs" } },
+  { key: "start", header: "Start", cell: (a) => <Time value={a.startTime} full /> },
+  { key: "finish", header: "Finish", cell: (a) => <Time value={a.finishTime} full /> },
+  {
+    key: "result",
+    header: "Result",
+    cell: (a) => {
+      const result = actionResult(a);
+      return (
+        <Badge variant="light" color={result.color}>
+          {result.label}
+        </Badge>
+      );
+    },
+  },
+  {
+    key: "message",
+    header: "Message",
+    cell: (a) => a.message ?? "—",
+    cellProps: (a) => ({ c: actionResult(a).label === "Error" ? "red" : undefined, style: { wordBreak: "break-word" } }),
+  },
+];
 
 /**
  * Horizon's "Action Log": every action on the instance (create, delete, reschedule) with when it
@@ -92,60 +108,19 @@ export function ActionLog({ actions }: { actions: InstanceAction[] }) {
       <Title order={2} size="h3" id="action-log-title">
         Action log
       </Title>
-      {actions.length === 0 ? (
-        <Text c="dimmed">No actions recorded.</Text>
-      ) : (
-        <Paper withBorder>
-          <Table.ScrollContainer minWidth={900}>
-            <Table verticalSpacing="sm" aria-labelledby="action-log-title">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Action</Table.Th>
-                  <Table.Th>Request ID</Table.Th>
-                  <Table.Th>Start</Table.Th>
-                  <Table.Th>Finish</Table.Th>
-                  <Table.Th>Result</Table.Th>
-                  <Table.Th>Message</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {actions.map((action) => {
-                  const result = actionResult(action);
-                  return (
-                    <Fragment key={action.id}>
-                      <Table.Tr bg="var(--mantine-color-gray-0)">
-                        <Table.Td fw={600}>{humanize(action.action)}</Table.Td>
-                        <Table.Td ff="monospace" fz="xs">
-                          {action.requestId || "—"}
-                        </Table.Td>
-                        <Table.Td>
-                          <Time value={action.startTime} full />
-                        </Table.Td>
-                        <Table.Td>
-                          <Time value={action.finishTime} full />
-                        </Table.Td>
-                        <Table.Td>
-                          <Badge variant="light" color={result.color}>
-                            {result.label}
-                          </Badge>
-                        </Table.Td>
-                        <Table.Td c={result.label === "Error" ? "red" : undefined} style={{ wordBreak: "break-word" }}>
-                          {action.message ?? "—"}
-                        </Table.Td>
-                      </Table.Tr>
-                      <Table.Tr>
-                        <Table.Td colSpan={6} pl="xl">
-                          <EventsTable action={action} />
-                        </Table.Td>
-                      </Table.Tr>
-                    </Fragment>
-                  );
-                })}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Paper>
-      )}
+      <Paper withBorder>
+        <DataTable
+          minWidth={900}
+          highlightOnHover={false}
+          aria-labelledby="action-log-title"
+          columns={ACTION_COLUMNS}
+          rows={actions}
+          rowKey={(a) => a.id}
+          rowProps={() => ({ bg: "var(--mantine-color-gray-0)" })}
+          rowDetail={(a) => <EventsTable action={a} />}
+          empty={{ message: "No actions recorded." }}
+        />
+      </Paper>
     </Stack>
   );
 }
