@@ -38,15 +38,33 @@ async function main(): Promise<void> {
   const diskRef = imageRef(disk!, { name: "nimbus-test-disk", diskFormat: "qcow2" });
   const kernelRef = imageRef(kernel!, { name: "nimbus-test-kernel", diskFormat: "aki" });
   const ramdiskRef = imageRef(ramdisk!, { name: "nimbus-test-ramdisk", diskFormat: "ari" });
-  for (const [ref, bytes] of [[diskRef, disk], [kernelRef, kernel], [ramdiskRef, ramdisk]] as const) server.images.set(ref.id, bytes!);
+  for (const [ref, bytes] of [
+    [diskRef, disk],
+    [kernelRef, kernel],
+    [ramdiskRef, ramdisk],
+  ] as const)
+    server.images.set(ref.id, bytes!);
 
   const stateDir = await mkdtemp(path.join(os.tmpdir(), "nimbus-boot-"));
   const driver = await LibvirtDriver.open({ uri: URI, stateDir, vif: { kind: "user" }, simulated: false, log });
-  const images = new ImageCache({ dir: path.join(stateDir, "_base"), serverUrls: [server.url], hostname: "boot-test", auth: async () => ({ secret: SECRET }), log });
+  const images = new ImageCache({
+    dir: path.join(stateDir, "_base"),
+    serverUrls: [server.url],
+    hostname: "boot-test",
+    auth: async () => ({ secret: SECRET }),
+    log,
+  });
 
   const id = randomUUID();
   const networkId = randomUUID();
-  const port = portSpec({ networkId, networkName: "boot-test", ipAddress: "10.251.0.10", cidr: "10.251.0.0/24", gatewayIp: "10.251.0.1", dnsNameservers: [] });
+  const port = portSpec({
+    networkId,
+    networkName: "boot-test",
+    ipAddress: "10.251.0.10",
+    cidr: "10.251.0.0/24",
+    gatewayIp: "10.251.0.1",
+    dnsNameservers: [],
+  });
   const command: SpawnCommand = {
     commandId: randomUUID(),
     instance: { id, name: "boot-test", hostname: "boot-test", vcpus: 1, memoryMb: 256, rootGb: 1 },
@@ -72,7 +90,12 @@ async function main(): Promise<void> {
     const consoleLog = blockDevices.consoleLog!;
     const output = await waitForMarker(consoleLog);
     lap("guest booted");
-    console.log(output.split("\n").filter((line) => line.startsWith("NIMBUS-GUEST") || line.startsWith("nimbus-init")).join("\n"));
+    console.log(
+      output
+        .split("\n")
+        .filter((line) => line.startsWith("NIMBUS-GUEST") || line.startsWith("nimbus-init"))
+        .join("\n"),
+    );
     console.log(`\nboot of ${id} on ${URI}:`);
     for (const [name, at] of laps) console.log(`  ${name.padEnd(28)} ${at.toFixed(2)} s`);
   } finally {

@@ -1,7 +1,25 @@
 import type { Logger } from "pino";
 import { io, type Socket } from "socket.io-client";
 import { z } from "zod";
-import { AGENT_NAMESPACE, MAX_PROTOCOL_MESSAGE_CHARS, PROTOCOL_VERSION, commandAckSchema, reportsAckSchema, destroyCommandSchema, hostRegistrationSchema, registrationAckSchema, spawnCommandSchema, volumeDeleteCommandSchema, portsRefreshCommandSchema, groupMembersCommandSchema, type AgentHandshake, type AgentToServerEvents, type CommandAck, type DownloadProgress, type ServerToAgentEvents } from "@nimbus/core/protocol/agent";
+import {
+  AGENT_NAMESPACE,
+  MAX_PROTOCOL_MESSAGE_CHARS,
+  PROTOCOL_VERSION,
+  commandAckSchema,
+  reportsAckSchema,
+  destroyCommandSchema,
+  hostRegistrationSchema,
+  registrationAckSchema,
+  spawnCommandSchema,
+  volumeDeleteCommandSchema,
+  portsRefreshCommandSchema,
+  groupMembersCommandSchema,
+  type AgentHandshake,
+  type AgentToServerEvents,
+  type CommandAck,
+  type DownloadProgress,
+  type ServerToAgentEvents,
+} from "@nimbus/core/protocol/agent";
 import { Backoff } from "./backoff";
 import type { ComputeManager } from "./compute-manager";
 import type { ConsoleStreamer } from "./console-stream";
@@ -74,7 +92,10 @@ export class Agent {
     const { manager, outbox, log } = this.options;
     let deadline: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
-      manager.idle().then(() => outbox.drained()).then(() => true),
+      manager
+        .idle()
+        .then(() => outbox.drained())
+        .then(() => true),
       new Promise<false>((resolve) => (deadline = setTimeout(() => resolve(false), deadlineMs))),
     ]);
     clearTimeout(deadline);
@@ -188,7 +209,9 @@ export class Agent {
       this.backoff.reset();
       clearInterval(this.heartbeat);
       this.heartbeat = setInterval(() => socket.emit("host.heartbeat", {}), intervalMs);
-      this.options.outbox.online((message) => validatedAck(reportsAckSchema, socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.reports", message)));
+      this.options.outbox.online((message) =>
+        validatedAck(reportsAckSchema, socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.reports", message)),
+      );
       this.streamConsoles(socket, domains);
     } catch (error) {
       if (connection !== this.connection) return;

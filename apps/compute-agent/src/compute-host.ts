@@ -101,7 +101,19 @@ export class ComputeHost {
       },
       onDestroy: async (instanceId) => consoles?.streamer.stop(instanceId),
     });
-    agent = new Agent({ serverUrls, hostname, agentVersion, auth, diskGb: this.diskGb, heartbeatMs, driver: this.driver, manager, outbox, consoles, log });
+    agent = new Agent({
+      serverUrls,
+      hostname,
+      agentVersion,
+      auth,
+      diskGb: this.diskGb,
+      heartbeatMs,
+      driver: this.driver,
+      manager,
+      outbox,
+      consoles,
+      log,
+    });
     this.agent = agent;
     agent.start();
   }

@@ -1,5 +1,13 @@
 import type { Logger } from "pino";
-import { MAX_PROTOCOL_MESSAGE_CHARS, type DestroyCommand, type DownloadProgress, type InstanceReport, type PortSpec, type ReportPhase, type SpawnCommand } from "@nimbus/core/protocol/agent";
+import {
+  MAX_PROTOCOL_MESSAGE_CHARS,
+  type DestroyCommand,
+  type DownloadProgress,
+  type InstanceReport,
+  type PortSpec,
+  type ReportPhase,
+  type SpawnCommand,
+} from "@nimbus/core/protocol/agent";
 import type { ComputeDriver, PowerState } from "./driver/types";
 import { messageOf } from "./error-message";
 import type { ImageSource } from "./image-cache";

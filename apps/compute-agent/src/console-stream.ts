@@ -126,7 +126,10 @@ class ConsoleTail {
         // The connection dropped: the same chunk goes again once the agent is registered anew.
         if (outcome === ENDED) continue;
         if ("error" in outcome) {
-          this.log.debug({ instanceId: this.instanceId, offset: this.pending.chunk.offset, reason: messageOf(outcome.error) }, "console chunk not acknowledged; will resend");
+          this.log.debug(
+            { instanceId: this.instanceId, offset: this.pending.chunk.offset, reason: messageOf(outcome.error) },
+            "console chunk not acknowledged; will resend",
+          );
           await this.pause(this.retryMs);
           continue;
         }
@@ -138,7 +141,8 @@ class ConsoleTail {
         this.pending = null;
       }
     } catch (error) {
-      if (error instanceof ConsoleGone) this.log.info({ instanceId: this.instanceId, path: this.path }, "the instance's directory is gone; console streaming ends");
+      if (error instanceof ConsoleGone)
+        this.log.info({ instanceId: this.instanceId, path: this.path }, "the instance's directory is gone; console streaming ends");
       else this.log.error({ err: error, instanceId: this.instanceId, path: this.path }, "console streaming failed");
       this.streamer.release(this);
     } finally {
@@ -310,7 +314,10 @@ export class ConsoleStreamer {
     current?.stop();
     const tail = new ConsoleTail(instanceId, path, this, this.options.log.child({ console: instanceId }), this.pollMs, this.retryMs);
     this.tails.set(instanceId, tail);
-    this.runs.set(tail, tail.run().finally(() => this.runs.delete(tail)));
+    this.runs.set(
+      tail,
+      tail.run().finally(() => this.runs.delete(tail)),
+    );
   }
 
   /**

@@ -78,4 +78,3 @@ async function post(url: string, body: string): Promise<EnrollResponse> {
   }
   throw new Error(`The server answered HTTP ${response.status}: ${reason}`);
 }
-

@@ -36,7 +36,11 @@ describe("parseEnv", () => {
   it("runs one real host by default and N simulated hosts with NIMBUS_SIMULATED_HOSTS", () => {
     expect(parsed({}).simulation).toBeNull();
     expect(parsed({ NIMBUS_SIMULATED_HOSTS: "3" }).simulation).toEqual({ hosts: 3, vcpus: 32, memoryMb: 131072 });
-    expect(parsed({ NIMBUS_SIMULATED_HOSTS: "2", NIMBUS_SIM_VCPUS: "8", NIMBUS_SIM_MEMORY_MB: "4096" }).simulation).toEqual({ hosts: 2, vcpus: 8, memoryMb: 4096 });
+    expect(parsed({ NIMBUS_SIMULATED_HOSTS: "2", NIMBUS_SIM_VCPUS: "8", NIMBUS_SIM_MEMORY_MB: "4096" }).simulation).toEqual({
+      hosts: 2,
+      vcpus: 8,
+      memoryMb: 4096,
+    });
     expect(issues({ NIMBUS_SIMULATED_HOSTS: "0" })).toHaveLength(1);
   });
 
@@ -49,7 +53,10 @@ describe("parseEnv", () => {
 
   it("prunes the image cache every 40 minutes of images unused for a day (Nova's defaults), or as set, never younger than a minute", () => {
     expect(parsed({}).imageCache).toEqual({ pruneIntervalMs: 2_400_000, minAgeMs: 86_400_000 });
-    expect(parsed({ NIMBUS_IMAGE_CACHE_PRUNE_INTERVAL_SECONDS: "600", NIMBUS_IMAGE_CACHE_MIN_AGE_SECONDS: "3600" }).imageCache).toEqual({ pruneIntervalMs: 600_000, minAgeMs: 3_600_000 });
+    expect(parsed({ NIMBUS_IMAGE_CACHE_PRUNE_INTERVAL_SECONDS: "600", NIMBUS_IMAGE_CACHE_MIN_AGE_SECONDS: "3600" }).imageCache).toEqual({
+      pruneIntervalMs: 600_000,
+      minAgeMs: 3_600_000,
+    });
     expect(issues({ NIMBUS_IMAGE_CACHE_MIN_AGE_SECONDS: "5" })).toHaveLength(1);
   });
 

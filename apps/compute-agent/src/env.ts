@@ -84,9 +84,17 @@ const envSchema = z
     NIMBUS_STATE_DIR: z.string().optional(),
     NIMBUS_HEARTBEAT_MS: z.coerce.number().int().positive().default(5000),
     /** Nova's image_cache.manager_interval and remove_unused_original_minimum_age_seconds. */
-    NIMBUS_IMAGE_CACHE_PRUNE_INTERVAL_SECONDS: z.coerce.number().int().min(10).default(DEFAULT_IMAGE_CACHE_PRUNING.pruneIntervalMs / 1000),
+    NIMBUS_IMAGE_CACHE_PRUNE_INTERVAL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .default(DEFAULT_IMAGE_CACHE_PRUNING.pruneIntervalMs / 1000),
     // At least a minute: an image just taken for a build must outlive the build's first steps.
-    NIMBUS_IMAGE_CACHE_MIN_AGE_SECONDS: z.coerce.number().int().min(60).default(DEFAULT_IMAGE_CACHE_PRUNING.minAgeMs / 1000),
+    NIMBUS_IMAGE_CACHE_MIN_AGE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .default(DEFAULT_IMAGE_CACHE_PRUNING.minAgeMs / 1000),
     NIMBUS_SIMULATED_HOSTS: z.coerce.number().int().min(1).max(1000).optional(),
     NIMBUS_SIM_VCPUS: z.coerce.number().int().positive().max(1_000_000).default(32),
     NIMBUS_SIM_MEMORY_MB: z.coerce.number().int().positive().max(1_000_000_000).default(131072),

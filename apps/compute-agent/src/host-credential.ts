@@ -22,7 +22,9 @@ export async function readCredentialFile(file: string): Promise<string | null> {
   }
   const parsed = credentialSchema.safeParse(text.trim());
   if (!parsed.success) {
-    throw new Error(`The host credential file ${file} does not hold a valid credential: remove it and enrol the host again with a new NIMBUS_JOIN_TOKEN.`);
+    throw new Error(
+      `The host credential file ${file} does not hold a valid credential: remove it and enrol the host again with a new NIMBUS_JOIN_TOKEN.`,
+    );
   }
   return parsed.data;
 }

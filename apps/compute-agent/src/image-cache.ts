@@ -227,14 +227,20 @@ export class ImageCache implements ImageSource {
       // Checked again after the wait, and marked in the same turn: a fetch from now on waits.
       if (this.fetching.has(id) || this.removing.has(id)) continue;
       const gone = rm(file, { force: true });
-      this.removing.set(id, gone.catch(() => undefined));
+      this.removing.set(
+        id,
+        gone.catch(() => undefined),
+      );
       try {
         await gone;
       } finally {
         this.removing.delete(id);
       }
       if (partial) continue; // a download a crash left behind
-      this.options.log.info({ imageId: id, bytes: found.size, unusedForHours: Math.floor((Date.now() - found.mtimeMs) / 3_600_000) }, "unused image removed from the cache");
+      this.options.log.info(
+        { imageId: id, bytes: found.size, unusedForHours: Math.floor((Date.now() - found.mtimeMs) / 3_600_000) },
+        "unused image removed from the cache",
+      );
       removed.push(id);
     }
     return removed;
@@ -246,4 +252,3 @@ export class ImageCache implements ImageSource {
     return "credential" in auth ? { ...hostname, authorization: `Bearer ${auth.credential}` } : { ...hostname, "x-nimbus-agent-secret": auth.secret };
   }
 }
-

@@ -37,7 +37,14 @@ async function main(): Promise<void> {
     await startSimulatedHosts(env, env.simulation, sharedSecret);
     return;
   }
-  const host = await ComputeHost.open({ ...hostOptions(env, log), hostname: env.hostname, simulated: false, libvirtUri: env.libvirtUri, stateDir: env.stateDir, diskGb: env.diskGb });
+  const host = await ComputeHost.open({
+    ...hostOptions(env, log),
+    hostname: env.hostname,
+    simulated: false,
+    libvirtUri: env.libvirtUri,
+    stateDir: env.stateDir,
+    diskGb: env.diskGb,
+  });
   hosts.push(host);
   const auth = await hostAuth({
     hostname: env.hostname,
@@ -81,8 +88,18 @@ async function startSimulatedHosts(env: Env, simulation: Simulation, sharedSecre
 }
 
 /** What every host of this process shares. */
-function hostOptions(env: Env, hostLog: Logger): Pick<ComputeHostOptions, "vif" | "serverUrls" | "heartbeatMs" | "imageCache" | "agentVersion" | "log"> {
-  return { vif: env.vif, serverUrls: env.serverUrls, heartbeatMs: env.heartbeatMs, imageCache: env.imageCache, agentVersion: packageJson.version, log: hostLog };
+function hostOptions(
+  env: Env,
+  hostLog: Logger,
+): Pick<ComputeHostOptions, "vif" | "serverUrls" | "heartbeatMs" | "imageCache" | "agentVersion" | "log"> {
+  return {
+    vif: env.vif,
+    serverUrls: env.serverUrls,
+    heartbeatMs: env.heartbeatMs,
+    imageCache: env.imageCache,
+    agentVersion: packageJson.version,
+    log: hostLog,
+  };
 }
 
 main().catch((error: unknown) => {

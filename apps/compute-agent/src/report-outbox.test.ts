@@ -66,7 +66,11 @@ describe("ReportOutbox", () => {
     await until(() => server.messages.length === 1);
     const apart = await postApart(outbox, [report(2, "spawning"), report(3, "active")]);
     await until(() => server.messages.length === 3);
-    expect(shape(server.messages)).toEqual([[0, [0, 1]], [1, [2]], [2, [3]]]);
+    expect(shape(server.messages)).toEqual([
+      [0, [0, 1]],
+      [1, [2]],
+      [2, [3]],
+    ]);
     for (let i = 0; i < 3; i++) await server.answer(ok);
     await Promise.all([...together, ...apart]);
     await outbox.drained();
@@ -74,13 +78,19 @@ describe("ReportOutbox", () => {
 
   it("with the window full, reports made meanwhile wait and go together in the next message", async () => {
     const { server, outbox } = onlineOutbox();
-    const first = await postApart(outbox, Array.from({ length: MAX_REPORT_MESSAGES_IN_FLIGHT }, (_, seq) => report(seq, "networking")));
+    const first = await postApart(
+      outbox,
+      Array.from({ length: MAX_REPORT_MESSAGES_IN_FLIGHT }, (_, seq) => report(seq, "networking")),
+    );
     await until(() => server.messages.length === MAX_REPORT_MESSAGES_IN_FLIGHT);
     const late = await postApart(outbox, [report(MAX_REPORT_MESSAGES_IN_FLIGHT, "spawning"), report(MAX_REPORT_MESSAGES_IN_FLIGHT + 1, "spawning")]);
     expect(server.messages).toHaveLength(MAX_REPORT_MESSAGES_IN_FLIGHT);
     await server.answer(ok);
     await until(() => server.messages.length === MAX_REPORT_MESSAGES_IN_FLIGHT + 1);
-    expect(shape(server.messages).at(-1)).toEqual([MAX_REPORT_MESSAGES_IN_FLIGHT, [MAX_REPORT_MESSAGES_IN_FLIGHT, MAX_REPORT_MESSAGES_IN_FLIGHT + 1]]);
+    expect(shape(server.messages).at(-1)).toEqual([
+      MAX_REPORT_MESSAGES_IN_FLIGHT,
+      [MAX_REPORT_MESSAGES_IN_FLIGHT, MAX_REPORT_MESSAGES_IN_FLIGHT + 1],
+    ]);
     while (server.unanswered() > 0) await server.answer(ok);
     await Promise.all([...first, ...late]);
   });
@@ -93,7 +103,13 @@ describe("ReportOutbox", () => {
     await server.answer(new Error("timed out")); // n 1 not
     await server.answer(new Error("timed out")); // n 2 dropped behind it: no second go-back
     await until(() => server.messages.length === 5);
-    expect(shape(server.messages)).toEqual([[0, [0]], [1, [1]], [2, [2]], [1, [1]], [2, [2]]]);
+    expect(shape(server.messages)).toEqual([
+      [0, [0]],
+      [1, [1]],
+      [2, [2]],
+      [1, [1]],
+      [2, [2]],
+    ]);
     await server.answer(ok);
     await server.answer(ok);
     await Promise.all(posted);

@@ -1,5 +1,11 @@
 import type { Logger } from "pino";
-import { MAX_REPORTS_PER_MESSAGE, MAX_REPORT_MESSAGES_IN_FLIGHT, type InstanceReport, type InstanceReportsMessage, type ReportsAck } from "@nimbus/core/protocol/agent";
+import {
+  MAX_REPORTS_PER_MESSAGE,
+  MAX_REPORT_MESSAGES_IN_FLIGHT,
+  type InstanceReport,
+  type InstanceReportsMessage,
+  type ReportsAck,
+} from "@nimbus/core/protocol/agent";
 import { AckSession, ENDED } from "./ack-session";
 
 /** Sends one numbered message of reports to the server; rejects when no acknowledgement came in time. */
@@ -116,7 +122,10 @@ export class ReportOutbox {
       if (outcome === ENDED) return;
       if ("ack" in outcome) return this.acknowledged(message, reports, outcome.ack);
       if (round !== this.round) return;
-      this.log.warn({ err: outcome.error, n: message.n, reports: reports.map((r) => ({ instanceId: r.instanceId, seq: r.seq })) }, "instance reports not acknowledged; will resend");
+      this.log.warn(
+        { err: outcome.error, n: message.n, reports: reports.map((r) => ({ instanceId: r.instanceId, seq: r.seq })) },
+        "instance reports not acknowledged; will resend",
+      );
       // Go back: everything unacknowledged goes again, in order, after a pause.
       this.round++;
       for (const m of this.messages) m.sent = false;
@@ -134,7 +143,10 @@ export class ReportOutbox {
     const refused = ack.ok ? ack.refused : reports.map((r) => ({ instanceId: r.instanceId, seq: r.seq, error: ack.error }));
     for (const refusal of refused) {
       const report = reports.find((r) => r.instanceId === refusal.instanceId && r.seq === refusal.seq);
-      this.log.warn({ instanceId: refusal.instanceId, seq: refusal.seq, phase: report?.phase, reason: refusal.error }, "server refused instance report");
+      this.log.warn(
+        { instanceId: refusal.instanceId, seq: refusal.seq, phase: report?.phase, reason: refusal.error },
+        "server refused instance report",
+      );
     }
     this.messages.splice(index, 1);
     for (const pending of message.items) pending.settle();

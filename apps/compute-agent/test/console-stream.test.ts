@@ -224,7 +224,9 @@ describe("ConsoleStreamer", () => {
     const consoles = streamer();
     const refused = randomUUID();
     const stopped = randomUUID();
-    consoles.online(receiver.send(async (chunk) => (chunk.instanceId === refused ? { ok: false, error: "that instance is not on this host" } : { ok: true })));
+    consoles.online(
+      receiver.send(async (chunk) => (chunk.instanceId === refused ? { ok: false, error: "that instance is not on this host" } : { ok: true })),
+    );
     await writeFile(logFile, "hello\n");
     consoles.watch(refused, logFile);
     consoles.watch(stopped, logFile);

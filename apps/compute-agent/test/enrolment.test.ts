@@ -134,7 +134,13 @@ describe("enrolment", () => {
     const unreachable = await unusedUrl();
     const { log, lines } = memoryLog();
 
-    const enrolled = await enrol({ serverUrls: [server.url, unreachable], joinToken: JOIN_TOKEN, hostname: "compute-enrol", log, backoff: new Backoff(10, 10) });
+    const enrolled = await enrol({
+      serverUrls: [server.url, unreachable],
+      joinToken: JOIN_TOKEN,
+      hostname: "compute-enrol",
+      log,
+      backoff: new Backoff(10, 10),
+    });
 
     expect(enrolled).toEqual({ hostname: "compute-enrol", credential: CREDENTIAL });
     expect(requests).toHaveLength(2);

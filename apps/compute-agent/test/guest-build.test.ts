@@ -62,7 +62,8 @@ describe("building guests", () => {
     for (const command of commands) expect(await server.command(HOSTNAME, "instance.spawn", command)).toEqual({ ok: true });
     // Every spawn is waiting in block_device_mapping while the one download is held.
     await server.until((events) =>
-      commands.every((c) => reportsOf(events, c.instance.id).some((r) => r.phase === "block_device_mapping")) && imageRequestsOf(events, image.id).length > 0
+      commands.every((c) => reportsOf(events, c.instance.id).some((r) => r.phase === "block_device_mapping")) &&
+      imageRequestsOf(events, image.id).length > 0
         ? true
         : undefined,
     );
@@ -113,7 +114,15 @@ describe("building guests", () => {
     expect((await settled(id)).phase).toBe("active");
     expect((await readdir(instanceDir(id))).sort()).toEqual(["disk", "disk.config", "images.json"]);
 
-    const destroy = { commandId: randomUUID(), instanceId: id, volumes: [{ id: doomed.id, delete: true }, { id: kept.id, delete: false }], ports: [] };
+    const destroy = {
+      commandId: randomUUID(),
+      instanceId: id,
+      volumes: [
+        { id: doomed.id, delete: true },
+        { id: kept.id, delete: false },
+      ],
+      ports: [],
+    };
     expect(await server.command(HOSTNAME, "instance.destroy", destroy)).toEqual({ ok: true });
     await server.until((events) => reportsOf(events, id).find((r) => r.phase === "deleted"));
     expect(existsSync(instanceDir(id))).toBe(false);

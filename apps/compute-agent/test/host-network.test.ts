@@ -46,8 +46,26 @@ function port(last: number, overrides: Partial<PortSpec> = {}): PortSpec {
     enableDhcp: true,
     mtu: 1450,
     securityGroupRules: [
-      { id: randomUUID(), direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteCidrs: ["192.0.2.0/24"], remoteGroupId: null },
-      { id: randomUUID(), direction: "egress", ethertype: "IPv4", protocol: null, portRangeMin: null, portRangeMax: null, remoteCidrs: null, remoteGroupId: null },
+      {
+        id: randomUUID(),
+        direction: "ingress",
+        ethertype: "IPv4",
+        protocol: "tcp",
+        portRangeMin: 22,
+        portRangeMax: 22,
+        remoteCidrs: ["192.0.2.0/24"],
+        remoteGroupId: null,
+      },
+      {
+        id: randomUUID(),
+        direction: "egress",
+        ethertype: "IPv4",
+        protocol: null,
+        portRangeMin: null,
+        portRangeMax: null,
+        remoteCidrs: null,
+        remoteGroupId: null,
+      },
     ],
     ...overrides,
   };
@@ -107,7 +125,8 @@ describe("HostNetworks on qemu:///system", () => {
       expect(filter).toContain(`<parameter name='IP' value='${p.ipAddress}'/>`);
       // libvirt writes the attributes in its own order.
       const tcp = /<tcp [^>]*\/>/.exec(filter)?.[0] ?? "";
-      for (const attribute of ["srcipaddr='192.0.2.0'", "srcipmask='24'", "dstportstart='22'", "dstportend='22'", "state='NEW'"]) expect(tcp).toContain(attribute);
+      for (const attribute of ["srcipaddr='192.0.2.0'", "srcipmask='24'", "dstportstart='22'", "dstportend='22'", "state='NEW'"])
+        expect(tcp).toContain(attribute);
       expect(filter).toContain("<rule action='drop' direction='inout' priority='1000'>");
     }
   }, 60_000);
@@ -129,7 +148,16 @@ describe("HostNetworks on qemu:///system", () => {
   it("refreshes a plugged port's filter with its group's new rules, and does not make a filter that is gone", async () => {
     const { log } = memoryLog();
     const networks = new HostNetworks({ uri: URI, log });
-    const icmp = { id: randomUUID(), direction: "ingress" as const, ethertype: "IPv4" as const, protocol: "icmp" as const, portRangeMin: null, portRangeMax: null, remoteCidrs: ["198.51.100.0/24"], remoteGroupId: null };
+    const icmp = {
+      id: randomUUID(),
+      direction: "ingress" as const,
+      ethertype: "IPv4" as const,
+      protocol: "icmp" as const,
+      portRangeMin: null,
+      portRangeMax: null,
+      remoteCidrs: ["198.51.100.0/24"],
+      remoteGroupId: null,
+    };
     const ssh = first.securityGroupRules[0]!;
     const egress = first.securityGroupRules[1]!;
     const unknown = port(13);
@@ -152,7 +180,18 @@ describe("HostNetworks on qemu:///system", () => {
     const memberPort = (last: number) =>
       port(last, {
         enableDhcp: false,
-        securityGroupRules: [{ id: randomUUID(), direction: "ingress", ethertype: "IPv4", protocol: null, portRangeMin: null, portRangeMax: null, remoteCidrs: [`10.231.${third}.14/32`], remoteGroupId: groupId }],
+        securityGroupRules: [
+          {
+            id: randomUUID(),
+            direction: "ingress",
+            ethertype: "IPv4",
+            protocol: null,
+            portRangeMin: null,
+            portRangeMax: null,
+            remoteCidrs: [`10.231.${third}.14/32`],
+            remoteGroupId: groupId,
+          },
+        ],
       });
     const [member, another] = [memberPort(14), memberPort(16)];
     const unplugged = (p: PortSpec) => ({ id: p.id, networkId: p.networkId, macAddress: p.macAddress, ipAddress: p.ipAddress });

@@ -46,7 +46,13 @@ describe("ImageCache", () => {
   });
 
   function cache(auth: HandshakeAuth = { secret: SECRET }, serverUrls = [server.url]): ImageCache {
-    return new ImageCache({ dir: path.join(dir, "_base"), serverUrls, hostname: "compute-1", auth: async () => auth, log: pino({ level: "silent" }) });
+    return new ImageCache({
+      dir: path.join(dir, "_base"),
+      serverUrls,
+      hostname: "compute-1",
+      auth: async () => auth,
+      log: pino({ level: "silent" }),
+    });
   }
 
   it("downloads an image once for concurrent requests, reports progress to each, and reuses the copy later", async () => {
@@ -122,7 +128,9 @@ describe("ImageCache", () => {
     await expect(cache({ credential: "revoked-credential-0123456789" }).fetch(image)).rejects.toThrow(
       "Image cirros could not be downloaded: the server answered HTTP 403: unknown host credential",
     );
-    await expect(cache().fetch(imageRef(BYTES, { id: randomUUID(), name: "gone" }))).rejects.toThrow("Image gone could not be downloaded: the server answered HTTP 404: no such image");
+    await expect(cache().fetch(imageRef(BYTES, { id: randomUUID(), name: "gone" }))).rejects.toThrow(
+      "Image gone could not be downloaded: the server answered HTTP 404: no such image",
+    );
   });
 
   it("downloads from the next server when one is down", async () => {

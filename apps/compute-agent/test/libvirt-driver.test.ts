@@ -45,7 +45,13 @@ describe("LibvirtDriver on the libvirt test driver", () => {
     stateDir = await mkdtemp(path.join(os.tmpdir(), "nimbus-agent-"));
     driver = await LibvirtDriver.open({ uri: URI, stateDir, vif: { kind: "user" }, simulated: false, log });
     server = await FakeServer.listen();
-    images = new ImageCache({ dir: path.join(stateDir, "_base"), serverUrls: [server.url], hostname: "compute-1", auth: async () => ({ secret: SECRET }), log });
+    images = new ImageCache({
+      dir: path.join(stateDir, "_base"),
+      serverUrls: [server.url],
+      hostname: "compute-1",
+      auth: async () => ({ secret: SECRET }),
+      log,
+    });
     libvirt = new Hypervisor({ uri: URI });
     await libvirt.connectOpen();
     diskBytes = await qcow2Bytes(64);
@@ -183,7 +189,13 @@ describe("LibvirtDriver on the libvirt test driver", () => {
     expect((await stat(path.join(dir, "disk"))).ino).toBe(before);
 
     // Destroy: the domain, the instance directory and the volumes flagged delete go.
-    await driver.destroy({ ...destroyCommand(command, false), volumes: [{ id: blank.id, delete: true }, { id: fromImage.id, delete: false }] });
+    await driver.destroy({
+      ...destroyCommand(command, false),
+      volumes: [
+        { id: blank.id, delete: true },
+        { id: fromImage.id, delete: false },
+      ],
+    });
     expect(await domainsWithUuid(id)).toBe(0);
     expect(existsSync(dir)).toBe(false);
     expect(existsSync(volumeFile(blank.id))).toBe(false);

@@ -129,12 +129,14 @@ describe("reconciliation support", () => {
     // Left over from before the agent started: running, named and keyed like an instance.
     const leftover = spawnCommand();
     const id = leftover.instance.id;
-    const domain = await libvirt.domainDefineXML(buildDomainXml({
+    const domain = await libvirt.domainDefineXML(
+      buildDomainXml({
         command: leftover,
         domainType: "test",
         nics: [],
         blockDevices: NO_BLOCK_DEVICES,
-      }));
+      }),
+    );
     await domain.create();
 
     const { registration } = await startHost("compute-leftover");

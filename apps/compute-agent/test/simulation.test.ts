@@ -58,7 +58,9 @@ describe("simulation mode", () => {
     const command = spawnCommand();
     const id = command.instance.id;
     expect(await server.command("rack-sim-2", "instance.spawn", command)).toEqual({ ok: true });
-    const active = await server.until((events) => events.find((e) => e.type === "report" && e.report.instanceId === id && e.report.phase === "active"));
+    const active = await server.until((events) =>
+      events.find((e) => e.type === "report" && e.report.instanceId === id && e.report.phase === "active"),
+    );
     expect(active).toMatchObject({ hostname: "rack-sim-2" });
     expect(reportsOf(server.events, id)).toHaveLength(4);
 

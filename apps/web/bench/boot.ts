@@ -44,10 +44,20 @@ export async function runBootBenchmark() {
   chmodSync(rawDir, 0o755);
   try {
     const admin = await signedInClient(web.url);
-    await waitFor(`host ${HOSTNAME} up`, async () => (await admin.client.hosts.list.query()).some((h) => h.hostname === HOSTNAME && h.state === "up"), 60_000);
+    await waitFor(
+      `host ${HOSTNAME} up`,
+      async () => (await admin.client.hosts.list.query()).some((h) => h.hostname === HOSTNAME && h.state === "up"),
+      60_000,
+    );
     const { imageId } = await uploadTestGuest(web.url, admin);
     const [flavors, networks] = await Promise.all([admin.client.catalog.flavors.query(), admin.client.catalog.networks.query()]);
-    const input = { count: 1, imageId, flavorId: flavors.find((f) => f.name === "m1.tiny")!.id, networkId: networks[0]!.id, availabilityZone: `:${HOSTNAME}` };
+    const input = {
+      count: 1,
+      imageId,
+      flavorId: flavors.find((f) => f.name === "m1.tiny")!.id,
+      networkId: networks[0]!.id,
+      availabilityZone: `:${HOSTNAME}`,
+    };
 
     const socket = io(web.url, { extraHeaders: { cookie: admin.cookie()! }, transports: ["websocket"] });
     await waitFor("the browser socket", () => socket.connected);
@@ -77,7 +87,9 @@ export async function runBootBenchmark() {
     const overlay = /<source file='([^']*\/disk)'/.exec(xml)?.[1];
     const consoleLog = /<source path='([^']*console\.log)'/.exec(xml)?.[1];
     if (!overlay || !consoleLog) throw new Error(`unexpected domain XML (disk or console not found):\n${xml}`);
-    const base = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", "-U", overlay], { encoding: "utf8" }))["full-backing-filename"] as string;
+    const base = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", "-U", overlay], { encoding: "utf8" }))[
+      "full-backing-filename"
+    ] as string;
     const rawS: number[] = [];
     for (let run = 0; run < RUNS; run++) {
       const dir = path.join(rawDir, `run-${run}`);
@@ -121,7 +133,9 @@ export async function runBootBenchmark() {
     };
   } finally {
     // Whatever happened, leave no guest of this run behind on the host.
-    for (const name of virsh("list", "--all", "--name").split("\n").map((n) => n.trim())) {
+    for (const name of virsh("list", "--all", "--name")
+      .split("\n")
+      .map((n) => n.trim())) {
       if (name.startsWith("nimbus-raw-boot-")) spawnSync("virsh", ["-c", "qemu:///system", "destroy", name]);
     }
     // The instance kept for the raw runs, if the run stopped before deleting it.
@@ -150,5 +164,3 @@ export async function main() {
   writeFileSync(out, `${JSON.stringify({ measured_at: new Date().toISOString(), ...result }, null, 2)}\n`);
   console.log(`written ${path.relative(repoRoot, out)}`);
 }
-
-

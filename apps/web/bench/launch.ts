@@ -40,7 +40,10 @@ const CONCURRENCY = Number(process.env.NIMBUS_BENCH_CONCURRENCY ?? 50);
 const HOSTS = Number(process.env.NIMBUS_BENCH_HOSTS ?? 100);
 const WARMUP = Number(process.env.NIMBUS_BENCH_WARMUP ?? 200);
 /** The web process's setting, or its default (see src/server/admission.ts). */
-const ADMISSION_DELAY_MS = loadEnv({ NODE_ENV: "production", NIMBUS_LAUNCH_ADMISSION_DELAY_MS: process.env.NIMBUS_LAUNCH_ADMISSION_DELAY_MS }).NIMBUS_LAUNCH_ADMISSION_DELAY_MS;
+const ADMISSION_DELAY_MS = loadEnv({
+  NODE_ENV: "production",
+  NIMBUS_LAUNCH_ADMISSION_DELAY_MS: process.env.NIMBUS_LAUNCH_ADMISSION_DELAY_MS,
+}).NIMBUS_LAUNCH_ADMISSION_DELAY_MS;
 const BENCH_MEMBER_PASSWORD = "bench-member-password";
 
 const pct = (values: number[], p: number) => {
@@ -135,7 +138,11 @@ export async function runLaunchBenchmark() {
   agent.once("exit", (code, signal) => exits.push(`the agent process exited (${signal ?? code})`));
   try {
     const admin = await signedInClient(web.url);
-    await waitFor(`${HOSTS} simulated hosts up`, async () => (await admin.client.hosts.list.query()).filter((h) => h.state === "up").length === HOSTS, 120_000);
+    await waitFor(
+      `${HOSTS} simulated hosts up`,
+      async () => (await admin.client.hosts.list.query()).filter((h) => h.state === "up").length === HOSTS,
+      120_000,
+    );
     const projects = await admin.client.projects.list.query();
     const demo = projects.find((p) => p.name === "demo")!;
     await admin.client.quotas.set.mutate({ projectId: demo.id, limits: { instances: -1, cores: -1, ram: -1 } });
@@ -264,7 +271,12 @@ export async function runLaunchBenchmark() {
         launches_per_s: +(active.length / ((Math.max(...active.map(({ at }) => at)) - since) / 1000)).toFixed(1),
         active_p50_ms: Math.round(pct(toActive, 50)),
         active_p99_ms: Math.round(pct(toActive, 99)),
-        progress_p99_ms: Math.round(pct(ids.flatMap((id) => progressLatencyMs[id] ?? []), 99)),
+        progress_p99_ms: Math.round(
+          pct(
+            ids.flatMap((id) => progressLatencyMs[id] ?? []),
+            99,
+          ),
+        ),
       };
       return { ids, figures };
     };
@@ -380,7 +392,10 @@ function printPhaseBreakdown(calledAt: Map<string, number>, phases: Record<strin
       add(`  ${order[i]}: report → recorded`, cur.opened - cur.reported);
     }
   }
-  for (const [name, values] of stretches) console.log(`  ${name.padEnd(48)} p50 ${String(Math.round(pct(values, 50))).padStart(5)} ms  p99 ${String(Math.round(pct(values, 99))).padStart(5)} ms`);
+  for (const [name, values] of stretches)
+    console.log(
+      `  ${name.padEnd(48)} p50 ${String(Math.round(pct(values, 50))).padStart(5)} ms  p99 ${String(Math.round(pct(values, 99))).padStart(5)} ms`,
+    );
 }
 
 export async function main() {
@@ -402,7 +417,8 @@ export async function main() {
     );
   }
   for (const [reason, count] of Object.entries(result.failure_reasons)) console.log(`  failed ${count}×: ${reason}`);
-  if (result.launch_calls_resent > 0) console.log(`  ${result.launch_calls_resent} launch call(s) sent again with their idempotency key after the connection broke`);
+  if (result.launch_calls_resent > 0)
+    console.log(`  ${result.launch_calls_resent} launch call(s) sent again with their idempotency key after the connection broke`);
   const out = path.join(repoRoot, "bench/results/launch.json");
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify({ measured_at: new Date().toISOString(), ...result }, null, 2)}\n`);

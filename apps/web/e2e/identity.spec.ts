@@ -40,7 +40,9 @@ test.afterAll(async ({ browser }) => {
   const request = context.request;
   const call = async (path: string, input?: unknown) => {
     const response =
-      input === undefined ? await request.get(`${baseURL}/api/trpc/${path}`) : await request.post(`${baseURL}/api/trpc/${path}`, { data: { json: input } });
+      input === undefined
+        ? await request.get(`${baseURL}/api/trpc/${path}`)
+        : await request.post(`${baseURL}/api/trpc/${path}`, { data: { json: input } });
     const body = (await response.json().catch(() => ({}))) as { result?: { data?: { json?: unknown } } };
     return body.result?.data?.json;
   };
@@ -82,7 +84,10 @@ test("an administrator creates projects and users; each member sees only their o
     await choose(page, userForm.getByRole("combobox", { name: "Project", exact: true }), user.project);
     await choose(page, userForm.getByRole("combobox", { name: "Role", exact: true }), user.role);
     await userForm.getByRole("button", { name: "Create user" }).click();
-    const row = page.getByRole("table", { name: "Users" }).getByRole("row").filter({ has: page.getByText(name, { exact: true }) });
+    const row = page
+      .getByRole("table", { name: "Users" })
+      .getByRole("row")
+      .filter({ has: page.getByText(name, { exact: true }) });
     await expect(row).toContainText(`${user.project}: ${user.role}`);
     await expect(row.getByRole("switch", { name: `Enabled for ${name}` })).toBeChecked();
   }
@@ -123,7 +128,13 @@ test("a reader sees the project's instances but cannot launch, not even by calli
       const body = (await response.json()) as { result: { data: { json: { id: string }[] } } };
       return body.result.data.json[0]!.id;
     };
-    const launch = { name: "rita-vm", count: 1, imageId: await first("catalog.images"), flavorId: await first("catalog.flavors"), networkId: await first("catalog.networks") };
+    const launch = {
+      name: "rita-vm",
+      count: 1,
+      imageId: await first("catalog.images"),
+      flavorId: await first("catalog.flavors"),
+      networkId: await first("catalog.networks"),
+    };
     const response = await fetch("/api/trpc/instances.launch", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -185,6 +196,9 @@ test("a vCPU quota set by the administrator takes the flavors that do not fit ou
   // Clean up: alice deletes her instance.
   await page.getByRole("link", { name: "Cancel" }).click();
   await page.getByRole("button", { name: `Delete ${INSTANCE}` }).click();
-  await page.getByRole("dialog", { name: `Delete ${INSTANCE}?` }).getByRole("button", { name: "Delete instance" }).click();
+  await page
+    .getByRole("dialog", { name: `Delete ${INSTANCE}?` })
+    .getByRole("button", { name: "Delete instance" })
+    .click();
   await expect(page.getByText("No instances yet.")).toBeVisible();
 });

@@ -9,7 +9,11 @@ import { signIn } from "./support";
 
 const SPARE = "spare-node";
 
-test("a join token enrols a host once, revoking its credential cuts it off, and the audit trail says who did it", async ({ page, request, baseURL }) => {
+test("a join token enrols a host once, revoking its credential cuts it off, and the audit trail says who did it", async ({
+  page,
+  request,
+  baseURL,
+}) => {
   await signIn(page);
   await page.getByRole("link", { name: "Compute agents" }).click();
   await expect(page.getByRole("heading", { name: "Compute agents" })).toBeVisible();

@@ -25,7 +25,10 @@ async function choose(page: Page, label: string, option: string | RegExp) {
   await page.getByRole("option", { name: option }).click();
 }
 
-async function uploadImage(page: Page, { file, name, kind, kernel, ramdisk }: { file: string; name: string; kind: "Kernel" | "Ramdisk" | "Disk image"; kernel?: string; ramdisk?: string }) {
+async function uploadImage(
+  page: Page,
+  { file, name, kind, kernel, ramdisk }: { file: string; name: string; kind: "Kernel" | "Ramdisk" | "Disk image"; kernel?: string; ramdisk?: string },
+) {
   await page.getByRole("button", { name: "Create image" }).click();
   const dialog = page.getByRole("dialog", { name: "Create image" });
   await dialog.getByLabel("Image file").setInputFiles(file);
@@ -48,7 +51,13 @@ test("a real guest boots from an uploaded image and shows its hostname, key and 
   await page.getByRole("link", { name: "Images" }).click();
   await uploadImage(page, { file: path.join(imageDir, "vmlinuz"), name: `${GUEST}-kernel`, kind: "Kernel" });
   await uploadImage(page, { file: path.join(imageDir, "initrd.img"), name: `${GUEST}-initrd`, kind: "Ramdisk" });
-  await uploadImage(page, { file: path.join(imageDir, "disk.qcow2"), name: `${GUEST}-disk`, kind: "Disk image", kernel: `${GUEST}-kernel`, ramdisk: `${GUEST}-initrd` });
+  await uploadImage(page, {
+    file: path.join(imageDir, "disk.qcow2"),
+    name: `${GUEST}-disk`,
+    kind: "Disk image",
+    kernel: `${GUEST}-kernel`,
+    ramdisk: `${GUEST}-initrd`,
+  });
   await expect(page.getByRole("row", { name: new RegExp(`^${GUEST}-disk\\b`) })).toContainText("qcow2");
 
   // A key pair: the private key is shown once; the fingerprint stays in the table.
@@ -59,7 +68,10 @@ test("a real guest boots from an uploaded image and shows its hostname, key and 
   await keyDialog.getByRole("button", { name: "Create key pair" }).click();
   await expect(page.getByLabel("Private key")).toHaveValue(/BEGIN OPENSSH PRIVATE KEY/);
   await page.getByRole("button", { name: "I have saved the private key" }).click();
-  const fingerprint = (await page.getByRole("row", { name: new RegExp(`^${KEY}\\b`) }).locator("code").textContent())!.trim();
+  const fingerprint = (await page
+    .getByRole("row", { name: new RegExp(`^${KEY}\\b`) })
+    .locator("code")
+    .textContent())!.trim();
   expect(fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
 
   // The wizard, onto the qemu host.
@@ -101,20 +113,24 @@ test("a real guest boots from an uploaded image and shows its hostname, key and 
   // deleting the rule shuts the second one out again.
   const instances = (await trpc(page.request, "instances.list")) as { id: string; name: string }[];
   const id = instances.find((i) => i.name === GUEST)!.id;
-  const [images, flavors, catalogNetworks] = (await Promise.all(["catalog.images", "catalog.flavors", "catalog.networks"].map((path) => trpc(page.request, path)))) as { id: string; name: string }[][];
+  const [images, flavors, catalogNetworks] = (await Promise.all(
+    ["catalog.images", "catalog.flavors", "catalog.networks"].map((path) => trpc(page.request, path)),
+  )) as { id: string; name: string }[][];
   // A new group lets nothing in or out: its pings may go out.
   const pingerGroup = (await trpc(page.request, "securityGroups.create", { name: "e2e-pinger" })) as { id: string };
   await trpc(page.request, "securityGroups.addRule", { groupId: pingerGroup.id, direction: "egress", protocol: "icmp" });
   const launchPinger = async (name: string) =>
-    ((await trpc(page.request, "instances.launch", {
-      name,
-      count: 1,
-      imageId: images!.find((i) => i.name === `${GUEST}-disk`)!.id,
-      flavorId: flavors!.find((f) => f.name === "m1.tiny")!.id,
-      networkId: catalogNetworks!.find((n) => n.name === "shared-net")!.id,
-      securityGroupIds: [pingerGroup.id],
-      userData: `#!/bin/sh\nwhile :; do\n  if ping -c 1 -W 1 ${address} >/dev/null 2>&1; then echo "PING ok"; else echo "PING blocked"; fi\n  sleep 1\ndone\n`,
-    })) as { instanceIds: string[] }).instanceIds[0]!;
+    (
+      (await trpc(page.request, "instances.launch", {
+        name,
+        count: 1,
+        imageId: images!.find((i) => i.name === `${GUEST}-disk`)!.id,
+        flavorId: flavors!.find((f) => f.name === "m1.tiny")!.id,
+        networkId: catalogNetworks!.find((n) => n.name === "shared-net")!.id,
+        securityGroupIds: [pingerGroup.id],
+        userData: `#!/bin/sh\nwhile :; do\n  if ping -c 1 -W 1 ${address} >/dev/null 2>&1; then echo "PING ok"; else echo "PING blocked"; fi\n  sleep 1\ndone\n`,
+      })) as { instanceIds: string[] }
+    ).instanceIds[0]!;
   const pingerId = await launchPinger(PINGER);
   const lastPing = async () => (await page.getByLabel("Serial console log").textContent())?.match(/PING (ok|blocked)/g)?.at(-1);
   await page.goto(`/project/instances/${pingerId}`);
@@ -167,11 +183,15 @@ test("a real guest boots from an uploaded image and shows its hostname, key and 
     .toBe(false);
   // The host reports the delete once everything is gone; its network went with its last port.
   await expect
-    .poll(async () => ((await trpc(page.request, "instances.list")) as { id: string }[]).some((i) => [id, pingerId, secondPingerId].includes(i.id)), { timeout: 60_000 })
+    .poll(async () => ((await trpc(page.request, "instances.list")) as { id: string }[]).some((i) => [id, pingerId, secondPingerId].includes(i.id)), {
+      timeout: 60_000,
+    })
     .toBe(false);
   const networks = (await trpc(page.request, "catalog.networks")) as { id: string; name: string }[];
   const shared = networks.find((n) => n.name === "shared-net")!;
-  expect(execFileSync("virsh", ["-c", "qemu:///system", "net-list", "--all", "--name"], { encoding: "utf8" })).not.toContain(`nimbus-${shared.id.slice(0, 8)}`);
+  expect(execFileSync("virsh", ["-c", "qemu:///system", "net-list", "--all", "--name"], { encoding: "utf8" })).not.toContain(
+    `nimbus-${shared.id.slice(0, 8)}`,
+  );
   // And no security group member set: no filter names one any more.
   expect(execFileSync("ipset", ["list", "-name"], { encoding: "utf8" })).not.toMatch(/^nimbus-sg-/m);
 });

@@ -140,7 +140,10 @@ test("hard anti-affinity keeps a group's members apart: with one host, the secon
   await page.getByRole("link", { name: "Instances", exact: true }).click();
   for (const name of ["e2e-aa-1", "e2e-aa-2"]) {
     await page.getByRole("button", { name: `Delete ${name}` }).click();
-    await page.getByRole("dialog", { name: `Delete ${name}?` }).getByRole("button", { name: "Delete instance" }).click();
+    await page
+      .getByRole("dialog", { name: `Delete ${name}?` })
+      .getByRole("button", { name: "Delete instance" })
+      .click();
   }
   await expect(page.getByText("No instances yet.")).toBeVisible();
 

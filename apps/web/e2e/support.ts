@@ -43,7 +43,9 @@ export async function openWizardAtFlavor(page: Page, { name, count }: { name: st
  */
 export async function trpc(request: APIRequestContext, path: string, input?: unknown, headers?: Record<string, string>): Promise<unknown> {
   const response =
-    input === undefined ? await request.get(`/api/trpc/${path}`, { headers }) : await request.post(`/api/trpc/${path}`, { data: { json: input }, headers });
+    input === undefined
+      ? await request.get(`/api/trpc/${path}`, { headers })
+      : await request.post(`/api/trpc/${path}`, { data: { json: input }, headers });
   const body = (await response.json()) as { result?: { data?: { json?: unknown } } };
   return body.result?.data?.json;
 }

@@ -33,7 +33,11 @@ describe("build timeout (real PostgreSQL)", () => {
   });
 
   it("an acknowledged build that makes no progress goes to ERROR after the timeout, its claim freed and its host told to clean up", async () => {
-    const [flavors, images, networks] = await Promise.all([admin.catalog.flavors.query(), admin.catalog.images.query(), admin.catalog.networks.query()]);
+    const [flavors, images, networks] = await Promise.all([
+      admin.catalog.flavors.query(),
+      admin.catalog.images.query(),
+      admin.catalog.networks.query(),
+    ]);
     const { instanceIds } = await admin.instances.launch.mutate({
       name: "stalled",
       count: 1,

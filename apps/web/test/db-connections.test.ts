@@ -28,7 +28,11 @@ describe("database connections of the API and of the agents' channel (real Postg
 
   it("an agent registers while every API connection waits inside a launch, and the launches finish once they can", async () => {
     const { client } = await signedInClient(web.url);
-    const [flavors, images, networks] = await Promise.all([client.catalog.flavors.query(), client.catalog.images.query(), client.catalog.networks.query()]);
+    const [flavors, images, networks] = await Promise.all([
+      client.catalog.flavors.query(),
+      client.catalog.images.query(),
+      client.catalog.networks.query(),
+    ]);
     const input = { count: 1, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id };
 
     let release = () => {};
@@ -42,7 +46,9 @@ describe("database connections of the API and of the agents' channel (real Postg
       await released;
     });
     await lockHeld;
-    const launches = [1, 2, 3].map((n) => client.instances.launch.mutate({ ...input, name: `waiting-${n}`, idempotencyKey: `waiting-${n}-${Date.now()}` }));
+    const launches = [1, 2, 3].map((n) =>
+      client.instances.launch.mutate({ ...input, name: `waiting-${n}`, idempotencyKey: `waiting-${n}-${Date.now()}` }),
+    );
     // Awaited below; a failure before then must not surface as an unhandled rejection instead.
     for (const launch of launches) launch.catch(() => {});
     try {

@@ -34,9 +34,14 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
   const hostState = async (hostname: string) => (await hosts()).find((h) => h.hostname === hostname);
 
   async function launch(count: number, name: string, extra: Record<string, unknown> = {}) {
-    const [flavors, images, networks] = await Promise.all([admin.catalog.flavors.query(), admin.catalog.images.query(), admin.catalog.networks.query()]);
+    const [flavors, images, networks] = await Promise.all([
+      admin.catalog.flavors.query(),
+      admin.catalog.images.query(),
+      admin.catalog.networks.query(),
+    ]);
     const flavor = flavors.find((f) => f.name === "m1.tiny")!;
-    return (await admin.instances.launch.mutate({ name, count, imageId: images[0]!.id, flavorId: flavor.id, networkId: networks[0]!.id, ...extra })).instanceIds;
+    return (await admin.instances.launch.mutate({ name, count, imageId: images[0]!.id, flavorId: flavor.id, networkId: networks[0]!.id, ...extra }))
+      .instanceIds;
   }
   async function settled(ids: string[], timeoutMs = 45_000) {
     return waitFor(
@@ -224,7 +229,12 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
         ],
       });
       expect(ack).toEqual({ ok: true, refused: [] });
-      const forged = await forger.timeout(5000).emitWithAck("instance.reports", { n: forgerReports.next(), reports: [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }] });
+      const forged = await forger
+        .timeout(5000)
+        .emitWithAck("instance.reports", {
+          n: forgerReports.next(),
+          reports: [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }],
+        });
       expect(forged).toEqual({ ok: true, refused: [{ instanceId: b!.id, seq: 1, error: `Instance ${b!.id} is not placed on this host.` }] });
 
       const first = await admin.instances.get.query({ id: a!.id });
@@ -232,14 +242,26 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
       expect(first.actions[0]!.events.map((e) => [e.event, e.result])).toEqual([["scheduling", "Success"], ...phases.map((p) => [p, "Success"])]);
       expect((await admin.instances.get.query({ id: b!.id })).instance.taskState).toBe("networking");
       // The progress view heard each phase, in the order the agent reported them.
-      await waitFor("the active event pushed", () => received.some((r) => r.event === "instance.event" && instanceEventSchema.parse(r.payload).event === "active"));
-      const pushed = received.filter((r) => r.event === "instance.event").map((r) => instanceEventSchema.parse(r.payload)).filter((e) => e.instanceId === a!.id && e.reportedAt);
+      await waitFor("the active event pushed", () =>
+        received.some((r) => r.event === "instance.event" && instanceEventSchema.parse(r.payload).event === "active"),
+      );
+      const pushed = received
+        .filter((r) => r.event === "instance.event")
+        .map((r) => instanceEventSchema.parse(r.payload))
+        .filter((e) => e.instanceId === a!.id && e.reportedAt);
       expect(pushed.map((e) => e.event)).toEqual(phases);
       socket.close();
 
       // A malformed message is refused whole but keeps its number: the next one is not held back.
-      expect(await peer.timeout(5000).emitWithAck("instance.reports", { n: peerReports.next(), reports: [{ instanceId: b!.id, seq: "one" }] })).toEqual({ ok: false, error: "malformed reports" });
-      const next = await peer.timeout(5000).emitWithAck("instance.reports", { n: peerReports.next(), reports: [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }] });
+      expect(
+        await peer.timeout(5000).emitWithAck("instance.reports", { n: peerReports.next(), reports: [{ instanceId: b!.id, seq: "one" }] }),
+      ).toEqual({ ok: false, error: "malformed reports" });
+      const next = await peer
+        .timeout(5000)
+        .emitWithAck("instance.reports", {
+          n: peerReports.next(),
+          reports: [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }],
+        });
       expect(next).toEqual({ ok: true, refused: [] });
       expect((await admin.instances.get.query({ id: b!.id })).instance.status).toBe("ACTIVE");
       for (const id of ids) await admin.instances.delete.mutate({ id });

@@ -116,7 +116,10 @@ export function spawnAgent(
 }
 
 /** Starts the real compute agent (libvirt test driver) as its own process. */
-export function startAgent(serverUrl: string, { hostname, secret = AGENT_SECRET, env = {} }: { hostname: string; secret?: string; env?: Record<string, string> }): AgentProcess {
+export function startAgent(
+  serverUrl: string,
+  { hostname, secret = AGENT_SECRET, env = {} }: { hostname: string; secret?: string; env?: Record<string, string> },
+): AgentProcess {
   const stateDir = mkdtempSync(path.join(tmpdir(), `nimbus-agent-${hostname}-`));
   const { child, output } = spawnAgent(serverUrl, hostname, {
     NIMBUS_AGENT_SECRET: secret,
@@ -249,7 +252,11 @@ export function protocolPeer(
 }
 
 /** Waits for a condition that other processes make true; fails with `what` after the deadline. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -273,7 +280,10 @@ export async function addUser(stack: Stack, { name, project, role }: { name: str
   const { db } = stack.server.database;
   await db.insert(schema.projects).values({ name: project }).onConflictDoNothing();
   const projectRow = (await db.query.projects.findFirst({ where: (p, { eq }) => eq(p.name, project) }))!;
-  const [user] = await db.insert(schema.users).values({ name, passwordHash: await hashPassword(PERSONA_PASSWORD), defaultProjectId: projectRow.id }).returning();
+  const [user] = await db
+    .insert(schema.users)
+    .values({ name, passwordHash: await hashPassword(PERSONA_PASSWORD), defaultProjectId: projectRow.id })
+    .returning();
   await db.insert(schema.roleAssignments).values({ userId: user!.id, projectId: projectRow.id, role });
   return { userId: user!.id, projectId: projectRow.id };
 }

@@ -18,7 +18,11 @@ function connect(baseUrl: string, cookie: string): Promise<Socket> {
 describe("sessions, lockout, tokens and isolation", () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack("postgres", { NIMBUS_SESSION_IDLE_MINUTES: "0.05", NIMBUS_SESSION_ABSOLUTE_HOURS: "0.001", NIMBUS_LOCKOUT_MAX_FAILURES: "3" });
+    stack = await startStack("postgres", {
+      NIMBUS_SESSION_IDLE_MINUTES: "0.05",
+      NIMBUS_SESSION_ABSOLUTE_HOURS: "0.001",
+      NIMBUS_LOCKOUT_MAX_FAILURES: "3",
+    });
     await addUser(stack, { name: "carol", project: "alpha", role: "member" });
     await addUser(stack, { name: "dave", project: "beta", role: "member" });
     await addUser(stack, { name: "erin", project: "alpha", role: "reader" });
@@ -105,9 +109,15 @@ describe("sessions, lockout, tokens and isolation", () => {
     const before = (await carol.client.tokens.list.query()).length;
     const form = await rawPost(url, "name=x", { cookie: carol.cookie()!, "content-type": "application/x-www-form-urlencoded" });
     expect(form.status).toBe(415);
-    const crossSite = await rawPost(url, JSON.stringify({ json: { name: "x" } }), { cookie: carol.cookie()!, "content-type": "application/json", origin: "https://evil.example" });
+    const crossSite = await rawPost(url, JSON.stringify({ json: { name: "x" } }), {
+      cookie: carol.cookie()!,
+      "content-type": "application/json",
+      origin: "https://evil.example",
+    });
     expect(crossSite.status).toBe(403);
-    const viaGet = await fetch(`${url}?input=${encodeURIComponent(JSON.stringify({ json: { name: "x" } }))}`, { headers: { cookie: carol.cookie()! } });
+    const viaGet = await fetch(`${url}?input=${encodeURIComponent(JSON.stringify({ json: { name: "x" } }))}`, {
+      headers: { cookie: carol.cookie()! },
+    });
     expect(viaGet.status).toBe(405);
     expect(await carol.client.tokens.list.query()).toHaveLength(before);
   });
@@ -123,7 +133,11 @@ describe("sessions, lockout, tokens and isolation", () => {
     onAnnouncement(sockets[1]!, "instance.changed", (p) => seen.dave!.push(instanceChangedSchema.parse(p).id));
     onAnnouncement(sockets[2]!, "instance.changed", (p) => seen.admin!.push(instanceChangedSchema.parse(p).id));
     onAnnouncement(sockets[2]!, "instance.event", () => adminEvents++);
-    const [flavors, images, networks] = await Promise.all([carol.client.catalog.flavors.query(), carol.client.catalog.images.query(), carol.client.catalog.networks.query()]);
+    const [flavors, images, networks] = await Promise.all([
+      carol.client.catalog.flavors.query(),
+      carol.client.catalog.images.query(),
+      carol.client.catalog.networks.query(),
+    ]);
     const input = { count: 1, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id };
     const a = await carol.client.instances.launch.mutate({ ...input, name: "alpha-vm" });
     const b = await dave.client.instances.launch.mutate({ ...input, name: "beta-vm" });
@@ -157,7 +171,11 @@ describe("sessions, lockout, tokens and isolation", () => {
     await carol.client.auth.changePassword.mutate({ currentPassword: PERSONA_PASSWORD, newPassword: "a-long-new-password" });
     expect(await carol.client.auth.whoami.query()).not.toBeNull();
     await expect(signedInClient(stack.server.url, "carol", PERSONA_PASSWORD)).rejects.toThrow("Invalid user name or password.");
-    expect((await admin.audit.list.query({ action: "role.assign" }))[0]).toMatchObject({ actorName: "admin", projectName: "beta", outcome: "success" });
+    expect((await admin.audit.list.query({ action: "role.assign" }))[0]).toMatchObject({
+      actorName: "admin",
+      projectName: "beta",
+      outcome: "success",
+    });
   });
 
   it("lets admins override quotas, audited", async () => {
@@ -165,7 +183,9 @@ describe("sessions, lockout, tokens and isolation", () => {
     const alpha = (await admin.projects.list.query()).find((p) => p.name === "alpha")!;
     const updated = await admin.quotas.set.mutate({ projectId: alpha.id, limits: { instances: 2, cores: -1 } });
     expect(updated.limits).toMatchObject({ instances: 2, cores: -1, ram: 51_200 });
-    await expect(admin.quotas.set.mutate({ projectId: alpha.id, limits: { instances: -5 } })).rejects.toMatchObject({ data: { code: "BAD_REQUEST" } });
+    await expect(admin.quotas.set.mutate({ projectId: alpha.id, limits: { instances: -5 } })).rejects.toMatchObject({
+      data: { code: "BAD_REQUEST" },
+    });
     expect((await admin.audit.list.query({ action: "quota.set" }))[0]?.details).toEqual({ limits: { instances: 2, cores: -1 } });
   });
 });

@@ -15,7 +15,13 @@ const MiB = 1024 * 1024;
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
 /** PUT of an image's bits as the console sends them; the answer's JSON body. */
-async function putFile(baseUrl: string, imageId: string, cookie: string | null, body: Buffer | ReadableStream<Uint8Array>, headers: Record<string, string> = {}) {
+async function putFile(
+  baseUrl: string,
+  imageId: string,
+  cookie: string | null,
+  body: Buffer | ReadableStream<Uint8Array>,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`${baseUrl}/api/images/${imageId}/file`, {
     method: "PUT",
     headers: { "content-type": "application/octet-stream", ...(cookie ? { cookie } : {}), ...headers },
@@ -41,7 +47,13 @@ function zeros(count: number, chunk = MiB): ReadableStream<Uint8Array> {
 /** An upload over a raw connection that the test can hold open, continue, or cut. */
 function openUpload(baseUrl: string, imageId: string, cookie: string) {
   const url = new URL(`${baseUrl}/api/images/${imageId}/file`);
-  const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: "PUT", headers: { cookie, "content-type": "application/octet-stream" } });
+  const req = request({
+    host: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    method: "PUT",
+    headers: { cookie, "content-type": "application/octet-stream" },
+  });
   const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
     req.on("response", (res) => {
       let body = "";
@@ -106,7 +118,14 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
     const upload = await putFile(url, image.id, aliceCookie, bytes);
     expect(upload.status).toBe(200);
     const active = await alice.images.get.query({ id: image.id });
-    expect(active).toMatchObject({ status: "active", diskFormat: "qcow2", sizeBytes: bytes.length, virtualSizeBytes: 64 * MiB, checksumSha256: sha256(bytes), minRamMb: 256 });
+    expect(active).toMatchObject({
+      status: "active",
+      diskFormat: "qcow2",
+      sizeBytes: bytes.length,
+      virtualSizeBytes: 64 * MiB,
+      checksumSha256: sha256(bytes),
+      minRamMb: 256,
+    });
     expect(storeFiles(stack)).toContain(image.id);
     expect(storeFiles(stack).filter((f) => f.endsWith(".partial"))).toEqual([]);
     // Now a launchable image of the project.
@@ -117,7 +136,13 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
     const raw = Buffer.alloc(2 * MiB, 7);
     const rawImage = await alice.images.create.mutate({ name: "raw-disk", diskFormat: "qcow2" });
     expect((await putFile(url, rawImage.id, aliceCookie, raw)).status).toBe(200);
-    expect(await alice.images.get.query({ id: rawImage.id })).toMatchObject({ status: "active", diskFormat: "raw", sizeBytes: raw.length, virtualSizeBytes: raw.length, checksumSha256: sha256(raw) });
+    expect(await alice.images.get.query({ id: rawImage.id })).toMatchObject({
+      status: "active",
+      diskFormat: "raw",
+      sizeBytes: raw.length,
+      virtualSizeBytes: raw.length,
+      checksumSha256: sha256(raw),
+    });
 
     const text = path.join(work, "notes.qcow2");
     writeFileSync(text, "this is not a disk image, whatever its name says\n");
@@ -162,7 +187,11 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
     expect(second.body.error?.code).toBe("Conflict");
     first.req.end(Buffer.alloc(MiB, 3));
     expect((await first.answer).status).toBe(200);
-    expect(await alice.images.get.query({ id: image.id })).toMatchObject({ status: "active", sizeBytes: 2 * MiB, checksumSha256: sha256(Buffer.alloc(2 * MiB, 3)) });
+    expect(await alice.images.get.query({ id: image.id })).toMatchObject({
+      status: "active",
+      sizeBytes: 2 * MiB,
+      checksumSha256: sha256(Buffer.alloc(2 * MiB, 3)),
+    });
   });
 
   it("refuses an image over NIMBUS_IMAGE_MAX_BYTES, declared or streamed, with 413 and kills it", async () => {
@@ -206,7 +235,9 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
     await expect(bob.images.delete.mutate({ id: image.id })).rejects.toMatchObject(notFound);
     await expect(bob.images.addMember.mutate({ id: image.id, project: "other" })).rejects.toMatchObject(notFound);
 
-    await expect(alice.images.addMember.mutate({ id: image.id, project: "no-such-project" })).rejects.toMatchObject({ data: { code: "BAD_REQUEST" } });
+    await expect(alice.images.addMember.mutate({ id: image.id, project: "no-such-project" })).rejects.toMatchObject({
+      data: { code: "BAD_REQUEST" },
+    });
     const shared = await alice.images.addMember.mutate({ id: image.id, project: "other" });
     expect(shared.visibility).toBe("shared");
     expect(shared.members.map((m) => m.projectName)).toEqual(["other"]);
@@ -246,7 +277,12 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
     const kernelBytes = Buffer.from("\x7fELF not really a kernel, and never inspected");
     const kernel = await alice.images.create.mutate({ name: "vmlinuz", kind: "kernel" });
     expect((await putFile(url, kernel.id, aliceCookie, kernelBytes)).status).toBe(200);
-    expect(await alice.images.get.query({ id: kernel.id })).toMatchObject({ status: "active", kind: "kernel", diskFormat: "aki", sizeBytes: kernelBytes.length });
+    expect(await alice.images.get.query({ id: kernel.id })).toMatchObject({
+      status: "active",
+      kind: "kernel",
+      diskFormat: "aki",
+      sizeBytes: kernelBytes.length,
+    });
     const ramdisk = await alice.images.create.mutate({ name: "initrd", kind: "ramdisk" });
     expect((await putFile(url, ramdisk.id, aliceCookie, Buffer.alloc(4096, 1))).status).toBe(200);
     // Parts are not launch choices.
@@ -257,7 +293,9 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
       data: { code: "BAD_REQUEST", nimbus: { details: { fields: [{ path: "kernelId" }] } } },
     });
     await expect(alice.images.create.mutate({ name: "dkb", ramdiskId: ramdisk.id })).rejects.toMatchObject({ data: { code: "BAD_REQUEST" } });
-    await expect(alice.images.create.mutate({ name: "dkb", kind: "kernel", osCommandLine: "console=ttyS0" })).rejects.toMatchObject({ data: { code: "BAD_REQUEST" } });
+    await expect(alice.images.create.mutate({ name: "dkb", kind: "kernel", osCommandLine: "console=ttyS0" })).rejects.toMatchObject({
+      data: { code: "BAD_REQUEST" },
+    });
     // bob cannot boot with alice's private kernel: it is not visible to him.
     await expect(bob.images.create.mutate({ name: "dkb", kernelId: kernel.id })).rejects.toMatchObject({ data: { code: "BAD_REQUEST" } });
 
@@ -270,10 +308,22 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
       hypervisorType: "qemu",
       osType: "linux",
     });
-    expect(booted.properties).toEqual({ kernel_id: kernel.id, ramdisk_id: ramdisk.id, os_command_line: "console=ttyS0 root=/dev/vda", architecture: "x86_64", hypervisor_type: "qemu", os_type: "linux" });
+    expect(booted.properties).toEqual({
+      kernel_id: kernel.id,
+      ramdisk_id: ramdisk.id,
+      os_command_line: "console=ttyS0 root=/dev/vda",
+      architecture: "x86_64",
+      hypervisor_type: "qemu",
+      os_type: "linux",
+    });
     await expect(alice.images.delete.mutate({ id: kernel.id })).rejects.toMatchObject({ data: { code: "CONFLICT" } });
     const updated = await alice.images.update.mutate({ id: booted.id, ramdiskId: null, osType: null, minDiskGb: 2 });
-    expect(updated.properties).toEqual({ kernel_id: kernel.id, os_command_line: "console=ttyS0 root=/dev/vda", architecture: "x86_64", hypervisor_type: "qemu" });
+    expect(updated.properties).toEqual({
+      kernel_id: kernel.id,
+      os_command_line: "console=ttyS0 root=/dev/vda",
+      architecture: "x86_64",
+      hypervisor_type: "qemu",
+    });
     expect(updated.minDiskGb).toBe(2);
     await alice.images.delete.mutate({ id: ramdisk.id });
     await alice.images.delete.mutate({ id: booted.id });
@@ -305,7 +355,9 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
     expect((await fetch(fileUrl)).status).toBe(401);
     expect((await fetch(fileUrl, { headers: { cookie: aliceCookie } })).status).toBe(403);
     expect((await fetch(fileUrl, { headers: { ...agent, "x-nimbus-agent-secret": "not-the-secret-at-all-0000" } })).status).toBe(401);
-    expect((await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-1", authorization: "Bearer nimbus-host_forged-credential-000000" } })).status).toBe(401);
+    expect(
+      (await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-1", authorization: "Bearer nimbus-host_forged-credential-000000" } })).status,
+    ).toBe(401);
 
     const whole = await fetch(fileUrl, { headers: agent });
     expect(whole.status).toBe(200);
@@ -322,7 +374,11 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
 
     // An enrolled host's own credential works too.
     const joinToken = await admin.agents.createJoinToken.mutate({ hostname: "compute-2" });
-    const enrolled = await fetch(`${url}/api/agent/enroll`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ joinToken: joinToken.token, hostname: "compute-2" }) });
+    const enrolled = await fetch(`${url}/api/agent/enroll`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ joinToken: joinToken.token, hostname: "compute-2" }),
+    });
     const { credential } = (await enrolled.json()) as { credential: string };
     expect((await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-2", authorization: `Bearer ${credential}` } })).status).toBe(200);
     expect((await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-1", authorization: `Bearer ${credential}` } })).status).toBe(401);
@@ -371,7 +427,12 @@ describe("images on PostgreSQL, in a web process of its own", () => {
     const expected = createHash("sha256");
     const block = new Uint8Array(MiB);
     for (let i = 0; i < chunks; i++) expected.update(block);
-    expect(await api.client.images.get.query({ id: image.id })).toMatchObject({ status: "active", diskFormat: "raw", sizeBytes: chunks * MiB, checksumSha256: expected.digest("hex") });
+    expect(await api.client.images.get.query({ id: image.id })).toMatchObject({
+      status: "active",
+      diskFormat: "raw",
+      sizeBytes: chunks * MiB,
+      checksumSha256: expected.digest("hex"),
+    });
     expect(peak - before, `RSS grew from ${before} to a peak of ${peak} bytes`).toBeLessThan(100 * MiB);
   });
 });
@@ -382,7 +443,11 @@ describe("an upload whose web process dies mid-way", () => {
   const webs: WebProcess[] = [];
   /** Two processes of one deployment: the same database and image store; uploads given up after 2 s without a refresh. */
   const start = async () => {
-    const web = await startWebProcess({ port: await freePort(), databaseUrl: database.url, env: { NIMBUS_IMAGE_STORE: store, NIMBUS_UPLOAD_STALL_SECONDS: "2" } });
+    const web = await startWebProcess({
+      port: await freePort(),
+      databaseUrl: database.url,
+      env: { NIMBUS_IMAGE_STORE: store, NIMBUS_UPLOAD_STALL_SECONDS: "2" },
+    });
     webs.push(web);
     return web;
   };
@@ -415,7 +480,12 @@ describe("an upload whose web process dies mid-way", () => {
     // The sweep removes the partial file after it commits the kill: soon after, not at once.
     await waitFor("its partial file removed", () => !existsSync(partial), 5_000);
     const [given] = await onSecond.client.audit.list.query({ action: "image.upload" });
-    expect(given).toMatchObject({ targetId: image.id, outcome: "failure", actorName: "nimbus", details: { name: "orphaned-upload", reason: "Stalled" } });
+    expect(given).toMatchObject({
+      targetId: image.id,
+      outcome: "failure",
+      actorName: "nimbus",
+      details: { name: "orphaned-upload", reason: "Stalled" },
+    });
     await onSecond.client.images.delete.mutate({ id: image.id });
     expect((await onSecond.client.images.list.query()).some((i) => i.id === image.id)).toBe(false);
   });

@@ -18,7 +18,11 @@ async function refusal(call: Promise<unknown>) {
     (e: unknown) => e,
   );
   if (!(error instanceof TRPCClientError)) throw new Error(`expected a refusal, got ${error === null ? "success" : String(error)}`);
-  const data = error.data as { code: string; nimbus: { code: string; details: { fields?: { path: string; message: string }[] } | null } | null; fieldErrors: Record<string, string[]> | null };
+  const data = error.data as {
+    code: string;
+    nimbus: { code: string; details: { fields?: { path: string; message: string }[] } | null } | null;
+    fieldErrors: Record<string, string[]> | null;
+  };
   const fields: Record<string, string> = {};
   for (const f of data.nimbus?.details?.fields ?? []) fields[f.path] = f.message;
   for (const [k, v] of Object.entries(data.fieldErrors ?? {})) fields[k] = v[0]!;
@@ -58,7 +62,11 @@ describe.each<Backend>(["pglite", "postgres"])("key pairs and volumes on %s", (b
   });
 
   async function catalog(client: Client) {
-    const [flavors, images, networks] = await Promise.all([client.catalog.flavors.query(), client.catalog.images.query(), client.catalog.networks.query()]);
+    const [flavors, images, networks] = await Promise.all([
+      client.catalog.flavors.query(),
+      client.catalog.images.query(),
+      client.catalog.networks.query(),
+    ]);
     return { flavorId: flavors.find((f) => f.name === "m1.tiny")!.id, imageId: images[0]!.id, networkId: networks[0]!.id };
   }
 
@@ -121,7 +129,9 @@ describe.each<Backend>(["pglite", "postgres"])("key pairs and volumes on %s", (b
       const badName = await refusal(admin.keyPairs.create.mutate({ name: "semi;colon" }));
       expect(badName.code).toBe("BAD_REQUEST");
       expect(badName.fields.name).toMatch(/letters, digits, spaces/);
-      const duplicate = await refusal(admin.keyPairs.import.mutate({ name: "laptop key", publicKey: readFileSync(path.join(keyDir, "import-ed25519.pub"), "utf8") }));
+      const duplicate = await refusal(
+        admin.keyPairs.import.mutate({ name: "laptop key", publicKey: readFileSync(path.join(keyDir, "import-ed25519.pub"), "utf8") }),
+      );
       expect(duplicate.code).toBe("CONFLICT");
       expect(duplicate.fields.name).toMatch(/already have a key pair/);
       // Another user may use the same name: key pairs are per user.
@@ -137,7 +147,9 @@ describe.each<Backend>(["pglite", "postgres"])("key pairs and volumes on %s", (b
       await admin.keyPairs.create.mutate({ name: "admin only" });
       expect((await refusal(bob.keyPairs.delete.mutate({ name: "admin only" }))).code).toBe("NOT_FOUND");
       const { flavorId, imageId, networkId } = await catalog(bob);
-      const launch = await refusal(bob.instances.launch.mutate({ name: "borrowed-key", count: 1, flavorId, imageId, networkId, keyName: "admin only" }));
+      const launch = await refusal(
+        bob.instances.launch.mutate({ name: "borrowed-key", count: 1, flavorId, imageId, networkId, keyName: "admin only" }),
+      );
       expect(launch.code).toBe("NOT_FOUND");
       expect(launch.fields.keyName).toMatch(/No such key pair/);
 
@@ -211,22 +223,53 @@ describe.each<Backend>(["pglite", "postgres"])("key pairs and volumes on %s", (b
       expect((await refusal(outsider.volumes.get.query({ id: volume!.id }))).code).toBe("NOT_FOUND");
       expect((await refusal(outsider.volumes.delete.mutate({ id: volume!.id }))).code).toBe("NOT_FOUND");
       const { flavorId, imageId, networkId } = await catalog(outsider);
-      const launch = await refusal(outsider.instances.launch.mutate({ name: "steal", count: 1, flavorId, imageId, networkId, volumes: [{ volumeId: volume!.id, deleteOnTermination: false }] }));
+      const launch = await refusal(
+        outsider.instances.launch.mutate({
+          name: "steal",
+          count: 1,
+          flavorId,
+          imageId,
+          networkId,
+          volumes: [{ volumeId: volume!.id, deleteOnTermination: false }],
+        }),
+      );
       expect(launch.code).toBe("NOT_FOUND");
     });
 
     it("attaches an existing volume at launch: in use, not deletable, not attachable twice; available again after the instance goes", async () => {
       const data = (await carol.volumes.list.query()).find((v) => v.name === "data")!;
       const { flavorId, imageId, networkId } = await catalog(carol);
-      const { instanceIds } = await carol.instances.launch.mutate({ name: "db-1", count: 1, flavorId, imageId, networkId, volumes: [{ volumeId: data.id, deleteOnTermination: false }] });
+      const { instanceIds } = await carol.instances.launch.mutate({
+        name: "db-1",
+        count: 1,
+        flavorId,
+        imageId,
+        networkId,
+        volumes: [{ volumeId: data.id, deleteOnTermination: false }],
+      });
       const attached = await carol.volumes.get.query({ id: data.id });
       expect(attached.status).toBe("in-use");
-      expect(attached.attachment).toMatchObject({ instanceId: instanceIds[0], instanceName: "db-1", device: "vdb", bootIndex: null, deleteOnTermination: false });
+      expect(attached.attachment).toMatchObject({
+        instanceId: instanceIds[0],
+        instanceName: "db-1",
+        device: "vdb",
+        bootIndex: null,
+        deleteOnTermination: false,
+      });
 
       const refused = await refusal(carol.volumes.delete.mutate({ id: data.id }));
       expect(refused.code).toBe("CONFLICT");
       expect(refused.message).toMatch(/attached to instance db-1 as vdb/);
-      const second = await refusal(carol.instances.launch.mutate({ name: "db-2", count: 1, flavorId, imageId, networkId, volumes: [{ volumeId: data.id, deleteOnTermination: false }] }));
+      const second = await refusal(
+        carol.instances.launch.mutate({
+          name: "db-2",
+          count: 1,
+          flavorId,
+          imageId,
+          networkId,
+          volumes: [{ volumeId: data.id, deleteOnTermination: false }],
+        }),
+      );
       expect(second.code).toBe("BAD_REQUEST");
       expect(second.fields.volumes).toMatch(/in-use/);
 
@@ -244,21 +287,48 @@ describe.each<Backend>(["pglite", "postgres"])("key pairs and volumes on %s", (b
       const { flavorId, imageId, networkId } = await catalog(carol);
       const before = await carol.quota.usage.query();
       const overQuota = await refusal(
-        carol.instances.launch.mutate({ name: "huge-root", count: 1, flavorId, imageId, networkId, bootSource: { type: "image-to-volume", sizeGb: 9, deleteOnTermination: true } }),
+        carol.instances.launch.mutate({
+          name: "huge-root",
+          count: 1,
+          flavorId,
+          imageId,
+          networkId,
+          bootSource: { type: "image-to-volume", sizeGb: 9, deleteOnTermination: true },
+        }),
       );
       expect(overQuota.nimbusCode).toBe("QuotaExceeded");
       expect(overQuota.message).toMatch(/GB of volume storage/);
 
       const rootOf = async (instanceId: string) => (await carol.volumes.list.query()).find((v) => v.attachment?.instanceId === instanceId);
-      const gone = await carol.instances.launch.mutate({ name: "ephemeral", count: 1, flavorId, imageId, networkId, bootSource: { type: "image-to-volume", sizeGb: 2, deleteOnTermination: true } });
+      const gone = await carol.instances.launch.mutate({
+        name: "ephemeral",
+        count: 1,
+        flavorId,
+        imageId,
+        networkId,
+        bootSource: { type: "image-to-volume", sizeGb: 2, deleteOnTermination: true },
+      });
       const root = (await rootOf(gone.instanceIds[0]!))!;
-      expect(root).toMatchObject({ name: "ephemeral-root", status: "in-use", bootable: true, sizeGb: 2, attachment: { device: "vda", bootIndex: 0, deleteOnTermination: true } });
+      expect(root).toMatchObject({
+        name: "ephemeral-root",
+        status: "in-use",
+        bootable: true,
+        sizeGb: 2,
+        attachment: { device: "vda", bootIndex: 0, deleteOnTermination: true },
+      });
       expect((await carol.quota.usage.query()).gigabytes.used).toBe(before.gigabytes.used + 2);
       await carol.instances.delete.mutate({ id: gone.instanceIds[0]! });
       await waitFor("the root volume to be deleted with its instance", async () => !(await carol.volumes.list.query()).some((v) => v.id === root.id));
       expect((await carol.quota.usage.query()).gigabytes.used).toBe(before.gigabytes.used);
 
-      const kept = await carol.instances.launch.mutate({ name: "keeper", count: 1, flavorId, imageId, networkId, bootSource: { type: "image-to-volume", sizeGb: 1, deleteOnTermination: false } });
+      const kept = await carol.instances.launch.mutate({
+        name: "keeper",
+        count: 1,
+        flavorId,
+        imageId,
+        networkId,
+        bootSource: { type: "image-to-volume", sizeGb: 1, deleteOnTermination: false },
+      });
       const keptRoot = (await rootOf(kept.instanceIds[0]!))!;
       await carol.instances.delete.mutate({ id: kept.instanceIds[0]! });
       const after = await waitFor("the root volume to be detached", async () => {
@@ -288,8 +358,10 @@ function fakeAgent(url: string, hostname: string, answer: (command: VolumeDelete
   });
   const registered = new Promise<string>((resolve, reject) => {
     socket.on("connect", () => {
-      socket.emit("host.register", { hypervisorType: "fake", hypervisorUri: "fake://", cpuModel: "", vcpus: 1, memoryMb: 1, diskGb: 0, domains: [] }, (ack: { ok: boolean; hostId?: string; error?: string }) =>
-        ack.ok ? resolve(ack.hostId!) : reject(new Error(ack.error)),
+      socket.emit(
+        "host.register",
+        { hypervisorType: "fake", hypervisorUri: "fake://", cpuModel: "", vcpus: 1, memoryMb: 1, diskGb: 0, domains: [] },
+        (ack: { ok: boolean; hostId?: string; error?: string }) => (ack.ok ? resolve(ack.hostId!) : reject(new Error(ack.error))),
       );
     });
   });
@@ -339,13 +411,18 @@ describe("deleting a volume whose bits live on a host", () => {
     expect(refused).toMatchObject({ deleted: false, status: "error_deleting" });
     expect(refused.deleted === false && refused.message).toMatch(/Host vol-host-2 could not delete the volume's data: volume file is busy/);
     // The list says why, long after the answer.
-    expect(await admin.volumes.get.query({ id })).toMatchObject({ status: "error_deleting", statusReason: "Host vol-host-2 could not delete the volume's data: volume file is busy" });
+    expect(await admin.volumes.get.query({ id })).toMatchObject({
+      status: "error_deleting",
+      statusReason: "Host vol-host-2 could not delete the volume's data: volume file is busy",
+    });
 
     agent.socket.disconnect();
     await waitFor("the host to be down", async () => (await admin.hosts.list.query()).find((h) => h.hostname === "vol-host-2")?.state === "down");
     const down = await admin.volumes.delete.mutate({ id });
     expect(down.deleted === false && down.message).toMatch(/Host vol-host-2 is down/);
-    expect((await admin.volumes.list.query()).find((v) => v.id === id)?.statusReason).toBe("Host vol-host-2 is down, so the volume's data on it could not be deleted.");
+    expect((await admin.volumes.list.query()).find((v) => v.id === id)?.statusReason).toBe(
+      "Host vol-host-2 is down, so the volume's data on it could not be deleted.",
+    );
     expect(agent.received).toHaveLength(1);
     expect((await admin.quota.usage.query()).volumes.used).toBe(1);
 

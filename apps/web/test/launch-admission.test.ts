@@ -22,7 +22,11 @@ describe("launch admission", () => {
     expect(await admin.client.hosts.launchAdmission.query()).toEqual({ enabled: true, targetDelayMs: 5, limit: 8, running: 0, waiting: 0 });
 
     const { projectId } = (await admin.client.auth.whoami.query())!;
-    const [flavors, images, networks] = await Promise.all([admin.client.catalog.flavors.query(), admin.client.catalog.images.query(), admin.client.catalog.networks.query()]);
+    const [flavors, images, networks] = await Promise.all([
+      admin.client.catalog.flavors.query(),
+      admin.client.catalog.images.query(),
+      admin.client.catalog.networks.query(),
+    ]);
     const idempotencyKey = randomUUID();
     const input = { name: "held", count: 1, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id, idempotencyKey };
 

@@ -2,7 +2,18 @@ import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROTOCOL_VERSION } from "@nimbus/core/protocol/agent";
 import { instanceChangedSchema, instanceEventSchema } from "@nimbus/core/protocol/browser";
-import { AGENT_SECRET, browserSocket, signedInClient, startAgent, startStack, TRPCClientError, waitFor, type AgentProcess, type Backend, type Stack } from "./harness";
+import {
+  AGENT_SECRET,
+  browserSocket,
+  signedInClient,
+  startAgent,
+  startStack,
+  TRPCClientError,
+  waitFor,
+  type AgentProcess,
+  type Backend,
+  type Stack,
+} from "./harness";
 
 /**
  * The whole launch flow against each database: sign in → launch over tRPC → conductor schedules
@@ -86,7 +97,12 @@ describe.each<Backend>(["pglite", "postgres"])("launch flow on %s", (backend) =>
     ];
     expect(phasesSeen).toEqual(["scheduling", "networking", "block_device_mapping", "spawning", "active"]);
     // The status pushes follow, as separate messages: BUILD while building, then ACTIVE.
-    const statuses = () => received.filter((r) => r.event === "instance.changed").map((r) => instanceChangedSchema.parse(r.payload)).filter((c) => c.id === id).map((c) => c.status);
+    const statuses = () =>
+      received
+        .filter((r) => r.event === "instance.changed")
+        .map((r) => instanceChangedSchema.parse(r.payload))
+        .filter((c) => c.id === id)
+        .map((c) => c.status);
     await waitFor("ACTIVE pushed to the browser", () => statuses().at(-1) === "ACTIVE");
     expect(new Set(statuses())).toEqual(new Set(["BUILD", "ACTIVE"]));
 
@@ -110,7 +126,14 @@ describe.each<Backend>(["pglite", "postgres"])("launch flow on %s", (backend) =>
 
   it("launches once for calls that repeat an idempotency key, even at the same moment", async () => {
     const { flavor, image, network } = await catalog();
-    const input = { name: "keyed", count: 2, imageId: image.id, flavorId: flavor("m1.tiny").id, networkId: network.id, idempotencyKey: `key-${backend}-1` };
+    const input = {
+      name: "keyed",
+      count: 2,
+      imageId: image.id,
+      flavorId: flavor("m1.tiny").id,
+      networkId: network.id,
+      idempotencyKey: `key-${backend}-1`,
+    };
     // A double click and a script's retry racing the first call, then a re-run after it.
     const racing = await Promise.all([1, 2, 3, 4].map(() => api.client.instances.launch.mutate(input)));
     const again = await api.client.instances.launch.mutate(input);
@@ -165,7 +188,9 @@ describe.each<Backend>(["pglite", "postgres"])("launch flow on %s", (backend) =>
     const { apiClient } = await import("./harness");
     const anonymous = apiClient(stack.server.url);
     await expect(anonymous.client.instances.list.query()).rejects.toThrow(/sign in/i);
-    await expect(anonymous.client.auth.signIn.mutate({ name: "admin", password: "wrong-password" })).rejects.toThrow("Invalid user name or password.");
+    await expect(anonymous.client.auth.signIn.mutate({ name: "admin", password: "wrong-password" })).rejects.toThrow(
+      "Invalid user name or password.",
+    );
   });
 
   it("refuses a compute agent without the right credential", async () => {

@@ -63,7 +63,12 @@ describe("networks, IPAM, ports and security groups (real PostgreSQL)", () => {
   it("never hands the same address twice: 20 parallel launches on a /28 get its 13 addresses, the rest are refused and leave nothing behind", async () => {
     const network = await member.networks.create.mutate({ name: "tight", subnet: { name: "tight-v4", cidr: "10.9.0.0/28" } });
     const subnet = network.subnets[0]!;
-    expect(subnet).toMatchObject({ gatewayIp: "10.9.0.1", allocationPools: [{ start: "10.9.0.2", end: "10.9.0.14" }], poolSize: 13, usedAddresses: 0 });
+    expect(subnet).toMatchObject({
+      gatewayIp: "10.9.0.1",
+      allocationPools: [{ start: "10.9.0.2", end: "10.9.0.14" }],
+      poolSize: 13,
+      usedAddresses: 0,
+    });
 
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) => member.instances.launch.mutate({ ...launchBase, name: `race-${i}`, networkId: network.id })),
@@ -129,16 +134,28 @@ describe("networks, IPAM, ports and security groups (real PostgreSQL)", () => {
   it("subnet errors name the field that caused them", async () => {
     const network = await member.networks.create.mutate({ name: "checked", mtu: 1450 });
     expect(network).toMatchObject({ mtu: 1450, subnets: [], shared: false });
-    const create = (fields: Record<string, unknown>) => refusal(member.subnets.create.mutate({ networkId: network.id, cidr: "10.20.0.0/24", ...fields }));
+    const create = (fields: Record<string, unknown>) =>
+      refusal(member.subnets.create.mutate({ networkId: network.id, cidr: "10.20.0.0/24", ...fields }));
 
     expect(fieldsOf(await create({ cidr: "10.20.0.7/24" }))).toEqual({ cidr: "10.20.0.7/24 is not a network address; did you mean 10.20.0.0/24?" });
     expect(fieldsOf(await create({ cidr: "not-a-cidr" }))).toEqual({ cidr: "not-a-cidr is not an IPv4 CIDR such as 10.0.0.0/24." });
     expect(fieldsOf(await create({ gatewayIp: "10.21.0.1" }))).toEqual({ gatewayIp: "The gateway must be inside 10.20.0.0/24." });
-    expect(fieldsOf(await create({ gatewayIp: "10.20.0.255" }))).toEqual({ gatewayIp: "10.20.0.255 is the broadcast address of 10.20.0.0/24; the gateway needs a host address." });
+    expect(fieldsOf(await create({ gatewayIp: "10.20.0.255" }))).toEqual({
+      gatewayIp: "10.20.0.255 is the broadcast address of 10.20.0.0/24; the gateway needs a host address.",
+    });
     expect(fieldsOf(await create({ allocationPools: [{ start: "10.20.0.1", end: "10.20.0.50" }] }))).toEqual({
       allocationPools: "Pool 1 (10.20.0.1–10.20.0.50) contains the gateway 10.20.0.1.",
     });
-    expect(fieldsOf(await create({ allocationPools: [{ start: "10.20.0.10", end: "10.20.0.30" }, { start: "10.20.0.25", end: "10.20.0.40" }] }))).toEqual({
+    expect(
+      fieldsOf(
+        await create({
+          allocationPools: [
+            { start: "10.20.0.10", end: "10.20.0.30" },
+            { start: "10.20.0.25", end: "10.20.0.40" },
+          ],
+        }),
+      ),
+    ).toEqual({
       allocationPools: "Pool 1 (10.20.0.10–10.20.0.30) and Pool 2 (10.20.0.25–10.20.0.40) overlap.",
     });
     expect(fieldsOf(await create({ dnsNameservers: ["8.8.8.8", "resolver"] }))).toEqual({ dnsNameservers: "resolver is not an IPv4 address." });
@@ -154,7 +171,9 @@ describe("networks, IPAM, ports and security groups (real PostgreSQL)", () => {
       enableDhcp: false,
     });
     expect(subnet).toMatchObject({ gatewayIp: "10.20.0.254", poolSize: 100, enableDhcp: false, dnsNameservers: ["192.0.2.1"] });
-    expect(fieldsOf(await create({ cidr: "10.20.0.128/25" }))).toEqual({ cidr: "10.20.0.128/25 overlaps 10.20.0.0/24 (subnet pooled) of this network." });
+    expect(fieldsOf(await create({ cidr: "10.20.0.128/25" }))).toEqual({
+      cidr: "10.20.0.128/25 overlaps 10.20.0.0/24 (subnet pooled) of this network.",
+    });
 
     // The first subnet of a new network: its fields are named under `subnet.`.
     const nested = await refusal(member.networks.create.mutate({ name: "bad", subnet: { cidr: "10.30.0.0/24", gatewayIp: "10.30.0.0" } }));
@@ -203,7 +222,14 @@ describe("networks, IPAM, ports and security groups (real PostgreSQL)", () => {
     const network = await member.networks.create.mutate({ name: "tiers", subnet: { cidr: "10.40.0.0/24" } });
     const app = await member.securityGroups.create.mutate({ name: "app", description: "application servers" });
     const db = await member.securityGroups.create.mutate({ name: "db" });
-    const rule = { groupId: db.id, direction: "ingress" as const, protocol: "tcp" as const, portRangeMin: 5432, portRangeMax: 5432, remoteGroupId: app.id };
+    const rule = {
+      groupId: db.id,
+      direction: "ingress" as const,
+      protocol: "tcp" as const,
+      portRangeMin: 5432,
+      portRangeMax: 5432,
+      remoteGroupId: app.id,
+    };
     await member.securityGroups.addRule.mutate(rule);
     const duplicate = await refusal(member.securityGroups.addRule.mutate(rule));
     expect(codeOf(duplicate)).toBe("CONFLICT");
@@ -271,7 +297,9 @@ describe("networks, IPAM, ports and security groups (real PostgreSQL)", () => {
     // Neither the network nor the group can be attached at launch.
     const shared = (await outsider.networks.list.query()).find((n) => n.shared)!;
     await expect(outsider.instances.launch.mutate({ ...launchBase, name: "x", networkId: network.id })).rejects.toMatchObject(notFound);
-    const withGroup = await refusal(outsider.instances.launch.mutate({ ...launchBase, name: "y", networkId: shared.id, securityGroupIds: [group.id] }));
+    const withGroup = await refusal(
+      outsider.instances.launch.mutate({ ...launchBase, name: "y", networkId: shared.id, securityGroupIds: [group.id] }),
+    );
     expect(codeOf(withGroup)).toBe("NOT_FOUND");
     expect(fieldsOf(withGroup)).toEqual({ securityGroupIds: "No such security group in this project." });
     expect(await outsider.instances.list.query()).toEqual([]);
@@ -279,7 +307,9 @@ describe("networks, IPAM, ports and security groups (real PostgreSQL)", () => {
     // A shared network is used, not owned: its owner (or a cloud admin) changes it.
     expect(shared.ownedByProject).toBe(false);
     await expect(outsider.networks.delete.mutate({ id: shared.id })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
-    await expect(outsider.subnets.create.mutate({ networkId: shared.id, cidr: "10.52.0.0/24" })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
+    await expect(outsider.subnets.create.mutate({ networkId: shared.id, cidr: "10.52.0.0/24" })).rejects.toMatchObject({
+      data: { code: "FORBIDDEN" },
+    });
   });
 
   it("a security group deleted while a port is being made: the port is refused in plain words and leaves nothing behind", async () => {

@@ -64,7 +64,9 @@ describe("placement under concurrency (real PostgreSQL)", () => {
     expect(active).toHaveLength(100);
     expect(failed).toHaveLength(400);
     for (const instance of failed) {
-      expect(instance.fault?.message).toMatch(/^No valid host was found\. 2 hosts considered: 2 lacked vCPUs \(needed 1 vCPU, most free 0 vCPUs\)\.$/);
+      expect(instance.fault?.message).toMatch(
+        /^No valid host was found\. 2 hosts considered: 2 lacked vCPUs \(needed 1 vCPU, most free 0 vCPUs\)\.$/,
+      );
     }
     const after = await admin.client.hosts.list.query();
     const allocated = await usageByHost(db);

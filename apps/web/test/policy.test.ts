@@ -16,7 +16,9 @@ const ALLOWED: Record<Exclude<Rule, "agent">, Persona[]> = {
   cloud_admin: ["admin"],
 };
 
-const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation"; meta?: { policy?: string } } }>);
+const procedures = Object.entries(
+  appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation"; meta?: { policy?: string } } }>,
+);
 
 describe("policy", () => {
   it("every tRPC procedure has exactly one rule in the policy table, and is guarded by it", () => {
@@ -52,7 +54,11 @@ describe("policy", () => {
       const response =
         type === "query"
           ? await fetch(`${stack.server.url}/api/trpc/${path}?input=${input}`, { headers })
-          : await fetch(`${stack.server.url}/api/trpc/${path}`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ json: {} }) });
+          : await fetch(`${stack.server.url}/api/trpc/${path}`, {
+              method: "POST",
+              headers: { ...headers, "content-type": "application/json" },
+              body: JSON.stringify({ json: {} }),
+            });
       return response.status;
     }
 
@@ -63,7 +69,13 @@ describe("policy", () => {
           // Signing out would end the shared session; use a throwaway one for it.
           const cookie =
             path === "auth.signOut" && persona !== "anonymous"
-              ? (await signedInClient(stack.server.url, persona === "admin" ? "admin" : persona === "otherMember" ? "outsider" : persona, persona === "admin" ? ADMIN_PASSWORD : PERSONA_PASSWORD)).cookie()
+              ? (
+                  await signedInClient(
+                    stack.server.url,
+                    persona === "admin" ? "admin" : persona === "otherMember" ? "outsider" : persona,
+                    persona === "admin" ? ADMIN_PASSWORD : PERSONA_PASSWORD,
+                  )
+                ).cookie()
               : cookies.get(persona)!;
           const status = await call(path, procedure._def.type, cookie);
           const allowed = ALLOWED[rule].includes(persona);
@@ -76,8 +88,18 @@ describe("policy", () => {
     it("another project's objects answer NOT_FOUND, never FORBIDDEN, for every resource type", async () => {
       const member = (await signedInClient(stack.server.url, "member", PERSONA_PASSWORD)).client;
       const outsider = (await signedInClient(stack.server.url, "outsider", PERSONA_PASSWORD)).client;
-      const [flavors, images, networks] = await Promise.all([member.catalog.flavors.query(), member.catalog.images.query(), member.catalog.networks.query()]);
-      const { instanceIds } = await member.instances.launch.mutate({ name: "p", count: 1, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id });
+      const [flavors, images, networks] = await Promise.all([
+        member.catalog.flavors.query(),
+        member.catalog.images.query(),
+        member.catalog.networks.query(),
+      ]);
+      const { instanceIds } = await member.instances.launch.mutate({
+        name: "p",
+        count: 1,
+        imageId: images[0]!.id,
+        flavorId: flavors[0]!.id,
+        networkId: networks[0]!.id,
+      });
       const group = await member.serverGroups.create.mutate({ name: "g", policy: "affinity" });
       const token = await member.tokens.create.mutate({ name: "t" });
 
@@ -90,7 +112,14 @@ describe("policy", () => {
       await expect(outsider.serverGroups.delete.mutate({ id: group.id })).rejects.toMatchObject(notFound);
       await expect(outsider.tokens.revoke.mutate({ id: token.id })).rejects.toMatchObject(notFound);
       await expect(
-        outsider.instances.launch.mutate({ name: "x", count: 1, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id, serverGroupId: group.id }),
+        outsider.instances.launch.mutate({
+          name: "x",
+          count: 1,
+          imageId: images[0]!.id,
+          flavorId: flavors[0]!.id,
+          networkId: networks[0]!.id,
+          serverGroupId: group.id,
+        }),
       ).rejects.toMatchObject(notFound);
     });
   });

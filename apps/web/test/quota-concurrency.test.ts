@@ -11,7 +11,11 @@ describe("quota under concurrency (real PostgreSQL)", () => {
 
   it("50 parallel launches against an instances quota of 10 leave exactly 10 instances", async () => {
     const { client } = await signedInClient(stack.server.url);
-    const [flavors, images, networks] = await Promise.all([client.catalog.flavors.query(), client.catalog.images.query(), client.catalog.networks.query()]);
+    const [flavors, images, networks] = await Promise.all([
+      client.catalog.flavors.query(),
+      client.catalog.images.query(),
+      client.catalog.networks.query(),
+    ]);
     const input = { count: 1, imageId: images[0]!.id, flavorId: flavors.find((f) => f.name === "m1.tiny")!.id, networkId: networks[0]!.id };
 
     const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => client.instances.launch.mutate({ ...input, name: `par-${i}` })));
@@ -29,7 +33,11 @@ describe("quota under concurrency (real PostgreSQL)", () => {
 
   it("multi-create is all-or-nothing against quota", async () => {
     const { client } = await signedInClient(stack.server.url);
-    const [flavors, images, networks] = await Promise.all([client.catalog.flavors.query(), client.catalog.images.query(), client.catalog.networks.query()]);
+    const [flavors, images, networks] = await Promise.all([
+      client.catalog.flavors.query(),
+      client.catalog.images.query(),
+      client.catalog.networks.query(),
+    ]);
     const before = (await client.instances.list.query()).length;
     await expect(
       client.instances.launch.mutate({ name: "batch", count: 3, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id }),

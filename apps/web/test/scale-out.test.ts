@@ -71,7 +71,11 @@ describe("scale-out and agent enrolment (two web processes, real PostgreSQL)", (
     onAnnouncement(socket, "instance.event", (payload) => phases.push(instanceEventSchema.parse(payload).event));
     await waitFor("browser socket on A", () => socket.connected);
 
-    const [flavors, images, networks] = await Promise.all([onA.client.catalog.flavors.query(), onA.client.catalog.images.query(), onA.client.catalog.networks.query()]);
+    const [flavors, images, networks] = await Promise.all([
+      onA.client.catalog.flavors.query(),
+      onA.client.catalog.images.query(),
+      onA.client.catalog.networks.query(),
+    ]);
     const input = { count: 1, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id };
     const { instanceIds } = await onA.client.instances.launch.mutate({ ...input, name: "across" });
     await waitFor("ACTIVE", async () => (await onA.client.instances.get.query({ id: instanceIds[0]! })).instance.status === "ACTIVE");
@@ -86,12 +90,21 @@ describe("scale-out and agent enrolment (two web processes, real PostgreSQL)", (
     const onA = await signedInClient(a.url);
     const onB = await signedInClient(b.url);
     await waitFor("node-ack up", async () => (await onA.client.hosts.list.query()).find((h) => h.hostname === "node-ack")?.state === "up");
-    const [flavors, images, networks] = await Promise.all([onA.client.catalog.flavors.query(), onA.client.catalog.images.query(), onA.client.catalog.networks.query()]);
+    const [flavors, images, networks] = await Promise.all([
+      onA.client.catalog.flavors.query(),
+      onA.client.catalog.images.query(),
+      onA.client.catalog.networks.query(),
+    ]);
     const input = { count: 3, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id };
     // Each process's conductor is woken by the launches it accepts; both dispatch to node-ack on B.
-    const launched = await Promise.all([onA.client.instances.launch.mutate({ ...input, name: "ack-a" }), onB.client.instances.launch.mutate({ ...input, name: "ack-b" })]);
+    const launched = await Promise.all([
+      onA.client.instances.launch.mutate({ ...input, name: "ack-a" }),
+      onB.client.instances.launch.mutate({ ...input, name: "ack-b" }),
+    ]);
     const ids = launched.flatMap((l) => l.instanceIds);
-    await waitFor("every instance ACTIVE", async () => (await onA.client.instances.list.query()).filter((i) => ids.includes(i.id)).every((i) => i.status === "ACTIVE"));
+    await waitFor("every instance ACTIVE", async () =>
+      (await onA.client.instances.list.query()).filter((i) => ids.includes(i.id)).every((i) => i.status === "ACTIVE"),
+    );
     const requests = await handle.db.query.buildRequests.findMany({ where: (r, { inArray }) => inArray(r.instanceId, ids) });
     expect(requests).toHaveLength(6);
     for (const request of requests) {
@@ -105,8 +118,18 @@ describe("scale-out and agent enrolment (two web processes, real PostgreSQL)", (
 
   it("a launch accepted by one process completes when that process dies at once", async () => {
     const onA = await signedInClient(a.url);
-    const [flavors, images, networks] = await Promise.all([onA.client.catalog.flavors.query(), onA.client.catalog.images.query(), onA.client.catalog.networks.query()]);
-    const { instanceIds } = await onA.client.instances.launch.mutate({ name: "orphaned", count: 4, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id });
+    const [flavors, images, networks] = await Promise.all([
+      onA.client.catalog.flavors.query(),
+      onA.client.catalog.images.query(),
+      onA.client.catalog.networks.query(),
+    ]);
+    const { instanceIds } = await onA.client.instances.launch.mutate({
+      name: "orphaned",
+      count: 4,
+      imageId: images[0]!.id,
+      flavorId: flavors[0]!.id,
+      networkId: networks[0]!.id,
+    });
     await a.kill("SIGKILL");
     const onB = (await signedInClient(b.url)).client;
     const done = await waitFor(

@@ -29,7 +29,11 @@ describe("scheduling across hosts", () => {
   });
 
   async function launch(client: Api, extra: Record<string, unknown> = {}, flavorName = "m1.tiny") {
-    const [flavors, images, networks] = await Promise.all([client.catalog.flavors.query(), client.catalog.images.query(), client.catalog.networks.query()]);
+    const [flavors, images, networks] = await Promise.all([
+      client.catalog.flavors.query(),
+      client.catalog.images.query(),
+      client.catalog.networks.query(),
+    ]);
     const flavor = flavors.find((f) => f.name === flavorName)!;
     return client.instances.launch.mutate({ name: "s", count: 1, imageId: images[0]!.id, flavorId: flavor.id, networkId: networks[0]!.id, ...extra });
   }
@@ -126,7 +130,10 @@ describe("scheduling across hosts", () => {
     expect(small.hosts.every((h) => h.rejectedBy === null)).toBe(true);
     const huge = await admin.hosts.previewPlacement.query({ flavorId: flavors.find((f) => f.name === "m1.xlarge")!.id });
     expect(huge.chosen).toBeNull();
-    expect(huge.hosts.map((h) => h.reason)).toEqual([expect.stringMatching(/^lacks RAM: needs 16384 MB, \d+ MB free$/), expect.stringMatching(/^lacks RAM/)]);
+    expect(huge.hosts.map((h) => h.reason)).toEqual([
+      expect.stringMatching(/^lacks RAM: needs 16384 MB, \d+ MB free$/),
+      expect.stringMatching(/^lacks RAM/),
+    ]);
     expect((await admin.hosts.list.query()).every((h) => h.vcpus.used === 0)).toBe(true);
   });
 });

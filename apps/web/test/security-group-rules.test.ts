@@ -34,7 +34,8 @@ describe("security group rule changes reach running instances (real PostgreSQL)"
     socket.on("instance.spawn", (command: { commandId: string; instance: { id: string } }, ack: (r: unknown) => void) => {
       ack({ ok: true });
       void (async () => {
-        for (const [seq, phase] of ["networking", "block_device_mapping", "spawning", "active"].entries()) await report(command.instance.id, command.commandId, seq, phase);
+        for (const [seq, phase] of ["networking", "block_device_mapping", "spawning", "active"].entries())
+          await report(command.instance.id, command.commandId, seq, phase);
       })();
     });
     socket.on("instance.destroy", (command: { commandId: string; instanceId: string }, ack: (r: unknown) => void) => {
@@ -65,7 +66,11 @@ describe("security group rule changes reach running instances (real PostgreSQL)"
   });
 
   it("sends the group's ports their new rules, only theirs, and again until the host takes them", async () => {
-    const [flavors, images, networks] = await Promise.all([admin.catalog.flavors.query(), admin.catalog.images.query(), admin.catalog.networks.query()]);
+    const [flavors, images, networks] = await Promise.all([
+      admin.catalog.flavors.query(),
+      admin.catalog.images.query(),
+      admin.catalog.networks.query(),
+    ]);
     const base = { count: 1, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id, availabilityZone: ":node-filters" };
     const web = await admin.securityGroups.create.mutate({ name: "web" });
     const [inWeb] = (await admin.instances.launch.mutate({ ...base, name: "in-web", securityGroupIds: [web.id] })).instanceIds;
@@ -74,16 +79,33 @@ describe("security group rule changes reach running instances (real PostgreSQL)"
       const listed = await admin.instances.list.query();
       return [inWeb, elsewhere].every((id) => listed.find((i) => i.id === id)?.status === "ACTIVE");
     });
-    const ports = await stack.server.database.db.select().from(schema.ports).where(inArray(schema.ports.instanceId, [inWeb!, elsewhere!]));
+    const ports = await stack.server.database.db
+      .select()
+      .from(schema.ports)
+      .where(inArray(schema.ports.instanceId, [inWeb!, elsewhere!]));
     const webPort = ports.find((p) => p.instanceId === inWeb)!;
     const filterState = async () => {
-      const [row] = await stack.server.database.db.select().from(schema.ports).where(inArray(schema.ports.id, [webPort.id]));
+      const [row] = await stack.server.database.db
+        .select()
+        .from(schema.ports)
+        .where(inArray(schema.ports.id, [webPort.id]));
       return { generation: row!.filterGeneration, applied: row!.filterAppliedGeneration };
     };
-    const rulesSent = () => refreshes.flatMap((c) => c.ports).filter((p) => p.id === webPort.id).at(-1)?.securityGroupRules ?? [];
+    const rulesSent = () =>
+      refreshes
+        .flatMap((c) => c.ports)
+        .filter((p) => p.id === webPort.id)
+        .at(-1)?.securityGroupRules ?? [];
 
     // Added: the running instance's port is sent its rules with the new one, and the host's acknowledgement is recorded.
-    const http = await admin.securityGroups.addRule.mutate({ groupId: web.id, direction: "ingress", protocol: "tcp", portRangeMin: 8080, portRangeMax: 8080, remoteIpPrefix: "203.0.113.0/24" });
+    const http = await admin.securityGroups.addRule.mutate({
+      groupId: web.id,
+      direction: "ingress",
+      protocol: "tcp",
+      portRangeMin: 8080,
+      portRangeMax: 8080,
+      remoteIpPrefix: "203.0.113.0/24",
+    });
     await waitFor("the new rule sent to the host", () => rulesSent().some((r) => r.portRangeMin === 8080 && r.remoteCidrs?.[0] === "203.0.113.0/24"));
     await waitFor("the host's acknowledgement recorded", async () => (await filterState()).applied === 1);
     expect(refreshes.flatMap((c) => c.ports.map((p) => p.id))).toEqual([webPort.id]);
@@ -102,7 +124,11 @@ describe("security group rule changes reach running instances (real PostgreSQL)"
   });
 
   it("a remote group's members reach the hosts whose rules name the group, as instances join and leave it", async () => {
-    const [flavors, images, networks] = await Promise.all([admin.catalog.flavors.query(), admin.catalog.images.query(), admin.catalog.networks.query()]);
+    const [flavors, images, networks] = await Promise.all([
+      admin.catalog.flavors.query(),
+      admin.catalog.images.query(),
+      admin.catalog.networks.query(),
+    ]);
     const base = { count: 1, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id };
     const sets: GroupMembersCommand[] = [];
     const refreshed: PortsRefreshCommand[] = [];
@@ -123,22 +149,36 @@ describe("security group rule changes reach running instances (real PostgreSQL)"
     // Any protocol from app: a set of app's members on the host. TCP 5432 from app: the members
     // listed in the filter (libvirt takes an ipset on <all> only), sent again when they change.
     await admin.securityGroups.addRule.mutate({ groupId: db.id, direction: "ingress", protocol: "any", remoteGroupId: app.id });
-    await admin.securityGroups.addRule.mutate({ groupId: db.id, direction: "ingress", protocol: "tcp", portRangeMin: 5432, portRangeMax: 5432, remoteGroupId: app.id });
+    await admin.securityGroups.addRule.mutate({
+      groupId: db.id,
+      direction: "ingress",
+      protocol: "tcp",
+      portRangeMin: 5432,
+      portRangeMax: 5432,
+      remoteGroupId: app.id,
+    });
     const active = (id: string) => waitFor(`${id} ACTIVE`, async () => (await admin.instances.get.query({ id })).instance.status === "ACTIVE");
     const appMembers = () => sets.filter((c) => c.groupId === app.id).at(-1)?.cidrs;
 
     // A database server on the host that keeps sets: it is sent app's members (none yet).
-    const [dbServer] = (await admin.instances.launch.mutate({ ...base, name: "db-1", securityGroupIds: [db.id], availabilityZone: ":node-sets" })).instanceIds;
+    const [dbServer] = (await admin.instances.launch.mutate({ ...base, name: "db-1", securityGroupIds: [db.id], availabilityZone: ":node-sets" }))
+      .instanceIds;
     await active(dbServer!);
     await waitFor("app's members (none) at node-sets", () => appMembers()?.length === 0);
 
     // An application server joins app, on the other host: node-sets is sent app's new members.
-    const [appServer] = (await admin.instances.launch.mutate({ ...base, name: "app-1", securityGroupIds: [app.id], availabilityZone: ":node-filters" })).instanceIds;
+    const [appServer] = (
+      await admin.instances.launch.mutate({ ...base, name: "app-1", securityGroupIds: [app.id], availabilityZone: ":node-filters" })
+    ).instanceIds;
     await active(appServer!);
     const { ports } = await admin.instances.get.query({ id: appServer! });
     const address = ports[0]!.ipAddress;
     await waitFor("app-1's address at node-sets", () => appMembers()?.join() === `${address}/32`);
-    const postgresRule = () => refreshed.flatMap((c) => c.ports).at(-1)?.securityGroupRules.find((r) => r.portRangeMin === 5432);
+    const postgresRule = () =>
+      refreshed
+        .flatMap((c) => c.ports)
+        .at(-1)
+        ?.securityGroupRules.find((r) => r.portRangeMin === 5432);
     await waitFor("db-1's filter sent again with app-1 in its TCP rule", () => postgresRule()?.remoteCidrs?.join() === `${address}/32`);
     expect(postgresRule()?.remoteGroupId).toBe(app.id);
     const sent = sets.length;

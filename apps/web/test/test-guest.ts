@@ -36,7 +36,11 @@ export async function uploadImageFile(baseUrl: string, cookie: string, imageId: 
 }
 
 /** Uploads kernel, ramdisk and disk; returns the disk image (which names the other two). */
-export async function uploadTestGuest(baseUrl: string, api: Api, name = "test-guest"): Promise<{ imageId: string; kernelId: string; ramdiskId: string }> {
+export async function uploadTestGuest(
+  baseUrl: string,
+  api: Api,
+  name = "test-guest",
+): Promise<{ imageId: string; kernelId: string; ramdiskId: string }> {
   const cookie = api.cookie();
   if (!cookie) throw new Error("sign in first");
   const kernel = await api.client.images.create.mutate({ name: `${name}-kernel`, kind: "kernel" });
@@ -58,9 +62,18 @@ export async function uploadTestGuest(baseUrl: string, api: Api, name = "test-gu
 }
 
 /** A compute agent on qemu:///system; its state dir must be readable by libvirt's qemu. */
-export function startQemuAgent(serverUrl: string, hostname: string, env: Record<string, string> = {}): { child: ChildProcess; stateDir: string; output(): string } {
+export function startQemuAgent(
+  serverUrl: string,
+  hostname: string,
+  env: Record<string, string> = {},
+): { child: ChildProcess; stateDir: string; output(): string } {
   const stateDir = mkdtempSync(path.join("/var/tmp", "nimbus-qemu-agent-"));
   chmodSync(stateDir, 0o755);
-  const { child, output } = spawnAgent(serverUrl, hostname, { NODE_ENV: "production", NIMBUS_LIBVIRT_URI: "qemu:///system", NIMBUS_STATE_DIR: stateDir, ...env });
+  const { child, output } = spawnAgent(serverUrl, hostname, {
+    NODE_ENV: "production",
+    NIMBUS_LIBVIRT_URI: "qemu:///system",
+    NIMBUS_STATE_DIR: stateDir,
+    ...env,
+  });
   return { child, stateDir, output };
 }

@@ -26,7 +26,11 @@ describe("volumes live on the host that first used them", () => {
   });
 
   async function launchWith(volumeId: string, name: string) {
-    const [flavors, images, networks] = await Promise.all([api.client.catalog.flavors.query(), api.client.catalog.images.query(), api.client.catalog.networks.query()]);
+    const [flavors, images, networks] = await Promise.all([
+      api.client.catalog.flavors.query(),
+      api.client.catalog.images.query(),
+      api.client.catalog.networks.query(),
+    ]);
     const { instanceIds } = await api.client.instances.launch.mutate({
       name,
       count: 1,
@@ -36,11 +40,15 @@ describe("volumes live on the host that first used them", () => {
       volumes: [{ volumeId, deleteOnTermination: false }],
     });
     const id = instanceIds[0]!;
-    const detail = await waitFor(`${name} ACTIVE`, async () => {
-      const d = await api.client.instances.get.query({ id });
-      if (d.instance.status === "ERROR") throw new Error(`${name} failed: ${d.instance.fault?.message}`);
-      return d.instance.status === "ACTIVE" && d;
-    }, 60_000);
+    const detail = await waitFor(
+      `${name} ACTIVE`,
+      async () => {
+        const d = await api.client.instances.get.query({ id });
+        if (d.instance.status === "ERROR") throw new Error(`${name} failed: ${d.instance.fault?.message}`);
+        return d.instance.status === "ACTIVE" && d;
+      },
+      60_000,
+    );
     return { id, host: detail.instance.hostname!, detail };
   }
 

@@ -2,7 +2,16 @@ import type { Database } from "@nimbus/db";
 import type { Principal } from "./policy";
 import type { IdentitySettings } from "./settings";
 import type { SchedulerSettings } from "./scheduler/select-destinations";
-import type { CommandAck, ConsoleChunk, DestroyCommand, DownloadProgress, GroupMembersCommand, PortsRefreshCommand, SpawnCommand, VolumeDeleteCommand } from "./protocol/agent";
+import type {
+  CommandAck,
+  ConsoleChunk,
+  DestroyCommand,
+  DownloadProgress,
+  GroupMembersCommand,
+  PortsRefreshCommand,
+  SpawnCommand,
+  VolumeDeleteCommand,
+} from "./protocol/agent";
 import type { HostChanged, InstanceUpdates } from "./protocol/browser";
 
 /** Where committed changes are announced (socket.io in the web app). Called after commit only. */

@@ -31,8 +31,7 @@ export const bootSourceSchema = z.discriminatedUnion("type", [
 export type BootSource = z.infer<typeof bootSourceSchema>;
 
 /** The launch fields; wizard steps pick from these. */
-export const launchInstanceFields = z
-  .object({
+export const launchInstanceFields = z.object({
   name: instanceNameSchema,
   count: z.number().int("Count must be a whole number.").min(1, "Launch at least 1 instance.").max(MAX_COUNT, `Launch at most ${MAX_COUNT} at once.`),
   /** The image to boot; not needed when booting from an existing volume. */
@@ -86,7 +85,10 @@ export const launchInstanceInput = launchInstanceFields
     path: ["volumes"],
     message: "An existing volume can be attached to one instance only: launch a count of 1.",
   })
-  .refine((v) => new Set(v.volumes.map((a) => a.volumeId)).size === v.volumes.length, { path: ["volumes"], message: "Each volume can be attached once." });
+  .refine((v) => new Set(v.volumes.map((a) => a.volumeId)).size === v.volumes.length, {
+    path: ["volumes"],
+    message: "Each volume can be attached once.",
+  });
 export type LaunchInstanceInput = z.input<typeof launchInstanceInput>;
 
 export const instanceIdInput = z.object({ id: z.uuid("Not an instance id.") });

@@ -97,11 +97,16 @@ function alwaysPrepared<T>(client: T): T {
   const sql = client as unknown as PostgresClient;
   const { unsafe, begin, savepoint } = sql;
   type Scope = NonNullable<PostgresClient["savepoint"]>;
-  const scoped = (open: Scope): Scope => (options, fn) =>
-    fn === undefined
-      ? open((tx: PostgresClient) => (options as (tx: PostgresClient) => unknown)(alwaysPrepared(tx)))
-      : open(options, (tx: PostgresClient) => fn(alwaysPrepared(tx)));
-  sql.unsafe = (query, args, options) => (Array.isArray(args) || args === undefined ? unsafe(query, args ?? [], { ...options, prepare: true }) : unsafe(query, [], { ...(args as object), prepare: true }));
+  const scoped =
+    (open: Scope): Scope =>
+    (options, fn) =>
+      fn === undefined
+        ? open((tx: PostgresClient) => (options as (tx: PostgresClient) => unknown)(alwaysPrepared(tx)))
+        : open(options, (tx: PostgresClient) => fn(alwaysPrepared(tx)));
+  sql.unsafe = (query, args, options) =>
+    Array.isArray(args) || args === undefined
+      ? unsafe(query, args ?? [], { ...options, prepare: true })
+      : unsafe(query, [], { ...(args as object), prepare: true });
   sql.begin = scoped(begin);
   if (savepoint) sql.savepoint = scoped(savepoint);
   return client;

@@ -73,7 +73,17 @@ export async function createOverlay({ image, base, file, rootGb }: { image: Imag
 }
 
 /** A volume made from an image: a full qcow2 copy of the cached base, grown to `sizeGb`. */
-export async function createVolumeFromImage({ image, base, file, sizeGb }: { image: ImageRef; base: string; file: string; sizeGb: number }): Promise<void> {
+export async function createVolumeFromImage({
+  image,
+  base,
+  file,
+  sizeGb,
+}: {
+  image: ImageRef;
+  base: string;
+  file: string;
+  sizeGb: number;
+}): Promise<void> {
   const format = baseFormatOf(image);
   const virtualSize = await virtualSizeOf(base, format);
   if (sizeGb * GIB < virtualSize) {

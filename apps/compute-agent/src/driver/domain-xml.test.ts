@@ -83,8 +83,16 @@ describe("buildDomainXml", () => {
   });
 
   it("gives the guest one NIC per port, in the ports' order", () => {
-    const ports = [port("1c1e6f0a-7b3d-4c2e-9f10-2a3b4c5d6e7f", "fa:16:3e:00:00:01"), port("2d2f7a1b-8c4e-4d3f-a021-3b4c5d6e7f80", "fa:16:3e:00:00:02")];
-    const xml = buildDomainXml({ command: { ...command, ports }, domainType: "qemu", nics: nicsFor({ kind: "network", name: "default" }, ports), blockDevices: NO_BLOCK_DEVICES });
+    const ports = [
+      port("1c1e6f0a-7b3d-4c2e-9f10-2a3b4c5d6e7f", "fa:16:3e:00:00:01"),
+      port("2d2f7a1b-8c4e-4d3f-a021-3b4c5d6e7f80", "fa:16:3e:00:00:02"),
+    ];
+    const xml = buildDomainXml({
+      command: { ...command, ports },
+      domainType: "qemu",
+      nics: nicsFor({ kind: "network", name: "default" }, ports),
+      blockDevices: NO_BLOCK_DEVICES,
+    });
     const nics = elements(xml, "interface");
     expect(nics).toHaveLength(2);
     expect(nics[0]).toContain("<mac address='fa:16:3e:00:00:01'/>");
@@ -93,11 +101,21 @@ describe("buildDomainXml", () => {
   });
 
   it("attaches NICs to a host bridge, or to the network and nwfilter the host's networks chose", () => {
-    const onBridge = buildDomainXml({ command, domainType: "qemu", nics: nicsFor({ kind: "bridge", name: "br0" }, command.ports), blockDevices: NO_BLOCK_DEVICES });
+    const onBridge = buildDomainXml({
+      command,
+      domainType: "qemu",
+      nics: nicsFor({ kind: "bridge", name: "br0" }, command.ports),
+      blockDevices: NO_BLOCK_DEVICES,
+    });
     expect(onBridge).toMatch(/<interface type='bridge'>\s*<source bridge='br0'\/>/);
     expect(onBridge).not.toContain("<filterref");
 
-    const nic: NicSpec = { portId: "p", vif: { kind: "network", name: "nimbus-net-c2a8" }, macAddress: "fa:16:3e:12:34:56", filter: "nimbus-port-'1'&" };
+    const nic: NicSpec = {
+      portId: "p",
+      vif: { kind: "network", name: "nimbus-net-c2a8" },
+      macAddress: "fa:16:3e:12:34:56",
+      filter: "nimbus-port-'1'&",
+    };
     const [filtered] = elements(buildDomainXml({ command, domainType: "qemu", nics: [nic], blockDevices: NO_BLOCK_DEVICES }), "interface");
     expect(filtered).toContain("<source network='nimbus-net-c2a8'/>");
     expect(filtered).toContain("<filterref filter='nimbus-port-&apos;1&apos;&amp;'/>");
@@ -105,7 +123,12 @@ describe("buildDomainXml", () => {
 
   it("has no NIC when the VIF is none or the instance has no port", () => {
     expect(xmlFor({}, { kind: "none" })).not.toContain("<interface");
-    const noPorts = buildDomainXml({ command: { ...command, ports: [] }, domainType: "test", nics: nicsFor({ kind: "user" }, []), blockDevices: NO_BLOCK_DEVICES });
+    const noPorts = buildDomainXml({
+      command: { ...command, ports: [] },
+      domainType: "test",
+      nics: nicsFor({ kind: "user" }, []),
+      blockDevices: NO_BLOCK_DEVICES,
+    });
     expect(noPorts).not.toContain("<interface");
   });
 
@@ -142,7 +165,10 @@ describe("buildDomainXml", () => {
     expect(os).toContain("<cmdline>console=ttyS0 root=/dev/vda quiet x=&lt;&amp;&gt;</cmdline>");
     expect(os).not.toContain("<boot");
 
-    const [diskBoot] = elements(buildDomainXml({ command, domainType: "qemu", nics: [], blockDevices: { ...built, kernel: null, ramdisk: null } }), "os");
+    const [diskBoot] = elements(
+      buildDomainXml({ command, domainType: "qemu", nics: [], blockDevices: { ...built, kernel: null, ramdisk: null } }),
+      "os",
+    );
     expect(diskBoot).toContain("<boot dev='hd'/>");
     expect(diskBoot).not.toContain("<kernel>");
     expect(diskBoot).not.toContain("<initrd>");

@@ -151,12 +151,17 @@ describe("network XML", () => {
       },
     });
     // libvirt drops an emptied <dhcp>: the subnet is still known.
-    expect(parseNetworkXml("<network><uuid>3f2a9c1b-77aa-4d3e-9f00-0123456789ab</uuid><ip address='10.0.0.1' prefix='24'>\n  </ip></network>").ipv4).toEqual({
+    expect(
+      parseNetworkXml("<network><uuid>3f2a9c1b-77aa-4d3e-9f00-0123456789ab</uuid><ip address='10.0.0.1' prefix='24'>\n  </ip></network>").ipv4,
+    ).toEqual({
       cidr: { address: "10.0.0.0", prefix: 24 },
       hosts: [],
     });
     expect(parseNetworkXml(buildNetworkXml(port({ gatewayIp: null }))).ipv4).toBeNull();
-    expect(parseNetInfo("Name:           n\nActive:         yes\nPersistent:     yes\nAutostart:      no\n")).toEqual({ active: true, autostart: false });
+    expect(parseNetInfo("Name:           n\nActive:         yes\nPersistent:     yes\nAutostart:      no\n")).toEqual({
+      active: true,
+      autostart: false,
+    });
   });
 });
 
@@ -178,7 +183,9 @@ describe("port filter XML", () => {
 
   it("turns ingress rules into 'in' accepts from each remote CIDR, ports as a destination range", () => {
     const xml = buildPortFilterXml(
-      port({ securityGroupRules: [rule({ protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteCidrs: ["203.0.113.7/24", "198.51.100.0/25"] })] }),
+      port({
+        securityGroupRules: [rule({ protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteCidrs: ["203.0.113.7/24", "198.51.100.0/25"] })],
+      }),
     );
     expect(rulesOf(xml).filter((r) => r.includes("priority='500'"))).toEqual([
       "<rule action='accept' direction='in' priority='500'> <tcp srcipaddr='203.0.113.0' srcipmask='24' dstportstart='22' dstportend='22' state='NEW'/> </rule>",
@@ -220,7 +227,9 @@ describe("port filter XML", () => {
   it("admits nothing for a remote group without ports, and refuses a CIDR that is not one", () => {
     const empty = buildPortFilterXml(port({ securityGroupRules: [rule({ protocol: "tcp", remoteCidrs: [] })] }));
     expect(rulesOf(empty).some((r) => r.includes("priority='500'"))).toBe(false);
-    expect(() => buildPortFilterXml(port({ securityGroupRules: [rule({ remoteCidrs: ["10.0.0.0/8' action='accept"] })] }))).toThrow(/Not an IPv4 CIDR/);
+    expect(() => buildPortFilterXml(port({ securityGroupRules: [rule({ remoteCidrs: ["10.0.0.0/8' action='accept"] })] }))).toThrow(
+      /Not an IPv4 CIDR/,
+    );
   });
 
   it("names a remote group's ipset for a rule of any protocol on hosts that keep member sets, and lists the members for one of a protocol", () => {
@@ -231,7 +240,9 @@ describe("port filter XML", () => {
       // libvirt would drop ipset from <tcp> and admit anyone: the members are listed instead.
       rule({ protocol: "tcp", portRangeMin: 5432, portRangeMax: 5432, remoteCidrs: ["10.0.0.7/32", "10.0.0.8/31"], remoteGroupId: groupId }),
     ];
-    expect(rulesOf(buildPortFilterXml(port({ securityGroupRules: rules }), { memberSets: true })).filter((r) => r.includes("priority='500'"))).toEqual([
+    expect(
+      rulesOf(buildPortFilterXml(port({ securityGroupRules: rules }), { memberSets: true })).filter((r) => r.includes("priority='500'")),
+    ).toEqual([
       "<rule action='accept' direction='in' priority='500'> <all ipset='nimbus-sg-5e6f7a8b1111' ipsetflags='src' state='NEW'/> </rule>",
       "<rule action='accept' direction='out' priority='500'> <all ipset='nimbus-sg-5e6f7a8b1111' ipsetflags='dst' state='NEW'/> </rule>",
       "<rule action='accept' direction='in' priority='500'> <tcp srcipaddr='10.0.0.7' srcipmask='32' dstportstart='5432' dstportend='5432' state='NEW'/> </rule>",

@@ -225,7 +225,11 @@ function securityGroupRuleXml(rule: SecurityGroupRuleSpec, remote: Ipv4Cidr | { 
   }
   // New connections only: replies pass through the ESTABLISHED,RELATED rules.
   attributes.push(`state='NEW'`);
-  return [`  <rule action='accept' direction='${direction}' priority='${PRIORITY_SECURITY_GROUP}'>`, `    <${element} ${attributes.join(" ")}/>`, `  </rule>`];
+  return [
+    `  <rule action='accept' direction='${direction}' priority='${PRIORITY_SECURITY_GROUP}'>`,
+    `    <${element} ${attributes.join(" ")}/>`,
+    `  </rule>`,
+  ];
 }
 
 /** The distinct CIDRs of a list as `a.b.c.d/n`, each checked (a malformed one throws): what goes into an ipset. */
@@ -251,7 +255,10 @@ function uniqueCidrs(values: string[]): Ipv4Cidr[] {
  * and DHCP. Without `memberSets` (a host that keeps no ipsets) a remote group's members are
  * listed one rule each, and a group without ports admits nothing and produces no XML.
  */
-export function buildPortFilterXml(port: Pick<PortSpec, "id" | "ipAddress" | "securityGroupRules">, { memberSets = false }: { memberSets?: boolean } = {}): string {
+export function buildPortFilterXml(
+  port: Pick<PortSpec, "id" | "ipAddress" | "securityGroupRules">,
+  { memberSets = false }: { memberSets?: boolean } = {},
+): string {
   const ip = parseIpv4(port.ipAddress).join(".");
   const lines = [
     `<filter name='${portFilterName(port.id)}' chain='root'>`,

@@ -124,7 +124,9 @@ export class HostNetworks implements HostNetworking {
     // Before the first plug since the agent started: networks no instance uses any more
     // (left by a crash, or by another install of the cloud) go, so their bridges and
     // addresses do not block the networks of today.
-    this.swept ??= this.sweepUnusedNetworks({ evenWithEntries: true }).catch((error: unknown) => this.log.warn({ err: error }, "could not sweep unused networks"));
+    this.swept ??= this.sweepUnusedNetworks({ evenWithEntries: true }).catch((error: unknown) =>
+      this.log.warn({ err: error }, "could not sweep unused networks"),
+    );
     await this.swept;
     if (!this.bridgeFilteringChecked) {
       this.bridgeFilteringChecked = true;
@@ -310,7 +312,11 @@ export class HostNetworks implements HostNetworking {
    */
   private async ensureMemberSets(port: PortSpec): Promise<void> {
     const groups = new Map(port.securityGroupRules.filter(usesMemberSet).map((rule) => [rule.remoteGroupId, rule.remoteCidrs ?? []] as const));
-    await Promise.all([...groups].map(([groupId, cidrs]) => this.queue.run(`ipset:${memberSetName(groupId)}`, () => ensureSet(memberSetName(groupId), checkedCidrs(cidrs)))));
+    await Promise.all(
+      [...groups].map(([groupId, cidrs]) =>
+        this.queue.run(`ipset:${memberSetName(groupId)}`, () => ensureSet(memberSetName(groupId), checkedCidrs(cidrs))),
+      ),
+    );
   }
 
   /** Defines (or redefines, which re-applies it to running guests) the port's filter. */

@@ -11,7 +11,18 @@ import { buildConfigDrive } from "./config-drive";
 import { createBlankVolume, createOverlay, createVolumeFromImage, qemuImg } from "./disks";
 import { buildDomainXml, domainName, nicsFor, type DomainType } from "./domain-xml";
 import { HostNetworks, type HostNetworking } from "./host-network";
-import { NO_BLOCK_DEVICES, type BlockDeviceContext, type BlockDevices, type ComputeDriver, type DiskSpec, type NicSpec, type NodeInventory, type PowerState, type SpawnPlan, type Vif } from "./types";
+import {
+  NO_BLOCK_DEVICES,
+  type BlockDeviceContext,
+  type BlockDevices,
+  type ComputeDriver,
+  type DiskSpec,
+  type NicSpec,
+  type NodeInventory,
+  type PowerState,
+  type SpawnPlan,
+  type Vif,
+} from "./types";
 
 /** In each instance directory: the ids of the cached images the instance takes (JSON). */
 const IMAGES_RECORD = "images.json";
@@ -111,12 +122,13 @@ export class LibvirtDriver implements ComputeDriver {
     await mkdir(instanceDir, { recursive: true });
     // Which cached images this instance takes (new volumes' too, while they are copied), written
     // before it takes them, so that pruning the cache never removes one under it (imagesInUse).
-    const taken = [command.image, command.kernel, command.ramdisk, ...command.volumes.filter((v) => !v.exists).map((v) => v.image)].flatMap((image) =>
-      image ? [image.id.toLowerCase()] : [],
+    const taken = [command.image, command.kernel, command.ramdisk, ...command.volumes.filter((v) => !v.exists).map((v) => v.image)].flatMap(
+      (image) => (image ? [image.id.toLowerCase()] : []),
     );
     await writeFileDurably(path.join(instanceDir, IMAGES_RECORD), `${JSON.stringify([...new Set(taken)])}\n`);
 
-    const fetch = (image: ImageRef | null) => (image ? images.fetch(image, (bytes, total) => onDownload(image.id, bytes, total)) : Promise.resolve(null));
+    const fetch = (image: ImageRef | null) =>
+      image ? images.fetch(image, (bytes, total) => onDownload(image.id, bytes, total)) : Promise.resolve(null);
     const newVolumes = command.volumes.filter((v) => !v.exists);
     const [root, kernel, ramdisk, ...volumeBases] = await Promise.all([
       fetch(command.image),
@@ -159,15 +171,26 @@ export class LibvirtDriver implements ComputeDriver {
       await this.waitUntilRunning(domain);
     });
     const ms = (from: number, to: number) => Math.round(to - from);
-    this.options.log.debug({ instanceId: command.instance.id, defineMs: ms(started, defined), startMs: ms(defined, performance.now()) }, "domain running");
+    this.options.log.debug(
+      { instanceId: command.instance.id, defineMs: ms(started, defined), startMs: ms(defined, performance.now()) },
+      "domain running",
+    );
   }
 
   async abortSpawn(command: SpawnCommand): Promise<void> {
-    await this.teardown(command.instance.id, command.volumes.filter((v) => !v.exists).map((v) => v.id), command.ports);
+    await this.teardown(
+      command.instance.id,
+      command.volumes.filter((v) => !v.exists).map((v) => v.id),
+      command.ports,
+    );
   }
 
   async destroy(command: DestroyCommand): Promise<void> {
-    await this.teardown(command.instanceId, command.volumes.filter((v) => v.delete).map((v) => v.id), command.ports);
+    await this.teardown(
+      command.instanceId,
+      command.volumes.filter((v) => v.delete).map((v) => v.id),
+      command.ports,
+    );
   }
 
   async deleteVolume(volumeId: string): Promise<void> {

@@ -8,7 +8,15 @@ export class VirshError extends Error {
     readonly stderr: string,
     options?: { cause?: unknown },
   ) {
-    super(`virsh ${args.join(" ")} failed: ${stderr.replace(/^error:\s*/gm, "").replace(/\s+/g, " ").trim() || "no message"}`, options);
+    super(
+      `virsh ${args.join(" ")} failed: ${
+        stderr
+          .replace(/^error:\s*/gm, "")
+          .replace(/\s+/g, " ")
+          .trim() || "no message"
+      }`,
+      options,
+    );
     this.name = "VirshError";
   }
 }

@@ -9,7 +9,17 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
-import { AGENT_NAMESPACE, agentHandshakeSchema, downloadProgressSchema, hostRegistrationSchema, instanceReportsSchema, type AgentHandshake, type DownloadProgress, type HostRegistration, type InstanceReport } from "@nimbus/core/protocol/agent";
+import {
+  AGENT_NAMESPACE,
+  agentHandshakeSchema,
+  downloadProgressSchema,
+  hostRegistrationSchema,
+  instanceReportsSchema,
+  type AgentHandshake,
+  type DownloadProgress,
+  type HostRegistration,
+  type InstanceReport,
+} from "@nimbus/core/protocol/agent";
 import { IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
 
 export type ServerEvent =
@@ -198,13 +208,17 @@ export class FakeServer {
         if (ackReports) ack({ ok: true, refused: [] });
       });
       socket.on("host.heartbeat", () => this.record({ type: "heartbeat", hostname }));
-      socket.on("instance.download", (payload: unknown) => this.record({ type: "download", hostname, progress: downloadProgressSchema.parse(payload) }));
+      socket.on("instance.download", (payload: unknown) =>
+        this.record({ type: "download", hostname, progress: downloadProgressSchema.parse(payload) }),
+      );
     });
   }
 }
 
 export function registrationsOf(events: readonly ServerEvent[], hostname?: string): Extract<ServerEvent, { type: "register" }>[] {
-  return events.filter((e): e is Extract<ServerEvent, { type: "register" }> => e.type === "register" && (hostname === undefined || e.hostname === hostname));
+  return events.filter(
+    (e): e is Extract<ServerEvent, { type: "register" }> => e.type === "register" && (hostname === undefined || e.hostname === hostname),
+  );
 }
 
 export function reportsOf(events: readonly ServerEvent[], instanceId: string): InstanceReport[] {

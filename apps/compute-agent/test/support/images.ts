@@ -35,7 +35,10 @@ export async function qemuImgInfo(file: string): Promise<z.infer<typeof imageInf
 /** The paths of the files and directories in an ISO (Rock Ridge names). */
 export async function isoFiles(iso: string): Promise<string[]> {
   const { stdout } = await run("isoinfo", ["-i", iso, "-R", "-f"]);
-  return stdout.split("\n").filter((line) => line !== "").sort();
+  return stdout
+    .split("\n")
+    .filter((line) => line !== "")
+    .sort();
 }
 
 export async function isoFile(iso: string, file: string): Promise<string> {

@@ -4,7 +4,12 @@ import type { ServerGroupPolicy } from "@nimbus/core/scheduler";
 export type { ServerGroupPolicy };
 
 /** Nova's server group policies (the scheduler's), in the order Horizon offers them. */
-export const SERVER_GROUP_POLICIES = ["affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"] as const satisfies readonly ServerGroupPolicy[];
+export const SERVER_GROUP_POLICIES = [
+  "affinity",
+  "anti-affinity",
+  "soft-affinity",
+  "soft-anti-affinity",
+] as const satisfies readonly ServerGroupPolicy[];
 
 interface PolicySpec {
   label: string;

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { isPlacedIn, type FormError } from "./trpc-error";
 
-const refusal = (fieldErrors: Record<string, string[]>): FormError => ({ message: "Refused.", fieldErrors, code: "BadRequest", httpStatus: 400, details: null });
+const refusal = (fieldErrors: Record<string, string[]>): FormError => ({
+  message: "Refused.",
+  fieldErrors,
+  code: "BadRequest",
+  httpStatus: 400,
+  details: null,
+});
 
 describe("isPlacedIn", () => {
   it("places a refusal next to the fields when it names only the form's own fields", () => {

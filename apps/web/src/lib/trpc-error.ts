@@ -16,7 +16,10 @@ export interface FormError {
 const errorDataSchema = z.object({
   code: z.string().optional(),
   httpStatus: z.number().optional(),
-  nimbus: z.object({ code: z.string(), details: z.record(z.string(), z.unknown()).nullable() }).nullable().optional(),
+  nimbus: z
+    .object({ code: z.string(), details: z.record(z.string(), z.unknown()).nullable() })
+    .nullable()
+    .optional(),
   fieldErrors: z.record(z.string(), z.array(z.string()).optional()).nullable().optional(),
 });
 
@@ -30,7 +33,13 @@ export function toFormError(error: unknown): FormError {
   const parsed = errorDataSchema.safeParse(error.data);
   if (!parsed.success) {
     // No data: the request never reached the API (network down, server restarting).
-    return { message: "Could not reach the Nimbus server. Check your connection and try again.", fieldErrors: {}, code: null, httpStatus: null, details: null };
+    return {
+      message: "Could not reach the Nimbus server. Check your connection and try again.",
+      fieldErrors: {},
+      code: null,
+      httpStatus: null,
+      details: null,
+    };
   }
   const data = parsed.data;
   const fieldErrors: Record<string, string[]> = {};

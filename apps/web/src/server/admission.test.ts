@@ -101,7 +101,7 @@ describe("launch admission", () => {
     await settle();
     expect(started).toHaveLength(10);
     gate.close();
-    expect((await Promise.race(refusals.slice(10)))).toBe("refused");
+    expect(await Promise.race(refusals.slice(10))).toBe("refused");
   });
 
   it("does not grow the limit while nobody waits (the demand, not the limit, bounds the work)", async () => {
@@ -278,7 +278,11 @@ describe("the event loop delay probe", () => {
 
 describe("launch admission on the API", () => {
   const member: Principal = { userId: "u", userName: "alice", projectId: "p", projectName: "demo", role: "member", isAdmin: false };
-  const api = router({ launch: procedure("instances.launch").use(launchAdmitted(z.unknown())).mutation(() => sleep(30).then(() => "launched")) });
+  const api = router({
+    launch: procedure("instances.launch")
+      .use(launchAdmitted(z.unknown()))
+      .mutation(() => sleep(30).then(() => "launched")),
+  });
   const callerWith = (gate: AdmissionGate, signal?: AbortSignal) =>
     createCallerFactory(api)({ principal: member, launchAdmission: gate } as unknown as TrpcContext, { signal });
 
@@ -287,8 +291,12 @@ describe("launch admission on the API", () => {
     const gate = new AdmissionGate({ targetDelayMs: 10, loopDelay: probe, initialLimit: 1, minLimit: 1, maxWaiting: 1, windowMs: HOUR });
     const first = callerWith(gate).launch();
     const caller = new AbortController();
-    const abandoned = callerWith(gate, caller.signal).launch().catch((error: unknown) => error);
-    const refused = await callerWith(gate).launch().catch((error: unknown) => error);
+    const abandoned = callerWith(gate, caller.signal)
+      .launch()
+      .catch((error: unknown) => error);
+    const refused = await callerWith(gate)
+      .launch()
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TRPCError);
     expect((refused as TRPCError).code).toBe("TOO_MANY_REQUESTS");
     expect((refused as TRPCError).message).toMatch(/launches waiting to start/);

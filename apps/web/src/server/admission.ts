@@ -35,7 +35,8 @@ interface Waiter {
   refuse(error: NimbusError): void;
 }
 
-const shuttingDown = () => new NimbusError("Unavailable", "This web server is shutting down; the launch did not start. Try again.", { retryAfterSeconds: 1 });
+const shuttingDown = () =>
+  new NimbusError("Unavailable", "This web server is shutting down; the launch did not start. Try again.", { retryAfterSeconds: 1 });
 
 /** What launch admission did since the last report, for the operators' log. */
 export interface AdmissionReport {
@@ -118,7 +119,13 @@ export class AdmissionGate {
 
   /** What an operator sees of this process's admission now. */
   state(): { enabled: boolean; targetDelayMs: number; limit: number; running: number; waiting: number } {
-    return { enabled: this.options.targetDelayMs > 0, targetDelayMs: this.options.targetDelayMs, limit: this.current, running: this.active, waiting: this.queue.length };
+    return {
+      enabled: this.options.targetDelayMs > 0,
+      targetDelayMs: this.options.targetDelayMs,
+      limit: this.current,
+      running: this.active,
+      waiting: this.queue.length,
+    };
   }
 
   get limit(): number {
@@ -181,7 +188,9 @@ export class AdmissionGate {
     }
     if (this.queue.length >= this.maxWaiting) {
       this.report.refused++;
-      throw new NimbusError("TooManyRequests", `This server has ${this.queue.length} launches waiting to start; try again in a few seconds.`, { retryAfterSeconds: 5 });
+      throw new NimbusError("TooManyRequests", `This server has ${this.queue.length} launches waiting to start; try again in a few seconds.`, {
+        retryAfterSeconds: 5,
+      });
     }
     this.bound = true;
     return new Promise<void>((resolve, reject) => {

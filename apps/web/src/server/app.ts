@@ -68,7 +68,9 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
   if (seeded.generatedPassword) {
     const file = writeSecretFile(env.NIMBUS_DATA_DIR, "initial-admin-password", seeded.generatedPassword);
     // Printed once, on purpose, to the terminal only (not through the logger).
-    process.stdout.write(`\n  Nimbus admin account created: user "${seeded.adminName}", password ${seeded.generatedPassword}\n  (also saved to ${file}, readable by this user only)\n\n`);
+    process.stdout.write(
+      `\n  Nimbus admin account created: user "${seeded.adminName}", password ${seeded.generatedPassword}\n  (also saved to ${file}, readable by this user only)\n\n`,
+    );
   }
   const agentSecret = env.NIMBUS_AGENT_SHARED_SECRET ? (env.NIMBUS_AGENT_SECRET ?? readOrCreateSecret(env.NIMBUS_DATA_DIR, "agent-secret")) : null;
 
@@ -130,7 +132,12 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     orphanGraceMs: env.NIMBUS_ORPHAN_GRACE_SECONDS * 1000,
   });
   const enroll = enrollHandler(services, log.child({ component: "enrolment" }));
-  const imageUpload = imageUploadHandler({ services, resolvePrincipal, maxBytes: env.NIMBUS_IMAGE_MAX_BYTES, log: log.child({ component: "image-upload" }) });
+  const imageUpload = imageUploadHandler({
+    services,
+    resolvePrincipal,
+    maxBytes: env.NIMBUS_IMAGE_MAX_BYTES,
+    log: log.child({ component: "image-upload" }),
+  });
   const imageDownload = imageDownloadHandler({ services, agentSecret, resolvePrincipal, log: log.child({ component: "image-download" }) });
 
   const launchAdmission = new AdmissionGate({ targetDelayMs: env.NIMBUS_LAUNCH_ADMISSION_DELAY_MS, loopDelay: eventLoopDelayProbe() });
@@ -217,8 +224,10 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     every(1_000, "security group sweep", async () => {
       const { acknowledged } = await syncSecurityGroups(services, { resendAfterMs: 2 * env.NIMBUS_AGENT_ACK_TIMEOUT_MS });
       void acknowledged.then(({ filters, members }) => {
-        for (const { hostId, ports, error } of filters) log.warn({ hostId, ports, reason: error }, "a host did not take its ports' new firewall rules; sending them again later");
-        for (const { hostId, groupId, error } of members) log.warn({ hostId, groupId, reason: error }, "a host did not take a security group's new members; sending them again later");
+        for (const { hostId, ports, error } of filters)
+          log.warn({ hostId, ports, reason: error }, "a host did not take its ports' new firewall rules; sending them again later");
+        for (const { hostId, groupId, error } of members)
+          log.warn({ hostId, groupId, reason: error }, "a host did not take a security group's new members; sending them again later");
       });
     }),
   ];

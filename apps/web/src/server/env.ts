@@ -21,7 +21,11 @@ const envSchema = z.object({
   /** Where image bits live (Glance's filesystem store); default NIMBUS_DATA_DIR/images. */
   NIMBUS_IMAGE_STORE: z.string().optional(),
   /** The largest image upload accepted, in bytes (Glance's image_size_cap); default 20 GiB. */
-  NIMBUS_IMAGE_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
+  NIMBUS_IMAGE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 ** 3),
   /** Output of scripts/test-image/build.sh, seeded as the bootable test guest; default NIMBUS_DATA_DIR/test-image. */
   NIMBUS_SEED_IMAGE_DIR: z.string().optional(),
   NIMBUS_ADMIN_PASSWORD: z.string().min(8, "NIMBUS_ADMIN_PASSWORD must have at least 8 characters").optional(),

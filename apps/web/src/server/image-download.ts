@@ -43,14 +43,18 @@ async function authenticateAgent(req: IncomingMessage, { services, agentSecret, 
   const hostnameHeader = req.headers["x-nimbus-hostname"];
   if (credential === null && typeof secret !== "string") {
     const { principal } = await resolvePrincipal(req);
-    if (!principal) throw NimbusError.unauthenticated("Present the host credential (Authorization: Bearer) or the agent secret, with X-Nimbus-Hostname.");
+    if (!principal)
+      throw NimbusError.unauthenticated("Present the host credential (Authorization: Bearer) or the agent secret, with X-Nimbus-Hostname.");
     // Rule "agent": a signed-in user or API token is refused here.
     authorize(principal, "http:agent-image-download");
     throw NimbusError.forbidden("Only compute agents may download image files.");
   }
   const hostname = hostnameSchema.safeParse(hostnameHeader);
   if (!hostname.success) throw NimbusError.unauthenticated("Name the host in X-Nimbus-Hostname.");
-  const ok = credential !== null ? await verifyHostCredential(services.db, hostname.data, credential) : agentSecret !== null && sameSecret(String(secret), agentSecret);
+  const ok =
+    credential !== null
+      ? await verifyHostCredential(services.db, hostname.data, credential)
+      : agentSecret !== null && sameSecret(String(secret), agentSecret);
   if (!ok) throw NimbusError.unauthenticated(credential !== null ? "Host credential invalid or revoked." : "Invalid agent credential.");
   return hostname.data;
 }

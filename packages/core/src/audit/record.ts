@@ -30,7 +30,9 @@ export async function audit(ctx: Pick<CoreContext, "principal" | "remoteAddress"
 }
 
 /** Every call that changes something writes one: built once (see `statement`). */
-const insertAuditEvent = statement<"actorUserId" | "actorName" | "projectId" | "action" | "targetType" | "targetId" | "remoteAddress" | "outcome" | "details">(
+const insertAuditEvent = statement<
+  "actorUserId" | "actorName" | "projectId" | "action" | "targetType" | "targetId" | "remoteAddress" | "outcome" | "details"
+>(
   (v) => sql`
     insert into ${schema.auditEvents} (actor_user_id, actor_name, project_id, action, target_type, target_id, remote_address, outcome, details)
     values (${v.actorUserId}::uuid, ${v.actorName}::text, ${v.projectId}::uuid, ${v.action}::text, ${v.targetType}::text, ${v.targetId}::text,

@@ -96,8 +96,18 @@ export async function seedImages(db: Database, { storeDir, testImageDir }: SeedI
   if (testImageDir && existsSync(part("vmlinuz")) && existsSync(part("initrd.img")) && existsSync(part("disk.qcow2"))) {
     if (await findImageByName(db, TEST_GUEST_IMAGE)) return;
     const common = { visibility: "public" as const, properties: {} };
-    const kernel = await importImageFile(db, { storeDir, sourcePath: part("vmlinuz"), part: "aki", image: { ...common, name: `${TEST_GUEST_IMAGE}-kernel` } });
-    const ramdisk = await importImageFile(db, { storeDir, sourcePath: part("initrd.img"), part: "ari", image: { ...common, name: `${TEST_GUEST_IMAGE}-initrd` } });
+    const kernel = await importImageFile(db, {
+      storeDir,
+      sourcePath: part("vmlinuz"),
+      part: "aki",
+      image: { ...common, name: `${TEST_GUEST_IMAGE}-kernel` },
+    });
+    const ramdisk = await importImageFile(db, {
+      storeDir,
+      sourcePath: part("initrd.img"),
+      part: "ari",
+      image: { ...common, name: `${TEST_GUEST_IMAGE}-initrd` },
+    });
     await importImageFile(db, {
       storeDir,
       sourcePath: part("disk.qcow2"),

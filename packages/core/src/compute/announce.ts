@@ -4,7 +4,6 @@ import { displayStatus, type TaskState, type VmState } from "../instance/state-m
 import type { schema } from "@nimbus/db";
 import type { InstanceActionEventRow, InstanceRow } from "@nimbus/db/schema";
 
-
 /** Collects what a transaction changed and announces it only after commit. */
 export class Announcements {
   private readonly instances = new Map<string, InstanceChanged>();

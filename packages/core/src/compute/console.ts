@@ -26,7 +26,10 @@ export type ConsoleOutcome = "stored" | "duplicate" | "refused";
  * viewers, and when the guest says it has booted, records "guest_booted" once (Nimbus goes
  * beyond Nova's ACTIVE: the guest itself finished booting).
  */
-export async function recordConsoleChunk(services: Pick<Services, "db" | "publisher">, { hostId, chunk }: { hostId: string; chunk: ConsoleChunk }): Promise<ConsoleOutcome> {
+export async function recordConsoleChunk(
+  services: Pick<Services, "db" | "publisher">,
+  { hostId, chunk }: { hostId: string; chunk: ConsoleChunk },
+): Promise<ConsoleOutcome> {
   const instance = await services.db.query.instances.findFirst({ where: eq(schema.instances.id, chunk.instanceId) });
   // An agent may only speak for instances placed on its own host.
   if (!instance || instance.hostId !== hostId || instance.vmState === "deleted") return "refused";
@@ -78,7 +81,16 @@ async function markGuestBooted(services: Pick<Services, "db" | "publisher">, ins
     const host = await hostnameOf(tx, hostId);
     const [event] = await tx
       .insert(schema.instanceActionEvents)
-      .values({ actionId, instanceId, event: "guest_booted", startTime: now, finishTime: now, result: "Success", host, details: "The guest's console says it finished booting." })
+      .values({
+        actionId,
+        instanceId,
+        event: "guest_booted",
+        startTime: now,
+        finishTime: now,
+        result: "Success",
+        host,
+        details: "The guest's console says it finished booting.",
+      })
       .returning();
     if (event) out.event(updated.projectId, event);
     out.instance(updated, host);
@@ -87,7 +99,10 @@ async function markGuestBooted(services: Pick<Services, "db" | "publisher">, ins
 }
 
 /** Relays an image download's progress to the instance's viewers (not stored). */
-export async function relayDownloadProgress(services: Pick<Services, "db" | "publisher">, { hostId, progress }: { hostId: string; progress: DownloadProgress }): Promise<boolean> {
+export async function relayDownloadProgress(
+  services: Pick<Services, "db" | "publisher">,
+  { hostId, progress }: { hostId: string; progress: DownloadProgress },
+): Promise<boolean> {
   const instance = await services.db.query.instances.findFirst({
     where: eq(schema.instances.id, progress.instanceId),
     columns: { projectId: true, hostId: true, vmState: true },
@@ -112,7 +127,12 @@ export async function getInstanceConsole({ ctx, input }: { ctx: CoreContext; inp
   const rows =
     afterOffset === undefined
       ? (await ctx.db.select().from(c).where(eq(c.instanceId, id)).orderBy(desc(c.offset)).limit(256)).reverse()
-      : await ctx.db.select().from(c).where(and(eq(c.instanceId, id), gt(c.offset, afterOffset))).orderBy(asc(c.offset)).limit(256);
+      : await ctx.db
+          .select()
+          .from(c)
+          .where(and(eq(c.instanceId, id), gt(c.offset, afterOffset)))
+          .orderBy(asc(c.offset))
+          .limit(256);
   let text = "";
   let firstOffset: number | null = null;
   let lastOffset = afterOffset ?? -1;

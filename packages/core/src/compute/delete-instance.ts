@@ -33,7 +33,13 @@ export async function deleteInstance({ ctx, input }: { ctx: CoreContext; input: 
       .values({ instanceId: instance.id, action: "delete", requestId: ctx.requestId, userId: principal.userId, projectId: instance.projectId });
     const building = instance.vmState === "building";
     await enterPhase(tx, out, instance, "deleting", building ? { closeResult: "Error", details: "Build cancelled: the instance was deleted." } : {});
-    await audit(ctx, tx, { action: "instance.delete", outcome: "success", targetType: "instance", targetId: instance.id, details: { name: instance.name } });
+    await audit(ctx, tx, {
+      action: "instance.delete",
+      outcome: "success",
+      targetType: "instance",
+      targetId: instance.id,
+      details: { name: instance.name },
+    });
     // A pending build request must not be picked up any more.
     await tx.update(schema.buildRequests).set({ status: "failed", updatedAt: new Date() }).where(eq(schema.buildRequests.instanceId, instance.id));
     return instance.hostId;

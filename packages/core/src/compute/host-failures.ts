@@ -82,4 +82,3 @@ export async function reconcileHost(
   }
   return { unknownDomains: domains.filter((d) => !known.has(d)), missingInstances: missing };
 }
-

@@ -40,7 +40,9 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   ]);
   if (!flavor || flavor.disabled || (!flavor.isPublic && !principal.isAdmin)) throw NimbusError.notFound("Flavor", request.flavorId);
   if (request.keyName && !keyPair) {
-    throw new NimbusError("NotFound", `You have no key pair named ${request.keyName}.`, { fields: [{ path: "keyName", message: "No such key pair." }] });
+    throw new NimbusError("NotFound", `You have no key pair named ${request.keyName}.`, {
+      fields: [{ path: "keyName", message: "No such key pair." }],
+    });
   }
   if (request.imageId && !image) throw NimbusError.notFound("Image", request.imageId);
   if (image) checkImageFits(image, flavor, request.bootSource.type === "image");
@@ -58,98 +60,113 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   const out = new Announcements();
   /** What the commit's quota check compares against, once armed. */
   let quota: { limits: Record<QuotaResource, number>; requested: InstanceQuotaVector } | undefined;
-  const launched = await ctx.db.transaction(async (tx) => {
-    const key = request.idempotencyKey ? { projectId: principal.projectId, idempotencyKey: request.idempotencyKey } : null;
-    if (key) {
-      // Claim the key first: a concurrent identical call waits here on the primary key until
-      // this one commits, then finds it and returns the same instances. (Found by a statement of
-      // its own: one started before that commit would not see the row.)
-      const [claimed] = await claimLaunchKey(tx, { ...key, reservationId });
-      if (!claimed) {
-        const [earlier] = await readLaunchKey(tx, key);
-        return { reservationId: earlier!.reservation_id, instanceIds: z.array(z.string()).parse(jsonValue(earlier!.instance_ids)), replayed: true };
+  const launched = await ctx.db
+    .transaction(async (tx) => {
+      const key = request.idempotencyKey ? { projectId: principal.projectId, idempotencyKey: request.idempotencyKey } : null;
+      if (key) {
+        // Claim the key first: a concurrent identical call waits here on the primary key until
+        // this one commits, then finds it and returns the same instances. (Found by a statement of
+        // its own: one started before that commit would not see the row.)
+        const [claimed] = await claimLaunchKey(tx, { ...key, reservationId });
+        if (!claimed) {
+          const [earlier] = await readLaunchKey(tx, key);
+          return { reservationId: earlier!.reservation_id, instanceIds: z.array(z.string()).parse(jsonValue(earlier!.instance_ids)), replayed: true };
+        }
       }
-    }
-    // The default group read with the context (its deletion meanwhile fails the port's binding).
-    const securityGroupIds =
-      request.securityGroupIds.length === 0 && defaultGroupId ? [defaultGroupId] : await resolveSecurityGroups(tx, principal.projectId, request.securityGroupIds);
-    const launchVolumes = { bootSource: request.bootSource, extra: request.volumes };
-    const { requiredHostId } = await checkLaunchVolumes(tx, principal.projectId, launchVolumes);
-    const volumeHost = requiredHostId ? await tx.query.computeHosts.findFirst({ where: eq(schema.computeHosts.id, requiredHostId) }) : undefined;
-    const minCount = request.minCount ?? request.count;
-    // A fixed count needs no proposal: the check at commit refuses it the same way.
-    const count =
-      minCount === request.count
-        ? request.count
-        : await chooseInstanceCount(tx, principal.projectId, { min: minCount, max: request.count, vcpus: flavor.vcpus, memoryMb: flavor.memoryMb });
-    const ids: string[] = [];
-    let newVolumes = 0;
-    let newGigabytes = 0;
-    for (let index = 0; index < count; index++) {
-      const name = count === 1 ? request.name : `${request.name}-${index + 1}`;
-      const [inserted] = await insertInstance(tx, {
-        name,
-        projectId: principal.projectId,
-        userId: principal.userId,
-        flavorId: flavor.id,
-        imageId: image?.id ?? null,
-        networkId: network.id,
-        vcpus: flavor.vcpus,
-        memoryMb: flavor.memoryMb,
-        rootGb: flavor.rootGb,
-        reservationId,
-        launchIndex: index,
-        availabilityZone,
-        metadata: JSON.stringify({ ...request.metadata, ...(request.description ? { description: request.description } : {}) }),
-        keyName: keyPair?.name ?? null,
-        keyData: keyPair?.publicKey ?? null,
-        userData: request.userData === null ? null : Buffer.from(request.userData, "utf8").toString("base64"),
-        configDrive: request.configDrive,
-      });
-      const instance = inserted && rowFromJson(schema.instances, inserted);
-      if (!instance) throw new Error("instance insert returned nothing");
-      const port = await allocatePort(tx, { networkId: network.id, projectId: principal.projectId, instanceId: instance.id, securityGroupIds }, subnets);
-      instance.fixedIp = port.ipAddress;
-      instance.macAddress = port.macAddress;
-      const made = await attachLaunchVolumes(
-        tx,
-        { instanceId: instance.id, instanceName: name, projectId: principal.projectId, userId: principal.userId, image: image ?? null },
-        launchVolumes,
-      );
-      newVolumes += made.newVolumes;
-      newGigabytes += made.newGigabytes;
-      // Volumes whose bits already live on a host pin the instance to that host.
-      const pinnedHost = volumeHost?.hostname ?? forcedHost;
-      const event = await recordBuild(tx, {
-        instance,
-        requestId: ctx.requestId,
-        userId: principal.userId,
-        requestSpec: { availabilityZone, forcedHost: pinnedHost, serverGroupId: request.serverGroupId },
-      });
-      if (request.serverGroupId) await tx.insert(schema.serverGroupMembers).values({ instanceId: instance.id, groupId: request.serverGroupId });
-      out.instance(instance, null);
-      out.event(instance.projectId, event);
-      ids.push(instance.id);
-    }
-    // Sent together: the audit record, the quota check the database runs as this commits (see
-    // armInstanceQuota) and what a repeat of the key returns.
-    const [limits] = await Promise.all([
-      armInstanceQuota(tx, principal.projectId),
-      audit(ctx, tx, {
-        action: "instance.launch",
-        outcome: "success",
-        targetType: "reservation",
-        targetId: reservationId,
-        details: { name: request.name, count, flavor: flavor.name, image: image?.name ?? null, bootSource: request.bootSource.type, instanceIds: ids },
-      }),
-      key && recordLaunchKey(tx, { ...key, instanceIds: JSON.stringify(ids) }),
-    ]);
-    quota = { limits, requested: { instances: count, cores: count * flavor.vcpus, ram: count * flavor.memoryMb } };
-    if (newVolumes > 0) await enforceQuota(tx, principal.projectId, { volumes: newVolumes, gigabytes: newGigabytes });
-    return { reservationId, instanceIds: ids, replayed: false };
-  }).catch((error: unknown) => {
-    throw (quota && instanceQuotaRefusal(error, quota.limits, quota.requested)) ?? error;
-  });
+      // The default group read with the context (its deletion meanwhile fails the port's binding).
+      const securityGroupIds =
+        request.securityGroupIds.length === 0 && defaultGroupId
+          ? [defaultGroupId]
+          : await resolveSecurityGroups(tx, principal.projectId, request.securityGroupIds);
+      const launchVolumes = { bootSource: request.bootSource, extra: request.volumes };
+      const { requiredHostId } = await checkLaunchVolumes(tx, principal.projectId, launchVolumes);
+      const volumeHost = requiredHostId ? await tx.query.computeHosts.findFirst({ where: eq(schema.computeHosts.id, requiredHostId) }) : undefined;
+      const minCount = request.minCount ?? request.count;
+      // A fixed count needs no proposal: the check at commit refuses it the same way.
+      const count =
+        minCount === request.count
+          ? request.count
+          : await chooseInstanceCount(tx, principal.projectId, { min: minCount, max: request.count, vcpus: flavor.vcpus, memoryMb: flavor.memoryMb });
+      const ids: string[] = [];
+      let newVolumes = 0;
+      let newGigabytes = 0;
+      for (let index = 0; index < count; index++) {
+        const name = count === 1 ? request.name : `${request.name}-${index + 1}`;
+        const [inserted] = await insertInstance(tx, {
+          name,
+          projectId: principal.projectId,
+          userId: principal.userId,
+          flavorId: flavor.id,
+          imageId: image?.id ?? null,
+          networkId: network.id,
+          vcpus: flavor.vcpus,
+          memoryMb: flavor.memoryMb,
+          rootGb: flavor.rootGb,
+          reservationId,
+          launchIndex: index,
+          availabilityZone,
+          metadata: JSON.stringify({ ...request.metadata, ...(request.description ? { description: request.description } : {}) }),
+          keyName: keyPair?.name ?? null,
+          keyData: keyPair?.publicKey ?? null,
+          userData: request.userData === null ? null : Buffer.from(request.userData, "utf8").toString("base64"),
+          configDrive: request.configDrive,
+        });
+        const instance = inserted && rowFromJson(schema.instances, inserted);
+        if (!instance) throw new Error("instance insert returned nothing");
+        const port = await allocatePort(
+          tx,
+          { networkId: network.id, projectId: principal.projectId, instanceId: instance.id, securityGroupIds },
+          subnets,
+        );
+        instance.fixedIp = port.ipAddress;
+        instance.macAddress = port.macAddress;
+        const made = await attachLaunchVolumes(
+          tx,
+          { instanceId: instance.id, instanceName: name, projectId: principal.projectId, userId: principal.userId, image: image ?? null },
+          launchVolumes,
+        );
+        newVolumes += made.newVolumes;
+        newGigabytes += made.newGigabytes;
+        // Volumes whose bits already live on a host pin the instance to that host.
+        const pinnedHost = volumeHost?.hostname ?? forcedHost;
+        const event = await recordBuild(tx, {
+          instance,
+          requestId: ctx.requestId,
+          userId: principal.userId,
+          requestSpec: { availabilityZone, forcedHost: pinnedHost, serverGroupId: request.serverGroupId },
+        });
+        if (request.serverGroupId) await tx.insert(schema.serverGroupMembers).values({ instanceId: instance.id, groupId: request.serverGroupId });
+        out.instance(instance, null);
+        out.event(instance.projectId, event);
+        ids.push(instance.id);
+      }
+      // Sent together: the audit record, the quota check the database runs as this commits (see
+      // armInstanceQuota) and what a repeat of the key returns.
+      const [limits] = await Promise.all([
+        armInstanceQuota(tx, principal.projectId),
+        audit(ctx, tx, {
+          action: "instance.launch",
+          outcome: "success",
+          targetType: "reservation",
+          targetId: reservationId,
+          details: {
+            name: request.name,
+            count,
+            flavor: flavor.name,
+            image: image?.name ?? null,
+            bootSource: request.bootSource.type,
+            instanceIds: ids,
+          },
+        }),
+        key && recordLaunchKey(tx, { ...key, instanceIds: JSON.stringify(ids) }),
+      ]);
+      quota = { limits, requested: { instances: count, cores: count * flavor.vcpus, ram: count * flavor.memoryMb } };
+      if (newVolumes > 0) await enforceQuota(tx, principal.projectId, { volumes: newVolumes, gigabytes: newGigabytes });
+      return { reservationId, instanceIds: ids, replayed: false };
+    })
+    .catch((error: unknown) => {
+      throw (quota && instanceQuotaRefusal(error, quota.limits, quota.requested)) ?? error;
+    });
   if (launched.replayed) return { reservationId: launched.reservationId, instanceIds: launched.instanceIds };
   out.flush(ctx.publisher);
   ctx.buildRequested();
@@ -165,11 +182,13 @@ const claimLaunchKey = statement<"projectId" | "idempotencyKey" | "reservationId
     returning true as claimed`,
 );
 const readLaunchKey = statement<"projectId" | "idempotencyKey", { reservation_id: string; instance_ids: unknown }>(
-  (v) => sql`select reservation_id, instance_ids from ${schema.launchRequests} where project_id = ${v.projectId}::uuid and idempotency_key = ${v.idempotencyKey}::text`,
+  (v) =>
+    sql`select reservation_id, instance_ids from ${schema.launchRequests} where project_id = ${v.projectId}::uuid and idempotency_key = ${v.idempotencyKey}::text`,
 );
 /** The instances a key's launch created, for its repeats. */
 const recordLaunchKey = statement<"projectId" | "idempotencyKey" | "instanceIds">(
-  (v) => sql`update ${schema.launchRequests} set instance_ids = ${v.instanceIds}::jsonb where project_id = ${v.projectId}::uuid and idempotency_key = ${v.idempotencyKey}::text`,
+  (v) =>
+    sql`update ${schema.launchRequests} set instance_ids = ${v.instanceIds}::jsonb where project_id = ${v.projectId}::uuid and idempotency_key = ${v.idempotencyKey}::text`,
 );
 
 /**
@@ -177,15 +196,32 @@ const recordLaunchKey = statement<"projectId" | "idempotencyKey" | "instanceIds"
  * launch path runs it for every instance).
  */
 const insertInstance = statement<
-  | "name" | "projectId" | "userId" | "flavorId" | "imageId" | "networkId" | "vcpus" | "memoryMb" | "rootGb" | "reservationId" | "launchIndex"
-  | "availabilityZone" | "metadata" | "keyName" | "keyData" | "userData" | "configDrive"
->((v) => sql`
+  | "name"
+  | "projectId"
+  | "userId"
+  | "flavorId"
+  | "imageId"
+  | "networkId"
+  | "vcpus"
+  | "memoryMb"
+  | "rootGb"
+  | "reservationId"
+  | "launchIndex"
+  | "availabilityZone"
+  | "metadata"
+  | "keyName"
+  | "keyData"
+  | "userData"
+  | "configDrive"
+>(
+  (v) => sql`
   insert into ${schema.instances} (name, project_id, user_id, flavor_id, image_id, network_id, vcpus, memory_mb, root_gb, vm_state, task_state,
     progress, reservation_id, launch_index, availability_zone, metadata, key_name, key_data, user_data, config_drive)
   values (${v.name}::text, ${v.projectId}::uuid, ${v.userId}::uuid, ${v.flavorId}::uuid, ${v.imageId}::uuid, ${v.networkId}::uuid,
     ${v.vcpus}::int, ${v.memoryMb}::int, ${v.rootGb}::int, 'building', 'scheduling', 10, ${v.reservationId}::text, ${v.launchIndex}::int,
     ${v.availabilityZone}::text, ${v.metadata}::jsonb, ${v.keyName}::text, ${v.keyData}::text, ${v.userData}::text, ${v.configDrive}::boolean)
-  returning *`);
+  returning *`,
+);
 
 /**
  * What every launch reads first, in one statement: the flavor, the image and the network as
@@ -205,7 +241,10 @@ async function launchContext(db: Database, ids: { flavorId: string; imageId: str
   };
 }
 
-const readLaunchContext = statement<"flavorId" | "imageId" | "networkId" | "projectId", { flavor: unknown; image: unknown; network: unknown; subnets: unknown; default_group_id: string | null }>((v) => {
+const readLaunchContext = statement<
+  "flavorId" | "imageId" | "networkId" | "projectId",
+  { flavor: unknown; image: unknown; network: unknown; subnets: unknown; default_group_id: string | null }
+>((v) => {
   const { images, networks, subnets, securityGroups } = schema;
   return sql`
     select
@@ -215,7 +254,6 @@ const readLaunchContext = statement<"flavorId" | "imageId" | "networkId" | "proj
       (select coalesce(json_agg(row_to_json(s) order by s.created_at, s.id), '[]'::json) from ${subnets} s where s.network_id = ${v.networkId}::uuid) as subnets,
       (select g.id from ${securityGroups} g where g.project_id = ${v.projectId}::uuid and g.name = ${DEFAULT_SECURITY_GROUP}) as default_group_id`;
 });
-
 
 /**
  * The rest of an instance's record, in one statement: its address on the instance row, the
@@ -238,7 +276,10 @@ async function recordBuild(
   if (!row) throw new Error("recording the build returned nothing");
   return rowFromJson(schema.instanceActionEvents, row.event);
 }
-const insertBuildRecords = statement<"instanceId" | "fixedIp" | "macAddress" | "requestId" | "userId" | "projectId" | "requestSpec", { event: unknown }>(
+const insertBuildRecords = statement<
+  "instanceId" | "fixedIp" | "macAddress" | "requestId" | "userId" | "projectId" | "requestSpec",
+  { event: unknown }
+>(
   (v) => sql`
     with addressed as (
       update ${schema.instances} set fixed_ip = ${v.fixedIp}::text, mac_address = ${v.macAddress}::text where id = ${v.instanceId}::uuid
@@ -256,12 +297,14 @@ const insertBuildRecords = statement<"instanceId" | "fixedIp" | "macAddress" | "
     select row_to_json(opened) as event from opened`,
 );
 
-
 /** The image must be an active disk image that fits the flavor (min_ram; for a local root disk min_disk and its virtual size). */
 function checkImageFits(image: ImageRow, flavor: FlavorRow, localDisk: boolean): void {
-  if (image.status !== "active") throw NimbusError.badRequest(`Image ${image.name} is ${image.status}, not active.`, [{ path: "imageId", message: "This image is not active." }]);
+  if (image.status !== "active")
+    throw NimbusError.badRequest(`Image ${image.name} is ${image.status}, not active.`, [{ path: "imageId", message: "This image is not active." }]);
   if (image.diskFormat === "aki" || image.diskFormat === "ari") {
-    throw NimbusError.badRequest(`Image ${image.name} is a kernel or ramdisk, not a bootable disk.`, [{ path: "imageId", message: "Choose a disk image." }]);
+    throw NimbusError.badRequest(`Image ${image.name} is a kernel or ramdisk, not a bootable disk.`, [
+      { path: "imageId", message: "Choose a disk image." },
+    ]);
   }
   if (flavor.memoryMb < image.minRamMb) {
     throw NimbusError.badRequest(`Flavor ${flavor.name} has ${flavor.memoryMb} MB of RAM; image ${image.name} needs at least ${image.minRamMb} MB.`, [
@@ -278,19 +321,26 @@ function checkImageFits(image: ImageRow, flavor: FlavorRow, localDisk: boolean):
   }
 }
 
-
 /**
  * Nova's availability_zone hint: "zone", or for cloud admins "zone:host" (or ":host") to force
  * a host. A zone must exist; forcing a host is refused to anyone else.
  */
-async function resolvePlacementHint(ctx: CoreContext, principal: Principal, hint: string | null): Promise<{ availabilityZone: string | null; forcedHost: string | null }> {
+async function resolvePlacementHint(
+  ctx: CoreContext,
+  principal: Principal,
+  hint: string | null,
+): Promise<{ availabilityZone: string | null; forcedHost: string | null }> {
   if (!hint) return { availabilityZone: null, forcedHost: null };
   const [zone = "", host = ""] = hint.split(":");
   if (host && !principal.isAdmin) {
-    throw new NimbusError("Forbidden", "Only cloud administrators may choose a host.", { fields: [{ path: "availabilityZone", message: "Choose a zone, not a host." }] });
+    throw new NimbusError("Forbidden", "Only cloud administrators may choose a host.", {
+      fields: [{ path: "availabilityZone", message: "Choose a zone, not a host." }],
+    });
   }
   if (zone && !(await listAvailabilityZones({ ctx })).includes(zone)) {
-    throw NimbusError.badRequest(`There is no availability zone named ${zone}.`, [{ path: "availabilityZone", message: "No such availability zone." }]);
+    throw NimbusError.badRequest(`There is no availability zone named ${zone}.`, [
+      { path: "availabilityZone", message: "No such availability zone." },
+    ]);
   }
   return { availabilityZone: zone || null, forcedHost: host || null };
 }

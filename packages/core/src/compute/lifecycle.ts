@@ -7,7 +7,6 @@ import type { Announcements } from "./announce";
 import type { InstanceRow } from "@nimbus/db/schema";
 import { z } from "zod";
 
-
 /** Progress shown in the list while building, per phase (Nova reports 0–100 too). */
 const PROGRESS: Record<InstancePhase, number> = {
   scheduling: 10,
@@ -211,10 +210,25 @@ export function chainsAsBuild(steps: readonly BuildStep[]): boolean {
 }
 
 type AdvanceValues =
-  | "instanceId" | "hostId" | "firstSeq" | "lastSeq" | "vmState" | "taskState" | "progress" | "powerState" | "now" | "host" | "buildDueAt" | "steps";
+  | "instanceId"
+  | "hostId"
+  | "firstSeq"
+  | "lastSeq"
+  | "vmState"
+  | "taskState"
+  | "progress"
+  | "powerState"
+  | "now"
+  | "host"
+  | "buildDueAt"
+  | "steps";
 
 /** advanceBuild's statement, one per phase a run of reports starts from and per whether it ends ACTIVE. */
-const advanceStatement = statementsByShape<{ firstPhase: BuildProgressPhase; active: boolean }, AdvanceValues, { instance: unknown; closed: unknown; opened: unknown }>(
+const advanceStatement = statementsByShape<
+  { firstPhase: BuildProgressPhase; active: boolean },
+  AdvanceValues,
+  { instance: unknown; closed: unknown; opened: unknown }
+>(
   ({ firstPhase, active }) => `${firstPhase}:${active}`,
   ({ firstPhase, active }, v) => {
     const i = schema.instances;

@@ -81,7 +81,13 @@ export async function getInstance({ ctx, input }: { ctx: CoreContext; input: z.i
   });
   const [ports, volumes] = await Promise.all([
     ctx.db
-      .select({ id: schema.ports.id, macAddress: schema.ports.macAddress, ipAddress: schema.ports.ipAddress, status: schema.ports.status, networkName: schema.networks.name })
+      .select({
+        id: schema.ports.id,
+        macAddress: schema.ports.macAddress,
+        ipAddress: schema.ports.ipAddress,
+        status: schema.ports.status,
+        networkName: schema.networks.name,
+      })
       .from(schema.ports)
       .innerJoin(schema.networks, eq(schema.networks.id, schema.ports.networkId))
       .where(eq(schema.ports.instanceId, id)),

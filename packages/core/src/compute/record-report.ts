@@ -5,7 +5,16 @@ import { NimbusError, isNimbusError } from "../errors";
 import type { InstanceReport } from "../protocol/agent";
 import { Announcements } from "./announce";
 import { finishDelete } from "./delete-instance";
-import { advanceBuild, enterPhase, followsInBuild, hostnameOf, lockInstance, releaseAllocations, type BuildProgressPhase, type BuildStep } from "./lifecycle";
+import {
+  advanceBuild,
+  enterPhase,
+  followsInBuild,
+  hostnameOf,
+  lockInstance,
+  releaseAllocations,
+  type BuildProgressPhase,
+  type BuildStep,
+} from "./lifecycle";
 import { settleVolumesOnHost } from "../volumes/attach";
 import type { InstanceRow } from "@nimbus/db/schema";
 
@@ -27,7 +36,10 @@ export interface RefusedReport {
  * passing fault (the database), when the agent must send the message again (what was applied
  * is then a duplicate, and harmless).
  */
-export async function recordReports(services: RecordServices, { hostId, reports }: { hostId: string; reports: InstanceReport[] }): Promise<RefusedReport[]> {
+export async function recordReports(
+  services: RecordServices,
+  { hostId, reports }: { hostId: string; reports: InstanceReport[] },
+): Promise<RefusedReport[]> {
   const byInstance = new Map<string, InstanceReport[]>();
   for (const report of reports) byInstance.set(report.instanceId, [...(byInstance.get(report.instanceId) ?? []), report]);
   const refused: RefusedReport[] = [];
@@ -64,7 +76,12 @@ function progressRun(reports: InstanceReport[], start: number): InstanceReport[]
 }
 
 const isProgress = (phase: InstanceReport["phase"]): phase is BuildProgressPhase => phase !== "error" && phase !== "deleted";
-const stepOf = (report: InstanceReport): BuildStep => ({ phase: report.phase as BuildProgressPhase, seq: report.seq, powerState: report.powerState, reportedAt: report.at });
+const stepOf = (report: InstanceReport): BuildStep => ({
+  phase: report.phase as BuildProgressPhase,
+  seq: report.seq,
+  powerState: report.powerState,
+  reportedAt: report.at,
+});
 
 async function advanceRun(services: RecordServices, hostId: string, run: InstanceReport[]): Promise<boolean> {
   const out = new Announcements();
@@ -86,10 +103,7 @@ async function advanceRun(services: RecordServices, hostId: string, run: Instanc
  * stale; both are acknowledged and change nothing. An agent may only report on instances
  * placed on its own host.
  */
-export async function recordReport(
-  services: RecordServices,
-  { hostId, report }: { hostId: string; report: InstanceReport },
-): Promise<ReportOutcome> {
+export async function recordReport(services: RecordServices, { hostId, report }: { hostId: string; report: InstanceReport }): Promise<ReportOutcome> {
   const out = new Announcements();
   // The common case, a build making progress, in one statement; whatever it refuses (another
   // host's instance, a duplicate, a stale phase) goes the locking way below, which says why.
@@ -112,13 +126,20 @@ export async function recordReport(
           // Progress pushes the build deadline out, and proves the command arrived.
           await tx
             .update(schema.buildRequests)
-            .set({ dueAt: new Date(Date.now() + services.buildTimeoutMs), commandAckedAt: sql`coalesce(${schema.buildRequests.commandAckedAt}, now())`, updatedAt: new Date() })
+            .set({
+              dueAt: new Date(Date.now() + services.buildTimeoutMs),
+              commandAckedAt: sql`coalesce(${schema.buildRequests.commandAckedAt}, now())`,
+              updatedAt: new Date(),
+            })
             .where(eq(schema.buildRequests.instanceId, instance.id));
           return "applied";
         case "active":
           await enterPhase(tx, out, instance, "active", { host, powerState: report.powerState, reportedAt: report.at, extra: seen });
           await tx.update(schema.computeHosts).set({ failedBuilds: 0 }).where(eq(schema.computeHosts.id, hostId));
-          await tx.update(schema.buildRequests).set({ status: "done", updatedAt: new Date() }).where(eq(schema.buildRequests.instanceId, instance.id));
+          await tx
+            .update(schema.buildRequests)
+            .set({ status: "done", updatedAt: new Date() })
+            .where(eq(schema.buildRequests.instanceId, instance.id));
           await settleVolumesOnHost(tx, instance.id, hostId);
           return "applied";
         case "error":
@@ -157,7 +178,10 @@ export async function buildFailed(tx: Tx, out: Announcements, instance: Instance
   await releaseAllocations(tx, out, instance.id);
   if (instance.hostId) {
     // BuildFailureWeigher: this host sinks until it builds something again.
-    await tx.update(schema.computeHosts).set({ failedBuilds: sql`${schema.computeHosts.failedBuilds} + 1` }).where(eq(schema.computeHosts.id, instance.hostId));
+    await tx
+      .update(schema.computeHosts)
+      .set({ failedBuilds: sql`${schema.computeHosts.failedBuilds} + 1` })
+      .where(eq(schema.computeHosts.id, instance.hostId));
   }
   const attempts = [...(request?.attempts ?? []), { host, error, at: new Date().toISOString() }];
   const maxAttempts = request?.maxAttempts ?? 1;
@@ -191,7 +215,10 @@ export async function buildFailed(tx: Tx, out: Announcements, instance: Instance
     details: `The build failed on every host tried (${summary}).`,
     extra: { hostId: null },
   });
-  await tx.update(schema.buildRequests).set({ status: "failed", attempts, updatedAt: new Date() }).where(eq(schema.buildRequests.instanceId, instance.id));
+  await tx
+    .update(schema.buildRequests)
+    .set({ status: "failed", attempts, updatedAt: new Date() })
+    .where(eq(schema.buildRequests.instanceId, instance.id));
   out.host(instance.hostId);
   return "applied";
 }

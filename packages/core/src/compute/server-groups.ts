@@ -39,7 +39,10 @@ export async function createServerGroup({ ctx, input }: { ctx: CoreContext; inpu
   const value = parseInput(createServerGroupInput, input);
   return ctx.db.transaction(async (tx) => {
     await enforceQuota(tx, principal.projectId, { server_groups: 1 });
-    const [row] = await tx.insert(schema.serverGroups).values({ ...value, projectId: principal.projectId, userId: principal.userId }).returning();
+    const [row] = await tx
+      .insert(schema.serverGroups)
+      .values({ ...value, projectId: principal.projectId, userId: principal.userId })
+      .returning();
     return row!;
   });
 }

@@ -110,7 +110,8 @@ export class Conductor {
       // a build recorded now waits for the next claim, not for a whole batch to be placed.
       const byReservation = new Map<string, ClaimedRequest[]>();
       for (const request of batch) byReservation.set(request.reservationId, [...(byReservation.get(request.reservationId) ?? []), request]);
-      const failed = (request: ClaimedRequest) => (error: unknown) => this.log.error({ err: error, instanceId: request.instanceId }, "build request failed");
+      const failed = (request: ClaimedRequest) => (error: unknown) =>
+        this.log.error({ err: error, instanceId: request.instanceId }, "build request failed");
       const candidates = this.destinations.batch();
       for (const [reservationId, members] of byReservation) {
         const place = async () => {
@@ -210,13 +211,23 @@ export class Conductor {
    * it; returns the host and its spawn command id, or null after recording NoValidHost, when the
    * instance went away, or when claims stayed contended (then the request is put back).
    */
-  private async schedule(request: BuildRequestRow, spec: RequestSpec, candidates: BatchCandidates): Promise<{ hostId: string; commandId: string } | null> {
+  private async schedule(
+    request: BuildRequestRow,
+    spec: RequestSpec,
+    candidates: BatchCandidates,
+  ): Promise<{ hostId: string; commandId: string } | null> {
     const tried = new Set(request.attempts.map((a) => a.host));
-    const selection = await this.destinations.select({ instanceId: request.instanceId, spec, tried }, candidates, (host) => hostAssignmentFor(this.services, request, host.id));
+    const selection = await this.destinations.select({ instanceId: request.instanceId, spec, tried }, candidates, (host) =>
+      hostAssignmentFor(this.services, request, host.id),
+    );
     if (selection.outcome === "assigned") return selection.value;
     if (selection.outcome === "no_valid_host") {
-      const previous = request.attempts.length > 0 ? ` Hosts already tried: ${request.attempts.map((a) => `${a.host} (${a.error})`).join("; ")}.` : "";
-      await this.failBuild(request.instanceId, isScheduling, () => ({ faultCode: "NoValidHost", details: `No valid host was found. ${selection.explanation}${previous}` }));
+      const previous =
+        request.attempts.length > 0 ? ` Hosts already tried: ${request.attempts.map((a) => `${a.host} (${a.error})`).join("; ")}.` : "";
+      await this.failBuild(request.instanceId, isScheduling, () => ({
+        faultCode: "NoValidHost",
+        details: `No valid host was found. ${selection.explanation}${previous}`,
+      }));
     }
     if (selection.outcome === "contended") {
       // Still contended after several rounds: put it back for the next pass rather than failing.
@@ -273,7 +284,12 @@ export class Conductor {
     }
     if (!ack.ok) return this.hostFailed(instanceId, hostId, ack.error);
     const now = new Date();
-    await this.spawnAcks.record({ instanceId, commandId, at: now.toISOString(), dueAt: new Date(now.getTime() + this.services.buildTimeoutMs).toISOString() });
+    await this.spawnAcks.record({
+      instanceId,
+      commandId,
+      at: now.toISOString(),
+      dueAt: new Date(now.getTime() + this.services.buildTimeoutMs).toISOString(),
+    });
   }
 
   private async hostFailed(instanceId: string, hostId: string, reason: string): Promise<void> {
@@ -349,7 +365,9 @@ class SpawnAcks {
     this.writing = true;
     while (this.queued.length > 0) {
       const batch = this.queued.splice(0);
-      const acks = JSON.stringify(batch.map(({ ack }) => ({ instance_id: ack.instanceId, command_id: ack.commandId, at: ack.at, due_at: ack.dueAt })));
+      const acks = JSON.stringify(
+        batch.map(({ ack }) => ({ instance_id: ack.instanceId, command_id: ack.commandId, at: ack.at, due_at: ack.dueAt })),
+      );
       try {
         await this.db.execute(sql`
           update ${schema.buildRequests} b set command_acked_at = v.at, due_at = v.due_at

@@ -26,7 +26,11 @@ const assignedJson = z.object({ instance: z.unknown(), closed: z.unknown() }).nu
  * assigned in the claim's own statement (nothing to re-check under a lock); a group member
  * after the claim, under the group's lock.
  */
-export async function hostAssignmentFor(services: Pick<Services, "db" | "publisher">, request: BuildRequestRow, hostId: string): Promise<Assignment<{ hostId: string; commandId: string }>> {
+export async function hostAssignmentFor(
+  services: Pick<Services, "db" | "publisher">,
+  request: BuildRequestRow,
+  hostId: string,
+): Promise<Assignment<{ hostId: string; commandId: string }>> {
   const commandId = randomUUID();
   const assigned = { outcome: "assigned" as const, value: { hostId, commandId } };
   if (!request.requestSpec.serverGroupId) {
@@ -46,7 +50,12 @@ export async function hostAssignmentFor(services: Pick<Services, "db" | "publish
  * undone if the instance was deleted meanwhile or a member took that host since (the policy
  * no longer holds).
  */
-async function assignHost(services: Pick<Services, "db" | "publisher">, request: BuildRequestRow, hostId: string, commandId: string): Promise<"assigned" | "gone" | "policy"> {
+async function assignHost(
+  services: Pick<Services, "db" | "publisher">,
+  request: BuildRequestRow,
+  hostId: string,
+  commandId: string,
+): Promise<"assigned" | "gone" | "policy"> {
   const out = new Announcements();
   const instanceId = request.instanceId;
   const hostname = await hostnameOf(services.db, hostId);
@@ -74,7 +83,12 @@ async function assignHost(services: Pick<Services, "db" | "publisher">, request:
  * for both): it happens only if the claim succeeded. `settle` announces it or, if the instance
  * moved on (deleted meanwhile), undoes the claim.
  */
-async function assignmentAlone(services: Pick<Services, "db" | "publisher">, instanceId: string, hostId: string, commandId: string): Promise<{ followUp: ClaimFollowUp; settle: (followed: unknown) => Promise<"assigned" | "gone"> }> {
+async function assignmentAlone(
+  services: Pick<Services, "db" | "publisher">,
+  instanceId: string,
+  hostId: string,
+  commandId: string,
+): Promise<{ followUp: ClaimFollowUp; settle: (followed: unknown) => Promise<"assigned" | "gone"> }> {
   const hostname = await hostnameOf(services.db, hostId);
   const followUp = hostAssignment({ instanceId, hostId, hostname, commandId, guard: sql`exists (select 1 from claimed)` });
   const settle = async (followed: unknown): Promise<"assigned" | "gone"> => {
@@ -87,13 +101,24 @@ async function assignmentAlone(services: Pick<Services, "db" | "publisher">, ins
   return { followUp, settle };
 }
 
-
 /**
  * What assigning a host writes, as common table expressions: the host on the instance (only
  * while it is still scheduling and `guard` holds), the scheduling event closed, the request
  * marked dispatched with its command id; `result` returns the instance and the closed events.
  */
-function hostAssignment({ instanceId, hostId, hostname, commandId, guard }: { instanceId: string; hostId: string; hostname: string | null; commandId: string; guard: SQL }): ClaimFollowUp {
+function hostAssignment({
+  instanceId,
+  hostId,
+  hostname,
+  commandId,
+  guard,
+}: {
+  instanceId: string;
+  hostId: string;
+  hostname: string | null;
+  commandId: string;
+  guard: SQL;
+}): ClaimFollowUp {
   const now = new Date();
   const at = now.toISOString();
   return {
@@ -127,7 +152,6 @@ function announceAssignment(out: Announcements, followed: unknown, hostId: strin
   out.host(hostId);
   return true;
 }
-
 
 /** Still waiting for a host. */
 export function isScheduling(instance: InstanceRow): boolean {

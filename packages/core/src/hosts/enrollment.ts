@@ -14,7 +14,12 @@ export const MAX_JOIN_TOKEN_TTL_MINUTES = 60;
 
 export const createJoinTokenInput = z.object({
   hostname: hostnameSchema.nullable().default(null),
-  ttlMinutes: z.number().int().min(1).max(MAX_JOIN_TOKEN_TTL_MINUTES, `A join token lives at most ${MAX_JOIN_TOKEN_TTL_MINUTES} minutes.`).default(60),
+  ttlMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_JOIN_TOKEN_TTL_MINUTES, `A join token lives at most ${MAX_JOIN_TOKEN_TTL_MINUTES} minutes.`)
+    .default(60),
 });
 export const hostnameInput = z.object({ hostname: hostnameSchema });
 
@@ -28,7 +33,14 @@ export async function createJoinToken({ ctx, input }: { ctx: CoreContext; input:
     .insert(schema.agentJoinTokens)
     .values({ tokenHash: hashToken(token), hostname, createdBy: principal.userId, expiresAt })
     .returning({ id: schema.agentJoinTokens.id });
-  await audit(ctx, ctx.db, { action: "agent.join_token", outcome: "success", targetType: "host", targetId: hostname ?? undefined, projectId: null, details: { expiresAt } });
+  await audit(ctx, ctx.db, {
+    action: "agent.join_token",
+    outcome: "success",
+    targetType: "host",
+    targetId: hostname ?? undefined,
+    projectId: null,
+    details: { expiresAt },
+  });
   return { id: row!.id, hostname, token, expiresAt: expiresAt.toISOString() };
 }
 
@@ -36,21 +48,46 @@ export async function createJoinToken({ ctx, input }: { ctx: CoreContext; input:
  * The agent side of enrolment: a valid, unused, unexpired join token (for this host name, if it
  * names one) is spent and exchanged for a fresh host credential, replacing any earlier one.
  */
-export async function enrollHost(services: Pick<Services, "db">, { joinToken, hostname }: { joinToken: string; hostname: string }, remoteAddress: string | null) {
+export async function enrollHost(
+  services: Pick<Services, "db">,
+  { joinToken, hostname }: { joinToken: string; hostname: string },
+  remoteAddress: string | null,
+) {
   const credential = `nimbus-host_${randomBytes(32).toString("base64url")}`;
   await services.db.transaction(async (tx) => {
     const [token] = await tx
       .update(schema.agentJoinTokens)
       .set({ usedAt: new Date(), usedByHostname: hostname })
-      .where(and(eq(schema.agentJoinTokens.tokenHash, hashToken(joinToken)), isNull(schema.agentJoinTokens.usedAt), gt(schema.agentJoinTokens.expiresAt, new Date())))
+      .where(
+        and(
+          eq(schema.agentJoinTokens.tokenHash, hashToken(joinToken)),
+          isNull(schema.agentJoinTokens.usedAt),
+          gt(schema.agentJoinTokens.expiresAt, new Date()),
+        ),
+      )
       .returning();
-    if (!token) throw new NimbusError("Unauthenticated", "The join token is not valid: it is unknown, expired or already used. Ask an administrator for a new one.");
-    if (token.hostname && token.hostname !== hostname) throw new NimbusError("Forbidden", `This join token is for host ${token.hostname}, not ${hostname}.`);
+    if (!token)
+      throw new NimbusError(
+        "Unauthenticated",
+        "The join token is not valid: it is unknown, expired or already used. Ask an administrator for a new one.",
+      );
+    if (token.hostname && token.hostname !== hostname)
+      throw new NimbusError("Forbidden", `This join token is for host ${token.hostname}, not ${hostname}.`);
     await tx
       .insert(schema.hostCredentials)
       .values({ hostname, credentialHash: hashToken(credential) })
-      .onConflictDoUpdate({ target: schema.hostCredentials.hostname, set: { credentialHash: hashToken(credential), createdAt: new Date(), revokedAt: null } });
-    await audit({ principal: null, remoteAddress }, tx, { action: "agent.enroll", outcome: "success", targetType: "host", targetId: hostname, actorName: `agent:${hostname}`, projectId: null });
+      .onConflictDoUpdate({
+        target: schema.hostCredentials.hostname,
+        set: { credentialHash: hashToken(credential), createdAt: new Date(), revokedAt: null },
+      });
+    await audit({ principal: null, remoteAddress }, tx, {
+      action: "agent.enroll",
+      outcome: "success",
+      targetType: "host",
+      targetId: hostname,
+      actorName: `agent:${hostname}`,
+      projectId: null,
+    });
   });
   return { hostname, credential };
 }
@@ -94,7 +131,16 @@ export async function listAgentAccess({ ctx }: { ctx: CoreContext }) {
       .limit(50),
   ]);
   return {
-    credentials: credentials.map((c) => ({ hostname: c.hostname, createdAt: c.createdAt.toISOString(), revokedAt: c.revokedAt?.toISOString() ?? null })),
-    joinTokens: tokens.map((t) => ({ ...t, createdAt: t.createdAt.toISOString(), expiresAt: t.expiresAt.toISOString(), usedAt: t.usedAt?.toISOString() ?? null })),
+    credentials: credentials.map((c) => ({
+      hostname: c.hostname,
+      createdAt: c.createdAt.toISOString(),
+      revokedAt: c.revokedAt?.toISOString() ?? null,
+    })),
+    joinTokens: tokens.map((t) => ({
+      ...t,
+      createdAt: t.createdAt.toISOString(),
+      expiresAt: t.expiresAt.toISOString(),
+      usedAt: t.usedAt?.toISOString() ?? null,
+    })),
   };
 }

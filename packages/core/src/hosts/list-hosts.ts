@@ -15,11 +15,23 @@ export async function listHosts({ ctx }: { ctx: CoreContext }) {
     ctx.db.select().from(schema.computeHosts).orderBy(asc(schema.computeHosts.hostname)),
     instanceCountByHost(ctx.db),
     ctx.db
-      .select({ hostId: schema.aggregateHosts.hostId, id: schema.aggregates.id, name: schema.aggregates.name, availabilityZone: schema.aggregates.availabilityZone })
+      .select({
+        hostId: schema.aggregateHosts.hostId,
+        id: schema.aggregates.id,
+        name: schema.aggregates.name,
+        availabilityZone: schema.aggregates.availabilityZone,
+      })
       .from(schema.aggregateHosts)
       .innerJoin(schema.aggregates, eq(schema.aggregates.id, schema.aggregateHosts.aggregateId)),
     ctx.db
-      .select({ hostId: schema.instances.hostId, id: schema.instances.id, name: schema.instances.name, vmState: schema.instances.vmState, taskState: schema.instances.taskState, projectName: schema.projects.name })
+      .select({
+        hostId: schema.instances.hostId,
+        id: schema.instances.id,
+        name: schema.instances.name,
+        vmState: schema.instances.vmState,
+        taskState: schema.instances.taskState,
+        projectName: schema.projects.name,
+      })
       .from(schema.instances)
       .innerJoin(schema.projects, eq(schema.projects.id, schema.instances.projectId))
       .where(and(isNotNull(schema.instances.hostId), ne(schema.instances.vmState, "deleted")))
@@ -44,7 +56,12 @@ export async function listHosts({ ctx }: { ctx: CoreContext }) {
       failedBuilds: h.failedBuilds,
       instances: placed
         .filter((i) => i.hostId === h.id)
-        .map((i) => ({ id: i.id, name: i.name, projectName: i.projectName, status: displayStatus(i.vmState as VmState, i.taskState as TaskState | null) })),
+        .map((i) => ({
+          id: i.id,
+          name: i.name,
+          projectName: i.projectName,
+          status: displayStatus(i.vmState as VmState, i.taskState as TaskState | null),
+        })),
       hypervisorType: h.hypervisorType,
       hypervisorUri: h.hypervisorUri,
       cpuModel: h.cpuModel,

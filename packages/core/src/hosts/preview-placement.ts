@@ -44,7 +44,9 @@ export async function previewPlacement({ ctx, input }: { ctx: CoreContext; input
     flavor: flavor.name,
     chosen: result.ok ? (result.hosts[0]?.hostname ?? null) : null,
     ranking: result.ok ? result.hosts.map((h) => h.hostname) : [],
-    explanation: result.ok ? `${result.hosts.length} of ${hosts.length} hosts can take it; ${result.hosts[0]!.hostname} ranks first.` : result.explanation,
+    explanation: result.ok
+      ? `${result.hosts.length} of ${hosts.length} hosts can take it; ${result.hosts[0]!.hostname} ranks first.`
+      : result.explanation,
     hosts: hostVerdicts(hosts, spec, defaultFilters),
   };
 }

@@ -17,7 +17,12 @@ export const API_TOKEN_PREFIX = "nimbus_";
 export const createApiTokenInput = z.object({
   name: z.string().trim().min(1, "Name the token (what script uses it?).").max(100),
   /** Lifetime in minutes; default 60 (Keystone's 1 h), at most 30 days. */
-  ttlMinutes: z.number().int().min(1).max(30 * 24 * 60).optional(),
+  ttlMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24 * 60)
+    .optional(),
 });
 
 /** A token for scripts, scoped to the caller's current project; the secret is shown once. */

@@ -30,7 +30,14 @@ export async function createProject({ ctx, input }: { ctx: CoreContext; input: z
   const value = parseInput(createProjectInput, input);
   const [row] = await ctx.db.insert(schema.projects).values(value).onConflictDoNothing().returning();
   if (!row) throw NimbusError.badRequest(`A project named ${value.name} already exists.`, [{ path: "name", message: "This name is taken." }]);
-  await audit(ctx, ctx.db, { action: "project.create", outcome: "success", targetType: "project", targetId: row.id, projectId: row.id, details: { name: row.name } });
+  await audit(ctx, ctx.db, {
+    action: "project.create",
+    outcome: "success",
+    targetType: "project",
+    targetId: row.id,
+    projectId: row.id,
+    details: { name: row.name },
+  });
   return row;
 }
 
@@ -45,8 +52,18 @@ export async function assignRole({ ctx, input }: { ctx: CoreContext; input: z.in
     ]);
     if (!user) throw NimbusError.notFound("User", userId);
     if (!project) throw NimbusError.notFound("Project", projectId);
-    await tx.insert(schema.roleAssignments).values({ userId, projectId, role }).onConflictDoUpdate({ target: [schema.roleAssignments.userId, schema.roleAssignments.projectId], set: { role } });
-    await audit(ctx, tx, { action: "role.assign", outcome: "success", targetType: "user", targetId: userId, projectId, details: { user: user.name, project: project.name, role } });
+    await tx
+      .insert(schema.roleAssignments)
+      .values({ userId, projectId, role })
+      .onConflictDoUpdate({ target: [schema.roleAssignments.userId, schema.roleAssignments.projectId], set: { role } });
+    await audit(ctx, tx, {
+      action: "role.assign",
+      outcome: "success",
+      targetType: "user",
+      targetId: userId,
+      projectId,
+      details: { user: user.name, project: project.name, role },
+    });
   });
   return { userId, projectId, role };
 }
@@ -68,7 +85,11 @@ export async function removeRole({ ctx, input }: { ctx: CoreContext; input: z.in
 export async function myProjects({ ctx }: { ctx: CoreContext }) {
   const principal = authorize(ctx.principal, "auth.projects");
   if (principal.isAdmin) {
-    const all = await ctx.db.select({ id: schema.projects.id, name: schema.projects.name }).from(schema.projects).where(eq(schema.projects.enabled, true)).orderBy(asc(schema.projects.name));
+    const all = await ctx.db
+      .select({ id: schema.projects.id, name: schema.projects.name })
+      .from(schema.projects)
+      .where(eq(schema.projects.enabled, true))
+      .orderBy(asc(schema.projects.name));
     const own = await ctx.db.select().from(schema.roleAssignments).where(eq(schema.roleAssignments.userId, principal.userId));
     return all.map((p) => ({ ...p, role: own.find((a) => a.projectId === p.id)?.role ?? "admin" }));
   }
@@ -84,12 +105,23 @@ export async function myProjects({ ctx }: { ctx: CoreContext }) {
 /** Which of the caller's projects a session moves to. */
 export const switchProjectInput = z.object({ projectId: z.uuid() });
 
-export async function switchProject({ ctx, input, sessionToken }: { ctx: CoreContext; input: z.input<typeof switchProjectInput>; sessionToken: string | null }): Promise<Principal> {
+export async function switchProject({
+  ctx,
+  input,
+  sessionToken,
+}: {
+  ctx: CoreContext;
+  input: z.input<typeof switchProjectInput>;
+  sessionToken: string | null;
+}): Promise<Principal> {
   const principal = authorize(ctx.principal, "auth.switchProject");
   const { projectId } = parseInput(switchProjectInput, input);
   if (!sessionToken) throw NimbusError.badRequest("Switching projects needs a browser session; API tokens are bound to one project.");
   const next = await principalFor(ctx.db, principal.userId, projectId);
   if (!next || next.projectId !== projectId) throw NimbusError.notFound("Project", projectId);
-  await ctx.db.update(schema.sessions).set({ projectId: projectId }).where(eq(schema.sessions.tokenHash, hashToken(sessionToken)));
+  await ctx.db
+    .update(schema.sessions)
+    .set({ projectId: projectId })
+    .where(eq(schema.sessions.tokenHash, hashToken(sessionToken)));
   return next;
 }

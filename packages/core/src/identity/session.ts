@@ -37,7 +37,9 @@ const userWithAssignments = z.object({
   name: z.string(),
   enabled: z.boolean(),
   defaultProjectId: z.string().nullable(),
-  roleAssignments: z.array(z.object({ projectId: z.string(), role: z.string(), project: z.object({ id: z.string(), name: z.string(), enabled: z.boolean() }) })),
+  roleAssignments: z.array(
+    z.object({ projectId: z.string(), role: z.string(), project: z.object({ id: z.string(), name: z.string(), enabled: z.boolean() }) }),
+  ),
 });
 type UserWithAssignments = z.infer<typeof userWithAssignments>;
 
@@ -102,7 +104,10 @@ const readSession = statement<"tokenHash", { project_id: string | null; last_see
 );
 
 export async function revokeSession(db: Executor, token: string): Promise<void> {
-  await db.update(schema.sessions).set({ revokedAt: new Date() }).where(eq(schema.sessions.tokenHash, hashToken(token)));
+  await db
+    .update(schema.sessions)
+    .set({ revokedAt: new Date() })
+    .where(eq(schema.sessions.tokenHash, hashToken(token)));
 }
 
 /** Revokes every session of a user (disabled, or password changed elsewhere). */
@@ -110,7 +115,13 @@ export async function revokeUserSessions(db: Executor, userId: string, except?: 
   await db
     .update(schema.sessions)
     .set({ revokedAt: new Date() })
-    .where(and(eq(schema.sessions.userId, userId), isNull(schema.sessions.revokedAt), except ? ne(schema.sessions.tokenHash, hashToken(except)) : undefined));
+    .where(
+      and(
+        eq(schema.sessions.userId, userId),
+        isNull(schema.sessions.revokedAt),
+        except ? ne(schema.sessions.tokenHash, hashToken(except)) : undefined,
+      ),
+    );
 }
 
 /** Ends a browser session: revoked server-side, audited, and its live sockets dropped. */

@@ -55,6 +55,11 @@ export async function signIn({
     remoteAddress: ctx.remoteAddress,
     userAgent: userAgent?.slice(0, 512) ?? null,
   });
-  await audit({ principal, remoteAddress: ctx.remoteAddress }, ctx.db, { action: "auth.sign_in", outcome: "success", targetType: "user", targetId: user.id });
+  await audit({ principal, remoteAddress: ctx.remoteAddress }, ctx.db, {
+    action: "auth.sign_in",
+    outcome: "success",
+    targetType: "user",
+    targetId: user.id,
+  });
   return { token, principal, expiresAt };
 }

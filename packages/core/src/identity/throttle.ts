@@ -10,7 +10,13 @@ const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
  * or unlock, within the window) or the address is blocked. Works the same whether or not the
  * user exists, so the answer never tells.
  */
-export async function assertSignInAllowed(db: Executor, name: string, address: string | null, policy: IdentitySettings["lockout"], now = new Date()): Promise<void> {
+export async function assertSignInAllowed(
+  db: Executor,
+  name: string,
+  address: string | null,
+  policy: IdentitySettings["lockout"],
+  now = new Date(),
+): Promise<void> {
   const windowStart = new Date(now.getTime() - policy.windowMs);
   const [lastSuccess] = await db
     .select({ at: schema.signInAttempts.at })
@@ -27,13 +33,22 @@ export async function assertSignInAllowed(db: Executor, name: string, address: s
     .limit(policy.maxFailures);
   if (failures.length >= policy.maxFailures) {
     const unlocksAt = failures[failures.length - 1]!.at.getTime() + policy.windowMs;
-    throw new NimbusError("TooManyRequests", `Too many failed sign-ins for this account. Try again in ${minutes(unlocksAt - now.getTime())} minutes or ask an administrator to unlock it.`);
+    throw new NimbusError(
+      "TooManyRequests",
+      `Too many failed sign-ins for this account. Try again in ${minutes(unlocksAt - now.getTime())} minutes or ask an administrator to unlock it.`,
+    );
   }
   if (address) {
     const [row] = await db
       .select({ n: sql<number>`count(*)::int` })
       .from(schema.signInAttempts)
-      .where(and(sql`${schema.signInAttempts.remoteAddress} = ${address}::inet`, eq(schema.signInAttempts.succeeded, false), gt(schema.signInAttempts.at, windowStart)));
+      .where(
+        and(
+          sql`${schema.signInAttempts.remoteAddress} = ${address}::inet`,
+          eq(schema.signInAttempts.succeeded, false),
+          gt(schema.signInAttempts.at, windowStart),
+        ),
+      );
     if ((row?.n ?? 0) >= policy.maxFailuresPerAddress) {
       throw new NimbusError("TooManyRequests", `Too many failed sign-ins from your address. Try again in ${minutes(policy.windowMs)} minutes.`);
     }

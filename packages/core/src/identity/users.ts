@@ -59,7 +59,14 @@ export async function createUser({ ctx, input }: { ctx: CoreContext; input: z.in
       .returning({ id: schema.users.id, name: schema.users.name });
     if (!row) throw NimbusError.badRequest(`A user named ${value.name} already exists.`, [{ path: "name", message: "This name is taken." }]);
     await tx.insert(schema.roleAssignments).values({ userId: row.id, projectId: project.id, role: value.role });
-    await audit(ctx, tx, { action: "user.create", outcome: "success", targetType: "user", targetId: row.id, projectId: project.id, details: { name: row.name, role: value.role } });
+    await audit(ctx, tx, {
+      action: "user.create",
+      outcome: "success",
+      targetType: "user",
+      targetId: row.id,
+      projectId: project.id,
+      details: { name: row.name, role: value.role },
+    });
     return row;
   });
   return user;
@@ -78,7 +85,10 @@ export async function setUserEnabled({ ctx, input }: { ctx: CoreContext; input: 
     if (rows.length === 0) throw NimbusError.notFound("User", id);
     if (!enabled) {
       await revokeUserSessions(tx, id);
-      await tx.update(schema.apiTokens).set({ revokedAt: new Date() }).where(and(eq(schema.apiTokens.userId, id)));
+      await tx
+        .update(schema.apiTokens)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(schema.apiTokens.userId, id)));
     }
     await audit(ctx, tx, { action: enabled ? "user.enable" : "user.disable", outcome: "success", targetType: "user", targetId: id, projectId: null });
   });
@@ -98,7 +108,15 @@ export async function unlockUser({ ctx, input }: { ctx: CoreContext; input: z.in
 }
 
 /** A user changes their own password; their other sessions are signed out. */
-export async function changeOwnPassword({ ctx, input, currentToken }: { ctx: CoreContext; input: z.input<typeof changePasswordInput>; currentToken: string | null }) {
+export async function changeOwnPassword({
+  ctx,
+  input,
+  currentToken,
+}: {
+  ctx: CoreContext;
+  input: z.input<typeof changePasswordInput>;
+  currentToken: string | null;
+}) {
   const principal = authorize(ctx.principal, "auth.changePassword");
   const { currentPassword, newPassword } = parseInput(changePasswordInput, input);
   const user = await ctx.db.query.users.findFirst({ where: eq(schema.users.id, principal.userId) });
@@ -106,7 +124,10 @@ export async function changeOwnPassword({ ctx, input, currentToken }: { ctx: Cor
     await audit(ctx, ctx.db, { action: "user.change_password", outcome: "failure", targetType: "user", targetId: principal.userId });
     throw NimbusError.badRequest("Your current password is not correct.", [{ path: "currentPassword", message: "Not your current password." }]);
   }
-  await ctx.db.update(schema.users).set({ passwordHash: await hashPassword(newPassword), passwordChangedAt: new Date() }).where(eq(schema.users.id, user.id));
+  await ctx.db
+    .update(schema.users)
+    .set({ passwordHash: await hashPassword(newPassword), passwordChangedAt: new Date() })
+    .where(eq(schema.users.id, user.id));
   await revokeUserSessions(ctx.db, user.id, currentToken ?? undefined);
   await audit(ctx, ctx.db, { action: "user.change_password", outcome: "success", targetType: "user", targetId: user.id });
   return { ok: true as const };

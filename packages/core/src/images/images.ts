@@ -11,7 +11,6 @@ import { imageFilePath } from "./import";
 import { imageVisibleTo } from "./visibility";
 import type { ImageRow } from "@nimbus/db/schema";
 
-
 /** A disk image to boot, or the kernel (aki) / ramdisk (ari) part of a direct-kernel-boot image. */
 export const IMAGE_KINDS = ["disk", "kernel", "ramdisk"] as const;
 export type ImageKind = (typeof IMAGE_KINDS)[number];
@@ -47,7 +46,11 @@ const imageFields = {
   name: z.string().trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),
   /** `public` is for cloud administrators; `shared` images are seen by their member projects. */
   visibility: z.enum(["private", "shared", "public"]),
-  minRamMb: z.number().int("Enter whole megabytes.").min(0, "Cannot be negative.").max(4 * 1024 * 1024),
+  minRamMb: z
+    .number()
+    .int("Enter whole megabytes.")
+    .min(0, "Cannot be negative.")
+    .max(4 * 1024 * 1024),
   minDiskGb: z.number().int("Enter whole gigabytes.").min(0, "Cannot be negative.").max(65_536),
   /** A protected image cannot be deleted until unprotected. */
   protected: z.boolean(),
@@ -58,7 +61,12 @@ const imageFields = {
   kernelId: z.uuid("Choose a kernel image.").nullable(),
   /** Direct kernel boot: an active ramdisk (ari) image visible to the project. */
   ramdiskId: z.uuid("Choose a ramdisk image.").nullable(),
-  osCommandLine: z.string().trim().max(2048, "Use at most 2048 characters.").transform((v) => v || null).nullable(),
+  osCommandLine: z
+    .string()
+    .trim()
+    .max(2048, "Use at most 2048 characters.")
+    .transform((v) => v || null)
+    .nullable(),
 };
 
 export const createImageInput = z
@@ -86,7 +94,8 @@ export const createImageInput = z
       for (const field of ["kernelId", "ramdiskId", "osCommandLine"] as const) {
         if (v[field] !== null) issues.addIssue({ code: "custom", path: [field], message: "Only a disk image boots with a kernel and ramdisk." });
       }
-      if (v.diskFormat !== null) issues.addIssue({ code: "custom", path: ["diskFormat"], message: "A kernel or ramdisk is stored as it is; it has no disk format." });
+      if (v.diskFormat !== null)
+        issues.addIssue({ code: "custom", path: ["diskFormat"], message: "A kernel or ramdisk is stored as it is; it has no disk format." });
     }
   });
 
@@ -221,7 +230,9 @@ export async function getImage({ ctx, input }: { ctx: CoreContext; input: z.inpu
  * project's object; visible but owned by another project → Forbidden (Glance's 403).
  */
 async function ownedImage(db: Executor, principal: Principal, id: string, { adminMay }: { adminMay: boolean }): Promise<ImageRow> {
-  const row = await db.query.images.findFirst({ where: and(eq(schema.images.id, id), imageVisibleTo(principal.projectId), ne(schema.images.status, "deleted")) });
+  const row = await db.query.images.findFirst({
+    where: and(eq(schema.images.id, id), imageVisibleTo(principal.projectId), ne(schema.images.status, "deleted")),
+  });
   if (!row) throw NimbusError.notFound("Image", id);
   if (row.ownerProjectId !== principal.projectId && !(adminMay && principal.isAdmin)) {
     throw NimbusError.forbidden(`Image ${row.name} belongs to another project; only its owner may change it.`);
@@ -245,13 +256,19 @@ async function checkBootParts(db: Executor, projectId: string, parts: { kernelId
   ] as const;
   for (const { field, id, format, what } of wanted) {
     if (id === null) continue;
-    const part = await db.query.images.findFirst({ where: and(eq(schema.images.id, id), imageVisibleTo(projectId), eq(schema.images.status, "active")) });
+    const part = await db.query.images.findFirst({
+      where: and(eq(schema.images.id, id), imageVisibleTo(projectId), eq(schema.images.status, "active")),
+    });
     if (!part || part.diskFormat !== format) {
-      throw NimbusError.badRequest(`Image ${id} is not an active ${what} image you can use.`, [{ path: field, message: `Choose an active ${what} image.` }]);
+      throw NimbusError.badRequest(`Image ${id} is not an active ${what} image you can use.`, [
+        { path: field, message: `Choose an active ${what} image.` },
+      ]);
     }
   }
   if (parts.ramdiskId !== null && parts.kernelId === null) {
-    throw NimbusError.badRequest("A ramdisk is loaded by a kernel: choose a kernel too.", [{ path: "kernelId", message: "Choose the kernel that loads the ramdisk." }]);
+    throw NimbusError.badRequest("A ramdisk is loaded by a kernel: choose a kernel too.", [
+      { path: "kernelId", message: "Choose the kernel that loads the ramdisk." },
+    ]);
   }
 }
 
@@ -277,7 +294,9 @@ export async function createImage({ ctx, input }: { ctx: CoreContext; input: Cre
   checkVisibility(principal, value.visibility);
   await checkBootParts(ctx.db, principal.projectId, value);
   if (value.osCommandLine !== null && value.kernelId === null) {
-    throw NimbusError.badRequest("A kernel command line needs a kernel.", [{ path: "kernelId", message: "Choose the kernel the command line is for." }]);
+    throw NimbusError.badRequest("A kernel command line needs a kernel.", [
+      { path: "kernelId", message: "Choose the kernel the command line is for." },
+    ]);
   }
   const row = await ctx.db.transaction(async (tx) => {
     const [created] = await tx
@@ -294,7 +313,13 @@ export async function createImage({ ctx, input }: { ctx: CoreContext; input: Cre
         properties: withProperties({}, value),
       })
       .returning();
-    await audit(ctx, tx, { action: "image.create", outcome: "success", targetType: "image", targetId: created!.id, details: { name: value.name, kind: value.kind, visibility: value.visibility } });
+    await audit(ctx, tx, {
+      action: "image.create",
+      outcome: "success",
+      targetType: "image",
+      targetId: created!.id,
+      details: { name: value.name, kind: value.kind, visibility: value.visibility },
+    });
     return created!;
   });
   return viewOf(row, principal.projectName, principal, []);
@@ -309,13 +334,17 @@ export async function updateImage({ ctx, input }: { ctx: CoreContext; input: Upd
   const properties = withProperties(image.properties, changes);
   const kind = imageKindOf(image.diskFormat);
   if (kind !== "disk" && (properties.kernel_id || properties.ramdisk_id || properties.os_command_line)) {
-    throw NimbusError.badRequest("Only a disk image boots with a kernel and ramdisk.", [{ path: "kernelId", message: "A kernel or ramdisk image cannot name boot parts." }]);
+    throw NimbusError.badRequest("Only a disk image boots with a kernel and ramdisk.", [
+      { path: "kernelId", message: "A kernel or ramdisk image cannot name boot parts." },
+    ]);
   }
   if (changes.kernelId !== undefined || changes.ramdiskId !== undefined) {
     await checkBootParts(ctx.db, principal.projectId, { kernelId: properties.kernel_id ?? null, ramdiskId: properties.ramdisk_id ?? null });
   }
   if (properties.os_command_line && !properties.kernel_id) {
-    throw NimbusError.badRequest("A kernel command line needs a kernel.", [{ path: "kernelId", message: "Choose the kernel the command line is for." }]);
+    throw NimbusError.badRequest("A kernel command line needs a kernel.", [
+      { path: "kernelId", message: "Choose the kernel the command line is for." },
+    ]);
   }
   await ctx.db.transaction(async (tx) => {
     const rows = await tx
@@ -332,7 +361,14 @@ export async function updateImage({ ctx, input }: { ctx: CoreContext; input: Upd
       .where(and(eq(schema.images.id, id), ne(schema.images.status, "deleted")))
       .returning({ id: schema.images.id });
     if (rows.length === 0) throw NimbusError.notFound("Image", id);
-    await audit(ctx, tx, { action: "image.update", outcome: "success", targetType: "image", targetId: id, projectId: image.ownerProjectId, details: { name: changes.name ?? image.name, changed: Object.keys(changes) } });
+    await audit(ctx, tx, {
+      action: "image.update",
+      outcome: "success",
+      targetType: "image",
+      targetId: id,
+      projectId: image.ownerProjectId,
+      details: { name: changes.name ?? image.name, changed: Object.keys(changes) },
+    });
   });
   return getImage({ ctx, input: { id } });
 }
@@ -359,7 +395,9 @@ export async function deleteImage({ ctx, input }: { ctx: CoreContext; input: z.i
     )
     .limit(3);
   if (users.length > 0) {
-    throw NimbusError.conflict(`Image ${image.name} is the kernel or ramdisk of ${users.map((u) => u.name).join(", ")}; change or delete ${users.length === 1 ? "that image" : "those images"} first.`);
+    throw NimbusError.conflict(
+      `Image ${image.name} is the kernel or ramdisk of ${users.map((u) => u.name).join(", ")}; change or delete ${users.length === 1 ? "that image" : "those images"} first.`,
+    );
   }
   await ctx.db.transaction(async (tx) => {
     // Conditional on `protected` too: an update that protected it meanwhile wins.
@@ -370,7 +408,14 @@ export async function deleteImage({ ctx, input }: { ctx: CoreContext; input: z.i
       .returning({ id: schema.images.id });
     if (rows.length === 0) throw NimbusError.conflict(`Image ${image.name} changed while it was being deleted; try again.`);
     await tx.delete(schema.imageMembers).where(eq(schema.imageMembers.imageId, id));
-    await audit(ctx, tx, { action: "image.delete", outcome: "success", targetType: "image", targetId: id, projectId: image.ownerProjectId, details: { name: image.name } });
+    await audit(ctx, tx, {
+      action: "image.delete",
+      outcome: "success",
+      targetType: "image",
+      targetId: id,
+      projectId: image.ownerProjectId,
+      details: { name: image.name },
+    });
   });
   // An upload still running owns its `.partial` file and removes it when it finds the image deleted.
   await rm(imageFilePath(ctx.imageStoreDir, id), { force: true });

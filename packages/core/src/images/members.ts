@@ -19,9 +19,12 @@ const uuidSchema = z.uuid();
 
 /** Only the owning project shares its image (Glance: members are managed by the owner). */
 async function imageOwnedBy(db: Executor, principal: Principal, id: string) {
-  const image = await db.query.images.findFirst({ where: and(eq(schema.images.id, id), imageVisibleTo(principal.projectId), ne(schema.images.status, "deleted")) });
+  const image = await db.query.images.findFirst({
+    where: and(eq(schema.images.id, id), imageVisibleTo(principal.projectId), ne(schema.images.status, "deleted")),
+  });
   if (!image) throw NimbusError.notFound("Image", id);
-  if (image.ownerProjectId !== principal.projectId) throw NimbusError.forbidden(`Image ${image.name} belongs to another project; only its owner may share it.`);
+  if (image.ownerProjectId !== principal.projectId)
+    throw NimbusError.forbidden(`Image ${image.name} belongs to another project; only its owner may share it.`);
   return image;
 }
 
@@ -40,11 +43,15 @@ export async function addImageMember({ ctx, input }: { ctx: CoreContext; input: 
   const { id, project: nameOrId } = parseInput(imageMemberInput, input);
   const image = await imageOwnedBy(ctx.db, principal, id);
   if (image.visibility === "public") {
-    throw NimbusError.badRequest(`Image ${image.name} is public: every project sees it already.`, [{ path: "project", message: "A public image has no members." }]);
+    throw NimbusError.badRequest(`Image ${image.name} is public: every project sees it already.`, [
+      { path: "project", message: "A public image has no members." },
+    ]);
   }
   const project = await projectNamed(ctx.db, nameOrId);
   if (project.id === principal.projectId) {
-    throw NimbusError.badRequest("An image is always visible to its own project.", [{ path: "project", message: "Choose another project than the owner." }]);
+    throw NimbusError.badRequest("An image is always visible to its own project.", [
+      { path: "project", message: "Choose another project than the owner." },
+    ]);
   }
   await ctx.db.transaction(async (tx) => {
     await tx.insert(schema.imageMembers).values({ imageId: id, projectId: project.id }).onConflictDoNothing();
@@ -52,7 +59,13 @@ export async function addImageMember({ ctx, input }: { ctx: CoreContext; input: 
       .update(schema.images)
       .set({ visibility: "shared", updatedAt: new Date() })
       .where(and(eq(schema.images.id, id), eq(schema.images.visibility, "private")));
-    await audit(ctx, tx, { action: "image.add_member", outcome: "success", targetType: "image", targetId: id, details: { name: image.name, member: project.name } });
+    await audit(ctx, tx, {
+      action: "image.add_member",
+      outcome: "success",
+      targetType: "image",
+      targetId: id,
+      details: { name: image.name, member: project.name },
+    });
   });
   return getImage({ ctx, input: { id } });
 }
@@ -68,8 +81,17 @@ export async function removeImageMember({ ctx, input }: { ctx: CoreContext; inpu
       .delete(schema.imageMembers)
       .where(and(eq(schema.imageMembers.imageId, id), eq(schema.imageMembers.projectId, project.id)))
       .returning({ projectId: schema.imageMembers.projectId });
-    if (rows.length === 0) throw NimbusError.badRequest(`Image ${image.name} is not shared with project ${project.name}.`, [{ path: "project", message: "This project is not a member." }]);
-    await audit(ctx, tx, { action: "image.remove_member", outcome: "success", targetType: "image", targetId: id, details: { name: image.name, member: project.name } });
+    if (rows.length === 0)
+      throw NimbusError.badRequest(`Image ${image.name} is not shared with project ${project.name}.`, [
+        { path: "project", message: "This project is not a member." },
+      ]);
+    await audit(ctx, tx, {
+      action: "image.remove_member",
+      outcome: "success",
+      targetType: "image",
+      targetId: id,
+      details: { name: image.name, member: project.name },
+    });
   });
   return getImage({ ctx, input: { id } });
 }

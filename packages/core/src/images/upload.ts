@@ -16,7 +16,6 @@ import { ImageInspectionError, inspectImageFile } from "./inspect";
 import { imageVisibleTo } from "./visibility";
 import type { ImageRow } from "@nimbus/db/schema";
 
-
 /**
  * Why an upload's bits were refused after they started to arrive; the image is `killed`.
  * `TooLarge`: over the size cap; `InvalidImage`: qemu-img refused the file (or it is empty);
@@ -90,7 +89,9 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
       .returning({ id: schema.images.id })
       .then(
         // Given up meanwhile (refreshes failed for the whole stall time): stop receiving.
-        (rows) => rows.length === 0 && input.body.destroy(new ImageUploadError("Aborted", "The upload was given up after the server lost track of it; upload the image again.")),
+        (rows) =>
+          rows.length === 0 &&
+          input.body.destroy(new ImageUploadError("Aborted", "The upload was given up after the server lost track of it; upload the image again.")),
         () => {},
       );
   }, ctx.uploadStallMs / 4);
@@ -144,7 +145,13 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
       await rm(target, { force: true });
       throw NimbusError.conflict(`Image ${claimed.name} was deleted or given up during the upload.`);
     }
-    await audit(ctx, ctx.db, { action: "image.upload", outcome: "success", targetType: "image", targetId: imageId, details: { name: claimed.name, diskFormat, sizeBytes: size } });
+    await audit(ctx, ctx.db, {
+      action: "image.upload",
+      outcome: "success",
+      targetType: "image",
+      targetId: imageId,
+      details: { name: claimed.name, diskFormat, sizeBytes: size },
+    });
     return { id: imageId, status: active.status, diskFormat, sizeBytes: size, virtualSizeBytes, checksumSha256: checksum };
   } catch (error) {
     await rm(partial, { force: true });
@@ -159,7 +166,10 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
         outcome: "failure",
         targetType: "image",
         targetId: imageId,
-        details: { name: claimed.name, reason: error instanceof ImageUploadError ? error.reason : error instanceof NimbusError ? error.code : "Internal" },
+        details: {
+          name: claimed.name,
+          reason: error instanceof ImageUploadError ? error.reason : error instanceof NimbusError ? error.code : "Internal",
+        },
       });
     });
     throw error;
@@ -175,13 +185,17 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
  * owner sees why and can delete it and upload again. A partial file whose image is not being
  * uploaded (deleted while stuck, say) goes too once as old. Returns the images given up.
  */
-export async function expireStalledUploads(services: Pick<Services, "db" | "imageStoreDir" | "uploadStallMs">): Promise<{ id: string; name: string }[]> {
+export async function expireStalledUploads(
+  services: Pick<Services, "db" | "imageStoreDir" | "uploadStallMs">,
+): Promise<{ id: string; name: string }[]> {
   const stallMs = services.uploadStallMs;
   const killed = await services.db.transaction(async (tx) => {
     const rows = await tx
       .update(schema.images)
       .set({ status: "killed", updatedAt: sql`now()` })
-      .where(and(eq(schema.images.status, "saving"), lt(schema.images.updatedAt, sql`now() - make_interval(secs => ${stallMs / 1000}::double precision)`)))
+      .where(
+        and(eq(schema.images.status, "saving"), lt(schema.images.updatedAt, sql`now() - make_interval(secs => ${stallMs / 1000}::double precision)`)),
+      )
       .returning({ id: schema.images.id, name: schema.images.name, projectId: schema.images.ownerProjectId });
     for (const { id, name, projectId } of rows) {
       await audit({ principal: null, remoteAddress: null }, tx, {
@@ -202,7 +216,12 @@ export async function expireStalledUploads(services: Pick<Services, "db" | "imag
   });
   if (partials.length > 0) {
     const uploading = new Set(
-      (await services.db.select({ id: schema.images.id }).from(schema.images).where(and(inArray(schema.images.id, partials), eq(schema.images.status, "saving")))).map((r) => r.id),
+      (
+        await services.db
+          .select({ id: schema.images.id })
+          .from(schema.images)
+          .where(and(inArray(schema.images.id, partials), eq(schema.images.status, "saving")))
+      ).map((r) => r.id),
     );
     for (const id of partials) {
       if (uploading.has(id)) continue;
@@ -216,15 +235,21 @@ export async function expireStalledUploads(services: Pick<Services, "db" | "imag
 
 /** Another project's image answers NotFound (or Forbidden when shared with the caller); the owner's is in the wrong state. */
 async function whyNotClaimed(ctx: CoreContext, principal: Principal, imageId: string): Promise<NimbusError> {
-  const image = await ctx.db.query.images.findFirst({ where: and(eq(schema.images.id, imageId), imageVisibleTo(principal.projectId), ne(schema.images.status, "deleted")) });
+  const image = await ctx.db.query.images.findFirst({
+    where: and(eq(schema.images.id, imageId), imageVisibleTo(principal.projectId), ne(schema.images.status, "deleted")),
+  });
   if (!image) return NimbusError.notFound("Image", imageId);
-  if (image.ownerProjectId !== principal.projectId) return NimbusError.forbidden(`Image ${image.name} belongs to another project; only its owner may upload to it.`);
+  if (image.ownerProjectId !== principal.projectId)
+    return NimbusError.forbidden(`Image ${image.name} belongs to another project; only its owner may upload to it.`);
   if (image.status === "saving") return NimbusError.conflict(`Image ${image.name} is already being uploaded.`);
   return NimbusError.conflict(`Image ${image.name} is ${image.status}: data can be uploaded to a queued image only.`);
 }
 
 /** An active image's file as an agent downloads it; anything else is NotFound. */
-export async function imageFileForAgent(services: Pick<Services, "db" | "imageStoreDir">, imageId: string): Promise<{ image: ImageRow; path: string; sizeBytes: number }> {
+export async function imageFileForAgent(
+  services: Pick<Services, "db" | "imageStoreDir">,
+  imageId: string,
+): Promise<{ image: ImageRow; path: string; sizeBytes: number }> {
   if (!z.uuid().safeParse(imageId).success) throw NimbusError.notFound("Image", imageId);
   const image = await services.db.query.images.findFirst({ where: and(eq(schema.images.id, imageId), eq(schema.images.status, "active")) });
   if (!image || !image.checksumSha256) throw NimbusError.notFound("Image", imageId);

@@ -11,9 +11,7 @@ export function imageVisibleTo(projectId: string | Placeholder): SQL {
     eq(schema.images.ownerProjectId, projectId),
     and(
       eq(schema.images.visibility, "shared"),
-      exists(
-        sql`(select 1 from ${schema.imageMembers} m where m.image_id = ${schema.images.id} and m.project_id = ${projectId})`,
-      ),
+      exists(sql`(select 1 from ${schema.imageMembers} m where m.image_id = ${schema.images.id} and m.project_id = ${projectId})`),
     ),
   )!;
 }

@@ -26,19 +26,19 @@ export const PHASES: Record<InstancePhase, PhaseSpec> = {
   scheduling: {
     vmState: "building",
     taskState: "scheduling",
-   
+
     next: ["networking", "block_device_mapping", "spawning", "active", "error", "deleting", "scheduling"],
   },
   networking: {
     vmState: "building",
     taskState: "networking",
-   
+
     next: ["block_device_mapping", "spawning", "active", "error", "deleting", "scheduling"],
   },
   block_device_mapping: {
     vmState: "building",
     taskState: "block_device_mapping",
-   
+
     next: ["spawning", "active", "error", "deleting", "scheduling"],
   },
   spawning: { vmState: "building", taskState: "spawning", next: ["active", "error", "deleting", "scheduling"] },

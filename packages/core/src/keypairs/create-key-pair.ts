@@ -14,6 +14,11 @@ export async function createKeyPair({ ctx, input }: { ctx: CoreContext; input: z
   const principal = authorize(ctx.principal, "keyPairs.create");
   const { name } = parseInput(createKeyPairInput, input);
   const generated = generateEd25519KeyPair(name);
-  const row = await insertKeyPair(ctx, principal, { name, publicKey: generated.publicKey, fingerprint: generated.fingerprint, action: "keypair.create" });
+  const row = await insertKeyPair(ctx, principal, {
+    name,
+    publicKey: generated.publicKey,
+    fingerprint: generated.fingerprint,
+    action: "keypair.create",
+  });
   return { ...keyPairView(row), privateKey: generated.privateKey };
 }

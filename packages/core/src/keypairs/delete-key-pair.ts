@@ -20,7 +20,13 @@ export async function deleteKeyPair({ ctx, input }: { ctx: CoreContext; input: z
       .where(and(eq(schema.keyPairs.userId, principal.userId), eq(schema.keyPairs.name, name)))
       .returning({ id: schema.keyPairs.id, fingerprint: schema.keyPairs.fingerprint });
     if (!row) throw new NimbusError("NotFound", `You have no key pair named ${name}.`, { kind: "Key pair", id: name });
-    await audit(ctx, tx, { action: "keypair.delete", outcome: "success", targetType: "key_pair", targetId: row.id, details: { name, fingerprint: row.fingerprint } });
+    await audit(ctx, tx, {
+      action: "keypair.delete",
+      outcome: "success",
+      targetType: "key_pair",
+      targetId: row.id,
+      details: { name, fingerprint: row.fingerprint },
+    });
     return { name };
   });
 }

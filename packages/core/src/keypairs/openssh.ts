@@ -91,7 +91,8 @@ export function fingerprintOf(blob: Buffer): string {
 function checkBlob(algorithm: KeyAlgorithm, blob: Buffer): number {
   const reader = new WireReader(blob);
   const inner = reader.string("type").toString("latin1");
-  if (inner !== algorithm) throw new PublicKeyError(`The line says ${algorithm} but the key data inside is ${inner.length > 40 ? "of another type" : `"${inner}"`}.`);
+  if (inner !== algorithm)
+    throw new PublicKeyError(`The line says ${algorithm} but the key data inside is ${inner.length > 40 ? "of another type" : `"${inner}"`}.`);
   if (algorithm === "ssh-ed25519") {
     const key = reader.string("public point");
     reader.end();
@@ -103,7 +104,8 @@ function checkBlob(algorithm: KeyAlgorithm, blob: Buffer): number {
     const n = reader.positiveMpint("modulus");
     reader.end();
     const bits = bitLength(n);
-    if (bits < MIN_RSA_BITS) throw new PublicKeyError(`This RSA key has ${bits} bits; use at least ${MIN_RSA_BITS} (ssh-keygen -t rsa -b 4096, or ed25519).`);
+    if (bits < MIN_RSA_BITS)
+      throw new PublicKeyError(`This RSA key has ${bits} bits; use at least ${MIN_RSA_BITS} (ssh-keygen -t rsa -b 4096, or ed25519).`);
     if (bits > MAX_RSA_BITS) throw new PublicKeyError(`This RSA key has ${bits} bits; at most ${MAX_RSA_BITS} are accepted.`);
     if (bitLength(e) < 2 || (e[e.length - 1]! & 1) === 0) throw new PublicKeyError("The RSA exponent is not a valid public exponent.");
     try {
@@ -118,7 +120,8 @@ function checkBlob(algorithm: KeyAlgorithm, blob: Buffer): number {
   const point = reader.string("public point");
   reader.end();
   if (curveName !== curve.name) throw new PublicKeyError(`The line says ${algorithm} but the key data names curve "${curveName.slice(0, 40)}".`);
-  if (point.length !== 1 + 2 * curve.coordinateBytes || point[0] !== 0x04) throw new PublicKeyError(`The ${curve.name} public point is not an uncompressed point of that curve.`);
+  if (point.length !== 1 + 2 * curve.coordinateBytes || point[0] !== 0x04)
+    throw new PublicKeyError(`The ${curve.name} public point is not an uncompressed point of that curve.`);
   const x = point.subarray(1, 1 + curve.coordinateBytes);
   const y = point.subarray(1 + curve.coordinateBytes);
   try {
@@ -138,13 +141,21 @@ export function parsePublicKey(text: string): PublicKey {
   const trimmed = text.trim();
   if (trimmed === "") throw new PublicKeyError("Paste a public key: the contents of a .pub file.");
   if (trimmed.startsWith("-----BEGIN")) {
-    throw new PublicKeyError(trimmed.includes("PRIVATE KEY") ? "This is a private key: paste the public key (the .pub file) instead, and keep the private key secret." : "Paste an OpenSSH public key line (ssh-ed25519 AAAA…), not a PEM block.");
+    throw new PublicKeyError(
+      trimmed.includes("PRIVATE KEY")
+        ? "This is a private key: paste the public key (the .pub file) instead, and keep the private key secret."
+        : "Paste an OpenSSH public key line (ssh-ed25519 AAAA…), not a PEM block.",
+    );
   }
   if (/[\r\n]/.test(trimmed)) throw new PublicKeyError("Paste a single public key on one line.");
   const [algorithm = "", data = "", ...rest] = trimmed.split(/\s+/);
   if (!isAlgorithm(algorithm)) {
     const supported = "ssh-ed25519, ssh-rsa or ecdsa-sha2-nistp256/384/521";
-    throw new PublicKeyError(algorithm.length > 40 || algorithm.includes("=") ? `This is not an OpenSSH public key line: it should start with ${supported}.` : `Key type "${algorithm}" is not supported; use ${supported}.`);
+    throw new PublicKeyError(
+      algorithm.length > 40 || algorithm.includes("=")
+        ? `This is not an OpenSSH public key line: it should start with ${supported}.`
+        : `Key type "${algorithm}" is not supported; use ${supported}.`,
+    );
   }
   if (data === "") throw new PublicKeyError("The key data (AAAA…) after the key type is missing.");
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(data) || data.length % 4 !== 0) throw new PublicKeyError("The key data is not valid base64.");

@@ -7,7 +7,6 @@ import { enforceKeyPairQuota } from "../quota/key-pairs";
 import { algorithmOf } from "./openssh";
 import type { KeyPairRow } from "@nimbus/db/schema";
 
-
 /** What the API shows of a key pair: never more than the public half. */
 export function keyPairView(row: KeyPairRow) {
   return {
@@ -33,9 +32,15 @@ export async function insertKeyPair(
 ): Promise<KeyPairRow> {
   return ctx.db.transaction(async (tx) => {
     await enforceKeyPairQuota(tx, { userId: principal.userId, projectId: principal.projectId });
-    const [row] = await tx.insert(schema.keyPairs).values({ userId: principal.userId, name, type: "ssh", publicKey, fingerprint }).onConflictDoNothing().returning();
+    const [row] = await tx
+      .insert(schema.keyPairs)
+      .values({ userId: principal.userId, name, type: "ssh", publicKey, fingerprint })
+      .onConflictDoNothing()
+      .returning();
     if (!row) {
-      throw new NimbusError("Conflict", `You already have a key pair named ${name}.`, { fields: [{ path: "name", message: "You already have a key pair with this name." }] });
+      throw new NimbusError("Conflict", `You already have a key pair named ${name}.`, {
+        fields: [{ path: "name", message: "You already have a key pair with this name." }],
+      });
     }
     await audit(ctx, tx, { action, outcome: "success", targetType: "key_pair", targetId: row.id, details: { name, fingerprint } });
     return row;

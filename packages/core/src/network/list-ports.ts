@@ -5,9 +5,7 @@ import type { CoreContext } from "../context";
 import { authorize } from "../policy";
 import { parseInput } from "../errors";
 
-export const listPortsInput = z
-  .object({ networkId: z.uuid("Not a network id.").optional() })
-  .optional();
+export const listPortsInput = z.object({ networkId: z.uuid("Not a network id.").optional() }).optional();
 
 /** The project's ports (on one network, or all): address, MAC, status, instance and security groups. */
 export async function portsOf(db: Executor, projectId: string, networkId?: string) {
@@ -30,7 +28,12 @@ export async function portsOf(db: Executor, projectId: string, networkId?: strin
         .select({ portId: schema.portSecurityGroups.portId, id: schema.securityGroups.id, name: schema.securityGroups.name })
         .from(schema.portSecurityGroups)
         .innerJoin(schema.securityGroups, eq(schema.securityGroups.id, schema.portSecurityGroups.groupId))
-        .where(inArray(schema.portSecurityGroups.portId, rows.map((r) => r.port.id)))
+        .where(
+          inArray(
+            schema.portSecurityGroups.portId,
+            rows.map((r) => r.port.id),
+          ),
+        )
         .orderBy(asc(schema.securityGroups.name))
     : [];
   return rows.map(({ port, networkName, subnetName, cidr, instanceName }) => ({

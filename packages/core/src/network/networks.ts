@@ -14,10 +14,14 @@ import { portsOf } from "./list-ports";
 import { checkSubnet, issuesMessage, prefixIssues, subnetFieldsSchema } from "./subnet-rules";
 import type { NetworkRow, SubnetRow } from "@nimbus/db/schema";
 
-
 export const createNetworkInput = z.object({
   name: z.string().trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),
-  mtu: z.number().int("The MTU is a whole number of bytes.").min(68, "The MTU must be at least 68 (IPv4's minimum).").max(9000, "The MTU can be at most 9000.").default(1500),
+  mtu: z
+    .number()
+    .int("The MTU is a whole number of bytes.")
+    .min(68, "The MTU must be at least 68 (IPv4's minimum).")
+    .max(9000, "The MTU can be at most 9000.")
+    .default(1500),
   /** Visible to every project (cloud admins only). */
   shared: z.boolean().default(false),
   /** The first subnet, made in the same call; its field errors are named `subnet.<field>`. */
@@ -83,7 +87,11 @@ async function summarize(db: Executor, principal: Principal, networks: NetworkRo
       .where(inArray(schema.ports.networkId, ids))
       .groupBy(schema.ports.subnetId),
     db
-      .select({ networkId: schema.ports.networkId, ports: sql<number>`count(*)::int`, instances: sql<number>`count(distinct ${schema.ports.instanceId})::int` })
+      .select({
+        networkId: schema.ports.networkId,
+        ports: sql<number>`count(*)::int`,
+        instances: sql<number>`count(distinct ${schema.ports.instanceId})::int`,
+      })
       .from(schema.ports)
       .where(inArray(schema.ports.networkId, ids))
       .groupBy(schema.ports.networkId),
@@ -150,7 +158,10 @@ export async function createNetwork({ ctx, input }: { ctx: CoreContext; input: z
   const checked = value.subnet ? checkSubnet(value.subnet, []) : null;
   if (checked && checked.issues.length > 0) throw NimbusError.badRequest(issuesMessage(checked.issues), prefixIssues(checked.issues, "subnet."));
   return ctx.db.transaction(async (tx) => {
-    const [network] = await tx.insert(schema.networks).values({ name: value.name, mtu: value.mtu, shared: value.shared, projectId: principal.projectId }).returning();
+    const [network] = await tx
+      .insert(schema.networks)
+      .values({ name: value.name, mtu: value.mtu, shared: value.shared, projectId: principal.projectId })
+      .returning();
     await audit(ctx, tx, {
       action: "network.create",
       outcome: "success",

@@ -34,7 +34,10 @@ const PORTS_PER_SWEEP = 512;
  * a port sent and not acknowledged is sent again after `resendAfterMs`, by whichever web
  * process sweeps first (claimed with SKIP LOCKED and marked as sent).
  */
-async function sendPortFilters(services: Pick<Services, "db" | "agents">, { resendAfterMs }: { resendAfterMs: number }): Promise<Acknowledgements<PortFilterFailure>> {
+async function sendPortFilters(
+  services: Pick<Services, "db" | "agents">,
+  { resendAfterMs }: { resendAfterMs: number },
+): Promise<Acknowledgements<PortFilterFailure>> {
   const { ports, instances, computeHosts } = schema;
   const claimed = rowsOf<{ id: string; host_id: string; generation: number }>(
     await services.db.execute(sql`
@@ -45,7 +48,10 @@ async function sendPortFilters(services: Pick<Services, "db" | "agents">, { rese
         join ${computeHosts} h on h.id = i.host_id
         where behind.filter_generation > behind.filter_applied_generation
           and (behind.filter_sent_at is null or behind.filter_sent_at < now() - ${resendAfterMs} * interval '1 millisecond')
-          and i.vm_state::text in (${sql.join(FILTERED_VM_STATES.map((state) => sql`${state}`), sql`, `)}) and i.task_state is distinct from 'deleting'
+          and i.vm_state::text in (${sql.join(
+            FILTERED_VM_STATES.map((state) => sql`${state}`),
+            sql`, `,
+          )}) and i.task_state is distinct from 'deleting'
           and h.agent_session_id is not null
         order by behind.id
         limit ${PORTS_PER_SWEEP}
@@ -58,7 +64,9 @@ async function sendPortFilters(services: Pick<Services, "db" | "agents">, { rese
 
   // Read after the claim committed: rules at least as new as the generation claimed.
   const [columns] = rowsOf<{ ports: unknown; rules: unknown }>(
-    await services.db.execute(sql`select ${portSpecColumnsWhere(sql`p.id in (select jsonb_array_elements_text(${JSON.stringify(claimed.map((c) => c.id))}::jsonb)::uuid)`)}`),
+    await services.db.execute(
+      sql`select ${portSpecColumnsWhere(sql`p.id in (select jsonb_array_elements_text(${JSON.stringify(claimed.map((c) => c.id))}::jsonb)::uuid)`)}`,
+    ),
   );
   const specs = new Map(portSpecsFromJson(columns!.ports, columns!.rules).map((spec) => [spec.id, spec]));
   const byHost = new Map<string, { spec: PortSpec; generation: number }[]>();
@@ -166,7 +174,10 @@ export type GroupMemberFailure = { hostId: string; groupId: string; error: strin
  * after `resendAfterMs`. The conditional upsert is the claim: of two web processes sweeping at
  * once, one sends.
  */
-async function sendGroupMembers(services: Pick<Services, "db" | "agents">, { resendAfterMs }: { resendAfterMs: number }): Promise<Acknowledgements<GroupMemberFailure>> {
+async function sendGroupMembers(
+  services: Pick<Services, "db" | "agents">,
+  { resendAfterMs }: { resendAfterMs: number },
+): Promise<Acknowledgements<GroupMemberFailure>> {
   const { ports, instances, computeHosts, portSecurityGroups: psg, securityGroupRules: rules, hostGroupMembers: sets } = schema;
   const due = rowsOf<{ host_id: string; group_id: string; digest: string; version: number; claimed_at: string }>(
     await services.db.execute(sql`
@@ -177,8 +188,14 @@ async function sendGroupMembers(services: Pick<Services, "db" | "agents">, { res
         join ${ports} p on p.instance_id = i.id
         join ${psg} b on b.port_id = p.id
         join ${rules} r on r.group_id = b.group_id and r.remote_group_id is not null and ${anyProtocol(sql`r`)}
-        where h.hypervisor_type in (${sql.join(MEMBER_SET_HYPERVISORS.map((type) => sql`${type}`), sql`, `)}) and h.agent_session_id is not null
-          and i.vm_state::text in (${sql.join(MEMBER_SET_VM_STATES.map((state) => sql`${state}`), sql`, `)}) and i.task_state is distinct from 'deleting'
+        where h.hypervisor_type in (${sql.join(
+          MEMBER_SET_HYPERVISORS.map((type) => sql`${type}`),
+          sql`, `,
+        )}) and h.agent_session_id is not null
+          and i.vm_state::text in (${sql.join(
+            MEMBER_SET_VM_STATES.map((state) => sql`${state}`),
+            sql`, `,
+          )}) and i.task_state is distinct from 'deleting'
       ), gone as (
         -- No longer needed there: forgotten, so that a set the host still has is sent afresh
         -- before a later build's filter names it again.

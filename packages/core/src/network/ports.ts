@@ -33,13 +33,22 @@ const CANDIDATE_WINDOW = 16;
  */
 export async function allocatePort(
   tx: Executor,
-  { networkId, projectId, instanceId, securityGroupIds }: { networkId: string; projectId: string; instanceId: string | null; securityGroupIds: string[] },
+  {
+    networkId,
+    projectId,
+    instanceId,
+    securityGroupIds,
+  }: { networkId: string; projectId: string; instanceId: string | null; securityGroupIds: string[] },
   /** The network's subnets in that order, when the caller read them already. */
   known?: SubnetRow[],
 ): Promise<PortRow> {
-  const subnets = known ?? (await tx.select().from(schema.subnets).where(eq(schema.subnets.networkId, networkId)).orderBy(schema.subnets.createdAt, schema.subnets.id));
+  const subnets =
+    known ??
+    (await tx.select().from(schema.subnets).where(eq(schema.subnets.networkId, networkId)).orderBy(schema.subnets.createdAt, schema.subnets.id));
   if (subnets.length === 0) {
-    throw NimbusError.badRequest("This network has no subnet, so it has no addresses to give: add a subnet first.", [{ path: "networkId", message: "Network has no subnet." }]);
+    throw NimbusError.badRequest("This network has no subnet, so it has no addresses to give: add a subnet first.", [
+      { path: "networkId", message: "Network has no subnet." },
+    ]);
   }
   for (const subnet of subnets) {
     const port = await allocateOnSubnet(tx, subnet, { networkId, projectId, instanceId, securityGroupIds });
@@ -241,4 +250,3 @@ export function portSpecsFromJson(portsJson: unknown, rulesJson: unknown): PortS
     };
   });
 }
-

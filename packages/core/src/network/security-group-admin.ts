@@ -41,7 +41,11 @@ export async function listSecurityGroups({ ctx }: { ctx: CoreContext }) {
     .orderBy(asc(schema.securityGroups.name));
   const ids = groups.map((g) => g.id);
   const [rules, usage] = await Promise.all([
-    ctx.db.select().from(schema.securityGroupRules).where(inArray(schema.securityGroupRules.groupId, ids)).orderBy(asc(schema.securityGroupRules.createdAt), asc(schema.securityGroupRules.id)),
+    ctx.db
+      .select()
+      .from(schema.securityGroupRules)
+      .where(inArray(schema.securityGroupRules.groupId, ids))
+      .orderBy(asc(schema.securityGroupRules.createdAt), asc(schema.securityGroupRules.id)),
     ctx.db
       .select({
         groupId: schema.portSecurityGroups.groupId,
@@ -90,7 +94,9 @@ export async function createSecurityGroup({ ctx, input }: { ctx: CoreContext; in
   const projectId = principal.projectId;
   const value = parseInput(createSecurityGroupInput, input);
   if (value.name === DEFAULT_SECURITY_GROUP) {
-    throw new NimbusError("Conflict", "The name default belongs to the project's default security group.", { fields: [{ path: "name", message: "This name is reserved." }] });
+    throw new NimbusError("Conflict", "The name default belongs to the project's default security group.", {
+      fields: [{ path: "name", message: "This name is reserved." }],
+    });
   }
   return ctx.db.transaction(async (tx) => {
     const [group] = await tx
@@ -103,7 +109,13 @@ export async function createSecurityGroup({ ctx, input }: { ctx: CoreContext; in
         fields: [{ path: "name", message: "This name is taken." }],
       });
     }
-    await audit(ctx, tx, { action: "security_group.create", outcome: "success", targetType: "security_group", targetId: group.id, details: { name: group.name } });
+    await audit(ctx, tx, {
+      action: "security_group.create",
+      outcome: "success",
+      targetType: "security_group",
+      targetId: group.id,
+      details: { name: group.name },
+    });
     return group;
   });
 }
@@ -132,7 +144,13 @@ export async function deleteSecurityGroup({ ctx, input }: { ctx: CoreContext; in
       );
     }
     await tx.delete(schema.securityGroups).where(eq(schema.securityGroups.id, id));
-    await audit(ctx, tx, { action: "security_group.delete", outcome: "success", targetType: "security_group", targetId: id, details: { name: group.name } });
+    await audit(ctx, tx, {
+      action: "security_group.delete",
+      outcome: "success",
+      targetType: "security_group",
+      targetId: id,
+      details: { name: group.name },
+    });
     return { id };
   });
 }

@@ -54,7 +54,10 @@ export function checkRule(input: AddRuleInput): { rule: NormalRule | null; issue
   if (protocol === "tcp" || protocol === "udp") {
     if (portRangeMin === null && portRangeMax !== null) issues.push({ path: "portRangeMin", message: "Enter the first port of the range." });
     if (portRangeMin !== null && portRangeMax === null) portRangeMax = portRangeMin;
-    for (const [path, port] of [["portRangeMin", portRangeMin], ["portRangeMax", portRangeMax]] as const) {
+    for (const [path, port] of [
+      ["portRangeMin", portRangeMin],
+      ["portRangeMax", portRangeMax],
+    ] as const) {
       if (port !== null && (port < 1 || port > 65535)) issues.push({ path, message: "Ports run from 1 to 65535." });
     }
     if (portRangeMin !== null && portRangeMax !== null && portRangeMin > portRangeMax) {

@@ -37,7 +37,9 @@ export async function resolveSecurityGroups(tx: Executor, projectId: string, ids
     .where(and(eq(schema.securityGroups.projectId, projectId), inArray(schema.securityGroups.id, ids)));
   const missing = ids.filter((id) => !found.some((g) => g.id === id));
   if (missing.length > 0) {
-    throw new NimbusError("NotFound", `Security group ${missing[0]} could not be found.`, { fields: [{ path: "securityGroupIds", message: "No such security group in this project." }] });
+    throw new NimbusError("NotFound", `Security group ${missing[0]} could not be found.`, {
+      fields: [{ path: "securityGroupIds", message: "No such security group in this project." }],
+    });
   }
   return ids;
 }

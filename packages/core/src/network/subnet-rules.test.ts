@@ -35,8 +35,18 @@ describe("checkSubnet", () => {
     expect(pools([{ start: "10.0.0.0", end: "10.0.0.20" }])).toEqual([expect.stringContaining("is not inside")]);
     expect(pools([{ start: "10.0.0.1", end: "10.0.0.20" }])).toEqual([expect.stringContaining("contains the gateway 10.0.0.1")]);
     expect(pools([{ start: "10.0.0.20", end: "10.0.0.10" }])).toEqual([expect.stringContaining("ends before it starts")]);
-    expect(pools([{ start: "10.0.0.10", end: "10.0.0.20" }, { start: "10.0.0.20", end: "10.0.0.30" }])).toEqual([expect.stringContaining("overlap")]);
-    expect(pools([{ start: "10.0.0.10", end: "10.0.0.20" }, { start: "10.0.0.21", end: "10.0.0.30" }])).toEqual([]);
+    expect(
+      pools([
+        { start: "10.0.0.10", end: "10.0.0.20" },
+        { start: "10.0.0.20", end: "10.0.0.30" },
+      ]),
+    ).toEqual([expect.stringContaining("overlap")]);
+    expect(
+      pools([
+        { start: "10.0.0.10", end: "10.0.0.20" },
+        { start: "10.0.0.21", end: "10.0.0.30" },
+      ]),
+    ).toEqual([]);
   });
 
   it("refuses a CIDR overlapping another subnet of the network", () => {
@@ -46,12 +56,23 @@ describe("checkSubnet", () => {
   });
 });
 
-
 describe("checkRule", () => {
-  const base = { groupId: "00000000-0000-4000-8000-000000000000", direction: "ingress" as const, protocol: "tcp" as const, portRangeMin: null, portRangeMax: null, remoteIpPrefix: null, remoteGroupId: null };
+  const base = {
+    groupId: "00000000-0000-4000-8000-000000000000",
+    direction: "ingress" as const,
+    protocol: "tcp" as const,
+    portRangeMin: null,
+    portRangeMax: null,
+    remoteIpPrefix: null,
+    remoteGroupId: null,
+  };
 
   it("takes one port as a range of one, and a bare address as its /32", () => {
-    expect(checkRule({ ...base, portRangeMin: 22, remoteIpPrefix: "203.0.113.5" }).rule).toMatchObject({ portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "203.0.113.5/32" });
+    expect(checkRule({ ...base, portRangeMin: 22, remoteIpPrefix: "203.0.113.5" }).rule).toMatchObject({
+      portRangeMin: 22,
+      portRangeMax: 22,
+      remoteIpPrefix: "203.0.113.5/32",
+    });
     expect(checkRule({ ...base, protocol: "any", remoteIpPrefix: "0.0.0.0/0" }).rule).toMatchObject({ protocol: null, remoteIpPrefix: null });
   });
 
@@ -66,7 +87,10 @@ describe("checkRule", () => {
 
 describe("randomPoolAddresses", () => {
   it("draws only addresses of the pools, never the gateway", () => {
-    const pools = [{ start: "10.0.0.2", end: "10.0.0.5" }, { start: "10.0.0.10", end: "10.0.0.11" }];
+    const pools = [
+      { start: "10.0.0.2", end: "10.0.0.5" },
+      { start: "10.0.0.10", end: "10.0.0.11" },
+    ];
     const allowed = new Set(["10.0.0.2", "10.0.0.3", "10.0.0.5", "10.0.0.10", "10.0.0.11"]);
     for (let i = 0; i < 200; i++) {
       for (const ip of randomPoolAddresses(pools, "10.0.0.4", 16)) expect(allowed.has(ip), ip).toBe(true);

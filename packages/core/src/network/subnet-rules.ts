@@ -16,7 +16,10 @@ export const subnetFieldsSchema = z.object({
   name: z.string().trim().default(""),
   cidr: z.string().trim(),
   gatewayIp: z.string().trim().nullable().optional(),
-  allocationPools: z.array(z.object({ start: z.string().trim(), end: z.string().trim() })).max(100).default([]),
+  allocationPools: z
+    .array(z.object({ start: z.string().trim(), end: z.string().trim() }))
+    .max(100)
+    .default([]),
   dnsNameservers: z.array(z.string().trim()).max(100).default([]),
   enableDhcp: z.boolean().default(true),
 });
@@ -43,7 +46,10 @@ export function cidrsOverlap(a: ParsedCidr, b: ParsedCidr): boolean {
  * host addresses inside it that neither overlap nor hold the gateway, IPv4 DNS servers.
  * Returns every problem at once, each with its field.
  */
-export function checkSubnet(fields: SubnetFields, siblings: { name: string; cidr: string }[]): { subnet: CheckedSubnet | null; issues: FieldIssue[] } {
+export function checkSubnet(
+  fields: SubnetFields,
+  siblings: { name: string; cidr: string }[],
+): { subnet: CheckedSubnet | null; issues: FieldIssue[] } {
   const issues: FieldIssue[] = [];
   const issue = (path: string, message: string) => issues.push({ path, message });
 
@@ -92,7 +98,9 @@ export function checkSubnet(fields: SubnetFields, siblings: { name: string; cidr
   if (fields.allocationPools.length === 0) {
     if (cidr && (gatewayIp === null || isIpv4(gatewayIp))) allocationPools = defaultAllocationPools(fields.cidr, gatewayIp);
   } else {
-    allocationPools = checkPools(fields.allocationPools, { cidr, cidrText: fields.cidr, firstHost, lastHost, gatewayIp }, (message) => issue("allocationPools", message));
+    allocationPools = checkPools(fields.allocationPools, { cidr, cidrText: fields.cidr, firstHost, lastHost, gatewayIp }, (message) =>
+      issue("allocationPools", message),
+    );
   }
 
   if (fields.dnsNameservers.length > MAX_DNS_NAMESERVERS) issue("dnsNameservers", `Give at most ${MAX_DNS_NAMESERVERS} DNS nameservers.`);
@@ -105,14 +113,27 @@ export function checkSubnet(fields: SubnetFields, siblings: { name: string; cidr
 
   if (issues.length > 0 || !cidr) return { subnet: null, issues };
   return {
-    subnet: { name: fields.name, cidr: fields.cidr, gatewayIp, allocationPools, dnsNameservers: fields.dnsNameservers, enableDhcp: fields.enableDhcp },
+    subnet: {
+      name: fields.name,
+      cidr: fields.cidr,
+      gatewayIp,
+      allocationPools,
+      dnsNameservers: fields.dnsNameservers,
+      enableDhcp: fields.enableDhcp,
+    },
     issues,
   };
 }
 
 function checkPools(
   pools: { start: string; end: string }[],
-  { cidr, cidrText, firstHost, lastHost, gatewayIp }: { cidr: ParsedCidr | null; cidrText: string; firstHost: number | null; lastHost: number | null; gatewayIp: string | null },
+  {
+    cidr,
+    cidrText,
+    firstHost,
+    lastHost,
+    gatewayIp,
+  }: { cidr: ParsedCidr | null; cidrText: string; firstHost: number | null; lastHost: number | null; gatewayIp: string | null },
   problem: (message: string) => void,
 ): { start: string; end: string }[] {
   if (pools.length > MAX_ALLOCATION_POOLS) problem(`Give at most ${MAX_ALLOCATION_POOLS} allocation pools.`);

@@ -21,7 +21,10 @@ export async function createSubnet({ ctx, input }: { ctx: CoreContext; input: z.
   const { networkId, ...fields } = parseInput(createSubnetInput, input);
   return ctx.db.transaction(async (tx) => {
     const network = await findManagedNetwork(tx, principal, networkId, "no key update");
-    const siblings = await tx.select({ name: schema.subnets.name, cidr: schema.subnets.cidr }).from(schema.subnets).where(eq(schema.subnets.networkId, networkId));
+    const siblings = await tx
+      .select({ name: schema.subnets.name, cidr: schema.subnets.cidr })
+      .from(schema.subnets)
+      .where(eq(schema.subnets.networkId, networkId));
     const { subnet, issues } = checkSubnet(fields, siblings);
     if (!subnet) throw NimbusError.badRequest(issuesMessage(issues), issues);
     const [row] = await tx
@@ -66,7 +69,13 @@ export async function deleteSubnet({ ctx, input }: { ctx: CoreContext; input: z.
       );
     }
     await tx.delete(schema.subnets).where(eq(schema.subnets.id, id));
-    await audit(ctx, tx, { action: "subnet.delete", outcome: "success", targetType: "subnet", targetId: id, details: { network: network.name, cidr: subnet.cidr } });
+    await audit(ctx, tx, {
+      action: "subnet.delete",
+      outcome: "success",
+      targetType: "subnet",
+      targetId: id,
+      details: { network: network.name, cidr: subnet.cidr },
+    });
     return { id };
   });
 }

@@ -154,7 +154,11 @@ export class PlacementClaims {
     const generation = base.generation;
     this.known.set(hostId, {
       generation: generation + 1,
-      used: { VCPU: base.used.VCPU + resources.vcpus, MEMORY_MB: base.used.MEMORY_MB + resources.memoryMb, DISK_GB: base.used.DISK_GB + resources.diskGb },
+      used: {
+        VCPU: base.used.VCPU + resources.vcpus,
+        MEMORY_MB: base.used.MEMORY_MB + resources.memoryMb,
+        DISK_GB: base.used.DISK_GB + resources.diskGb,
+      },
     });
     const claim = () => claimResourcesThen(db, { hostId, generation, instanceId, resources }, followUp);
     const run = (this.queues.get(hostId) ?? Promise.resolve()).then(claim, claim);

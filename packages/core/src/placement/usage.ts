@@ -52,7 +52,9 @@ export async function instanceCountByHost(db: Executor, hostIds?: readonly strin
   const rows = await db
     .select({ hostId: schema.instances.hostId, n: sql<number>`count(*)::int` })
     .from(schema.instances)
-    .where(and(ne(schema.instances.vmState, "deleted"), hostIds ? inArray(schema.instances.hostId, [...hostIds]) : isNotNull(schema.instances.hostId)))
+    .where(
+      and(ne(schema.instances.vmState, "deleted"), hostIds ? inArray(schema.instances.hostId, [...hostIds]) : isNotNull(schema.instances.hostId)),
+    )
     .groupBy(schema.instances.hostId);
   return new Map(rows.map((r) => [r.hostId!, r.n]));
 }

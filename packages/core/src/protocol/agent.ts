@@ -234,9 +234,15 @@ export const destroyCommandSchema = z.object({
   commandId: z.uuid(),
   instanceId: z.uuid(),
   /** Volumes attached to the instance: deleted (delete-on-termination) or only detached. */
-  volumes: z.array(z.object({ id: z.uuid(), delete: z.boolean() })).max(16).default([]),
+  volumes: z
+    .array(z.object({ id: z.uuid(), delete: z.boolean() }))
+    .max(16)
+    .default([]),
   /** The instance's ports, so the host can drop their DHCP entries and filters. */
-  ports: z.array(z.object({ id: z.uuid(), networkId: z.uuid(), macAddress: macSchema, ipAddress: ipv4Schema })).max(16).default([]),
+  ports: z
+    .array(z.object({ id: z.uuid(), networkId: z.uuid(), macAddress: macSchema, ipAddress: ipv4Schema }))
+    .max(16)
+    .default([]),
 });
 
 /** Most ports in one `ports.refresh` command. */

@@ -45,9 +45,13 @@ describe("agent protocol schemas", () => {
   });
 
   it("refuses short secrets and hostnames that are not DNS names", () => {
-    expect(agentHandshakeSchema.safeParse({ secret: "x".repeat(32), hostname: "node-1", protocolVersion: 1, agentVersion: "0.1.0" }).success).toBe(true);
+    expect(agentHandshakeSchema.safeParse({ secret: "x".repeat(32), hostname: "node-1", protocolVersion: 1, agentVersion: "0.1.0" }).success).toBe(
+      true,
+    );
     expect(agentHandshakeSchema.safeParse({ secret: "short", hostname: "node-1", protocolVersion: 1, agentVersion: "0.1.0" }).success).toBe(false);
-    expect(agentHandshakeSchema.safeParse({ secret: "x".repeat(32), hostname: "bad host!", protocolVersion: 1, agentVersion: "0.1.0" }).success).toBe(false);
+    expect(agentHandshakeSchema.safeParse({ secret: "x".repeat(32), hostname: "bad host!", protocolVersion: 1, agentVersion: "0.1.0" }).success).toBe(
+      false,
+    );
   });
 
   it("acks either succeed or carry an error", () => {

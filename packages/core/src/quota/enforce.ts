@@ -131,7 +131,14 @@ const INSTANCE_QUOTA_EXCEEDED = "NQ001";
  */
 export async function armInstanceQuota(tx: Executor, projectId: string): Promise<Record<QuotaResource, number>> {
   const [row] = await armInstanceQuotaStatement(tx, { projectId });
-  return withOverrides(Object.entries(z.record(z.string(), z.number()).nullable().parse(jsonValue(row?.overrides ?? null)) ?? {}));
+  return withOverrides(
+    Object.entries(
+      z
+        .record(z.string(), z.number())
+        .nullable()
+        .parse(jsonValue(row?.overrides ?? null)) ?? {},
+    ),
+  );
 }
 
 /** One statement (built once: every launch runs it): the project's overrides, and the check armed with them over the defaults. */
@@ -159,5 +166,7 @@ export function instanceQuotaRefusal(error: unknown, limits: Record<QuotaResourc
     cores: (total.cores ?? 0) - requested.cores,
     ram: (total.ram ?? 0) - requested.ram,
   };
-  return quotaExceeded(limits, before, requested) ?? new NimbusError("QuotaExceeded", "The project's instance quota would be exceeded.", { overages: [] });
+  return (
+    quotaExceeded(limits, before, requested) ?? new NimbusError("QuotaExceeded", "The project's instance quota would be exceeded.", { overages: [] })
+  );
 }

@@ -7,7 +7,6 @@ const NOUN: Record<ResourceClass, { word: string; unit: (n: number) => string; n
   DISK_GB: { word: "disk", unit: () => "GB", need: (s) => s.diskGb },
 };
 
-
 /**
  * Plain words for a NoValidHost, e.g.
  * "3 hosts considered: 1 disabled; 2 lacked RAM (needed 4096 MB, most free 2048 MB)".

@@ -66,7 +66,9 @@ describe("tenancy, image and forced host", () => {
   it("matches image architecture and hypervisor type", () => {
     expect(imagePropertiesFilter.check(host("a"), { ...spec, imageProperties: { architecture: "aarch64" } })?.reason).toMatch(/architecture/);
     expect(imagePropertiesFilter.check(host("a"), { ...spec, imageProperties: { hypervisor_type: "QEMU", architecture: "x86_64" } })).toBeNull();
-    expect(imagePropertiesFilter.check(host("a", { hypervisorType: "test" }), { ...spec, imageProperties: { hypervisor_type: "qemu" } })?.reason).toMatch(/hypervisor/);
+    expect(
+      imagePropertiesFilter.check(host("a", { hypervisorType: "test" }), { ...spec, imageProperties: { hypervisor_type: "qemu" } })?.reason,
+    ).toMatch(/hypervisor/);
   });
   it("forces one host when asked", () => {
     expect(forcedHostFilter.check(host("a"), { ...spec, forcedHost: "b" })).not.toBeNull();
@@ -84,7 +86,9 @@ describe("server groups", () => {
   });
   it("hard anti-affinity honours max servers per host", () => {
     const a = host("a");
-    expect(serverGroupAntiAffinityFilter.check(a, { ...spec, group: group("anti-affinity", [[a, 1]]) })?.reason).toBe("already had 1 member of group g");
+    expect(serverGroupAntiAffinityFilter.check(a, { ...spec, group: group("anti-affinity", [[a, 1]]) })?.reason).toBe(
+      "already had 1 member of group g",
+    );
     expect(serverGroupAntiAffinityFilter.check(a, { ...spec, group: group("anti-affinity", [[a, 1]], 2) })).toBeNull();
   });
   it("explains an anti-affinity refusal", () => {
@@ -112,7 +116,10 @@ describe("weighers", () => {
     expect(weigh([busy, empty], spec, [instanceCountWeigher(-1)])[0]).toBe(empty);
   });
   it("picks among the best N with host_subset_size", () => {
-    const hosts = [host("a"), host("b", { inventories: { ...host("x").inventories, MEMORY_MB: { total: 4096, reserved: 0, allocationRatio: 1, used: 0 } } })];
+    const hosts = [
+      host("a"),
+      host("b", { inventories: { ...host("x").inventories, MEMORY_MB: { total: 4096, reserved: 0, allocationRatio: 1, used: 0 } } }),
+    ];
     const picked = selectHosts(hosts, spec, { hostSubsetSize: 2, random: () => 0.99 });
     expect(picked.ok && picked.hosts.map((h) => h.hostname)).toEqual(["b", "a"]);
   });

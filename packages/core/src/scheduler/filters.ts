@@ -57,7 +57,8 @@ export const resourceFitFilter: Filter = {
   check(host, spec) {
     for (const rc of ["MEMORY_MB", "VCPU", "DISK_GB"] as const) {
       // Placement's max_unit: one instance never gets more than the host physically has.
-      if (demand[rc](spec) > host.inventories[rc].total) return { reason: rc, resourceClass: rc, free: Math.min(free(host.inventories[rc]), host.inventories[rc].total) };
+      if (demand[rc](spec) > host.inventories[rc].total)
+        return { reason: rc, resourceClass: rc, free: Math.min(free(host.inventories[rc]), host.inventories[rc].total) };
       const available = free(host.inventories[rc]);
       if (demand[rc](spec) > available) return { reason: rc, resourceClass: rc, free: available };
     }

@@ -3,7 +3,6 @@ import { and, eq, isNotNull, ne, sql } from "@nimbus/db/orm";
 import type { GroupSpec, RequestSpec } from "./types";
 import type { BuildRequestRow, InstanceRow } from "@nimbus/db/schema";
 
-
 /** Where the members of a server group are (placed or claimed), other than `excludeInstanceId`. */
 export async function loadGroupSpec(db: Executor, groupId: string | null | undefined, excludeInstanceId?: string): Promise<GroupSpec | null> {
   if (!groupId) return null;

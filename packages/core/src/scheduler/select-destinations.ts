@@ -76,7 +76,11 @@ export class DestinationSelector {
     const settings = this.services.scheduler ?? {};
     const { spec, tried } = request;
     // Claims race: rank a few more hosts than the attempts, to fall back on without re-reading.
-    const options = { maxAttempts: Math.max(this.services.maxAttempts, 10), hostSubsetSize: settings.hostSubsetSize ?? 1, weighers: weighersFor(settings.multipliers) };
+    const options = {
+      maxAttempts: Math.max(this.services.maxAttempts, 10),
+      hostSubsetSize: settings.hostSubsetSize ?? 1,
+      weighers: weighersFor(settings.multipliers),
+    };
     const untried = (hosts: HostSnapshot[]) => hosts.filter((h) => !tried.has(h.hostname));
     for (let round = 0; round < CLAIM_RETRIES; round++) {
       const order = (settings.multipliers?.ram ?? 1) < 0 ? "pack" : "spread";
@@ -118,7 +122,14 @@ export class BatchCandidates {
 
   read(db: Executor, query: SnapshotQuery & { candidatesFor: RequestSpec }): Promise<HostSnapshot[]> {
     const spec = query.candidatesFor;
-    const key = JSON.stringify([spec.vcpus, spec.memoryMb, spec.diskGb, spec.availabilityZone ?? null, spec.forcedHost ?? null, spec.projectId ?? null]);
+    const key = JSON.stringify([
+      spec.vcpus,
+      spec.memoryMb,
+      spec.diskGb,
+      spec.availabilityZone ?? null,
+      spec.forcedHost ?? null,
+      spec.projectId ?? null,
+    ]);
     let read = this.reads.get(key);
     if (!read) {
       read = loadHostSnapshots(db, query);

@@ -45,7 +45,11 @@ describe("filters", () => {
 
   it("resource fit refuses RAM beyond (total - reserved) x ratio and says how much was free", () => {
     const h = host("a", {}, { ram: 7000 });
-    expect(resourceFitFilter.check(h, { vcpus: 1, memoryMb: 1024, diskGb: 1 })).toEqual({ reason: "MEMORY_MB", resourceClass: "MEMORY_MB", free: 680 });
+    expect(resourceFitFilter.check(h, { vcpus: 1, memoryMb: 1024, diskGb: 1 })).toEqual({
+      reason: "MEMORY_MB",
+      resourceClass: "MEMORY_MB",
+      free: 680,
+    });
     expect(resourceFitFilter.check(h, { vcpus: 1, memoryMb: 680, diskGb: 1 })).toBeNull();
   });
 
@@ -92,7 +96,11 @@ describe("selectHosts", () => {
       ram: fc.integer({ min: 0, max: 9000 }),
       disk: fc.integer({ min: 0, max: 120 }),
     });
-    const specArb = fc.record({ vcpus: fc.integer({ min: 1, max: 16 }), memoryMb: fc.integer({ min: 64, max: 16384 }), diskGb: fc.integer({ min: 0, max: 200 }) });
+    const specArb = fc.record({
+      vcpus: fc.integer({ min: 1, max: 16 }),
+      memoryMb: fc.integer({ min: 64, max: 16384 }),
+      diskGb: fc.integer({ min: 0, max: 200 }),
+    });
     const fits = (h: HostState, spec: RequestSpec) =>
       (["VCPU", "MEMORY_MB", "DISK_GB"] as const).every((rc) => {
         const need = rc === "VCPU" ? spec.vcpus : rc === "MEMORY_MB" ? spec.memoryMb : spec.diskGb;

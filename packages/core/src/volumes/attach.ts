@@ -7,7 +7,6 @@ import { imageRefOf } from "../images/refs";
 import type { ImageRow } from "@nimbus/db/schema";
 import { z } from "zod";
 
-
 export interface LaunchVolumes {
   bootSource: BootSource;
   /** Existing volumes attached as extra disks. */
@@ -33,17 +32,24 @@ export async function checkLaunchVolumes(tx: Executor, projectId: string, reques
   for (const id of ids) {
     const volume = rows.find((v) => v.id === id);
     const path = request.bootSource.type === "volume" && id === request.bootSource.volumeId ? "bootSource" : "volumes";
-    if (!volume) throw new NimbusError("NotFound", `Volume ${id} could not be found.`, { fields: [{ path, message: "No such volume in this project." }] });
+    if (!volume)
+      throw new NimbusError("NotFound", `Volume ${id} could not be found.`, { fields: [{ path, message: "No such volume in this project." }] });
     if (volume.status !== "available") {
-      throw NimbusError.badRequest(`Volume ${volume.name} is ${volume.status}; only an available volume can be attached.`, [{ path, message: `Volume is ${volume.status}.` }]);
+      throw NimbusError.badRequest(`Volume ${volume.name} is ${volume.status}; only an available volume can be attached.`, [
+        { path, message: `Volume is ${volume.status}.` },
+      ]);
     }
     if (path === "bootSource" && !volume.bootable) {
-      throw NimbusError.badRequest(`Volume ${volume.name} is not bootable: make it from an image to boot from it.`, [{ path, message: "Volume is not bootable." }]);
+      throw NimbusError.badRequest(`Volume ${volume.name} is not bootable: make it from an image to boot from it.`, [
+        { path, message: "Volume is not bootable." },
+      ]);
     }
     if (volume.hostId) hosts.add(volume.hostId);
   }
   if (hosts.size > 1) {
-    throw NimbusError.badRequest("These volumes live on different hosts, so no one instance can use them all.", [{ path: "volumes", message: "Volumes are on different hosts." }]);
+    throw NimbusError.badRequest("These volumes live on different hosts, so no one instance can use them all.", [
+      { path: "volumes", message: "Volumes are on different hosts." },
+    ]);
   }
   return { requiredHostId: [...hosts][0] ?? null };
 }
@@ -55,7 +61,13 @@ export async function checkLaunchVolumes(tx: Executor, projectId: string, reques
  */
 export async function attachLaunchVolumes(
   tx: Executor,
-  { instanceId, instanceName, projectId, userId, image }: { instanceId: string; instanceName: string; projectId: string; userId: string; image: ImageRow | null },
+  {
+    instanceId,
+    instanceName,
+    projectId,
+    userId,
+    image,
+  }: { instanceId: string; instanceName: string; projectId: string; userId: string; image: ImageRow | null },
   request: LaunchVolumes,
 ): Promise<{ newVolumes: number; newGigabytes: number }> {
   let next = 0;
@@ -67,18 +79,24 @@ export async function attachLaunchVolumes(
       .insert(schema.volumes)
       .values({ projectId, userId, name: `${instanceName}-root`, sizeGb: boot.sizeGb, status: "in-use", imageId: image?.id ?? null, bootable: true })
       .returning();
-    await tx.insert(schema.volumeAttachments).values({ volumeId: volume!.id, instanceId, bootIndex: 0, device: deviceName(next++), deleteOnTermination: boot.deleteOnTermination });
+    await tx
+      .insert(schema.volumeAttachments)
+      .values({ volumeId: volume!.id, instanceId, bootIndex: 0, device: deviceName(next++), deleteOnTermination: boot.deleteOnTermination });
     newVolumes++;
     newGigabytes += boot.sizeGb;
   } else if (boot.type === "volume") {
     await tx.update(schema.volumes).set({ status: "in-use", updatedAt: new Date() }).where(eq(schema.volumes.id, boot.volumeId));
-    await tx.insert(schema.volumeAttachments).values({ volumeId: boot.volumeId, instanceId, bootIndex: 0, device: deviceName(next++), deleteOnTermination: boot.deleteOnTermination });
+    await tx
+      .insert(schema.volumeAttachments)
+      .values({ volumeId: boot.volumeId, instanceId, bootIndex: 0, device: deviceName(next++), deleteOnTermination: boot.deleteOnTermination });
   } else {
     next++; // vda is the image-backed local root disk
   }
   for (const extra of request.extra) {
     await tx.update(schema.volumes).set({ status: "in-use", updatedAt: new Date() }).where(eq(schema.volumes.id, extra.volumeId));
-    await tx.insert(schema.volumeAttachments).values({ volumeId: extra.volumeId, instanceId, bootIndex: null, device: deviceName(next++), deleteOnTermination: extra.deleteOnTermination });
+    await tx
+      .insert(schema.volumeAttachments)
+      .values({ volumeId: extra.volumeId, instanceId, bootIndex: null, device: deviceName(next++), deleteOnTermination: extra.deleteOnTermination });
   }
   return { newVolumes, newGigabytes };
 }
@@ -112,7 +130,10 @@ export function volumeSpecsFromJson(volumesJson: unknown, hostId: string): Volum
 
 /** Once the instance is ACTIVE on a host, its volumes' bits live there: later launches that use them go there. */
 export async function settleVolumesOnHost(tx: Executor, instanceId: string, hostId: string): Promise<void> {
-  const attached = tx.select({ id: schema.volumeAttachments.volumeId }).from(schema.volumeAttachments).where(eq(schema.volumeAttachments.instanceId, instanceId));
+  const attached = tx
+    .select({ id: schema.volumeAttachments.volumeId })
+    .from(schema.volumeAttachments)
+    .where(eq(schema.volumeAttachments.instanceId, instanceId));
   await tx.update(schema.volumes).set({ hostId, updatedAt: new Date() }).where(inArray(schema.volumes.id, attached));
 }
 

@@ -23,13 +23,20 @@ export async function createVolume({ ctx, input }: { ctx: CoreContext; input: Cr
     throw new NimbusError("NotFound", `Image ${value.imageId} could not be found.`, { fields: [{ path: "imageId", message: "No such image." }] });
   }
   if (image) {
-    if (image.status !== "active") throw NimbusError.badRequest(`Image ${image.name} is ${image.status}, not active.`, [{ path: "imageId", message: "This image is not active." }]);
+    if (image.status !== "active")
+      throw NimbusError.badRequest(`Image ${image.name} is ${image.status}, not active.`, [
+        { path: "imageId", message: "This image is not active." },
+      ]);
     if (image.diskFormat === "aki" || image.diskFormat === "ari") {
-      throw NimbusError.badRequest(`Image ${image.name} is a kernel or ramdisk, not a disk image.`, [{ path: "imageId", message: "Choose a disk image." }]);
+      throw NimbusError.badRequest(`Image ${image.name} is a kernel or ramdisk, not a disk image.`, [
+        { path: "imageId", message: "Choose a disk image." },
+      ]);
     }
     const needGb = minimumVolumeGb(image);
     if (value.sizeGb < needGb) {
-      throw NimbusError.badRequest(`Image ${image.name} needs a volume of at least ${needGb} GB.`, [{ path: "sizeGb", message: `The image needs at least ${needGb} GB.` }]);
+      throw NimbusError.badRequest(`Image ${image.name} needs a volume of at least ${needGb} GB.`, [
+        { path: "sizeGb", message: `The image needs at least ${needGb} GB.` },
+      ]);
     }
   }
   const volume = await ctx.db.transaction(async (tx) => {
@@ -47,7 +54,13 @@ export async function createVolume({ ctx, input }: { ctx: CoreContext; input: Cr
         bootable: image !== null,
       })
       .returning();
-    await audit(ctx, tx, { action: "volume.create", outcome: "success", targetType: "volume", targetId: row!.id, details: { name: value.name, sizeGb: value.sizeGb, image: image?.name ?? null } });
+    await audit(ctx, tx, {
+      action: "volume.create",
+      outcome: "success",
+      targetType: "volume",
+      targetId: row!.id,
+      details: { name: value.name, sizeGb: value.sizeGb, image: image?.name ?? null },
+    });
     return row!;
   });
   return { id: volume.id, name: volume.name, sizeGb: volume.sizeGb, status: volume.status, bootable: volume.bootable };

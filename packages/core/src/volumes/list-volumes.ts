@@ -36,7 +36,13 @@ async function volumeRows(db: Executor, projectId: string, volumeId?: string) {
     image,
     attachment:
       attachment && instance
-        ? { instanceId: instance.id, instanceName: instance.name, device: attachment.device, bootIndex: attachment.bootIndex, deleteOnTermination: attachment.deleteOnTermination }
+        ? {
+            instanceId: instance.id,
+            instanceName: instance.name,
+            device: attachment.device,
+            bootIndex: attachment.bootIndex,
+            deleteOnTermination: attachment.deleteOnTermination,
+          }
         : null,
     /** Where the volume's bits live; null until its first instance is built. */
     host,

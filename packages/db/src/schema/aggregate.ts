@@ -19,8 +19,12 @@ export const aggregates = pgTable("aggregates", {
 export const aggregateHosts = pgTable(
   "aggregate_hosts",
   {
-    aggregateId: uuid("aggregate_id").notNull().references(() => aggregates.id, { onDelete: "cascade" }),
-    hostId: uuid("host_id").notNull().references(() => computeHosts.id, { onDelete: "cascade" }),
+    aggregateId: uuid("aggregate_id")
+      .notNull()
+      .references(() => aggregates.id, { onDelete: "cascade" }),
+    hostId: uuid("host_id")
+      .notNull()
+      .references(() => computeHosts.id, { onDelete: "cascade" }),
   },
   (t) => [primaryKey({ columns: [t.aggregateId, t.hostId] }), index("aggregate_hosts_host_idx").on(t.hostId)],
 );

@@ -25,7 +25,9 @@ export interface BuildAttempt {
 export const buildRequests = pgTable(
   "build_requests",
   {
-    instanceId: uuid("instance_id").primaryKey().references(() => instances.id, { onDelete: "cascade" }),
+    instanceId: uuid("instance_id")
+      .primaryKey()
+      .references(() => instances.id, { onDelete: "cascade" }),
     status: buildRequestStatus("status").notNull().default("pending"),
     requestSpec: jsonb("request_spec").$type<BuildRequestSpec>().notNull().default({}),
     attempts: jsonb("attempts").$type<BuildAttempt[]>().notNull().default([]),

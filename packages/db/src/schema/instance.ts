@@ -5,13 +5,7 @@ import { computeHosts } from "./compute";
 import { projects, users } from "./identity";
 
 export const vmState = pgEnum("vm_state", ["building", "active", "stopped", "paused", "error", "deleted"]);
-export const taskState = pgEnum("task_state", [
-  "scheduling",
-  "networking",
-  "block_device_mapping",
-  "spawning",
-  "deleting",
-]);
+export const taskState = pgEnum("task_state", ["scheduling", "networking", "block_device_mapping", "spawning", "deleting"]);
 export const powerState = pgEnum("power_state", ["nostate", "running", "paused", "shutdown", "crashed", "suspended"]);
 
 export interface InstanceFault {
@@ -26,9 +20,15 @@ export const instances = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     name: text("name").notNull(),
-    projectId: uuid("project_id").notNull().references(() => projects.id),
-    userId: uuid("user_id").notNull().references(() => users.id),
-    flavorId: uuid("flavor_id").notNull().references(() => flavors.id),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    flavorId: uuid("flavor_id")
+      .notNull()
+      .references(() => flavors.id),
     imageId: uuid("image_id").references(() => images.id),
     networkId: uuid("network_id").references(() => networks.id),
     hostId: uuid("host_id").references(() => computeHosts.id),
@@ -72,11 +72,15 @@ export const instanceActions = pgTable(
   "instance_actions",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    instanceId: uuid("instance_id").notNull().references(() => instances.id, { onDelete: "cascade" }),
+    instanceId: uuid("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
     action: text("action").notNull(),
     requestId: text("request_id").notNull(),
     userId: uuid("user_id").references(() => users.id),
-    projectId: uuid("project_id").notNull().references(() => projects.id),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id),
     startTime: timestamp("start_time", { withTimezone: true }).notNull().defaultNow(),
     finishTime: timestamp("finish_time", { withTimezone: true }),
     message: text("message"),
@@ -92,8 +96,12 @@ export const instanceActionEvents = pgTable(
   "instance_action_events",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    actionId: uuid("action_id").notNull().references(() => instanceActions.id, { onDelete: "cascade" }),
-    instanceId: uuid("instance_id").notNull().references(() => instances.id, { onDelete: "cascade" }),
+    actionId: uuid("action_id")
+      .notNull()
+      .references(() => instanceActions.id, { onDelete: "cascade" }),
+    instanceId: uuid("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
     event: text("event").notNull(),
     startTime: timestamp("start_time", { withTimezone: true }).notNull().defaultNow(),
     finishTime: timestamp("finish_time", { withTimezone: true }),
@@ -111,7 +119,9 @@ export const instanceActionEvents = pgTable(
 export const instanceConsoleChunks = pgTable(
   "instance_console_chunks",
   {
-    instanceId: uuid("instance_id").notNull().references(() => instances.id, { onDelete: "cascade" }),
+    instanceId: uuid("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
     offset: bigint("offset", { mode: "number" }).notNull(),
     data: text("data").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -7,7 +7,9 @@ export const keyPairs = pgTable(
   "key_pairs",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     type: text("type").notNull().default("ssh"),
     /** One OpenSSH line: `ssh-ed25519 AAAA… comment`. The private key is never stored. */

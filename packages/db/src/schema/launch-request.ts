@@ -8,7 +8,9 @@ import { projects } from "./identity";
 export const launchRequests = pgTable(
   "launch_requests",
   {
-    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
     idempotencyKey: text("idempotency_key").notNull(),
     reservationId: text("reservation_id").notNull(),
     instanceIds: jsonb("instance_ids").$type<string[]>().notNull(),

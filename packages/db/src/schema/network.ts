@@ -15,7 +15,9 @@ export const subnets = pgTable(
   "subnets",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    networkId: uuid("network_id").notNull().references(() => networks.id, { onDelete: "cascade" }),
+    networkId: uuid("network_id")
+      .notNull()
+      .references(() => networks.id, { onDelete: "cascade" }),
     projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     cidr: text("cidr").notNull(),
@@ -39,9 +41,15 @@ export const ports = pgTable(
   "ports",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    networkId: uuid("network_id").notNull().references(() => networks.id, { onDelete: "cascade" }),
-    subnetId: uuid("subnet_id").notNull().references(() => subnets.id, { onDelete: "cascade" }),
-    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    networkId: uuid("network_id")
+      .notNull()
+      .references(() => networks.id, { onDelete: "cascade" }),
+    subnetId: uuid("subnet_id")
+      .notNull()
+      .references(() => subnets.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
     /** The instance the port is bound to (Neutron's device_id); null when free-standing. */
     instanceId: uuid("instance_id").references(() => instances.id, { onDelete: "set null" }),
     macAddress: text("mac_address").notNull(),
@@ -71,7 +79,9 @@ export const securityGroups = pgTable(
   "security_groups",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
     /**
@@ -90,7 +100,9 @@ export const securityGroupRules = pgTable(
   "security_group_rules",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    groupId: uuid("group_id").notNull().references(() => securityGroups.id, { onDelete: "cascade" }),
+    groupId: uuid("group_id")
+      .notNull()
+      .references(() => securityGroups.id, { onDelete: "cascade" }),
     direction: ruleDirection("direction").notNull(),
     ethertype: text("ethertype").notNull().default("IPv4"),
     /** tcp, udp or icmp; null for any protocol. */
@@ -110,8 +122,12 @@ export const securityGroupRules = pgTable(
 export const portSecurityGroups = pgTable(
   "port_security_groups",
   {
-    portId: uuid("port_id").notNull().references(() => ports.id, { onDelete: "cascade" }),
-    groupId: uuid("group_id").notNull().references(() => securityGroups.id, { onDelete: "restrict" }),
+    portId: uuid("port_id")
+      .notNull()
+      .references(() => ports.id, { onDelete: "cascade" }),
+    groupId: uuid("group_id")
+      .notNull()
+      .references(() => securityGroups.id, { onDelete: "restrict" }),
     /**
      * The port's IPv4 address as a number, copied from the port by the database on insert
      * (migration 0008; a port's address never changes), so a remote group's member addresses
@@ -131,8 +147,12 @@ export const portSecurityGroups = pgTable(
 export const hostGroupMembers = pgTable(
   "host_group_members",
   {
-    hostId: uuid("host_id").notNull().references(() => computeHosts.id, { onDelete: "cascade" }),
-    groupId: uuid("group_id").notNull().references(() => securityGroups.id, { onDelete: "cascade" }),
+    hostId: uuid("host_id")
+      .notNull()
+      .references(() => computeHosts.id, { onDelete: "cascade" }),
+    groupId: uuid("group_id")
+      .notNull()
+      .references(() => securityGroups.id, { onDelete: "cascade" }),
     appliedDigest: text("applied_digest"),
     sentDigest: text("sent_digest"),
     sentAt: timestamp("sent_at", { withTimezone: true }),

@@ -9,8 +9,12 @@ export const resourceClass = pgEnum("resource_class", ["VCPU", "MEMORY_MB", "DIS
 export const allocations = pgTable(
   "allocations",
   {
-    instanceId: uuid("instance_id").notNull().references(() => instances.id, { onDelete: "cascade" }),
-    hostId: uuid("host_id").notNull().references(() => computeHosts.id, { onDelete: "cascade" }),
+    instanceId: uuid("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    hostId: uuid("host_id")
+      .notNull()
+      .references(() => computeHosts.id, { onDelete: "cascade" }),
     resourceClass: resourceClass("resource_class").notNull(),
     used: integer("used").notNull(),
   },

@@ -6,7 +6,9 @@ import { projects } from "./identity";
 export const quotaLimits = pgTable(
   "quota_limits",
   {
-    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
     resource: text("resource").notNull(),
     hardLimit: integer("hard_limit").notNull(),
   },

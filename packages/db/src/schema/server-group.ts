@@ -11,7 +11,9 @@ export const serverGroups = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     name: text("name").notNull(),
-    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
     userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
     policy: serverGroupPolicy("policy").notNull(),
     /** anti-affinity only: how many members one host may hold (Nova's max_server_per_host). */
@@ -22,8 +24,12 @@ export const serverGroups = pgTable(
 );
 
 export const serverGroupMembers = pgTable("server_group_members", {
-  instanceId: uuid("instance_id").primaryKey().references(() => instances.id, { onDelete: "cascade" }),
-  groupId: uuid("group_id").notNull().references(() => serverGroups.id, { onDelete: "cascade" }),
+  instanceId: uuid("instance_id")
+    .primaryKey()
+    .references(() => instances.id, { onDelete: "cascade" }),
+  groupId: uuid("group_id")
+    .notNull()
+    .references(() => serverGroups.id, { onDelete: "cascade" }),
 });
 
 export const serverGroupsRelations = relations(serverGroups, ({ many, one }) => ({

@@ -17,7 +17,9 @@ export const volumes = pgTable(
   "volumes",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
     userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
@@ -39,8 +41,12 @@ export const volumes = pgTable(
 export const volumeAttachments = pgTable(
   "volume_attachments",
   {
-    volumeId: uuid("volume_id").primaryKey().references(() => volumes.id, { onDelete: "cascade" }),
-    instanceId: uuid("instance_id").notNull().references(() => instances.id, { onDelete: "cascade" }),
+    volumeId: uuid("volume_id")
+      .primaryKey()
+      .references(() => volumes.id, { onDelete: "cascade" }),
+    instanceId: uuid("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
     /** 0 for the root disk when booting from the volume; null for extra disks. */
     bootIndex: integer("boot_index"),
     /** Guest device name, e.g. vdb. */

@@ -21,7 +21,8 @@ function TokenUsage({ token }: { token: CreatedApiToken }) {
   return (
     <Stack gap={4}>
       <Text size="sm">
-        Valid in project <b>{token.projectName}</b> until {formatDateTime(token.expiresAt)}. Scripts send it as <Code>Authorization: Bearer &lt;token&gt;</Code>, for example:
+        Valid in project <b>{token.projectName}</b> until {formatDateTime(token.expiresAt)}. Scripts send it as{" "}
+        <Code>Authorization: Bearer &lt;token&gt;</Code>, for example:
       </Text>
       <Code block>{`curl -H "Authorization: Bearer ${token.token}" ${origin}/api/trpc/instances.list`}</Code>
     </Stack>
@@ -51,7 +52,8 @@ export function ApiTokens() {
         API tokens
       </Title>
       <Text size="sm" c="dimmed" mb="md">
-        For scripts and tools. A token acts as you, with your role in project {principal.projectName} (the project this session is in), until it expires or you revoke it.
+        For scripts and tools. A token acts as you, with your role in project {principal.projectName} (the project this session is in), until it
+        expires or you revoke it.
       </Text>
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, lg: 5 }}>
@@ -82,7 +84,12 @@ export function ApiTokens() {
             </Paper>
           ))}
       </Stack>
-      <ConfirmDeleteModal {...revoke.modal} title={(t) => `Revoke token ${t.name}?`} errorTitle="Could not revoke the token" confirmLabel="Confirm revoke">
+      <ConfirmDeleteModal
+        {...revoke.modal}
+        title={(t) => `Revoke token ${t.name}?`}
+        errorTitle="Could not revoke the token"
+        confirmLabel="Confirm revoke"
+      >
         {() => "Scripts using it are refused from their next request. This cannot be undone: create a new token to replace it."}
       </ConfirmDeleteModal>
     </Paper>

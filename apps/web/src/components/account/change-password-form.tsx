@@ -24,11 +24,14 @@ const toggleProps = { "aria-label": "Show characters" };
 export function ChangePasswordForm() {
   const trpc = useTRPC();
   const [mismatch, setMismatch] = useState(false);
-  const { values, edit: editValues, mutation: change, error, fieldError, placed } = useMutationForm(
-    initialValues,
-    FORM_FIELDS,
-    trpc.auth.changePassword.mutationOptions(),
-  );
+  const {
+    values,
+    edit: editValues,
+    mutation: change,
+    error,
+    fieldError,
+    placed,
+  } = useMutationForm(initialValues, FORM_FIELDS, trpc.auth.changePassword.mutationOptions());
 
   function edit(next: Partial<PasswordValues>) {
     editValues(next);
@@ -89,7 +92,12 @@ export function ChangePasswordForm() {
               Your other sessions have been signed out.
             </Alert>
           )}
-          <FormFooter error={placed ? null : error} errorTitle="Could not change the password" submitLabel="Change password" pending={change.isPending} />
+          <FormFooter
+            error={placed ? null : error}
+            errorTitle="Could not change the password"
+            submitLabel="Change password"
+            pending={change.isPending}
+          />
         </Stack>
       </form>
     </Paper>

@@ -24,7 +24,14 @@ const FORM_FIELDS: readonly string[] = ["name", "ttlMinutes"];
 export function CreateTokenForm({ onCreated }: { onCreated(token: CreatedApiToken): void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const { values, edit, mutation: create, error, fieldError, placed } = useMutationForm(
+  const {
+    values,
+    edit,
+    mutation: create,
+    error,
+    fieldError,
+    placed,
+  } = useMutationForm(
     initialValues,
     FORM_FIELDS,
     trpc.tokens.create.mutationOptions({

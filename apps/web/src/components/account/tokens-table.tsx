@@ -22,7 +22,14 @@ const COLUMNS: DataTableColumn<ApiToken>[] = [
     key: "lastUsed",
     header: "Last used",
     sortValue: (t) => t.lastUsedAt,
-    cell: (t) => (t.lastUsedAt ? formatDateTime(t.lastUsedAt) : <Text span size="sm" c="dimmed">never</Text>),
+    cell: (t) =>
+      t.lastUsedAt ? (
+        formatDateTime(t.lastUsedAt)
+      ) : (
+        <Text span size="sm" c="dimmed">
+          never
+        </Text>
+      ),
   },
   {
     key: "state",

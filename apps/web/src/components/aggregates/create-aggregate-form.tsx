@@ -27,11 +27,14 @@ function toInput(values: AggregateFormValues) {
 /** Creates a host aggregate, optionally exposed as an availability zone. */
 export function CreateAggregateForm({ projects, onCreated }: { projects: Project[]; onCreated(): void }) {
   const trpc = useTRPC();
-  const { values, edit, mutation: create, error, fieldError, placed } = useMutationForm(
-    initialValues,
-    FORM_FIELDS,
-    trpc.aggregates.create.mutationOptions({ onSuccess: () => onCreated() }),
-  );
+  const {
+    values,
+    edit,
+    mutation: create,
+    error,
+    fieldError,
+    placed,
+  } = useMutationForm(initialValues, FORM_FIELDS, trpc.aggregates.create.mutationOptions({ onSuccess: () => onCreated() }));
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -45,7 +48,13 @@ export function CreateAggregateForm({ projects, onCreated }: { projects: Project
       </Text>
       <form onSubmit={submit} noValidate>
         <Stack maw={520}>
-          <TextInput label="Aggregate name" required value={values.name} onChange={(e) => edit({ name: e.currentTarget.value })} error={fieldError("name")} />
+          <TextInput
+            label="Aggregate name"
+            required
+            value={values.name}
+            onChange={(e) => edit({ name: e.currentTarget.value })}
+            error={fieldError("name")}
+          />
           <TextInput
             label="Availability zone (optional)"
             description="Makes the aggregate's hosts a zone users can choose when launching. A host sits in at most one zone."
@@ -65,7 +74,12 @@ export function CreateAggregateForm({ projects, onCreated }: { projects: Project
             searchable
             clearable
           />
-          <FormFooter error={placed ? null : error} errorTitle="Could not create the aggregate" submitLabel="Create aggregate" pending={create.isPending} />
+          <FormFooter
+            error={placed ? null : error}
+            errorTitle="Could not create the aggregate"
+            submitLabel="Create aggregate"
+            pending={create.isPending}
+          />
         </Stack>
       </form>
     </Paper>

@@ -24,7 +24,17 @@ interface ConfirmDeleteModalProps<T> {
 }
 
 /** Asks before deleting (or revoking) something; the button that does it is "Confirm delete" unless named otherwise. */
-export function ConfirmDeleteModal<T>({ target, title, children, pending, error, errorTitle, onConfirm, onClose, confirmLabel = "Confirm delete" }: ConfirmDeleteModalProps<T>) {
+export function ConfirmDeleteModal<T>({
+  target,
+  title,
+  children,
+  pending,
+  error,
+  errorTitle,
+  onConfirm,
+  onClose,
+  confirmLabel = "Confirm delete",
+}: ConfirmDeleteModalProps<T>) {
   // Keep the content on screen while the dialog animates closed.
   const current = useLastTarget(target);
   return (

@@ -100,7 +100,10 @@ function EditHostForm({ host, onCancel, onSaved }: { host: Host; onCancel(): voi
 
   const fieldError = (field: InventoryField) => missing[field] ?? error?.fieldErrors[field]?.[0];
   // Errors on the form's own fields show next to them; anything else in the alert.
-  const placed = isPlacedIn(error, FIELDS.map((x) => x.field));
+  const placed = isPlacedIn(
+    error,
+    FIELDS.map((x) => x.field),
+  );
 
   return (
     <form onSubmit={submit} noValidate>
@@ -131,7 +134,13 @@ function EditHostForm({ host, onCancel, onSaved }: { host: Host; onCancel(): voi
           {capacityOf(host.memoryMb.total, values.memoryMbReserved, values.ramAllocationRatio)} MB RAM ·{" "}
           {capacityOf(host.diskGb.total, values.diskGbReserved, values.diskAllocationRatio)} GB disk
         </Text>
-        <FormFooter error={placed ? null : error} errorTitle="Could not save the host" submitLabel="Save" pending={save.isPending} onCancel={onCancel} />
+        <FormFooter
+          error={placed ? null : error}
+          errorTitle="Could not save the host"
+          submitLabel="Save"
+          pending={save.isPending}
+          onCancel={onCancel}
+        />
       </Stack>
     </form>
   );

@@ -11,7 +11,7 @@ export function HostInstancesPopover({ host }: { host: Host }) {
   const principal = useSession();
   const title = `Instances on ${host.hostname}`;
   // The leading space keeps the count a separate word in the row's text.
-  if (host.instances.length === 0) return <Text size="sm">{" "}{host.instanceCount}</Text>;
+  if (host.instances.length === 0) return <Text size="sm"> {host.instanceCount}</Text>;
   return (
     <Popover position="bottom-end" shadow="md" width={320} withArrow>
       <Popover.Target>

@@ -40,9 +40,7 @@ export function HostInventory() {
     );
   }
   if (hosts.data.length === 0) {
-    return (
-      <EmptyState>No compute hosts have registered yet. Start a compute agent to add one.</EmptyState>
-    );
+    return <EmptyState>No compute hosts have registered yet. Start a compute agent to add one.</EmptyState>;
   }
   return (
     <>

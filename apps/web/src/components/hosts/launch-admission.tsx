@@ -35,7 +35,8 @@ export function LaunchAdmission() {
                 {running} running, {waiting} waiting; up to {limit} at once
               </Text>
               <Text size="sm" c="dimmed">
-                the limit rises while this server keeps up (event loop at most {targetDelayMs} ms behind) and falls when it lags; builds under way go first
+                the limit rises while this server keeps up (event loop at most {targetDelayMs} ms behind) and falls when it lags; builds under way go
+                first
               </Text>
             </Group>
             <Progress value={limit > 0 ? Math.min(100, (running / limit) * 100) : 0} aria-label="Launch calls running, of those allowed at once" />

@@ -69,7 +69,10 @@ export function PlacementPreview() {
                 description="The size to place"
                 required
                 placeholder="Choose a flavor"
-                data={(flavors.data ?? []).map((f) => ({ value: f.id, label: `${f.name} (${f.vcpus} vCPU, ${formatMemory(f.memoryMb)}, ${f.rootGb} GB)` }))}
+                data={(flavors.data ?? []).map((f) => ({
+                  value: f.id,
+                  label: `${f.name} (${f.vcpus} vCPU, ${formatMemory(f.memoryMb)}, ${f.rootGb} GB)`,
+                }))}
                 value={form.flavorId || null}
                 onChange={(flavorId) => {
                   setForm((v) => ({ ...v, flavorId: flavorId ?? "" }));

@@ -42,7 +42,21 @@ const initialValues: CreateImageValues = {
 };
 
 /** The inputs of the form that can show a message of their own (images.create's fields, and the file). */
-const FORM_FIELDS: readonly string[] = ["file", "name", "kind", "visibility", "minRamMb", "minDiskGb", "protected", "architecture", "osType", "hypervisorType", "kernelId", "ramdiskId", "osCommandLine"];
+const FORM_FIELDS: readonly string[] = [
+  "file",
+  "name",
+  "kind",
+  "visibility",
+  "minRamMb",
+  "minDiskGb",
+  "protected",
+  "architecture",
+  "osType",
+  "hypervisorType",
+  "kernelId",
+  "ramdiskId",
+  "osCommandLine",
+];
 
 /** images.create's input: direct-kernel-boot fields for disk images only. */
 function toInput(values: CreateImageValues) {
@@ -85,7 +99,17 @@ export function CreateImageDialog({ opened, images, isAdmin, onClose, onChanged 
   }
   return (
     <Modal opened={opened} onClose={close} title="Create image" centered size="lg" closeOnClickOutside={!uploading}>
-      {opened && <CreateImageForm images={images} isAdmin={isAdmin} abort={abort} onUploading={setUploading} onCancel={close} onChanged={onChanged} onDone={onClose} />}
+      {opened && (
+        <CreateImageForm
+          images={images}
+          isAdmin={isAdmin}
+          abort={abort}
+          onUploading={setUploading}
+          onCancel={close}
+          onChanged={onChanged}
+          onDone={onClose}
+        />
+      )}
     </Modal>
   );
 }
@@ -166,7 +190,13 @@ function CreateImageForm({ images, isAdmin, abort, onUploading, onCancel, onChan
   return (
     <form onSubmit={submit} noValidate>
       <Stack>
-        <Input.Wrapper label="Image file" id="image-file" required error={shownFileError} description="qcow2 or raw for a disk (the format is detected, not taken from the name); any file for a kernel or ramdisk.">
+        <Input.Wrapper
+          label="Image file"
+          id="image-file"
+          required
+          error={shownFileError}
+          description="qcow2 or raw for a disk (the format is detected, not taken from the name); any file for a kernel or ramdisk."
+        >
           <input
             id="image-file"
             type="file"
@@ -182,7 +212,14 @@ function CreateImageForm({ images, isAdmin, abort, onUploading, onCancel, onChan
             {file.name}: {formatBytes(file.size)}
           </Text>
         )}
-        <TextInput label="Name" required value={values.name} disabled={busy} onChange={(e) => edit({ name: e.currentTarget.value })} error={fieldError("name")} />
+        <TextInput
+          label="Name"
+          required
+          value={values.name}
+          disabled={busy}
+          onChange={(e) => edit({ name: e.currentTarget.value })}
+          error={fieldError("name")}
+        />
         <SimpleGrid cols={{ base: 1, xs: 2 }}>
           <Select
             label="Kind"
@@ -207,11 +244,52 @@ function CreateImageForm({ images, isAdmin, abort, onUploading, onCancel, onChan
             disabled={busy}
             error={fieldError("visibility")}
           />
-          <NumberInput label="Minimum RAM (MB)" min={0} allowDecimal={false} allowNegative={false} clampBehavior="none" value={values.minRamMb} disabled={busy} onChange={(minRamMb) => edit({ minRamMb })} error={fieldError("minRamMb")} />
-          <NumberInput label="Minimum disk (GB)" min={0} allowDecimal={false} allowNegative={false} clampBehavior="none" value={values.minDiskGb} disabled={busy} onChange={(minDiskGb) => edit({ minDiskGb })} error={fieldError("minDiskGb")} />
-          <TextInput label="Architecture" placeholder="x86_64" value={values.architecture} disabled={busy} onChange={(e) => edit({ architecture: e.currentTarget.value })} error={fieldError("architecture")} />
-          <TextInput label="OS type" placeholder="linux" value={values.osType} disabled={busy} onChange={(e) => edit({ osType: e.currentTarget.value })} error={fieldError("osType")} />
-          <TextInput label="Hypervisor type" placeholder="qemu" value={values.hypervisorType} disabled={busy} onChange={(e) => edit({ hypervisorType: e.currentTarget.value })} error={fieldError("hypervisorType")} />
+          <NumberInput
+            label="Minimum RAM (MB)"
+            min={0}
+            allowDecimal={false}
+            allowNegative={false}
+            clampBehavior="none"
+            value={values.minRamMb}
+            disabled={busy}
+            onChange={(minRamMb) => edit({ minRamMb })}
+            error={fieldError("minRamMb")}
+          />
+          <NumberInput
+            label="Minimum disk (GB)"
+            min={0}
+            allowDecimal={false}
+            allowNegative={false}
+            clampBehavior="none"
+            value={values.minDiskGb}
+            disabled={busy}
+            onChange={(minDiskGb) => edit({ minDiskGb })}
+            error={fieldError("minDiskGb")}
+          />
+          <TextInput
+            label="Architecture"
+            placeholder="x86_64"
+            value={values.architecture}
+            disabled={busy}
+            onChange={(e) => edit({ architecture: e.currentTarget.value })}
+            error={fieldError("architecture")}
+          />
+          <TextInput
+            label="OS type"
+            placeholder="linux"
+            value={values.osType}
+            disabled={busy}
+            onChange={(e) => edit({ osType: e.currentTarget.value })}
+            error={fieldError("osType")}
+          />
+          <TextInput
+            label="Hypervisor type"
+            placeholder="qemu"
+            value={values.hypervisorType}
+            disabled={busy}
+            onChange={(e) => edit({ hypervisorType: e.currentTarget.value })}
+            error={fieldError("hypervisorType")}
+          />
         </SimpleGrid>
         {disk && (
           <SimpleGrid cols={{ base: 1, xs: 2 }}>
@@ -249,7 +327,12 @@ function CreateImageForm({ images, isAdmin, abort, onUploading, onCancel, onChan
             error={fieldError("osCommandLine")}
           />
         )}
-        <Checkbox label="Protected (cannot be deleted until unprotected)" checked={values.protected} disabled={busy} onChange={(e) => edit({ protected: e.currentTarget.checked })} />
+        <Checkbox
+          label="Protected (cannot be deleted until unprotected)"
+          checked={values.protected}
+          disabled={busy}
+          onChange={(e) => edit({ protected: e.currentTarget.checked })}
+        />
         {progress && (
           <Stack gap={4}>
             <Group justify="space-between">

@@ -52,7 +52,15 @@ export function Images() {
             <ImagesTable images={images.data} onDelete={canManage ? remove.ask : undefined} onShare={canManage ? setToShare : undefined} />
           </Paper>
         ))}
-      {canManage && <CreateImageDialog opened={creating} images={images.data ?? []} isAdmin={principal.isAdmin} onClose={() => setCreating(false)} onChanged={refresh} />}
+      {canManage && (
+        <CreateImageDialog
+          opened={creating}
+          images={images.data ?? []}
+          isAdmin={principal.isAdmin}
+          onClose={() => setCreating(false)}
+          onChanged={refresh}
+        />
+      )}
       <ShareImageDialog image={toShare} onClose={() => setToShare(null)} onChanged={refresh} />
       <ConfirmDeleteModal {...remove.modal} title={(i) => `Delete image ${i.name}?`} errorTitle="Could not delete the image">
         {(i) =>

@@ -72,7 +72,11 @@ function ShareImageForm({ image, onChanged, onClose }: { image: ImageSummary; on
             <List.Item key={member.projectId}>
               <Group gap="xs">
                 <Text size="sm">{member.projectName}</Text>
-                <CloseButton size="sm" aria-label={`Stop sharing with ${member.projectName}`} onClick={() => remove.mutate({ id: image.id, project: member.projectId })} />
+                <CloseButton
+                  size="sm"
+                  aria-label={`Stop sharing with ${member.projectName}`}
+                  onClick={() => remove.mutate({ id: image.id, project: member.projectId })}
+                />
               </Group>
             </List.Item>
           ))}
@@ -93,7 +97,11 @@ function ShareImageForm({ image, onChanged, onClose }: { image: ImageSummary; on
               setProject(e.currentTarget.value);
               if (add.isError) add.reset();
             }}
-            error={addError?.fieldErrors.project?.[0] ?? addError?.fieldErrors.id?.[0] ?? (addError && Object.keys(addError.fieldErrors).length === 0 ? addError.message : undefined)}
+            error={
+              addError?.fieldErrors.project?.[0] ??
+              addError?.fieldErrors.id?.[0] ??
+              (addError && Object.keys(addError.fieldErrors).length === 0 ? addError.message : undefined)
+            }
           />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>

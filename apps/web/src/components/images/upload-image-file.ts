@@ -44,7 +44,11 @@ export function uploadImageFile(imageId: string, file: File, onProgress: (progre
         body = null;
       }
       const parsed = uploadErrorSchema.safeParse(body);
-      reject(parsed.success ? new ImageUploadFailed(parsed.data.error.code, parsed.data.error.message) : new ImageUploadFailed("Internal", `The server answered HTTP ${xhr.status}.`));
+      reject(
+        parsed.success
+          ? new ImageUploadFailed(parsed.data.error.code, parsed.data.error.message)
+          : new ImageUploadFailed("Internal", `The server answered HTTP ${xhr.status}.`),
+      );
     };
     xhr.onerror = () => reject(new ImageUploadFailed("Network", "The upload was interrupted: the connection to the Nimbus server was lost."));
     xhr.onabort = () => reject(new ImageUploadFailed("Aborted", "The upload was cancelled."));

@@ -27,7 +27,14 @@ export function CreateKeyPairDialog({ opened, onClose, onCreated }: CreateKeyPai
   const trpc = useTRPC();
   const refreshKeyPairs = useRefreshKeyPairs();
   const [created, setCreated] = useState<CreatedKeyPair | null>(null);
-  const { values, edit, mutation: create, error, fieldError, placed } = useMutationForm(
+  const {
+    values,
+    edit,
+    mutation: create,
+    error,
+    fieldError,
+    placed,
+  } = useMutationForm(
     initialValues,
     FORM_FIELDS,
     trpc.keyPairs.create.mutationOptions({
@@ -79,7 +86,13 @@ export function CreateKeyPairDialog({ opened, onClose, onCreated }: CreateKeyPai
             <Text size="sm" c="dimmed">
               Nimbus generates an ed25519 key. You will see the private key once, right after it is made, to download or copy.
             </Text>
-            <FormFooter error={placed ? null : error} errorTitle="Could not create the key pair" submitLabel="Create key pair" pending={create.isPending} onCancel={close} />
+            <FormFooter
+              error={placed ? null : error}
+              errorTitle="Could not create the key pair"
+              submitLabel="Create key pair"
+              pending={create.isPending}
+              onCancel={close}
+            />
           </Stack>
         </form>
       )}

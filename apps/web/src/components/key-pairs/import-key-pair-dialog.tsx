@@ -22,7 +22,14 @@ interface ImportKeyPairDialogProps {
 export function ImportKeyPairDialog({ opened, onClose, onImported }: ImportKeyPairDialogProps) {
   const trpc = useTRPC();
   const refreshKeyPairs = useRefreshKeyPairs();
-  const { values, edit, mutation: importKey, error, fieldError, placed } = useMutationForm(
+  const {
+    values,
+    edit,
+    mutation: importKey,
+    error,
+    fieldError,
+    placed,
+  } = useMutationForm(
     initialValues,
     FORM_FIELDS,
     trpc.keyPairs.import.mutationOptions({
@@ -71,7 +78,13 @@ export function ImportKeyPairDialog({ opened, onClose, onImported }: ImportKeyPa
             onChange={(e) => edit({ publicKey: e.currentTarget.value })}
             error={fieldError("publicKey")}
           />
-          <FormFooter error={placed ? null : error} errorTitle="Could not import the key" submitLabel="Import key pair" pending={importKey.isPending} onCancel={close} />
+          <FormFooter
+            error={placed ? null : error}
+            errorTitle="Could not import the key"
+            submitLabel="Import key pair"
+            pending={importKey.isPending}
+            onCancel={close}
+          />
         </Stack>
       </form>
     </Modal>

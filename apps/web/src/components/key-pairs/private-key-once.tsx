@@ -15,7 +15,8 @@ export function PrivateKeyOnce({ keyPair, onDone }: { keyPair: CreatedKeyPair; o
   return (
     <Stack gap="sm">
       <Alert color="yellow" title="This is the only time it is shown">
-        Download it or copy it now. Nimbus keeps only the public key, so a lost private key cannot be recovered: you would have to create a new key pair.
+        Download it or copy it now. Nimbus keeps only the public key, so a lost private key cannot be recovered: you would have to create a new key
+        pair.
       </Alert>
       <Textarea
         label="Private key"

@@ -30,11 +30,14 @@ export function AddSubnetModal({ network, onClose, onAdded }: AddSubnetModalProp
 
 function AddSubnetForm({ network, onCancel, onAdded }: { network: NetworkSummary; onCancel(): void; onAdded(): void }) {
   const trpc = useTRPC();
-  const { values, edit, mutation: add, error, fieldError, placed } = useMutationForm(
-    initialSubnetValues,
-    SUBNET_FIELDS,
-    trpc.subnets.create.mutationOptions({ onSuccess: onAdded }),
-  );
+  const {
+    values,
+    edit,
+    mutation: add,
+    error,
+    fieldError,
+    placed,
+  } = useMutationForm(initialSubnetValues, SUBNET_FIELDS, trpc.subnets.create.mutationOptions({ onSuccess: onAdded }));
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -45,7 +48,13 @@ function AddSubnetForm({ network, onCancel, onAdded }: { network: NetworkSummary
     <form onSubmit={submit} noValidate>
       <Stack>
         <SubnetFields values={values} onChange={edit} error={fieldError} />
-        <FormFooter error={placed ? null : error} errorTitle="Could not add the subnet" submitLabel="Add subnet" pending={add.isPending} onCancel={onCancel} />
+        <FormFooter
+          error={placed ? null : error}
+          errorTitle="Could not add the subnet"
+          submitLabel="Add subnet"
+          pending={add.isPending}
+          onCancel={onCancel}
+        />
       </Stack>
     </form>
   );

@@ -42,11 +42,14 @@ export function CreateNetworkModal({ opened, onClose, onCreated }: { opened: boo
 function CreateNetworkForm({ onCancel, onCreated }: { onCancel(): void; onCreated(): void }) {
   const trpc = useTRPC();
   const principal = useSession();
-  const { values, edit, mutation: create, error, fieldError, placed } = useMutationForm(
-    initialValues,
-    FORM_FIELDS,
-    trpc.networks.create.mutationOptions({ onSuccess: onCreated }),
-  );
+  const {
+    values,
+    edit,
+    mutation: create,
+    error,
+    fieldError,
+    placed,
+  } = useMutationForm(initialValues, FORM_FIELDS, trpc.networks.create.mutationOptions({ onSuccess: onCreated }));
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -57,7 +60,13 @@ function CreateNetworkForm({ onCancel, onCreated }: { onCancel(): void; onCreate
     <form onSubmit={submit} noValidate>
       <Stack>
         <SimpleGrid cols={{ base: 1, xs: 2 }}>
-          <TextInput label="Network name" required value={values.name} onChange={(e) => edit({ name: e.currentTarget.value })} error={fieldError("name")} />
+          <TextInput
+            label="Network name"
+            required
+            value={values.name}
+            onChange={(e) => edit({ name: e.currentTarget.value })}
+            error={fieldError("name")}
+          />
           <NumberInput
             label="MTU"
             description="Bytes; blank: 1500."
@@ -88,9 +97,19 @@ function CreateNetworkForm({ onCancel, onCreated }: { onCancel(): void; onCreate
           onChange={(e) => edit({ withSubnet: e.currentTarget.checked })}
         />
         {values.withSubnet && (
-          <SubnetFields values={values.subnet} onChange={(next) => edit({ subnet: { ...values.subnet, ...next } })} error={(field) => fieldError(`subnet.${field}`)} />
+          <SubnetFields
+            values={values.subnet}
+            onChange={(next) => edit({ subnet: { ...values.subnet, ...next } })}
+            error={(field) => fieldError(`subnet.${field}`)}
+          />
         )}
-        <FormFooter error={placed ? null : error} errorTitle="Could not create the network" submitLabel="Create network" pending={create.isPending} onCancel={onCancel} />
+        <FormFooter
+          error={placed ? null : error}
+          errorTitle="Could not create the network"
+          submitLabel="Create network"
+          pending={create.isPending}
+          onCancel={onCancel}
+        />
       </Stack>
     </form>
   );

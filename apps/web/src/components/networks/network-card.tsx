@@ -26,7 +26,8 @@ export function NetworkCard({ network, canManage, onAddSubnet, onDelete, onDelet
             {network.shared ? (network.ownedByProject ? "Shared by this project" : "Shared") : "Project"}
           </Badge>
           <Text size="sm" c="dimmed">
-            MTU {network.mtu} · {network.instanceCount} {network.instanceCount === 1 ? "instance" : "instances"} · {network.portCount} {network.portCount === 1 ? "port" : "ports"}
+            MTU {network.mtu} · {network.instanceCount} {network.instanceCount === 1 ? "instance" : "instances"} · {network.portCount}{" "}
+            {network.portCount === 1 ? "port" : "ports"}
           </Text>
         </Group>
         {canManage && (

@@ -106,7 +106,11 @@ export function Networks() {
             : `Its ${count(n.subnets.length, "subnet")} ${n.subnets.length === 1 ? "goes" : "go"} with it. This cannot be undone.`
         }
       </ConfirmDeleteModal>
-      <ConfirmDeleteModal {...deleteSubnet.modal} title={({ subnet }) => `Delete subnet ${subnetLabel(subnet)}?`} errorTitle="Could not delete the subnet">
+      <ConfirmDeleteModal
+        {...deleteSubnet.modal}
+        title={({ subnet }) => `Delete subnet ${subnetLabel(subnet)}?`}
+        errorTitle="Could not delete the subnet"
+      >
         {({ subnet, network }) =>
           subnet.usedAddresses > 0
             ? `${subnet.usedAddresses} ${subnet.usedAddresses === 1 ? "address" : "addresses"} of it ${subnet.usedAddresses === 1 ? "is" : "are"} in use: delete the instances that hold ${subnet.usedAddresses === 1 ? "it" : "them"} first.`

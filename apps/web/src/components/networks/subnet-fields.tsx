@@ -16,7 +16,13 @@ export function SubnetFields({ values, onChange, error }: SubnetFieldsProps) {
   return (
     <Stack gap="sm">
       <SimpleGrid cols={{ base: 1, xs: 2 }}>
-        <TextInput label="Subnet name" description="Optional." value={values.name} onChange={(e) => onChange({ name: e.currentTarget.value })} error={error("name")} />
+        <TextInput
+          label="Subnet name"
+          description="Optional."
+          value={values.name}
+          onChange={(e) => onChange({ name: e.currentTarget.value })}
+          error={error("name")}
+        />
         <TextInput
           label="Network address (CIDR)"
           description="For example 10.0.0.0/24."
@@ -38,7 +44,12 @@ export function SubnetFields({ values, onChange, error }: SubnetFieldsProps) {
         />
         <Stack gap="xs" justify="center">
           <Checkbox label="No gateway" checked={values.noGateway} onChange={(e) => onChange({ noGateway: e.currentTarget.checked })} />
-          <Checkbox label="Enable DHCP" checked={values.enableDhcp} onChange={(e) => onChange({ enableDhcp: e.currentTarget.checked })} error={error("enableDhcp")} />
+          <Checkbox
+            label="Enable DHCP"
+            checked={values.enableDhcp}
+            onChange={(e) => onChange({ enableDhcp: e.currentTarget.checked })}
+            error={error("enableDhcp")}
+          />
         </Stack>
       </SimpleGrid>
       <Textarea

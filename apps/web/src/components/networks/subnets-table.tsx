@@ -15,7 +15,12 @@ const COLUMNS: DataTableColumn<SubnetSummary>[] = [
     key: "name",
     header: "Subnet",
     sortValue: (s) => s.name,
-    cell: (s) => s.name || <Text span size="sm" c="dimmed">(unnamed)</Text>,
+    cell: (s) =>
+      s.name || (
+        <Text span size="sm" c="dimmed">
+          (unnamed)
+        </Text>
+      ),
     cellProps: { fw: 500 },
   },
   { key: "cidr", header: "CIDR", cell: (s) => s.cidr, sortValue: (s) => s.cidr, cellProps: { ff: "monospace" } },

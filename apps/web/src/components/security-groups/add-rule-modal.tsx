@@ -24,7 +24,15 @@ interface RuleFormValues {
   remoteGroupId: string | null;
 }
 
-const initialValues: RuleFormValues = { direction: "ingress", protocol: "tcp", portRangeMin: "", portRangeMax: "", remoteKind: "cidr", remoteIpPrefix: "", remoteGroupId: null };
+const initialValues: RuleFormValues = {
+  direction: "ingress",
+  protocol: "tcp",
+  portRangeMin: "",
+  portRangeMax: "",
+  remoteKind: "cidr",
+  remoteIpPrefix: "",
+  remoteGroupId: null,
+};
 const FORM_FIELDS: readonly string[] = ["direction", "protocol", "portRangeMin", "portRangeMax", "remoteIpPrefix", "remoteGroupId"];
 const DIRECTIONS: { value: Direction; label: string }[] = [
   { value: "ingress", label: "Ingress (into the instance)" },
@@ -78,13 +86,26 @@ export function AddRuleModal({ group, groups, onClose, onAdded }: AddRuleModalPr
   );
 }
 
-function AddRuleForm({ group, groups, onCancel, onAdded }: { group: SecurityGroupSummary; groups: SecurityGroupSummary[]; onCancel(): void; onAdded(): void }) {
+function AddRuleForm({
+  group,
+  groups,
+  onCancel,
+  onAdded,
+}: {
+  group: SecurityGroupSummary;
+  groups: SecurityGroupSummary[];
+  onCancel(): void;
+  onAdded(): void;
+}) {
   const trpc = useTRPC();
-  const { values, edit, mutation: add, error, fieldError, placed } = useMutationForm(
-    initialValues,
-    FORM_FIELDS,
-    trpc.securityGroups.addRule.mutationOptions({ onSuccess: onAdded }),
-  );
+  const {
+    values,
+    edit,
+    mutation: add,
+    error,
+    fieldError,
+    placed,
+  } = useMutationForm(initialValues, FORM_FIELDS, trpc.securityGroups.addRule.mutationOptions({ onSuccess: onAdded }));
   const [noGroupChosen, setNoGroupChosen] = useState(false);
   const ports = hasPorts(values.protocol);
 
@@ -174,7 +195,13 @@ function AddRuleForm({ group, groups, onCancel, onAdded }: { group: SecurityGrou
             error={noGroupChosen ? "Choose a security group." : fieldError("remoteGroupId")}
           />
         )}
-        <FormFooter error={placed ? null : error} errorTitle="Could not add the rule" submitLabel="Add rule" pending={add.isPending} onCancel={onCancel} />
+        <FormFooter
+          error={placed ? null : error}
+          errorTitle="Could not add the rule"
+          submitLabel="Add rule"
+          pending={add.isPending}
+          onCancel={onCancel}
+        />
       </Stack>
     </form>
   );

@@ -12,11 +12,14 @@ const initialValues = { name: "", description: "" };
 /** Creates an empty security group of the current project (rules are added to it afterwards). */
 export function CreateSecurityGroupForm({ onCreated }: { onCreated(): void }) {
   const trpc = useTRPC();
-  const { values, edit, mutation: create, error, fieldError, placed } = useMutationForm(
-    initialValues,
-    FORM_FIELDS,
-    trpc.securityGroups.create.mutationOptions({ onSuccess: onCreated }),
-  );
+  const {
+    values,
+    edit,
+    mutation: create,
+    error,
+    fieldError,
+    placed,
+  } = useMutationForm(initialValues, FORM_FIELDS, trpc.securityGroups.create.mutationOptions({ onSuccess: onCreated }));
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -30,12 +33,28 @@ export function CreateSecurityGroupForm({ onCreated }: { onCreated(): void }) {
       </Text>
       <form onSubmit={submit} noValidate>
         <Stack maw={520}>
-          <TextInput label="Group name" required value={values.name} onChange={(e) => edit({ name: e.currentTarget.value })} error={fieldError("name")} />
-          <TextInput label="Description" value={values.description} onChange={(e) => edit({ description: e.currentTarget.value })} error={fieldError("description")} />
+          <TextInput
+            label="Group name"
+            required
+            value={values.name}
+            onChange={(e) => edit({ name: e.currentTarget.value })}
+            error={fieldError("name")}
+          />
+          <TextInput
+            label="Description"
+            value={values.description}
+            onChange={(e) => edit({ description: e.currentTarget.value })}
+            error={fieldError("description")}
+          />
           <Text size="sm" c="dimmed">
             A new group has no rules: add the traffic it allows once it exists.
           </Text>
-          <FormFooter error={placed ? null : error} errorTitle="Could not create the security group" submitLabel="Create security group" pending={create.isPending} />
+          <FormFooter
+            error={placed ? null : error}
+            errorTitle="Could not create the security group"
+            submitLabel="Create security group"
+            pending={create.isPending}
+          />
         </Stack>
       </form>
     </Paper>

@@ -9,7 +9,9 @@ export function protocolLabel(protocol: SecurityGroupRule["protocol"]): string {
 export function portRangeLabel(rule: Pick<SecurityGroupRule, "protocol" | "portRangeMin" | "portRangeMax">): string {
   if (rule.protocol !== "tcp" && rule.protocol !== "udp") return "Any";
   if (rule.portRangeMin === null) return "Any";
-  return rule.portRangeMin === rule.portRangeMax || rule.portRangeMax === null ? String(rule.portRangeMin) : `${rule.portRangeMin}–${rule.portRangeMax}`;
+  return rule.portRangeMin === rule.portRangeMax || rule.portRangeMax === null
+    ? String(rule.portRangeMin)
+    : `${rule.portRangeMin}–${rule.portRangeMax}`;
 }
 
 /** Where the traffic comes from (ingress) or goes to (egress). */

@@ -29,7 +29,8 @@ export function SecurityGroupCard({ group, canManage, onAddRule, onRemoveRule, o
               </Badge>
             )}
             <Text size="sm" c="dimmed">
-              {group.rules.length} {group.rules.length === 1 ? "rule" : "rules"} · used by {group.portCount} {group.portCount === 1 ? "port" : "ports"}
+              {group.rules.length} {group.rules.length === 1 ? "rule" : "rules"} · used by {group.portCount}{" "}
+              {group.portCount === 1 ? "port" : "ports"}
             </Text>
             {group.portsUpdating > 0 && (
               <Badge variant="light" color="yellow" role="status" leftSection={<Loader size={10} color="yellow" />}>
@@ -48,7 +49,14 @@ export function SecurityGroupCard({ group, canManage, onAddRule, onRemoveRule, o
             <Button size="xs" variant="light" onClick={() => onAddRule(group)} aria-label={`Add a rule to security group ${group.name}`}>
               Add rule
             </Button>
-            {!group.isDefault && <RowActionIcon tooltip="Delete" aria-label={`Delete security group ${group.name}`} icon={<TrashIcon />} onClick={() => onDelete(group)} />}
+            {!group.isDefault && (
+              <RowActionIcon
+                tooltip="Delete"
+                aria-label={`Delete security group ${group.name}`}
+                icon={<TrashIcon />}
+                onClick={() => onDelete(group)}
+              />
+            )}
           </Group>
         )}
       </Group>

@@ -31,7 +31,14 @@ function toInput(values: ServerGroupFormValues) {
 export function CreateServerGroupForm() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const { values, edit, mutation: create, error, fieldError, placed } = useMutationForm(
+  const {
+    values,
+    edit,
+    mutation: create,
+    error,
+    fieldError,
+    placed,
+  } = useMutationForm(
     initialValues,
     FORM_FIELDS,
     trpc.serverGroups.create.mutationOptions({
@@ -54,7 +61,13 @@ export function CreateServerGroupForm() {
       </Text>
       <form onSubmit={submit} noValidate>
         <Stack maw={520}>
-          <TextInput label="Group name" required value={values.name} onChange={(e) => edit({ name: e.currentTarget.value })} error={fieldError("name")} />
+          <TextInput
+            label="Group name"
+            required
+            value={values.name}
+            onChange={(e) => edit({ name: e.currentTarget.value })}
+            error={fieldError("name")}
+          />
           <Select
             label="Policy"
             description={policySpec(values.policy).description}
@@ -78,7 +91,12 @@ export function CreateServerGroupForm() {
             onChange={(maxServerPerHost) => edit({ maxServerPerHost })}
             error={fieldError("maxServerPerHost")}
           />
-          <FormFooter error={placed ? null : error} errorTitle="Could not create the server group" submitLabel="Create server group" pending={create.isPending} />
+          <FormFooter
+            error={placed ? null : error}
+            errorTitle="Could not create the server group"
+            submitLabel="Create server group"
+            pending={create.isPending}
+          />
         </Stack>
       </form>
     </Paper>

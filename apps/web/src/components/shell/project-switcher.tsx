@@ -37,7 +37,10 @@ export function ProjectSwitcher() {
         error={Boolean(error)}
         comboboxProps={{ withinPortal: true }}
         data-testid="current-project"
-        styles={{ root: { display: "flex", alignItems: "center", gap: 8 }, label: { marginBottom: 0, fontWeight: 400, color: "var(--mantine-color-dimmed)" } }}
+        styles={{
+          root: { display: "flex", alignItems: "center", gap: 8 },
+          label: { marginBottom: 0, fontWeight: 400, color: "var(--mantine-color-dimmed)" },
+        }}
       />
     </Tooltip>
   );

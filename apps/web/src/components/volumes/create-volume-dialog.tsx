@@ -27,7 +27,14 @@ const initialValues: VolumeFormValues = { name: "", description: "", sizeGb: 1, 
 export function CreateVolumeDialog({ opened, onClose, onCreated }: { opened: boolean; onClose(): void; onCreated(): void }) {
   const trpc = useTRPC();
   const images = useQuery({ ...trpc.catalog.images.queryOptions(), enabled: opened });
-  const { values, edit, mutation: create, error, fieldError, placed } = useMutationForm(
+  const {
+    values,
+    edit,
+    mutation: create,
+    error,
+    fieldError,
+    placed,
+  } = useMutationForm(
     initialValues,
     FORM_FIELDS,
     trpc.volumes.create.mutationOptions({
@@ -59,8 +66,21 @@ export function CreateVolumeDialog({ opened, onClose, onCreated }: { opened: boo
     <Modal opened={opened} onClose={close} title="Create volume" centered>
       <form onSubmit={submit} noValidate>
         <Stack>
-          <TextInput label="Volume name" required data-autofocus autoComplete="off" value={values.name} onChange={(e) => edit({ name: e.currentTarget.value })} error={fieldError("name")} />
-          <TextInput label="Description" value={values.description} onChange={(e) => edit({ description: e.currentTarget.value })} error={fieldError("description")} />
+          <TextInput
+            label="Volume name"
+            required
+            data-autofocus
+            autoComplete="off"
+            value={values.name}
+            onChange={(e) => edit({ name: e.currentTarget.value })}
+            error={fieldError("name")}
+          />
+          <TextInput
+            label="Description"
+            value={values.description}
+            onChange={(e) => edit({ description: e.currentTarget.value })}
+            error={fieldError("description")}
+          />
           <Select
             label="Source image"
             description="Make the volume from an image to boot from it; leave empty for a blank volume."
@@ -89,7 +109,13 @@ export function CreateVolumeDialog({ opened, onClose, onCreated }: { opened: boo
             onChange={(sizeGb) => edit({ sizeGb })}
             error={fieldError("sizeGb")}
           />
-          <FormFooter error={placed ? null : error} errorTitle="Could not create the volume" submitLabel="Create volume" pending={create.isPending} onCancel={close} />
+          <FormFooter
+            error={placed ? null : error}
+            errorTitle="Could not create the volume"
+            submitLabel="Create volume"
+            pending={create.isPending}
+            onCancel={close}
+          />
         </Stack>
       </form>
     </Modal>

@@ -17,7 +17,8 @@ import { VolumesTable } from "./volumes-table";
 
 /** What deleting does to this volume, in a sentence. */
 function deleteConsequence(volume: Volume): string {
-  if (volume.attachment) return `It is attached to instance ${volume.attachment.instanceName}, so it cannot be deleted until that instance is deleted.`;
+  if (volume.attachment)
+    return `It is attached to instance ${volume.attachment.instanceName}, so it cannot be deleted until that instance is deleted.`;
   if (volume.host) return `Its data on host ${volume.host.hostname} is erased. This cannot be undone.`;
   return "It has no data yet (no instance has used it). This cannot be undone.";
 }
@@ -55,7 +56,13 @@ export function Volumes() {
         </Group>
       )}
       {notice && (
-        <Alert color="orange" title="The volume could not be deleted completely" withCloseButton closeButtonLabel="Dismiss" onClose={() => setNotice(null)}>
+        <Alert
+          color="orange"
+          title="The volume could not be deleted completely"
+          withCloseButton
+          closeButtonLabel="Dismiss"
+          onClose={() => setNotice(null)}
+        >
           {notice}
         </Alert>
       )}

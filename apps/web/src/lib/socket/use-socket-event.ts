@@ -2,7 +2,15 @@
 
 import { useEffect, useRef } from "react";
 import type { z } from "zod";
-import { hostChangedSchema, instanceChangedSchema, instanceConsoleSchema, instanceDownloadSchema, instanceEventSchema, carrierOf, unpackBrowserMessage } from "@nimbus/core/protocol/browser";
+import {
+  hostChangedSchema,
+  instanceChangedSchema,
+  instanceConsoleSchema,
+  instanceDownloadSchema,
+  instanceEventSchema,
+  carrierOf,
+  unpackBrowserMessage,
+} from "@nimbus/core/protocol/browser";
 import { useSocket } from "./socket-provider";
 
 /** The announcements the server pushes to browsers, each with the schema its payload must pass. */

@@ -47,7 +47,12 @@ export async function postgresAdapter(databaseUrl: string, log: Logger) {
       payload bytea
     )`);
   const errorHandler = (error: unknown) => log.error({ err: error }, "socket.io adapter error");
-  const create = createAdapter(pool, { channelPrefix: CHANNEL_PREFIX, heartbeatInterval: HEARTBEAT_INTERVAL_MS, heartbeatTimeout: 6_000, errorHandler });
+  const create = createAdapter(pool, {
+    channelPrefix: CHANNEL_PREFIX,
+    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+    heartbeatTimeout: 6_000,
+    errorHandler,
+  });
 
   let queued: { channel: string; payload: string }[] = [];
   const send = () => {
@@ -56,7 +61,9 @@ export async function postgresAdapter(databaseUrl: string, log: Logger) {
     const byChannel = new Map<string, string[]>();
     for (const { channel, payload } of batch) byChannel.set(channel, [...(byChannel.get(channel) ?? []), payload]);
     for (const [channel, payloads] of byChannel) {
-      pool.query("select pg_notify($1, payload) from unnest($2::text[]) with ordinality as m(payload, n) order by n", [channel, payloads]).catch(errorHandler);
+      pool
+        .query("select pg_notify($1, payload) from unnest($2::text[]) with ordinality as m(payload, n) order by n", [channel, payloads])
+        .catch(errorHandler);
     }
   };
 

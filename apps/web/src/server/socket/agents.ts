@@ -6,7 +6,23 @@ import type { AgentGateway, Services } from "@nimbus/core/context";
 import { NimbusError, publicError } from "@nimbus/core/errors";
 import { reconcileHost, recordConsoleChunk, recordReports, relayDownloadProgress } from "@nimbus/core/compute";
 import { hostDisconnected, recordHeartbeats, registerHost, verifyHostCredential } from "@nimbus/core/hosts";
-import { AGENT_NAMESPACE, PROTOCOL_VERSION, agentHandshakeSchema, commandAckSchema, consoleChunkSchema, downloadProgressSchema, hostRegistrationSchema, instanceReportsSchema, type InstanceReport, hostRoom, type AgentCommand, type AgentCommands, type AgentToServerEvents, type CommandAck, type ServerToAgentEvents } from "@nimbus/core/protocol/agent";
+import {
+  AGENT_NAMESPACE,
+  PROTOCOL_VERSION,
+  agentHandshakeSchema,
+  commandAckSchema,
+  consoleChunkSchema,
+  downloadProgressSchema,
+  hostRegistrationSchema,
+  instanceReportsSchema,
+  type InstanceReport,
+  hostRoom,
+  type AgentCommand,
+  type AgentCommands,
+  type AgentToServerEvents,
+  type CommandAck,
+  type ServerToAgentEvents,
+} from "@nimbus/core/protocol/agent";
 import { sameSecret } from "../secrets";
 import { ReportStream } from "./report-stream";
 
@@ -56,7 +72,10 @@ export function attachAgentNamespace(
     authenticated
       .then((ok) => {
         if (!ok) {
-          log.warn({ address: socket.handshake.address, hostname, mode: credential ? "host credential" : "shared secret" }, "agent refused: invalid credential");
+          log.warn(
+            { address: socket.handshake.address, hostname, mode: credential ? "host credential" : "shared secret" },
+            "agent refused: invalid credential",
+          );
           return next(new Error(credential ? "host credential invalid or revoked" : "invalid agent credential"));
         }
         socket.data.hostname = hostname;
@@ -74,7 +93,9 @@ export function attachAgentNamespace(
   async function destroyOrphans(hostId: string, candidates: string[]): Promise<void> {
     const { unknownDomains } = await reconcileHost(services, { hostId, domains: candidates });
     for (const instanceId of unknownDomains) {
-      const ack = await services.agents.destroy(hostId, { commandId: randomUUID(), instanceId, volumes: [], ports: [] }).catch((error: unknown) => ({ ok: false as const, error: String(error) }));
+      const ack = await services.agents
+        .destroy(hostId, { commandId: randomUUID(), instanceId, volumes: [], ports: [] })
+        .catch((error: unknown) => ({ ok: false as const, error: String(error) }));
       log.warn({ hostId, instanceId, ok: ack.ok }, "reconciliation: destroy of an orphan domain requested");
     }
   }
@@ -104,9 +125,13 @@ export function attachAgentNamespace(
         hostLog.info({ hostId, vcpus: parsed.data.vcpus, memoryMb: parsed.data.memoryMb }, "host registered");
         ack({ ok: true, hostId, heartbeatIntervalMs });
         const { unknownDomains, missingInstances } = await reconcileHost(services, { hostId, domains: parsed.data.domains });
-        if (missingInstances.length > 0) hostLog.warn({ instances: missingInstances }, "reconciliation: domains missing on the host; instances set to ERROR");
+        if (missingInstances.length > 0)
+          hostLog.warn({ instances: missingInstances }, "reconciliation: domains missing on the host; instances set to ERROR");
         if (unknownDomains.length > 0) {
-          hostLog.warn({ domains: unknownDomains, graceMs: orphanGraceMs }, "reconciliation: unknown domains on the host; destroying after the grace period");
+          hostLog.warn(
+            { domains: unknownDomains, graceMs: orphanGraceMs },
+            "reconciliation: unknown domains on the host; destroying after the grace period",
+          );
           setTimeout(() => void destroyOrphans(hostId, unknownDomains), orphanGraceMs).unref();
         }
       } catch (error) {
@@ -128,7 +153,13 @@ export function attachAgentNamespace(
      * An acknowledged report from a registered host, parsed with its schema; a report before
      * registration or a malformed one is refused in its ack and null is returned.
      */
-    function accepted<T>(event: string, schema: z.ZodType<T>, what: string, payload: unknown, ack: (response: { ok: false; error: string }) => void): { hostId: string; data: T } | null {
+    function accepted<T>(
+      event: string,
+      schema: z.ZodType<T>,
+      what: string,
+      payload: unknown,
+      ack: (response: { ok: false; error: string }) => void,
+    ): { hostId: string; data: T } | null {
       const hostId = socket.data.hostId;
       if (!hostId) {
         ack({ ok: false, error: "register the host first" });
@@ -195,7 +226,9 @@ export function attachAgentNamespace(
         hostLog.warn("malformed or unregistered instance.download ignored");
         return;
       }
-      relayDownloadProgress(services, { hostId, progress: parsed.data }).catch((error: unknown) => hostLog.error({ err: error }, "relaying download progress failed"));
+      relayDownloadProgress(services, { hostId, progress: parsed.data }).catch((error: unknown) =>
+        hostLog.error({ err: error }, "relaying download progress failed"),
+      );
     });
 
     socket.on("disconnect", (reason) => {

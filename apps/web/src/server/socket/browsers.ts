@@ -46,7 +46,8 @@ export function socketPublisher(getNamespace: () => BrowserNamespace): Publisher
       const nsp = getNamespace();
       nsp.to(rooms.project(projectId)).emit("instance.updates", updates);
       // Cloud admins see every project's instances change (the admin lists), not its events.
-      if (updates.changes.length > 0) nsp.to(rooms.admins).except(rooms.project(projectId)).emit("instance.updates", { events: [], changes: updates.changes });
+      if (updates.changes.length > 0)
+        nsp.to(rooms.admins).except(rooms.project(projectId)).emit("instance.updates", { events: [], changes: updates.changes });
     },
     hostChanged(change) {
       getNamespace().to(rooms.admins).emit("host.changed", change);

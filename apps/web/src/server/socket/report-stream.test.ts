@@ -4,7 +4,14 @@ import type { InstanceReport, ReportsAck } from "@nimbus/core/protocol/agent";
 import { ReportStream, type ApplyReports } from "./report-stream";
 
 const instanceId = randomUUID();
-const report = (seq: number, of = instanceId): InstanceReport => ({ instanceId: of, commandId: randomUUID(), seq, phase: "networking", powerState: "nostate", at: new Date().toISOString() });
+const report = (seq: number, of = instanceId): InstanceReport => ({
+  instanceId: of,
+  commandId: randomUUID(),
+  seq,
+  phase: "networking",
+  powerState: "nostate",
+  at: new Date().toISOString(),
+});
 
 /** An apply whose calls the test finishes one at a time (null: a passing fault). */
 function heldApply() {

@@ -60,22 +60,25 @@ function toTrpcError(error: NimbusError): TRPCError {
   return new TRPCError({ code: TRPC_CODE[error.code], message: error.message, cause: error });
 }
 
-const t = initTRPC.context<TrpcContext>().meta<{ policy: PolicyTarget }>().create({
-  transformer: superjson,
-  errorFormatter({ shape, error }) {
-    const cause = error.cause;
-    const nimbus = isNimbusError(cause) ? { code: cause.code, details: cause.details ?? null } : null;
-    // A verb's input that did not parse (core's parseInput) names its fields from the ZodError.
-    const invalid = isNimbusError(cause) && cause.cause instanceof z.ZodError ? cause.cause : null;
-    const zodError = invalid ? z.flattenError(invalid) : null;
-    const internal = error.code === "INTERNAL_SERVER_ERROR" && !nimbus;
-    return {
-      ...shape,
-      message: internal ? "Internal error." : zodError ? "Some fields are not valid." : shape.message,
-      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, nimbus, fieldErrors: zodError?.fieldErrors ?? null },
-    };
-  },
-});
+const t = initTRPC
+  .context<TrpcContext>()
+  .meta<{ policy: PolicyTarget }>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error }) {
+      const cause = error.cause;
+      const nimbus = isNimbusError(cause) ? { code: cause.code, details: cause.details ?? null } : null;
+      // A verb's input that did not parse (core's parseInput) names its fields from the ZodError.
+      const invalid = isNimbusError(cause) && cause.cause instanceof z.ZodError ? cause.cause : null;
+      const zodError = invalid ? z.flattenError(invalid) : null;
+      const internal = error.code === "INTERNAL_SERVER_ERROR" && !nimbus;
+      return {
+        ...shape,
+        message: internal ? "Internal error." : zodError ? "Some fields are not valid." : shape.message,
+        data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, nimbus, fieldErrors: zodError?.fieldErrors ?? null },
+      };
+    },
+  });
 
 /** The single adapter from domain errors to tRPC errors. */
 const mapErrors = t.middleware(async ({ next }) => {
@@ -89,15 +92,18 @@ export const createCallerFactory = t.createCallerFactory;
 
 /** A procedure guarded by its entry in the policy table. */
 export function procedure(target: PolicyTarget) {
-  return t.procedure.meta({ policy: target }).use(mapErrors).use(({ ctx, next }) => {
-    try {
-      authorize(ctx.principal, target);
-    } catch (error) {
-      if (isNimbusError(error)) throw toTrpcError(error);
-      throw error;
-    }
-    return next();
-  });
+  return t.procedure
+    .meta({ policy: target })
+    .use(mapErrors)
+    .use(({ ctx, next }) => {
+      try {
+        authorize(ctx.principal, target);
+      } catch (error) {
+        if (isNimbusError(error)) throw toTrpcError(error);
+        throw error;
+      }
+      return next();
+    });
 }
 
 /**
@@ -133,6 +139,8 @@ export function launchAdmitted(schema: z.ZodType) {
  * a server shutting down), so scripts back off as HTTP tells them to.
  */
 export function retryAfter(errors: readonly TRPCError[]): { headers: Record<string, string> } | undefined {
-  const seconds = errors.map((error) => (isNimbusError(error.cause) ? error.cause.details?.retryAfterSeconds : undefined)).find((s) => typeof s === "number");
+  const seconds = errors
+    .map((error) => (isNimbusError(error.cause) ? error.cause.details?.retryAfterSeconds : undefined))
+    .find((s) => typeof s === "number");
   return typeof seconds === "number" ? { headers: { "retry-after": String(Math.ceil(seconds)) } } : undefined;
 }

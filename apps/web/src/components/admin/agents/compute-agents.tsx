@@ -21,7 +21,11 @@ function CreatedJoinTokenPanel({ token, onDismiss }: { token: CreatedJoinToken; 
   useEffect(() => setOrigin(window.location.origin), []);
   const command = enrolCommand({ origin, token: token.token, hostname: token.hostname });
   return (
-    <SecretOnce title={`Join token${token.hostname ? ` for ${token.hostname}` : ""} created`} secret={{ value: token.token, label: "Join token", copyLabel: "Copy token" }} onDismiss={onDismiss}>
+    <SecretOnce
+      title={`Join token${token.hostname ? ` for ${token.hostname}` : ""} created`}
+      secret={{ value: token.token, label: "Join token", copyLabel: "Copy token" }}
+      onDismiss={onDismiss}
+    >
       <Text size="sm">
         Valid once, until {formatDateTime(token.expiresAt)}
         {token.hostname ? `, for host ${token.hostname} only` : ", for any host name"}. On the new compute host, in a checkout of Nimbus, run:
@@ -97,7 +101,12 @@ export function ComputeAgents() {
         </>
       )}
 
-      <ConfirmDeleteModal {...revoke.modal} title={(c) => `Revoke ${c.hostname}?`} errorTitle="Could not revoke the credential" confirmLabel="Confirm revoke">
+      <ConfirmDeleteModal
+        {...revoke.modal}
+        title={(c) => `Revoke ${c.hostname}?`}
+        errorTitle="Could not revoke the credential"
+        confirmLabel="Confirm revoke"
+      >
         {(c) =>
           `This cuts the agent of ${c.hostname} off at once: it is disconnected now and every reconnection with this credential is refused, so the host goes down and takes no new instances. To bring it back, enrol it again with a new join token.`
         }

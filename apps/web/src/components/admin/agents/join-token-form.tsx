@@ -24,7 +24,14 @@ const FORM_FIELDS: readonly string[] = ["hostname", "ttlMinutes"];
 export function JoinTokenForm({ onCreated }: { onCreated(token: CreatedJoinToken): void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const { values, edit, mutation: create, error, fieldError, placed } = useMutationForm(
+  const {
+    values,
+    edit,
+    mutation: create,
+    error,
+    fieldError,
+    placed,
+  } = useMutationForm(
     initialValues,
     FORM_FIELDS,
     trpc.agents.createJoinToken.mutationOptions({
@@ -62,7 +69,12 @@ export function JoinTokenForm({ onCreated }: { onCreated(token: CreatedJoinToken
           onChange={(ttlMinutes) => edit({ ttlMinutes })}
           error={fieldError("ttlMinutes")}
         />
-        <FormFooter error={placed ? null : error} errorTitle="Could not create the join token" submitLabel="Create join token" pending={create.isPending} />
+        <FormFooter
+          error={placed ? null : error}
+          errorTitle="Could not create the join token"
+          submitLabel="Create join token"
+          pending={create.isPending}
+        />
       </Stack>
     </form>
   );

@@ -16,7 +16,17 @@ function stateOf(token: JoinToken, now: number) {
 export function JoinTokensTable({ tokens }: { tokens: JoinToken[] }) {
   const now = Date.now();
   const columns: DataTableColumn<JoinToken>[] = [
-    { key: "host", header: "Host", cell: (t) => t.hostname ?? <Text span size="sm" c="dimmed">any host</Text>, sortValue: (t) => t.hostname },
+    {
+      key: "host",
+      header: "Host",
+      cell: (t) =>
+        t.hostname ?? (
+          <Text span size="sm" c="dimmed">
+            any host
+          </Text>
+        ),
+      sortValue: (t) => t.hostname,
+    },
     { key: "created", header: "Created", cell: (t) => formatDateTime(t.createdAt), sortValue: (t) => t.createdAt },
     { key: "expires", header: "Expires", cell: (t) => formatDateTime(t.expiresAt), sortValue: (t) => t.expiresAt },
     {

@@ -29,7 +29,16 @@ const dash = (
 // No column sorts: the trail is paged from the server newest first, so sorting the loaded part would mislead.
 const COLUMNS: DataTableColumn<AuditEvent>[] = [
   { key: "time", header: "Time", cell: (e) => formatDateTime(e.at), cellProps: { style: { whiteSpace: "nowrap" } } },
-  { key: "who", header: "Who", cell: (e) => e.actorName ?? <Text span size="sm" c="dimmed">anonymous</Text> },
+  {
+    key: "who",
+    header: "Who",
+    cell: (e) =>
+      e.actorName ?? (
+        <Text span size="sm" c="dimmed">
+          anonymous
+        </Text>
+      ),
+  },
   { key: "project", header: "Project", cell: (e) => e.projectName ?? dash },
   {
     key: "action",

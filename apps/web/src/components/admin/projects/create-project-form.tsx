@@ -19,7 +19,14 @@ export function CreateProjectForm() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [createdName, setCreatedName] = useState<string | null>(null);
-  const { values, edit: editValues, mutation: create, error, fieldError, placed } = useMutationForm(
+  const {
+    values,
+    edit: editValues,
+    mutation: create,
+    error,
+    fieldError,
+    placed,
+  } = useMutationForm(
     initialValues,
     FORM_FIELDS,
     trpc.projects.create.mutationOptions({
@@ -62,14 +69,25 @@ export function CreateProjectForm() {
               onChange={(e) => edit({ name: e.currentTarget.value })}
               error={fieldError("name")}
             />
-            <TextInput label="Description" autoComplete="off" value={values.description} onChange={(e) => edit({ description: e.currentTarget.value })} error={fieldError("description")} />
+            <TextInput
+              label="Description"
+              autoComplete="off"
+              value={values.description}
+              onChange={(e) => edit({ description: e.currentTarget.value })}
+              error={fieldError("description")}
+            />
           </SimpleGrid>
           {createdName && (
             <Alert color="green" title="Project created" role="status">
               Project {createdName} is ready.
             </Alert>
           )}
-          <FormFooter error={placed ? null : error} errorTitle="Could not create the project" submitLabel="Create project" pending={create.isPending} />
+          <FormFooter
+            error={placed ? null : error}
+            errorTitle="Could not create the project"
+            submitLabel="Create project"
+            pending={create.isPending}
+          />
         </Stack>
       </form>
     </Paper>

@@ -7,7 +7,16 @@ import { formatDateTime } from "@/lib/format";
 
 const COLUMNS: DataTableColumn<Project>[] = [
   { key: "name", header: "Name", cell: (p) => p.name, sortValue: (p) => p.name, cellProps: { fw: 600 } },
-  { key: "description", header: "Description", cell: (p) => p.description || <Text span size="sm" c="dimmed">—</Text> },
+  {
+    key: "description",
+    header: "Description",
+    cell: (p) =>
+      p.description || (
+        <Text span size="sm" c="dimmed">
+          —
+        </Text>
+      ),
+  },
   {
     key: "enabled",
     header: "Enabled",

@@ -31,7 +31,14 @@ export function CreateUserForm({ projects }: { projects: Project[] }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [createdName, setCreatedName] = useState<string | null>(null);
-  const { values, edit: editValues, mutation: create, error, fieldError, placed } = useMutationForm(
+  const {
+    values,
+    edit: editValues,
+    mutation: create,
+    error,
+    fieldError,
+    placed,
+  } = useMutationForm(
     initialValues,
     FORM_FIELDS,
     trpc.users.create.mutationOptions({
@@ -63,8 +70,22 @@ export function CreateUserForm({ projects }: { projects: Project[] }) {
       <form onSubmit={submit} noValidate aria-label="Create a user">
         <Stack>
           <SimpleGrid cols={{ base: 1, md: 3 }}>
-            <TextInput label="User name" required autoComplete="off" value={values.name} onChange={(e) => edit({ name: e.currentTarget.value })} error={fieldError("name")} />
-            <TextInput label="Email" type="email" autoComplete="off" value={values.email} onChange={(e) => edit({ email: e.currentTarget.value })} error={fieldError("email")} />
+            <TextInput
+              label="User name"
+              required
+              autoComplete="off"
+              value={values.name}
+              onChange={(e) => edit({ name: e.currentTarget.value })}
+              error={fieldError("name")}
+            />
+            <TextInput
+              label="Email"
+              type="email"
+              autoComplete="off"
+              value={values.email}
+              onChange={(e) => edit({ email: e.currentTarget.value })}
+              error={fieldError("email")}
+            />
             <PasswordInput
               label="Initial password"
               description="At least 12 characters."

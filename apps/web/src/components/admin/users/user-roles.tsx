@@ -84,7 +84,15 @@ export function UserRoles({ user, projects, pending, error, onAssign, onRemove }
           searchable
           error={missingProject ? "Choose a project." : undefined}
         />
-        <Select aria-label="Role" size="xs" w={110} data={ROLE_OPTIONS} value={role} onChange={(value) => value && isRoleName(value) && setRole(value)} allowDeselect={false} />
+        <Select
+          aria-label="Role"
+          size="xs"
+          w={110}
+          data={ROLE_OPTIONS}
+          value={role}
+          onChange={(value) => value && isRoleName(value) && setRole(value)}
+          allowDeselect={false}
+        />
         <Button size="xs" variant="light" onClick={assign} loading={pending}>
           Assign role
         </Button>

@@ -47,7 +47,17 @@ export function UsersTable(props: UsersTableProps) {
         </>
       ),
     },
-    { key: "email", header: "Email", cell: (user) => user.email ?? <Text span size="sm" c="dimmed">—</Text>, sortValue: (user) => user.email },
+    {
+      key: "email",
+      header: "Email",
+      cell: (user) =>
+        user.email ?? (
+          <Text span size="sm" c="dimmed">
+            —
+          </Text>
+        ),
+      sortValue: (user) => user.email,
+    },
     {
       key: "enabled",
       header: "Enabled",

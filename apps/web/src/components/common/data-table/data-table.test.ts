@@ -24,7 +24,9 @@ const COLUMNS: DataTableColumn<Flavor>[] = [
 
 /** The table as the server renders it, before any click. */
 function render(props: Partial<DataTableProps<Flavor>> = {}): string {
-  return renderToStaticMarkup(createElement(MantineProvider, null, createElement(DataTable<Flavor>, { columns: COLUMNS, rows: FLAVORS, rowKey: (f) => f.id, ...props })));
+  return renderToStaticMarkup(
+    createElement(MantineProvider, null, createElement(DataTable<Flavor>, { columns: COLUMNS, rows: FLAVORS, rowKey: (f) => f.id, ...props })),
+  );
 }
 
 /** The text of each body row's first cell, in order. */
@@ -79,7 +81,10 @@ describe("DataTable", () => {
   });
 
   it("shows the empty-state message and its action instead of a table when there are no rows", () => {
-    const html = render({ rows: [], empty: { message: "No flavors yet.", action: createElement("a", { href: "/admin/flavors" }, "Create a flavor") } });
+    const html = render({
+      rows: [],
+      empty: { message: "No flavors yet.", action: createElement("a", { href: "/admin/flavors" }, "Create a flavor") },
+    });
     expect(html).not.toContain("<table");
     expect(html).toContain("No flavors yet.");
     expect(html).toContain("Create a flavor");

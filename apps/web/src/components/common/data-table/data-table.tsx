@@ -118,7 +118,11 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
               <Fragment key={rowKey(row)}>
                 <Table.Tr {...rowProps?.(row)} {...(selected && { bg: "var(--mantine-color-blue-light)", "data-selected": true })}>
                   {visible.map((column) => (
-                    <Table.Td key={column.key} ta={column.align} {...(typeof column.cellProps === "function" ? column.cellProps(row) : column.cellProps)}>
+                    <Table.Td
+                      key={column.key}
+                      ta={column.align}
+                      {...(typeof column.cellProps === "function" ? column.cellProps(row) : column.cellProps)}
+                    >
                       {column.cell(row)}
                     </Table.Td>
                   ))}

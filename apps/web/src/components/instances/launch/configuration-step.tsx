@@ -40,7 +40,8 @@ interface ConfigurationStepProps {
 
 export function ConfigurationStep({ values, errors, onChange }: ConfigurationStepProps) {
   const bytes = new TextEncoder().encode(values.userData).length;
-  const setRow = (index: number, row: { key: string; value: string }) => onChange({ ...values, metadata: values.metadata.map((r, i) => (i === index ? row : r)) });
+  const setRow = (index: number, row: { key: string; value: string }) =>
+    onChange({ ...values, metadata: values.metadata.map((r, i) => (i === index ? row : r)) });
   return (
     <Stack>
       <Textarea
@@ -64,9 +65,25 @@ export function ConfigurationStep({ values, errors, onChange }: ConfigurationSte
         </Text>
         {values.metadata.map((row, index) => (
           <Group key={index} gap="xs" align="flex-start">
-            <TextInput aria-label={`Metadata key ${index + 1}`} placeholder="key" value={row.key} onChange={(e) => setRow(index, { ...row, key: e.currentTarget.value })} />
-            <TextInput aria-label={`Metadata value ${index + 1}`} placeholder="value" value={row.value} onChange={(e) => setRow(index, { ...row, value: e.currentTarget.value })} style={{ flex: 1 }} />
-            <ActionIcon variant="subtle" color="red" aria-label={`Remove metadata item ${index + 1}`} onClick={() => onChange({ ...values, metadata: values.metadata.filter((_, i) => i !== index) })}>
+            <TextInput
+              aria-label={`Metadata key ${index + 1}`}
+              placeholder="key"
+              value={row.key}
+              onChange={(e) => setRow(index, { ...row, key: e.currentTarget.value })}
+            />
+            <TextInput
+              aria-label={`Metadata value ${index + 1}`}
+              placeholder="value"
+              value={row.value}
+              onChange={(e) => setRow(index, { ...row, value: e.currentTarget.value })}
+              style={{ flex: 1 }}
+            />
+            <ActionIcon
+              variant="subtle"
+              color="red"
+              aria-label={`Remove metadata item ${index + 1}`}
+              onClick={() => onChange({ ...values, metadata: values.metadata.filter((_, i) => i !== index) })}
+            >
               <CrossIcon />
             </ActionIcon>
           </Group>
@@ -76,7 +93,12 @@ export function ConfigurationStep({ values, errors, onChange }: ConfigurationSte
             {errors.metadata}
           </Text>
         )}
-        <Button variant="light" size="xs" w="fit-content" onClick={() => onChange({ ...values, metadata: [...values.metadata, { key: "", value: "" }] })}>
+        <Button
+          variant="light"
+          size="xs"
+          w="fit-content"
+          onClick={() => onChange({ ...values, metadata: [...values.metadata, { key: "", value: "" }] })}
+        >
           Add metadata item
         </Button>
       </Stack>

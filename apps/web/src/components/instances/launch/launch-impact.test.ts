@@ -3,7 +3,19 @@ import type { Flavor, QuotaUsage } from "@/lib/api-types";
 import { flavorQuotaBlocker, launchImpact } from "./launch-impact";
 
 function flavor(name: string, vcpus: number, memoryMb: number): Flavor {
-  return { id: `id-${name}`, name, vcpus, memoryMb, rootGb: 1, ephemeralGb: 0, swapMb: 0, isPublic: true, disabled: false, extraSpecs: {}, createdAt: new Date(0) };
+  return {
+    id: `id-${name}`,
+    name,
+    vcpus,
+    memoryMb,
+    rootGb: 1,
+    ephemeralGb: 0,
+    swapMb: 0,
+    isPublic: true,
+    disabled: false,
+    extraSpecs: {},
+    createdAt: new Date(0),
+  };
 }
 
 const usage = (cores: { limit: number; used: number }, ram = { limit: -1, used: 0 }, instances = { limit: 10, used: 1 }): QuotaUsage => ({
@@ -30,12 +42,16 @@ describe("flavorQuotaBlocker", () => {
   });
 
   it("words RAM in MB or GB, and lets an unlimited quota through", () => {
-    expect(flavorQuotaBlocker(usage({ limit: -1, used: 40 }, { limit: 8192, used: 4096 }), flavor("m1.large", 4, 8192), 1)).toBe("Exceeds your RAM quota: needs 8 GB, 4 GB free");
+    expect(flavorQuotaBlocker(usage({ limit: -1, used: 40 }, { limit: 8192, used: 4096 }), flavor("m1.large", 4, 8192), 1)).toBe(
+      "Exceeds your RAM quota: needs 8 GB, 4 GB free",
+    );
     expect(flavorQuotaBlocker(usage({ limit: -1, used: 40 }, undefined, { limit: -1, used: 1 }), flavor("m1.xlarge", 8, 16384), 10)).toBeNull();
   });
 
   it("blocks every flavor when no instance is left", () => {
-    expect(flavorQuotaBlocker(usage({ limit: 20, used: 0 }, undefined, { limit: 1, used: 1 }), flavor("m1.tiny", 1, 512), 1)).toBe("Exceeds your instance quota: needs 1, 0 free");
+    expect(flavorQuotaBlocker(usage({ limit: 20, used: 0 }, undefined, { limit: 1, used: 1 }), flavor("m1.tiny", 1, 512), 1)).toBe(
+      "Exceeds your instance quota: needs 1, 0 free",
+    );
   });
 });
 

@@ -29,7 +29,11 @@ export function launchImpact(usage: QuotaUsage, flavor: Flavor | undefined, coun
 /** The first resource the launch would exceed, by the server's own rule, or undefined when it fits. */
 function firstOverage(impacts: ResourceImpact[]): ResourceImpact | undefined {
   const by = (pick: (i: ResourceImpact) => number): QuotaVector => Object.fromEntries(impacts.map((i) => [i.spec.key, pick(i)]));
-  const [over] = findOverages({ ...DEFAULT_QUOTAS, ...by((i) => i.limit) }, by((i) => i.used), by((i) => i.requested));
+  const [over] = findOverages(
+    { ...DEFAULT_QUOTAS, ...by((i) => i.limit) },
+    by((i) => i.used),
+    by((i) => i.requested),
+  );
   return over && impacts.find((i) => i.spec.key === over.resource);
 }
 

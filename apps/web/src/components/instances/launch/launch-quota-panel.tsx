@@ -96,7 +96,13 @@ export function LaunchQuotaPanel({ impacts, flavorChosen }: { impacts: ResourceI
     const s = shares(impact);
     return s ? [{ impact, shares: s }] : [];
   });
-  const chartData = limited.map(({ impact, shares: s }) => ({ resource: impact.spec.label, Used: s.used, "This launch": s.launch, "Over quota": s.over, Free: s.free }));
+  const chartData = limited.map(({ impact, shares: s }) => ({
+    resource: impact.spec.label,
+    Used: s.used,
+    "This launch": s.launch,
+    "Over quota": s.over,
+    Free: s.free,
+  }));
   const widest = Math.max(100, ...limited.map(({ shares: s }) => s.used + s.launch + s.over + s.free));
   const unlimited = impacts.filter((impact) => impact.limit < 0);
   const problem = quotaProblem(impacts);

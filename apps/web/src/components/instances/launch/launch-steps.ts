@@ -24,15 +24,52 @@ export interface StepSpec {
 
 /** The wizard's steps, in order. Each validates only its own part with its own schema. */
 export const LAUNCH_STEPS: readonly StepSpec[] = [
-  { key: "details", label: "Details", description: "Name and count", fields: DETAILS_FIELDS, optional: false, validate: (v) => validateDetails(v.details) },
-  { key: "source", label: "Source", description: "Boot image or volume", fields: SOURCE_FIELDS, inputFieldOf: SOURCE_INPUT_FIELD, optional: false, validate: (v) => validateSource(v.source) },
+  {
+    key: "details",
+    label: "Details",
+    description: "Name and count",
+    fields: DETAILS_FIELDS,
+    optional: false,
+    validate: (v) => validateDetails(v.details),
+  },
+  {
+    key: "source",
+    label: "Source",
+    description: "Boot image or volume",
+    fields: SOURCE_FIELDS,
+    inputFieldOf: SOURCE_INPUT_FIELD,
+    optional: false,
+    validate: (v) => validateSource(v.source),
+  },
   { key: "flavor", label: "Flavor", description: "Size", fields: FLAVOR_FIELDS, optional: false, validate: (v) => validateFlavor(v.flavor) },
-  { key: "network", label: "Networks", description: "Attachment", fields: NETWORK_FIELDS, optional: false, validate: (v) => validateNetwork(v.network) },
+  {
+    key: "network",
+    label: "Networks",
+    description: "Attachment",
+    fields: NETWORK_FIELDS,
+    optional: false,
+    validate: (v) => validateNetwork(v.network),
+  },
   { key: "security", label: "Security groups", description: "Firewall", fields: ["securityGroupIds"], optional: true, validate: () => ({}) },
   { key: "keyPair", label: "Key pair", description: "SSH access", fields: ["keyName"], optional: true, validate: () => ({}) },
-  { key: "configuration", label: "Configuration", description: "User data", fields: CONFIGURATION_FIELDS, optional: true, validate: (v) => validateConfiguration(v.configuration) },
+  {
+    key: "configuration",
+    label: "Configuration",
+    description: "User data",
+    fields: CONFIGURATION_FIELDS,
+    optional: true,
+    validate: (v) => validateConfiguration(v.configuration),
+  },
   { key: "volumes", label: "Volumes", description: "Extra disks", fields: ["volumes"], optional: true, validate: () => ({}) },
-  { key: "placement", label: "Placement", description: "Zone and group", fields: PLACEMENT_FIELDS, inputFieldOf: PLACEMENT_INPUT_FIELD, optional: true, validate: (v) => validatePlacement(v.placement) },
+  {
+    key: "placement",
+    label: "Placement",
+    description: "Zone and group",
+    fields: PLACEMENT_FIELDS,
+    inputFieldOf: PLACEMENT_INPUT_FIELD,
+    optional: true,
+    validate: (v) => validatePlacement(v.placement),
+  },
 ];
 
 export const initialLaunchValues: LaunchWizardValues = {

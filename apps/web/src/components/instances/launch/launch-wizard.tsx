@@ -28,7 +28,17 @@ import { VolumesStep } from "./volumes-step";
 import { hasErrors, type StepErrors } from "./step-validation";
 
 type ErrorsByStep = Record<StepKey, StepErrors>;
-const noErrors = (): ErrorsByStep => ({ details: {}, source: {}, flavor: {}, network: {}, security: {}, keyPair: {}, configuration: {}, volumes: {}, placement: {} });
+const noErrors = (): ErrorsByStep => ({
+  details: {},
+  source: {},
+  flavor: {},
+  network: {},
+  security: {},
+  keyPair: {},
+  configuration: {},
+  volumes: {},
+  placement: {},
+});
 const NO_ERRORS: ErrorsByStep = noErrors();
 
 function toPayload(values: LaunchWizardValues) {
@@ -81,7 +91,9 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
     void queryClient.invalidateQueries({ queryKey: trpc.quota.usage.queryKey() });
   });
 
-  const [values, setValues] = useState<LaunchWizardValues>(() => (retryOf && typeof window !== "undefined" ? loadLaunchDraft(retryOf) : null) ?? initialLaunchValues);
+  const [values, setValues] = useState<LaunchWizardValues>(
+    () => (retryOf && typeof window !== "undefined" ? loadLaunchDraft(retryOf) : null) ?? initialLaunchValues,
+  );
   const [active, setActive] = useState(0);
   const [clientErrors, setClientErrors] = useState<ErrorsByStep>(NO_ERRORS);
   const [serverError, setServerError] = useState<FormError | null>(null);
@@ -121,7 +133,9 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
         setServerError(formError);
         // Quota changes under our feet; show the figures the server used.
         void queryClient.invalidateQueries({ queryKey: trpc.quota.usage.queryKey() });
-        const steps = Object.keys(formError.fieldErrors).map(stepOfField).filter((i) => i >= 0);
+        const steps = Object.keys(formError.fieldErrors)
+          .map(stepOfField)
+          .filter((i) => i >= 0);
         if (steps.length > 0) setActive(Math.min(...steps));
       },
     }),
@@ -138,7 +152,10 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
     const forget = (errors: StepErrors) => Object.fromEntries(Object.entries(errors).filter(([f]) => !changed.includes(f)));
     setClientErrors((e) => ({ ...e, [key]: forget(e[key]) }));
     if (serverError && changed.some((f) => f in serverError.fieldErrors)) {
-      setServerError({ ...serverError, fieldErrors: Object.fromEntries(Object.entries(serverError.fieldErrors).filter(([f]) => !changed.includes(f))) });
+      setServerError({
+        ...serverError,
+        fieldErrors: Object.fromEntries(Object.entries(serverError.fieldErrors).filter(([f]) => !changed.includes(f))),
+      });
     }
   }
 
@@ -182,7 +199,8 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
       </Alert>
     );
   }
-  if (!images.data || !flavors.data || !networks.data || !zones.data || !serverGroups.data || !volumes.data) return <Loader aria-label="Loading the catalog" />;
+  if (!images.data || !flavors.data || !networks.data || !zones.data || !serverGroups.data || !volumes.data)
+    return <Loader aria-label="Loading the catalog" />;
 
   const errorsOf = (key: StepKey): StepErrors => ({ ...serverErrors[key], ...clientErrors[key] });
   const isLast = active === LAUNCH_STEPS.length - 1;
@@ -196,9 +214,24 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
           <Stack gap="lg">
             <Stepper active={active} onStepClick={setActive} allowNextStepsSelect={false} size="sm">
               {LAUNCH_STEPS.map((step) => (
-                <Stepper.Step key={step.key} label={step.label} description={step.description} color={hasErrors(errorsOf(step.key)) ? "red" : undefined}>
-                  {step.key === "details" && <DetailsStep values={values.details} errors={errorsOf("details")} onChange={(v) => update("details", v)} />}
-                  {step.key === "source" && <SourceStep images={images.data} volumes={volumes.data} values={values.source} errors={errorsOf("source")} onChange={(v) => update("source", v)} />}
+                <Stepper.Step
+                  key={step.key}
+                  label={step.label}
+                  description={step.description}
+                  color={hasErrors(errorsOf(step.key)) ? "red" : undefined}
+                >
+                  {step.key === "details" && (
+                    <DetailsStep values={values.details} errors={errorsOf("details")} onChange={(v) => update("details", v)} />
+                  )}
+                  {step.key === "source" && (
+                    <SourceStep
+                      images={images.data}
+                      volumes={volumes.data}
+                      values={values.source}
+                      errors={errorsOf("source")}
+                      onChange={(v) => update("source", v)}
+                    />
+                  )}
                   {step.key === "flavor" && (
                     <FlavorStep
                       flavors={flavors.data}
@@ -209,7 +242,14 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
                       quotaBlockerOf={quotaBlockerOf}
                     />
                   )}
-                  {step.key === "network" && <NetworksStep networks={networks.data} values={values.network} errors={errorsOf("network")} onChange={(v) => update("network", v)} />}
+                  {step.key === "network" && (
+                    <NetworksStep
+                      networks={networks.data}
+                      values={values.network}
+                      errors={errorsOf("network")}
+                      onChange={(v) => update("network", v)}
+                    />
+                  )}
                   {step.key === "security" && (
                     <SecurityGroupsStep
                       value={values.security.securityGroupIds}
@@ -217,11 +257,27 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
                       error={errorsOf("security").securityGroupIds}
                     />
                   )}
-                  {step.key === "keyPair" && <KeyPairStep value={values.keyPair.keyName} onChange={(keyName) => update("keyPair", { keyName })} error={errorsOf("keyPair").keyName} />}
-                  {step.key === "configuration" && (
-                    <ConfigurationStep values={values.configuration} errors={errorsOf("configuration")} onChange={(v) => update("configuration", v)} />
+                  {step.key === "keyPair" && (
+                    <KeyPairStep
+                      value={values.keyPair.keyName}
+                      onChange={(keyName) => update("keyPair", { keyName })}
+                      error={errorsOf("keyPair").keyName}
+                    />
                   )}
-                  {step.key === "volumes" && <VolumesStep value={values.volumes.volumes} onChange={(v) => update("volumes", { volumes: v })} error={errorsOf("volumes").volumes} />}
+                  {step.key === "configuration" && (
+                    <ConfigurationStep
+                      values={values.configuration}
+                      errors={errorsOf("configuration")}
+                      onChange={(v) => update("configuration", v)}
+                    />
+                  )}
+                  {step.key === "volumes" && (
+                    <VolumesStep
+                      value={values.volumes.volumes}
+                      onChange={(v) => update("volumes", { volumes: v })}
+                      error={errorsOf("volumes").volumes}
+                    />
+                  )}
                   {step.key === "placement" && (
                     <PlacementStep
                       zones={zones.data}

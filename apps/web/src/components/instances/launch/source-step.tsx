@@ -43,7 +43,11 @@ export function sourcePayload(values: SourceValues) {
     values.kind === "image"
       ? { type: "image" as const }
       : values.kind === "image-to-volume"
-        ? { type: "image-to-volume" as const, sizeGb: typeof values.volumeSizeGb === "number" ? values.volumeSizeGb : Number.NaN, deleteOnTermination: values.deleteOnTermination }
+        ? {
+            type: "image-to-volume" as const,
+            sizeGb: typeof values.volumeSizeGb === "number" ? values.volumeSizeGb : Number.NaN,
+            deleteOnTermination: values.deleteOnTermination,
+          }
         : { type: "volume" as const, volumeId: values.volumeId, deleteOnTermination: values.deleteOnTermination };
   return { imageId, bootSource };
 }

@@ -84,7 +84,8 @@ export function VolumesStep({ value, onChange, error }: VolumesStepProps) {
     },
   ];
 
-  if (!volumes.isSuccess) return <QueryStatus query={volumes} loadingLabel="Loading volumes" errorTitle="Could not load the volumes" loaderSize="sm" />;
+  if (!volumes.isSuccess)
+    return <QueryStatus query={volumes} loadingLabel="Loading volumes" errorTitle="Could not load the volumes" loaderSize="sm" />;
   return (
     <Stack gap="xs" role="group" aria-labelledby="volumes-step-title">
       <Text fw={500} id="volumes-step-title">

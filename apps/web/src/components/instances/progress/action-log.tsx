@@ -21,7 +21,12 @@ function eventResult(event: InstanceActionEvent): { label: string; color: string
 }
 
 function Time({ value, full }: { value: string | null; full?: boolean }) {
-  if (!value) return <Text span size="sm" c="dimmed">—</Text>;
+  if (!value)
+    return (
+      <Text span size="sm" c="dimmed">
+        —
+      </Text>
+    );
   return (
     <Tooltip label={formatDateTime(value)} disabled={full}>
       <Text span size="sm" style={{ whiteSpace: "nowrap" }}>

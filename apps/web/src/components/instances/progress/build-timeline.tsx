@@ -41,7 +41,12 @@ export function BuildTimeline({ action }: { action: InstanceAction }) {
         // The Error item repeats the reason of the phase that failed: say it once.
         const details = event.event === "error" && event.details === events[index - 1]?.details ? null : event.details;
         return (
-          <Timeline.Item key={event.id} bullet={<Bullet event={event} />} color={failed ? "red" : undefined} title={<Text fw={600}>{phaseLabel(event.event)}</Text>}>
+          <Timeline.Item
+            key={event.id}
+            bullet={<Bullet event={event} />}
+            color={failed ? "red" : undefined}
+            title={<Text fw={600}>{phaseLabel(event.event)}</Text>}
+          >
             <Group gap="xs" c="dimmed" fz="sm">
               <Text span size="sm">
                 started {formatTime(event.startTime)}

@@ -25,7 +25,8 @@ export function InstanceDetailsCard({ instance, volumes }: { instance: InstanceD
       </Text>
       <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="md" verticalSpacing="sm">
         <Field label="Flavor">
-          {instance.flavorName} ({instance.vcpus} vCPU{instance.vcpus === 1 ? "" : "s"}, {formatMemory(instance.memoryMb)} RAM, {instance.rootGb} GB disk)
+          {instance.flavorName} ({instance.vcpus} vCPU{instance.vcpus === 1 ? "" : "s"}, {formatMemory(instance.memoryMb)} RAM, {instance.rootGb} GB
+          disk)
         </Field>
         <Field label="Image">{instance.imageName ?? "—"}</Field>
         <Field label="Network">{instance.networkName ?? "—"}</Field>
@@ -45,7 +46,12 @@ export function InstanceDetailsCard({ instance, volumes }: { instance: InstanceD
         <Field label="Volumes">
           {volumes.length === 0
             ? "—"
-            : volumes.map((v) => `${v.name} (${v.sizeGb} GB on ${v.device}${v.bootIndex === 0 ? ", boot" : ""}${v.deleteOnTermination ? ", deleted with the instance" : ""})`).join("; ")}
+            : volumes
+                .map(
+                  (v) =>
+                    `${v.name} (${v.sizeGb} GB on ${v.device}${v.bootIndex === 0 ? ", boot" : ""}${v.deleteOnTermination ? ", deleted with the instance" : ""})`,
+                )
+                .join("; ")}
         </Field>
         <Field label="ID">
           <Text span ff="monospace" size="xs">

@@ -5,7 +5,16 @@ import { upsertEvent } from "./live-instance";
 const INSTANCE_ID = "00000000-0000-4000-8000-000000000001";
 
 function event(id: number, name: string, finished = false): InstanceActionEvent {
-  return { id, instanceId: INSTANCE_ID, event: name, startTime: "2026-01-01T00:00:00.000Z", finishTime: finished ? "2026-01-01T00:00:01.000Z" : null, result: finished ? "Success" : null, host: null, details: null };
+  return {
+    id,
+    instanceId: INSTANCE_ID,
+    event: name,
+    startTime: "2026-01-01T00:00:00.000Z",
+    finishTime: finished ? "2026-01-01T00:00:01.000Z" : null,
+    result: finished ? "Success" : null,
+    host: null,
+    details: null,
+  };
 }
 
 function action(id: string, kind: string, events: InstanceActionEvent[]): InstanceAction {

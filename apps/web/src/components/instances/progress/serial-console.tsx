@@ -31,7 +31,13 @@ export function SerialConsole({ instanceId, guestBootedAt }: { instanceId: strin
   });
 
   const after = stored.data?.lastOffset ?? -1;
-  const text = (stored.data?.text ?? "") + live.filter((p) => p.offset > after).sort((a, b) => a.offset - b.offset).map((p) => p.data).join("");
+  const text =
+    (stored.data?.text ?? "") +
+    live
+      .filter((p) => p.offset > after)
+      .sort((a, b) => a.offset - b.offset)
+      .map((p) => p.data)
+      .join("");
   const shown = text.length > MAX_CHARS ? text.slice(-MAX_CHARS) : text;
 
   useEffect(() => {

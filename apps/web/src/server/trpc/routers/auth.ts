@@ -1,4 +1,13 @@
-import { changeOwnPassword, changePasswordInput, myProjects, signIn, signInInput, signOut, switchProject, switchProjectInput } from "@nimbus/core/identity";
+import {
+  changeOwnPassword,
+  changePasswordInput,
+  myProjects,
+  signIn,
+  signInInput,
+  signOut,
+  switchProject,
+  switchProjectInput,
+} from "@nimbus/core/identity";
 import { procedure, router, verbInput } from "../init";
 
 export const authRouter = router({

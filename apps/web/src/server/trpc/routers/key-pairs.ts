@@ -1,4 +1,12 @@
-import { createKeyPair, createKeyPairInput, deleteKeyPair, importKeyPair, importKeyPairInput, keyPairNameInput, listKeyPairs } from "@nimbus/core/keypairs";
+import {
+  createKeyPair,
+  createKeyPairInput,
+  deleteKeyPair,
+  importKeyPair,
+  importKeyPairInput,
+  keyPairNameInput,
+  listKeyPairs,
+} from "@nimbus/core/keypairs";
 import { procedure, router, verbInput } from "../init";
 
 /** Nova's os-keypairs: the caller's own key pairs, named uniquely per user. */

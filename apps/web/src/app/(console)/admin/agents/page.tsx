@@ -5,7 +5,10 @@ import { ComputeAgents } from "@/components/admin/agents/compute-agents";
 
 export default function ComputeAgentsPage() {
   return (
-    <AdminPage title="Compute agents" description="Enrol new compute hosts with one-time join tokens, and cut off a host's agent by revoking its credential.">
+    <AdminPage
+      title="Compute agents"
+      description="Enrol new compute hosts with one-time join tokens, and cut off a host's agent by revoking its credential."
+    >
       <ComputeAgents />
     </AdminPage>
   );

@@ -24,13 +24,17 @@ function AdminHostTabs() {
       </Tabs.Panel>
       <Tabs.Panel value="aggregates" pt="md">
         <Stack>
-          <PageHeader title="Aggregates" order={2}>Groups of hosts: an aggregate with a zone makes its hosts an availability zone.</PageHeader>
+          <PageHeader title="Aggregates" order={2}>
+            Groups of hosts: an aggregate with a zone makes its hosts an availability zone.
+          </PageHeader>
           <Aggregates />
         </Stack>
       </Tabs.Panel>
       <Tabs.Panel value="placement" pt="md">
         <Stack>
-          <PageHeader title="Placement preview" order={2}>Where would an instance of this flavor go, and why not elsewhere? Runs the scheduler without claiming anything.</PageHeader>
+          <PageHeader title="Placement preview" order={2}>
+            Where would an instance of this flavor go, and why not elsewhere? Runs the scheduler without claiming anything.
+          </PageHeader>
           <PlacementPreview />
         </Stack>
       </Tabs.Panel>
@@ -42,7 +46,9 @@ export default function HostInventoryPage() {
   const principal = useSession();
   return (
     <Stack>
-      <PageHeader title="Host inventory">Compute hosts, their state and how full they are; aggregates and zones; where the scheduler would place an instance.</PageHeader>
+      <PageHeader title="Host inventory">
+        Compute hosts, their state and how full they are; aggregates and zones; where the scheduler would place an instance.
+      </PageHeader>
       {principal.isAdmin ? <AdminHostTabs /> : <Text>Only cloud administrators can see the host inventory.</Text>}
     </Stack>
   );

@@ -9,7 +9,9 @@ export default function ImagesPage() {
   const principal = useSession();
   return (
     <Stack>
-      <PageHeader title="Images">Disk images, kernels and ramdisks that instances of project {principal.projectName} boot from: its own, those shared with it, and public ones.</PageHeader>
+      <PageHeader title="Images">
+        Disk images, kernels and ramdisks that instances of project {principal.projectName} boot from: its own, those shared with it, and public ones.
+      </PageHeader>
       <Images />
     </Stack>
   );

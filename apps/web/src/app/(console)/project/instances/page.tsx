@@ -32,11 +32,7 @@ export default function InstancesPage() {
     <Stack>
       <Group justify="space-between" align="flex-end">
         <PageHeader title="Instances">Virtual machines of project {principal.projectName}.</PageHeader>
-        {canManage && (
-          <Button onClick={() => router.push("/project/instances/launch")}>
-            Launch instance
-          </Button>
-        )}
+        {canManage && <Button onClick={() => router.push("/project/instances/launch")}>Launch instance</Button>}
       </Group>
       <QueryStatus query={instances} loadingLabel="Loading instances" errorTitle="Could not load the instances" />
       {instances.isSuccess &&

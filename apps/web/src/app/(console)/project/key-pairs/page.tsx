@@ -9,7 +9,9 @@ export default function KeyPairsPage() {
   const principal = useSession();
   return (
     <Stack>
-      <PageHeader title="Key pairs">SSH keys of {principal.userName}: the public key of the one you choose at launch is put into the instance. They are yours in every project.</PageHeader>
+      <PageHeader title="Key pairs">
+        SSH keys of {principal.userName}: the public key of the one you choose at launch is put into the instance. They are yours in every project.
+      </PageHeader>
       <KeyPairs />
     </Stack>
   );

@@ -9,7 +9,9 @@ export default function SecurityGroupsPage() {
   const principal = useSession();
   return (
     <Stack>
-      <PageHeader title="Security groups">Firewall rules of project {principal.projectName}: what may reach its instances, and what they may reach.</PageHeader>
+      <PageHeader title="Security groups">
+        Firewall rules of project {principal.projectName}: what may reach its instances, and what they may reach.
+      </PageHeader>
       <SecurityGroups />
     </Stack>
   );

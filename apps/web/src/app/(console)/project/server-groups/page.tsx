@@ -9,7 +9,9 @@ export default function ServerGroupsPage() {
   const principal = useSession();
   return (
     <Stack>
-      <PageHeader title="Server groups">Groups of instances of project {principal.projectName} that the scheduler keeps together or apart.</PageHeader>
+      <PageHeader title="Server groups">
+        Groups of instances of project {principal.projectName} that the scheduler keeps together or apart.
+      </PageHeader>
       <ServerGroups />
     </Stack>
   );

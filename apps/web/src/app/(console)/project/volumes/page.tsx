@@ -9,7 +9,9 @@ export default function VolumesPage() {
   const principal = useSession();
   return (
     <Stack>
-      <PageHeader title="Volumes">Block storage of project {principal.projectName}: attach volumes to instances at launch, or boot from one made from an image.</PageHeader>
+      <PageHeader title="Volumes">
+        Block storage of project {principal.projectName}: attach volumes to instances at launch, or boot from one made from an image.
+      </PageHeader>
       <Volumes />
     </Stack>
   );
