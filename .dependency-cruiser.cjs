@@ -21,8 +21,8 @@ const CORE_FLOORS = [
 ];
 
 const CORE = "^packages/core/src/";
-const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-const room = (name) => (name.endsWith(".ts") ? `${CORE}${escape(name)}$` : `${CORE}${escape(name)}/`);
+const escapeRegex = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const room = (name) => (name.endsWith(".ts") ? `${CORE}${escapeRegex(name)}$` : `${CORE}${escapeRegex(name)}/`);
 const rooms = (names) => names.map(room);
 /** Tests, benchmarks and browser specs are not rooms: they may reach anywhere they test. */
 const NOT_CODE = ["\\.test\\.tsx?$", "/test/", "/e2e/", "/bench/"];

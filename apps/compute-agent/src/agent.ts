@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { io, type Socket } from "socket.io-client";
-import { z } from "zod";
+import type { z } from "zod";
 import {
   AGENT_NAMESPACE,
   MAX_PROTOCOL_MESSAGE_CHARS,

@@ -221,6 +221,7 @@ class ConsoleTail {
     const offset = this.nextOffset;
     this.nextOffset += whole;
     // PostgreSQL text cannot hold NUL, which serial consoles do emit.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what this removes
     const data = this.decoder.decode(bytes.subarray(0, whole)).replace(/\u0000/g, "");
     const pending: Pending = { chunk: { instanceId: this.instanceId, offset, data }, fileOffset, bytes: whole };
     await this.savePosition(pending);

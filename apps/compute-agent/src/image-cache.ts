@@ -14,7 +14,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "pino";
 import { IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
-import { type ImageRef } from "@nimbus/core/protocol/agent";
+import type { ImageRef } from "@nimbus/core/protocol/agent";
 import { isMissingFile, messageOf } from "./error-message";
 import type { AuthProvider } from "./host-auth";
 import { reasonOf } from "./http-reason";

@@ -75,7 +75,9 @@ export class ReportOutbox {
   online(deliver: DeliverReports): void {
     this.offline();
     this.session = new AckSession(deliver);
-    this.messages.forEach((message, n) => Object.assign(message, { n, sent: false }));
+    this.messages.forEach((message, n) => {
+      Object.assign(message, { n, sent: false });
+    });
     this.nextN = this.messages.length;
     this.send();
   }

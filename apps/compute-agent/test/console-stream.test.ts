@@ -114,7 +114,7 @@ describe("ConsoleStreamer", () => {
     const receiver = new Receiver();
     const consoles = streamer();
     // 3-byte characters: the chunk size (64 KiB) is not a multiple of 3.
-    const burst = "✓".repeat(60_000) + "\nend\n";
+    const burst = `${"✓".repeat(60_000)}\nend\n`;
     await writeFile(logFile, burst);
     consoles.online(receiver.send());
     consoles.watch(randomUUID(), logFile);

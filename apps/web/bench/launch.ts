@@ -377,11 +377,11 @@ function printPhaseBreakdown(calledAt: Map<string, number>, phases: Record<strin
   for (const [id, t0] of calledAt) {
     const seen = phases[id];
     if (!seen) continue;
-    const scheduling = seen["scheduling"];
+    const scheduling = seen.scheduling;
     if (scheduling) add("API call → build recorded", scheduling.opened - t0);
     if (scheduling?.finished !== undefined) {
       add("scheduling → host assigned", scheduling.finished - scheduling.opened);
-      const networking = seen["networking"];
+      const networking = seen.networking;
       if (networking?.reported !== undefined) add("host assigned → agent reports networking", networking.reported - scheduling.finished);
     }
     for (let i = 1; i < order.length; i++) {

@@ -229,12 +229,10 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
         ],
       });
       expect(ack).toEqual({ ok: true, refused: [] });
-      const forged = await forger
-        .timeout(5000)
-        .emitWithAck("instance.reports", {
-          n: forgerReports.next(),
-          reports: [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }],
-        });
+      const forged = await forger.timeout(5000).emitWithAck("instance.reports", {
+        n: forgerReports.next(),
+        reports: [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }],
+      });
       expect(forged).toEqual({ ok: true, refused: [{ instanceId: b!.id, seq: 1, error: `Instance ${b!.id} is not placed on this host.` }] });
 
       const first = await admin.instances.get.query({ id: a!.id });
@@ -256,12 +254,10 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
       expect(
         await peer.timeout(5000).emitWithAck("instance.reports", { n: peerReports.next(), reports: [{ instanceId: b!.id, seq: "one" }] }),
       ).toEqual({ ok: false, error: "malformed reports" });
-      const next = await peer
-        .timeout(5000)
-        .emitWithAck("instance.reports", {
-          n: peerReports.next(),
-          reports: [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }],
-        });
+      const next = await peer.timeout(5000).emitWithAck("instance.reports", {
+        n: peerReports.next(),
+        reports: [{ instanceId: b!.id, commandId: b!.commandId, seq: 1, ...at("active") }],
+      });
       expect(next).toEqual({ ok: true, refused: [] });
       expect((await admin.instances.get.query({ id: b!.id })).instance.status).toBe("ACTIVE");
       for (const id of ids) await admin.instances.delete.mutate({ id });

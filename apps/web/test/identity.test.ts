@@ -149,7 +149,7 @@ describe("sessions, lockout, tokens and isolation", () => {
     expect([...seen.admin!].sort()).toEqual([...seen.carol!, ...seen.dave!].sort());
     expect(adminEvents).toBe(0);
     await expect(dave.client.instances.get.query({ id: a.instanceIds[0]! })).rejects.toMatchObject({ data: { code: "NOT_FOUND" } });
-    sockets.forEach((s) => s.close());
+    for (const s of sockets) s.close();
   });
 
   it("lets a user switch project only to one they belong to, and change their own password", async () => {

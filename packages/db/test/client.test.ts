@@ -8,7 +8,9 @@ import { scratchDatabase } from "./scratch";
 
 describe("openDatabase", () => {
   const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
 
   it("runs an embedded PGlite with migrations applied, and keeps data across reopen", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "nimbus-db-"));

@@ -149,7 +149,7 @@ export function buildNetworkXml(port: PortSpec): string {
     lines.push(`  <dnsmasq:options>`, `    <dnsmasq:option value='dhcp-option=option:dns-server,${nameservers.join(",")}'/>`, `  </dnsmasq:options>`);
   }
   lines.push(`</network>`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /** The parts of a libvirt network's XML the host networking acts on. */
@@ -289,5 +289,5 @@ export function buildPortFilterXml(
     for (const remote of remotes) lines.push(...securityGroupRuleXml(rule, remote));
   }
   lines.push(`  <rule action='drop' direction='inout' priority='${PRIORITY_DEFAULT_DROP}'>`, `    <all/>`, `  </rule>`, `</filter>`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

@@ -75,5 +75,5 @@ export async function destroySet(name: string): Promise<boolean> {
 }
 
 async function restore(lines: string[]): Promise<void> {
-  await withPrivateFile("restore", lines.join("\n") + "\n", (file) => ipset("-file", file, "restore"));
+  await withPrivateFile("restore", `${lines.join("\n")}\n`, (file) => ipset("-file", file, "restore"));
 }

@@ -47,7 +47,7 @@ export function toFormError(error: unknown): FormError {
     if (messages && messages.length > 0) fieldErrors[field] = [...messages];
   }
   const details = data.nimbus?.details ?? null;
-  const fields = detailFieldsSchema.safeParse(details?.["fields"]);
+  const fields = detailFieldsSchema.safeParse(details?.fields);
   if (fields.success) {
     for (const { path, message } of fields.data) (fieldErrors[path] ??= []).push(message);
   }

@@ -9,7 +9,7 @@ const env = loadEnv();
 const log = pino({ level: env.LOG_LEVEL, redact: ["*.password", "*.secret", "*.token", "req.headers.cookie"] });
 
 async function main(): Promise<void> {
-  let handler;
+  let handler: ReturnType<ReturnType<typeof next>["getRequestHandler"]> | undefined;
   if (!env.NIMBUS_HEADLESS) {
     const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
     const app = next({ dev: env.NODE_ENV !== "production", dir, hostname: env.HOST, port: env.PORT });

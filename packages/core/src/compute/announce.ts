@@ -1,7 +1,6 @@
 import type { InstanceChanged, InstanceEventPayload, InstanceUpdates } from "../protocol/browser";
 import type { Publisher } from "../context";
 import { displayStatus, type TaskState, type VmState } from "../instance/state-machine";
-import type { schema } from "@nimbus/db";
 import type { InstanceActionEventRow, InstanceRow } from "@nimbus/db/schema";
 
 /** Collects what a transaction changed and announces it only after commit. */

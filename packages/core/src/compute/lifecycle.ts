@@ -5,7 +5,6 @@ import { NimbusError } from "../errors";
 import { canTransition, phaseOf, stateFor, type InstancePhase, type PowerState, type TaskState, type VmState } from "../instance/state-machine";
 import type { Announcements } from "./announce";
 import type { InstanceRow } from "@nimbus/db/schema";
-import { z } from "zod";
 
 /** Progress shown in the list while building, per phase (Nova reports 0–100 too). */
 const PROGRESS: Record<InstancePhase, number> = {
@@ -326,7 +325,9 @@ export async function advanceBuild(db: Executor, out: Announcements, progress: B
   if (!row?.instance) return false;
   const updated = rowFromJson(schema.instances, row.instance);
   for (const event of rowsFromJson(schema.instanceActionEvents, row.closed)) out.event(updated.projectId, event);
-  rowsFromJson(schema.instanceActionEvents, row.opened).forEach((event, n) => out.event(updated.projectId, event, steps[n]?.reportedAt));
+  rowsFromJson(schema.instanceActionEvents, row.opened).forEach((event, n) => {
+    out.event(updated.projectId, event, steps[n]?.reportedAt);
+  });
   out.instance(updated, await hostnameOf(db, updated.hostId));
   return true;
 }

@@ -6,7 +6,6 @@ import { netmaskOf, parseCidr } from "../network/ipam";
 import { portSpecColumns, portSpecsFromJson } from "../network/ports";
 import { volumeSpecColumn, volumeSpecsFromJson } from "../volumes/attach";
 import type { ImageRow, InstanceRow } from "@nimbus/db/schema";
-import { z } from "zod";
 
 /** Nova's hostname from a display name: lower case, [a-z0-9-], at most 63 characters. */
 function hostnameFor(name: string): string {

@@ -10,6 +10,7 @@ import { buildRequestSpec } from "../scheduler/request-spec";
 import { DestinationSelector, type BatchCandidates } from "../scheduler/select-destinations";
 import { hostAssignmentFor, isScheduling } from "./host-assignment";
 import type { RequestSpec } from "../scheduler/types";
+import type { CommandAck } from "../protocol/agent";
 import type { BuildRequestRow, InstanceRow } from "@nimbus/db/schema";
 import { z } from "zod";
 
@@ -262,7 +263,7 @@ export class Conductor {
   /** Sends the spawn command `commandId` (as assigned with the host) to the host's agent. */
   private async dispatch(instanceId: string, hostId: string, commandId: string | null): Promise<void> {
     if (!commandId) return;
-    let command;
+    let command: Awaited<ReturnType<typeof spawnCommandFor>>;
     try {
       command = await spawnCommandFor(this.services.db, instanceId, hostId, commandId);
     } catch (error) {
@@ -273,7 +274,7 @@ export class Conductor {
       return;
     }
     if (!command) return;
-    let ack;
+    let ack: CommandAck;
     try {
       ack = await this.services.agents.spawn(hostId, command);
     } catch (error) {

@@ -1,4 +1,3 @@
-import type { schema } from "@nimbus/db";
 import type { ImageRef } from "../protocol/agent";
 import { NimbusError } from "../errors";
 import type { ImageRow } from "@nimbus/db/schema";

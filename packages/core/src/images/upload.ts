@@ -252,7 +252,7 @@ export async function imageFileForAgent(
 ): Promise<{ image: ImageRow; path: string; sizeBytes: number }> {
   if (!z.uuid().safeParse(imageId).success) throw NimbusError.notFound("Image", imageId);
   const image = await services.db.query.images.findFirst({ where: and(eq(schema.images.id, imageId), eq(schema.images.status, "active")) });
-  if (!image || !image.checksumSha256) throw NimbusError.notFound("Image", imageId);
+  if (!image?.checksumSha256) throw NimbusError.notFound("Image", imageId);
   const path = imageFilePath(services.imageStoreDir, image.id);
   const found = await stat(path).catch(() => null);
   if (!found) throw NimbusError.notFound("Image file", imageId);

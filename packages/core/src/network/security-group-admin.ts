@@ -3,7 +3,7 @@ import { and, asc, eq, inArray, sql } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
-import { NimbusError, parseInput, type FieldIssue } from "../errors";
+import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { idInput } from "../validation";
 import { addRuleInput, checkRule, filteredProtocol, sameRule } from "./security-group-rules";

@@ -138,22 +138,32 @@ function checkPools(
 ): { start: string; end: string }[] {
   if (pools.length > MAX_ALLOCATION_POOLS) problem(`Give at most ${MAX_ALLOCATION_POOLS} allocation pools.`);
   const ranges: { start: number; end: number; label: string }[] = [];
-  pools.forEach((pool, index) => {
+  for (const [index, pool] of pools.entries()) {
     const label = `Pool ${index + 1} (${pool.start || "?"}–${pool.end || "?"})`;
     const bad = [pool.start, pool.end].filter((ip) => !isIpv4(ip));
-    if (bad.length > 0) return problem(`${label}: ${bad[0] || "(blank)"} is not an IPv4 address.`);
+    if (bad.length > 0) {
+      problem(`${label}: ${bad[0] || "(blank)"} is not an IPv4 address.`);
+      continue;
+    }
     const start = ipToInt(pool.start);
     const end = ipToInt(pool.end);
-    if (start > end) return problem(`${label} ends before it starts.`);
+    if (start > end) {
+      problem(`${label} ends before it starts.`);
+      continue;
+    }
     if (cidr && firstHost !== null && lastHost !== null && (start < firstHost || end > lastHost)) {
-      return problem(`${label} is not inside the host addresses of ${cidrText} (${intToIp(firstHost)}–${intToIp(lastHost)}).`);
+      problem(`${label} is not inside the host addresses of ${cidrText} (${intToIp(firstHost)}–${intToIp(lastHost)}).`);
+      continue;
     }
     if (gatewayIp && isIpv4(gatewayIp)) {
       const gateway = ipToInt(gatewayIp);
-      if (gateway >= start && gateway <= end) return problem(`${label} contains the gateway ${gatewayIp}.`);
+      if (gateway >= start && gateway <= end) {
+        problem(`${label} contains the gateway ${gatewayIp}.`);
+        continue;
+      }
     }
     ranges.push({ start, end, label });
-  });
+  }
   ranges.sort((a, b) => a.start - b.start);
   for (let i = 1; i < ranges.length; i++) {
     const previous = ranges[i - 1]!;

@@ -84,7 +84,8 @@ export interface ServerToBrowserEvents {
   "instance.console": (payload: z.infer<typeof instanceConsoleSchema>) => void;
   "host.changed": (payload: HostChanged) => void;
 }
-export interface BrowserToServerEvents {}
+/** Browsers send the server nothing over socket.io: every request is a tRPC call. */
+export type BrowserToServerEvents = Record<string, never>;
 
 /** socket.io rooms of the browser namespace. */
 export const rooms = {

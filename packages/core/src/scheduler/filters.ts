@@ -82,7 +82,7 @@ export const serverGroupAffinityFilter: Filter = {
   name: "ServerGroupAffinityFilter",
   check(host, spec) {
     const group = spec.group;
-    if (!group || group.policy !== "affinity" || group.membersByHost.size === 0) return null;
+    if (group?.policy !== "affinity" || group.membersByHost.size === 0) return null;
     return group.membersByHost.has(host.id) ? null : { reason: `did not hold group ${group.name}'s members` };
   },
 };
@@ -91,7 +91,7 @@ export const serverGroupAntiAffinityFilter: Filter = {
   name: "ServerGroupAntiAffinityFilter",
   check(host, spec) {
     const group = spec.group;
-    if (!group || group.policy !== "anti-affinity") return null;
+    if (group?.policy !== "anti-affinity") return null;
     const here = group.membersByHost.get(host.id) ?? 0;
     return here >= group.maxServerPerHost ? { reason: `already had ${here} member${here === 1 ? "" : "s"} of group ${group.name}` } : null;
   },

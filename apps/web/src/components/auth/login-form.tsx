@@ -46,7 +46,7 @@ export function LoginForm() {
           required
           value={name}
           onChange={(e) => setName(e.currentTarget.value)}
-          error={error?.fieldErrors["name"]?.[0]}
+          error={error?.fieldErrors.name?.[0]}
           data-autofocus
         />
         <PasswordInput
@@ -56,7 +56,7 @@ export function LoginForm() {
           required
           value={password}
           onChange={(e) => setPassword(e.currentTarget.value)}
-          error={error?.fieldErrors["password"]?.[0]}
+          error={error?.fieldErrors.password?.[0]}
           // Not "Toggle password visibility": a label naming the password field is the field's alone.
           visibilityToggleButtonProps={{ "aria-label": "Show characters" }}
         />

@@ -31,7 +31,7 @@ export function DisableHostModal({ host, onClose, onDisabled }: DisableHostModal
     }),
   );
   const error = disable.error ? toFormError(disable.error) : null;
-  const reasonError = error?.fieldErrors["disabledReason"]?.[0];
+  const reasonError = error?.fieldErrors.disabledReason?.[0];
   // Keep the hostname on screen while the dialog animates closed.
   const shown = useLastTarget(host);
 

@@ -78,7 +78,7 @@ export function PlacementPreview() {
                   setForm((v) => ({ ...v, flavorId: flavorId ?? "" }));
                   setFlavorMissing(false);
                 }}
-                error={flavorMissing ? "Choose a flavor." : error?.fieldErrors["flavorId"]?.[0]}
+                error={flavorMissing ? "Choose a flavor." : error?.fieldErrors.flavorId?.[0]}
                 searchable
               />
               <Select

@@ -27,6 +27,7 @@ export function SocketProvider({ sessionKey, children }: { sessionKey: string; c
   const queryClient = useQueryClient();
   const [value, setValue] = useState<SocketContextValue>({ socket: null, status: "connecting" });
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new session (sessionKey) opens a new socket with its cookie
   useEffect(() => {
     const socket = io({ withCredentials: true, transports: ["websocket", "polling"], tryAllTransports: true });
     setValue({ socket, status: "connecting" });

@@ -247,6 +247,7 @@ const HEARTBEAT_BATCH_MS = 250;
 /** Gathers agents' heartbeats and writes each batch in one statement; a stale one's connection is dropped. */
 function heartbeatBatcher(services: Services, log: Logger) {
   const pending = new Map<string, { hostId: string; sessionId: string; onStale: () => void }>();
+  // biome-ignore lint/correctness/noUnusedVariables: read by the ??= in add(): one flush scheduled at a time
   let timer: NodeJS.Timeout | undefined;
   async function flush(): Promise<void> {
     timer = undefined;

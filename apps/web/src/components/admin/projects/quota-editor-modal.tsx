@@ -106,7 +106,7 @@ function QuotaForm({ quotas, onSaved, onCancel }: { quotas: ProjectQuotas; onSav
         </SimpleGrid>
         {error && (
           <Alert color="red" title="Could not save the quotas">
-            {[error.message, ...(error.fieldErrors["limits"] ?? [])].join(" ")}
+            {[error.message, ...(error.fieldErrors.limits ?? [])].join(" ")}
           </Alert>
         )}
         <Group justify="space-between">

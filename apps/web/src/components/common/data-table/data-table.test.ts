@@ -69,7 +69,7 @@ describe("DataTable", () => {
 
   it("adds an Actions column only when the rows have actions", () => {
     expect(headers(render()).map((h) => h.text)).not.toContain("Actions");
-    const html = render({ rowActions: (f) => createElement("button", { "aria-label": `Delete flavor ${f.name}` }) });
+    const html = render({ rowActions: (f) => createElement("button", { type: "button", "aria-label": `Delete flavor ${f.name}` }) });
     expect(headers(html).map((h) => h.text)).toEqual(["Name", "vCPUs", "ID", "Actions"]);
     expect(html).toContain('aria-label="Delete flavor m1.medium"');
   });

@@ -26,11 +26,11 @@ function compareValues(a: string | number | Date, b: string | number | Date): nu
 
 const isEmpty = (value: SortValue): value is null | undefined | "" => value === null || value === undefined || value === "";
 
-/** The rows in a new array, ordered by `valueOf`; rows without a value stay last either way, equal rows keep their order. */
-export function sortRows<Row>(rows: readonly Row[], valueOf: (row: Row) => SortValue, direction: SortDirection): Row[] {
+/** The rows in a new array, ordered by `valueFor`; rows without a value stay last either way, equal rows keep their order. */
+export function sortRows<Row>(rows: readonly Row[], valueFor: (row: Row) => SortValue, direction: SortDirection): Row[] {
   const sign = direction === "asc" ? 1 : -1;
   return rows
-    .map((row) => ({ row, value: valueOf(row) }))
+    .map((row) => ({ row, value: valueFor(row) }))
     .sort((a, b) => {
       if (isEmpty(a.value) || isEmpty(b.value)) return Number(isEmpty(a.value)) - Number(isEmpty(b.value));
       return sign * compareValues(a.value, b.value);

@@ -64,6 +64,7 @@ export function ConfigurationStep({ values, errors, onChange }: ConfigurationSte
           Key–value pairs the guest can read (meta_data.json&apos;s &quot;meta&quot;).
         </Text>
         {values.metadata.map((row, index) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: rows are positions in the form (their inputs are controlled); a removed row's values move up with it
           <Group key={index} gap="xs" align="flex-start">
             <TextInput
               aria-label={`Metadata key ${index + 1}`}

@@ -68,7 +68,7 @@ const FIGURE_COLUMNS: DataTableColumn<ResourceImpact>[] = [
 ];
 
 /** The chart in words, for screen readers (the bars themselves are hidden from them). */
-function describe(impacts: ResourceImpact[]): string {
+function describeImpacts(impacts: ResourceImpact[]): string {
   return impacts
     .map((impact) => {
       const { spec, limit, used, requested, freeAfter } = impact;
@@ -113,7 +113,7 @@ export function LaunchQuotaPanel({ impacts, flavorChosen }: { impacts: ResourceI
         {flavorChosen ? "Share of each limit: in use, taken by this launch, and left free." : "Choose a flavor to see its vCPUs and RAM."}
       </Text>
       {chartData.length > 0 && (
-        <div role="img" aria-label={`Quota impact chart. ${describe(impacts)}.`}>
+        <div role="img" aria-label={`Quota impact chart. ${describeImpacts(impacts)}.`}>
           <BarChart
             h={30 + 40 * chartData.length}
             data={chartData}

@@ -12,7 +12,17 @@ function Bullet({ event }: { event: InstanceActionEvent }) {
   const failed = event.result === "Error";
   return (
     <ThemeIcon size={22} radius="xl" color={failed ? "red" : "green"} aria-hidden>
-      <svg width="12" height="12" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="3" strokeLinecap="round" strokeLinejoin="round">
+      <svg
+        aria-hidden="true"
+        width="12"
+        height="12"
+        viewBox="0 0 24 24"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="3"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      >
         {failed ? <path d="M6 6l12 12M18 6L6 18" /> : <path d="M5 12l5 5L20 7" />}
       </svg>
     </ThemeIcon>

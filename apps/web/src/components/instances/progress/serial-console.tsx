@@ -40,6 +40,7 @@ export function SerialConsole({ instanceId, guestBootedAt }: { instanceId: strin
       .join("");
   const shown = text.length > MAX_CHARS ? text.slice(-MAX_CHARS) : text;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scrolls to the end whenever more output is shown
   useEffect(() => {
     const el = viewport.current;
     if (el) el.scrollTop = el.scrollHeight;
@@ -67,7 +68,7 @@ export function SerialConsole({ instanceId, guestBootedAt }: { instanceId: strin
         <Text c="dimmed">No console output yet. Output appears here as the guest prints it.</Text>
       ) : (
         <ScrollArea.Autosize mah={420} viewportRef={viewport} type="auto">
-          <pre aria-label="Serial console log" style={{ margin: 0, fontSize: 12, whiteSpace: "pre-wrap", wordBreak: "break-all" }}>
+          <pre role="log" aria-label="Serial console log" style={{ margin: 0, fontSize: 12, whiteSpace: "pre-wrap", wordBreak: "break-all" }}>
             {shown}
           </pre>
         </ScrollArea.Autosize>
