@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 # (security groups); genisoimage: config drives; qemu-utils: image inspection and overlays;
 # busybox-static + cpio: the test guest's initramfs; openssh-client: ssh-keygen for key tests;
 # ipset: a remote security group's members on a host; iputils-ping: the real-guest test pings
-# its guest through its security group; chromium: the browser tests.
+# its guest through its security group; chromium: the browser tests; stress-ng: one test runs
+# again with every core busy (scripts/under-cpu-hog.sh).
 APT_PACKAGES=(libvirt-dev libvirt-clients libvirt-daemon-system qemu-system-x86 qemu-utils dnsmasq-base iptables
-  genisoimage busybox-static cpio openssh-client ipset iputils-ping pkg-config python3 make g++ chromium)
+  genisoimage busybox-static cpio openssh-client ipset iputils-ping pkg-config python3 make g++ chromium stress-ng)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -57,6 +57,8 @@ export interface Services {
   maxAttempts: number;
   /** A host is shown down when its last heartbeat is older than this. */
   hostDownAfterMs: number;
+  /** A host whose agent's connection closed stays up this long for it to reconnect (≤ hostDownAfterMs). */
+  hostReconnectGraceMs: number;
   /** An image upload whose web process stopped refreshing it this long ago is given up. */
   uploadStallMs: number;
   scheduler?: SchedulerSettings;

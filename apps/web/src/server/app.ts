@@ -39,7 +39,8 @@ export interface NimbusServer {
   close(): Promise<void>;
 }
 
-const HEARTBEAT_INTERVAL_MS = 2_000;
+/** Agents heartbeat five times per down time (at most every 5 s), so one late beat is no outage. */
+const heartbeatIntervalMs = (hostDownAfterMs: number) => Math.min(5_000, Math.max(500, hostDownAfterMs / 5));
 
 /**
  * Composes one Nimbus web process: database (migrated, seeded), tRPC at /api/trpc, socket.io
@@ -94,8 +95,10 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
   }
 
   let conductor: Conductor | undefined;
-  // A silent agent (stopped process, cut network) misses pings and is dropped within ~5 s.
-  const io = new SocketServer({ serveClient: false, pingInterval: 2_000, pingTimeout: 3_000, destroyUpgrade: false });
+  // socket.io's own liveness check drops only a connection that is surely dead (25 s without a
+  // pong): a closed one is noticed at once anyway, and a silent host is declared down by its
+  // missing heartbeats (NIMBUS_HOST_DOWN_AFTER_SECONDS), not by a few seconds of a busy event loop.
+  const io = new SocketServer({ serveClient: false, pingInterval: 5_000, pingTimeout: 20_000, destroyUpgrade: false });
   const adapter = env.DATABASE_URL ? await postgresAdapter(env.DATABASE_URL, log) : null;
   if (adapter) io.adapter(adapter.adapter);
   const services: Services = {
@@ -105,6 +108,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     buildRequested: () => conductor?.kick(),
     imageStoreDir,
     hostDownAfterMs: env.NIMBUS_HOST_DOWN_AFTER_SECONDS * 1000,
+    hostReconnectGraceMs: env.NIMBUS_HOST_RECONNECT_GRACE_SECONDS * 1000,
     uploadStallMs: env.NIMBUS_UPLOAD_STALL_SECONDS * 1000,
     buildTimeoutMs: env.NIMBUS_BUILD_TIMEOUT_SECONDS * 1000,
     maxAttempts: env.NIMBUS_MAX_ATTEMPTS,
@@ -128,7 +132,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     services: agentDatabase ? { ...services, db: agentDatabase.db } : services,
     secret: agentSecret,
     log: log.child({ component: "agent-socket" }),
-    heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+    heartbeatIntervalMs: heartbeatIntervalMs(env.NIMBUS_HOST_DOWN_AFTER_SECONDS * 1000),
     orphanGraceMs: env.NIMBUS_ORPHAN_GRACE_SECONDS * 1000,
   });
   const enroll = enrollHandler(services, log.child({ component: "enrolment" }));

@@ -42,8 +42,18 @@ const envSchema = z.object({
   /** A conductor that dies mid-scheduling leaves its lease; another takes the work after this. */
   NIMBUS_CONDUCTOR_LEASE_SECONDS: z.coerce.number().positive().default(30),
   NIMBUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
-  /** A host whose agent is silent this long is down (agents heartbeat every 2 s). */
-  NIMBUS_HOST_DOWN_AFTER_SECONDS: z.coerce.number().positive().default(6),
+  /**
+   * A host whose agent is silent this long is down (Nova's service_down_time is 60 s). Agents
+   * heartbeat every fifth of it (at most 5 s). A 500-launch burst stalled the web process's
+   * event loop at most 0.5 s and an agent's 1 s, with a CPU hog on both cores: 30 s is far past
+   * what a busy machine stalls, and short enough to move builds off a dead host soon.
+   */
+  NIMBUS_HOST_DOWN_AFTER_SECONDS: z.coerce.number().positive().default(30),
+  /**
+   * An agent whose connection closed (a restart, a dropped network, a web process that went
+   * away) keeps its host up this long while it reconnects; at most the down time above.
+   */
+  NIMBUS_HOST_RECONNECT_GRACE_SECONDS: z.coerce.number().min(0).default(10),
   /** Unknown domains found on a host at reconnect are destroyed after this grace period. */
   NIMBUS_ORPHAN_GRACE_SECONDS: z.coerce.number().min(0).default(30),
   /** Accept the shared bootstrap secret from agents (single-machine installs); off: enrolled hosts only. */

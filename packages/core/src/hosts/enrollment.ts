@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { schema, type Executor } from "@nimbus/db";
-import { and, desc, eq, gt, isNull } from "@nimbus/db/orm";
+import { and, desc, eq, gt, isNotNull, isNull } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext, Services } from "../context";
@@ -109,6 +109,13 @@ export async function revokeHostCredential({ ctx, input }: { ctx: CoreContext; i
     .returning();
   if (rows.length === 0) throw NimbusError.notFound("Host credential", hostname);
   await audit(ctx, ctx.db, { action: "agent.revoke", outcome: "success", targetType: "host", targetId: hostname, projectId: null });
+  // A revoked host is not coming back as it was: down at once, not after a reconnect grace.
+  const down = await ctx.db
+    .update(schema.computeHosts)
+    .set({ agentSessionId: null, updatedAt: new Date() })
+    .where(and(eq(schema.computeHosts.hostname, hostname), isNotNull(schema.computeHosts.agentSessionId)))
+    .returning({ id: schema.computeHosts.id });
+  for (const { id } of down) ctx.publisher.hostChanged({ hostId: id });
   await ctx.agents.disconnect?.(hostname);
   return { hostname };
 }

@@ -55,14 +55,23 @@ export async function recordHeartbeats(services: Pick<Services, "db">, beats: { 
   return new Set(beats.filter((b) => !counted.has(b.sessionId)).map((b) => b.sessionId));
 }
 
-/** The agent's connection closed: the host is down at once (unless a newer session took over). */
-export async function hostDisconnected(services: Pick<Services, "db" | "publisher">, hostId: string, sessionId: string): Promise<void> {
-  const rows = await services.db
+/**
+ * The agent's connection closed. Known at once, but not yet a dead host: an agent that restarts
+ * or loses its server for a moment reconnects within seconds. Its silence is dated back so that
+ * the host is declared down (by `expireSilentHosts`) once the reconnect grace passes without a
+ * new registration, instead of after the whole down time; a newer session is left alone.
+ */
+export async function hostDisconnected(
+  services: Pick<Services, "db" | "hostDownAfterMs" | "hostReconnectGraceMs">,
+  hostId: string,
+  sessionId: string,
+): Promise<void> {
+  const graceMs = Math.min(services.hostReconnectGraceMs, services.hostDownAfterMs);
+  const silentSince = new Date(Date.now() - services.hostDownAfterMs + graceMs);
+  await services.db
     .update(schema.computeHosts)
-    .set({ agentSessionId: null, updatedAt: new Date() })
-    .where(and(eq(schema.computeHosts.id, hostId), eq(schema.computeHosts.agentSessionId, sessionId)))
-    .returning({ id: schema.computeHosts.id });
-  if (rows.length > 0) services.publisher.hostChanged({ hostId });
+    .set({ lastHeartbeatAt: sql`least(${schema.computeHosts.lastHeartbeatAt}, ${silentSince.toISOString()}::timestamptz)`, updatedAt: new Date() })
+    .where(and(eq(schema.computeHosts.id, hostId), eq(schema.computeHosts.agentSessionId, sessionId)));
 }
 
 /**
