@@ -22,6 +22,21 @@ describe("parseEnv", () => {
     expect(parsed({}).serverUrls).toEqual(["http://127.0.0.1:3000"]);
   });
 
+  it("dials the web server that HOST and PORT name when NIMBUS_SERVER_URL is unset, as npm start runs both", () => {
+    expect(parsed({ PORT: "3300" }).serverUrls).toEqual(["http://127.0.0.1:3300"]);
+    expect(parsed({ HOST: "0.0.0.0", PORT: "8080" }).serverUrls).toEqual(["http://127.0.0.1:8080"]);
+    expect(parsed({ HOST: "web.example", PORT: "80", NIMBUS_SERVER_URL: "http://other.example:3000" }).serverUrls).toEqual([
+      "http://other.example:3000",
+    ]);
+  });
+
+  it("resolves relative paths against the directory the user ran npm in (INIT_CWD), not the agent's package", () => {
+    const env = parsed({ NIMBUS_STATE_DIR: "var/agent-2", NIMBUS_AGENT_SECRET_FILE: ".data/agent-secret", INIT_CWD: "/home/op/nimbus" });
+    expect(env.stateDir).toBe("/home/op/nimbus/var/agent-2");
+    expect(env.credentialFile).toBe("/home/op/nimbus/var/agent-2/host-credential");
+    expect(env.secretSource).toEqual({ kind: "file", path: "/home/op/nimbus/.data/agent-secret" });
+  });
+
   it("refuses a list with a URL that is not http(s)", () => {
     expect(issues({ NIMBUS_SERVER_URL: "http://web-1,ftp://web-2" })).toEqual(["NIMBUS_SERVER_URL.1: must be http(s) URLs, separated by commas"]);
   });

@@ -57,7 +57,6 @@ const vifSchema = z.string().transform((value, ctx): Vif => {
 
 const serverUrlsSchema = z
   .string()
-  .default("http://127.0.0.1:3000")
   .transform((value) =>
     value
       .split(",")
@@ -68,7 +67,10 @@ const serverUrlsSchema = z
 
 const envSchema = z
   .object({
+    /** Unset: the web server that HOST and PORT name, as `npm start` runs it beside this agent. */
     NIMBUS_SERVER_URL: serverUrlsSchema,
+    HOST: z.string().default("127.0.0.1"),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     NIMBUS_AGENT_SECRET: agentHandshakeSchema.shape.secret.optional(),
     NIMBUS_AGENT_SECRET_FILE: z.string().default(path.join(repoRoot, ".data", "agent-secret")),
     NIMBUS_CREDENTIAL_FILE: z.string().optional(),
@@ -114,24 +116,36 @@ const envSchema = z
     }
   });
 
+/** The web server's URL from its own HOST and PORT (an address it listens on everywhere is reached on loopback). */
+function webServerUrl(host = "127.0.0.1", port = "3000"): string {
+  const reachable = host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
+  return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
+}
+
 export type EnvResult = { ok: true; env: Env } | { ok: false; issues: string[] };
 
 /** Validates the given variables; issues name the variable and the rule, never the value. */
 export function parseEnv(variables: Record<string, string | undefined>): EnvResult {
   // An empty variable means "unset", as in most shells' `VAR= cmd`.
-  const raw = Object.fromEntries(Object.entries(variables).filter(([, value]) => value !== undefined && value !== ""));
+  const raw: Record<string, string | undefined> = Object.fromEntries(
+    Object.entries(variables).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  raw.NIMBUS_SERVER_URL ??= webServerUrl(raw.HOST, raw.PORT);
   const parsed = envSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`) };
   const env = parsed.data;
-  const stateDir = path.resolve(env.NIMBUS_STATE_DIR ?? path.join(repoRoot, ".data", `agent-${env.NIMBUS_HOSTNAME}`));
+  // Relative paths are the user's: npm runs this in apps/compute-agent, but INIT_CWD is where they typed the command.
+  const userDir = raw.INIT_CWD ?? process.cwd();
+  const fromUser = (file: string) => path.resolve(userDir, file);
+  const stateDir = fromUser(env.NIMBUS_STATE_DIR ?? path.join(repoRoot, ".data", `agent-${env.NIMBUS_HOSTNAME}`));
   return {
     ok: true,
     env: {
       serverUrls: env.NIMBUS_SERVER_URL.map((url) => url.replace(/\/+$/, "")),
       secretSource: env.NIMBUS_AGENT_SECRET
         ? { kind: "inline", secret: env.NIMBUS_AGENT_SECRET }
-        : { kind: "file", path: path.resolve(env.NIMBUS_AGENT_SECRET_FILE) },
-      credentialFile: path.resolve(env.NIMBUS_CREDENTIAL_FILE ?? path.join(stateDir, "host-credential")),
+        : { kind: "file", path: fromUser(env.NIMBUS_AGENT_SECRET_FILE) },
+      credentialFile: fromUser(env.NIMBUS_CREDENTIAL_FILE ?? path.join(stateDir, "host-credential")),
       joinToken: env.NIMBUS_JOIN_TOKEN,
       libvirtUri: env.NIMBUS_LIBVIRT_URI,
       hostname: env.NIMBUS_HOSTNAME,

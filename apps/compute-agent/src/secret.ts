@@ -20,8 +20,11 @@ export async function waitForSecret(source: SecretSource, log: Logger): Promise<
   if (source.kind === "inline") return async () => source.secret;
   const backoff = new Backoff(250, 5000);
   let secret = await readSecretFile(source.path);
+  if (secret === null) {
+    // Said once: on a first start the web server writes the file only after its build, minutes later.
+    log.info({ path: source.path }, "waiting for the web server to write the agent secret file (it does on its first start)");
+  }
   while (secret === null) {
-    log.info({ path: source.path }, "waiting for the agent secret file");
     await sleep(backoff.next());
     secret = await readSecretFile(source.path);
   }
