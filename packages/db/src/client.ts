@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
@@ -54,14 +54,32 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     return { db: db as unknown as Database, driver: "postgres", close: () => sql.end({ timeout: 5 }) };
   }
   if (!options.dataDir) throw new Error("openDatabase needs a url or a dataDir");
-  mkdirSync(options.dataDir, { recursive: true });
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  ownerOnly(options.dataDir);
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   const client = await PGlite.create(options.dataDir);
   const db = drizzle(client, { schema });
   if (options.migrate !== false) await migrate(db, { migrationsFolder });
+  // PGlite (Emscripten's file system) creates its files 0666: take what it just made back too.
+  ownerOnly(options.dataDir);
   return { db: db as unknown as Database, driver: "pglite", close: () => client.close() };
+}
+
+/**
+ * The embedded database is its user's alone: the directory 0700 (so nothing PGlite writes later
+ * is reachable by others), and every directory 0700 and file 0600 in it as it is now.
+ */
+function ownerOnly(dir: string): void {
+  const walk = (entry: string): void => {
+    const stat = lstatSync(entry);
+    if (stat.isSymbolicLink()) return;
+    const mode = stat.isDirectory() ? 0o700 : 0o600;
+    if ((stat.mode & 0o777) !== mode) chmodSync(entry, mode);
+    if (stat.isDirectory()) for (const name of readdirSync(entry)) walk(path.join(entry, name));
+  };
+  walk(dir);
 }
 
 /**

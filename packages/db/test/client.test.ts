@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -23,6 +23,12 @@ describe("openDatabase", () => {
     const rows = await second.db.select().from(schema.projects);
     expect(rows.map((r) => r.name)).toEqual(["kept"]);
     await second.close();
+    // The data directory and everything in it are the user's alone.
+    const shared = readdirSync(dataDir, { recursive: true })
+      .map((name) => path.join(dataDir, String(name)))
+      .filter((file) => (statSync(file).mode & 0o077) !== 0);
+    expect(shared).toEqual([]);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
   }, 60_000); // PGlite starts and migrates twice: seconds on a loaded machine, past the 5 s default.
 
   it("uses postgres.js with DATABASE_URL and applies the same migrations", async () => {
