@@ -30,7 +30,8 @@ export interface Env {
   credentialFile: string;
   /** One-time token to enrol with when there is no credential file yet. */
   joinToken: string | undefined;
-  libvirtUri: string;
+  /** Unset: the default simulated host (`DEFAULT_SIMULATED_NODE` on libvirt's test driver). */
+  libvirtUri: string | null;
   hostname: string;
   /** How NICs attach on the libvirt test driver; qemu hosts plug ports into Nimbus's own libvirt networks. */
   vif: Vif;
@@ -78,7 +79,7 @@ const envSchema = z
     NIMBUS_LIBVIRT_URI: z
       .string()
       .regex(/^(test|qemu)(\+[a-z]+)?:\/\//, "must be a test:// or qemu:// libvirt URI")
-      .default("test:///default"),
+      .optional(),
     // prefault, unlike default, validates the fallback: os.hostname() may not be a DNS name.
     NIMBUS_HOSTNAME: hostnameSchema.prefault(os.hostname()),
     NIMBUS_VIF: z.string().default("user").pipe(vifSchema),
@@ -147,7 +148,7 @@ export function parseEnv(variables: Record<string, string | undefined>): EnvResu
         : { kind: "file", path: fromUser(env.NIMBUS_AGENT_SECRET_FILE) },
       credentialFile: fromUser(env.NIMBUS_CREDENTIAL_FILE ?? path.join(stateDir, "host-credential")),
       joinToken: env.NIMBUS_JOIN_TOKEN,
-      libvirtUri: env.NIMBUS_LIBVIRT_URI,
+      libvirtUri: env.NIMBUS_LIBVIRT_URI ?? null,
       hostname: env.NIMBUS_HOSTNAME,
       vif: env.NIMBUS_VIF,
       diskGb: env.NIMBUS_DISK_GB,

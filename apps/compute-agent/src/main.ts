@@ -7,7 +7,7 @@ import { EnrolmentError } from "./enrolment";
 import { loadEnv, type Env, type Simulation } from "./env";
 import { hostAuth } from "./host-auth";
 import { waitForSecret, type SecretProvider } from "./secret";
-import { SIMULATED_DISK_GB, prepareSimulatedHost } from "./simulation";
+import { DEFAULT_SIMULATED_NODE, SIMULATED_DISK_GB, prepareSimulatedHost, simulatedNodeUri } from "./simulation";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 /** In simulation mode, each simulated host may keep its own credential here, in its state dir. */
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     ...hostOptions(env, log),
     hostname: env.hostname,
     simulated: false,
-    libvirtUri: env.libvirtUri,
+    libvirtUri: env.libvirtUri ?? (await simulatedNodeUri(env.stateDir, DEFAULT_SIMULATED_NODE)),
     stateDir: env.stateDir,
     diskGb: env.diskGb,
   });

@@ -14,7 +14,16 @@ export const SIMULATED_DISK_GB = 1000;
 export interface SimulatedInventory {
   vcpus: number;
   memoryMb: number;
+  /** The CPU model the host reports (the scheduler's architecture); at most 31 characters. */
+  model?: string;
 }
+
+/**
+ * The one host `npm start` runs when no hypervisor is named: libvirt's simulated hypervisor,
+ * sized so that every seeded flavor fits (m1.xlarge is 8 vCPUs and 16 GiB), and an x86_64 CPU
+ * so that images built for one launch on it. (test:///default reports 16 CPUs, 3 GiB and i686.)
+ */
+export const DEFAULT_SIMULATED_NODE: SimulatedInventory = { vcpus: 16, memoryMb: 32_768, model: "x86_64" };
 
 export interface SimulatedHost {
   hostname: string;
@@ -32,12 +41,12 @@ export function simulatedHostname(hostname: string, index: number): string {
  * most 31 characters), `<memory>` is in KiB. Domains, networks and pools may follow; a simulated
  * host starts with none.
  */
-export function simulatedNodeXml({ vcpus, memoryMb }: SimulatedInventory): string {
+export function simulatedNodeXml({ vcpus, memoryMb, model = "Nimbus simulated CPU" }: SimulatedInventory): string {
   return [
     `<node>`,
     `  <cpu>`,
     `    <mhz>2400</mhz>`,
-    `    <model>Nimbus simulated CPU</model>`,
+    `    <model>${model}</model>`,
     `    <nodes>1</nodes>`,
     `    <sockets>1</sockets>`,
     `    <cores>${vcpus}</cores>`,
@@ -60,13 +69,18 @@ export async function prepareSimulatedHost(options: {
   inventory: SimulatedInventory;
 }): Promise<SimulatedHost> {
   const stateDir = path.join(options.stateDir, `sim-${options.index}`);
-  await mkdir(stateDir, { recursive: true });
-  const nodeFile = path.join(stateDir, "node.xml");
-  await writeFile(nodeFile, simulatedNodeXml(options.inventory));
   return {
     hostname: simulatedHostname(options.hostname, options.index),
     stateDir,
-    // `test:///abs/path`, percent-encoded so a path with spaces is still one URI.
-    libvirtUri: `test://${pathToFileURL(nodeFile).pathname}`,
+    libvirtUri: await simulatedNodeUri(stateDir, options.inventory),
   };
+}
+
+/** Writes `<stateDir>/node.xml` for `inventory` and returns the test driver's URI that opens it. */
+export async function simulatedNodeUri(stateDir: string, inventory: SimulatedInventory): Promise<string> {
+  await mkdir(stateDir, { recursive: true });
+  const nodeFile = path.join(stateDir, "node.xml");
+  await writeFile(nodeFile, simulatedNodeXml(inventory));
+  // `test:///abs/path`, percent-encoded so a path with spaces is still one URI.
+  return `test://${pathToFileURL(nodeFile).pathname}`;
 }
