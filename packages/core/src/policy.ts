@@ -18,6 +18,8 @@ export interface Principal {
   role: Role;
   /** Admin anywhere is admin cloud-wide, as with Keystone's admin role. */
   isAdmin: boolean;
+  /** What the caller authenticated with: a browser session, or a script's API token. */
+  via: "session" | "api_token";
 }
 
 const RANK: Record<Role, number> = { reader: 0, member: 1, admin: 2 };

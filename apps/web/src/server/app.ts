@@ -14,7 +14,7 @@ import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
 import { syncSecurityGroups } from "@nimbus/core/network";
 import { ENROLL_PATH } from "@nimbus/core/protocol/http";
-import { resolveApiToken, resolveSession } from "@nimbus/core/identity";
+import { checkCredential, resolveApiToken, resolveSession, type Authenticated } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
 import { enrollHandler } from "./enroll";
 import { imageDownloadHandler, imageIdOfDownloadPath } from "./image-download";
@@ -84,13 +84,23 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     },
     apiTokenTtlMs: env.NIMBUS_API_TOKEN_TTL_MINUTES * 60_000,
   };
-  /** A browser session cookie, or for scripts an API token in `Authorization: Bearer` / `X-Auth-Token`. */
-  async function resolvePrincipal(req: IncomingMessage, handshakeToken?: unknown): Promise<{ principal: Principal | null; token: string | null }> {
+  /**
+   * A browser session cookie, or for scripts an API token in `Authorization: Bearer` /
+   * `X-Auth-Token` (or a socket handshake's `auth.token`); with the raw session token, if any.
+   */
+  async function authenticate(
+    req: IncomingMessage,
+    handshakeToken?: unknown,
+  ): Promise<{ authenticated: Authenticated | null; token: string | null }> {
     const apiToken = bearerToken(req) ?? (typeof handshakeToken === "string" ? handshakeToken : null);
-    if (apiToken) return { principal: await resolveApiToken(database.db, apiToken), token: null };
+    if (apiToken) return { authenticated: await resolveApiToken(database.db, apiToken), token: null };
     const token = cookies.read(req);
-    if (!token) return { principal: null, token: null };
-    return { principal: await resolveSession(database.db, token, identity.session), token };
+    if (!token) return { authenticated: null, token: null };
+    return { authenticated: await resolveSession(database.db, token, identity.session), token };
+  }
+  async function resolvePrincipal(req: IncomingMessage): Promise<{ principal: Principal | null; token: string | null }> {
+    const { authenticated, token } = await authenticate(req);
+    return { principal: authenticated?.principal ?? null, token };
   }
 
   let conductor: Conductor | undefined;
@@ -123,7 +133,12 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
       maxCandidates: env.NIMBUS_MAX_PLACEMENT_RESULTS,
     },
   };
-  const browsers = attachBrowserNamespace(io, { resolvePrincipal, log: log.child({ component: "browser-socket" }) });
+  const browsers = attachBrowserNamespace(io, {
+    authenticate: async (req, handshakeToken) => (await authenticate(req, handshakeToken)).authenticated,
+    checkCredential: (credential) => checkCredential(database.db, credential, identity.session),
+    recheckIntervalMs: env.NIMBUS_SOCKET_RECHECK_SECONDS * 1000,
+    log: log.child({ component: "browser-socket" }),
+  });
   const agents = attachAgentNamespace(io, {
     services: agentDatabase ? { ...services, db: agentDatabase.db } : services,
     secret: agentSecret,

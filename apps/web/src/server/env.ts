@@ -36,6 +36,11 @@ const envSchema = z.object({
   NIMBUS_LOCKOUT_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   NIMBUS_LOCKOUT_WINDOW_MINUTES: z.coerce.number().positive().default(15),
   NIMBUS_LOCKOUT_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+  /**
+   * Every live browser socket's credential is read again at least this often (a backstop: its
+   * revocation, a password change or a sign-out drops it at once, and its expiry on time).
+   */
+  NIMBUS_SOCKET_RECHECK_SECONDS: z.coerce.number().min(1).max(60).default(30),
   NIMBUS_API_TOKEN_TTL_MINUTES: z.coerce.number().positive().default(60),
   NIMBUS_SECURE_COOKIES: z.stringbool().default(false),
   NIMBUS_BUILD_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),

@@ -39,7 +39,7 @@ export async function signIn({
   await assertSignInAllowed(ctx.db, name, ctx.remoteAddress, settings.lockout);
   const user = await ctx.db.query.users.findFirst({ where: eq(schema.users.name, name) });
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
-  const principal = user && ok && user.enabled ? await principalFor(ctx.db, user.id, user.defaultProjectId) : null;
+  const principal = user && ok && user.enabled ? await principalFor(ctx.db, user.id, user.defaultProjectId, "session") : null;
   await recordSignInAttempt(ctx.db, name, ctx.remoteAddress, principal !== null);
   if (!user || !principal) {
     await audit(anonymous, ctx.db, { action: "auth.sign_in", outcome: "failure", actorName: name, projectId: null });
