@@ -2,12 +2,13 @@ import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "@nimbus/db";
 import { eq } from "@nimbus/db/orm";
+import { POLICY } from "@nimbus/core/policy";
 import { addUser, freshDatabase, PERSONA_PASSWORD, signedInClient, startStack, type Stack } from "./harness";
 
 /**
  * A credential's end ends everything it opened (issue 21): live sockets go when their session or
- * API token is revoked, replaced by a password change or expired. Real servers on real
- * PostgreSQL.
+ * API token is revoked, replaced by a password change or expired; a token cannot mint a token.
+ * Real servers on real PostgreSQL.
  */
 
 /**
@@ -53,12 +54,21 @@ function dropped(socket: Socket, withinMs: number): Promise<number> {
   });
 }
 
+/** A single (unbatched) tRPC mutation over HTTP, as a script or another page would send it. */
+function post(baseUrl: string, procedure: string, input: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${baseUrl}/api/trpc/${procedure}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ json: input }),
+  });
+}
+
 async function whoamiWith(baseUrl: string, headers: Record<string, string>): Promise<unknown> {
   const response = await fetch(`${baseUrl}/api/trpc/auth.whoami`, { headers });
   return ((await response.json()) as { result?: { data?: { json?: unknown } } }).result?.data?.json ?? null;
 }
 
-describe("sockets and the credentials they were opened with (two web processes, one PostgreSQL)", () => {
+describe("sockets, tokens and the credentials they were opened with (two web processes, one PostgreSQL)", () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let main: Stack;
   let twin: Stack;
@@ -131,6 +141,23 @@ describe("sockets and the credentials they were opened with (two web processes, 
     const drop = dropped(onTwin, PROMPTLY_MS);
     await carol.client.auth.signOut.mutate();
     expect((await drop) - signedOutAt).toBeLessThan(PROMPTLY_MS);
+  });
+
+  it("an API token cannot mint a token (or call anything that needs a browser session)", async () => {
+    const carol = await signedInClient(main.server.url, "carol", PERSONA_PASSWORD);
+    const { token } = await carol.client.tokens.create.mutate({ name: "short", ttlMinutes: 5 });
+    const before = (await carol.client.tokens.list.query()).length;
+    const minted = await post(main.server.url, "tokens.create", { name: "forever", ttlMinutes: 30 * 24 * 60 }, { authorization: `Bearer ${token}` });
+    expect(minted.status).toBe(403);
+    expect(await minted.text()).toContain("An API token cannot do that");
+    expect(await carol.client.tokens.list.query()).toHaveLength(before);
+    const sessionOnly = Object.entries(POLICY)
+      .filter(([, rule]) => rule === "session")
+      .map(([target]) => target);
+    expect(sessionOnly).toContain("tokens.create");
+    for (const target of sessionOnly) {
+      expect((await post(main.server.url, target, {}, { "x-auth-token": token })).status, target).toBe(403);
+    }
   });
 });
 

@@ -25,7 +25,10 @@ export const createApiTokenInput = z.object({
     .optional(),
 });
 
-/** A token for scripts, scoped to the caller's current project; the secret is shown once. */
+/**
+ * A token for scripts, scoped to the caller's current project; the secret is shown once. Made
+ * in a browser session only (the policy's `session` rule): a token cannot mint a token.
+ */
 export async function createApiToken({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createApiTokenInput> }) {
   const principal = authorize(ctx.principal, "tokens.create");
   const { name, ttlMinutes } = parseInput(createApiTokenInput, input);
