@@ -3,12 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "@nimbus/db";
 import { eq } from "@nimbus/db/orm";
 import { POLICY } from "@nimbus/core/policy";
-import { addUser, freshDatabase, PERSONA_PASSWORD, signedInClient, startStack, type Stack } from "./harness";
+import { ADMIN_PASSWORD, addUser, freshDatabase, PERSONA_PASSWORD, signedInClient, startStack, waitFor, type Stack } from "./harness";
 
 /**
  * A credential's end ends everything it opened (issue 21): live sockets go when their session or
- * API token is revoked, replaced by a password change or expired; a token cannot mint a token.
- * Real servers on real PostgreSQL.
+ * API token is revoked, replaced by a password change or expired; a token cannot mint a token;
+ * the sign-in lockout counts attempts before it checks passwords; the per-address limit keys on
+ * the real client and slows it down. Real servers on real PostgreSQL.
  */
 
 /**
@@ -68,17 +69,23 @@ async function whoamiWith(baseUrl: string, headers: Record<string, string>): Pro
   return ((await response.json()) as { result?: { data?: { json?: unknown } } }).result?.data?.json ?? null;
 }
 
-describe("sockets, tokens and the credentials they were opened with (two web processes, one PostgreSQL)", () => {
+describe("sockets, tokens and sign-in throttling (two web processes, one PostgreSQL)", () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let main: Stack;
   let twin: Stack;
-  const env = { NIMBUS_SOCKET_RECHECK_SECONDS: "60" };
+  // The test client is the proxy (127.0.0.1): X-Forwarded-For says which client each request is for.
+  const env = {
+    NIMBUS_SOCKET_RECHECK_SECONDS: "60",
+    NIMBUS_TRUSTED_PROXIES: "127.0.0.1/32",
+    NIMBUS_LOCKOUT_MAX_FAILURES: "5",
+    NIMBUS_LOCKOUT_MAX_FAILURES_PER_ADDRESS: "3",
+  };
   beforeAll(async () => {
     database = await freshDatabase();
     // Both on one database made here ("pglite" only means startStack makes none of its own).
     main = await startStack("pglite", { ...env, DATABASE_URL: database.url });
     twin = await startStack("pglite", { ...env, DATABASE_URL: database.url });
-    for (const name of ["carol", "gina"]) await addUser(main, { name, project: "alpha", role: "member" });
+    for (const name of ["carol", "gina", "henry", "ivan", "jill"]) await addUser(main, { name, project: "alpha", role: "member" });
   }, 90_000);
   afterAll(async () => {
     await twin?.stop();
@@ -159,6 +166,61 @@ describe("sockets, tokens and the credentials they were opened with (two web pro
       expect((await post(main.server.url, target, {}, { "x-auth-token": token })).status, target).toBe(403);
     }
   });
+
+  it("40 parallel wrong passwords for one user (from 40 addresses) check exactly 5, and lock the user", async () => {
+    const attempts = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        post(main.server.url, "auth.signIn", { name: "henry", password: `wrong-${i}` }, { "x-forwarded-for": `198.51.100.${i + 1}` }),
+      ),
+    );
+    const statuses = attempts.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(35);
+    // Each checked password left one audit entry and one counted attempt; refusals left none.
+    const admin = (await signedInClient(main.server.url, "admin", ADMIN_PASSWORD)).client;
+    const trail = await admin.audit.list.query({ action: "auth.sign_in", limit: 500 });
+    expect(trail.filter((e) => e.actorName === "henry" && e.outcome === "failure")).toHaveLength(5);
+    const counted = await main.server.database.db.select().from(schema.signInAttempts).where(eq(schema.signInAttempts.userName, "henry"));
+    expect(counted).toHaveLength(5);
+    expect(counted.every((a) => !a.succeeded)).toBe(true);
+
+    const right = await post(main.server.url, "auth.signIn", { name: "henry", password: PERSONA_PASSWORD }, { "x-forwarded-for": "198.51.100.200" });
+    expect(right.status).toBe(429);
+    expect(await right.text()).toContain("Too many failed sign-ins for this account");
+    expect(Number(right.headers.get("retry-after"))).toBeGreaterThan(14 * 60);
+  });
+
+  it("takes the client address from X-Forwarded-For only when the peer is a trusted proxy, reading it from the right", async () => {
+    const signIn = (forwardedFor: string) =>
+      post(main.server.url, "auth.signIn", { name: "ivan", password: PERSONA_PASSWORD }, { "x-forwarded-for": forwardedFor });
+    expect((await signIn("203.0.113.9")).status).toBe(200);
+    // A client that writes its own X-Forwarded-For only adds to the left of what the proxy appends.
+    expect((await signIn("192.0.2.66, 203.0.113.10")).status).toBe(200);
+    const admin = (await signedInClient(main.server.url, "admin", ADMIN_PASSWORD)).client;
+    const ivan = (await admin.audit.list.query({ action: "auth.sign_in" })).filter((e) => e.actorName === "ivan");
+    expect(ivan.map((e) => e.remoteAddress).sort()).toEqual(["203.0.113.10", "203.0.113.9"]);
+  });
+
+  it("slows an address down after its failures, doubling the wait, without locking out a user who signs in from elsewhere", async () => {
+    const from = (address: string, name: string, password: string) =>
+      post(main.server.url, "auth.signIn", { name, password }, { "x-forwarded-for": address });
+    const office = "192.0.2.50";
+    // A password spray from one address: three names, one wrong password each.
+    for (const name of ["spray-1", "spray-2", "spray-3"]) expect((await from(office, name, "Winter2025!")).status).toBe(401);
+    const slowed = await from(office, "jill", PERSONA_PASSWORD);
+    expect(slowed.status).toBe(429);
+    expect(await slowed.text()).toContain("Too many failed sign-ins from your address");
+    expect(slowed.headers.get("retry-after")).toBe("1");
+    // jill elsewhere is not held by that address.
+    expect((await from("192.0.2.51", "jill", PERSONA_PASSWORD)).status).toBe(200);
+
+    // Once the wait is over the address may try again; its next failure doubles the wait.
+    await waitFor("the address to be let try again", async () => (await from(office, "spray-4", "Winter2025!")).status === 401, 5_000);
+    const slower = await from(office, "jill", PERSONA_PASSWORD);
+    expect(slower.status).toBe(429);
+    expect(slower.headers.get("retry-after")).toBe("2");
+    await waitFor("jill to sign in from the office after waiting", async () => (await from(office, "jill", PERSONA_PASSWORD)).status === 200, 6_000);
+  });
 });
 
 describe("a session's socket ends with the session's idle lifetime", () => {
@@ -170,7 +232,7 @@ describe("a session's socket ends with the session's idle lifetime", () => {
   });
   afterAll(async () => stack?.stop());
 
-  it("drops the socket of a session left idle within a second of its idle end", async () => {
+  it("drops the socket of a session left idle within a second of its idle end, and ignores X-Forwarded-For from untrusted peers", async () => {
     const started = Date.now();
     const kim = await signedInClient(stack.server.url, "kim", PERSONA_PASSWORD);
     const signedIn = Date.now();
@@ -179,6 +241,13 @@ describe("a session's socket ends with the session's idle lifetime", () => {
     expect(at - started).toBeGreaterThanOrEqual(3_000);
     expect(at - signedIn).toBeLessThan(3_000 + PROMPTLY_MS);
     expect(await kim.client.auth.whoami.query()).toBeNull();
+
+    // No trusted proxies here: the header is the client's own word, and the peer is the client.
+    const forged = await post(stack.server.url, "auth.signIn", { name: "kim", password: PERSONA_PASSWORD }, { "x-forwarded-for": "203.0.113.99" });
+    expect(forged.status).toBe(200);
+    const admin = (await signedInClient(stack.server.url, "admin", ADMIN_PASSWORD)).client;
+    const kims = (await admin.audit.list.query({ action: "auth.sign_in" })).filter((e) => e.actorName === "kim");
+    expect(kims.map((e) => e.remoteAddress)).toEqual(["127.0.0.1", "127.0.0.1"]);
   });
 });
 

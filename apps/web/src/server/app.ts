@@ -23,6 +23,7 @@ import { imageIdOfUploadPath } from "../lib/image-paths";
 import type { Env } from "./env";
 import { postgresAdapter } from "./socket/adapter";
 import { readOrCreateSecret, writeSecretFile } from "./secrets";
+import { clientAddress, trustedProxies } from "./client-address";
 import { bearerToken, refuseUnsafePost } from "./request-guards";
 import { sessionCookies } from "./session-cookie";
 import { agentGateway, attachAgentNamespace } from "./socket/agents";
@@ -102,6 +103,8 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     const { authenticated, token } = await authenticate(req);
     return { principal: authenticated?.principal ?? null, token };
   }
+  /** Whose X-Forwarded-For names the client. */
+  const proxies = trustedProxies(env.NIMBUS_TRUSTED_PROXIES);
 
   let conductor: Conductor | undefined;
   // A silent agent (stopped process, cut network) misses pings and is dropped within ~5 s.
@@ -159,7 +162,11 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",
-    createContext: (opts) => createContext({ services, resolvePrincipal, sessionCookie: cookies.serialize, launchAdmission }, opts),
+    createContext: (opts) =>
+      createContext(
+        { services, resolvePrincipal, clientAddress: (req) => clientAddress(req, proxies), sessionCookie: cookies.serialize, launchAdmission },
+        opts,
+      ),
     responseMeta: ({ errors }) => retryAfter(errors) ?? {},
     onError({ error, path: procedurePath }) {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error.cause ?? error, path: procedurePath }, "procedure failed");
