@@ -7,9 +7,10 @@ import { ADMIN_PASSWORD, addUser, freshDatabase, PERSONA_PASSWORD, signedInClien
 
 /**
  * A credential's end ends everything it opened (issue 21): live sockets go when their session or
- * API token is revoked, replaced by a password change or expired; a token cannot mint a token;
- * the sign-in lockout counts attempts before it checks passwords; the per-address limit keys on
- * the real client and slows it down. Real servers on real PostgreSQL.
+ * API token is revoked, replaced by a password change or expired; the socket.io handshake obeys
+ * the same origin rule as mutations; a token cannot mint a token; the sign-in lockout counts
+ * attempts before it checks passwords; the per-address limit keys on the real client and slows
+ * it down. Real servers on real PostgreSQL.
  */
 
 /**
@@ -69,7 +70,7 @@ async function whoamiWith(baseUrl: string, headers: Record<string, string>): Pro
   return ((await response.json()) as { result?: { data?: { json?: unknown } } }).result?.data?.json ?? null;
 }
 
-describe("sockets, tokens and sign-in throttling (two web processes, one PostgreSQL)", () => {
+describe("sockets, tokens, origins and sign-in throttling (two web processes, one PostgreSQL)", () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let main: Stack;
   let twin: Stack;
@@ -148,6 +149,25 @@ describe("sockets, tokens and sign-in throttling (two web processes, one Postgre
     const drop = dropped(onTwin, PROMPTLY_MS);
     await carol.client.auth.signOut.mutate();
     expect((await drop) - signedOutAt).toBeLessThan(PROMPTLY_MS);
+  });
+
+  it("refuses a socket handshake from another origin (another port, or https on this http server) and accepts this one", async () => {
+    const carol = await signedInClient(main.server.url, "carol", PERSONA_PASSWORD);
+    const cookie = carol.cookie()!;
+    const url = new URL(main.server.url);
+    const otherPort = `http://${url.hostname}:${Number(url.port) === 65535 ? 1 : Number(url.port) + 1}`;
+    const https = `https://${url.host}`;
+    for (const origin of [otherPort, https, "http://evil.example", "null"]) {
+      await expect(connect(main.server.url, { cookie, origin }), origin).rejects.toThrow();
+      const mutation = await post(main.server.url, "auth.switchProject", { projectId: crypto.randomUUID() }, { cookie, origin });
+      expect(mutation.status, origin).toBe(403);
+    }
+    const same = await connect(main.server.url, { cookie, origin: url.origin });
+    expect(same.connected).toBe(true);
+    same.close();
+    // Scripts and agents send no Origin at all.
+    const script = await connect(main.server.url, { cookie });
+    script.close();
   });
 
   it("an API token cannot mint a token (or call anything that needs a browser session)", async () => {

@@ -24,7 +24,7 @@ import type { Env } from "./env";
 import { postgresAdapter } from "./socket/adapter";
 import { readOrCreateSecret, writeSecretFile } from "./secrets";
 import { clientAddress, trustedProxies } from "./client-address";
-import { bearerToken, refuseUnsafePost } from "./request-guards";
+import { bearerToken, refuseCrossOrigin, refuseUnsafePost, type SiteOrigin } from "./request-guards";
 import { sessionCookies } from "./session-cookie";
 import { agentGateway, attachAgentNamespace } from "./socket/agents";
 import { attachBrowserNamespace, socketPublisher } from "./socket/browsers";
@@ -103,12 +103,25 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     const { authenticated, token } = await authenticate(req);
     return { principal: authenticated?.principal ?? null, token };
   }
-  /** Whose X-Forwarded-For names the client. */
+  /** Whose X-Forwarded-For names the client, and X-Forwarded-Proto the scheme. */
   const proxies = trustedProxies(env.NIMBUS_TRUSTED_PROXIES);
+  /** Whose Origin is this site's (tRPC mutations, uploads, the socket.io handshake). */
+  const site: SiteOrigin = { https: env.NIMBUS_SECURE_COOKIES, proxies };
 
   let conductor: Conductor | undefined;
   // A silent agent (stopped process, cut network) misses pings and is dropped within ~5 s.
-  const io = new SocketServer({ serveClient: false, pingInterval: 2_000, pingTimeout: 3_000, destroyUpgrade: false });
+  const io = new SocketServer({
+    serveClient: false,
+    pingInterval: 2_000,
+    pingTimeout: 3_000,
+    destroyUpgrade: false,
+    // A page of another origin (another port of this host is the same site, so the Lax cookie
+    // goes with it) must not open a socket as the user: the handshake obeys the mutations' rule.
+    allowRequest: (req, callback) => {
+      const refusal = refuseCrossOrigin(req, site);
+      callback(refusal?.error ?? null, refusal === null);
+    },
+  });
   const adapter = env.DATABASE_URL ? await postgresAdapter(env.DATABASE_URL, log) : null;
   if (adapter) io.adapter(adapter.adapter);
   const services: Services = {
@@ -153,6 +166,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
   const imageUpload = imageUploadHandler({
     services,
     resolvePrincipal,
+    site,
     maxBytes: env.NIMBUS_IMAGE_MAX_BYTES,
     log: log.child({ component: "image-upload" }),
   });
@@ -186,7 +200,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
       // Mutations are JSON POSTs only (tRPC never mutates on GET); a form cannot send JSON,
       // and a browser's cross-site POST is refused by its Origin.
       if (req.method === "POST") {
-        const refusal = refuseUnsafePost(req);
+        const refusal = refuseUnsafePost(req, site);
         if (refusal) {
           res.writeHead(refusal.status, { "content-type": "application/json" }).end(JSON.stringify({ error: refusal.error }));
           return;
