@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "@nimbus/db";
 import { eq } from "@nimbus/db/orm";
 import { POLICY } from "@nimbus/core/policy";
-import { ADMIN_PASSWORD, addUser, freshDatabase, PERSONA_PASSWORD, signedInClient, startStack, waitFor, type Stack } from "./harness";
+import { instanceChangedSchema } from "@nimbus/core/protocol/browser";
+import { ADMIN_PASSWORD, addUser, freshDatabase, onAnnouncement, PERSONA_PASSWORD, signedInClient, startStack, waitFor, type Stack } from "./harness";
 
 /**
  * A credential's end ends everything it opened (issue 21): live sockets go when their session or
@@ -277,6 +278,8 @@ describe("a session's socket ends with the session's absolute lifetime; every so
     // Absolute 7.2 s; re-checked every second.
     stack = await startStack("postgres", { NIMBUS_SESSION_ABSOLUTE_HOURS: "0.002", NIMBUS_SOCKET_RECHECK_SECONDS: "1" });
     await addUser(stack, { name: "lee", project: "alpha", role: "member" });
+    await addUser(stack, { name: "mo", project: "alpha", role: "member" });
+    await addUser(stack, { name: "nat", project: "beta", role: "member" });
   });
   afterAll(async () => stack?.stop());
 
@@ -299,5 +302,46 @@ describe("a session's socket ends with the session's absolute lifetime; every so
     const drop = dropped(socket, 1_000 + PROMPTLY_MS);
     await stack.server.database.db.update(schema.apiTokens).set({ revokedAt: new Date() }).where(eq(schema.apiTokens.id, id));
     expect((await drop) - revokedAt).toBeLessThan(1_000 + PROMPTLY_MS);
+  });
+
+  it("moves a socket to the rooms its principal has now: a member made a cloud admin hears every project's instances", async () => {
+    const mo = await signedInClient(stack.server.url, "mo", PERSONA_PASSWORD);
+    const nat = await signedInClient(stack.server.url, "nat", PERSONA_PASSWORD);
+    // Tokens, which outlive this stack's 7 s sessions.
+    const moToken = (await mo.client.tokens.create.mutate({ name: "watch" })).token;
+    const natToken = (await nat.client.tokens.create.mutate({ name: "launch" })).token;
+    const [flavors, images, networks] = await Promise.all([
+      nat.client.catalog.flavors.query(),
+      nat.client.catalog.images.query(),
+      nat.client.catalog.networks.query(),
+    ]);
+    const launch = { name: "beta-vm", count: 1, imageId: images[0]!.id, flavorId: flavors[0]!.id, networkId: networks[0]!.id };
+    const socket = await connect(stack.server.url, { token: moToken });
+    const heard = new Set<string>();
+    onAnnouncement(socket, "instance.changed", (payload) => heard.add(instanceChangedSchema.parse(payload).id));
+
+    const admin = (await signedInClient(stack.server.url, "admin", ADMIN_PASSWORD)).client;
+    const moId = (await admin.users.list.query()).find((u) => u.name === "mo")!.id;
+    const alpha = (await admin.projects.list.query()).find((p) => p.name === "alpha")!.id;
+    await admin.roles.assign.mutate({ userId: moId, projectId: alpha, role: "admin" });
+
+    // A launch in beta every half second, until one is heard on mo's socket (the re-check is every second).
+    const launched = new Set<string>();
+    let lastLaunch = 0;
+    await waitFor(
+      "mo's socket to hear beta's instances",
+      async () => {
+        if (Date.now() - lastLaunch >= 500) {
+          lastLaunch = Date.now();
+          const response = await post(stack.server.url, "instances.launch", launch, { authorization: `Bearer ${natToken}` });
+          const body = (await response.json()) as { result: { data: { json: { instanceIds: string[] } } } };
+          for (const id of body.result.data.json.instanceIds) launched.add(id);
+        }
+        return [...heard].some((id) => launched.has(id));
+      },
+      5_000,
+    );
+    expect(socket.connected).toBe(true);
+    socket.close();
   });
 });
