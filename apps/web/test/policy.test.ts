@@ -10,6 +10,8 @@ const PERSONAS: Persona[] = ["anonymous", "reader", "member", "otherMember", "ad
 const ALLOWED: Record<Exclude<Rule, "agent">, Persona[]> = {
   public: ["anonymous", "reader", "member", "otherMember", "admin"],
   authenticated: ["reader", "member", "otherMember", "admin"],
+  // Every persona here calls with a session cookie; API tokens are refused (security-credentials.test.ts).
+  session: ["reader", "member", "otherMember", "admin"],
   "project:reader": ["reader", "member", "otherMember", "admin"],
   "project:member": ["member", "otherMember", "admin"],
   "project:admin": ["admin"],

@@ -23,10 +23,16 @@ export interface Publisher {
   instanceConsole?(chunk: ConsoleChunk & { projectId: string }): void;
   /** Image download progress of a build, for the project's viewers. */
   instanceDownload?(progress: DownloadProgress & { projectId: string }): void;
-  /** A user was disabled or lost a role: drop their live connections now. */
-  userCutOff?(userId: string): void;
-  /** A browser session ended (sign-out): drop the sockets opened with it. */
+  /**
+   * A user was disabled, lost a role or changed their password: drop their live connections now,
+   * on every web process, but those of the session `keepSessionTokenHash` (the one that changed
+   * the password).
+   */
+  userCutOff?(userId: string, keepSessionTokenHash?: string): void;
+  /** A browser session ended (sign-out): drop the sockets opened with it, on every web process. */
   sessionEnded?(sessionTokenHash: string): void;
+  /** An API token was revoked: drop the sockets opened with it, on every web process. */
+  apiTokenRevoked?(tokenId: string): void;
 }
 
 /** How the server reaches a compute agent. Rejects with AgentUnavailable when no ack arrives. */

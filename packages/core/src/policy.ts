@@ -18,6 +18,8 @@ export interface Principal {
   role: Role;
   /** Admin anywhere is admin cloud-wide, as with Keystone's admin role. */
   isAdmin: boolean;
+  /** What the caller authenticated with: a browser session, or a script's API token. */
+  via: "session" | "api_token";
 }
 
 const RANK: Record<Role, number> = { reader: 0, member: 1, admin: 2 };
@@ -32,10 +34,11 @@ export function strongestRole(roles: readonly Role[]): Role | null {
 }
 
 /**
- * A rule says who may call: anyone, any signed-in user, a role in the scoped project, or a
- * cloud admin. Every tRPC procedure and socket.io event has exactly one entry in `POLICY`.
+ * A rule says who may call: anyone, any signed-in user, a signed-in user in a browser session
+ * (not with an API token), a role in the scoped project, or a cloud admin. Every tRPC procedure
+ * and socket.io event has exactly one entry in `POLICY`.
  */
-export type Rule = "public" | "authenticated" | `project:${Role}` | "cloud_admin" | "agent";
+export type Rule = "public" | "authenticated" | "session" | `project:${Role}` | "cloud_admin" | "agent";
 
 export const POLICY = {
   // identity
@@ -46,7 +49,9 @@ export const POLICY = {
   "auth.switchProject": "authenticated",
   "auth.changePassword": "authenticated",
   "tokens.list": "authenticated",
-  "tokens.create": "authenticated",
+  // As Keystone's restricted application credentials: a token never mints another credential
+  // (one that could outlive it); tokens are made by a user in the console.
+  "tokens.create": "session",
   "tokens.revoke": "authenticated",
   // catalog
   "catalog.flavors": "project:reader",
@@ -141,6 +146,10 @@ export function authorize(principal: Principal | null, target: PolicyTarget): Pr
   if (rule === "agent") throw NimbusError.forbidden("Only compute agents may do that.");
   if (!principal) throw NimbusError.unauthenticated();
   if (rule === "authenticated") return principal;
+  if (rule === "session") {
+    if (principal.via !== "session") throw NimbusError.forbidden("An API token cannot do that; sign in to the console to do it.");
+    return principal;
+  }
   if (rule === "cloud_admin") {
     if (!principal.isAdmin) throw NimbusError.forbidden("Only cloud administrators may do that.");
     return principal;

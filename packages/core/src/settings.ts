@@ -5,7 +5,10 @@ export interface IdentitySettings {
     /** Failed sign-ins for one user name within `windowMs` that lock it. */
     maxFailures: number;
     windowMs: number;
-    /** Failed sign-ins from one address within `windowMs` that block it. */
+    /**
+     * Failed sign-ins from one address within `windowMs` before it is slowed down (each further
+     * attempt waits 1 s, doubling per failure); never a lockout of the users behind it.
+     */
     maxFailuresPerAddress: number;
   };
   /** Default lifetime of an API token (Keystone's is 1 h). */

@@ -277,7 +277,7 @@ describe("the event loop delay probe", () => {
 });
 
 describe("launch admission on the API", () => {
-  const member: Principal = { userId: "u", userName: "alice", projectId: "p", projectName: "demo", role: "member", isAdmin: false };
+  const member: Principal = { userId: "u", userName: "alice", projectId: "p", projectName: "demo", role: "member", isAdmin: false, via: "session" };
   const api = router({
     launch: procedure("instances.launch")
       .use(launchAdmitted(z.unknown()))

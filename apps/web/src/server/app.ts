@@ -14,7 +14,7 @@ import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
 import { syncSecurityGroups } from "@nimbus/core/network";
 import { ENROLL_PATH } from "@nimbus/core/protocol/http";
-import { resolveApiToken, resolveSession } from "@nimbus/core/identity";
+import { checkCredential, resolveApiToken, resolveSession, type Authenticated } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
 import { enrollHandler } from "./enroll";
 import { imageDownloadHandler, imageIdOfDownloadPath } from "./image-download";
@@ -23,7 +23,8 @@ import { imageIdOfUploadPath } from "../lib/image-paths";
 import type { Env } from "./env";
 import { postgresAdapter } from "./socket/adapter";
 import { readOrCreateSecret, writeSecretFile } from "./secrets";
-import { bearerToken, refuseUnsafePost } from "./request-guards";
+import { clientAddress, trustedProxies } from "./client-address";
+import { bearerToken, refuseCrossOrigin, refuseUnsafePost, type SiteOrigin } from "./request-guards";
 import { sessionCookies } from "./session-cookie";
 import { agentGateway, attachAgentNamespace } from "./socket/agents";
 import { attachBrowserNamespace, socketPublisher } from "./socket/browsers";
@@ -85,20 +86,45 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     },
     apiTokenTtlMs: env.NIMBUS_API_TOKEN_TTL_MINUTES * 60_000,
   };
-  /** A browser session cookie, or for scripts an API token in `Authorization: Bearer` / `X-Auth-Token`. */
-  async function resolvePrincipal(req: IncomingMessage, handshakeToken?: unknown): Promise<{ principal: Principal | null; token: string | null }> {
+  /**
+   * A browser session cookie, or for scripts an API token in `Authorization: Bearer` /
+   * `X-Auth-Token` (or a socket handshake's `auth.token`); with the raw session token, if any.
+   */
+  async function authenticate(
+    req: IncomingMessage,
+    handshakeToken?: unknown,
+  ): Promise<{ authenticated: Authenticated | null; token: string | null }> {
     const apiToken = bearerToken(req) ?? (typeof handshakeToken === "string" ? handshakeToken : null);
-    if (apiToken) return { principal: await resolveApiToken(database.db, apiToken), token: null };
+    if (apiToken) return { authenticated: await resolveApiToken(database.db, apiToken), token: null };
     const token = cookies.read(req);
-    if (!token) return { principal: null, token: null };
-    return { principal: await resolveSession(database.db, token, identity.session), token };
+    if (!token) return { authenticated: null, token: null };
+    return { authenticated: await resolveSession(database.db, token, identity.session), token };
   }
+  async function resolvePrincipal(req: IncomingMessage): Promise<{ principal: Principal | null; token: string | null }> {
+    const { authenticated, token } = await authenticate(req);
+    return { principal: authenticated?.principal ?? null, token };
+  }
+  /** Whose X-Forwarded-For names the client, and X-Forwarded-Proto the scheme. */
+  const proxies = trustedProxies(env.NIMBUS_TRUSTED_PROXIES);
+  /** Whose Origin is this site's (tRPC mutations, uploads, the socket.io handshake). */
+  const site: SiteOrigin = { https: env.NIMBUS_SECURE_COOKIES, proxies };
 
   let conductor: Conductor | undefined;
   // socket.io's own liveness check drops only a connection that is surely dead (25 s without a
   // pong): a closed one is noticed at once anyway, and a silent host is declared down by its
   // missing heartbeats (NIMBUS_HOST_DOWN_AFTER_SECONDS), not by a few seconds of a busy event loop.
-  const io = new SocketServer({ serveClient: false, pingInterval: 5_000, pingTimeout: 20_000, destroyUpgrade: false });
+  const io = new SocketServer({
+    serveClient: false,
+    pingInterval: 5_000,
+    pingTimeout: 20_000,
+    destroyUpgrade: false,
+    // A page of another origin (another port of this host is the same site, so the Lax cookie
+    // goes with it) must not open a socket as the user: the handshake obeys the mutations' rule.
+    allowRequest: (req, callback) => {
+      const refusal = refuseCrossOrigin(req, site);
+      callback(refusal?.error ?? null, refusal === null);
+    },
+  });
   const adapter = env.DATABASE_URL ? await postgresAdapter(env.DATABASE_URL, log) : null;
   if (adapter) io.adapter(adapter.adapter);
   const services: Services = {
@@ -127,7 +153,12 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
       maxCandidates: env.NIMBUS_MAX_PLACEMENT_RESULTS,
     },
   };
-  const browsers = attachBrowserNamespace(io, { resolvePrincipal, log: log.child({ component: "browser-socket" }) });
+  const browsers = attachBrowserNamespace(io, {
+    authenticate: async (req, handshakeToken) => (await authenticate(req, handshakeToken)).authenticated,
+    checkCredential: (credential) => checkCredential(database.db, credential, identity.session),
+    recheckIntervalMs: env.NIMBUS_SOCKET_RECHECK_SECONDS * 1000,
+    log: log.child({ component: "browser-socket" }),
+  });
   const agents = attachAgentNamespace(io, {
     services: agentDatabase ? { ...services, db: agentDatabase.db } : services,
     secret: agentSecret,
@@ -139,6 +170,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
   const imageUpload = imageUploadHandler({
     services,
     resolvePrincipal,
+    site,
     maxBytes: env.NIMBUS_IMAGE_MAX_BYTES,
     log: log.child({ component: "image-upload" }),
   });
@@ -148,7 +180,11 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",
-    createContext: (opts) => createContext({ services, resolvePrincipal, sessionCookie: cookies.serialize, launchAdmission }, opts),
+    createContext: (opts) =>
+      createContext(
+        { services, resolvePrincipal, clientAddress: (req) => clientAddress(req, proxies), sessionCookie: cookies.serialize, launchAdmission },
+        opts,
+      ),
     responseMeta: ({ errors }) => retryAfter(errors) ?? {},
     onError({ error, path: procedurePath }) {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error.cause ?? error, path: procedurePath }, "procedure failed");
@@ -168,7 +204,7 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
       // Mutations are JSON POSTs only (tRPC never mutates on GET); a form cannot send JSON,
       // and a browser's cross-site POST is refused by its Origin.
       if (req.method === "POST") {
-        const refusal = refuseUnsafePost(req);
+        const refusal = refuseUnsafePost(req, site);
         if (refusal) {
           res.writeHead(refusal.status, { "content-type": "application/json" }).end(JSON.stringify({ error: refusal.error }));
           return;

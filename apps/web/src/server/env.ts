@@ -35,7 +35,28 @@ const envSchema = z.object({
   NIMBUS_SESSION_ABSOLUTE_HOURS: z.coerce.number().positive().default(8),
   NIMBUS_LOCKOUT_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   NIMBUS_LOCKOUT_WINDOW_MINUTES: z.coerce.number().positive().default(15),
+  /** Failed sign-ins from one client address within the window before it is slowed down (1 s, doubling per failure). */
   NIMBUS_LOCKOUT_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+  /**
+   * Reverse proxies (addresses or CIDRs, comma-separated; default none) whose X-Forwarded-For
+   * names the client and whose X-Forwarded-Proto names the scheme. From anyone else those
+   * headers are ignored: the peer is the client.
+   */
+  NIMBUS_TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .transform((list) =>
+      list
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ""),
+    )
+    .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], "not an IP address or CIDR"))),
+  /**
+   * Every live browser socket's credential is read again at least this often (a backstop: its
+   * revocation, a password change or a sign-out drops it at once, and its expiry on time).
+   */
+  NIMBUS_SOCKET_RECHECK_SECONDS: z.coerce.number().min(1).max(60).default(30),
   NIMBUS_API_TOKEN_TTL_MINUTES: z.coerce.number().positive().default(60),
   NIMBUS_SECURE_COOKIES: z.stringbool().default(false),
   NIMBUS_BUILD_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),

@@ -7,7 +7,7 @@ import type { Principal } from "@nimbus/core/policy";
 import { isNimbusError, publicError, type ErrorCode } from "@nimbus/core/errors";
 import { ImageUploadError, uploadImageData } from "@nimbus/core/images";
 import { HTTP_STATUS, replyJson } from "./http-reply";
-import { refuseUnsafeUpload } from "./request-guards";
+import { refuseUnsafeUpload, type SiteOrigin } from "./request-guards";
 
 /** What an upload answers on failure: `{ error: { code, message } }` with one of these codes. */
 type UploadErrorCode = ErrorCode | ImageUploadError["reason"] | "MethodNotAllowed" | "UnsupportedMediaType";
@@ -24,6 +24,8 @@ const STATUS: Record<UploadErrorCode, number> = {
 export interface ImageUploadDeps {
   services: Services;
   resolvePrincipal(req: IncomingMessage): Promise<{ principal: Principal | null }>;
+  /** Whose Origin is this site's. */
+  site: SiteOrigin;
   /** NIMBUS_IMAGE_MAX_BYTES */
   maxBytes: number;
   log: Logger;
@@ -46,13 +48,13 @@ function refuse(req: IncomingMessage, res: ServerResponse, code: UploadErrorCode
  * upload). Authenticated as tRPC is (session cookie or API token), authorized by
  * `http:image-upload`, guarded against cross-site requests, never buffered whole.
  */
-export function imageUploadHandler({ services, resolvePrincipal, maxBytes, log }: ImageUploadDeps) {
+export function imageUploadHandler({ services, resolvePrincipal, site, maxBytes, log }: ImageUploadDeps) {
   return (req: IncomingMessage, res: ServerResponse, imageId: string): void => {
     if (req.method !== "PUT") {
       res.setHeader("allow", "PUT");
       return refuse(req, res, "MethodNotAllowed", "Upload an image's data with PUT.");
     }
-    const refusal = refuseUnsafeUpload(req);
+    const refusal = refuseUnsafeUpload(req, site);
     if (refusal) return refuse(req, res, refusal.status === 415 ? "UnsupportedMediaType" : "Forbidden", refusal.error);
     const declared = req.headers["content-length"] === undefined ? null : contentLength.safeParse(req.headers["content-length"]);
     if (declared && !declared.success) return refuse(req, res, "BadRequest", "Content-Length is not a byte count.");

@@ -4,9 +4,9 @@ import { and, desc, eq, gt, isNull } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
-import type { Principal } from "../policy";
 import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
+import type { Authenticated } from "./credential";
 import { hashToken, principalFor } from "./session";
 import { DEFAULT_IDENTITY_SETTINGS } from "../settings";
 import { idInput } from "../validation";
@@ -25,7 +25,10 @@ export const createApiTokenInput = z.object({
     .optional(),
 });
 
-/** A token for scripts, scoped to the caller's current project; the secret is shown once. */
+/**
+ * A token for scripts, scoped to the caller's current project; the secret is shown once. Made
+ * in a browser session only (the policy's `session` rule): a token cannot mint a token.
+ */
 export async function createApiToken({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createApiTokenInput> }) {
   const principal = authorize(ctx.principal, "tokens.create");
   const { name, ttlMinutes } = parseInput(createApiTokenInput, input);
@@ -72,19 +75,51 @@ export async function revokeApiToken({ ctx, input }: { ctx: CoreContext; input: 
     .returning({ id: schema.apiTokens.id });
   if (rows.length === 0) throw NimbusError.notFound("API token", id);
   await audit(ctx, ctx.db, { action: "token.revoke", outcome: "success", targetType: "api_token", targetId: id });
+  ctx.publisher.apiTokenRevoked?.(id);
   return { id: id };
 }
 
-/** The principal of a valid (known, unrevoked, unexpired) API token, scoped to its project. */
-export async function resolveApiToken(db: Executor, token: string): Promise<Principal | null> {
+/** Revokes every API token of a user still in force (disabled, or password changed); says how many. */
+export async function revokeUserApiTokens(db: Executor, userId: string): Promise<number> {
+  const rows = await db
+    .update(schema.apiTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(schema.apiTokens.userId, userId), isNull(schema.apiTokens.revokedAt)))
+    .returning({ id: schema.apiTokens.id });
+  return rows.length;
+}
+
+/** What a token's standing is made of. */
+const STANDING_COLUMNS = {
+  id: schema.apiTokens.id,
+  userId: schema.apiTokens.userId,
+  projectId: schema.apiTokens.projectId,
+  expiresAt: schema.apiTokens.expiresAt,
+};
+
+/** The principal of a valid (known, unrevoked, unexpired) API token, scoped to its project; marks the token used. */
+export async function resolveApiToken(db: Executor, token: string): Promise<Authenticated | null> {
   if (!token.startsWith(API_TOKEN_PREFIX)) return null;
   const [row] = await db
     .update(schema.apiTokens)
     .set({ lastUsedAt: new Date() })
     .where(and(eq(schema.apiTokens.tokenHash, hashToken(token)), isNull(schema.apiTokens.revokedAt), gt(schema.apiTokens.expiresAt, new Date())))
-    .returning({ userId: schema.apiTokens.userId, projectId: schema.apiTokens.projectId });
-  if (!row) return null;
-  const principal = await principalFor(db, row.userId, row.projectId);
+    .returning(STANDING_COLUMNS);
+  return row ? standingOf(db, row) : null;
+}
+
+/** An API token as it stands now, by its id, without marking it used (a live socket's re-check). */
+export async function apiTokenStanding(db: Executor, id: string, now = new Date()): Promise<Authenticated | null> {
+  const [row] = await db
+    .select(STANDING_COLUMNS)
+    .from(schema.apiTokens)
+    .where(and(eq(schema.apiTokens.id, id), isNull(schema.apiTokens.revokedAt), gt(schema.apiTokens.expiresAt, now)));
+  return row ? standingOf(db, row) : null;
+}
+
+async function standingOf(db: Executor, row: { id: string; userId: string; projectId: string; expiresAt: Date }): Promise<Authenticated | null> {
+  const principal = await principalFor(db, row.userId, row.projectId, "api_token");
   // A token never escapes its project: if the role there is gone, the token is useless.
-  return principal && principal.projectId === row.projectId ? principal : null;
+  if (!principal || principal.projectId !== row.projectId) return null;
+  return { principal, credential: { kind: "api_token", id: row.id }, validUntil: row.expiresAt };
 }

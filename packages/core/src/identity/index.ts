@@ -5,3 +5,5 @@ export * from "./sign-in";
 export * from "./api-tokens";
 export * from "./users";
 export * from "./projects";
+export * from "./credential";
+export * from "./check-credential";

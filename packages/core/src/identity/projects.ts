@@ -117,7 +117,7 @@ export async function switchProject({
   const principal = authorize(ctx.principal, "auth.switchProject");
   const { projectId } = parseInput(switchProjectInput, input);
   if (!sessionToken) throw NimbusError.badRequest("Switching projects needs a browser session; API tokens are bound to one project.");
-  const next = await principalFor(ctx.db, principal.userId, projectId);
+  const next = await principalFor(ctx.db, principal.userId, projectId, "session");
   if (!next || next.projectId !== projectId) throw NimbusError.notFound("Project", projectId);
   await ctx.db
     .update(schema.sessions)

@@ -8,6 +8,7 @@ import { authorize } from "../policy";
 import { strongestRole } from "../policy";
 import { DEFAULT_IDENTITY_SETTINGS, type IdentitySettings } from "../settings";
 import { z } from "zod";
+import type { Authenticated } from "./credential";
 
 /** 256 random bits, base64url; only its SHA-256 is stored. */
 export function newSessionToken(): string {
@@ -26,9 +27,9 @@ const WITH_ASSIGNMENTS = { roleAssignments: { with: { project: true } } } as con
  * no role there. Cloud admins may scope to any enabled project; others need an assignment.
  * Without a project (or one they cannot use), the default project or the first assignment.
  */
-export async function principalFor(db: Executor, userId: string, projectId: string | null): Promise<Principal | null> {
+export async function principalFor(db: Executor, userId: string, projectId: string | null, via: Principal["via"]): Promise<Principal | null> {
   const user = await db.query.users.findFirst({ where: eq(schema.users.id, userId), with: WITH_ASSIGNMENTS });
-  return user ? principalOf(db, user, projectId) : null;
+  return user ? principalOf(db, user, projectId, via) : null;
 }
 
 /** The user with their roles and projects, as `readSession` builds it in SQL. */
@@ -43,7 +44,7 @@ const userWithAssignments = z.object({
 });
 type UserWithAssignments = z.infer<typeof userWithAssignments>;
 
-async function principalOf(db: Executor, user: UserWithAssignments, projectId: string | null): Promise<Principal | null> {
+async function principalOf(db: Executor, user: UserWithAssignments, projectId: string | null, via: Principal["via"]): Promise<Principal | null> {
   if (!user.enabled) return null;
   const assignments = user.roleAssignments.filter((a) => a.project.enabled);
   const isAdmin = assignments.some((a) => a.role === "admin");
@@ -54,6 +55,7 @@ async function principalOf(db: Executor, user: UserWithAssignments, projectId: s
     projectName: project.name,
     role,
     isAdmin,
+    via,
   });
   const roleIn = (id: string) => strongestRole(assignments.filter((a) => a.projectId === id).map((a) => a.role as Role));
   for (const candidate of [projectId, user.defaultProjectId]) {
@@ -79,16 +81,39 @@ export async function resolveSession(
   token: string,
   policy: IdentitySettings["session"] = DEFAULT_IDENTITY_SETTINGS.session,
   now = new Date(),
-): Promise<Principal | null> {
-  const tokenHash = hashToken(token);
+): Promise<Authenticated | null> {
+  return sessionStanding(db, hashToken(token), policy, { now, touch: true });
+}
+
+/**
+ * A session as it stands now, by its token's hash: null once it is revoked, idle or past its
+ * lifetime, or its user can no longer act. `touch` slides the idle window (a call made with
+ * it); a live socket's re-check reads without touching, so an open socket alone never keeps a
+ * session alive.
+ */
+export async function sessionStanding(
+  db: Database,
+  tokenHash: string,
+  policy: IdentitySettings["session"],
+  { now = new Date(), touch = false }: { now?: Date; touch?: boolean } = {},
+): Promise<Authenticated | null> {
   const [row] = await readSession(db, { tokenHash });
   if (!row) return null;
   const session = rowFromJson(schema.sessions, row);
   if (session.expiresAt <= now || now.getTime() - session.lastSeenAt.getTime() > policy.idleTimeoutMs) return null;
-  if (now.getTime() - session.lastSeenAt.getTime() > 15_000) {
+  let lastSeenAt = session.lastSeenAt;
+  if (touch && now.getTime() - lastSeenAt.getTime() > 15_000) {
     await db.update(schema.sessions).set({ lastSeenAt: now }).where(eq(schema.sessions.tokenHash, tokenHash));
+    lastSeenAt = now;
   }
-  return principalOf(db, userWithAssignments.parse(jsonValue(row.user)), session.projectId);
+  const principal = await principalOf(db, userWithAssignments.parse(jsonValue(row.user)), session.projectId, "session");
+  if (!principal) return null;
+  const idleUntil = lastSeenAt.getTime() + policy.idleTimeoutMs;
+  return {
+    principal,
+    credential: { kind: "session", tokenHash },
+    validUntil: new Date(Math.min(session.expiresAt.getTime(), idleUntil)),
+  };
 }
 
 /** A live session with its user, the user's roles and their projects, as `principalOf` needs: every API call reads it. */
@@ -110,7 +135,7 @@ export async function revokeSession(db: Executor, token: string): Promise<void> 
     .where(eq(schema.sessions.tokenHash, hashToken(token)));
 }
 
-/** Revokes every session of a user (disabled, or password changed elsewhere). */
+/** Revokes every session of a user (disabled, or password changed), but the one of `except` (a raw token) if given. */
 export async function revokeUserSessions(db: Executor, userId: string, except?: string): Promise<void> {
   await db
     .update(schema.sessions)

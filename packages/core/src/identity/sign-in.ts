@@ -8,7 +8,7 @@ import { NimbusError, parseInput } from "../errors";
 import { dummyPasswordHash, verifyPassword } from "./password";
 import { hashToken, newSessionToken, principalFor } from "./session";
 import { DEFAULT_IDENTITY_SETTINGS, type IdentitySettings } from "../settings";
-import { assertSignInAllowed, recordSignInAttempt } from "./throttle";
+import { beginSignInAttempt, signInSucceeded } from "./throttle";
 
 export const signInInput = z.object({
   name: z.string().trim().min(1, "Enter your user name").max(255),
@@ -20,7 +20,9 @@ const INVALID = "Invalid user name or password.";
 
 /**
  * Checks a password and opens a new session (a fresh token every time: no fixation).
- * Throttled per user name and per address; the error never says whether the user exists.
+ * Throttled per user name and per address (see `beginSignInAttempt`): the attempt is counted
+ * before the password is checked, so parallel guesses check at most the lockout's limit. The
+ * error never says whether the user exists.
  */
 export async function signIn({
   ctx,
@@ -36,15 +38,15 @@ export async function signIn({
   authorize(ctx.principal, "auth.signIn");
   const { name, password } = parseInput(signInInput, input);
   const anonymous = { principal: null, remoteAddress: ctx.remoteAddress };
-  await assertSignInAllowed(ctx.db, name, ctx.remoteAddress, settings.lockout);
+  const attempt = await beginSignInAttempt(ctx.db, name, ctx.remoteAddress, settings.lockout);
   const user = await ctx.db.query.users.findFirst({ where: eq(schema.users.name, name) });
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
-  const principal = user && ok && user.enabled ? await principalFor(ctx.db, user.id, user.defaultProjectId) : null;
-  await recordSignInAttempt(ctx.db, name, ctx.remoteAddress, principal !== null);
+  const principal = user && ok && user.enabled ? await principalFor(ctx.db, user.id, user.defaultProjectId, "session") : null;
   if (!user || !principal) {
     await audit(anonymous, ctx.db, { action: "auth.sign_in", outcome: "failure", actorName: name, projectId: null });
     throw new NimbusError("Unauthenticated", INVALID);
   }
+  await signInSucceeded(ctx.db, attempt);
   const token = newSessionToken();
   const expiresAt = new Date(Date.now() + settings.session.absoluteTimeoutMs);
   await ctx.db.insert(schema.sessions).values({

@@ -1,12 +1,13 @@
 import { schema } from "@nimbus/db";
-import { and, asc, eq } from "@nimbus/db/orm";
+import { asc, eq } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
 import { NimbusError, parseInput } from "../errors";
 import { hashPassword, verifyPassword } from "./password";
 import { authorize } from "../policy";
-import { revokeUserSessions } from "./session";
+import { revokeUserApiTokens } from "./api-tokens";
+import { hashToken, revokeUserSessions } from "./session";
 import { recordSignInAttempt } from "./throttle";
 import { idInput } from "../validation";
 
@@ -85,10 +86,7 @@ export async function setUserEnabled({ ctx, input }: { ctx: CoreContext; input: 
     if (rows.length === 0) throw NimbusError.notFound("User", id);
     if (!enabled) {
       await revokeUserSessions(tx, id);
-      await tx
-        .update(schema.apiTokens)
-        .set({ revokedAt: new Date() })
-        .where(and(eq(schema.apiTokens.userId, id)));
+      await revokeUserApiTokens(tx, id);
     }
     await audit(ctx, tx, { action: enabled ? "user.enable" : "user.disable", outcome: "success", targetType: "user", targetId: id, projectId: null });
   });
@@ -107,7 +105,12 @@ export async function unlockUser({ ctx, input }: { ctx: CoreContext; input: z.in
   return { id: user.id };
 }
 
-/** A user changes their own password; their other sessions are signed out. */
+/**
+ * A user changes their own password. Every credential the old password stood behind ends with
+ * it: their other sessions are signed out and all their API tokens revoked (the calling one too,
+ * when a script changes it), and the live sockets of those go at once, on every web process.
+ * The session that made the change stays open.
+ */
 export async function changeOwnPassword({
   ctx,
   input,
@@ -124,11 +127,14 @@ export async function changeOwnPassword({
     await audit(ctx, ctx.db, { action: "user.change_password", outcome: "failure", targetType: "user", targetId: principal.userId });
     throw NimbusError.badRequest("Your current password is not correct.", [{ path: "currentPassword", message: "Not your current password." }]);
   }
-  await ctx.db
-    .update(schema.users)
-    .set({ passwordHash: await hashPassword(newPassword), passwordChangedAt: new Date() })
-    .where(eq(schema.users.id, user.id));
-  await revokeUserSessions(ctx.db, user.id, currentToken ?? undefined);
-  await audit(ctx, ctx.db, { action: "user.change_password", outcome: "success", targetType: "user", targetId: user.id });
+  const passwordHash = await hashPassword(newPassword);
+  const keep = principal.via === "session" && currentToken ? currentToken : undefined;
+  await ctx.db.transaction(async (tx) => {
+    await tx.update(schema.users).set({ passwordHash, passwordChangedAt: new Date() }).where(eq(schema.users.id, user.id));
+    await revokeUserSessions(tx, user.id, keep);
+    const tokensRevoked = await revokeUserApiTokens(tx, user.id);
+    await audit(ctx, tx, { action: "user.change_password", outcome: "success", targetType: "user", targetId: user.id, details: { tokensRevoked } });
+  });
+  ctx.publisher.userCutOff?.(user.id, keep ? hashToken(keep) : undefined);
   return { ok: true as const };
 }

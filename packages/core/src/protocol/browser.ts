@@ -93,4 +93,5 @@ export const rooms = {
   admins: "admins",
   user: (userId: string) => `user:${userId}`,
   session: (tokenHash: string) => `session:${tokenHash}`,
+  apiToken: (tokenId: string) => `api-token:${tokenId}`,
 } as const;

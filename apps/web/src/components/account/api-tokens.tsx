@@ -53,7 +53,7 @@ export function ApiTokens() {
       </Title>
       <Text size="sm" c="dimmed" mb="md">
         For scripts and tools. A token acts as you, with your role in project {principal.projectName} (the project this session is in), until it
-        expires or you revoke it.
+        expires, you revoke it or you change your password. Tokens are made here, in a signed-in session: a token cannot make another.
       </Text>
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, lg: 5 }}>

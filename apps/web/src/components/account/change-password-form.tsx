@@ -1,6 +1,7 @@
 "use client";
 
 import { Alert, Paper, PasswordInput, Stack, Text, Title } from "@mantine/core";
+import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { FormFooter } from "@/components/common/form-footer";
 import { useTRPC } from "@/lib/trpc";
@@ -17,12 +18,19 @@ const FORM_FIELDS: readonly string[] = ["currentPassword", "newPassword"];
 /** The visibility toggle's name: "Toggle password visibility" would also match the fields' own labels. */
 const toggleProps = { "aria-label": "Show characters" };
 
+/** What a password change ends, said next to the form before it is sent. */
+export const PASSWORD_CHANGE_EFFECT =
+  "Changing your password signs out your other sessions and revokes all your API tokens, and their live connections close at once. " +
+  "This session stays open; scripts need a new token.";
+
 /**
  * The user changes their own password. The confirmation must match before anything is sent; the
- * server checks the current password and the length rule, and signs out every other session.
+ * server checks the current password and the length rule, signs out every other session and
+ * revokes every API token (the list below shows them revoked).
  */
 export function ChangePasswordForm() {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const [mismatch, setMismatch] = useState(false);
   const {
     values,
@@ -31,7 +39,13 @@ export function ChangePasswordForm() {
     error,
     fieldError,
     placed,
-  } = useMutationForm(initialValues, FORM_FIELDS, trpc.auth.changePassword.mutationOptions());
+  } = useMutationForm(
+    initialValues,
+    FORM_FIELDS,
+    trpc.auth.changePassword.mutationOptions({
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() }),
+    }),
+  );
 
   function edit(next: Partial<PasswordValues>) {
     editValues(next);
@@ -54,10 +68,10 @@ export function ChangePasswordForm() {
       <Title order={2} size="h4" id="change-password-title" mb={4}>
         Change password
       </Title>
-      <Text size="sm" c="dimmed" mb="md">
-        Your other sessions are signed out when the password changes; this one stays open.
+      <Text size="sm" c="dimmed" mb="md" id="change-password-effect">
+        {PASSWORD_CHANGE_EFFECT}
       </Text>
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={submit} noValidate aria-describedby="change-password-effect">
         <Stack maw={420}>
           <PasswordInput
             label="Current password"
@@ -89,7 +103,7 @@ export function ChangePasswordForm() {
           />
           {change.isSuccess && (
             <Alert color="green" title="Password changed" role="status">
-              Your other sessions have been signed out.
+              Your other sessions have been signed out and your API tokens revoked.
             </Alert>
           )}
           <FormFooter

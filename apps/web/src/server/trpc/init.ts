@@ -21,6 +21,8 @@ export interface TrpcContext extends CoreContext {
 export interface ContextDeps {
   services: Services;
   resolvePrincipal(req: IncomingMessage): Promise<{ principal: Principal | null; token: string | null }>;
+  /** The client's address: the peer's, or what a trusted proxy says it is (see server/client-address.ts). */
+  clientAddress(req: IncomingMessage): string | null;
   sessionCookie(token: string | null, expiresAt?: Date): string;
   launchAdmission: AdmissionGate;
 }
@@ -31,7 +33,7 @@ export async function createContext(deps: ContextDeps, { req, res }: { req: Inco
     ...deps.services,
     principal,
     requestId: `req-${randomUUID()}`,
-    remoteAddress: req.socket.remoteAddress ?? null,
+    remoteAddress: deps.clientAddress(req),
     sessionToken: token,
     userAgent: req.headers["user-agent"] ?? null,
     launchAdmission: deps.launchAdmission,
