@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addUser, PERSONA_PASSWORD, signedInClient, startStack, TRPCClientError, type Stack } from "./harness";
+import { ENROLL_PATH, IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
+import { addUser, AGENT_SECRET, PERSONA_PASSWORD, protocolPeer, signedInClient, startStack, TRPCClientError, type Stack } from "./harness";
 
 /**
  * Issue 21, "Images: only the owners and the hosts that need them", against a real server on
@@ -23,19 +24,42 @@ async function refusal(call: Promise<unknown>) {
   return { code: data.code, nimbusCode: data.nimbus?.code ?? null, message: error.message, fieldErrors: data.fieldErrors ?? {} };
 }
 
+/** PUT of an image's bits as the console sends them; the answer's status and JSON body. */
+async function putFile(baseUrl: string, imageId: string, cookie: string, body: Buffer) {
+  const response = await fetch(`${baseUrl}/api/images/${imageId}/file`, {
+    method: "PUT",
+    headers: { "content-type": "application/octet-stream", cookie },
+    body: new Uint8Array(body),
+  });
+  return { status: response.status, body: (await response.json()) as { error?: { code: string; message: string } } };
+}
+
 describe("images: only the owners and the hosts that need them (real PostgreSQL)", () => {
   let stack: Stack;
   let url: string;
   let admin: Client;
+  let alice: Client;
+  let aliceCookie: string;
 
   beforeAll(async () => {
     stack = await startStack("postgres", { NIMBUS_IMAGE_MAX_BYTES: String(64 * MiB) });
     url = stack.server.url;
+    await addUser(stack, { name: "alice", project: "demo", role: "member" });
     admin = (await signedInClient(url)).client;
+    const session = await signedInClient(url, "alice", PERSONA_PASSWORD);
+    alice = session.client;
+    aliceCookie = session.cookie()!;
   });
   afterAll(async () => {
     await stack?.stop();
   });
+
+  /** An active raw image of alice's: 1 MiB of one byte. */
+  async function aliceImage(name: string, options: { kind?: "kernel" | "ramdisk"; kernelId?: string; ramdiskId?: string } = {}) {
+    const image = await alice.images.create.mutate({ name, ...options });
+    expect((await putFile(url, image.id, aliceCookie, Buffer.alloc(MiB, name.length))).status).toBe(200);
+    return image;
+  }
 
   /** A session of a new user with `role` in `project` (created if needed), and the project's id. */
   async function persona(name: string, project: string, role: "reader" | "member" = "member") {
@@ -66,6 +90,39 @@ describe("images: only the owners and the hosts that need them (real PostgreSQL)
       const pair = await erin.instances.launch.mutate({ name: "pair", count: 2, imageId, ...(await launchContext(erin)), bootSource });
       expect(pair.instanceIds).toHaveLength(2);
       expect(await erin.quota.usage.query()).toMatchObject({ volumes: { limit: 3, used: 3 }, gigabytes: { limit: 3, used: 3 } });
+    });
+  });
+
+  describe("agent access", () => {
+    it("refuses the shared secret for a hostname an admin revoked, until it is enrolled again", async () => {
+      const enrol = async () => {
+        const { token } = await admin.agents.createJoinToken.mutate({ hostname: "node-r" });
+        const response = await fetch(`${url}${ENROLL_PATH}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ joinToken: token, hostname: "node-r" }),
+        });
+        expect(response.status).toBe(200);
+      };
+      await enrol();
+      await admin.agents.revoke.mutate({ hostname: "node-r" });
+
+      await expect(protocolPeer(url, "node-r")).rejects.toThrow("invalid agent credential");
+      // DNS names are one name whatever their case.
+      await expect(protocolPeer(url, "NODE-R")).rejects.toThrow("invalid agent credential");
+      const image = await aliceImage("for-node-r");
+      const asRevoked = await fetch(`${url}${IMAGE_DOWNLOAD_PATH(image.id)}`, {
+        headers: { "x-nimbus-hostname": "node-r", "x-nimbus-agent-secret": AGENT_SECRET },
+      });
+      expect(asRevoked.status).toBe(401);
+      expect((await admin.hosts.list.query()).some((h) => h.hostname.toLowerCase() === "node-r")).toBe(false);
+
+      // Any other hostname still joins with the secret, and node-r does once an admin enrols it again.
+      const other = await protocolPeer(url, "node-s");
+      other.disconnect();
+      await enrol();
+      const again = await protocolPeer(url, "node-r");
+      again.disconnect();
     });
   });
 });

@@ -4,7 +4,7 @@ import { pipeline } from "node:stream/promises";
 import type { Logger } from "pino";
 import type { Services } from "@nimbus/core/context";
 import { NimbusError, isNimbusError, publicError } from "@nimbus/core/errors";
-import { verifyHostCredential } from "@nimbus/core/hosts";
+import { verifyAgentSecret, verifyHostCredential } from "@nimbus/core/hosts";
 import { authorize, type Principal } from "@nimbus/core/policy";
 import { imageFileForAgent } from "@nimbus/core/images";
 import { hostnameSchema } from "@nimbus/core/protocol/agent";
@@ -54,7 +54,7 @@ async function authenticateAgent(req: IncomingMessage, { services, agentSecret, 
   const ok =
     credential !== null
       ? await verifyHostCredential(services.db, hostname.data, credential)
-      : agentSecret !== null && sameSecret(String(secret), agentSecret);
+      : await verifyAgentSecret(services.db, hostname.data, agentSecret !== null && sameSecret(String(secret), agentSecret));
   if (!ok) throw NimbusError.unauthenticated(credential !== null ? "Host credential invalid or revoked." : "Invalid agent credential.");
   return hostname.data;
 }
