@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
-import { addUser, AGENT_SECRET, freshDatabase, PERSONA_PASSWORD, signedInClient, startStack, waitFor, type Stack } from "./harness";
+import { addUser, AGENT_SECRET, freshDatabase, PERSONA_PASSWORD, protocolPeer, signedInClient, startStack, waitFor, type Stack } from "./harness";
 import { freePort, startWebProcess, type WebProcess } from "./processes";
 
 type Client = Awaited<ReturnType<typeof signedInClient>>["client"];
@@ -344,48 +344,70 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
     await expect(alice.images.delete.mutate({ id: image.id })).rejects.toMatchObject({ data: { code: "NOT_FOUND" } });
   });
 
-  it("agents download active images with their credential: the bytes match the checksum, and Range resumes", async () => {
+  it("agents download the active images their host's instances use, with their credential: the bytes match the checksum, and Range resumes", async () => {
     const bytes = Buffer.alloc(3 * MiB);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31) % 251;
     const image = await alice.images.create.mutate({ name: "fetched" });
     expect((await putFile(url, image.id, aliceCookie, bytes)).status).toBe(200);
     const fileUrl = `${url}${IMAGE_DOWNLOAD_PATH(image.id)}`;
     const agent = { "x-nimbus-hostname": "compute-1", "x-nimbus-agent-secret": AGENT_SECRET };
+    // compute-1's agent, with an instance of the image placed on it (the spawn is never answered).
+    const peer = await protocolPeer(url, "compute-1", { heartbeat: true });
+    peer.on("instance.destroy", (_command: unknown, ack: (r: unknown) => void) => ack({ ok: false, error: "no such domain" }));
+    try {
+      const [flavors, networks] = await Promise.all([alice.catalog.flavors.query(), alice.catalog.networks.query()]);
+      const { instanceIds } = await alice.instances.launch.mutate({
+        name: "uses-fetched",
+        count: 1,
+        imageId: image.id,
+        flavorId: flavors.find((f) => f.name === "m1.tiny")!.id,
+        networkId: networks[0]!.id,
+      });
+      await waitFor(
+        "the instance placed on compute-1",
+        async () => (await alice.instances.get.query({ id: instanceIds[0]! })).instance.hostname === "compute-1",
+      );
 
-    expect((await fetch(fileUrl)).status).toBe(401);
-    expect((await fetch(fileUrl, { headers: { cookie: aliceCookie } })).status).toBe(403);
-    expect((await fetch(fileUrl, { headers: { ...agent, "x-nimbus-agent-secret": "not-the-secret-at-all-0000" } })).status).toBe(401);
-    expect(
-      (await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-1", authorization: "Bearer nimbus-host_forged-credential-000000" } })).status,
-    ).toBe(401);
+      expect((await fetch(fileUrl)).status).toBe(401);
+      expect((await fetch(fileUrl, { headers: { cookie: aliceCookie } })).status).toBe(403);
+      expect((await fetch(fileUrl, { headers: { ...agent, "x-nimbus-agent-secret": "not-the-secret-at-all-0000" } })).status).toBe(401);
+      expect(
+        (await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-1", authorization: "Bearer nimbus-host_forged-credential-000000" } }))
+          .status,
+      ).toBe(401);
 
-    const whole = await fetch(fileUrl, { headers: agent });
-    expect(whole.status).toBe(200);
-    expect(whole.headers.get("content-length")).toBe(String(bytes.length));
-    expect(whole.headers.get("x-checksum-sha256")).toBe(sha256(bytes));
-    const received = Buffer.from(await whole.arrayBuffer());
-    expect(sha256(received)).toBe(sha256(bytes));
+      const whole = await fetch(fileUrl, { headers: agent });
+      expect(whole.status).toBe(200);
+      expect(whole.headers.get("content-length")).toBe(String(bytes.length));
+      expect(whole.headers.get("x-checksum-sha256")).toBe(sha256(bytes));
+      const received = Buffer.from(await whole.arrayBuffer());
+      expect(sha256(received)).toBe(sha256(bytes));
 
-    const resumed = await fetch(fileUrl, { headers: { ...agent, range: `bytes=${MiB}-` } });
-    expect(resumed.status).toBe(206);
-    expect(resumed.headers.get("content-range")).toBe(`bytes ${MiB}-${bytes.length - 1}/${bytes.length}`);
-    expect(Buffer.from(await resumed.arrayBuffer()).equals(bytes.subarray(MiB))).toBe(true);
-    expect((await fetch(fileUrl, { headers: { ...agent, range: `bytes=${bytes.length}-` } })).status).toBe(416);
+      const resumed = await fetch(fileUrl, { headers: { ...agent, range: `bytes=${MiB}-` } });
+      expect(resumed.status).toBe(206);
+      expect(resumed.headers.get("content-range")).toBe(`bytes ${MiB}-${bytes.length - 1}/${bytes.length}`);
+      expect(Buffer.from(await resumed.arrayBuffer()).equals(bytes.subarray(MiB))).toBe(true);
+      expect((await fetch(fileUrl, { headers: { ...agent, range: `bytes=${bytes.length}-` } })).status).toBe(416);
 
-    // An enrolled host's own credential works too.
-    const joinToken = await admin.agents.createJoinToken.mutate({ hostname: "compute-2" });
-    const enrolled = await fetch(`${url}/api/agent/enroll`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ joinToken: joinToken.token, hostname: "compute-2" }),
-    });
-    const { credential } = (await enrolled.json()) as { credential: string };
-    expect((await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-2", authorization: `Bearer ${credential}` } })).status).toBe(200);
-    expect((await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-1", authorization: `Bearer ${credential}` } })).status).toBe(401);
+      // An enrolled host's own credential is accepted for its own hostname only; its host runs
+      // nothing that uses the image, so the image is not there for it.
+      const joinToken = await admin.agents.createJoinToken.mutate({ hostname: "compute-2" });
+      const enrolled = await fetch(`${url}/api/agent/enroll`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ joinToken: joinToken.token, hostname: "compute-2" }),
+      });
+      const { credential } = (await enrolled.json()) as { credential: string };
+      expect((await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-2", authorization: `Bearer ${credential}` } })).status).toBe(404);
+      expect((await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-1", authorization: `Bearer ${credential}` } })).status).toBe(401);
 
-    // Only active images have bits to fetch.
-    const queued = await alice.images.create.mutate({ name: "empty" });
-    expect((await fetch(`${url}${IMAGE_DOWNLOAD_PATH(queued.id)}`, { headers: agent })).status).toBe(404);
+      // Only active images have bits to fetch.
+      const queued = await alice.images.create.mutate({ name: "empty" });
+      expect((await fetch(`${url}${IMAGE_DOWNLOAD_PATH(queued.id)}`, { headers: agent })).status).toBe(404);
+      await alice.instances.delete.mutate({ id: instanceIds[0]! });
+    } finally {
+      peer.disconnect();
+    }
   });
 });
 

@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
+import type { Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENROLL_PATH, IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
-import { addUser, AGENT_SECRET, PERSONA_PASSWORD, protocolPeer, signedInClient, startStack, TRPCClientError, type Stack } from "./harness";
+import { addUser, AGENT_SECRET, PERSONA_PASSWORD, protocolPeer, signedInClient, startStack, TRPCClientError, waitFor, type Stack } from "./harness";
 
 /**
  * Issue 21, "Images: only the owners and the hosts that need them", against a real server on
@@ -32,6 +34,14 @@ async function putFile(baseUrl: string, imageId: string, cookie: string, body: B
     body: new Uint8Array(body),
   });
   return { status: response.status, body: (await response.json()) as { error?: { code: string; message: string } } };
+}
+
+/** A hand-driven agent that takes spawns (and never builds) and answers destroys as a host whose domain is gone. */
+async function peerHost(baseUrl: string, hostname: string): Promise<Socket> {
+  const socket = await protocolPeer(baseUrl, hostname, { heartbeat: true });
+  socket.on("instance.spawn", (_command: unknown, ack: (r: unknown) => void) => ack({ ok: true }));
+  socket.on("instance.destroy", (_command: unknown, ack: (r: unknown) => void) => ack({ ok: false, error: "no such domain" }));
+  return socket;
 }
 
 describe("images: only the owners and the hosts that need them (real PostgreSQL)", () => {
@@ -72,6 +82,60 @@ describe("images: only the owners and the hosts that need them (real PostgreSQL)
     const [flavors, networks] = await Promise.all([client.catalog.flavors.query(), client.catalog.networks.query()]);
     return { flavorId: flavors.find((f) => f.name === "m1.tiny")!.id, networkId: networks[0]!.id };
   }
+
+  describe("the agent image route", () => {
+    const peers: Socket[] = [];
+    afterAll(() => {
+      for (const peer of peers) peer.disconnect();
+    });
+    const download = (imageId: string, hostname: string) =>
+      fetch(`${url}${IMAGE_DOWNLOAD_PATH(imageId)}`, { headers: { "x-nimbus-hostname": hostname, "x-nimbus-agent-secret": AGENT_SECRET } });
+
+    it("serves a host only the images a build or instance placed on it uses (root, kernel, ramdisk, volume source); any other is 404", async () => {
+      const kernel = await aliceImage("vmlinuz", { kind: "kernel" });
+      const ramdisk = await aliceImage("initrd", { kind: "ramdisk" });
+      const disk = await aliceImage("direct-boot", { kernelId: kernel.id, ramdiskId: ramdisk.id });
+      const volumeSource = await aliceImage("volume-source");
+      const unused = await aliceImage("unused");
+      const all = [kernel, ramdisk, disk, volumeSource, unused];
+
+      // A host with nothing on it gets none of them, answered as an image that does not exist.
+      peers.push(await peerHost(url, "host-a"));
+      for (const image of all) expect((await download(image.id, "host-a")).status, image.name).toBe(404);
+      const unknown = await download(randomUUID(), "host-a");
+      const hidden = await download(unused.id, "host-a");
+      expect([unknown.status, hidden.status]).toEqual([404, 404]);
+      const bodies = [(await unknown.json()) as { error: string }, (await hidden.json()) as { error: string }];
+      expect(bodies[0]!.error.replace(/[0-9a-f-]{36}/, "<id>")).toBe(bodies[1]!.error.replace(/[0-9a-f-]{36}/, "<id>"));
+
+      // An instance of the direct-boot image with a volume made from another image, placed on host-a (the only host).
+      const volume = await alice.volumes.create.mutate({ name: "data", sizeGb: 1, imageId: volumeSource.id });
+      const { instanceIds } = await alice.instances.launch.mutate({
+        name: "user",
+        count: 1,
+        imageId: disk.id,
+        ...(await launchContext(alice)),
+        volumes: [{ volumeId: volume.id, deleteOnTermination: true }],
+      });
+      const id = instanceIds[0]!;
+      await waitFor("the build placed on host-a", async () => (await alice.instances.get.query({ id })).instance.hostname === "host-a");
+      peers.push(await peerHost(url, "host-b"));
+
+      for (const image of [disk, kernel, ramdisk, volumeSource]) {
+        const response = await download(image.id, "host-a");
+        expect(response.status, image.name).toBe(200);
+        expect(Buffer.from(await response.arrayBuffer()).length).toBe(MiB);
+        // Another host, enrolled just the same, runs nothing that uses it.
+        expect((await download(image.id, "host-b")).status, `${image.name} on host-b`).toBe(404);
+      }
+      expect((await download(unused.id, "host-a")).status).toBe(404);
+
+      // Once the instance is gone, its host has no more use for its images.
+      await alice.instances.delete.mutate({ id });
+      await waitFor("the instance deleted", async () => (await alice.instances.list.query()).every((i) => i.id !== id));
+      for (const image of [disk, kernel, ramdisk, volumeSource]) expect((await download(image.id, "host-a")).status, image.name).toBe(404);
+    });
+  });
 
   describe("volumes made at launch", () => {
     it("counts an image-to-volume root once against the volumes quota", async () => {

@@ -5,3 +5,4 @@ export * from "./visibility";
 export * from "./images";
 export * from "./members";
 export * from "./upload";
+export * from "./host-access";

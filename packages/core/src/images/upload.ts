@@ -14,7 +14,6 @@ import { imageFilePath, imageIdOfPartial, partialImagePath } from "./import";
 import { imageKindOf } from "./images";
 import { ImageInspectionError, inspectImageFile } from "./inspect";
 import { imageVisibleTo } from "./visibility";
-import type { ImageRow } from "@nimbus/db/schema";
 
 /**
  * Why an upload's bits were refused after they started to arrive; the image is `killed`.
@@ -243,18 +242,4 @@ async function whyNotClaimed(ctx: CoreContext, principal: Principal, imageId: st
     return NimbusError.forbidden(`Image ${image.name} belongs to another project; only its owner may upload to it.`);
   if (image.status === "saving") return NimbusError.conflict(`Image ${image.name} is already being uploaded.`);
   return NimbusError.conflict(`Image ${image.name} is ${image.status}: data can be uploaded to a queued image only.`);
-}
-
-/** An active image's file as an agent downloads it; anything else is NotFound. */
-export async function imageFileForAgent(
-  services: Pick<Services, "db" | "imageStoreDir">,
-  imageId: string,
-): Promise<{ image: ImageRow; path: string; sizeBytes: number }> {
-  if (!z.uuid().safeParse(imageId).success) throw NimbusError.notFound("Image", imageId);
-  const image = await services.db.query.images.findFirst({ where: and(eq(schema.images.id, imageId), eq(schema.images.status, "active")) });
-  if (!image?.checksumSha256) throw NimbusError.notFound("Image", imageId);
-  const path = imageFilePath(services.imageStoreDir, image.id);
-  const found = await stat(path).catch(() => null);
-  if (!found) throw NimbusError.notFound("Image file", imageId);
-  return { image, path, sizeBytes: found.size };
 }
