@@ -81,13 +81,14 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
   let readerCookie: string;
   let admin: Client;
   let adminCookie: string;
+  let otherProjectId: string;
 
   beforeAll(async () => {
     stack = await startStack("pglite", { NIMBUS_IMAGE_MAX_BYTES: String(8 * MiB) });
     url = stack.server.url;
     work = mkdtempSync(path.join(tmpdir(), "nimbus-images-"));
     await addUser(stack, { name: "alice", project: "demo", role: "member" });
-    await addUser(stack, { name: "bob", project: "other", role: "member" });
+    ({ projectId: otherProjectId } = await addUser(stack, { name: "bob", project: "other", role: "member" }));
     await addUser(stack, { name: "rita", project: "demo", role: "reader" });
     const sessions = await Promise.all([
       signedInClient(url, "alice", PERSONA_PASSWORD),
@@ -233,14 +234,16 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
     await expect(bob.images.get.query({ id: image.id })).rejects.toMatchObject(notFound);
     expect((await bob.images.list.query()).map((i) => i.id)).not.toContain(image.id);
     await expect(bob.images.delete.mutate({ id: image.id })).rejects.toMatchObject(notFound);
-    await expect(bob.images.addMember.mutate({ id: image.id, project: "other" })).rejects.toMatchObject(notFound);
+    await expect(bob.images.addMember.mutate({ id: image.id, projectId: otherProjectId })).rejects.toMatchObject(notFound);
 
-    await expect(alice.images.addMember.mutate({ id: image.id, project: "no-such-project" })).rejects.toMatchObject({
-      data: { code: "BAD_REQUEST" },
-    });
-    const shared = await alice.images.addMember.mutate({ id: image.id, project: "other" });
+    const shared = await alice.images.addMember.mutate({ id: image.id, projectId: otherProjectId });
     expect(shared.visibility).toBe("shared");
-    expect(shared.members.map((m) => m.projectName)).toEqual(["other"]);
+    // Offered, not yet accepted: the owner sees the id it typed and the answer pending.
+    expect(shared.members).toEqual([{ projectId: otherProjectId, status: "pending", projectName: null }]);
+    await bob.images.updateMember.mutate({ id: image.id, status: "accepted" });
+    expect((await alice.images.get.query({ id: image.id })).members).toEqual([
+      { projectId: otherProjectId, status: "accepted", projectName: "other" },
+    ]);
     const seen = await bob.images.get.query({ id: image.id });
     expect(seen).toMatchObject({ visibility: "shared", owned: false, ownerProjectName: "demo", members: [] });
     expect((await bob.catalog.images.query()).map((i) => i.id)).toContain(image.id);
@@ -248,7 +251,7 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
     await expect(bob.images.delete.mutate({ id: image.id })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
     await expect(bob.images.update.mutate({ id: image.id, name: "mine" })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
 
-    await alice.images.removeMember.mutate({ id: image.id, project: "other" });
+    await alice.images.removeMember.mutate({ id: image.id, projectId: otherProjectId });
     await expect(bob.images.get.query({ id: image.id })).rejects.toMatchObject(notFound);
 
     await expect(alice.images.create.mutate({ name: "for-all", visibility: "public" })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
@@ -262,13 +265,15 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
     expect((await admin.images.list.query()).map((i) => i.id)).toContain(queued.id);
   });
 
-  it("a member of another project cannot upload to your image: 404 while private, 403 once shared with them", async () => {
+  it("a member of another project cannot upload to your image: 404 while private or only offered, 403 once they accepted it", async () => {
     const image = await alice.images.create.mutate({ name: "not-yours" });
     const body = Buffer.alloc(MiB);
     const hidden = await putFile(url, image.id, bobCookie, body);
     expect(hidden.status).toBe(404);
     expect(hidden.body.error?.code).toBe("NotFound");
-    await alice.images.addMember.mutate({ id: image.id, project: "other" });
+    await alice.images.addMember.mutate({ id: image.id, projectId: otherProjectId });
+    expect((await putFile(url, image.id, bobCookie, body)).status).toBe(404);
+    await bob.images.updateMember.mutate({ id: image.id, status: "accepted" });
     expect((await putFile(url, image.id, bobCookie, body)).status).toBe(403);
     expect((await alice.images.get.query({ id: image.id })).status).toBe("queued");
   });

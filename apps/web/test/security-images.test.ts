@@ -137,6 +137,90 @@ describe("images: only the owners and the hosts that need them (real PostgreSQL)
     });
   });
 
+  describe("image members (Glance's consent)", () => {
+    let bob: Client;
+    let rita: Client;
+    let carol: Client;
+    let otherProjectId: string;
+    let thirdProjectId: string;
+
+    beforeAll(async () => {
+      ({ client: bob, projectId: otherProjectId } = await persona("bob", "other"));
+      ({ client: rita } = await persona("rita", "other", "reader"));
+      ({ client: carol, projectId: thirdProjectId } = await persona("carol", "third"));
+    });
+
+    it("an offered image stays out of the member's list, catalog and launches until it accepts; rejecting hides it again", async () => {
+      const image = await aliceImage("offered");
+      const shared = await alice.images.addMember.mutate({ id: image.id, projectId: otherProjectId });
+      expect(shared).toMatchObject({ visibility: "shared", members: [{ projectId: otherProjectId, status: "pending", projectName: null }] });
+
+      const hiddenFromBob = async () => {
+        expect((await bob.images.list.query()).map((i) => i.id)).not.toContain(image.id);
+        expect((await bob.catalog.images.query()).map((i) => i.id)).not.toContain(image.id);
+        expect((await refusal(bob.images.get.query({ id: image.id }))).code).toBe("NOT_FOUND");
+        const launch = await refusal(bob.instances.launch.mutate({ name: "x", count: 1, imageId: image.id, ...(await launchContext(bob)) }));
+        expect(launch.code).toBe("NOT_FOUND");
+        const volume = await refusal(bob.volumes.create.mutate({ name: "x", sizeGb: 1, imageId: image.id }));
+        expect(volume.code).toBe("NOT_FOUND");
+      };
+      await hiddenFromBob();
+      // The member project sees the offer, with who makes it, to answer it.
+      expect(await bob.images.shares.query()).toEqual([
+        expect.objectContaining({ id: image.id, name: "offered", ownerProjectName: "demo", status: "pending", sizeBytes: MiB }),
+      ]);
+      expect(await rita.images.shares.query()).toHaveLength(1);
+
+      // Only the member project answers, and only its members (not its readers).
+      expect((await refusal(rita.images.updateMember.mutate({ id: image.id, status: "accepted" }))).code).toBe("FORBIDDEN");
+      expect((await refusal(alice.images.updateMember.mutate({ id: image.id, status: "accepted" }))).code).toBe("FORBIDDEN");
+      expect((await refusal(carol.images.updateMember.mutate({ id: image.id, status: "accepted" }))).code).toBe("NOT_FOUND");
+      expect(await carol.images.shares.query()).toEqual([]);
+      await hiddenFromBob();
+
+      expect(await bob.images.updateMember.mutate({ id: image.id, status: "accepted" })).toEqual({ id: image.id, status: "accepted" });
+      expect((await bob.images.list.query()).map((i) => i.id)).toContain(image.id);
+      expect((await bob.catalog.images.query()).map((i) => i.id)).toContain(image.id);
+      expect(await bob.images.get.query({ id: image.id })).toMatchObject({ owned: false, ownerProjectName: "demo" });
+      const launched = await bob.instances.launch.mutate({ name: "accepted", count: 1, imageId: image.id, ...(await launchContext(bob)) });
+      expect(launched.instanceIds).toHaveLength(1);
+      // Having accepted, the member is named to the owner.
+      expect((await alice.images.get.query({ id: image.id })).members).toEqual([
+        { projectId: otherProjectId, status: "accepted", projectName: "other" },
+      ]);
+
+      await bob.images.updateMember.mutate({ id: image.id, status: "rejected" });
+      await hiddenFromBob();
+      expect((await bob.images.shares.query())[0]).toMatchObject({ id: image.id, status: "rejected" });
+      expect((await alice.images.get.query({ id: image.id })).members).toEqual([
+        { projectId: otherProjectId, status: "rejected", projectName: null },
+      ]);
+      // Offering it again does not overrule the member's answer.
+      await alice.images.addMember.mutate({ id: image.id, projectId: otherProjectId });
+      await hiddenFromBob();
+    });
+
+    it("members are project ids: an id no project has is answered exactly as one the owner cannot see; names are not taken", async () => {
+      const image = await aliceImage("probe");
+      const nobody = randomUUID();
+      const toNobody = await alice.images.addMember.mutate({ id: image.id, projectId: nobody });
+      const toThird = await alice.images.addMember.mutate({ id: image.id, projectId: thirdProjectId });
+      const member = (view: typeof toThird, projectId: string) => view.members.find((m) => m.projectId === projectId);
+      expect(member(toNobody, nobody)).toEqual({ projectId: nobody, status: "pending", projectName: null });
+      expect(member(toThird, thirdProjectId)).toEqual({ projectId: thirdProjectId, status: "pending", projectName: null });
+      expect(member(toThird, nobody)).toEqual(member(toNobody, nobody));
+      await alice.images.removeMember.mutate({ id: image.id, projectId: nobody });
+
+      // The old name form, or anything that is not an id, is a field error: no lookup by name.
+      const byName = await refusal(alice.images.addMember.mutate({ id: image.id, projectId: "other" }));
+      expect(byName.code).toBe("BAD_REQUEST");
+      expect(byName.fieldErrors.projectId?.[0]).toMatch(/project id/);
+      expect(
+        (await refusal(alice.images.addMember.mutate({ id: image.id, project: "other" } as unknown as { id: string; projectId: string }))).code,
+      ).toBe("BAD_REQUEST");
+    });
+  });
+
   describe("volumes made at launch", () => {
     it("counts an image-to-volume root once against the volumes quota", async () => {
       const { client: erin, projectId } = await persona("erin", "one-volume");
