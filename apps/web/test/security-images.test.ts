@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
+import { request } from "node:http";
 import type { Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENROLL_PATH, IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
@@ -34,6 +36,29 @@ async function putFile(baseUrl: string, imageId: string, cookie: string, body: B
     body: new Uint8Array(body),
   });
   return { status: response.status, body: (await response.json()) as { error?: { code: string; message: string } } };
+}
+
+/** An upload without Content-Length over a raw connection the test writes to chunk by chunk, and may leave open. */
+function openUpload(baseUrl: string, imageId: string, cookie: string, headers: Record<string, string> = {}) {
+  const url = new URL(`${baseUrl}/api/images/${imageId}/file`);
+  const req = request({
+    host: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    method: "PUT",
+    headers: { cookie, "content-type": "application/octet-stream", ...headers },
+  });
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req.on("response", (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+  });
+  answer.catch(() => {});
+  return { req, answer };
 }
 
 /** A hand-driven agent that takes spawns (and never builds) and answers destroys as a host whose domain is gone. */
@@ -218,6 +243,96 @@ describe("images: only the owners and the hosts that need them (real PostgreSQL)
       expect(
         (await refusal(alice.images.addMember.mutate({ id: image.id, project: "other" } as unknown as { id: string; projectId: string }))).code,
       ).toBe("BAD_REQUEST");
+    });
+  });
+
+  describe("image quotas (Glance's image_count_total, image_size_total, image_stage_total)", () => {
+    let dave: Client;
+    let daveCookie: string;
+    let quotaProjectId: string;
+    const store = () => (existsSync(stack.server.services.imageStoreDir) ? readdirSync(stack.server.services.imageStoreDir) : []);
+
+    beforeAll(async () => {
+      ({ client: dave, cookie: daveCookie, projectId: quotaProjectId } = await persona("dave", "quota"));
+    });
+
+    it("counts a project's images against image_count_total, checked as each is created", async () => {
+      await admin.quotas.set.mutate({ projectId: quotaProjectId, limits: { image_count_total: 2 } });
+      const first = await dave.images.create.mutate({ name: "one" });
+      await dave.images.create.mutate({ name: "two" });
+      const third = await refusal(dave.images.create.mutate({ name: "three" }));
+      expect(third).toMatchObject({
+        code: "FORBIDDEN",
+        nimbusCode: "QuotaExceeded",
+        message: "Quota exceeded for images: requested 1, already used 2 of 2.",
+      });
+      expect((await dave.quota.usage.query()).image_count_total).toEqual({ limit: 2, used: 2 });
+      await dave.images.delete.mutate({ id: first.id });
+      await dave.images.create.mutate({ name: "three" });
+      expect((await admin.quotas.get.query({ projectId: quotaProjectId })).used.image_count_total).toBe(2);
+    });
+
+    it("stops an upload mid-way once it would pass image_size_total: 413, the image killed, nothing left behind, usage unchanged", async () => {
+      await admin.quotas.set.mutate({ projectId: quotaProjectId, limits: { image_count_total: 20, image_size_total: 3, image_stage_total: -1 } });
+      const stored = await dave.images.create.mutate({ name: "stored" });
+      expect((await putFile(url, stored.id, daveCookie, Buffer.alloc(2 * MiB, 1))).status).toBe(200);
+      expect((await dave.quota.usage.query()).image_size_total).toEqual({ limit: 3, used: 2 });
+
+      const big = await dave.images.create.mutate({ name: "too-big" });
+      const { req, answer } = openUpload(url, big.id, daveCookie);
+      req.write(Buffer.alloc(MiB, 2));
+      await waitFor("the first MiB received", () => existsSync(`${stack.server.services.imageStoreDir}/${big.id}.partial`));
+      await waitFor("the upload's reservation", async () => (await dave.quota.usage.query()).image_stage_total.used === 1);
+      // The next byte passes the limit: the answer comes while the request is still open.
+      req.write(Buffer.alloc(MiB, 2));
+      const refused = await answer;
+      expect(refused.status).toBe(413);
+      expect(JSON.parse(refused.body)).toEqual({
+        error: { code: "QuotaExceeded", message: expect.stringMatching(/^Quota exceeded for image storage \(image_size_total\)/) },
+      });
+      req.destroy();
+      await waitFor("the image killed", async () => (await dave.images.get.query({ id: big.id })).status === "killed");
+      expect(store().filter((f) => f.startsWith(big.id))).toEqual([]);
+      const usage = await dave.quota.usage.query();
+      expect([usage.image_size_total.used, usage.image_stage_total.used]).toEqual([2, 0]);
+
+      // A declared size over what is left is refused before a byte is read.
+      const declared = await dave.images.create.mutate({ name: "declared" });
+      const upfront = await putFile(url, declared.id, daveCookie, Buffer.alloc(2 * MiB, 3));
+      expect(upfront.status).toBe(413);
+      expect(upfront.body.error?.code).toBe("QuotaExceeded");
+      expect((await dave.images.get.query({ id: declared.id })).status).toBe("killed");
+      expect(store().filter((f) => f.startsWith(declared.id))).toEqual([]);
+
+      // What fits still goes through.
+      const small = await dave.images.create.mutate({ name: "fits" });
+      expect((await putFile(url, small.id, daveCookie, Buffer.alloc(MiB, 4))).status).toBe(200);
+      expect((await dave.quota.usage.query()).image_size_total).toEqual({ limit: 3, used: 3 });
+    });
+
+    it("counts uploads under way together against image_stage_total: a second one is stopped while the first holds the room", async () => {
+      await admin.quotas.set.mutate({ projectId: quotaProjectId, limits: { image_count_total: 20, image_size_total: -1, image_stage_total: 1 } });
+      const first = await dave.images.create.mutate({ name: "first" });
+      const second = await dave.images.create.mutate({ name: "second" });
+      const one = openUpload(url, first.id, daveCookie);
+      one.req.write(Buffer.alloc(MiB - 4096, 5));
+      await waitFor("the first upload holding the room", async () => (await dave.quota.usage.query()).image_stage_total.used === 1);
+      const two = openUpload(url, second.id, daveCookie);
+      two.req.write(Buffer.alloc(8192, 6));
+      const refused = await two.answer;
+      expect(refused.status).toBe(413);
+      expect(JSON.parse(refused.body).error.message).toMatch(/image uploads under way \(image_stage_total\)/);
+      two.req.destroy();
+      one.req.end(Buffer.alloc(4096, 5));
+      expect((await one.answer).status).toBe(200);
+      expect((await dave.images.get.query({ id: first.id })).status).toBe("active");
+      await waitFor("the second killed", async () => (await dave.images.get.query({ id: second.id })).status === "killed");
+      expect((await dave.quota.usage.query()).image_stage_total.used).toBe(0);
+      // The admin's quota editor shows the image figures beside their limits.
+      const quotas = await admin.quotas.get.query({ projectId: quotaProjectId });
+      expect(quotas.limits).toMatchObject({ image_count_total: 20, image_size_total: -1, image_stage_total: 1 });
+      expect(quotas.defaults).toMatchObject({ image_count_total: 100, image_size_total: 102_400, image_stage_total: 20_480 });
+      expect(quotas.used).toMatchObject({ image_size_total: 4, image_stage_total: 0 });
     });
   });
 

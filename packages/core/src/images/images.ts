@@ -7,6 +7,7 @@ import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
 import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
+import { enforceQuota } from "../quota/enforce";
 import { imageFilePath } from "./import";
 import { imageVisibleTo } from "./visibility";
 import type { ImageMemberRow, ImageRow } from "@nimbus/db/schema";
@@ -304,8 +305,9 @@ function withProperties(properties: Record<string, string>, fields: Partial<Reco
 }
 
 /**
- * Records a new image in `queued`: the bits follow with PUT /api/images/:id/file. A disk image's
- * format is whatever qemu-img detects then; a kernel or ramdisk is stored as aki / ari.
+ * Records a new image in `queued`, within the project's `image_count_total`: the bits follow with
+ * PUT /api/images/:id/file. A disk image's format is whatever qemu-img detects then; a kernel or
+ * ramdisk is stored as aki / ari.
  */
 export async function createImage({ ctx, input }: { ctx: CoreContext; input: CreateImageInput }): Promise<ImageView> {
   const principal = authorize(ctx.principal, "images.create");
@@ -318,6 +320,8 @@ export async function createImage({ ctx, input }: { ctx: CoreContext; input: Cre
     ]);
   }
   const row = await ctx.db.transaction(async (tx) => {
+    // Glance's image_count_total, checked under the project's lock in the transaction that inserts.
+    await enforceQuota(tx, principal.projectId, { image_count_total: 1 });
     const [created] = await tx
       .insert(schema.images)
       .values({

@@ -38,6 +38,11 @@ export const images = pgTable("images", {
   /** The guest-visible size of the disk (qemu-img's virtual-size); equals size for raw. */
   virtualSizeBytes: bigint("virtual_size_bytes", { mode: "number" }),
   checksumSha256: text("checksum_sha256"),
+  /**
+   * Bytes the upload in progress has reserved against the project's image quotas (at least what
+   * has arrived so far); counted only while the image is `saving`, 0 otherwise.
+   */
+  stagedBytes: bigint("staged_bytes", { mode: "number" }).notNull().default(0),
   minRamMb: integer("min_ram_mb").notNull().default(0),
   minDiskGb: integer("min_disk_gb").notNull().default(0),
   protected: boolean("protected").notNull().default(false),

@@ -10,6 +10,7 @@ import { canManageInstances, useSession } from "@/components/session/session-con
 import { useTRPC } from "@/lib/trpc";
 import { useConfirmDelete } from "@/lib/use-confirm-delete";
 import { CreateImageDialog } from "./create-image-dialog";
+import { ImageQuota } from "./image-quota";
 import { ImageShares } from "./image-shares";
 import type { ImageSummary } from "./image-display";
 import { ImagesTable } from "./images-table";
@@ -18,7 +19,7 @@ import { ShareImageDialog } from "./share-image-dialog";
 /** While an upload runs elsewhere (another tab, a script), the list follows it to active or killed. */
 const SAVING_REFRESH_MS = 2_000;
 
-/** The project's images page: the table, create-and-upload, share and delete, and the images offered to it. */
+/** The project's images page: its image quota, the table, create-and-upload, share and delete, and the images offered to it. */
 export function Images() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -33,12 +34,14 @@ export function Images() {
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: trpc.images.list.queryKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.catalog.images.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.quota.usage.queryKey() });
   };
 
   const remove = useConfirmDelete(trpc.images.delete.mutationOptions({ onSuccess: refresh }), (i: ImageSummary) => ({ id: i.id }));
 
   return (
     <Stack>
+      <ImageQuota />
       {canManage && (
         <Group>
           <Button onClick={() => setCreating(true)}>Create image</Button>
