@@ -349,7 +349,7 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
     await expect(alice.images.delete.mutate({ id: image.id })).rejects.toMatchObject({ data: { code: "NOT_FOUND" } });
   });
 
-  it("agents download the active images their host's instances use, with their credential: the bytes match the checksum, and Range resumes", async () => {
+  it("agents download the images their host's instances use, with their credential: the bytes match the checksum, and Range resumes", async () => {
     const bytes = Buffer.alloc(3 * MiB);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31) % 251;
     const image = await alice.images.create.mutate({ name: "fetched" });

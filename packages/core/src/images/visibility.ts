@@ -13,7 +13,8 @@ export function imageVisibleTo(projectId: string | Placeholder): SQL {
     and(
       eq(schema.images.visibility, "shared"),
       exists(
-        sql`(select 1 from ${schema.imageMembers} m where m.image_id = ${schema.images.id} and m.project_id = ${projectId} and m.status = 'accepted')`,
+        sql`(select 1 from ${schema.imageMembers} m
+          where m.image_id = ${schema.images.id} and m.project_id = ${projectId} and m.status = 'accepted')`,
       ),
     ),
   )!;

@@ -60,7 +60,8 @@ export async function imageUsageBytes(db: Executor, projectId: string): Promise<
     .select({
       count: sql<number>`count(*) filter (where ${i.status} <> 'deleted')::int`,
       // float8: bytes past 2^31, exact up to 2^53, arrive as numbers.
-      sizeBytes: sql<number>`coalesce(sum(case when ${i.status} = 'active' then ${i.sizeBytes} when ${i.status} = 'saving' then ${i.stagedBytes} end), 0)::float8`,
+      sizeBytes: sql<number>`coalesce(sum(case when ${i.status} = 'active' then ${i.sizeBytes}
+        when ${i.status} = 'saving' then ${i.stagedBytes} end), 0)::float8`,
       stagedBytes: sql<number>`coalesce(sum(${i.stagedBytes}) filter (where ${i.status} = 'saving'), 0)::float8`,
     })
     .from(i)

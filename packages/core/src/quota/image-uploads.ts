@@ -44,7 +44,8 @@ export async function reserveImageUpload(
       const what = overSize ? "image storage (image_size_total)" : "image uploads under way (image_stage_total)";
       throw new NimbusError(
         "QuotaExceeded",
-        `Quota exceeded for ${what}: this upload reached ${mib(atLeast)} while the project's other images take ${mib(others)} of ${limits[resource]} MiB.`,
+        `Quota exceeded for ${what}: this upload reached ${mib(atLeast)} ` +
+          `while the project's other images take ${mib(others)} of ${limits[resource]} MiB.`,
         { overages: [overage] },
       );
     }
