@@ -11,7 +11,8 @@ const CORE_FLOORS = [
   ["conductor"], // the durable build loop and dispatch
   ["compute"], // instance verbs: launch, delete, reports, console
   ["hosts", "volumes", "keypairs"], // operators' host verbs; Cinder's and key pair verbs
-  ["images", "network", "quota", "identity"], // Glance, Neutron, quota, Keystone
+  ["images", "network", "identity"], // Glance, Neutron, Keystone
+  ["quota"], // Nova's, Cinder's and Glance's limits: below the image verbs, which check the image quotas
   ["audit"], // the audit trail every verb writes
   ["context.ts"], // what a verb is given: services and the caller
   ["policy.ts", "settings.ts"], // who may do what; identity knobs

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
-import { addUser, AGENT_SECRET, freshDatabase, PERSONA_PASSWORD, signedInClient, startStack, waitFor, type Stack } from "./harness";
+import { addUser, AGENT_SECRET, freshDatabase, PERSONA_PASSWORD, protocolPeer, signedInClient, startStack, waitFor, type Stack } from "./harness";
 import { freePort, startWebProcess, type WebProcess } from "./processes";
 
 type Client = Awaited<ReturnType<typeof signedInClient>>["client"];
@@ -81,13 +81,14 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
   let readerCookie: string;
   let admin: Client;
   let adminCookie: string;
+  let otherProjectId: string;
 
   beforeAll(async () => {
     stack = await startStack("pglite", { NIMBUS_IMAGE_MAX_BYTES: String(8 * MiB) });
     url = stack.server.url;
     work = mkdtempSync(path.join(tmpdir(), "nimbus-images-"));
     await addUser(stack, { name: "alice", project: "demo", role: "member" });
-    await addUser(stack, { name: "bob", project: "other", role: "member" });
+    ({ projectId: otherProjectId } = await addUser(stack, { name: "bob", project: "other", role: "member" }));
     await addUser(stack, { name: "rita", project: "demo", role: "reader" });
     const sessions = await Promise.all([
       signedInClient(url, "alice", PERSONA_PASSWORD),
@@ -233,14 +234,16 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
     await expect(bob.images.get.query({ id: image.id })).rejects.toMatchObject(notFound);
     expect((await bob.images.list.query()).map((i) => i.id)).not.toContain(image.id);
     await expect(bob.images.delete.mutate({ id: image.id })).rejects.toMatchObject(notFound);
-    await expect(bob.images.addMember.mutate({ id: image.id, project: "other" })).rejects.toMatchObject(notFound);
+    await expect(bob.images.addMember.mutate({ id: image.id, projectId: otherProjectId })).rejects.toMatchObject(notFound);
 
-    await expect(alice.images.addMember.mutate({ id: image.id, project: "no-such-project" })).rejects.toMatchObject({
-      data: { code: "BAD_REQUEST" },
-    });
-    const shared = await alice.images.addMember.mutate({ id: image.id, project: "other" });
+    const shared = await alice.images.addMember.mutate({ id: image.id, projectId: otherProjectId });
     expect(shared.visibility).toBe("shared");
-    expect(shared.members.map((m) => m.projectName)).toEqual(["other"]);
+    // Offered, not yet accepted: the owner sees the id it typed and the answer pending.
+    expect(shared.members).toEqual([{ projectId: otherProjectId, status: "pending", projectName: null }]);
+    await bob.images.updateMember.mutate({ id: image.id, status: "accepted" });
+    expect((await alice.images.get.query({ id: image.id })).members).toEqual([
+      { projectId: otherProjectId, status: "accepted", projectName: "other" },
+    ]);
     const seen = await bob.images.get.query({ id: image.id });
     expect(seen).toMatchObject({ visibility: "shared", owned: false, ownerProjectName: "demo", members: [] });
     expect((await bob.catalog.images.query()).map((i) => i.id)).toContain(image.id);
@@ -248,7 +251,7 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
     await expect(bob.images.delete.mutate({ id: image.id })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
     await expect(bob.images.update.mutate({ id: image.id, name: "mine" })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
 
-    await alice.images.removeMember.mutate({ id: image.id, project: "other" });
+    await alice.images.removeMember.mutate({ id: image.id, projectId: otherProjectId });
     await expect(bob.images.get.query({ id: image.id })).rejects.toMatchObject(notFound);
 
     await expect(alice.images.create.mutate({ name: "for-all", visibility: "public" })).rejects.toMatchObject({ data: { code: "FORBIDDEN" } });
@@ -262,13 +265,15 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
     expect((await admin.images.list.query()).map((i) => i.id)).toContain(queued.id);
   });
 
-  it("a member of another project cannot upload to your image: 404 while private, 403 once shared with them", async () => {
+  it("a member of another project cannot upload to your image: 404 while private or only offered, 403 once they accepted it", async () => {
     const image = await alice.images.create.mutate({ name: "not-yours" });
     const body = Buffer.alloc(MiB);
     const hidden = await putFile(url, image.id, bobCookie, body);
     expect(hidden.status).toBe(404);
     expect(hidden.body.error?.code).toBe("NotFound");
-    await alice.images.addMember.mutate({ id: image.id, project: "other" });
+    await alice.images.addMember.mutate({ id: image.id, projectId: otherProjectId });
+    expect((await putFile(url, image.id, bobCookie, body)).status).toBe(404);
+    await bob.images.updateMember.mutate({ id: image.id, status: "accepted" });
     expect((await putFile(url, image.id, bobCookie, body)).status).toBe(403);
     expect((await alice.images.get.query({ id: image.id })).status).toBe("queued");
   });
@@ -344,48 +349,70 @@ describe("images (Glance): create, upload, inspect, share, download", () => {
     await expect(alice.images.delete.mutate({ id: image.id })).rejects.toMatchObject({ data: { code: "NOT_FOUND" } });
   });
 
-  it("agents download active images with their credential: the bytes match the checksum, and Range resumes", async () => {
+  it("agents download the images their host's instances use, with their credential: the bytes match the checksum, and Range resumes", async () => {
     const bytes = Buffer.alloc(3 * MiB);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31) % 251;
     const image = await alice.images.create.mutate({ name: "fetched" });
     expect((await putFile(url, image.id, aliceCookie, bytes)).status).toBe(200);
     const fileUrl = `${url}${IMAGE_DOWNLOAD_PATH(image.id)}`;
     const agent = { "x-nimbus-hostname": "compute-1", "x-nimbus-agent-secret": AGENT_SECRET };
+    // compute-1's agent, with an instance of the image placed on it (the spawn is never answered).
+    const peer = await protocolPeer(url, "compute-1", { heartbeat: true });
+    peer.on("instance.destroy", (_command: unknown, ack: (r: unknown) => void) => ack({ ok: false, error: "no such domain" }));
+    try {
+      const [flavors, networks] = await Promise.all([alice.catalog.flavors.query(), alice.catalog.networks.query()]);
+      const { instanceIds } = await alice.instances.launch.mutate({
+        name: "uses-fetched",
+        count: 1,
+        imageId: image.id,
+        flavorId: flavors.find((f) => f.name === "m1.tiny")!.id,
+        networkId: networks[0]!.id,
+      });
+      await waitFor(
+        "the instance placed on compute-1",
+        async () => (await alice.instances.get.query({ id: instanceIds[0]! })).instance.hostname === "compute-1",
+      );
 
-    expect((await fetch(fileUrl)).status).toBe(401);
-    expect((await fetch(fileUrl, { headers: { cookie: aliceCookie } })).status).toBe(403);
-    expect((await fetch(fileUrl, { headers: { ...agent, "x-nimbus-agent-secret": "not-the-secret-at-all-0000" } })).status).toBe(401);
-    expect(
-      (await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-1", authorization: "Bearer nimbus-host_forged-credential-000000" } })).status,
-    ).toBe(401);
+      expect((await fetch(fileUrl)).status).toBe(401);
+      expect((await fetch(fileUrl, { headers: { cookie: aliceCookie } })).status).toBe(403);
+      expect((await fetch(fileUrl, { headers: { ...agent, "x-nimbus-agent-secret": "not-the-secret-at-all-0000" } })).status).toBe(401);
+      expect(
+        (await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-1", authorization: "Bearer nimbus-host_forged-credential-000000" } }))
+          .status,
+      ).toBe(401);
 
-    const whole = await fetch(fileUrl, { headers: agent });
-    expect(whole.status).toBe(200);
-    expect(whole.headers.get("content-length")).toBe(String(bytes.length));
-    expect(whole.headers.get("x-checksum-sha256")).toBe(sha256(bytes));
-    const received = Buffer.from(await whole.arrayBuffer());
-    expect(sha256(received)).toBe(sha256(bytes));
+      const whole = await fetch(fileUrl, { headers: agent });
+      expect(whole.status).toBe(200);
+      expect(whole.headers.get("content-length")).toBe(String(bytes.length));
+      expect(whole.headers.get("x-checksum-sha256")).toBe(sha256(bytes));
+      const received = Buffer.from(await whole.arrayBuffer());
+      expect(sha256(received)).toBe(sha256(bytes));
 
-    const resumed = await fetch(fileUrl, { headers: { ...agent, range: `bytes=${MiB}-` } });
-    expect(resumed.status).toBe(206);
-    expect(resumed.headers.get("content-range")).toBe(`bytes ${MiB}-${bytes.length - 1}/${bytes.length}`);
-    expect(Buffer.from(await resumed.arrayBuffer()).equals(bytes.subarray(MiB))).toBe(true);
-    expect((await fetch(fileUrl, { headers: { ...agent, range: `bytes=${bytes.length}-` } })).status).toBe(416);
+      const resumed = await fetch(fileUrl, { headers: { ...agent, range: `bytes=${MiB}-` } });
+      expect(resumed.status).toBe(206);
+      expect(resumed.headers.get("content-range")).toBe(`bytes ${MiB}-${bytes.length - 1}/${bytes.length}`);
+      expect(Buffer.from(await resumed.arrayBuffer()).equals(bytes.subarray(MiB))).toBe(true);
+      expect((await fetch(fileUrl, { headers: { ...agent, range: `bytes=${bytes.length}-` } })).status).toBe(416);
 
-    // An enrolled host's own credential works too.
-    const joinToken = await admin.agents.createJoinToken.mutate({ hostname: "compute-2" });
-    const enrolled = await fetch(`${url}/api/agent/enroll`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ joinToken: joinToken.token, hostname: "compute-2" }),
-    });
-    const { credential } = (await enrolled.json()) as { credential: string };
-    expect((await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-2", authorization: `Bearer ${credential}` } })).status).toBe(200);
-    expect((await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-1", authorization: `Bearer ${credential}` } })).status).toBe(401);
+      // An enrolled host's own credential is accepted for its own hostname only; its host runs
+      // nothing that uses the image, so the image is not there for it.
+      const joinToken = await admin.agents.createJoinToken.mutate({ hostname: "compute-2" });
+      const enrolled = await fetch(`${url}/api/agent/enroll`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ joinToken: joinToken.token, hostname: "compute-2" }),
+      });
+      const { credential } = (await enrolled.json()) as { credential: string };
+      expect((await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-2", authorization: `Bearer ${credential}` } })).status).toBe(404);
+      expect((await fetch(fileUrl, { headers: { "x-nimbus-hostname": "compute-1", authorization: `Bearer ${credential}` } })).status).toBe(401);
 
-    // Only active images have bits to fetch.
-    const queued = await alice.images.create.mutate({ name: "empty" });
-    expect((await fetch(`${url}${IMAGE_DOWNLOAD_PATH(queued.id)}`, { headers: agent })).status).toBe(404);
+      // Only active images have bits to fetch.
+      const queued = await alice.images.create.mutate({ name: "empty" });
+      expect((await fetch(`${url}${IMAGE_DOWNLOAD_PATH(queued.id)}`, { headers: agent })).status).toBe(404);
+      await alice.instances.delete.mutate({ id: instanceIds[0]! });
+    } finally {
+      peer.disconnect();
+    }
   });
 });
 

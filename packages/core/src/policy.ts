@@ -73,6 +73,9 @@ export const POLICY = {
   "images.delete": "project:member",
   "images.addMember": "project:member",
   "images.removeMember": "project:member",
+  /** The member side of a share: images offered to the caller's project, and its answer to each. */
+  "images.shares": "project:reader",
+  "images.updateMember": "project:member",
   // networks (Neutron)
   "networks.list": "project:reader",
   "networks.get": "project:reader",

@@ -1,5 +1,5 @@
 import type { QuotaUsage } from "./api-types";
-import { formatMemory } from "./format";
+import { formatBytes, formatMemory } from "./format";
 
 export type QuotaResourceKey = keyof QuotaUsage;
 /** The compute quotas the overview and the launch wizard weigh (volumes and key pairs have their own pages). */
@@ -14,18 +14,61 @@ export interface QuotaResourceSpec {
   format(amount: number): string;
   /** The bare figure, where the sentence already names the resource: "3", "2 GB". */
   amount(amount: number): string;
+  /** Figures too long for the donut's hole (MB, MiB): it shows the share used instead. */
+  longFigures?: boolean;
+  /** What passing the limit stops, in a sentence: "new launches" unless said. */
+  refused?: string;
 }
 
 export const QUOTA_RESOURCES: readonly (QuotaResourceSpec & { key: ComputeQuotaKey })[] = [
   { key: "instances", label: "Instances", quotaName: "instance", format: (n) => `${n} ${n === 1 ? "instance" : "instances"}`, amount: String },
   { key: "cores", label: "vCPUs", quotaName: "vCPU", format: (n) => `${n} ${n === 1 ? "vCPU" : "vCPUs"}`, amount: String },
-  { key: "ram", label: "RAM", quotaName: "RAM", format: formatMemory, amount: formatMemory },
+  { key: "ram", label: "RAM", quotaName: "RAM", format: formatMemory, amount: formatMemory, longFigures: true },
 ];
 
 /** Cinder's quotas, shown on the volumes page. */
 export const VOLUME_QUOTA_RESOURCES: readonly QuotaResourceSpec[] = [
-  { key: "volumes", label: "Volumes", quotaName: "volume", format: (n) => `${n} ${n === 1 ? "volume" : "volumes"}`, amount: String },
-  { key: "gigabytes", label: "Volume storage", quotaName: "volume storage", format: (n) => `${n} GB`, amount: (n) => `${n} GB` },
+  {
+    key: "volumes",
+    label: "Volumes",
+    quotaName: "volume",
+    format: (n) => `${n} ${n === 1 ? "volume" : "volumes"}`,
+    amount: String,
+    refused: "new volumes",
+  },
+  {
+    key: "gigabytes",
+    label: "Volume storage",
+    quotaName: "volume storage",
+    format: (n) => `${n} GB`,
+    amount: (n) => `${n} GB`,
+    refused: "new volumes",
+  },
+];
+
+/** Image sizes in the quotas are MiB, as Glance's. */
+const mib = (n: number) => formatBytes(n * 1024 * 1024);
+
+/** Glance's image quotas, shown on the images page. */
+export const IMAGE_QUOTA_RESOURCES: readonly QuotaResourceSpec[] = [
+  {
+    key: "image_count_total",
+    label: "Images",
+    quotaName: "image",
+    format: (n) => `${n} ${n === 1 ? "image" : "images"}`,
+    amount: String,
+    refused: "new images",
+  },
+  { key: "image_size_total", label: "Image storage", quotaName: "image storage", format: mib, amount: mib, longFigures: true, refused: "uploads" },
+  {
+    key: "image_stage_total",
+    label: "Uploads under way",
+    quotaName: "image upload",
+    format: mib,
+    amount: mib,
+    longFigures: true,
+    refused: "more upload data",
+  },
 ];
 
 /** -1 means unlimited, as in Nova. */
@@ -47,5 +90,8 @@ export const QUOTA_LIMIT_FIELDS = [
   { key: "gigabytes", label: "Volume storage (GB)" },
   { key: "key_pairs", label: "Key pairs" },
   { key: "server_groups", label: "Server groups" },
+  { key: "image_count_total", label: "Images" },
+  { key: "image_size_total", label: "Image storage (MiB)" },
+  { key: "image_stage_total", label: "Image uploads under way (MiB)" },
 ] as const;
 export type QuotaLimitKey = (typeof QUOTA_LIMIT_FIELDS)[number]["key"];

@@ -4,9 +4,9 @@ import { pipeline } from "node:stream/promises";
 import type { Logger } from "pino";
 import type { Services } from "@nimbus/core/context";
 import { NimbusError, isNimbusError, publicError } from "@nimbus/core/errors";
-import { verifyHostCredential } from "@nimbus/core/hosts";
+import { verifyAgentSecret, verifyHostCredential } from "@nimbus/core/hosts";
 import { authorize, type Principal } from "@nimbus/core/policy";
-import { imageFileForAgent } from "@nimbus/core/images";
+import { imageFileForHost } from "@nimbus/core/images";
 import { hostnameSchema } from "@nimbus/core/protocol/agent";
 import { HTTP_STATUS, replyJson } from "./http-reply";
 import { bearerToken } from "./request-guards";
@@ -54,7 +54,7 @@ async function authenticateAgent(req: IncomingMessage, { services, agentSecret, 
   const ok =
     credential !== null
       ? await verifyHostCredential(services.db, hostname.data, credential)
-      : agentSecret !== null && sameSecret(String(secret), agentSecret);
+      : await verifyAgentSecret(services.db, hostname.data, agentSecret !== null && sameSecret(String(secret), agentSecret));
   if (!ok) throw NimbusError.unauthenticated(credential !== null ? "Host credential invalid or revoked." : "Invalid agent credential.");
   return hostname.data;
 }
@@ -82,7 +82,8 @@ function rangeOf(header: string | undefined, size: number): { start: number; end
 
 /**
  * GET /api/agent/images/:id/file: a compute agent fetches an active image's bits to its cache,
- * with Content-Length and X-Checksum-Sha256 to verify them, and `Range` to resume.
+ * with Content-Length and X-Checksum-Sha256 to verify them, and `Range` to resume; only an image
+ * that a build or instance on its own host uses (core's `imageFileForHost`), else 404.
  */
 export function imageDownloadHandler(deps: ImageDownloadDeps) {
   const { services, log } = deps;
@@ -93,7 +94,7 @@ export function imageDownloadHandler(deps: ImageDownloadDeps) {
     }
     authenticateAgent(req, deps)
       .then(async (hostname) => {
-        const { image, path, sizeBytes } = await imageFileForAgent(services, imageId);
+        const { image, path, sizeBytes } = await imageFileForHost(services, { imageId, hostname });
         const range = rangeOf(req.headers.range, sizeBytes);
         if (range === "invalid") return reply(res, 416, "Range not satisfiable.", { "content-range": `bytes */${sizeBytes}` });
         const start = range?.start ?? 0;

@@ -14,6 +14,8 @@ type UploadErrorCode = ErrorCode | ImageUploadError["reason"] | "MethodNotAllowe
 
 const STATUS: Record<UploadErrorCode, number> = {
   ...HTTP_STATUS,
+  // An upload stopped by the image quotas: 413, as Glance answers it (the body is what is too large).
+  QuotaExceeded: 413,
   MethodNotAllowed: 405,
   UnsupportedMediaType: 415,
   TooLarge: 413,

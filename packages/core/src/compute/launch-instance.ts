@@ -14,7 +14,7 @@ import { imageVisibleTo } from "../images/visibility";
 import { allocatePort } from "../network/ports";
 import { networkVisibleTo } from "../network/networks";
 import { DEFAULT_SECURITY_GROUP, resolveSecurityGroups } from "../network/security-groups";
-import { attachLaunchVolumes, checkLaunchVolumes } from "../volumes/attach";
+import { attachLaunchVolumes, checkLaunchVolumes, newLaunchVolumes } from "../volumes/attach";
 import type { FlavorRow, ImageRow, InstanceActionEventRow, InstanceRow } from "@nimbus/db/schema";
 import { z } from "zod";
 
@@ -87,9 +87,10 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
         minCount === request.count
           ? request.count
           : await chooseInstanceCount(tx, principal.projectId, { min: minCount, max: request.count, vcpus: flavor.vcpus, memoryMb: flavor.memoryMb });
+      // Before the volumes are inserted: the check counts the project's volume rows, these included once they exist.
+      const newVolumes = newLaunchVolumes(launchVolumes, count);
+      if (newVolumes.volumes > 0) await enforceQuota(tx, principal.projectId, newVolumes);
       const ids: string[] = [];
-      let newVolumes = 0;
-      let newGigabytes = 0;
       for (let index = 0; index < count; index++) {
         const name = count === 1 ? request.name : `${request.name}-${index + 1}`;
         const [inserted] = await insertInstance(tx, {
@@ -120,13 +121,11 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
         );
         instance.fixedIp = port.ipAddress;
         instance.macAddress = port.macAddress;
-        const made = await attachLaunchVolumes(
+        await attachLaunchVolumes(
           tx,
           { instanceId: instance.id, instanceName: name, projectId: principal.projectId, userId: principal.userId, image: image ?? null },
           launchVolumes,
         );
-        newVolumes += made.newVolumes;
-        newGigabytes += made.newGigabytes;
         // Volumes whose bits already live on a host pin the instance to that host.
         const pinnedHost = volumeHost?.hostname ?? forcedHost;
         const event = await recordBuild(tx, {
@@ -161,7 +160,6 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
         key && recordLaunchKey(tx, { ...key, instanceIds: JSON.stringify(ids) }),
       ]);
       quota = { limits, requested: { instances: count, cores: count * flavor.vcpus, ram: count * flavor.memoryMb } };
-      if (newVolumes > 0) await enforceQuota(tx, principal.projectId, { volumes: newVolumes, gigabytes: newGigabytes });
       return { reservationId, instanceIds: ids, replayed: false };
     })
     .catch((error: unknown) => {

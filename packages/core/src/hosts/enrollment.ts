@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { schema, type Executor } from "@nimbus/db";
-import { and, desc, eq, gt, isNotNull, isNull } from "@nimbus/db/orm";
+import { and, desc, eq, gt, isNotNull, isNull, sql } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext, Services } from "../context";
@@ -98,7 +98,23 @@ export async function verifyHostCredential(db: Executor, hostname: string, crede
   return !!row && row.revokedAt === null && row.credentialHash === hashToken(credential);
 }
 
-/** Revoking a host's credential cuts its agent off at once. */
+/**
+ * The shared secret's check, once the caller compared it (in constant time): it admits an agent
+ * as any hostname but one whose credential an admin revoked. A revoked hostname stays revoked
+ * (compared as DNS compares names, whatever the case) until it enrols again with a new join
+ * token, which clears the revocation (`enrollHost`).
+ */
+export async function verifyAgentSecret(db: Executor, hostname: string, secretMatches: boolean): Promise<boolean> {
+  if (!secretMatches) return false;
+  const revoked = await db
+    .select({ hostname: schema.hostCredentials.hostname })
+    .from(schema.hostCredentials)
+    .where(and(sql`lower(${schema.hostCredentials.hostname}) = lower(${hostname})`, isNotNull(schema.hostCredentials.revokedAt)))
+    .limit(1);
+  return revoked.length === 0;
+}
+
+/** Revoking a host's credential cuts its agent off at once, and refuses the shared secret for its hostname (`verifyAgentSecret`). */
 export async function revokeHostCredential({ ctx, input }: { ctx: CoreContext; input: z.input<typeof hostnameInput> }) {
   authorize(ctx.principal, "agents.revoke");
   const { hostname } = parseInput(hostnameInput, input);

@@ -7,9 +7,12 @@ import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
 import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
+import { enforceQuota } from "../quota/enforce";
 import { imageFilePath } from "./import";
 import { imageVisibleTo } from "./visibility";
-import type { ImageRow } from "@nimbus/db/schema";
+import type { ImageMemberRow, ImageRow } from "@nimbus/db/schema";
+
+export type ImageMemberStatus = ImageMemberRow["status"];
 
 /** A disk image to boot, or the kernel (aki) / ramdisk (ari) part of a direct-kernel-boot image. */
 export const IMAGE_KINDS = ["disk", "kernel", "ramdisk"] as const;
@@ -119,6 +122,12 @@ export const imageIdInput = z.object({ id: z.uuid("Not an image id.") });
 export type CreateImageInput = z.input<typeof createImageInput>;
 export type UpdateImageInput = z.input<typeof updateImageInput>;
 
+export interface ImageMemberView {
+  projectId: string;
+  status: ImageMemberStatus;
+  projectName: string | null;
+}
+
 /** An image as the API shows it; members are listed to the owning project only. */
 export interface ImageView {
   id: string;
@@ -140,7 +149,12 @@ export interface ImageView {
   ownerProjectName: string | null;
   /** Whether the caller's project owns the image (may upload, change, share and delete it). */
   owned: boolean;
-  members: { projectId: string; projectName: string }[];
+  /**
+   * The projects the image is offered to, with their answer (Glance's member_status). A member's
+   * name is shown once it accepted (it agreed to be known to the owner); until then only the id
+   * the owner typed.
+   */
+  members: ImageMemberView[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -186,12 +200,18 @@ function listedBy(projectId: string) {
 async function membersOf(db: Executor, imageIds: string[]): Promise<Map<string, ImageView["members"]>> {
   const byImage = new Map<string, ImageView["members"]>();
   if (imageIds.length === 0) return byImage;
+  const m = schema.imageMembers;
   const rows = await db
-    .select({ imageId: schema.imageMembers.imageId, projectId: schema.projects.id, projectName: schema.projects.name })
-    .from(schema.imageMembers)
-    .innerJoin(schema.projects, eq(schema.projects.id, schema.imageMembers.projectId))
-    .where(inArray(schema.imageMembers.imageId, imageIds))
-    .orderBy(asc(schema.projects.name));
+    .select({
+      imageId: m.imageId,
+      projectId: m.projectId,
+      status: m.status,
+      projectName: sql<string | null>`case when ${m.status} = 'accepted' then ${schema.projects.name} end`,
+    })
+    .from(m)
+    .leftJoin(schema.projects, eq(schema.projects.id, m.projectId))
+    .where(inArray(m.imageId, imageIds))
+    .orderBy(asc(m.createdAt), asc(m.projectId));
   for (const { imageId, ...member } of rows) {
     const list = byImage.get(imageId) ?? [];
     list.push(member);
@@ -285,8 +305,9 @@ function withProperties(properties: Record<string, string>, fields: Partial<Reco
 }
 
 /**
- * Records a new image in `queued`: the bits follow with PUT /api/images/:id/file. A disk image's
- * format is whatever qemu-img detects then; a kernel or ramdisk is stored as aki / ari.
+ * Records a new image in `queued`, within the project's `image_count_total`: the bits follow with
+ * PUT /api/images/:id/file. A disk image's format is whatever qemu-img detects then; a kernel or
+ * ramdisk is stored as aki / ari.
  */
 export async function createImage({ ctx, input }: { ctx: CoreContext; input: CreateImageInput }): Promise<ImageView> {
   const principal = authorize(ctx.principal, "images.create");
@@ -299,6 +320,8 @@ export async function createImage({ ctx, input }: { ctx: CoreContext; input: Cre
     ]);
   }
   const row = await ctx.db.transaction(async (tx) => {
+    // Glance's image_count_total, checked under the project's lock in the transaction that inserts.
+    await enforceQuota(tx, principal.projectId, { image_count_total: 1 });
     const [created] = await tx
       .insert(schema.images)
       .values({

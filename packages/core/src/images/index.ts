@@ -4,4 +4,7 @@ export * from "./refs";
 export * from "./visibility";
 export * from "./images";
 export * from "./members";
+export * from "./member-status";
+export * from "./list-shares";
 export * from "./upload";
+export * from "./host-access";

@@ -10,11 +10,11 @@ import { audit } from "../audit/record";
 import type { CoreContext, Services } from "../context";
 import { NimbusError } from "../errors";
 import { authorize, type Principal } from "../policy";
+import { reserveImageUpload } from "../quota/image-uploads";
 import { imageFilePath, imageIdOfPartial, partialImagePath } from "./import";
 import { imageKindOf } from "./images";
 import { ImageInspectionError, inspectImageFile } from "./inspect";
 import { imageVisibleTo } from "./visibility";
-import type { ImageRow } from "@nimbus/db/schema";
 
 /**
  * Why an upload's bits were refused after they started to arrive; the image is `killed`.
@@ -41,16 +41,31 @@ export interface UploadImageOptions {
   declaredBytes?: number | null;
 }
 
-/** Counts and hashes the bytes flowing through, failing once more than `maxBytes` arrived. */
-function meter(maxBytes: number) {
+/** How far ahead of the bytes received an upload reserves image quota (one transaction per step). */
+const RESERVE_STEP_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Counts and hashes the bytes flowing through, failing once more than `maxBytes` arrived, and
+ * holding each chunk that passes what `reserve` granted until it grants more (or refuses: the
+ * upload stops there, its error the refusal).
+ */
+function meter(maxBytes: number, reserve: (atLeast: number) => Promise<number>) {
   const hash = createHash("sha256");
   let bytes = 0;
+  let reserved = 0;
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
       if (bytes > maxBytes) return done(new ImageUploadError("TooLarge", `The image is larger than the limit of ${maxBytes} bytes.`));
-      hash.update(chunk);
-      done(null, chunk);
+      const pass = () => {
+        hash.update(chunk);
+        done(null, chunk);
+      };
+      if (bytes <= reserved) return pass();
+      reserve(bytes).then((granted) => {
+        reserved = granted;
+        pass();
+      }, done);
     },
   });
   return { stream, bytes: () => bytes, checksum: () => hash.digest("hex") };
@@ -60,9 +75,12 @@ function meter(maxBytes: number) {
  * Receives an image's bits (Glance's image data upload): the owner's `queued` image goes to
  * `saving` (one upload at a time), the body streams to `<store>/<id>.partial` while being hashed
  * and counted, qemu-img inspects it (disk images: qcow2 or raw, self-contained; kernels and
- * ramdisks are kept as they are), and it is renamed into place as `active`. Any failure leaves
- * the image `killed` with no partial file. While the upload runs, its process refreshes the
- * image's `updated_at`, so that one which died mid-way is found (`expireStalledUploads`).
+ * ramdisks are kept as they are), and it is renamed into place as `active`. The bytes are
+ * reserved against the project's image quotas as they arrive (`reserveImageUpload`): an upload
+ * that would pass `image_size_total` or `image_stage_total` stops there with QuotaExceeded. Any
+ * failure leaves the image `killed` with no partial file. While the upload runs, its process
+ * refreshes the image's `updated_at`, so that one which died mid-way is found
+ * (`expireStalledUploads`).
  */
 export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input: UploadImageOptions }) {
   const principal = authorize(ctx.principal, "http:image-upload");
@@ -100,12 +118,21 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
     if (input.declaredBytes != null && input.declaredBytes > input.maxBytes) {
       throw new ImageUploadError("TooLarge", `The image is larger than the limit of ${input.maxBytes} bytes.`);
     }
+    // The image quotas (image_size_total, image_stage_total), reserved as the bytes arrive: a
+    // declared size at once, before any byte is read; an undeclared one a step at a time.
+    const reserve = async (atLeast: number) => {
+      const want = Math.min(input.maxBytes, input.declaredBytes ?? atLeast + RESERVE_STEP_BYTES);
+      const reserved = await reserveImageUpload(ctx.db, { projectId: principal.projectId, imageId, atLeast, want });
+      if (reserved === null) throw new ImageUploadError("Aborted", `Image ${claimed.name} was deleted or given up during the upload.`);
+      return reserved;
+    };
+    if (input.declaredBytes != null && input.declaredBytes > 0) await reserve(input.declaredBytes);
     await mkdir(ctx.imageStoreDir, { recursive: true });
-    const counted = meter(input.maxBytes);
+    const counted = meter(input.maxBytes, reserve);
     try {
       await pipeline(input.body, counted.stream, createWriteStream(partial));
     } catch (error) {
-      if (error instanceof ImageUploadError) throw error;
+      if (error instanceof ImageUploadError || error instanceof NimbusError) throw error;
       if (input.body.errored || input.body.destroyed || (error as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE") {
         throw new ImageUploadError("Aborted", "The upload ended before the whole image arrived.");
       }
@@ -137,7 +164,7 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
     renamed = true;
     const [active] = await ctx.db
       .update(schema.images)
-      .set({ status: "active", diskFormat, sizeBytes: size, virtualSizeBytes, checksumSha256: checksum, updatedAt: new Date() })
+      .set({ status: "active", diskFormat, sizeBytes: size, virtualSizeBytes, checksumSha256: checksum, stagedBytes: 0, updatedAt: new Date() })
       .where(and(eq(schema.images.id, imageId), eq(schema.images.status, "saving")))
       .returning();
     if (!active) {
@@ -159,7 +186,7 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
     await ctx.db.transaction(async (tx) => {
       await tx
         .update(schema.images)
-        .set({ status: "killed", updatedAt: new Date() })
+        .set({ status: "killed", stagedBytes: 0, updatedAt: new Date() })
         .where(and(eq(schema.images.id, imageId), eq(schema.images.status, "saving")));
       await audit(ctx, tx, {
         action: "image.upload",
@@ -192,7 +219,7 @@ export async function expireStalledUploads(
   const killed = await services.db.transaction(async (tx) => {
     const rows = await tx
       .update(schema.images)
-      .set({ status: "killed", updatedAt: sql`now()` })
+      .set({ status: "killed", stagedBytes: 0, updatedAt: sql`now()` })
       .where(
         and(eq(schema.images.status, "saving"), lt(schema.images.updatedAt, sql`now() - make_interval(secs => ${stallMs / 1000}::double precision)`)),
       )
@@ -243,18 +270,4 @@ async function whyNotClaimed(ctx: CoreContext, principal: Principal, imageId: st
     return NimbusError.forbidden(`Image ${image.name} belongs to another project; only its owner may upload to it.`);
   if (image.status === "saving") return NimbusError.conflict(`Image ${image.name} is already being uploaded.`);
   return NimbusError.conflict(`Image ${image.name} is ${image.status}: data can be uploaded to a queued image only.`);
-}
-
-/** An active image's file as an agent downloads it; anything else is NotFound. */
-export async function imageFileForAgent(
-  services: Pick<Services, "db" | "imageStoreDir">,
-  imageId: string,
-): Promise<{ image: ImageRow; path: string; sizeBytes: number }> {
-  if (!z.uuid().safeParse(imageId).success) throw NimbusError.notFound("Image", imageId);
-  const image = await services.db.query.images.findFirst({ where: and(eq(schema.images.id, imageId), eq(schema.images.status, "active")) });
-  if (!image?.checksumSha256) throw NimbusError.notFound("Image", imageId);
-  const path = imageFilePath(services.imageStoreDir, image.id);
-  const found = await stat(path).catch(() => null);
-  if (!found) throw NimbusError.notFound("Image file", imageId);
-  return { image, path, sizeBytes: found.size };
 }

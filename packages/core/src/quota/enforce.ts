@@ -2,7 +2,7 @@ import { jsonValue, schema, statement, type Executor } from "@nimbus/db";
 import { and, eq, ne, sql } from "@nimbus/db/orm";
 import { NimbusError } from "../errors";
 import { pgErrorOf } from "../pg-errors";
-import { DEFAULT_QUOTAS, describeOverage, findOverages, type QuotaResource, type QuotaVector } from "./limits";
+import { DEFAULT_QUOTAS, QUOTA_MIB, describeOverage, findOverages, type QuotaResource, type QuotaVector } from "./limits";
 import { z } from "zod";
 
 export async function quotaLimits(db: Executor, projectId: string): Promise<Record<QuotaResource, number>> {
@@ -44,6 +44,40 @@ async function volumeUsage(db: Executor, projectId: string): Promise<{ volumes: 
   return { volumes: row?.volumes ?? 0, gigabytes: row?.gigabytes ?? 0 };
 }
 
+/** What a project's images take, in bytes: see `DEFAULT_QUOTAS` for what each image quota counts. */
+export interface ImageUsageBytes {
+  /** Images the project owns in any state but deleted. */
+  count: number;
+  /** Bytes of its active images plus what its uploads under way have reserved. */
+  sizeBytes: number;
+  /** What its uploads under way have reserved. */
+  stagedBytes: number;
+}
+
+export async function imageUsageBytes(db: Executor, projectId: string): Promise<ImageUsageBytes> {
+  const i = schema.images;
+  const [row] = await db
+    .select({
+      count: sql<number>`count(*) filter (where ${i.status} <> 'deleted')::int`,
+      // float8: bytes past 2^31, exact up to 2^53, arrive as numbers.
+      sizeBytes: sql<number>`coalesce(sum(case when ${i.status} = 'active' then ${i.sizeBytes}
+        when ${i.status} = 'saving' then ${i.stagedBytes} end), 0)::float8`,
+      stagedBytes: sql<number>`coalesce(sum(${i.stagedBytes}) filter (where ${i.status} = 'saving'), 0)::float8`,
+    })
+    .from(i)
+    .where(eq(i.ownerProjectId, projectId));
+  return { count: row?.count ?? 0, sizeBytes: Number(row?.sizeBytes ?? 0), stagedBytes: Number(row?.stagedBytes ?? 0) };
+}
+
+/** The image quotas' figures: a count, and sizes in whole MiB (rounded up, as the limits are MiB). */
+async function imageUsage(
+  db: Executor,
+  projectId: string,
+): Promise<Pick<QuotaVector, "image_count_total" | "image_size_total" | "image_stage_total">> {
+  const { count, sizeBytes, stagedBytes } = await imageUsageBytes(db, projectId);
+  return { image_count_total: count, image_size_total: Math.ceil(sizeBytes / QUOTA_MIB), image_stage_total: Math.ceil(stagedBytes / QUOTA_MIB) };
+}
+
 /** What a project uses of every resource counted per project: all but key pairs (Nova counts those per user). */
 export type ProjectUsage = Required<Omit<QuotaVector, "key_pairs">>;
 
@@ -59,16 +93,17 @@ function usageOfRequested(db: Executor, projectId: string, requested: QuotaVecto
 
 /** What a project uses of the resources `wants` names; the others are not read. */
 async function usageOf(db: Executor, projectId: string, wants: (resource: QuotaResource) => boolean): Promise<QuotaVector> {
-  const [compute, serverGroups, volumes] = await Promise.all([
+  const [compute, serverGroups, volumes, images] = await Promise.all([
     wants("instances") || wants("cores") || wants("ram") ? computeUsage(db, projectId) : Promise.resolve({}),
     wants("server_groups") ? serverGroupUsage(db, projectId) : Promise.resolve(0),
     wants("volumes") || wants("gigabytes") ? volumeUsage(db, projectId) : Promise.resolve({}),
+    wants("image_count_total") || wants("image_size_total") || wants("image_stage_total") ? imageUsage(db, projectId) : Promise.resolve({}),
   ]);
-  return { ...compute, ...volumes, server_groups: serverGroups };
+  return { ...compute, ...volumes, ...images, server_groups: serverGroups };
 }
 
 /** Locks the project row: concurrent quota checks of one project queue behind each other. */
-async function lockProject(tx: Executor, projectId: string): Promise<void> {
+export async function lockProject(tx: Executor, projectId: string): Promise<void> {
   // NO KEY UPDATE: it queues checks of one project, yet does not conflict with the key-share
   // locks that inserting rows referencing the project takes (FOR UPDATE would deadlock).
   await tx.execute(sql`select id from ${schema.projects} where id = ${projectId} for no key update`);

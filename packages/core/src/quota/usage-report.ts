@@ -4,8 +4,9 @@ import { keyPairUsage } from "./key-pairs";
 import { projectUsage, quotaLimits } from "./enforce";
 
 /**
- * The project's quota, limit and in use, for the overview page, the wizard and the volumes page:
- * compute and volumes count the project; key pairs count the caller's own (Nova: per user).
+ * The project's quota, limit and in use, for the overview page, the wizard, the volumes and the
+ * images pages: compute, volumes and images count the project; key pairs count the caller's own
+ * (Nova: per user). Image sizes are whole MiB, rounded up.
  */
 export async function quotaUsage({ ctx }: { ctx: CoreContext }) {
   const principal = authorize(ctx.principal, "quota.usage");
@@ -18,5 +19,8 @@ export async function quotaUsage({ ctx }: { ctx: CoreContext }) {
     volumes: { limit: limits.volumes, used: used.volumes },
     gigabytes: { limit: limits.gigabytes, used: used.gigabytes },
     key_pairs: { limit: limits.key_pairs, used: keyPairs },
+    image_count_total: { limit: limits.image_count_total, used: used.image_count_total },
+    image_size_total: { limit: limits.image_size_total, used: used.image_size_total },
+    image_stage_total: { limit: limits.image_stage_total, used: used.image_stage_total },
   };
 }

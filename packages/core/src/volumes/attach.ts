@@ -55,9 +55,19 @@ export async function checkLaunchVolumes(tx: Executor, projectId: string, reques
 }
 
 /**
+ * The volumes a launch of `count` instances creates (an image-to-volume root each), for the
+ * volume quota: checked before `attachLaunchVolumes` inserts them, since the check counts the
+ * project's volume rows and would otherwise count the new ones twice.
+ */
+export function newLaunchVolumes(request: LaunchVolumes, count: number): { volumes: number; gigabytes: number } {
+  const boot = request.bootSource;
+  return boot.type === "image-to-volume" ? { volumes: count, gigabytes: count * boot.sizeGb } : { volumes: 0, gigabytes: 0 };
+}
+
+/**
  * Records the instance's volumes inside the launch transaction: a new root volume made from the
- * image (image-to-volume), or the existing ones, all marked in-use with their attachment.
- * Returns the GB of new volumes, for the volume quota check.
+ * image (image-to-volume), or the existing ones, all marked in-use with their attachment. The
+ * volume quota is checked before (`newLaunchVolumes`).
  */
 export async function attachLaunchVolumes(
   tx: Executor,
@@ -69,10 +79,8 @@ export async function attachLaunchVolumes(
     image,
   }: { instanceId: string; instanceName: string; projectId: string; userId: string; image: ImageRow | null },
   request: LaunchVolumes,
-): Promise<{ newVolumes: number; newGigabytes: number }> {
+): Promise<void> {
   let next = 0;
-  let newVolumes = 0;
-  let newGigabytes = 0;
   const boot = request.bootSource;
   if (boot.type === "image-to-volume") {
     const [volume] = await tx
@@ -82,8 +90,6 @@ export async function attachLaunchVolumes(
     await tx
       .insert(schema.volumeAttachments)
       .values({ volumeId: volume!.id, instanceId, bootIndex: 0, device: deviceName(next++), deleteOnTermination: boot.deleteOnTermination });
-    newVolumes++;
-    newGigabytes += boot.sizeGb;
   } else if (boot.type === "volume") {
     await tx.update(schema.volumes).set({ status: "in-use", updatedAt: new Date() }).where(eq(schema.volumes.id, boot.volumeId));
     await tx
@@ -98,7 +104,6 @@ export async function attachLaunchVolumes(
       .insert(schema.volumeAttachments)
       .values({ volumeId: extra.volumeId, instanceId, bootIndex: null, device: deviceName(next++), deleteOnTermination: extra.deleteOnTermination });
   }
-  return { newVolumes, newGigabytes };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { relations } from "drizzle-orm";
-import { bigint, boolean, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { projects } from "./identity";
 
 /** Nova flavors: the size of an instance. */
@@ -38,6 +38,11 @@ export const images = pgTable("images", {
   /** The guest-visible size of the disk (qemu-img's virtual-size); equals size for raw. */
   virtualSizeBytes: bigint("virtual_size_bytes", { mode: "number" }),
   checksumSha256: text("checksum_sha256"),
+  /**
+   * Bytes the upload in progress has reserved against the project's image quotas (at least what
+   * has arrived so far); counted only while the image is `saving`, 0 otherwise.
+   */
+  stagedBytes: bigint("staged_bytes", { mode: "number" }).notNull().default(0),
   minRamMb: integer("min_ram_mb").notNull().default(0),
   minDiskGb: integer("min_disk_gb").notNull().default(0),
   protected: boolean("protected").notNull().default(false),
@@ -46,19 +51,26 @@ export const images = pgTable("images", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
-/** Glance image members: the projects a `shared` image is shared with. */
+/** A member's answer to a share (Glance's member_status): `pending` until the member project accepts or rejects it. */
+export const imageMemberStatus = pgEnum("image_member_status", ["pending", "accepted", "rejected"]);
+
+/**
+ * Glance image members: the projects a `shared` image is offered to, by project id. As in Glance
+ * the id is not checked against the projects (no foreign key): an owner learns nothing about which
+ * projects exist by sharing. Only an `accepted` member sees the image.
+ */
 export const imageMembers = pgTable(
   "image_members",
   {
     imageId: uuid("image_id")
       .notNull()
       .references(() => images.id, { onDelete: "cascade" }),
-    projectId: uuid("project_id")
-      .notNull()
-      .references(() => projects.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id").notNull(),
+    status: imageMemberStatus("status").notNull().default("pending"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.imageId, t.projectId] })],
+  (t) => [primaryKey({ columns: [t.imageId, t.projectId] }), index("image_members_project_idx").on(t.projectId)],
 );
 
 /** Neutron networks; addressing lives in their subnets (see network.ts). */

@@ -13,6 +13,18 @@ export const IMAGE_STATUS: Record<ImageStatus, { label: string; color: string; d
   deleted: { label: "Deleted", color: "gray", description: "Deleted." },
 };
 
+/** A member project's answer to a share (Glance's member_status). */
+export const MEMBER_STATUS: Record<ImageSummary["members"][number]["status"], { label: string; color: string }> = {
+  pending: { label: "Pending", color: "yellow" },
+  accepted: { label: "Accepted", color: "green" },
+  rejected: { label: "Rejected", color: "gray" },
+};
+
+/** How the owner names a member: its project name once it accepted, its id until then. */
+export function memberLabel(member: Pick<ImageSummary["members"][number], "projectId" | "projectName">): string {
+  return member.projectName ?? member.projectId;
+}
+
 export const IMAGE_KIND_LABEL: Record<ImageKind, string> = { disk: "Disk image", kernel: "Kernel", ramdisk: "Ramdisk" };
 
 /** The format a user can trust: what qemu-img detected (active), or the part's aki / ari. */

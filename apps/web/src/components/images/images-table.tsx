@@ -3,7 +3,7 @@ import { DataTable, type DataTableColumn } from "@/components/common/data-table/
 import { ShareIcon, TrashIcon } from "@/components/common/icons";
 import { RowActionIcon } from "@/components/common/row-action-icon";
 import { formatBytes } from "@/lib/format";
-import { IMAGE_KIND_LABEL, IMAGE_STATUS, shortChecksum, shownFormat, type ImageSummary } from "./image-display";
+import { IMAGE_KIND_LABEL, IMAGE_STATUS, memberLabel, shortChecksum, shownFormat, type ImageSummary } from "./image-display";
 
 const VISIBILITY_LABEL: Record<ImageSummary["visibility"], string> = { private: "Private", shared: "Shared", public: "Public" };
 
@@ -71,7 +71,7 @@ const COLUMNS: DataTableColumn<ImageSummary>[] = [
         {VISIBILITY_LABEL[image.visibility]}
         {image.members.length > 0 && (
           <Text size="xs" c="dimmed">
-            with {image.members.map((m) => m.projectName).join(", ")}
+            with {image.members.map((m) => (m.status === "accepted" ? memberLabel(m) : `${memberLabel(m)} (${m.status})`)).join(", ")}
           </Text>
         )}
       </>

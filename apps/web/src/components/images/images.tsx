@@ -10,6 +10,8 @@ import { canManageInstances, useSession } from "@/components/session/session-con
 import { useTRPC } from "@/lib/trpc";
 import { useConfirmDelete } from "@/lib/use-confirm-delete";
 import { CreateImageDialog } from "./create-image-dialog";
+import { ImageQuota } from "./image-quota";
+import { ImageShares } from "./image-shares";
 import type { ImageSummary } from "./image-display";
 import { ImagesTable } from "./images-table";
 import { ShareImageDialog } from "./share-image-dialog";
@@ -17,7 +19,7 @@ import { ShareImageDialog } from "./share-image-dialog";
 /** While an upload runs elsewhere (another tab, a script), the list follows it to active or killed. */
 const SAVING_REFRESH_MS = 2_000;
 
-/** The project's images page: the table, create-and-upload, share and delete. */
+/** The project's images page: its image quota, the table, create-and-upload, share and delete, and the images offered to it. */
 export function Images() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -32,12 +34,14 @@ export function Images() {
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: trpc.images.list.queryKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.catalog.images.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.quota.usage.queryKey() });
   };
 
   const remove = useConfirmDelete(trpc.images.delete.mutationOptions({ onSuccess: refresh }), (i: ImageSummary) => ({ id: i.id }));
 
   return (
     <Stack>
+      <ImageQuota />
       {canManage && (
         <Group>
           <Button onClick={() => setCreating(true)}>Create image</Button>
@@ -61,6 +65,7 @@ export function Images() {
           onChanged={refresh}
         />
       )}
+      <ImageShares onChanged={refresh} />
       <ShareImageDialog image={toShare} onClose={() => setToShare(null)} onChanged={refresh} />
       <ConfirmDeleteModal {...remove.modal} title={(i) => `Delete image ${i.name}?`} errorTitle="Could not delete the image">
         {(i) =>

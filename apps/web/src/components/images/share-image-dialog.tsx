@@ -1,12 +1,12 @@
 "use client";
 
-import { Alert, Button, CloseButton, Group, List, Modal, Stack, Text, TextInput } from "@mantine/core";
+import { Alert, Badge, Button, CloseButton, Group, List, Modal, Stack, Text, TextInput } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError } from "@/lib/trpc-error";
 import { useLastTarget } from "@/lib/use-last-target";
-import type { ImageSummary } from "./image-display";
+import { MEMBER_STATUS, memberLabel, type ImageSummary } from "./image-display";
 
 interface ShareImageDialogProps {
   /** The image to share; null keeps the dialog closed. */
@@ -15,7 +15,11 @@ interface ShareImageDialogProps {
   onChanged(): void;
 }
 
-/** Glance image members: the owner shares an image with other projects by name. */
+/**
+ * Glance image members: the owner offers an image to other projects by project id (their users
+ * find it on their Images page); each member accepts or rejects the offer, and sees the image only
+ * once it accepted. Members are listed with their answer, by name once they accepted.
+ */
 export function ShareImageDialog({ image, onClose, onChanged }: ShareImageDialogProps) {
   // Keep the content on screen while the dialog animates closed.
   const current = useLastTarget(image);
@@ -28,13 +32,13 @@ export function ShareImageDialog({ image, onClose, onChanged }: ShareImageDialog
 
 function ShareImageForm({ image, onChanged, onClose }: { image: ImageSummary; onChanged(): void; onClose(): void }) {
   const trpc = useTRPC();
-  const [project, setProject] = useState("");
+  const [projectId, setProjectId] = useState("");
   const [members, setMembers] = useState(image.members);
   const add = useMutation(
     trpc.images.addMember.mutationOptions({
       onSuccess: (updated) => {
         setMembers(updated.members);
-        setProject("");
+        setProjectId("");
         onChanged();
       },
     }),
@@ -53,13 +57,13 @@ function ShareImageForm({ image, onChanged, onClose }: { image: ImageSummary; on
   function submit(event: FormEvent) {
     event.preventDefault();
     remove.reset();
-    add.mutate({ id: image.id, project });
+    add.mutate({ id: image.id, projectId: projectId.trim() });
   }
 
   return (
     <Stack>
       <Text size="sm">
-        Projects the image is shared with see it and can launch it; only your project may change or delete it.
+        A project you share the image with sees it and can launch it once one of its members accepts; only your project may change or delete it.
         {image.visibility === "private" ? " Sharing makes the image shared." : ""}
       </Text>
       {members.length === 0 ? (
@@ -70,12 +74,17 @@ function ShareImageForm({ image, onChanged, onClose }: { image: ImageSummary; on
         <List spacing={4} aria-label="Projects the image is shared with">
           {members.map((member) => (
             <List.Item key={member.projectId}>
-              <Group gap="xs">
-                <Text size="sm">{member.projectName}</Text>
+              <Group gap="xs" wrap="nowrap">
+                <Text size="sm" ff={member.projectName ? undefined : "monospace"}>
+                  {memberLabel(member)}
+                </Text>
+                <Badge size="sm" variant="light" color={MEMBER_STATUS[member.status].color}>
+                  {MEMBER_STATUS[member.status].label}
+                </Badge>
                 <CloseButton
                   size="sm"
-                  aria-label={`Stop sharing with ${member.projectName}`}
-                  onClick={() => remove.mutate({ id: image.id, project: member.projectId })}
+                  aria-label={`Stop sharing with ${memberLabel(member)}`}
+                  onClick={() => remove.mutate({ id: image.id, projectId: member.projectId })}
                 />
               </Group>
             </List.Item>
@@ -90,15 +99,17 @@ function ShareImageForm({ image, onChanged, onClose }: { image: ImageSummary; on
       <form onSubmit={submit} noValidate>
         <Stack>
           <TextInput
-            label="Project name"
+            label="Project id"
+            description="The id of the project to share with, as its users see it on their Images page."
+            placeholder="00000000-0000-0000-0000-000000000000"
             required
-            value={project}
+            value={projectId}
             onChange={(e) => {
-              setProject(e.currentTarget.value);
+              setProjectId(e.currentTarget.value);
               if (add.isError) add.reset();
             }}
             error={
-              addError?.fieldErrors.project?.[0] ??
+              addError?.fieldErrors.projectId?.[0] ??
               addError?.fieldErrors.id?.[0] ??
               (addError && Object.keys(addError.fieldErrors).length === 0 ? addError.message : undefined)
             }

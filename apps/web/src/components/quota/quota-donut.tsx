@@ -4,10 +4,10 @@ import { DonutChart } from "@mantine/charts";
 import { Card, Group, Stack, Text } from "@mantine/core";
 import { freeOf, isUnlimited, type QuotaResourceSpec } from "@/lib/quota";
 
-/** The figure in the donut's hole: "2 / 10", or a share where the numbers are long (RAM in MB). */
+/** The figure in the donut's hole: "2 / 10", or a share where the numbers are long (RAM in MB, image MiB). */
 function centerLabel(spec: QuotaResourceSpec, { limit, used }: { limit: number; used: number }): string {
-  if (isUnlimited(limit)) return spec.key === "ram" ? spec.format(used) : String(used);
-  if (spec.key === "ram") return `${limit === 0 ? 100 : Math.round((used / limit) * 100)}%`;
+  if (isUnlimited(limit)) return spec.longFigures ? spec.format(used) : String(used);
+  if (spec.longFigures) return `${limit === 0 ? 100 : Math.round((used / limit) * 100)}%`;
   return `${used} / ${limit}`;
 }
 
@@ -47,7 +47,7 @@ export function QuotaDonut({ spec, usage }: { spec: QuotaResourceSpec; usage: { 
           <Text size="sm">{summary}</Text>
           {over && (
             <Text size="sm" c="red">
-              Over the limit: new launches are refused until some are deleted.
+              Over the limit: {spec.refused ?? "new launches"} are refused until some are deleted.
             </Text>
           )}
         </Stack>

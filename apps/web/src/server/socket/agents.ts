@@ -5,7 +5,7 @@ import type { z } from "zod";
 import type { AgentGateway, Services } from "@nimbus/core/context";
 import { NimbusError, publicError } from "@nimbus/core/errors";
 import { reconcileHost, recordConsoleChunk, recordReports, relayDownloadProgress } from "@nimbus/core/compute";
-import { hostDisconnected, recordHeartbeats, registerHost, verifyHostCredential } from "@nimbus/core/hosts";
+import { hostDisconnected, recordHeartbeats, registerHost, verifyAgentSecret, verifyHostCredential } from "@nimbus/core/hosts";
 import {
   AGENT_NAMESPACE,
   PROTOCOL_VERSION,
@@ -68,7 +68,7 @@ export function attachAgentNamespace(
     }
     const authenticated = credential
       ? verifyHostCredential(services.db, hostname, credential)
-      : Promise.resolve(secret !== null && sameSecret(parsed.data.secret ?? "", secret));
+      : verifyAgentSecret(services.db, hostname, secret !== null && sameSecret(parsed.data.secret ?? "", secret));
     authenticated
       .then((ok) => {
         if (!ok) {

@@ -31,6 +31,9 @@ const NEW_OF: Record<QuotaLimitKey, string> = {
   gigabytes: "new volumes",
   key_pairs: "new key pairs",
   server_groups: "new server groups",
+  image_count_total: "new images",
+  image_size_total: "uploads",
+  image_stage_total: "uploads",
 };
 
 function checkValues(values: LimitValues): { limits: Record<QuotaLimitKey, number>; errors: Partial<Record<QuotaLimitKey, string>> } {

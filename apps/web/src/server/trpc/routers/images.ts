@@ -6,10 +6,13 @@ import {
   getImage,
   imageIdInput,
   imageMemberInput,
+  imageMemberStatusInput,
+  listImageShares,
   listImages,
   removeImageMember,
   updateImage,
   updateImageInput,
+  updateImageMemberStatus,
 } from "@nimbus/core/images";
 import { procedure, router, verbInput } from "../init";
 
@@ -34,4 +37,8 @@ export const imagesRouter = router({
   removeMember: procedure("images.removeMember")
     .input(verbInput(imageMemberInput))
     .mutation(({ ctx, input }) => removeImageMember({ ctx, input })),
+  shares: procedure("images.shares").query(({ ctx }) => listImageShares({ ctx })),
+  updateMember: procedure("images.updateMember")
+    .input(verbInput(imageMemberStatusInput))
+    .mutation(({ ctx, input }) => updateImageMemberStatus({ ctx, input })),
 });

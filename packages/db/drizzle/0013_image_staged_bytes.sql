@@ -1,0 +1,1 @@
+ALTER TABLE "images" ADD COLUMN "staged_bytes" bigint DEFAULT 0 NOT NULL;
