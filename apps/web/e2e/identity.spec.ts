@@ -167,7 +167,8 @@ test("a vCPU quota set by the administrator takes the flavors that do not fit ou
   let dialog = page.getByRole("dialog", { name: "Quotas of proj-a" });
   const vcpus = dialog.getByRole("textbox", { name: "vCPUs", exact: true });
   await expect(vcpus).toHaveValue("20");
-  await expect(dialog.getByText("-1 means unlimited")).toHaveCount(7);
+  // Seven of Nova's and Cinder's limits and Glance's three image quotas, each with its own field.
+  await expect(dialog.getByText("-1 means unlimited")).toHaveCount(10);
   await expect(dialog.getByLabel("vCPUs in use")).toHaveText("In use: 1");
   await expect(dialog.getByLabel("Volumes in use")).toHaveText("In use: 0");
   await expect(dialog.getByLabel("Key pairs in use")).toHaveText("In use: counted per user, not per project");
