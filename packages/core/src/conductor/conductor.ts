@@ -223,11 +223,9 @@ export class Conductor {
     );
     if (selection.outcome === "assigned") return selection.value;
     if (selection.outcome === "no_valid_host") {
-      const previous =
-        request.attempts.length > 0 ? ` Hosts already tried: ${request.attempts.map((a) => `${a.host} (${a.error})`).join("; ")}.` : "";
       await this.failBuild(request.instanceId, isScheduling, () => ({
         faultCode: "NoValidHost",
-        details: `No valid host was found. ${selection.explanation}${previous}`,
+        details: noValidHostDetails(request, selection.explanation),
       }));
     }
     if (selection.outcome === "contended") {
@@ -386,4 +384,21 @@ class SpawnAcks {
 /** Still being built on a host, and no delete under way. */
 function isBuilding(instance: InstanceRow): boolean {
   return instance.vmState === "building" && instance.taskState !== "deleting";
+}
+
+/**
+ * A NoValidHost fault in plain words. A first attempt: the scheduler's explanation. A reschedule:
+ * what happened on each host tried first (attempt n of max), then that no other host was left
+ * for the next attempt and why, per filter, e.g. "Attempt 1 of 3, on node-2, failed: compute host
+ * node-2 went down during the build (…). It was not retried on another host: no valid host was
+ * found for attempt 2 of 3. 1 host considered: 1 down (…)."
+ */
+export function noValidHostDetails(request: Pick<BuildRequestRow, "attempts" | "maxAttempts">, explanation: string): string {
+  const { attempts, maxAttempts } = request;
+  if (attempts.length === 0) return `No valid host was found. ${explanation}`;
+  const history = attempts.map((a, i) => `Attempt ${i + 1} of ${maxAttempts}, on ${a.host}, failed: ${a.error}.`).join(" ");
+  const next = `no valid host was found for attempt ${attempts.length + 1} of ${maxAttempts}`;
+  // After one failure the user wants to know whether it was retried; after several, the history says so.
+  const retry = attempts.length === 1 ? `It was not retried on another host: ${next}.` : `Then ${next}.`;
+  return `${history} ${retry} ${explanation}`;
 }
