@@ -196,7 +196,7 @@ export function onAnnouncement(socket: Socket, event: string, handler: (payload:
 
 /**
  * A hand-driven agent: a socket.io connection to `/agent` with the shared secret that registers
- * `hostname` (8 vCPUs, 8 GiB) and then does only what the test makes it do. With `heartbeat`
+ * `hostname` (8 vCPUs and 8 GiB unless told) and then does only what the test makes it do. With `heartbeat`
  * it heartbeats every second as an agent does; without, its host goes down once silent for
  * the server's down-after time.
  */
@@ -221,7 +221,13 @@ export function reportSender(socket: Socket) {
 export function protocolPeer(
   baseUrl: string,
   hostname: string,
-  { hypervisorType = "test", domains = [], heartbeat = false }: { hypervisorType?: "test" | "qemu"; domains?: string[]; heartbeat?: boolean } = {},
+  {
+    hypervisorType = "test",
+    domains = [],
+    heartbeat = false,
+    vcpus = 8,
+    memoryMb = 8192,
+  }: { hypervisorType?: "test" | "qemu"; domains?: string[]; heartbeat?: boolean; vcpus?: number; memoryMb?: number } = {},
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = io(`${baseUrl}/agent`, {
@@ -235,8 +241,8 @@ export function protocolPeer(
         hypervisorType,
         hypervisorUri: `${hypervisorType}:///peer`,
         cpuModel: "x86_64",
-        vcpus: 8,
-        memoryMb: 8192,
+        vcpus,
+        memoryMb,
         diskGb: 100,
         domains,
       });

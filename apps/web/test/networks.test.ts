@@ -4,7 +4,8 @@ import { schema } from "@nimbus/db";
 import { eq } from "@nimbus/db/orm";
 import { spawnCommandFor } from "@nimbus/core/compute";
 import { allocatePort, ipToInt, parseCidr } from "@nimbus/core/network";
-import { addUser, PERSONA_PASSWORD, signedInClient, startStack, TRPCClientError, type Stack } from "./harness";
+import type { Socket } from "socket.io-client";
+import { addUser, PERSONA_PASSWORD, protocolPeer, signedInClient, startStack, TRPCClientError, type Stack } from "./harness";
 
 type Client = Awaited<ReturnType<typeof signedInClient>>["client"];
 
@@ -35,9 +36,16 @@ describe("networks, IPAM, ports and security groups (real PostgreSQL)", () => {
   let outsider: Client;
   let launchBase: { count: number; imageId: string; flavorId: string };
   let memberProjectId: string;
+  let builder: Socket;
 
   beforeAll(async () => {
-    stack = await startStack("postgres");
+    // A launch holds its address while it is built: a host that acknowledges every build and
+    // then stays quiet keeps them building (in a cloud with no host they would end at once in
+    // NoValidHost, which gives the address back). A delete it does not acknowledge is finished
+    // by the server after the ack timeout.
+    stack = await startStack("postgres", { NIMBUS_AGENT_ACK_TIMEOUT_MS: "500", NIMBUS_BUILD_TIMEOUT_SECONDS: "3600" });
+    builder = await protocolPeer(stack.server.url, "node-builds", { heartbeat: true, vcpus: 64, memoryMb: 65_536 });
+    builder.on("instance.spawn", (_command: unknown, ack: (r: unknown) => void) => ack({ ok: true }));
     const { projectId } = await addUser(stack, { name: "neutron", project: "ipam", role: "member" });
     memberProjectId = projectId;
     await addUser(stack, { name: "stranger", project: "elsewhere", role: "member" });
@@ -49,7 +57,10 @@ describe("networks, IPAM, ports and security groups (real PostgreSQL)", () => {
     const [flavors, images] = await Promise.all([member.catalog.flavors.query(), member.catalog.images.query()]);
     launchBase = { count: 1, imageId: images[0]!.id, flavorId: flavors.find((f) => f.name === "m1.tiny")!.id };
   }, 60_000);
-  afterAll(async () => stack?.stop());
+  afterAll(async () => {
+    builder?.close();
+    await stack?.stop();
+  });
 
   it("says which networks the caller may change: the project's own, and for a cloud admin the shared ones too", async () => {
     const own = await member.networks.create.mutate({ name: "mine" });

@@ -3,6 +3,8 @@ import { and, eq, inArray, isNotNull, isNull, lt, ne, or } from "@nimbus/db/orm"
 import type { Services } from "../context";
 import { Announcements } from "./announce";
 import { enterPhase, hostnameOf, lockInstance, releaseAllocations } from "./lifecycle";
+import { describeDown } from "../scheduler/explain";
+import { downSince } from "../scheduler/host-states";
 import { buildFailed } from "./record-report";
 
 /**
@@ -37,8 +39,13 @@ export async function failBuildsOnDownHosts(services: Pick<Services, "db" | "pub
     await services.db.transaction(async (tx) => {
       const instance = await lockInstance(tx, id);
       if (!instance?.hostId || instance.vmState !== "building" || instance.taskState === "deleting") return;
-      const host = (await hostnameOf(tx, instance.hostId)) ?? instance.hostId;
-      await buildFailed(tx, out, instance, host, `compute host ${host} went down during the build`);
+      const [row] = await tx
+        .select({ hostname: schema.computeHosts.hostname, lastHeartbeatAt: schema.computeHosts.lastHeartbeatAt })
+        .from(schema.computeHosts)
+        .where(eq(schema.computeHosts.id, instance.hostId));
+      const host = row?.hostname ?? instance.hostId;
+      const why = describeDown(row ? downSince(row, services.hostDownAfterMs) : null);
+      await buildFailed(tx, out, instance, host, `compute host ${host} went down during the build (${why})`);
     });
     out.flush(services.publisher);
   }

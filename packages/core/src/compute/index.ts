@@ -8,3 +8,5 @@ export * from "./server-groups";
 export * from "./host-failures";
 export * from "./spawn-command";
 export * from "./console";
+export * from "./build-wait";
+export * from "./guest-console";

@@ -1,6 +1,7 @@
 import { rowFromJson, rowsFromJson, schema, statementsByShape, type Executor } from "@nimbus/db";
 import { and, desc, eq, isNull, ne, sql, type SQL } from "@nimbus/db/orm";
 import { releaseConsumer } from "../placement/claim";
+import { releaseInstancePorts } from "../network/ports";
 import { NimbusError } from "../errors";
 import { canTransition, phaseOf, stateFor, type InstancePhase, type PowerState, type TaskState, type VmState } from "../instance/state-machine";
 import type { Announcements } from "./announce";
@@ -155,6 +156,18 @@ export async function enterPhase(
   }
   out.instance(updated, await hostnameOf(tx, updated.hostId));
   return updated;
+}
+
+/**
+ * Gives back the ports (addresses, MACs) of an instance that ends up with no host to run on
+ * (NoValidHost, a build failed on every host tried). Nova allocates the network on the host,
+ * after scheduling, so such an instance holds none; here the address is taken at launch (where
+ * the unique index refuses a launch on a full network at once) and given back here. Returns the
+ * instance columns to clear with the phase change.
+ */
+export async function releaseNetwork(tx: Executor, instanceId: string): Promise<{ fixedIp: null; macAddress: null }> {
+  await releaseInstancePorts(tx, instanceId);
+  return { fixedIp: null, macAddress: null };
 }
 
 /** Frees everything the instance holds on its host (placement allocations). */

@@ -6,6 +6,8 @@ import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { displayStatus, type TaskState, type VmState } from "../instance/state-machine";
 import { eventPayload } from "./announce";
+import { buildWaitOf } from "./build-wait";
+import { guestConsoleOf } from "./guest-console";
 import { instanceIdInput } from "../validation";
 import type { z } from "zod";
 
@@ -64,9 +66,9 @@ export async function listInstances({ ctx }: { ctx: CoreContext }) {
 export async function getInstance({ ctx, input }: { ctx: CoreContext; input: z.input<typeof instanceIdInput> }) {
   const principal = authorize(ctx.principal, "instances.get");
   const { id } = parseInput(instanceIdInput, input);
-  await findVisibleInstance(ctx.db, principal, id);
+  const visible = await findVisibleInstance(ctx.db, principal, id);
   const [row] = await ctx.db
-    .select(summaryColumns)
+    .select({ ...summaryColumns, hypervisorType: schema.computeHosts.hypervisorType })
     .from(schema.instances)
     .innerJoin(schema.flavors, eq(schema.flavors.id, schema.instances.flavorId))
     .leftJoin(schema.images, eq(schema.images.id, schema.instances.imageId))
@@ -79,7 +81,7 @@ export async function getInstance({ ctx, input }: { ctx: CoreContext; input: z.i
     orderBy: asc(schema.instanceActions.startTime),
     with: { events: { orderBy: asc(schema.instanceActionEvents.id) } },
   });
-  const [ports, volumes] = await Promise.all([
+  const [ports, volumes, buildWait] = await Promise.all([
     ctx.db
       .select({
         id: schema.ports.id,
@@ -104,9 +106,16 @@ export async function getInstance({ ctx, input }: { ctx: CoreContext; input: z.i
       .innerJoin(schema.volumes, eq(schema.volumes.id, schema.volumeAttachments.volumeId))
       .where(eq(schema.volumeAttachments.instanceId, id))
       .orderBy(asc(schema.volumeAttachments.device)),
+    buildWaitOf(ctx.db, ctx, visible),
   ]);
+  const { hypervisorType, ...instance } = row;
+  const host = instance.hostname && hypervisorType ? { hostname: instance.hostname, hypervisorType } : null;
   return {
-    instance: withStatus(row),
+    instance: withStatus(instance),
+    /** What the build waits for on its host, when it waits (see BuildWait). */
+    buildWait,
+    /** What the serial console can show, in plain words. */
+    guestConsole: guestConsoleOf(instance, host),
     ports,
     volumes,
     actions: actions.map((a) => ({

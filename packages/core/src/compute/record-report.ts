@@ -12,6 +12,7 @@ import {
   hostnameOf,
   lockInstance,
   releaseAllocations,
+  releaseNetwork,
   type BuildProgressPhase,
   type BuildStep,
 } from "./lifecycle";
@@ -213,7 +214,8 @@ export async function buildFailed(tx: Tx, out: Announcements, instance: Instance
     host,
     faultCode: "BuildFailed",
     details: `The build failed on every host tried (${summary}).`,
-    extra: { hostId: null },
+    // No host runs it: its port goes (the agent that built it cleaned up what it made).
+    extra: { hostId: null, ...(await releaseNetwork(tx, instance.id)) },
   });
   await tx
     .update(schema.buildRequests)

@@ -3,7 +3,7 @@ import { jsonValue, rowFromJson, rowsOf, schema, type Executor } from "@nimbus/d
 import { eq, sql } from "@nimbus/db/orm";
 import { Announcements } from "../compute/announce";
 import { buildFailed } from "../compute/record-report";
-import { enterPhase, hostnameOf, lockInstance, releaseAllocations, type EnterPhaseOptions } from "../compute/lifecycle";
+import { enterPhase, hostnameOf, lockInstance, releaseAllocations, releaseNetwork, type EnterPhaseOptions } from "../compute/lifecycle";
 import { destroyCommandFor, spawnCommandFor } from "../compute/spawn-command";
 import type { Services } from "../context";
 import { buildRequestSpec } from "../scheduler/request-spec";
@@ -223,12 +223,12 @@ export class Conductor {
     );
     if (selection.outcome === "assigned") return selection.value;
     if (selection.outcome === "no_valid_host") {
-      const previous =
-        request.attempts.length > 0 ? ` Hosts already tried: ${request.attempts.map((a) => `${a.host} (${a.error})`).join("; ")}.` : "";
-      await this.failBuild(request.instanceId, isScheduling, () => ({
-        faultCode: "NoValidHost",
-        details: `No valid host was found. ${selection.explanation}${previous}`,
-      }));
+      await this.failBuild(
+        request.instanceId,
+        isScheduling,
+        () => ({ faultCode: "NoValidHost", details: noValidHostDetails(request, selection.explanation) }),
+        { releaseNetwork: true },
+      );
     }
     if (selection.outcome === "contended") {
       // Still contended after several rounds: put it back for the next pass rather than failing.
@@ -270,7 +270,7 @@ export class Conductor {
       // The build cannot be described (an image lost its bits, a kernel image was deleted):
       // no host can build it, so it fails now with the reason.
       const details = error instanceof Error ? error.message : String(error);
-      await this.failBuild(instanceId, isBuilding, () => ({ faultCode: "BuildFailed", details }));
+      await this.failBuild(instanceId, isBuilding, () => ({ faultCode: "BuildFailed", details }), { releaseNetwork: true });
       return;
     }
     if (!command) return;
@@ -320,12 +320,15 @@ export class Conductor {
   /**
    * Ends a build: its request is marked failed and, if the instance is still where `applies`
    * expects it (not deleted or moved on meanwhile), its claim is given back and it goes to ERROR
-   * with the fault. Returns the instance it failed, or null when there was none to fail.
+   * with the fault. With `releaseNetwork` (the build never reached its host: no host was found,
+   * or none was sent anything) its ports go too. Returns the instance it failed, or null when
+   * there was none to fail.
    */
   private async failBuild(
     instanceId: string,
     applies: (instance: InstanceRow) => boolean,
     fault: (tx: Executor, instance: InstanceRow) => EnterPhaseOptions | Promise<EnterPhaseOptions>,
+    { releaseNetwork: network = false }: { releaseNetwork?: boolean } = {},
   ): Promise<InstanceRow | null> {
     const out = new Announcements();
     const failed = await this.services.db.transaction(async (tx) => {
@@ -333,7 +336,9 @@ export class Conductor {
       await tx.update(schema.buildRequests).set({ status: "failed", updatedAt: new Date() }).where(eq(schema.buildRequests.instanceId, instanceId));
       if (!instance || !applies(instance)) return null;
       await releaseAllocations(tx, out, instanceId);
-      await enterPhase(tx, out, instance, "error", await fault(tx, instance));
+      const options = await fault(tx, instance);
+      const cleared = network ? await releaseNetwork(tx, instanceId) : {};
+      await enterPhase(tx, out, instance, "error", { ...options, extra: { ...options.extra, ...cleared } });
       return instance;
     });
     out.flush(this.services.publisher);
@@ -386,4 +391,21 @@ class SpawnAcks {
 /** Still being built on a host, and no delete under way. */
 function isBuilding(instance: InstanceRow): boolean {
   return instance.vmState === "building" && instance.taskState !== "deleting";
+}
+
+/**
+ * A NoValidHost fault in plain words. A first attempt: the scheduler's explanation. A reschedule:
+ * what happened on each host tried first (attempt n of max), then that no other host was left
+ * for the next attempt and why, per filter, e.g. "Attempt 1 of 3, on node-2, failed: compute host
+ * node-2 went down during the build (…). It was not retried on another host: no valid host was
+ * found for attempt 2 of 3. 1 host considered: 1 down (…)."
+ */
+export function noValidHostDetails(request: Pick<BuildRequestRow, "attempts" | "maxAttempts">, explanation: string): string {
+  const { attempts, maxAttempts } = request;
+  if (attempts.length === 0) return `No valid host was found. ${explanation}`;
+  const history = attempts.map((a, i) => `Attempt ${i + 1} of ${maxAttempts}, on ${a.host}, failed: ${a.error}.`).join(" ");
+  const next = `no valid host was found for attempt ${attempts.length + 1} of ${maxAttempts}`;
+  // After one failure the user wants to know whether it was retried; after several, the history says so.
+  const retry = attempts.length === 1 ? `It was not retried on another host: ${next}.` : `Then ${next}.`;
+  return `${history} ${retry} ${explanation}`;
 }

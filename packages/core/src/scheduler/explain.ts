@@ -26,13 +26,23 @@ export function explainNoValidHost(considered: number, outcomes: readonly Filter
         const most = Math.max(mostFree, 0);
         parts.push(`${list.length} lacked ${noun.word} (needed ${needed} ${noun.unit(needed)}, most free ${most} ${noun.unit(most)})`);
       } else if (reason === "down") {
-        parts.push(`${list.length} down (compute agent not connected)`);
+        parts.push(`${list.length} down (${list.map((r) => describeDown(r.downSince ?? null)).join("; ")})`);
       } else {
         parts.push(`${list.length} ${reason}`);
       }
     }
   }
   return `${plural(considered, "host")} considered: ${parts.join("; ")}.`;
+}
+
+/** A time of day as a fault states it, e.g. "12:03:05 UTC" (the fault is stored, so it names its zone). */
+export function clockTime(at: Date): string {
+  return `${at.toISOString().slice(11, 19)} UTC`;
+}
+
+/** Why a host is down, in plain words: "its compute agent stopped answering; down since 12:03:05 UTC". */
+export function describeDown(downSince: Date | null): string {
+  return downSince ? `its compute agent stopped answering; down since ${clockTime(downSince)}` : "its compute agent never connected";
 }
 
 export interface HostVerdict {
@@ -61,6 +71,6 @@ function describeRejection(rejection: Rejection, spec: RequestSpec): string {
     const available = Math.max(rejection.free ?? 0, 0);
     return `lacks ${noun.word}: needs ${needed} ${noun.unit(needed)}, ${available} ${noun.unit(available)} free`;
   }
-  if (rejection.reason === "down") return "down (compute agent not connected)";
+  if (rejection.reason === "down") return `down (${describeDown(rejection.downSince ?? null)})`;
   return rejection.reason;
 }

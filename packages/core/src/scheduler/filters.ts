@@ -14,8 +14,16 @@ export const computeFilter: Filter = {
   name: "ComputeFilter",
   check(host) {
     if (!host.enabled) return { reason: "disabled" };
-    if (!host.up) return { reason: "down" };
+    if (!host.up) return host.downSince ? { reason: "down", downSince: host.downSince } : { reason: "down" };
     return null;
+  },
+};
+
+/** RetryFilter: a rescheduled build does not go back to a host it already failed on. */
+export const retryFilter: Filter = {
+  name: "RetryFilter",
+  check(host, spec) {
+    return spec.triedHosts?.includes(host.hostname) ? { reason: "already tried for this build" } : null;
   },
 };
 
@@ -101,6 +109,7 @@ export const serverGroupAntiAffinityFilter: Filter = {
 export const defaultFilters: readonly Filter[] = [
   forcedHostFilter,
   computeFilter,
+  retryFilter,
   availabilityZoneFilter,
   aggregateTenancyFilter,
   imagePropertiesFilter,

@@ -165,12 +165,14 @@ export async function loadHostSnapshots(db: Executor, query: SnapshotQuery): Pro
 type SnapshotRow = { [K in keyof typeof snapshotColumns]: (typeof h.$inferSelect)[K extends keyof typeof h.$inferSelect ? K : never] };
 
 function toSnapshot(x: SnapshotRow, instanceCount: number, aggregates: AggregateInfo[], downAfterMs: number, now: number): HostSnapshot {
+  const up = isUp(x, downAfterMs, now);
   return {
     id: x.id,
     hostname: x.hostname,
     enabled: x.enabled,
     disabledReason: x.disabledReason,
-    up: isUp(x, downAfterMs, now),
+    up,
+    downSince: up ? null : downSince(x, downAfterMs, now),
     hypervisorType: x.hypervisorType,
     architecture: x.cpuModel || null,
     instanceCount,
@@ -179,4 +181,13 @@ function toSnapshot(x: SnapshotRow, instanceCount: number, aggregates: Aggregate
     inventories: inventoriesOf(x),
     generation: x.generation,
   };
+}
+
+/**
+ * When a host that is not up was declared down: its last heartbeat plus the down time (a closed
+ * connection dates the heartbeat back so that this is its end of grace), never after now; null
+ * when its agent never answered.
+ */
+export function downSince(host: { lastHeartbeatAt: Date | null }, downAfterMs: number, now = Date.now()): Date | null {
+  return host.lastHeartbeatAt ? new Date(Math.min(now, host.lastHeartbeatAt.getTime() + downAfterMs)) : null;
 }

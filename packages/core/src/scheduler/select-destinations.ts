@@ -92,8 +92,10 @@ export class DestinationSelector {
       let hosts = this.claims.refresh(untried(await read));
       let result = selectHosts(hosts, spec, options);
       if (!result.ok) {
-        hosts = this.claims.refresh(untried(await loadHostSnapshots(db, { downAfterMs })));
-        result = selectHosts(hosts, spec, options);
+        // Every host, those already tried included: the RetryFilter removes them, so the
+        // explanation counts them (as down, say, when the build failed because its host died).
+        hosts = this.claims.refresh(await loadHostSnapshots(db, { downAfterMs }));
+        result = selectHosts(hosts, { ...spec, triedHosts: [...tried] }, options);
       }
       if (!result.ok) return { outcome: "no_valid_host", explanation: result.explanation };
       for (const host of result.hosts) {

@@ -72,6 +72,15 @@ describe("selectHosts", () => {
     if (!result.ok) expect(result.explanation).toBe("3 hosts considered: 1 disabled; 2 lacked RAM (needed 4096 MB, most free 2048 MB).");
   });
 
+  it("counts a host that went down, with when, and one already tried for the build", () => {
+    const hosts = [host("dead", { up: false, downSince: new Date("2026-12-07T12:03:05.000Z") }), host("tried"), host("never", { up: false })];
+    const result = selectHosts(hosts, { ...tiny, triedHosts: ["dead", "tried"] });
+    expect(!result.ok && result.explanation).toBe(
+      "3 hosts considered: 2 down (its compute agent stopped answering; down since 12:03:05 UTC; its compute agent never connected); " +
+        "1 already tried for this build.",
+    );
+  });
+
   it("says when there are no hosts at all", () => {
     const result = selectHosts([], tiny);
     expect(result.ok).toBe(false);

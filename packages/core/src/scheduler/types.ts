@@ -16,6 +16,8 @@ export interface HostState {
   enabled: boolean;
   disabledReason: string | null;
   up: boolean;
+  /** When a host that is not up was declared down (its last heartbeat plus the down time); null when never heard from. */
+  downSince?: Date | null;
   hypervisorType: string;
   architecture: string | null;
   instanceCount: number;
@@ -44,6 +46,8 @@ export interface RequestSpec extends Resources {
   /** Admin-only `zone:host`: only this host may be chosen. */
   forcedHost?: string | null;
   group?: GroupSpec | null;
+  /** Hostnames this instance's build already failed on (a reschedule): the RetryFilter removes them. */
+  triedHosts?: readonly string[];
 }
 
 export interface Rejection {
@@ -51,6 +55,8 @@ export interface Rejection {
   reason: string;
   resourceClass?: ResourceClass;
   free?: number;
+  /** A down host: when it was declared down (null: its agent never answered). */
+  downSince?: Date | null;
 }
 
 export interface Filter {

@@ -14,6 +14,7 @@ import { BuildTimeline } from "./build-timeline";
 import { InstanceDetailsCard } from "./instance-details-card";
 import { FaultAlert } from "./fault-alert";
 import { DownloadProgress } from "./download-progress";
+import { HostWait } from "./host-wait";
 import { SerialConsole } from "./serial-console";
 import { latestAction } from "./live-instance";
 import { useLiveInstance } from "./use-live-instance";
@@ -86,6 +87,8 @@ export function InstanceProgressView({ id }: { id: string }) {
         </Text>
       </Group>
 
+      {building && query.data.buildWait && <HostWait wait={query.data.buildWait} />}
+
       {building && <DownloadProgress instanceId={instance.id} />}
 
       {instance.status === "ERROR" && <FaultAlert instance={instance} canRelaunch={canManage} />}
@@ -114,7 +117,7 @@ export function InstanceProgressView({ id }: { id: string }) {
         </Grid.Col>
       </Grid>
 
-      <SerialConsole instanceId={instance.id} guestBootedAt={instance.guestBootedAt ? String(instance.guestBootedAt) : null} />
+      <SerialConsole instanceId={instance.id} guest={query.data.guestConsole} />
 
       <ActionLog actions={query.data.actions} />
 

@@ -22,7 +22,8 @@ function action(id: string, kind: string, events: InstanceActionEvent[]): Instan
 }
 
 function detail(actions: InstanceAction[]): InstanceDetail {
-  return { instance: {} as InstanceDetail["instance"], ports: [], volumes: [], actions };
+  const guestConsole: InstanceDetail["guestConsole"] = { state: "waiting", label: "Waiting for the guest", says: "" };
+  return { instance: {} as InstanceDetail["instance"], buildWait: null, guestConsole, ports: [], volumes: [], actions };
 }
 
 describe("upsertEvent", () => {

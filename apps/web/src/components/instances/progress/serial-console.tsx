@@ -4,11 +4,15 @@ import { Badge, Card, Group, Loader, ScrollArea, Text } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { useSocketEvent } from "@/lib/socket/use-socket-event";
+import type { InstanceDetail } from "@/lib/api-types";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError } from "@/lib/trpc-error";
 
 /** Newest console text kept on the page; older output stays on the server. */
 const MAX_CHARS = 256 * 1024;
+
+/** The badge's colour per guest state. */
+const BADGE_COLOR: Record<InstanceDetail["guestConsole"]["state"], string> = { booted: "green", waiting: "gray", no_guest: "orange" };
 
 interface Piece {
   offset: number;
@@ -17,9 +21,11 @@ interface Piece {
 
 /**
  * The guest's serial console, live: the stored log first, then every chunk the agent streams,
- * kept in offset order and each offset once (a chunk may arrive both ways).
+ * kept in offset order and each offset once (a chunk may arrive both ways). Above it, what is
+ * true of the guest as the server says (`guest`): booted, one to wait for, or why there is none
+ * (a build that failed before the guest started, a simulated host that runs no guest).
  */
-export function SerialConsole({ instanceId, guestBootedAt }: { instanceId: string; guestBootedAt: string | null }) {
+export function SerialConsole({ instanceId, guest }: { instanceId: string; guest: InstanceDetail["guestConsole"] }) {
   const trpc = useTRPC();
   const stored = useQuery(trpc.instances.console.queryOptions({ id: instanceId }));
   const [live, setLive] = useState<Piece[]>([]);
@@ -50,22 +56,22 @@ export function SerialConsole({ instanceId, guestBootedAt }: { instanceId: strin
     <Card withBorder component="section" aria-label="Serial console">
       <Group justify="space-between" mb="sm">
         <Text fw={600}>Serial console</Text>
-        {guestBootedAt ? (
-          <Badge color="green" variant="light">
-            Guest booted
-          </Badge>
-        ) : (
-          <Badge color="gray" variant="light">
-            Waiting for the guest
-          </Badge>
-        )}
+        <Badge color={BADGE_COLOR[guest.state]} variant="light">
+          {guest.label}
+        </Badge>
       </Group>
+      {/* What is true of the guest, as the server says (a booted guest's output speaks for itself). */}
+      {guest.state !== "booted" && (
+        <Text size="sm" mb="sm" c={guest.state === "no_guest" ? undefined : "dimmed"}>
+          {guest.says}
+        </Text>
+      )}
       {stored.isPending ? (
         <Loader size="sm" aria-label="Loading the console log" />
       ) : stored.isError ? (
         <Text c="red">{toFormError(stored.error).message}</Text>
       ) : shown.length === 0 ? (
-        <Text c="dimmed">No console output yet. Output appears here as the guest prints it.</Text>
+        guest.state === "booted" && <Text c="dimmed">No console output stored.</Text>
       ) : (
         <ScrollArea.Autosize mah={420} viewportRef={viewport} type="auto">
           <pre role="log" aria-label="Serial console log" style={{ margin: 0, fontSize: 12, whiteSpace: "pre-wrap", wordBreak: "break-all" }}>
