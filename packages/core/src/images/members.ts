@@ -8,11 +8,12 @@ import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { getImage, type ImageView } from "./images";
 import { imageVisibleTo } from "./visibility";
+import { text } from "../validation";
 
 export const imageMemberInput = z.object({
   id: z.uuid("Not an image id."),
   /** The project to share with, by name or id. */
-  project: z.string().trim().min(1, "Enter a project name.").max(255),
+  project: text("Project").trim().min(1, "Enter a project name.").max(255),
 });
 
 const uuidSchema = z.uuid();
