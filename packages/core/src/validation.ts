@@ -22,6 +22,15 @@ export function text(label: string) {
 }
 
 /**
+ * The error option of a record whose keys are text: a refused key says why (zod's own message
+ * is only "Invalid key in record"), e.g. `z.record(text("Metadata keys"), value, keyErrors)`.
+ */
+export const keyErrors = {
+  error: (issue: { code?: string; issues?: readonly { message?: string }[] }) =>
+    issue.code === "invalid_key" ? issue.issues?.map((i) => i.message).join(" ") : undefined,
+};
+
+/**
  * A list's items are each given once (ids of security groups, volumes, member projects, ...):
  * twice would either mean nothing or break a unique row. Use as `.refine(eachOnce(), message)`;
  * `key` picks what must differ (the item itself by default).
@@ -92,7 +101,7 @@ export const launchInstanceFields = z.object({
     .default(null),
   /** Nova server metadata: key/value pairs visible to the guest (config drive meta). */
   metadata: z
-    .record(text("Metadata keys").trim().min(1, "Metadata keys cannot be empty.").max(255), text("Metadata values").max(255))
+    .record(text("Metadata keys").trim().min(1, "Metadata keys cannot be empty.").max(255), text("Metadata values").max(255), keyErrors)
     .refine((m) => Object.keys(m).length <= 128, "At most 128 metadata items.")
     .default({}),
   /** Where the root disk comes from (Horizon's Boot Source). */

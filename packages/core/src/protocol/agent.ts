@@ -21,7 +21,7 @@ export const AGENT_NAMESPACE = "/agent";
 
 // ───────────── handshake ─────────────
 
-export const hostnameSchema = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$/, "hostname must be a DNS name");
+export const hostnameSchema = text("hostname").regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$/, "hostname must be a DNS name");
 
 /**
  * An agent authenticates with its own host credential (from enrolment) or, on a single-machine
