@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     await app.prepare();
     handler = app.getRequestHandler();
   }
-  const server = await startNimbusServer({ env, log, next: handler ? (req, res) => void handler(req, res) : undefined });
+  const server = await startNimbusServer({ env, log, next: handler });
   process.stdout.write(`\n  Nimbus console: ${server.url}\n\n`);
   const shutdown = (signal: string) => {
     log.info({ signal }, "shutting down");
