@@ -1,12 +1,12 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
-import pino from "pino";
 import { startNimbusServer } from "./app";
 import { loadEnv } from "./env";
+import { createLogger } from "./logger";
 
 const env = loadEnv();
-const log = pino({ level: env.LOG_LEVEL, redact: ["*.password", "*.secret", "*.token", "req.headers.cookie"] });
+const log = createLogger(env.LOG_LEVEL);
 
 async function main(): Promise<void> {
   let handler: ReturnType<ReturnType<typeof next>["getRequestHandler"]> | undefined;
