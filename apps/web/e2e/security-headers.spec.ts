@@ -65,3 +65,13 @@ test("pages forbid framing and un-nonced script, and the console works under tha
   await expect.poll(() => page.frames()[1]?.url()).toBe("chrome-error://chromewebdata/");
   await expect(page.frameLocator("iframe").getByRole("heading", { name: "Sign in to Nimbus" })).toHaveCount(0);
 });
+
+test("malformed percent-encodings in page and asset URLs answer 4xx, and the console keeps serving", async ({ request }) => {
+  for (const target of ["/%E0", "/project/%E0", "/project/instances/%ED%A0%80", "/_next/static/chunks/%E0.js", "/login?next=%E0", "/%"]) {
+    const response = await request.get(target);
+    expect(response.status(), target).toBeGreaterThanOrEqual(400);
+    expect(response.status(), target).toBeLessThan(500);
+    expect(response.headers()["x-frame-options"], target).toBe("DENY");
+  }
+  expect((await request.get("/login")).status()).toBe(200);
+});

@@ -119,6 +119,17 @@ describe("one anonymous request never hurts the server", () => {
     await stillServing();
   });
 
+  it("survives malformed encodings on socket.io's own endpoint, which answers before the routes", async () => {
+    for (const bad of MALFORMED) {
+      for (const target of [`/socket.io/?EIO=4&transport=polling&t=${bad}`, `/socket.io/?EIO=${bad}&transport=polling`, `/socket.io/${bad}`]) {
+        const response = await rawRequest(web.url, { target });
+        expect(response?.status, target).toBeGreaterThanOrEqual(200);
+        expect(response?.status, target).toBeLessThan(500);
+      }
+    }
+    await stillServing();
+  });
+
   it("answers unknown API paths and ids that name nothing with a JSON 404", async () => {
     for (const target of ["/api/nothing-here", "/api/images/not-an-id/file", "/api/agent/images/..%2F..%2Fetc/file", "/api/images/%00/file"]) {
       const response = await rawRequest(web.url, { method: target.includes("agent") ? "GET" : "PUT", target });
@@ -161,7 +172,8 @@ describe("one anonymous request never hurts the server", () => {
       [HTTP_ROUTE_PATHS.enroll, 16 * MiB],
     ] as const) {
       const { response, sent } = await floodBody(web.url, target, total, true);
-      expect(response?.status, target).toBe(413);
+      // A 413, unless the client's writes outran it and the closed connection reset under them.
+      if (response) expect(response.status, target).toBe(413);
       expect(sent, target).toBeLessThan(total);
     }
     await stillServing();

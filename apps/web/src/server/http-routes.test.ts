@@ -13,7 +13,9 @@ describe("requestTarget", () => {
     expect(query.get("y")).toBe("é");
   });
 
-  it("refuses a query part that does not decode, and a target that is not a path", () => {
+  it("refuses a path segment or query part that does not decode, and a target that is not a path", () => {
+    expect(() => requestTarget("/api/images/%E0/file")).toThrow(HttpRefusal);
+    expect(() => requestTarget("/project/instances/%ED%A0%80")).toThrow(HttpRefusal);
     expect(() => requestTarget("/api/x?y=%E0")).toThrow(HttpRefusal);
     expect(() => requestTarget("/api/x?%ED%A0%80=1")).toThrow(HttpRefusal);
     expect(() => requestTarget("http://elsewhere/api/x")).toThrow(HttpRefusal);

@@ -63,15 +63,17 @@ function decoded(part: string): string {
 }
 
 /**
- * A request target (`/a/b%20c?x=1`) as its path's raw segments and its query. Every part of
- * the query must decode (URLSearchParams would keep a malformed escape as it is).
+ * A request target (`/a/b%20c?x=1`) as its path's raw segments and its query. Every segment
+ * and every part of the query must decode (URLSearchParams would keep a malformed escape as it
+ * is, and Next.js answers one in a page's parameter with a 500).
  */
 export function requestTarget(url: string): { segments: string[]; query: URLSearchParams } {
   if (!url.startsWith("/")) throw new HttpRefusal(400, "BadRequest", "The request target must be a path.");
   const q = url.indexOf("?");
   const query = q === -1 ? "" : url.slice(q + 1);
-  for (const piece of query.split(/[&=]/)) decoded(piece.replaceAll("+", " "));
-  return { segments: (q === -1 ? url : url.slice(0, q)).slice(1).split("/"), query: new URLSearchParams(query) };
+  const segments = (q === -1 ? url : url.slice(0, q)).slice(1).split("/");
+  for (const part of [...segments, ...query.split(/[&=]/)]) decoded(part.replaceAll("+", " "));
+  return { segments, query: new URLSearchParams(query) };
 }
 
 interface CompiledRoute {
@@ -95,7 +97,6 @@ function match({ pattern }: CompiledRoute, segments: string[]): Record<string, s
       throw new HttpRefusal(404, "NotFound", `No ${name.replace(/Id$/, "")} has the id ${JSON.stringify(value.slice(0, 64))}.`);
     params[name] = value;
   }
-  for (const segment of segments) decoded(segment);
   return params;
 }
 
@@ -130,11 +131,11 @@ export function rawRoutes({ routes, pages, bodyTimeoutMs, log }: RawRoutesOption
 
   async function serve(req: IncomingMessage, res: ServerResponse, setErrorBody: (body: RawRoute["errorBody"]) => void): Promise<void> {
     const url = req.url ?? "/";
+    const { segments, query } = requestTarget(url);
     if (!url.startsWith("/api/")) {
       if (pages) return await pages(req, res);
       throw new HttpRefusal(404, "NotFound", "This server answers the API only.");
     }
-    const { segments, query } = requestTarget(url);
     for (const candidate of compiled) {
       const params = match(candidate, segments);
       if (!params) continue;
