@@ -32,6 +32,7 @@ interface Def {
   valueType?: z.ZodType;
   options?: z.ZodType[];
   values?: unknown[];
+  entries?: Record<string, unknown>;
   format?: string;
 }
 
@@ -91,10 +92,14 @@ export function fieldProbes(schema: z.ZodType): FieldProbe[] {
         if (item) probes.push({ kind: "id-list", field, topField, schema: node, inputWith: (id) => inputWith([item(String(id)), item(String(id))]) });
         return;
       }
-      case "record":
-        walk(def.keyType!, [...path, "<key>"], (key) => inputWith({ [String(key)]: "value" }));
-        walk(def.valueType!, [...path, "key"], (value) => inputWith({ key: value }));
+      case "record": {
+        // A record keyed by an enum (quota limits by resource) takes one of its keys.
+        const keyDef = defOf(unwrapped(def.keyType!));
+        const key = keyDef.type === "enum" && keyDef.entries ? String(Object.values(keyDef.entries)[0]) : "key";
+        walk(def.keyType!, [...path, "<key>"], (bad) => inputWith({ [String(bad)]: "value" }));
+        walk(def.valueType!, [...path, key], (value) => inputWith({ [key]: value }));
         return;
+      }
       case "union":
         for (const option of def.options ?? []) walk(option, path, inputWith);
         return;

@@ -78,7 +78,7 @@ function cases(procedure: Procedure, probe: FieldProbe): { what: string; value: 
       return [{ what: "a NUL", value: NUL, says: /./ }];
     case "number": {
       const value = BIGINT_FIELDS.has(`${procedure.path} ${probe.field}`) ? Number.MAX_SAFE_INTEGER + 2 : PAST_INT4;
-      return [{ what: `${value}`, value, says: /./ }];
+      return [{ what: `${value}`, value, says: /at most|too big|<=|from \d+ to \d+/i }];
     }
     case "id-list":
       return [{ what: "an id twice", value: ID, says: /once/ }];
