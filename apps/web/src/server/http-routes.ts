@@ -152,11 +152,15 @@ export function rawRoutes({ routes, pages, bodyTimeoutMs, log }: RawRoutesOption
 
   return (req, res) => {
     let errorBody: RawRoute["errorBody"] = apiErrorBody;
-    try {
-      serve(req, res, (body) => (errorBody = body)).catch((error: unknown) => answerFailure(req, res, error, errorBody, log));
-    } catch (error) {
-      answerFailure(req, res, error, errorBody, log);
-    }
+    // `serve` is async: whatever a route throws, at once or later, arrives here.
+    serve(req, res, (body) => (errorBody = body)).catch((error: unknown) => {
+      try {
+        answerFailure(req, res, error, errorBody, log);
+      } catch (failure) {
+        log.error({ err: failure }, "answering a failed HTTP request failed; its connection is cut");
+        res.destroy();
+      }
+    });
   };
 }
 
