@@ -199,7 +199,7 @@ describe("fault injection (real PostgreSQL, real processes)", () => {
 
       expect(await peerReports.report({ instanceId: id, seq: "three" })).toEqual({
         ok: false,
-        error: expect.stringMatching(/^malformed reports: reports\.0\.seq: /),
+        error: expect.stringMatching(/^malformed reports: .*reports\.0\.seq: Invalid input: expected number/),
       });
       expect(await report(forgerReports, id!, commandId, 3, "active")).toEqual({ ok: false, error: `Instance ${id} is not placed on this host.` });
       expect((await admin.instances.get.query({ id: id! })).instance.status).toBe("BUILD");
