@@ -18,7 +18,7 @@ const CORE_FLOORS = [
   ["policy.ts", "settings.ts"], // who may do what; identity knobs
   ["scheduler"], // select_destinations, host states, filters and weighers
   ["placement"], // inventories, usage, the generation-guarded claim
-  ["protocol", "instance", "validation.ts", "errors.ts", "plural.ts", "pg-errors.ts"], // pure ground
+  ["protocol", "instance", "validation.ts", "errors.ts", "plural.ts", "pg-errors.ts", "error-log.ts"], // pure ground
 ];
 
 const CORE = "^packages/core/src/";
@@ -83,10 +83,12 @@ module.exports = {
     },
     {
       name: "agent-imports-only-pure-core",
-      comment: "A compute agent holds no database credentials: it imports core's protocol contracts and pure address helpers only.",
+      comment:
+        "A compute agent holds no database credentials: it imports core's protocol contracts, pure address helpers and the " +
+        "log's error serializer only.",
       severity: "error",
       from: { path: "^apps/compute-agent/" },
-      to: { path: "^packages/core/", pathNot: [`${CORE}protocol/`, `${CORE}network/ipam\\.ts$`] },
+      to: { path: "^packages/core/", pathNot: [`${CORE}protocol/`, `${CORE}network/ipam\\.ts$`, `${CORE}error-log\\.ts$`] },
     },
     {
       name: "packages-never-import-apps",

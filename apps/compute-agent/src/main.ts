@@ -1,6 +1,7 @@
 /** Entry point of the compute agent: `tsx src/main.ts`. */
 import path from "node:path";
 import { pino, type Logger } from "pino";
+import { errorForLog } from "@nimbus/core/error-log";
 import packageJson from "../package.json" with { type: "json" };
 import { ComputeHost, type ComputeHostOptions } from "./compute-host";
 import { EnrolmentError } from "./enrolment";
@@ -14,7 +15,8 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
 const SIMULATED_CREDENTIAL_FILE = "host-credential";
 
 const env = loadEnv();
-const log = pino({ level: env.logLevel, base: { hostname: env.hostname } });
+// Errors are logged as core says they may be: a server's refusal quoted in one never carries values it was sent.
+const log = pino({ level: env.logLevel, base: { hostname: env.hostname }, serializers: { err: errorForLog } });
 /** Every host opened so far; SIGTERM drains them all. */
 const hosts: ComputeHost[] = [];
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
-import pino from "pino";
+import type { Logger } from "pino";
 import postgres from "postgres";
 import superjson from "superjson";
 import { io, type Socket } from "socket.io-client";
@@ -12,6 +12,7 @@ import { PROTOCOL_VERSION, reportsAckSchema } from "@nimbus/core/protocol/agent"
 import { unpackBrowserMessage } from "@nimbus/core/protocol/browser";
 import { startNimbusServer, type NimbusServer } from "../src/server/app";
 import { loadEnv } from "../src/server/env";
+import { createLogger } from "../src/server/logger";
 import type { AppRouter } from "../src/server/trpc/router";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -48,7 +49,12 @@ export async function freshDatabase(): Promise<{ url: string; drop(): Promise<vo
 }
 
 /** Starts a headless web process (API + sockets + conductor) on a free port. */
-export async function startStack(backend: Backend, overrides: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  backend: Backend,
+  overrides: Record<string, string> = {},
+  /** The server's logger (to read what it logs); default: the web process's own, silent unless TEST_LOG_LEVEL says. */
+  log?: Logger,
+): Promise<Stack> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "nimbus-test-"));
   const database = backend === "postgres" ? await freshDatabase() : null;
   const env = loadEnv({
@@ -63,7 +69,7 @@ export async function startStack(backend: Backend, overrides: Record<string, str
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...overrides,
   });
-  const server = await startNimbusServer({ env, log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+  const server = await startNimbusServer({ env, log: log ?? createLogger(process.env.TEST_LOG_LEVEL ?? "silent") });
   return {
     server,
     dataDir,

@@ -1,8 +1,45 @@
 /** Input schemas shared by the API and the console's forms (pure: safe in the browser). */
 import { z } from "zod";
 
-export const instanceNameSchema = z
-  .string()
+/** PostgreSQL's `integer` (int4): the largest value any int4 column takes. */
+export const INT4_MAX = 2_147_483_647;
+
+/** Half of a UTF-16 surrogate pair without the other half: not Unicode, so no encoder can store it as it is. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Text as a caller may send it: every text field of every input (the API's and the agent
+ * protocol's) starts here. It refuses a NUL character (PostgreSQL's text cannot hold one, and
+ * the insert would fail as an internal error) and a lone UTF-16 surrogate (not Unicode: the
+ * database driver would silently store U+FFFD in its place). `label` names the field in the
+ * message, e.g. "Name cannot contain a NUL character."
+ */
+export function text(label: string) {
+  return z.string().check(
+    z.refine((v) => !v.includes("\u0000"), `${label} cannot contain a NUL character.`),
+    z.refine((v) => !LONE_SURROGATE.test(v), `${label} must be valid Unicode text (it has half of a UTF-16 surrogate pair).`),
+  );
+}
+
+/**
+ * The error option of a record whose keys are text: a refused key says why (zod's own message
+ * is only "Invalid key in record"), e.g. `z.record(text("Metadata keys"), value, keyErrors)`.
+ */
+export const keyErrors = {
+  error: (issue: { code?: string; issues?: readonly { message?: string }[] }) =>
+    issue.code === "invalid_key" ? issue.issues?.map((i) => i.message).join(" ") : undefined,
+};
+
+/**
+ * A list's items are each given once (ids of security groups, volumes, member projects, ...):
+ * twice would either mean nothing or break a unique row. Use as `.refine(eachOnce(), message)`;
+ * `key` picks what must differ (the item itself by default).
+ */
+export function eachOnce<T>(key: (item: T) => unknown = (item) => item): (items: readonly T[]) => boolean {
+  return (items) => new Set(items.map(key)).size === items.length;
+}
+
+export const instanceNameSchema = text("Instance name")
   .trim()
   .min(1, "Enter an instance name.")
   .max(63, "Use at most 63 characters.")
@@ -38,12 +75,11 @@ export const launchInstanceFields = z.object({
   imageId: z.uuid("Choose an image.").nullable().default(null),
   flavorId: z.uuid("Choose a flavor."),
   networkId: z.uuid("Choose a network."),
-  description: z.string().max(255, "Use at most 255 characters.").default(""),
+  description: text("Description").max(255, "Use at most 255 characters.").default(""),
   /** Nova's min_count: launch as many as quota allows between this and `count`. */
   minCount: z.number().int().min(1).max(MAX_COUNT).optional(),
   /** An availability zone; admins may write `zone:host` to force a host. */
-  availabilityZone: z
-    .string()
+  availabilityZone: text("Availability zone")
     .trim()
     .max(255)
     .regex(/^[A-Za-z0-9._-]*(:[A-Za-z0-9._-]+)?$/, "Use a zone name, or zone:host.")
@@ -51,18 +87,21 @@ export const launchInstanceFields = z.object({
     .default(null),
   serverGroupId: z.uuid("Not a server group id.").nullable().default(null),
   /** Security groups for the instance's port; none chosen: the project's `default` group. */
-  securityGroupIds: z.array(z.uuid("Not a security group id.")).max(10, "Choose at most 10 security groups.").default([]),
+  securityGroupIds: z
+    .array(z.uuid("Not a security group id."))
+    .max(10, "Choose at most 10 security groups.")
+    .refine(eachOnce(), "Choose each security group once.")
+    .default([]),
   /** The key pair whose public key the guest gets (by name, as Nova does). */
-  keyName: z.string().trim().min(1).max(255).nullable().default(null),
+  keyName: text("Key pair name").trim().min(1).max(255).nullable().default(null),
   /** Plain-text user data for cloud-init (at most 64 KiB). */
-  userData: z
-    .string()
+  userData: text("User data")
     .refine((v) => new TextEncoder().encode(v).length <= MAX_USER_DATA_BYTES, `User data is limited to ${MAX_USER_DATA_BYTES / 1024} KiB.`)
     .nullable()
     .default(null),
   /** Nova server metadata: key/value pairs visible to the guest (config drive meta). */
   metadata: z
-    .record(z.string().trim().min(1, "Metadata keys cannot be empty.").max(255), z.string().max(255))
+    .record(text("Metadata keys").trim().min(1, "Metadata keys cannot be empty.").max(255), text("Metadata values").max(255), keyErrors)
     .refine((m) => Object.keys(m).length <= 128, "At most 128 metadata items.")
     .default({}),
   /** Where the root disk comes from (Horizon's Boot Source). */
@@ -71,11 +110,15 @@ export const launchInstanceFields = z.object({
   volumes: z
     .array(z.object({ volumeId: z.uuid("Not a volume id."), deleteOnTermination: z.boolean().default(false) }))
     .max(MAX_LAUNCH_VOLUMES, `Attach at most ${MAX_LAUNCH_VOLUMES} volumes.`)
+    .refine(
+      eachOnce((a: { volumeId: string }) => a.volumeId),
+      "Each volume can be attached once.",
+    )
     .default([]),
   /** Whether the guest gets a config drive (cloud-init's ConfigDrive source); on by default. */
   configDrive: z.boolean().default(true),
   /** Repeating a launch with the same key returns the same instances and claims nothing twice. */
-  idempotencyKey: z.string().trim().min(8).max(255).optional(),
+  idempotencyKey: text("Idempotency key").trim().min(8).max(255).optional(),
 });
 
 export const launchInstanceInput = launchInstanceFields
@@ -84,10 +127,6 @@ export const launchInstanceInput = launchInstanceFields
   .refine((v) => v.count === 1 || (v.volumes.length === 0 && v.bootSource.type !== "volume"), {
     path: ["volumes"],
     message: "An existing volume can be attached to one instance only: launch a count of 1.",
-  })
-  .refine((v) => new Set(v.volumes.map((a) => a.volumeId)).size === v.volumes.length, {
-    path: ["volumes"],
-    message: "Each volume can be attached once.",
   });
 export type LaunchInstanceInput = z.input<typeof launchInstanceInput>;
 

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server as HttpServer } from "node:http";
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
@@ -16,10 +16,10 @@ import { syncSecurityGroups } from "@nimbus/core/network";
 import { ENROLL_PATH } from "@nimbus/core/protocol/http";
 import { checkCredential, resolveApiToken, resolveSession, type Authenticated } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
-import { enrollHandler } from "./enroll";
-import { imageDownloadHandler, imageIdOfDownloadPath } from "./image-download";
+import { agentErrorBody, enrollRoute } from "./enroll";
+import { imageDownloadHandler } from "./image-download";
 import { imageUploadHandler } from "./image-upload";
-import { imageIdOfUploadPath } from "../lib/image-paths";
+import { apiErrorBody, HttpRefusal, rawRoutes } from "./http-routes";
 import type { Env } from "./env";
 import { postgresAdapter } from "./socket/adapter";
 import { readOrCreateSecret, writeSecretFile } from "./secrets";
@@ -29,6 +29,7 @@ import { sessionCookies } from "./session-cookie";
 import { agentGateway, attachAgentNamespace } from "./socket/agents";
 import { attachBrowserNamespace, socketPublisher } from "./socket/browsers";
 import { createContext, retryAfter } from "./trpc/init";
+import { apiSecurityHeaders, SECURITY_HEADERS } from "./security-headers";
 import { AdmissionGate, eventLoopDelayProbe } from "./admission";
 import { appRouter } from "./trpc/router";
 
@@ -44,10 +45,31 @@ export interface NimbusServer {
 const heartbeatIntervalMs = (hostDownAfterMs: number) => Math.min(5_000, Math.max(500, hostDownAfterMs / 5));
 
 /**
+ * The plain HTTP routes (http-routes.ts patterns), everything outside socket.io: the API, agent
+ * enrolment, image upload and the agents' image download. The security suite sends malformed
+ * URLs to each.
+ */
+export const HTTP_ROUTE_PATHS = {
+  trpc: "/api/trpc/*",
+  enroll: ENROLL_PATH,
+  imageUpload: "/api/images/:imageId/file",
+  imageDownload: "/api/agent/images/:imageId/file",
+} as const;
+
+/**
  * Composes one Nimbus web process: database (migrated, seeded), tRPC at /api/trpc, socket.io
  * for browsers and agents, the conductor, and — unless headless — the Next.js console.
  */
-export async function startNimbusServer({ env, log, next }: { env: Env; log: Logger; next?: RequestListener }): Promise<NimbusServer> {
+export async function startNimbusServer({
+  env,
+  log,
+  next,
+}: {
+  env: Env;
+  log: Logger;
+  /** The console's pages (Next.js); a rejection is answered 500 and logged. */
+  next?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+}): Promise<NimbusServer> {
   const database = await openDatabase({
     url: env.DATABASE_URL,
     dataDir: path.join(env.NIMBUS_DATA_DIR, "pglite"),
@@ -166,7 +188,6 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
     heartbeatIntervalMs: heartbeatIntervalMs(env.NIMBUS_HOST_DOWN_AFTER_SECONDS * 1000),
     orphanGraceMs: env.NIMBUS_ORPHAN_GRACE_SECONDS * 1000,
   });
-  const enroll = enrollHandler(services, log.child({ component: "enrolment" }));
   const imageUpload = imageUploadHandler({
     services,
     resolvePrincipal,
@@ -180,12 +201,18 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",
+    // A chunked body declares no length: tRPC counts it and answers 413 past the limit.
+    maxBodySize: env.NIMBUS_HTTP_MAX_BODY_BYTES,
     createContext: (opts) =>
       createContext(
         { services, resolvePrincipal, clientAddress: (req) => clientAddress(req, proxies), sessionCookie: cookies.serialize, launchAdmission },
         opts,
       ),
-    responseMeta: ({ errors }) => retryAfter(errors) ?? {},
+    // After a 413 the rest of the body is still on its way: the connection cannot carry another request.
+    responseMeta: ({ errors }) => {
+      const headers = { ...retryAfter(errors)?.headers, ...(errors.some((e) => e.code === "PAYLOAD_TOO_LARGE") ? { connection: "close" } : {}) };
+      return { headers };
+    },
     onError({ error, path: procedurePath }) {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error.cause ?? error, path: procedurePath }, "procedure failed");
     },
@@ -193,42 +220,58 @@ export async function startNimbusServer({ env, log, next }: { env: Env; log: Log
 
   /** Set once close() begins: every answer from then on closes its connection. */
   let closing = false;
-  const http = createServer((req, res) => {
-    if (closing) res.setHeader("connection", "close");
-    const url = req.url ?? "/";
-    if (url.startsWith("/api/trpc/")) {
-      if (req.method !== "GET" && req.method !== "POST") {
-        res.writeHead(405).end();
-        return;
-      }
-      // Mutations are JSON POSTs only (tRPC never mutates on GET); a form cannot send JSON,
-      // and a browser's cross-site POST is refused by its Origin.
-      if (req.method === "POST") {
-        const refusal = refuseUnsafePost(req, site);
-        if (refusal) {
-          res.writeHead(refusal.status, { "content-type": "application/json" }).end(JSON.stringify({ error: refusal.error }));
-          return;
-        }
-      }
-      trpc(req, res);
-      return;
-    }
-    if (url === ENROLL_PATH) return enroll(req, res);
-    const uploadId = imageIdOfUploadPath(url);
-    if (uploadId !== null) return imageUpload(req, res, uploadId);
-    const downloadId = imageIdOfDownloadPath(url);
-    if (downloadId !== null) return imageDownload(req, res, downloadId);
-    if (next) return next(req, res);
-    res.writeHead(404).end();
+  const routes = rawRoutes({
+    log: log.child({ component: "http" }),
+    bodyTimeoutMs: env.NIMBUS_HTTP_BODY_TIMEOUT_SECONDS * 1000,
+    routes: [
+      {
+        path: HTTP_ROUTE_PATHS.trpc,
+        methods: ["GET", "POST"],
+        maxBodyBytes: env.NIMBUS_HTTP_MAX_BODY_BYTES,
+        errorBody: apiErrorBody,
+        handle({ req, res }) {
+          // Mutations are JSON POSTs only (tRPC never mutates on GET); a form cannot send JSON,
+          // and a browser's cross-site POST is refused by its Origin.
+          const refusal = req.method === "POST" ? refuseUnsafePost(req, site) : null;
+          if (refusal) throw new HttpRefusal(refusal.status, refusal.status === 415 ? "UnsupportedMediaType" : "Forbidden", refusal.error);
+          return trpc(req, res);
+        },
+      },
+      enrollRoute(services, log.child({ component: "enrolment" })),
+      {
+        path: HTTP_ROUTE_PATHS.imageUpload,
+        methods: ["PUT"],
+        // Streamed to the image store and limited by NIMBUS_IMAGE_MAX_BYTES (image-upload.ts).
+        maxBodyBytes: null,
+        errorBody: apiErrorBody,
+        handle: ({ req, res, params }) => imageUpload(req, res, params.imageId!),
+      },
+      {
+        path: HTTP_ROUTE_PATHS.imageDownload,
+        methods: ["GET", "HEAD"],
+        maxBodyBytes: 0,
+        errorBody: agentErrorBody,
+        handle: ({ req, res, params }) => imageDownload(req, res, params.imageId!),
+      },
+    ],
+    pages: next ? (req, res) => next(req, res) : undefined,
   });
-  // An idle kept-alive connection is closed by the server after 65 s, not Node's default 5 s:
-  // a client (a script, a reverse proxy) that sends its next request just as the server closes
-  // the connection gets a reset instead of an answer, and a client pool with more connections
-  // than it needs at the moment leaves some idle for seconds. 65 s outlasts the usual idle
-  // timeouts of proxies and clients (60 s), which then close first; the response's Keep-Alive
-  // header tells Node clients the figure.
-  http.keepAliveTimeout = 65_000;
-  http.headersTimeout = 66_000;
+  const http = createServer(
+    {
+      headersTimeout: env.NIMBUS_HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeout: env.NIMBUS_HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeout: env.NIMBUS_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      // Node checks the two timeouts above this often (30 s by default, which would let a slow
+      // client hold its connection half a minute past them).
+      connectionsCheckingInterval: 1_000,
+    },
+    (req: IncomingMessage, res: ServerResponse) => {
+      if (closing) res.setHeader("connection", "close");
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+      if (req.url?.startsWith("/api/")) apiSecurityHeaders(res);
+      routes(req, res);
+    },
+  );
   io.attach(http);
 
   conductor = new Conductor(services, log.child({ component: "conductor" }), {

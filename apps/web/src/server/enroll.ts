@@ -1,49 +1,37 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { Services } from "@nimbus/core/context";
 import { publicError } from "@nimbus/core/errors";
 import { enrollHost } from "@nimbus/core/hosts";
-import { enrollRequestSchema } from "@nimbus/core/protocol/http";
+import { ENROLL_PATH, enrollRequestSchema } from "@nimbus/core/protocol/http";
 import { HTTP_STATUS, replyJson } from "./http-reply";
+import { HttpRefusal, readJsonBody, type RawRoute } from "./http-routes";
 
 const MAX_BODY = 4096;
 
+/** `{ error }`: what the agent reads from its routes (apps/compute-agent/src/http-reason.ts). */
+export const agentErrorBody = (_code: string, message: string) => ({ error: message });
+
 /** POST /api/agent/enroll: a compute agent exchanges a one-time join token for its host credential. */
-export function enrollHandler(services: Services, log: Logger) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    if (req.method !== "POST" || req.headers["content-type"]?.split(";")[0] !== "application/json") {
-      replyJson(res, 415, { error: "POST a JSON body" });
-      return;
-    }
-    let body = "";
-    let tooLarge = false;
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => {
-      body += chunk;
-      if (body.length > MAX_BODY) tooLarge = true;
-    });
-    req.on("end", () => {
-      if (tooLarge) return replyJson(res, 413, { error: "request too large" });
-      let json: unknown;
+export function enrollRoute(services: Services, log: Logger): RawRoute {
+  return {
+    path: ENROLL_PATH,
+    methods: ["POST"],
+    maxBodyBytes: MAX_BODY,
+    errorBody: agentErrorBody,
+    async handle({ req, res }) {
+      if (req.headers["content-type"]?.split(";")[0] !== "application/json") throw new HttpRefusal(415, "UnsupportedMediaType", "POST a JSON body");
+      const parsed = enrollRequestSchema.safeParse(await readJsonBody(req, MAX_BODY));
+      if (!parsed.success) throw new HttpRefusal(400, "BadRequest", "expected { joinToken, hostname }");
       try {
-        json = JSON.parse(body);
-      } catch {
-        return replyJson(res, 400, { error: "the body is not JSON" });
+        const result = await enrollHost(services, parsed.data, req.socket.remoteAddress ?? null);
+        log.info({ hostname: result.hostname }, "compute host enrolled");
+        replyJson(res, 200, result);
+      } catch (error) {
+        const { code, message } = publicError(error);
+        if (code === "Internal") throw error;
+        log.warn({ hostname: parsed.data.hostname, code }, "enrolment refused");
+        replyJson(res, HTTP_STATUS[code], { error: message });
       }
-      const parsed = enrollRequestSchema.safeParse(json);
-      if (!parsed.success) return replyJson(res, 400, { error: "expected { joinToken, hostname }" });
-      enrollHost(services, parsed.data, req.socket.remoteAddress ?? null).then(
-        (result) => {
-          log.info({ hostname: result.hostname }, "compute host enrolled");
-          replyJson(res, 200, result);
-        },
-        (error: unknown) => {
-          const { code, message } = publicError(error);
-          if (code === "Internal") log.error({ err: error }, "enrolment failed");
-          else log.warn({ hostname: parsed.data.hostname, code }, "enrolment refused");
-          replyJson(res, HTTP_STATUS[code], { error: message });
-        },
-      );
-    });
+    },
   };
 }

@@ -98,6 +98,33 @@ const envSchema = z.object({
    */
   NIMBUS_LAUNCH_ADMISSION_DELAY_MS: z.coerce.number().min(0).default(5),
   NIMBUS_AGENT_ACK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /**
+   * The largest request body of an API call (tRPC, enrolment excepted: 4 KiB), in bytes. A larger
+   * Content-Length is answered 413 before the body is read; a chunked body is counted as it
+   * arrives. Launch user data, the largest field, is at most 64 KiB. Image bits stream through
+   * their own route, limited by NIMBUS_IMAGE_MAX_BYTES.
+   */
+  NIMBUS_HTTP_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(64 * 1024 ** 2)
+    .default(1024 ** 2),
+  /** A request's headers must arrive within this (Node's headersTimeout): slow headers cannot hold connections. */
+  NIMBUS_HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().positive().default(20),
+  /** An API call's body must arrive within this, or it is answered 408 and its connection closed. */
+  NIMBUS_HTTP_BODY_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
+  /**
+   * Any request must arrive whole within this (Node's requestTimeout). An image upload is one
+   * request: an hour carries 20 GiB at about 6 MB/s; raise it for larger images on slow links.
+   */
+  NIMBUS_HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().default(3600),
+  /**
+   * An idle kept-alive connection is closed after this. 65 s outlasts the usual idle timeouts of
+   * proxies and clients (60 s), which then close first: a client that sends its next request
+   * just as the server closes the connection would get a reset instead of an answer.
+   */
+  NIMBUS_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().positive().default(65),
   /** Serve the API and sockets only (tests, or a console served elsewhere). */
   NIMBUS_HEADLESS: z.stringbool().default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -105,9 +132,14 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+const checkedEnvSchema = envSchema.refine((env) => env.NIMBUS_HTTP_HEADERS_TIMEOUT_SECONDS <= env.NIMBUS_HTTP_REQUEST_TIMEOUT_SECONDS, {
+  path: ["NIMBUS_HTTP_HEADERS_TIMEOUT_SECONDS"],
+  message: "must not exceed NIMBUS_HTTP_REQUEST_TIMEOUT_SECONDS (the headers are part of the request)",
+});
+
 /** The one place the web app reads process.env. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const parsed = envSchema.safeParse(source);
+  const parsed = checkedEnvSchema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid environment:\n${lines.join("\n")}`);

@@ -11,7 +11,6 @@ import { hostnameSchema } from "@nimbus/core/protocol/agent";
 import { HTTP_STATUS, replyJson } from "./http-reply";
 import { bearerToken } from "./request-guards";
 import { sameSecret } from "./secrets";
-import { imageIdOfFilePath } from "../lib/image-paths";
 
 export interface ImageDownloadDeps {
   services: Services;
@@ -19,11 +18,6 @@ export interface ImageDownloadDeps {
   agentSecret: string | null;
   resolvePrincipal(req: IncomingMessage): Promise<{ principal: Principal | null }>;
   log: Logger;
-}
-
-/** `/api/agent/images/<id>/file` (IMAGE_DOWNLOAD_PATH) → the id, or null for any other path. */
-export function imageIdOfDownloadPath(url: string): string | null {
-  return imageIdOfFilePath(url, "/api/agent/images");
 }
 
 /** `{ error }` as the enrolment route answers, which is what the agent reads. */
@@ -87,12 +81,12 @@ function rangeOf(header: string | undefined, size: number): { start: number; end
  */
 export function imageDownloadHandler(deps: ImageDownloadDeps) {
   const { services, log } = deps;
-  return (req: IncomingMessage, res: ServerResponse, imageId: string): void => {
+  return async (req: IncomingMessage, res: ServerResponse, imageId: string): Promise<void> => {
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.setHeader("allow", "GET, HEAD");
       return reply(res, 405, "Download an image with GET.");
     }
-    authenticateAgent(req, deps)
+    return authenticateAgent(req, deps)
       .then(async (hostname) => {
         const { image, path, sizeBytes } = await imageFileForHost(services, { imageId, hostname });
         const range = rangeOf(req.headers.range, sizeBytes);

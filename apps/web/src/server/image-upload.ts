@@ -51,7 +51,7 @@ function refuse(req: IncomingMessage, res: ServerResponse, code: UploadErrorCode
  * `http:image-upload`, guarded against cross-site requests, never buffered whole.
  */
 export function imageUploadHandler({ services, resolvePrincipal, site, maxBytes, log }: ImageUploadDeps) {
-  return (req: IncomingMessage, res: ServerResponse, imageId: string): void => {
+  return async (req: IncomingMessage, res: ServerResponse, imageId: string): Promise<void> => {
     if (req.method !== "PUT") {
       res.setHeader("allow", "PUT");
       return refuse(req, res, "MethodNotAllowed", "Upload an image's data with PUT.");
@@ -62,7 +62,7 @@ export function imageUploadHandler({ services, resolvePrincipal, site, maxBytes,
     if (declared && !declared.success) return refuse(req, res, "BadRequest", "Content-Length is not a byte count.");
 
     const started = Date.now();
-    resolvePrincipal(req)
+    return resolvePrincipal(req)
       .then(({ principal }) =>
         uploadImageData({
           ctx: { ...services, principal, requestId: `req-${randomUUID()}`, remoteAddress: req.socket.remoteAddress ?? null },

@@ -1,12 +1,12 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
-import pino from "pino";
 import { startNimbusServer } from "./app";
 import { loadEnv } from "./env";
+import { createLogger } from "./logger";
 
 const env = loadEnv();
-const log = pino({ level: env.LOG_LEVEL, redact: ["*.password", "*.secret", "*.token", "req.headers.cookie"] });
+const log = createLogger(env.LOG_LEVEL);
 
 async function main(): Promise<void> {
   let handler: ReturnType<ReturnType<typeof next>["getRequestHandler"]> | undefined;
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     await app.prepare();
     handler = app.getRequestHandler();
   }
-  const server = await startNimbusServer({ env, log, next: handler ? (req, res) => void handler(req, res) : undefined });
+  const server = await startNimbusServer({ env, log, next: handler });
   process.stdout.write(`\n  Nimbus console: ${server.url}\n\n`);
   const shutdown = (signal: string) => {
     log.info({ signal }, "shutting down");

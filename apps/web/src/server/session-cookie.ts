@@ -10,7 +10,13 @@ export function sessionCookies(secure: boolean) {
       if (!header) return null;
       for (const part of header.split(";")) {
         const [key, ...rest] = part.trim().split("=");
-        if (key === name) return decodeURIComponent(rest.join("="));
+        if (key !== name) continue;
+        // A value that does not decode was never set by this server: no session.
+        try {
+          return decodeURIComponent(rest.join("="));
+        } catch {
+          return null;
+        }
       }
       return null;
     },

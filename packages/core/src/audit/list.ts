@@ -4,10 +4,11 @@ import { z } from "zod";
 import type { CoreContext } from "../context";
 import { authorize } from "../policy";
 import { parseInput } from "../errors";
+import { text } from "../validation";
 
 export const listAuditInput = z.object({
   before: z.number().int().positive().optional(),
-  action: z.string().max(64).optional(),
+  action: text("Action").max(64).optional(),
   limit: z.number().int().min(1).max(500).default(100),
 });
 

@@ -5,11 +5,11 @@ import type { CoreContext } from "../context";
 import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { enforceQuota } from "../quota/enforce";
-import { idInput } from "../validation";
+import { idInput, text } from "../validation";
 
 export const createServerGroupInput = z
   .object({
-    name: z.string().trim().min(1, "Enter a name.").max(255),
+    name: text("Name").trim().min(1, "Enter a name.").max(255),
     policy: z.enum(["affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"]),
     maxServerPerHost: z.number().int().min(1, "At least 1.").max(1000).nullable().default(null),
   })

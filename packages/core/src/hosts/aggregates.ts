@@ -6,18 +6,18 @@ import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { aggregatesByHost } from "../scheduler/host-states";
 import { availabilityZonesOf, DEFAULT_AVAILABILITY_ZONE } from "../scheduler/filters";
+import { eachOnce, text } from "../validation";
 
-const zoneName = z
-  .string()
+const zoneName = text("Availability zone")
   .trim()
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "Use letters, digits, '.', '_' and '-'.");
 
 export const createAggregateInput = z.object({
-  name: z.string().trim().min(1, "Enter a name.").max(64),
+  name: text("Name").trim().min(1, "Enter a name.").max(64),
   availabilityZone: zoneName.nullable().default(null),
-  tenantProjectIds: z.array(z.uuid()).max(100).default([]),
+  tenantProjectIds: z.array(z.uuid()).max(100).refine(eachOnce(), "Name each project once.").default([]),
 });
 export const aggregateHostInput = z.object({ aggregateId: z.uuid(), hostId: z.uuid() });
 export const aggregateIdInput = z.object({ id: z.uuid() });

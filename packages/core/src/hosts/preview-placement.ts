@@ -11,11 +11,12 @@ import { defaultFilters } from "../scheduler/filters";
 import { selectHosts } from "../scheduler/select";
 import type { RequestSpec } from "../scheduler/types";
 import { weighersFor } from "../scheduler/weighers";
+import { text } from "../validation";
 
 export const previewPlacementInput = z.object({
   flavorId: z.uuid("Choose a flavor."),
   imageId: z.uuid().nullable().default(null),
-  availabilityZone: z.string().trim().max(64).nullable().default(null),
+  availabilityZone: text("Availability zone").trim().max(64).nullable().default(null),
   serverGroupId: z.uuid().nullable().default(null),
 });
 

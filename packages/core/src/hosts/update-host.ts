@@ -4,15 +4,16 @@ import { z } from "zod";
 import type { CoreContext } from "../context";
 import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
+import { INT4_MAX, text } from "../validation";
 
 const ratio = z.number().positive("A ratio must be above 0.").max(64, "Use a ratio of at most 64.");
-const reserved = z.number().int("Use a whole number.").min(0, "Reserved cannot be negative.");
+const reserved = z.number().int("Use a whole number.").min(0, "Reserved cannot be negative.").max(INT4_MAX, `Use at most ${INT4_MAX}.`);
 
 export const updateHostInput = z
   .object({
     id: z.uuid(),
     enabled: z.boolean().optional(),
-    disabledReason: z.string().trim().max(255).optional(),
+    disabledReason: text("The reason").trim().max(255).optional(),
     cpuAllocationRatio: ratio.optional(),
     ramAllocationRatio: ratio.optional(),
     diskAllocationRatio: ratio.optional(),

@@ -9,13 +9,13 @@ import { authorize } from "../policy";
 import type { Authenticated } from "./credential";
 import { hashToken, principalFor } from "./session";
 import { DEFAULT_IDENTITY_SETTINGS } from "../settings";
-import { idInput } from "../validation";
+import { idInput, text } from "../validation";
 
 /** Prefix that makes a leaked token easy to recognise and grep for. */
 export const API_TOKEN_PREFIX = "nimbus_";
 
 export const createApiTokenInput = z.object({
-  name: z.string().trim().min(1, "Name the token (what script uses it?).").max(100),
+  name: text("Name").trim().min(1, "Name the token (what script uses it?).").max(100),
   /** Lifetime in minutes; default 60 (Keystone's 1 h), at most 30 days. */
   ttlMinutes: z
     .number()

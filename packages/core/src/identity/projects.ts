@@ -7,15 +7,15 @@ import type { Principal } from "../policy";
 import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { hashToken, principalFor } from "./session";
+import { text } from "../validation";
 
 export const createProjectInput = z.object({
-  name: z
-    .string()
+  name: text("Project name")
     .trim()
     .min(1, "Enter a project name.")
     .max(64)
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "Use letters, digits, '.', '_' and '-'."),
-  description: z.string().max(255).default(""),
+  description: text("Description").max(255).default(""),
 });
 export const roleAssignmentInput = z.object({ userId: z.uuid(), projectId: z.uuid(), role: z.enum(["reader", "member", "admin"]) });
 export const removeRoleInput = z.object({ userId: z.uuid(), projectId: z.uuid() });

@@ -9,10 +9,11 @@ import { dummyPasswordHash, verifyPassword } from "./password";
 import { hashToken, newSessionToken, principalFor } from "./session";
 import { DEFAULT_IDENTITY_SETTINGS, type IdentitySettings } from "../settings";
 import { beginSignInAttempt, signInSucceeded } from "./throttle";
+import { text } from "../validation";
 
 export const signInInput = z.object({
-  name: z.string().trim().min(1, "Enter your user name").max(255),
-  password: z.string().min(1, "Enter your password").max(1024),
+  name: text("User name").trim().min(1, "Enter your user name").max(255),
+  password: text("The password").min(1, "Enter your password").max(1024),
 });
 export type SignInInput = z.infer<typeof signInInput>;
 

@@ -9,12 +9,11 @@ import { authorize } from "../policy";
 import { revokeUserApiTokens } from "./api-tokens";
 import { hashToken, revokeUserSessions } from "./session";
 import { recordSignInAttempt } from "./throttle";
-import { idInput } from "../validation";
+import { idInput, text } from "../validation";
 
 /** At least 12 characters (ASVS 5.0 V6.2.1), at most 128; no composition rules. */
-export const passwordSchema = z.string().min(12, "Use at least 12 characters.").max(128, "Use at most 128 characters.");
-const userName = z
-  .string()
+export const passwordSchema = text("The password").min(12, "Use at least 12 characters.").max(128, "Use at most 128 characters.");
+const userName = text("User name")
   .trim()
   .min(1, "Enter a user name.")
   .max(64)
@@ -28,7 +27,10 @@ export const createUserInput = z.object({
   role: z.enum(["reader", "member", "admin"]),
 });
 export const setUserEnabledInput = z.object({ id: z.uuid(), enabled: z.boolean() });
-export const changePasswordInput = z.object({ currentPassword: z.string().min(1, "Enter your current password."), newPassword: passwordSchema });
+export const changePasswordInput = z.object({
+  currentPassword: text("The password").min(1, "Enter your current password."),
+  newPassword: passwordSchema,
+});
 
 export async function listUsers({ ctx }: { ctx: CoreContext }) {
   authorize(ctx.principal, "users.list");

@@ -10,6 +10,7 @@ import { authorize } from "../policy";
 import { enforceQuota } from "../quota/enforce";
 import { imageFilePath } from "./import";
 import { imageVisibleTo } from "./visibility";
+import { text } from "../validation";
 import type { ImageMemberRow, ImageRow } from "@nimbus/db/schema";
 
 export type ImageMemberStatus = ImageMemberRow["status"];
@@ -36,8 +37,7 @@ const PROPERTY_KEYS = {
 type PropertyField = keyof typeof PROPERTY_KEYS;
 
 const token = (what: string) =>
-  z
-    .string()
+  text(what[0]!.toUpperCase() + what.slice(1))
     .trim()
     .max(64, "Use at most 64 characters.")
     .regex(/^[A-Za-z0-9._-]*$/, `Write the ${what} as one word (letters, digits, '.', '_', '-').`)
@@ -46,7 +46,7 @@ const token = (what: string) =>
 
 /** The image fields an owner sets at creation and may change later; null clears a property. */
 const imageFields = {
-  name: z.string().trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),
+  name: text("Name").trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),
   /** `public` is for cloud administrators; `shared` images are seen by their member projects. */
   visibility: z.enum(["private", "shared", "public"]),
   minRamMb: z
@@ -64,8 +64,7 @@ const imageFields = {
   kernelId: z.uuid("Choose a kernel image.").nullable(),
   /** Direct kernel boot: an active ramdisk (ari) image visible to the project. */
   ramdiskId: z.uuid("Choose a ramdisk image.").nullable(),
-  osCommandLine: z
-    .string()
+  osCommandLine: text("The kernel command line")
     .trim()
     .max(2048, "Use at most 2048 characters.")
     .transform((v) => v || null)

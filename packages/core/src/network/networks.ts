@@ -7,7 +7,7 @@ import { audit } from "../audit/record";
 import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { roleImplies } from "../policy";
-import { idInput } from "../validation";
+import { idInput, text } from "../validation";
 import { poolSize } from "./ipam";
 import { count } from "../plural";
 import { portsOf } from "./list-ports";
@@ -15,7 +15,7 @@ import { checkSubnet, issuesMessage, prefixIssues, subnetFieldsSchema } from "./
 import type { NetworkRow, SubnetRow } from "@nimbus/db/schema";
 
 export const createNetworkInput = z.object({
-  name: z.string().trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),
+  name: text("Name").trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),
   mtu: z
     .number()
     .int("The MTU is a whole number of bytes.")

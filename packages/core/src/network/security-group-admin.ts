@@ -5,7 +5,7 @@ import type { CoreContext } from "../context";
 import { audit } from "../audit/record";
 import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
-import { idInput } from "../validation";
+import { idInput, text } from "../validation";
 import { addRuleInput, checkRule, filteredProtocol, sameRule } from "./security-group-rules";
 import { count } from "../plural";
 import { DEFAULT_SECURITY_GROUP, ensureDefaultSecurityGroup } from "./security-groups";
@@ -14,8 +14,8 @@ import { FILTERED_VM_STATES, securityGroupRulesChanged } from "./port-filters";
 import type { SecurityGroupRow } from "@nimbus/db/schema";
 
 export const createSecurityGroupInput = z.object({
-  name: z.string().trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),
-  description: z.string().trim().max(255, "Use at most 255 characters.").default(""),
+  name: text("Name").trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),
+  description: text("Description").trim().max(255, "Use at most 255 characters.").default(""),
 });
 
 /** The project's group `id`, or NotFound (another project's groups do not exist for the caller). */

@@ -7,6 +7,7 @@ import type { SecurityGroupRuleRow } from "@nimbus/db/schema";
 import { z } from "zod";
 import type { FieldIssue } from "../errors";
 import { isIpv4, parseCidr } from "./ipam";
+import { text } from "../validation";
 
 export const RULE_PROTOCOLS = ["tcp", "udp", "icmp", "any"] as const;
 export type RuleProtocol = (typeof RULE_PROTOCOLS)[number];
@@ -25,9 +26,21 @@ export const addRuleInput = z.object({
   groupId: z.uuid("Choose a security group."),
   direction: z.enum(["ingress", "egress"], "Choose ingress or egress."),
   protocol: z.enum(RULE_PROTOCOLS, "Choose TCP, UDP, ICMP or any.").default("any"),
-  portRangeMin: z.number().int("Ports are whole numbers.").nullable().default(null),
-  portRangeMax: z.number().int("Ports are whole numbers.").nullable().default(null),
-  remoteIpPrefix: z.string().trim().nullable().default(null),
+  portRangeMin: z
+    .number()
+    .int("Ports are whole numbers.")
+    .min(0, "Ports run from 1 to 65535.")
+    .max(65535, "Ports run from 1 to 65535.")
+    .nullable()
+    .default(null),
+  portRangeMax: z
+    .number()
+    .int("Ports are whole numbers.")
+    .min(0, "Ports run from 1 to 65535.")
+    .max(65535, "Ports run from 1 to 65535.")
+    .nullable()
+    .default(null),
+  remoteIpPrefix: text("The remote CIDR").trim().max(64).nullable().default(null),
   remoteGroupId: z.uuid("Not a security group id.").nullable().default(null),
 });
 export type AddRuleInput = z.output<typeof addRuleInput>;

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { FieldIssue } from "../errors";
 import { defaultAllocationPools, intToIp, ipToInt, isIpv4, parseCidr, type ParsedCidr } from "./ipam";
+import { text } from "../validation";
 
 export const MAX_DNS_NAMESERVERS = 5;
 export const MAX_ALLOCATION_POOLS = 16;
@@ -13,14 +14,14 @@ export const MAX_ALLOCATION_POOLS = 16;
  * `allocationPools`: empty for every host address except the gateway's.
  */
 export const subnetFieldsSchema = z.object({
-  name: z.string().trim().default(""),
-  cidr: z.string().trim(),
-  gatewayIp: z.string().trim().nullable().optional(),
+  name: text("Name").trim().default(""),
+  cidr: text("The CIDR").trim().max(64),
+  gatewayIp: text("The gateway").trim().max(64).nullable().optional(),
   allocationPools: z
-    .array(z.object({ start: z.string().trim(), end: z.string().trim() }))
+    .array(z.object({ start: text("A pool's first address").trim().max(64), end: text("A pool's last address").trim().max(64) }))
     .max(100)
     .default([]),
-  dnsNameservers: z.array(z.string().trim()).max(100).default([]),
+  dnsNameservers: z.array(text("A DNS server").trim().max(64)).max(100).default([]),
   enableDhcp: z.boolean().default(true),
 });
 export type SubnetFields = z.output<typeof subnetFieldsSchema>;

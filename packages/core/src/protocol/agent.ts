@@ -5,6 +5,7 @@
  * payload has a zod schema; both sides parse what they receive and never cast wire JSON.
  */
 import { z } from "zod";
+import { eachOnce, INT4_MAX, text } from "../validation";
 
 /**
  * 2: spawn commands carry images, ports, volumes and the config drive; agents stream consoles.
@@ -20,7 +21,7 @@ export const AGENT_NAMESPACE = "/agent";
 
 // ───────────── handshake ─────────────
 
-export const hostnameSchema = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$/, "hostname must be a DNS name");
+export const hostnameSchema = text("hostname").regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$/, "hostname must be a DNS name");
 
 /**
  * An agent authenticates with its own host credential (from enrolment) or, on a single-machine
@@ -28,11 +29,11 @@ export const hostnameSchema = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}
  */
 export const agentHandshakeSchema = z
   .object({
-    credential: z.string().min(16).max(512).optional(),
-    secret: z.string().min(16).max(512).optional(),
+    credential: text("credential").min(16).max(512).optional(),
+    secret: text("secret").min(16).max(512).optional(),
     hostname: hostnameSchema,
     protocolVersion: z.number().int().positive(),
-    agentVersion: z.string().max(64),
+    agentVersion: text("agentVersion").max(64),
   })
   .refine((v) => (v.credential === undefined) !== (v.secret === undefined), "present either a host credential or the shared secret");
 
@@ -40,15 +41,19 @@ export type AgentHandshake = z.infer<typeof agentHandshakeSchema>;
 
 // ───────────── agent → server ─────────────
 
+/**
+ * What an agent says its host is. The amounts are stored in int4 columns (compute_hosts), so a
+ * figure past INT4_MAX is refused here, by name, rather than by the database.
+ */
 export const hostRegistrationSchema = z.object({
-  hypervisorType: z.string().min(1).max(64),
-  hypervisorUri: z.string().min(1).max(512),
-  cpuModel: z.string().max(128),
-  vcpus: z.number().int().positive(),
-  memoryMb: z.number().int().positive(),
-  diskGb: z.number().int().nonnegative(),
+  hypervisorType: text("hypervisorType").min(1).max(64),
+  hypervisorUri: text("hypervisorUri").min(1).max(512),
+  cpuModel: text("cpuModel").max(128),
+  vcpus: z.number().int().positive().max(INT4_MAX),
+  memoryMb: z.number().int().positive().max(INT4_MAX),
+  diskGb: z.number().int().nonnegative().max(INT4_MAX),
   /** Instance UUIDs of the Nimbus domains libvirt has on this host right now (reconciliation). */
-  domains: z.array(z.uuid()).max(100_000),
+  domains: z.array(z.uuid()).max(100_000).refine(eachOnce(), "each domain is listed once"),
 });
 export type HostRegistration = z.infer<typeof hostRegistrationSchema>;
 
@@ -66,7 +71,7 @@ export const instanceReportSchema = z.object({
   powerState: powerStateSchema,
   at: z.iso.datetime(),
   /** Plain words for the user when phase is "error". */
-  message: z.string().max(MAX_PROTOCOL_MESSAGE_CHARS).optional(),
+  message: text("message").max(MAX_PROTOCOL_MESSAGE_CHARS).optional(),
 });
 export type InstanceReport = z.infer<typeof instanceReportSchema>;
 
@@ -104,7 +109,7 @@ export const MAX_CONSOLE_CHUNK_CHARS = 64 * 1024;
 export const consoleChunkSchema = z.object({
   instanceId: z.uuid(),
   offset: z.number().int().nonnegative(),
-  data: z.string().max(MAX_CONSOLE_CHUNK_CHARS),
+  data: text("data").max(MAX_CONSOLE_CHUNK_CHARS),
 });
 export type ConsoleChunk = z.infer<typeof consoleChunkSchema>;
 

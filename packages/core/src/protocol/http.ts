@@ -4,9 +4,10 @@
  */
 import { z } from "zod";
 import { hostnameSchema } from "./agent";
+import { text } from "../validation";
 
 /** Enrolment (HTTP POST /api/agent/enroll): a one-time join token for a host credential. */
-export const enrollRequestSchema = z.object({ joinToken: z.string().min(16).max(512), hostname: hostnameSchema });
+export const enrollRequestSchema = z.object({ joinToken: text("joinToken").min(16).max(512), hostname: hostnameSchema });
 export const enrollResponseSchema = z.object({ hostname: hostnameSchema, credential: z.string().min(16) });
 export type EnrollResponse = z.infer<typeof enrollResponseSchema>;
 export const ENROLL_PATH = "/api/agent/enroll";

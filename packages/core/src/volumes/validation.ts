@@ -1,6 +1,6 @@
 /** Volume input schemas, shared by the API and the console's forms (pure: safe in the browser). */
 import { z } from "zod";
-import { MAX_VOLUME_GB } from "../validation";
+import { MAX_VOLUME_GB, text } from "../validation";
 
 /** The smallest volume an image fits in: its min_disk or its virtual size, in whole GB (at least 1). */
 export function minimumVolumeGb(image: { minDiskGb: number; virtualSizeBytes: number | null }): number {
@@ -8,8 +8,8 @@ export function minimumVolumeGb(image: { minDiskGb: number; virtualSizeBytes: nu
 }
 
 export const createVolumeInput = z.object({
-  name: z.string().trim().min(1, "Enter a volume name.").max(255, "Use at most 255 characters."),
-  description: z.string().trim().max(255, "Use at most 255 characters.").default(""),
+  name: text("Name").trim().min(1, "Enter a volume name.").max(255, "Use at most 255 characters."),
+  description: text("Description").trim().max(255, "Use at most 255 characters.").default(""),
   sizeGb: z
     .number("Enter a size in GB.")
     .int("Use a whole number of GB.")

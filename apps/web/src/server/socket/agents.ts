@@ -8,6 +8,7 @@ import { reconcileHost, recordConsoleChunk, recordReports, relayDownloadProgress
 import { hostDisconnected, recordHeartbeats, registerHost, verifyAgentSecret, verifyHostCredential } from "@nimbus/core/hosts";
 import {
   AGENT_NAMESPACE,
+  MAX_PROTOCOL_MESSAGE_CHARS,
   PROTOCOL_VERSION,
   agentHandshakeSchema,
   commandAckSchema,
@@ -111,7 +112,7 @@ export function attachAgentNamespace(
       const parsed = hostRegistrationSchema.safeParse(payload);
       if (!parsed.success) {
         hostLog.warn({ issues: parsed.error.issues.length }, "malformed host.register refused");
-        return ack({ ok: false, error: "malformed registration" });
+        return ack({ ok: false, error: malformed("registration", parsed.error) });
       }
       try {
         const { hostId } = await registerHost(services, {
@@ -168,7 +169,7 @@ export function attachAgentNamespace(
       const parsed = schema.safeParse(payload);
       if (!parsed.success) {
         hostLog.warn({ issues: parsed.error.issues.map((i) => i.path.join(".")) }, `malformed ${event} refused`);
-        ack({ ok: false, error: `malformed ${what}` });
+        ack({ ok: false, error: malformed(what, parsed.error) });
         return null;
       }
       return { hostId, data: parsed.data };
@@ -239,6 +240,12 @@ export function attachAgentNamespace(
   });
 
   return nsp;
+}
+
+/** A refusal of a malformed message that names its fields and says what is wrong with each (never the values). */
+function malformed(what: string, error: z.ZodError): string {
+  const fields = error.issues.map((i) => `${i.path.join(".") || "(message)"}: ${i.message}`);
+  return `malformed ${what}: ${fields.join("; ")}`.slice(0, MAX_PROTOCOL_MESSAGE_CHARS);
 }
 
 /** How long heartbeats are gathered before they are written, all in one statement. */

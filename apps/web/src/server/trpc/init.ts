@@ -108,13 +108,17 @@ export function procedure(target: PolicyTarget) {
     });
 }
 
+/** The input "parser" of a procedure: it passes the input through and carries the verb's schema. */
+export type VerbInput<S extends z.ZodType> = ((input: unknown) => z.input<S>) & { readonly schema: S };
+
 /**
  * A procedure's input as its verb takes it. The verb parses it with this same schema, once
  * (core's `parseInput`, which every verb calls first), so the router checks nothing itself:
- * the schema only gives the client its input type.
+ * the schema gives the client its input type, and stays on the function so that tests can
+ * walk every procedure's fields (test/security-input.test.ts).
  */
-export function verbInput<S extends z.ZodType>(_schema: S): (input: unknown) => z.input<S> {
-  return (input) => input as z.input<S>;
+export function verbInput<S extends z.ZodType>(schema: S): VerbInput<S> {
+  return Object.assign((input: unknown) => input as z.input<S>, { schema });
 }
 
 /**
