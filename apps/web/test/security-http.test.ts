@@ -196,7 +196,8 @@ describe("one anonymous request never hurts the server", () => {
     // answer) the connection closed under it, with most of the body never sent.
     for (const { response, sent } of floods)
       expect(response?.status === 413 || sent < 256 * MiB, `${response?.status} after ${sent} bytes`).toBe(true);
-    expect(floods.some((f) => f.response?.status === 413)).toBe(true);
+    // (Which of the two a flood sees is a race with its own writes, on a busy machine often the
+    // reset for all four: the 413 for a declared size is asserted on its own, above.)
     // Generous: the body limit is 1 MiB; one buffered body alone would be 256.
     expect(peak - before, `RSS ${before.toFixed(0)} → peak ${peak.toFixed(0)} MiB`).toBeLessThan(96);
     await stillServing();
