@@ -5,6 +5,8 @@ const nextConfig: NextConfig = {
   transpilePackages: ["@nimbus/core"],
   typedRoutes: false,
   reactStrictMode: true,
+  // No X-Powered-By: which framework and version serve the console is nobody else's business.
+  poweredByHeader: false,
 };
 
 export default nextConfig;
