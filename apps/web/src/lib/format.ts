@@ -41,6 +41,20 @@ export function formatMemory(mb: number): string {
   return `${Number.isInteger(gb) ? gb : gb.toFixed(1)} GB`;
 }
 
+export type MemoryUnit = "MB" | "GB";
+
+/** One unit for figures shown together (a chart's, a row's): GB once any of them reaches 1024 MB, MB otherwise. */
+export function memoryUnitFor(values: readonly number[]): MemoryUnit {
+  return values.some((mb) => Math.abs(mb) >= 1024) ? "GB" : "MB";
+}
+
+/** MB of RAM in the given unit: "512 MB", "0.5 GB", "50 GB" (GB with at most one decimal). */
+export function formatMemoryIn(mb: number, unit: MemoryUnit): string {
+  if (unit === "MB") return `${mb} MB`;
+  const gb = Math.round((mb / 1024) * 10) / 10;
+  return `${gb} GB`;
+}
+
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined) return "—";
   const units = ["B", "KB", "MB", "GB", "TB"];
