@@ -142,7 +142,7 @@ test("hard anti-affinity keeps a group's members apart: with one host, the secon
     await page.getByRole("button", { name: `Delete ${name}` }).click();
     await page
       .getByRole("dialog", { name: `Delete ${name}?` })
-      .getByRole("button", { name: "Delete instance" })
+      .getByRole("button", { name: "Confirm delete" })
       .click();
   }
   await expect(page.getByText("No instances yet.")).toBeVisible();

@@ -1,6 +1,7 @@
 "use client";
 
-import { createTheme, MantineProvider } from "@mantine/core";
+import { createTheme, Drawer, MantineProvider, Modal } from "@mantine/core";
+import { Notifications } from "@mantine/notifications";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { useState, type ReactNode } from "react";
@@ -13,6 +14,11 @@ import { isClientError, isUnauthenticated } from "@/lib/trpc-error";
 const theme = createTheme({
   primaryColor: "blue",
   defaultRadius: "md",
+  components: {
+    // Every dialog's ✕ says what it does to a screen reader.
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close dialog" } } }),
+    Drawer: Drawer.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close panel" } } }),
+  },
 });
 
 function makeQueryClient(): QueryClient {
@@ -50,6 +56,7 @@ export function Providers({ children }: { children: ReactNode }) {
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
         <MantineProvider theme={theme} defaultColorScheme="light">
           <RouteAnnouncerLiveRegion />
+          <Notifications position="bottom-right" />
           {children}
         </MantineProvider>
       </TRPCProvider>
