@@ -1,32 +1,8 @@
-import { Button, Center, Group, Paper, Text, Title } from "@mantine/core";
 import type { Metadata } from "next";
-import Link from "next/link";
+import { NotFoundView } from "@/components/common/not-found-view";
 
 export const metadata: Metadata = { title: "Page not found · Nimbus" };
 
-/** Any address the console does not have: said in the console's words, with the way back. */
 export default function NotFound() {
-  return (
-    <Center mih="100vh" bg="var(--mantine-color-gray-0)" p="md" component="main">
-      <Paper withBorder shadow="sm" p="xl" w="100%" maw={480}>
-        <Text c="dimmed" size="sm" fw={600}>
-          Nimbus · 404
-        </Text>
-        <Title order={1} size="h2" mb="xs">
-          Page not found
-        </Title>
-        <Text size="sm" mb="lg">
-          There is no page at this address. It may have been mistyped, or what it showed was deleted.
-        </Text>
-        <Group>
-          <Button component={Link} href="/project/instances">
-            Go to instances
-          </Button>
-          <Button component={Link} href="/project" variant="default">
-            Project overview
-          </Button>
-        </Group>
-      </Paper>
-    </Center>
-  );
+  return <NotFoundView />;
 }
