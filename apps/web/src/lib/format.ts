@@ -55,6 +55,7 @@ export function formatMemoryIn(mb: number, unit: MemoryUnit): string {
   return `${gb} GB`;
 }
 
+/** Bytes in the largest unit under 1024 of it: "192.0 KB", the figure and its unit joined by a no-break space (never wrapped apart). */
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined) return "—";
   const units = ["B", "KB", "MB", "GB", "TB"];
@@ -64,7 +65,7 @@ export function formatBytes(bytes: number | null | undefined): string {
     value /= 1024;
     unit++;
   }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+  return `${value.toFixed(unit === 0 ? 0 : 1)}\u00a0${units[unit]}`;
 }
 
 /** Whole numbers stay whole, fractions (capacity after allocation ratios) get one decimal. */
