@@ -1,6 +1,6 @@
 "use client";
 
-import { createTheme, Drawer, MantineProvider, Modal } from "@mantine/core";
+import { Badge, createTheme, Drawer, MantineProvider, Modal } from "@mantine/core";
 import { Notifications } from "@mantine/notifications";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
@@ -13,10 +13,14 @@ import { isClientError, isUnauthenticated } from "@/lib/trpc-error";
 
 const theme = createTheme({
   primaryColor: "blue",
+  // Filled buttons and badges in shade 8: white text on shade 6 is below WCAG AA contrast.
+  primaryShade: 8,
   defaultRadius: "md",
   components: {
     // Every dialog's ✕ says what it does to a screen reader.
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close dialog" } } }),
+    // A badge is a word or two: a table column may not squeeze it to "ER…".
+    Badge: Badge.extend({ styles: { root: { minWidth: "max-content", flexShrink: 0 } } }),
     Drawer: Drawer.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close panel" } } }),
   },
 });
