@@ -252,7 +252,7 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
         <Paper withBorder p="lg" component="form" onSubmit={onFormSubmit} noValidate aria-label="Launch instance">
           <Stack gap="lg">
             <Stepper active={active} onStepClick={goTo} allowNextStepsSelect={false} size="sm">
-              {LAUNCH_STEPS.map((step) => (
+              {LAUNCH_STEPS.map((step, index) => (
                 <Stepper.Step
                   key={step.key}
                   label={step.label}
@@ -260,7 +260,7 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
                   color={hasErrors(errorsOf(step.key)) ? "red" : undefined}
                 >
                   <Title order={2} size="h4" mb="sm" tabIndex={-1} ref={stepHeading} style={{ outline: "none" }}>
-                    {step.label}
+                    Step {index + 1} of {LAUNCH_STEPS.length}: {step.label}
                   </Title>
                   {step.key === "details" && (
                     <DetailsStep values={values.details} errors={errorsOf("details")} onChange={(v) => update("details", v)} />
