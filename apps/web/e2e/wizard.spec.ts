@@ -55,4 +55,19 @@ test("Enter in a field goes to the next step, and focus lands on the new step's 
   // Back goes to the step before, its heading focused too.
   await page.getByRole("button", { name: "Back" }).click();
   await expect(page.getByRole("heading", { name: "Source" })).toBeFocused();
+
+  // On through the steps; Enter in a field of the last step launches.
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("radio", { name: "Select flavor m1.tiny" }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("radio", { name: /Select network shared-net/ }).check();
+  for (const step of ["Security groups", "Key pair", "Configuration", "Volumes", "Placement"]) {
+    await page.getByRole("button", { name: "Next" }).click();
+    await expect(page.getByRole("heading", { name: step })).toBeFocused();
+  }
+  await page.getByRole("textbox", { name: "Force host (admins)" }).press("Enter");
+  await expect(page.getByRole("heading", { name: "e2e-keys" })).toBeVisible();
+  await expect(page.getByText("ACTIVE", { exact: true }).first()).toBeVisible();
+  await trpc(page.request, "instances.delete", { id: page.url().split("/").pop() });
+  await expect.poll(async () => ((await trpc(page.request, "instances.list")) as unknown[]).length).toBe(0);
 });
