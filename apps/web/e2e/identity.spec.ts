@@ -199,7 +199,7 @@ test("a vCPU quota set by the administrator takes the flavors that do not fit ou
   await page.getByRole("button", { name: `Delete ${INSTANCE}` }).click();
   await page
     .getByRole("dialog", { name: `Delete ${INSTANCE}?` })
-    .getByRole("button", { name: "Delete instance" })
+    .getByRole("button", { name: "Confirm delete" })
     .click();
   await expect(page.getByText("No instances yet.")).toBeVisible();
 });

@@ -42,6 +42,6 @@ test("a launch retried after its answer was lost creates the instance once", asy
 
   // Clean up.
   await page.getByRole("button", { name: "Delete e2e-retry" }).click();
-  await page.getByRole("dialog", { name: "Delete e2e-retry?" }).getByRole("button", { name: "Delete instance" }).click();
+  await page.getByRole("dialog", { name: "Delete e2e-retry?" }).getByRole("button", { name: "Confirm delete" }).click();
   await expect(page.getByText("No instances yet.")).toBeVisible();
 });

@@ -47,6 +47,7 @@ test("sign in, launch through the wizard, watch the phases arrive live, see the 
   await page.getByRole("button", { name: "Delete instance" }).click();
   await page.getByRole("button", { name: "Confirm delete" }).click();
   await expect(page.getByText("No instances yet.")).toBeVisible();
+  await expect(page.getByText("Instance e2e-vm deleted.")).toBeVisible();
 
   await expect(await openHostInventory(page)).toContainText(`0 / ${capacity} vCPUs`);
 });

@@ -31,7 +31,10 @@ async function uploadImage(
 ) {
   await page.getByRole("button", { name: "Create image" }).click();
   const dialog = page.getByRole("dialog", { name: "Create image" });
-  await dialog.getByLabel("Image file").setInputFiles(file);
+  // A styled file input: its button opens the file chooser.
+  const chooser = page.waitForEvent("filechooser");
+  await dialog.getByRole("button", { name: "Image file" }).click();
+  await (await chooser).setFiles(file);
   await dialog.getByLabel("Name").fill(name);
   await choose(page, "Kind", kind);
   if (kernel) await choose(page, "Kernel", kernel);

@@ -81,6 +81,15 @@ test("a disabled host is refused: the preview and the failed build say so, in pl
   const verdict = page.getByRole("table", { name: "Hosts considered" }).getByRole("row", { name: new RegExp(E2E.hostname) });
   await expect(verdict).toContainText("ComputeFilter");
   await expect(verdict).toContainText("disabled");
+  // ...with the operator's reason, as the inventory shows it.
+  await expect(verdict).toContainText("disabled: e2e maintenance");
+
+  // The wizard marks every flavor no host could take now, with the scheduler's count-only reason.
+  await openWizardAtFlavor(page, { name: "e2e-marked" });
+  const tiny = page.getByRole("row", { name: /m1\.tiny/ });
+  await expect(tiny).toContainText("No host can take it right now: 1 host considered: 1 disabled.");
+  await expect(tiny).not.toContainText(E2E.hostname);
+  await expect(page.getByRole("radio", { name: "Select flavor m1.tiny" })).toHaveAccessibleDescription(/No host can take it right now/);
 
   // A launch through the wizard ends in ERROR with the scheduler's reason as its fault.
   await fillWizardUpToPlacement(page, { name: "e2e-refused" });
@@ -99,6 +108,18 @@ test("a disabled host is refused: the preview and the failed build say so, in pl
   await toggle(page, enabled);
   await expect(enabled).toBeChecked();
   await expect(row).not.toContainText("e2e maintenance");
+
+  // Both are in the audit trail: who took the host out of scheduling, why, and who put it back.
+  await page.getByRole("link", { name: "Audit trail" }).click();
+  const events = page.getByRole("table", { name: "Audit events" });
+  await page.getByRole("combobox", { name: "Action", exact: true }).click();
+  await page.getByRole("option", { name: "Disable host (host.disable)" }).click();
+  await expect(events.getByRole("row").nth(1)).toContainText(`host ${E2E.hostname}`);
+  await expect(events.getByRole("row").nth(1)).toContainText("reason=e2e maintenance");
+  await page.getByRole("combobox", { name: "Action", exact: true }).click();
+  await page.getByRole("option", { name: "Enable host (host.enable)" }).click();
+  await expect(events.getByRole("row").nth(1)).toContainText("admin");
+  await expect(events.getByRole("row").nth(1)).toContainText(`host ${E2E.hostname}`);
 });
 
 test("hard anti-affinity keeps a group's members apart: with one host, the second member fails", async ({ page }) => {
@@ -142,7 +163,7 @@ test("hard anti-affinity keeps a group's members apart: with one host, the secon
     await page.getByRole("button", { name: `Delete ${name}` }).click();
     await page
       .getByRole("dialog", { name: `Delete ${name}?` })
-      .getByRole("button", { name: "Delete instance" })
+      .getByRole("button", { name: "Confirm delete" })
       .click();
   }
   await expect(page.getByText("No instances yet.")).toBeVisible();
@@ -152,4 +173,6 @@ test("hard anti-affinity keeps a group's members apart: with one host, the secon
   await page.getByRole("button", { name: "Delete server group e2e-anti" }).click();
   await page.getByRole("button", { name: "Confirm delete" }).click();
   await expect(page.getByText("No server groups yet.")).toBeVisible();
+  // A message says the delete went through.
+  await expect(page.getByText("Server group e2e-anti deleted.")).toBeVisible();
 });

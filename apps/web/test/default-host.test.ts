@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signedInClient, startAgent, startStack, waitFor, type AgentProcess, type Stack } from "./harness";
+import { addUser, PERSONA_PASSWORD, signedInClient, startAgent, startStack, waitFor, type AgentProcess, type Stack } from "./harness";
 
 /**
  * The host `npm start` runs beside the console (an agent with no hypervisor named: libvirt's
@@ -28,6 +28,28 @@ describe("the quick start's default host", () => {
     for (const flavor of flavors) {
       const preview = await client.hosts.previewPlacement.query({ flavorId: flavor.id });
       expect({ flavor: flavor.name, chosen: preview.chosen }).toEqual({ flavor: flavor.name, chosen: "quick-start" });
+    }
+  });
+
+  it("tells a member which flavors no enabled host could take now, and why, without naming a host", async () => {
+    const { client: admin } = await signedInClient(stack.server.url);
+    await addUser(stack, { name: "wizard-member", project: "demo", role: "member" });
+    const { client: member } = await signedInClient(stack.server.url, "wizard-member", PERSONA_PASSWORD);
+    const host = await waitFor("the host up", async () =>
+      (await admin.hosts.list.query()).find((h) => h.hostname === "quick-start" && h.state === "up"),
+    );
+
+    const open = await member.catalog.flavorAvailability.query({});
+    expect(open).toHaveLength(5);
+    expect(open.every((f) => f.available && f.reason === null)).toBe(true);
+
+    await admin.hosts.update.mutate({ id: host.id, enabled: false, disabledReason: "quick-start maintenance" });
+    try {
+      const closed = await member.catalog.flavorAvailability.query({});
+      expect(closed.map((f) => [f.available, f.reason])).toEqual(Array(5).fill([false, "1 host considered: 1 disabled."]));
+      expect(JSON.stringify(closed)).not.toContain("quick-start");
+    } finally {
+      await admin.hosts.update.mutate({ id: host.id, enabled: true });
     }
   });
 });

@@ -58,6 +58,8 @@ export const POLICY = {
   "catalog.images": "project:reader",
   "catalog.networks": "project:reader",
   "catalog.availabilityZones": "project:reader",
+  /** Whether any enabled, up host could take each flavor now: counts and reasons, never host names. */
+  "catalog.flavorAvailability": "project:reader",
   // compute
   "instances.list": "project:reader",
   "instances.get": "project:reader",

@@ -1,6 +1,7 @@
 "use client";
 
-import { createTheme, MantineProvider } from "@mantine/core";
+import { Badge, createTheme, Drawer, MantineProvider, Modal } from "@mantine/core";
+import { Notifications } from "@mantine/notifications";
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { useState, type ReactNode } from "react";
@@ -12,7 +13,16 @@ import { isClientError, isUnauthenticated } from "@/lib/trpc-error";
 
 const theme = createTheme({
   primaryColor: "blue",
+  // Filled buttons and badges in shade 8: white text on shade 6 is below WCAG AA contrast.
+  primaryShade: 8,
   defaultRadius: "md",
+  components: {
+    // Every dialog's ✕ says what it does to a screen reader.
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close dialog" } } }),
+    // A badge is a word or two: a table column may not squeeze it to "ER…".
+    Badge: Badge.extend({ styles: { root: { minWidth: "max-content", flexShrink: 0 } } }),
+    Drawer: Drawer.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close panel" } } }),
+  },
 });
 
 function makeQueryClient(): QueryClient {
@@ -50,6 +60,7 @@ export function Providers({ children }: { children: ReactNode }) {
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
         <MantineProvider theme={theme} defaultColorScheme="light">
           <RouteAnnouncerLiveRegion />
+          <Notifications position="bottom-right" />
           {children}
         </MantineProvider>
       </TRPCProvider>

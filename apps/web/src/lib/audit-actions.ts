@@ -26,6 +26,8 @@ export const AUDIT_ACTIONS: Readonly<Record<string, string>> = {
   "agent.join_token": "Create agent join token",
   "agent.enroll": "Enrol compute agent",
   "agent.revoke": "Revoke compute agent",
+  "host.enable": "Enable host",
+  "host.disable": "Disable host",
 };
 
 export function auditActionLabel(action: string): string {

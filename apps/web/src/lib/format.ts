@@ -41,6 +41,21 @@ export function formatMemory(mb: number): string {
   return `${Number.isInteger(gb) ? gb : gb.toFixed(1)} GB`;
 }
 
+export type MemoryUnit = "MB" | "GB";
+
+/** One unit for figures shown together (a chart's, a row's): GB once any of them reaches 1024 MB, MB otherwise. */
+export function memoryUnitFor(values: readonly number[]): MemoryUnit {
+  return values.some((mb) => Math.abs(mb) >= 1024) ? "GB" : "MB";
+}
+
+/** MB of RAM in the given unit: "512 MB", "0.5 GB", "50 GB" (GB with at most one decimal). */
+export function formatMemoryIn(mb: number, unit: MemoryUnit): string {
+  if (unit === "MB") return `${mb} MB`;
+  const gb = Math.round((mb / 1024) * 10) / 10;
+  return `${gb} GB`;
+}
+
+/** Bytes in the largest unit under 1024 of it: "192.0 KB", the figure and its unit joined by a no-break space (never wrapped apart). */
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined) return "—";
   const units = ["B", "KB", "MB", "GB", "TB"];
@@ -50,7 +65,7 @@ export function formatBytes(bytes: number | null | undefined): string {
     value /= 1024;
     unit++;
   }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+  return `${value.toFixed(unit === 0 ? 0 : 1)}\u00a0${units[unit]}`;
 }
 
 /** Whole numbers stay whole, fractions (capacity after allocation ratios) get one decimal. */

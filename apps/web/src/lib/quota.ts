@@ -1,5 +1,5 @@
 import type { QuotaUsage } from "./api-types";
-import { formatBytes, formatMemory } from "./format";
+import { formatBytes, formatMemory, formatMemoryIn, memoryUnitFor } from "./format";
 
 export type QuotaResourceKey = keyof QuotaUsage;
 /** The compute quotas the overview and the launch wizard weigh (volumes and key pairs have their own pages). */
@@ -14,6 +14,11 @@ export interface QuotaResourceSpec {
   format(amount: number): string;
   /** The bare figure, where the sentence already names the resource: "3", "2 GB". */
   amount(amount: number): string;
+  /**
+   * The spec with one unit for every figure in `values`, for figures read side by side ("50 GB"
+   * and "+0.5 GB", not "+512 MB"); without it the spec's own words are already of one unit.
+   */
+  inUnitOf?(values: readonly number[]): Pick<QuotaResourceSpec, "format" | "amount">;
   /** Figures too long for the donut's hole (MB, MiB): it shows the share used instead. */
   longFigures?: boolean;
   /** What passing the limit stops, in a sentence: "new launches" unless said. */
@@ -23,7 +28,18 @@ export interface QuotaResourceSpec {
 export const QUOTA_RESOURCES: readonly (QuotaResourceSpec & { key: ComputeQuotaKey })[] = [
   { key: "instances", label: "Instances", quotaName: "instance", format: (n) => `${n} ${n === 1 ? "instance" : "instances"}`, amount: String },
   { key: "cores", label: "vCPUs", quotaName: "vCPU", format: (n) => `${n} ${n === 1 ? "vCPU" : "vCPUs"}`, amount: String },
-  { key: "ram", label: "RAM", quotaName: "RAM", format: formatMemory, amount: formatMemory, longFigures: true },
+  {
+    key: "ram",
+    label: "RAM",
+    quotaName: "RAM",
+    format: formatMemory,
+    amount: formatMemory,
+    inUnitOf: (values) => {
+      const unit = memoryUnitFor(values);
+      return { format: (n) => formatMemoryIn(n, unit), amount: (n) => formatMemoryIn(n, unit) };
+    },
+    longFigures: true,
+  },
 ];
 
 /** Cinder's quotas, shown on the volumes page. */
@@ -70,6 +86,11 @@ export const IMAGE_QUOTA_RESOURCES: readonly QuotaResourceSpec[] = [
     refused: "more upload data",
   },
 ];
+
+/** `spec`'s words for figures shown together: one unit for all of `values`. */
+export function figuresOf(spec: QuotaResourceSpec, values: readonly number[]): Pick<QuotaResourceSpec, "format" | "amount"> {
+  return spec.inUnitOf?.(values) ?? spec;
+}
 
 /** -1 means unlimited, as in Nova. */
 export function isUnlimited(limit: number): boolean {

@@ -3,6 +3,7 @@ import { eq, sql } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
 import { NimbusError, parseInput } from "../errors";
+import { audit } from "../audit/record";
 import { authorize } from "../policy";
 import { INT4_MAX, text } from "../validation";
 
@@ -32,17 +33,31 @@ export type UpdateHostInput = z.input<typeof updateHostInput>;
 export async function updateHost({ ctx, input }: { ctx: CoreContext; input: UpdateHostInput }) {
   authorize(ctx.principal, "hosts.update");
   const { id, enabled, disabledReason, ...inventory } = parseInput(updateHostInput, input);
-  const [row] = await ctx.db
-    .update(schema.computeHosts)
-    .set({
-      ...inventory,
-      ...(enabled === undefined ? {} : { enabled, disabledReason: enabled ? null : (disabledReason ?? null) }),
-      generation: sql`${schema.computeHosts.generation} + 1`,
-      updatedAt: new Date(),
-    })
-    .where(eq(schema.computeHosts.id, id))
-    .returning({ id: schema.computeHosts.id, hostname: schema.computeHosts.hostname });
-  if (!row) throw NimbusError.notFound("Host", id);
+  const row = await ctx.db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(schema.computeHosts)
+      .set({
+        ...inventory,
+        ...(enabled === undefined ? {} : { enabled, disabledReason: enabled ? null : (disabledReason ?? null) }),
+        generation: sql`${schema.computeHosts.generation} + 1`,
+        updatedAt: new Date(),
+      })
+      .where(eq(schema.computeHosts.id, id))
+      .returning({ id: schema.computeHosts.id, hostname: schema.computeHosts.hostname });
+    if (!updated) throw NimbusError.notFound("Host", id);
+    // Taking a host out of (or back into) scheduling is an operator's decision the trail keeps, with the reason given.
+    if (enabled !== undefined) {
+      await audit(ctx, tx, {
+        action: enabled ? "host.enable" : "host.disable",
+        outcome: "success",
+        targetType: "host",
+        targetId: updated.hostname,
+        projectId: null,
+        details: enabled ? {} : { reason: disabledReason ?? null },
+      });
+    }
+    return updated;
+  });
   ctx.publisher.hostChanged({ hostId: id });
   return row;
 }

@@ -57,13 +57,13 @@ export function hostVerdicts(hosts: readonly HostState[], spec: RequestSpec, fil
   return hosts.map((host) => {
     for (const filter of filters) {
       const rejection = filter.check(host, spec);
-      if (rejection) return { hostname: host.hostname, rejectedBy: filter.name, reason: describeRejection(rejection, spec) };
+      if (rejection) return { hostname: host.hostname, rejectedBy: filter.name, reason: describeRejection(rejection, spec, host) };
     }
     return { hostname: host.hostname, rejectedBy: null, reason: null };
   });
 }
 
-function describeRejection(rejection: Rejection, spec: RequestSpec): string {
+function describeRejection(rejection: Rejection, spec: RequestSpec, host: HostState): string {
   const rc = rejection.resourceClass;
   if (rc) {
     const noun = NOUN[rc];
@@ -72,5 +72,7 @@ function describeRejection(rejection: Rejection, spec: RequestSpec): string {
     return `lacks ${noun.word}: needs ${needed} ${noun.unit(needed)}, ${available} ${noun.unit(available)} free`;
   }
   if (rejection.reason === "down") return `down (${describeDown(rejection.downSince ?? null)})`;
+  // The operator's reason, as the host inventory shows it (this preview is for operators only).
+  if (rejection.reason === "disabled" && host.disabledReason) return `disabled: ${host.disabledReason}`;
   return rejection.reason;
 }

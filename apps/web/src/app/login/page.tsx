@@ -5,6 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect } from "react";
 import { LoginForm } from "@/components/auth/login-form";
+import { safeNextPath } from "@/lib/safe-next-path";
 import { useTRPC } from "@/lib/trpc";
 
 export default function LoginPage() {
@@ -15,7 +16,7 @@ export default function LoginPage() {
 
   // Someone already signed in has nothing to do here.
   useEffect(() => {
-    if (signedIn) router.replace("/project/instances");
+    if (signedIn) router.replace(safeNextPath(new URLSearchParams(window.location.search).get("next")));
   }, [signedIn, router]);
 
   return (

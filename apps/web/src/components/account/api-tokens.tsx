@@ -44,6 +44,7 @@ export function ApiTokens() {
       onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() }),
     }),
     (t: ApiToken) => ({ id: t.id }),
+    (t) => `Token ${t.name} revoked.`,
   );
 
   return (

@@ -34,7 +34,11 @@ export function Aggregates() {
 
   const addHost = useMutation(trpc.aggregates.addHost.mutationOptions({ onSuccess: refresh }));
   const removeHost = useMutation(trpc.aggregates.removeHost.mutationOptions({ onSuccess: refresh }));
-  const remove = useConfirmDelete(trpc.aggregates.delete.mutationOptions({ onSuccess: refresh }), (a: Aggregate) => ({ id: a.id }));
+  const remove = useConfirmDelete(
+    trpc.aggregates.delete.mutationOptions({ onSuccess: refresh }),
+    (a: Aggregate) => ({ id: a.id }),
+    (a) => `Aggregate ${a.name} deleted.`,
+  );
 
   const membershipError = addHost.error ?? removeHost.error;
   const pendingAggregateId = addHost.isPending ? addHost.variables.aggregateId : removeHost.isPending ? removeHost.variables.aggregateId : null;

@@ -4,10 +4,14 @@ import { Alert, Button, PasswordInput, Stack, TextInput } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { safeNextPath } from "@/lib/safe-next-path";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError } from "@/lib/trpc-error";
 
-/** User name and password; on success the principal becomes whoami's answer and the console opens. */
+/**
+ * User name and password; on success the principal becomes whoami's answer and the console opens
+ * at the page that was asked for (`?next=`, a path on this console only) or the instance list.
+ */
 export function LoginForm() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -20,7 +24,7 @@ export function LoginForm() {
         // A different user may have been signed in before: drop everything cached for them.
         queryClient.removeQueries();
         queryClient.setQueryData(trpc.auth.whoami.queryKey(), principal);
-        router.push("/project/instances");
+        router.push(safeNextPath(new URLSearchParams(window.location.search).get("next")));
       },
     }),
   );

@@ -14,7 +14,7 @@ export function HostUsageMeter({ label, used, capacity, unit }: HostUsageMeterPr
   const percent = capacity > 0 ? Math.min(100, (used / capacity) * 100) : used > 0 ? 100 : 0;
   const color = percent >= 90 ? "red" : percent >= 70 ? "orange" : "blue";
   return (
-    <Stack gap={4} miw={140}>
+    <Stack gap={4} miw={100}>
       <Progress value={percent} color={color} aria-label={label} size="sm" />
       {/* The leading space keeps the figures a separate word in the row's text. */}{" "}
       <Text size="xs">

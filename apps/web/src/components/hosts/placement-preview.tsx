@@ -44,6 +44,8 @@ export function PlacementPreview() {
     event.preventDefault();
     if (!form.flavorId) {
       setFlavorMissing(true);
+      // No answer stays on screen beside the message: it was for another question.
+      setAsked(null);
       return;
     }
     // Asking the same question again asks the scheduler again.
@@ -52,7 +54,10 @@ export function PlacementPreview() {
   }
 
   const loadError = [flavors, images, zones, groups].find((q) => q.isError)?.error;
-  const error = preview.isError ? toFormError(preview.error) : null;
+  // Only the answer to the question on screen: a result and an older refusal are never shown together.
+  const current = asked !== null && JSON.stringify(asked) === JSON.stringify(form);
+  const error = preview.isError && preview.errorUpdatedAt >= preview.dataUpdatedAt ? toFormError(preview.error) : null;
+  const chosenFlavor = flavors.data?.find((f) => f.id === form.flavorId);
   return (
     <Stack>
       <Paper withBorder p="lg">
@@ -66,20 +71,22 @@ export function PlacementPreview() {
             <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>
               <Select
                 label="Flavor"
-                description="The size to place"
+                // The name in the field (it fits); the size underneath, where it is not cut off.
+                description={
+                  chosenFlavor
+                    ? `${chosenFlavor.vcpus} vCPU, ${formatMemory(chosenFlavor.memoryMb)} RAM, ${chosenFlavor.rootGb} GB disk`
+                    : "The size to place"
+                }
                 required
                 placeholder="Choose a flavor"
-                data={(flavors.data ?? []).map((f) => ({
-                  value: f.id,
-                  label: `${f.name} (${f.vcpus} vCPU, ${formatMemory(f.memoryMb)}, ${f.rootGb} GB)`,
-                }))}
+                data={(flavors.data ?? []).map((f) => ({ value: f.id, label: f.name }))}
                 value={form.flavorId || null}
                 onChange={(flavorId) => {
                   setForm((v) => ({ ...v, flavorId: flavorId ?? "" }));
                   setFlavorMissing(false);
                 }}
+                allowDeselect={false}
                 error={flavorMissing ? "Choose a flavor." : error?.fieldErrors.flavorId?.[0]}
-                searchable
               />
               <Select
                 label="Image"
@@ -126,7 +133,16 @@ export function PlacementPreview() {
           {error.message}
         </Alert>
       )}
-      {preview.data && <PlacementPreviewResult preview={preview.data} />}
+      {preview.data && !error && (
+        <>
+          {!current && (
+            <Text size="sm" c="dimmed">
+              The answer below is for the question last asked; press Preview placement to ask again.
+            </Text>
+          )}
+          <PlacementPreviewResult preview={preview.data} />
+        </>
+      )}
     </Stack>
   );
 }

@@ -1,6 +1,6 @@
 "use client";
 
-import { Checkbox, Group, Input, Modal, NumberInput, Progress, Select, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
+import { Checkbox, FileInput, Group, Modal, NumberInput, Progress, Select, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent, type RefObject } from "react";
 import { FormFooter } from "@/components/common/form-footer";
@@ -98,7 +98,19 @@ export function CreateImageDialog({ opened, images, isAdmin, onClose, onChanged 
     onClose();
   }
   return (
-    <Modal opened={opened} onClose={close} title="Create image" centered size="lg" closeOnClickOutside={!uploading}>
+    <Modal
+      opened={opened}
+      onClose={close}
+      title="Create image"
+      centered
+      size="lg"
+      closeOnClickOutside={!uploading}
+      // The dialog never outgrows the screen: its fields scroll, the progress and the buttons stay in view.
+      styles={{
+        content: { display: "flex", flexDirection: "column", overflow: "hidden" },
+        body: { display: "flex", flexDirection: "column", flex: 1, minHeight: 0 },
+      }}
+    >
       {opened && (
         <CreateImageForm
           images={images}
@@ -188,25 +200,20 @@ function CreateImageForm({ images, isAdmin, abort, onUploading, onCancel, onChan
   const shownFileError = fileError ?? (uploadFailure ? `${uploadFailure.message} The image is marked killed; delete it and try again.` : undefined);
 
   return (
-    <form onSubmit={submit} noValidate>
-      <Stack>
-        <Input.Wrapper
+    <form onSubmit={submit} noValidate style={{ display: "flex", flexDirection: "column", flex: 1, minHeight: 0 }}>
+      <Stack style={{ flex: 1, minHeight: 0, overflowY: "auto" }} pr={4} pb="xs">
+        <FileInput
           label="Image file"
-          id="image-file"
+          placeholder="Choose a file"
           required
+          clearable
+          value={file}
+          onChange={chooseFile}
+          disabled={busy}
           error={shownFileError}
           description="qcow2 or raw for a disk (the format is detected, not taken from the name); any file for a kernel or ramdisk."
-        >
-          <input
-            id="image-file"
-            type="file"
-            disabled={busy}
-            aria-invalid={shownFileError ? true : undefined}
-            aria-describedby={shownFileError ? "image-file-error" : "image-file-description"}
-            onChange={(e) => chooseFile(e.currentTarget.files?.[0] ?? null)}
-            style={{ display: "block", marginTop: 4 }}
-          />
-        </Input.Wrapper>
+          clearButtonProps={{ "aria-label": "Clear the image file" }}
+        />
         {file && (
           <Text size="sm" c="dimmed">
             {file.name}: {formatBytes(file.size)}
@@ -333,6 +340,8 @@ function CreateImageForm({ images, isAdmin, abort, onUploading, onCancel, onChan
           disabled={busy}
           onChange={(e) => edit({ protected: e.currentTarget.checked })}
         />
+      </Stack>
+      <Stack gap="sm" pt="sm">
         {progress && (
           <Stack gap={4}>
             <Group justify="space-between">

@@ -37,7 +37,11 @@ export function Images() {
     void queryClient.invalidateQueries({ queryKey: trpc.quota.usage.queryKey() });
   };
 
-  const remove = useConfirmDelete(trpc.images.delete.mutationOptions({ onSuccess: refresh }), (i: ImageSummary) => ({ id: i.id }));
+  const remove = useConfirmDelete(
+    trpc.images.delete.mutationOptions({ onSuccess: refresh }),
+    (i: ImageSummary) => ({ id: i.id }),
+    (i) => `Image ${i.name} deleted.`,
+  );
 
   return (
     <Stack>

@@ -22,7 +22,11 @@ export function KeyPairs() {
   const canManage = canManageInstances(useSession());
   const keyPairs = useQuery(trpc.keyPairs.list.queryOptions());
   const [dialog, setDialog] = useState<"create" | "import" | null>(null);
-  const remove = useConfirmDelete(trpc.keyPairs.delete.mutationOptions({ onSuccess: refreshKeyPairs }), (k: KeyPair) => ({ name: k.name }));
+  const remove = useConfirmDelete(
+    trpc.keyPairs.delete.mutationOptions({ onSuccess: refreshKeyPairs }),
+    (k: KeyPair) => ({ name: k.name }),
+    (k) => `Key pair ${k.name} deleted.`,
+  );
 
   return (
     <Stack>

@@ -41,10 +41,15 @@ export function Networks() {
   };
   useSocketEvent("instance.changed", refresh);
 
-  const deleteNetwork = useConfirmDelete(trpc.networks.delete.mutationOptions({ onSuccess: refresh }), (n: NetworkSummary) => ({ id: n.id }));
+  const deleteNetwork = useConfirmDelete(
+    trpc.networks.delete.mutationOptions({ onSuccess: refresh }),
+    (n: NetworkSummary) => ({ id: n.id }),
+    (n) => `Network ${n.name} deleted.`,
+  );
   const deleteSubnet = useConfirmDelete(
     trpc.subnets.delete.mutationOptions({ onSuccess: refresh }),
     ({ subnet }: { subnet: SubnetSummary; network: NetworkSummary }) => ({ id: subnet.id }),
+    ({ subnet }) => `Subnet ${subnetLabel(subnet)} deleted.`,
   );
 
   return (

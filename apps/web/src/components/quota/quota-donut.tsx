@@ -41,6 +41,9 @@ export function QuotaDonut({ spec, usage }: { spec: QuotaResourceSpec; usage: { 
           chartLabel={centerLabel(spec, usage)}
           size={120}
           thickness={16}
+          // Not a focusable "application" inside a hidden chart: the summary beside it says the same.
+          pieChartProps={{ accessibilityLayer: false }}
+          pieProps={{ rootTabIndex: -1 }}
           aria-hidden
         />
         <Stack gap={4}>

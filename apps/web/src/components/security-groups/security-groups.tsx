@@ -30,10 +30,15 @@ export function SecurityGroups() {
   const [addingTo, setAddingTo] = useState<SecurityGroupSummary | null>(null);
   const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.securityGroups.list.queryKey() });
 
-  const remove = useConfirmDelete(trpc.securityGroups.delete.mutationOptions({ onSuccess: refresh }), (g: SecurityGroupSummary) => ({ id: g.id }));
+  const remove = useConfirmDelete(
+    trpc.securityGroups.delete.mutationOptions({ onSuccess: refresh }),
+    (g: SecurityGroupSummary) => ({ id: g.id }),
+    (g) => `Security group ${g.name} deleted.`,
+  );
   const removeRule = useConfirmDelete(
     trpc.securityGroups.removeRule.mutationOptions({ onSuccess: refresh }),
     ({ rule }: { rule: SecurityGroupRule; group: SecurityGroupSummary }) => ({ id: rule.id }),
+    ({ group }) => `Rule deleted from ${group.name}.`,
   );
 
   return (

@@ -23,7 +23,11 @@ export function ServerGroups() {
   const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.serverGroups.list.queryKey() });
   useSocketEvent("instance.changed", refresh);
 
-  const remove = useConfirmDelete(trpc.serverGroups.delete.mutationOptions({ onSuccess: refresh }), (g: ServerGroup) => ({ id: g.id }));
+  const remove = useConfirmDelete(
+    trpc.serverGroups.delete.mutationOptions({ onSuccess: refresh }),
+    (g: ServerGroup) => ({ id: g.id }),
+    (g) => `Server group ${g.name} deleted.`,
+  );
 
   return (
     <Stack>

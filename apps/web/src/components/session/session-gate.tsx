@@ -4,6 +4,7 @@ import { Alert, Button, Center, Loader, Stack } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, type ReactNode } from "react";
+import { loginPathFor } from "@/lib/safe-next-path";
 import { SocketProvider } from "@/lib/socket/socket-provider";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError } from "@/lib/trpc-error";
@@ -11,7 +12,8 @@ import { SessionProvider } from "./session-context";
 
 /**
  * Renders the console only for a signed-in user: asks `auth.whoami`, sends a visitor without a
- * session to /login, and opens the session's socket once the principal is known.
+ * session to /login (which returns to the page asked for), and opens the session's socket once
+ * the principal is known.
  */
 export function SessionGate({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
@@ -20,7 +22,7 @@ export function SessionGate({ children }: { children: ReactNode }) {
   const signedOut = whoami.isSuccess && whoami.data === null;
 
   useEffect(() => {
-    if (signedOut) router.replace("/login");
+    if (signedOut) router.replace(loginPathFor(`${window.location.pathname}${window.location.search}`));
   }, [signedOut, router]);
 
   if (whoami.isError) {

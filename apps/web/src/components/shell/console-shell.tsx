@@ -11,13 +11,19 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
   const [opened, { toggle, close }] = useDisclosure(false);
   return (
     <AppShell header={{ height: 60 }} navbar={{ width: 220, breakpoint: "sm", collapsed: { mobile: !opened } }} padding="lg">
+      {/* The first stop of Tab: past the header and the navigation, straight to the page. */}
+      <a href="#main-content" className="nimbus-skip-link">
+        Skip to main content
+      </a>
       <AppShell.Header>
         <ConsoleHeader navOpened={opened} onToggleNav={toggle} />
       </AppShell.Header>
       <AppShell.Navbar p="sm">
         <ConsoleNav onNavigate={close} />
       </AppShell.Navbar>
-      <AppShell.Main>{children}</AppShell.Main>
+      <AppShell.Main id="main-content" tabIndex={-1} style={{ outline: "none" }}>
+        {children}
+      </AppShell.Main>
     </AppShell>
   );
 }

@@ -45,6 +45,7 @@ export function Volumes() {
       },
     }),
     (v: Volume) => ({ id: v.id }),
+    (v, result) => (result.deleted ? `Volume ${v.name} deleted.` : null),
   );
 
   return (

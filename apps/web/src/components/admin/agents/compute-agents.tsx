@@ -52,6 +52,7 @@ export function ComputeAgents() {
       },
     }),
     (c: HostCredential) => ({ hostname: c.hostname }),
+    (c) => `Credential of ${c.hostname} revoked.`,
   );
 
   return (

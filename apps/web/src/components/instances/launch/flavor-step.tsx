@@ -50,12 +50,15 @@ interface FlavorStepProps {
   onChange(values: FlavorValues): void;
   /** Why launching this flavor with the chosen count would exceed the quota, or null. */
   quotaBlockerOf(flavor: Flavor): string | null;
+  /** Why no enabled, up host could take this flavor right now (counts only, no host names), or null. */
+  noHostReasonOf(flavor: Flavor): string | null;
 }
 
-export function FlavorStep({ flavors, image, values, errors, onChange, quotaBlockerOf }: FlavorStepProps) {
+export function FlavorStep({ flavors, image, values, errors, onChange, quotaBlockerOf, noHostReasonOf }: FlavorStepProps) {
   if (flavors.length === 0) return <Text c="dimmed">No flavors are available to this project.</Text>;
   const unavailable = (flavor: Flavor) => flavorUnavailable(flavor, image, quotaBlockerOf);
   const reasonId = (flavor: Flavor) => `flavor-${flavor.id}-unavailable`;
+  const noHostId = (flavor: Flavor) => `flavor-${flavor.id}-no-host`;
   const columns: DataTableColumn<Flavor>[] = [
     {
       key: "select",
@@ -63,7 +66,7 @@ export function FlavorStep({ flavors, image, values, errors, onChange, quotaBloc
       width: 40,
       cell: (flavor) => {
         const why = unavailable(flavor);
-        const describedBy = why ? reasonId(flavor) : undefined;
+        const describedBy = why ? reasonId(flavor) : noHostReasonOf(flavor) ? noHostId(flavor) : undefined;
         return <Radio value={flavor.id} aria-label={`Select flavor ${flavor.name}`} disabled={why !== null} aria-describedby={describedBy} />;
       },
     },
@@ -73,6 +76,7 @@ export function FlavorStep({ flavors, image, values, errors, onChange, quotaBloc
       sortValue: (flavor) => flavor.name,
       cell: (flavor) => {
         const why = unavailable(flavor);
+        const noHost = why ? null : noHostReasonOf(flavor);
         return (
           <>
             <Text size="sm" fw={500}>
@@ -81,6 +85,11 @@ export function FlavorStep({ flavors, image, values, errors, onChange, quotaBloc
             {why && (
               <Text size="xs" c="orange.8" id={reasonId(flavor)}>
                 {why}
+              </Text>
+            )}
+            {noHost && (
+              <Text size="xs" c="orange.9" id={noHostId(flavor)}>
+                No host can take it right now: {noHost}
               </Text>
             )}
           </>

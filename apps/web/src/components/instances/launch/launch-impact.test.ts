@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Flavor, QuotaUsage } from "@/lib/api-types";
-import { flavorQuotaBlocker, launchImpact } from "./launch-impact";
+import { countQuotaError, flavorQuotaBlocker, launchImpact, quotaProblem } from "./launch-impact";
 
 function flavor(name: string, vcpus: number, memoryMb: number): Flavor {
   return {
@@ -66,5 +66,36 @@ describe("launchImpact", () => {
       ["cores", 3, 13],
       ["ram", 6144, 43008],
     ]);
+  });
+});
+
+describe("quotaProblem", () => {
+  it("says in plain English how many instances are free", () => {
+    const impacts = launchImpact(usage({ limit: 100, used: 0 }, undefined, { limit: 10, used: 2 }), flavor("m1.tiny", 1, 512), 9);
+    expect(quotaProblem(impacts)).toBe("Needs 9 instances, but only 8 instances are free in your instance quota.");
+  });
+
+  it("words RAM in one unit, and a quota with nothing left", () => {
+    const ram = launchImpact(usage({ limit: -1, used: 0 }, { limit: 51200, used: 50688 }), flavor("m1.small", 1, 2048), 1);
+    expect(quotaProblem(ram)).toBe("Needs 2 GB, but only 0.5 GB is free in your RAM quota.");
+    const none = launchImpact(usage({ limit: 20, used: 0 }, undefined, { limit: 1, used: 1 }), flavor("m1.tiny", 1, 512), 1);
+    expect(quotaProblem(none)).toBe("Needs 1 instance, but none of your instance quota is free.");
+  });
+});
+
+describe("countQuotaError", () => {
+  const instances = (limit: number, used: number) => ({ instances: { limit, used } });
+
+  it("refuses a count above the free instances, at the Count field", () => {
+    expect(countQuotaError(instances(10, 2), 9, null)).toEqual({ field: "count", message: "Only 8 instances are free in your quota." });
+    expect(countQuotaError(instances(10, 2), 8, null)).toBeNull();
+    expect(countQuotaError(instances(10, 9), 2, null)?.message).toBe("Only 1 instance is free in your quota.");
+    expect(countQuotaError(instances(10, 10), 1, null)?.message).toBe("No instances are free in your quota.");
+  });
+
+  it("lets a minimum count that fits launch fewer, and blames the minimum when even it does not fit", () => {
+    expect(countQuotaError(instances(10, 2), 20, 5)).toBeNull();
+    expect(countQuotaError(instances(10, 2), 20, 9)).toEqual({ field: "minCount", message: "Only 8 instances are free in your quota." });
+    expect(countQuotaError(instances(-1, 50), 20, null)).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import { DEFAULT_QUOTAS, findOverages, type QuotaVector } from "@nimbus/core/quota-limits";
 import type { Flavor, QuotaUsage } from "@/lib/api-types";
-import { freeOf, QUOTA_RESOURCES, type QuotaResourceSpec } from "@/lib/quota";
+import { figuresOf, freeOf, QUOTA_RESOURCES, type QuotaResourceSpec } from "@/lib/quota";
 
 export interface ResourceImpact {
   spec: QuotaResourceSpec;
@@ -41,7 +41,30 @@ function firstOverage(impacts: ResourceImpact[]): ResourceImpact | undefined {
 export function quotaProblem(impacts: ResourceImpact[]): string | null {
   const over = firstOverage(impacts);
   if (!over) return null;
-  return `Needs ${over.spec.format(over.requested)}, but only ${over.spec.format(Math.max(0, over.limit - over.used))} of the ${over.spec.label} quota is free.`;
+  const free = Math.max(0, over.limit - over.used);
+  const { format } = figuresOf(over.spec, [over.requested, free]);
+  const needs = `Needs ${format(over.requested)}`;
+  if (free === 0) return `${needs}, but none of your ${over.spec.quotaName} quota is free.`;
+  const verb = free === 1 || over.spec.key === "ram" ? "is" : "are";
+  return `${needs}, but only ${format(free)} ${verb} free in your ${over.spec.quotaName} quota.`;
+}
+
+/**
+ * Why a launch of `count` instances (at least `minCount` of them, when given) does not fit the
+ * instance quota, for the field that asks too much; null when it fits. Said at the Count field,
+ * as the other count errors are, rather than by greying every flavor a step later.
+ */
+export function countQuotaError(
+  usage: Pick<QuotaUsage, "instances">,
+  count: number,
+  minCount: number | null,
+): { field: "count" | "minCount"; message: string } | null {
+  const free = freeOf(usage.instances);
+  const needed = minCount ?? count;
+  if (free === null || needed <= free) return null;
+  const message =
+    free === 0 ? "No instances are free in your quota." : `Only ${free} ${free === 1 ? "instance is" : "instances are"} free in your quota.`;
+  return { field: minCount === null ? "count" : "minCount", message };
 }
 
 /**

@@ -5,29 +5,8 @@ import { Alert, Card, ColorSwatch, Group, Loader, Text } from "@mantine/core";
 import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import type { ResourceImpact } from "./launch-impact";
 import { quotaProblem } from "./launch-impact";
-
-interface Shares {
-  /** In use before the launch. */
-  used: number;
-  /** The part of this launch that fits under the limit. */
-  launch: number;
-  /** The part of this launch beyond the limit (what the server would refuse). */
-  over: number;
-  /** Left after the launch. */
-  free: number;
-}
-
-/** Shares of the limit (100 = the limit) per part; null without a limit. Past the limit, bars run beyond 100. */
-function shares({ limit, used, requested }: ResourceImpact): Shares | null {
-  if (limit < 0) return null;
-  if (limit === 0) return { used: 0, launch: 0, over: requested > 0 ? 100 : 0, free: requested > 0 ? 0 : 100 };
-  const usedPct = (used / limit) * 100;
-  const room = Math.max(0, 100 - usedPct);
-  const requestedPct = (requested / limit) * 100;
-  const launch = Math.min(requestedPct, room);
-  return { used: round(usedPct), launch: round(launch), over: round(requestedPct - launch), free: round(room - launch) };
-}
-const round = (n: number) => Math.round(n * 10) / 10;
+import { OVER_SHOWN, shares } from "./quota-shares";
+import { figuresOf } from "@/lib/quota";
 
 const SERIES = [
   { name: "Used", color: "blue.6" },
@@ -36,7 +15,7 @@ const SERIES = [
   { name: "Free", color: "gray.3" },
 ] as const;
 
-/** The chart's key, in the order the bars are stacked; "Over quota" only when something is over. */
+/** The chart's key, in the order the bars are stacked; "Over quota" and the limit line only when something is over. */
 function Legend({ withOver }: { withOver: boolean }) {
   return (
     <Group gap="md" justify="center" mt={4} aria-hidden>
@@ -46,24 +25,38 @@ function Legend({ withOver }: { withOver: boolean }) {
           <Text size="xs">{s.name}</Text>
         </Group>
       ))}
+      {withOver && (
+        <Group gap={6} wrap="nowrap">
+          <span style={{ display: "inline-block", width: 2, height: 12, background: "var(--mantine-color-red-6)" }} />
+          <Text size="xs">Limit</Text>
+        </Group>
+      )}
     </Group>
   );
 }
 
 const isOver = (impact: ResourceImpact) => impact.freeAfter !== null && impact.freeAfter < 0;
 
+/** A row's figures in one unit (RAM: all in GB, or all in MB). */
+const figuresOfRow = ({ spec, limit, used, requested, freeAfter }: ResourceImpact) =>
+  figuresOf(spec, [Math.max(limit, 0), used, requested, Math.abs(freeAfter ?? 0)]);
+
 /** The figures behind the bars, a row per resource. */
 const FIGURE_COLUMNS: DataTableColumn<ResourceImpact>[] = [
   { key: "resource", header: "Resource", cell: ({ spec }) => spec.label },
-  { key: "limit", header: "Limit", align: "right", cell: ({ spec, limit }) => (limit < 0 ? "none" : spec.amount(limit)) },
-  { key: "used", header: "Used", align: "right", cell: ({ spec, used }) => spec.amount(used) },
-  { key: "launch", header: "Launch", align: "right", cell: ({ spec, requested }) => `+${spec.amount(requested)}` },
+  { key: "limit", header: "Limit", align: "right", cell: (impact) => (impact.limit < 0 ? "none" : figuresOfRow(impact).amount(impact.limit)) },
+  { key: "used", header: "Used", align: "right", cell: (impact) => figuresOfRow(impact).amount(impact.used) },
+  { key: "launch", header: "Launch", align: "right", cell: (impact) => `+${figuresOfRow(impact).amount(impact.requested)}` },
   {
     key: "freeAfter",
     header: "Free after",
     align: "right",
     cellProps: (impact) => (isOver(impact) ? { c: "red", fw: 700 } : {}),
-    cell: ({ spec, freeAfter }) => (freeAfter === null ? "no limit" : freeAfter < 0 ? `${spec.amount(-freeAfter)} over` : spec.amount(freeAfter)),
+    cell: (impact) => {
+      const { freeAfter } = impact;
+      const { amount } = figuresOfRow(impact);
+      return freeAfter === null ? "no limit" : freeAfter < 0 ? `${amount(-freeAfter)} over` : amount(freeAfter);
+    },
   },
 ];
 
@@ -72,9 +65,10 @@ function describeImpacts(impacts: ResourceImpact[]): string {
   return impacts
     .map((impact) => {
       const { spec, limit, used, requested, freeAfter } = impact;
-      if (limit < 0) return `${spec.label}: ${spec.format(used)} used, this launch ${spec.format(requested)}, no limit`;
-      const after = freeAfter !== null && freeAfter < 0 ? `${spec.format(-freeAfter)} over the limit` : `${spec.format(freeAfter ?? 0)} free after`;
-      return `${spec.label}: ${spec.format(used)} used, this launch ${spec.format(requested)}, ${after} (limit ${spec.format(limit)})`;
+      const { format } = figuresOfRow(impact);
+      if (limit < 0) return `${spec.label}: ${format(used)} used, this launch ${format(requested)}, no limit`;
+      const after = freeAfter !== null && freeAfter < 0 ? `${format(-freeAfter)} over the limit` : `${format(freeAfter ?? 0)} free after`;
+      return `${spec.label}: ${format(used)} used, this launch ${format(requested)}, ${after} (limit ${format(limit)})`;
     })
     .join("; ");
 }
@@ -103,7 +97,7 @@ export function LaunchQuotaPanel({ impacts, flavorChosen }: { impacts: ResourceI
     "Over quota": s.over,
     Free: s.free,
   }));
-  const widest = Math.max(100, ...limited.map(({ shares: s }) => s.used + s.launch + s.over + s.free));
+  const anyOver = limited.some(({ shares: s }) => s.over > 0);
   const unlimited = impacts.filter((impact) => impact.limit < 0);
   const problem = quotaProblem(impacts);
   return (
@@ -121,14 +115,18 @@ export function LaunchQuotaPanel({ impacts, flavorChosen }: { impacts: ResourceI
             orientation="vertical"
             type="stacked"
             yAxisProps={{ width: 70 }}
-            xAxisProps={{ domain: [0, Math.ceil(widest / 25) * 25] }}
+            // The axis is the share of each limit; an excess shows past 100 %, never stretching the axis.
+            xAxisProps={{ type: "number", domain: [0, anyOver ? 100 + OVER_SHOWN : 100], ticks: [0, 50, 100], allowDataOverflow: true }}
             valueFormatter={(v) => `${v}%`}
             gridAxis="none"
-            referenceLines={widest > 100 ? [{ x: 100, color: "red.6", label: "limit", labelPosition: "top" }] : []}
+            withTooltip={false}
+            referenceLines={anyOver ? [{ x: 100, color: "red.6" }] : []}
             series={SERIES.map((s) => ({ ...s }))}
+            // Not a focusable "application": the figures are in the description and the table.
+            barChartProps={{ accessibilityLayer: false }}
             aria-hidden
           />
-          <Legend withOver={limited.some(({ shares: s }) => s.over > 0)} />
+          <Legend withOver={anyOver} />
         </div>
       )}
       {unlimited.length > 0 && (

@@ -1,11 +1,11 @@
 "use client";
 
-import { Alert, Button, Grid, Group, List, Loader, Paper, Stack, Stepper } from "@mantine/core";
+import { Alert, Button, Grid, Group, List, Loader, Paper, Stack, Stepper, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { launchInstanceInput } from "@nimbus/core/validation";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useSession } from "@/components/session/session-context";
 import type { Flavor } from "@/lib/api-types";
 import { newIdempotencyKey } from "@/lib/idempotency-key";
@@ -15,7 +15,7 @@ import { toFormError, type FormError } from "@/lib/trpc-error";
 import { DetailsStep, detailsPayload } from "./details-step";
 import { FlavorStep, flavorPayload, flavorUnavailable } from "./flavor-step";
 import { loadLaunchDraft, saveLaunchDraft, type LaunchWizardValues } from "./launch-draft";
-import { flavorQuotaBlocker, launchImpact } from "./launch-impact";
+import { countQuotaError, flavorQuotaBlocker, launchImpact } from "./launch-impact";
 import { LaunchQuotaPanel } from "./launch-quota-panel";
 import { canLaunchFrom, initialLaunchValues, inputFieldsOf, LAUNCH_STEPS, stepOfField, type StepKey } from "./launch-steps";
 import { NetworksStep, networkPayload } from "./networks-step";
@@ -85,10 +85,13 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
   const zones = useQuery(trpc.catalog.availabilityZones.queryOptions());
   const serverGroups = useQuery(trpc.serverGroups.list.queryOptions());
   const volumes = useQuery(trpc.volumes.list.queryOptions());
+  // Which flavors no enabled, up host could take now (a hint: hosts come and go, so it does not refuse).
+  const availability = useQuery(trpc.catalog.flavorAvailability.queryOptions({}));
   const principal = useSession();
   // Instances of the project come and go while the wizard is open: the quota figures follow.
   useSocketEvent("instance.changed", () => {
     void queryClient.invalidateQueries({ queryKey: trpc.quota.usage.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.catalog.flavorAvailability.queryKey() });
   });
 
   const [values, setValues] = useState<LaunchWizardValues>(
@@ -112,11 +115,16 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
     if (onlyNetwork) setValues((v) => (v.network.networkId ? v : { ...v, network: { networkId: onlyNetwork.id } }));
   }, [onlyNetwork]);
 
-  const count = typeof values.details.count === "number" && values.details.count > 0 ? values.details.count : 1;
+  // A blank or 0 count launches nothing: the quota panel adds nothing for it.
+  const count = typeof values.details.count === "number" && values.details.count > 0 ? values.details.count : 0;
   const flavor = flavors.data?.find((f) => f.id === values.flavor.flavorId);
   const image = images.data?.find((i) => i.id === values.source.imageId);
   const impacts = usage.data ? launchImpact(usage.data, flavor, count) : null;
-  const quotaBlockerOf = (f: Flavor) => (usage.data ? flavorQuotaBlocker(usage.data, f, count) : null);
+  const quotaBlockerOf = (f: Flavor) => (usage.data ? flavorQuotaBlocker(usage.data, f, Math.max(count, 1)) : null);
+  const noHostReasonOf = (f: Flavor) => {
+    const verdict = availability.data?.find((a) => a.flavorId === f.id);
+    return verdict && !verdict.available ? verdict.reason : null;
+  };
 
   const launch = useMutation(
     trpc.instances.launch.mutationOptions({
@@ -136,7 +144,7 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
         const steps = Object.keys(formError.fieldErrors)
           .map(stepOfField)
           .filter((i) => i >= 0);
-        if (steps.length > 0) setActive(Math.min(...steps));
+        if (steps.length > 0) goTo(Math.min(...steps));
       },
     }),
   );
@@ -163,7 +171,11 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
   function check(index: number): boolean {
     const step = LAUNCH_STEPS[index];
     if (!step) return true;
-    const errors = { ...step.validate(values), ...(step.key === "flavor" ? unavailableFlavorError() : {}) };
+    const errors = {
+      ...step.validate(values),
+      ...(step.key === "flavor" ? unavailableFlavorError() : {}),
+      ...(step.key === "details" ? countOverQuotaError() : {}),
+    };
     setClientErrors((e) => ({ ...e, [step.key]: errors }));
     return !hasErrors(errors);
   }
@@ -175,15 +187,42 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
     return reason ? { flavorId: `${flavor.name} cannot be launched: ${reason}` } : {};
   }
 
+  /** A count the instance quota cannot take is refused at the Count field, not a step later on every flavor. */
+  function countOverQuotaError(): StepErrors {
+    const { count: asked, minCount } = values.details;
+    if (!usage.data || typeof asked !== "number") return {};
+    const error = countQuotaError(usage.data, asked, typeof minCount === "number" ? minCount : null);
+    return error ? { [error.field]: error.message } : {};
+  }
+
+  // After Next or Back, focus goes to the new step's heading, so keyboard and screen reader users start at its top.
+  const stepHeading = useRef<HTMLHeadingElement>(null);
+  const moved = useRef(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the effect runs because the step changed; `active` is its trigger.
+  useEffect(() => {
+    if (moved.current) stepHeading.current?.focus();
+  }, [active]);
+  function goTo(index: number) {
+    moved.current = true;
+    setActive(index);
+  }
+
   function next() {
-    if (check(active)) setActive((a) => Math.min(a + 1, LAUNCH_STEPS.length - 1));
+    if (check(active)) goTo(Math.min(active + 1, LAUNCH_STEPS.length - 1));
+  }
+
+  /** Enter in a field: on to the next step, or the launch itself on the last one. */
+  function onFormSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (active === LAUNCH_STEPS.length - 1) submit();
+    else next();
   }
 
   function submit() {
     setServerError(null);
     const failing = LAUNCH_STEPS.findIndex((_, i) => !check(i));
     if (failing >= 0) {
-      setActive(failing);
+      goTo(failing);
       return;
     }
     const parsed = launchInstanceInput.safeParse({ ...toPayload(values), idempotencyKey });
@@ -210,16 +249,19 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
   return (
     <Grid gap="lg">
       <Grid.Col span={{ base: 12, md: 8 }}>
-        <Paper withBorder p="lg">
+        <Paper withBorder p="lg" component="form" onSubmit={onFormSubmit} noValidate aria-label="Launch instance">
           <Stack gap="lg">
-            <Stepper active={active} onStepClick={setActive} allowNextStepsSelect={false} size="sm">
-              {LAUNCH_STEPS.map((step) => (
+            <Stepper active={active} onStepClick={goTo} allowNextStepsSelect={false} size="sm">
+              {LAUNCH_STEPS.map((step, index) => (
                 <Stepper.Step
                   key={step.key}
                   label={step.label}
                   description={step.description}
                   color={hasErrors(errorsOf(step.key)) ? "red" : undefined}
                 >
+                  <Title order={2} size="h4" mb="sm" tabIndex={-1} ref={stepHeading} style={{ outline: "none" }}>
+                    Step {index + 1} of {LAUNCH_STEPS.length}: {step.label}
+                  </Title>
                   {step.key === "details" && (
                     <DetailsStep values={values.details} errors={errorsOf("details")} onChange={(v) => update("details", v)} />
                   )}
@@ -240,6 +282,7 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
                       errors={errorsOf("flavor")}
                       onChange={(v) => update("flavor", v)}
                       quotaBlockerOf={quotaBlockerOf}
+                      noHostReasonOf={noHostReasonOf}
                     />
                   )}
                   {step.key === "network" && (
@@ -310,16 +353,16 @@ export function LaunchWizard({ retryOf }: { retryOf: string | null }) {
                 Cancel
               </Button>
               <Group>
-                <Button variant="default" onClick={() => setActive((a) => Math.max(0, a - 1))} disabled={active === 0}>
+                <Button variant="default" onClick={() => goTo(Math.max(0, active - 1))} disabled={active === 0}>
                   Back
                 </Button>
                 {!isLast && (
-                  <Button variant={canLaunch ? "default" : "filled"} onClick={next}>
+                  <Button type="submit" variant={canLaunch ? "default" : "filled"}>
                     Next
                   </Button>
                 )}
                 {canLaunch && (
-                  <Button onClick={submit} loading={launch.isPending}>
+                  <Button type={isLast ? "submit" : "button"} onClick={isLast ? undefined : submit} loading={launch.isPending}>
                     Launch instance
                   </Button>
                 )}
