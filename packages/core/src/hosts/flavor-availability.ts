@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { CoreContext } from "../context";
 import { parseInput } from "../errors";
 import { authorize } from "../policy";
+import { text } from "../validation";
 import { loadHostSnapshots } from "../scheduler/host-states";
 import { selectHosts } from "../scheduler/select";
 import type { RequestSpec } from "../scheduler/types";
@@ -11,7 +12,7 @@ import type { RequestSpec } from "../scheduler/types";
 export const flavorAvailabilityInput = z
   .object({
     /** The zone the launch asks for; null for any zone. */
-    availabilityZone: z.string().trim().max(64).nullable().default(null),
+    availabilityZone: text("Availability zone").trim().max(64).nullable().default(null),
   })
   .default({ availabilityZone: null });
 
