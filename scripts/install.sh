@@ -30,12 +30,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# npm dependencies from the lock file when node_modules is absent or stale. (`npm install`, not
-# `npm ci`: npm 11 leaves other platforms' optional packages out of the lock and `npm ci` then
-# refuses it.)
+# npm dependencies exactly as the committed lock file says, when node_modules is absent or older
+# than the lock. The lock holds every platform's optional packages, so a fresh clone stays clean;
+# a dependency change must commit a lock that `npm ci` accepts.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "==> npm install"
-  npm install --no-audit --no-fund
+  echo "==> npm ci"
+  npm ci --no-audit --no-fund
 fi
 # The libvirt binding is compiled against libvirt-dev by node-gyp at install time.
 libvirt_works() {
