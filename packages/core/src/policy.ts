@@ -131,6 +131,7 @@ export const POLICY = {
   "socket:/": "authenticated",
   "socket:/agent": "agent",
   // plain HTTP routes (streams that do not fit tRPC)
+  "http:agent-enroll": "public",
   "http:image-upload": "project:member",
   "http:agent-image-download": "agent",
 } as const satisfies Record<string, Rule>;

@@ -13,7 +13,7 @@ import { failBuildsOnDownHosts } from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
 import { syncSecurityGroups } from "@nimbus/core/network";
-import { ENROLL_PATH } from "@nimbus/core/protocol/http";
+import { ENROLL_PATH, IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
 import { checkCredential, resolveApiToken, resolveSession, type Authenticated } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
 import { agentErrorBody, enrollRoute } from "./enroll";
@@ -53,7 +53,7 @@ export const HTTP_ROUTE_PATHS = {
   trpc: "/api/trpc/*",
   enroll: ENROLL_PATH,
   imageUpload: "/api/images/:imageId/file",
-  imageDownload: "/api/agent/images/:imageId/file",
+  imageDownload: IMAGE_DOWNLOAD_PATH(":imageId"),
 } as const;
 
 /**
@@ -192,6 +192,7 @@ export async function startNimbusServer({
     services,
     resolvePrincipal,
     site,
+    clientAddress: (req) => clientAddress(req, proxies),
     maxBytes: env.NIMBUS_IMAGE_MAX_BYTES,
     log: log.child({ component: "image-upload" }),
   });
@@ -237,7 +238,7 @@ export async function startNimbusServer({
           return trpc(req, res);
         },
       },
-      enrollRoute(services, log.child({ component: "enrolment" })),
+      enrollRoute(services, log.child({ component: "enrolment" }), (req) => clientAddress(req, proxies)),
       {
         path: HTTP_ROUTE_PATHS.imageUpload,
         methods: ["PUT"],

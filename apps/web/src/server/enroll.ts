@@ -1,8 +1,9 @@
+import type { IncomingMessage } from "node:http";
 import type { Logger } from "pino";
 import type { Services } from "@nimbus/core/context";
 import { publicError } from "@nimbus/core/errors";
 import { enrollHost } from "@nimbus/core/hosts";
-import { ENROLL_PATH, enrollRequestSchema } from "@nimbus/core/protocol/http";
+import { ENROLL_PATH } from "@nimbus/core/protocol/http";
 import { HTTP_STATUS, replyJson } from "./http-reply";
 import { HttpRefusal, readJsonBody, type RawRoute } from "./http-routes";
 
@@ -12,7 +13,7 @@ const MAX_BODY = 4096;
 export const agentErrorBody = (_code: string, message: string) => ({ error: message });
 
 /** POST /api/agent/enroll: a compute agent exchanges a one-time join token for its host credential. */
-export function enrollRoute(services: Services, log: Logger): RawRoute {
+export function enrollRoute(services: Services, log: Logger, clientAddress: (req: IncomingMessage) => string | null): RawRoute {
   return {
     path: ENROLL_PATH,
     methods: ["POST"],
@@ -20,16 +21,15 @@ export function enrollRoute(services: Services, log: Logger): RawRoute {
     errorBody: agentErrorBody,
     async handle({ req, res }) {
       if (req.headers["content-type"]?.split(";")[0] !== "application/json") throw new HttpRefusal(415, "UnsupportedMediaType", "POST a JSON body");
-      const parsed = enrollRequestSchema.safeParse(await readJsonBody(req, MAX_BODY));
-      if (!parsed.success) throw new HttpRefusal(400, "BadRequest", "expected { joinToken, hostname }");
+      const body = await readJsonBody(req, MAX_BODY);
       try {
-        const result = await enrollHost(services, parsed.data, req.socket.remoteAddress ?? null);
+        const result = await enrollHost(services, body, clientAddress(req));
         log.info({ hostname: result.hostname }, "compute host enrolled");
         replyJson(res, 200, result);
       } catch (error) {
         const { code, message } = publicError(error);
         if (code === "Internal") throw error;
-        log.warn({ hostname: parsed.data.hostname, code }, "enrolment refused");
+        log.warn({ code }, "enrolment refused");
         replyJson(res, HTTP_STATUS[code], { error: message });
       }
     },

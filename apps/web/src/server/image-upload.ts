@@ -28,6 +28,8 @@ export interface ImageUploadDeps {
   resolvePrincipal(req: IncomingMessage): Promise<{ principal: Principal | null }>;
   /** Whose Origin is this site's. */
   site: SiteOrigin;
+  /** The client's address (behind a trusted proxy, the one it names), for the audit trail. */
+  clientAddress(req: IncomingMessage): string | null;
   /** NIMBUS_IMAGE_MAX_BYTES */
   maxBytes: number;
   log: Logger;
@@ -50,7 +52,7 @@ function refuse(req: IncomingMessage, res: ServerResponse, code: UploadErrorCode
  * upload). Authenticated as tRPC is (session cookie or API token), authorized by
  * `http:image-upload`, guarded against cross-site requests, never buffered whole.
  */
-export function imageUploadHandler({ services, resolvePrincipal, site, maxBytes, log }: ImageUploadDeps) {
+export function imageUploadHandler({ services, resolvePrincipal, site, maxBytes, log, clientAddress }: ImageUploadDeps) {
   return async (req: IncomingMessage, res: ServerResponse, imageId: string): Promise<void> => {
     if (req.method !== "PUT") {
       res.setHeader("allow", "PUT");
@@ -65,7 +67,7 @@ export function imageUploadHandler({ services, resolvePrincipal, site, maxBytes,
     return resolvePrincipal(req)
       .then(({ principal }) =>
         uploadImageData({
-          ctx: { ...services, principal, requestId: `req-${randomUUID()}`, remoteAddress: req.socket.remoteAddress ?? null },
+          ctx: { ...services, principal, requestId: `req-${randomUUID()}`, remoteAddress: clientAddress(req) },
           input: { imageId, body: req, maxBytes, declaredBytes: declared?.data ?? null },
         }),
       )

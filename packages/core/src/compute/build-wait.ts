@@ -4,6 +4,7 @@ import type { InstanceRow } from "@nimbus/db/schema";
 import type { Services } from "../context";
 import { isUp } from "../placement/usage";
 import { downSince } from "../scheduler/host-states";
+import { hostGiveUpAfterMs } from "../placement/usage";
 
 /**
  * What a build dispatched to a host is waiting for, as the server knows it, for the progress
@@ -79,7 +80,7 @@ export async function buildWaitOf(
     hostDownSince: down?.toISOString() ?? null,
     hostDownAfterSeconds: Math.round(services.hostDownAfterMs / 1000),
     // failBuildsOnDownHosts: a host silent for twice the down time at the latest.
-    hostGiveUpAt: host.lastHeartbeatAt ? new Date(host.lastHeartbeatAt.getTime() + 2 * services.hostDownAfterMs).toISOString() : null,
+    hostGiveUpAt: host.lastHeartbeatAt ? new Date(host.lastHeartbeatAt.getTime() + hostGiveUpAfterMs(services.hostDownAfterMs)).toISOString() : null,
     onHostDown: attempt < request.maxAttempts ? "reschedule" : "error",
   };
 }

@@ -6,6 +6,7 @@ import { enterPhase, hostnameOf, lockInstance, releaseAllocations } from "./life
 import { describeDown } from "../scheduler/explain";
 import { downSince } from "../scheduler/host-states";
 import { buildFailed } from "./record-report";
+import { hostGiveUpAfterMs } from "../placement/usage";
 
 /**
  * Builds in flight on hosts that have been down longer than `hostDownAfterMs` are rescheduled
@@ -20,7 +21,7 @@ export async function failBuildsOnDownHosts(services: Pick<Services, "db" | "pub
     .where(
       or(
         and(isNull(schema.computeHosts.agentSessionId), lt(schema.computeHosts.updatedAt, cutoff)),
-        lt(schema.computeHosts.lastHeartbeatAt, new Date(Date.now() - 2 * services.hostDownAfterMs)),
+        lt(schema.computeHosts.lastHeartbeatAt, new Date(Date.now() - hostGiveUpAfterMs(services.hostDownAfterMs))),
       ),
     );
   const stranded = await services.db

@@ -8,6 +8,7 @@ import { NimbusError, parseInput } from "../errors";
 import { hashToken } from "../identity/session";
 import { authorize } from "../policy";
 import { hostnameSchema } from "../protocol/agent";
+import { enrollRequestSchema } from "../protocol/http";
 
 /** Join tokens live at most an hour. */
 export const MAX_JOIN_TOKEN_TTL_MINUTES = 60;
@@ -48,11 +49,11 @@ export async function createJoinToken({ ctx, input }: { ctx: CoreContext; input:
  * The agent side of enrolment: a valid, unused, unexpired join token (for this host name, if it
  * names one) is spent and exchanged for a fresh host credential, replacing any earlier one.
  */
-export async function enrollHost(
-  services: Pick<Services, "db">,
-  { joinToken, hostname }: { joinToken: string; hostname: string },
-  remoteAddress: string | null,
-) {
+/** `input` is the request's JSON body as it arrived; it is parsed here, with the protocol's schema. */
+export async function enrollHost(services: Pick<Services, "db">, input: unknown, remoteAddress: string | null) {
+  // Anyone may ask: the one-time join token is the credential, checked below.
+  authorize(null, "http:agent-enroll");
+  const { joinToken, hostname } = parseInput(enrollRequestSchema, input);
   const credential = `nimbus-host_${randomBytes(32).toString("base64url")}`;
   await services.db.transaction(async (tx) => {
     const [token] = await tx

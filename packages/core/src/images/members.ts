@@ -8,7 +8,6 @@ import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { getImage, type ImageView } from "./images";
 import { imageVisibleTo } from "./visibility";
-import { text } from "../validation";
 
 /** Glance's image_member_quota: how many projects one image may be offered to. */
 export const MAX_IMAGE_MEMBERS = 128;

@@ -36,6 +36,12 @@ export function isUp(host: { agentSessionId: string | null; lastHeartbeatAt: Dat
   return host.agentSessionId !== null && host.lastHeartbeatAt !== null && now - host.lastHeartbeatAt.getTime() <= downAfterMs;
 }
 
+/**
+ * How long after its last heartbeat a host's builds are given up even while its connection
+ * still looks open (a stopped process keeps its socket): twice the down time.
+ */
+export const hostGiveUpAfterMs = (hostDownAfterMs: number) => 2 * hostDownAfterMs;
+
 /** Usage per host and resource class summed from the allocations themselves (the ground truth). */
 export async function usageByHost(db: Executor, hostIds?: readonly string[]): Promise<Map<string, Partial<Record<ResourceClass, number>>>> {
   const rows = await db

@@ -3,7 +3,8 @@ import type { Namespace, Server, Socket } from "socket.io";
 import type { Logger } from "pino";
 import type { Publisher } from "@nimbus/core/context";
 import type { Authenticated, Credential } from "@nimbus/core/identity";
-import type { Principal } from "@nimbus/core/policy";
+import { isNimbusError } from "@nimbus/core/errors";
+import { authorize, type Principal } from "@nimbus/core/policy";
 import { rooms, type BrowserToServerEvents, type ServerToBrowserEvents } from "@nimbus/core/protocol/browser";
 
 interface BrowserSocketData {
@@ -61,6 +62,8 @@ export function attachBrowserNamespace(io: Server, deps: BrowserNamespaceDeps): 
     authenticate(socket.request, handshakeToken)
       .then((authenticated) => {
         if (!authenticated) return next(new Error("unauthenticated"));
+        // The namespace's entry in the policy table, as every procedure consults its own.
+        authorize(authenticated.principal, "socket:/");
         socket.data.principal = authenticated.principal;
         socket.data.credential = authenticated.credential;
         socket.data.validUntil = authenticated.validUntil;
@@ -68,6 +71,7 @@ export function attachBrowserNamespace(io: Server, deps: BrowserNamespaceDeps): 
         next();
       })
       .catch((error: unknown) => {
+        if (isNimbusError(error)) return next(new Error(error.code === "Unauthenticated" ? "unauthenticated" : "forbidden"));
         log.error({ err: error }, "browser socket auth failed");
         next(new Error("internal error"));
       });
