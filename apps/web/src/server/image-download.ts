@@ -82,10 +82,7 @@ function rangeOf(header: string | undefined, size: number): { start: number; end
 export function imageDownloadHandler(deps: ImageDownloadDeps) {
   const { services, log } = deps;
   return async (req: IncomingMessage, res: ServerResponse, imageId: string): Promise<void> => {
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.setHeader("allow", "GET, HEAD");
-      return reply(res, 405, "Download an image with GET.");
-    }
+    // Only GET and HEAD reach here: the route table answers any other method with 405 and Allow.
     return authenticateAgent(req, deps)
       .then(async (hostname) => {
         const { image, path, sizeBytes } = await imageFileForHost(services, { imageId, hostname });

@@ -10,13 +10,12 @@ import { HTTP_STATUS, replyJson } from "./http-reply";
 import { refuseUnsafeUpload, type SiteOrigin } from "./request-guards";
 
 /** What an upload answers on failure: `{ error: { code, message } }` with one of these codes. */
-type UploadErrorCode = ErrorCode | ImageUploadError["reason"] | "MethodNotAllowed" | "UnsupportedMediaType";
+type UploadErrorCode = ErrorCode | ImageUploadError["reason"] | "UnsupportedMediaType";
 
 const STATUS: Record<UploadErrorCode, number> = {
   ...HTTP_STATUS,
   // An upload stopped by the image quotas: 413, as Glance answers it (the body is what is too large).
   QuotaExceeded: 413,
-  MethodNotAllowed: 405,
   UnsupportedMediaType: 415,
   TooLarge: 413,
   InvalidImage: 400,
@@ -54,10 +53,7 @@ function refuse(req: IncomingMessage, res: ServerResponse, code: UploadErrorCode
  */
 export function imageUploadHandler({ services, resolvePrincipal, site, maxBytes, log, clientAddress }: ImageUploadDeps) {
   return async (req: IncomingMessage, res: ServerResponse, imageId: string): Promise<void> => {
-    if (req.method !== "PUT") {
-      res.setHeader("allow", "PUT");
-      return refuse(req, res, "MethodNotAllowed", "Upload an image's data with PUT.");
-    }
+    // Only PUT reaches here: the route table answers any other method with 405 and Allow.
     const refusal = refuseUnsafeUpload(req, site);
     if (refusal) return refuse(req, res, refusal.status === 415 ? "UnsupportedMediaType" : "Forbidden", refusal.error);
     const declared = req.headers["content-length"] === undefined ? null : contentLength.safeParse(req.headers["content-length"]);
