@@ -6,13 +6,12 @@ import type { CoreContext } from "../context";
 import { authorize } from "../policy";
 import type { NetworkRow } from "@nimbus/db/schema";
 
+export * from "./flavor-availability";
+import { visibleFlavors } from "./visible-flavors";
+
 export async function listFlavors({ ctx }: { ctx: CoreContext }) {
   const principal = authorize(ctx.principal, "catalog.flavors");
-  return ctx.db
-    .select()
-    .from(schema.flavors)
-    .where(and(eq(schema.flavors.disabled, false), principal.isAdmin ? undefined : eq(schema.flavors.isPublic, true)))
-    .orderBy(asc(schema.flavors.memoryMb), asc(schema.flavors.vcpus));
+  return visibleFlavors(ctx.db, principal);
 }
 
 /** The images a launch can boot: active disk images visible to the project (kernels and ramdisks are parts, not choices). */

@@ -4,4 +4,3 @@ export * from "./update-host";
 export * from "./aggregates";
 export * from "./preview-placement";
 export * from "./enrollment";
-export * from "./flavor-availability";

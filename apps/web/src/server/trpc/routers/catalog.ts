@@ -1,5 +1,5 @@
-import { listFlavors, listImages, listNetworks } from "@nimbus/core/catalog";
-import { flavorAvailability, flavorAvailabilityInput, listAvailabilityZones } from "@nimbus/core/hosts";
+import { flavorAvailability, flavorAvailabilityInput, listFlavors, listImages, listNetworks } from "@nimbus/core/catalog";
+import { listAvailabilityZones } from "@nimbus/core/hosts";
 import { procedure, router, verbInput } from "../init";
 
 export const catalogRouter = router({

@@ -1,10 +1,9 @@
-import { schema } from "@nimbus/db";
-import { and, asc, eq } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
 import { parseInput } from "../errors";
 import { authorize } from "../policy";
 import { text } from "../validation";
+import { visibleFlavors } from "./visible-flavors";
 import { loadHostSnapshots } from "../scheduler/host-states";
 import { selectHosts } from "../scheduler/select";
 import type { RequestSpec } from "../scheduler/types";
@@ -32,14 +31,7 @@ export interface FlavorAvailability {
 export async function flavorAvailability({ ctx, input }: { ctx: CoreContext; input?: z.input<typeof flavorAvailabilityInput> }) {
   const principal = authorize(ctx.principal, "catalog.flavorAvailability");
   const request = parseInput(flavorAvailabilityInput, input);
-  const [flavors, hosts] = await Promise.all([
-    ctx.db
-      .select()
-      .from(schema.flavors)
-      .where(and(eq(schema.flavors.disabled, false), principal.isAdmin ? undefined : eq(schema.flavors.isPublic, true)))
-      .orderBy(asc(schema.flavors.memoryMb)),
-    loadHostSnapshots(ctx.db, { downAfterMs: ctx.hostDownAfterMs }),
-  ]);
+  const [flavors, hosts] = await Promise.all([visibleFlavors(ctx.db, principal), loadHostSnapshots(ctx.db, { downAfterMs: ctx.hostDownAfterMs })]);
   return flavors.map((flavor): FlavorAvailability => {
     const spec: RequestSpec = {
       vcpus: flavor.vcpus,
