@@ -10,7 +10,8 @@ import { canManageInstances, useSession } from "@/components/session/session-con
 import { useTRPC } from "@/lib/trpc";
 import { useConfirmDelete } from "@/lib/use-confirm-delete";
 import { CreateImageDialog } from "./create-image-dialog";
-import { ImageQuota } from "./image-quota";
+import { QuotaDonuts } from "@/components/quota/quota-donuts";
+import { IMAGE_QUOTA_RESOURCES } from "@/lib/quota";
 import { ImageShares } from "./image-shares";
 import type { ImageSummary } from "./image-display";
 import { ImagesTable } from "./images-table";
@@ -45,7 +46,7 @@ export function Images() {
 
   return (
     <Stack>
-      <ImageQuota />
+      <QuotaDonuts resources={IMAGE_QUOTA_RESOURCES} what="the image quota" />
       {canManage && (
         <Group>
           <Button onClick={() => setCreating(true)}>Create image</Button>

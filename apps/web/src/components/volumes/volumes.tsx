@@ -12,7 +12,8 @@ import { useTRPC } from "@/lib/trpc";
 import { useConfirmDelete } from "@/lib/use-confirm-delete";
 import { CreateVolumeDialog } from "./create-volume-dialog";
 import type { Volume } from "./types";
-import { VolumeQuota } from "./volume-quota";
+import { QuotaDonuts } from "@/components/quota/quota-donuts";
+import { VOLUME_QUOTA_RESOURCES } from "@/lib/quota";
 import { VolumesTable } from "./volumes-table";
 
 /** What deleting does to this volume, in a sentence. */
@@ -50,7 +51,7 @@ export function Volumes() {
 
   return (
     <Stack>
-      <VolumeQuota />
+      <QuotaDonuts resources={VOLUME_QUOTA_RESOURCES} what="the volume quota" />
       {canManage && (
         <Group>
           <Button onClick={() => setCreating(true)}>Create volume</Button>
