@@ -81,7 +81,9 @@ export class DestinationSelector {
       hostSubsetSize: settings.hostSubsetSize ?? 1,
       weighers: weighersFor(settings.multipliers),
     };
-    const untried = (hosts: HostSnapshot[]) => hosts.filter((h) => !tried.has(h.hostname));
+    // Hosts this build already failed on are removed by the RetryFilter, on both reads, so a
+    // refusal's explanation counts them (as down, say, when the build failed because its host died).
+    const retry = { ...spec, triedHosts: [...tried] };
     for (let round = 0; round < CLAIM_RETRIES; round++) {
       const order = (settings.multipliers?.ram ?? 1) < 0 ? "pack" : "spread";
       // The batch's requests with the same needs share one candidate read (after a lost claim,
@@ -89,13 +91,12 @@ export class DestinationSelector {
       // them, so requests placed from one read still see each other (Nova's consume_from_request).
       const query = { downAfterMs, candidatesFor: spec, limit: settings.maxCandidates ?? 100, order } as const;
       const read = round === 0 ? candidates.read(db, query) : loadHostSnapshots(db, query);
-      let hosts = this.claims.refresh(untried(await read));
-      let result = selectHosts(hosts, spec, options);
+      let hosts = this.claims.refresh(await read);
+      let result = selectHosts(hosts, retry, options);
       if (!result.ok) {
-        // Every host, those already tried included: the RetryFilter removes them, so the
-        // explanation counts them (as down, say, when the build failed because its host died).
+        // Every host, to be sure and to explain the refusal per filter.
         hosts = this.claims.refresh(await loadHostSnapshots(db, { downAfterMs }));
-        result = selectHosts(hosts, { ...spec, triedHosts: [...tried] }, options);
+        result = selectHosts(hosts, retry, options);
       }
       if (!result.ok) return { outcome: "no_valid_host", explanation: result.explanation };
       for (const host of result.hosts) {
