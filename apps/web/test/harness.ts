@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { request } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -301,3 +302,26 @@ export async function addUser(stack: Stack, { name, project, role }: { name: str
 }
 
 export const PERSONA_PASSWORD = "persona-password";
+
+/** An image upload without Content-Length over a raw connection the test writes to chunk by chunk, and may hold open or cut. */
+export function openUpload(baseUrl: string, imageId: string, cookie: string, headers: Record<string, string> = {}) {
+  const url = new URL(`${baseUrl}/api/images/${imageId}/file`);
+  const req = request({
+    host: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    method: "PUT",
+    headers: { cookie, "content-type": "application/octet-stream", ...headers },
+  });
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req.on("response", (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+  });
+  answer.catch(() => {});
+  return { req, answer };
+}

@@ -1,12 +1,22 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
-import { addUser, AGENT_SECRET, freshDatabase, PERSONA_PASSWORD, protocolPeer, signedInClient, startStack, waitFor, type Stack } from "./harness";
+import {
+  addUser,
+  AGENT_SECRET,
+  freshDatabase,
+  openUpload,
+  PERSONA_PASSWORD,
+  protocolPeer,
+  signedInClient,
+  startStack,
+  waitFor,
+  type Stack,
+} from "./harness";
 import { freePort, startWebProcess, type WebProcess } from "./processes";
 
 type Client = Awaited<ReturnType<typeof signedInClient>>["client"];
@@ -42,29 +52,6 @@ function zeros(count: number, chunk = MiB): ReadableStream<Uint8Array> {
       else controller.close();
     },
   });
-}
-
-/** An upload over a raw connection that the test can hold open, continue, or cut. */
-function openUpload(baseUrl: string, imageId: string, cookie: string) {
-  const url = new URL(`${baseUrl}/api/images/${imageId}/file`);
-  const req = request({
-    host: url.hostname,
-    port: url.port,
-    path: url.pathname,
-    method: "PUT",
-    headers: { cookie, "content-type": "application/octet-stream" },
-  });
-  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req.on("response", (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-  });
-  answer.catch(() => {});
-  return { req, answer };
 }
 
 const storeFiles = (stack: Stack) => (existsSync(stack.server.services.imageStoreDir) ? readdirSync(stack.server.services.imageStoreDir) : []);

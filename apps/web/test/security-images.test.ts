@@ -1,10 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
-import { request } from "node:http";
 import type { Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENROLL_PATH, IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
-import { addUser, AGENT_SECRET, PERSONA_PASSWORD, protocolPeer, signedInClient, startStack, TRPCClientError, waitFor, type Stack } from "./harness";
+import {
+  addUser,
+  AGENT_SECRET,
+  openUpload,
+  PERSONA_PASSWORD,
+  protocolPeer,
+  signedInClient,
+  startStack,
+  TRPCClientError,
+  waitFor,
+  type Stack,
+} from "./harness";
 
 /**
  * Issue 21, "Images: only the owners and the hosts that need them", against a real server on
@@ -36,29 +46,6 @@ async function putFile(baseUrl: string, imageId: string, cookie: string, body: B
     body: new Uint8Array(body),
   });
   return { status: response.status, body: (await response.json()) as { error?: { code: string; message: string } } };
-}
-
-/** An upload without Content-Length over a raw connection the test writes to chunk by chunk, and may leave open. */
-function openUpload(baseUrl: string, imageId: string, cookie: string, headers: Record<string, string> = {}) {
-  const url = new URL(`${baseUrl}/api/images/${imageId}/file`);
-  const req = request({
-    host: url.hostname,
-    port: url.port,
-    path: url.pathname,
-    method: "PUT",
-    headers: { cookie, "content-type": "application/octet-stream", ...headers },
-  });
-  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req.on("response", (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-  });
-  answer.catch(() => {});
-  return { req, answer };
 }
 
 /** A hand-driven agent that takes spawns (and never builds) and answers destroys as a host whose domain is gone. */
