@@ -11,9 +11,11 @@ cd "$(dirname "$0")/.."
 # busybox-static + cpio: the test guest's initramfs; openssh-client: ssh-keygen for key tests;
 # ipset: a remote security group's members on a host; iputils-ping: the real-guest test pings
 # its guest through its security group; chromium: the browser tests; stress-ng: one test runs
-# again with every core busy (scripts/under-cpu-hog.sh).
+# again with every core busy (scripts/under-cpu-hog.sh); python3-openstackclient: the stock `openstack`
+# CLI that the OpenStack API tests drive.
 APT_PACKAGES=(libvirt-dev libvirt-clients libvirt-daemon-system qemu-system-x86 qemu-utils dnsmasq-base iptables
-  genisoimage busybox-static cpio openssh-client ipset iputils-ping pkg-config python3 make g++ chromium stress-ng)
+  genisoimage busybox-static cpio openssh-client ipset iputils-ping pkg-config python3 make g++ chromium stress-ng
+  python3-openstackclient)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
