@@ -53,6 +53,11 @@ export const POLICY = {
   // (one that could outlive it); tokens are made by a user in the console.
   "tokens.create": "session",
   "tokens.revoke": "authenticated",
+  // Keystone's token API: a password or a token in force buys a scoped token; a token's holder
+  // validates or revokes it.
+  "auth.issueToken": "public",
+  "auth.validateToken": "authenticated",
+  "auth.revokeToken": "authenticated",
   // catalog
   "catalog.flavors": "project:reader",
   "catalog.images": "project:reader",

@@ -56,7 +56,8 @@ export async function listApiTokens({ ctx }: { ctx: CoreContext }) {
     })
     .from(schema.apiTokens)
     .innerJoin(schema.projects, eq(schema.projects.id, schema.apiTokens.projectId))
-    .where(eq(schema.apiTokens.userId, principal.userId))
+    // Keystone's tokens (one per CLI sign-in) are not the user's named script tokens.
+    .where(and(eq(schema.apiTokens.userId, principal.userId), eq(schema.apiTokens.kind, "script")))
     .orderBy(desc(schema.apiTokens.createdAt));
   const now = Date.now();
   return rows.map((r) => ({

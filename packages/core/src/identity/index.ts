@@ -7,3 +7,4 @@ export * from "./users";
 export * from "./projects";
 export * from "./credential";
 export * from "./check-credential";
+export * from "./keystone-tokens";

@@ -1,4 +1,5 @@
 import { schema } from "@nimbus/db";
+import type { UserRow } from "@nimbus/db/schema";
 import { eq } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
@@ -20,11 +21,33 @@ export type SignInInput = z.infer<typeof signInInput>;
 const INVALID = "Invalid user name or password.";
 
 /**
- * Checks a password and opens a new session (a fresh token every time: no fixation).
- * Throttled per user name and per address (see `beginSignInAttempt`): the attempt is counted
- * before the password is checked, so parallel guesses check at most the lockout's limit. The
- * error never says whether the user exists.
+ * The user and principal a user name and password stand for, or Unauthenticated: the one
+ * password check of the console's sign-in and Keystone's password method. Throttled per user
+ * name and per address (see `beginSignInAttempt`): the attempt is counted before the password
+ * is checked, so parallel guesses check at most the lockout's limit. The error never says
+ * whether the user exists. With `projectId`, the principal is scoped there or the check fails
+ * (Keystone refuses a scope the user has no role in).
  */
+export async function checkPassword(
+  ctx: Pick<CoreContext, "db" | "remoteAddress">,
+  { name, password }: SignInInput,
+  settings: IdentitySettings,
+  { projectId, via }: { projectId: string | null; via: Principal["via"] },
+): Promise<{ user: UserRow; principal: Principal }> {
+  const anonymous = { principal: null, remoteAddress: ctx.remoteAddress };
+  const attempt = await beginSignInAttempt(ctx.db, name, ctx.remoteAddress, settings.lockout);
+  const user = await ctx.db.query.users.findFirst({ where: eq(schema.users.name, name) });
+  const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
+  const principal = user && ok && user.enabled ? await principalFor(ctx.db, user.id, projectId ?? user.defaultProjectId, via) : null;
+  if (!user || !principal || (projectId !== null && principal.projectId !== projectId)) {
+    await audit(anonymous, ctx.db, { action: "auth.sign_in", outcome: "failure", actorName: name, projectId: null });
+    throw new NimbusError("Unauthenticated", INVALID);
+  }
+  await signInSucceeded(ctx.db, attempt);
+  return { user, principal };
+}
+
+/** Checks a password (`checkPassword`) and opens a new session (a fresh token every time: no fixation). */
 export async function signIn({
   ctx,
   input,
@@ -38,16 +61,7 @@ export async function signIn({
 }): Promise<{ token: string; principal: Principal; expiresAt: Date }> {
   authorize(ctx.principal, "auth.signIn");
   const { name, password } = parseInput(signInInput, input);
-  const anonymous = { principal: null, remoteAddress: ctx.remoteAddress };
-  const attempt = await beginSignInAttempt(ctx.db, name, ctx.remoteAddress, settings.lockout);
-  const user = await ctx.db.query.users.findFirst({ where: eq(schema.users.name, name) });
-  const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
-  const principal = user && ok && user.enabled ? await principalFor(ctx.db, user.id, user.defaultProjectId, "session") : null;
-  if (!user || !principal) {
-    await audit(anonymous, ctx.db, { action: "auth.sign_in", outcome: "failure", actorName: name, projectId: null });
-    throw new NimbusError("Unauthenticated", INVALID);
-  }
-  await signInSucceeded(ctx.db, attempt);
+  const { user, principal } = await checkPassword(ctx, { name, password }, settings, { projectId: null, via: "session" });
   const token = newSessionToken();
   const expiresAt = new Date(Date.now() + settings.session.absoluteTimeoutMs);
   await ctx.db.insert(schema.sessions).values({

@@ -1,6 +1,13 @@
 import { relations } from "drizzle-orm";
-import { bigserial, boolean, index, inet, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigserial, boolean, index, inet, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { projects, users } from "./identity";
+
+/**
+ * What made a token: a user in the console, for a script (`script`, named, listed on the account
+ * page), or Keystone's `POST /v3/auth/tokens` (`keystone`: one per client sign-in, short-lived,
+ * not listed).
+ */
+export const apiTokenKind = pgEnum("api_token_kind", ["script", "keystone"]);
 
 /** API tokens for scripts: scoped to one project, expiring, revocable; only the hash is kept. */
 export const apiTokens = pgTable(
@@ -14,6 +21,7 @@ export const apiTokens = pgTable(
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
+    kind: apiTokenKind("kind").notNull().default("script"),
     tokenHash: text("token_hash").notNull().unique(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
