@@ -24,7 +24,8 @@ import type { Env } from "./env";
 import { postgresAdapter } from "./socket/adapter";
 import { readOrCreateSecret, writeSecretFile } from "./secrets";
 import { clientAddress, trustedProxies } from "./client-address";
-import { bearerToken, refuseCrossOrigin, refuseUnsafePost, type SiteOrigin } from "./request-guards";
+import { bearerToken, ownOrigin, refuseCrossOrigin, refuseUnsafePost, type SiteOrigin } from "./request-guards";
+import { OPENSTACK_PATH, openstackRoutes } from "./openstack";
 import { sessionCookies } from "./session-cookie";
 import { agentGateway, attachAgentNamespace } from "./socket/agents";
 import { attachBrowserNamespace, socketPublisher } from "./socket/browsers";
@@ -254,6 +255,16 @@ export async function startNimbusServer({
         errorBody: agentErrorBody,
         handle: ({ req, res, params }) => imageDownload(req, res, params.imageId!),
       },
+      // The OpenStack APIs (Keystone, Nova, Glance, Neutron, Cinder), each under its prefix.
+      ...openstackRoutes(
+        {
+          services,
+          clientAddress: (req) => clientAddress(req, proxies),
+          baseUrl: (req) => env.NIMBUS_PUBLIC_URL ?? ownOrigin(req, site) ?? `http://${env.HOST}:${env.PORT}`,
+          log: log.child({ component: "openstack-api" }),
+        },
+        identity,
+      ),
     ],
     pages: next ? (req, res) => next(req, res) : undefined,
   });
@@ -269,7 +280,7 @@ export async function startNimbusServer({
     (req: IncomingMessage, res: ServerResponse) => {
       if (closing) res.setHeader("connection", "close");
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-      if (req.url?.startsWith("/api/")) apiSecurityHeaders(res);
+      if (req.url?.startsWith("/api/") || OPENSTACK_PATH.test(req.url ?? "")) apiSecurityHeaders(res);
       routes(req, res);
     },
   );

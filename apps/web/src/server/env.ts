@@ -58,6 +58,14 @@ const envSchema = z.object({
    */
   NIMBUS_SOCKET_RECHECK_SECONDS: z.coerce.number().min(1).max(60).default(30),
   NIMBUS_API_TOKEN_TTL_MINUTES: z.coerce.number().positive().default(60),
+  /**
+   * The address clients reach this server at (`https://cloud.example.com`), for the OpenStack
+   * service catalog and version documents; unset: the scheme and Host of each request.
+   */
+  NIMBUS_PUBLIC_URL: z
+    .url()
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional(),
   NIMBUS_SECURE_COOKIES: z.stringbool().default(false),
   NIMBUS_BUILD_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
   /** A conductor that dies mid-scheduling leaves its lease; another takes the work after this. */

@@ -118,7 +118,7 @@ function answerFailure(req: IncomingMessage, res: ServerResponse, error: unknown
 
 export interface RawRoutesOptions {
   routes: RawRoute[];
-  /** Every path outside /api/ (the console's pages); absent: 404. */
+  /** Every path outside the routes' first segments (the console's pages); absent: 404. */
   pages?: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
   /** How long a bounded body (maxBodyBytes) may take to arrive. */
   bodyTimeoutMs: number;
@@ -128,11 +128,13 @@ export interface RawRoutesOptions {
 /** The request listener of every plain HTTP route. */
 export function rawRoutes({ routes, pages, bodyTimeoutMs, log }: RawRoutesOptions): RequestListener {
   const compiled: CompiledRoute[] = routes.map((route) => ({ route, pattern: route.path.slice(1).split("/") }));
+  /** The first path segments the routes own (`api`, and each OpenStack service's prefix); the rest are pages. */
+  const apiRoots = new Set(compiled.map(({ pattern }) => pattern[0]!));
 
   async function serve(req: IncomingMessage, res: ServerResponse, setErrorBody: (body: RawRoute["errorBody"]) => void): Promise<void> {
     const url = req.url ?? "/";
     const { segments, query } = requestTarget(url);
-    if (!url.startsWith("/api/")) {
+    if (!apiRoots.has(segments[0]!)) {
       if (pages) return await pages(req, res);
       throw new HttpRefusal(404, "NotFound", "This server answers the API only.");
     }

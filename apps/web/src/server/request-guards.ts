@@ -47,7 +47,7 @@ export function refuseUnsafeUpload(req: IncomingMessage, site: SiteOrigin): Refu
 const HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
 
 /** This site's origin (`http://host:port`) for a request, or null without a usable Host. */
-function ownOrigin(req: IncomingMessage, site: SiteOrigin): string | null {
+export function ownOrigin(req: IncomingMessage, site: SiteOrigin): string | null {
   const host = req.headers.host;
   if (!host || !HOST.test(host)) return null;
   const https = site.https || (req.socket as Partial<TLSSocket>).encrypted === true || forwardedHttps(req, site.proxies) === true;

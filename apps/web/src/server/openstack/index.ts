@@ -1,0 +1,19 @@
+import type { IdentitySettings } from "@nimbus/core/settings";
+import type { RawRoute } from "../http-routes";
+import { keystoneService } from "./keystone";
+import { serviceRoutes, type OsDeps, type OsService } from "./service";
+
+/**
+ * Every OpenStack API Nimbus speaks, each under its own prefix on the console's port (the
+ * catalog in catalog.ts lists them): one service per file.
+ */
+export function openstackServices(identity: IdentitySettings): OsService[] {
+  return [keystoneService(identity)];
+}
+
+export function openstackRoutes(deps: OsDeps, identity: IdentitySettings): RawRoute[] {
+  return openstackServices(identity).flatMap((service) => serviceRoutes(service, deps));
+}
+
+/** A request target under one of the services' prefixes. */
+export const OPENSTACK_PATH = /^\/(identity|compute|image|network|volume)(\/|\?|$)/;
