@@ -1,6 +1,10 @@
 import type { IdentitySettings } from "@nimbus/core/settings";
 import type { RawRoute } from "../http-routes";
+import { cinderService } from "./cinder";
+import { glanceService } from "./glance";
 import { keystoneService } from "./keystone";
+import { neutronService } from "./neutron";
+import { novaService } from "./nova";
 import { serviceRoutes, type OsDeps, type OsService } from "./service";
 
 /**
@@ -8,7 +12,7 @@ import { serviceRoutes, type OsDeps, type OsService } from "./service";
  * catalog in catalog.ts lists them): one service per file.
  */
 export function openstackServices(identity: IdentitySettings): OsService[] {
-  return [keystoneService(identity)];
+  return [keystoneService(identity), novaService(), glanceService(), neutronService(), cinderService()];
 }
 
 export function openstackRoutes(deps: OsDeps, identity: IdentitySettings): RawRoute[] {

@@ -1,0 +1,4 @@
+import type { OsRoute } from "../service";
+
+/** Nova's hypervisors API: to be built. */
+export const hypervisorRoutes: OsRoute[] = [];

@@ -1,0 +1,4 @@
+import type { OsRoute } from "../service";
+
+/** Nova's volume attachments API: to be built. */
+export const volumeAttachmentRoutes: OsRoute[] = [];
