@@ -73,7 +73,10 @@ const envSchema = z
     HOST: z.string().default("127.0.0.1"),
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     NIMBUS_AGENT_SECRET: agentHandshakeSchema.shape.secret.optional(),
-    NIMBUS_AGENT_SECRET_FILE: z.string().default(path.join(repoRoot, ".data", "agent-secret")),
+    /** Unset: `<NIMBUS_DATA_DIR>/agent-secret`, the file the web server of `npm start` writes. */
+    NIMBUS_AGENT_SECRET_FILE: z.string().optional(),
+    /** The web server's data directory (as `npm start` runs both): where the agent finds the secret and keeps its state. */
+    NIMBUS_DATA_DIR: z.string().default(path.join(repoRoot, ".data")),
     NIMBUS_CREDENTIAL_FILE: z.string().optional(),
     NIMBUS_JOIN_TOKEN: enrollRequestSchema.shape.joinToken.optional(),
     NIMBUS_LIBVIRT_URI: z
@@ -138,14 +141,15 @@ export function parseEnv(variables: Record<string, string | undefined>): EnvResu
   // Relative paths are the user's: npm runs this in apps/compute-agent, but INIT_CWD is where they typed the command.
   const userDir = raw.INIT_CWD ?? process.cwd();
   const fromUser = (file: string) => path.resolve(userDir, file);
-  const stateDir = fromUser(env.NIMBUS_STATE_DIR ?? path.join(repoRoot, ".data", `agent-${env.NIMBUS_HOSTNAME}`));
+  const dataDir = fromUser(env.NIMBUS_DATA_DIR);
+  const stateDir = fromUser(env.NIMBUS_STATE_DIR ?? path.join(dataDir, `agent-${env.NIMBUS_HOSTNAME}`));
   return {
     ok: true,
     env: {
       serverUrls: env.NIMBUS_SERVER_URL.map((url) => url.replace(/\/+$/, "")),
       secretSource: env.NIMBUS_AGENT_SECRET
         ? { kind: "inline", secret: env.NIMBUS_AGENT_SECRET }
-        : { kind: "file", path: fromUser(env.NIMBUS_AGENT_SECRET_FILE) },
+        : { kind: "file", path: fromUser(env.NIMBUS_AGENT_SECRET_FILE ?? path.join(dataDir, "agent-secret")) },
       credentialFile: fromUser(env.NIMBUS_CREDENTIAL_FILE ?? path.join(stateDir, "host-credential")),
       joinToken: env.NIMBUS_JOIN_TOKEN,
       libvirtUri: env.NIMBUS_LIBVIRT_URI ?? null,

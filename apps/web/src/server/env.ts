@@ -152,7 +152,16 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid environment:\n${lines.join("\n")}`);
   }
-  return parsed.data;
+  // Relative paths are the user's: npm runs this in apps/web, but INIT_CWD is where they typed the command.
+  const userDir = source.INIT_CWD ?? process.cwd();
+  const fromUser = (file: string | undefined) => (file === undefined ? undefined : path.resolve(userDir, file));
+  const env = parsed.data;
+  return {
+    ...env,
+    NIMBUS_DATA_DIR: fromUser(env.NIMBUS_DATA_DIR)!,
+    NIMBUS_IMAGE_STORE: fromUser(env.NIMBUS_IMAGE_STORE),
+    NIMBUS_SEED_IMAGE_DIR: fromUser(env.NIMBUS_SEED_IMAGE_DIR),
+  };
 }
 
 export { repoRoot };
