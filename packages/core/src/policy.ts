@@ -53,11 +53,6 @@ export const POLICY = {
   // (one that could outlive it); tokens are made by a user in the console.
   "tokens.create": "session",
   "tokens.revoke": "authenticated",
-  // Keystone's token API: a password or a token in force buys a scoped token; a token's holder
-  // validates or revokes it.
-  "auth.issueToken": "public",
-  "auth.validateToken": "authenticated",
-  "auth.revokeToken": "authenticated",
   // catalog
   "catalog.flavors": "project:reader",
   "catalog.images": "project:reader",
@@ -139,6 +134,11 @@ export const POLICY = {
   "http:agent-enroll": "public",
   "http:image-upload": "project:member",
   "http:agent-image-download": "agent",
+  // Keystone's token API (the OpenStack adapter): a password or a token in force buys a scoped
+  // token; a token's holder validates or revokes it.
+  "http:keystone-issue-token": "public",
+  "http:keystone-validate-token": "authenticated",
+  "http:keystone-revoke-token": "authenticated",
 } as const satisfies Record<string, Rule>;
 
 export type PolicyTarget = keyof typeof POLICY;
