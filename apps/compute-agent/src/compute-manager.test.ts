@@ -26,6 +26,13 @@ function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, abo
     deleteVolume: async () => undefined,
     refreshPortFilters: async () => [],
     replaceGroupMembers: async () => undefined,
+    powerOff: async () => undefined,
+    powerOn: async () => undefined,
+    reboot: async () => undefined,
+    pause: async () => undefined,
+    unpause: async () => undefined,
+    suspend: async () => undefined,
+    resume: async () => undefined,
     powerState: async () => "running",
     close: async () => undefined,
   };
