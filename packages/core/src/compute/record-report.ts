@@ -123,7 +123,7 @@ export async function recordReport(services: RecordServices, { hostId, report }:
     if (isTaskReport(report.phase)) {
       await tx.update(schema.instances).set(seen).where(eq(schema.instances.id, instance.id));
       // Deleting or still building: an action's or the guest's word changes nothing now.
-      if (instance.taskState === "deleting" || instance.vmState === "building") return "stale";
+      if (instance.taskState === "deleting" || instance.vmState === "building" || instance.vmState === "deleted") return "stale";
       return applyTaskReport(tx, out, services, { ...instance, ...seen }, { ...report, phase: report.phase });
     }
     try {
