@@ -190,7 +190,8 @@ export class ComputeManager {
   private async perform(command: InstanceActionCommand): Promise<void> {
     const { driver, log } = this.deps;
     const { instanceId, commandId, operation } = command;
-    const report = (phase: ReportPhase, powerState: PowerState, message?: string) => this.report({ instanceId, commandId, phase, powerState, message });
+    const report = (phase: ReportPhase, powerState: PowerState, message?: string) =>
+      this.report({ instanceId, commandId, phase, powerState, message });
     const powerNow = () => driver.powerState(instanceId).catch((): PowerState => "nostate");
     report("task_started", await powerNow());
     try {

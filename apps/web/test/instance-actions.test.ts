@@ -38,7 +38,9 @@ describe("instance lifecycle actions", () => {
     });
     agent = startAgent(stack.server.url, { hostname: "life-1", env: agentEnv });
     api = await signedInClient(stack.server.url);
-    await waitFor("the agent's host to be up", async () => (await api.client.hosts.list.query()).find((h) => h.hostname === "life-1" && h.state === "up"));
+    await waitFor("the agent's host to be up", async () =>
+      (await api.client.hosts.list.query()).find((h) => h.hostname === "life-1" && h.state === "up"),
+    );
   });
 
   afterAll(async () => {
@@ -85,7 +87,10 @@ describe("instance lifecycle actions", () => {
   async function remove(id: string) {
     await api.client.instances.delete.mutate({ id });
     const db = stack.server.database.db;
-    await waitFor("the instance to be deleted", async () => (await db.select().from(schema.instances).where(eq(schema.instances.id, id)))[0]?.vmState === "deleted");
+    await waitFor(
+      "the instance to be deleted",
+      async () => (await db.select().from(schema.instances).where(eq(schema.instances.id, id)))[0]?.vmState === "deleted",
+    );
     await assertInvariants(db);
   }
 
@@ -158,7 +163,9 @@ describe("instance lifecycle actions", () => {
 
     await api.client.instances.stop.mutate({ id });
     await settled(id, "SHUTOFF");
-    expect(await conflict(api.client.instances.reboot.mutate({ id, type: "SOFT" }))).toMatch(/is not running \(SHUTOFF\): a soft reboot needs a running guest/);
+    expect(await conflict(api.client.instances.reboot.mutate({ id, type: "SOFT" }))).toMatch(
+      /is not running \(SHUTOFF\): a soft reboot needs a running guest/,
+    );
     expect((await api.client.instances.reboot.mutate({ id, type: "HARD" })).taskState).toBe("rebooting_hard");
     await settled(id, "ACTIVE");
     const { actions } = await api.client.instances.get.query({ id });
@@ -226,7 +233,10 @@ describe("instance lifecycle actions", () => {
       agent.child.kill("SIGCONT");
     }
     const db = stack.server.database.db;
-    await waitFor("the instance to be deleted", async () => (await db.select().from(schema.instances).where(eq(schema.instances.id, id)))[0]?.vmState === "deleted");
+    await waitFor(
+      "the instance to be deleted",
+      async () => (await db.select().from(schema.instances).where(eq(schema.instances.id, id)))[0]?.vmState === "deleted",
+    );
     const actions = await db.select().from(schema.instanceActions).where(eq(schema.instanceActions.instanceId, id));
     expect(actions.find((a) => a.action === "stop")?.message).toBe("Interrupted: the instance was deleted.");
     // The thawed agent runs the stop, then the destroy: the stop's report changes nothing.
@@ -262,7 +272,9 @@ describe("instance lifecycle actions", () => {
 
   it("an agent killed mid-action: the instance ends in a true state with a fault, never in a task", async () => {
     const killed = startAgent(stack.server.url, { hostname: "life-2", env: agentEnv });
-    await waitFor("the second host to be up", async () => (await api.client.hosts.list.query()).find((h) => h.hostname === "life-2" && h.state === "up"));
+    await waitFor("the second host to be up", async () =>
+      (await api.client.hosts.list.query()).find((h) => h.hostname === "life-2" && h.state === "up"),
+    );
     // Only life-2 takes the next launch.
     const hosts = await api.client.hosts.list.query();
     const life1 = hosts.find((h) => h.hostname === "life-1")!;

@@ -289,7 +289,8 @@ export class LibvirtDriver implements ComputeDriver {
     const file = this.savedMemoryOf(instanceId);
     await this.onDomain(instanceId, async (domain) => {
       if ((await domain.getInfo()).state === DomainState.SHUTOFF) {
-        if (!(await isFile(file))) throw new Error("The instance's saved memory is missing on this host; it can only be started again with a hard reboot.");
+        if (!(await isFile(file)))
+          throw new Error("The instance's saved memory is missing on this host; it can only be started again with a hard reboot.");
         await this.hypervisor.domainRestore(file);
         await rm(file, { force: true });
       }

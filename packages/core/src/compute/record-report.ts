@@ -77,7 +77,12 @@ function progressRun(reports: InstanceReport[], start: number): InstanceReport[]
   return run;
 }
 
-const PROGRESS_PHASES: readonly InstanceReport["phase"][] = ["networking", "block_device_mapping", "spawning", "active"] satisfies BuildProgressPhase[];
+const PROGRESS_PHASES: readonly InstanceReport["phase"][] = [
+  "networking",
+  "block_device_mapping",
+  "spawning",
+  "active",
+] satisfies BuildProgressPhase[];
 const isProgress = (phase: InstanceReport["phase"]): phase is BuildProgressPhase => PROGRESS_PHASES.includes(phase);
 const stepOf = (report: InstanceReport): BuildStep => ({
   phase: report.phase as BuildProgressPhase,

@@ -26,7 +26,16 @@
 import type { ActionTaskState, PowerState, TaskState, VmState } from "./types";
 
 export type InstanceOperation = "stop" | "start" | "reboot" | "reboot_hard" | "pause" | "unpause" | "suspend" | "resume";
-export const INSTANCE_OPERATIONS = ["stop", "start", "reboot", "reboot_hard", "pause", "unpause", "suspend", "resume"] as const satisfies readonly InstanceOperation[];
+export const INSTANCE_OPERATIONS = [
+  "stop",
+  "start",
+  "reboot",
+  "reboot_hard",
+  "pause",
+  "unpause",
+  "suspend",
+  "resume",
+] as const satisfies readonly InstanceOperation[];
 
 /** The name an operation is recorded under in the instance action log (Nova's instance_actions). */
 export type InstanceActionName = "stop" | "start" | "reboot" | "pause" | "unpause" | "suspend" | "resume";

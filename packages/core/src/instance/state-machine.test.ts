@@ -65,7 +65,24 @@ describe("instance state machine", () => {
 describe("lifecycle operations (Nova's check_instance_state and task states)", () => {
   const target = (vmState: VmState, taskState: TaskState | null = null, hasHost = true) => ({ name: "web-1", vmState, taskState, hasHost });
   const VM: VmState[] = ["building", "active", "stopped", "paused", "suspended", "error", "deleted"];
-  const TASKS: (TaskState | null)[] = [null, "scheduling", "spawning", "deleting", "powering-off", "powering-on", "rebooting", "reboot_pending", "reboot_started", "rebooting_hard", "reboot_pending_hard", "reboot_started_hard", "pausing", "unpausing", "suspending", "resuming"];
+  const TASKS: (TaskState | null)[] = [
+    null,
+    "scheduling",
+    "spawning",
+    "deleting",
+    "powering-off",
+    "powering-on",
+    "rebooting",
+    "reboot_pending",
+    "reboot_started",
+    "rebooting_hard",
+    "reboot_pending_hard",
+    "reboot_started_hard",
+    "pausing",
+    "unpausing",
+    "suspending",
+    "resuming",
+  ];
 
   it("allows exactly Nova's source states for every operation, and refuses every other pair", () => {
     const allowed: Record<InstanceOperation, string[]> = {
@@ -73,7 +90,9 @@ describe("lifecycle operations (Nova's check_instance_state and task states)", (
       start: ["stopped/-"],
       reboot: ["active/-"],
       reboot_hard: ["active", "stopped", "paused", "suspended", "error"].flatMap((vm) =>
-        ["-", "rebooting", "reboot_pending", "reboot_started", "resuming", "rebooting_hard", "unpausing", "pausing", "suspending"].map((t) => `${vm}/${t}`),
+        ["-", "rebooting", "reboot_pending", "reboot_started", "resuming", "rebooting_hard", "unpausing", "pausing", "suspending"].map(
+          (t) => `${vm}/${t}`,
+        ),
       ),
       pause: ["active/-"],
       unpause: ["paused/-"],
@@ -101,7 +120,9 @@ describe("lifecycle operations (Nova's check_instance_state and task states)", (
     expect(reason("unpause", "active")).toBe("Instance web-1 is not paused (ACTIVE): nothing to unpause.");
     expect(reason("resume", "stopped")).toBe("Instance web-1 is not suspended (SHUTOFF): nothing to resume.");
     expect(reason("start", "suspended")).toBe("Instance web-1 is suspended (SUSPENDED): resume it rather than start it.");
-    expect(reason("stop", "active", "powering-on")).toBe("Instance web-1 is busy (powering on, task powering-on): wait for it to finish, then try again.");
+    expect(reason("stop", "active", "powering-on")).toBe(
+      "Instance web-1 is busy (powering on, task powering-on): wait for it to finish, then try again.",
+    );
     expect(reason("reboot", "active", "deleting")).toBe("Instance web-1 is being deleted.");
     expect(reason("stop", "building", "spawning")).toBe("Instance web-1 is still being built (BUILD): wait until it is ACTIVE.");
     expect(reason("stop", "error", null, false)).toBe("Instance web-1 has no host (its build never finished): there is nothing to stop.");

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { eachOnce, INT4_MAX, text } from "../validation";
-import { INSTANCE_OPERATIONS } from "../instance/operations";
+import type { INSTANCE_OPERATIONS } from "../instance/operations";
 
 /**
  * 2: spawn commands carry images, ports, volumes and the config drive; agents stream consoles.

@@ -13,7 +13,13 @@ import { beginInstanceTask, type InstanceActionStarted } from "./task";
  * and it may interrupt a soft reboot, pause, unpause, suspend or resume under way (Nova's
  * ALLOW_REBOOT). Both end ACTIVE.
  */
-export async function rebootInstance({ ctx, input }: { ctx: CoreContext; input: z.input<typeof rebootInstanceInput> }): Promise<InstanceActionStarted> {
+export async function rebootInstance({
+  ctx,
+  input,
+}: {
+  ctx: CoreContext;
+  input: z.input<typeof rebootInstanceInput>;
+}): Promise<InstanceActionStarted> {
   const principal = authorize(ctx.principal, "instances.reboot");
   const { id, type } = parseInput(rebootInstanceInput, input);
   return beginInstanceTask(ctx, principal, { instanceId: id, operation: type === "HARD" ? "reboot_hard" : "reboot" });

@@ -105,7 +105,16 @@ async function syncPowerState(tx: Executor, out: Announcements, instance: Instan
     .returning();
   const [event] = await tx
     .insert(schema.instanceActionEvents)
-    .values({ actionId: action!.id, instanceId: instance.id, event: "power_sync", startTime: now, finishTime: now, result: "Success", host, details: message })
+    .values({
+      actionId: action!.id,
+      instanceId: instance.id,
+      event: "power_sync",
+      startTime: now,
+      finishTime: now,
+      result: "Success",
+      host,
+      details: message,
+    })
     .returning();
   out.event(instance.projectId, event!, report.at);
   const [updated] = await tx

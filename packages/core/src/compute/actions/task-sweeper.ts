@@ -55,7 +55,9 @@ export async function sweepInstanceTasks(services: SweepServices): Promise<{ red
     const spec = OPERATIONS[task.operation as InstanceOperation];
     const ageMs = now.getTime() - (task.dispatchedAt ?? task.createdAt).getTime();
     if (row.down) {
-      const why = describeDown(downSince({ lastHeartbeatAt: row.last_heartbeat_at ? new Date(row.last_heartbeat_at) : null }, services.hostDownAfterMs));
+      const why = describeDown(
+        downSince({ lastHeartbeatAt: row.last_heartbeat_at ? new Date(row.last_heartbeat_at) : null }, services.hostDownAfterMs),
+      );
       const message = `Compute host ${row.hostname} went down during the ${spec.action} (${why}); the instance was left as it was, and will show its guest's real state when the host is back.`;
       if (await failTaskNow(services, task.instanceId, task.commandId, { code: "HostDown", message })) failed++;
     } else if (!task.ackedAt && ageMs <= services.actionTimeoutMs) {

@@ -132,7 +132,12 @@ export async function beginInstanceTask(
 }
 
 /** The operation's parameters: the graceful shutdown time for stop and soft reboot (the image's os_shutdown_timeout, else the setting). */
-async function paramsFor(tx: Executor, operation: InstanceOperation, instance: InstanceRow, defaultSeconds: number): Promise<Record<string, unknown>> {
+async function paramsFor(
+  tx: Executor,
+  operation: InstanceOperation,
+  instance: InstanceRow,
+  defaultSeconds: number,
+): Promise<Record<string, unknown>> {
   if (operation !== "stop" && operation !== "reboot") return {};
   let seconds = defaultSeconds;
   if (instance.imageId) {
@@ -168,7 +173,10 @@ export async function dispatchTask(services: ActionServices, task: InstanceTaskR
   if (ack.ok) await acknowledgeTask(services, task.instanceId, task.commandId);
   else {
     const spec = OPERATIONS[task.operation as InstanceOperation];
-    await failTaskNow(services, task.instanceId, task.commandId, { code: "ActionFailed", message: `The host refused to ${spec.verb} the instance: ${ack.error}` });
+    await failTaskNow(services, task.instanceId, task.commandId, {
+      code: "ActionFailed",
+      message: `The host refused to ${spec.verb} the instance: ${ack.error}`,
+    });
   }
 }
 
