@@ -36,7 +36,7 @@ test("stop and start an instance from the row actions menu, and see the page's b
     await dialog.getByRole("button", { name: "Confirm stop" }).click();
     await expect(dialog).toBeHidden();
     await expect(row).toContainText("SHUTOFF");
-    await expect(row).toContainText("Shut down");
+    await expect(row).toContainText("Shutdown");
 
     await row.getByRole("button", { name: "Actions for power-1" }).click();
     await expect(page.getByRole("menuitem", { name: /^Stop/ })).toHaveAccessibleDescription(
@@ -48,13 +48,13 @@ test("stop and start an instance from the row actions menu, and see the page's b
     // The instance page: its buttons follow the same rules, and the action log lists both.
     await row.getByRole("link", { name: "power-1" }).click();
     const actions = page.getByRole("group", { name: "Actions for power-1" });
-    await expect(actions.getByRole("button", { name: "Stop" })).toBeEnabled();
-    await expect(actions.getByRole("button", { name: "Start" })).toBeDisabled();
-    await expect(actions.getByRole("button", { name: "Start" })).toHaveAccessibleDescription(/already running/);
+    await expect(actions.getByRole("button", { name: "Stop", exact: true })).toBeEnabled();
+    await expect(actions.getByRole("button", { name: "Start", exact: true })).toBeDisabled();
+    await expect(actions.getByRole("button", { name: "Start", exact: true })).toHaveAccessibleDescription(/already running/);
     await expect(actions.getByRole("button", { name: "Unpause" })).toHaveAccessibleDescription(
       "Instance power-1 is not paused (ACTIVE): nothing to unpause.",
     );
-    await actions.getByRole("button", { name: "Pause" }).click();
+    await actions.getByRole("button", { name: "Pause", exact: true }).click();
     await expect(page.getByRole("heading", { name: "power-1" }).locator("..")).toContainText("PAUSED");
     await expect(actions.getByRole("button", { name: "Unpause" })).toBeEnabled();
   } finally {
