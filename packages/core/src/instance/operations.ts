@@ -21,7 +21,7 @@
  *
  * Pure: the verbs, the report handling, the sweepers and the console (to disable its buttons
  * with the reason) all read this one table. A new action adds an operation here, a verb, an
- * agent command variant and a driver method (see compute/actions/README in the report).
+ * agent command variant and a driver method (packages/core/README.md, "Actions on an instance").
  */
 import type { ActionTaskState, PowerState, TaskState, VmState } from "./types";
 
