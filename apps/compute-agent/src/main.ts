@@ -93,11 +93,12 @@ async function startSimulatedHosts(env: Env, simulation: Simulation, sharedSecre
 function hostOptions(
   env: Env,
   hostLog: Logger,
-): Pick<ComputeHostOptions, "vif" | "serverUrls" | "heartbeatMs" | "imageCache" | "agentVersion" | "log"> {
+): Pick<ComputeHostOptions, "vif" | "serverUrls" | "heartbeatMs" | "powerSyncMs" | "imageCache" | "agentVersion" | "log"> {
   return {
     vif: env.vif,
     serverUrls: env.serverUrls,
     heartbeatMs: env.heartbeatMs,
+    powerSyncMs: env.powerSyncMs,
     imageCache: env.imageCache,
     agentVersion: packageJson.version,
     log: hostLog,

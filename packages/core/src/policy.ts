@@ -65,6 +65,15 @@ export const POLICY = {
   "instances.get": "project:reader",
   "instances.launch": "project:member",
   "instances.delete": "project:member",
+  // The lifecycle actions (Nova's os_compute_api:servers:start/stop/reboot, os-pause-server,
+  // os-suspend-server): members on their project's instances, admins on any.
+  "instances.stop": "project:member",
+  "instances.start": "project:member",
+  "instances.reboot": "project:member",
+  "instances.pause": "project:member",
+  "instances.unpause": "project:member",
+  "instances.suspend": "project:member",
+  "instances.resume": "project:member",
   "instances.console": "project:reader",
   "quota.usage": "project:reader",
   // images (Glance)

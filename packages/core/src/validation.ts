@@ -132,6 +132,11 @@ export type LaunchInstanceInput = z.input<typeof launchInstanceInput>;
 
 export const instanceIdInput = z.object({ id: z.uuid("Not an instance id.") });
 export const idInput = z.object({ id: z.uuid("Not a valid id.") });
+/** Nova's reboot body: `{"reboot": {"type": "SOFT" | "HARD"}}`; SOFT unless told. */
+export const rebootInstanceInput = z.object({
+  id: z.uuid("Not an instance id."),
+  type: z.enum(["SOFT", "HARD"], "Reboot type must be SOFT or HARD.").default("SOFT"),
+});
 export const instanceConsoleInput = z.object({
   id: z.uuid("Not an instance id."),
   /** Continue after this console offset; omitted: the newest part of the log. */

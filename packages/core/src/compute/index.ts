@@ -10,3 +10,4 @@ export * from "./spawn-command";
 export * from "./console";
 export * from "./build-wait";
 export * from "./guest-console";
+export * from "./actions";

@@ -49,6 +49,9 @@ export function applyChange(detail: InstanceDetail, change: BrowserEventPayload<
     instance: {
       ...detail.instance,
       status: change.status,
+      // The task shows at once ("Powering off…"); the columns are checked by the refetch.
+      taskState: change.taskState as InstanceDetail["instance"]["taskState"],
+      vmState: change.vmState as InstanceDetail["instance"]["vmState"],
       hostname: change.hostname,
       progress: change.progress,
     },

@@ -1,5 +1,18 @@
-import { deleteInstance, getInstance, getInstanceConsole, launchInstance, listInstances } from "@nimbus/core/compute";
-import { instanceConsoleInput, instanceIdInput, launchInstanceInput } from "@nimbus/core/validation";
+import {
+  deleteInstance,
+  getInstance,
+  getInstanceConsole,
+  launchInstance,
+  listInstances,
+  pauseInstance,
+  rebootInstance,
+  resumeInstance,
+  startInstance,
+  stopInstance,
+  suspendInstance,
+  unpauseInstance,
+} from "@nimbus/core/compute";
+import { instanceConsoleInput, instanceIdInput, launchInstanceInput, rebootInstanceInput } from "@nimbus/core/validation";
 import { launchAdmitted, procedure, router, verbInput } from "../init";
 
 export const instancesRouter = router({
@@ -17,4 +30,26 @@ export const instancesRouter = router({
   delete: procedure("instances.delete")
     .input(verbInput(instanceIdInput))
     .mutation(({ ctx, input }) => deleteInstance({ ctx, input })),
+  // The lifecycle actions: each answers once the host took the command; progress arrives on the socket.
+  stop: procedure("instances.stop")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => stopInstance({ ctx, input })),
+  start: procedure("instances.start")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => startInstance({ ctx, input })),
+  reboot: procedure("instances.reboot")
+    .input(verbInput(rebootInstanceInput))
+    .mutation(({ ctx, input }) => rebootInstance({ ctx, input })),
+  pause: procedure("instances.pause")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => pauseInstance({ ctx, input })),
+  unpause: procedure("instances.unpause")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => unpauseInstance({ ctx, input })),
+  suspend: procedure("instances.suspend")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => suspendInstance({ ctx, input })),
+  resume: procedure("instances.resume")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => resumeInstance({ ctx, input })),
 });
