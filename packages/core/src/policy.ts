@@ -95,6 +95,9 @@ export const POLICY = {
   "subnets.create": "project:member",
   "subnets.delete": "project:member",
   "ports.list": "project:reader",
+  "ports.get": "project:reader",
+  /** How many networks, subnets, ports, groups and rules a project has (its own; a cloud admin any project's). */
+  "networks.usage": "project:reader",
   "securityGroups.list": "project:reader",
   "securityGroups.create": "project:member",
   "securityGroups.delete": "project:member",
