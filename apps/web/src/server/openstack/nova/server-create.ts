@@ -305,6 +305,8 @@ export async function createServer(call: OsCall): Promise<OsReply> {
   call.res.once("close", () => gone.abort());
   const result = await (launchInstanceInput.safeParse(input).success ? call.launchAdmission.run(launch, gone.signal) : launch()).catch(
     (error: unknown) => {
+      // A caller gone while it waited to start: nothing was launched, and no one reads the answer.
+      if (gone.signal.aborted && !isNimbusError(error)) throw badRequest("The call was abandoned before it started.");
       throw createRefusal(error);
     },
   );
