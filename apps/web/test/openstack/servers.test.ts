@@ -98,6 +98,7 @@ describe("Nova servers through the stock openstack CLI", () => {
     await admin.quotas.set.mutate({ projectId: ids.demo, limits: { instances: -1, cores: -1, ram: -1 } });
     const aliceConsole = (await signedInClient(stack.server.url, "alice", PERSONA_PASSWORD)).client;
     await aliceConsole.keyPairs.create.mutate({ name: "alice-key" });
+    await aliceConsole.securityGroups.create.mutate({ name: "web" });
     ids.group = (await aliceConsole.serverGroups.create.mutate({ name: "spread", policy: "anti-affinity" })).id;
     userDataFile = path.join(mkdtempSync(path.join(tmpdir(), "nova-servers-")), "user-data.yaml");
     writeFileSync(userDataFile, "#cloud-config\nruncmd:\n  - echo hello from nova\n");
@@ -113,6 +114,7 @@ describe("Nova servers through the stock openstack CLI", () => {
   });
 
   let web1: ServerShow;
+  let fromVolumeId = "";
 
   it("server create with image, flavor, network, key, security group, user data and a group hint ends ACTIVE with --wait", async () => {
     const out = await alice.ok([
@@ -127,7 +129,7 @@ describe("Nova servers through the stock openstack CLI", () => {
       "--key-name",
       "alice-key",
       "--security-group",
-      "default",
+      "web",
       "--user-data",
       userDataFile,
       "--hint",
@@ -150,7 +152,7 @@ describe("Nova servers through the stock openstack CLI", () => {
       "OS-EXT-AZ:availability_zone": "nova",
       project_id: ids.demo,
       user_id: ids.aliceUser,
-      security_groups: [{ name: "default" }],
+      security_groups: [{ name: "web" }],
     });
     expect(web1.addresses).toMatchObject({ "shared-net": [expect.stringMatching(/^10\.0\.0\.\d+$/)] });
     expect(web1.hostId).toMatch(/^[0-9a-f]{56}$/);
@@ -202,6 +204,35 @@ describe("Nova servers through the stock openstack CLI", () => {
     });
   }, 60_000);
 
+  it("server create --boot-from-volume boots from a new volume made from the image: no image on the server, the volume attached", async () => {
+    const out = await alice.ok([
+      "server",
+      "create",
+      "--image",
+      ids.image,
+      "--boot-from-volume",
+      "1",
+      "--flavor",
+      ids.tiny,
+      "--network",
+      ids.network,
+      "--wait",
+      "-f",
+      "json",
+      "from-volume",
+    ]);
+    const server = jsonAfterProgress<ServerShow & { volumes_attached: unknown }>(out);
+    fromVolumeId = server.id;
+    expect(server).toMatchObject({ status: "ACTIVE", image: "N/A (booted from volume)" });
+    const raw = await nova(alice, "GET", `/servers/${server.id}`);
+    expect(raw.body.server.image).toBe("");
+    const [volume] = raw.body.server["os-extended-volumes:volumes_attached"];
+    const detail = await (await signedInClient(stack.server.url, "alice", PERSONA_PASSWORD)).client.instances.get.query({ id: server.id });
+    expect(detail.volumes).toEqual([expect.objectContaining({ id: volume.id, bootIndex: 0, sizeGb: 1, deleteOnTermination: false })]);
+    // The test driver's host has room for a handful of servers: this one makes way for the rest.
+    expect((await nova(alice, "DELETE", `/servers/${server.id}`)).status).toBe(204);
+  }, 90_000);
+
   it("server create --min/--max launches a reservation named as Nova names it, and return_reservation_id answers with it", async () => {
     await alice.ok(["server", "create", "--image", ids.image, "--flavor", ids.tiny, "--network", ids.network, "--min", "2", "--max", "2", "multi"]);
     const multi = await alice.json<ListRow[]>(["server", "list", "--name", "^multi-"]);
@@ -215,20 +246,30 @@ describe("Nova servers through the stock openstack CLI", () => {
   }, 60_000);
 
   it("server list: --long, --name, --status, and --all-projects for admins only", async () => {
-    const mine = await alice.json<ListRow[]>(["server", "list"]);
+    const [mine, long, none, errored, active, adminOwn, everywhere, refused] = await Promise.all([
+      alice.json<ListRow[]>(["server", "list"]),
+      alice.json<Record<string, unknown>[]>(["server", "list", "--long", "--name", "^web-1$"]),
+      alice.json<ListRow[]>(["server", "list", "--name", "nothing-like-this"]),
+      alice.json<ListRow[]>(["server", "list", "--status", "ERROR"]),
+      alice.json<ListRow[]>(["server", "list", "--status", "ACTIVE"]),
+      adminCli.json<ListRow[]>(["server", "list"]),
+      adminCli.json<Record<string, unknown>[]>(["server", "list", "--all-projects", "--long", "--name", "^web-1$"]),
+      alice.run(["server", "list", "--all-projects"]),
+    ]);
     expect(mine.map((s) => s.Name)).toEqual(expect.arrayContaining(["web-1", "multi-1", "multi-2", "page-1", "page-2"]));
-    const long = await alice.json<Record<string, unknown>[]>(["server", "list", "--long", "--name", "^web-1$"]);
+    expect(mine.find((s) => s.Name === "web-1")).toMatchObject({
+      Status: "ACTIVE",
+      Networks: { "shared-net": [expect.stringMatching(/^10\.0\.0\./)] },
+    });
+    // A member's long list has no host (Nova's extended attributes are for admins).
     expect(long).toEqual([
       expect.objectContaining({ Name: "web-1", Status: "ACTIVE", "Power State": 1, "Availability Zone": "nova", "Flavor ID": ids.tiny, Host: "" }),
     ]);
-    expect(await alice.json<ListRow[]>(["server", "list", "--name", "nothing-like-this"])).toEqual([]);
-    expect((await alice.json<ListRow[]>(["server", "list", "--status", "ERROR"])).map((s) => s.Name)).not.toContain("web-1");
-    expect((await alice.json<ListRow[]>(["server", "list", "--status", "ACTIVE"])).map((s) => s.Name)).toContain("web-1");
-
-    expect((await adminCli.json<ListRow[]>(["server", "list"])).map((s) => s.ID)).not.toContain(web1.id);
-    const everywhere = await adminCli.json<Record<string, unknown>[]>(["server", "list", "--all-projects", "--long", "--name", "^web-1$"]);
+    expect(none).toEqual([]);
+    expect(errored.map((s) => s.Name)).not.toContain("web-1");
+    expect(active.map((s) => s.Name)).toContain("web-1");
+    expect(adminOwn.map((s) => s.ID)).not.toContain(web1.id);
     expect(everywhere).toEqual([expect.objectContaining({ ID: web1.id, Host: agent.hostname })]);
-    const refused = await alice.run(["server", "list", "--all-projects"]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/HTTP 403/);
   }, 90_000);
@@ -255,8 +296,11 @@ describe("Nova servers through the stock openstack CLI", () => {
 
     const future = new Date(Date.now() + 3_600_000).toISOString();
     expect((await nova(alice, "GET", `/servers?changes-since=${future}`)).body.servers).toEqual([]);
+    // Since an hour ago: every server, the deleted one too (Nova lists deleted servers to a changes-since).
     const past = new Date(Date.now() - 3_600_000).toISOString();
-    expect((await nova(alice, "GET", `/servers?changes-since=${past}`)).body.servers.length).toBe(all.length);
+    const since = (await nova(alice, "GET", `/servers/detail?changes-since=${past}`)).body.servers as ServerShow[];
+    expect(since.map((s) => s.id).sort()).toEqual([...all, fromVolumeId].sort());
+    expect(since.find((s) => s.id === fromVolumeId)).toMatchObject({ status: "DELETED", "OS-EXT-STS:vm_state": "deleted" });
     expect((await nova(alice, "GET", "/servers?changes-since=yesterday")).body.badRequest.message).toBe("Invalid filter field: changes-since.");
   }, 60_000);
 
@@ -317,11 +361,17 @@ describe("Nova servers through the stock openstack CLI", () => {
   }, 60_000);
 
   it("a reader may not create (403); another project's server is not found (404); a project over quota is refused (403)", async () => {
-    const reader = await rita.run(["server", "create", "--image", ids.image, "--flavor", ids.tiny, "--network", ids.network, "nope"]);
+    const [reader, readerList, show, bobList, aliceShow] = await Promise.all([
+      rita.run(["server", "create", "--image", ids.image, "--flavor", ids.tiny, "--network", ids.network, "nope"]),
+      rita.json<ListRow[]>(["server", "list"]),
+      bob.run(["server", "show", web1.id]),
+      bob.json<ListRow[]>(["server", "list"]),
+      alice.json<ServerShow>(["server", "show", web1.id]),
+    ]);
     expect(reader.code).not.toBe(0);
     expect(reader.stderr).toMatch(/HTTP 403/);
     // The reader still sees the project's servers.
-    expect((await rita.json<ListRow[]>(["server", "list"])).map((s) => s.ID)).toContain(web1.id);
+    expect(readerList.map((s) => s.ID)).toContain(web1.id);
 
     for (const [method, url] of [
       ["GET", `/servers/${web1.id}`],
@@ -333,11 +383,11 @@ describe("Nova servers through the stock openstack CLI", () => {
       expect(answer.status, `${method} ${url}`).toBe(404);
       expect(answer.body.itemNotFound.message).toBe(`Instance ${web1.id} could not be found.`);
     }
-    const show = await bob.run(["server", "show", web1.id]);
     expect(show.code).not.toBe(0);
     expect(show.stderr).toMatch(/No server with a name or ID/);
-    expect((await bob.json<ListRow[]>(["server", "list"])).map((s) => s.ID)).not.toContain(web1.id);
-    expect((await alice.json<ServerShow>(["server", "show", web1.id])).status).toBe("ACTIVE");
+    expect(bobList.map((s) => s.ID)).not.toContain(web1.id);
+    expect(aliceShow.status).toBe("ACTIVE");
+    expect((await nova(alice, "GET", `/servers/${web1.id}`)).status).toBe(200);
 
     await admin.quotas.set.mutate({ projectId: ids.other, limits: { instances: 0 } });
     const over = await nova(bob, "POST", "/servers", launchBody("too-many"));
@@ -355,6 +405,22 @@ describe("Nova servers through the stock openstack CLI", () => {
     expect(again.status).toBe(202);
     expect(again.body.server.id).toBe(first.body.server.id);
     expect((await nova(alice, "GET", "/servers?name=^retried$")).body.servers).toHaveLength(1);
+    expect((await nova(alice, "DELETE", `/servers/${first.body.server.id}`)).status).toBe(204);
+  }, 60_000);
+
+  it("with no network asked for, the one network the project can use (Nova's answer at 2.1), and 409 once there are two", async () => {
+    const { server } = launchBody("unnetworked");
+    const { networks: _, ...withoutNetworks } = server;
+    const launched = await nova(alice, "POST", "/servers", { server: withoutNetworks });
+    expect(launched.status).toBe(202);
+    const detail = await admin.instances.allProjects.query({ name: "^unnetworked$" });
+    expect(detail.map((i) => i.networkName)).toEqual(["shared-net"]);
+    expect((await nova(alice, "DELETE", `/servers/${launched.body.server.id}`)).status).toBe(204);
+    const aliceConsole = (await signedInClient(stack.server.url, "alice", PERSONA_PASSWORD)).client;
+    await aliceConsole.networks.create.mutate({ name: "alice-net" });
+    const ambiguous = await nova(alice, "POST", "/servers", { server: { ...withoutNetworks, networks: [] } });
+    expect(ambiguous.status).toBe(409);
+    expect(ambiguous.body.conflictingRequest.message).toBe("Multiple possible networks found, use a Network ID to be more specific.");
   }, 60_000);
 
   it("a launch no host can take ends ERROR, and server show gives the console's plain-words fault (details for admins)", async () => {
