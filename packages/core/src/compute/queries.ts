@@ -125,12 +125,27 @@ async function instanceExtras(db: Executor, rows: readonly { id: string; hostId:
           .orderBy(asc(schema.volumeAttachments.device)),
     hostIds.length > 0 ? aggregatesByHost(db, hostIds) : new Map<string, never[]>(),
   ]);
+  const portsOf = byInstance(ports.map(({ instanceId, ...port }) => [instanceId, port] as const));
+  const groupsOf = byInstance(groups.map(({ instanceId, name }) => [instanceId, name] as const));
+  const volumesOf = byInstance(volumes.map(({ instanceId, ...volume }) => [instanceId, volume] as const));
   return (row: { id: string; hostId: string | null; requestedZone: string | null }) => ({
     availabilityZone: row.hostId ? (availabilityZonesOf({ aggregates: aggregates.get(row.hostId) ?? [] })[0] ?? null) : row.requestedZone,
-    ports: ports.filter((p) => p.instanceId === row.id).map(({ instanceId: _, ...port }) => port),
-    securityGroups: groups.filter((g) => g.instanceId === row.id).map((g) => g.name),
-    volumes: volumes.filter((v) => v.instanceId === row.id).map(({ instanceId: _, ...volume }) => volume),
+    ports: portsOf.get(row.id) ?? [],
+    securityGroups: groupsOf.get(row.id) ?? [],
+    volumes: volumesOf.get(row.id) ?? [],
   });
+}
+
+/** Items grouped by the instance each belongs to, in the order given. */
+function byInstance<T>(pairs: readonly (readonly [string | null, T])[]): Map<string, T[]> {
+  const grouped = new Map<string, T[]>();
+  for (const [instanceId, item] of pairs) {
+    if (instanceId === null) continue;
+    const list = grouped.get(instanceId);
+    if (list) list.push(item);
+    else grouped.set(instanceId, [item]);
+  }
+  return grouped;
 }
 
 /** A filter's text is a PostgreSQL regular expression, or a BadRequest naming the field. */
