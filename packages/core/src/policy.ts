@@ -63,6 +63,11 @@ export const POLICY = {
   // compute
   "instances.list": "project:reader",
   "instances.get": "project:reader",
+  /**
+   * The operator's view of instances (Nova's all_tenants and os-extended-server-attributes):
+   * every project's instances, deleted ones, which host each is on, and a fault's details.
+   */
+  "instances.allProjects": "cloud_admin",
   "instances.launch": "project:member",
   "instances.delete": "project:member",
   // The lifecycle actions (Nova's os_compute_api:servers:start/stop/reboot, os-pause-server,
@@ -156,6 +161,16 @@ export const POLICY = {
 export type PolicyTarget = keyof typeof POLICY;
 /** Targets anyone may call, signed in or not. */
 export type PublicTarget = { [T in PolicyTarget]: (typeof POLICY)[T] extends "public" ? T : never }[PolicyTarget];
+
+/** Whether `principal` satisfies the rule of `target` (for what a view shows, not to refuse a call: use `authorize`). */
+export function allows(principal: Principal | null, target: PolicyTarget): boolean {
+  try {
+    authorize(principal, target);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Throws Unauthenticated or Forbidden unless `principal` satisfies the rule of `target`, and

@@ -264,6 +264,7 @@ export async function startNimbusServer({
           clientAddress: (req) => clientAddress(req, proxies),
           baseUrl: (req) => env.NIMBUS_PUBLIC_URL ?? ownOrigin(req, site) ?? `http://${env.HOST}:${env.PORT}`,
           log: log.child({ component: "openstack-api" }),
+          launchAdmission,
         },
         identity,
       ),

@@ -28,6 +28,8 @@ export function upsertEvent(detail: InstanceDetail, event: InstanceActionEvent):
       id: `provisional-${event.id}`,
       action: wantsDelete ? "delete" : "create",
       requestId: "",
+      userId: null,
+      projectId: detail.instance.projectId,
       startTime: event.startTime,
       finishTime: null,
       message: null,

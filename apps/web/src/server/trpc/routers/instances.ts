@@ -12,13 +12,26 @@ import {
   suspendInstance,
   unpauseInstance,
 } from "@nimbus/core/compute";
-import { instanceConsoleInput, instanceIdInput, launchInstanceInput, rebootInstanceInput } from "@nimbus/core/validation";
+import {
+  getInstanceInput,
+  instanceConsoleInput,
+  instanceIdInput,
+  launchInstanceInput,
+  listInstancesInput,
+  rebootInstanceInput,
+} from "@nimbus/core/validation";
 import { launchAdmitted, procedure, router, verbInput } from "../init";
 
 export const instancesRouter = router({
-  list: procedure("instances.list").query(({ ctx }) => listInstances({ ctx })),
+  list: procedure("instances.list")
+    .input(verbInput(listInstancesInput))
+    .query(({ ctx, input }) => listInstances({ ctx, input })),
+  /** The operator's list: every project's instances (with the same filters). */
+  allProjects: procedure("instances.allProjects")
+    .input(verbInput(listInstancesInput))
+    .query(({ ctx, input }) => listInstances({ ctx, input: { ...input, allProjects: true } })),
   get: procedure("instances.get")
-    .input(verbInput(instanceIdInput))
+    .input(verbInput(getInstanceInput))
     .query(({ ctx, input }) => getInstance({ ctx, input })),
   launch: procedure("instances.launch")
     .input(verbInput(launchInstanceInput))
