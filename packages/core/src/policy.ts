@@ -110,6 +110,8 @@ export const POLICY = {
   "keyPairs.delete": "project:member",
   "volumes.list": "project:reader",
   "volumes.get": "project:reader",
+  /** Cinder's all_tenants: every project's volumes. */
+  "volumes.listAllProjects": "cloud_admin",
   "volumes.create": "project:member",
   "volumes.delete": "project:member",
   "serverGroups.list": "project:reader",

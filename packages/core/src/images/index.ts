@@ -1,3 +1,4 @@
+export * from "./digests";
 export * from "./inspect";
 export * from "./import";
 export * from "./refs";

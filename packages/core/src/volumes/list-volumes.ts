@@ -1,16 +1,17 @@
 import { schema, type Executor } from "@nimbus/db";
-import { and, asc, eq } from "@nimbus/db/orm";
+import { and, asc, eq, type SQL } from "@nimbus/db/orm";
 import type { CoreContext } from "../context";
 import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
-import { idInput } from "../validation";
-import type { z } from "zod";
+import { idInput, text } from "../validation";
+import { z } from "zod";
 
-/** A project's volumes with what the console shows beside each: image, attachment, host. */
-async function volumeRows(db: Executor, projectId: string, volumeId?: string) {
+/** Volumes (one project's, or every project's when `projectId` is null) with what the console shows beside each: image, attachment, host. */
+async function volumeRows(db: Executor, projectId: string | null, filters: SQL[] = []) {
   const rows = await db
     .select({
       volume: schema.volumes,
+      projectName: schema.projects.name,
       attachment: schema.volumeAttachments,
       instance: { id: schema.instances.id, name: schema.instances.name },
       image: { id: schema.images.id, name: schema.images.name },
@@ -21,10 +22,15 @@ async function volumeRows(db: Executor, projectId: string, volumeId?: string) {
     .leftJoin(schema.instances, eq(schema.instances.id, schema.volumeAttachments.instanceId))
     .leftJoin(schema.images, eq(schema.images.id, schema.volumes.imageId))
     .leftJoin(schema.computeHosts, eq(schema.computeHosts.id, schema.volumes.hostId))
-    .where(and(eq(schema.volumes.projectId, projectId), volumeId ? eq(schema.volumes.id, volumeId) : undefined))
+    .innerJoin(schema.projects, eq(schema.projects.id, schema.volumes.projectId))
+    .where(and(projectId === null ? undefined : eq(schema.volumes.projectId, projectId), ...filters))
     .orderBy(asc(schema.volumes.name), asc(schema.volumes.createdAt));
-  return rows.map(({ volume, attachment, instance, image, host }) => ({
+  return rows.map(({ volume, projectName, attachment, instance, image, host }) => ({
     id: volume.id,
+    projectId: volume.projectId,
+    projectName,
+    /** Who created it (null once that user is gone). */
+    userId: volume.userId,
     name: volume.name,
     description: volume.description,
     sizeGb: volume.sizeGb,
@@ -52,17 +58,33 @@ async function volumeRows(db: Executor, projectId: string, volumeId?: string) {
 }
 export type VolumeView = Awaited<ReturnType<typeof volumeRows>>[number];
 
-/** Cinder's volume list: the project's volumes, attached or not. */
-export async function listVolumes({ ctx }: { ctx: CoreContext }): Promise<VolumeView[]> {
+export const listVolumesInput = z
+  .object({
+    /** Every project's volumes (Cinder's all_tenants): cloud administrators only. */
+    allProjects: z.boolean().default(false),
+    name: text("Name").max(255, "Use at most 255 characters.").optional(),
+    status: z.enum(schema.volumeStatus.enumValues).optional(),
+  })
+  .default({ allProjects: false });
+export type ListVolumesInput = z.input<typeof listVolumesInput>;
+
+/** Cinder's volume list: the project's volumes, attached or not (every project's for a cloud admin who asks). */
+export async function listVolumes({ ctx, input }: { ctx: CoreContext; input?: ListVolumesInput }): Promise<VolumeView[]> {
   const principal = authorize(ctx.principal, "volumes.list");
-  return volumeRows(ctx.db, principal.projectId);
+  const value = parseInput(listVolumesInput, input);
+  if (value.allProjects) authorize(ctx.principal, "volumes.listAllProjects");
+  const filters = [
+    ...(value.name !== undefined ? [eq(schema.volumes.name, value.name)] : []),
+    ...(value.status ? [eq(schema.volumes.status, value.status)] : []),
+  ];
+  return volumeRows(ctx.db, value.allProjects ? null : principal.projectId, filters);
 }
 
 /** One volume of the project; another project's answers NotFound. */
 export async function getVolume({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<VolumeView> {
   const principal = authorize(ctx.principal, "volumes.get");
   const { id } = parseInput(idInput, input);
-  const [volume] = await volumeRows(ctx.db, principal.projectId, id);
+  const [volume] = await volumeRows(ctx.db, principal.projectId, [eq(schema.volumes.id, id)]);
   if (!volume) throw NimbusError.notFound("Volume", id);
   return volume;
 }
