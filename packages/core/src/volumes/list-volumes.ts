@@ -1,5 +1,5 @@
 import { schema, type Executor } from "@nimbus/db";
-import { and, asc, eq, type SQL } from "@nimbus/db/orm";
+import { and, asc, desc, eq, sql, type SQL } from "@nimbus/db/orm";
 import type { CoreContext } from "../context";
 import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
@@ -7,8 +7,13 @@ import { idInput, text } from "../validation";
 import { z } from "zod";
 
 /** Volumes (one project's, or every project's when `projectId` is null) with what the console shows beside each: image, attachment, host. */
-async function volumeRows(db: Executor, projectId: string | null, filters: SQL[] = []) {
-  const rows = await db
+async function volumeRows(
+  db: Executor,
+  projectId: string | null,
+  filters: SQL[] = [],
+  { order = [asc(schema.volumes.name), asc(schema.volumes.createdAt), asc(schema.volumes.id)], limit }: { order?: SQL[]; limit?: number } = {},
+) {
+  const query = db
     .select({
       volume: schema.volumes,
       projectName: schema.projects.name,
@@ -24,7 +29,8 @@ async function volumeRows(db: Executor, projectId: string | null, filters: SQL[]
     .leftJoin(schema.computeHosts, eq(schema.computeHosts.id, schema.volumes.hostId))
     .innerJoin(schema.projects, eq(schema.projects.id, schema.volumes.projectId))
     .where(and(projectId === null ? undefined : eq(schema.volumes.projectId, projectId), ...filters))
-    .orderBy(asc(schema.volumes.name), asc(schema.volumes.createdAt));
+    .orderBy(...order);
+  const rows = limit === undefined ? await query : await query.limit(limit);
   return rows.map(({ volume, projectName, attachment, instance, image, host }) => ({
     id: volume.id,
     projectId: volume.projectId,
@@ -62,10 +68,18 @@ export const listVolumesInput = z
   .object({
     /** Every project's volumes (Cinder's all_tenants): cloud administrators only. */
     allProjects: z.boolean().default(false),
+    /** With allProjects, only this project's volumes. */
+    projectId: z.uuid("Not a project id.").optional(),
     name: text("Name").max(255, "Use at most 255 characters.").optional(),
     status: z.enum(schema.volumeStatus.enumValues).optional(),
+    /** Order: by name (A to Z, the default) or by creation (Cinder's default: newest first). */
+    sortKey: z.enum(["name", "created_at"]).default("name"),
+    sortDir: z.enum(["asc", "desc"]).default("asc"),
+    /** A page: at most `limit` volumes after the volume `marker` (in the same order). */
+    limit: z.number().int("Enter a whole number.").min(0, "Cannot be negative.").max(1000, "Use at most 1000.").optional(),
+    marker: z.uuid("Not a volume id.").optional(),
   })
-  .default({ allProjects: false });
+  .default({ allProjects: false, sortKey: "name", sortDir: "asc" });
 export type ListVolumesInput = z.input<typeof listVolumesInput>;
 
 /** Cinder's volume list: the project's volumes, attached or not (every project's for a cloud admin who asks). */
@@ -73,11 +87,28 @@ export async function listVolumes({ ctx, input }: { ctx: CoreContext; input?: Li
   const principal = authorize(ctx.principal, "volumes.list");
   const value = parseInput(listVolumesInput, input);
   if (value.allProjects) authorize(ctx.principal, "volumes.listAllProjects");
+  const v = schema.volumes;
+  const projectId = value.allProjects ? null : principal.projectId;
   const filters = [
-    ...(value.name !== undefined ? [eq(schema.volumes.name, value.name)] : []),
-    ...(value.status ? [eq(schema.volumes.status, value.status)] : []),
+    ...(value.name !== undefined ? [eq(v.name, value.name)] : []),
+    ...(value.status ? [eq(v.status, value.status)] : []),
+    ...(value.allProjects && value.projectId ? [eq(v.projectId, value.projectId)] : []),
   ];
-  return volumeRows(ctx.db, value.allProjects ? null : principal.projectId, filters);
+  const key = value.sortKey === "name" ? v.name : v.createdAt;
+  const direction = value.sortDir === "asc" ? asc : desc;
+  if (value.marker) {
+    const [marker] = await ctx.db
+      .select({ id: v.id })
+      .from(v)
+      .where(and(eq(v.id, value.marker), projectId === null ? undefined : eq(v.projectId, projectId)));
+    if (!marker)
+      throw NimbusError.badRequest(`Invalid marker: volume ${value.marker} could not be found.`, [{ path: "marker", message: "No such volume." }]);
+    const column = sql.raw(value.sortKey === "name" ? "name" : "created_at");
+    const after = sql`(select ${column}, created_at, id from ${v} where id = ${value.marker})`;
+    filters.push(value.sortDir === "asc" ? sql`(${key}, ${v.createdAt}, ${v.id}) > ${after}` : sql`(${key}, ${v.createdAt}, ${v.id}) < ${after}`);
+  }
+  // The key, then creation and id to break ties: a total order, so pages neither skip nor repeat.
+  return volumeRows(ctx.db, projectId, filters, { order: [direction(key), direction(v.createdAt), direction(v.id)], limit: value.limit });
 }
 
 /** One volume of the project; another project's answers NotFound. */
