@@ -74,6 +74,9 @@ export const POLICY = {
   "instances.unpause": "project:member",
   "instances.suspend": "project:member",
   "instances.resume": "project:member",
+  /** Attach or detach a volume to an instance that is already built: checked, then refused (volumes attach at launch only). */
+  "instances.attachVolume": "project:member",
+  "instances.detachVolume": "project:member",
   "instances.console": "project:reader",
   "quota.usage": "project:reader",
   // images (Glance)
