@@ -252,7 +252,9 @@ export const volumeRoutes: OsRoute[] = [
         return { status: 202, body: { volume: detail(call, await getVolume({ ctx: call.ctx, input: { id: created.id } })) } };
       } catch (error) {
         if (isNimbusError(error) && error.code === "QuotaExceeded") {
-          const [over] = (error.details as { overages?: QuotaOverage[] } | undefined)?.overages ?? [];
+          // Cinder checks gigabytes before the volume count.
+          const overs = (error.details as { overages?: QuotaOverage[] } | undefined)?.overages ?? [];
+          const over = overs.find((o) => o.resource === "gigabytes") ?? overs[0];
           throw new OsRefusal(413, "QuotaExceeded", over ? quotaMessage(over) : error.message, { "retry-after": "0" });
         }
         if (error instanceof NimbusError && error.code === "NotFound" && input.imageId) {

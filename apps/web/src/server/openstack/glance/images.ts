@@ -10,6 +10,7 @@ import {
   type ListImagesInput,
   type UpdateImageInput,
 } from "@nimbus/core/images";
+import { isNimbusError } from "@nimbus/core/errors";
 import { receiveImageData, uploadFailure } from "../../image-upload";
 import { badRequest, OsRefusal, principalOf, type OsCall, type OsRoute } from "../service";
 import { intParam, parseWire } from "../wire";
@@ -287,6 +288,12 @@ function listInput(call: OsCall): { input: ListImagesInput; limit: number; none:
   };
 }
 
+/** Glance refuses what passes a quota with 413 (Request Entity Too Large), where Nova answers 403. */
+export function quotaAsTooLarge(error: unknown): never {
+  if (isNimbusError(error) && error.code === "QuotaExceeded") throw new OsRefusal(413, "QuotaExceeded", error.message);
+  throw error;
+}
+
 /** Glance answers 404 for an id that is no image (a name, say), where core's parser would say 400. */
 async function imageById(call: OsCall): Promise<ImageView> {
   const id = call.params.imageId!;
@@ -321,7 +328,7 @@ export function imageRoutes({ maxBytes, log }: GlanceOptions): OsRoute[] {
       method: "POST",
       path: "/v2/images",
       async handle(call) {
-        const image = await createImage({ ctx: call.ctx, input: createInput(call) });
+        const image = await createImage({ ctx: call.ctx, input: createInput(call) }).catch(quotaAsTooLarge);
         return { status: 201, body: glanceImage(image), headers: { location: `${call.baseUrl}/image/v2/images/${image.id}` } };
       },
     },

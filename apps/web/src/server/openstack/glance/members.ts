@@ -3,6 +3,7 @@ import { addImageMember, getImage, removeImageMember, updateImageMemberStatus } 
 import { badRequest, OsRefusal, principalOf, type OsCall, type OsRoute } from "../service";
 import { parseWire } from "../wire";
 import { glanceMember } from "./image-view";
+import { quotaAsTooLarge } from "./images";
 
 /**
  * Glance's image members: the owner offers an image to another project by its id, and that
@@ -43,7 +44,7 @@ export const memberRoutes: OsRoute[] = [
       const { member } = parseWire(addBody, call.body, "member");
       const id = imageId(call);
       if (!z.uuid().safeParse(member).success) throw badRequest(`Invalid member '${member.slice(0, 64)}': give the project's id.`);
-      const image = await addImageMember({ ctx: call.ctx, input: { id, projectId: member } });
+      const image = await addImageMember({ ctx: call.ctx, input: { id, projectId: member } }).catch(quotaAsTooLarge);
       const added = image.members.find((m) => m.projectId === member)!;
       return { status: 200, body: glanceMember(image, added) };
     },
