@@ -1,4 +1,4 @@
-import { mv, mvText, OsRefusal, principalOf, type Microversion, type OsCall, type OsService } from "../service";
+import { mv, mvText, type Microversion, type OsCall, type OsService } from "../service";
 import { quotaRoutes } from "./quotas";
 import { volumeRoutes } from "./volumes";
 
@@ -51,22 +51,6 @@ function versionEntry(call: OsCall) {
     ],
     "media-types": [{ base: "application/json", type: "application/vnd.openstack.volume+json;version=3" }],
   };
-}
-
-/**
- * The project in the URL must be the token's: Cinder's endpoint names the project, and a call
- * addressed to another project's endpoint is refused as Nova refuses it.
- */
-export function checkUrlProject(call: OsCall): void {
-  const inUrl = call.params.projectId!;
-  const own = principalOf(call).projectId;
-  if (inUrl !== own) {
-    throw new OsRefusal(
-      400,
-      "BadRequest",
-      `Malformed request URL: URL's project_id '${inUrl.slice(0, 64)}' doesn't match Context's project_id '${own}'.`,
-    );
-  }
 }
 
 export function cinderService(): OsService {

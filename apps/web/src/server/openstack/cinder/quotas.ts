@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DEFAULT_QUOTAS, projectQuotas, quotaUsage } from "@nimbus/core/quota";
 import { MAX_VOLUME_GB } from "@nimbus/core/validation";
 import { OsRefusal, principalOf, type OsCall, type OsRoute } from "../service";
-import { checkUrlProject } from ".";
+import { checkUrlProject } from "./project-url";
 
 /**
  * Cinder's quota sets and limits, as `openstack quota show` and `openstack limits show` read

@@ -4,7 +4,7 @@ import type { QuotaOverage } from "@nimbus/core/quota";
 import { createVolume, deleteVolume, getVolume, listVolumes, type ListVolumesInput, type VolumeView } from "@nimbus/core/volumes";
 import { atLeast, badRequest, OsRefusal, principalOf, type OsCall, type OsRoute } from "../service";
 import { intParam, parseWire } from "../wire";
-import { checkUrlProject } from ".";
+import { checkUrlProject } from "./project-url";
 
 /** Cinder's volumes API: list (summary and detail), show, create, delete. */
 

@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import { z } from "zod";
 import {
   createImage,
@@ -14,10 +15,15 @@ import { isNimbusError } from "@nimbus/core/errors";
 import { receiveImageData, uploadFailure } from "../../image-upload";
 import { badRequest, OsRefusal, principalOf, type OsCall, type OsRoute } from "../service";
 import { intParam, parseWire } from "../wire";
-import type { GlanceOptions } from ".";
 import { glanceImage } from "./image-view";
 
 /** Glance's images API: list, show, create, update (JSON patch), delete, and the data upload. */
+
+export interface GlanceOptions {
+  /** NIMBUS_IMAGE_MAX_BYTES: Glance's image_size_cap. */
+  maxBytes: number;
+  log: Logger;
+}
 
 /** Glance's limit_param_default and api_limit_max. */
 const DEFAULT_LIMIT = 25;

@@ -1,6 +1,5 @@
-import type { Logger } from "pino";
 import type { OsCall, OsService } from "../service";
-import { imageRoutes } from "./images";
+import { imageRoutes, type GlanceOptions } from "./images";
 import { memberRoutes } from "./members";
 
 /**
@@ -44,12 +43,6 @@ export function glanceError(status: number, _code: string, message: string) {
   const title = TITLES[status] ?? "Error";
   if (status === 401) return { error: { code: 401, title: "Unauthorized", message } };
   return { message, code: `${status} ${title}`, title };
-}
-
-export interface GlanceOptions {
-  /** NIMBUS_IMAGE_MAX_BYTES: Glance's image_size_cap. */
-  maxBytes: number;
-  log: Logger;
 }
 
 export function glanceService(options: GlanceOptions): OsService {
