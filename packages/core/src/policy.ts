@@ -150,6 +150,8 @@ export const POLICY = {
   // plain HTTP routes (streams that do not fit tRPC)
   "http:agent-enroll": "public",
   "http:image-upload": "project:member",
+  /** A user's download of an image's bits (Glance's GET /v2/images/{id}/file): any image the project sees. */
+  "http:image-data": "project:reader",
   "http:agent-image-download": "agent",
   // Keystone's token API (the OpenStack adapter): a password or a token in force buys a scoped
   // token; a token's holder validates or revokes it.

@@ -193,15 +193,25 @@ describe("Glance and Cinder through the stock openstack CLI", () => {
       expect(badMarker.status).toBe(400);
     }, 120_000);
 
-    it("shows an image shared with another project once it accepts, under --shared", async () => {
-      await member.ok(["image", "add", "project", "cli-disk", otherId]);
+    it("shares an image with another project, which sees it pending, accepts it and finds it under --shared", async () => {
+      const member_ = await member.json<{ member_id: string; status: string }>(["image", "add", "project", "cli-disk", otherId]);
+      expect(member_).toMatchObject({ member_id: otherId, status: "pending" });
       const image = await member.json<CliImage>(["image", "show", "cli-disk"]);
       expect(image.visibility).toBe("shared");
       expect(await outsider.json<{ Name: string }[]>(["image", "list", "--shared"])).toEqual([]);
-      const accepted = await raw(outsider, "PUT", `/image/v2/images/${image.id}/members/${otherId}`, { status: "accepted" });
-      expect(accepted).toMatchObject({ status: 200, body: { member_id: otherId, status: "accepted" } });
+      const pending = await outsider.json<{ Name: string }[]>(["image", "list", "--member-status", "pending"]);
+      expect(pending.map((i) => i.Name)).toContain("cli-disk");
+      await outsider.ok(["image", "set", "--accept", image.id]);
       expect((await outsider.json<{ Name: string }[]>(["image", "list", "--shared"])).map((i) => i.Name)).toEqual(["cli-disk"]);
+      const members = await member.json<{ "Member ID": string; Status: string }[]>(["image", "member", "list", "cli-disk"]);
+      expect(members).toEqual([expect.objectContaining({ "Member ID": otherId, Status: "accepted" })]);
     }, 60_000);
+
+    it("saves an image's data to a file, verified against its checksum", async () => {
+      const saved = path.join(files, "saved.qcow2");
+      await member.ok(["image", "save", "--file", saved, "cli-disk"]);
+      expect(readFileSync(saved).equals(readFileSync(qcow2))).toBe(true);
+    }, 30_000);
 
     it("sets a property and the name, and refuses fields it does not know with 400 naming them", async () => {
       await member.ok(["image", "set", "--property", "os_distro=debian", "--name", "cli-disk-2", "cli-disk"]);

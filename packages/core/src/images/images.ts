@@ -354,6 +354,13 @@ export async function listImages({ ctx, input }: { ctx: CoreContext; input?: Lis
   return readViews(ctx.db, principal, and(...filters)!, { order, limit: value.limit });
 }
 
+/** The row of an image the project sees (as `getImage` finds it), or NotFound. */
+export async function getImageRow(db: Executor, principal: Principal, id: string): Promise<ImageRow> {
+  const row = await db.query.images.findFirst({ where: and(eq(schema.images.id, id), listedBy(principal.projectId)) });
+  if (!row) throw NimbusError.notFound("Image", id);
+  return row;
+}
+
 export async function getImage({ ctx, input }: { ctx: CoreContext; input: z.input<typeof imageIdInput> }): Promise<ImageView> {
   const principal = authorize(ctx.principal, "images.get");
   const { id } = parseInput(imageIdInput, input);

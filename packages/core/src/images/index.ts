@@ -8,4 +8,5 @@ export * from "./members";
 export * from "./member-status";
 export * from "./list-shares";
 export * from "./upload";
+export * from "./download";
 export * from "./host-access";

@@ -1,8 +1,35 @@
-import type { ImageView } from "@nimbus/core/images";
+import type { ImageShareView, ImageView } from "@nimbus/core/images";
 import { isoSeconds } from "../service";
 
+/** What Glance's image view shows of an image. */
+export type GlanceImageSource = Pick<
+  ImageView,
+  | "id"
+  | "name"
+  | "status"
+  | "visibility"
+  | "protected"
+  | "checksumMd5"
+  | "hashSha512"
+  | "ownerProjectId"
+  | "sizeBytes"
+  | "virtualSizeBytes"
+  | "minRamMb"
+  | "minDiskGb"
+  | "diskFormat"
+  | "containerFormat"
+  | "properties"
+  | "createdAt"
+  | "updatedAt"
+>;
+
+/** An image offered to the caller's project (a share it has not accepted), as Glance shows it to a member. */
+export function shareAsImage({ imageStatus, ...share }: ImageShareView): GlanceImageSource {
+  return { ...share, status: imageStatus, visibility: "shared" };
+}
+
 /** Glance's image as v2 writes it: its attributes, then every property flattened beside them. */
-export function glanceImage(image: ImageView) {
+export function glanceImage(image: GlanceImageSource) {
   return {
     ...image.properties,
     id: image.id,

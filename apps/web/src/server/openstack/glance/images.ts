@@ -1,9 +1,13 @@
+import { createReadStream } from "node:fs";
+import { pipeline } from "node:stream/promises";
 import type { Logger } from "pino";
 import { z } from "zod";
 import {
   createImage,
   deleteImage,
   getImage,
+  imageData,
+  listImageShares,
   listImages,
   updateImage,
   type CreateImageInput,
@@ -15,7 +19,7 @@ import { isNimbusError } from "@nimbus/core/errors";
 import { receiveImageData, uploadFailure } from "../../image-upload";
 import { badRequest, OsRefusal, principalOf, type OsCall, type OsRoute } from "../service";
 import { intParam, parseWire } from "../wire";
-import { glanceImage } from "./image-view";
+import { glanceImage, shareAsImage, type GlanceImageSource } from "./image-view";
 
 /** Glance's images API: list, show, create, update (JSON patch), delete, and the data upload. */
 
@@ -240,7 +244,9 @@ const LIST_PARAMS = new Set([
   "sort",
 ]);
 
-function listInput(call: OsCall): { input: ListImagesInput; limit: number; none: boolean } {
+type MemberStatus = "accepted" | "pending" | "rejected" | "all";
+
+function listInput(call: OsCall): { input: NonNullable<ListImagesInput>; limit: number; none: boolean; memberStatus: MemberStatus } {
   const q = call.query;
   for (const key of q.keys()) {
     if (!LIST_PARAMS.has(key)) throw badRequest(`Invalid filter '${key.slice(0, 64)}': Nimbus lists images by ${[...LIST_PARAMS].join(", ")}.`);
@@ -253,10 +259,11 @@ function listInput(call: OsCall): { input: ListImagesInput; limit: number; none:
   }
   // Nimbus has no community or hidden images: asking for them finds none.
   if (visibility === "community" || q.get("os_hidden")?.toLowerCase() === "true") none = true;
-  const memberStatus = q.get("member_status") ?? "accepted";
+  const memberStatus = (q.get("member_status") ?? "accepted") as MemberStatus;
   if (!["accepted", "pending", "rejected", "all"].includes(memberStatus)) throw badRequest(`Invalid status value: ${memberStatus.slice(0, 32)}`);
-  // Images offered to the project and not (yet) accepted are listed on the console's Images page.
-  if (memberStatus === "pending" || memberStatus === "rejected") none = true;
+  if (memberStatus !== "accepted" && q.has("marker")) {
+    throw badRequest("Invalid marker: images offered to the project (member_status other than accepted) are listed in one page.");
+  }
   const status = q.get("status");
   if (
     status !== null &&
@@ -291,7 +298,27 @@ function listInput(call: OsCall): { input: ListImagesInput; limit: number; none:
     },
     limit,
     none,
+    memberStatus,
   };
+}
+
+/**
+ * Images another project offers to the caller's, with the answer `memberStatus` asks for (all:
+ * those not accepted, which the list has already), narrowed by the list's filters: Glance lists
+ * them beside the others when asked for a member status other than accepted.
+ */
+async function offeredImages(call: OsCall, input: NonNullable<ListImagesInput>, memberStatus: Exclude<MemberStatus, "accepted">) {
+  const shares = await listImageShares({ ctx: call.ctx });
+  return shares
+    .filter((s) => (memberStatus === "all" ? s.status !== "accepted" : s.status === memberStatus))
+    .map(shareAsImage)
+    .filter(
+      (i) =>
+        (input.visibility === undefined || input.visibility === "shared") &&
+        (input.name === undefined || i.name === input.name) &&
+        (input.status === undefined || i.status === input.status) &&
+        (input.ownerProjectId === undefined || i.ownerProjectId === input.ownerProjectId),
+    );
 }
 
 /** Glance refuses what passes a quota with 413 (Request Entity Too Large), where Nova answers 403. */
@@ -301,10 +328,27 @@ export function quotaAsTooLarge(error: unknown): never {
 }
 
 /** Glance answers 404 for an id that is no image (a name, say), where core's parser would say 400. */
-async function imageById(call: OsCall): Promise<ImageView> {
+function imageIdOf(call: OsCall): string {
   const id = call.params.imageId!;
   if (!z.uuid().safeParse(id).success) throw new OsRefusal(404, "NotFound", `No image found with ID ${id.slice(0, 64)}`);
-  return getImage({ ctx: call.ctx, input: { id } });
+  return id;
+}
+
+/**
+ * An image by id as Glance shows it: any the project sees, and, as Glance shows a member the
+ * images shared with it whatever its answer, one offered to it that it has not accepted (so that
+ * `openstack image set --accept <id>` finds it).
+ */
+async function shownImage(call: OsCall): Promise<GlanceImageSource> {
+  const id = imageIdOf(call);
+  try {
+    return await getImage({ ctx: call.ctx, input: { id } });
+  } catch (error) {
+    if (!isNimbusError(error) || error.code !== "NotFound") throw error;
+    const offered = (await listImageShares({ ctx: call.ctx })).find((s) => s.id === id);
+    if (!offered) throw error;
+    return shareAsImage(offered);
+  }
 }
 
 export function imageRoutes({ maxBytes, log }: GlanceOptions): OsRoute[] {
@@ -313,8 +357,20 @@ export function imageRoutes({ maxBytes, log }: GlanceOptions): OsRoute[] {
       method: "GET",
       path: "/v2/images",
       async handle(call) {
-        const { input, limit, none } = listInput(call);
-        const images = none ? [] : await listImages({ ctx: call.ctx, input });
+        const { input, limit, none, memberStatus } = listInput(call);
+        let images: GlanceImageSource[] = none ? [] : await listImages({ ctx: call.ctx, input });
+        let paged = true;
+        if (!none && memberStatus !== "accepted") {
+          // Others' shared images by the project's answer instead of the accepted ones; one page.
+          const own = principalOf(call).projectId;
+          const kept = memberStatus === "all" ? images : images.filter((i) => i.visibility !== "shared" || i.ownerProjectId === own);
+          const key = (i: GlanceImageSource) => (input.sortKey === "name" ? i.name : i.createdAt.toISOString());
+          const sign = input.sortDir === "asc" ? 1 : -1;
+          images = [...kept, ...(await offeredImages(call, input, memberStatus))]
+            .sort((a, b) => sign * (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+            .slice(0, limit);
+          paged = false;
+        }
         const query = call.query.toString();
         const body: Record<string, unknown> = {
           images: images.map(glanceImage),
@@ -322,7 +378,7 @@ export function imageRoutes({ maxBytes, log }: GlanceOptions): OsRoute[] {
           schema: "/v2/schemas/images",
         };
         // A full page may have a next one: Glance links it with the last image as the marker.
-        if (images.length > 0 && images.length === limit) {
+        if (paged && images.length > 0 && images.length === limit) {
           const next = new URLSearchParams(call.query);
           next.set("marker", images.at(-1)!.id);
           body.next = `/v2/images?${next.toString()}`;
@@ -342,14 +398,16 @@ export function imageRoutes({ maxBytes, log }: GlanceOptions): OsRoute[] {
       method: "GET",
       path: "/v2/images/:imageId",
       async handle(call) {
-        return { status: 200, body: glanceImage(await imageById(call)) };
+        return { status: 200, body: glanceImage(await shownImage(call)) };
       },
     },
     {
       method: "PATCH",
       path: "/v2/images/:imageId",
       async handle(call) {
-        const image = await imageById(call);
+        // An empty patch changes nothing (the CLI sends one after `image set --accept`).
+        if (Array.isArray(call.body) && call.body.length === 0) return { status: 200, body: glanceImage(await shownImage(call)) };
+        const image = await getImage({ ctx: call.ctx, input: { id: imageIdOf(call) } });
         const updated = await updateImage({ ctx: call.ctx, input: updateInput(image, call.body) });
         return { status: 200, body: glanceImage(updated) };
       },
@@ -358,10 +416,27 @@ export function imageRoutes({ maxBytes, log }: GlanceOptions): OsRoute[] {
       method: "DELETE",
       path: "/v2/images/:imageId",
       async handle(call) {
-        const id = call.params.imageId!;
-        if (!z.uuid().safeParse(id).success) throw new OsRefusal(404, "NotFound", `No image found with ID ${id.slice(0, 64)}`);
-        await deleteImage({ ctx: call.ctx, input: { id } });
+        await deleteImage({ ctx: call.ctx, input: { id: imageIdOf(call) } });
         return { status: 204 };
+      },
+    },
+    {
+      method: "GET",
+      path: "/v2/images/:imageId/file",
+      async handle(call) {
+        const { image, path, sizeBytes } = await imageData({ ctx: call.ctx, input: { id: imageIdOf(call) } });
+        const requestId = { "x-openstack-request-id": call.ctx.requestId };
+        // No data yet (queued, saving, killed): Glance answers 204 No Content.
+        if (path === null) return { status: 204, headers: requestId };
+        call.res.writeHead(200, {
+          ...requestId,
+          "content-type": "application/octet-stream",
+          "content-length": String(sizeBytes),
+          ...(image.checksumMd5 ? { "content-md5": image.checksumMd5 } : {}),
+        });
+        if (call.req.method === "HEAD") call.res.end();
+        else await pipeline(createReadStream(path), call.res);
+        return null;
       },
     },
     {

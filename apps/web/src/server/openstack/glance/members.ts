@@ -20,7 +20,14 @@ const memberNotFound = (image: string, member: string) =>
   new OsRefusal(404, "NotFound", `${member.slice(0, 64)} not found in the member list of the image ${image}.`);
 
 const addBody = z.object({ member: z.string("member must be a string.").min(1).max(255) }).strict();
-const statusBody = z.object({ status: z.enum(["accepted", "rejected", "pending"], "status must be accepted, rejected or pending.") }).strict();
+/** openstacksdk sends the member's id beside its status. */
+const statusBody = z
+  .object({
+    status: z.enum(["accepted", "rejected", "pending"], "status must be accepted, rejected or pending."),
+    member: z.string("member must be a string.").optional(),
+    member_id: z.string("member_id must be a string.").optional(),
+  })
+  .strict();
 
 export const memberRoutes: OsRoute[] = [
   {
