@@ -79,6 +79,9 @@ export const POLICY = {
   "instances.unpause": "project:member",
   "instances.suspend": "project:member",
   "instances.resume": "project:member",
+  /** Attach or detach a volume to an instance that is already built: checked, then refused (volumes attach at launch only). */
+  "instances.attachVolume": "project:member",
+  "instances.detachVolume": "project:member",
   "instances.console": "project:reader",
   "quota.usage": "project:reader",
   // images (Glance)
@@ -115,6 +118,8 @@ export const POLICY = {
   "keyPairs.delete": "project:member",
   "volumes.list": "project:reader",
   "volumes.get": "project:reader",
+  /** Cinder's all_tenants: every project's volumes. */
+  "volumes.listAllProjects": "cloud_admin",
   "volumes.create": "project:member",
   "volumes.delete": "project:member",
   "serverGroups.list": "project:reader",
@@ -150,6 +155,8 @@ export const POLICY = {
   // plain HTTP routes (streams that do not fit tRPC)
   "http:agent-enroll": "public",
   "http:image-upload": "project:member",
+  /** A user's download of an image's bits (Glance's GET /v2/images/{id}/file): any image the project sees. */
+  "http:image-data": "project:reader",
   "http:agent-image-download": "agent",
   // Keystone's token API (the OpenStack adapter): a password or a token in force buys a scoped
   // token; a token's holder validates or revokes it.

@@ -263,6 +263,7 @@ export async function startNimbusServer({
           services,
           clientAddress: (req) => clientAddress(req, proxies),
           baseUrl: (req) => env.NIMBUS_PUBLIC_URL ?? ownOrigin(req, site) ?? `http://${env.HOST}:${env.PORT}`,
+          imageMaxBytes: env.NIMBUS_IMAGE_MAX_BYTES,
           log: log.child({ component: "openstack-api" }),
           launchAdmission,
         },

@@ -11,3 +11,4 @@ export * from "./console";
 export * from "./build-wait";
 export * from "./guest-console";
 export * from "./actions";
+export * from "./volume-attachments";

@@ -38,6 +38,10 @@ export const images = pgTable("images", {
   /** The guest-visible size of the disk (qemu-img's virtual-size); equals size for raw. */
   virtualSizeBytes: bigint("virtual_size_bytes", { mode: "number" }),
   checksumSha256: text("checksum_sha256"),
+  /** Glance's `checksum`: the MD5 of the bits, kept for the clients that compare it. */
+  checksumMd5: text("checksum_md5"),
+  /** Glance's `os_hash_value` with `os_hash_algo` sha512 (its default hashing algorithm). */
+  hashSha512: text("hash_sha512"),
   /**
    * Bytes the upload in progress has reserved against the project's image quotas (at least what
    * has arrived so far); counted only while the image is `saving`, 0 otherwise.

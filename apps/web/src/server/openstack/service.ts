@@ -172,6 +172,8 @@ export interface OsDeps {
   clientAddress(req: IncomingMessage): string | null;
   /** `scheme://host:port` as the client reached this server. */
   baseUrl(req: IncomingMessage): string;
+  /** NIMBUS_IMAGE_MAX_BYTES: Glance's image_size_cap for uploads. */
+  imageMaxBytes: number;
   log: Logger;
   launchAdmission: AdmissionGate;
 }

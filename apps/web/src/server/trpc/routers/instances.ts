@@ -1,5 +1,7 @@
 import {
+  attachVolume,
   deleteInstance,
+  detachVolume,
   getInstance,
   getInstanceConsole,
   launchInstance,
@@ -11,6 +13,7 @@ import {
   stopInstance,
   suspendInstance,
   unpauseInstance,
+  volumeAttachmentInput,
 } from "@nimbus/core/compute";
 import {
   getInstanceInput,
@@ -65,4 +68,11 @@ export const instancesRouter = router({
   resume: procedure("instances.resume")
     .input(verbInput(instanceIdInput))
     .mutation(({ ctx, input }) => resumeInstance({ ctx, input })),
+  /** Volumes attach at launch only: these check and refuse in plain words (see attachVolume). */
+  attachVolume: procedure("instances.attachVolume")
+    .input(verbInput(volumeAttachmentInput))
+    .mutation(({ ctx, input }) => attachVolume({ ctx, input })),
+  detachVolume: procedure("instances.detachVolume")
+    .input(verbInput(volumeAttachmentInput))
+    .mutation(({ ctx, input }) => detachVolume({ ctx, input })),
 });
