@@ -6,6 +6,7 @@ function flavor(name: string, vcpus: number, memoryMb: number): Flavor {
   return {
     id: `id-${name}`,
     name,
+    description: null,
     vcpus,
     memoryMb,
     rootGb: 1,
@@ -15,6 +16,8 @@ function flavor(name: string, vcpus: number, memoryMb: number): Flavor {
     disabled: false,
     extraSpecs: {},
     createdAt: new Date(0),
+    updatedAt: null,
+    deletedAt: null,
   };
 }
 
