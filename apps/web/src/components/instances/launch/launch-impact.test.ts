@@ -28,6 +28,7 @@ const usage = (cores: { limit: number; used: number }, ram = { limit: -1, used: 
   volumes: { limit: 10, used: 0 },
   gigabytes: { limit: 1000, used: 0 },
   key_pairs: { limit: 100, used: 0 },
+  server_groups: { limit: 10, used: 0 },
   image_count_total: { limit: 100, used: 0 },
   image_size_total: { limit: 102_400, used: 0 },
   image_stage_total: { limit: 20_480, used: 0 },
