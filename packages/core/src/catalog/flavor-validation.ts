@@ -71,7 +71,7 @@ export const setFlavorPropertiesInput = z
       .refine((keys) => new Set(keys).size === keys.length, "Name each property once.")
       .default([]),
   })
-  .refine((v) => v.unset.every((key) => !(key in v.set)), { path: ["unset"], message: "A property cannot be set and removed at once." });
+  .refine((v) => v.unset.every((key) => !Object.hasOwn(v.set, key)), { path: ["unset"], message: "A property cannot be set and removed at once." });
 
 export const listFlavorsInput = z
   .object({

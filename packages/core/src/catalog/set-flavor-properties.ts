@@ -18,7 +18,7 @@ export async function setFlavorProperties({ ctx, input }: { ctx: CoreContext; in
   const { id, set, unset } = parseInput(setFlavorPropertiesInput, input);
   return ctx.db.transaction(async (tx) => {
     const flavor = await lockFlavor(tx, id);
-    const missing = unset.find((key) => !(key in flavor.extraSpecs));
+    const missing = unset.find((key) => !Object.hasOwn(flavor.extraSpecs, key));
     if (missing !== undefined)
       throw new NimbusError("NotFound", `Flavor ${flavor.name} has no property ${missing}.`, { kind: "Flavor property", id: missing });
     const extraSpecs = { ...flavor.extraSpecs, ...set };

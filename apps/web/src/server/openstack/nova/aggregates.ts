@@ -102,7 +102,7 @@ async function setMetadata(call: OsCall, aggregate: Aggregate, metadata: Record<
     else if (key === TENANT_KEY) tenantProjectIds = value === null ? [] : tenantIds(value);
     else if (key.startsWith(TENANT_KEY)) throw badRequest(`Name the projects in one ${TENANT_KEY} key, comma-separated.`);
     else if (value === null) {
-      if (key in aggregate.metadata) unset.push(key);
+      if (Object.hasOwn(aggregate.metadata, key)) unset.push(key);
     } else set[key] = value;
   }
   await updateAggregate({

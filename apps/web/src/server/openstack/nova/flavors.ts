@@ -316,7 +316,7 @@ export const flavorRoutes: OsRoute[] = [
       const body = parseWire(z.record(z.string(), specValue), call.body, call.params.key!);
       const key = call.params.key!;
       if (Object.keys(body).length !== 1) throw badRequest("Give exactly one extra spec, named as in the URL.");
-      if (!(key in body)) throw badRequest("Request body and URI mismatch");
+      if (!Object.hasOwn(body, key)) throw badRequest("Request body and URI mismatch");
       await setFlavorProperties({ ctx: call.ctx, input: { id: flavorIdOf(call), set: body } });
       return ok(body);
     },
