@@ -60,6 +60,19 @@ export const POLICY = {
   "catalog.availabilityZones": "project:reader",
   /** Whether any enabled, up host could take each flavor now: counts and reasons, never host names. */
   "catalog.flavorAvailability": "project:reader",
+  // flavors (Nova's flavors, flavor-manage, extra specs and flavor access)
+  /** Flavors as Nova lists them: public ones and those offered to the project; admins choose public, private or all. */
+  "flavors.list": "project:reader",
+  "flavors.get": "project:reader",
+  "flavors.create": "cloud_admin",
+  "flavors.update": "cloud_admin",
+  "flavors.setProperties": "cloud_admin",
+  "flavors.delete": "cloud_admin",
+  "flavors.access": "cloud_admin",
+  "flavors.addAccess": "cloud_admin",
+  "flavors.removeAccess": "cloud_admin",
+  /** The compute availability zones and whether each has an enabled host (Nova's os-availability-zone). */
+  "availabilityZones.list": "project:reader",
   // compute
   "instances.list": "project:reader",
   "instances.get": "project:reader",
@@ -132,6 +145,7 @@ export const POLICY = {
   "hosts.launchAdmission": "cloud_admin",
   "aggregates.list": "cloud_admin",
   "aggregates.create": "cloud_admin",
+  "aggregates.update": "cloud_admin",
   "aggregates.delete": "cloud_admin",
   "aggregates.addHost": "cloud_admin",
   "aggregates.removeHost": "cloud_admin",
