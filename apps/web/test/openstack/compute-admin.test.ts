@@ -305,7 +305,16 @@ describe("Nova's admin and project APIs through the stock openstack CLI", () => 
     await admin.ok(["quota", "set", "--instances", "4", "--cores", "8", "--ram", "4096", "demo"]);
     const listed = await admin.json<{ "Project ID": string; Instances: number; Cores: number; Ram: number }[]>(["quota", "list", "--compute"]);
     expect(listed.find((q) => q["Project ID"] === demoId)).toMatchObject({ Instances: 4, Cores: 8, Ram: 4096 });
-    // The member's own view: novaclient's limits (what `openstack limits show --absolute` reads from Nova).
+    // The stock commands that read Nova, Cinder and Neutron together: the member's own quota and limits.
+    const shown = await member.json<Record<string, unknown>>(["quota", "show"]);
+    expect(shown).toMatchObject({ instances: 4, cores: 8, ram: 4096 });
+    expect(shown).toHaveProperty("volumes");
+    expect(shown).toHaveProperty("networks");
+    const absolute = await member.json<{ Name: string; Value: number }[]>(["limits", "show", "--absolute"]);
+    const limit = (name: string) => absolute.find((l) => l.Name === name)?.Value;
+    expect([limit("maxTotalInstances"), limit("totalInstancesUsed"), limit("maxTotalCores"), limit("maxTotalRAMSize")]).toEqual([4, 1, 8, 4096]);
+    expect(limit("maxTotalVolumes")).toBeGreaterThan(0);
+    // novaclient's own limits table (the same Nova call).
     const limits = await novaCli(member, ["limits"]);
     expect(limits).toMatch(/\|\s*Instances\s*\|\s*1\s*\|\s*4\s*\|/);
     expect(limits).toMatch(/\|\s*Cores\s*\|\s*1\s*\|\s*8\s*\|/);
