@@ -33,6 +33,10 @@ function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, abo
     unpause: async () => undefined,
     suspend: async () => undefined,
     resume: async () => undefined,
+    backupDisk: async () => undefined,
+    restoreDisk: async () => undefined,
+    dropDiskBackup: async () => undefined,
+    growDisk: async () => undefined,
     powerState: async () => "running",
     close: async () => undefined,
   };

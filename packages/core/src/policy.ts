@@ -74,6 +74,14 @@ export const POLICY = {
   "instances.unpause": "project:member",
   "instances.suspend": "project:member",
   "instances.resume": "project:member",
+  // The moves: resize and its confirm / revert are the project's (Nova's os_compute_api:servers:resize,
+  // confirm_resize, revert_resize); cold migration and evacuation are the operators' (os-migrate-server,
+  // os-evacuate).
+  "instances.resize": "project:member",
+  "instances.confirmResize": "project:member",
+  "instances.revertResize": "project:member",
+  "instances.migrate": "cloud_admin",
+  "instances.evacuate": "cloud_admin",
   "instances.console": "project:reader",
   "quota.usage": "project:reader",
   // images (Glance)
@@ -118,6 +126,8 @@ export const POLICY = {
   // operators
   "hosts.list": "cloud_admin",
   "hosts.update": "cloud_admin",
+  /** Evacuates every instance of a down host (novaclient's host-evacuate). */
+  "hosts.evacuate": "cloud_admin",
   "hosts.previewPlacement": "cloud_admin",
   "hosts.launchAdmission": "cloud_admin",
   "aggregates.list": "cloud_admin",

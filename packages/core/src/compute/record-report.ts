@@ -18,6 +18,7 @@ import {
 } from "./lifecycle";
 import { settleVolumesOnHost } from "../volumes/attach";
 import { applyTaskReport, isTaskReport } from "./actions/task-reports";
+import { currentTask } from "./actions/task";
 import type { InstanceRow } from "@nimbus/db/schema";
 
 export type ReportOutcome = "applied" | "duplicate" | "stale";
@@ -119,6 +120,14 @@ export async function recordReport(services: RecordServices, { hostId, report }:
   let deleted = false;
   const outcome = await services.db.transaction(async (tx): Promise<ReportOutcome> => {
     const instance = await lockInstance(tx, report.instanceId);
+    if (instance && instance.hostId !== hostId && isTaskReport(report.phase) && report.phase !== "power_state") {
+      // A move's step on the other side (a confirm cleaning up the source): its own task's word
+      // counts, by command id and host; the instance's report sequence is its host's, not this one's.
+      const task = await currentTask(tx, instance.id);
+      if (task && task.commandId === report.commandId && task.hostId === hostId) {
+        return applyTaskReport(tx, out, services, instance, { ...report, phase: report.phase });
+      }
+    }
     if (!instance || instance.hostId !== hostId) {
       throw new NimbusError("Forbidden", `Instance ${report.instanceId} is not placed on this host.`);
     }

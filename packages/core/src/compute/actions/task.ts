@@ -38,6 +38,7 @@ import type { Principal } from "../../policy";
 import { instanceActionCommandSchema, MAX_SHUTDOWN_TIMEOUT_SECONDS, type InstanceActionCommand } from "../../protocol/agent";
 import { Announcements } from "../announce";
 import { hostnameOf, lockInstance, releaseAllocations } from "../lifecycle";
+import { failMove, isMoveOperation } from "./move";
 
 /** What a verb answers: the action is under way (Nova answers 202); progress arrives on the instance's stream. */
 export interface InstanceActionStarted {
@@ -46,6 +47,20 @@ export interface InstanceActionStarted {
   actionId: string;
   requestId: string;
   taskState: TaskState;
+}
+
+/**
+ * Work an action does in the begin transaction, under the instance's row lock, once the state
+ * machine allowed it (a move's scheduling, placement claims and migration record): it may run
+ * the task on another host than the instance's, add parameters, and set instance columns.
+ */
+export type TaskPreparer = (tx: Executor, instance: InstanceRow, out: Announcements) => Promise<TaskPreparation>;
+export interface TaskPreparation {
+  hostId?: string;
+  params?: Record<string, unknown>;
+  columns?: Partial<typeof schema.instances.$inferInsert>;
+  /** Audit details beyond the name and the state it was in. */
+  details?: Record<string, unknown>;
 }
 
 /** Services an action needs: the database, the announcements, the agents and the timeouts. */
@@ -63,33 +78,36 @@ export const TASK_REDELIVERY_MS = 2_000;
  */
 export async function beginInstanceTask(
   ctx: CoreContext,
-  principal: Principal,
-  { instanceId, operation }: { instanceId: string; operation: InstanceOperation },
+  principal: Principal | null,
+  { instanceId, operation, prepare }: { instanceId: string; operation: InstanceOperation; prepare?: TaskPreparer },
 ): Promise<InstanceActionStarted> {
   const spec = OPERATIONS[operation];
   const out = new Announcements();
   const begun = await ctx.db.transaction(async (tx) => {
     const instance = await lockInstance(tx, instanceId);
-    if (!instance || instance.vmState === "deleted" || (!principal.isAdmin && instance.projectId !== principal.projectId)) {
+    // No principal: the system itself (the auto-confirm of a resize).
+    if (!instance || instance.vmState === "deleted" || (principal && !principal.isAdmin && instance.projectId !== principal.projectId)) {
       throw NimbusError.notFound("Instance", instanceId);
     }
     const vmState = instance.vmState as VmState;
     const taskState = instance.taskState as TaskState | null;
     const check = checkOperation(operation, { name: instance.name, vmState, taskState, hasHost: instance.hostId !== null });
     if (!check.allowed) throw new NimbusError("Conflict", check.reason, { operation, vmState, taskState });
-    const hostId = instance.hostId!;
     const now = new Date();
     // A hard reboot may replace a task under way (Nova's ALLOW_REBOOT): that one ends here.
     if (taskState !== null) await interruptTask(tx, out, instance, `Interrupted by a ${spec.label.toLowerCase()}.`);
-    // An instance in ERROR holds no allocation; one an action may bring back claims its flavor on its host again.
-    if (vmState === "error") await reclaim(tx, out, instance, hostId);
+    // An instance in ERROR holds no allocation; one an action may bring back claims its flavor on
+    // its host again (an evacuation claims on its new host instead).
+    if (vmState === "error" && operation !== "evacuate") await reclaim(tx, out, instance, instance.hostId!);
+    const prepared = prepare ? await prepare(tx, instance, out) : {};
+    const hostId = prepared.hostId ?? instance.hostId!;
     const [action] = await tx
       .insert(schema.instanceActions)
-      .values({ instanceId, action: spec.action, requestId: ctx.requestId, userId: principal.userId, projectId: instance.projectId, startTime: now })
+      .values({ instanceId, action: spec.action, requestId: ctx.requestId, userId: principal?.userId ?? null, projectId: instance.projectId, startTime: now })
       .returning();
     const [updated] = await tx
       .update(schema.instances)
-      .set({ taskState: spec.taskState, updatedAt: now })
+      .set({ taskState: spec.taskState, updatedAt: now, ...prepared.columns })
       // Nova's expected_task_state: only from the state checked above (the row lock makes it so; this says it).
       .where(
         and(
@@ -101,7 +119,7 @@ export async function beginInstanceTask(
       .returning();
     if (!updated || !action) throw NimbusError.conflict(`Instance ${instance.name} changed meanwhile; try again.`);
     const commandId = randomUUID();
-    const params = await paramsFor(tx, operation, instance, ctx.shutdownTimeoutSeconds);
+    const params = { ...(await paramsFor(tx, operation, instance, ctx.shutdownTimeoutSeconds)), ...prepared.params };
     const [task] = await tx
       .insert(schema.instanceTasks)
       .values({
@@ -121,9 +139,9 @@ export async function beginInstanceTask(
       outcome: "success",
       targetType: "instance",
       targetId: instanceId,
-      details: { name: instance.name, from: vmState },
+      details: { name: instance.name, from: vmState, ...prepared.details },
     });
-    out.instance(updated, await hostnameOf(tx, hostId));
+    out.instance(updated, await hostnameOf(tx, updated.hostId));
     return { task: task!, actionId: action.id };
   });
   out.flush(ctx.publisher);
@@ -138,7 +156,8 @@ async function paramsFor(
   instance: InstanceRow,
   defaultSeconds: number,
 ): Promise<Record<string, unknown>> {
-  if (operation !== "stop" && operation !== "reboot") return {};
+  // A move powers the guest off on its source first, gracefully as a stop does.
+  if (operation !== "stop" && operation !== "reboot" && operation !== "resize" && operation !== "migrate") return {};
   let seconds = defaultSeconds;
   if (instance.imageId) {
     const [image] = await tx.select({ properties: schema.images.properties }).from(schema.images).where(eq(schema.images.id, instance.imageId));
@@ -315,6 +334,8 @@ export async function failTask(
   task: InstanceTaskRow,
   failure: { code: string; message: string; powerState?: PowerState; reportedAt?: string },
 ): Promise<InstanceRow> {
+  // A move puts back what it took (flavor, host, allocations), or rolls back on its source first.
+  if (isMoveOperation(task.operation)) return failMove(tx, out, instance, task, failure);
   const vmState = failure.powerState ? (vmStateForPower(failure.powerState) ?? "error") : (task.previousVmState as VmState);
   return endTask(tx, out, instance, task, {
     vmState,

@@ -11,8 +11,21 @@ import {
   stopInstance,
   suspendInstance,
   unpauseInstance,
+  resizeInstance,
+  confirmResize,
+  revertResize,
+  migrateInstance,
+  evacuateInstance,
 } from "@nimbus/core/compute";
-import { instanceConsoleInput, instanceIdInput, launchInstanceInput, rebootInstanceInput } from "@nimbus/core/validation";
+import {
+  evacuateInstanceInput,
+  instanceConsoleInput,
+  instanceIdInput,
+  launchInstanceInput,
+  migrateInstanceInput,
+  rebootInstanceInput,
+  resizeInstanceInput,
+} from "@nimbus/core/validation";
 import { launchAdmitted, procedure, router, verbInput } from "../init";
 
 export const instancesRouter = router({
@@ -52,4 +65,20 @@ export const instancesRouter = router({
   resume: procedure("instances.resume")
     .input(verbInput(instanceIdInput))
     .mutation(({ ctx, input }) => resumeInstance({ ctx, input })),
+  // The moves: resize and its confirm / revert (members), cold migration and evacuation (cloud admins).
+  resize: procedure("instances.resize")
+    .input(verbInput(resizeInstanceInput))
+    .mutation(({ ctx, input }) => resizeInstance({ ctx, input })),
+  confirmResize: procedure("instances.confirmResize")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => confirmResize({ ctx, input })),
+  revertResize: procedure("instances.revertResize")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => revertResize({ ctx, input })),
+  migrate: procedure("instances.migrate")
+    .input(verbInput(migrateInstanceInput))
+    .mutation(({ ctx, input }) => migrateInstance({ ctx, input })),
+  evacuate: procedure("instances.evacuate")
+    .input(verbInput(evacuateInstanceInput))
+    .mutation(({ ctx, input }) => evacuateInstance({ ctx, input })),
 });
