@@ -294,6 +294,7 @@ export class ComputeManager {
   private async removeMoved(instanceId: string, ports: DestroyCommand["ports"]): Promise<void> {
     await this.deps.onDestroy?.(instanceId);
     await this.deps.driver.destroy({ commandId: randomUUID(), instanceId, volumes: [], ports });
+    this.deps.log.info({ instanceId }, "guest removed from this host after a move");
   }
 
   private async remove(command: DestroyCommand): Promise<void> {
