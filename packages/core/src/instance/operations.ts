@@ -490,7 +490,10 @@ export function syncedVmState(vmState: VmState, taskState: TaskState | null, pow
   return truth && truth !== vmState ? truth : null;
 }
 
-/** A port is ACTIVE while its guest's NIC exists on the host (running or paused), DOWN otherwise. */
+/**
+ * A port is ACTIVE while its guest's NIC exists on the host (running or paused, or waiting in
+ * VERIFY_RESIZE, where Nova's port is bound to the destination and up), DOWN otherwise.
+ */
 export function portStatusFor(vmState: VmState): "ACTIVE" | "DOWN" {
-  return vmState === "active" || vmState === "paused" ? "ACTIVE" : "DOWN";
+  return vmState === "active" || vmState === "paused" || vmState === "resized" ? "ACTIVE" : "DOWN";
 }
