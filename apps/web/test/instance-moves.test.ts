@@ -94,6 +94,8 @@ describe("instance moves: resize, migrate, evacuate", () => {
 
   /** Launches an m1.tiny on `hostname`. */
   async function launch(name: string, hostname: string, client = api.client): Promise<string> {
+    // A host frozen by an earlier test may still be finding its way back.
+    await hostUp(hostname);
     return onlyOn(hostname, async () => {
       const [images, networks] = await Promise.all([client.catalog.images.query(), client.catalog.networks.query()]);
       const { instanceIds } = await client.instances.launch.mutate({
@@ -331,6 +333,40 @@ describe("instance moves: resize, migrate, evacuate", () => {
     expect(await usage("move-b")).toEqual(b);
     expect((await migrationOf(id)).status).toBe("error");
     await assertInvariants(db());
+  }, 60_000);
+
+  it("a destination that never finishes: the migration rolls back, the guest running again on its source, with a fault", async () => {
+    const id = await launch("home-1", "move-a");
+    const a = await usage("move-a");
+    const b = await usage("move-b");
+    const dest = agents.get("move-b")!;
+    dest.child.kill("SIGSTOP");
+    try {
+      await api.client.instances.migrate.mutate({ id, host: "move-b" });
+      const back = await waitFor(
+        "the migration to roll back",
+        async () => {
+          const { instance } = await api.client.instances.get.query({ id });
+          return instance.taskState === null ? instance : null;
+        },
+        30_000,
+      );
+      expect(back).toMatchObject({ status: "ACTIVE", hostname: "move-a", powerState: "running", flavorName: "m1.tiny" });
+      expect(["ActionTimeout", "HostDown"]).toContain(back.fault?.code);
+      expect(await usage("move-a")).toEqual(a);
+      expect(await usage("move-b")).toEqual(b);
+      expect((await migrationOf(id)).status).toBe("error");
+      const { actions } = await api.client.instances.get.query({ id });
+      expect(actions.find((x) => x.action === "migrate")!.events.map((e) => [e.event, e.result])).toEqual([
+        ["compute_resize_instance", "Success"],
+        ["compute_finish_resize", "Error"],
+        ["compute_finish_revert_resize", "Success"],
+      ]);
+      await assertInvariants(db());
+    } finally {
+      dest.child.kill("SIGCONT");
+    }
+    await remove(id);
   }, 60_000);
 
   it("an agent frozen during a resize: the resize fails back to the instance as it was, with a fault, nothing leaked", async () => {

@@ -26,7 +26,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { schema, type Executor } from "@nimbus/db";
-import { and, desc, eq, inArray } from "@nimbus/db/orm";
+import { and, desc, eq, inArray, isNull } from "@nimbus/db/orm";
 import type { InstanceRow, InstanceTaskRow, MigrationRow } from "@nimbus/db/schema";
 import type { Services } from "../../context";
 import { NimbusError } from "../../errors";
@@ -49,7 +49,7 @@ import { weighersFor } from "../../scheduler/weighers";
 import type { Announcements } from "../announce";
 import { hostnameOf } from "../lifecycle";
 import { destroyCommandFor, spawnCommandFor } from "../spawn-command";
-import { endTask, setPortStatus, type TaskEnd, type TaskPreparation } from "./task";
+import { endTask, openTaskEvent, setPortStatus, type TaskEnd, type TaskPreparation } from "./task";
 
 export const MOVE_OPERATIONS: readonly InstanceOperation[] = [
   "resize",
@@ -325,15 +325,31 @@ async function chainStep(
   instance: InstanceRow,
   task: InstanceTaskRow,
   step: InstanceOperation,
-  next: { hostId: string; commandId: string; params: Record<string, unknown>; columns?: Partial<typeof schema.instances.$inferInsert>; previousVmState?: VmState },
+  next: {
+    hostId: string;
+    commandId: string;
+    params: Record<string, unknown>;
+    columns?: Partial<typeof schema.instances.$inferInsert>;
+    previousVmState?: VmState;
+    /** The step that ended failed (a rollback follows): its event closes with the error. */
+    failure?: { message: string };
+  },
 ): Promise<InstanceRow> {
   const now = new Date();
+  // The step's own compute event closes (opened now if its host never acknowledged it); the next opens on its acknowledgement.
+  await openTaskEvent(tx, out, instance, task);
   const closed = await tx
     .update(schema.instanceActionEvents)
-    .set({ finishTime: now, result: "Success" })
-    .where(and(eq(schema.instanceActionEvents.actionId, task.actionId), eq(schema.instanceActionEvents.event, OPERATIONS[task.operation as InstanceOperation].event)))
+    .set({ finishTime: now, result: next.failure ? "Error" : "Success", ...(next.failure ? { details: next.failure.message } : {}) })
+    .where(
+      and(
+        eq(schema.instanceActionEvents.actionId, task.actionId),
+        eq(schema.instanceActionEvents.event, OPERATIONS[task.operation as InstanceOperation].event),
+        isNull(schema.instanceActionEvents.finishTime),
+      ),
+    )
     .returning();
-  for (const row of closed) if (row.finishTime?.getTime() === now.getTime()) out.event(instance.projectId, row);
+  for (const row of closed) out.event(instance.projectId, row);
   await tx
     .update(schema.instanceTasks)
     .set({
@@ -431,7 +447,8 @@ export async function completeMoveStep(
       const failure = task.params.failure as { code: string; message: string } | undefined;
       await setMigration(tx, migration.id, { status: failure ? "error" : "reverted" });
       const vmState = vmStateForPower(report.powerState) ?? oldVmState;
-      return end({ vmState, powerState: report.powerState, ...(failure ? { fault: failure } : {}) });
+      // After a failed move the rollback itself worked: its event is a success, the action and the instance carry the fault.
+      return end({ vmState, powerState: report.powerState, ...(failure ? { fault: failure, eventResult: "Success" as const } : {}) });
     }
     case "evacuate":
       for (const hostId of await releaseMigrationConsumer(tx, migration.id)) out.host(hostId);
@@ -502,6 +519,7 @@ export async function failMove(
         },
         columns: source === instance.hostId ? {} : { hostId: source, lastReportSeq: -1 },
         previousVmState: oldVmState,
+        failure: fault,
       });
     }
     case "confirm_resize":

@@ -273,6 +273,8 @@ export interface TaskEnd {
   /** Set for a failure: the fault and the event's result. */
   fault?: { code: string; message: string };
   reportedAt?: string;
+  /** The last step's own result when it differs from the action's (a rollback that worked after a failed move). */
+  eventResult?: "Success" | "Error";
 }
 
 /**
@@ -287,7 +289,11 @@ export async function endTask(tx: Executor, out: Announcements, instance: Instan
   await openTaskEvent(tx, out, instance, task);
   const closed = await tx
     .update(schema.instanceActionEvents)
-    .set({ finishTime: now, result: failed ? "Error" : "Success", ...(failed ? { details: end.fault!.message } : {}) })
+    .set({
+      finishTime: now,
+      result: end.eventResult ?? (failed ? "Error" : "Success"),
+      ...(failed && end.eventResult !== "Success" ? { details: end.fault!.message } : {}),
+    })
     .where(and(eq(schema.instanceActionEvents.actionId, task.actionId), isNull(schema.instanceActionEvents.finishTime)))
     .returning();
   for (const row of closed) out.event(instance.projectId, row, end.reportedAt);

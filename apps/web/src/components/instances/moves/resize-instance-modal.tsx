@@ -67,19 +67,14 @@ export function ResizeInstanceModal({ instance, opened, onClose }: { instance: R
           <Stack gap="xs" mt="xs">
             {choices.map(({ flavor, impact }) => {
               const reason = impact.refused ?? impact.overQuota;
-              const reasonId = `resize-${flavor.id}-reason`;
+              // The description (what it changes and costs, or why not) is the radio's accessible description.
               return (
                 <Radio
                   key={flavor.id}
                   value={flavor.id}
                   disabled={reason !== null}
-                  aria-describedby={reasonId}
                   label={`${flavor.name}: ${flavor.vcpus} vCPU${flavor.vcpus === 1 ? "" : "s"}, ${formatMemory(flavor.memoryMb)} RAM, ${flavor.rootGb} GB disk`}
-                  description={
-                    <span id={reasonId}>
-                      {reason ?? `${impact.summary}. ${impact.quotaSummary}`}
-                    </span>
-                  }
+                  description={reason ?? `${impact.summary}. ${impact.quotaSummary}`}
                 />
               );
             })}
