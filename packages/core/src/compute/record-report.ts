@@ -18,12 +18,12 @@ import {
 } from "./lifecycle";
 import { settleVolumesOnHost } from "../volumes/attach";
 import { applyTaskReport, isTaskReport } from "./actions/task-reports";
-import { currentTask } from "./actions/task";
+import { currentTask, dispatchTask } from "./actions/task";
 import type { InstanceRow } from "@nimbus/db/schema";
 
 export type ReportOutcome = "applied" | "duplicate" | "stale";
 
-type RecordServices = Pick<Services, "db" | "publisher" | "buildRequested" | "buildTimeoutMs" | "actionTimeoutMs">;
+type RecordServices = Pick<Services, "db" | "publisher" | "buildRequested" | "buildTimeoutMs" | "actionTimeoutMs" | "agents" | "shutdownTimeoutSeconds">;
 
 /** A report the server would not apply, and why (a NimbusError: another host's instance, say). */
 export interface RefusedReport {
@@ -185,6 +185,8 @@ export async function recordReport(services: RecordServices, { hostId, report }:
   });
   if (deleted) await finishDelete(services, report.instanceId);
   out.flush(services.publisher);
+  // A move's next step goes to its host at once (the sweeper sends it again until acknowledged).
+  for (const task of out.dispatches) void dispatchTask(services, task).catch(() => undefined);
   if (outcome === "applied" && report.phase === "error") services.buildRequested();
   return outcome;
 }

@@ -350,7 +350,7 @@ async function chainStep(
     )
     .returning();
   for (const row of closed) out.event(instance.projectId, row);
-  await tx
+  const [chained] = await tx
     .update(schema.instanceTasks)
     .set({
       operation: step,
@@ -363,7 +363,10 @@ async function chainStep(
       dispatchedAt: now,
       ...(next.previousVmState ? { previousVmState: next.previousVmState } : {}),
     })
-    .where(eq(schema.instanceTasks.instanceId, instance.id));
+    .where(eq(schema.instanceTasks.instanceId, instance.id))
+    .returning();
+  // Sent after commit by whoever holds the transaction (and by the sweeper, should that not happen).
+  if (chained) out.dispatch(chained);
   const [updated] = await tx
     .update(schema.instances)
     .set({ taskState: OPERATIONS[step].taskState, updatedAt: now, ...next.columns })

@@ -353,7 +353,7 @@ export async function failTask(
 
 /** `failTask` in its own transaction, if the task `commandId` still runs. */
 export async function failTaskNow(
-  services: Pick<Services, "db" | "publisher">,
+  services: ActionServices,
   instanceId: string,
   commandId: string,
   failure: { code: string; message: string; powerState?: PowerState },
@@ -367,6 +367,8 @@ export async function failTaskNow(
     return true;
   });
   out.flush(services.publisher);
+  // A failed move step may have chained its rollback: sent to its host now.
+  for (const next of out.dispatches) void dispatchTask(services, next).catch(() => undefined);
   return failed;
 }
 
