@@ -311,6 +311,52 @@ describe("instance moves: resize, migrate, evacuate", () => {
     await assertInvariants(db());
   }, 90_000);
 
+  it("two moves at once: one wins, the others are refused with a conflict, and nothing is held twice", async () => {
+    const id = await launch("race-1", "move-a");
+    const small = await flavorId("m1.small");
+    const medium = await flavorId("m1.medium");
+    const results = await Promise.allSettled([
+      api.client.instances.resize.mutate({ id, flavorId: small }),
+      api.client.instances.resize.mutate({ id, flavorId: medium }),
+      api.client.instances.migrate.mutate({ id }),
+      api.client.instances.stop.mutate({ id }),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of results) {
+      if (r.status === "rejected") expect((r.reason as { data?: { code?: string } }).data?.code).toBe("CONFLICT");
+    }
+    await waitFor("the winner to finish", async () => (await api.client.instances.get.query({ id })).instance.taskState === null);
+    const { instance } = await api.client.instances.get.query({ id });
+    if (instance.status === "VERIFY_RESIZE") {
+      expect((await db().select().from(schema.migrations).where(eq(schema.migrations.instanceId, id))).length).toBe(1);
+      await api.client.instances.confirmResize.mutate({ id });
+      await settled(id, "ACTIVE");
+    }
+    await assertInvariants(db());
+    await remove(id);
+  }, 60_000);
+
+  it("policy: a reader cannot resize, another project's member finds no such instance, only cloud admins migrate and evacuate", async () => {
+    await addUser(stack, { name: "move-reader", project: "demo", role: "reader" });
+    await addUser(stack, { name: "move-stranger", project: "elsewhere", role: "member" });
+    const reader = await signedInClient(stack.server.url, "move-reader", PERSONA_PASSWORD);
+    const stranger = await signedInClient(stack.server.url, "move-stranger", PERSONA_PASSWORD);
+    const id = await launch("guarded-1", "move-a");
+    const small = await flavorId("m1.small");
+    expect(await refusal(reader.client.instances.resize.mutate({ id, flavorId: small }), "FORBIDDEN")).toBeTruthy();
+    expect(await refusal(reader.client.instances.confirmResize.mutate({ id }), "FORBIDDEN")).toBeTruthy();
+    expect(await refusal(stranger.client.instances.resize.mutate({ id, flavorId: small }), "NOT_FOUND")).toBe(`Instance ${id} could not be found.`);
+    expect(await refusal(stranger.client.instances.revertResize.mutate({ id }), "NOT_FOUND")).toBeTruthy();
+    expect(await refusal(stranger.client.instances.evacuate.mutate({ id }), "FORBIDDEN")).toBeTruthy();
+    const hostA = (await api.client.hosts.list.query()).find((h) => h.hostname === "move-a")!;
+    expect(await refusal(stranger.client.hosts.evacuate.mutate({ hostId: hostA.id }), "FORBIDDEN")).toBeTruthy();
+    expect(await refusal(api.client.hosts.evacuate.mutate({ hostId: hostA.id }), "CONFLICT")).toBe(
+      "Host move-a is up: only a host that is down can be evacuated.",
+    );
+    expect((await api.client.instances.get.query({ id })).instance).toMatchObject({ status: "ACTIVE", taskState: null });
+    await remove(id);
+  }, 60_000);
+
   it("deletes an instance in the middle of a migration: both allocations freed, both hosts told", async () => {
     const id = await launch("gone-1", "move-a");
     const a = await usage("move-a");
