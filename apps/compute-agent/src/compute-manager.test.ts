@@ -211,7 +211,8 @@ describe("ComputeManager", () => {
       powerOff: async () => void (steps.push("power off"), (power = "shutdown")),
       backupDisk: async () => void steps.push("disk kept aside"),
       growDisk: async (_id, rootGb) => void steps.push(`disk grown to ${rootGb} GB`),
-      spawn: async (command) => void (steps.push(`defined with ${command.instance.vcpus} vCPUs, ${command.instance.memoryMb} MB`), (power = "running")),
+      spawn: async (command) =>
+        void (steps.push(`defined with ${command.instance.vcpus} vCPUs, ${command.instance.memoryMb} MB`), (power = "running")),
       powerState: async () => power,
     };
     const built = manager(driver, []);

@@ -4,7 +4,17 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "@nimbus/db";
 import { and, eq, isNotNull } from "@nimbus/db/orm";
-import { addUser, PERSONA_PASSWORD, signedInClient, startAgent, startStack, TRPCClientError, waitFor, type AgentProcess, type Stack } from "./harness";
+import {
+  addUser,
+  PERSONA_PASSWORD,
+  signedInClient,
+  startAgent,
+  startStack,
+  TRPCClientError,
+  waitFor,
+  type AgentProcess,
+  type Stack,
+} from "./harness";
 import { assertInvariants } from "./invariants";
 
 /**
@@ -196,7 +206,9 @@ describe("instance moves: resize, migrate, evacuate", () => {
       ["compute_resize_instance", "Success"],
       ["compute_finish_resize", "Success"],
     ]);
-    expect(actions.find((a) => a.action === "confirmResize")!.events.map((e) => [e.event, e.result])).toEqual([["compute_confirm_resize", "Success"]]);
+    expect(actions.find((a) => a.action === "confirmResize")!.events.map((e) => [e.event, e.result])).toEqual([
+      ["compute_confirm_resize", "Success"],
+    ]);
     await assertInvariants(db());
     await remove(id);
   }, 60_000);
@@ -292,7 +304,9 @@ describe("instance moves: resize, migrate, evacuate", () => {
     const active = await settled(id, "ACTIVE");
     expect(active.hostname).toBe("move-b");
     expect(await usage("move-a")).toEqual({ vcpus: a.vcpus - 1, memoryMb: a.memoryMb - 512 });
-    await waitFor("the old guest to be removed from move-a", () => agents.get("move-a")!.output().includes(`"instanceId":"${id}","msg":"guest removed from this host after a move"`));
+    await waitFor("the old guest to be removed from move-a", () =>
+      agents.get("move-a")!.output().includes(`"instanceId":"${id}","msg":"guest removed from this host after a move"`),
+    );
     const { actions } = await api.client.instances.get.query({ id });
     expect(actions.find((x) => x.action === "migrate")!.events.map((e) => [e.event, e.host])).toEqual([
       ["compute_resize_instance", "move-a"],
@@ -365,7 +379,10 @@ describe("instance moves: resize, migrate, evacuate", () => {
     dest.child.kill("SIGSTOP"); // the destination takes the finish step only later
     try {
       await api.client.instances.migrate.mutate({ id, host: "move-b" });
-      await waitFor("the move to wait on the destination", async () => (await api.client.instances.get.query({ id })).instance.taskState === "resize_migrated");
+      await waitFor(
+        "the move to wait on the destination",
+        async () => (await api.client.instances.get.query({ id })).instance.taskState === "resize_migrated",
+      );
       await api.client.instances.delete.mutate({ id });
       await waitFor(
         "the instance to be deleted",
@@ -451,7 +468,11 @@ describe("instance moves: resize, migrate, evacuate", () => {
     const ports = await db().select().from(schema.ports).where(eq(schema.ports.instanceId, id));
     const a = agents.get("move-a")!;
     await a.stop("SIGKILL");
-    await waitFor("move-a to be down", async () => (await api.client.hosts.list.query()).find((h) => h.hostname === "move-a" && h.state === "down"), 30_000);
+    await waitFor(
+      "move-a to be down",
+      async () => (await api.client.hosts.list.query()).find((h) => h.hostname === "move-a" && h.state === "down"),
+      30_000,
+    );
     const hostA = (await api.client.hosts.list.query()).find((h) => h.hostname === "move-a")!;
     const result = await api.client.hosts.evacuate.mutate({ hostId: hostA.id });
     expect(result).toMatchObject({ hostname: "move-a", refused: [] });
@@ -472,7 +493,10 @@ describe("instance moves: resize, migrate, evacuate", () => {
     // The host comes back with the domain it had: it is destroyed at once.
     const back = boot("move-a", [id]);
     await hostUp("move-a");
-    await waitFor("the evacuated guest to be destroyed on move-a", () => back.output().includes(`"instanceId":"${id}","commandId"`) && back.output().includes("instance destroyed"));
+    await waitFor(
+      "the evacuated guest to be destroyed on move-a",
+      () => back.output().includes(`"instanceId":"${id}","commandId"`) && back.output().includes("instance destroyed"),
+    );
     expect((await migrationOf(id)).status).toBe("completed");
     const stillThere = await settled(id, "ACTIVE");
     expect(stillThere.hostname).toBe("move-b");

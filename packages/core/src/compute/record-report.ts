@@ -23,7 +23,10 @@ import type { InstanceRow } from "@nimbus/db/schema";
 
 export type ReportOutcome = "applied" | "duplicate" | "stale";
 
-type RecordServices = Pick<Services, "db" | "publisher" | "buildRequested" | "buildTimeoutMs" | "actionTimeoutMs" | "agents" | "shutdownTimeoutSeconds">;
+type RecordServices = Pick<
+  Services,
+  "db" | "publisher" | "buildRequested" | "buildTimeoutMs" | "actionTimeoutMs" | "agents" | "shutdownTimeoutSeconds"
+>;
 
 /** A report the server would not apply, and why (a NimbusError: another host's instance, say). */
 export interface RefusedReport {

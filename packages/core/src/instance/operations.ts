@@ -430,7 +430,9 @@ export function checkOperation(operation: InstanceOperation, target: OperationTa
       return refuse(`Instance ${name} is not waiting for a resize or migration to be confirmed or reverted (${status}): nothing to ${spec.verb}.`);
     }
     if (vmState === "resized") {
-      return refuse(`Instance ${name} is waiting for its resize or migration to be confirmed or reverted (VERIFY_RESIZE): confirm or revert it first.`);
+      return refuse(
+        `Instance ${name} is waiting for its resize or migration to be confirmed or reverted (VERIFY_RESIZE): confirm or revert it first.`,
+      );
     }
     if (operation === "resize" || operation === "migrate") {
       return refuse(`Instance ${name} is ${status}: only an ACTIVE or SHUTOFF instance can be ${spec.participle}.`);

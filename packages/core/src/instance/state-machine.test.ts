@@ -185,7 +185,15 @@ describe("lifecycle operations (Nova's check_instance_state and task states)", (
     expect(OPERATIONS.revert_resize.action).toBe("revertResize");
     expect(OPERATIONS.evacuate.event).toBe("compute_rebuild_instance");
     // No hard reboot interrupts a move (Nova's ALLOW_REBOOT has none of its states).
-    for (const t of ["resize_prep", "resize_migrating", "resize_migrated", "resize_finish", "resize_reverting", "resize_confirming", "rebuilding"] as const) {
+    for (const t of [
+      "resize_prep",
+      "resize_migrating",
+      "resize_migrated",
+      "resize_finish",
+      "resize_reverting",
+      "resize_confirming",
+      "rebuilding",
+    ] as const) {
       expect(checkOperation("reboot_hard", target("active", t)).allowed).toBe(false);
     }
   });

@@ -1,5 +1,5 @@
 import { relations } from "drizzle-orm";
-import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, integer, pgEnum, pgTable, timestamp, uuid } from "drizzle-orm/pg-core";
 import { flavors } from "./catalog";
 import { computeHosts } from "./compute";
 import { instances, vmState } from "./instance";

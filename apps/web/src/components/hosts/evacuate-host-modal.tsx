@@ -23,9 +23,9 @@ export function EvacuateHostModal({ host, onClose, onDone }: { host: Host | null
     <Modal opened={host !== null} onClose={close} title={host ? `Evacuate ${host.hostname}?` : ""} centered>
       {host && !result && (
         <Text size="sm" mb="md">
-          Host {host.hostname} is down. Its {host.instanceCount} instance{host.instanceCount === 1 ? "" : "s"} will be rebuilt on
-          other hosts from their images, keeping their addresses; whatever was on their disks is lost. When the host comes back, its
-          leftover virtual machines are destroyed.
+          Host {host.hostname} is down. Its {host.instanceCount} instance{host.instanceCount === 1 ? "" : "s"} will be rebuilt on other hosts from
+          their images, keeping their addresses; whatever was on their disks is lost. When the host comes back, its leftover virtual machines are
+          destroyed.
         </Text>
       )}
       {result && (

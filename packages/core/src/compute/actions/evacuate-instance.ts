@@ -16,7 +16,13 @@ import { beginInstanceTask, type InstanceActionStarted } from "./task";
  * host's allocation is freed once it runs. The down host's domain is destroyed when its agent
  * comes back (Nova's _destroy_evacuated_instances). Refused while the host is up.
  */
-export async function evacuateInstance({ ctx, input }: { ctx: CoreContext; input: z.input<typeof evacuateInstanceInput> }): Promise<InstanceActionStarted> {
+export async function evacuateInstance({
+  ctx,
+  input,
+}: {
+  ctx: CoreContext;
+  input: z.input<typeof evacuateInstanceInput>;
+}): Promise<InstanceActionStarted> {
   const principal = authorize(ctx.principal, "instances.evacuate");
   const { id, host, force } = parseInput(evacuateInstanceInput, input);
   return beginInstanceTask(ctx, principal, {

@@ -12,7 +12,13 @@ import { beginInstanceTask, type InstanceActionStarted } from "./task";
  * skips the filters). The guest is powered off on its host and defined and started as it was
  * on the new one; it then waits in VERIFY_RESIZE for a confirm or a revert, as a resize does.
  */
-export async function migrateInstance({ ctx, input }: { ctx: CoreContext; input: z.input<typeof migrateInstanceInput> }): Promise<InstanceActionStarted> {
+export async function migrateInstance({
+  ctx,
+  input,
+}: {
+  ctx: CoreContext;
+  input: z.input<typeof migrateInstanceInput>;
+}): Promise<InstanceActionStarted> {
   const principal = authorize(ctx.principal, "instances.migrate");
   const { id, host, force } = parseInput(migrateInstanceInput, input);
   return beginInstanceTask(ctx, principal, {

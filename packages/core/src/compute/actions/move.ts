@@ -49,7 +49,7 @@ import { weighersFor } from "../../scheduler/weighers";
 import type { Announcements } from "../announce";
 import { hostnameOf } from "../lifecycle";
 import { destroyCommandFor, spawnCommandFor } from "../spawn-command";
-import { endTask, openTaskEvent, setPortStatus, type TaskEnd, type TaskPreparation } from "./task";
+import { endTask, openTaskEvent, setPortStatus, type TaskEnd, type TaskPreparation } from "./task-end";
 
 export const MOVE_OPERATIONS: readonly InstanceOperation[] = [
   "resize",
@@ -129,7 +129,8 @@ export async function prepareMove(tx: Executor, services: MoveServices, instance
   let next = old;
   if (request.kind === "resize") {
     const [flavor] = await tx.select().from(schema.flavors).where(eq(schema.flavors.id, request.flavorId!));
-    if (!flavor || flavor.disabled) throw NimbusError.badRequest(`Flavor ${request.flavorId} does not exist.`, [{ path: "flavorId", message: "No such flavor." }]);
+    if (!flavor || flavor.disabled)
+      throw NimbusError.badRequest(`Flavor ${request.flavorId} does not exist.`, [{ path: "flavorId", message: "No such flavor." }]);
     if (flavor.id === instance.flavorId) {
       throw NimbusError.badRequest(`Instance ${instance.name} already has flavor ${flavor.name}: choose another flavor to resize to.`, [
         { path: "flavorId", message: "The instance already has this flavor." },
@@ -148,7 +149,9 @@ export async function prepareMove(tx: Executor, services: MoveServices, instance
     if (cores > 0 || ram > 0) await enforceQuota(tx, instance.projectId, { cores, ram });
   }
   if (volumes && request.kind !== "resize") {
-    throw NimbusError.conflict(`Instance ${instance.name} has volumes attached, whose disks live on host ${sourceHost.hostname}: it cannot move to another host.`);
+    throw NimbusError.conflict(
+      `Instance ${instance.name} has volumes attached, whose disks live on host ${sourceHost.hostname}: it cannot move to another host.`,
+    );
   }
 
   const [migration] = await tx
@@ -193,7 +196,11 @@ export async function prepareMove(tx: Executor, services: MoveServices, instance
   const columns: Partial<typeof schema.instances.$inferInsert> = { ...next };
   if (request.kind === "evacuate") {
     // Rebuilt on the destination from its image: the task runs there, and its reports are the instance's now.
-    Object.assign(params, { sameHost: false, powerOn: instance.vmState !== "stopped", spawn: await spawnFor(tx, instance, dest.id, commandId, next) });
+    Object.assign(params, {
+      sameHost: false,
+      powerOn: instance.vmState !== "stopped",
+      spawn: await spawnFor(tx, instance, dest.id, commandId, next),
+    });
     Object.assign(columns, { hostId: dest.id, lastReportSeq: -1 });
     return { hostId: dest.id, params, columns, details: { from_host: sourceHost.hostname, to_host: dest.hostname } };
   }
@@ -249,10 +256,14 @@ async function claimDestination(
     if (host.id === options.excludeHostId) throw NimbusError.conflict(`Host ${host.hostname} is instance ${instance.name}'s own host: name another.`);
     if (!isUp(host, services.hostDownAfterMs)) throw NimbusError.conflict(`Host ${host.hostname} is down: it cannot take instance ${instance.name}.`);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const [fresh] = await tx.select({ generation: schema.computeHosts.generation }).from(schema.computeHosts).where(eq(schema.computeHosts.id, host.id));
+      const [fresh] = await tx
+        .select({ generation: schema.computeHosts.generation })
+        .from(schema.computeHosts)
+        .where(eq(schema.computeHosts.id, host.id));
       const outcome = await claimResources(tx, { hostId: host.id, generation: fresh!.generation, instanceId: instance.id, resources });
       if (outcome === "claimed") return { id: host.id, hostname: host.hostname };
-      if (outcome === "insufficient") throw NimbusError.conflict(`Host ${host.hostname} has no room left for instance ${instance.name} (${describe}).`);
+      if (outcome === "insufficient")
+        throw NimbusError.conflict(`Host ${host.hostname} has no room left for instance ${instance.name} (${describe}).`);
     }
     throw NimbusError.conflict(`Host ${host.hostname} is busy; try again.`);
   }
@@ -272,7 +283,10 @@ async function claimDestination(
     const hosts = await loadHostSnapshots(tx, { downAfterMs: services.hostDownAfterMs });
     const result = selectHosts(hosts, spec, selectOptions);
     if (!result.ok) {
-      throw new NimbusError("NoValidHost", `No host can take instance ${instance.name} for this ${options.what} (${describe}): ${result.explanation}`);
+      throw new NimbusError(
+        "NoValidHost",
+        `No host can take instance ${instance.name} for this ${options.what} (${describe}): ${result.explanation}`,
+      );
     }
     let lost = false;
     for (const chosen of result.hosts) {
@@ -290,9 +304,13 @@ async function claimDestination(
 }
 
 /** The begin part of confirm and revert: the migration waiting in VERIFY_RESIZE, and the host its step runs on. */
-export async function prepareConfirmOrRevert(tx: Executor, instance: InstanceRow, operation: "confirm_resize" | "revert_resize"): Promise<TaskPreparation> {
+export async function prepareConfirmOrRevert(
+  tx: Executor,
+  instance: InstanceRow,
+  operation: "confirm_resize" | "revert_resize",
+): Promise<TaskPreparation> {
   const migration = await openMigration(tx, instance.id);
-  if (!migration || migration.status !== "finished") {
+  if (migration?.status !== "finished") {
     throw NimbusError.conflict(`Instance ${instance.name} has no resize or migration waiting to be confirmed or reverted.`);
   }
   const sameHost = migration.sourceHostId === migration.destHostId;
@@ -396,7 +414,8 @@ export async function completeMoveStep(
 ): Promise<InstanceRow> {
   const migration = await migrationOf(tx, task);
   const end = (e: TaskEnd) => endTask(tx, out, instance, task, { ...e, ...(report.at ? { reportedAt: report.at } : {}) });
-  if (!migration) return end({ vmState: task.previousVmState as VmState, fault: { code: "MigrationMissing", message: "The move's record is gone." } });
+  if (!migration)
+    return end({ vmState: task.previousVmState as VmState, fault: { code: "MigrationMissing", message: "The move's record is gone." } });
   const oldVmState = migration.oldVmState as VmState;
   switch (task.operation as InstanceOperation) {
     case "resize":
@@ -410,7 +429,12 @@ export async function completeMoveStep(
       return chainStep(tx, out, instance, task, "resize_finish", {
         hostId: dest,
         commandId,
-        params: { migrationId: migration.id, sameHost, powerOn: oldVmState === "active", spawn: await spawnFor(tx, instance, dest, commandId, flavor) },
+        params: {
+          migrationId: migration.id,
+          sameHost,
+          powerOn: oldVmState === "active",
+          spawn: await spawnFor(tx, instance, dest, commandId, flavor),
+        },
         // Nova's finish_resize sets instance.host: from here the destination's reports are the instance's.
         columns: sameHost ? {} : { hostId: dest, lastReportSeq: -1 },
       });
@@ -617,4 +641,3 @@ export async function movingThrough(db: Executor, hostId: string): Promise<Set<s
     .where(and(inArray(schema.migrations.status, [...OPEN_MIGRATION_STATUSES]), eq(schema.migrations.destHostId, hostId)));
   return new Set([...rows, ...dest].map((r) => r.instanceId));
 }
-

@@ -14,7 +14,12 @@ export async function confirmExpiredResizes(services: Services): Promise<number>
   if (windowMs <= 0) return 0;
   let begun = 0;
   for (const instanceId of await unconfirmedResizes(services.db, windowMs)) {
-    const ctx: CoreContext = { ...services, principal: null, requestId: `req-auto-confirm-${instanceId.slice(0, 8)}-${Date.now()}`, remoteAddress: null };
+    const ctx: CoreContext = {
+      ...services,
+      principal: null,
+      requestId: `req-auto-confirm-${instanceId.slice(0, 8)}-${Date.now()}`,
+      remoteAddress: null,
+    };
     try {
       await beginInstanceTask(ctx, null, {
         instanceId,

@@ -15,7 +15,13 @@ import { beginInstanceTask, type InstanceActionStarted } from "./task";
  * from now on. Refused in plain words: the same flavor, a smaller disk, a busy or building
  * instance, a project whose quota cannot take the increase.
  */
-export async function resizeInstance({ ctx, input }: { ctx: CoreContext; input: z.input<typeof resizeInstanceInput> }): Promise<InstanceActionStarted> {
+export async function resizeInstance({
+  ctx,
+  input,
+}: {
+  ctx: CoreContext;
+  input: z.input<typeof resizeInstanceInput>;
+}): Promise<InstanceActionStarted> {
   const principal = authorize(ctx.principal, "instances.resize");
   const { id, flavorId } = parseInput(resizeInstanceInput, input);
   return beginInstanceTask(ctx, principal, {

@@ -65,8 +65,8 @@ export function MigrateInstanceModal({
       centered
     >
       <Text size="sm" mb="sm">
-        The instance is powered off on {instance.hostname ?? "its host"}, moved with the same flavor and started again as it was;
-        it then waits for the migration to be confirmed or reverted.
+        The instance is powered off on {instance.hostname ?? "its host"}, moved with the same flavor and started again as it was; it then waits for
+        the migration to be confirmed or reverted.
       </Text>
       <Select label="Destination host" data={options} value={host} onChange={(v) => setHost(v ?? ANY)} allowDeselect={false} />
       {migrate.isError && (

@@ -63,6 +63,7 @@ export function resizeImpact(
   }
   let refused: string | null = null;
   if (current.flavorName === flavor.name) refused = "This is the instance's flavor now.";
-  else if (flavor.rootGb < current.rootGb) refused = `Its ${flavor.rootGb} GB disk is smaller than the instance's ${current.rootGb} GB: a disk cannot shrink.`;
+  else if (flavor.rootGb < current.rootGb)
+    refused = `Its ${flavor.rootGb} GB disk is smaller than the instance's ${current.rootGb} GB: a disk cannot shrink.`;
   return { vcpusDelta, memoryMbDelta, summary, quotaSummary, overQuota, refused };
 }

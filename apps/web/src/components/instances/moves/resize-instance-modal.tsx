@@ -57,8 +57,8 @@ export function ResizeInstanceModal({ instance, opened, onClose }: { instance: R
     >
       <Text size="sm" mb="sm">
         Now {instance.flavorName ?? "its flavor"}: {instance.vcpus} vCPU{instance.vcpus === 1 ? "" : "s"}, {formatMemory(instance.memoryMb)} RAM,{" "}
-        {instance.rootGb} GB disk. The instance is powered off, moved to its new size (on this host or another the scheduler
-        picks) and started again; it then waits for you to confirm or revert the resize.
+        {instance.rootGb} GB disk. The instance is powered off, moved to its new size (on this host or another the scheduler picks) and started again;
+        it then waits for you to confirm or revert the resize.
       </Text>
       {flavors.isPending || quota.isPending ? (
         <Loader aria-label="Loading flavors" />
