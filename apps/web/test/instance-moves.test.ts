@@ -304,6 +304,15 @@ describe("instance moves: resize, migrate, evacuate", () => {
     const active = await settled(id, "ACTIVE");
     expect(active.hostname).toBe("move-b");
     expect(await usage("move-a")).toEqual({ vcpus: a.vcpus - 1, memoryMb: a.memoryMb - 512 });
+    // What `openstack server migration list` shows (cloud admins only).
+    expect((await api.client.migrations.list.query({ instanceId: id }))[0]).toMatchObject({
+      instanceName: "roam-1",
+      migrationType: "migration",
+      status: "confirmed",
+      sourceHost: "move-a",
+      destHost: "move-b",
+    });
+    expect(await refusal(member.client.migrations.list.query({}), "FORBIDDEN")).toBeTruthy();
     await waitFor("the old guest to be removed from move-a", () =>
       agents.get("move-a")!.output().includes(`"instanceId":"${id}","msg":"guest removed from this host after a move"`),
     );

@@ -82,6 +82,8 @@ export const POLICY = {
   "instances.revertResize": "project:member",
   "instances.migrate": "cloud_admin",
   "instances.evacuate": "cloud_admin",
+  /** Nova's os-migrations: every resize, migration and evacuation (os_compute_api:os-migrations:index). */
+  "migrations.list": "cloud_admin",
   "instances.console": "project:reader",
   "quota.usage": "project:reader",
   // images (Glance)

@@ -6,7 +6,7 @@ import { catalogRouter } from "./routers/catalog";
 import { hostsRouter } from "./routers/hosts";
 import { imagesRouter } from "./routers/images";
 import { auditRouter, projectsRouter, quotasRouter, rolesRouter, usersRouter } from "./routers/identity-admin";
-import { instancesRouter } from "./routers/instances";
+import { instancesRouter, migrationsRouter } from "./routers/instances";
 import { keyPairsRouter } from "./routers/key-pairs";
 import { networksRouter, portsRouter, subnetsRouter } from "./routers/networks";
 import { quotaRouter } from "./routers/quota";
@@ -19,6 +19,7 @@ export const appRouter = router({
   auth: authRouter,
   catalog: catalogRouter,
   instances: instancesRouter,
+  migrations: migrationsRouter,
   images: imagesRouter,
   quota: quotaRouter,
   serverGroups: serverGroupsRouter,

@@ -15,3 +15,4 @@ export * from "./confirm-resize";
 export * from "./revert-resize";
 export * from "./evacuate-instance";
 export * from "./resize-confirm-sweeper";
+export * from "./list-migrations";

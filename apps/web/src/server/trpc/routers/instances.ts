@@ -16,6 +16,8 @@ import {
   revertResize,
   migrateInstance,
   evacuateInstance,
+  listMigrations,
+  listMigrationsInput,
 } from "@nimbus/core/compute";
 import {
   evacuateInstanceInput,
@@ -81,4 +83,11 @@ export const instancesRouter = router({
   evacuate: procedure("instances.evacuate")
     .input(verbInput(evacuateInstanceInput))
     .mutation(({ ctx, input }) => evacuateInstance({ ctx, input })),
+});
+
+/** Nova's os-migrations, for cloud admins. */
+export const migrationsRouter = router({
+  list: procedure("migrations.list")
+    .input(verbInput(listMigrationsInput))
+    .query(({ ctx, input }) => listMigrations({ ctx, input })),
 });
