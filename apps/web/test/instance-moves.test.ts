@@ -441,6 +441,36 @@ describe("instance moves: resize, migrate, evacuate", () => {
     await remove(id);
   }, 60_000);
 
+  it("an agent killed in the middle of a migration: back on the source, running, with a fault; the host comes back empty", async () => {
+    const id = await launch("killed-1", "move-a");
+    const a = await usage("move-a");
+    const dest = agents.get("move-b")!;
+    dest.child.kill("SIGSTOP");
+    await api.client.instances.migrate.mutate({ id, host: "move-b" });
+    await waitFor(
+      "the move to wait on the destination",
+      async () => (await api.client.instances.get.query({ id })).instance.taskState === "resize_migrated",
+    );
+    await dest.stop("SIGKILL");
+    const back = await waitFor(
+      "the migration to roll back",
+      async () => {
+        const { instance } = await api.client.instances.get.query({ id });
+        return instance.taskState === null ? instance : null;
+      },
+      30_000,
+    );
+    expect(back).toMatchObject({ status: "ACTIVE", hostname: "move-a", powerState: "running", flavorName: "m1.tiny" });
+    expect(["ActionTimeout", "HostDown"]).toContain(back.fault?.code);
+    expect(await usage("move-a")).toEqual(a);
+    await assertInvariants(db());
+    boot("move-b");
+    await hostUp("move-b");
+    expect((await api.client.instances.get.query({ id })).instance).toMatchObject({ status: "ACTIVE", hostname: "move-a", taskState: null });
+    await assertInvariants(db());
+    await remove(id);
+  }, 60_000);
+
   it("an agent frozen during a resize: the resize fails back to the instance as it was, with a fault, nothing leaked", async () => {
     const id = await launch("stuck-1", "move-b");
     const before = await usage("move-b");

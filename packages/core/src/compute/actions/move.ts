@@ -202,6 +202,7 @@ export async function prepareMove(tx: Executor, services: MoveServices, instance
       spawn: await spawnFor(tx, instance, dest.id, commandId, next),
     });
     Object.assign(columns, { hostId: dest.id, lastReportSeq: -1 });
+    await forgetConsole(tx, instance.id);
     return { hostId: dest.id, params, columns, details: { from_host: sourceHost.hostname, to_host: dest.hostname } };
   }
   params.sameHost = sameHost;
@@ -385,6 +386,7 @@ async function chainStep(
     .returning();
   // Sent after commit by whoever holds the transaction (and by the sweeper, should that not happen).
   if (chained) out.dispatch(chained);
+  if (next.columns?.hostId && next.columns.hostId !== instance.hostId) await forgetConsole(tx, instance.id);
   const [updated] = await tx
     .update(schema.instances)
     .set({ taskState: OPERATIONS[step].taskState, updatedAt: now, ...next.columns })
@@ -393,6 +395,15 @@ async function chainStep(
   out.instance(updated!, await hostnameOf(tx, updated!.hostId));
   out.host(next.hostId);
   return updated!;
+}
+
+/**
+ * The guest's console log stored so far is its old host's: the new host's log starts again at
+ * offset 0, and chunks are keyed by offset, so the old ones go (the console then shows the
+ * guest's life on its new host, as Nova's console log does).
+ */
+async function forgetConsole(tx: Executor, instanceId: string): Promise<void> {
+  await tx.delete(schema.instanceConsoleChunks).where(eq(schema.instanceConsoleChunks.instanceId, instanceId));
 }
 
 const oldColumns = (m: MigrationRow) => ({ flavorId: m.oldFlavorId!, vcpus: m.oldVcpus, memoryMb: m.oldMemoryMb, rootGb: m.oldRootGb });
@@ -525,6 +536,23 @@ export async function failMove(
     case "migrate": {
       // Still on the source: its guest is as the host says (or as it was).
       await swapBack(tx, out, instance, migration);
+      if (failure.powerState === "shutdown" && oldVmState === "active") {
+        // The host powered the guest off before it failed: on again, as it was, then the fault.
+        const commandId = randomUUID();
+        return chainStep(tx, out, instance, task, "finish_revert", {
+          hostId: task.hostId,
+          commandId,
+          params: {
+            migrationId: migration.id,
+            sameHost: true,
+            powerOn: true,
+            spawn: await spawnFor(tx, instance, task.hostId, commandId, oldColumns(migration)),
+            failure: fault,
+          },
+          previousVmState: oldVmState,
+          failure: fault,
+        });
+      }
       await setMigration(tx, migration.id, { status: "error" });
       const vmState = failure.powerState ? (vmStateForPower(failure.powerState) ?? oldVmState) : oldVmState;
       return end({ vmState, ...(failure.powerState ? { powerState: failure.powerState } : {}) });
