@@ -289,6 +289,7 @@ describe("instance moves: resize, migrate, evacuate", () => {
     await addUser(stack, { name: "mover", project: "demo", role: "member" });
     const member = await signedInClient(stack.server.url, "mover", PERSONA_PASSWORD);
     const id = await launch("roam-1", "move-a");
+    await hostUp("move-b");
     expect(await refusal(member.client.instances.migrate.mutate({ id }), "FORBIDDEN")).toBeTruthy();
     // A member may resize their project's instance, not migrate it.
     const a = await usage("move-a");
@@ -382,6 +383,7 @@ describe("instance moves: resize, migrate, evacuate", () => {
 
   it("deletes an instance in the middle of a migration: both allocations freed, both hosts told", async () => {
     const id = await launch("gone-1", "move-a");
+    await hostUp("move-b");
     const a = await usage("move-a");
     const b = await usage("move-b");
     const dest = agents.get("move-b")!;
@@ -409,6 +411,7 @@ describe("instance moves: resize, migrate, evacuate", () => {
 
   it("a destination that never finishes: the migration rolls back, the guest running again on its source, with a fault", async () => {
     const id = await launch("home-1", "move-a");
+    await hostUp("move-b");
     const a = await usage("move-a");
     const b = await usage("move-b");
     const dest = agents.get("move-b")!;
@@ -443,15 +446,19 @@ describe("instance moves: resize, migrate, evacuate", () => {
 
   it("an agent killed in the middle of a migration: back on the source, running, with a fault; the host comes back empty", async () => {
     const id = await launch("killed-1", "move-a");
+    await hostUp("move-b");
     const a = await usage("move-a");
     const dest = agents.get("move-b")!;
     dest.child.kill("SIGSTOP");
-    await api.client.instances.migrate.mutate({ id, host: "move-b" });
-    await waitFor(
-      "the move to wait on the destination",
-      async () => (await api.client.instances.get.query({ id })).instance.taskState === "resize_migrated",
-    );
-    await dest.stop("SIGKILL");
+    try {
+      await api.client.instances.migrate.mutate({ id, host: "move-b" });
+      await waitFor(
+        "the move to wait on the destination",
+        async () => (await api.client.instances.get.query({ id })).instance.taskState === "resize_migrated",
+      );
+    } finally {
+      await dest.stop("SIGKILL");
+    }
     const back = await waitFor(
       "the migration to roll back",
       async () => {

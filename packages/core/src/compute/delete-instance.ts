@@ -13,7 +13,7 @@ import { releaseInstancePorts } from "../network/ports";
 import { detachInstanceVolumes } from "../volumes/attach";
 import { instanceIdInput } from "../validation";
 import { interruptTask } from "./actions/task";
-import { abandonMove } from "./actions/move";
+import { abandonMove } from "./actions/migrations";
 import type { z } from "zod";
 
 /**

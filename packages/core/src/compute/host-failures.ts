@@ -8,7 +8,7 @@ import { downSince } from "../scheduler/host-states";
 import { buildFailed } from "./record-report";
 import { hostGiveUpAfterMs } from "../placement/usage";
 import { SETTLED_VM_STATES, type VmState } from "../instance/state-machine";
-import { evacuatedFrom, movingThrough } from "./actions/move";
+import { evacuatedFrom, movingThrough } from "./actions/migrations";
 
 /**
  * Builds in flight on hosts that have been down longer than `hostDownAfterMs` are rescheduled

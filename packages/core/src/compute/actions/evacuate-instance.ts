@@ -6,7 +6,7 @@ import { NimbusError, isNimbusError, parseInput } from "../../errors";
 import { authorize } from "../../policy";
 import { isUp } from "../../placement/usage";
 import { evacuateHostInput, evacuateInstanceInput } from "../../validation";
-import { prepareMove } from "./move";
+import { prepareMove } from "./move-begin";
 import { beginInstanceTask, type InstanceActionStarted } from "./task";
 
 /**

@@ -3,7 +3,7 @@ import type { CoreContext } from "../../context";
 import { parseInput } from "../../errors";
 import { authorize } from "../../policy";
 import { migrateInstanceInput } from "../../validation";
-import { prepareMove } from "./move";
+import { prepareMove } from "./move-begin";
 import { beginInstanceTask, type InstanceActionStarted } from "./task";
 
 /**

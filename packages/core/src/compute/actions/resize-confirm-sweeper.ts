@@ -1,6 +1,7 @@
 import type { CoreContext, Services } from "../../context";
 import { isNimbusError } from "../../errors";
-import { prepareConfirmOrRevert, unconfirmedResizes } from "./move";
+import { prepareConfirmOrRevert } from "./move-begin";
+import { unconfirmedResizes } from "./migrations";
 import { beginInstanceTask } from "./task";
 
 /**

@@ -3,7 +3,7 @@ import type { CoreContext } from "../../context";
 import { parseInput } from "../../errors";
 import { authorize } from "../../policy";
 import { instanceIdInput } from "../../validation";
-import { prepareConfirmOrRevert } from "./move";
+import { prepareConfirmOrRevert } from "./move-begin";
 import { beginInstanceTask, type InstanceActionStarted } from "./task";
 
 /**

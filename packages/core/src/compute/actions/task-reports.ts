@@ -20,7 +20,8 @@ import { OPERATIONS, syncedVmState, type InstanceOperation, type TaskState, type
 import type { InstanceReport } from "../../protocol/agent";
 import type { Announcements } from "../announce";
 import { hostnameOf } from "../lifecycle";
-import { completeMoveStep, isMoveOperation } from "./move";
+import { isMoveOperation } from "./migrations";
+import { completeMoveStep } from "./move";
 import { currentTask, endTask, failTask, markAcknowledged, openTaskEvent, setPortStatus, setTaskState } from "./task";
 
 export type TaskReportPhase = "task_started" | "task_done" | "task_failed" | "power_state";

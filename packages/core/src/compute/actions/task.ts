@@ -37,7 +37,8 @@ import type { Principal } from "../../policy";
 import { instanceActionCommandSchema, MAX_SHUTDOWN_TIMEOUT_SECONDS, type InstanceActionCommand } from "../../protocol/agent";
 import { Announcements } from "../announce";
 import { hostnameOf, lockInstance } from "../lifecycle";
-import { failMove, isMoveOperation } from "./move";
+import { isMoveOperation } from "./migrations";
+import { failMove } from "./move";
 import { endTask, openTaskEvent, type TaskPreparer } from "./task-end";
 
 export { endTask, openTaskEvent, setPortStatus, type TaskEnd, type TaskPreparation, type TaskPreparer } from "./task-end";
