@@ -33,6 +33,10 @@ function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, abo
     unpause: async () => undefined,
     suspend: async () => undefined,
     resume: async () => undefined,
+    backupDisk: async () => undefined,
+    restoreDisk: async () => undefined,
+    dropDiskBackup: async () => undefined,
+    growDisk: async () => undefined,
     powerState: async () => "running",
     close: async () => undefined,
   };
@@ -197,6 +201,55 @@ describe("ComputeManager", () => {
       powerState: "shutdown",
       message: "The instance's saved memory is missing on this host.",
     });
+  });
+
+  it("a resize on one host: powers off and keeps the disk aside, then defines the guest on the new flavor, grows its disk and starts it", async () => {
+    const steps: string[] = [];
+    let power: "running" | "shutdown" = "running";
+    const driver: ComputeDriver = {
+      ...fakeDriver(async () => undefined, []),
+      powerOff: async () => void (steps.push("power off"), (power = "shutdown")),
+      backupDisk: async () => void steps.push("disk kept aside"),
+      growDisk: async (_id, rootGb) => void steps.push(`disk grown to ${rootGb} GB`),
+      spawn: async (command) =>
+        void (steps.push(`defined with ${command.instance.vcpus} vCPUs, ${command.instance.memoryMb} MB`), (power = "running")),
+      powerState: async () => power,
+    };
+    const built = manager(driver, []);
+    const spawn = command();
+    const instanceId = spawn.instance.id;
+    built.act({ commandId: randomUUID(), instanceId, operation: "resize", shutdownTimeoutSeconds: 1, sameHost: true });
+    const finish = { ...spawn, instance: { ...spawn.instance, vcpus: 2, memoryMb: 2048, rootGb: 20 } };
+    built.act({ commandId: randomUUID(), instanceId, operation: "resize_finish", sameHost: true, powerOn: true, spawn: finish });
+    await built.idle();
+    await outbox.drained();
+    expect(steps).toEqual(["power off", "disk kept aside", "disk grown to 20 GB", "defined with 2 vCPUs, 2048 MB"]);
+    expect(reports.filter((r) => r.phase === "task_done").map((r) => r.powerState)).toEqual(["shutdown", "running"]);
+  });
+
+  it("a move's finish that fails on a new host removes what it made there and says why; a stopped guest is left off", async () => {
+    const aborted: string[] = [];
+    const offs: string[] = [];
+    const driver: ComputeDriver = {
+      ...fakeDriver(async () => undefined, aborted),
+      spawn: async () => {
+        throw new Error("The virtual machine stopped while starting.");
+      },
+      powerState: async () => "nostate",
+    };
+    const built = manager(driver, []);
+    const spawn = command();
+    built.act({ commandId: randomUUID(), instanceId: spawn.instance.id, operation: "resize_finish", sameHost: false, powerOn: true, spawn });
+    await built.idle();
+    await outbox.drained();
+    expect(aborted).toEqual([spawn.instance.id]);
+    expect(reports.at(-1)).toMatchObject({ phase: "task_failed", message: "The virtual machine stopped while starting." });
+
+    const off = manager({ ...fakeDriver(async () => undefined, []), powerOff: async (id) => void offs.push(id) }, []);
+    const stopped = command();
+    off.act({ commandId: randomUUID(), instanceId: stopped.instance.id, operation: "evacuate", sameHost: false, powerOn: false, spawn: stopped });
+    await off.idle();
+    expect(offs).toEqual([stopped.instance.id]);
   });
 
   it("power sync: reports every domain after a registration, then only those whose power changed with no command", async () => {

@@ -227,11 +227,74 @@ export class ComputeManager {
         return driver.suspend(id);
       case "resume":
         return driver.resume(id);
+      case "resize":
+      case "migrate":
+        // Nova's resize_instance on the source: the guest powered off (its disk kept aside on one host).
+        return this.prepareMove(id, command.shutdownTimeoutSeconds * 1000, command.sameHost);
+      case "resize_finish":
+        // The destination: the guest on the new flavor, its disk grown (made from the image on a new host).
+        return this.defineMoved(command, { grow: true, undoOnFailure: !command.sameHost });
+      case "confirm_resize":
+        // The source: the old guest goes (on one host, only the disk kept aside).
+        return command.sameHost ? driver.dropDiskBackup(id) : this.removeMoved(id, command.ports);
+      case "revert_resize":
+        // The destination: on one host the old disk and flavor come back; elsewhere the new guest goes.
+        if (command.sameHost) return this.defineMoved(command, { grow: false, restore: true, undoOnFailure: false });
+        return this.removeMoved(id, command.ports);
+      case "finish_revert":
+        // The source: the old guest (its disk put back if kept aside) as it was.
+        return this.defineMoved(command, { grow: false, restore: true, undoOnFailure: false });
+      case "evacuate":
+        // Rebuilt here from its image, with its own ports.
+        return this.defineMoved(command, { grow: false, undoOnFailure: true });
       default: {
         const unreachable: never = command;
         throw new Error(`unknown operation ${JSON.stringify(unreachable)}`);
       }
     }
+  }
+
+  private async prepareMove(instanceId: string, shutdownTimeoutMs: number, sameHost: boolean): Promise<void> {
+    await this.deps.driver.powerOff(instanceId, { shutdownTimeoutMs });
+    if (sameHost) await this.deps.driver.backupDisk(instanceId);
+  }
+
+  /**
+   * Defines the guest of a move from its spawn command (ports plugged, disks made where they are
+   * missing, the domain defined anew: on one host that updates its flavor) and leaves it
+   * running or off as it was. A new host's failed attempt is undone, as a failed spawn is.
+   */
+  private async defineMoved(
+    command: { instanceId: string; powerOn: boolean; spawn: SpawnCommand },
+    { grow, restore = false, undoOnFailure }: { grow: boolean; restore?: boolean; undoOnFailure: boolean },
+  ): Promise<void> {
+    const { driver, images } = this.deps;
+    const { spawn, instanceId } = command;
+    try {
+      if (restore) await driver.restoreDisk(instanceId);
+      const nics = await driver.plugNetwork(spawn);
+      const blockDevices = await driver.prepareBlockDevices(spawn, { images, onDownload: this.downloadReporter(instanceId) });
+      if (grow) await driver.growDisk(instanceId, spawn.instance.rootGb);
+      // A guest that was off stays off: defined, not started (spawn starts it, then it is powered off again).
+      await driver.spawn(spawn, { nics, blockDevices });
+      this.deps.onSpawned?.(instanceId, blockDevices.consoleLog);
+      if (!command.powerOn) await driver.powerOff(instanceId, { shutdownTimeoutMs: 0 });
+    } catch (error) {
+      if (undoOnFailure) {
+        await this.deps.onDestroy?.(instanceId).catch(() => undefined);
+        await driver.abortSpawn(spawn).catch((cleanupError: unknown) => {
+          this.deps.log.error({ err: cleanupError, instanceId }, "removing what the failed move made also failed");
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** The guest of a move leaves this host: its domain, files and port plumbing go (volumes stay). */
+  private async removeMoved(instanceId: string, ports: DestroyCommand["ports"]): Promise<void> {
+    await this.deps.onDestroy?.(instanceId);
+    await this.deps.driver.destroy({ commandId: randomUUID(), instanceId, volumes: [], ports });
+    this.deps.log.info({ instanceId }, "guest removed from this host after a move");
   }
 
   private async remove(command: DestroyCommand): Promise<void> {

@@ -1,7 +1,9 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { prepareRealHypervisor } from "../test/test-guest";
+import { E2E } from "../playwright.config";
+import { signedInClient } from "../test/harness";
+import { prepareRealHypervisor, uploadTestGuest } from "../test/test-guest";
 import { signIn, trpc } from "./support";
 
 /**
@@ -197,4 +199,67 @@ test("a real guest boots from an uploaded image and shows its hostname, key and 
   );
   // And no security group member set: no filter names one any more.
   expect(execFileSync("ipset", ["list", "-name"], { encoding: "utf8" })).not.toMatch(/^nimbus-sg-/m);
+});
+
+/**
+ * Resize with confirm on a real guest (its images uploaded through the API): launched on
+ * m1.tiny, resized from its page's Resize dialog to m1.small, it boots again on the same host
+ * with the new flavor's memory and a disk grown to 20 GB (as the guest itself reports them on
+ * its console), waits in VERIFY_RESIZE, and is ACTIVE again once confirmed.
+ */
+test("resize a real guest with confirm: it boots again with more memory and a grown disk", async ({ page }) => {
+  test.setTimeout(420_000);
+  prepareRealHypervisor();
+  await signIn(page);
+  const baseURL = test.info().project.use.baseURL!;
+  const { imageId } = await uploadTestGuest(baseURL, await signedInClient(baseURL, "admin", E2E.adminPassword), "e2e-grow-guest");
+  const [flavors, networks] = (await Promise.all(["catalog.flavors", "catalog.networks"].map((path) => trpc(page.request, path)))) as {
+    id: string;
+    name: string;
+  }[][];
+  const id = (
+    (await trpc(page.request, "instances.launch", {
+      name: "e2e-grow",
+      count: 1,
+      imageId,
+      flavorId: flavors!.find((f) => f.name === "m1.tiny")!.id,
+      networkId: networks!.find((n) => n.name === "shared-net")!.id,
+      userData: `#!/bin/sh\necho "NIMBUS-MEM kb=$(awk '/MemTotal/ {print $2}' /proc/meminfo)"\n`,
+    })) as { instanceIds: string[] }
+  ).instanceIds[0]!;
+  try {
+    await page.goto(`/project/instances/${id}`);
+    const consoleLog = page.getByLabel("Serial console log");
+    await expect(consoleLog).toContainText("NIMBUS-GUEST booted", { timeout: 240_000 });
+    await expect(consoleLog).toContainText(`disk vda ${1024 ** 3} bytes`);
+    await expect(consoleLog).toContainText(/NIMBUS-MEM kb=\d+/);
+    const memories = async () => [...((await consoleLog.textContent()) ?? "").matchAll(/NIMBUS-MEM kb=(\d+)/g)].map((m) => Number(m[1]));
+    const before = (await memories())[0]!;
+
+    const actions = page.getByRole("group", { name: "Actions for e2e-grow" });
+    await actions.getByRole("button", { name: "Resize", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: "Resize e2e-grow" });
+    await dialog.getByRole("radio", { name: /^m1\.small/ }).check();
+    await dialog.getByRole("button", { name: "Resize" }).click();
+    await expect(dialog).toBeHidden();
+
+    // The guest takes up to the shutdown timeout to be powered off, then boots on the new flavor.
+    await expect(page.getByRole("heading", { name: "e2e-grow" }).locator("..")).toContainText("VERIFY_RESIZE", { timeout: 240_000 });
+    await expect(consoleLog).toContainText(`disk vda ${20 * 1024 ** 3} bytes`, { timeout: 120_000 });
+    await expect.poll(async () => (await memories()).length, { timeout: 120_000 }).toBe(2);
+    const after = (await memories())[1]!;
+    // m1.tiny has 512 MB, m1.small 2048 MB: the guest sees about three times as much more.
+    expect(after).toBeGreaterThan(before * 3);
+
+    await actions.getByRole("button", { name: "Confirm resize" }).click();
+    await expect(page.getByRole("heading", { name: "e2e-grow" }).locator("..")).toContainText("ACTIVE");
+    await expect(page.getByRole("region", { name: "Instance details" })).toContainText("m1.small");
+    // Its disk's backup on the host went with the confirm.
+    expect(execFileSync("ls", ["/var/tmp/nimbus-e2e-real-guest-agent/instances/" + id], { encoding: "utf8" })).not.toContain("resize-backup");
+  } finally {
+    await trpc(page.request, "instances.delete", { id });
+    await expect
+      .poll(async () => ((await trpc(page.request, "instances.list")) as { id: string }[]).some((i) => i.id === id), { timeout: 60_000 })
+      .toBe(false);
+  }
 });

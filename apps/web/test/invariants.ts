@@ -29,6 +29,8 @@ export async function assertInvariants(db: Database): Promise<void> {
   for (const a of allocations) {
     const owner = live.get(a.instanceId);
     expect(owner, `allocation of a deleted instance on host ${a.hostId}`).toBeDefined();
+    // A migration holds the old flavor only while its move waits in VERIFY_RESIZE (every other move is over).
+    expect(a.migrationId, `allocation of ${owner!.name} left with its migration`).toBeNull();
     expect(SETTLED_VM_STATES, `allocation held by ${owner!.name} in ${owner!.vmState}`).toContain(owner!.vmState);
     expect(owner!.hostId, `allocation of ${owner!.name} on a host it is not on`).toBe(a.hostId);
   }

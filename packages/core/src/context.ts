@@ -71,6 +71,10 @@ export interface Services {
   shutdownTimeoutSeconds: number;
   /** Hosts tried per instance before ERROR (the chosen one plus alternates). */
   maxAttempts: number;
+  /** Whether a resize may stay on the instance's own host (Nova's allow_resize_to_same_host; default true). */
+  allowResizeToSameHost?: boolean;
+  /** A resize or migration left in VERIFY_RESIZE this long is confirmed by the system (Nova's resize_confirm_window; 0: never). */
+  resizeConfirmWindowMs?: number;
   /** A host is shown down when its last heartbeat is older than this. */
   hostDownAfterMs: number;
   /** A host whose agent's connection closed stays up this long for it to reconnect (≤ hostDownAfterMs). */

@@ -95,6 +95,16 @@ export const POLICY = {
   /** Attach or detach a volume to an instance that is already built: checked, then refused (volumes attach at launch only). */
   "instances.attachVolume": "project:member",
   "instances.detachVolume": "project:member",
+  // The moves: resize and its confirm / revert are the project's (Nova's os_compute_api:servers:resize,
+  // confirm_resize, revert_resize); cold migration and evacuation are the operators' (os-migrate-server,
+  // os-evacuate).
+  "instances.resize": "project:member",
+  "instances.confirmResize": "project:member",
+  "instances.revertResize": "project:member",
+  "instances.migrate": "cloud_admin",
+  "instances.evacuate": "cloud_admin",
+  /** Nova's os-migrations: every resize, migration and evacuation (os_compute_api:os-migrations:index). */
+  "migrations.list": "cloud_admin",
   "instances.console": "project:reader",
   "quota.usage": "project:reader",
   // images (Glance)
@@ -141,6 +151,8 @@ export const POLICY = {
   // operators
   "hosts.list": "cloud_admin",
   "hosts.update": "cloud_admin",
+  /** Evacuates every instance of a down host (novaclient's host-evacuate). */
+  "hosts.evacuate": "cloud_admin",
   "hosts.previewPlacement": "cloud_admin",
   "hosts.launchAdmission": "cloud_admin",
   "aggregates.list": "cloud_admin",

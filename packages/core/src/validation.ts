@@ -135,7 +135,7 @@ export const instanceIdInput = z.object({ id: z.uuid("Not an instance id.") });
 /** An instance by id; `allProjects`: in whichever project it is (the operator's view, cloud admins). */
 export const getInstanceInput = instanceIdInput.extend({ allProjects: z.boolean().default(false) });
 
-export const VM_STATES = ["building", "active", "stopped", "paused", "suspended", "error", "deleted"] as const;
+export const VM_STATES = ["building", "active", "stopped", "paused", "suspended", "resized", "error", "deleted"] as const;
 /** Most instances one page of a list holds (Nova's max_limit). */
 export const MAX_LIST_LIMIT = 1000;
 
@@ -174,6 +174,30 @@ export const rebootInstanceInput = z.object({
   id: z.uuid("Not an instance id."),
   type: z.enum(["SOFT", "HARD"], "Reboot type must be SOFT or HARD.").default("SOFT"),
 });
+/** Nova's resize body: `{"resize": {"flavorRef": …}}`. */
+export const resizeInstanceInput = z.object({
+  id: z.uuid("Not an instance id."),
+  flavorId: z.uuid("Choose a flavor."),
+});
+/** A compute host's name, as an operator names a destination. */
+const targetHost = z
+  .string()
+  .trim()
+  .min(1, "Name a host.")
+  .max(253, "A host name has at most 253 characters.")
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]*$/, "Not a host name.");
+/**
+ * Nova's migrate (`{"migrate": {"host": …}}`, 2.56) and evacuate (`{"evacuate": {"host": …,
+ * "force": …}}`): a named host is checked by the scheduler's filters unless `force`.
+ */
+export const migrateInstanceInput = z.object({
+  id: z.uuid("Not an instance id."),
+  host: targetHost.nullable().default(null),
+  force: z.boolean().default(false),
+});
+export const evacuateInstanceInput = migrateInstanceInput;
+/** Every instance of a down host, each to a host the scheduler picks. */
+export const evacuateHostInput = z.object({ hostId: z.uuid("Not a host id.") });
 export const instanceConsoleInput = z.object({
   id: z.uuid("Not an instance id."),
   /** Continue after this console offset; omitted: the newest part of the log. */

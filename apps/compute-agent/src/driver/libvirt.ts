@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
@@ -8,7 +8,7 @@ import type { DestroyCommand, ImageRef, PortSpec, SpawnCommand, VolumeSpec } fro
 import { writeFileDurably } from "../durable-file";
 import { isMissingFile, messageOf } from "../error-message";
 import { buildConfigDrive } from "./config-drive";
-import { createBlankVolume, createOverlay, createVolumeFromImage, qemuImg } from "./disks";
+import { createBlankVolume, createOverlay, createVolumeFromImage, qemuImg, virtualSizeOf } from "./disks";
 import { buildDomainXml, domainName, nicsFor, type DomainType } from "./domain-xml";
 import { HostNetworks, type HostNetworking } from "./host-network";
 import {
@@ -27,6 +27,8 @@ import {
 /** In each instance directory: the ids of the cached images the instance takes (JSON). */
 const IMAGES_RECORD = "images.json";
 const imagesRecordSchema = z.array(z.string().min(1));
+/** Beside the root disk during a resize on one host: the disk as it was, for a revert. */
+const RESIZE_BACKUP = ".resize-backup";
 
 export interface LibvirtDriverOptions {
   uri: string;
@@ -296,6 +298,37 @@ export class LibvirtDriver implements ComputeDriver {
       }
       await this.waitUntilRunning(domain);
     });
+  }
+
+  async backupDisk(instanceId: string): Promise<void> {
+    const disk = this.rootDiskOf(instanceId);
+    if (this.options.simulated || !(await isFile(disk))) return;
+    // Kept once: a resent command must not overwrite the first backup with a grown disk.
+    if (await isFile(`${disk}${RESIZE_BACKUP}`)) return;
+    await copyFile(disk, `${disk}${RESIZE_BACKUP}.part`);
+    await rename(`${disk}${RESIZE_BACKUP}.part`, `${disk}${RESIZE_BACKUP}`);
+  }
+
+  async restoreDisk(instanceId: string): Promise<void> {
+    const disk = this.rootDiskOf(instanceId);
+    if (this.options.simulated || !(await isFile(`${disk}${RESIZE_BACKUP}`))) return;
+    await rename(`${disk}${RESIZE_BACKUP}`, disk);
+  }
+
+  async dropDiskBackup(instanceId: string): Promise<void> {
+    if (this.options.simulated) return;
+    await rm(`${this.rootDiskOf(instanceId)}${RESIZE_BACKUP}`, { force: true });
+  }
+
+  async growDisk(instanceId: string, rootGb: number): Promise<void> {
+    const disk = this.rootDiskOf(instanceId);
+    if (this.options.simulated || rootGb <= 0 || !(await isFile(disk))) return;
+    if ((await virtualSizeOf(disk, "qcow2")) >= rootGb * 1024 ** 3) return;
+    await qemuImg(["resize", "-q", "-f", "qcow2", disk, `${rootGb}G`]);
+  }
+
+  private rootDiskOf(instanceId: string): string {
+    return path.join(this.instanceDir(instanceId), "disk");
   }
 
   /** Asks the guest to shut down (ACPI) and waits up to `timeoutMs` for it; false when it did not. */

@@ -116,6 +116,16 @@ export interface ComputeDriver {
   suspend(instanceId: string): Promise<void>;
   /** Restores a suspended guest from its saved memory. */
   resume(instanceId: string): Promise<void>;
+  /**
+   * The disk side of a move (Nova's resize on libvirt): before a resize on one host the root
+   * disk is kept aside (`disk.resize-backup`) so a revert can put it back; `growDisk` grows the
+   * root disk to `rootGb` (never shrinks it); a confirm drops the backup. No-ops where the
+   * instance has no disk file (a simulated host, a guest booted from a volume).
+   */
+  backupDisk(instanceId: string): Promise<void>;
+  restoreDisk(instanceId: string): Promise<void>;
+  dropDiskBackup(instanceId: string): Promise<void>;
+  growDisk(instanceId: string, rootGb: number): Promise<void>;
   /** `nostate` when there is no such domain; `suspended` for a domain stopped with its memory saved. */
   powerState(instanceId: string): Promise<PowerState>;
   close(): Promise<void>;

@@ -12,6 +12,10 @@ const STATUS_COLOR: Record<string, MantineColor> = {
   SUSPENDED: "yellow",
   REBOOT: "blue",
   HARD_REBOOT: "blue",
+  RESIZE: "blue",
+  VERIFY_RESIZE: "orange",
+  REVERT_RESIZE: "blue",
+  REBUILD: "blue",
 };
 
 export function statusColor(status: string): MantineColor {
@@ -36,6 +40,12 @@ const PHASE_LABEL: Record<string, string> = {
   compute_unpause_instance: "Unpause",
   compute_suspend_instance: "Suspend",
   compute_resume_instance: "Resume",
+  compute_resize_instance: "Resize: power off on the source",
+  compute_finish_resize: "Resize: finish on the destination",
+  compute_confirm_resize: "Confirm resize",
+  compute_revert_resize: "Revert resize",
+  compute_finish_revert_resize: "Revert resize: back on the source",
+  compute_rebuild_instance: "Rebuild (evacuation)",
   power_sync: "Power state sync",
 };
 

@@ -9,7 +9,7 @@ import { Conductor, DEFAULT_CONDUCTOR_OPTIONS } from "@nimbus/core/conductor";
 import type { Services } from "@nimbus/core/context";
 import type { Principal } from "@nimbus/core/policy";
 import type { IdentitySettings } from "@nimbus/core/settings";
-import { failBuildsOnDownHosts, sweepInstanceTasks } from "@nimbus/core/compute";
+import { confirmExpiredResizes, failBuildsOnDownHosts, sweepInstanceTasks } from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
 import { syncSecurityGroups } from "@nimbus/core/network";
@@ -163,6 +163,8 @@ export async function startNimbusServer({
     actionTimeoutMs: env.NIMBUS_ACTION_TIMEOUT_SECONDS * 1000,
     shutdownTimeoutSeconds: env.NIMBUS_SHUTDOWN_TIMEOUT_SECONDS,
     maxAttempts: env.NIMBUS_MAX_ATTEMPTS,
+    allowResizeToSameHost: env.NIMBUS_ALLOW_RESIZE_TO_SAME_HOST,
+    resizeConfirmWindowMs: env.NIMBUS_RESIZE_CONFIRM_WINDOW_SECONDS * 1000,
     identity,
     scheduler: {
       multipliers: {
@@ -320,6 +322,11 @@ export async function startNimbusServer({
     every(1_000, "instance task sweep", async () => {
       const { failed } = await sweepInstanceTasks(services);
       if (failed > 0) log.warn({ failed }, "instance actions failed back: their host went down or did not finish them in time");
+    }),
+    // Resizes and migrations left in VERIFY_RESIZE past the confirm window are confirmed by the system.
+    every(1_000, "resize auto-confirm sweep", async () => {
+      const confirmed = await confirmExpiredResizes(services);
+      if (confirmed > 0) log.info({ confirmed }, "resizes left unconfirmed past the confirm window were confirmed");
     }),
     every(Math.min(5_000, env.NIMBUS_UPLOAD_STALL_SECONDS * 500), "stalled upload sweep", async () => {
       const images = await expireStalledUploads(services);

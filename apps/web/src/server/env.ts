@@ -76,6 +76,10 @@ const envSchema = z.object({
   NIMBUS_ACTION_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
   /** How long a guest may take to shut down by itself on stop and soft reboot before it is powered off (Nova's shutdown_timeout; an image's os_shutdown_timeout property overrides it). */
   NIMBUS_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  /** A resize or cold migration left in VERIFY_RESIZE this long is confirmed by the system (Nova's resize_confirm_window; 0: never). */
+  NIMBUS_RESIZE_CONFIRM_WINDOW_SECONDS: z.coerce.number().int().min(0).default(0),
+  /** Whether a resize may stay on the instance's own host (Nova's allow_resize_to_same_host). */
+  NIMBUS_ALLOW_RESIZE_TO_SAME_HOST: z.stringbool().default(true),
   /** A conductor that dies mid-scheduling leaves its lease; another takes the work after this. */
   NIMBUS_CONDUCTOR_LEASE_SECONDS: z.coerce.number().positive().default(30),
   NIMBUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),

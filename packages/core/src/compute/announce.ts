@@ -1,19 +1,24 @@
 import type { InstanceChanged, InstanceEventPayload, InstanceUpdates } from "../protocol/browser";
 import type { Publisher } from "../context";
 import { displayStatus, type TaskState, type VmState } from "../instance/state-machine";
-import type { InstanceActionEventRow, InstanceRow } from "@nimbus/db/schema";
+import type { InstanceActionEventRow, InstanceRow, InstanceTaskRow } from "@nimbus/db/schema";
 
 /** Collects what a transaction changed and announces it only after commit. */
 export class Announcements {
   private readonly instances = new Map<string, InstanceChanged>();
   private readonly events: { projectId: string; event: InstanceEventPayload }[] = [];
   private readonly hosts = new Set<string>();
+  /** Tasks a transaction created for a host (a move's next step), sent after commit by the caller. */
+  readonly dispatches: InstanceTaskRow[] = [];
 
   instance(row: InstanceRow, hostname: string | null): void {
     this.instances.set(row.id, instanceChanged(row, hostname));
   }
   event(projectId: string, row: InstanceActionEventRow, reportedAt?: string): void {
     this.events.push({ projectId, event: reportedAt ? { ...eventPayload(row), reportedAt } : eventPayload(row) });
+  }
+  dispatch(task: InstanceTaskRow): void {
+    this.dispatches.push(task);
   }
   host(hostId: string | null | undefined): void {
     if (hostId) this.hosts.add(hostId);

@@ -13,6 +13,7 @@ import { releaseInstancePorts } from "../network/ports";
 import { detachInstanceVolumes } from "../volumes/attach";
 import { instanceIdInput } from "../validation";
 import { interruptTask } from "./actions/task";
+import { abandonMove } from "./actions/migrations";
 import type { z } from "zod";
 
 /**
@@ -25,10 +26,13 @@ export async function deleteInstance({ ctx, input }: { ctx: CoreContext; input: 
   const { id } = parseInput(instanceIdInput, input);
   await findVisibleInstance(ctx.db, principal, id);
   const out = new Announcements();
+  let otherHost: string | null = null;
   const hostId = await ctx.db.transaction(async (tx) => {
     const instance = await lockInstance(tx, id);
     if (!instance || instance.vmState === "deleted") throw NimbusError.notFound("Instance", id);
     if (instance.taskState === "deleting") return instance.hostId;
+    // Delete wins over a move too: its other side's guest goes as well (both allocations are the instance's, freed below).
+    otherHost = await abandonMove(tx, instance);
     await tx
       .insert(schema.instanceActions)
       .values({ instanceId: instance.id, action: "delete", requestId: ctx.requestId, userId: principal.userId, projectId: instance.projectId });
@@ -49,6 +53,11 @@ export async function deleteInstance({ ctx, input }: { ctx: CoreContext; input: 
   });
   out.flush(ctx.publisher);
 
+  if (otherHost) {
+    // No report of it is awaited: a host that misses it destroys the orphan when it registers again.
+    const command = await destroyCommandFor(ctx.db, id, randomUUID());
+    await ctx.agents.destroy(otherHost, command).catch(() => null);
+  }
   if (hostId) {
     const command = await destroyCommandFor(ctx.db, id, randomUUID());
     const ack = await ctx.agents.destroy(hostId, command).catch(() => null);

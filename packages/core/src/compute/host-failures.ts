@@ -8,6 +8,7 @@ import { downSince } from "../scheduler/host-states";
 import { buildFailed } from "./record-report";
 import { hostGiveUpAfterMs } from "../placement/usage";
 import { SETTLED_VM_STATES, type VmState } from "../instance/state-machine";
+import { evacuatedFrom, movingThrough } from "./actions/migrations";
 
 /**
  * Builds in flight on hosts that have been down longer than `hostDownAfterMs` are rescheduled
@@ -64,7 +65,11 @@ export async function failBuildsOnDownHosts(services: Pick<Services, "db" | "pub
 export async function reconcileHost(
   services: Pick<Services, "db" | "publisher">,
   { hostId, domains }: { hostId: string; domains: readonly string[] },
-): Promise<{ unknownDomains: string[]; missingInstances: string[] }> {
+): Promise<{ unknownDomains: string[]; missingInstances: string[]; evacuatedDomains: string[] }> {
+  // Guests evacuated away while this host was down: destroyed now (Nova's _destroy_evacuated_instances).
+  const evacuatedDomains = await evacuatedFrom(services.db, hostId, domains);
+  // A move's other side keeps its guest until the move is confirmed or reverted.
+  const moving = await movingThrough(services.db, hostId);
   const expected = await services.db
     .select({ id: schema.instances.id, vmState: schema.instances.vmState, taskState: schema.instances.taskState })
     .from(schema.instances)
@@ -91,5 +96,10 @@ export async function reconcileHost(
     });
     out.flush(services.publisher);
   }
-  return { unknownDomains: domains.filter((d) => !known.has(d)), missingInstances: missing };
+  const evacuated = new Set(evacuatedDomains);
+  return {
+    unknownDomains: domains.filter((d) => !known.has(d) && !moving.has(d) && !evacuated.has(d)),
+    missingInstances: missing,
+    evacuatedDomains,
+  };
 }

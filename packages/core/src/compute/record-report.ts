@@ -18,11 +18,15 @@ import {
 } from "./lifecycle";
 import { settleVolumesOnHost } from "../volumes/attach";
 import { applyTaskReport, isTaskReport } from "./actions/task-reports";
+import { currentTask, dispatchTask } from "./actions/task";
 import type { InstanceRow } from "@nimbus/db/schema";
 
 export type ReportOutcome = "applied" | "duplicate" | "stale";
 
-type RecordServices = Pick<Services, "db" | "publisher" | "buildRequested" | "buildTimeoutMs" | "actionTimeoutMs">;
+type RecordServices = Pick<
+  Services,
+  "db" | "publisher" | "buildRequested" | "buildTimeoutMs" | "actionTimeoutMs" | "agents" | "shutdownTimeoutSeconds"
+>;
 
 /** A report the server would not apply, and why (a NimbusError: another host's instance, say). */
 export interface RefusedReport {
@@ -119,6 +123,14 @@ export async function recordReport(services: RecordServices, { hostId, report }:
   let deleted = false;
   const outcome = await services.db.transaction(async (tx): Promise<ReportOutcome> => {
     const instance = await lockInstance(tx, report.instanceId);
+    if (instance && instance.hostId !== hostId && isTaskReport(report.phase) && report.phase !== "power_state") {
+      // A move's step on the other side (a confirm cleaning up the source): its own task's word
+      // counts, by command id and host; the instance's report sequence is its host's, not this one's.
+      const task = await currentTask(tx, instance.id);
+      if (task && task.commandId === report.commandId && task.hostId === hostId) {
+        return applyTaskReport(tx, out, services, instance, { ...report, phase: report.phase });
+      }
+    }
     if (!instance || instance.hostId !== hostId) {
       throw new NimbusError("Forbidden", `Instance ${report.instanceId} is not placed on this host.`);
     }
@@ -176,6 +188,8 @@ export async function recordReport(services: RecordServices, { hostId, report }:
   });
   if (deleted) await finishDelete(services, report.instanceId);
   out.flush(services.publisher);
+  // A move's next step goes to its host at once (the sweeper sends it again until acknowledged).
+  for (const task of out.dispatches) void dispatchTask(services, task).catch(() => undefined);
   if (outcome === "applied" && report.phase === "error") services.buildRequested();
   return outcome;
 }

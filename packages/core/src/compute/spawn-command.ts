@@ -1,4 +1,4 @@
-import { rowFromJson, schema, statement, type Database, type Executor } from "@nimbus/db";
+import { rowFromJson, schema, statement, type Executor } from "@nimbus/db";
 import { eq, inArray, sql } from "@nimbus/db/orm";
 import type { ConfigDrive, DestroyCommand, ImageRef, PortSpec, SpawnCommand } from "../protocol/agent";
 import { imageRefOf } from "../images/refs";
@@ -23,7 +23,7 @@ function hostnameFor(name: string): string {
  * ramdisk of a direct-kernel-boot image, the ports with their firewall rules, and the config
  * drive. Read fresh at every (re)delivery, so a redelivered command describes the same build.
  */
-export async function spawnCommandFor(db: Database, instanceId: string, hostId: string, commandId: string): Promise<SpawnCommand | null> {
+export async function spawnCommandFor(db: Executor, instanceId: string, hostId: string, commandId: string): Promise<SpawnCommand | null> {
   const [row] = await readSpawnCommand(db, { instanceId });
   if (!row?.instance) return null;
   const instance = rowFromJson(schema.instances, row.instance);

@@ -12,6 +12,17 @@
  *   ACTIVE ─suspend─▶ suspending ────────────────────────────────────▶ SUSPENDED
  *   SUSPENDED ─resume─▶ resuming ────────────────────────────────────▶ ACTIVE
  *
+ *   Moves (a `migrations` row each; ../compute/actions/move.ts):
+ *   ACTIVE|STOPPED ─resize / migrate─▶ resize_prep ─▶ resize_migrating   (source: guest powered off)
+ *        ─▶ resize_finish step: resize_migrated ─▶ resize_finish          (destination: guest on the new flavor)
+ *        ─▶ RESIZED (VERIFY_RESIZE)
+ *   RESIZED ─confirm_resize─▶ resize_confirming (source cleaned up) ─────▶ ACTIVE|STOPPED (as before the move)
+ *   RESIZED ─revert_resize─▶ resize_reverting (destination undone)
+ *        ─▶ finish_revert step: resize_reverting (source: guest back) ───▶ ACTIVE|STOPPED (old flavor)
+ *   ACTIVE|STOPPED|ERROR on a down host ─evacuate─▶ rebuilding ─▶ rebuild_spawning (another host, from the image)
+ *        ─▶ ACTIVE|STOPPED
+ *   A move that fails before RESIZED leaves the instance on its source host as it was, with a fault.
+ *
  *   The first task state is written by the verb, the "pending" one when the host acknowledges
  *   the command, the "started" one when it reports it began; its last report ends the task.
  *   A task that fails, or gets no report in time, ends in the vm_state of the power state the
@@ -25,7 +36,22 @@
  */
 import type { ActionTaskState, PowerState, TaskState, VmState } from "./types";
 
-export type InstanceOperation = "stop" | "start" | "reboot" | "reboot_hard" | "pause" | "unpause" | "suspend" | "resume";
+export type InstanceOperation =
+  | "stop"
+  | "start"
+  | "reboot"
+  | "reboot_hard"
+  | "pause"
+  | "unpause"
+  | "suspend"
+  | "resume"
+  | "resize"
+  | "migrate"
+  | "resize_finish"
+  | "confirm_resize"
+  | "revert_resize"
+  | "finish_revert"
+  | "evacuate";
 export const INSTANCE_OPERATIONS = [
   "stop",
   "start",
@@ -35,10 +61,36 @@ export const INSTANCE_OPERATIONS = [
   "unpause",
   "suspend",
   "resume",
+  "resize",
+  "migrate",
+  "resize_finish",
+  "confirm_resize",
+  "revert_resize",
+  "finish_revert",
+  "evacuate",
 ] as const satisfies readonly InstanceOperation[];
 
+/**
+ * The steps a move takes after its first one, begun by the server rather than a user (the
+ * destination's half of a resize, the source's half of a revert): never checked against a
+ * user's request, never offered by the console.
+ */
+export const INTERNAL_STEPS: readonly InstanceOperation[] = ["resize_finish", "finish_revert"];
+
 /** The name an operation is recorded under in the instance action log (Nova's instance_actions). */
-export type InstanceActionName = "stop" | "start" | "reboot" | "pause" | "unpause" | "suspend" | "resume";
+export type InstanceActionName =
+  | "stop"
+  | "start"
+  | "reboot"
+  | "pause"
+  | "unpause"
+  | "suspend"
+  | "resume"
+  | "resize"
+  | "migrate"
+  | "confirmResize"
+  | "revertResize"
+  | "evacuate";
 
 export interface OperationSpec {
   action: InstanceActionName;
@@ -74,6 +126,10 @@ export const ALLOW_HARD_REBOOT_TASKS: readonly (TaskState | null)[] = [
   "pausing",
   "suspending",
 ];
+
+/** Moves begin from a running or stopped guest (Nova's resize and migrate: ACTIVE, STOPPED). */
+const MOVABLE: readonly VmState[] = ["active", "stopped"];
+const NEVER: readonly VmState[] = [];
 
 const IDLE: readonly (TaskState | null)[] = [null];
 
@@ -190,6 +246,104 @@ export const OPERATIONS: Record<InstanceOperation, OperationSpec> = {
     doneVmState: "active",
     destructive: false,
   },
+  resize: {
+    action: "resize",
+    event: "compute_resize_instance",
+    label: "Resize",
+    verb: "resize",
+    participle: "resized",
+    fromVmStates: MOVABLE,
+    fromTaskStates: IDLE,
+    taskState: "resize_prep",
+    acceptedTaskState: "resize_migrating",
+    startedTaskState: null,
+    doneVmState: "resized",
+    destructive: false,
+  },
+  migrate: {
+    action: "migrate",
+    event: "compute_resize_instance",
+    label: "Migrate",
+    verb: "migrate",
+    participle: "migrated",
+    fromVmStates: MOVABLE,
+    fromTaskStates: IDLE,
+    taskState: "resize_prep",
+    acceptedTaskState: "resize_migrating",
+    startedTaskState: null,
+    doneVmState: "resized",
+    destructive: false,
+  },
+  resize_finish: {
+    action: "resize",
+    event: "compute_finish_resize",
+    label: "Finish resize",
+    verb: "finish the resize of",
+    participle: "resized",
+    fromVmStates: NEVER,
+    fromTaskStates: IDLE,
+    taskState: "resize_migrated",
+    acceptedTaskState: "resize_finish",
+    startedTaskState: null,
+    doneVmState: "resized",
+    destructive: false,
+  },
+  confirm_resize: {
+    action: "confirmResize",
+    event: "compute_confirm_resize",
+    label: "Confirm resize",
+    verb: "confirm",
+    participle: "confirmed",
+    fromVmStates: ["resized"],
+    fromTaskStates: IDLE,
+    taskState: "resize_confirming",
+    acceptedTaskState: null,
+    startedTaskState: null,
+    doneVmState: "active",
+    destructive: false,
+  },
+  revert_resize: {
+    action: "revertResize",
+    event: "compute_revert_resize",
+    label: "Revert resize",
+    verb: "revert",
+    participle: "reverted",
+    fromVmStates: ["resized"],
+    fromTaskStates: IDLE,
+    taskState: "resize_reverting",
+    acceptedTaskState: null,
+    startedTaskState: null,
+    doneVmState: "active",
+    destructive: true,
+  },
+  finish_revert: {
+    action: "revertResize",
+    event: "compute_finish_revert_resize",
+    label: "Finish revert",
+    verb: "finish the revert of",
+    participle: "reverted",
+    fromVmStates: NEVER,
+    fromTaskStates: IDLE,
+    taskState: "resize_reverting",
+    acceptedTaskState: null,
+    startedTaskState: null,
+    doneVmState: "active",
+    destructive: false,
+  },
+  evacuate: {
+    action: "evacuate",
+    event: "compute_rebuild_instance",
+    label: "Evacuate",
+    verb: "evacuate",
+    participle: "evacuated",
+    fromVmStates: ["active", "stopped", "error"],
+    fromTaskStates: IDLE,
+    taskState: "rebuilding",
+    acceptedTaskState: "rebuild_spawning",
+    startedTaskState: null,
+    doneVmState: "active",
+    destructive: false,
+  },
 };
 
 /** What the console shows while a task runs ("Powering off…"). */
@@ -211,6 +365,14 @@ export const TASK_STATE_LABELS: Record<TaskState, string> = {
   unpausing: "Unpausing…",
   suspending: "Suspending…",
   resuming: "Resuming…",
+  resize_prep: "Preparing resize…",
+  resize_migrating: "Resizing or migrating…",
+  resize_migrated: "Resized or migrated…",
+  resize_finish: "Finishing resize or migration…",
+  resize_reverting: "Reverting resize or migration…",
+  resize_confirming: "Confirming resize or migration…",
+  rebuilding: "Rebuilding…",
+  rebuild_spawning: "Rebuilding: spawning…",
 };
 
 /** The task states an operation moves through, in order. */
@@ -242,6 +404,7 @@ const STATUS: Record<VmState, string> = {
   stopped: "SHUTOFF",
   paused: "PAUSED",
   suspended: "SUSPENDED",
+  resized: "VERIFY_RESIZE",
   error: "ERROR",
   deleted: "DELETED",
 };
@@ -262,6 +425,18 @@ export function checkOperation(operation: InstanceOperation, target: OperationTa
     return refuse(`Instance ${name} is busy (${doing}, task ${taskState}): wait for it to finish, then try again.`);
   }
   if (!spec.fromVmStates.includes(vmState)) {
+    if (INTERNAL_STEPS.includes(operation)) return refuse(`The ${spec.label.toLowerCase()} step is the server's own, not a request.`);
+    if (operation === "confirm_resize" || operation === "revert_resize") {
+      return refuse(`Instance ${name} is not waiting for a resize or migration to be confirmed or reverted (${status}): nothing to ${spec.verb}.`);
+    }
+    if (vmState === "resized") {
+      return refuse(
+        `Instance ${name} is waiting for its resize or migration to be confirmed or reverted (VERIFY_RESIZE): confirm or revert it first.`,
+      );
+    }
+    if (operation === "resize" || operation === "migrate") {
+      return refuse(`Instance ${name} is ${status}: only an ACTIVE or SHUTOFF instance can be ${spec.participle}.`);
+    }
     if (operation === "unpause" || operation === "resume") {
       return refuse(`Instance ${name} is not ${spec.fromVmStates[0] === "paused" ? "paused" : "suspended"} (${status}): nothing to ${spec.verb}.`);
     }
@@ -317,7 +492,10 @@ export function syncedVmState(vmState: VmState, taskState: TaskState | null, pow
   return truth && truth !== vmState ? truth : null;
 }
 
-/** A port is ACTIVE while its guest's NIC exists on the host (running or paused), DOWN otherwise. */
+/**
+ * A port is ACTIVE while its guest's NIC exists on the host (running or paused, or waiting in
+ * VERIFY_RESIZE, where Nova's port is bound to the destination and up), DOWN otherwise.
+ */
 export function portStatusFor(vmState: VmState): "ACTIVE" | "DOWN" {
-  return vmState === "active" || vmState === "paused" ? "ACTIVE" : "DOWN";
+  return vmState === "active" || vmState === "paused" || vmState === "resized" ? "ACTIVE" : "DOWN";
 }

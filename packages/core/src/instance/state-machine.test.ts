@@ -64,7 +64,7 @@ describe("instance state machine", () => {
 
 describe("lifecycle operations (Nova's check_instance_state and task states)", () => {
   const target = (vmState: VmState, taskState: TaskState | null = null, hasHost = true) => ({ name: "web-1", vmState, taskState, hasHost });
-  const VM: VmState[] = ["building", "active", "stopped", "paused", "suspended", "error", "deleted"];
+  const VM: VmState[] = ["building", "active", "stopped", "paused", "suspended", "resized", "error", "deleted"];
   const TASKS: (TaskState | null)[] = [
     null,
     "scheduling",
@@ -82,6 +82,14 @@ describe("lifecycle operations (Nova's check_instance_state and task states)", (
     "unpausing",
     "suspending",
     "resuming",
+    "resize_prep",
+    "resize_migrating",
+    "resize_migrated",
+    "resize_finish",
+    "resize_reverting",
+    "resize_confirming",
+    "rebuilding",
+    "rebuild_spawning",
   ];
 
   it("allows exactly Nova's source states for every operation, and refuses every other pair", () => {
@@ -98,6 +106,15 @@ describe("lifecycle operations (Nova's check_instance_state and task states)", (
       unpause: ["paused/-"],
       suspend: ["active/-"],
       resume: ["suspended/-"],
+      // Nova's resize and migrate: ACTIVE or SHUTOFF, idle; confirm and revert: RESIZED (VERIFY_RESIZE), idle;
+      // evacuate: ACTIVE, SHUTOFF or ERROR (its host being down is the verb's check); the server's own steps: never.
+      resize: ["active/-", "stopped/-"],
+      migrate: ["active/-", "stopped/-"],
+      resize_finish: [],
+      confirm_resize: ["resized/-"],
+      revert_resize: ["resized/-"],
+      finish_revert: [],
+      evacuate: ["active/-", "stopped/-", "error/-"],
     };
     for (const op of INSTANCE_OPERATIONS) {
       for (const vm of VM) {
@@ -127,6 +144,72 @@ describe("lifecycle operations (Nova's check_instance_state and task states)", (
     expect(reason("stop", "building", "spawning")).toBe("Instance web-1 is still being built (BUILD): wait until it is ACTIVE.");
     expect(reason("stop", "error", null, false)).toBe("Instance web-1 has no host (its build never finished): there is nothing to stop.");
     expect(reason("reboot", "stopped")).toMatch(/soft reboot needs a running guest/);
+    expect(reason("resize", "building", "scheduling")).toBe("Instance web-1 is still being built (BUILD): wait until it is ACTIVE.");
+    expect(reason("resize", "paused")).toBe("Instance web-1 is PAUSED: only an ACTIVE or SHUTOFF instance can be resized.");
+    expect(reason("migrate", "suspended")).toBe("Instance web-1 is SUSPENDED: only an ACTIVE or SHUTOFF instance can be migrated.");
+    expect(reason("resize", "active", "resize_migrating")).toBe(
+      "Instance web-1 is busy (resizing or migrating, task resize_migrating): wait for it to finish, then try again.",
+    );
+    expect(reason("resize", "resized")).toBe(
+      "Instance web-1 is waiting for its resize or migration to be confirmed or reverted (VERIFY_RESIZE): confirm or revert it first.",
+    );
+    expect(reason("stop", "resized")).toBe(
+      "Instance web-1 is waiting for its resize or migration to be confirmed or reverted (VERIFY_RESIZE): confirm or revert it first.",
+    );
+    expect(reason("confirm_resize", "active")).toBe(
+      "Instance web-1 is not waiting for a resize or migration to be confirmed or reverted (ACTIVE): nothing to confirm.",
+    );
+    expect(reason("revert_resize", "stopped")).toBe(
+      "Instance web-1 is not waiting for a resize or migration to be confirmed or reverted (SHUTOFF): nothing to revert.",
+    );
+    expect(reason("confirm_resize", "resized", "resize_reverting")).toBe(
+      "Instance web-1 is busy (reverting resize or migration, task resize_reverting): wait for it to finish, then try again.",
+    );
+    expect(reason("evacuate", "paused")).toBe("Instance web-1 is PAUSED: it cannot be evacuated now.");
+    expect(reason("resize_finish", "active")).toBe("The finish resize step is the server's own, not a request.");
+    expect(reason("resize", "active", "deleting")).toBe("Instance web-1 is being deleted.");
+  });
+
+  it("walks the moves' task states in Nova's order (resize, then the destination's finish; revert, then the source's)", () => {
+    expect(taskStatesOf("resize")).toEqual(["resize_prep", "resize_migrating"]);
+    expect(taskStatesOf("migrate")).toEqual(["resize_prep", "resize_migrating"]);
+    expect(taskStatesOf("resize_finish")).toEqual(["resize_migrated", "resize_finish"]);
+    expect(taskStatesOf("confirm_resize")).toEqual(["resize_confirming"]);
+    expect(taskStatesOf("revert_resize")).toEqual(["resize_reverting"]);
+    expect(taskStatesOf("finish_revert")).toEqual(["resize_reverting"]);
+    expect(taskStatesOf("evacuate")).toEqual(["rebuilding", "rebuild_spawning"]);
+    expect(OPERATIONS.resize_finish.doneVmState).toBe("resized");
+    expect(OPERATIONS.resize.action).toBe("resize");
+    expect(OPERATIONS.migrate.action).toBe("migrate");
+    expect(OPERATIONS.confirm_resize.action).toBe("confirmResize");
+    expect(OPERATIONS.revert_resize.action).toBe("revertResize");
+    expect(OPERATIONS.evacuate.event).toBe("compute_rebuild_instance");
+    // No hard reboot interrupts a move (Nova's ALLOW_REBOOT has none of its states).
+    for (const t of [
+      "resize_prep",
+      "resize_migrating",
+      "resize_migrated",
+      "resize_finish",
+      "resize_reverting",
+      "resize_confirming",
+      "rebuilding",
+    ] as const) {
+      expect(checkOperation("reboot_hard", target("active", t)).allowed).toBe(false);
+    }
+  });
+
+  it("shows Nova's statuses for the moves", () => {
+    expect(displayStatus("active", "resize_prep")).toBe("RESIZE");
+    expect(displayStatus("active", "resize_finish")).toBe("RESIZE");
+    expect(displayStatus("stopped", "resize_migrating")).toBe("RESIZE");
+    expect(displayStatus("resized", null)).toBe("VERIFY_RESIZE");
+    expect(displayStatus("resized", "resize_reverting")).toBe("REVERT_RESIZE");
+    expect(displayStatus("resized", "resize_confirming")).toBe("VERIFY_RESIZE");
+    expect(displayStatus("active", "rebuilding")).toBe("REBUILD");
+    expect(displayStatus("error", "rebuild_spawning")).toBe("REBUILD");
+    expect(phaseOf("resized", null)).toBe("active");
+    expect(syncedVmState("resized", null, "shutdown")).toBeNull();
+    expect(portStatusFor("resized")).toBe("ACTIVE");
   });
 
   it("walks each operation's task states in Nova's order and names the operation of each", () => {
@@ -135,7 +218,9 @@ describe("lifecycle operations (Nova's check_instance_state and task states)", (
     expect(taskStatesOf("reboot")).toEqual(["rebooting", "reboot_pending", "reboot_started"]);
     expect(taskStatesOf("reboot_hard")).toEqual(["rebooting_hard", "reboot_pending_hard", "reboot_started_hard"]);
     expect(taskStatesOf("suspend")).toEqual(["suspending"]);
-    for (const op of INSTANCE_OPERATIONS) for (const t of taskStatesOf(op)) expect(operationOfTaskState(t)).toBe(op);
+    // Each task state names an operation it belongs to (a migrate's are a resize's, a revert's last step's the revert's).
+    for (const op of INSTANCE_OPERATIONS) for (const t of taskStatesOf(op)) expect(taskStatesOf(operationOfTaskState(t)!)).toContain(t);
+    expect(operationOfTaskState("resize_prep")).toBe("resize");
     expect(operationOfTaskState("spawning")).toBeNull();
     expect(OPERATIONS.stop.doneVmState).toBe("stopped");
     expect(OPERATIONS.suspend.doneVmState).toBe("suspended");

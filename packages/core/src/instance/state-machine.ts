@@ -84,6 +84,7 @@ export function phaseOf(vmState: VmState, taskState: TaskState | null): Instance
     case "stopped":
     case "paused":
     case "suspended":
+    case "resized":
       return "active";
     case "error":
       return "error";
@@ -110,6 +111,22 @@ const ACTIVE_TASK_STATUS: Partial<Record<ActionTaskState, string>> = {
   rebooting_hard: "HARD_REBOOT",
   reboot_pending_hard: "HARD_REBOOT",
   reboot_started_hard: "HARD_REBOOT",
+  resize_prep: "RESIZE",
+  resize_migrating: "RESIZE",
+  resize_migrated: "RESIZE",
+  resize_finish: "RESIZE",
+  rebuilding: "REBUILD",
+  rebuild_spawning: "REBUILD",
+};
+
+/** The same for a SHUTOFF instance (Nova's _STATE_MAP: a stopped instance being resized or rebuilt). */
+const STOPPED_TASK_STATUS: Partial<Record<ActionTaskState, string>> = {
+  resize_prep: "RESIZE",
+  resize_migrating: "RESIZE",
+  resize_migrated: "RESIZE",
+  resize_finish: "RESIZE",
+  rebuilding: "REBUILD",
+  rebuild_spawning: "REBUILD",
 };
 
 /** Nova's API status for a (vm_state, task_state) pair, as the console shows it. */
@@ -121,13 +138,15 @@ export function displayStatus(vmState: VmState, taskState: TaskState | null): st
     case "active":
       return (taskState && !isBuildTaskState(taskState) && ACTIVE_TASK_STATUS[taskState]) || "ACTIVE";
     case "stopped":
-      return "SHUTOFF";
+      return (taskState && !isBuildTaskState(taskState) && STOPPED_TASK_STATUS[taskState]) || "SHUTOFF";
     case "paused":
       return "PAUSED";
     case "suspended":
       return "SUSPENDED";
+    case "resized":
+      return taskState === "resize_reverting" ? "REVERT_RESIZE" : "VERIFY_RESIZE";
     case "error":
-      return "ERROR";
+      return taskState === "rebuilding" || taskState === "rebuild_spawning" ? "REBUILD" : "ERROR";
     case "deleted":
       return "DELETED";
     default: {

@@ -1,4 +1,4 @@
-export type VmState = "building" | "active" | "stopped" | "paused" | "suspended" | "error" | "deleted";
+export type VmState = "building" | "active" | "stopped" | "paused" | "suspended" | "resized" | "error" | "deleted";
 /** The task states of a build, and delete. */
 export type BuildTaskState = "scheduling" | "networking" | "block_device_mapping" | "spawning" | "deleting";
 /** The task states of the lifecycle actions on an existing instance (Nova's task_states.py). */
@@ -14,7 +14,15 @@ export type ActionTaskState =
   | "pausing"
   | "unpausing"
   | "suspending"
-  | "resuming";
+  | "resuming"
+  | "resize_prep"
+  | "resize_migrating"
+  | "resize_migrated"
+  | "resize_finish"
+  | "resize_reverting"
+  | "resize_confirming"
+  | "rebuilding"
+  | "rebuild_spawning";
 export type TaskState = BuildTaskState | ActionTaskState;
 export type PowerState = "nostate" | "running" | "paused" | "shutdown" | "crashed" | "suspended";
 export type InstancePhase = "scheduling" | "networking" | "block_device_mapping" | "spawning" | "active" | "error" | "deleting" | "deleted";

@@ -1,5 +1,5 @@
 import { rowsOf, schema, type Executor } from "@nimbus/db";
-import { eq, sql, type SQL } from "@nimbus/db/orm";
+import { and, eq, isNull, sql, type SQL } from "@nimbus/db/orm";
 import type { ResourceClass, Resources } from "./types";
 
 export type ClaimOutcome = "claimed" | "conflict" | "insufficient";
@@ -81,9 +81,42 @@ export async function claimResourcesThen(
   return { outcome, followed: null };
 }
 
-/** Deletes a consumer's allocations and gives the usage back to each host (bumping generations). */
+/**
+ * Deletes an instance's allocations, both its own and those a migration of it holds, and gives
+ * the usage back to each host (bumping generations).
+ */
 export async function releaseConsumer(tx: Executor, instanceId: string): Promise<string[]> {
-  const released = await tx.delete(schema.allocations).where(eq(schema.allocations.instanceId, instanceId)).returning();
+  return releaseWhere(tx, eq(schema.allocations.instanceId, instanceId));
+}
+
+/** Deletes only the instance's own allocations (not what a migration of it holds): a move's new flavor given back. */
+export async function releaseInstanceOwn(tx: Executor, instanceId: string): Promise<string[]> {
+  return releaseWhere(tx, and(eq(schema.allocations.instanceId, instanceId), isNull(schema.allocations.migrationId))!);
+}
+
+/** Deletes what a migration holds (the old flavor on the source host): a confirmed resize, a finished evacuation. */
+export async function releaseMigrationConsumer(tx: Executor, migrationId: string): Promise<string[]> {
+  return releaseWhere(tx, eq(schema.allocations.migrationId, migrationId));
+}
+
+/**
+ * Placement's migration-based allocations: the instance's allocations become the migration's
+ * (the old flavor stays held on the source while the new one is claimed on the destination).
+ */
+export async function moveAllocationsToMigration(tx: Executor, instanceId: string, migrationId: string): Promise<void> {
+  await tx
+    .update(schema.allocations)
+    .set({ migrationId })
+    .where(and(eq(schema.allocations.instanceId, instanceId), isNull(schema.allocations.migrationId)));
+}
+
+/** The reverse, on a revert or a failed move: what the migration held is the instance's again. */
+export async function moveAllocationsFromMigration(tx: Executor, migrationId: string): Promise<void> {
+  await tx.update(schema.allocations).set({ migrationId: null }).where(eq(schema.allocations.migrationId, migrationId));
+}
+
+async function releaseWhere(tx: Executor, where: SQL): Promise<string[]> {
+  const released = await tx.delete(schema.allocations).where(where).returning();
   const byHost = new Map<string, Record<ResourceClass, number>>();
   for (const a of released) {
     const sums = byHost.get(a.hostId) ?? { VCPU: 0, MEMORY_MB: 0, DISK_GB: 0 };

@@ -17,8 +17,10 @@ import type { INSTANCE_OPERATIONS } from "../instance/operations";
  * 6: `instance.action` (stop, start, reboot, pause, suspend and their undoing) and its reports
  *    (`task_started`, `task_done`, `task_failed`); agents report their domains' power states
  *    (`power_state`) on registration and whenever one changes.
+ * 7: the moves: `resize` / `migrate` (power off on the source), `resize_finish` (the guest on
+ *    the new flavor or host), `confirm_resize`, `revert_resize`, `finish_revert`, `evacuate`.
  */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 /** The longest plain-words message a report or a refused command's ack may carry. */
 export const MAX_PROTOCOL_MESSAGE_CHARS = 2000;
 export const AGENT_NAMESPACE = "/agent";
@@ -308,6 +310,11 @@ const actionBase = { commandId: z.uuid(), instanceId: z.uuid() };
 /** How long the guest has to shut down by itself (ACPI) before it is powered off. */
 const shutdownTimeout = { shutdownTimeoutSeconds: z.number().int().min(0).max(MAX_SHUTDOWN_TIMEOUT_SECONDS) };
 
+/** What a move step that defines the guest needs: its spawn command and whether it is left running. */
+const moveSpawn = { sameHost: z.boolean(), powerOn: z.boolean(), spawn: spawnCommandSchema };
+/** The ports of a guest that leaves a host, so the host can drop their DHCP entries and filters. */
+const movePorts = destroyCommandSchema.shape.ports;
+
 /**
  * An action on an instance the host runs (`instance.action`), one variant per operation with
  * its own parameters. Acknowledged at once; the host then reports `task_started` and
@@ -322,6 +329,17 @@ export const instanceActionCommandSchema = z.discriminatedUnion("operation", [
   z.object({ ...actionBase, operation: z.literal("unpause") }),
   z.object({ ...actionBase, operation: z.literal("suspend") }),
   z.object({ ...actionBase, operation: z.literal("resume") }),
+  // The moves (Nova's resize_instance, finish_resize, confirm_resize, revert_resize,
+  // finish_revert_resize, rebuild for an evacuation). `sameHost`: source and destination are
+  // this host. A step that defines the guest carries its spawn command (flavor, image, ports,
+  // config drive as on the new host), `powerOn` whether it is left running.
+  z.object({ ...actionBase, operation: z.literal("resize"), ...shutdownTimeout, sameHost: z.boolean() }),
+  z.object({ ...actionBase, operation: z.literal("migrate"), ...shutdownTimeout, sameHost: z.boolean() }),
+  z.object({ ...actionBase, operation: z.literal("resize_finish"), ...moveSpawn }),
+  z.object({ ...actionBase, operation: z.literal("confirm_resize"), sameHost: z.boolean(), ports: movePorts }),
+  z.object({ ...actionBase, operation: z.literal("revert_resize"), ...moveSpawn, ports: movePorts }),
+  z.object({ ...actionBase, operation: z.literal("finish_revert"), ...moveSpawn }),
+  z.object({ ...actionBase, operation: z.literal("evacuate"), ...moveSpawn }),
 ]);
 export type InstanceActionCommand = z.infer<typeof instanceActionCommandSchema>;
 /** Every operation has its command variant (checked when the table of operations grows). */

@@ -17,13 +17,22 @@ function withOverrides(overrides: Iterable<[string, number]>): Record<QuotaResou
   return limits;
 }
 
-/** Instances, cores and RAM in use by a project: every instance not deleted, ERROR included (as Nova). */
+/**
+ * Instances, cores and RAM in use by a project: every instance not deleted, ERROR included (as
+ * Nova). An instance being resized counts the larger of its two flavors, from the resize's
+ * begin to its confirm or revert: its columns carry the new flavor, and a move not over adds
+ * what the old one has more (a downsize frees nothing until it is confirmed).
+ */
 export async function computeUsage(db: Executor, projectId: string): Promise<InstanceQuotaVector> {
+  const m = schema.migrations;
+  const moving = sql`from ${m} join ${schema.instances} mi on mi.id = ${m.instanceId}
+    where mi.project_id = ${projectId} and mi.vm_state <> 'deleted'
+      and ${m.status} in ('pre-migrating', 'migrating', 'finished', 'confirming', 'reverting')`;
   const [row] = await db
     .select({
       instances: sql<number>`count(*)::int`,
-      cores: sql<number>`coalesce(sum(${schema.instances.vcpus}), 0)::int`,
-      ram: sql<number>`coalesce(sum(${schema.instances.memoryMb}), 0)::int`,
+      cores: sql<number>`(coalesce(sum(${schema.instances.vcpus}), 0) + coalesce((select sum(greatest(${m.oldVcpus} - ${m.newVcpus}, 0)) ${moving}), 0))::int`,
+      ram: sql<number>`(coalesce(sum(${schema.instances.memoryMb}), 0) + coalesce((select sum(greatest(${m.oldMemoryMb} - ${m.newMemoryMb}, 0)) ${moving}), 0))::int`,
     })
     .from(schema.instances)
     .where(and(eq(schema.instances.projectId, projectId), ne(schema.instances.vmState, "deleted")));

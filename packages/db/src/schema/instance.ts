@@ -4,7 +4,8 @@ import { flavors, images, networks } from "./catalog";
 import { computeHosts } from "./compute";
 import { projects, users } from "./identity";
 
-export const vmState = pgEnum("vm_state", ["building", "active", "stopped", "paused", "suspended", "error", "deleted"]);
+/** Nova's vm_states; `resized` is a resize or cold migration waiting for its confirm or revert (VERIFY_RESIZE). */
+export const vmState = pgEnum("vm_state", ["building", "active", "stopped", "paused", "suspended", "resized", "error", "deleted"]);
 /** Nova's task states: a build's phases, delete, and the lifecycle actions on an existing instance. */
 export const taskState = pgEnum("task_state", [
   "scheduling",
@@ -24,6 +25,14 @@ export const taskState = pgEnum("task_state", [
   "unpausing",
   "suspending",
   "resuming",
+  "resize_prep",
+  "resize_migrating",
+  "resize_migrated",
+  "resize_finish",
+  "resize_reverting",
+  "resize_confirming",
+  "rebuilding",
+  "rebuild_spawning",
 ]);
 export const powerState = pgEnum("power_state", ["nostate", "running", "paused", "shutdown", "crashed", "suspended"]);
 

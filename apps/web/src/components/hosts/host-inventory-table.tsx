@@ -20,12 +20,21 @@ interface HostInventoryTableProps {
   /** Turning the switch on enables at once; turning it off asks for a reason first. */
   onSetEnabled(host: Host, enabled: boolean): void;
   onEdit(host: Host): void;
+  /** Rebuild a down host's instances elsewhere (asks first). */
+  onEvacuate(host: Host): void;
   /** The host whose enabling is in flight, if any. */
   pendingHostId: string | null;
 }
 
 /** Compute hosts with their state, zone, capacity and usage (placement's view), and the operator's controls. */
-export function HostInventoryTable({ hosts, onSetEnabled, onEdit, pendingHostId }: HostInventoryTableProps) {
+/** Why a host cannot be evacuated now, or null when it can. */
+export function evacuationRefusal(host: Host): string | null {
+  if (host.state === "up") return `Host ${host.hostname} is up: only a host that is down can be evacuated (migrate its instances instead).`;
+  if (host.instanceCount === 0) return `Host ${host.hostname} has no instances to evacuate.`;
+  return null;
+}
+
+export function HostInventoryTable({ hosts, onSetEnabled, onEdit, onEvacuate, pendingHostId }: HostInventoryTableProps) {
   const columns: DataTableColumn<Host>[] = [
     {
       key: "hostname",
@@ -135,11 +144,36 @@ export function HostInventoryTable({ hosts, onSetEnabled, onEdit, pendingHostId 
       columns={columns}
       rows={hosts}
       rowKey={(host) => host.id}
-      rowActions={(host) => (
-        <Button variant="default" size="xs" aria-label={`Edit ${host.hostname}`} onClick={() => onEdit(host)}>
-          Edit
-        </Button>
-      )}
+      rowActions={(host) => {
+        const refusal = evacuationRefusal(host);
+        return (
+          <Group gap={4} wrap="nowrap">
+            <Button variant="default" size="xs" aria-label={`Edit ${host.hostname}`} onClick={() => onEdit(host)}>
+              Edit
+            </Button>
+            <Tooltip label={refusal ?? `Rebuild ${host.hostname}'s instances on other hosts`} multiline maw={280}>
+              <span>
+                <Button
+                  variant="light"
+                  color="red"
+                  size="xs"
+                  aria-label={`Evacuate ${host.hostname}`}
+                  aria-describedby={refusal ? `evacuate-${host.id}-reason` : undefined}
+                  disabled={refusal !== null}
+                  onClick={() => onEvacuate(host)}
+                >
+                  Evacuate
+                </Button>
+                {refusal && (
+                  <span id={`evacuate-${host.id}-reason`} hidden>
+                    {refusal}
+                  </span>
+                )}
+              </span>
+            </Tooltip>
+          </Group>
+        );
+      }}
     />
   );
 }

@@ -10,6 +10,7 @@ import { useTRPC } from "@/lib/trpc";
 import { toFormError } from "@/lib/trpc-error";
 import { DisableHostModal } from "./disable-host-modal";
 import { EditHostModal } from "./edit-host-modal";
+import { EvacuateHostModal } from "./evacuate-host-modal";
 import { HostInventoryTable } from "./host-inventory-table";
 import { HostUsageCharts } from "./host-usage-charts";
 
@@ -24,6 +25,7 @@ export function HostInventory() {
 
   const [disabling, setDisabling] = useState<Host | null>(null);
   const [editing, setEditing] = useState<Host | null>(null);
+  const [evacuating, setEvacuating] = useState<Host | null>(null);
   const enable = useMutation(trpc.hosts.update.mutationOptions({ onSuccess: refresh }));
 
   function setEnabled(host: Host, enabled: boolean) {
@@ -55,9 +57,11 @@ export function HostInventory() {
           hosts={hosts.data}
           onSetEnabled={setEnabled}
           onEdit={setEditing}
+          onEvacuate={setEvacuating}
           pendingHostId={enable.isPending ? (enable.variables?.id ?? null) : null}
         />
       </Paper>
+      <EvacuateHostModal host={evacuating} onClose={() => setEvacuating(null)} onDone={refresh} />
       <DisableHostModal host={disabling} onClose={() => setDisabling(null)} onDisabled={refresh} />
       <EditHostModal
         host={editing}

@@ -4,9 +4,12 @@ import { ActionIcon, Alert, Button, Group, Menu, Modal, Text, Tooltip } from "@m
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { checkOperation, OPERATIONS, type InstanceOperation, type TaskState, type VmState } from "@nimbus/core/instance-state";
+import { useSession } from "@/components/session/session-context";
 import { notifyDone } from "@/lib/notify";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError, type FormError } from "@/lib/trpc-error";
+import { MigrateInstanceModal } from "./moves/migrate-instance-modal";
+import { ResizeInstanceModal } from "./moves/resize-instance-modal";
 
 /** An instance as its action controls need it (a list row or the detail page's instance). */
 export interface ActionableInstance {
@@ -15,10 +18,35 @@ export interface ActionableInstance {
   vmState: string;
   taskState: string | null;
   hostname: string | null;
+  /** Its flavor now, for the resize dialog. */
+  flavorName: string | null;
+  vcpus: number;
+  memoryMb: number;
+  rootGb: number;
 }
 
-/** The order of Horizon's row actions menu. */
-const MENU: InstanceOperation[] = ["start", "stop", "reboot", "reboot_hard", "pause", "unpause", "suspend", "resume"];
+/** The order of Horizon's row actions menu (Migrate for cloud admins only). */
+const MENU: InstanceOperation[] = [
+  "start",
+  "stop",
+  "reboot",
+  "reboot_hard",
+  "pause",
+  "unpause",
+  "suspend",
+  "resume",
+  "resize",
+  "confirm_resize",
+  "revert_resize",
+];
+const ADMIN_MENU: InstanceOperation[] = ["migrate"];
+
+/** The operations a click runs at once (or after a confirmation); resize and migrate open their dialogs. */
+type DirectOperation = Exclude<InstanceOperation, "resize" | "migrate" | "resize_finish" | "finish_revert" | "evacuate">;
+
+function useMenu(): InstanceOperation[] {
+  return useSession().isAdmin ? [...MENU, ...ADMIN_MENU] : MENU;
+}
 
 /** Whether an operation may run on `instance` now, and if not why (the same rules the server applies). */
 export function operationCheck(operation: InstanceOperation, instance: ActionableInstance) {
@@ -35,6 +63,7 @@ function useInstanceActions(instance: ActionableInstance) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState<InstanceOperation | null>(null);
+  const [dialog, setDialog] = useState<"resize" | "migrate" | null>(null);
   const [error, setError] = useState<FormError | null>(null);
   const options = (operation: InstanceOperation) => ({
     onSuccess: () => {
@@ -55,27 +84,45 @@ function useInstanceActions(instance: ActionableInstance) {
     unpause: useMutation(trpc.instances.unpause.mutationOptions(options("unpause"))),
     suspend: useMutation(trpc.instances.suspend.mutationOptions(options("suspend"))),
     resume: useMutation(trpc.instances.resume.mutationOptions(options("resume"))),
-  } satisfies Record<InstanceOperation, unknown>;
+    confirm_resize: useMutation(trpc.instances.confirmResize.mutationOptions(options("confirm_resize"))),
+    revert_resize: useMutation(trpc.instances.revertResize.mutationOptions(options("revert_resize"))),
+  } satisfies Record<DirectOperation, unknown>;
 
   function run(operation: InstanceOperation) {
     setError(null);
     const id = instance.id;
+    if (operation === "resize" || operation === "migrate") return setDialog(operation);
     if (operation === "reboot" || operation === "reboot_hard") mutations[operation].mutate({ id, type: operation === "reboot" ? "SOFT" : "HARD" });
-    else mutations[operation].mutate({ id });
+    else if (operation in mutations) mutations[operation as Exclude<DirectOperation, "reboot" | "reboot_hard">].mutate({ id });
   }
   function request(operation: InstanceOperation) {
-    if (OPERATIONS[operation].destructive) {
+    if (operation === "resize" || operation === "migrate") {
+      setError(null);
+      setDialog(operation);
+    } else if (OPERATIONS[operation].destructive) {
       setError(null);
       setConfirming(operation);
     } else run(operation);
   }
   const pending = Object.values(mutations).some((m) => m.isPending);
-  return { request, run, confirming, setConfirming, error, setError, pending };
+  return { request, run, confirming, setConfirming, error, setError, pending, dialog, setDialog };
+}
+
+/** The resize and migrate dialogs of one instance's controls. */
+function MoveDialogs({ instance, actions }: { instance: ActionableInstance; actions: ReturnType<typeof useInstanceActions> }) {
+  return (
+    <>
+      <ResizeInstanceModal instance={instance} opened={actions.dialog === "resize"} onClose={() => actions.setDialog(null)} />
+      <MigrateInstanceModal instance={instance} opened={actions.dialog === "migrate"} onClose={() => actions.setDialog(null)} />
+    </>
+  );
 }
 
 const CONFIRM_TEXT: Partial<Record<InstanceOperation, string>> = {
   stop: "The guest is asked to shut down and powered off if it has not within the shutdown timeout. Unsaved work in it may be lost. The instance keeps its resources and can be started again.",
   reboot_hard: "The instance is powered off at once and started again, as if its power cord were pulled: unsaved work in the guest is lost.",
+  revert_resize:
+    "The instance goes back to its previous flavor and host, with its disk as it was before the resize: whatever was written since is lost.",
 };
 
 function ConfirmActionModal({
@@ -121,6 +168,7 @@ function ConfirmActionModal({
 /** Horizon's row actions menu: every action, each disabled with its reason when the state does not allow it. */
 export function InstanceActionsMenu({ instance }: { instance: ActionableInstance }) {
   const actions = useInstanceActions(instance);
+  const menu = useMenu();
   const baseId = useId();
   return (
     <>
@@ -131,7 +179,7 @@ export function InstanceActionsMenu({ instance }: { instance: ActionableInstance
           </ActionIcon>
         </Menu.Target>
         <Menu.Dropdown>
-          {MENU.map((operation) => {
+          {menu.map((operation) => {
             const check = operationCheck(operation, instance);
             const reasonId = `${baseId}-${operation}-reason`;
             return (
@@ -167,6 +215,7 @@ export function InstanceActionsMenu({ instance }: { instance: ActionableInstance
         onConfirm={actions.run}
         onClose={() => actions.setConfirming(null)}
       />
+      <MoveDialogs instance={instance} actions={actions} />
     </>
   );
 }
@@ -174,11 +223,12 @@ export function InstanceActionsMenu({ instance }: { instance: ActionableInstance
 /** The instance page's action buttons, each disabled with its reason (a tooltip, and aria-describedby). */
 export function InstanceActionButtons({ instance }: { instance: ActionableInstance }) {
   const actions = useInstanceActions(instance);
+  const menu = useMenu();
   const baseId = useId();
   return (
     <>
       <Group gap="xs" role="group" aria-label={`Actions for ${instance.name}`}>
-        {MENU.map((operation) => {
+        {menu.map((operation) => {
           const check = operationCheck(operation, instance);
           const reasonId = `${baseId}-${operation}-reason`;
           return (
@@ -217,6 +267,7 @@ export function InstanceActionButtons({ instance }: { instance: ActionableInstan
         onConfirm={actions.run}
         onClose={() => actions.setConfirming(null)}
       />
+      <MoveDialogs instance={instance} actions={actions} />
     </>
   );
 }

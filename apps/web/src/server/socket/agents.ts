@@ -125,7 +125,14 @@ export function attachAgentNamespace(
         await socket.join(hostRoom(hostId));
         hostLog.info({ hostId, vcpus: parsed.data.vcpus, memoryMb: parsed.data.memoryMb }, "host registered");
         ack({ ok: true, hostId, heartbeatIntervalMs });
-        const { unknownDomains, missingInstances } = await reconcileHost(services, { hostId, domains: parsed.data.domains });
+        const { unknownDomains, missingInstances, evacuatedDomains } = await reconcileHost(services, { hostId, domains: parsed.data.domains });
+        for (const instanceId of evacuatedDomains) {
+          // Evacuated elsewhere while this host was down: its guest here goes at once (Nova's _destroy_evacuated_instances).
+          const ack = await services.agents
+            .destroy(hostId, { commandId: randomUUID(), instanceId, volumes: [], ports: [] })
+            .catch((error: unknown) => ({ ok: false as const, error: String(error) }));
+          hostLog.warn({ instanceId, ok: ack.ok }, "reconciliation: destroy of an evacuated instance's leftover domain requested");
+        }
         if (missingInstances.length > 0)
           hostLog.warn({ instances: missingInstances }, "reconciliation: domains missing on the host; instances set to ERROR");
         if (unknownDomains.length > 0) {

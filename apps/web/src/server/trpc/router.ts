@@ -7,7 +7,7 @@ import { flavorsRouter } from "./routers/flavors";
 import { hostsRouter } from "./routers/hosts";
 import { imagesRouter } from "./routers/images";
 import { auditRouter, projectsRouter, quotasRouter, rolesRouter, usersRouter } from "./routers/identity-admin";
-import { instancesRouter } from "./routers/instances";
+import { instancesRouter, migrationsRouter } from "./routers/instances";
 import { keyPairsRouter } from "./routers/key-pairs";
 import { networksRouter, portsRouter, subnetsRouter } from "./routers/networks";
 import { quotaRouter } from "./routers/quota";
@@ -22,6 +22,7 @@ export const appRouter = router({
   flavors: flavorsRouter,
   availabilityZones: availabilityZonesRouter,
   instances: instancesRouter,
+  migrations: migrationsRouter,
   images: imagesRouter,
   quota: quotaRouter,
   serverGroups: serverGroupsRouter,

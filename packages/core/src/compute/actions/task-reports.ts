@@ -20,6 +20,8 @@ import { OPERATIONS, syncedVmState, type InstanceOperation, type TaskState, type
 import type { InstanceReport } from "../../protocol/agent";
 import type { Announcements } from "../announce";
 import { hostnameOf } from "../lifecycle";
+import { isMoveOperation } from "./migrations";
+import { completeMoveStep } from "./move";
 import { currentTask, endTask, failTask, markAcknowledged, openTaskEvent, setPortStatus, setTaskState } from "./task";
 
 export type TaskReportPhase = "task_started" | "task_done" | "task_failed" | "power_state";
@@ -48,7 +50,9 @@ export async function applyTaskReport(
       return "applied";
     }
     case "task_done":
-      await endTask(tx, out, instance, task, { vmState: spec.doneVmState, powerState: report.powerState, reportedAt: report.at });
+      // A move's step ends in the next step or the move's own end (./move).
+      if (isMoveOperation(task.operation)) await completeMoveStep(tx, out, instance, task, { powerState: report.powerState, at: report.at });
+      else await endTask(tx, out, instance, task, { vmState: spec.doneVmState, powerState: report.powerState, reportedAt: report.at });
       return "applied";
     case "task_failed":
       await failTask(tx, out, instance, task, {

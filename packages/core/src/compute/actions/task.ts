@@ -18,7 +18,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { schema, type Executor } from "@nimbus/db";
-import { and, count, eq, isNull, ne } from "@nimbus/db/orm";
+import { and, count, eq, isNull } from "@nimbus/db/orm";
 import type { InstanceRow, InstanceTaskRow } from "@nimbus/db/schema";
 import { audit } from "../../audit/record";
 import type { CoreContext, Services } from "../../context";
@@ -26,7 +26,6 @@ import { NimbusError } from "../../errors";
 import {
   checkOperation,
   OPERATIONS,
-  portStatusFor,
   vmStateForPower,
   type InstanceOperation,
   type PowerState,
@@ -37,7 +36,12 @@ import { claimResources } from "../../placement/claim";
 import type { Principal } from "../../policy";
 import { instanceActionCommandSchema, MAX_SHUTDOWN_TIMEOUT_SECONDS, type InstanceActionCommand } from "../../protocol/agent";
 import { Announcements } from "../announce";
-import { hostnameOf, lockInstance, releaseAllocations } from "../lifecycle";
+import { hostnameOf, lockInstance } from "../lifecycle";
+import { isMoveOperation } from "./migrations";
+import { failMove } from "./move";
+import { endTask, openTaskEvent, type TaskPreparer } from "./task-end";
+
+export { endTask, openTaskEvent, setPortStatus, type TaskEnd, type TaskPreparation, type TaskPreparer } from "./task-end";
 
 /** What a verb answers: the action is under way (Nova answers 202); progress arrives on the instance's stream. */
 export interface InstanceActionStarted {
@@ -63,33 +67,43 @@ export const TASK_REDELIVERY_MS = 2_000;
  */
 export async function beginInstanceTask(
   ctx: CoreContext,
-  principal: Principal,
-  { instanceId, operation }: { instanceId: string; operation: InstanceOperation },
+  principal: Principal | null,
+  { instanceId, operation, prepare }: { instanceId: string; operation: InstanceOperation; prepare?: TaskPreparer },
 ): Promise<InstanceActionStarted> {
   const spec = OPERATIONS[operation];
   const out = new Announcements();
   const begun = await ctx.db.transaction(async (tx) => {
     const instance = await lockInstance(tx, instanceId);
-    if (!instance || instance.vmState === "deleted" || (!principal.isAdmin && instance.projectId !== principal.projectId)) {
+    // No principal: the system itself (the auto-confirm of a resize).
+    if (!instance || instance.vmState === "deleted" || (principal && !principal.isAdmin && instance.projectId !== principal.projectId)) {
       throw NimbusError.notFound("Instance", instanceId);
     }
     const vmState = instance.vmState as VmState;
     const taskState = instance.taskState as TaskState | null;
     const check = checkOperation(operation, { name: instance.name, vmState, taskState, hasHost: instance.hostId !== null });
     if (!check.allowed) throw new NimbusError("Conflict", check.reason, { operation, vmState, taskState });
-    const hostId = instance.hostId!;
     const now = new Date();
     // A hard reboot may replace a task under way (Nova's ALLOW_REBOOT): that one ends here.
     if (taskState !== null) await interruptTask(tx, out, instance, `Interrupted by a ${spec.label.toLowerCase()}.`);
-    // An instance in ERROR holds no allocation; one an action may bring back claims its flavor on its host again.
-    if (vmState === "error") await reclaim(tx, out, instance, hostId);
+    // An instance in ERROR holds no allocation; one an action may bring back claims its flavor on
+    // its host again (an evacuation claims on its new host instead).
+    if (vmState === "error" && operation !== "evacuate") await reclaim(tx, out, instance, instance.hostId!);
+    const prepared = prepare ? await prepare(tx, instance, out) : {};
+    const hostId = prepared.hostId ?? instance.hostId!;
     const [action] = await tx
       .insert(schema.instanceActions)
-      .values({ instanceId, action: spec.action, requestId: ctx.requestId, userId: principal.userId, projectId: instance.projectId, startTime: now })
+      .values({
+        instanceId,
+        action: spec.action,
+        requestId: ctx.requestId,
+        userId: principal?.userId ?? null,
+        projectId: instance.projectId,
+        startTime: now,
+      })
       .returning();
     const [updated] = await tx
       .update(schema.instances)
-      .set({ taskState: spec.taskState, updatedAt: now })
+      .set({ taskState: spec.taskState, updatedAt: now, ...prepared.columns })
       // Nova's expected_task_state: only from the state checked above (the row lock makes it so; this says it).
       .where(
         and(
@@ -101,7 +115,7 @@ export async function beginInstanceTask(
       .returning();
     if (!updated || !action) throw NimbusError.conflict(`Instance ${instance.name} changed meanwhile; try again.`);
     const commandId = randomUUID();
-    const params = await paramsFor(tx, operation, instance, ctx.shutdownTimeoutSeconds);
+    const params = { ...(await paramsFor(tx, operation, instance, ctx.shutdownTimeoutSeconds)), ...prepared.params };
     const [task] = await tx
       .insert(schema.instanceTasks)
       .values({
@@ -121,9 +135,9 @@ export async function beginInstanceTask(
       outcome: "success",
       targetType: "instance",
       targetId: instanceId,
-      details: { name: instance.name, from: vmState },
+      details: { name: instance.name, from: vmState, ...prepared.details },
     });
-    out.instance(updated, await hostnameOf(tx, hostId));
+    out.instance(updated, await hostnameOf(tx, updated.hostId));
     return { task: task!, actionId: action.id };
   });
   out.flush(ctx.publisher);
@@ -138,7 +152,8 @@ async function paramsFor(
   instance: InstanceRow,
   defaultSeconds: number,
 ): Promise<Record<string, unknown>> {
-  if (operation !== "stop" && operation !== "reboot") return {};
+  // A move powers the guest off on its source first, gracefully as a stop does.
+  if (operation !== "stop" && operation !== "reboot" && operation !== "resize" && operation !== "migrate") return {};
   let seconds = defaultSeconds;
   if (instance.imageId) {
     const [image] = await tx.select({ properties: schema.images.properties }).from(schema.images).where(eq(schema.images.id, instance.imageId));
@@ -232,78 +247,6 @@ export async function setTaskState(tx: Executor, out: Announcements, instance: I
   return updated!;
 }
 
-/** Opens the action's compute event (compute_stop_instance, …) once, on the host that runs it. */
-export async function openTaskEvent(tx: Executor, out: Announcements, instance: InstanceRow, task: InstanceTaskRow): Promise<void> {
-  const spec = OPERATIONS[task.operation as InstanceOperation];
-  const [existing] = await tx
-    .select({ n: count() })
-    .from(schema.instanceActionEvents)
-    .where(and(eq(schema.instanceActionEvents.actionId, task.actionId), eq(schema.instanceActionEvents.event, spec.event)));
-  if ((existing?.n ?? 0) > 0) return;
-  const [opened] = await tx
-    .insert(schema.instanceActionEvents)
-    .values({ actionId: task.actionId, instanceId: instance.id, event: spec.event, startTime: new Date(), host: await hostnameOf(tx, task.hostId) })
-    .returning();
-  if (opened) out.event(instance.projectId, opened);
-}
-
-export interface TaskEnd {
-  /** What the instance becomes. */
-  vmState: VmState;
-  powerState?: PowerState;
-  /** Set for a failure: the fault and the event's result. */
-  fault?: { code: string; message: string };
-  reportedAt?: string;
-}
-
-/**
- * Ends `task`: the instance leaves its task state for `end.vmState` (a fault written for a
- * failure, cleared for a success), its ports follow (ACTIVE while the guest has its NICs), an
- * instance that ends in ERROR gives back its allocation, the compute event and the action close
- * with the result, and the task row goes. Announced by the caller's flush.
- */
-export async function endTask(tx: Executor, out: Announcements, instance: InstanceRow, task: InstanceTaskRow, end: TaskEnd): Promise<InstanceRow> {
-  const now = new Date();
-  const failed = end.fault !== undefined;
-  await openTaskEvent(tx, out, instance, task);
-  const closed = await tx
-    .update(schema.instanceActionEvents)
-    .set({ finishTime: now, result: failed ? "Error" : "Success", ...(failed ? { details: end.fault!.message } : {}) })
-    .where(and(eq(schema.instanceActionEvents.actionId, task.actionId), isNull(schema.instanceActionEvents.finishTime)))
-    .returning();
-  for (const row of closed) out.event(instance.projectId, row, end.reportedAt);
-  await tx
-    .update(schema.instanceActions)
-    .set({ finishTime: now, ...(failed ? { message: end.fault!.message } : {}) })
-    .where(eq(schema.instanceActions.id, task.actionId));
-  await tx.delete(schema.instanceTasks).where(eq(schema.instanceTasks.instanceId, task.instanceId));
-  if (end.vmState === "error") await releaseAllocations(tx, out, instance.id);
-  const [updated] = await tx
-    .update(schema.instances)
-    .set({
-      vmState: end.vmState,
-      taskState: null,
-      updatedAt: now,
-      ...(end.powerState ? { powerState: end.powerState } : {}),
-      fault: failed ? { code: end.fault!.code, message: end.fault!.message, createdAt: now.toISOString() } : null,
-    })
-    .where(eq(schema.instances.id, instance.id))
-    .returning();
-  await setPortStatus(tx, instance.id, end.vmState);
-  out.instance(updated!, await hostnameOf(tx, updated!.hostId));
-  out.host(updated!.hostId);
-  return updated!;
-}
-
-/** Ports are ACTIVE while the guest has its NICs on the host (running or paused), DOWN otherwise. */
-export async function setPortStatus(tx: Executor, instanceId: string, vmState: VmState): Promise<void> {
-  const status = portStatusFor(vmState);
-  await tx
-    .update(schema.ports)
-    .set({ status })
-    .where(and(eq(schema.ports.instanceId, instanceId), ne(schema.ports.status, status)));
-}
-
 /**
  * A failed task: the instance ends in the vm_state of the power state the host reports, when it
  * reports one (no domain: ERROR), else in the vm_state it had before the action; with the fault.
@@ -315,6 +258,8 @@ export async function failTask(
   task: InstanceTaskRow,
   failure: { code: string; message: string; powerState?: PowerState; reportedAt?: string },
 ): Promise<InstanceRow> {
+  // A move puts back what it took (flavor, host, allocations), or rolls back on its source first.
+  if (isMoveOperation(task.operation)) return failMove(tx, out, instance, task, failure);
   const vmState = failure.powerState ? (vmStateForPower(failure.powerState) ?? "error") : (task.previousVmState as VmState);
   return endTask(tx, out, instance, task, {
     vmState,
@@ -326,7 +271,7 @@ export async function failTask(
 
 /** `failTask` in its own transaction, if the task `commandId` still runs. */
 export async function failTaskNow(
-  services: Pick<Services, "db" | "publisher">,
+  services: ActionServices,
   instanceId: string,
   commandId: string,
   failure: { code: string; message: string; powerState?: PowerState },
@@ -340,6 +285,8 @@ export async function failTaskNow(
     return true;
   });
   out.flush(services.publisher);
+  // A failed move step may have chained its rollback: sent to its host now.
+  for (const next of out.dispatches) void dispatchTask(services, next).catch(() => undefined);
   return failed;
 }
 

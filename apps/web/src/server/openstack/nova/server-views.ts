@@ -44,6 +44,7 @@ const STATUS: Record<VmState, string> = {
   stopped: "SHUTOFF",
   paused: "PAUSED",
   suspended: "SUSPENDED",
+  resized: "VERIFY_RESIZE",
   error: "ERROR",
   deleted: "DELETED",
 };

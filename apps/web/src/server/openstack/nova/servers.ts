@@ -4,8 +4,13 @@ import {
   getInstance,
   getInstanceConsole,
   listInstances,
+  confirmResize,
+  evacuateInstance,
+  migrateInstance,
   pauseInstance,
   rebootInstance,
+  resizeInstance,
+  revertResize,
   resumeInstance,
   startInstance,
   stopInstance,
@@ -217,6 +222,47 @@ const POWER_ACTIONS: Record<string, (call: OsCall, id: string, args: unknown) =>
     return rebootInstance({ ctx: call.ctx, input: { id, type: type.toUpperCase() as "SOFT" | "HARD" } });
   },
 };
+/** Nova's moves, each the console's own verb: the status Nova answers and the wire shape of its argument. */
+const MOVE_ACTIONS: Record<string, { status: number; run: (call: OsCall, id: string, args: unknown) => Promise<unknown> }> = {
+  resize: {
+    status: 202,
+    run: (call, id, args) => {
+      const { flavorRef } = parseWire(z.object({ resize: resizeBody }), { resize: args }, "resize").resize;
+      const flavorId = String(flavorRef).split("/").at(-1)!;
+      if (!UUID.test(flavorId)) throw badRequest(`Invalid flavorRef provided.`);
+      return resizeInstance({ ctx: call.ctx, input: { id, flavorId } });
+    },
+  },
+  confirmResize: { status: 204, run: (call, id) => confirmResize({ ctx: call.ctx, input: { id } }) },
+  revertResize: { status: 202, run: (call, id) => revertResize({ ctx: call.ctx, input: { id } }) },
+  migrate: {
+    status: 202,
+    run: (call, id, args) => {
+      const { host } = parseWire(z.object({ migrate: migrateBody }), { migrate: args ?? {} }, "migrate").migrate ?? {};
+      return migrateInstance({ ctx: call.ctx, input: { id, host: host ?? null } });
+    },
+  },
+  evacuate: {
+    status: 200,
+    run: (call, id, args) => {
+      const { host, force } = parseWire(z.object({ evacuate: evacuateBody }), { evacuate: args ?? {} }, "evacuate").evacuate;
+      return evacuateInstance({ ctx: call.ctx, input: { id, host: host ?? null, force: force ?? false } });
+    },
+  },
+};
+const resizeBody = z
+  .object({ flavorRef: z.union([z.string().min(1).max(255), z.number().int()]), "OS-DCF:diskConfig": z.enum(["AUTO", "MANUAL"]).optional() })
+  .strict();
+const migrateBody = z.union([z.null(), z.object({ host: z.string().min(1).max(255).nullable().optional() }).strict()]);
+const evacuateBody = z
+  .object({
+    host: z.string().min(1).max(255).nullable().optional(),
+    force: z.boolean().optional(),
+    // Nova at 2.1 takes these; Nimbus rebuilds from the image and sets no password.
+    onSharedStorage: z.boolean().optional(),
+    adminPass: z.string().max(255).optional(),
+  })
+  .strict();
 const noArguments = z.union([z.null(), z.object({}).strict()]);
 const rebootBody = z.object({ type: z.string().regex(/^(soft|hard)$/i, "Must be SOFT or HARD") }).strict();
 
@@ -230,6 +276,13 @@ async function serverAction(call: OsCall): Promise<OsReply> {
     const { instance } = await instanceOf(call);
     await power(call, instance.id, args);
     return { status: 202 };
+  }
+  const move = Object.hasOwn(MOVE_ACTIONS, name) ? MOVE_ACTIONS[name]! : null;
+  if (move) {
+    if (name === "confirmResize" || name === "revertResize") parseWire(z.object({ [name]: noArguments }), { [name]: args }, name);
+    const { instance } = await instanceOf(call);
+    await move.run(call, instance.id, args);
+    return move.status === 200 ? { status: 200, body: {} } : { status: move.status };
   }
   if (name !== "os-getConsoleOutput") throw badRequest(`Nimbus does not offer the ${name.slice(0, 64)} server action.`);
   const { length } = parseWire(z.object({ "os-getConsoleOutput": consoleOutputBody }), { [name]: args ?? {} }, name)["os-getConsoleOutput"];

@@ -1,4 +1,6 @@
 import { listHosts, previewPlacement, previewPlacementInput, updateHost, updateHostInput } from "@nimbus/core/hosts";
+import { evacuateHost } from "@nimbus/core/compute";
+import { evacuateHostInput } from "@nimbus/core/validation";
 import { procedure, router, verbInput } from "../init";
 
 export const hostsRouter = router({
@@ -6,6 +8,10 @@ export const hostsRouter = router({
   update: procedure("hosts.update")
     .input(verbInput(updateHostInput))
     .mutation(({ ctx, input }) => updateHost({ ctx, input })),
+  /** Every instance of a down host rebuilt elsewhere (each said started or refused, with why). */
+  evacuate: procedure("hosts.evacuate")
+    .input(verbInput(evacuateHostInput))
+    .mutation(({ ctx, input }) => evacuateHost({ ctx, input })),
   /** This web process's launch admission (each process has its own). */
   launchAdmission: procedure("hosts.launchAdmission").query(({ ctx }) => ctx.launchAdmission.state()),
   previewPlacement: procedure("hosts.previewPlacement")

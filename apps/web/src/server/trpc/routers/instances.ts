@@ -14,14 +14,24 @@ import {
   suspendInstance,
   unpauseInstance,
   volumeAttachmentInput,
+  resizeInstance,
+  confirmResize,
+  revertResize,
+  migrateInstance,
+  evacuateInstance,
+  listMigrations,
+  listMigrationsInput,
 } from "@nimbus/core/compute";
 import {
+  evacuateInstanceInput,
   getInstanceInput,
   instanceConsoleInput,
   instanceIdInput,
   launchInstanceInput,
   listInstancesInput,
+  migrateInstanceInput,
   rebootInstanceInput,
+  resizeInstanceInput,
 } from "@nimbus/core/validation";
 import { launchAdmitted, procedure, router, verbInput } from "../init";
 
@@ -75,4 +85,27 @@ export const instancesRouter = router({
   detachVolume: procedure("instances.detachVolume")
     .input(verbInput(volumeAttachmentInput))
     .mutation(({ ctx, input }) => detachVolume({ ctx, input })),
+  // The moves: resize and its confirm / revert (members), cold migration and evacuation (cloud admins).
+  resize: procedure("instances.resize")
+    .input(verbInput(resizeInstanceInput))
+    .mutation(({ ctx, input }) => resizeInstance({ ctx, input })),
+  confirmResize: procedure("instances.confirmResize")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => confirmResize({ ctx, input })),
+  revertResize: procedure("instances.revertResize")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => revertResize({ ctx, input })),
+  migrate: procedure("instances.migrate")
+    .input(verbInput(migrateInstanceInput))
+    .mutation(({ ctx, input }) => migrateInstance({ ctx, input })),
+  evacuate: procedure("instances.evacuate")
+    .input(verbInput(evacuateInstanceInput))
+    .mutation(({ ctx, input }) => evacuateInstance({ ctx, input })),
+});
+
+/** Nova's os-migrations, for cloud admins. */
+export const migrationsRouter = router({
+  list: procedure("migrations.list")
+    .input(verbInput(listMigrationsInput))
+    .query(({ ctx, input }) => listMigrations({ ctx, input })),
 });
