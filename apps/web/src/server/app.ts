@@ -12,7 +12,7 @@ import type { IdentitySettings } from "@nimbus/core/settings";
 import { failBuildsOnDownHosts } from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
-import { syncSecurityGroups } from "@nimbus/core/network";
+import { syncNetworkEntries, syncSecurityGroups } from "@nimbus/core/network";
 import { ENROLL_PATH, IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
 import { checkCredential, resolveApiToken, resolveSession, type Authenticated } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
@@ -41,6 +41,9 @@ export interface NimbusServer {
   http: HttpServer;
   close(): Promise<void>;
 }
+
+/** How often the overlay's forwarding entries are compared with the ports (one indexed query when nothing changed). */
+const NETWORK_ENTRY_SWEEP_MS = 200;
 
 /** Agents heartbeat five times per down time (at most every 5 s), so one late beat is no outage. */
 const heartbeatIntervalMs = (hostDownAfterMs: number) => Math.min(5_000, Math.max(500, hostDownAfterMs / 5));
@@ -323,6 +326,15 @@ export async function startNimbusServer({
           log.warn({ hostId, ports, reason: error }, "a host did not take its ports' new firewall rules; sending them again later");
         for (const { hostId, groupId, error } of members)
           log.warn({ hostId, groupId, reason: error }, "a host did not take a security group's new members; sending them again later");
+      });
+    }),
+    // Overlay forwarding entries (l2population): a port that binds, moves or goes reaches the
+    // other hosts of its network within a sweep or two; a host that missed it is sent it again.
+    every(NETWORK_ENTRY_SWEEP_MS, "network entry sweep", async () => {
+      const { acknowledged } = await syncNetworkEntries(services, { resendAfterMs: 2 * env.NIMBUS_AGENT_ACK_TIMEOUT_MS });
+      void acknowledged.then((failures) => {
+        for (const { hostId, networkId, error } of failures)
+          log.warn({ hostId, networkId, reason: error }, "a host did not take a network's forwarding entries; sending them again later");
       });
     }),
   ];

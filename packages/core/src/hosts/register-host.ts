@@ -21,6 +21,7 @@ export async function registerHost(
     diskGbTotal: registration.diskGb,
     agentSessionId: sessionId,
     agentVersion,
+    tunnelAddress: registration.tunnelAddress ?? null,
     lastHeartbeatAt: now,
     updatedAt: now,
   };
@@ -32,6 +33,8 @@ export async function registerHost(
   if (!row) throw new Error("host upsert returned nothing");
   // The host's ipsets are kernel state, gone if it restarted: every member set it needs is sent again.
   await services.db.delete(schema.hostGroupMembers).where(eq(schema.hostGroupMembers.hostId, row.id));
+  // So are its VXLAN devices and forwarding entries: every network's entries are sent afresh, in full.
+  await services.db.delete(schema.hostNetworkEntries).where(eq(schema.hostNetworkEntries.hostId, row.id));
   services.publisher.hostChanged({ hostId: row.id });
   return { hostId: row.id };
 }
