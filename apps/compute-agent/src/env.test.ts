@@ -101,7 +101,9 @@ describe("parseEnv", () => {
 
   it("allows the test-only endpoints only on a qemu host, never with simulated hosts", () => {
     expect(parsed({ NIMBUS_TEST_ENDPOINTS: "ovl1", NIMBUS_LIBVIRT_URI: "qemu:///system" }).testEndpoints).toBe("ovl1");
-    expect(issues({ NIMBUS_TEST_ENDPOINTS: "ovl1" })).toEqual(["NIMBUS_TEST_ENDPOINTS: needs a qemu:// NIMBUS_LIBVIRT_URI (its networks and filters)"]);
+    expect(issues({ NIMBUS_TEST_ENDPOINTS: "ovl1" })).toEqual([
+      "NIMBUS_TEST_ENDPOINTS: needs a qemu:// NIMBUS_LIBVIRT_URI (its networks and filters)",
+    ]);
     expect(issues({ NIMBUS_TEST_ENDPOINTS: "../etc", NIMBUS_LIBVIRT_URI: "qemu:///system" })).toHaveLength(1);
   });
 });
