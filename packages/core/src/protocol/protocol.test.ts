@@ -67,7 +67,15 @@ describe("agent protocol schemas", () => {
   });
 
   it("takes a registration with or without a tunnel address (older agents send none), and only an IPv4 one", () => {
-    const registration = { hypervisorType: "qemu", hypervisorUri: "qemu:///system", cpuModel: "x86_64", vcpus: 4, memoryMb: 4096, diskGb: 20, domains: [] };
+    const registration = {
+      hypervisorType: "qemu",
+      hypervisorUri: "qemu:///system",
+      cpuModel: "x86_64",
+      vcpus: 4,
+      memoryMb: 4096,
+      diskGb: 20,
+      domains: [],
+    };
     expect(hostRegistrationSchema.parse(registration).tunnelAddress).toBeUndefined();
     expect(hostRegistrationSchema.parse({ ...registration, tunnelAddress: "198.18.0.7" }).tunnelAddress).toBe("198.18.0.7");
     expect(hostRegistrationSchema.safeParse({ ...registration, tunnelAddress: "198.18.0.7; reboot" }).success).toBe(false);
@@ -86,7 +94,9 @@ describe("agent protocol schemas", () => {
       remove: [],
     };
     expect(networkEntriesCommandSchema.safeParse(command).success).toBe(true);
-    expect(networkEntriesCommandSchema.safeParse({ ...command, upsert: [{ ...command.upsert[0], mac: "fa:16:3e:00:00:01 dev lo" }] }).success).toBe(false);
+    expect(networkEntriesCommandSchema.safeParse({ ...command, upsert: [{ ...command.upsert[0], mac: "fa:16:3e:00:00:01 dev lo" }] }).success).toBe(
+      false,
+    );
     expect(networkEntriesCommandSchema.safeParse({ ...command, upsert: [{ ...command.upsert[0], dst: "nowhere" }] }).success).toBe(false);
     expect(networkEntriesCommandSchema.safeParse({ ...command, segmentationId: 16_777_216 }).success).toBe(false);
     expect(networkEntriesCommandSchema.safeParse({ ...command, fromRevision: 3 }).success).toBe(false);
