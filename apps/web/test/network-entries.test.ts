@@ -179,6 +179,25 @@ describe("network forwarding entries (real PostgreSQL)", () => {
     expect(entriesAt("node-a", networkId)).toEqual({ [y.macAddress]: "198.18.0.2", [w.macAddress]: "198.18.0.3" });
   });
 
+  it("follows a port that moves to another host, and a host whose tunnel address changes", async () => {
+    const x = await portOf(onA);
+    // Nimbus has no migration yet: the instance's host is changed as a migration would change it.
+    const [nodeC] = await stack.server.database.db.select().from(schema.computeHosts).where(eq(schema.computeHosts.hostname, "node-c"));
+    await stack.server.database.db.update(schema.instances).set({ hostId: nodeC!.id }).where(eq(schema.instances.id, onA));
+    await waitFor("B told x is on C now", () => entriesAt("node-b", networkId)[x.macAddress] === "198.18.0.3");
+    await waitFor("C no longer holds x as remote", () => entriesAt("node-c", networkId)[x.macAddress] === undefined);
+
+    // C comes back with another tunnel address: the others are told where its ports are now.
+    const c = peers.get("node-c")!;
+    c.socket.close();
+    const [onC] = await stack.server.database.db
+      .select({ id: schema.instances.id })
+      .from(schema.instances)
+      .where(eq(schema.instances.hostId, nodeC!.id));
+    await peer("node-c", "198.18.0.33", [onC!.id, onA]);
+    await waitFor("B told C's new tunnel address", () => entriesAt("node-b", networkId)[x.macAddress] === "198.18.0.33");
+  });
+
   it("keeps a second project's network with the same CIDR apart: its own VNI, and no entries of the other", async () => {
     await addUser(stack, { name: "other-member", project: "other", role: "member" });
     const other = (await signedInClient(stack.server.url, "other-member", PERSONA_PASSWORD)).client;

@@ -18,6 +18,11 @@ CREATE TABLE "network_entries" (
 	"revision" bigint NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "network_entry_changes" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "network_entry_changes_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"network_id" uuid NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "released_segments" (
 	"segmentation_id" integer PRIMARY KEY NOT NULL,
 	"released_at" timestamp with time zone DEFAULT now() NOT NULL
@@ -88,3 +93,45 @@ UPDATE networks SET segmentation_id = nimbus_allocate_vni() WHERE segmentation_i
 --> statement-breakpoint
 -- Every tenant network is now a VXLAN overlay: 50 bytes of each 1500-byte underlay frame are headers.
 UPDATE networks SET mtu = 1450 WHERE mtu = 1500;
+--> statement-breakpoint
+-- Which networks' forwarding entries may have changed, for the network entry sweep: a port made
+-- for an instance that is already on a host (at launch it is not: its host comes later), a port
+-- deleted or moved to another instance, an instance that changes host or is deleted, a host
+-- whose tunnel address changes. Rows are only appended here; the sweep takes them.
+CREATE FUNCTION nimbus_port_entries_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'DELETE' AND EXISTS (SELECT 1 FROM instances WHERE id = NEW.instance_id AND host_id IS NOT NULL) THEN
+    INSERT INTO network_entry_changes (network_id) VALUES (NEW.network_id);
+  END IF;
+  IF TG_OP <> 'INSERT' THEN
+    INSERT INTO network_entry_changes (network_id) VALUES (OLD.network_id);
+  END IF;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER ports_entries_changed AFTER INSERT OR DELETE OR UPDATE OF instance_id, network_id, mac_address, ip_address ON ports
+  FOR EACH ROW EXECUTE FUNCTION nimbus_port_entries_changed();
+--> statement-breakpoint
+CREATE FUNCTION nimbus_instance_entries_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO network_entry_changes (network_id) SELECT DISTINCT network_id FROM ports WHERE instance_id = NEW.id;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER instances_entries_changed AFTER UPDATE OF host_id, vm_state ON instances FOR EACH ROW
+  WHEN (OLD.host_id IS DISTINCT FROM NEW.host_id OR (OLD.vm_state = 'deleted') IS DISTINCT FROM (NEW.vm_state = 'deleted'))
+  EXECUTE FUNCTION nimbus_instance_entries_changed();
+--> statement-breakpoint
+CREATE FUNCTION nimbus_host_entries_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO network_entry_changes (network_id)
+    SELECT DISTINCT p.network_id FROM ports p JOIN instances i ON i.id = p.instance_id WHERE i.host_id = NEW.id;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER compute_hosts_entries_changed AFTER UPDATE OF tunnel_address ON compute_hosts FOR EACH ROW
+  WHEN (OLD.tunnel_address IS DISTINCT FROM NEW.tunnel_address)
+  EXECUTE FUNCTION nimbus_host_entries_changed();

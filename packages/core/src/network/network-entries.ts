@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { rowsOf, schema } from "@nimbus/db";
-import { sql } from "@nimbus/db/orm";
+import { sql, type SQL } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { Services } from "../context";
 import { publicError } from "../errors";
@@ -12,9 +12,11 @@ import { MAX_NETWORK_ENTRIES, NETWORK_ENTRIES_OUT_OF_STEP, type ForwardingEntry,
  * A port of a tenant network is reached on the host its instance is on, through that host's
  * tunnel address. Every host that has a port on a network keeps an entry for each port of the
  * network on the other hosts; a host without ports on the network is sent nothing about it.
- * Each sweep (every web process runs one a few times a second; one at a time, under an advisory
- * lock) compares the ports as they are with the entries last published (`network_entries`),
- * publishes what changed under a new revision, and sends each host that has the network and has
+ * Each sweep (every web process runs one ten times a second; one at a time, under an advisory
+ * lock) takes the networks that triggers marked as changed (`network_entry_changes`: a port made
+ * or deleted, an instance that changes host or goes, a host's new tunnel address, a host that
+ * registers again), compares their ports as they are with the entries last published
+ * (`network_entries`), publishes what changed under a new revision, and sends each host that has the network and has
  * not acknowledged that revision what changed since the revision it did acknowledge (a host
  * that never did, or registered again since, gets the whole list). So a port that binds, moves
  * or goes costs one message to each host of its network, carrying that one change; a host that
@@ -106,53 +108,67 @@ export type NetworkEntryFailure = { hostId: string; networkId: string; error: st
  * the work). The published revisions therefore rise in commit order, and every revision a claim
  * names is committed when the claim is.
  */
-async function publishAndClaim(db: Services["db"], resendAfterMs: number): Promise<DueUpdate[] | null> {
-  const { ports, instances, computeHosts, networks, networkEntries: entries, hostNetworkEntries: hosts } = schema;
+async function publishAndClaim(db: Services["db"], { resendAfterMs, lookForResends }: SweepOptions): Promise<DueUpdate[] | null> {
+  const { ports, instances, computeHosts, networks, networkEntries: entries, hostNetworkEntries: hosts, networkEntryChanges: changes } = schema;
+  // Most sweeps: nothing marked, one statement and no transaction.
+  if (!lookForResends && rowsOf(await db.execute(sql`select 1 from ${changes} limit 1`)).length === 0) return [];
   return db.transaction(async (tx) => {
     const [lock] = rowsOf<{ locked: boolean }>(
       await tx.execute(sql`select pg_try_advisory_xact_lock(${SWEEP_LOCK_CLASS}::int, ${SWEEP_LOCK_KEY}::int) as locked`),
     );
     if (!lock?.locked) return null;
-    // The entries as the ports are now: each port of an instance on a host with a tunnel address.
-    const desired = sql`
-      select p.id as port_id, p.network_id, p.mac_address, p.ip_address, h.id as host_id, h.tunnel_address
-      from ${ports} p
-      join ${instances} i on i.id = p.instance_id
-      join ${computeHosts} h on h.id = i.host_id
-      where h.tunnel_address is not null and i.vm_state::text <> ${GONE_VM_STATE}`;
-    await tx.execute(sql`
-      with desired as (${desired}),
-      revision as materialized (select nextval('network_entry_revision_seq') as r),
-      upserted as (
-        insert into ${entries} (port_id, network_id, mac_address, ip_address, host_id, tunnel_address, removed, revision)
-        select d.port_id, d.network_id, d.mac_address, d.ip_address, d.host_id, d.tunnel_address, false, revision.r
-        from desired d cross join revision
-        left join ${entries} e on e.port_id = d.port_id
-        where e.port_id is null or e.removed
-          or (e.network_id, e.mac_address, e.ip_address, e.host_id, e.tunnel_address)
-             is distinct from (d.network_id, d.mac_address, d.ip_address, d.host_id, d.tunnel_address)
-        on conflict (port_id) do update set
-          network_id = excluded.network_id, mac_address = excluded.mac_address, ip_address = excluded.ip_address,
-          host_id = excluded.host_id, tunnel_address = excluded.tunnel_address, removed = false, revision = excluded.revision
-      ),
-      gone as (
-        update ${entries} e set removed = true, revision = (select r from revision)
-        where not e.removed and not exists (select 1 from desired d where d.port_id = e.port_id)
-      ),
-      wanted as (select distinct d.host_id, d.network_id from desired d),
-      joined as (
-        insert into ${hosts} (host_id, network_id)
-        select w.host_id, w.network_id from wanted w
-        where not exists (select 1 from ${hosts} t where t.host_id = w.host_id and t.network_id = w.network_id)
-      )
-      -- A host whose last port of a network went no longer hears of it (its agent removes the
-      -- network's bridge and VXLAN device with that port); coming back, it gets the full list.
-      delete from ${hosts} t where not exists (select 1 from wanted w where w.host_id = t.host_id and w.network_id = t.network_id)`);
-    // Tombstones every host of their network has applied (a host that has not applied anything
-    // yet is sent the full list, which needs none).
-    await tx.execute(sql`
-      delete from ${entries} e where e.removed and e.revision <= coalesce(
-        (select min(t.applied_revision) from ${hosts} t where t.network_id = e.network_id and t.applied_revision >= 0), e.revision)`);
+    // The networks the triggers marked since the last sweep (rows committed after this
+    // statement's snapshot stay for the next one).
+    const [marked] = rowsOf<{ networks: string[] | null }>(
+      await tx.execute(sql`with taken as (delete from ${changes} returning network_id) select array_agg(distinct network_id) as networks from taken`),
+    );
+    const dirty = marked?.networks ?? [];
+    if (dirty.length > 0) {
+      const inDirty = (column: SQL) => sql`${column} in (select jsonb_array_elements_text(${JSON.stringify(dirty)}::jsonb)::uuid)`;
+      // The entries of those networks as the ports are now: each port of an instance on a host with a tunnel address.
+      const desired = sql`
+        select p.id as port_id, p.network_id, p.mac_address, p.ip_address, h.id as host_id, h.tunnel_address
+        from ${ports} p
+        join ${instances} i on i.id = p.instance_id
+        join ${computeHosts} h on h.id = i.host_id
+        where ${inDirty(sql`p.network_id`)} and h.tunnel_address is not null and i.vm_state::text <> ${GONE_VM_STATE}`;
+      await tx.execute(sql`
+        with desired as (${desired}),
+        revision as materialized (select nextval('network_entry_revision_seq') as r),
+        upserted as (
+          insert into ${entries} (port_id, network_id, mac_address, ip_address, host_id, tunnel_address, removed, revision)
+          select d.port_id, d.network_id, d.mac_address, d.ip_address, d.host_id, d.tunnel_address, false, revision.r
+          from desired d cross join revision
+          left join ${entries} e on e.port_id = d.port_id
+          where e.port_id is null or e.removed
+            or (e.network_id, e.mac_address, e.ip_address, e.host_id, e.tunnel_address)
+               is distinct from (d.network_id, d.mac_address, d.ip_address, d.host_id, d.tunnel_address)
+          on conflict (port_id) do update set
+            network_id = excluded.network_id, mac_address = excluded.mac_address, ip_address = excluded.ip_address,
+            host_id = excluded.host_id, tunnel_address = excluded.tunnel_address, removed = false, revision = excluded.revision
+        ),
+        gone as (
+          update ${entries} e set removed = true, revision = (select r from revision)
+          where ${inDirty(sql`e.network_id`)} and not e.removed and not exists (select 1 from desired d where d.port_id = e.port_id)
+        ),
+        wanted as (select distinct d.host_id, d.network_id from desired d),
+        joined as (
+          insert into ${hosts} (host_id, network_id)
+          select w.host_id, w.network_id from wanted w
+          where not exists (select 1 from ${hosts} t where t.host_id = w.host_id and t.network_id = w.network_id)
+        )
+        -- A host whose last port of a network went no longer hears of it (its agent removes the
+        -- network's bridge and VXLAN device with that port); coming back, it gets the full list.
+        delete from ${hosts} t
+        where ${inDirty(sql`t.network_id`)} and not exists (select 1 from wanted w where w.host_id = t.host_id and w.network_id = t.network_id)`);
+      // Tombstones every host of their network has applied (a host that has not applied anything
+      // yet is sent the full list, which needs none).
+      await tx.execute(sql`
+        delete from ${entries} e where ${inDirty(sql`e.network_id`)} and e.removed and e.revision <= coalesce(
+          (select min(t.applied_revision) from ${hosts} t where t.network_id = e.network_id and t.applied_revision >= 0), e.revision)`);
+    } else if (!lookForResends) {
+      return [];
+    }
     const claimed = rowsOf<{ host_id: string; network_id: string; segmentation_id: number; mtu: number; from_revision: string; to_revision: string }>(
       await tx.execute(sql`
         with latest as (
@@ -175,6 +191,17 @@ async function publishAndClaim(db: Services["db"], resendAfterMs: number): Promi
       toRevision: Number(c.to_revision),
     }));
   });
+}
+
+/** How a sweep runs. */
+export interface SweepOptions {
+  /** A host that has not acknowledged what it was sent this long ago is sent it again. */
+  resendAfterMs: number;
+  /**
+   * Whether to look for hosts due a resend (or that reconnected) even when no network changed;
+   * a sweep that publishes changes always looks.
+   */
+  lookForResends: boolean;
 }
 
 const publishedRows = z.array(
@@ -236,16 +263,19 @@ const ACK_BATCH_MS = 25;
 
 /**
  * One sweep of the overlay's forwarding entries (see the top of this file). Resolves once the
- * due commands are sent, with how many; `acknowledged` settles later with the hosts that did not
- * take theirs (never rejects), each of which is sent its changes again later.
+ * due commands are sent, with how many, to how many hosts, and how long publishing and reading
+ * took; `acknowledged` settles later with the hosts that did not take theirs (never rejects),
+ * each of which is sent its changes again later.
  */
 export async function syncNetworkEntries(
   services: Pick<Services, "db" | "agents">,
-  { resendAfterMs }: { resendAfterMs: number },
-): Promise<{ sent: number; acknowledged: Promise<NetworkEntryFailure[]> }> {
-  const due = await publishAndClaim(services.db, resendAfterMs);
-  if (!due || due.length === 0) return { sent: 0, acknowledged: Promise.resolve([]) };
+  options: SweepOptions,
+): Promise<{ sent: number; hosts: number; publishMs: number; acknowledged: Promise<NetworkEntryFailure[]> }> {
+  const started = performance.now();
+  const due = await publishAndClaim(services.db, options);
+  if (!due || due.length === 0) return { sent: 0, hosts: 0, publishMs: performance.now() - started, acknowledged: Promise.resolve([]) };
   const entries = await entriesOf(services.db, due);
+  const publishMs = performance.now() - started;
 
   const failed: NetworkEntryFailure[] = [];
   const recorder = new AckRecorder(services.db);
@@ -268,7 +298,7 @@ export async function syncNetworkEntries(
       failed.push({ hostId: update.hostId, networkId: update.networkId, error: publicError(error).message });
     }
   });
-  return { sent, acknowledged: Promise.all(sends).then(() => recorder.close().then(() => failed)) };
+  return { sent, hosts: due.length, publishMs, acknowledged: Promise.all(sends).then(() => recorder.close().then(() => failed)) };
 }
 
 /**

@@ -31,6 +31,19 @@ export const networkEntries = pgTable(
 );
 
 /**
+ * Networks whose forwarding entries may have changed, written by triggers (migration 0015) as a
+ * port is made or deleted, as an instance changes host or is deleted, and as a host's tunnel
+ * address changes, and by a host's registration: the sweep compares only these networks' ports
+ * with what it published, and takes the rows it read. Append-only between sweeps, so launches
+ * never wait on each other here.
+ */
+export const networkEntryChanges = pgTable("network_entry_changes", {
+  id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+  /** No foreign key: a deleted network's change is read once and comes to nothing. */
+  networkId: uuid("network_id").notNull(),
+});
+
+/**
  * Which hosts have which networks (a port bound there), and how far each has applied the
  * network's entries: `appliedRevision` as the host acknowledged it (-1: never, so it is sent the
  * whole list, which it applies in place of what it has), `sentRevision` and `sentAt` as last
@@ -68,3 +81,4 @@ export const releasedSegments = pgTable("released_segments", {
 export type NetworkEntryRow = typeof networkEntries.$inferSelect;
 export type HostNetworkEntryRow = typeof hostNetworkEntries.$inferSelect;
 export type ReleasedSegmentRow = typeof releasedSegments.$inferSelect;
+export type NetworkEntryChangeRow = typeof networkEntryChanges.$inferSelect;
