@@ -39,6 +39,8 @@ export interface Env {
   diskGb: number | undefined;
   stateDir: string;
   heartbeatMs: number;
+  /** How often the domains' power states are read and changes reported (NIMBUS_POWER_SYNC_SECONDS). */
+  powerSyncMs: number;
   /** Image cache pruning: how often, and how long an image no instance uses is kept. */
   imageCache: { pruneIntervalMs: number; minAgeMs: number };
   simulation: Simulation | null;
@@ -101,6 +103,8 @@ const envSchema = z
     NIMBUS_DISK_GB: z.coerce.number().int().nonnegative().optional(),
     NIMBUS_STATE_DIR: z.string().optional(),
     NIMBUS_HEARTBEAT_MS: z.coerce.number().int().positive().default(5000),
+    /** Nova's sync_power_state_interval (a guest shut down from inside shows SHUTOFF within it). */
+    NIMBUS_POWER_SYNC_SECONDS: z.coerce.number().positive().max(86_400).default(10),
     /** Nova's image_cache.manager_interval and remove_unused_original_minimum_age_seconds. */
     NIMBUS_IMAGE_CACHE_PRUNE_INTERVAL_SECONDS: z.coerce
       .number()
@@ -184,6 +188,7 @@ export function parseEnv(variables: Record<string, string | undefined>): EnvResu
       diskGb: env.NIMBUS_DISK_GB,
       stateDir,
       heartbeatMs: env.NIMBUS_HEARTBEAT_MS,
+      powerSyncMs: env.NIMBUS_POWER_SYNC_SECONDS * 1000,
       imageCache: { pruneIntervalMs: env.NIMBUS_IMAGE_CACHE_PRUNE_INTERVAL_SECONDS * 1000, minAgeMs: env.NIMBUS_IMAGE_CACHE_MIN_AGE_SECONDS * 1000 },
       simulation:
         env.NIMBUS_SIMULATED_HOSTS === undefined

@@ -94,13 +94,17 @@ async function startSimulatedHosts(env: Env, simulation: Simulation, sharedSecre
 function hostOptions(
   env: Env,
   hostLog: Logger,
-): Pick<ComputeHostOptions, "vif" | "serverUrls" | "heartbeatMs" | "imageCache" | "agentVersion" | "log" | "tunnelAddress" | "testEndpoints"> {
+): Pick<
+  ComputeHostOptions,
+  "vif" | "serverUrls" | "heartbeatMs" | "powerSyncMs" | "imageCache" | "agentVersion" | "log" | "tunnelAddress" | "testEndpoints"
+> {
   return {
     vif: env.vif,
     tunnelAddress: env.tunnelAddress,
     testEndpoints: env.testEndpoints,
     serverUrls: env.serverUrls,
     heartbeatMs: env.heartbeatMs,
+    powerSyncMs: env.powerSyncMs,
     imageCache: env.imageCache,
     agentVersion: packageJson.version,
     log: hostLog,

@@ -1,6 +1,6 @@
 /**
  * VXLAN segmentation ids (VNIs) are given by the database as a network is inserted (migration
- * 0015): unique, never null, and a released one comes back only after the range went round and
+ * 0018): unique, never null, and a released one comes back only after the range went round and
  * its quarantine is over. On both databases Nimbus runs on.
  */
 import { mkdtempSync, rmSync } from "node:fs";

@@ -34,6 +34,8 @@ const endpointRecordSchema = z.object({
   instanceId: z.uuid(),
   namespace: z.string(),
   ports: z.array(z.object({ portId: z.uuid(), networkId: z.uuid(), tap: z.string() })),
+  /** As a domain's: an endpoint that is not running has its links down. */
+  power: z.enum(["running", "shutdown", "paused", "suspended"]).default("running"),
 });
 type EndpointRecord = z.infer<typeof endpointRecordSchema>;
 
@@ -98,7 +100,7 @@ export class TestEndpointDriver implements ComputeDriver {
   /** Makes the endpoint: its namespace, one veth per port on the port's bridge, the port's filter bound to it. */
   async spawn(command: SpawnCommand, plan: SpawnPlan): Promise<void> {
     const namespace = endpointNamespace(this.options.prefix, command.instance.id);
-    const record: EndpointRecord = { instanceId: command.instance.id.toLowerCase(), namespace, ports: [] };
+    const record: EndpointRecord = { instanceId: command.instance.id.toLowerCase(), namespace, ports: [], power: "running" };
     // Written first: a failed spawn's cleanup finds what it made.
     await writeFileDurably(this.recordFile(record.instanceId), JSON.stringify(record));
     const namespaces = await ip("netns", "list");
@@ -134,7 +136,46 @@ export class TestEndpointDriver implements ComputeDriver {
   }
 
   async powerState(instanceId: string): Promise<PowerState> {
-    return (await this.record(instanceId)) ? "running" : "nostate";
+    return (await this.record(instanceId))?.power ?? "nostate";
+  }
+
+  // The lifecycle operations: an endpoint that is not running has its links down.
+  powerOff(instanceId: string): Promise<void> {
+    return this.setPower(instanceId, "shutdown");
+  }
+
+  powerOn(instanceId: string): Promise<void> {
+    return this.setPower(instanceId, "running");
+  }
+
+  async reboot(instanceId: string): Promise<void> {
+    await this.setPower(instanceId, "shutdown");
+    await this.setPower(instanceId, "running");
+  }
+
+  pause(instanceId: string): Promise<void> {
+    return this.setPower(instanceId, "paused");
+  }
+
+  unpause(instanceId: string): Promise<void> {
+    return this.setPower(instanceId, "running");
+  }
+
+  suspend(instanceId: string): Promise<void> {
+    return this.setPower(instanceId, "suspended");
+  }
+
+  resume(instanceId: string): Promise<void> {
+    return this.setPower(instanceId, "running");
+  }
+
+  private async setPower(instanceId: string, power: EndpointRecord["power"]): Promise<void> {
+    const record = await this.record(instanceId);
+    if (!record) throw new Error(`There is no endpoint of instance ${instanceId} on this host.`);
+    for (const [index] of record.ports.entries()) {
+      await ip("-n", record.namespace, "link", "set", "dev", `eth${index}`, power === "running" ? "up" : "down");
+    }
+    await writeFileDurably(this.recordFile(record.instanceId), JSON.stringify({ ...record, power }));
   }
 
   async close(): Promise<void> {}

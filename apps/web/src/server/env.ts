@@ -68,6 +68,14 @@ const envSchema = z.object({
     .optional(),
   NIMBUS_SECURE_COOKIES: z.stringbool().default(false),
   NIMBUS_BUILD_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  /**
+   * An action on an instance (stop, start, reboot, pause, suspend, …) that its host acknowledged
+   * and has not finished after this long (plus the graceful shutdown time) ends in the instance's
+   * true state with a fault, never stuck in its task.
+   */
+  NIMBUS_ACTION_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  /** How long a guest may take to shut down by itself on stop and soft reboot before it is powered off (Nova's shutdown_timeout; an image's os_shutdown_timeout property overrides it). */
+  NIMBUS_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** A conductor that dies mid-scheduling leaves its lease; another takes the work after this. */
   NIMBUS_CONDUCTOR_LEASE_SECONDS: z.coerce.number().positive().default(30),
   NIMBUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),

@@ -8,4 +8,5 @@ export * from "./list-ports";
 export * from "./security-group-rules";
 export * from "./security-group-admin";
 export * from "./port-filters";
+export * from "./usage";
 export * from "./network-entries";

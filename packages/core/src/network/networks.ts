@@ -62,6 +62,8 @@ export function subnetSummary(subnet: SubnetRow, usedAddresses: number) {
   return {
     id: subnet.id,
     networkId: subnet.networkId,
+    /** The project that made it (null: made at first start with the cloud's shared network). */
+    projectId: subnet.projectId,
     name: subnet.name,
     cidr: subnet.cidr,
     gatewayIp: subnet.gatewayIp,
@@ -103,8 +105,12 @@ async function summarize(db: Executor, principal: Principal, networks: NetworkRo
     return {
       id: network.id,
       name: network.name,
+      /** The owner project (null: the cloud's own, made at first start). */
+      projectId: network.projectId,
       shared: network.shared,
       mtu: network.mtu,
+      /** The VXLAN network identifier (Neutron's provider:segmentation_id of a vxlan network). */
+      segmentationId: network.segmentationId,
       createdAt: network.createdAt,
       /** Whether the caller's project owns it (shared networks of others are only used). */
       ownedByProject: network.projectId === projectId,
@@ -141,7 +147,7 @@ export async function getNetwork({ ctx, input }: { ctx: CoreContext; input: z.in
     .where(and(eq(schema.networks.id, id), networkVisibleTo(projectId)));
   if (!network) throw NimbusError.notFound("Network", id);
   const [summary] = await summarize(ctx.db, principal, [network]);
-  return { ...summary!, ports: await portsOf(ctx.db, projectId, network.id) };
+  return { ...summary!, ports: await portsOf(ctx.db, principal, { networkId: network.id }) };
 }
 
 /**

@@ -31,7 +31,7 @@ export const networkEntries = pgTable(
 );
 
 /**
- * Networks whose forwarding entries may have changed, written by triggers (migration 0015) as a
+ * Networks whose forwarding entries may have changed, written by triggers (migration 0018) as a
  * port is made or deleted, as an instance changes host or is deleted, and as a host's tunnel
  * address changes, and by a host's registration: the sweep compares only these networks' ports
  * with what it published, and takes the rows it read. Append-only between sweeps, so launches
@@ -70,7 +70,7 @@ export const hostNetworkEntries = pgTable(
  * Segmentation ids (VNIs) of deleted networks, with when they were released: a host that was
  * away when the network went may still carry its VXLAN device and forwarding entries, so the id
  * is not given to another network until its quarantine is over (written by a trigger on
- * networks, read by `nimbus_allocate_vni`, migration 0015).
+ * networks, read by `nimbus_allocate_vni`, migration 0018).
  */
 export const releasedSegments = pgTable("released_segments", {
   segmentationId: integer("segmentation_id").primaryKey(),
