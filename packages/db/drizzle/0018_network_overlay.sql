@@ -95,15 +95,19 @@ UPDATE networks SET segmentation_id = nimbus_allocate_vni() WHERE segmentation_i
 UPDATE networks SET mtu = 1450 WHERE mtu = 1500;
 --> statement-breakpoint
 -- Which networks' forwarding entries may have changed, for the network entry sweep: a port made
--- for an instance that is already on a host (at launch it is not: its host comes later), a port
--- deleted or moved to another instance, an instance that changes host or is deleted, a host
--- whose tunnel address changes. Rows are only appended here; the sweep takes them.
+-- for an instance already on a host with a tunnel address (at launch it has no host yet), a
+-- published port deleted or changed, an instance that changes host or is deleted where a tunnel
+-- host is concerned, a host whose tunnel address changes. Where no host has a tunnel address
+-- (libvirt's test driver, hosts without NIMBUS_TUNNEL_IP) nothing is marked. Rows are only
+-- appended here; the sweep takes them.
 CREATE FUNCTION nimbus_port_entries_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP <> 'DELETE' AND EXISTS (SELECT 1 FROM instances WHERE id = NEW.instance_id AND host_id IS NOT NULL) THEN
+  IF TG_OP <> 'DELETE' AND EXISTS (
+    SELECT 1 FROM instances i JOIN compute_hosts h ON h.id = i.host_id WHERE i.id = NEW.instance_id AND h.tunnel_address IS NOT NULL
+  ) THEN
     INSERT INTO network_entry_changes (network_id) VALUES (NEW.network_id);
   END IF;
-  IF TG_OP <> 'INSERT' THEN
+  IF TG_OP <> 'INSERT' AND EXISTS (SELECT 1 FROM network_entries WHERE port_id = OLD.id AND NOT removed) THEN
     INSERT INTO network_entry_changes (network_id) VALUES (OLD.network_id);
   END IF;
   RETURN NULL;
@@ -115,7 +119,10 @@ CREATE TRIGGER ports_entries_changed AFTER INSERT OR DELETE OR UPDATE OF instanc
 --> statement-breakpoint
 CREATE FUNCTION nimbus_instance_entries_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO network_entry_changes (network_id) SELECT DISTINCT network_id FROM ports WHERE instance_id = NEW.id;
+  IF EXISTS (SELECT 1 FROM compute_hosts WHERE id IN (OLD.host_id, NEW.host_id) AND tunnel_address IS NOT NULL)
+    OR EXISTS (SELECT 1 FROM ports p JOIN network_entries e ON e.port_id = p.id WHERE p.instance_id = NEW.id AND NOT e.removed) THEN
+    INSERT INTO network_entry_changes (network_id) SELECT DISTINCT network_id FROM ports WHERE instance_id = NEW.id;
+  END IF;
   RETURN NULL;
 END
 $$;
