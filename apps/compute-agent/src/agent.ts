@@ -15,6 +15,7 @@ import {
   volumeDeleteCommandSchema,
   portsRefreshCommandSchema,
   groupMembersCommandSchema,
+  networkEntriesCommandSchema,
   type AgentHandshake,
   type AgentToServerEvents,
   type CommandAck,
@@ -26,6 +27,7 @@ import type { ComputeManager } from "./compute-manager";
 import type { ConsoleStreamer } from "./console-stream";
 import type { ComputeDriver } from "./driver/types";
 import type { AuthProvider } from "./host-auth";
+import { OutOfStepError, type Overlay } from "./driver/overlay";
 import { messageOf } from "./error-message";
 import type { ReportOutbox } from "./report-outbox";
 
@@ -43,6 +45,8 @@ export interface AgentOptions {
   outbox: ReportOutbox;
   /** Live serial consoles, on hosts whose guests write one (qemu); absent on the test driver. */
   consoles?: AgentConsoles;
+  /** The host's side of the overlay (its tunnel address and forwarding entries); null: none. */
+  overlay?: Overlay | null;
   log: Logger;
 }
 
@@ -134,6 +138,7 @@ export class Agent {
     socket.on("volume.delete", (payload: unknown, ack: unknown) => void this.onVolumeDelete(payload).then((response) => respond(ack, response)));
     socket.on("ports.refresh", (payload: unknown, ack: unknown) => void this.onPortsRefresh(payload).then((response) => respond(ack, response)));
     socket.on("group.members", (payload: unknown, ack: unknown) => void this.onGroupMembers(payload).then((response) => respond(ack, response)));
+    socket.on("network.entries", (payload: unknown, ack: unknown) => void this.onNetworkEntries(payload).then((response) => respond(ack, response)));
     this.socket = socket;
     this.options.log.info({ url }, "connecting to the server");
     socket.connect();
@@ -197,6 +202,7 @@ export class Agent {
         memoryMb: node.memoryMb,
         diskGb,
         domains,
+        ...(this.options.overlay ? { tunnelAddress: this.options.overlay.tunnelAddress } : {}),
       });
       const response: unknown = await socket.timeout(REGISTER_TIMEOUT_MS).emitWithAck("host.register", registration);
       if (connection !== this.connection) return;
@@ -298,6 +304,27 @@ export class Agent {
       logged: (command) => ({ groupId: command.groupId }),
       failure: ["remote group members could not be replaced", "The security group's members could not be updated"],
     });
+  }
+
+  /**
+   * Acknowledged once the network's entries are taken (and in the kernel, where the network's
+   * bridge is on this host). Changes after a revision this host does not have are refused with
+   * the protocol's "out of step" words, so the server sends the full list.
+   */
+  private async onNetworkEntries(payload: unknown): Promise<CommandAck> {
+    const overlay = this.options.overlay;
+    if (!overlay) return { ok: false, error: "this host has no tunnel address (NIMBUS_TUNNEL_IP), so it keeps no forwarding entries" };
+    if (this.stopping) return { ok: false, error: "the compute host is shutting down" };
+    const parsed = networkEntriesCommandSchema.safeParse(payload);
+    if (!parsed.success) return this.malformed("network.entries", parsed.error);
+    try {
+      await overlay.apply(parsed.data);
+      return { ok: true };
+    } catch (error) {
+      if (error instanceof OutOfStepError) return { ok: false, error: error.message.slice(0, MAX_PROTOCOL_MESSAGE_CHARS) };
+      this.options.log.error({ err: error, networkId: parsed.data.networkId }, "forwarding entries could not be applied");
+      return { ok: false, error: `The network's forwarding entries could not be applied: ${messageOf(error)}`.slice(0, MAX_PROTOCOL_MESSAGE_CHARS) };
+    }
   }
 
   /**

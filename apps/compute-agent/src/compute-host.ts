@@ -6,7 +6,10 @@ import { Agent, type AgentConsoles } from "./agent";
 import { ComputeManager } from "./compute-manager";
 import { ConsoleStreamer } from "./console-stream";
 import { LibvirtDriver, hypervisorTypeOf } from "./driver/libvirt";
-import type { Vif } from "./driver/types";
+import { Overlay } from "./driver/overlay";
+import { TestEndpointDriver } from "./driver/test-endpoints";
+import type { ComputeDriver, Vif } from "./driver/types";
+import { KernelVxlan } from "./driver/vxlan";
 import type { AuthProvider } from "./host-auth";
 import { DEFAULT_IMAGE_CACHE_PRUNING, ImageCache } from "./image-cache";
 import { ReportOutbox } from "./report-outbox";
@@ -33,6 +36,10 @@ export interface ComputeHostOptions {
    * (default DEFAULT_IMAGE_CACHE_PRUNING).
    */
   imageCache?: { pruneIntervalMs: number; minAgeMs: number };
+  /** This host's VXLAN tunnel address (NIMBUS_TUNNEL_IP); null: its tenant networks stay on it. */
+  tunnelAddress?: string | null;
+  /** TEST ONLY: instances are veth endpoints in namespaces with this prefix (NIMBUS_TEST_ENDPOINTS). */
+  testEndpoints?: string | null;
 }
 
 /**
@@ -49,9 +56,11 @@ export class ComputeHost {
 
   private constructor(
     readonly options: ComputeHostOptions,
-    readonly driver: LibvirtDriver,
+    readonly driver: HostDriver,
     private readonly diskGb: number,
     private readonly sequence: ReportSequence,
+    /** The host's side of the overlay; null without a tunnel address. */
+    readonly overlay: Overlay | null,
   ) {
     this.pruning = options.imageCache ?? DEFAULT_IMAGE_CACHE_PRUNING;
   }
@@ -69,11 +78,14 @@ export class ComputeHost {
     const { libvirtUri: uri, stateDir, vif, log } = options;
     await mkdir(stateDir, { recursive: true });
     const diskGb = options.diskGb ?? (await totalDiskGb(stateDir));
-    const driver = await LibvirtDriver.open({ uri, stateDir, vif, simulated: options.simulated, log });
+    const overlay = openOverlay(options);
+    const driver: HostDriver = options.testEndpoints
+      ? await TestEndpointDriver.open({ uri, stateDir, prefix: options.testEndpoints, overlay, log })
+      : await LibvirtDriver.open({ uri, stateDir, vif, simulated: options.simulated, overlay, log });
     log.info({ uri, stateDir, diskGb }, options.simulated ? "simulated host: libvirt test driver open" : "libvirt connection open");
     // Raised once per start, before any report (see ReportSequence).
     const sequence = await ReportSequence.start(path.join(stateDir, "report-seq"));
-    return new ComputeHost(options, driver, diskGb, sequence);
+    return new ComputeHost(options, driver, diskGb, sequence, overlay);
   }
 
   /** Connects to the servers, presenting what `auth` returns in every handshake. */
@@ -128,6 +140,7 @@ export class ComputeHost {
       manager,
       outbox,
       consoles,
+      overlay: this.overlay,
       log,
     });
     this.agent = agent;
@@ -140,7 +153,7 @@ export class ComputeHost {
    */
   private liveConsoles(): AgentConsoles | undefined {
     const { libvirtUri, log } = this.options;
-    if (hypervisorTypeOf(libvirtUri) !== "qemu") return undefined;
+    if (hypervisorTypeOf(libvirtUri) !== "qemu" || this.options.testEndpoints) return undefined;
     return {
       streamer: new ConsoleStreamer({ log }),
       logOf: (instanceId) => this.driver.consoleLogOf(instanceId),
@@ -172,6 +185,22 @@ export class ComputeHost {
 
 /** Nova polls every 10 minutes and listens to libvirt's events; with no events here, a shorter poll. */
 export const DEFAULT_POWER_SYNC_MS = 10_000;
+
+/** What a host drives: libvirt domains, or (tests only) veth endpoints. */
+type HostDriver = ComputeDriver & Pick<LibvirtDriver, "imagesInUse" | "consoleLogOf">;
+
+/**
+ * The host's side of the overlay when it has a tunnel address: in the kernel on a qemu host,
+ * recorded only on a simulated one (and on libvirt's test driver, which has no host networks).
+ */
+function openOverlay({ tunnelAddress, libvirtUri, simulated, log }: ComputeHostOptions): Overlay | null {
+  if (!tunnelAddress) {
+    if (hypervisorTypeOf(libvirtUri) === "qemu") log.warn("no NIMBUS_TUNNEL_IP: this host's tenant networks reach no other host");
+    return null;
+  }
+  const kernel = !simulated && hypervisorTypeOf(libvirtUri) === "qemu";
+  return new Overlay(tunnelAddress, kernel ? new KernelVxlan() : null, log);
+}
 
 /** Size of the file system holding `dir`, in whole GB. */
 async function totalDiskGb(dir: string): Promise<number> {

@@ -89,4 +89,21 @@ describe("parseEnv", () => {
       "NIMBUS_HOSTNAME: is too long to name the simulated hosts (<hostname>-sim-<n>)",
     ]);
   });
+
+  it("takes a tunnel address (IPv4 only); in simulation mode each host takes the next one, which must exist", () => {
+    expect(parsed({}).tunnelAddress).toBeNull();
+    expect(parsed({ NIMBUS_TUNNEL_IP: "198.18.0.1" }).tunnelAddress).toBe("198.18.0.1");
+    expect(issues({ NIMBUS_TUNNEL_IP: "eth0" })).toEqual(["NIMBUS_TUNNEL_IP: must be an IPv4 address of this host"]);
+    expect(issues({ NIMBUS_TUNNEL_IP: "255.255.255.250", NIMBUS_SIMULATED_HOSTS: "10" })).toEqual([
+      "NIMBUS_TUNNEL_IP: leaves too few addresses after it for every simulated host",
+    ]);
+  });
+
+  it("allows the test-only endpoints only on a qemu host, never with simulated hosts", () => {
+    expect(parsed({ NIMBUS_TEST_ENDPOINTS: "ovl1", NIMBUS_LIBVIRT_URI: "qemu:///system" }).testEndpoints).toBe("ovl1");
+    expect(issues({ NIMBUS_TEST_ENDPOINTS: "ovl1" })).toEqual([
+      "NIMBUS_TEST_ENDPOINTS: needs a qemu:// NIMBUS_LIBVIRT_URI (its networks and filters)",
+    ]);
+    expect(issues({ NIMBUS_TEST_ENDPOINTS: "../etc", NIMBUS_LIBVIRT_URI: "qemu:///system" })).toHaveLength(1);
+  });
 });

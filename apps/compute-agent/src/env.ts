@@ -11,7 +11,7 @@ import { enrollRequestSchema } from "@nimbus/core/protocol/http";
 import type { Vif } from "./driver/types";
 import { DEFAULT_IMAGE_CACHE_PRUNING } from "./image-cache";
 import type { SecretSource } from "./secret";
-import { simulatedHostname } from "./simulation";
+import { simulatedHostname, simulatedTunnelAddress } from "./simulation";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -44,6 +44,18 @@ export interface Env {
   /** Image cache pruning: how often, and how long an image no instance uses is kept. */
   imageCache: { pruneIntervalMs: number; minAgeMs: number };
   simulation: Simulation | null;
+  /**
+   * This host's VXLAN tunnel address (NIMBUS_TUNNEL_IP), reported when it registers: tenant
+   * networks reach the other hosts through it. Null: they stay on this host. In simulation mode
+   * the first simulated host takes it and each next one the next address.
+   */
+  tunnelAddress: string | null;
+  /**
+   * TEST ONLY (NIMBUS_TEST_ENDPOINTS): instances are veth endpoints in network namespaces named
+   * `<prefix>-<8 hex>` instead of libvirt domains (the overlay's integration tests; see
+   * driver/test-endpoints.ts). Null in every real deployment.
+   */
+  testEndpoints: string | null;
   logLevel: z.infer<typeof logLevelSchema>;
 }
 
@@ -108,16 +120,30 @@ const envSchema = z
     NIMBUS_SIMULATED_HOSTS: z.coerce.number().int().min(1).max(1000).optional(),
     NIMBUS_SIM_VCPUS: z.coerce.number().int().positive().max(1_000_000).default(32),
     NIMBUS_SIM_MEMORY_MB: z.coerce.number().int().positive().max(1_000_000_000).default(131072),
+    NIMBUS_TUNNEL_IP: z.ipv4({ error: "must be an IPv4 address of this host" }).optional(),
+    NIMBUS_TEST_ENDPOINTS: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,15}$/, "must be a network namespace prefix: a lower-case letter, then up to 15 of a-z, 0-9 and -")
+      .optional(),
     LOG_LEVEL: logLevelSchema.default("info"),
   })
   .superRefine((env, ctx) => {
+    if (env.NIMBUS_TEST_ENDPOINTS !== undefined && !(env.NIMBUS_LIBVIRT_URI ?? "").startsWith("qemu")) {
+      ctx.addIssue({ code: "custom", path: ["NIMBUS_TEST_ENDPOINTS"], message: "needs a qemu:// NIMBUS_LIBVIRT_URI (its networks and filters)" });
+    }
     if (env.NIMBUS_SIMULATED_HOSTS === undefined) return;
+    if (env.NIMBUS_TEST_ENDPOINTS !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["NIMBUS_TEST_ENDPOINTS"], message: "cannot be used with NIMBUS_SIMULATED_HOSTS" });
+    }
     if (env.NIMBUS_JOIN_TOKEN !== undefined) {
       ctx.addIssue({
         code: "custom",
         path: ["NIMBUS_JOIN_TOKEN"],
         message: "cannot be used with NIMBUS_SIMULATED_HOSTS: a join token enrols one host (simulated hosts use the shared secret)",
       });
+    }
+    if (env.NIMBUS_TUNNEL_IP !== undefined && simulatedTunnelAddress(env.NIMBUS_TUNNEL_IP, env.NIMBUS_SIMULATED_HOSTS) === null) {
+      ctx.addIssue({ code: "custom", path: ["NIMBUS_TUNNEL_IP"], message: "leaves too few addresses after it for every simulated host" });
     }
     if (!hostnameSchema.safeParse(simulatedHostname(env.NIMBUS_HOSTNAME, env.NIMBUS_SIMULATED_HOSTS)).success) {
       ctx.addIssue({ code: "custom", path: ["NIMBUS_HOSTNAME"], message: "is too long to name the simulated hosts (<hostname>-sim-<n>)" });
@@ -168,6 +194,8 @@ export function parseEnv(variables: Record<string, string | undefined>): EnvResu
         env.NIMBUS_SIMULATED_HOSTS === undefined
           ? null
           : { hosts: env.NIMBUS_SIMULATED_HOSTS, vcpus: env.NIMBUS_SIM_VCPUS, memoryMb: env.NIMBUS_SIM_MEMORY_MB },
+      tunnelAddress: env.NIMBUS_TUNNEL_IP ?? null,
+      testEndpoints: env.NIMBUS_TEST_ENDPOINTS ?? null,
       logLevel: env.LOG_LEVEL,
     },
   };

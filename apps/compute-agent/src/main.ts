@@ -8,7 +8,7 @@ import { EnrolmentError } from "./enrolment";
 import { loadEnv, type Env, type Simulation } from "./env";
 import { hostAuth } from "./host-auth";
 import { waitForSecret, type SecretProvider } from "./secret";
-import { DEFAULT_SIMULATED_NODE, SIMULATED_DISK_GB, prepareSimulatedHost, simulatedNodeUri } from "./simulation";
+import { DEFAULT_SIMULATED_NODE, SIMULATED_DISK_GB, prepareSimulatedHost, simulatedNodeUri, simulatedTunnelAddress } from "./simulation";
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 /** In simulation mode, each simulated host may keep its own credential here, in its state dir. */
@@ -70,7 +70,8 @@ async function startSimulatedHosts(env: Env, simulation: Simulation, sharedSecre
     indexes.map(async (index) => {
       const sim = await prepareSimulatedHost({ stateDir: env.stateDir, hostname: env.hostname, index, inventory: simulation });
       const simLog = log.child({ simulatedHost: sim.hostname });
-      return ComputeHost.open({ ...hostOptions(env, simLog), ...sim, simulated: true, diskGb: env.diskGb ?? SIMULATED_DISK_GB });
+      const tunnelAddress = env.tunnelAddress === null ? null : simulatedTunnelAddress(env.tunnelAddress, index);
+      return ComputeHost.open({ ...hostOptions(env, simLog), ...sim, simulated: true, diskGb: env.diskGb ?? SIMULATED_DISK_GB, tunnelAddress });
     }),
   );
   hosts.push(...opened);
@@ -93,9 +94,14 @@ async function startSimulatedHosts(env: Env, simulation: Simulation, sharedSecre
 function hostOptions(
   env: Env,
   hostLog: Logger,
-): Pick<ComputeHostOptions, "vif" | "serverUrls" | "heartbeatMs" | "powerSyncMs" | "imageCache" | "agentVersion" | "log"> {
+): Pick<
+  ComputeHostOptions,
+  "vif" | "serverUrls" | "heartbeatMs" | "powerSyncMs" | "imageCache" | "agentVersion" | "log" | "tunnelAddress" | "testEndpoints"
+> {
   return {
     vif: env.vif,
+    tunnelAddress: env.tunnelAddress,
+    testEndpoints: env.testEndpoints,
     serverUrls: env.serverUrls,
     heartbeatMs: env.heartbeatMs,
     powerSyncMs: env.powerSyncMs,

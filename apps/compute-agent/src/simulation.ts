@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { intToIp, ipToInt } from "@nimbus/core/ipv4";
 
 /** The disk a simulated host reports unless NIMBUS_DISK_GB says otherwise. */
 export const SIMULATED_DISK_GB = 1000;
@@ -29,6 +30,17 @@ export interface SimulatedHost {
   hostname: string;
   stateDir: string;
   libvirtUri: string;
+}
+
+/**
+ * The tunnel address of simulated host `index` (from 1) when the process is given `first`
+ * (NIMBUS_TUNNEL_IP): the next address for each next host. Simulated hosts only record the
+ * forwarding entries they are told; nothing is ever sent to these addresses. Null past the
+ * end of the address space.
+ */
+export function simulatedTunnelAddress(first: string, index: number): string | null {
+  const n = ipToInt(first) + index - 1;
+  return n > 0xffffffff ? null : intToIp(n);
 }
 
 /** Simulated hosts are numbered from 1: `compute-a-sim-1`, `compute-a-sim-2`, … */

@@ -4,6 +4,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   boot: async () => (await import("./boot")).main(),
   api: async () => (await import("./api")).main(),
   moves: async () => (await import("./moves")).main(),
+  network: async () => (await import("./network")).main(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== "--");

@@ -234,7 +234,8 @@ export function protocolPeer(
     heartbeat = false,
     vcpus = 8,
     memoryMb = 8192,
-  }: { hypervisorType?: "test" | "qemu"; domains?: string[]; heartbeat?: boolean; vcpus?: number; memoryMb?: number } = {},
+    tunnelAddress,
+  }: { hypervisorType?: "test" | "qemu"; domains?: string[]; heartbeat?: boolean; vcpus?: number; memoryMb?: number; tunnelAddress?: string } = {},
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = io(`${baseUrl}/agent`, {
@@ -252,6 +253,7 @@ export function protocolPeer(
         memoryMb,
         diskGb: 100,
         domains,
+        ...(tunnelAddress ? { tunnelAddress } : {}),
       });
       if (!ack.ok) return reject(new Error(ack.error));
       if (heartbeat) {

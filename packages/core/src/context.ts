@@ -9,6 +9,7 @@ import type {
   DownloadProgress,
   GroupMembersCommand,
   InstanceActionCommand,
+  NetworkEntriesCommand,
   PortsRefreshCommand,
   SpawnCommand,
   VolumeDeleteCommand,
@@ -48,6 +49,8 @@ export interface AgentGateway {
   refreshPorts(hostId: string, command: PortsRefreshCommand): Promise<CommandAck>;
   /** A remote security group's members as they are now (`group.members`). */
   replaceGroupMembers(hostId: string, command: GroupMembersCommand): Promise<CommandAck>;
+  /** A network's forwarding entries of other hosts' ports, or what changed in them (`network.entries`). */
+  networkEntries(hostId: string, command: NetworkEntriesCommand): Promise<CommandAck>;
   /** Drops every connection of the agent of `hostname` (credential revoked). */
   disconnect?(hostname: string): Promise<void>;
 }

@@ -26,6 +26,7 @@ import {
 import { messageOf } from "../error-message";
 import { destroySet, ensureSet, replaceSet, unreferencedSets } from "./ipset";
 import { KeyedQueue } from "../keyed-queue";
+import type { Overlay } from "./overlay";
 import { VirshError, virshFor, withXmlFile, type Virsh } from "./virsh";
 
 /** Where a plugged port attaches: its libvirt network and, on a real host, its nwfilter. */
@@ -90,6 +91,8 @@ interface ReadyNetwork {
 /**
  * Host networking on a real libvirt host (`qemu:///system`):
  *
+ * - with a tunnel address (the overlay), the network's bridge also holds its VXLAN device,
+ *   which reaches the network's ports on other hosts (see Overlay);
  * - a Nimbus network is an isolated libvirt network `nimbus-<8 hex>` (bridge `nbr<8 hex>`, the
  *   subnet's gateway address, the network's MTU, dnsmasq with static DHCP entries only; its
  *   libvirt UUID is the Nimbus network id), defined, started and autostarted on first use;
@@ -115,9 +118,21 @@ export class HostNetworks implements HostNetworking {
   private setsEpoch = 0;
   private swept: Promise<void> | undefined;
 
-  constructor({ uri, log }: { uri: string; log: Logger }) {
+  /** The host's side of the overlay (null: no tunnel address, so every network stays on this host). */
+  private readonly overlay: Overlay | null;
+  /** Networks used by something other than a libvirt domain (the test-only endpoints of `TestEndpointDriver`). */
+  private readonly alsoInUse: () => Promise<Set<string>>;
+
+  constructor({
+    uri,
+    log,
+    overlay = null,
+    alsoInUse = async () => new Set<string>(),
+  }: { uri: string; log: Logger; overlay?: Overlay | null; alsoInUse?: () => Promise<Set<string>> }) {
     this.virsh = virshFor(uri);
     this.log = log;
+    this.overlay = overlay;
+    this.alsoInUse = alsoInUse;
   }
 
   async plug(ports: PortSpec[]): Promise<PluggedPort[]> {
@@ -205,7 +220,7 @@ export class HostNetworks implements HostNetworking {
 
   /** The libvirt networks that defined Nimbus domains (running or not) attach to. */
   private async networksInUse(): Promise<Set<string>> {
-    const used = new Set<string>();
+    const used = await this.alsoInUse();
     for (const domain of await this.nimbusNames("list")) {
       const table = await this.virsh("domiflist", domain).catch(() => "");
       // Interface  Type  Source  Model  MAC
@@ -248,12 +263,16 @@ export class HostNetworks implements HostNetworking {
   }
 
   private async retireNetwork(network: string, why: string): Promise<void> {
+    let networkId: string | null = null;
     try {
+      networkId = parseNetworkXml(await this.virsh("net-dumpxml", network)).uuid;
       if (parseNetInfo(await this.virsh("net-info", network)).active) await this.virsh("net-destroy", network);
       await this.virsh("net-undefine", network);
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
+    // The bridge is gone, and the network's VXLAN device with it from the host's overlay.
+    if (networkId) await this.overlay?.detach(networkId);
     this.ready.delete(network);
     this.log.info({ network, why }, "libvirt network removed");
   }
@@ -439,6 +458,10 @@ export class HostNetworks implements HostNetworking {
       this.log.info({ network }, "libvirt network started");
     }
     if (!info.autostart) await this.virsh("net-autostart", network);
+    // Across hosts: the network's VXLAN device on its bridge, with the entries known so far.
+    if (this.overlay && typeof port.segmentationId === "number") {
+      await this.overlay.attach({ networkId: port.networkId.toLowerCase(), segmentationId: port.segmentationId, mtu: port.mtu });
+    }
     this.ready.set(network, { dhcpCidr: facts.ipv4?.cidr ?? null });
     return facts;
   }

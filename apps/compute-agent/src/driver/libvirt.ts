@@ -11,6 +11,7 @@ import { buildConfigDrive } from "./config-drive";
 import { createBlankVolume, createOverlay, createVolumeFromImage, qemuImg, virtualSizeOf } from "./disks";
 import { buildDomainXml, domainName, nicsFor, type DomainType } from "./domain-xml";
 import { HostNetworks, type HostNetworking } from "./host-network";
+import type { Overlay } from "./overlay";
 import {
   NO_BLOCK_DEVICES,
   type BlockDeviceContext,
@@ -44,6 +45,8 @@ export interface LibvirtDriverOptions {
   log: Logger;
   /** How long a started domain may take to report RUNNING. */
   spawnTimeoutMs?: number;
+  /** The host's side of the overlay, on qemu hosts with a tunnel address (its networks' VXLAN devices). */
+  overlay?: Overlay | null;
 }
 
 /** libvirt has no events in these bindings, so a starting domain is polled (as Nova does). */
@@ -82,7 +85,7 @@ export class LibvirtDriver implements ComputeDriver {
     const domainType = hypervisorTypeOf(options.uri);
     const hypervisor = new Hypervisor({ uri: options.uri });
     await hypervisor.connectOpen();
-    const networks = domainType === "qemu" ? new HostNetworks({ uri: options.uri, log: options.log }) : null;
+    const networks = domainType === "qemu" ? new HostNetworks({ uri: options.uri, log: options.log, overlay: options.overlay ?? null }) : null;
     return new LibvirtDriver(hypervisor, domainType, options, networks);
   }
 

@@ -12,7 +12,7 @@ import type { IdentitySettings } from "@nimbus/core/settings";
 import { confirmExpiredResizes, failBuildsOnDownHosts, sweepInstanceTasks } from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
-import { syncSecurityGroups } from "@nimbus/core/network";
+import { syncNetworkEntries, syncSecurityGroups } from "@nimbus/core/network";
 import { ENROLL_PATH, IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
 import { checkCredential, resolveApiToken, resolveSession, type Authenticated } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
@@ -41,6 +41,12 @@ export interface NimbusServer {
   http: HttpServer;
   close(): Promise<void>;
 }
+
+/**
+ * How often the networks marked as changed have their forwarding entries published and sent
+ * (see network-entries.ts); with nothing marked a sweep is one statement.
+ */
+const NETWORK_ENTRY_SWEEP_MS = 100;
 
 /** Agents heartbeat five times per down time (at most every 5 s), so one late beat is no outage. */
 const heartbeatIntervalMs = (hostDownAfterMs: number) => Math.min(5_000, Math.max(500, hostDownAfterMs / 5));
@@ -310,6 +316,7 @@ export async function startNimbusServer({
     timer.unref();
     return timer;
   };
+  let networkSweeps = 0;
   const sweepers = [
     // Operators see when launches queue at this process's door, and how long they waited.
     every(10_000, "launch admission report", async () => {
@@ -340,6 +347,29 @@ export async function startNimbusServer({
           log.warn({ hostId, ports, reason: error }, "a host did not take its ports' new firewall rules; sending them again later");
         for (const { hostId, groupId, error } of members)
           log.warn({ hostId, groupId, reason: error }, "a host did not take a security group's new members; sending them again later");
+      });
+    }),
+    // Overlay forwarding entries (l2population): a port that binds, moves or goes reaches the
+    // other hosts of its network within a sweep; a host that missed it is sent it again.
+    every(NETWORK_ENTRY_SWEEP_MS, "network entry sweep", async () => {
+      const started = performance.now();
+      // Hosts due a resend are looked for about once a second; changed networks at every sweep.
+      networkSweeps += 1;
+      const { sent, hosts, publishMs, acknowledged } = await syncNetworkEntries(services, {
+        resendAfterMs: 2 * env.NIMBUS_AGENT_ACK_TIMEOUT_MS,
+        lookForResends: networkSweeps % Math.round(1_000 / NETWORK_ENTRY_SWEEP_MS) === 0,
+      });
+      const sentMs = performance.now() - started;
+      void acknowledged.then((failures) => {
+        if (sent > 0) {
+          const ms = (value: number) => Math.round(value);
+          log.debug(
+            { sent, hosts, publishMs: ms(publishMs), sentMs: ms(sentMs), acknowledgedMs: ms(performance.now() - started) },
+            "network entries sent",
+          );
+        }
+        for (const { hostId, networkId, error } of failures)
+          log.warn({ hostId, networkId, reason: error }, "a host did not take a network's forwarding entries; sending them again later");
       });
     }),
   ];

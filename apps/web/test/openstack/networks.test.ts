@@ -116,7 +116,7 @@ describe("Neutron v2.0 through the stock openstack CLI", () => {
 
   it("creates, lists (with the SDK's filters), shows by name and id, and deletes a network", async () => {
     const created = await member.json<NetworkShow>(["network", "create", "demo-net"]);
-    expect(created).toMatchObject({ name: "demo-net", shared: false, status: "ACTIVE", mtu: 1500, admin_state_up: true, project_id: demoId });
+    expect(created).toMatchObject({ name: "demo-net", shared: false, status: "ACTIVE", mtu: 1450, admin_state_up: true, project_id: demoId });
 
     const [all, shared, mine, long, byName, byId] = await Promise.all([
       member.json<NetworkRow[]>(["network", "list"]),

@@ -21,6 +21,7 @@ export async function registerHost(
     diskGbTotal: registration.diskGb,
     agentSessionId: sessionId,
     agentVersion,
+    tunnelAddress: registration.tunnelAddress ?? null,
     lastHeartbeatAt: now,
     updatedAt: now,
   };
@@ -32,6 +33,11 @@ export async function registerHost(
   if (!row) throw new Error("host upsert returned nothing");
   // The host's ipsets are kernel state, gone if it restarted: every member set it needs is sent again.
   await services.db.delete(schema.hostGroupMembers).where(eq(schema.hostGroupMembers.hostId, row.id));
+  // So are its VXLAN devices and forwarding entries: every network's entries are sent afresh, in
+  // full (its networks are marked for the network entry sweep, which makes its rows anew).
+  await services.db.execute(sql`
+    with forgotten as (delete from ${schema.hostNetworkEntries} where host_id = ${row.id}::uuid returning network_id)
+    insert into ${schema.networkEntryChanges} (network_id) select distinct network_id from forgotten`);
   services.publisher.hostChanged({ hostId: row.id });
   return { hostId: row.id };
 }

@@ -9,3 +9,4 @@ export * from "./security-group-rules";
 export * from "./security-group-admin";
 export * from "./port-filters";
 export * from "./usage";
+export * from "./network-entries";

@@ -12,7 +12,7 @@ import { poolSize } from "./ipam";
 import { count } from "../plural";
 import { portsOf } from "./list-ports";
 import { checkSubnet, issuesMessage, prefixIssues, subnetFieldsSchema } from "./subnet-rules";
-import type { NetworkRow, SubnetRow } from "@nimbus/db/schema";
+import { OVERLAY_NETWORK_MTU, type NetworkRow, type SubnetRow } from "@nimbus/db/schema";
 
 export const createNetworkInput = z.object({
   name: text("Name").trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),
@@ -21,7 +21,8 @@ export const createNetworkInput = z.object({
     .int("The MTU is a whole number of bytes.")
     .min(68, "The MTU must be at least 68 (IPv4's minimum).")
     .max(9000, "The MTU can be at most 9000.")
-    .default(1500),
+    // A VXLAN overlay on a 1500-byte underlay; more needs an underlay with larger frames.
+    .default(OVERLAY_NETWORK_MTU),
   /** Visible to every project (cloud admins only). */
   shared: z.boolean().default(false),
   /** The first subnet, made in the same call; its field errors are named `subnet.<field>`. */
@@ -108,6 +109,8 @@ async function summarize(db: Executor, principal: Principal, networks: NetworkRo
       projectId: network.projectId,
       shared: network.shared,
       mtu: network.mtu,
+      /** The VXLAN network identifier (Neutron's provider:segmentation_id of a vxlan network). */
+      segmentationId: network.segmentationId,
       createdAt: network.createdAt,
       /** Whether the caller's project owns it (shared networks of others are only used). */
       ownedByProject: network.projectId === projectId,

@@ -246,6 +246,7 @@ export function portSpecsFromJson(portsJson: unknown, rulesJson: unknown): PortS
       dnsNameservers: subnet.dnsNameservers,
       enableDhcp: subnet.enableDhcp,
       mtu: network.mtu,
+      segmentationId: network.segmentationId,
       securityGroupRules: bound.filter((b) => b.portId === port.id).map((b) => b.spec),
     };
   });

@@ -19,6 +19,11 @@ import type { INSTANCE_OPERATIONS } from "../instance/operations";
  *    (`power_state`) on registration and whenever one changes.
  * 7: the moves: `resize` / `migrate` (power off on the source), `resize_finish` (the guest on
  *    the new flavor or host), `confirm_resize`, `revert_resize`, `finish_revert`, `evacuate`.
+ *
+ * Additions since 6, which agents and servers of either side ignore (zod strips unknown keys):
+ * a host may report its `tunnelAddress`; a server sends `network.entries` only to a host that
+ * did, and a port spec carries its network's `segmentationId`. An agent that reports no tunnel
+ * address keeps its tenant networks on the host, as before.
  */
 export const PROTOCOL_VERSION = 7;
 /** The longest plain-words message a report or a refused command's ack may carry. */
@@ -60,6 +65,11 @@ export const hostRegistrationSchema = z.object({
   diskGb: z.number().int().nonnegative().max(INT4_MAX),
   /** Instance UUIDs of the Nimbus domains libvirt has on this host right now (reconciliation). */
   domains: z.array(z.uuid()).max(100_000).refine(eachOnce(), "each domain is listed once"),
+  /**
+   * The IPv4 address this host's VXLAN tunnels use (NIMBUS_TUNNEL_IP): other hosts send its
+   * ports' traffic there. Absent: the host's tenant networks reach no other host.
+   */
+  tunnelAddress: z.ipv4().optional(),
 });
 export type HostRegistration = z.infer<typeof hostRegistrationSchema>;
 
@@ -139,6 +149,8 @@ export type ConsoleChunk = z.infer<typeof consoleChunkSchema>;
 // ───────────── server → agent ─────────────
 
 const macSchema = z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+/** The largest VXLAN network identifier (24 bits). */
+export const VNI_MAX = 16_777_215;
 const ipv4Schema = z.ipv4();
 
 /**
@@ -197,6 +209,11 @@ export const portSpecSchema = z.object({
   dnsNameservers: z.array(ipv4Schema).max(8),
   enableDhcp: z.boolean(),
   mtu: z.number().int().min(68).max(9216),
+  /**
+   * The network's VXLAN network identifier: a host with a tunnel address puts a VXLAN device of
+   * this VNI on the network's bridge. Null or absent (an older server): host-local.
+   */
+  segmentationId: z.number().int().min(1).max(VNI_MAX).nullish(),
   /** Every rule of every security group on the port (no rules at all: everything dropped). */
   securityGroupRules: z.array(securityGroupRuleSpecSchema).max(1_000),
 });
@@ -299,6 +316,46 @@ export const groupMembersCommandSchema = z.object({
 });
 export type GroupMembersCommand = z.infer<typeof groupMembersCommandSchema>;
 
+/** Most forwarding entries in one `network.entries` command (a full list of a larger network goes in several). */
+export const MAX_NETWORK_ENTRIES = 5_000;
+
+/** One port of another host on the network: its MAC and IP, reached through that host's tunnel address. */
+export const forwardingEntrySchema = z.object({ mac: macSchema, ip: ipv4Schema, dst: ipv4Schema });
+export type ForwardingEntry = z.infer<typeof forwardingEntrySchema>;
+
+/**
+ * The forwarding entries a host keeps for one network (Neutron's l2population): for each port
+ * of the network on another host, a VXLAN forwarding entry (`bridge fdb … dst <tunnel address>`)
+ * and a permanent neighbour entry (answered by the VXLAN device's ARP proxy), so no broadcast
+ * or unknown unicast ever crosses hosts.
+ *
+ * Entries carry the network's revisions: `full` lists every entry as of `toRevision` (the host
+ * keeps exactly these, in place of what it has, in the kernel too); otherwise the command holds
+ * what changed after `fromRevision` up to `toRevision`, and a host that has not applied
+ * `fromRevision` answers that it is out of step, and is then sent the full list. A command whose
+ * `toRevision` the host has already passed is acknowledged and changes nothing (two web
+ * processes may send one change moments apart). A full list of more than MAX_NETWORK_ENTRIES
+ * goes in parts: the first `full`, the rest as changes from and to the same revision.
+ */
+export const networkEntriesCommandSchema = z
+  .object({
+    commandId: z.uuid(),
+    networkId: z.uuid(),
+    segmentationId: z.number().int().min(1).max(VNI_MAX),
+    mtu: z.number().int().min(68).max(9216),
+    full: z.boolean(),
+    fromRevision: z.number().int().min(-1),
+    toRevision: z.number().int().nonnegative(),
+    upsert: z.array(forwardingEntrySchema).max(MAX_NETWORK_ENTRIES),
+    /** Entries to drop, by MAC (and IP, for the neighbour entry). */
+    remove: z.array(forwardingEntrySchema.pick({ mac: true, ip: true })).max(MAX_NETWORK_ENTRIES),
+  })
+  .refine((c) => c.toRevision >= c.fromRevision, "toRevision must not be below fromRevision");
+export type NetworkEntriesCommand = z.infer<typeof networkEntriesCommandSchema>;
+
+/** How a host's refusal of `network.entries` begins when it has not applied `fromRevision`: the server then sends the full list. */
+export const NETWORK_ENTRIES_OUT_OF_STEP = "out of step";
+
 /** Deletes a detached volume's bits on the host that holds them. */
 export const volumeDeleteCommandSchema = z.object({ commandId: z.uuid(), volumeId: z.uuid() });
 export type VolumeDeleteCommand = z.infer<typeof volumeDeleteCommandSchema>;
@@ -387,6 +444,7 @@ export interface AgentCommands {
   "volume.delete": VolumeDeleteCommand;
   "ports.refresh": PortsRefreshCommand;
   "group.members": GroupMembersCommand;
+  "network.entries": NetworkEntriesCommand;
 }
 export type AgentCommand = keyof AgentCommands;
 /**

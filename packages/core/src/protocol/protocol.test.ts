@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { agentHandshakeSchema, commandAckSchema, instanceReportSchema, spawnCommandSchema } from "./agent";
+import {
+  agentHandshakeSchema,
+  commandAckSchema,
+  hostRegistrationSchema,
+  instanceReportSchema,
+  networkEntriesCommandSchema,
+  spawnCommandSchema,
+} from "./agent";
 
 const id = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
 
@@ -57,5 +64,41 @@ describe("agent protocol schemas", () => {
   it("acks either succeed or carry an error", () => {
     expect(commandAckSchema.safeParse({ ok: true }).success).toBe(true);
     expect(commandAckSchema.safeParse({ ok: false }).success).toBe(false);
+  });
+
+  it("takes a registration with or without a tunnel address (older agents send none), and only an IPv4 one", () => {
+    const registration = {
+      hypervisorType: "qemu",
+      hypervisorUri: "qemu:///system",
+      cpuModel: "x86_64",
+      vcpus: 4,
+      memoryMb: 4096,
+      diskGb: 20,
+      domains: [],
+    };
+    expect(hostRegistrationSchema.parse(registration).tunnelAddress).toBeUndefined();
+    expect(hostRegistrationSchema.parse({ ...registration, tunnelAddress: "198.18.0.7" }).tunnelAddress).toBe("198.18.0.7");
+    expect(hostRegistrationSchema.safeParse({ ...registration, tunnelAddress: "198.18.0.7; reboot" }).success).toBe(false);
+  });
+
+  it("refuses forwarding entries whose MAC, address or VNI could not be a kernel's", () => {
+    const command = {
+      commandId: id,
+      networkId: id,
+      segmentationId: 77,
+      mtu: 1450,
+      full: false,
+      fromRevision: 1,
+      toRevision: 2,
+      upsert: [{ mac: "fa:16:3e:00:00:01", ip: "10.0.0.5", dst: "198.18.0.2" }],
+      remove: [],
+    };
+    expect(networkEntriesCommandSchema.safeParse(command).success).toBe(true);
+    expect(networkEntriesCommandSchema.safeParse({ ...command, upsert: [{ ...command.upsert[0], mac: "fa:16:3e:00:00:01 dev lo" }] }).success).toBe(
+      false,
+    );
+    expect(networkEntriesCommandSchema.safeParse({ ...command, upsert: [{ ...command.upsert[0], dst: "nowhere" }] }).success).toBe(false);
+    expect(networkEntriesCommandSchema.safeParse({ ...command, segmentationId: 16_777_216 }).success).toBe(false);
+    expect(networkEntriesCommandSchema.safeParse({ ...command, fromRevision: 3 }).success).toBe(false);
   });
 });

@@ -108,13 +108,25 @@ export const imageMembers = pgTable(
   (t) => [primaryKey({ columns: [t.imageId, t.projectId] }), index("image_members_project_idx").on(t.projectId)],
 );
 
+/**
+ * The MTU of a tenant network by default: a 1500-byte underlay less VXLAN's 50 bytes of outer
+ * headers (Neutron's global_physnet_mtu 1500 gives 1450 on its VXLAN networks).
+ */
+export const OVERLAY_NETWORK_MTU = 1450;
+
 /** Neutron networks; addressing lives in their subnets (see network.ts). */
 export const networks = pgTable("networks", {
   id: uuid("id").primaryKey().defaultRandom(),
   name: text("name").notNull(),
   projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
   shared: boolean("shared").notNull().default(false),
-  mtu: integer("mtu").notNull().default(1500),
+  mtu: integer("mtu").notNull().default(OVERLAY_NETWORK_MTU),
+  /**
+   * The network's VXLAN network identifier (VNI, 1 … 16,777,215), given by the database as the
+   * row is inserted (migration 0018, `nimbus_allocate_vni`): unique, and a released one is not
+   * taken again before its quarantine is over (see `releasedSegments`).
+   */
+  segmentationId: integer("segmentation_id").unique(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

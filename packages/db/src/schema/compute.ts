@@ -44,6 +44,11 @@ export const computeHosts = pgTable(
     /** Id of the socket.io connection currently serving this host, null when none. */
     agentSessionId: text("agent_session_id"),
     agentVersion: text("agent_version"),
+    /**
+     * The IPv4 address this host's VXLAN tunnels start and end at (the agent reports it when it
+     * registers; null: an agent that has none, whose tenant networks stay on the host).
+     */
+    tunnelAddress: text("tunnel_address"),
     lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

@@ -14,3 +14,4 @@ export * from "./network";
 export * from "./key-pair";
 export * from "./volume";
 export * from "./migration";
+export * from "./overlay";

@@ -11,20 +11,20 @@ import { initialSubnetValues, SUBNET_FIELDS, subnetPayload, type SubnetFormValue
 
 interface CreateNetworkValues {
   name: string;
-  /** NumberInput gives "" while empty (= 1500). */
+  /** NumberInput gives "" while empty (= the server's default, 1450: a VXLAN overlay on a 1500-byte underlay). */
   mtu: number | string;
   shared: boolean;
   withSubnet: boolean;
   subnet: SubnetFormValues;
 }
 
-const initialValues: CreateNetworkValues = { name: "", mtu: 1500, shared: false, withSubnet: true, subnet: initialSubnetValues };
+const initialValues: CreateNetworkValues = { name: "", mtu: 1450, shared: false, withSubnet: true, subnet: initialSubnetValues };
 const FORM_FIELDS: readonly string[] = ["name", "mtu", "shared", ...SUBNET_FIELDS.map((f) => `subnet.${f}`)];
 
 function toInput(values: CreateNetworkValues) {
   return {
     name: values.name,
-    mtu: typeof values.mtu === "number" ? values.mtu : 1500,
+    mtu: typeof values.mtu === "number" ? values.mtu : undefined,
     shared: values.shared,
     subnet: values.withSubnet ? subnetPayload(values.subnet) : null,
   };
@@ -69,7 +69,7 @@ function CreateNetworkForm({ onCancel, onCreated }: { onCancel(): void; onCreate
           />
           <NumberInput
             label="MTU"
-            description="Bytes; blank: 1500."
+            description="Bytes; blank: 1450 (a VXLAN overlay on a 1500-byte underlay)."
             min={68}
             max={9000}
             clampBehavior="none"

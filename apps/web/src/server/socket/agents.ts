@@ -316,6 +316,7 @@ export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: n
     deleteVolume: (hostId, command) => send("volume.delete", hostId, command),
     refreshPorts: (hostId, command) => send("ports.refresh", hostId, command),
     replaceGroupMembers: (hostId, command) => send("group.members", hostId, command),
+    networkEntries: (hostId, command) => send("network.entries", hostId, command),
     async disconnect(hostname) {
       getNamespace().in(agentRoom(hostname)).disconnectSockets(true);
     },
