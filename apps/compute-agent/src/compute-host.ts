@@ -7,6 +7,7 @@ import { ComputeManager } from "./compute-manager";
 import { ConsoleStreamer } from "./console-stream";
 import { LibvirtDriver, hypervisorTypeOf } from "./driver/libvirt";
 import type { Vif } from "./driver/types";
+import type { VncAddresses } from "./env";
 import type { AuthProvider } from "./host-auth";
 import { DEFAULT_IMAGE_CACHE_PRUNING, ImageCache } from "./image-cache";
 import { ReportOutbox } from "./report-outbox";
@@ -31,6 +32,8 @@ export interface ComputeHostOptions {
    * (default DEFAULT_IMAGE_CACHE_PRUNING).
    */
   imageCache?: { pruneIntervalMs: number; minAgeMs: number };
+  /** Where guests' VNC displays listen and where the console proxy reaches them (default: host-local, 127.0.0.1). */
+  vnc?: VncAddresses;
 }
 
 /**
@@ -66,7 +69,7 @@ export class ComputeHost {
     const { libvirtUri: uri, stateDir, vif, log } = options;
     await mkdir(stateDir, { recursive: true });
     const diskGb = options.diskGb ?? (await totalDiskGb(stateDir));
-    const driver = await LibvirtDriver.open({ uri, stateDir, vif, simulated: options.simulated, log });
+    const driver = await LibvirtDriver.open({ uri, stateDir, vif, simulated: options.simulated, log, vncListen: options.vnc?.listen });
     log.info({ uri, stateDir, diskGb }, options.simulated ? "simulated host: libvirt test driver open" : "libvirt connection open");
     // Raised once per start, before any report (see ReportSequence).
     const sequence = await ReportSequence.start(path.join(stateDir, "report-seq"));
@@ -112,6 +115,7 @@ export class ComputeHost {
       manager,
       outbox,
       consoles,
+      vncProxyclientAddress: this.options.vnc?.proxyclientAddress,
       log,
     });
     this.agent = agent;

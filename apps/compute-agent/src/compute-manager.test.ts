@@ -27,6 +27,7 @@ function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, abo
     refreshPortFilters: async () => [],
     replaceGroupMembers: async () => undefined,
     powerState: async () => "running",
+    vncPort: async () => 5900,
     close: async () => undefined,
   };
 }

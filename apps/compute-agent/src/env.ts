@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { agentHandshakeSchema, hostnameSchema } from "@nimbus/core/protocol/agent";
+import { agentHandshakeSchema, consoleHostSchema, hostnameSchema } from "@nimbus/core/protocol/agent";
 import { enrollRequestSchema } from "@nimbus/core/protocol/http";
 import type { Vif } from "./driver/types";
 import { DEFAULT_IMAGE_CACHE_PRUNING } from "./image-cache";
@@ -42,8 +42,25 @@ export interface Env {
   /** Image cache pruning: how often, and how long an image no instance uses is kept. */
   imageCache: { pruneIntervalMs: number; minAgeMs: number };
   simulation: Simulation | null;
+  /**
+   * Guests' graphical consoles (qemu hosts): the address their VNC servers listen on (Nova's
+   * `[vnc] server_listen`) and the address the web servers' console proxy reaches them at
+   * (`server_proxyclient_address`), which the agent reports with each display's port.
+   */
+  vnc: VncAddresses;
   logLevel: z.infer<typeof logLevelSchema>;
 }
+
+export interface VncAddresses {
+  listen: string;
+  proxyclientAddress: string;
+}
+
+/** Host-local by default: a guest's screen is reachable from this machine only. */
+export const DEFAULT_VNC_ADDRESSES: VncAddresses = { listen: "127.0.0.1", proxyclientAddress: "127.0.0.1" };
+
+/** Listen addresses that mean every address of the host: no address the proxy could connect to. */
+const WILDCARD_ADDRESSES = ["0.0.0.0", "::"];
 
 const logLevelSchema = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
 
@@ -101,9 +118,18 @@ const envSchema = z
     NIMBUS_SIMULATED_HOSTS: z.coerce.number().int().min(1).max(1000).optional(),
     NIMBUS_SIM_VCPUS: z.coerce.number().int().positive().max(1_000_000).default(32),
     NIMBUS_SIM_MEMORY_MB: z.coerce.number().int().positive().max(1_000_000_000).default(131072),
+    NIMBUS_VNC_SERVER_LISTEN: z.union([z.ipv4(), z.ipv6()], "must be an IP address").default(DEFAULT_VNC_ADDRESSES.listen),
+    NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS: consoleHostSchema.optional(),
     LOG_LEVEL: logLevelSchema.default("info"),
   })
   .superRefine((env, ctx) => {
+    if (WILDCARD_ADDRESSES.includes(env.NIMBUS_VNC_SERVER_LISTEN) && env.NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS"],
+        message: "must be set when NIMBUS_VNC_SERVER_LISTEN listens on every address: it is where the web servers reach this host's guests' screens",
+      });
+    }
     if (env.NIMBUS_SIMULATED_HOSTS === undefined) return;
     if (env.NIMBUS_JOIN_TOKEN !== undefined) {
       ctx.addIssue({
@@ -159,6 +185,7 @@ export function parseEnv(variables: Record<string, string | undefined>): EnvResu
         env.NIMBUS_SIMULATED_HOSTS === undefined
           ? null
           : { hosts: env.NIMBUS_SIMULATED_HOSTS, vcpus: env.NIMBUS_SIM_VCPUS, memoryMb: env.NIMBUS_SIM_MEMORY_MB },
+      vnc: { listen: env.NIMBUS_VNC_SERVER_LISTEN, proxyclientAddress: env.NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS ?? env.NIMBUS_VNC_SERVER_LISTEN },
       logLevel: env.LOG_LEVEL,
     },
   };

@@ -93,9 +93,10 @@ async function startSimulatedHosts(env: Env, simulation: Simulation, sharedSecre
 function hostOptions(
   env: Env,
   hostLog: Logger,
-): Pick<ComputeHostOptions, "vif" | "serverUrls" | "heartbeatMs" | "imageCache" | "agentVersion" | "log"> {
+): Pick<ComputeHostOptions, "vif" | "serverUrls" | "heartbeatMs" | "imageCache" | "agentVersion" | "log" | "vnc"> {
   return {
     vif: env.vif,
+    vnc: env.vnc,
     serverUrls: env.serverUrls,
     heartbeatMs: env.heartbeatMs,
     imageCache: env.imageCache,

@@ -71,6 +71,12 @@ export const POLICY = {
   "instances.launch": "project:member",
   "instances.delete": "project:member",
   "instances.console": "project:reader",
+  /**
+   * A graphical console (Nova's `os_compute_api:os-remote-consoles`: project member or admin; it
+   * types into the guest). Asked again of the credential that asked for the console when the
+   * proxy exchanges its token and while the console is open.
+   */
+  "instances.remoteConsole": "project:member",
   "quota.usage": "project:reader",
   // images (Glance)
   "images.list": "project:reader",
@@ -139,6 +145,8 @@ export const POLICY = {
   "http:agent-enroll": "public",
   "http:image-upload": "project:member",
   "http:agent-image-download": "agent",
+  /** The whole serial console log as a file, for whoever may read it live (`instances.console`). */
+  "http:instance-console-log": "project:reader",
 } as const satisfies Record<string, Rule>;
 
 export type PolicyTarget = keyof typeof POLICY;

@@ -132,6 +132,15 @@ export type LaunchInstanceInput = z.input<typeof launchInstanceInput>;
 
 export const instanceIdInput = z.object({ id: z.uuid("Not an instance id.") });
 export const idInput = z.object({ id: z.uuid("Not a valid id.") });
+/**
+ * Nova's `POST /servers/{id}/remote-consoles` body: a VNC console shown by noVNC, the one kind
+ * Nimbus offers (Nova also knows spice, rdp, serial and mks).
+ */
+export const remoteConsoleInput = z.object({
+  id: z.uuid("Not an instance id."),
+  protocol: z.literal("vnc", "Only vnc consoles are offered.").default("vnc"),
+  type: z.literal("novnc", "Only novnc consoles are offered.").default("novnc"),
+});
 export const instanceConsoleInput = z.object({
   id: z.uuid("Not an instance id."),
   /** Continue after this console offset; omitted: the newest part of the log. */

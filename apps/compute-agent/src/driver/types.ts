@@ -102,5 +102,10 @@ export interface ComputeDriver {
   replaceGroupMembers(groupId: string, cidrs: string[], version: number): Promise<void>;
   /** `nostate` when there is no such domain. */
   powerState(instanceId: string): Promise<PowerState>;
+  /**
+   * The port of the running guest's VNC display on this host; throws, in plain words, when it
+   * has none (no such domain, not running, a host whose guests have no display).
+   */
+  vncPort(instanceId: string): Promise<number>;
   close(): Promise<void>;
 }

@@ -10,3 +10,5 @@ export * from "./spawn-command";
 export * from "./console";
 export * from "./build-wait";
 export * from "./guest-console";
+export * from "./remote-console";
+export * from "./console-tokens";

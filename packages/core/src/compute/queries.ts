@@ -7,7 +7,7 @@ import { authorize } from "../policy";
 import { displayStatus, type TaskState, type VmState } from "../instance/state-machine";
 import { eventPayload } from "./announce";
 import { buildWaitOf } from "./build-wait";
-import { guestConsoleOf } from "./guest-console";
+import { graphicalConsoleOf, guestConsoleOf } from "./guest-console";
 import { instanceIdInput } from "../validation";
 import type { z } from "zod";
 
@@ -116,6 +116,8 @@ export async function getInstance({ ctx, input }: { ctx: CoreContext; input: z.i
     buildWait,
     /** What the serial console can show, in plain words. */
     guestConsole: guestConsoleOf(instance, host),
+    /** Whether the graphical console has a screen to show, and if not why. */
+    graphicalConsole: graphicalConsoleOf(instance, host),
     ports,
     volumes,
     actions: actions.map((a) => ({

@@ -13,8 +13,9 @@ import { eachOnce, INT4_MAX, text } from "../validation";
  * 4: report messages are numbered and several may be on their way at once (go-back-N).
  * 5: `ports.refresh` and `group.members`: security group rule and membership changes reach
  *    running guests; a remote group's members live in an ipset per host.
+ * 6: `instance.vnc`: where a guest's graphical console (VNC) listens, for the console proxy.
  */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 /** The longest plain-words message a report or a refused command's ack may carry. */
 export const MAX_PROTOCOL_MESSAGE_CHARS = 2000;
 export const AGENT_NAMESPACE = "/agent";
@@ -281,6 +282,26 @@ export const volumeDeleteCommandSchema = z.object({ commandId: z.uuid(), volumeI
 export type VolumeDeleteCommand = z.infer<typeof volumeDeleteCommandSchema>;
 export type DestroyCommand = z.infer<typeof destroyCommandSchema>;
 
+/**
+ * Where does this instance's graphical console listen? (Nova's `get_vnc_console`.) The host
+ * reads the running domain's VNC display and answers with `VncConsoleAck`.
+ */
+export const vncConsoleCommandSchema = z.object({ commandId: z.uuid(), instanceId: z.uuid() });
+export type VncConsoleCommand = z.infer<typeof vncConsoleCommandSchema>;
+
+/**
+ * The address the console proxy connects to for a host's displays: an IP address or a DNS name
+ * (the agent's NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS, Nova's `server_proxyclient_address`).
+ */
+export const consoleHostSchema = z.union([z.ipv4(), z.ipv6(), hostnameSchema]);
+
+/** Where the display is (the proxy's side of it), or in plain words why there is none. */
+export const vncConsoleAckSchema = z.discriminatedUnion("ok", [
+  z.object({ ok: z.literal(true), host: consoleHostSchema, port: z.number().int().min(1).max(65535) }),
+  z.object({ ok: z.literal(false), error: z.string().max(MAX_PROTOCOL_MESSAGE_CHARS) }),
+]);
+export type VncConsoleAck = z.infer<typeof vncConsoleAckSchema>;
+
 /** Every command is acknowledged; a refusal says why in plain words. */
 export const commandAckSchema = z.discriminatedUnion("ok", [
   z.object({ ok: z.literal(true) }),
@@ -314,13 +335,17 @@ export interface AgentToServerEvents {
   "instance.download": (payload: unknown) => void;
   "instance.console": (payload: unknown, ack: (response: CommandAck) => void) => void;
 }
-/** Each command the server sends an agent, by event name, with its payload; every one is acknowledged with a `CommandAck`. */
+/**
+ * Each command the server sends an agent, by event name, with its payload; every one is
+ * acknowledged with a `CommandAck`, but `instance.vnc` with a `VncConsoleAck`.
+ */
 export interface AgentCommands {
   "instance.spawn": SpawnCommand;
   "instance.destroy": DestroyCommand;
   "volume.delete": VolumeDeleteCommand;
   "ports.refresh": PortsRefreshCommand;
   "group.members": GroupMembersCommand;
+  "instance.vnc": VncConsoleCommand;
 }
 export type AgentCommand = keyof AgentCommands;
 /**

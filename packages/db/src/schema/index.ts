@@ -13,3 +13,4 @@ export * from "./launch-request";
 export * from "./network";
 export * from "./key-pair";
 export * from "./volume";
+export * from "./remote-console";
