@@ -1,5 +1,5 @@
-import { deleteInstance, getInstance, getInstanceConsole, launchInstance, listInstances } from "@nimbus/core/compute";
-import { instanceConsoleInput, instanceIdInput, launchInstanceInput } from "@nimbus/core/validation";
+import { createRemoteConsole, deleteInstance, getInstance, getInstanceConsole, launchInstance, listInstances } from "@nimbus/core/compute";
+import { instanceConsoleInput, instanceIdInput, launchInstanceInput, remoteConsoleInput } from "@nimbus/core/validation";
 import { launchAdmitted, procedure, router, verbInput } from "../init";
 
 export const instancesRouter = router({
@@ -14,6 +14,10 @@ export const instancesRouter = router({
   console: procedure("instances.console")
     .input(verbInput(instanceConsoleInput))
     .query(({ ctx, input }) => getInstanceConsole({ ctx, input })),
+  /** A graphical console's single-use token and page (Nova's POST /servers/{id}/remote-consoles). */
+  remoteConsole: procedure("instances.remoteConsole")
+    .input(verbInput(remoteConsoleInput))
+    .mutation(({ ctx, input }) => createRemoteConsole({ ctx, input })),
   delete: procedure("instances.delete")
     .input(verbInput(instanceIdInput))
     .mutation(({ ctx, input }) => deleteInstance({ ctx, input })),
