@@ -60,3 +60,42 @@ export function tokenClient(baseUrl: string, token: string) {
     links: [httpBatchLink({ url: `${baseUrl}/api/trpc`, transformer: superjson, headers: () => ({ authorization: `Bearer ${token}` }) })],
   });
 }
+
+/**
+ * The client's side of an RFB 3.8 handshake over a console socket (no authentication, as the
+ * guests' displays are host-local), up to the display's ServerInit: its size and desktop name
+ * (QEMU names it after the domain). Then one full-screen update is asked for and its header read.
+ */
+export async function rfbHandshake(
+  console: ConsoleSocket,
+): Promise<{ version: string; width: number; height: number; name: string; updateType: number }> {
+  let at = 0;
+  const take = async (n: number) => {
+    const data = await console.bytes(at + n);
+    const part = data.subarray(at, at + n);
+    at += n;
+    return part;
+  };
+  const version = (await take(12)).toString();
+  console.socket.send(Buffer.from("RFB 003.008\n"));
+  const count = (await take(1))[0]!;
+  const types = [...(await take(count))];
+  if (!types.includes(1)) throw new Error(`the display offers no "None" security type (offers ${types.join(", ")})`);
+  console.socket.send(Buffer.from([1]));
+  const result = (await take(4)).readUInt32BE(0);
+  if (result !== 0) throw new Error(`security result ${result}`);
+  console.socket.send(Buffer.from([1])); // ClientInit: shared
+  const init = await take(24);
+  const width = init.readUInt16BE(0);
+  const height = init.readUInt16BE(2);
+  const name = (await take(init.readUInt32BE(20))).toString();
+  // FramebufferUpdateRequest (type 3), not incremental, the whole screen.
+  const request = Buffer.alloc(10);
+  request.writeUInt8(3, 0);
+  request.writeUInt8(0, 1);
+  request.writeUInt16BE(width, 6);
+  request.writeUInt16BE(height, 8);
+  console.socket.send(request);
+  const updateType = (await take(1))[0]!;
+  return { version, width, height, name, updateType };
+}
