@@ -243,6 +243,29 @@ describe("graphical console tokens (real PostgreSQL)", () => {
     });
   });
 
+  it("the whole serial log downloads as a file for whoever may read the console, and for nobody else", async () => {
+    // The guest prints 300 chunks: more than the instance page loads at once.
+    let printed = "";
+    for (let n = 0; n < 300; n++) {
+      const data = `line ${n}\n`;
+      expect(await peer.timeout(5000).emitWithAck("instance.console", { instanceId, offset: printed.length, data })).toEqual({ ok: true });
+      printed += data;
+    }
+    const download = (cookie: string | null) => fetch(`${url}/api/instances/${instanceId}/console-log`, { headers: cookie ? { cookie } : {} });
+    for (const who of [member, reader]) {
+      const response = await download(who.cookie());
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+      expect(response.headers.get("content-disposition")).toBe('attachment; filename="vm-console.log"');
+      expect(await response.text()).toBe(printed);
+    }
+    expect((await member.client.instances.console.query({ id: instanceId })).text).not.toContain("line 0\n");
+    const outside = await download(outsider.cookie());
+    expect(outside.status).toBe(404);
+    expect(await outside.json()).toEqual({ error: { code: "NotFound", message: `Instance ${instanceId} could not be found.` } });
+    expect((await download(null)).status).toBe(401);
+  });
+
   it("a deleted instance's console token opens nothing", async () => {
     const { token } = await openConsole(member);
     await member.client.instances.delete.mutate({ id: instanceId });

@@ -73,7 +73,8 @@ export function graphicalConsoleOf(
     };
   }
   if (instance.vmState === "building") return { available: false, says: "No screen yet: the guest starts once the build is done." };
-  if (!host || !WITH_SCREEN.includes(instance.vmState)) {
+  if (!host) return { available: false, says: "No screen: the instance runs on no host." };
+  if (!WITH_SCREEN.includes(instance.vmState)) {
     return { available: false, says: `No screen: the instance is ${instance.vmState}, so its guest is not running.` };
   }
   return { available: true };

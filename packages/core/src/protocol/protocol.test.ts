@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agentHandshakeSchema, commandAckSchema, instanceReportSchema, spawnCommandSchema } from "./agent";
+import { agentHandshakeSchema, commandAckSchema, instanceReportSchema, spawnCommandSchema, vncConsoleAckSchema } from "./agent";
 
 const id = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
 
@@ -57,5 +57,16 @@ describe("agent protocol schemas", () => {
   it("acks either succeed or carry an error", () => {
     expect(commandAckSchema.safeParse({ ok: true }).success).toBe(true);
     expect(commandAckSchema.safeParse({ ok: false }).success).toBe(false);
+  });
+
+  it("takes where a guest's display is as an address or DNS name and a TCP port, and nothing else", () => {
+    for (const host of ["127.0.0.1", "10.0.0.5", "::1", "fd00::5", "compute-1.mgmt.example"])
+      expect(vncConsoleAckSchema.safeParse({ ok: true, host, port: 5900 }).success, host).toBe(true);
+    for (const host of ["", "compute 1", "http://compute-1", "10.0.0.5:5900", "a\u0000b", "-compute"])
+      expect(vncConsoleAckSchema.safeParse({ ok: true, host, port: 5900 }).success, host).toBe(false);
+    for (const port of [0, -1, 65536, 5900.5])
+      expect(vncConsoleAckSchema.safeParse({ ok: true, host: "127.0.0.1", port }).success, String(port)).toBe(false);
+    expect(vncConsoleAckSchema.safeParse({ ok: false, error: "the guest is not running" }).success).toBe(true);
+    expect(vncConsoleAckSchema.safeParse({ ok: true }).success).toBe(false);
   });
 });

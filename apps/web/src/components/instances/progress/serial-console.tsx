@@ -86,14 +86,7 @@ export function SerialConsole({ instanceId, guest }: { instanceId: string; guest
           {shown.length > 0 && (
             <>
               <Switch size="sm" label="Follow output" checked={follow} onChange={(event) => setFollow(event.currentTarget.checked)} />
-              <Button
-                component="a"
-                href={CONSOLE_LOG_PATH(instanceId)}
-                download
-                size="xs"
-                variant="default"
-                aria-label="Download log: the whole serial console log as a file"
-              >
+              <Button component="a" href={CONSOLE_LOG_PATH(instanceId)} download size="xs" variant="default">
                 Download log
               </Button>
             </>
@@ -116,7 +109,14 @@ export function SerialConsole({ instanceId, guest }: { instanceId: string; guest
       ) : shown.length === 0 ? (
         guest.state === "booted" && <Text c="dimmed">No console output stored.</Text>
       ) : (
-        <ScrollArea.Autosize mah={420} viewportRef={viewport} type="auto" onScrollPositionChange={onScroll}>
+        <ScrollArea.Autosize
+          mah={420}
+          viewportRef={viewport}
+          // Focusable, so that the keyboard scrolls the log as the mouse wheel does.
+          viewportProps={{ tabIndex: 0 }}
+          type="auto"
+          onScrollPositionChange={onScroll}
+        >
           <pre role="log" aria-label="Serial console log" style={{ margin: 0, fontSize: 12, whiteSpace: "pre-wrap", wordBreak: "break-all" }}>
             {shown}
           </pre>
