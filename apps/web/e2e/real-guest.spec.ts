@@ -259,6 +259,16 @@ test("the graphical console of a real guest shows its screen, drawn and changing
     networkId: networks!.find((n) => n.name === "shared-net")!.id,
   })) as { instanceIds: string[] };
   const id = instanceIds[0]!;
+  // Whatever happens below, the guest does not outlive the test (its host's filters and sets with it).
+  try {
+    await watchTheScreen(page, id);
+  } finally {
+    await trpc(page.request, "instances.delete", { id });
+  }
+});
+
+/** The instance page's graphical console of the booting guest `id`, until its delete takes the screen away. */
+async function watchTheScreen(page: Page, id: string) {
   await page.goto(`/project/instances/${id}`);
 
   // Open it as soon as the guest runs, to watch it boot.
@@ -304,4 +314,4 @@ test("the graphical console of a real guest shows its screen, drawn and changing
   await expect
     .poll(async () => ((await trpc(page.request, "instances.list")) as { id: string }[]).some((i) => i.id === id), { timeout: 60_000 })
     .toBe(false);
-});
+}

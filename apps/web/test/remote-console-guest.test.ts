@@ -172,5 +172,7 @@ describe("graphical console of a real guest (qemu, two web processes, real Postg
     const { socket } = await liveConsole(ann.client, b.url);
     await ann.client.instances.delete.mutate({ id: instanceId });
     expect(await socket.closed).toEqual({ code: REMOTE_CONSOLE_CLOSE.display, reason: "The guest's display closed the connection." });
+    // The host reports the delete once the domain, its files and its network plumbing are gone.
+    await waitFor("the instance gone", async () => !(await ann.client.instances.list.query()).some((i) => i.id === instanceId), 60_000);
   });
 });
