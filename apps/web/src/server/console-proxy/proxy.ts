@@ -15,6 +15,11 @@ import { closeReason, pumpBytes, type Pump, type PumpEnd } from "./pump";
 const MAX_BROWSER_MESSAGE_BYTES = 256 * 1024;
 /** How long the guest's display may take to accept the proxy's connection. */
 const DISPLAY_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * The browser is pinged this often (a reverse proxy's idle timeout is commonly 60 s); one that
+ * has not answered the previous ping by the next is gone, and its console is closed.
+ */
+const KEEP_ALIVE_MS = 25_000;
 /** A re-check due at a credential's lapse runs this long after it, so the lapse has surely passed. */
 const LAPSE_MARGIN_MS = 25;
 
@@ -45,6 +50,8 @@ interface LiveConsole {
   pump: Pump;
   openedAt: number;
   recheck: NodeJS.Timeout | undefined;
+  /** Pings the browser: a still screen sends nothing, and proxies in between drop idle connections. */
+  keepAlive: NodeJS.Timeout;
 }
 
 /**
@@ -149,8 +156,21 @@ export class ConsoleProxy {
     display.setNoDelay(true);
     display.setTimeout(DISPLAY_CONNECT_TIMEOUT_MS, () => display.destroy(new Error(`no answer within ${DISPLAY_CONNECT_TIMEOUT_MS} ms`)));
     display.once("connect", () => display.setTimeout(0));
-    const openedAt = Date.now();
-    const entry: LiveConsole = { target, openedAt, recheck: undefined, pump: pumpBytes(ws, display, (end) => this.ended(entry, end)) };
+    let answered = true;
+    ws.on("pong", () => (answered = true));
+    const keepAlive = setInterval(() => {
+      if (!answered) return ws.terminate();
+      answered = false;
+      ws.ping();
+    }, KEEP_ALIVE_MS);
+    keepAlive.unref();
+    const entry: LiveConsole = {
+      target,
+      openedAt: Date.now(),
+      recheck: undefined,
+      keepAlive,
+      pump: pumpBytes(ws, display, (end) => this.ended(entry, end)),
+    };
     this.live.add(entry);
     this.schedule(entry, validUntil);
     log.info({ instanceId: target.instanceId, userId: target.userId, host: target.host, port: target.port }, "console opened");
@@ -159,6 +179,7 @@ export class ConsoleProxy {
   private ended(entry: LiveConsole, end: PumpEnd): void {
     this.live.delete(entry);
     clearTimeout(entry.recheck);
+    clearInterval(entry.keepAlive);
     const { instanceId, userId, host, port } = entry.target;
     const fields = { instanceId, userId, seconds: Math.round((Date.now() - entry.openedAt) / 1000), ...entry.pump.bytes };
     if (end.by === "display" && end.error)
