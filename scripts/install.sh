@@ -62,3 +62,4 @@ if [ "$(id -u)" -eq 0 ]; then
 else
   echo "Not root: skipping the libvirt daemons and the test guest image (qemu:///system guests need them)." >&2
 fi
+echo "==> install.sh done in ${SECONDS} s"

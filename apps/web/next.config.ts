@@ -7,6 +7,9 @@ const nextConfig: NextConfig = {
   reactStrictMode: true,
   // No X-Powered-By: which framework and version serve the console is nobody else's business.
   poweredByHeader: false,
+  // Types are checked by every package's `typecheck` (tsc), which `npm test` runs before the
+  // tests; the start line only needs the bundle (a fresh machine's first start saves ~20 s).
+  typescript: { ignoreBuildErrors: true },
 };
 
 export default nextConfig;

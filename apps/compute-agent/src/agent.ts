@@ -9,6 +9,7 @@ import {
   reportsAckSchema,
   destroyCommandSchema,
   hostRegistrationSchema,
+  instanceActionCommandSchema,
   registrationAckSchema,
   spawnCommandSchema,
   volumeDeleteCommandSchema,
@@ -136,6 +137,7 @@ export class Agent {
     socket.on("connect_error", (error) => this.onConnectError(socket, url, error));
     socket.on("instance.spawn", (payload: unknown, ack: unknown) => respond(ack, this.onSpawn(payload)));
     socket.on("instance.destroy", (payload: unknown, ack: unknown) => respond(ack, this.onDestroy(payload)));
+    socket.on("instance.action", (payload: unknown, ack: unknown) => respond(ack, this.onAction(payload)));
     socket.on("volume.delete", (payload: unknown, ack: unknown) => void this.onVolumeDelete(payload).then((response) => respond(ack, response)));
     socket.on("ports.refresh", (payload: unknown, ack: unknown) => void this.onPortsRefresh(payload).then((response) => respond(ack, response)));
     socket.on("group.members", (payload: unknown, ack: unknown) => void this.onGroupMembers(payload).then((response) => respond(ack, response)));
@@ -221,6 +223,10 @@ export class Agent {
         validatedAck(reportsAckSchema, socket.timeout(REPORT_TIMEOUT_MS).emitWithAck("instance.reports", message)),
       );
       this.streamConsoles(socket, domains);
+      // The server may have given up on actions while this host was away: it hears the truth.
+      this.options.manager
+        .syncPowerStates({ all: true })
+        .catch((error: unknown) => log.warn({ err: error }, "could not report the domains' power states"));
     } catch (error) {
       if (connection !== this.connection) return;
       log.warn({ err: error }, "host registration failed; will retry");
@@ -263,6 +269,17 @@ export class Agent {
     if (!parsed.success) return this.malformed("instance.destroy", parsed.error);
     this.options.manager.destroy(parsed.data);
     this.options.log.info({ instanceId: parsed.data.instanceId, commandId: parsed.data.commandId }, "destroy accepted");
+    return { ok: true };
+  }
+
+  /** An action on an instance: acknowledged at once, run in the instance's chain, reported on. */
+  private onAction(payload: unknown): CommandAck {
+    if (this.stopping) return { ok: false, error: "the compute host is shutting down" };
+    const parsed = instanceActionCommandSchema.safeParse(payload);
+    if (!parsed.success) return this.malformed("instance.action", parsed.error);
+    const { commandId, instanceId, operation } = parsed.data;
+    const started = this.options.manager.act(parsed.data);
+    this.options.log.info({ instanceId, commandId, operation }, started ? "action accepted" : "action already taken; not run again");
     return { ok: true };
   }
 

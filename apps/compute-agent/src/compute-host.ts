@@ -27,6 +27,8 @@ export interface ComputeHostOptions {
   heartbeatMs: number;
   agentVersion: string;
   log: Logger;
+  /** How often the domains' power states are read and reported when they changed (Nova's sync_power_state_interval). */
+  powerSyncMs?: number;
   /**
    * How often the image cache is pruned, and how long an image no instance uses stays cached
    * (default DEFAULT_IMAGE_CACHE_PRUNING).
@@ -45,6 +47,7 @@ export class ComputeHost {
   private agent: Agent | null = null;
   private images: ImageCache | null = null;
   private pruner: NodeJS.Timeout | undefined;
+  private powerSync: NodeJS.Timeout | undefined;
   private readonly pruning: { pruneIntervalMs: number; minAgeMs: number };
 
   private constructor(
@@ -103,7 +106,20 @@ export class ComputeHost {
         if (consoles && consoleLog) consoles.streamer.watch(instanceId, consoleLog);
       },
       onDestroy: async (instanceId) => consoles?.streamer.stop(instanceId),
+      onPoweredOn: (instanceId) => {
+        if (consoles && !consoles.streamer.watching().includes(instanceId)) consoles.streamer.watch(instanceId, consoles.logOf(instanceId));
+      },
     });
+    let syncing = false;
+    this.powerSync = setInterval(() => {
+      if (syncing) return;
+      syncing = true;
+      manager
+        .syncPowerStates()
+        .catch((error: unknown) => log.warn({ err: error }, "power state sync failed"))
+        .finally(() => (syncing = false));
+    }, this.options.powerSyncMs ?? DEFAULT_POWER_SYNC_MS);
+    this.powerSync.unref();
     agent = new Agent({
       serverUrls,
       hostname,
@@ -152,10 +168,14 @@ export class ComputeHost {
   /** Drains the host's work and reports under `deadlineMs` (see `Agent.stop`), then closes libvirt. */
   async stop(deadlineMs: number): Promise<void> {
     clearInterval(this.pruner);
+    clearInterval(this.powerSync);
     await this.agent?.stop(deadlineMs);
     await this.driver.close().catch((error: unknown) => this.log.warn({ err: error }, "closing the libvirt connection failed"));
   }
 }
+
+/** Nova polls every 10 minutes and listens to libvirt's events; with no events here, a shorter poll. */
+export const DEFAULT_POWER_SYNC_MS = 10_000;
 
 /** Size of the file system holding `dir`, in whole GB. */
 async function totalDiskGb(dir: string): Promise<number> {

@@ -26,6 +26,13 @@ function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, abo
     deleteVolume: async () => undefined,
     refreshPortFilters: async () => [],
     replaceGroupMembers: async () => undefined,
+    powerOff: async () => undefined,
+    powerOn: async () => undefined,
+    reboot: async () => undefined,
+    pause: async () => undefined,
+    unpause: async () => undefined,
+    suspend: async () => undefined,
+    resume: async () => undefined,
     powerState: async () => "running",
     vncPort: async () => 5900,
     close: async () => undefined,
@@ -146,5 +153,72 @@ describe("ComputeManager", () => {
     built.destroy({ commandId: randomUUID(), instanceId: id, volumes: [], ports: [] });
     await built.idle();
     expect(steps).toEqual(["domain started", `watch ${id} /state/instances/x/console.log`, `stop ${id}`, "domain destroyed"]);
+  });
+
+  it("runs an action once however often it is delivered, reporting started then done with the power state left", async () => {
+    const instanceId = randomUUID();
+    let power: "running" | "shutdown" = "running";
+    let stops = 0;
+    const driver: ComputeDriver = {
+      ...fakeDriver(async () => undefined, []),
+      powerOff: async () => {
+        stops++;
+        power = "shutdown";
+      },
+      powerState: async () => power,
+    };
+    const built = manager(driver, []);
+    const stop = { commandId: randomUUID(), instanceId, operation: "stop" as const, shutdownTimeoutSeconds: 1 };
+    expect(built.act(stop)).toBe(true);
+    expect(built.act(stop)).toBe(false); // the server resent it before it heard the ack
+    await built.idle();
+    await outbox.drained();
+    expect(stops).toBe(1);
+    expect(reports.map((r) => [r.phase, r.powerState, r.commandId])).toEqual([
+      ["task_started", "running", stop.commandId],
+      ["task_done", "shutdown", stop.commandId],
+    ]);
+  });
+
+  it("reports a failed action with the power state it found and why", async () => {
+    const instanceId = randomUUID();
+    const driver: ComputeDriver = {
+      ...fakeDriver(async () => undefined, []),
+      resume: async () => {
+        throw new Error("The instance's saved memory is missing on this host.");
+      },
+      powerState: async () => "shutdown",
+    };
+    const built = manager(driver, []);
+    built.act({ commandId: randomUUID(), instanceId, operation: "resume" });
+    await built.idle();
+    await outbox.drained();
+    expect(reports.at(-1)).toMatchObject({
+      phase: "task_failed",
+      powerState: "shutdown",
+      message: "The instance's saved memory is missing on this host.",
+    });
+  });
+
+  it("power sync: reports every domain after a registration, then only those whose power changed with no command", async () => {
+    const a = randomUUID();
+    const b = randomUUID();
+    const power: Record<string, "running" | "shutdown"> = { [a]: "running", [b]: "running" };
+    const driver: ComputeDriver = {
+      ...fakeDriver(async () => undefined, []),
+      listDomainUuids: async () => [a, b],
+      powerState: async (id) => power[id]!,
+    };
+    const built = manager(driver, []);
+    expect(await built.syncPowerStates({ all: true })).toBe(2);
+    expect(await built.syncPowerStates()).toBe(0);
+    power[b] = "shutdown"; // the guest shut itself down
+    expect(await built.syncPowerStates()).toBe(1);
+    await outbox.drained();
+    expect(reports.map((r) => [r.phase, r.instanceId, r.powerState])).toEqual([
+      ["power_state", a, "running"],
+      ["power_state", b, "running"],
+      ["power_state", b, "shutdown"],
+    ]);
   });
 });

@@ -1,8 +1,10 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import {
   MAX_PROTOCOL_MESSAGE_CHARS,
   type DestroyCommand,
   type DownloadProgress,
+  type InstanceActionCommand,
   type InstanceReport,
   type PortSpec,
   type ReportPhase,
@@ -28,18 +30,27 @@ export interface ComputeManagerDeps {
   onSpawned?: (instanceId: string, consoleLog: string | null) => void;
   /** … and is about to be destroyed (or a failed spawn undone); removal waits for the returned promise. */
   onDestroy?: (instanceId: string) => Promise<void>;
+  /** … and runs again after an action (start, reboot, resume): its console is watched if it was not. */
+  onPoweredOn?: (instanceId: string) => void;
 }
+
+/** Command ids of actions remembered, so a redelivered command is not run twice. */
+const REMEMBERED_ACTIONS = 10_000;
 
 /** Download progress goes out at most this often per instance, plus each image's 100 %. */
 const DOWNLOAD_PROGRESS_INTERVAL_MS = 250;
 
 /**
- * Runs spawn and destroy commands against the driver and reports each step (Nova's compute
- * manager). Commands return at once; the work for one instance runs in a per-instance chain,
- * so a destroy that arrives mid-spawn runs once the spawn finished and then removes the domain.
+ * Runs spawn, destroy and action commands against the driver and reports each step (Nova's
+ * compute manager). Commands return at once; the work for one instance runs in a per-instance
+ * chain, so a destroy that arrives mid-spawn (or mid-stop) runs once that finished and then
+ * removes the domain.
  *
  *   spawn:   networking → block_device_mapping → spawning → active | error
  *   destroy: deleted
+ *   action:  task_started → task_done | task_failed (each with the power state it left)
+ *   power sync: power_state, for each domain whose power changed with no command (a guest shut
+ *            down from inside), and for all of them after each registration
  *
  * Images are downloaded during block_device_mapping. A spawn that fails removes everything it
  * made (domain, instance directory, new volumes, port plumbing) before it reports the error.
@@ -49,6 +60,10 @@ export class ComputeManager {
   private readonly queue = new KeyedQueue();
   /** The spawn command each instance is being built, or was built, from. */
   private readonly spawnedBy = new Map<string, string>();
+  /** Action commands taken (oldest first), so a redelivery is acknowledged but not run again. */
+  private readonly actions = new Set<string>();
+  /** The power state last reported for each instance (by an action or the power sync). */
+  private readonly reportedPower = new Map<string, PowerState>();
 
   constructor(private readonly deps: ComputeManagerDeps) {}
 
@@ -66,6 +81,47 @@ export class ComputeManager {
 
   destroy(command: DestroyCommand): void {
     this.enqueue(command.instanceId, () => this.remove(command));
+  }
+
+  /**
+   * Queues an action (`instance.action`). Returns false, and queues nothing, when this very
+   * command was taken already (the server resent it before it heard the acknowledgement).
+   */
+  act(command: InstanceActionCommand): boolean {
+    if (this.actions.has(command.commandId)) return false;
+    this.actions.add(command.commandId);
+    if (this.actions.size > REMEMBERED_ACTIONS) this.actions.delete(this.actions.values().next().value!);
+    this.enqueue(command.instanceId, () => this.perform(command));
+    return true;
+  }
+
+  /**
+   * Nova's `_sync_power_states`, without libvirt events (the bindings have none): reports the
+   * power state of each domain with no work queued whose state changed since it was last
+   * reported, or of every domain with `all` (after a registration, when the server may have
+   * given up on an action and waits for the truth).
+   */
+  async syncPowerStates({ all = false }: { all?: boolean } = {}): Promise<number> {
+    const { driver, log } = this.deps;
+    let reported = 0;
+    for (const instanceId of await driver.listDomainUuids()) {
+      if (this.queue.busy(instanceId)) continue;
+      let powerState: PowerState;
+      try {
+        powerState = await driver.powerState(instanceId);
+      } catch (error) {
+        log.warn({ err: error, instanceId }, "could not read a domain's power state");
+        continue;
+      }
+      // Read after an await: work may have been queued meanwhile, and then it reports.
+      if (this.queue.busy(instanceId) || (!all && this.reportedPower.get(instanceId) === powerState)) continue;
+      if (this.reportedPower.has(instanceId) && this.reportedPower.get(instanceId) !== powerState) {
+        log.info({ instanceId, was: this.reportedPower.get(instanceId), now: powerState }, "a domain's power state changed with no command");
+      }
+      this.report({ instanceId, commandId: randomUUID(), phase: "power_state", powerState });
+      reported++;
+    }
+    return reported;
   }
 
   /** Resolves once all queued work has finished. */
@@ -130,6 +186,54 @@ export class ComputeManager {
     };
   }
 
+  /** Runs an action on the driver and reports how it went, with the power state it left. */
+  private async perform(command: InstanceActionCommand): Promise<void> {
+    const { driver, log } = this.deps;
+    const { instanceId, commandId, operation } = command;
+    const report = (phase: ReportPhase, powerState: PowerState, message?: string) =>
+      this.report({ instanceId, commandId, phase, powerState, message });
+    const powerNow = () => driver.powerState(instanceId).catch((): PowerState => "nostate");
+    report("task_started", await powerNow());
+    try {
+      await this.run(command);
+      const powerState = await powerNow();
+      report("task_done", powerState);
+      if (powerState === "running") this.deps.onPoweredOn?.(instanceId);
+      log.info({ instanceId, commandId, operation, powerState }, "instance action done");
+    } catch (error) {
+      log.error({ err: error, instanceId, commandId, operation }, "instance action failed");
+      report("task_failed", await powerNow(), messageOf(error).slice(0, MAX_PROTOCOL_MESSAGE_CHARS));
+    }
+  }
+
+  /** What each operation is on the driver. */
+  private run(command: InstanceActionCommand): Promise<void> {
+    const { driver } = this.deps;
+    const id = command.instanceId;
+    switch (command.operation) {
+      case "stop":
+        return driver.powerOff(id, { shutdownTimeoutMs: command.shutdownTimeoutSeconds * 1000 });
+      case "start":
+        return driver.powerOn(id);
+      case "reboot":
+        return driver.reboot(id, { hard: false, shutdownTimeoutMs: command.shutdownTimeoutSeconds * 1000 });
+      case "reboot_hard":
+        return driver.reboot(id, { hard: true, shutdownTimeoutMs: 0 });
+      case "pause":
+        return driver.pause(id);
+      case "unpause":
+        return driver.unpause(id);
+      case "suspend":
+        return driver.suspend(id);
+      case "resume":
+        return driver.resume(id);
+      default: {
+        const unreachable: never = command;
+        throw new Error(`unknown operation ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
   private async remove(command: DestroyCommand): Promise<void> {
     const { instanceId, commandId } = command;
     this.spawnedBy.delete(instanceId);
@@ -143,6 +247,7 @@ export class ComputeManager {
     }
     this.deps.log.info({ instanceId, commandId }, "instance destroyed");
     const { delivered } = this.report({ instanceId, commandId, phase: "deleted", powerState: "nostate" });
+    this.reportedPower.delete(instanceId);
     void delivered.then(() => this.deps.sequence.forget(instanceId));
   }
 
@@ -172,6 +277,7 @@ export class ComputeManager {
    * work never waits for the server.
    */
   private report(fields: Omit<InstanceReport, "seq" | "at">): { delivered: Promise<void> } {
+    if (fields.phase !== "deleted" && fields.powerState !== "nostate") this.reportedPower.set(fields.instanceId, fields.powerState);
     const seq = this.deps.sequence.take(fields.instanceId);
     return { delivered: this.deps.outbox.post({ ...fields, seq, at: new Date().toISOString() }) };
   }

@@ -37,6 +37,13 @@ describe("parseEnv", () => {
     expect(env.secretSource).toEqual({ kind: "file", path: "/home/op/nimbus/.data/agent-secret" });
   });
 
+  it("finds the secret and keeps its state in the web server's NIMBUS_DATA_DIR, as npm start runs both", () => {
+    const result = parseEnv({ NIMBUS_HOSTNAME: "vm", NIMBUS_DATA_DIR: "scratch/cloud", INIT_CWD: "/home/op/nimbus" });
+    if (!result.ok) throw new Error(result.issues.join("; "));
+    expect(result.env.secretSource).toEqual({ kind: "file", path: "/home/op/nimbus/scratch/cloud/agent-secret" });
+    expect(result.env.stateDir).toBe("/home/op/nimbus/scratch/cloud/agent-vm");
+  });
+
   it("refuses a list with a URL that is not http(s)", () => {
     expect(issues({ NIMBUS_SERVER_URL: "http://web-1,ftp://web-2" })).toEqual(["NIMBUS_SERVER_URL.1: must be http(s) URLs, separated by commas"]);
   });

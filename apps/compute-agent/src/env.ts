@@ -39,6 +39,8 @@ export interface Env {
   diskGb: number | undefined;
   stateDir: string;
   heartbeatMs: number;
+  /** How often the domains' power states are read and changes reported (NIMBUS_POWER_SYNC_SECONDS). */
+  powerSyncMs: number;
   /** Image cache pruning: how often, and how long an image no instance uses is kept. */
   imageCache: { pruneIntervalMs: number; minAgeMs: number };
   simulation: Simulation | null;
@@ -90,7 +92,10 @@ const envSchema = z
     HOST: z.string().default("127.0.0.1"),
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     NIMBUS_AGENT_SECRET: agentHandshakeSchema.shape.secret.optional(),
-    NIMBUS_AGENT_SECRET_FILE: z.string().default(path.join(repoRoot, ".data", "agent-secret")),
+    /** Unset: `<NIMBUS_DATA_DIR>/agent-secret`, the file the web server of `npm start` writes. */
+    NIMBUS_AGENT_SECRET_FILE: z.string().optional(),
+    /** The web server's data directory (as `npm start` runs both): where the agent finds the secret and keeps its state. */
+    NIMBUS_DATA_DIR: z.string().default(path.join(repoRoot, ".data")),
     NIMBUS_CREDENTIAL_FILE: z.string().optional(),
     NIMBUS_JOIN_TOKEN: enrollRequestSchema.shape.joinToken.optional(),
     NIMBUS_LIBVIRT_URI: z
@@ -103,6 +108,8 @@ const envSchema = z
     NIMBUS_DISK_GB: z.coerce.number().int().nonnegative().optional(),
     NIMBUS_STATE_DIR: z.string().optional(),
     NIMBUS_HEARTBEAT_MS: z.coerce.number().int().positive().default(5000),
+    /** Nova's sync_power_state_interval (a guest shut down from inside shows SHUTOFF within it). */
+    NIMBUS_POWER_SYNC_SECONDS: z.coerce.number().positive().max(86_400).default(10),
     /** Nova's image_cache.manager_interval and remove_unused_original_minimum_age_seconds. */
     NIMBUS_IMAGE_CACHE_PRUNE_INTERVAL_SECONDS: z.coerce
       .number()
@@ -164,14 +171,15 @@ export function parseEnv(variables: Record<string, string | undefined>): EnvResu
   // Relative paths are the user's: npm runs this in apps/compute-agent, but INIT_CWD is where they typed the command.
   const userDir = raw.INIT_CWD ?? process.cwd();
   const fromUser = (file: string) => path.resolve(userDir, file);
-  const stateDir = fromUser(env.NIMBUS_STATE_DIR ?? path.join(repoRoot, ".data", `agent-${env.NIMBUS_HOSTNAME}`));
+  const dataDir = fromUser(env.NIMBUS_DATA_DIR);
+  const stateDir = fromUser(env.NIMBUS_STATE_DIR ?? path.join(dataDir, `agent-${env.NIMBUS_HOSTNAME}`));
   return {
     ok: true,
     env: {
       serverUrls: env.NIMBUS_SERVER_URL.map((url) => url.replace(/\/+$/, "")),
       secretSource: env.NIMBUS_AGENT_SECRET
         ? { kind: "inline", secret: env.NIMBUS_AGENT_SECRET }
-        : { kind: "file", path: fromUser(env.NIMBUS_AGENT_SECRET_FILE) },
+        : { kind: "file", path: fromUser(env.NIMBUS_AGENT_SECRET_FILE ?? path.join(dataDir, "agent-secret")) },
       credentialFile: fromUser(env.NIMBUS_CREDENTIAL_FILE ?? path.join(stateDir, "host-credential")),
       joinToken: env.NIMBUS_JOIN_TOKEN,
       libvirtUri: env.NIMBUS_LIBVIRT_URI ?? null,
@@ -180,6 +188,7 @@ export function parseEnv(variables: Record<string, string | undefined>): EnvResu
       diskGb: env.NIMBUS_DISK_GB,
       stateDir,
       heartbeatMs: env.NIMBUS_HEARTBEAT_MS,
+      powerSyncMs: env.NIMBUS_POWER_SYNC_SECONDS * 1000,
       imageCache: { pruneIntervalMs: env.NIMBUS_IMAGE_CACHE_PRUNE_INTERVAL_SECONDS * 1000, minAgeMs: env.NIMBUS_IMAGE_CACHE_MIN_AGE_SECONDS * 1000 },
       simulation:
         env.NIMBUS_SIMULATED_HOSTS === undefined

@@ -20,6 +20,11 @@ export class KeyedQueue {
     return result;
   }
 
+  /** Whether work is queued or running under `key`. */
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   /** Resolves once no work is queued under any key. */
   async idle(): Promise<void> {
     while (this.tails.size > 0) await Promise.all(this.tails.values());

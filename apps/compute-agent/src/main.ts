@@ -93,12 +93,13 @@ async function startSimulatedHosts(env: Env, simulation: Simulation, sharedSecre
 function hostOptions(
   env: Env,
   hostLog: Logger,
-): Pick<ComputeHostOptions, "vif" | "serverUrls" | "heartbeatMs" | "imageCache" | "agentVersion" | "log" | "vnc"> {
+): Pick<ComputeHostOptions, "vif" | "serverUrls" | "heartbeatMs" | "powerSyncMs" | "imageCache" | "agentVersion" | "log" | "vnc"> {
   return {
     vif: env.vif,
     vnc: env.vnc,
     serverUrls: env.serverUrls,
     heartbeatMs: env.heartbeatMs,
+    powerSyncMs: env.powerSyncMs,
     imageCache: env.imageCache,
     agentVersion: packageJson.version,
     log: hostLog,

@@ -2,6 +2,7 @@
 const BENCHES: Record<string, () => Promise<void>> = {
   launch: async () => (await import("./launch")).main(),
   boot: async () => (await import("./boot")).main(),
+  api: async () => (await import("./api")).main(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== "--");

@@ -3,17 +3,19 @@ import { schema, type Database } from "@nimbus/db";
 import { ne } from "@nimbus/db/orm";
 import { usageByHost } from "@nimbus/core/placement";
 import { computeUsage } from "@nimbus/core/quota";
+import { portStatusFor, SETTLED_VM_STATES, type VmState } from "@nimbus/core/instance-state";
 
 /**
- * What must hold after any fault: every instance ended ACTIVE or ERROR (with a fault), ports
- * are ACTIVE exactly on running instances, no allocation is left for a deleted, failed or
- * moved instance, every host's usage counters equal its allocations, and quota usage equals
- * what exists.
+ * What must hold after any fault: every instance ended settled on its host (ACTIVE, SHUTOFF,
+ * PAUSED, SUSPENDED) or in ERROR (with a fault), never in a task; ports are ACTIVE exactly
+ * while the guest has its NICs (running or paused); no allocation is left for a deleted, failed
+ * or moved instance (a stopped one keeps its own, as in Nova); every host's usage counters
+ * equal its allocations, and quota usage equals what exists; no action task row is left over.
  */
 export async function assertInvariants(db: Database): Promise<void> {
   const instances = await db.select().from(schema.instances).where(ne(schema.instances.vmState, "deleted"));
   for (const i of instances) {
-    expect(["active", "error"], `instance ${i.name} is ${i.vmState}/${i.taskState}`).toContain(i.vmState);
+    expect([...SETTLED_VM_STATES, "error"], `instance ${i.name} is ${i.vmState}/${i.taskState}`).toContain(i.vmState);
     expect(i.taskState, `instance ${i.name} still has a task`).toBeNull();
     if (i.vmState === "error") expect(i.fault?.message, `instance ${i.name} has no fault`).toBeTruthy();
   }
@@ -21,15 +23,16 @@ export async function assertInvariants(db: Database): Promise<void> {
   const live = new Map(instances.map((i) => [i.id, i]));
   for (const port of await db.select().from(schema.ports)) {
     const owner = port.instanceId ? live.get(port.instanceId) : undefined;
-    if (owner) expect(port.status, `port ${port.ipAddress} of ${owner.name} (${owner.vmState})`).toBe(owner.vmState === "active" ? "ACTIVE" : "DOWN");
+    if (owner) expect(port.status, `port ${port.ipAddress} of ${owner.name} (${owner.vmState})`).toBe(portStatusFor(owner.vmState as VmState));
   }
   const allocations = await db.select().from(schema.allocations);
   for (const a of allocations) {
     const owner = live.get(a.instanceId);
     expect(owner, `allocation of a deleted instance on host ${a.hostId}`).toBeDefined();
-    expect(owner!.vmState, `allocation held by ${owner!.name} in ERROR`).toBe("active");
+    expect(SETTLED_VM_STATES, `allocation held by ${owner!.name} in ${owner!.vmState}`).toContain(owner!.vmState);
     expect(owner!.hostId, `allocation of ${owner!.name} on a host it is not on`).toBe(a.hostId);
   }
+  expect(await db.select().from(schema.instanceTasks), "action tasks left over").toEqual([]);
   const truth = await usageByHost(db);
   for (const host of await db.select().from(schema.computeHosts)) {
     const sums = truth.get(host.id) ?? {};

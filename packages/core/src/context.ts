@@ -8,6 +8,7 @@ import type {
   DestroyCommand,
   DownloadProgress,
   GroupMembersCommand,
+  InstanceActionCommand,
   PortsRefreshCommand,
   SpawnCommand,
   VncConsoleAck,
@@ -41,6 +42,8 @@ export interface Publisher {
 export interface AgentGateway {
   spawn(hostId: string, command: SpawnCommand): Promise<CommandAck>;
   destroy(hostId: string, command: DestroyCommand): Promise<CommandAck>;
+  /** An action on an existing instance (stop, start, reboot, …): acknowledged at once, reported on later. */
+  act(hostId: string, command: InstanceActionCommand): Promise<CommandAck>;
   /** Deletes a detached volume's bits on the host that holds them (Cinder's delete on a host-local backend). */
   deleteVolume(hostId: string, command: VolumeDeleteCommand): Promise<CommandAck>;
   /** Re-applies changed security group rules to ports on the host (`ports.refresh`). */
@@ -63,6 +66,13 @@ export interface Services {
   imageStoreDir: string;
   /** A build that makes no progress for this long goes to ERROR. */
   buildTimeoutMs: number;
+  /**
+   * An action on an instance (stop, reboot, …) the host acknowledged but has not finished this
+   * long after (beyond its graceful shutdown time) fails back to the instance's true state.
+   */
+  actionTimeoutMs: number;
+  /** How long a guest has to shut down by itself on stop and soft reboot before it is forced (Nova's shutdown_timeout). */
+  shutdownTimeoutSeconds: number;
   /** Hosts tried per instance before ERROR (the chosen one plus alternates). */
   maxAttempts: number;
   /** A host is shown down when its last heartbeat is older than this. */

@@ -21,6 +21,8 @@ export type ErrorCode =
 export interface FieldIssue {
   path: string;
   message: string;
+  /** What kind of problem, where an adapter words it its own way (Neutron's overlapping subnets). */
+  kind?: "overlap";
 }
 
 export class NimbusError extends Error {

@@ -14,4 +14,5 @@ export function pgErrorOf(error: unknown): { code: string | null; constraint: st
 }
 
 export const FOREIGN_KEY_VIOLATION = "23503";
+export const UNIQUE_VIOLATION = "23505";
 export const DEADLOCK_DETECTED = "40P01";

@@ -53,11 +53,6 @@ export const POLICY = {
   // (one that could outlive it); tokens are made by a user in the console.
   "tokens.create": "session",
   "tokens.revoke": "authenticated",
-  // Keystone's token API: a password or a token in force buys a scoped token; a token's holder
-  // validates or revokes it.
-  "auth.issueToken": "public",
-  "auth.validateToken": "authenticated",
-  "auth.revokeToken": "authenticated",
   // catalog
   "catalog.flavors": "project:reader",
   "catalog.images": "project:reader",
@@ -65,11 +60,41 @@ export const POLICY = {
   "catalog.availabilityZones": "project:reader",
   /** Whether any enabled, up host could take each flavor now: counts and reasons, never host names. */
   "catalog.flavorAvailability": "project:reader",
+  // flavors (Nova's flavors, flavor-manage, extra specs and flavor access)
+  /** Flavors as Nova lists them: public ones and those offered to the project; admins choose public, private or all. */
+  "flavors.list": "project:reader",
+  "flavors.get": "project:reader",
+  "flavors.create": "cloud_admin",
+  "flavors.update": "cloud_admin",
+  "flavors.setProperties": "cloud_admin",
+  "flavors.delete": "cloud_admin",
+  "flavors.access": "cloud_admin",
+  "flavors.addAccess": "cloud_admin",
+  "flavors.removeAccess": "cloud_admin",
+  /** The compute availability zones and whether each has an enabled host (Nova's os-availability-zone). */
+  "availabilityZones.list": "project:reader",
   // compute
   "instances.list": "project:reader",
   "instances.get": "project:reader",
+  /**
+   * The operator's view of instances (Nova's all_tenants and os-extended-server-attributes):
+   * every project's instances, deleted ones, which host each is on, and a fault's details.
+   */
+  "instances.allProjects": "cloud_admin",
   "instances.launch": "project:member",
   "instances.delete": "project:member",
+  // The lifecycle actions (Nova's os_compute_api:servers:start/stop/reboot, os-pause-server,
+  // os-suspend-server): members on their project's instances, admins on any.
+  "instances.stop": "project:member",
+  "instances.start": "project:member",
+  "instances.reboot": "project:member",
+  "instances.pause": "project:member",
+  "instances.unpause": "project:member",
+  "instances.suspend": "project:member",
+  "instances.resume": "project:member",
+  /** Attach or detach a volume to an instance that is already built: checked, then refused (volumes attach at launch only). */
+  "instances.attachVolume": "project:member",
+  "instances.detachVolume": "project:member",
   "instances.console": "project:reader",
   /**
    * A graphical console (Nova's `os_compute_api:os-remote-consoles`: project member or admin; it
@@ -97,6 +122,9 @@ export const POLICY = {
   "subnets.create": "project:member",
   "subnets.delete": "project:member",
   "ports.list": "project:reader",
+  "ports.get": "project:reader",
+  /** How many networks, subnets, ports, groups and rules a project has (its own; a cloud admin any project's). */
+  "networks.usage": "project:reader",
   "securityGroups.list": "project:reader",
   "securityGroups.create": "project:member",
   "securityGroups.delete": "project:member",
@@ -109,6 +137,8 @@ export const POLICY = {
   "keyPairs.delete": "project:member",
   "volumes.list": "project:reader",
   "volumes.get": "project:reader",
+  /** Cinder's all_tenants: every project's volumes. */
+  "volumes.listAllProjects": "cloud_admin",
   "volumes.create": "project:member",
   "volumes.delete": "project:member",
   "serverGroups.list": "project:reader",
@@ -121,6 +151,7 @@ export const POLICY = {
   "hosts.launchAdmission": "cloud_admin",
   "aggregates.list": "cloud_admin",
   "aggregates.create": "cloud_admin",
+  "aggregates.update": "cloud_admin",
   "aggregates.delete": "cloud_admin",
   "aggregates.addHost": "cloud_admin",
   "aggregates.removeHost": "cloud_admin",
@@ -144,7 +175,14 @@ export const POLICY = {
   // plain HTTP routes (streams that do not fit tRPC)
   "http:agent-enroll": "public",
   "http:image-upload": "project:member",
+  /** A user's download of an image's bits (Glance's GET /v2/images/{id}/file): any image the project sees. */
+  "http:image-data": "project:reader",
   "http:agent-image-download": "agent",
+  // Keystone's token API (the OpenStack adapter): a password or a token in force buys a scoped
+  // token; a token's holder validates or revokes it.
+  "http:keystone-issue-token": "public",
+  "http:keystone-validate-token": "authenticated",
+  "http:keystone-revoke-token": "authenticated",
   /** The whole serial console log as a file, for whoever may read it live (`instances.console`). */
   "http:instance-console-log": "project:reader",
 } as const satisfies Record<string, Rule>;
@@ -152,6 +190,16 @@ export const POLICY = {
 export type PolicyTarget = keyof typeof POLICY;
 /** Targets anyone may call, signed in or not. */
 export type PublicTarget = { [T in PolicyTarget]: (typeof POLICY)[T] extends "public" ? T : never }[PolicyTarget];
+
+/** Whether `principal` satisfies the rule of `target` (for what a view shows, not to refuse a call: use `authorize`). */
+export function allows(principal: Principal | null, target: PolicyTarget): boolean {
+  try {
+    authorize(principal, target);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Throws Unauthenticated or Forbidden unless `principal` satisfies the rule of `target`, and

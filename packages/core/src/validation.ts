@@ -131,6 +131,43 @@ export const launchInstanceInput = launchInstanceFields
 export type LaunchInstanceInput = z.input<typeof launchInstanceInput>;
 
 export const instanceIdInput = z.object({ id: z.uuid("Not an instance id.") });
+
+/** An instance by id; `allProjects`: in whichever project it is (the operator's view, cloud admins). */
+export const getInstanceInput = instanceIdInput.extend({ allProjects: z.boolean().default(false) });
+
+export const VM_STATES = ["building", "active", "stopped", "paused", "suspended", "error", "deleted"] as const;
+/** Most instances one page of a list holds (Nova's max_limit). */
+export const MAX_LIST_LIMIT = 1000;
+
+/**
+ * Which instances a list returns, filtered in the database (Nova's GET /servers filters). With
+ * none given: the project's instances that are not deleted, newest first, all of them.
+ */
+export const listInstancesInput = z
+  .object({
+    /** Every project's instances, or with `projectId` one other project's (cloud admins: Nova's all_tenants). */
+    allProjects: z.boolean().default(false),
+    projectId: z.uuid("Not a project id.").optional(),
+    /** Names matching this regular expression (PostgreSQL's, as Nova's name filter is a regular expression). */
+    name: text("Name filter").max(255, "Use at most 255 characters.").optional(),
+    vmStates: z.array(z.enum(VM_STATES)).min(1).max(VM_STATES.length).optional(),
+    /** Only instances changed at or after this instant, deleted ones included (Nova's changes-since). */
+    changesSince: z.date().optional(),
+    reservationId: text("Reservation id").max(255).optional(),
+    imageId: z.uuid("Not an image id.").optional(),
+    flavorId: z.uuid("Not a flavor id.").optional(),
+    /** A fixed address matching this regular expression. */
+    ip: text("IP filter").max(255).optional(),
+    /** Instances on this host (cloud admins). */
+    host: text("Host").max(255).optional(),
+    userId: z.uuid("Not a user id.").optional(),
+    keyName: text("Key pair name").max(255).optional(),
+    /** At most this many; a page after `marker` (an instance id) when given. */
+    limit: z.number().int().min(1).max(MAX_LIST_LIMIT).optional(),
+    marker: z.uuid("Not an instance id.").optional(),
+  })
+  .default({ allProjects: false });
+export type ListInstancesInput = z.input<typeof listInstancesInput>;
 export const idInput = z.object({ id: z.uuid("Not a valid id.") });
 /**
  * Nova's `POST /servers/{id}/remote-consoles` body: a VNC console shown by noVNC, the one kind
@@ -140,6 +177,12 @@ export const remoteConsoleInput = z.object({
   id: z.uuid("Not an instance id."),
   protocol: z.literal("vnc", "Only vnc consoles are offered.").default("vnc"),
   type: z.literal("novnc", "Only novnc consoles are offered.").default("novnc"),
+});
+
+/** Nova's reboot body: `{"reboot": {"type": "SOFT" | "HARD"}}`; SOFT unless told. */
+export const rebootInstanceInput = z.object({
+  id: z.uuid("Not an instance id."),
+  type: z.enum(["SOFT", "HARD"], "Reboot type must be SOFT or HARD.").default("SOFT"),
 });
 export const instanceConsoleInput = z.object({
   id: z.uuid("Not an instance id."),

@@ -100,7 +100,23 @@ export interface ComputeDriver {
    * filtered); an older list than one already taken is ignored.
    */
   replaceGroupMembers(groupId: string, cidrs: string[], version: number): Promise<void>;
-  /** `nostate` when there is no such domain. */
+  /**
+   * The lifecycle operations on an existing domain (Nova's virt driver: power_off, power_on,
+   * reboot, pause, unpause, suspend, resume). Each resolves once the domain is in the state it
+   * asked for and rejects, in plain words, when it cannot be; a missing domain is an error.
+   * `powerOff` asks the guest to shut down (ACPI) and powers it off after `shutdownTimeoutMs`.
+   */
+  powerOff(instanceId: string, options: { shutdownTimeoutMs: number }): Promise<void>;
+  powerOn(instanceId: string): Promise<void>;
+  /** Soft: shut down (up to `shutdownTimeoutMs`, then forced) and start again; hard: power-cycle at once. */
+  reboot(instanceId: string, options: { hard: boolean; shutdownTimeoutMs: number }): Promise<void>;
+  pause(instanceId: string): Promise<void>;
+  unpause(instanceId: string): Promise<void>;
+  /** Saves the guest's memory to the host's disk and stops the domain (libvirt's save). */
+  suspend(instanceId: string): Promise<void>;
+  /** Restores a suspended guest from its saved memory. */
+  resume(instanceId: string): Promise<void>;
+  /** `nostate` when there is no such domain; `suspended` for a domain stopped with its memory saved. */
   powerState(instanceId: string): Promise<PowerState>;
   /**
    * The port of the running guest's VNC display on this host; throws, in plain words, when it

@@ -9,6 +9,9 @@ const STATUS_COLOR: Record<string, MantineColor> = {
   DELETED: "gray",
   SHUTOFF: "gray",
   PAUSED: "yellow",
+  SUSPENDED: "yellow",
+  REBOOT: "blue",
+  HARD_REBOOT: "blue",
 };
 
 export function statusColor(status: string): MantineColor {
@@ -26,6 +29,14 @@ const PHASE_LABEL: Record<string, string> = {
   deleting: "Deleting",
   deleted: "Deleted",
   guest_booted: "Guest booted",
+  compute_stop_instance: "Stop",
+  compute_start_instance: "Start",
+  compute_reboot_instance: "Reboot",
+  compute_pause_instance: "Pause",
+  compute_unpause_instance: "Unpause",
+  compute_suspend_instance: "Suspend",
+  compute_resume_instance: "Resume",
+  power_sync: "Power state sync",
 };
 
 export function phaseLabel(event: string): string {

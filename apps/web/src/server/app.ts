@@ -9,7 +9,7 @@ import { Conductor, DEFAULT_CONDUCTOR_OPTIONS } from "@nimbus/core/conductor";
 import type { Credential, Services } from "@nimbus/core/context";
 import type { Principal } from "@nimbus/core/policy";
 import type { IdentitySettings } from "@nimbus/core/settings";
-import { failBuildsOnDownHosts } from "@nimbus/core/compute";
+import { failBuildsOnDownHosts, sweepInstanceTasks } from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
 import { syncSecurityGroups } from "@nimbus/core/network";
@@ -175,6 +175,8 @@ export async function startNimbusServer({
     uploadStallMs: env.NIMBUS_UPLOAD_STALL_SECONDS * 1000,
     consoleTokenTtlMs: env.NIMBUS_CONSOLE_TOKEN_TTL_SECONDS * 1000,
     buildTimeoutMs: env.NIMBUS_BUILD_TIMEOUT_SECONDS * 1000,
+    actionTimeoutMs: env.NIMBUS_ACTION_TIMEOUT_SECONDS * 1000,
+    shutdownTimeoutSeconds: env.NIMBUS_SHUTDOWN_TIMEOUT_SECONDS,
     maxAttempts: env.NIMBUS_MAX_ATTEMPTS,
     identity,
     scheduler: {
@@ -296,7 +298,9 @@ export async function startNimbusServer({
           services,
           clientAddress: (req) => clientAddress(req, proxies),
           baseUrl: (req) => env.NIMBUS_PUBLIC_URL ?? ownOrigin(req, site) ?? `http://${env.HOST}:${env.PORT}`,
+          imageMaxBytes: env.NIMBUS_IMAGE_MAX_BYTES,
           log: log.child({ component: "openstack-api" }),
+          launchAdmission,
         },
         identity,
       ),
@@ -355,6 +359,12 @@ export async function startNimbusServer({
       if (report) log.info(report, "launch calls waited for admission (more arrived than this process runs at once; builds under way went first)");
     }),
     every(1_000, "host liveness sweep", () => expireSilentHosts(services).then(() => failBuildsOnDownHosts(services))),
+    // Actions on instances (stop, reboot, …): unacknowledged commands sent again; those whose host
+    // went down or that outlived their deadline end in the instance's state with a fault.
+    every(1_000, "instance task sweep", async () => {
+      const { failed } = await sweepInstanceTasks(services);
+      if (failed > 0) log.warn({ failed }, "instance actions failed back: their host went down or did not finish them in time");
+    }),
     every(Math.min(5_000, env.NIMBUS_UPLOAD_STALL_SECONDS * 500), "stalled upload sweep", async () => {
       const images = await expireStalledUploads(services);
       if (images.length > 0) log.warn({ images }, "image uploads whose web process stopped mid-way were given up (images killed)");

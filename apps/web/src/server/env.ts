@@ -70,6 +70,14 @@ const envSchema = z.object({
     .optional(),
   NIMBUS_SECURE_COOKIES: z.stringbool().default(false),
   NIMBUS_BUILD_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  /**
+   * An action on an instance (stop, start, reboot, pause, suspend, …) that its host acknowledged
+   * and has not finished after this long (plus the graceful shutdown time) ends in the instance's
+   * true state with a fault, never stuck in its task.
+   */
+  NIMBUS_ACTION_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  /** How long a guest may take to shut down by itself on stop and soft reboot before it is powered off (Nova's shutdown_timeout; an image's os_shutdown_timeout property overrides it). */
+  NIMBUS_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** A conductor that dies mid-scheduling leaves its lease; another takes the work after this. */
   NIMBUS_CONDUCTOR_LEASE_SECONDS: z.coerce.number().positive().default(30),
   NIMBUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
@@ -154,7 +162,16 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid environment:\n${lines.join("\n")}`);
   }
-  return parsed.data;
+  // Relative paths are the user's: npm runs this in apps/web, but INIT_CWD is where they typed the command.
+  const userDir = source.INIT_CWD ?? process.cwd();
+  const fromUser = (file: string | undefined) => (file === undefined ? undefined : path.resolve(userDir, file));
+  const env = parsed.data;
+  return {
+    ...env,
+    NIMBUS_DATA_DIR: fromUser(env.NIMBUS_DATA_DIR)!,
+    NIMBUS_IMAGE_STORE: fromUser(env.NIMBUS_IMAGE_STORE),
+    NIMBUS_SEED_IMAGE_DIR: fromUser(env.NIMBUS_SEED_IMAGE_DIR),
+  };
 }
 
 export { repoRoot };

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { z } from "zod";
-import type { Services } from "@nimbus/core/context";
+import type { CoreContext, Services } from "@nimbus/core/context";
 import type { Principal } from "@nimbus/core/policy";
 import { isNimbusError, publicError, type ErrorCode } from "@nimbus/core/errors";
 import { ImageUploadError, uploadImageData } from "@nimbus/core/images";
@@ -10,7 +10,7 @@ import { HTTP_STATUS, replyJson } from "./http-reply";
 import { refuseUnsafeUpload, type SiteOrigin } from "./request-guards";
 
 /** What an upload answers on failure: `{ error: { code, message } }` with one of these codes. */
-type UploadErrorCode = ErrorCode | ImageUploadError["reason"] | "UnsupportedMediaType";
+export type UploadErrorCode = ErrorCode | ImageUploadError["reason"] | "UnsupportedMediaType";
 
 const STATUS: Record<UploadErrorCode, number> = {
   ...HTTP_STATUS,
@@ -36,6 +36,50 @@ export interface ImageUploadDeps {
 
 const contentLength = z.coerce.number().int().nonnegative();
 
+/** Why an upload failed, as its HTTP status, a code and a message (the console's and Glance's routes each write it their way). */
+export interface UploadFailure {
+  status: number;
+  code: UploadErrorCode;
+  message: string;
+}
+
+/** Thrown by `receiveImageData` before anything was received (a Content-Length that is no byte count). */
+class UploadRefused extends Error {
+  constructor(readonly failure: UploadFailure) {
+    super(failure.message);
+  }
+}
+
+/**
+ * Receives a queued image's bits from a request body, streamed (never held whole), limited to
+ * `maxBytes` and checksummed, as core's `uploadImageData` does it: the one upload path that the
+ * console's route and Glance's `PUT /v2/images/{id}/file` share. Logs the outcome.
+ */
+export async function receiveImageData(
+  req: IncomingMessage,
+  { ctx, imageId, maxBytes, log }: { ctx: CoreContext; imageId: string; maxBytes: number; log: Logger },
+) {
+  const declared = req.headers["content-length"] === undefined ? null : contentLength.safeParse(req.headers["content-length"]);
+  if (declared && !declared.success) throw new UploadRefused({ status: 400, code: "BadRequest", message: "Content-Length is not a byte count." });
+  const started = Date.now();
+  const image = await uploadImageData({ ctx, input: { imageId, body: req, maxBytes, declaredBytes: declared?.data ?? null } });
+  log.info({ imageId, bytes: image.sizeBytes, diskFormat: image.diskFormat, ms: Date.now() - started }, "image uploaded");
+  return image;
+}
+
+/** What a failed upload (or anything before it, such as resolving the caller) answers; logs it. */
+export function uploadFailure(error: unknown, { imageId, log }: { imageId: string; log: Logger }): UploadFailure {
+  if (error instanceof UploadRefused) return error.failure;
+  if (error instanceof ImageUploadError) {
+    log.warn({ imageId, reason: error.reason }, "image upload refused");
+    return { status: STATUS[error.reason], code: error.reason, message: error.message };
+  }
+  const { code, message } = publicError(error);
+  if (isNimbusError(error)) log.warn({ imageId, code }, "image upload refused");
+  else log.error({ err: error, imageId }, "image upload failed");
+  return { status: STATUS[code], code, message };
+}
+
 function reply(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent || res.destroyed) return;
   // A refusal sent before the body was read: the connection cannot carry another request.
@@ -56,31 +100,20 @@ export function imageUploadHandler({ services, resolvePrincipal, site, maxBytes,
     // Only PUT reaches here: the route table answers any other method with 405 and Allow.
     const refusal = refuseUnsafeUpload(req, site);
     if (refusal) return refuse(req, res, refusal.status === 415 ? "UnsupportedMediaType" : "Forbidden", refusal.error);
-    const declared = req.headers["content-length"] === undefined ? null : contentLength.safeParse(req.headers["content-length"]);
-    if (declared && !declared.success) return refuse(req, res, "BadRequest", "Content-Length is not a byte count.");
-
-    const started = Date.now();
     return resolvePrincipal(req)
       .then(({ principal }) =>
-        uploadImageData({
+        receiveImageData(req, {
           ctx: { ...services, principal, requestId: `req-${randomUUID()}`, remoteAddress: clientAddress(req) },
-          input: { imageId, body: req, maxBytes, declaredBytes: declared?.data ?? null },
+          imageId,
+          maxBytes,
+          log,
         }),
       )
       .then(
-        (image) => {
-          log.info({ imageId, bytes: image.sizeBytes, diskFormat: image.diskFormat, ms: Date.now() - started }, "image uploaded");
-          reply(req, res, 200, image);
-        },
+        (image) => reply(req, res, 200, image),
         (error: unknown) => {
-          if (error instanceof ImageUploadError) {
-            log.warn({ imageId, reason: error.reason }, "image upload refused");
-            return refuse(req, res, error.reason, error.message);
-          }
-          const { code, message } = publicError(error);
-          if (isNimbusError(error)) log.warn({ imageId, code }, "image upload refused");
-          else log.error({ err: error, imageId }, "image upload failed");
-          refuse(req, res, code, message);
+          const failure = uploadFailure(error, { imageId, log });
+          reply(req, res, failure.status, { error: { code: failure.code, message: failure.message } });
         },
       );
   };

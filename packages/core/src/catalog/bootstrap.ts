@@ -56,10 +56,13 @@ export async function bootstrap(
         { userId: user!.id, projectId: demo.id, role: "admin" },
       ]);
     }
-    await tx
-      .insert(schema.flavors)
-      .values(DEFAULT_FLAVORS.map((f) => ({ ...f })))
-      .onConflictDoNothing();
+    // Seeded once, at the first start: a flavor an admin deleted stays deleted.
+    if (!(await tx.query.flavors.findFirst({ columns: { id: true } }))) {
+      await tx
+        .insert(schema.flavors)
+        .values(DEFAULT_FLAVORS.map((f) => ({ ...f })))
+        .onConflictDoNothing();
+    }
     if (!(await tx.query.networks.findFirst())) {
       const [network] = await tx.insert(schema.networks).values({ name: "shared-net", shared: true }).returning();
       await tx.insert(schema.subnets).values({

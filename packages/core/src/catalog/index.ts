@@ -7,6 +7,13 @@ import { authorize } from "../policy";
 import type { NetworkRow } from "@nimbus/db/schema";
 
 export * from "./flavor-availability";
+export * from "./flavor-validation";
+export * from "./list-flavors";
+export * from "./create-flavor";
+export * from "./update-flavor";
+export * from "./set-flavor-properties";
+export * from "./delete-flavor";
+export * from "./flavor-access";
 import { visibleFlavors } from "./visible-flavors";
 
 export async function listFlavors({ ctx }: { ctx: CoreContext }) {

@@ -12,6 +12,7 @@ import { destroyCommandFor } from "./spawn-command";
 import { releaseInstancePorts } from "../network/ports";
 import { detachInstanceVolumes } from "../volumes/attach";
 import { instanceIdInput } from "../validation";
+import { interruptTask } from "./actions/task";
 import type { z } from "zod";
 
 /**
@@ -32,6 +33,8 @@ export async function deleteInstance({ ctx, input }: { ctx: CoreContext; input: 
       .insert(schema.instanceActions)
       .values({ instanceId: instance.id, action: "delete", requestId: ctx.requestId, userId: principal.userId, projectId: instance.projectId });
     const building = instance.vmState === "building";
+    // Delete wins over any action under way: it ends here, and its late report is ignored.
+    await interruptTask(tx, out, instance, "Interrupted: the instance was deleted.");
     await enterPhase(tx, out, instance, "deleting", building ? { closeResult: "Error", details: "Build cancelled: the instance was deleted." } : {});
     await audit(ctx, tx, {
       action: "instance.delete",

@@ -7,6 +7,7 @@ import { describeDown } from "../scheduler/explain";
 import { downSince } from "../scheduler/host-states";
 import { buildFailed } from "./record-report";
 import { hostGiveUpAfterMs } from "../placement/usage";
+import { SETTLED_VM_STATES, type VmState } from "../instance/state-machine";
 
 /**
  * Builds in flight on hosts that have been down longer than `hostDownAfterMs` are rescheduled
@@ -70,12 +71,14 @@ export async function reconcileHost(
     .where(and(eq(schema.instances.hostId, hostId), ne(schema.instances.vmState, "deleted")));
   const onHost = new Set(domains);
   const known = new Set(expected.map((i) => i.id));
-  const missing = expected.filter((i) => i.vmState === "active" && i.taskState === null && !onHost.has(i.id)).map((i) => i.id);
+  // Settled instances whose domain is gone (a stopped, paused or suspended domain is still defined, so listed).
+  const settled = (i: { vmState: string; taskState: string | null }) => SETTLED_VM_STATES.includes(i.vmState as VmState) && i.taskState === null;
+  const missing = expected.filter((i) => settled(i) && !onHost.has(i.id)).map((i) => i.id);
   for (const id of missing) {
     const out = new Announcements();
     await services.db.transaction(async (tx) => {
       const instance = await lockInstance(tx, id);
-      if (!instance || instance.hostId !== hostId || instance.vmState !== "active") return;
+      if (!instance || instance.hostId !== hostId || !settled(instance)) return;
       const host = await hostnameOf(tx, hostId);
       // The virtual machine is gone, so are the resources it held.
       await releaseAllocations(tx, out, instance.id);

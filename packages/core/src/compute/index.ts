@@ -10,5 +10,7 @@ export * from "./spawn-command";
 export * from "./console";
 export * from "./build-wait";
 export * from "./guest-console";
+export * from "./actions";
+export * from "./volume-attachments";
 export * from "./remote-console";
 export * from "./console-tokens";

@@ -32,13 +32,14 @@ export async function launchInstance({ ctx, input }: { ctx: CoreContext; input: 
   const principal = authorize(ctx.principal, "instances.launch");
   const request = parseInput(launchInstanceInput, input);
 
-  const [{ flavor, image, network, subnets, defaultGroupId }, keyPair] = await Promise.all([
+  const [{ flavor, flavorOffered, image, network, subnets, defaultGroupId }, keyPair] = await Promise.all([
     launchContext(ctx.db, { flavorId: request.flavorId, imageId: request.imageId, networkId: request.networkId, projectId: principal.projectId }),
     request.keyName
       ? ctx.db.query.keyPairs.findFirst({ where: and(eq(schema.keyPairs.userId, principal.userId), eq(schema.keyPairs.name, request.keyName)) })
       : Promise.resolve(undefined),
   ]);
-  if (!flavor || flavor.disabled || (!flavor.isPublic && !principal.isAdmin)) throw NimbusError.notFound("Flavor", request.flavorId);
+  if (!flavor || flavor.disabled || (!flavor.isPublic && !flavorOffered && !principal.isAdmin))
+    throw NimbusError.notFound("Flavor", request.flavorId);
   if (request.keyName && !keyPair) {
     throw new NimbusError("NotFound", `You have no key pair named ${request.keyName}.`, {
       fields: [{ path: "keyName", message: "No such key pair." }],
@@ -232,6 +233,8 @@ async function launchContext(db: Database, ids: { flavorId: string; imageId: str
   const [row] = await readLaunchContext(db, ids);
   return {
     flavor: row?.flavor ? rowFromJson(schema.flavors, row.flavor) : undefined,
+    /** A private flavor offered to the project (Nova's flavor access). */
+    flavorOffered: row?.flavor_offered ?? false,
     image: row?.image ? rowFromJson(images, row.image) : undefined,
     network: row?.network ? rowFromJson(networks, row.network) : undefined,
     subnets: rowsFromJson(subnets, row?.subnets ?? "[]"),
@@ -241,12 +244,13 @@ async function launchContext(db: Database, ids: { flavorId: string; imageId: str
 
 const readLaunchContext = statement<
   "flavorId" | "imageId" | "networkId" | "projectId",
-  { flavor: unknown; image: unknown; network: unknown; subnets: unknown; default_group_id: string | null }
+  { flavor: unknown; flavor_offered: boolean; image: unknown; network: unknown; subnets: unknown; default_group_id: string | null }
 >((v) => {
   const { images, networks, subnets, securityGroups } = schema;
   return sql`
     select
-      (select row_to_json(f) from ${schema.flavors} f where f.id = ${v.flavorId}::uuid) as flavor,
+      (select row_to_json(f) from ${schema.flavors} f where f.id = ${v.flavorId}::uuid and f.deleted_at is null) as flavor,
+      exists (select 1 from ${schema.flavorProjects} fp where fp.flavor_id = ${v.flavorId}::uuid and fp.project_id = ${v.projectId}::uuid) as flavor_offered,
       (select row_to_json(${images}) from ${images} where ${images.id} = ${v.imageId}::uuid and ${imageVisibleTo(v.projectId)}) as image,
       (select row_to_json(${networks}) from ${networks} where ${networks.id} = ${v.networkId}::uuid and ${networkVisibleTo(v.projectId)}) as network,
       (select coalesce(json_agg(row_to_json(s) order by s.created_at, s.id), '[]'::json) from ${subnets} s where s.network_id = ${v.networkId}::uuid) as subnets,

@@ -1,22 +1,34 @@
 import { schema, type Executor } from "@nimbus/db";
-import { and, asc, desc, eq, ne } from "@nimbus/db/orm";
+import { and, asc, desc, eq, gte, inArray, ne, sql, type SQL } from "@nimbus/db/orm";
 import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
 import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
+import { pgErrorOf } from "../pg-errors";
 import { displayStatus, type TaskState, type VmState } from "../instance/state-machine";
+import { availabilityZonesOf } from "../scheduler/filters";
+import { aggregatesByHost } from "../scheduler/host-states";
 import { eventPayload } from "./announce";
 import { buildWaitOf } from "./build-wait";
 import { graphicalConsoleOf, guestConsoleOf } from "./guest-console";
-import { instanceIdInput } from "../validation";
+import { getInstanceInput, listInstancesInput, type ListInstancesInput } from "../validation";
 import type { z } from "zod";
 
-/** Loads an instance the caller may see; another project's instance is NotFound, never Forbidden. */
-export async function findVisibleInstance(db: Executor, principal: Principal, id: string) {
+/**
+ * Loads an instance the caller may see; another project's instance is NotFound, never Forbidden.
+ * `anyProject`: in whichever project it is (a caller already authorized for `instances.allProjects`).
+ */
+export async function findVisibleInstance(db: Executor, principal: Principal, id: string, { anyProject = false }: { anyProject?: boolean } = {}) {
   const [row] = await db
     .select()
     .from(schema.instances)
-    .where(and(eq(schema.instances.id, id), eq(schema.instances.projectId, principal.projectId), ne(schema.instances.vmState, "deleted")));
+    .where(
+      and(
+        eq(schema.instances.id, id),
+        anyProject ? undefined : eq(schema.instances.projectId, principal.projectId),
+        ne(schema.instances.vmState, "deleted"),
+      ),
+    );
   if (!row) throw NimbusError.notFound("Instance", id);
   return row;
 }
@@ -24,18 +36,30 @@ export async function findVisibleInstance(db: Executor, principal: Principal, id
 const summaryColumns = {
   id: schema.instances.id,
   name: schema.instances.name,
+  projectId: schema.instances.projectId,
+  userId: schema.instances.userId,
+  flavorId: schema.instances.flavorId,
+  imageId: schema.instances.imageId,
+  hostId: schema.instances.hostId,
   vmState: schema.instances.vmState,
   taskState: schema.instances.taskState,
   powerState: schema.instances.powerState,
   progress: schema.instances.progress,
   createdAt: schema.instances.createdAt,
+  updatedAt: schema.instances.updatedAt,
   launchedAt: schema.instances.launchedAt,
+  deletedAt: schema.instances.deletedAt,
   fault: schema.instances.fault,
   fixedIp: schema.instances.fixedIp,
   macAddress: schema.instances.macAddress,
   keyName: schema.instances.keyName,
   configDrive: schema.instances.configDrive,
   guestBootedAt: schema.instances.guestBootedAt,
+  metadata: schema.instances.metadata,
+  reservationId: schema.instances.reservationId,
+  launchIndex: schema.instances.launchIndex,
+  /** The zone asked for at launch (null: any); `availabilityZone` in the results is the zone it is in. */
+  requestedZone: schema.instances.availabilityZone,
   vcpus: schema.instances.vcpus,
   memoryMb: schema.instances.memoryMb,
   rootGb: schema.instances.rootGb,
@@ -49,24 +73,155 @@ function withStatus<T extends { vmState: string; taskState: string | null }>(row
   return { ...row, status: displayStatus(row.vmState as VmState, row.taskState as TaskState | null) };
 }
 
-export async function listInstances({ ctx }: { ctx: CoreContext }) {
-  const principal = authorize(ctx.principal, "instances.list");
-  const rows = await ctx.db
-    .select(summaryColumns)
-    .from(schema.instances)
-    .innerJoin(schema.flavors, eq(schema.flavors.id, schema.instances.flavorId))
-    .leftJoin(schema.images, eq(schema.images.id, schema.instances.imageId))
-    .leftJoin(schema.networks, eq(schema.networks.id, schema.instances.networkId))
-    .leftJoin(schema.computeHosts, eq(schema.computeHosts.id, schema.instances.hostId))
-    .where(and(eq(schema.instances.projectId, principal.projectId), ne(schema.instances.vmState, "deleted")))
-    .orderBy(desc(schema.instances.createdAt), asc(schema.instances.launchIndex));
-  return rows.map(withStatus);
+/**
+ * What an instance's view shows beside its row, for many instances in a few statements: its
+ * ports (addresses, MACs, network names), the security groups on them, its volumes, and the
+ * availability zone it is in (its host's; before it has one, the zone asked for).
+ */
+async function instanceExtras(db: Executor, rows: readonly { id: string; hostId: string | null; requestedZone: string | null }[]) {
+  const ids = rows.map((r) => r.id);
+  const hostIds = [...new Set(rows.flatMap((r) => (r.hostId ? [r.hostId] : [])))];
+  const none = ids.length === 0;
+  const [ports, groups, volumes, aggregates] = await Promise.all([
+    none
+      ? []
+      : db
+          .select({
+            instanceId: schema.ports.instanceId,
+            id: schema.ports.id,
+            macAddress: schema.ports.macAddress,
+            ipAddress: schema.ports.ipAddress,
+            status: schema.ports.status,
+            networkName: schema.networks.name,
+          })
+          .from(schema.ports)
+          .innerJoin(schema.networks, eq(schema.networks.id, schema.ports.networkId))
+          .where(inArray(schema.ports.instanceId, ids))
+          .orderBy(asc(schema.ports.createdAt), asc(schema.ports.id)),
+    none
+      ? []
+      : db
+          .selectDistinct({ instanceId: schema.ports.instanceId, name: schema.securityGroups.name })
+          .from(schema.portSecurityGroups)
+          .innerJoin(schema.ports, eq(schema.ports.id, schema.portSecurityGroups.portId))
+          .innerJoin(schema.securityGroups, eq(schema.securityGroups.id, schema.portSecurityGroups.groupId))
+          .where(inArray(schema.ports.instanceId, ids))
+          .orderBy(asc(schema.ports.instanceId), asc(schema.securityGroups.name)),
+    none
+      ? []
+      : db
+          .select({
+            instanceId: schema.volumeAttachments.instanceId,
+            id: schema.volumes.id,
+            name: schema.volumes.name,
+            sizeGb: schema.volumes.sizeGb,
+            device: schema.volumeAttachments.device,
+            bootIndex: schema.volumeAttachments.bootIndex,
+            deleteOnTermination: schema.volumeAttachments.deleteOnTermination,
+          })
+          .from(schema.volumeAttachments)
+          .innerJoin(schema.volumes, eq(schema.volumes.id, schema.volumeAttachments.volumeId))
+          .where(inArray(schema.volumeAttachments.instanceId, ids))
+          .orderBy(asc(schema.volumeAttachments.device)),
+    hostIds.length > 0 ? aggregatesByHost(db, hostIds) : new Map<string, never[]>(),
+  ]);
+  const portsOf = byInstance(ports.map(({ instanceId, ...port }) => [instanceId, port] as const));
+  const groupsOf = byInstance(groups.map(({ instanceId, name }) => [instanceId, name] as const));
+  const volumesOf = byInstance(volumes.map(({ instanceId, ...volume }) => [instanceId, volume] as const));
+  return (row: { id: string; hostId: string | null; requestedZone: string | null }) => ({
+    availabilityZone: row.hostId ? (availabilityZonesOf({ aggregates: aggregates.get(row.hostId) ?? [] })[0] ?? null) : row.requestedZone,
+    ports: portsOf.get(row.id) ?? [],
+    securityGroups: groupsOf.get(row.id) ?? [],
+    volumes: volumesOf.get(row.id) ?? [],
+  });
 }
 
-export async function getInstance({ ctx, input }: { ctx: CoreContext; input: z.input<typeof instanceIdInput> }) {
+/** Items grouped by the instance each belongs to, in the order given. */
+function byInstance<T>(pairs: readonly (readonly [string | null, T])[]): Map<string, T[]> {
+  const grouped = new Map<string, T[]>();
+  for (const [instanceId, item] of pairs) {
+    if (instanceId === null) continue;
+    const list = grouped.get(instanceId);
+    if (list) list.push(item);
+    else grouped.set(instanceId, [item]);
+  }
+  return grouped;
+}
+
+/** A filter's text is a PostgreSQL regular expression, or a BadRequest naming the field. */
+async function checkPattern(db: Executor, field: string, pattern: string | undefined): Promise<void> {
+  if (pattern === undefined) return;
+  try {
+    await db.execute(sql`select ''::text ~ ${pattern}::text`);
+  } catch (error) {
+    if (pgErrorOf(error).code !== INVALID_REGULAR_EXPRESSION) throw error;
+    throw NimbusError.badRequest(`The ${field} filter is not a valid regular expression.`, [
+      { path: field, message: "Not a valid regular expression." },
+    ]);
+  }
+}
+const INVALID_REGULAR_EXPRESSION = "2201B";
+
+/**
+ * The instances the caller may see, filtered and paged in the database, newest first (those
+ * launched together in launch order). Every project's (`allProjects`), another project's,
+ * those on a host, and deleted ones by status are the operator's view (`instances.allProjects`);
+ * deleted instances otherwise appear only with `changesSince`, as Nova lists them.
+ */
+export async function listInstances({ ctx, input }: { ctx: CoreContext; input?: ListInstancesInput }) {
+  const principal = authorize(ctx.principal, "instances.list");
+  const filters = parseInput(listInstancesInput, input);
+  const operator = filters.allProjects || filters.projectId !== undefined || filters.host !== undefined || filters.vmStates?.includes("deleted");
+  if (operator) authorize(principal, "instances.allProjects");
+  await Promise.all([checkPattern(ctx.db, "name", filters.name), checkPattern(ctx.db, "ip", filters.ip)]);
+
+  const i = schema.instances;
+  const scope = filters.projectId ? eq(i.projectId, filters.projectId) : filters.allProjects ? undefined : eq(i.projectId, principal.projectId);
+  const conditions: (SQL | undefined)[] = [scope];
+  if (filters.vmStates) conditions.push(inArray(i.vmState, filters.vmStates));
+  else if (!filters.changesSince) conditions.push(ne(i.vmState, "deleted"));
+  if (filters.changesSince) conditions.push(gte(i.updatedAt, filters.changesSince));
+  if (filters.name !== undefined) conditions.push(sql`${i.name} ~ ${filters.name}::text`);
+  if (filters.reservationId !== undefined) conditions.push(eq(i.reservationId, filters.reservationId));
+  if (filters.imageId) conditions.push(eq(i.imageId, filters.imageId));
+  if (filters.flavorId) conditions.push(eq(i.flavorId, filters.flavorId));
+  if (filters.userId) conditions.push(eq(i.userId, filters.userId));
+  if (filters.keyName !== undefined) conditions.push(eq(i.keyName, filters.keyName));
+  if (filters.host !== undefined) conditions.push(eq(schema.computeHosts.hostname, filters.host));
+  if (filters.ip !== undefined) {
+    conditions.push(sql`exists (select 1 from ${schema.ports} p where p.instance_id = ${i.id} and p.ip_address ~ ${filters.ip}::text)`);
+  }
+  if (filters.marker) {
+    const [marker] = await ctx.db
+      .select({ id: i.id })
+      .from(i)
+      .where(and(eq(i.id, filters.marker), scope));
+    if (!marker) throw NimbusError.badRequest(`marker [${filters.marker}] not found`, [{ path: "marker", message: "No such instance." }]);
+    // The page starts after the marker in the list's order (compared in the database, to the microsecond).
+    conditions.push(sql`exists (select 1 from ${i} m where m.id = ${filters.marker}::uuid and (${i.createdAt} < m.created_at
+      or (${i.createdAt} = m.created_at and (${i.launchIndex}, ${i.id}) > (m.launch_index, m.id))))`);
+  }
+  const query = ctx.db
+    .select(summaryColumns)
+    .from(i)
+    .innerJoin(schema.flavors, eq(schema.flavors.id, i.flavorId))
+    .leftJoin(schema.images, eq(schema.images.id, i.imageId))
+    .leftJoin(schema.networks, eq(schema.networks.id, i.networkId))
+    .leftJoin(schema.computeHosts, eq(schema.computeHosts.id, i.hostId))
+    .where(and(...conditions))
+    .orderBy(desc(i.createdAt), asc(i.launchIndex), asc(i.id))
+    .$dynamic();
+  const rows = await (filters.limit ? query.limit(filters.limit) : query);
+  const extras = await instanceExtras(ctx.db, rows);
+  return rows.map((row) => ({ ...withStatus(row), ...extras(row) }));
+}
+export type InstanceSummary = Awaited<ReturnType<typeof listInstances>>[number];
+
+export async function getInstance({ ctx, input }: { ctx: CoreContext; input: z.input<typeof getInstanceInput> }) {
   const principal = authorize(ctx.principal, "instances.get");
-  const { id } = parseInput(instanceIdInput, input);
-  const visible = await findVisibleInstance(ctx.db, principal, id);
+  const { id, allProjects } = parseInput(getInstanceInput, input);
+  if (allProjects) authorize(principal, "instances.allProjects");
+  const visible = await findVisibleInstance(ctx.db, principal, id, { anyProject: allProjects });
   const [row] = await ctx.db
     .select({ ...summaryColumns, hypervisorType: schema.computeHosts.hypervisorType })
     .from(schema.instances)
@@ -81,37 +236,12 @@ export async function getInstance({ ctx, input }: { ctx: CoreContext; input: z.i
     orderBy: asc(schema.instanceActions.startTime),
     with: { events: { orderBy: asc(schema.instanceActionEvents.id) } },
   });
-  const [ports, volumes, buildWait] = await Promise.all([
-    ctx.db
-      .select({
-        id: schema.ports.id,
-        macAddress: schema.ports.macAddress,
-        ipAddress: schema.ports.ipAddress,
-        status: schema.ports.status,
-        networkName: schema.networks.name,
-      })
-      .from(schema.ports)
-      .innerJoin(schema.networks, eq(schema.networks.id, schema.ports.networkId))
-      .where(eq(schema.ports.instanceId, id)),
-    ctx.db
-      .select({
-        id: schema.volumes.id,
-        name: schema.volumes.name,
-        sizeGb: schema.volumes.sizeGb,
-        device: schema.volumeAttachments.device,
-        bootIndex: schema.volumeAttachments.bootIndex,
-        deleteOnTermination: schema.volumeAttachments.deleteOnTermination,
-      })
-      .from(schema.volumeAttachments)
-      .innerJoin(schema.volumes, eq(schema.volumes.id, schema.volumeAttachments.volumeId))
-      .where(eq(schema.volumeAttachments.instanceId, id))
-      .orderBy(asc(schema.volumeAttachments.device)),
-    buildWaitOf(ctx.db, ctx, visible),
-  ]);
+  const [extras, buildWait] = await Promise.all([instanceExtras(ctx.db, [row]), buildWaitOf(ctx.db, ctx, visible)]);
   const { hypervisorType, ...instance } = row;
+  const { availabilityZone, ports, securityGroups, volumes } = extras(row);
   const host = instance.hostname && hypervisorType ? { hostname: instance.hostname, hypervisorType } : null;
   return {
-    instance: withStatus(instance),
+    instance: { ...withStatus(instance), availabilityZone },
     /** What the build waits for on its host, when it waits (see BuildWait). */
     buildWait,
     /** What the serial console can show, in plain words. */
@@ -119,11 +249,15 @@ export async function getInstance({ ctx, input }: { ctx: CoreContext; input: z.i
     /** Whether the graphical console has a screen to show, and if not why. */
     graphicalConsole: graphicalConsoleOf(instance, host),
     ports,
+    /** The names of the security groups on its ports. */
+    securityGroups,
     volumes,
     actions: actions.map((a) => ({
       id: a.id,
       action: a.action,
       requestId: a.requestId,
+      userId: a.userId,
+      projectId: a.projectId,
       startTime: a.startTime.toISOString(),
       finishTime: a.finishTime?.toISOString() ?? null,
       message: a.message,

@@ -17,11 +17,12 @@ import {
   type BuildStep,
 } from "./lifecycle";
 import { settleVolumesOnHost } from "../volumes/attach";
+import { applyTaskReport, isTaskReport } from "./actions/task-reports";
 import type { InstanceRow } from "@nimbus/db/schema";
 
 export type ReportOutcome = "applied" | "duplicate" | "stale";
 
-type RecordServices = Pick<Services, "db" | "publisher" | "buildRequested" | "buildTimeoutMs">;
+type RecordServices = Pick<Services, "db" | "publisher" | "buildRequested" | "buildTimeoutMs" | "actionTimeoutMs">;
 
 /** A report the server would not apply, and why (a NimbusError: another host's instance, say). */
 export interface RefusedReport {
@@ -76,7 +77,13 @@ function progressRun(reports: InstanceReport[], start: number): InstanceReport[]
   return run;
 }
 
-const isProgress = (phase: InstanceReport["phase"]): phase is BuildProgressPhase => phase !== "error" && phase !== "deleted";
+const PROGRESS_PHASES: readonly InstanceReport["phase"][] = [
+  "networking",
+  "block_device_mapping",
+  "spawning",
+  "active",
+] satisfies BuildProgressPhase[];
+const isProgress = (phase: InstanceReport["phase"]): phase is BuildProgressPhase => PROGRESS_PHASES.includes(phase);
 const stepOf = (report: InstanceReport): BuildStep => ({
   phase: report.phase as BuildProgressPhase,
   seq: report.seq,
@@ -118,6 +125,12 @@ export async function recordReport(services: RecordServices, { hostId, report }:
     if (report.seq <= instance.lastReportSeq) return "duplicate";
     const host = await hostnameOf(tx, hostId);
     const seen = { lastReportSeq: report.seq };
+    if (isTaskReport(report.phase)) {
+      await tx.update(schema.instances).set(seen).where(eq(schema.instances.id, instance.id));
+      // Deleting or still building: an action's or the guest's word changes nothing now.
+      if (instance.taskState === "deleting" || instance.vmState === "building" || instance.vmState === "deleted") return "stale";
+      return applyTaskReport(tx, out, services, { ...instance, ...seen }, { ...report, phase: report.phase });
+    }
     try {
       switch (report.phase) {
         case "networking":

@@ -30,6 +30,8 @@ export async function listServerGroups({ ctx }: { ctx: CoreContext }) {
     name: g.name,
     policy: g.policy,
     maxServerPerHost: g.maxServerPerHost,
+    projectId: g.projectId,
+    userId: g.userId,
     members: g.members.filter((m) => m.instance.vmState !== "deleted").map((m) => ({ id: m.instance.id, name: m.instance.name })),
   }));
 }

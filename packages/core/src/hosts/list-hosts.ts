@@ -50,6 +50,8 @@ export async function listHosts({ ctx }: { ctx: CoreContext }) {
     const hostAggregates = aggregates.filter((a) => a.hostId === h.id).map(({ hostId: _, ...a }) => a);
     return {
       id: h.id,
+      /** The number Nova's compute API names the host's service and hypervisor by below microversion 2.53. */
+      number: h.number,
       hostname: h.hostname,
       availabilityZone: hostAggregates.find((a) => a.availabilityZone)?.availabilityZone ?? DEFAULT_AVAILABILITY_ZONE,
       aggregates: hostAggregates.map(({ id, name }) => ({ id, name })),

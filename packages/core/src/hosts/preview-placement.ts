@@ -1,5 +1,5 @@
 import { schema } from "@nimbus/db";
-import { eq } from "@nimbus/db/orm";
+import { and, eq, isNull } from "@nimbus/db/orm";
 import { z } from "zod";
 import { loadGroupSpec } from "../scheduler/request-spec";
 import type { CoreContext } from "../context";
@@ -27,7 +27,7 @@ export const previewPlacementInput = z.object({
 export async function previewPlacement({ ctx, input }: { ctx: CoreContext; input: z.input<typeof previewPlacementInput> }) {
   const principal = authorize(ctx.principal, "hosts.previewPlacement");
   const request = parseInput(previewPlacementInput, input);
-  const flavor = await ctx.db.query.flavors.findFirst({ where: eq(schema.flavors.id, request.flavorId) });
+  const flavor = await ctx.db.query.flavors.findFirst({ where: and(eq(schema.flavors.id, request.flavorId), isNull(schema.flavors.deletedAt)) });
   if (!flavor) throw NimbusError.notFound("Flavor", request.flavorId);
   const image = request.imageId ? await ctx.db.query.images.findFirst({ where: eq(schema.images.id, request.imageId) }) : undefined;
   const spec: RequestSpec = {

@@ -71,7 +71,7 @@ export async function issueKeystoneToken({
   input: IssueTokenInput;
   settings?: IdentitySettings;
 }): Promise<IssuedToken> {
-  authorize(ctx.principal, "auth.issueToken");
+  authorize(ctx.principal, "http:keystone-issue-token");
   const { credential, project } = parseInput(issueTokenInput, input);
   const projectId = project && "name" in project ? await projectIdByName(ctx, project.name) : (project?.id ?? null);
   const now = new Date();
@@ -136,7 +136,7 @@ async function userNameById(ctx: Pick<CoreContext, "db">, id: string): Promise<s
 
 /** A token in force, as Keystone's validate call reports it: who, where, until when; else 404. */
 export async function validateKeystoneToken({ ctx, input }: { ctx: Pick<CoreContext, "db" | "principal">; input: { token: string } }) {
-  authorize(ctx.principal, "auth.validateToken");
+  authorize(ctx.principal, "http:keystone-validate-token");
   const { token } = parseInput(z.object({ token: text("Token").min(1).max(512) }), input);
   const found = await tokenRow(ctx, token);
   const standing = found ? await resolveApiToken(ctx.db, token) : null;
@@ -152,7 +152,7 @@ export async function revokeKeystoneToken({
   ctx: Pick<CoreContext, "db" | "principal" | "remoteAddress" | "requestId">;
   input: { token: string };
 }) {
-  const principal = authorize(ctx.principal, "auth.revokeToken");
+  const principal = authorize(ctx.principal, "http:keystone-revoke-token");
   const { token } = parseInput(z.object({ token: text("Token").min(1).max(512) }), input);
   const found = await tokenRow(ctx, token);
   if (!found || found.revokedAt || found.expiresAt <= new Date())

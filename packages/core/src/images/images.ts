@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import { schema, type Executor } from "@nimbus/db";
-import { and, asc, eq, inArray, ne, or, sql } from "@nimbus/db/orm";
+import { and, asc, desc, eq, inArray, ne, or, sql, type SQL } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
@@ -10,7 +10,7 @@ import { authorize } from "../policy";
 import { enforceQuota } from "../quota/enforce";
 import { imageFilePath } from "./import";
 import { imageVisibleTo } from "./visibility";
-import { text } from "../validation";
+import { keyErrors, text } from "../validation";
 import type { ImageMemberRow, ImageRow } from "@nimbus/db/schema";
 
 export type ImageMemberStatus = ImageMemberRow["status"];
@@ -35,6 +35,59 @@ const PROPERTY_KEYS = {
   osCommandLine: "os_command_line",
 } as const;
 type PropertyField = keyof typeof PROPERTY_KEYS;
+
+/**
+ * Glance's image attributes that are not properties: an additional property may not take their
+ * name, nor one in Glance's reserved `os_glance_` namespace.
+ */
+const RESERVED_PROPERTY_KEYS = new Set([
+  ...Object.values(PROPERTY_KEYS),
+  "id",
+  "name",
+  "status",
+  "visibility",
+  "protected",
+  "os_hidden",
+  "min_ram",
+  "min_disk",
+  "size",
+  "virtual_size",
+  "checksum",
+  "os_hash_algo",
+  "os_hash_value",
+  "container_format",
+  "disk_format",
+  "owner",
+  "tags",
+  "created_at",
+  "updated_at",
+  "deleted",
+  "deleted_at",
+  "self",
+  "file",
+  "schema",
+  "direct_url",
+  "location",
+  "locations",
+  "stores",
+]);
+
+/** Glance's image_property_quota: the most properties one image may have. */
+export const MAX_IMAGE_PROPERTIES = 128;
+
+const propertyKey = text("A property name")
+  .min(1, "A property needs a name.")
+  .max(255, "Use at most 255 characters for a property name.")
+  .refine((key) => !RESERVED_PROPERTY_KEYS.has(key), "This name is an image attribute or a property with its own field, not a free property.")
+  .refine((key) => !key.startsWith("os_glance"), "Names starting with os_glance are reserved.");
+const propertyValue = text("A property value").max(65_535, "Use at most 65,535 characters for a property value.");
+
+/**
+ * Free properties (Glance's additional properties: any name, a text value), beside the ones
+ * Nimbus understands, which have their own fields. On update, null removes one.
+ */
+const extraProperties = z.record(propertyKey, propertyValue, keyErrors);
+const extraPropertyChanges = z.record(propertyKey, propertyValue.nullable(), keyErrors);
 
 const token = (what: string) =>
   text(what[0]!.toUpperCase() + what.slice(1))
@@ -90,6 +143,7 @@ export const createImageInput = z
     kernelId: imageFields.kernelId.default(null),
     ramdiskId: imageFields.ramdiskId.default(null),
     osCommandLine: imageFields.osCommandLine.default(null),
+    properties: extraProperties.default({}),
   })
   .superRefine((v, issues) => {
     if (v.kind !== "disk") {
@@ -114,6 +168,7 @@ export const updateImageInput = z.object({
   kernelId: imageFields.kernelId.optional(),
   ramdiskId: imageFields.ramdiskId.optional(),
   osCommandLine: imageFields.osCommandLine.optional(),
+  properties: extraPropertyChanges.optional(),
 });
 
 export const imageIdInput = z.object({ id: z.uuid("Not an image id.") });
@@ -140,6 +195,10 @@ export interface ImageView {
   sizeBytes: number | null;
   virtualSizeBytes: number | null;
   checksumSha256: string | null;
+  /** Glance's `checksum`. */
+  checksumMd5: string | null;
+  /** Glance's `os_hash_value` (`os_hash_algo` sha512). */
+  hashSha512: string | null;
   minRamMb: number;
   minDiskGb: number;
   protected: boolean;
@@ -171,6 +230,8 @@ function viewOf(row: ImageRow, ownerProjectName: string | null, principal: Princ
     sizeBytes: row.sizeBytes,
     virtualSizeBytes: row.virtualSizeBytes,
     checksumSha256: row.checksumSha256,
+    checksumMd5: row.checksumMd5,
+    hashSha512: row.hashSha512,
     minRamMb: row.minRamMb,
     minDiskGb: row.minDiskGb,
     protected: row.protected,
@@ -219,21 +280,85 @@ async function membersOf(db: Executor, imageIds: string[]): Promise<Map<string, 
   return byImage;
 }
 
-async function readViews(db: Executor, principal: Principal, where: ReturnType<typeof listedBy>): Promise<ImageView[]> {
-  const rows = await db
+async function readViews(
+  db: Executor,
+  principal: Principal,
+  where: SQL,
+  { order = [asc(schema.images.name), asc(schema.images.createdAt), asc(schema.images.id)], limit }: { order?: SQL[]; limit?: number } = {},
+): Promise<ImageView[]> {
+  const query = db
     .select({ image: schema.images, ownerProjectName: schema.projects.name })
     .from(schema.images)
     .leftJoin(schema.projects, eq(schema.projects.id, schema.images.ownerProjectId))
     .where(where)
-    .orderBy(asc(schema.images.name), asc(schema.images.createdAt));
+    .orderBy(...order);
+  const rows = limit === undefined ? await query : await query.limit(limit);
   const owned = rows.filter((r) => r.image.ownerProjectId === principal.projectId).map((r) => r.image.id);
   const members = await membersOf(db, owned);
   return rows.map((r) => viewOf(r.image, r.ownerProjectName, principal, members.get(r.image.id) ?? []));
 }
 
-export async function listImages({ ctx }: { ctx: CoreContext }): Promise<ImageView[]> {
+/** The images page's filters and Glance's list parameters; none narrows nothing. */
+export const listImagesInput = z
+  .object({
+    /** Glance's visibility filter: only public, private (the project's own unshared), or shared images. */
+    visibility: z.enum(["public", "private", "shared"]).optional(),
+    name: text("Name").max(255, "Use at most 255 characters.").optional(),
+    status: z.enum(["queued", "saving", "active", "killed"]).optional(),
+    /** Only images this project owns (Glance's owner filter). */
+    ownerProjectId: z.uuid("Not a project id.").optional(),
+    /** Order: by name (A to Z, the default) or by creation (Glance's default: newest first). */
+    sortKey: z.enum(["name", "created_at"]).default("name"),
+    sortDir: z.enum(["asc", "desc"]).default("asc"),
+    /** A page: at most `limit` images after the image `marker` (in the same order). */
+    limit: z.number().int("Enter a whole number.").min(0, "Cannot be negative.").max(1000, "Use at most 1000.").optional(),
+    marker: z.uuid("Not an image id.").optional(),
+  })
+  .default({ sortKey: "name", sortDir: "asc" });
+export type ListImagesInput = z.input<typeof listImagesInput>;
+
+/**
+ * The images a project sees (see `listedBy`), narrowed by `input`'s filters, in its order, one
+ * page at a time when it names a limit: the page after `marker`, which must be an image the
+ * project sees (BadRequest otherwise, as Glance's "invalid marker").
+ */
+export async function listImages({ ctx, input }: { ctx: CoreContext; input?: ListImagesInput }): Promise<ImageView[]> {
   const principal = authorize(ctx.principal, "images.list");
-  return readViews(ctx.db, principal, listedBy(principal.projectId));
+  const value = parseInput(listImagesInput, input);
+  const i = schema.images;
+  const filters: (SQL | undefined)[] = [
+    listedBy(principal.projectId),
+    value.visibility ? eq(i.visibility, value.visibility) : undefined,
+    value.name !== undefined ? eq(i.name, value.name) : undefined,
+    value.status ? eq(i.status, value.status) : undefined,
+    value.ownerProjectId ? eq(i.ownerProjectId, value.ownerProjectId) : undefined,
+  ];
+  const key = value.sortKey === "name" ? i.name : i.createdAt;
+  const direction = value.sortDir === "asc" ? asc : desc;
+  // The key, then creation and id to break ties: a total order, so pages neither skip nor repeat.
+  const order = [direction(key), direction(i.createdAt), direction(i.id)];
+  if (value.marker) {
+    const [marker] = await ctx.db
+      .select({ id: i.id })
+      .from(i)
+      .where(and(eq(i.id, value.marker), listedBy(principal.projectId)));
+    if (!marker) {
+      throw NimbusError.badRequest(`Invalid marker: image ${value.marker} could not be found.`, [
+        { path: "marker", message: "No such image in this list." },
+      ]);
+    }
+    const column = value.sortKey === "name" ? sql.raw("name") : sql.raw("created_at");
+    const after = sql`(select ${column}, created_at, id from ${i} where id = ${value.marker})`;
+    filters.push(value.sortDir === "asc" ? sql`(${key}, ${i.createdAt}, ${i.id}) > ${after}` : sql`(${key}, ${i.createdAt}, ${i.id}) < ${after}`);
+  }
+  return readViews(ctx.db, principal, and(...filters)!, { order, limit: value.limit });
+}
+
+/** The row of an image the project sees (as `getImage` finds it), or NotFound. */
+export async function getImageRow(db: Executor, principal: Principal, id: string): Promise<ImageRow> {
+  const row = await db.query.images.findFirst({ where: and(eq(schema.images.id, id), listedBy(principal.projectId)) });
+  if (!row) throw NimbusError.notFound("Image", id);
+  return row;
 }
 
 export async function getImage({ ctx, input }: { ctx: CoreContext; input: z.input<typeof imageIdInput> }): Promise<ImageView> {
@@ -257,6 +382,14 @@ async function ownedImage(db: Executor, principal: Principal, id: string, { admi
     throw NimbusError.forbidden(`Image ${row.name} belongs to another project; only its owner may change it.`);
   }
   return row;
+}
+
+function checkPropertyCount(properties: Record<string, string>): void {
+  if (Object.keys(properties).length > MAX_IMAGE_PROPERTIES) {
+    throw NimbusError.badRequest(`An image may have at most ${MAX_IMAGE_PROPERTIES} properties.`, [
+      { path: "properties", message: `Use at most ${MAX_IMAGE_PROPERTIES} properties.` },
+    ]);
+  }
 }
 
 function checkVisibility(principal: Principal, visibility: ImageRow["visibility"]): void {
@@ -292,8 +425,15 @@ async function checkBootParts(db: Executor, projectId: string, parts: { kernelId
 }
 
 /** Applies property fields to Glance's property map: a value sets the key, null removes it. */
-function withProperties(properties: Record<string, string>, fields: Partial<Record<PropertyField, string | null>>): Record<string, string> {
+function withProperties(
+  properties: Record<string, string>,
+  fields: Partial<Record<PropertyField, string | null>> & { properties?: Record<string, string | null> },
+): Record<string, string> {
   const next = { ...properties };
+  for (const [key, value] of Object.entries(fields.properties ?? {})) {
+    if (value === null) delete next[key];
+    else next[key] = value;
+  }
   for (const [field, key] of Object.entries(PROPERTY_KEYS) as [PropertyField, string][]) {
     const value = fields[field];
     if (value === undefined) continue;
@@ -318,6 +458,7 @@ export async function createImage({ ctx, input }: { ctx: CoreContext; input: Cre
       { path: "kernelId", message: "Choose the kernel the command line is for." },
     ]);
   }
+  checkPropertyCount(withProperties({}, value));
   const row = await ctx.db.transaction(async (tx) => {
     // Glance's image_count_total, checked under the project's lock in the transaction that inserts.
     await enforceQuota(tx, principal.projectId, { image_count_total: 1 });
@@ -354,6 +495,7 @@ export async function updateImage({ ctx, input }: { ctx: CoreContext; input: Upd
   const image = await ownedImage(ctx.db, principal, id, { adminMay: true });
   if (changes.visibility !== undefined && changes.visibility !== image.visibility) checkVisibility(principal, changes.visibility);
   const properties = withProperties(image.properties, changes);
+  checkPropertyCount(properties);
   const kind = imageKindOf(image.diskFormat);
   if (kind !== "disk" && (properties.kernel_id || properties.ramdisk_id || properties.os_command_line)) {
     throw NimbusError.badRequest("Only a disk image boots with a kernel and ramdisk.", [

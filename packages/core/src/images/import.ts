@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { copyFile, mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { schema, type Executor } from "@nimbus/db";
 import { eq } from "@nimbus/db/orm";
+import { imageDigester, type ImageDigests } from "./digests";
 import { inspectImageFile } from "./inspect";
 import type { ImageRow } from "@nimbus/db/schema";
 
@@ -27,10 +28,12 @@ export function imageIdOfPartial(fileName: string): string | null {
   return fileName.endsWith(PARTIAL) ? fileName.slice(0, -PARTIAL.length) : null;
 }
 
-async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  await pipeline(createReadStream(file), hash);
-  return hash.digest("hex");
+async function digestsOfFile(file: string): Promise<ImageDigests> {
+  const hash = imageDigester();
+  await pipeline(createReadStream(file), async (chunks: AsyncIterable<Buffer>) => {
+    for await (const chunk of chunks) hash.update(chunk);
+  });
+  return hash.digest();
 }
 
 export interface ImportImageOptions {
@@ -38,7 +41,7 @@ export interface ImportImageOptions {
   sourcePath: string;
   /** Kernel and ramdisk parts of a direct-kernel-boot image are stored as they are (aki / ari). */
   part?: "aki" | "ari";
-  image: Omit<ImageInsert, "id" | "status" | "diskFormat" | "sizeBytes" | "virtualSizeBytes" | "checksumSha256">;
+  image: Omit<ImageInsert, "id" | "status" | "diskFormat" | "sizeBytes" | "virtualSizeBytes" | "checksumSha256" | "checksumMd5" | "hashSha512">;
 }
 
 /**
@@ -54,7 +57,7 @@ export async function importImageFile(db: Executor, { storeDir, sourcePath, part
   const partial = partialImagePath(storeDir, id);
   try {
     await copyFile(sourcePath, partial);
-    const [checksum, { size }] = await Promise.all([sha256OfFile(partial), stat(partial)]);
+    const [digests, { size }] = await Promise.all([digestsOfFile(partial), stat(partial)]);
     await rename(partial, target);
     const [row] = await db
       .insert(schema.images)
@@ -65,7 +68,9 @@ export async function importImageFile(db: Executor, { storeDir, sourcePath, part
         diskFormat: part ?? inspection!.format,
         sizeBytes: size,
         virtualSizeBytes: inspection?.virtualSizeBytes ?? size,
-        checksumSha256: checksum,
+        checksumSha256: digests.sha256,
+        checksumMd5: digests.md5,
+        hashSha512: digests.sha512,
       })
       .returning();
     return row!;

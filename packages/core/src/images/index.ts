@@ -1,3 +1,4 @@
+export * from "./digests";
 export * from "./inspect";
 export * from "./import";
 export * from "./refs";
@@ -7,4 +8,5 @@ export * from "./members";
 export * from "./member-status";
 export * from "./list-shares";
 export * from "./upload";
+export * from "./download";
 export * from "./host-access";

@@ -14,7 +14,19 @@ export interface ImageShareView {
   diskFormat: string | null;
   sizeBytes: number | null;
   checksumSha256: string | null;
+  /** Glance's `checksum` and `os_hash_value` (sha512). */
+  checksumMd5: string | null;
+  hashSha512: string | null;
+  containerFormat: string;
+  virtualSizeBytes: number | null;
+  minRamMb: number;
+  minDiskGb: number;
+  protected: boolean;
+  properties: Record<string, string>;
+  ownerProjectId: string | null;
   ownerProjectName: string | null;
+  createdAt: Date;
+  updatedAt: Date;
   /** The member project's answer: pending until it accepts or rejects. */
   status: ImageMemberStatus;
   offeredAt: Date;
@@ -45,7 +57,18 @@ export async function listImageShares({ ctx }: { ctx: CoreContext }): Promise<Im
       diskFormat: image.diskFormat,
       sizeBytes: image.sizeBytes,
       checksumSha256: image.checksumSha256,
+      checksumMd5: image.checksumMd5,
+      hashSha512: image.hashSha512,
+      containerFormat: image.containerFormat,
+      virtualSizeBytes: image.virtualSizeBytes,
+      minRamMb: image.minRamMb,
+      minDiskGb: image.minDiskGb,
+      protected: image.protected,
+      properties: image.properties,
+      ownerProjectId: image.ownerProjectId,
       ownerProjectName,
+      createdAt: image.createdAt,
+      updatedAt: image.updatedAt,
       status,
       offeredAt,
     }))

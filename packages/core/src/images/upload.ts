@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { Transform, type Readable } from "node:stream";
@@ -11,6 +10,7 @@ import type { CoreContext, Services } from "../context";
 import { NimbusError } from "../errors";
 import { authorize, type Principal } from "../policy";
 import { reserveImageUpload } from "../quota/image-uploads";
+import { imageDigester } from "./digests";
 import { imageFilePath, imageIdOfPartial, partialImagePath } from "./import";
 import { imageKindOf } from "./images";
 import { ImageInspectionError, inspectImageFile } from "./inspect";
@@ -50,7 +50,7 @@ const RESERVE_STEP_BYTES = 16 * 1024 * 1024;
  * upload stops there, its error the refusal).
  */
 function meter(maxBytes: number, reserve: (atLeast: number) => Promise<number>) {
-  const hash = createHash("sha256");
+  const hash = imageDigester();
   let bytes = 0;
   let reserved = 0;
   const stream = new Transform({
@@ -68,7 +68,7 @@ function meter(maxBytes: number, reserve: (atLeast: number) => Promise<number>) 
       }, done);
     },
   });
-  return { stream, bytes: () => bytes, checksum: () => hash.digest("hex") };
+  return { stream, bytes: () => bytes, digests: () => hash.digest() };
 }
 
 /**
@@ -142,7 +142,7 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
       throw new ImageUploadError("Aborted", `The upload ended after ${counted.bytes()} of ${input.declaredBytes} bytes.`);
     }
     if (counted.bytes() === 0) throw new ImageUploadError("InvalidImage", "The image file is empty.");
-    const checksum = counted.checksum();
+    const digests = counted.digests();
     const kind = imageKindOf(claimed.diskFormat);
     let diskFormat: string;
     let virtualSizeBytes: number;
@@ -164,7 +164,17 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
     renamed = true;
     const [active] = await ctx.db
       .update(schema.images)
-      .set({ status: "active", diskFormat, sizeBytes: size, virtualSizeBytes, checksumSha256: checksum, stagedBytes: 0, updatedAt: new Date() })
+      .set({
+        status: "active",
+        diskFormat,
+        sizeBytes: size,
+        virtualSizeBytes,
+        checksumSha256: digests.sha256,
+        checksumMd5: digests.md5,
+        hashSha512: digests.sha512,
+        stagedBytes: 0,
+        updatedAt: new Date(),
+      })
       .where(and(eq(schema.images.id, imageId), eq(schema.images.status, "saving")))
       .returning();
     if (!active) {
@@ -179,7 +189,16 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
       targetId: imageId,
       details: { name: claimed.name, diskFormat, sizeBytes: size },
     });
-    return { id: imageId, status: active.status, diskFormat, sizeBytes: size, virtualSizeBytes, checksumSha256: checksum };
+    return {
+      id: imageId,
+      status: active.status,
+      diskFormat,
+      sizeBytes: size,
+      virtualSizeBytes,
+      checksumSha256: digests.sha256,
+      checksumMd5: digests.md5,
+      hashSha512: digests.sha512,
+    };
   } catch (error) {
     await rm(partial, { force: true });
     if (renamed) await rm(target, { force: true });

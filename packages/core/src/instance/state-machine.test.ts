@@ -1,5 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { BUILD_PHASES, PHASES, canTransition, displayStatus, phaseOf, stateFor } from "./state-machine";
+import {
+  BUILD_PHASES,
+  INSTANCE_OPERATIONS,
+  OPERATIONS,
+  PHASES,
+  TASK_STATE_LABELS,
+  canTransition,
+  checkOperation,
+  displayStatus,
+  operationOfTaskState,
+  phaseOf,
+  portStatusFor,
+  stateFor,
+  syncedVmState,
+  taskStatesOf,
+  vmStateForPower,
+  type InstanceOperation,
+  type TaskState,
+  type VmState,
+} from "./state-machine";
 
 describe("instance state machine", () => {
   it("walks a build through every phase to active", () => {
@@ -40,5 +59,123 @@ describe("instance state machine", () => {
     expect(displayStatus("error", null)).toBe("ERROR");
     expect(stateFor("deleting", "active")).toEqual({ vmState: "active", taskState: "deleting" });
     expect(stateFor("error", "building")).toEqual({ vmState: "error", taskState: null });
+  });
+});
+
+describe("lifecycle operations (Nova's check_instance_state and task states)", () => {
+  const target = (vmState: VmState, taskState: TaskState | null = null, hasHost = true) => ({ name: "web-1", vmState, taskState, hasHost });
+  const VM: VmState[] = ["building", "active", "stopped", "paused", "suspended", "error", "deleted"];
+  const TASKS: (TaskState | null)[] = [
+    null,
+    "scheduling",
+    "spawning",
+    "deleting",
+    "powering-off",
+    "powering-on",
+    "rebooting",
+    "reboot_pending",
+    "reboot_started",
+    "rebooting_hard",
+    "reboot_pending_hard",
+    "reboot_started_hard",
+    "pausing",
+    "unpausing",
+    "suspending",
+    "resuming",
+  ];
+
+  it("allows exactly Nova's source states for every operation, and refuses every other pair", () => {
+    const allowed: Record<InstanceOperation, string[]> = {
+      stop: ["active/-", "error/-"],
+      start: ["stopped/-"],
+      reboot: ["active/-"],
+      reboot_hard: ["active", "stopped", "paused", "suspended", "error"].flatMap((vm) =>
+        ["-", "rebooting", "reboot_pending", "reboot_started", "resuming", "rebooting_hard", "unpausing", "pausing", "suspending"].map(
+          (t) => `${vm}/${t}`,
+        ),
+      ),
+      pause: ["active/-"],
+      unpause: ["paused/-"],
+      suspend: ["active/-"],
+      resume: ["suspended/-"],
+    };
+    for (const op of INSTANCE_OPERATIONS) {
+      for (const vm of VM) {
+        for (const task of TASKS) {
+          const expected = allowed[op].includes(`${vm}/${task ?? "-"}`);
+          expect(checkOperation(op, target(vm, task)).allowed, `${op} from ${vm}/${task}`).toBe(expected);
+        }
+      }
+    }
+  });
+
+  it("says why in plain words", () => {
+    const reason = (op: InstanceOperation, vm: VmState, task: TaskState | null = null, hasHost = true) => {
+      const check = checkOperation(op, target(vm, task, hasHost));
+      return check.allowed ? null : check.reason;
+    };
+    expect(reason("start", "active")).toBe("Instance web-1 is already running (ACTIVE): nothing to start.");
+    expect(reason("stop", "stopped")).toBe("Instance web-1 is already stopped (SHUTOFF): nothing to stop.");
+    expect(reason("pause", "paused")).toBe("Instance web-1 is already paused (PAUSED): nothing to pause.");
+    expect(reason("unpause", "active")).toBe("Instance web-1 is not paused (ACTIVE): nothing to unpause.");
+    expect(reason("resume", "stopped")).toBe("Instance web-1 is not suspended (SHUTOFF): nothing to resume.");
+    expect(reason("start", "suspended")).toBe("Instance web-1 is suspended (SUSPENDED): resume it rather than start it.");
+    expect(reason("stop", "active", "powering-on")).toBe(
+      "Instance web-1 is busy (powering on, task powering-on): wait for it to finish, then try again.",
+    );
+    expect(reason("reboot", "active", "deleting")).toBe("Instance web-1 is being deleted.");
+    expect(reason("stop", "building", "spawning")).toBe("Instance web-1 is still being built (BUILD): wait until it is ACTIVE.");
+    expect(reason("stop", "error", null, false)).toBe("Instance web-1 has no host (its build never finished): there is nothing to stop.");
+    expect(reason("reboot", "stopped")).toMatch(/soft reboot needs a running guest/);
+  });
+
+  it("walks each operation's task states in Nova's order and names the operation of each", () => {
+    expect(taskStatesOf("stop")).toEqual(["powering-off"]);
+    expect(taskStatesOf("start")).toEqual(["powering-on"]);
+    expect(taskStatesOf("reboot")).toEqual(["rebooting", "reboot_pending", "reboot_started"]);
+    expect(taskStatesOf("reboot_hard")).toEqual(["rebooting_hard", "reboot_pending_hard", "reboot_started_hard"]);
+    expect(taskStatesOf("suspend")).toEqual(["suspending"]);
+    for (const op of INSTANCE_OPERATIONS) for (const t of taskStatesOf(op)) expect(operationOfTaskState(t)).toBe(op);
+    expect(operationOfTaskState("spawning")).toBeNull();
+    expect(OPERATIONS.stop.doneVmState).toBe("stopped");
+    expect(OPERATIONS.suspend.doneVmState).toBe("suspended");
+    expect(OPERATIONS.reboot_hard.doneVmState).toBe("active");
+  });
+
+  it("lets delete win over every action task, and a failed action go to error", () => {
+    for (const op of INSTANCE_OPERATIONS) {
+      for (const task of taskStatesOf(op)) {
+        expect(canTransition(phaseOf("active", task), "deleting")).toBe(true);
+        expect(canTransition(phaseOf("active", task), "error")).toBe(true);
+        // A late build report cannot move an instance that is doing something else.
+        expect(canTransition(phaseOf("active", task), "spawning")).toBe(false);
+      }
+    }
+  });
+
+  it("shows Nova's statuses for the new states", () => {
+    expect(displayStatus("active", "rebooting")).toBe("REBOOT");
+    expect(displayStatus("active", "reboot_started_hard")).toBe("HARD_REBOOT");
+    expect(displayStatus("stopped", "rebooting_hard")).toBe("SHUTOFF");
+    expect(displayStatus("active", "powering-off")).toBe("ACTIVE");
+    expect(displayStatus("suspended", null)).toBe("SUSPENDED");
+    expect(TASK_STATE_LABELS["powering-off"]).toBe("Powering off…");
+  });
+
+  it("syncs power as Nova does, taking the host's word for an idle settled instance", () => {
+    expect(syncedVmState("active", null, "shutdown")).toBe("stopped");
+    expect(syncedVmState("active", null, "crashed")).toBe("stopped");
+    expect(syncedVmState("paused", null, "shutdown")).toBe("stopped");
+    expect(syncedVmState("stopped", null, "running")).toBe("active");
+    expect(syncedVmState("active", null, "suspended")).toBe("suspended");
+    expect(syncedVmState("active", null, "running")).toBeNull();
+    expect(syncedVmState("active", null, "nostate")).toBeNull();
+    expect(syncedVmState("active", "powering-off", "shutdown")).toBeNull();
+    expect(syncedVmState("error", null, "running")).toBeNull();
+    expect(syncedVmState("building", "spawning", "running")).toBeNull();
+    expect(vmStateForPower("nostate")).toBeNull();
+    expect(portStatusFor("paused")).toBe("ACTIVE");
+    expect(portStatusFor("stopped")).toBe("DOWN");
+    expect(portStatusFor("suspended")).toBe("DOWN");
   });
 });

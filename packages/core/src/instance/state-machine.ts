@@ -12,9 +12,23 @@
  * A build may skip forward (networking ─▶ spawning, say): agent reports can be lost or arrive
  * out of order, and a later phase means the earlier ones are done. It never goes backwards.
  */
-import type { InstancePhase, TaskState, VmState } from "./types";
+import type { ActionTaskState, BuildTaskState, InstancePhase, TaskState, VmState } from "./types";
 
-export type { InstancePhase, PowerState, TaskState, VmState } from "./types";
+export type { ActionTaskState, BuildTaskState, InstancePhase, PowerState, TaskState, VmState } from "./types";
+export * from "./operations";
+
+const BUILD_TASK_STATES: Record<BuildTaskState, true> = {
+  scheduling: true,
+  networking: true,
+  block_device_mapping: true,
+  spawning: true,
+  deleting: true,
+};
+
+/** Whether `taskState` belongs to a build or a delete (not to an action on an existing instance). */
+export function isBuildTaskState(taskState: TaskState): taskState is BuildTaskState {
+  return taskState in BUILD_TASK_STATES;
+}
 
 interface PhaseSpec {
   vmState: VmState;
@@ -55,15 +69,21 @@ export function canTransition(from: InstancePhase, to: InstancePhase): boolean {
   return PHASES[from].next.includes(to);
 }
 
-/** The phase an instance row is in. `deleting` keeps the vm_state it had. */
+/**
+ * The phase an instance row is in. `deleting` keeps the vm_state it had. An instance that
+ * finished building is in phase `active` whatever its power (stopped, paused, suspended) and
+ * whatever action runs on it: those are ./operations' business; here they may only be deleted
+ * or fail.
+ */
 export function phaseOf(vmState: VmState, taskState: TaskState | null): InstancePhase {
-  if (taskState) return taskState;
+  if (taskState && isBuildTaskState(taskState)) return taskState;
   switch (vmState) {
     case "building":
       return "scheduling";
     case "active":
     case "stopped":
     case "paused":
+    case "suspended":
       return "active";
     case "error":
       return "error";
@@ -82,6 +102,16 @@ export function stateFor(phase: InstancePhase, current: VmState): { vmState: VmS
   return { vmState: phase === "deleting" ? current : spec.vmState, taskState: spec.taskState };
 }
 
+/** The task states Nova's API shows as a status of their own on an ACTIVE instance (its _STATE_MAP). */
+const ACTIVE_TASK_STATUS: Partial<Record<ActionTaskState, string>> = {
+  rebooting: "REBOOT",
+  reboot_pending: "REBOOT",
+  reboot_started: "REBOOT",
+  rebooting_hard: "HARD_REBOOT",
+  reboot_pending_hard: "HARD_REBOOT",
+  reboot_started_hard: "HARD_REBOOT",
+};
+
 /** Nova's API status for a (vm_state, task_state) pair, as the console shows it. */
 export function displayStatus(vmState: VmState, taskState: TaskState | null): string {
   if (taskState === "deleting") return "DELETING";
@@ -89,11 +119,13 @@ export function displayStatus(vmState: VmState, taskState: TaskState | null): st
     case "building":
       return "BUILD";
     case "active":
-      return "ACTIVE";
+      return (taskState && !isBuildTaskState(taskState) && ACTIVE_TASK_STATUS[taskState]) || "ACTIVE";
     case "stopped":
       return "SHUTOFF";
     case "paused":
       return "PAUSED";
+    case "suspended":
+      return "SUSPENDED";
     case "error":
       return "ERROR";
     case "deleted":

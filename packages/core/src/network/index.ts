@@ -8,3 +8,4 @@ export * from "./list-ports";
 export * from "./security-group-rules";
 export * from "./security-group-admin";
 export * from "./port-filters";
+export * from "./usage";

@@ -61,6 +61,8 @@ export function subnetSummary(subnet: SubnetRow, usedAddresses: number) {
   return {
     id: subnet.id,
     networkId: subnet.networkId,
+    /** The project that made it (null: made at first start with the cloud's shared network). */
+    projectId: subnet.projectId,
     name: subnet.name,
     cidr: subnet.cidr,
     gatewayIp: subnet.gatewayIp,
@@ -102,6 +104,8 @@ async function summarize(db: Executor, principal: Principal, networks: NetworkRo
     return {
       id: network.id,
       name: network.name,
+      /** The owner project (null: the cloud's own, made at first start). */
+      projectId: network.projectId,
       shared: network.shared,
       mtu: network.mtu,
       createdAt: network.createdAt,
@@ -140,7 +144,7 @@ export async function getNetwork({ ctx, input }: { ctx: CoreContext; input: z.in
     .where(and(eq(schema.networks.id, id), networkVisibleTo(projectId)));
   if (!network) throw NimbusError.notFound("Network", id);
   const [summary] = await summarize(ctx.db, principal, [network]);
-  return { ...summary!, ports: await portsOf(ctx.db, projectId, network.id) };
+  return { ...summary!, ports: await portsOf(ctx.db, principal, { networkId: network.id }) };
 }
 
 /**

@@ -62,6 +62,7 @@ export async function listSecurityGroups({ ctx }: { ctx: CoreContext }) {
   const nameOf = new Map(groups.map((g) => [g.id, g.name]));
   const summaries = groups.map((group) => ({
     id: group.id,
+    projectId: group.projectId,
     name: group.name,
     description: group.description,
     isDefault: group.name === DEFAULT_SECURITY_GROUP,
@@ -81,6 +82,7 @@ export async function listSecurityGroups({ ctx }: { ctx: CoreContext }) {
         remoteIpPrefix: r.remoteIpPrefix,
         remoteGroupId: r.remoteGroupId,
         remoteGroupName: r.remoteGroupId ? (nameOf.get(r.remoteGroupId) ?? null) : null,
+        createdAt: r.createdAt,
       })),
   }));
   // `default` first, as Horizon lists it.
@@ -128,7 +130,9 @@ export async function deleteSecurityGroup({ ctx, input }: { ctx: CoreContext; in
   return ctx.db.transaction(async (tx) => {
     // The lock waits for launches binding ports to the group, and keeps new ones out.
     const group = await findGroup(tx, projectId, id, "update");
-    if (group.name === DEFAULT_SECURITY_GROUP) throw NimbusError.conflict("The default security group cannot be deleted.");
+    if (group.name === DEFAULT_SECURITY_GROUP) {
+      throw new NimbusError("Conflict", "The default security group cannot be deleted.", { isDefault: true });
+    }
     const users = await tx
       .select({ instanceName: schema.instances.name })
       .from(schema.portSecurityGroups)
@@ -177,7 +181,8 @@ export async function addSecurityGroupRule({ ctx, input }: { ctx: CoreContext; i
       }
     }
     const existing = await tx.select().from(schema.securityGroupRules).where(eq(schema.securityGroupRules.groupId, group.id));
-    if (existing.some((r) => sameRule(rule, r))) throw NimbusError.conflict(`Security group ${group.name} already has this rule.`);
+    const duplicate = existing.find((r) => sameRule(rule, r));
+    if (duplicate) throw new NimbusError("Conflict", `Security group ${group.name} already has this rule.`, { ruleId: duplicate.id });
     const [row] = await tx
       .insert(schema.securityGroupRules)
       .values({ groupId: group.id, ...rule })

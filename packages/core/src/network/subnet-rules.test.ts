@@ -51,7 +51,7 @@ describe("checkSubnet", () => {
 
   it("refuses a CIDR overlapping another subnet of the network", () => {
     const { issues } = checkSubnet(subnet({ cidr: "10.0.0.128/25" }), [{ name: "first", cidr: "10.0.0.0/24" }]);
-    expect(issues).toEqual([{ path: "cidr", message: "10.0.0.128/25 overlaps 10.0.0.0/24 (subnet first) of this network." }]);
+    expect(issues).toEqual([{ path: "cidr", message: "10.0.0.128/25 overlaps 10.0.0.0/24 (subnet first) of this network.", kind: "overlap" }]);
     expect(checkSubnet(subnet({ cidr: "10.0.1.0/24" }), [{ name: "first", cidr: "10.0.0.0/24" }]).issues).toEqual([]);
   });
 });

@@ -52,7 +52,7 @@ export function checkSubnet(
   siblings: { name: string; cidr: string }[],
 ): { subnet: CheckedSubnet | null; issues: FieldIssue[] } {
   const issues: FieldIssue[] = [];
-  const issue = (path: string, message: string) => issues.push({ path, message });
+  const issue = (path: string, message: string, kind?: FieldIssue["kind"]) => issues.push(kind ? { path, message, kind } : { path, message });
 
   if (fields.name.length > 255) issue("name", "Use at most 255 characters.");
 
@@ -72,7 +72,7 @@ export function checkSubnet(
   if (cidr) {
     for (const sibling of siblings) {
       if (cidrsOverlap(cidr, parseCidr(sibling.cidr))) {
-        issue("cidr", `${fields.cidr} overlaps ${sibling.cidr}${sibling.name ? ` (subnet ${sibling.name})` : ""} of this network.`);
+        issue("cidr", `${fields.cidr} overlaps ${sibling.cidr}${sibling.name ? ` (subnet ${sibling.name})` : ""} of this network.`, "overlap");
       }
     }
   }

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { eachOnce, INT4_MAX, text } from "../validation";
+import type { INSTANCE_OPERATIONS } from "../instance/operations";
 
 /**
  * 2: spawn commands carry images, ports, volumes and the config drive; agents stream consoles.
@@ -13,9 +14,12 @@ import { eachOnce, INT4_MAX, text } from "../validation";
  * 4: report messages are numbered and several may be on their way at once (go-back-N).
  * 5: `ports.refresh` and `group.members`: security group rule and membership changes reach
  *    running guests; a remote group's members live in an ipset per host.
- * 6: `instance.vnc`: where a guest's graphical console (VNC) listens, for the console proxy.
+ * 6: `instance.action` (stop, start, reboot, pause, suspend and their undoing) and its reports
+ *    (`task_started`, `task_done`, `task_failed`); agents report their domains' power states
+ *    (`power_state`) on registration and whenever one changes.
+ * 7: `instance.vnc`: where a guest's graphical console (VNC) listens, for the console proxy.
  */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 /** The longest plain-words message a report or a refused command's ack may carry. */
 export const MAX_PROTOCOL_MESSAGE_CHARS = 2000;
 export const AGENT_NAMESPACE = "/agent";
@@ -58,7 +62,24 @@ export const hostRegistrationSchema = z.object({
 });
 export type HostRegistration = z.infer<typeof hostRegistrationSchema>;
 
-export const reportPhaseSchema = z.enum(["networking", "block_device_mapping", "spawning", "active", "error", "deleted"]);
+/**
+ * A build's phases and delete's end; then a task's steps (an `instance.action`, named by its
+ * commandId: `task_started` once the host began it, `task_done` or `task_failed` with the power
+ * state it left), and `power_state`: what the domain's power is now (after the agent started, or
+ * when it changed with no command: a guest shut down from inside).
+ */
+export const reportPhaseSchema = z.enum([
+  "networking",
+  "block_device_mapping",
+  "spawning",
+  "active",
+  "error",
+  "deleted",
+  "task_started",
+  "task_done",
+  "task_failed",
+  "power_state",
+]);
 export type ReportPhase = z.infer<typeof reportPhaseSchema>;
 
 export const powerStateSchema = z.enum(["nostate", "running", "paused", "shutdown", "crashed", "suspended"]);
@@ -282,6 +303,32 @@ export const volumeDeleteCommandSchema = z.object({ commandId: z.uuid(), volumeI
 export type VolumeDeleteCommand = z.infer<typeof volumeDeleteCommandSchema>;
 export type DestroyCommand = z.infer<typeof destroyCommandSchema>;
 
+/** The longest graceful shutdown a command may ask for (Nova's shutdown_timeout, per image os_shutdown_timeout). */
+export const MAX_SHUTDOWN_TIMEOUT_SECONDS = 3600;
+const actionBase = { commandId: z.uuid(), instanceId: z.uuid() };
+/** How long the guest has to shut down by itself (ACPI) before it is powered off. */
+const shutdownTimeout = { shutdownTimeoutSeconds: z.number().int().min(0).max(MAX_SHUTDOWN_TIMEOUT_SECONDS) };
+
+/**
+ * An action on an instance the host runs (`instance.action`), one variant per operation with
+ * its own parameters. Acknowledged at once; the host then reports `task_started` and
+ * `task_done` or `task_failed` under the same commandId. A resent command (same id) is not run twice.
+ */
+export const instanceActionCommandSchema = z.discriminatedUnion("operation", [
+  z.object({ ...actionBase, operation: z.literal("stop"), ...shutdownTimeout }),
+  z.object({ ...actionBase, operation: z.literal("start") }),
+  z.object({ ...actionBase, operation: z.literal("reboot"), ...shutdownTimeout }),
+  z.object({ ...actionBase, operation: z.literal("reboot_hard") }),
+  z.object({ ...actionBase, operation: z.literal("pause") }),
+  z.object({ ...actionBase, operation: z.literal("unpause") }),
+  z.object({ ...actionBase, operation: z.literal("suspend") }),
+  z.object({ ...actionBase, operation: z.literal("resume") }),
+]);
+export type InstanceActionCommand = z.infer<typeof instanceActionCommandSchema>;
+/** Every operation has its command variant (checked when the table of operations grows). */
+const _everyOperationHasACommand: (typeof INSTANCE_OPERATIONS)[number] extends InstanceActionCommand["operation"] ? true : never = true;
+void _everyOperationHasACommand;
+
 /**
  * Where does this instance's graphical console listen? (Nova's `get_vnc_console`.) The host
  * reads the running domain's VNC display and answers with `VncConsoleAck`.
@@ -342,6 +389,7 @@ export interface AgentToServerEvents {
 export interface AgentCommands {
   "instance.spawn": SpawnCommand;
   "instance.destroy": DestroyCommand;
+  "instance.action": InstanceActionCommand;
   "volume.delete": VolumeDeleteCommand;
   "ports.refresh": PortsRefreshCommand;
   "group.members": GroupMembersCommand;

@@ -19,6 +19,7 @@ export async function quotaUsage({ ctx }: { ctx: CoreContext }) {
     volumes: { limit: limits.volumes, used: used.volumes },
     gigabytes: { limit: limits.gigabytes, used: used.gigabytes },
     key_pairs: { limit: limits.key_pairs, used: keyPairs },
+    server_groups: { limit: limits.server_groups, used: used.server_groups },
     image_count_total: { limit: limits.image_count_total, used: used.image_count_total },
     image_size_total: { limit: limits.image_size_total, used: used.image_size_total },
     image_stage_total: { limit: limits.image_stage_total, used: used.image_stage_total },

@@ -1,5 +1,5 @@
 import { relations } from "drizzle-orm";
-import { index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, jsonb, pgTable, primaryKey, serial, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { computeHosts } from "./compute";
 
 /**
@@ -8,12 +8,15 @@ import { computeHosts } from "./compute";
  */
 export const aggregates = pgTable("aggregates", {
   id: uuid("id").primaryKey().defaultRandom(),
+  /** The aggregate's number: the id Nova's compute API names it by (its uuid is `id`). */
+  number: serial("number").notNull().unique(),
   name: text("name").notNull().unique(),
   availabilityZone: text("availability_zone"),
   /** When not empty, only these projects may land on the aggregate's hosts. */
   tenantProjectIds: jsonb("tenant_project_ids").$type<string[]>().notNull().default([]),
   metadata: jsonb("metadata").$type<Record<string, string>>().notNull().default({}),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }),
 });
 
 export const aggregateHosts = pgTable(

@@ -1,21 +1,52 @@
 import { relations } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { projects } from "./identity";
 
-/** Nova flavors: the size of an instance. */
-export const flavors = pgTable("flavors", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  name: text("name").notNull().unique(),
-  vcpus: integer("vcpus").notNull(),
-  memoryMb: integer("memory_mb").notNull(),
-  rootGb: integer("root_gb").notNull(),
-  ephemeralGb: integer("ephemeral_gb").notNull().default(0),
-  swapMb: integer("swap_mb").notNull().default(0),
-  isPublic: boolean("is_public").notNull().default(true),
-  disabled: boolean("disabled").notNull().default(false),
-  extraSpecs: jsonb("extra_specs").$type<Record<string, string>>().notNull().default({}),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+/**
+ * Nova flavors: the size of an instance. A deleted flavor keeps its row (`deletedAt` set), as
+ * the instances launched with it still name it; it is gone from every list and lookup, and its
+ * name is free again for a new flavor.
+ */
+export const flavors = pgTable(
+  "flavors",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    /** Nova's flavor description (compute API 2.55). */
+    description: text("description"),
+    vcpus: integer("vcpus").notNull(),
+    memoryMb: integer("memory_mb").notNull(),
+    rootGb: integer("root_gb").notNull(),
+    ephemeralGb: integer("ephemeral_gb").notNull().default(0),
+    swapMb: integer("swap_mb").notNull().default(0),
+    isPublic: boolean("is_public").notNull().default(true),
+    disabled: boolean("disabled").notNull().default(false),
+    extraSpecs: jsonb("extra_specs").$type<Record<string, string>>().notNull().default({}),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("flavors_name_live_idx").on(t.name).where(sql`${t.deletedAt} is null`)],
+);
+
+/**
+ * Nova's flavor access: the projects a private flavor is offered to (besides cloud admins, who
+ * see every flavor). A public flavor has no rows here.
+ */
+export const flavorProjects = pgTable(
+  "flavor_projects",
+  {
+    flavorId: uuid("flavor_id")
+      .notNull()
+      .references(() => flavors.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.flavorId, t.projectId] }), index("flavor_projects_project_idx").on(t.projectId)],
+);
 
 export const imageStatus = pgEnum("image_status", ["queued", "saving", "active", "killed", "deleted"]);
 export const imageVisibility = pgEnum("image_visibility", ["public", "private", "shared"]);
@@ -38,6 +69,10 @@ export const images = pgTable("images", {
   /** The guest-visible size of the disk (qemu-img's virtual-size); equals size for raw. */
   virtualSizeBytes: bigint("virtual_size_bytes", { mode: "number" }),
   checksumSha256: text("checksum_sha256"),
+  /** Glance's `checksum`: the MD5 of the bits, kept for the clients that compare it. */
+  checksumMd5: text("checksum_md5"),
+  /** Glance's `os_hash_value` with `os_hash_algo` sha512 (its default hashing algorithm). */
+  hashSha512: text("hash_sha512"),
   /**
    * Bytes the upload in progress has reserved against the project's image quotas (at least what
    * has arrived so far); counted only while the image is `saving`, 0 otherwise.
@@ -89,6 +124,11 @@ export const imagesRelations = relations(images, ({ one }) => ({
 export const networksRelations = relations(networks, ({ one }) => ({
   project: one(projects, { fields: [networks.projectId], references: [projects.id] }),
 }));
+export const flavorsRelations = relations(flavors, ({ many }) => ({ projects: many(flavorProjects) }));
+export const flavorProjectsRelations = relations(flavorProjects, ({ one }) => ({
+  flavor: one(flavors, { fields: [flavorProjects.flavorId], references: [flavors.id] }),
+  project: one(projects, { fields: [flavorProjects.projectId], references: [projects.id] }),
+}));
 export const imageMembersRelations = relations(imageMembers, ({ one }) => ({
   image: one(images, { fields: [imageMembers.imageId], references: [images.id] }),
   project: one(projects, { fields: [imageMembers.projectId], references: [projects.id] }),
@@ -96,6 +136,7 @@ export const imageMembersRelations = relations(imageMembers, ({ one }) => ({
 
 /** Rows as drizzle selects them, one type per table. */
 export type FlavorRow = typeof flavors.$inferSelect;
+export type FlavorProjectRow = typeof flavorProjects.$inferSelect;
 export type ImageRow = typeof images.$inferSelect;
 export type ImageMemberRow = typeof imageMembers.$inferSelect;
 export type NetworkRow = typeof networks.$inferSelect;

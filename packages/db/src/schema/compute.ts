@@ -1,5 +1,5 @@
 import { relations } from "drizzle-orm";
-import { boolean, integer, pgTable, real, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, integer, pgTable, real, serial, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /**
  * A compute host is also a placement resource provider: its inventory (totals, reserved,
@@ -10,6 +10,11 @@ export const computeHosts = pgTable(
   "compute_hosts",
   {
     id: uuid("id").primaryKey().defaultRandom(),
+    /**
+     * The host's number: the id Nova's compute API gives its compute service and hypervisor
+     * below microversion 2.53 (from 2.53 on they are named by `id`).
+     */
+    number: serial("number").notNull().unique(),
     hostname: text("hostname").notNull(),
     hypervisorType: text("hypervisor_type").notNull(),
     hypervisorUri: text("hypervisor_uri").notNull(),

@@ -4,8 +4,27 @@ import { flavors, images, networks } from "./catalog";
 import { computeHosts } from "./compute";
 import { projects, users } from "./identity";
 
-export const vmState = pgEnum("vm_state", ["building", "active", "stopped", "paused", "error", "deleted"]);
-export const taskState = pgEnum("task_state", ["scheduling", "networking", "block_device_mapping", "spawning", "deleting"]);
+export const vmState = pgEnum("vm_state", ["building", "active", "stopped", "paused", "suspended", "error", "deleted"]);
+/** Nova's task states: a build's phases, delete, and the lifecycle actions on an existing instance. */
+export const taskState = pgEnum("task_state", [
+  "scheduling",
+  "networking",
+  "block_device_mapping",
+  "spawning",
+  "deleting",
+  "powering-off",
+  "powering-on",
+  "rebooting",
+  "reboot_pending",
+  "reboot_started",
+  "rebooting_hard",
+  "reboot_pending_hard",
+  "reboot_started_hard",
+  "pausing",
+  "unpausing",
+  "suspending",
+  "resuming",
+]);
 export const powerState = pgEnum("power_state", ["nostate", "running", "paused", "shutdown", "crashed", "suspended"]);
 
 export interface InstanceFault {
@@ -113,6 +132,42 @@ export const instanceActionEvents = pgTable(
 );
 
 /**
+ * The durable half of an action on an existing instance (stop, start, reboot, …): at most one per
+ * instance, from the verb that set the task state until the host's last report on it (or a
+ * timeout, the host going down, a delete). Nova casts to the compute host and trusts the queue;
+ * here the command is resent (same id) until the host acknowledges it, and an acknowledged one
+ * that ends with no report by `due_at` is failed back to the instance's true state.
+ */
+export const instanceTasks = pgTable(
+  "instance_tasks",
+  {
+    instanceId: uuid("instance_id")
+      .primaryKey()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    actionId: uuid("action_id")
+      .notNull()
+      .references(() => instanceActions.id, { onDelete: "cascade" }),
+    /** What the host is asked to do (`InstanceOperation`: stop, start, reboot, reboot_hard, …). */
+    operation: text("operation").notNull(),
+    /** The command's id: redeliveries carry it again, and the host's reports name it. */
+    commandId: uuid("command_id").notNull(),
+    hostId: uuid("host_id")
+      .notNull()
+      .references(() => computeHosts.id),
+    /** The operation's parameters as sent (e.g. the graceful shutdown timeout). */
+    params: jsonb("params").$type<Record<string, unknown>>().notNull().default({}),
+    /** The vm_state before the action: where a failed action with no word from the host leaves it. */
+    previousVmState: vmState("previous_vm_state").notNull(),
+    /** Next time a sweeper looks at it: redelivery while unacknowledged, then the deadline. */
+    dueAt: timestamp("due_at", { withTimezone: true }).notNull().defaultNow(),
+    dispatchedAt: timestamp("dispatched_at", { withTimezone: true }),
+    ackedAt: timestamp("acked_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("instance_tasks_due_idx").on(t.dueAt), index("instance_tasks_host_idx").on(t.hostId)],
+);
+
+/**
  * The guest's serial console log as the agent streamed it: chunks keyed by their byte offset in
  * the console file, so a resent chunk is stored once and a viewer resumes "after offset N".
  */
@@ -151,3 +206,4 @@ export type InstanceRow = typeof instances.$inferSelect;
 export type InstanceActionRow = typeof instanceActions.$inferSelect;
 export type InstanceActionEventRow = typeof instanceActionEvents.$inferSelect;
 export type InstanceConsoleChunkRow = typeof instanceConsoleChunks.$inferSelect;
+export type InstanceTaskRow = typeof instanceTasks.$inferSelect;

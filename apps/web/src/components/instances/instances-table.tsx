@@ -1,12 +1,14 @@
 "use client";
 
-import { Anchor, Progress, Stack, Text } from "@mantine/core";
+import { Anchor, Group, Progress, Stack, Text } from "@mantine/core";
+import { TASK_STATE_LABELS, type TaskState } from "@nimbus/core/instance-state";
 import Link from "next/link";
 import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
 import { TrashIcon } from "@/components/common/icons";
 import { RowActionIcon } from "@/components/common/row-action-icon";
 import type { InstanceSummary } from "@/lib/api-types";
-import { formatPowerState, humanize } from "@/lib/format";
+import { formatPowerState } from "@/lib/format";
+import { InstanceActionsMenu } from "./instance-actions";
 import { InstanceStatusBadge } from "./instance-status-badge";
 
 const COLUMNS: DataTableColumn<InstanceSummary>[] = [
@@ -48,12 +50,12 @@ const COLUMNS: DataTableColumn<InstanceSummary>[] = [
     ),
   },
   { key: "power", header: "Power state", cell: (i) => formatPowerState(i.powerState) },
-  { key: "task", header: "Task", cell: (i) => (i.taskState ? humanize(i.taskState) : "—") },
+  { key: "task", header: "Task", cell: (i) => (i.taskState ? TASK_STATE_LABELS[i.taskState as TaskState] : "—") },
 ];
 
 interface InstancesTableProps {
   instances: InstanceSummary[];
-  /** Shown only to those who may delete (members and admins). */
+  /** Shown only to those who may act (members and admins), with the actions menu. */
   onDelete?(instance: InstanceSummary): void;
 }
 
@@ -67,7 +69,10 @@ export function InstancesTable({ instances, onDelete }: InstancesTableProps) {
       rowActions={
         onDelete &&
         ((instance) => (
-          <RowActionIcon tooltip="Delete" aria-label={`Delete ${instance.name}`} icon={<TrashIcon />} onClick={() => onDelete(instance)} />
+          <Group gap={4} wrap="nowrap">
+            <InstanceActionsMenu instance={instance} />
+            <RowActionIcon tooltip="Delete" aria-label={`Delete ${instance.name}`} icon={<TrashIcon />} onClick={() => onDelete(instance)} />
+          </Group>
         ))
       }
     />

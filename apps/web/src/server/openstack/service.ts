@@ -5,6 +5,7 @@ import type { CoreContext, Services } from "@nimbus/core/context";
 import { isNimbusError, type ErrorCode } from "@nimbus/core/errors";
 import type { Principal } from "@nimbus/core/policy";
 import { resolveApiToken } from "@nimbus/core/identity";
+import type { AdmissionGate } from "../admission";
 import { HTTP_STATUS } from "../http-reply";
 import { HttpRefusal, readJsonBody, type RawRoute } from "../http-routes";
 
@@ -33,6 +34,8 @@ export interface OsCall {
   version: Microversion | null;
   /** The raw X-Auth-Token (Keystone's validate and revoke read it). */
   authToken: string | null;
+  /** This process's admission of launches, which the console's launches also pass (see server/admission.ts). */
+  launchAdmission: AdmissionGate;
 }
 
 export interface OsReply {
@@ -169,7 +172,10 @@ export interface OsDeps {
   clientAddress(req: IncomingMessage): string | null;
   /** `scheme://host:port` as the client reached this server. */
   baseUrl(req: IncomingMessage): string;
+  /** NIMBUS_IMAGE_MAX_BYTES: Glance's image_size_cap for uploads. */
+  imageMaxBytes: number;
   log: Logger;
+  launchAdmission: AdmissionGate;
 }
 
 /** The service's routes as raw HTTP routes: its root and everything below it. */
@@ -227,7 +233,18 @@ export function serviceRoutes(service: OsService, deps: OsDeps): RawRoute[] {
         body = hasBody ? await readJsonBody(req, MAX_JSON_BYTES).catch(refusalAsOs) : undefined;
       }
       const ctx: CoreContext = { ...deps.services, principal, requestId, remoteAddress: deps.clientAddress(req) };
-      const reply = await route.handle({ req, res, ctx, params, query: url.searchParams, body, baseUrl: deps.baseUrl(req), version, authToken });
+      const reply = await route.handle({
+        req,
+        res,
+        ctx,
+        params,
+        query: url.searchParams,
+        body,
+        baseUrl: deps.baseUrl(req),
+        version,
+        authToken,
+        launchAdmission: deps.launchAdmission,
+      });
       if (reply) replyOs(res, req.method === "HEAD" ? { ...reply, body: undefined } : reply, service.headers?.({ requestId, version }) ?? {});
     } catch (error) {
       const refusal = asRefusal(error);

@@ -312,6 +312,7 @@ export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: n
   return {
     spawn: (hostId, command) => send("instance.spawn", hostId, command),
     destroy: (hostId, command) => send("instance.destroy", hostId, command),
+    act: (hostId, command) => send("instance.action", hostId, command),
     deleteVolume: (hostId, command) => send("volume.delete", hostId, command),
     refreshPorts: (hostId, command) => send("ports.refresh", hostId, command),
     replaceGroupMembers: (hostId, command) => send("group.members", hostId, command),

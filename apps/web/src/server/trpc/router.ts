@@ -2,7 +2,8 @@ import { router } from "./init";
 import { agentsRouter } from "./routers/agents";
 import { aggregatesRouter } from "./routers/aggregates";
 import { authRouter } from "./routers/auth";
-import { catalogRouter } from "./routers/catalog";
+import { availabilityZonesRouter, catalogRouter } from "./routers/catalog";
+import { flavorsRouter } from "./routers/flavors";
 import { hostsRouter } from "./routers/hosts";
 import { imagesRouter } from "./routers/images";
 import { auditRouter, projectsRouter, quotasRouter, rolesRouter, usersRouter } from "./routers/identity-admin";
@@ -18,6 +19,8 @@ import { volumesRouter } from "./routers/volumes";
 export const appRouter = router({
   auth: authRouter,
   catalog: catalogRouter,
+  flavors: flavorsRouter,
+  availabilityZones: availabilityZonesRouter,
   instances: instancesRouter,
   images: imagesRouter,
   quota: quotaRouter,

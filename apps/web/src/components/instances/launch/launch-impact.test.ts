@@ -6,6 +6,7 @@ function flavor(name: string, vcpus: number, memoryMb: number): Flavor {
   return {
     id: `id-${name}`,
     name,
+    description: null,
     vcpus,
     memoryMb,
     rootGb: 1,
@@ -15,6 +16,8 @@ function flavor(name: string, vcpus: number, memoryMb: number): Flavor {
     disabled: false,
     extraSpecs: {},
     createdAt: new Date(0),
+    updatedAt: null,
+    deletedAt: null,
   };
 }
 
@@ -25,6 +28,7 @@ const usage = (cores: { limit: number; used: number }, ram = { limit: -1, used: 
   volumes: { limit: 10, used: 0 },
   gigabytes: { limit: 1000, used: 0 },
   key_pairs: { limit: 100, used: 0 },
+  server_groups: { limit: 10, used: 0 },
   image_count_total: { limit: 100, used: 0 },
   image_size_total: { limit: 102_400, used: 0 },
   image_stage_total: { limit: 20_480, used: 0 },

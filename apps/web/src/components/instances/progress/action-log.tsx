@@ -10,6 +10,7 @@ import { phaseLabel } from "@/lib/instance-display";
 function actionResult(action: InstanceAction): { label: string; color: string } {
   if (!action.finishTime) return { label: "In progress", color: "blue" };
   if (action.action === "reschedule") return { label: "Rescheduled", color: "orange" };
+  if (action.action === "power_sync") return { label: "Synced", color: "gray" };
   if (action.message) return { label: "Error", color: "red" };
   return { label: "Success", color: "green" };
 }

@@ -7,7 +7,9 @@ import { useState } from "react";
 import { canManageInstances, useSession } from "@/components/session/session-context";
 import { statusColor } from "@/lib/instance-display";
 import { isNotFound, toFormError } from "@/lib/trpc-error";
+import { TASK_STATE_LABELS, type TaskState } from "@nimbus/core/instance-state";
 import { DeleteInstanceModal } from "../delete-instance-modal";
+import { InstanceActionButtons } from "../instance-actions";
 import { InstanceStatusBadge } from "../instance-status-badge";
 import { ActionLog } from "./action-log";
 import { BuildTimeline } from "./build-timeline";
@@ -65,6 +67,11 @@ export function InstanceProgressView({ id }: { id: string }) {
           <Group gap="sm">
             <Title order={1}>{instance.name}</Title>
             <InstanceStatusBadge status={instance.status} />
+            {instance.taskState && !building && (
+              <Text size="sm" c="dimmed" role="status" aria-label="Task">
+                {TASK_STATE_LABELS[instance.taskState as TaskState]}
+              </Text>
+            )}
           </Group>
           {canManage && (
             <Button color="red" variant="light" onClick={() => setConfirming(true)} disabled={instance.status === "DELETING"}>
@@ -73,6 +80,8 @@ export function InstanceProgressView({ id }: { id: string }) {
           )}
         </Group>
       </div>
+
+      {canManage && !building && instance.status !== "DELETING" && <InstanceActionButtons instance={instance} />}
 
       <Group gap="sm" wrap="nowrap">
         <Progress
@@ -92,7 +101,7 @@ export function InstanceProgressView({ id }: { id: string }) {
 
       {building && <DownloadProgress instanceId={instance.id} />}
 
-      {instance.status === "ERROR" && <FaultAlert instance={instance} canRelaunch={canManage} />}
+      {(instance.status === "ERROR" || (instance.fault && instance.taskState === null)) && <FaultAlert instance={instance} canRelaunch={canManage} />}
 
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, md: 6 }}>

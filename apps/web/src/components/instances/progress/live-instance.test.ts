@@ -18,13 +18,32 @@ function event(id: number, name: string, finished = false): InstanceActionEvent 
 }
 
 function action(id: string, kind: string, events: InstanceActionEvent[]): InstanceAction {
-  return { id, action: kind, requestId: `req-${id}`, startTime: "2026-01-01T00:00:00.000Z", finishTime: null, message: null, events };
+  return {
+    id,
+    action: kind,
+    requestId: `req-${id}`,
+    userId: null,
+    projectId: "",
+    startTime: "2026-01-01T00:00:00.000Z",
+    finishTime: null,
+    message: null,
+    events,
+  };
 }
 
 function detail(actions: InstanceAction[]): InstanceDetail {
   const guestConsole: InstanceDetail["guestConsole"] = { state: "waiting", label: "Waiting for the guest", says: "" };
   const graphicalConsole: InstanceDetail["graphicalConsole"] = { available: false, says: "" };
-  return { instance: {} as InstanceDetail["instance"], buildWait: null, guestConsole, graphicalConsole, ports: [], volumes: [], actions };
+  return {
+    instance: {} as InstanceDetail["instance"],
+    buildWait: null,
+    guestConsole,
+    graphicalConsole,
+    ports: [],
+    securityGroups: [],
+    volumes: [],
+    actions,
+  };
 }
 
 describe("upsertEvent", () => {

@@ -28,6 +28,8 @@ export function upsertEvent(detail: InstanceDetail, event: InstanceActionEvent):
       id: `provisional-${event.id}`,
       action: wantsDelete ? "delete" : "create",
       requestId: "",
+      userId: null,
+      projectId: detail.instance.projectId,
       startTime: event.startTime,
       finishTime: null,
       message: null,
@@ -49,6 +51,9 @@ export function applyChange(detail: InstanceDetail, change: BrowserEventPayload<
     instance: {
       ...detail.instance,
       status: change.status,
+      // The task shows at once ("Powering off…"); the columns are checked by the refetch.
+      taskState: change.taskState as InstanceDetail["instance"]["taskState"],
+      vmState: change.vmState as InstanceDetail["instance"]["vmState"],
       hostname: change.hostname,
       progress: change.progress,
     },

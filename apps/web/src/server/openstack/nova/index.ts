@@ -10,7 +10,15 @@ import { serverGroupRoutes } from "./server-groups";
 import { serverRoutes } from "./servers";
 import { volumeAttachmentRoutes } from "./volume-attachments";
 
-/** Nova v2.1 under `/compute`: the microversions Nimbus implements, Nova's at each. */
+/**
+ * Nova v2.1 under `/compute`: the microversions Nimbus implements, Nova's at each. Only 2.1:
+ * it is what the stock clients ask for (python-openstackclient 6.0 drives novaclient at 2.1
+ * unless told otherwise, and openstacksdk asks for the lesser of its own maximum and this one),
+ * and every API group here answers as Nova does at 2.1. A later microversion changes what
+ * several groups answer (2.2 key pair types, 2.3 extended server attributes, 2.13 server group
+ * owners, 2.19 server descriptions, 2.26 server tags, 2.37 `networks: "auto"`, ...), so it is
+ * claimed only once every group behaves as Nova does at it and at each one before it.
+ */
 export const COMPUTE_MIN_VERSION = mv("2.1");
 export const COMPUTE_MAX_VERSION = mv("2.1");
 

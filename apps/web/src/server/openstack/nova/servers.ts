@@ -1,4 +1,287 @@
-import type { OsRoute } from "../service";
+import { z } from "zod";
+import { deleteInstance, getInstance, getInstanceConsole, listInstances } from "@nimbus/core/compute";
+import { allows, type Principal } from "@nimbus/core/policy";
+import { MAX_LIST_LIMIT, VM_STATES, type ListInstancesInput } from "@nimbus/core/validation";
+import { badRequest, notFound, OsRefusal, principalOf, type OsCall, type OsReply, type OsRoute } from "../service";
+import { intParam, parseWire } from "../wire";
+import { createServer } from "./server-create";
+import { novaStrtime, serverBrief, serverDetail, vmStatesOf } from "./server-views";
 
-/** Nova's servers API: to be built. */
-export const serverRoutes: OsRoute[] = [];
+/**
+ * Nova's servers API at microversion 2.1 on core's instance verbs (the console's): list and
+ * detail with Nova's filters and pages, show, create, delete, the console log action, and the
+ * instance action log (os-instance-actions).
+ */
+
+/**
+ * Filters Nova offers its admins at 2.1 (any instance column) that Nimbus does not filter on:
+ * refused rather than dropped, since an admin would otherwise read an unfiltered list as filtered.
+ * (A project's users may not give them at 2.1, and Nova drops them from their queries.)
+ */
+const OPERATOR_FILTERS_NOT_OFFERED = [
+  "ip6",
+  "instance_name",
+  "availability_zone",
+  "config_drive",
+  "progress",
+  "task_state",
+  "power_state",
+  "locked",
+  "tags",
+  "not-tags",
+];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The server id of the path: anything that is not an instance id names no instance (404, as Nova answers). */
+function serverIdOf(call: OsCall): string {
+  const id = call.params.serverId!;
+  if (!UUID.test(id)) throw notFound(`Instance ${id.slice(0, 64)} could not be found.`);
+  return id;
+}
+
+/** Whether the caller has the operator's view (every project, hosts, fault details): the policy table's `instances.allProjects`. */
+const operatorView = (principal: Principal) => allows(principal, "instances.allProjects");
+
+/** The instance of the path as getInstance shows it: the operator sees any project's. */
+async function instanceOf(call: OsCall) {
+  const principal = principalOf(call);
+  return getInstance({ ctx: call.ctx, input: { id: serverIdOf(call), allProjects: operatorView(principal) } });
+}
+
+/** Nova's all_tenants: present and true-ish (an empty value counts), false-ish, or a 400. */
+function allTenantsOf(query: URLSearchParams): boolean {
+  const raw = query.get("all_tenants");
+  if (raw === null) return false;
+  const value = raw.trim().toLowerCase();
+  if (["", "1", "t", "true", "on", "y", "yes"].includes(value)) return true;
+  if (["0", "f", "false", "off", "n", "no"].includes(value)) return false;
+  throw badRequest(
+    `Unrecognized value '${raw.slice(0, 32)}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`,
+  );
+}
+
+/** changes-since as Nova parses it (ISO 8601; no zone: UTC). */
+function changesSinceOf(query: URLSearchParams): Date | undefined {
+  const raw = query.get("changes-since");
+  if (raw === null) return undefined;
+  const text = raw.trim();
+  const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? text : `${text}Z`;
+  const at = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?/.test(text) ? new Date(zoned.replace(" ", "T")) : new Date(Number.NaN);
+  if (Number.isNaN(at.getTime())) throw badRequest("Invalid filter field: changes-since.");
+  return at;
+}
+
+/**
+ * GET /servers and /servers/detail: Nova's query as core's list filters. The filters a project's
+ * user may give at 2.1 (reservation_id, name, status, image, flavor, ip, changes-since,
+ * all_tenants) and, for the operator, project, host and user; anything else is dropped, as Nova
+ * drops what it does not offer a caller. Returns null when the query can match nothing.
+ */
+function listFiltersOf(call: OsCall, principal: Principal): ListInstancesInput | null {
+  const { query } = call;
+  const operator = operatorView(principal);
+  const sortKey = query.get("sort_key");
+  const sortDir = query.get("sort_dir");
+  if ((sortKey !== null && sortKey !== "created_at") || (sortDir !== null && sortDir !== "desc")) {
+    throw badRequest("Nimbus lists servers newest first only (sort_key created_at, sort_dir desc).");
+  }
+  const limit = intParam(query, "limit", { min: 0, max: 2_147_483_647 });
+  const marker = query.get("marker") ?? undefined;
+  if (marker !== undefined && !UUID.test(marker)) throw badRequest(`marker [${marker.slice(0, 64)}] not found`);
+  const filters: ListInstancesInput = {
+    allProjects: allTenantsOf(query),
+    // Nova's max_limit bounds every page; a limit of 0 asks for a full one.
+    limit: Math.min(limit || MAX_LIST_LIMIT, MAX_LIST_LIMIT),
+    marker,
+    changesSince: changesSinceOf(query),
+  };
+  const statuses = query.getAll("status");
+  if (statuses.length > 0) {
+    const vmStates = vmStatesOf(statuses);
+    if (vmStates.length === 0) return null;
+    filters.vmStates = vmStates;
+  }
+  const name = query.get("name");
+  if (name !== null) filters.name = name;
+  const reservationId = query.get("reservation_id");
+  if (reservationId !== null) filters.reservationId = reservationId;
+  const ip = query.get("ip");
+  if (ip !== null) filters.ip = ip;
+  // Images and flavors by id or link; one Nimbus never gave out matches nothing.
+  for (const [param, key] of [
+    ["image", "imageId"],
+    ["flavor", "flavorId"],
+  ] as const) {
+    const ref = query.get(param);
+    if (ref === null) continue;
+    const id = ref.replace(/\/+$/, "").split("/").at(-1) ?? "";
+    if (!UUID.test(id)) return null;
+    filters[key] = id;
+  }
+  if (operator) {
+    const unsupported = OPERATOR_FILTERS_NOT_OFFERED.filter((f) => query.has(f));
+    if (unsupported.length > 0) throw badRequest(`Nimbus cannot filter servers by ${unsupported.join(", ")}.`);
+    const vmStates = query.getAll("vm_state").map((s) => s.trim().toLowerCase());
+    if (vmStates.length > 0) {
+      const known = VM_STATES.filter((s) => vmStates.includes(s));
+      if (known.length === 0) return null;
+      filters.vmStates = filters.vmStates ? filters.vmStates.filter((s) => known.includes(s)) : known;
+      if (filters.vmStates.length === 0) return null;
+    }
+    const deleted = query.get("deleted");
+    if (deleted !== null && ["1", "t", "true", "on", "y", "yes"].includes(deleted.trim().toLowerCase())) filters.vmStates = ["deleted"];
+    const keyName = query.get("key_name");
+    if (keyName !== null) filters.keyName = keyName;
+    const project = query.get("project_id") ?? query.get("tenant_id");
+    // As Nova: another project only within all_tenants.
+    if (project !== null && filters.allProjects) {
+      if (!UUID.test(project)) return null;
+      filters.projectId = project;
+    }
+    const host = query.get("host");
+    if (host !== null) filters.host = host;
+    const userId = query.get("user_id");
+    if (userId !== null) {
+      if (!UUID.test(userId)) return null;
+      filters.userId = userId;
+    }
+  }
+  return filters;
+}
+
+/** Nova's servers_links: a next page when this one is full, the same query from after its last server. */
+function nextLinks(call: OsCall, path: string, ids: string[], limit: number) {
+  if (ids.length === 0 || ids.length < limit) return undefined;
+  const params = new URLSearchParams(call.query);
+  params.set("marker", ids.at(-1)!);
+  return [{ rel: "next", href: `${call.baseUrl}/compute/v2.1/${path}?${params.toString()}` }];
+}
+
+function listRoute(detail: boolean): OsRoute {
+  const path = detail ? "servers/detail" : "servers";
+  return {
+    method: "GET",
+    path: `/v2.1/${path}`,
+    async handle(call) {
+      const principal = principalOf(call);
+      const filters = listFiltersOf(call, principal);
+      if (!filters) return { status: 200, body: { servers: [] } };
+      const rows = await listInstances({ ctx: call.ctx, input: filters });
+      const operator = operatorView(principal);
+      const servers = rows.map((row) => (detail ? serverDetail(call.baseUrl, row, operator) : serverBrief(call.baseUrl, row)));
+      const links = nextLinks(
+        call,
+        path,
+        rows.map((r) => r.id),
+        filters.limit ?? MAX_LIST_LIMIT,
+      );
+      return { status: 200, body: links ? { servers, servers_links: links } : { servers } };
+    },
+  };
+}
+
+/** Control characters Nova removes from console output (tabs, newlines and carriage returns stay). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters Nova strips are what this matches
+const CONSOLE_CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F]/g;
+
+const actionBody = z.record(z.string(), z.unknown()).refine((b) => Object.keys(b).length === 1, "Give exactly one action.");
+const consoleOutputBody = z
+  .object({
+    length: z.union([z.number().int().min(-1), z.string().regex(/^-?[0-9]+$/, "Must be a whole number"), z.null()]).optional(),
+  })
+  .strict();
+
+/** POST /servers/{id}/action: the console log (os-getConsoleOutput); Nimbus has no other server action yet. */
+async function serverAction(call: OsCall): Promise<OsReply> {
+  const body = parseWire(actionBody, call.body, "action");
+  const [name, args] = Object.entries(body)[0]!;
+  if (name !== "os-getConsoleOutput") throw badRequest(`Nimbus does not offer the ${name.slice(0, 64)} server action.`);
+  const { length } = parseWire(z.object({ "os-getConsoleOutput": consoleOutputBody }), { [name]: args ?? {} }, name)["os-getConsoleOutput"];
+  const lines = length === undefined || length === null ? -1 : Number(length);
+  if (lines < -1) throw badRequest("Invalid input for field/attribute length. Value: must be -1 or more.");
+  const { instance } = await instanceOf(call);
+  if (instance.taskState === "deleting") {
+    throw new OsRefusal(409, "Conflict", `Cannot 'get_console_output' instance ${instance.id} while it is in task_state deleting`);
+  }
+  if (!instance.hostId) throw new OsRefusal(409, "Conflict", `Instance ${instance.id} has not been scheduled to a host yet.`);
+  const log = await getInstanceConsole({ ctx: call.ctx, input: { id: instance.id } });
+  let output = log.text;
+  if (lines === 0) output = "";
+  else if (lines > 0) output = output.split("\n").slice(-lines).join("\n");
+  return { status: 200, body: { output: output.replace(CONSOLE_CONTROL, "") } };
+}
+
+type InstanceAction = Awaited<ReturnType<typeof getInstance>>["actions"][number];
+
+/** An instance action at 2.1 (os-instance-actions), its events with it on show. */
+function actionView(instanceId: string, action: InstanceAction) {
+  return {
+    action: action.action,
+    instance_uuid: instanceId,
+    message: action.message,
+    project_id: action.projectId,
+    request_id: action.requestId,
+    start_time: novaStrtime(action.startTime),
+    user_id: action.userId,
+  };
+}
+
+export const serverRoutes: OsRoute[] = [
+  listRoute(false),
+  listRoute(true),
+  { method: "POST", path: "/v2.1/servers", handle: createServer },
+  {
+    method: "GET",
+    path: "/v2.1/servers/:serverId",
+    async handle(call) {
+      const detail = await instanceOf(call);
+      const row = { ...detail.instance, ports: detail.ports, securityGroups: detail.securityGroups, volumes: detail.volumes };
+      return { status: 200, body: { server: serverDetail(call.baseUrl, row, operatorView(principalOf(call))) } };
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/v2.1/servers/:serverId",
+    async handle(call) {
+      await deleteInstance({ ctx: call.ctx, input: { id: serverIdOf(call) } });
+      return { status: 204 };
+    },
+  },
+  { method: "POST", path: "/v2.1/servers/:serverId/action", handle: serverAction },
+  {
+    method: "GET",
+    path: "/v2.1/servers/:serverId/os-instance-actions",
+    async handle(call) {
+      const { instance, actions } = await instanceOf(call);
+      // Newest first, as Nova lists them.
+      return { status: 200, body: { instanceActions: actions.toReversed().map((a) => actionView(instance.id, a)) } };
+    },
+  },
+  {
+    method: "GET",
+    path: "/v2.1/servers/:serverId/os-instance-actions/:requestId",
+    async handle(call) {
+      const { instance, actions } = await instanceOf(call);
+      const requestId = call.params.requestId!;
+      const action = actions.findLast((a) => a.requestId === requestId);
+      if (!action) throw notFound(`Action for request_id ${requestId.slice(0, 64)} on instance ${instance.id} not found`);
+      return {
+        status: 200,
+        body: {
+          instanceAction: {
+            ...actionView(instance.id, action),
+            events: action.events.map((e) => ({
+              event: e.event,
+              start_time: novaStrtime(e.startTime),
+              finish_time: e.finishTime ? novaStrtime(e.finishTime) : null,
+              result: e.result,
+              // Nimbus records no tracebacks: a failed event's plain words stand in their place.
+              traceback: e.result === "Error" ? e.details : null,
+            })),
+          },
+        },
+      };
+    },
+  },
+];

@@ -1,12 +1,14 @@
 import {
   addHostToAggregate,
   aggregateHostInput,
-  aggregateIdInput,
   createAggregate,
   createAggregateInput,
   deleteAggregate,
+  deleteAggregateInput,
   listAggregates,
   removeHostFromAggregate,
+  updateAggregate,
+  updateAggregateInput,
 } from "@nimbus/core/hosts";
 import { procedure, router, verbInput } from "../init";
 
@@ -15,8 +17,11 @@ export const aggregatesRouter = router({
   create: procedure("aggregates.create")
     .input(verbInput(createAggregateInput))
     .mutation(({ ctx, input }) => createAggregate({ ctx, input })),
+  update: procedure("aggregates.update")
+    .input(verbInput(updateAggregateInput))
+    .mutation(({ ctx, input }) => updateAggregate({ ctx, input })),
   delete: procedure("aggregates.delete")
-    .input(verbInput(aggregateIdInput))
+    .input(verbInput(deleteAggregateInput))
     .mutation(({ ctx, input }) => deleteAggregate({ ctx, input })),
   addHost: procedure("aggregates.addHost")
     .input(verbInput(aggregateHostInput))

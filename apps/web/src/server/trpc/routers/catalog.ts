@@ -1,5 +1,5 @@
 import { flavorAvailability, flavorAvailabilityInput, listFlavors, listImages, listNetworks } from "@nimbus/core/catalog";
-import { listAvailabilityZones } from "@nimbus/core/hosts";
+import { describeAvailabilityZones, listAvailabilityZones } from "@nimbus/core/hosts";
 import { procedure, router, verbInput } from "../init";
 
 export const catalogRouter = router({
@@ -10,4 +10,9 @@ export const catalogRouter = router({
     .input(verbInput(flavorAvailabilityInput))
     .query(({ ctx, input }) => flavorAvailability({ ctx, input })),
   availabilityZones: procedure("catalog.availabilityZones").query(({ ctx }) => listAvailabilityZones({ ctx })),
+});
+
+/** Nova's availability zone list: each zone and whether an enabled host is in it. */
+export const availabilityZonesRouter = router({
+  list: procedure("availabilityZones.list").query(({ ctx }) => describeAvailabilityZones({ ctx })),
 });

@@ -1,11 +1,42 @@
-import { createRemoteConsole, deleteInstance, getInstance, getInstanceConsole, launchInstance, listInstances } from "@nimbus/core/compute";
-import { instanceConsoleInput, instanceIdInput, launchInstanceInput, remoteConsoleInput } from "@nimbus/core/validation";
+import {
+  attachVolume,
+  createRemoteConsole,
+  deleteInstance,
+  detachVolume,
+  getInstance,
+  getInstanceConsole,
+  launchInstance,
+  listInstances,
+  pauseInstance,
+  rebootInstance,
+  resumeInstance,
+  startInstance,
+  stopInstance,
+  suspendInstance,
+  unpauseInstance,
+  volumeAttachmentInput,
+} from "@nimbus/core/compute";
+import {
+  getInstanceInput,
+  instanceConsoleInput,
+  instanceIdInput,
+  launchInstanceInput,
+  listInstancesInput,
+  rebootInstanceInput,
+  remoteConsoleInput,
+} from "@nimbus/core/validation";
 import { launchAdmitted, procedure, router, verbInput } from "../init";
 
 export const instancesRouter = router({
-  list: procedure("instances.list").query(({ ctx }) => listInstances({ ctx })),
+  list: procedure("instances.list")
+    .input(verbInput(listInstancesInput))
+    .query(({ ctx, input }) => listInstances({ ctx, input })),
+  /** The operator's list: every project's instances (with the same filters). */
+  allProjects: procedure("instances.allProjects")
+    .input(verbInput(listInstancesInput))
+    .query(({ ctx, input }) => listInstances({ ctx, input: { ...input, allProjects: true } })),
   get: procedure("instances.get")
-    .input(verbInput(instanceIdInput))
+    .input(verbInput(getInstanceInput))
     .query(({ ctx, input }) => getInstance({ ctx, input })),
   launch: procedure("instances.launch")
     .input(verbInput(launchInstanceInput))
@@ -21,4 +52,33 @@ export const instancesRouter = router({
   delete: procedure("instances.delete")
     .input(verbInput(instanceIdInput))
     .mutation(({ ctx, input }) => deleteInstance({ ctx, input })),
+  // The lifecycle actions: each answers once the host took the command; progress arrives on the socket.
+  stop: procedure("instances.stop")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => stopInstance({ ctx, input })),
+  start: procedure("instances.start")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => startInstance({ ctx, input })),
+  reboot: procedure("instances.reboot")
+    .input(verbInput(rebootInstanceInput))
+    .mutation(({ ctx, input }) => rebootInstance({ ctx, input })),
+  pause: procedure("instances.pause")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => pauseInstance({ ctx, input })),
+  unpause: procedure("instances.unpause")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => unpauseInstance({ ctx, input })),
+  suspend: procedure("instances.suspend")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => suspendInstance({ ctx, input })),
+  resume: procedure("instances.resume")
+    .input(verbInput(instanceIdInput))
+    .mutation(({ ctx, input }) => resumeInstance({ ctx, input })),
+  /** Volumes attach at launch only: these check and refuse in plain words (see attachVolume). */
+  attachVolume: procedure("instances.attachVolume")
+    .input(verbInput(volumeAttachmentInput))
+    .mutation(({ ctx, input }) => attachVolume({ ctx, input })),
+  detachVolume: procedure("instances.detachVolume")
+    .input(verbInput(volumeAttachmentInput))
+    .mutation(({ ctx, input }) => detachVolume({ ctx, input })),
 });

@@ -6,9 +6,12 @@ import {
   deleteNetwork,
   deleteSubnet,
   getNetwork,
+  getPort,
   listNetworks,
   listPorts,
   listPortsInput,
+  networkUsage,
+  networkUsageInput,
 } from "@nimbus/core/network";
 import { idInput } from "@nimbus/core/validation";
 import { procedure, router, verbInput } from "../init";
@@ -24,6 +27,10 @@ export const networksRouter = router({
   delete: procedure("networks.delete")
     .input(verbInput(idInput))
     .mutation(({ ctx, input }) => deleteNetwork({ ctx, input })),
+  /** How many networks, subnets, ports, groups and rules a project holds (Neutron's quota details). */
+  usage: procedure("networks.usage")
+    .input(verbInput(networkUsageInput))
+    .query(({ ctx, input }) => networkUsage({ ctx, input })),
 });
 
 export const subnetsRouter = router({
@@ -39,4 +46,7 @@ export const portsRouter = router({
   list: procedure("ports.list")
     .input(verbInput(listPortsInput))
     .query(({ ctx, input }) => listPorts({ ctx, input })),
+  get: procedure("ports.get")
+    .input(verbInput(idInput))
+    .query(({ ctx, input }) => getPort({ ctx, input })),
 });

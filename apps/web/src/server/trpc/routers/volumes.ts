@@ -5,6 +5,8 @@ import { procedure, router, verbInput } from "../init";
 /** Cinder's volumes of the current project. */
 export const volumesRouter = router({
   list: procedure("volumes.list").query(({ ctx }) => listVolumes({ ctx })),
+  /** Every project's volumes, for cloud administrators (Cinder's all_tenants). */
+  listAllProjects: procedure("volumes.listAllProjects").query(({ ctx }) => listVolumes({ ctx, input: { allProjects: true } })),
   get: procedure("volumes.get")
     .input(verbInput(idInput))
     .query(({ ctx, input }) => getVolume({ ctx, input })),

@@ -1,0 +1,323 @@
+/**
+ * The lifecycle actions on an instance that finished building, as Nova's compute API allows
+ * them (`check_instance_state`) and sets their task states (`instance.save(expected_task_state=…)`):
+ *
+ *   ACTIVE ─stop─▶ powering-off ─────────────────────────────────────▶ STOPPED
+ *   STOPPED ─start─▶ powering-on ────────────────────────────────────▶ ACTIVE
+ *   ACTIVE ─reboot─▶ rebooting ─▶ reboot_pending ─▶ reboot_started ──▶ ACTIVE
+ *   ACTIVE|STOPPED|PAUSED|SUSPENDED|ERROR
+ *          ─reboot HARD─▶ rebooting_hard ─▶ reboot_pending_hard ─▶ reboot_started_hard ─▶ ACTIVE
+ *   ACTIVE ─pause─▶ pausing ─────────────────────────────────────────▶ PAUSED
+ *   PAUSED ─unpause─▶ unpausing ─────────────────────────────────────▶ ACTIVE
+ *   ACTIVE ─suspend─▶ suspending ────────────────────────────────────▶ SUSPENDED
+ *   SUSPENDED ─resume─▶ resuming ────────────────────────────────────▶ ACTIVE
+ *
+ *   The first task state is written by the verb, the "pending" one when the host acknowledges
+ *   the command, the "started" one when it reports it began; its last report ends the task.
+ *   A task that fails, or gets no report in time, ends in the vm_state of the power state the
+ *   host reports (`vmStateForPower`), or the one it had before, with a fault: never in a task.
+ *   A hard reboot may interrupt the tasks Nova lets it (ALLOW_REBOOT); nothing else may start
+ *   while a task runs, and delete wins over all of them.
+ *
+ * Pure: the verbs, the report handling, the sweepers and the console (to disable its buttons
+ * with the reason) all read this one table. A new action adds an operation here, a verb, an
+ * agent command variant and a driver method (packages/core/README.md, "Actions on an instance").
+ */
+import type { ActionTaskState, PowerState, TaskState, VmState } from "./types";
+
+export type InstanceOperation = "stop" | "start" | "reboot" | "reboot_hard" | "pause" | "unpause" | "suspend" | "resume";
+export const INSTANCE_OPERATIONS = [
+  "stop",
+  "start",
+  "reboot",
+  "reboot_hard",
+  "pause",
+  "unpause",
+  "suspend",
+  "resume",
+] as const satisfies readonly InstanceOperation[];
+
+/** The name an operation is recorded under in the instance action log (Nova's instance_actions). */
+export type InstanceActionName = "stop" | "start" | "reboot" | "pause" | "unpause" | "suspend" | "resume";
+
+export interface OperationSpec {
+  action: InstanceActionName;
+  /** The compute event of the action (Nova's wrap_instance_event name). */
+  event: string;
+  /** For buttons and menus. */
+  label: string;
+  /** In plain-words refusals: "nothing to stop", "cannot be stopped". */
+  verb: string;
+  participle: string;
+  /** Nova's check_instance_state. */
+  fromVmStates: readonly VmState[];
+  fromTaskStates: readonly (TaskState | null)[];
+  /** Written by the verb, on the host's acknowledgement, and on its "started" report. */
+  taskState: ActionTaskState;
+  acceptedTaskState: ActionTaskState | null;
+  startedTaskState: ActionTaskState | null;
+  /** Where a successful action leaves the instance. */
+  doneVmState: VmState;
+  /** The console asks for confirmation first. */
+  destructive: boolean;
+}
+
+/** Nova's task_states.ALLOW_REBOOT: the tasks a hard reboot may interrupt. */
+export const ALLOW_HARD_REBOOT_TASKS: readonly (TaskState | null)[] = [
+  null,
+  "rebooting",
+  "reboot_pending",
+  "reboot_started",
+  "resuming",
+  "rebooting_hard",
+  "unpausing",
+  "pausing",
+  "suspending",
+];
+
+const IDLE: readonly (TaskState | null)[] = [null];
+
+export const OPERATIONS: Record<InstanceOperation, OperationSpec> = {
+  stop: {
+    action: "stop",
+    event: "compute_stop_instance",
+    label: "Stop",
+    verb: "stop",
+    participle: "stopped",
+    fromVmStates: ["active", "error"],
+    fromTaskStates: IDLE,
+    taskState: "powering-off",
+    acceptedTaskState: null,
+    startedTaskState: null,
+    doneVmState: "stopped",
+    destructive: true,
+  },
+  start: {
+    action: "start",
+    event: "compute_start_instance",
+    label: "Start",
+    verb: "start",
+    participle: "started",
+    fromVmStates: ["stopped"],
+    fromTaskStates: IDLE,
+    taskState: "powering-on",
+    acceptedTaskState: null,
+    startedTaskState: null,
+    doneVmState: "active",
+    destructive: false,
+  },
+  reboot: {
+    action: "reboot",
+    event: "compute_reboot_instance",
+    label: "Soft reboot",
+    verb: "reboot",
+    participle: "rebooted",
+    fromVmStates: ["active"],
+    fromTaskStates: IDLE,
+    taskState: "rebooting",
+    acceptedTaskState: "reboot_pending",
+    startedTaskState: "reboot_started",
+    doneVmState: "active",
+    destructive: false,
+  },
+  reboot_hard: {
+    action: "reboot",
+    event: "compute_reboot_instance",
+    label: "Hard reboot",
+    verb: "hard reboot",
+    participle: "hard rebooted",
+    fromVmStates: ["active", "stopped", "paused", "suspended", "error"],
+    fromTaskStates: ALLOW_HARD_REBOOT_TASKS,
+    taskState: "rebooting_hard",
+    acceptedTaskState: "reboot_pending_hard",
+    startedTaskState: "reboot_started_hard",
+    doneVmState: "active",
+    destructive: true,
+  },
+  pause: {
+    action: "pause",
+    event: "compute_pause_instance",
+    label: "Pause",
+    verb: "pause",
+    participle: "paused",
+    fromVmStates: ["active"],
+    fromTaskStates: IDLE,
+    taskState: "pausing",
+    acceptedTaskState: null,
+    startedTaskState: null,
+    doneVmState: "paused",
+    destructive: false,
+  },
+  unpause: {
+    action: "unpause",
+    event: "compute_unpause_instance",
+    label: "Unpause",
+    verb: "unpause",
+    participle: "unpaused",
+    fromVmStates: ["paused"],
+    fromTaskStates: IDLE,
+    taskState: "unpausing",
+    acceptedTaskState: null,
+    startedTaskState: null,
+    doneVmState: "active",
+    destructive: false,
+  },
+  suspend: {
+    action: "suspend",
+    event: "compute_suspend_instance",
+    label: "Suspend",
+    verb: "suspend",
+    participle: "suspended",
+    fromVmStates: ["active"],
+    fromTaskStates: IDLE,
+    taskState: "suspending",
+    acceptedTaskState: null,
+    startedTaskState: null,
+    doneVmState: "suspended",
+    destructive: false,
+  },
+  resume: {
+    action: "resume",
+    event: "compute_resume_instance",
+    label: "Resume",
+    verb: "resume",
+    participle: "resumed",
+    fromVmStates: ["suspended"],
+    fromTaskStates: IDLE,
+    taskState: "resuming",
+    acceptedTaskState: null,
+    startedTaskState: null,
+    doneVmState: "active",
+    destructive: false,
+  },
+};
+
+/** What the console shows while a task runs ("Powering off…"). */
+export const TASK_STATE_LABELS: Record<TaskState, string> = {
+  scheduling: "Scheduling…",
+  networking: "Networking…",
+  block_device_mapping: "Preparing disks…",
+  spawning: "Spawning…",
+  deleting: "Deleting…",
+  "powering-off": "Powering off…",
+  "powering-on": "Powering on…",
+  rebooting: "Rebooting…",
+  reboot_pending: "Reboot pending…",
+  reboot_started: "Rebooting…",
+  rebooting_hard: "Hard rebooting…",
+  reboot_pending_hard: "Hard reboot pending…",
+  reboot_started_hard: "Hard rebooting…",
+  pausing: "Pausing…",
+  unpausing: "Unpausing…",
+  suspending: "Suspending…",
+  resuming: "Resuming…",
+};
+
+/** The task states an operation moves through, in order. */
+export function taskStatesOf(operation: InstanceOperation): ActionTaskState[] {
+  const spec = OPERATIONS[operation];
+  return [spec.taskState, spec.acceptedTaskState, spec.startedTaskState].filter((t): t is ActionTaskState => t !== null);
+}
+
+/** The operation whose task `taskState` is, if any (a soft and a hard reboot are told apart). */
+export function operationOfTaskState(taskState: TaskState | null): InstanceOperation | null {
+  if (!taskState) return null;
+  return INSTANCE_OPERATIONS.find((op) => taskStatesOf(op).includes(taskState as ActionTaskState)) ?? null;
+}
+
+/** An instance as far as the rules need it. */
+export interface OperationTarget {
+  name: string;
+  vmState: VmState;
+  taskState: TaskState | null;
+  /** Whether it has a host to act on (an instance whose build failed has none). */
+  hasHost: boolean;
+}
+
+export type OperationCheck = { allowed: true } | { allowed: false; reason: string };
+
+const STATUS: Record<VmState, string> = {
+  building: "BUILD",
+  active: "ACTIVE",
+  stopped: "SHUTOFF",
+  paused: "PAUSED",
+  suspended: "SUSPENDED",
+  error: "ERROR",
+  deleted: "DELETED",
+};
+
+/**
+ * Whether `operation` may begin on `target` now, and if not why, in plain words (the 409
+ * conflict's message, and the console's tooltip on the disabled control).
+ */
+export function checkOperation(operation: InstanceOperation, target: OperationTarget): OperationCheck {
+  const spec = OPERATIONS[operation];
+  const { name, vmState, taskState } = target;
+  const status = STATUS[vmState];
+  const refuse = (reason: string): OperationCheck => ({ allowed: false, reason });
+  if (taskState === "deleting" || vmState === "deleted") return refuse(`Instance ${name} is being deleted.`);
+  if (vmState === "building") return refuse(`Instance ${name} is still being built (BUILD): wait until it is ACTIVE.`);
+  if (!spec.fromTaskStates.includes(taskState)) {
+    const doing = TASK_STATE_LABELS[taskState!].replace(/…$/, "").toLowerCase();
+    return refuse(`Instance ${name} is busy (${doing}, task ${taskState}): wait for it to finish, then try again.`);
+  }
+  if (!spec.fromVmStates.includes(vmState)) {
+    if (operation === "unpause" || operation === "resume") {
+      return refuse(`Instance ${name} is not ${spec.fromVmStates[0] === "paused" ? "paused" : "suspended"} (${status}): nothing to ${spec.verb}.`);
+    }
+    if (spec.doneVmState === vmState && operation !== "reboot" && operation !== "reboot_hard") {
+      const word = vmState === "active" ? "running" : spec.participle;
+      return refuse(`Instance ${name} is already ${word} (${status}): nothing to ${spec.verb}.`);
+    }
+    if (operation === "start" && vmState === "paused") return refuse(`Instance ${name} is paused (PAUSED): unpause it rather than start it.`);
+    if (operation === "start" && vmState === "suspended") return refuse(`Instance ${name} is suspended (SUSPENDED): resume it rather than start it.`);
+    if (operation === "reboot" && vmState !== "error") {
+      return refuse(`Instance ${name} is not running (${status}): a soft reboot needs a running guest; a hard reboot does not.`);
+    }
+    return refuse(`Instance ${name} is ${status}: it cannot be ${spec.participle} now.`);
+  }
+  if (!target.hasHost) return refuse(`Instance ${name} has no host (its build never finished): there is nothing to ${spec.verb}.`);
+  return { allowed: true };
+}
+
+/** The vm_state a power state means (Nova's power sync); null for `nostate` (no domain: reconciliation's business). */
+export function vmStateForPower(powerState: PowerState): VmState | null {
+  switch (powerState) {
+    case "running":
+      return "active";
+    case "paused":
+      return "paused";
+    case "suspended":
+      return "suspended";
+    case "shutdown":
+    case "crashed":
+      return "stopped";
+    case "nostate":
+      return null;
+    default: {
+      const unreachable: never = powerState;
+      throw new Error(`unknown power state ${String(unreachable)}`);
+    }
+  }
+}
+
+/** vm_states of an instance that has settled on its host (an action may begin, power sync applies). */
+export const SETTLED_VM_STATES: readonly VmState[] = ["active", "stopped", "paused", "suspended"];
+
+/**
+ * Nova's `_sync_instance_power_state`, in one rule: the vm_state an instance with no task should
+ * be in given the power state its host reports, or null to leave it. A guest shut down from
+ * inside becomes STOPPED, as in Nova; unlike Nova, which powers a STOPPED instance found running
+ * off again, Nimbus takes the host's word (an instance whose start's report was lost is ACTIVE),
+ * so an action that timed out ends in the true state.
+ */
+export function syncedVmState(vmState: VmState, taskState: TaskState | null, powerState: PowerState): VmState | null {
+  if (taskState !== null || !SETTLED_VM_STATES.includes(vmState)) return null;
+  const truth = vmStateForPower(powerState);
+  return truth && truth !== vmState ? truth : null;
+}
+
+/** A port is ACTIVE while its guest's NIC exists on the host (running or paused), DOWN otherwise. */
+export function portStatusFor(vmState: VmState): "ACTIVE" | "DOWN" {
+  return vmState === "active" || vmState === "paused" ? "ACTIVE" : "DOWN";
+}
