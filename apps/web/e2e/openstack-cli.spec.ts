@@ -12,6 +12,7 @@ import { signIn } from "./support";
  */
 function openstack(baseURL: string, args: string[]): Promise<string> {
   const env = {
+    NODE_ENV: "test" as const,
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: mkdtempSync(path.join(tmpdir(), "nimbus-e2e-osc-")),
     OS_AUTH_URL: `${baseURL}/identity/v3`,

@@ -521,4 +521,32 @@ describe("Nova servers through the stock openstack CLI", () => {
       paced.close();
     }
   }, 90_000);
+
+  it("server stop, start, reboot, pause, unpause, suspend and resume run the console's actions; a start while ACTIVE is a 409 in plain words", async () => {
+    const statusOf = async () => (await alice.json<ServerShow>(["server", "show", "web-1"])).status;
+    const settles = (status: string) => waitFor(`web-1 ${status}`, async () => (await statusOf()) === status, 30_000);
+    await settles("ACTIVE");
+    const started = await alice.run(["server", "start", "web-1"]);
+    expect(started.code).not.toBe(0);
+    expect(started.stderr).toMatch(/already running \(ACTIVE\): nothing to start.*HTTP 409/s);
+    // A reader may look but not act.
+    expect((await rita.run(["server", "stop", "web-1"])).stderr).toMatch(/HTTP 403/);
+    for (const [command, status] of [
+      [["server", "stop"], "SHUTOFF"],
+      [["server", "start"], "ACTIVE"],
+      [["server", "reboot", "--hard"], "ACTIVE"],
+      [["server", "pause"], "PAUSED"],
+      [["server", "unpause"], "ACTIVE"],
+      [["server", "suspend"], "SUSPENDED"],
+      [["server", "resume"], "ACTIVE"],
+    ] as const) {
+      await alice.ok([...command, "web-1"]);
+      await settles(status);
+    }
+    // Each is in the instance action log, as Nova's os-instance-actions lists them.
+    const events = await alice.json<{ Action: string }[]>(["server", "event", "list", "web-1"]);
+    expect(events.map((e) => e.Action)).toEqual(expect.arrayContaining(["stop", "start", "reboot", "pause", "unpause", "suspend", "resume"]));
+    // Another project's server is not found, whatever the action.
+    expect((await bob.run(["server", "stop", (await alice.json<ServerShow>(["server", "show", "web-1"])).id])).stderr).toMatch(/404|No server/);
+  }, 180_000);
 });

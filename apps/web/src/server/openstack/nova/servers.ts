@@ -1,5 +1,17 @@
 import { z } from "zod";
-import { deleteInstance, getInstance, getInstanceConsole, listInstances } from "@nimbus/core/compute";
+import {
+  deleteInstance,
+  getInstance,
+  getInstanceConsole,
+  listInstances,
+  pauseInstance,
+  rebootInstance,
+  resumeInstance,
+  startInstance,
+  stopInstance,
+  suspendInstance,
+  unpauseInstance,
+} from "@nimbus/core/compute";
 import { allows, type Principal } from "@nimbus/core/policy";
 import { MAX_LIST_LIMIT, VM_STATES, type ListInstancesInput } from "@nimbus/core/validation";
 import { badRequest, notFound, OsRefusal, principalOf, type OsCall, type OsReply, type OsRoute } from "../service";
@@ -9,7 +21,7 @@ import { novaStrtime, serverBrief, serverDetail, vmStatesOf } from "./server-vie
 
 /**
  * Nova's servers API at microversion 2.1 on core's instance verbs (the console's): list and
- * detail with Nova's filters and pages, show, create, delete, the console log action, and the
+ * detail with Nova's filters and pages, show, create, delete, the power and console log actions, and the
  * instance action log (os-instance-actions).
  */
 
@@ -192,10 +204,33 @@ const consoleOutputBody = z
   })
   .strict();
 
-/** POST /servers/{id}/action: the console log (os-getConsoleOutput); Nimbus has no other server action yet. */
+/** Nova's power actions, each the console's own verb; their argument is null or `{}` (reboot: its type). */
+const POWER_ACTIONS: Record<string, (call: OsCall, id: string, args: unknown) => Promise<unknown>> = {
+  "os-stop": (call, id) => stopInstance({ ctx: call.ctx, input: { id } }),
+  "os-start": (call, id) => startInstance({ ctx: call.ctx, input: { id } }),
+  pause: (call, id) => pauseInstance({ ctx: call.ctx, input: { id } }),
+  unpause: (call, id) => unpauseInstance({ ctx: call.ctx, input: { id } }),
+  suspend: (call, id) => suspendInstance({ ctx: call.ctx, input: { id } }),
+  resume: (call, id) => resumeInstance({ ctx: call.ctx, input: { id } }),
+  reboot: (call, id, args) => {
+    const { type } = parseWire(z.object({ reboot: rebootBody }), { reboot: args }, "reboot").reboot;
+    return rebootInstance({ ctx: call.ctx, input: { id, type: type.toUpperCase() as "SOFT" | "HARD" } });
+  },
+};
+const noArguments = z.union([z.null(), z.object({}).strict()]);
+const rebootBody = z.object({ type: z.string().regex(/^(soft|hard)$/i, "Must be SOFT or HARD") }).strict();
+
+/** POST /servers/{id}/action: the power actions (os-stop, os-start, reboot, pause, suspend and their undoing) and the console log. */
 async function serverAction(call: OsCall): Promise<OsReply> {
   const body = parseWire(actionBody, call.body, "action");
   const [name, args] = Object.entries(body)[0]!;
+  const power = Object.hasOwn(POWER_ACTIONS, name) ? POWER_ACTIONS[name]! : null;
+  if (power) {
+    if (name !== "reboot") parseWire(z.object({ [name]: noArguments }), { [name]: args }, name);
+    const { instance } = await instanceOf(call);
+    await power(call, instance.id, args);
+    return { status: 202 };
+  }
   if (name !== "os-getConsoleOutput") throw badRequest(`Nimbus does not offer the ${name.slice(0, 64)} server action.`);
   const { length } = parseWire(z.object({ "os-getConsoleOutput": consoleOutputBody }), { [name]: args ?? {} }, name)["os-getConsoleOutput"];
   const lines = length === undefined || length === null ? -1 : Number(length);
