@@ -1,3 +1,4 @@
+import path from "node:path";
 import { defineConfig } from "@playwright/test";
 import baseConfig, { consoleServer, E2E } from "./playwright.config";
 
@@ -8,7 +9,8 @@ import baseConfig, { consoleServer, E2E } from "./playwright.config";
 const PORT = Number(process.env.E2E_REAL_GUEST_PORT ?? 3200);
 const baseURL = `http://127.0.0.1:${PORT}`;
 const dataDir = process.env.E2E_REAL_GUEST_DATA_DIR ?? "/tmp/nimbus-e2e-real-guest";
-const agentStateDir = "/var/tmp/nimbus-e2e-real-guest-agent";
+/** Readable by libvirt's QEMU; named after the data dir, so runs on other ports keep apart. */
+const agentStateDir = `/var/tmp/${path.basename(dataDir)}-agent`;
 export const REAL_GUEST = { hostname: "e2e-qemu" };
 
 export default defineConfig({

@@ -16,11 +16,13 @@ import {
   portsRefreshCommandSchema,
   groupMembersCommandSchema,
   networkEntriesCommandSchema,
+  vncConsoleCommandSchema,
   type AgentHandshake,
   type AgentToServerEvents,
   type CommandAck,
   type DownloadProgress,
   type ServerToAgentEvents,
+  type VncConsoleAck,
 } from "@nimbus/core/protocol/agent";
 import { Backoff } from "./backoff";
 import type { ComputeManager } from "./compute-manager";
@@ -47,6 +49,11 @@ export interface AgentOptions {
   consoles?: AgentConsoles;
   /** The host's side of the overlay (its tunnel address and forwarding entries); null: none. */
   overlay?: Overlay | null;
+  /**
+   * The address the web servers' console proxy reaches this host's guests' VNC displays at
+   * (NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS); 127.0.0.1 unless given.
+   */
+  vncProxyclientAddress?: string;
   log: Logger;
 }
 
@@ -139,6 +146,7 @@ export class Agent {
     socket.on("ports.refresh", (payload: unknown, ack: unknown) => void this.onPortsRefresh(payload).then((response) => respond(ack, response)));
     socket.on("group.members", (payload: unknown, ack: unknown) => void this.onGroupMembers(payload).then((response) => respond(ack, response)));
     socket.on("network.entries", (payload: unknown, ack: unknown) => void this.onNetworkEntries(payload).then((response) => respond(ack, response)));
+    socket.on("instance.vnc", (payload: unknown, ack: unknown) => void this.onVncConsole(payload).then((response) => respond(ack, response)));
     this.socket = socket;
     this.options.log.info({ url }, "connecting to the server");
     socket.connect();
@@ -328,6 +336,23 @@ export class Agent {
   }
 
   /**
+   * Where the guest's graphical console listens (`instance.vnc`): the address the console proxy
+   * reaches this host at, and the port of the domain's VNC display; or why there is none.
+   */
+  private async onVncConsole(payload: unknown): Promise<VncConsoleAck> {
+    if (this.stopping) return { ok: false, error: "the compute host is shutting down" };
+    const parsed = vncConsoleCommandSchema.safeParse(payload);
+    if (!parsed.success) return this.malformed("instance.vnc", parsed.error);
+    try {
+      const port = await this.options.driver.vncPort(parsed.data.instanceId);
+      return { ok: true, host: this.options.vncProxyclientAddress ?? "127.0.0.1", port };
+    } catch (error) {
+      this.options.log.info({ instanceId: parsed.data.instanceId, reason: messageOf(error) }, "no graphical console to give");
+      return { ok: false, error: messageOf(error).slice(0, MAX_PROTOCOL_MESSAGE_CHARS) };
+    }
+  }
+
+  /**
    * A command acknowledged once carried out: refused while the host shuts down or when
    * malformed; a failure is logged (`failure[0]`) and answered in plain words (`failure[1]`, then why).
    */
@@ -349,7 +374,7 @@ export class Agent {
     }
   }
 
-  private malformed(event: string, error: z.ZodError): CommandAck {
+  private malformed(event: string, error: z.ZodError): { ok: false; error: string } {
     const issues = error.issues.map((issue) => `${issue.path.join(".") || "payload"}: ${issue.message}`);
     const message = `malformed command: ${issues.join("; ")}`.slice(0, MAX_PROTOCOL_MESSAGE_CHARS);
     this.options.log.warn({ event, reason: message }, "refused a malformed command");
@@ -375,6 +400,6 @@ async function validatedAck<T>(schema: z.ZodType<T>, response: Promise<unknown>)
 }
 
 /** Acknowledges a command; the server may have sent it without asking for an acknowledgement. */
-function respond(ack: unknown, response: CommandAck): void {
+function respond(ack: unknown, response: CommandAck | VncConsoleAck): void {
   if (typeof ack === "function") ack(response);
 }

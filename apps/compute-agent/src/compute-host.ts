@@ -10,6 +10,7 @@ import { Overlay } from "./driver/overlay";
 import { TestEndpointDriver } from "./driver/test-endpoints";
 import type { ComputeDriver, Vif } from "./driver/types";
 import { KernelVxlan } from "./driver/vxlan";
+import type { VncAddresses } from "./env";
 import type { AuthProvider } from "./host-auth";
 import { DEFAULT_IMAGE_CACHE_PRUNING, ImageCache } from "./image-cache";
 import { ReportOutbox } from "./report-outbox";
@@ -40,6 +41,8 @@ export interface ComputeHostOptions {
   tunnelAddress?: string | null;
   /** TEST ONLY: instances are veth endpoints in namespaces with this prefix (NIMBUS_TEST_ENDPOINTS). */
   testEndpoints?: string | null;
+  /** Where guests' VNC displays listen and where the console proxy reaches them (default: host-local, 127.0.0.1). */
+  vnc?: VncAddresses;
 }
 
 /**
@@ -81,7 +84,7 @@ export class ComputeHost {
     const overlay = openOverlay(options);
     const driver: HostDriver = options.testEndpoints
       ? await TestEndpointDriver.open({ uri, stateDir, prefix: options.testEndpoints, overlay, log })
-      : await LibvirtDriver.open({ uri, stateDir, vif, simulated: options.simulated, overlay, log });
+      : await LibvirtDriver.open({ uri, stateDir, vif, simulated: options.simulated, overlay, log, vncListen: options.vnc?.listen });
     log.info({ uri, stateDir, diskGb }, options.simulated ? "simulated host: libvirt test driver open" : "libvirt connection open");
     // Raised once per start, before any report (see ReportSequence).
     const sequence = await ReportSequence.start(path.join(stateDir, "report-seq"));
@@ -141,6 +144,7 @@ export class ComputeHost {
       outbox,
       consoles,
       overlay: this.overlay,
+      vncProxyclientAddress: this.options.vnc?.proxyclientAddress,
       log,
     });
     this.agent = agent;

@@ -38,6 +38,7 @@ function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, abo
     dropDiskBackup: async () => undefined,
     growDisk: async () => undefined,
     powerState: async () => "running",
+    vncPort: async () => 5900,
     close: async () => undefined,
   };
 }

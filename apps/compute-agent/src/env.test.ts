@@ -106,4 +106,20 @@ describe("parseEnv", () => {
     ]);
     expect(issues({ NIMBUS_TEST_ENDPOINTS: "../etc", NIMBUS_LIBVIRT_URI: "qemu:///system" })).toHaveLength(1);
   });
+
+  it("binds guests' screens to the host only unless told, and reports the listen address to the console proxy", () => {
+    expect(parsed({}).vnc).toEqual({ listen: "127.0.0.1", proxyclientAddress: "127.0.0.1" });
+    expect(parsed({ NIMBUS_VNC_SERVER_LISTEN: "10.0.0.5" }).vnc).toEqual({ listen: "10.0.0.5", proxyclientAddress: "10.0.0.5" });
+    expect(parsed({ NIMBUS_VNC_SERVER_LISTEN: "0.0.0.0", NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS: "compute-1.mgmt" }).vnc).toEqual({
+      listen: "0.0.0.0",
+      proxyclientAddress: "compute-1.mgmt",
+    });
+  });
+
+  it("refuses a VNC listen address that is no IP address, and a wildcard one without the address the proxy reaches", () => {
+    expect(issues({ NIMBUS_VNC_SERVER_LISTEN: "compute-1" })).toEqual(["NIMBUS_VNC_SERVER_LISTEN: must be an IP address"]);
+    expect(issues({ NIMBUS_VNC_SERVER_LISTEN: "::" })).toEqual([
+      expect.stringMatching(/^NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS: must be set when NIMBUS_VNC_SERVER_LISTEN listens on every address/),
+    ]);
+  });
 });

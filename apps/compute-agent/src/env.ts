@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { agentHandshakeSchema, hostnameSchema } from "@nimbus/core/protocol/agent";
+import { agentHandshakeSchema, consoleHostSchema, hostnameSchema } from "@nimbus/core/protocol/agent";
 import { enrollRequestSchema } from "@nimbus/core/protocol/http";
 import type { Vif } from "./driver/types";
 import { DEFAULT_IMAGE_CACHE_PRUNING } from "./image-cache";
@@ -56,8 +56,25 @@ export interface Env {
    * driver/test-endpoints.ts). Null in every real deployment.
    */
   testEndpoints: string | null;
+  /**
+   * Guests' graphical consoles (qemu hosts): the address their VNC servers listen on (Nova's
+   * `[vnc] server_listen`) and the address the web servers' console proxy reaches them at
+   * (`server_proxyclient_address`), which the agent reports with each display's port.
+   */
+  vnc: VncAddresses;
   logLevel: z.infer<typeof logLevelSchema>;
 }
+
+export interface VncAddresses {
+  listen: string;
+  proxyclientAddress: string;
+}
+
+/** Host-local by default: a guest's screen is reachable from this machine only. */
+export const DEFAULT_VNC_ADDRESSES: VncAddresses = { listen: "127.0.0.1", proxyclientAddress: "127.0.0.1" };
+
+/** Listen addresses that mean every address of the host: no address the proxy could connect to. */
+const WILDCARD_ADDRESSES = ["0.0.0.0", "::"];
 
 const logLevelSchema = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
 
@@ -125,11 +142,20 @@ const envSchema = z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,15}$/, "must be a network namespace prefix: a lower-case letter, then up to 15 of a-z, 0-9 and -")
       .optional(),
+    NIMBUS_VNC_SERVER_LISTEN: z.union([z.ipv4(), z.ipv6()], "must be an IP address").default(DEFAULT_VNC_ADDRESSES.listen),
+    NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS: consoleHostSchema.optional(),
     LOG_LEVEL: logLevelSchema.default("info"),
   })
   .superRefine((env, ctx) => {
     if (env.NIMBUS_TEST_ENDPOINTS !== undefined && !(env.NIMBUS_LIBVIRT_URI ?? "").startsWith("qemu")) {
       ctx.addIssue({ code: "custom", path: ["NIMBUS_TEST_ENDPOINTS"], message: "needs a qemu:// NIMBUS_LIBVIRT_URI (its networks and filters)" });
+    }
+    if (WILDCARD_ADDRESSES.includes(env.NIMBUS_VNC_SERVER_LISTEN) && env.NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS"],
+        message: "must be set when NIMBUS_VNC_SERVER_LISTEN listens on every address: it is where the web servers reach this host's guests' screens",
+      });
     }
     if (env.NIMBUS_SIMULATED_HOSTS === undefined) return;
     if (env.NIMBUS_TEST_ENDPOINTS !== undefined) {
@@ -196,6 +222,7 @@ export function parseEnv(variables: Record<string, string | undefined>): EnvResu
           : { hosts: env.NIMBUS_SIMULATED_HOSTS, vcpus: env.NIMBUS_SIM_VCPUS, memoryMb: env.NIMBUS_SIM_MEMORY_MB },
       tunnelAddress: env.NIMBUS_TUNNEL_IP ?? null,
       testEndpoints: env.NIMBUS_TEST_ENDPOINTS ?? null,
+      vnc: { listen: env.NIMBUS_VNC_SERVER_LISTEN, proxyclientAddress: env.NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS ?? env.NIMBUS_VNC_SERVER_LISTEN },
       logLevel: env.LOG_LEVEL,
     },
   };

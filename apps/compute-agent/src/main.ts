@@ -96,12 +96,13 @@ function hostOptions(
   hostLog: Logger,
 ): Pick<
   ComputeHostOptions,
-  "vif" | "serverUrls" | "heartbeatMs" | "powerSyncMs" | "imageCache" | "agentVersion" | "log" | "tunnelAddress" | "testEndpoints"
+  "vif" | "serverUrls" | "heartbeatMs" | "powerSyncMs" | "imageCache" | "agentVersion" | "log" | "tunnelAddress" | "testEndpoints" | "vnc"
 > {
   return {
     vif: env.vif,
     tunnelAddress: env.tunnelAddress,
     testEndpoints: env.testEndpoints,
+    vnc: env.vnc,
     serverUrls: env.serverUrls,
     heartbeatMs: env.heartbeatMs,
     powerSyncMs: env.powerSyncMs,

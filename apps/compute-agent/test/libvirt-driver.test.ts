@@ -124,6 +124,15 @@ describe("LibvirtDriver on the libvirt test driver", () => {
     await expect(driver.destroy(destroyCommand(command, true))).resolves.toBeUndefined();
   });
 
+  it("gives the test driver's guests no screen: no VNC display in their domain, and a plain refusal when one is asked for", async () => {
+    const command = spawnCommand(randomUUID());
+    await spawn(command);
+    const xml = await (await libvirt.domainLookupByUUIDString(command.instance.id)).getXMLDesc();
+    expect(xml).not.toContain("<graphics");
+    await expect(driver.vncPort(command.instance.id)).rejects.toThrow("this host is simulated (libvirt's test driver): its guests have no screen");
+    await driver.destroy(destroyCommand(command, true));
+  });
+
   it("builds the root overlay on the cached image, the volumes and the config drive, and the domain uses them", async () => {
     const image = served();
     const volumeImage = served(await qcow2Bytes(32), { name: "data" });

@@ -97,6 +97,10 @@ test("an ACTIVE instance on the simulated host: the serial console says there is
   await expect(serial).toContainText("Simulated host");
   await expect(serial).toContainText(`No console: ${E2E.hostname} is simulated (libvirt's test driver), so there is no guest to print anything.`);
   await expect(serial).not.toContainText("Waiting for the guest");
+  // Nor a screen: the graphical console says so, and offers nothing to open.
+  const graphical = page.getByRole("region", { name: "Graphical console" });
+  await expect(graphical).toContainText(`No screen: ${E2E.hostname} is simulated (libvirt's test driver), so its guests have no display to show.`);
+  await expect(graphical.getByRole("button")).toHaveCount(0);
 });
 
 test("a build that found no host: no console to wait for, and no address held", async ({ page }) => {

@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { E2E } from "../playwright.config";
 import { signedInClient } from "../test/harness";
@@ -14,12 +16,14 @@ import { signIn, trpc } from "./support";
  * read by the guest from its config drive, and its user data script runs. A second guest pings it
  * through its security group, shut out until a rule added in the console reaches the running
  * guest, and again once the rule is deleted. Deleting them leaves no domain, and no host
- * network, behind.
+ * network, behind. A guest whose kernel also prints to its screen shows that screen in the
+ * instance page's graphical console (noVNC through the console proxy), drawn and changing.
  */
 
 const GUEST = "e2e-guest";
 const KEY = "e2e-key";
 const PINGER = "e2e-pinger";
+const SCREEN = "e2e-screen";
 
 /** Picks `option` in the Mantine Select labelled `label`. */
 async function choose(page: Page, label: string, option: string | RegExp) {
@@ -263,3 +267,116 @@ test("resize a real guest with confirm: it boots again with more memory and a gr
       .toBe(false);
   }
 });
+
+/** A digest of the noVNC canvas as drawn now: how many colours it has, and a hash of its pixels. */
+async function screenPixels(page: Page, name: string): Promise<{ colours: number; hash: string; width: number }> {
+  return page
+    .getByRole("application", { name: `Screen of ${name}` })
+    .locator("canvas")
+    .evaluate((canvas: HTMLCanvasElement) => {
+      const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+      const colours = new Set<number>();
+      let hash = 2166136261;
+      for (let i = 0; i < data.length; i += 4) {
+        const rgb = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
+        if (colours.size < 64) colours.add(rgb);
+        hash = Math.imul(hash ^ rgb, 16777619) >>> 0;
+      }
+      return { colours: colours.size, hash: hash.toString(16), width: canvas.width };
+    });
+}
+
+test("the graphical console of a real guest shows its screen, drawn and changing as it boots", async ({ page }) => {
+  test.setTimeout(300_000);
+  const imageDir = prepareRealHypervisor();
+  await signIn(page);
+  // The test guest, its kernel printing to the screen too (console=tty0), so that the screen shows the boot.
+  const origin = new URL(page.url()).origin;
+  const upload = async (file: string, image: Record<string, unknown>) => {
+    const { id } = (await trpc(page.request, "images.create", image)) as { id: string };
+    const response = await page.request.put(`/api/images/${id}/file`, {
+      headers: { "content-type": "application/octet-stream", origin },
+      data: readFileSync(path.join(imageDir, file)),
+      timeout: 120_000,
+    });
+    expect(response.status()).toBe(200);
+    return id;
+  };
+  const kernelId = await upload("vmlinuz", { name: "screen-kernel", kind: "kernel" });
+  const ramdiskId = await upload("initrd.img", { name: "screen-initrd", kind: "ramdisk" });
+  const imageId = await upload("disk.qcow2", {
+    name: "screen-disk",
+    kind: "disk",
+    minRamMb: 128,
+    kernelId,
+    ramdiskId,
+    osCommandLine: "console=tty0 console=ttyS0",
+  });
+  const [flavors, networks] = (await Promise.all(["catalog.flavors", "catalog.networks"].map((p) => trpc(page.request, p)))) as {
+    id: string;
+    name: string;
+  }[][];
+  const { instanceIds } = (await trpc(page.request, "instances.launch", {
+    name: SCREEN,
+    count: 1,
+    imageId,
+    flavorId: flavors!.find((f) => f.name === "m1.tiny")!.id,
+    networkId: networks!.find((n) => n.name === "shared-net")!.id,
+  })) as { instanceIds: string[] };
+  const id = instanceIds[0]!;
+  // Whatever happens below, the guest does not outlive the test (its host's filters and sets with it).
+  try {
+    await watchTheScreen(page, id);
+  } finally {
+    await trpc(page.request, "instances.delete", { id });
+  }
+});
+
+/** The instance page's graphical console of the booting guest `id`, until its delete takes the screen away. */
+async function watchTheScreen(page: Page, id: string) {
+  await page.goto(`/project/instances/${id}`);
+
+  // Open it as soon as the guest runs, to watch it boot.
+  const panel = page.getByRole("region", { name: "Graphical console" });
+  const open = panel.getByRole("button", { name: `Open the graphical console of ${SCREEN}` });
+  await expect(open).toBeEnabled({ timeout: 180_000 });
+  await open.click();
+  await expect(panel.getByRole("status")).toHaveText("Connected", { timeout: 30_000 });
+  const screen = panel.getByRole("application", { name: `Screen of ${SCREEN}` });
+  await expect(screen.locator("canvas")).toBeVisible();
+
+  // The canvas is drawn (text on a screen: more than one colour), and it changes while the guest boots.
+  const frames: Awaited<ReturnType<typeof screenPixels>>[] = [];
+  await expect
+    .poll(
+      async () => {
+        frames.push(await screenPixels(page, SCREEN));
+        return new Set(frames.filter((f) => f.colours > 1).map((f) => f.hash)).size;
+      },
+      { timeout: 120_000, intervals: [250] },
+    )
+    .toBeGreaterThanOrEqual(3);
+  expect(frames.at(-1)!.width).toBeGreaterThan(0);
+  await expect(page.getByLabel("Serial console log")).toContainText("NIMBUS-GUEST booted", { timeout: 180_000 });
+  expect((await screenPixels(page, SCREEN)).colours).toBeGreaterThan(1);
+
+  // Every control of the open console has a name a screen reader can say (axe: nothing serious).
+  const axe = await new AxeBuilder({ page }).include("main").analyze();
+  expect(axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
+
+  // Horizon's and Proxmox's controls: Ctrl+Alt+Del for the guest (not the browser's machine), and fullscreen.
+  await panel.getByRole("button", { name: `Send Ctrl+Alt+Del to ${SCREEN}` }).click();
+  await expect(panel.getByRole("status")).toHaveText("Connected");
+  await panel.getByRole("button", { name: `Show the screen of ${SCREEN} fullscreen` }).click();
+  await expect(page.getByRole("button", { name: "Leave fullscreen" })).toBeVisible();
+  expect(await page.evaluate(() => document.fullscreenElement !== null)).toBe(true);
+  await page.getByRole("button", { name: "Leave fullscreen" }).click();
+  await expect(panel.getByRole("button", { name: `Show the screen of ${SCREEN} fullscreen` })).toBeVisible();
+
+  // Deleting the instance takes its screen away, and the panel says why.
+  await trpc(page.request, "instances.delete", { id });
+  await expect(panel).toContainText("No screen: the instance is being deleted.");
+  await expect
+    .poll(async () => ((await trpc(page.request, "instances.list")) as { id: string }[]).some((i) => i.id === id), { timeout: 60_000 })
+    .toBe(false);
+}

@@ -235,11 +235,20 @@ export function protocolPeer(
     vcpus = 8,
     memoryMb = 8192,
     tunnelAddress,
-  }: { hypervisorType?: "test" | "qemu"; domains?: string[]; heartbeat?: boolean; vcpus?: number; memoryMb?: number; tunnelAddress?: string } = {},
+    secret = AGENT_SECRET,
+  }: {
+    hypervisorType?: "test" | "qemu";
+    domains?: string[];
+    heartbeat?: boolean;
+    vcpus?: number;
+    memoryMb?: number;
+    tunnelAddress?: string;
+    secret?: string;
+  } = {},
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = io(`${baseUrl}/agent`, {
-      auth: { secret: AGENT_SECRET, hostname, protocolVersion: PROTOCOL_VERSION, agentVersion: "test-peer" },
+      auth: { secret, hostname, protocolVersion: PROTOCOL_VERSION, agentVersion: "test-peer" },
       transports: ["websocket"],
       reconnection: false,
       forceNew: true,

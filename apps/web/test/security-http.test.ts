@@ -18,6 +18,8 @@ const METHODS: Record<string, string[]> = {
   enroll: ["POST"],
   imageUpload: ["PUT"],
   imageDownload: ["GET"],
+  consoleLog: ["GET"],
+  remoteConsole: ["GET"],
 };
 const HEADERS_TIMEOUT_S = 2;
 const BODY_TIMEOUT_S = 2;

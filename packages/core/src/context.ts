@@ -12,6 +12,8 @@ import type {
   NetworkEntriesCommand,
   PortsRefreshCommand,
   SpawnCommand,
+  VncConsoleAck,
+  VncConsoleCommand,
   VolumeDeleteCommand,
 } from "./protocol/agent";
 import type { HostChanged, InstanceUpdates } from "./protocol/browser";
@@ -51,6 +53,8 @@ export interface AgentGateway {
   replaceGroupMembers(hostId: string, command: GroupMembersCommand): Promise<CommandAck>;
   /** A network's forwarding entries of other hosts' ports, or what changed in them (`network.entries`). */
   networkEntries(hostId: string, command: NetworkEntriesCommand): Promise<CommandAck>;
+  /** Where an instance's graphical console listens (`instance.vnc`). */
+  vncConsole(hostId: string, command: VncConsoleCommand): Promise<VncConsoleAck>;
   /** Drops every connection of the agent of `hostname` (credential revoked). */
   disconnect?(hostname: string): Promise<void>;
 }
@@ -84,12 +88,26 @@ export interface Services {
   hostReconnectGraceMs: number;
   /** An image upload whose web process stopped refreshing it this long ago is given up. */
   uploadStallMs: number;
+  /** A console token unused this long is worth nothing (Nova's `[consoleauth] token_ttl`, 10 minutes unless set). */
+  consoleTokenTtlMs?: number;
   scheduler?: SchedulerSettings;
   identity?: IdentitySettings;
 }
 
+/**
+ * What a caller authenticated with: a browser session (known by its token's SHA-256) or a
+ * script's API token (by its id). A live connection remembers it, so the credential's end
+ * (sign-out, revocation, expiry, a password change) ends the connection too.
+ */
+export type Credential = { kind: "session"; tokenHash: string } | { kind: "api_token"; id: string };
+
 export interface CoreContext extends Services {
   principal: Principal | null;
+  /**
+   * The credential `principal` comes from, when the caller has one; a verb that opens something
+   * live (a graphical console) ties it to this, so that it ends when the credential does.
+   */
+  credential?: Credential | null;
   requestId: string;
   remoteAddress: string | null;
 }

@@ -106,6 +106,12 @@ export const POLICY = {
   /** Nova's os-migrations: every resize, migration and evacuation (os_compute_api:os-migrations:index). */
   "migrations.list": "cloud_admin",
   "instances.console": "project:reader",
+  /**
+   * A graphical console (Nova's `os_compute_api:os-remote-consoles`: project member or admin; it
+   * types into the guest). Asked again of the credential that asked for the console when the
+   * proxy exchanges its token and while the console is open.
+   */
+  "instances.remoteConsole": "project:member",
   "quota.usage": "project:reader",
   // images (Glance)
   "images.list": "project:reader",
@@ -189,6 +195,8 @@ export const POLICY = {
   "http:keystone-issue-token": "public",
   "http:keystone-validate-token": "authenticated",
   "http:keystone-revoke-token": "authenticated",
+  /** The whole serial console log as a file, for whoever may read it live (`instances.console`). */
+  "http:instance-console-log": "project:reader",
 } as const satisfies Record<string, Rule>;
 
 export type PolicyTarget = keyof typeof POLICY;

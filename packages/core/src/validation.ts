@@ -169,6 +169,16 @@ export const listInstancesInput = z
   .default({ allProjects: false });
 export type ListInstancesInput = z.input<typeof listInstancesInput>;
 export const idInput = z.object({ id: z.uuid("Not a valid id.") });
+/**
+ * Nova's `POST /servers/{id}/remote-consoles` body: a VNC console shown by noVNC, the one kind
+ * Nimbus offers (Nova also knows spice, rdp, serial and mks).
+ */
+export const remoteConsoleInput = z.object({
+  id: z.uuid("Not an instance id."),
+  protocol: z.literal("vnc", "Only vnc consoles are offered.").default("vnc"),
+  type: z.literal("novnc", "Only novnc consoles are offered.").default("novnc"),
+});
+
 /** Nova's reboot body: `{"reboot": {"type": "SOFT" | "HARD"}}`; SOFT unless told. */
 export const rebootInstanceInput = z.object({
   id: z.uuid("Not an instance id."),

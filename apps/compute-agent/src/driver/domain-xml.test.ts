@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PortSpec, SpawnCommand } from "@nimbus/core/protocol/agent";
-import { buildDomainXml, escapeXml, nicsFor } from "./domain-xml";
+import { buildDomainXml, escapeXml, nicsFor, vncPortOf } from "./domain-xml";
 import { NO_BLOCK_DEVICES, type BlockDevices, type NicSpec, type Vif } from "./types";
 
 function port(id: string, macAddress: string): PortSpec {
@@ -198,5 +198,37 @@ describe("buildDomainXml", () => {
     expect(xml).not.toContain("<disk");
     expect(xml).not.toContain("<kernel>");
     expect(xml).not.toContain("<source file");
+  });
+});
+
+describe("the guest's screen", () => {
+  it("is a VNC display on a port libvirt picks, listening on the address given only", () => {
+    const xml = buildDomainXml({ command, domainType: "qemu", nics: [], blockDevices: built, vncListen: "10.1.2.3" });
+    const [graphics, ...others] = elements(xml, "graphics");
+    expect(others).toEqual([]);
+    expect(graphics).toContain("<graphics type='vnc' port='-1' autoport='yes' listen='10.1.2.3'>");
+    expect(graphics).toContain("<listen type='address' address='10.1.2.3'/>");
+    // Inside <devices>, after the serial console.
+    expect(xml.indexOf("<graphics")).toBeGreaterThan(xml.indexOf("</console>"));
+    expect(xml.indexOf("<graphics")).toBeLessThan(xml.indexOf("</devices>"));
+  });
+
+  it("is left out when no listen address is given (the test driver's guests have no screen)", () => {
+    expect(buildDomainXml({ command, domainType: "test", nics: [], blockDevices: built })).not.toContain("<graphics");
+    expect(buildDomainXml({ command, domainType: "test", nics: [], blockDevices: built, vncListen: null })).not.toContain("<graphics");
+  });
+
+  it("has its port read back from the running domain's live XML, in either quote style and attribute order", () => {
+    expect(vncPortOf("<devices>\n    <graphics type='vnc' port='5901' autoport='yes' listen='127.0.0.1'>\n</devices>")).toBe(5901);
+    expect(vncPortOf('<graphics autoport="yes" port="5907" type="vnc"/>')).toBe(5907);
+    // A SPICE display first, then the VNC one.
+    expect(vncPortOf("<graphics type='spice' port='5930'/><graphics type='vnc' port='5902'/>")).toBe(5902);
+  });
+
+  it("has no port while libvirt has not picked one, or when there is no VNC display", () => {
+    expect(vncPortOf("<graphics type='vnc' port='-1' autoport='yes'/>")).toBeNull();
+    expect(vncPortOf("<graphics type='vnc' autoport='yes'/>")).toBeNull();
+    expect(vncPortOf("<graphics type='spice' port='5930'/>")).toBeNull();
+    expect(vncPortOf("<domain><devices/></domain>")).toBeNull();
   });
 });

@@ -12,6 +12,11 @@ export interface DomainXmlInput {
   domainType: DomainType;
   nics: NicSpec[];
   blockDevices: BlockDevices;
+  /**
+   * The address the guest's VNC display listens on (NIMBUS_VNC_SERVER_LISTEN); absent: no
+   * display (the test driver, which runs no guest, has none to give).
+   */
+  vncListen?: string | null;
 }
 
 /**
@@ -59,9 +64,9 @@ export function nicsFor(vif: Vif, ports: SpawnCommand["ports"]): NicSpec[] {
  * The domain of an instance. The root disk (`vda`: the overlay, or the boot volume) and the
  * volumes are virtio disks; the config drive a read-only CD-ROM; a direct-kernel-boot image
  * boots its kernel and ramdisk with the image's command line, as given; the serial console is
- * written to the instance's console log.
+ * written to the instance's console log; the screen is a VNC display (`vncListen`).
  */
-export function buildDomainXml({ command, domainType, nics, blockDevices }: DomainXmlInput): string {
+export function buildDomainXml({ command, domainType, nics, blockDevices, vncListen }: DomainXmlInput): string {
   const { instance } = command;
   const lines = [
     `<domain type='${domainType}'>`,
@@ -88,6 +93,7 @@ export function buildDomainXml({ command, domainType, nics, blockDevices }: Doma
     ...(blockDevices.configDrive ? cdromXml(blockDevices.configDrive) : []),
     ...nics.flatMap(interfaceXml),
     ...(blockDevices.consoleLog ? consoleXml(blockDevices.consoleLog) : []),
+    ...(vncListen ? graphicsXml(vncListen) : []),
     `  </devices>`,
     ...(domainType === "qemu" ? [`  ${QEMU_SECLABEL}`] : []),
     `</domain>`,
@@ -161,4 +167,33 @@ function consoleXml(path: string): string[] {
     `      <target type='serial' port='0'/>`,
     `    </console>`,
   ];
+}
+
+/**
+ * The guest's screen: a VNC display on the port libvirt picks (from 5900 up, `autoport`), bound
+ * to `listen` only (host-local unless the operator says otherwise), which the console proxy of
+ * the web servers reaches. TCP rather than a UNIX socket: the proxy may run on another machine.
+ * libvirt adds the default VGA card and PS/2 keyboard and mouse to go with it.
+ */
+function graphicsXml(listen: string): string[] {
+  return [
+    `    <graphics type='vnc' port='-1' autoport='yes' listen='${escapeXml(listen)}'>`,
+    `      <listen type='address' address='${escapeXml(listen)}'/>`,
+    `    </graphics>`,
+  ];
+}
+
+/**
+ * The port of a running domain's VNC display, read from its live XML (libvirt fills in the port
+ * it picked); null when the domain has no VNC display or it has no port yet (not running).
+ */
+export function vncPortOf(liveXml: string): number | null {
+  for (const element of liveXml.matchAll(/<graphics\b[^>]*>/g)) {
+    const attributes = element[0];
+    if (!/\btype=(['"])vnc\1/.test(attributes)) continue;
+    const port = /\bport=(['"])(-?\d+)\1/.exec(attributes)?.[2];
+    const n = port === undefined ? Number.NaN : Number(port);
+    return Number.isInteger(n) && n > 0 && n <= 65535 ? n : null;
+  }
+  return null;
 }

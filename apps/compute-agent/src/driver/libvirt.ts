@@ -9,7 +9,7 @@ import { writeFileDurably } from "../durable-file";
 import { isMissingFile, messageOf } from "../error-message";
 import { buildConfigDrive } from "./config-drive";
 import { createBlankVolume, createOverlay, createVolumeFromImage, qemuImg, virtualSizeOf } from "./disks";
-import { buildDomainXml, domainName, nicsFor, type DomainType } from "./domain-xml";
+import { buildDomainXml, domainName, nicsFor, vncPortOf, type DomainType } from "./domain-xml";
 import { HostNetworks, type HostNetworking } from "./host-network";
 import type { Overlay } from "./overlay";
 import {
@@ -47,7 +47,13 @@ export interface LibvirtDriverOptions {
   spawnTimeoutMs?: number;
   /** The host's side of the overlay, on qemu hosts with a tunnel address (its networks' VXLAN devices). */
   overlay?: Overlay | null;
+  /** The address qemu guests' VNC displays listen on (NIMBUS_VNC_SERVER_LISTEN; host-local by default). */
+  vncListen?: string;
 }
+
+const DEFAULT_VNC_LISTEN = "127.0.0.1";
+/** Domain states whose QEMU runs, and with it the guest's VNC display. */
+const WITH_DISPLAY: readonly DomainState[] = [DomainState.RUNNING, DomainState.BLOCKED, DomainState.PAUSED];
 
 /** libvirt has no events in these bindings, so a starting domain is polled (as Nova does). */
 const POLL_INTERVAL_MS = 500;
@@ -166,7 +172,14 @@ export class LibvirtDriver implements ComputeDriver {
   }
 
   async spawn(command: SpawnCommand, plan: SpawnPlan): Promise<void> {
-    const xml = buildDomainXml({ command, domainType: this.domainType, nics: plan.nics, blockDevices: plan.blockDevices });
+    const xml = buildDomainXml({
+      command,
+      domainType: this.domainType,
+      nics: plan.nics,
+      blockDevices: plan.blockDevices,
+      // The test driver runs no guest, so there is no screen to give it.
+      vncListen: this.domainType === "qemu" ? (this.options.vncListen ?? DEFAULT_VNC_LISTEN) : null,
+    });
     const started = performance.now();
     // Defining a domain whose uuid exists updates that domain instead of adding another one.
     const domain = await this.hypervisor.domainDefineXML(xml);
@@ -360,6 +373,18 @@ export class LibvirtDriver implements ComputeDriver {
   /** Where a suspended guest's memory is saved: `memory.save` in its instance directory. */
   private savedMemoryOf(instanceId: string): string {
     return path.join(this.instanceDir(instanceId), "memory.save");
+  }
+
+  async vncPort(instanceId: string): Promise<number> {
+    if (this.domainType !== "qemu") throw new Error("this host is simulated (libvirt's test driver): its guests have no screen");
+    const domain = await this.findDomain(instanceId);
+    if (!domain) throw new Error("the instance has no domain on this host");
+    // A paused guest's QEMU still serves its (frozen) screen.
+    const port = await held(domain, async () =>
+      WITH_DISPLAY.includes((await domain.getInfo()).state) ? vncPortOf(await domain.getXMLDesc()) : null,
+    );
+    if (port === null) throw new Error("the guest is not running, or its domain has no VNC display");
+    return port;
   }
 
   async close(): Promise<void> {

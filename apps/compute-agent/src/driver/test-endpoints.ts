@@ -183,6 +183,9 @@ export class TestEndpointDriver implements ComputeDriver {
   async restoreDisk(): Promise<void> {}
   async dropDiskBackup(): Promise<void> {}
   async growDisk(): Promise<void> {}
+  async vncPort(): Promise<number> {
+    throw new Error("a test endpoint is a veth pair, not a guest: it has no screen");
+  }
   async close(): Promise<void> {}
 
   async imagesInUse(): Promise<Set<string>> {

@@ -128,5 +128,10 @@ export interface ComputeDriver {
   growDisk(instanceId: string, rootGb: number): Promise<void>;
   /** `nostate` when there is no such domain; `suspended` for a domain stopped with its memory saved. */
   powerState(instanceId: string): Promise<PowerState>;
+  /**
+   * The port of the running guest's VNC display on this host; throws, in plain words, when it
+   * has none (no such domain, not running, a host whose guests have no display).
+   */
+  vncPort(instanceId: string): Promise<number>;
   close(): Promise<void>;
 }

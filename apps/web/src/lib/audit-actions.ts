@@ -18,6 +18,7 @@ export const AUDIT_ACTIONS: Readonly<Record<string, string>> = {
   "token.revoke": "Revoke API token",
   "instance.launch": "Launch instances",
   "instance.delete": "Delete instance",
+  "instance.remote_console": "Open graphical console",
   "keypair.create": "Create key pair",
   "keypair.import": "Import key pair",
   "keypair.delete": "Delete key pair",

@@ -6,17 +6,19 @@ import type { Logger } from "pino";
 import { Server as SocketServer } from "socket.io";
 import { bootstrap } from "@nimbus/core/catalog";
 import { Conductor, DEFAULT_CONDUCTOR_OPTIONS } from "@nimbus/core/conductor";
-import type { Services } from "@nimbus/core/context";
+import type { Credential, Services } from "@nimbus/core/context";
 import type { Principal } from "@nimbus/core/policy";
 import type { IdentitySettings } from "@nimbus/core/settings";
 import { confirmExpiredResizes, failBuildsOnDownHosts, sweepInstanceTasks } from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
 import { syncNetworkEntries, syncSecurityGroups } from "@nimbus/core/network";
-import { ENROLL_PATH, IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
+import { CONSOLE_LOG_PATH, ENROLL_PATH, IMAGE_DOWNLOAD_PATH, REMOTE_CONSOLE_WEBSOCKET_PATH } from "@nimbus/core/protocol/http";
 import { checkCredential, resolveApiToken, resolveSession, type Authenticated } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
 import { agentErrorBody, enrollRoute } from "./enroll";
+import { attachConsoleProxy, withConsoleCutOffs, type ConsoleProxy } from "./console-proxy";
+import { consoleLogHandler } from "./console-log-download";
 import { imageDownloadHandler } from "./image-download";
 import { imageUploadHandler } from "./image-upload";
 import { apiErrorBody, HttpRefusal, rawRoutes } from "./http-routes";
@@ -39,6 +41,8 @@ export interface NimbusServer {
   services: Services;
   database: DatabaseHandle;
   http: HttpServer;
+  /** The graphical consoles' proxy on this process (how many are open). */
+  consoleProxy: ConsoleProxy;
   close(): Promise<void>;
 }
 
@@ -61,6 +65,9 @@ export const HTTP_ROUTE_PATHS = {
   enroll: ENROLL_PATH,
   imageUpload: "/api/images/:imageId/file",
   imageDownload: IMAGE_DOWNLOAD_PATH(":imageId"),
+  consoleLog: CONSOLE_LOG_PATH(":instanceId"),
+  /** The console proxy's WebSocket (an upgrade); a plain request is answered 426. */
+  remoteConsole: REMOTE_CONSOLE_WEBSOCKET_PATH,
 } as const;
 
 /**
@@ -129,9 +136,11 @@ export async function startNimbusServer({
     if (!token) return { authenticated: null, token: null };
     return { authenticated: await resolveSession(database.db, token, identity.session), token };
   }
-  async function resolvePrincipal(req: IncomingMessage): Promise<{ principal: Principal | null; token: string | null }> {
+  async function resolvePrincipal(
+    req: IncomingMessage,
+  ): Promise<{ principal: Principal | null; token: string | null; credential: Credential | null }> {
     const { authenticated, token } = await authenticate(req);
-    return { principal: authenticated?.principal ?? null, token };
+    return { principal: authenticated?.principal ?? null, token, credential: authenticated?.credential ?? null };
   }
   /** Whose X-Forwarded-For names the client, and X-Forwarded-Proto the scheme. */
   const proxies = trustedProxies(env.NIMBUS_TRUSTED_PROXIES);
@@ -156,15 +165,21 @@ export async function startNimbusServer({
   });
   const adapter = env.DATABASE_URL ? await postgresAdapter(env.DATABASE_URL, log) : null;
   if (adapter) io.adapter(adapter.adapter);
+  let consoles: ReturnType<typeof attachConsoleProxy> | undefined;
   const services: Services = {
     db: database.db,
-    publisher: socketPublisher(() => browsers),
+    // A credential's end drops its browser sockets and ends the graphical consoles it opened.
+    publisher: withConsoleCutOffs(
+      socketPublisher(() => browsers),
+      (cut) => consoles?.cutOff(cut),
+    ),
     agents: agentGateway(() => agents, env.NIMBUS_AGENT_ACK_TIMEOUT_MS),
     buildRequested: () => conductor?.kick(),
     imageStoreDir,
     hostDownAfterMs: env.NIMBUS_HOST_DOWN_AFTER_SECONDS * 1000,
     hostReconnectGraceMs: env.NIMBUS_HOST_RECONNECT_GRACE_SECONDS * 1000,
     uploadStallMs: env.NIMBUS_UPLOAD_STALL_SECONDS * 1000,
+    consoleTokenTtlMs: env.NIMBUS_CONSOLE_TOKEN_TTL_SECONDS * 1000,
     buildTimeoutMs: env.NIMBUS_BUILD_TIMEOUT_SECONDS * 1000,
     actionTimeoutMs: env.NIMBUS_ACTION_TIMEOUT_SECONDS * 1000,
     shutdownTimeoutSeconds: env.NIMBUS_SHUTDOWN_TIMEOUT_SECONDS,
@@ -207,6 +222,7 @@ export async function startNimbusServer({
     maxBytes: env.NIMBUS_IMAGE_MAX_BYTES,
     log: log.child({ component: "image-upload" }),
   });
+  const consoleLog = consoleLogHandler({ services, resolvePrincipal, clientAddress: (req) => clientAddress(req, proxies) });
   const imageDownload = imageDownloadHandler({ services, agentSecret, resolvePrincipal, log: log.child({ component: "image-download" }) });
 
   const launchAdmission = new AdmissionGate({ targetDelayMs: env.NIMBUS_LAUNCH_ADMISSION_DELAY_MS, loopDelay: eventLoopDelayProbe() });
@@ -265,6 +281,25 @@ export async function startNimbusServer({
         errorBody: agentErrorBody,
         handle: ({ req, res, params }) => imageDownload(req, res, params.imageId!),
       },
+      {
+        path: HTTP_ROUTE_PATHS.consoleLog,
+        methods: ["GET"],
+        maxBodyBytes: 0,
+        errorBody: apiErrorBody,
+        handle: ({ req, res, params }) => consoleLog(req, res, params.instanceId!),
+      },
+      {
+        // The console proxy takes its WebSocket's upgrade (console-proxy/); a plain request gets nowhere.
+        path: HTTP_ROUTE_PATHS.remoteConsole,
+        methods: ["GET"],
+        maxBodyBytes: 0,
+        errorBody: apiErrorBody,
+        handle() {
+          throw new HttpRefusal(426, "UpgradeRequired", "This is the graphical console's WebSocket: open the console from the instance page.", {
+            upgrade: "websocket",
+          });
+        },
+      },
       // The OpenStack APIs (Keystone, Nova, Glance, Neutron, Cinder), each under its prefix.
       ...openstackRoutes(
         {
@@ -297,6 +332,15 @@ export async function startNimbusServer({
     },
   );
   io.attach(http);
+  consoles = attachConsoleProxy(
+    { http, io, clustered: adapter !== null },
+    {
+      services,
+      site,
+      recheckIntervalMs: env.NIMBUS_SOCKET_RECHECK_SECONDS * 1000,
+      log: log.child({ component: "console-proxy" }),
+    },
+  );
 
   conductor = new Conductor(services, log.child({ component: "conductor" }), {
     ...DEFAULT_CONDUCTOR_OPTIONS,
@@ -384,6 +428,7 @@ export async function startNimbusServer({
     services,
     database,
     http,
+    consoleProxy: consoles.proxy,
     async close() {
       // Kept-alive connections would otherwise hold the server open for their idle timeout
       // (65 s): idle ones are closed now and as they become idle, busy ones after their answer.
@@ -392,6 +437,7 @@ export async function startNimbusServer({
       const idle = setInterval(() => http.closeIdleConnections(), 250);
       idle.unref();
       for (const sweeper of sweepers) clearInterval(sweeper);
+      consoles?.proxy.close();
       launchAdmission.close();
       await conductor?.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -58,6 +58,8 @@ const envSchema = z.object({
    */
   NIMBUS_SOCKET_RECHECK_SECONDS: z.coerce.number().min(1).max(60).default(30),
   NIMBUS_API_TOKEN_TTL_MINUTES: z.coerce.number().positive().default(60),
+  /** A graphical console's URL not opened within this is worth nothing (Nova's `[consoleauth] token_ttl`). */
+  NIMBUS_CONSOLE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
   /**
    * The address clients reach this server at (`https://cloud.example.com`), for the OpenStack
    * service catalog and version documents; unset: the scheme and Host of each request.

@@ -7,7 +7,7 @@ import { Announcements } from "./announce";
 import { currentActionId, hostnameOf } from "./lifecycle";
 import { findVisibleInstance } from "./queries";
 import { parseInput } from "../errors";
-import { instanceConsoleInput } from "../validation";
+import { instanceConsoleInput, instanceIdInput } from "../validation";
 import type { z } from "zod";
 
 /**
@@ -151,4 +151,34 @@ export async function getInstanceConsole({ ctx, input }: { ctx: CoreContext; inp
     lastOffset,
     guestBootedAt: instance.guestBootedAt ?? null,
   };
+}
+
+/** Rows read per statement while the whole log is streamed. */
+const CONSOLE_LOG_PAGE_ROWS = 256;
+
+/**
+ * The whole stored serial console of an instance, oldest first, for a download: the instance's
+ * name and its log as pages of text, each read from the database as the reader asks for it (a
+ * long log is never held whole).
+ */
+export async function readConsoleLog({ ctx, input }: { ctx: CoreContext; input: z.input<typeof instanceIdInput> }) {
+  const principal = authorize(ctx.principal, "http:instance-console-log");
+  const { id } = parseInput(instanceIdInput, input);
+  const instance = await findVisibleInstance(ctx.db, principal, id);
+  const c = schema.instanceConsoleChunks;
+  async function* pages(): AsyncGenerator<string> {
+    let after = -1;
+    for (;;) {
+      const rows = await ctx.db
+        .select({ offset: c.offset, data: c.data })
+        .from(c)
+        .where(and(eq(c.instanceId, id), gt(c.offset, after)))
+        .orderBy(asc(c.offset))
+        .limit(CONSOLE_LOG_PAGE_ROWS);
+      if (rows.length > 0) yield rows.map((r) => r.data).join("");
+      if (rows.length < CONSOLE_LOG_PAGE_ROWS) return;
+      after = rows.at(-1)!.offset;
+    }
+  }
+  return { instanceId: id, name: instance.name, pages: pages() };
 }

@@ -44,3 +44,38 @@ export function guestConsoleOf(
   }
   return { state: "no_guest", label: "Guest not running", says: `No console: the instance is ${instance.vmState}, so its guest is not running.` };
 }
+
+/**
+ * Whether the instance has a screen to show in the graphical console (VNC), and if not why, in
+ * plain words: its host is simulated, its build has not started a guest, or its guest is not
+ * running. The graphical console verb refuses for the same reasons, with the same words.
+ */
+export type GraphicalConsole = { available: true } | { available: false; says: string };
+
+/** vm_states whose guest has a display (a paused guest's screen is still there, frozen). */
+const WITH_SCREEN: readonly string[] = ["active", "paused"];
+
+export function graphicalConsoleOf(
+  instance: Pick<InstanceRow, "vmState" | "taskState" | "launchedAt">,
+  host: { hostname: string; hypervisorType: string } | null,
+): GraphicalConsole {
+  if (instance.vmState === "error") {
+    return {
+      available: false,
+      says: instance.launchedAt ? "No screen: the instance is in ERROR." : "No screen: the build failed before the guest started.",
+    };
+  }
+  if (instance.taskState === "deleting") return { available: false, says: "No screen: the instance is being deleted." };
+  if (host?.hypervisorType === SIMULATED_HYPERVISOR) {
+    return {
+      available: false,
+      says: `No screen: ${host.hostname} is simulated (libvirt's test driver), so its guests have no display to show.`,
+    };
+  }
+  if (instance.vmState === "building") return { available: false, says: "No screen yet: the guest starts once the build is done." };
+  if (!host) return { available: false, says: "No screen: the instance runs on no host." };
+  if (!WITH_SCREEN.includes(instance.vmState)) {
+    return { available: false, says: `No screen: the instance is ${instance.vmState}, so its guest is not running.` };
+  }
+  return { available: true };
+}

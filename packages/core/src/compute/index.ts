@@ -12,3 +12,5 @@ export * from "./build-wait";
 export * from "./guest-console";
 export * from "./actions";
 export * from "./volume-attachments";
+export * from "./remote-console";
+export * from "./console-tokens";

@@ -10,7 +10,7 @@ import { availabilityZonesOf } from "../scheduler/filters";
 import { aggregatesByHost } from "../scheduler/host-states";
 import { eventPayload } from "./announce";
 import { buildWaitOf } from "./build-wait";
-import { guestConsoleOf } from "./guest-console";
+import { graphicalConsoleOf, guestConsoleOf } from "./guest-console";
 import { getInstanceInput, listInstancesInput, type ListInstancesInput } from "../validation";
 import type { z } from "zod";
 
@@ -246,6 +246,8 @@ export async function getInstance({ ctx, input }: { ctx: CoreContext; input: z.i
     buildWait,
     /** What the serial console can show, in plain words. */
     guestConsole: guestConsoleOf(instance, host),
+    /** Whether the graphical console has a screen to show, and if not why. */
+    graphicalConsole: graphicalConsoleOf(instance, host),
     ports,
     /** The names of the security groups on its ports. */
     securityGroups,

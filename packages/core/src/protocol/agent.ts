@@ -18,7 +18,8 @@ import type { INSTANCE_OPERATIONS } from "../instance/operations";
  *    (`task_started`, `task_done`, `task_failed`); agents report their domains' power states
  *    (`power_state`) on registration and whenever one changes.
  * 7: the moves: `resize` / `migrate` (power off on the source), `resize_finish` (the guest on
- *    the new flavor or host), `confirm_resize`, `revert_resize`, `finish_revert`, `evacuate`.
+ *    the new flavor or host), `confirm_resize`, `revert_resize`, `finish_revert`, `evacuate`;
+ *    and `instance.vnc`: where a guest's graphical console (VNC) listens, for the console proxy.
  *
  * Additions since 6, which agents and servers of either side ignore (zod strips unknown keys):
  * a host may report its `tunnelAddress`; a server sends `network.entries` only to a host that
@@ -403,6 +404,26 @@ export type InstanceActionCommand = z.infer<typeof instanceActionCommandSchema>;
 const _everyOperationHasACommand: (typeof INSTANCE_OPERATIONS)[number] extends InstanceActionCommand["operation"] ? true : never = true;
 void _everyOperationHasACommand;
 
+/**
+ * Where does this instance's graphical console listen? (Nova's `get_vnc_console`.) The host
+ * reads the running domain's VNC display and answers with `VncConsoleAck`.
+ */
+export const vncConsoleCommandSchema = z.object({ commandId: z.uuid(), instanceId: z.uuid() });
+export type VncConsoleCommand = z.infer<typeof vncConsoleCommandSchema>;
+
+/**
+ * The address the console proxy connects to for a host's displays: an IP address or a DNS name
+ * (the agent's NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS, Nova's `server_proxyclient_address`).
+ */
+export const consoleHostSchema = z.union([z.ipv4(), z.ipv6(), hostnameSchema]);
+
+/** Where the display is (the proxy's side of it), or in plain words why there is none. */
+export const vncConsoleAckSchema = z.discriminatedUnion("ok", [
+  z.object({ ok: z.literal(true), host: consoleHostSchema, port: z.number().int().min(1).max(65535) }),
+  z.object({ ok: z.literal(false), error: z.string().max(MAX_PROTOCOL_MESSAGE_CHARS) }),
+]);
+export type VncConsoleAck = z.infer<typeof vncConsoleAckSchema>;
+
 /** Every command is acknowledged; a refusal says why in plain words. */
 export const commandAckSchema = z.discriminatedUnion("ok", [
   z.object({ ok: z.literal(true) }),
@@ -436,7 +457,10 @@ export interface AgentToServerEvents {
   "instance.download": (payload: unknown) => void;
   "instance.console": (payload: unknown, ack: (response: CommandAck) => void) => void;
 }
-/** Each command the server sends an agent, by event name, with its payload; every one is acknowledged with a `CommandAck`. */
+/**
+ * Each command the server sends an agent, by event name, with its payload; every one is
+ * acknowledged with a `CommandAck`, but `instance.vnc` with a `VncConsoleAck`.
+ */
 export interface AgentCommands {
   "instance.spawn": SpawnCommand;
   "instance.destroy": DestroyCommand;
@@ -445,6 +469,7 @@ export interface AgentCommands {
   "ports.refresh": PortsRefreshCommand;
   "group.members": GroupMembersCommand;
   "network.entries": NetworkEntriesCommand;
+  "instance.vnc": VncConsoleCommand;
 }
 export type AgentCommand = keyof AgentCommands;
 /**

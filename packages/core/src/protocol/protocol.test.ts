@@ -6,6 +6,7 @@ import {
   instanceReportSchema,
   networkEntriesCommandSchema,
   spawnCommandSchema,
+  vncConsoleAckSchema,
 } from "./agent";
 
 const id = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
@@ -100,5 +101,16 @@ describe("agent protocol schemas", () => {
     expect(networkEntriesCommandSchema.safeParse({ ...command, upsert: [{ ...command.upsert[0], dst: "nowhere" }] }).success).toBe(false);
     expect(networkEntriesCommandSchema.safeParse({ ...command, segmentationId: 16_777_216 }).success).toBe(false);
     expect(networkEntriesCommandSchema.safeParse({ ...command, fromRevision: 3 }).success).toBe(false);
+  });
+
+  it("takes where a guest's display is as an address or DNS name and a TCP port, and nothing else", () => {
+    for (const host of ["127.0.0.1", "10.0.0.5", "::1", "fd00::5", "compute-1.mgmt.example"])
+      expect(vncConsoleAckSchema.safeParse({ ok: true, host, port: 5900 }).success, host).toBe(true);
+    for (const host of ["", "compute 1", "http://compute-1", "10.0.0.5:5900", "a\u0000b", "-compute"])
+      expect(vncConsoleAckSchema.safeParse({ ok: true, host, port: 5900 }).success, host).toBe(false);
+    for (const port of [0, -1, 65536, 5900.5])
+      expect(vncConsoleAckSchema.safeParse({ ok: true, host: "127.0.0.1", port }).success, String(port)).toBe(false);
+    expect(vncConsoleAckSchema.safeParse({ ok: false, error: "the guest is not running" }).success).toBe(true);
+    expect(vncConsoleAckSchema.safeParse({ ok: true }).success).toBe(false);
   });
 });

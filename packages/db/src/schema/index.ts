@@ -15,3 +15,4 @@ export * from "./key-pair";
 export * from "./volume";
 export * from "./migration";
 export * from "./overlay";
+export * from "./remote-console";

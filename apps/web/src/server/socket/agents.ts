@@ -23,6 +23,7 @@ import {
   type AgentToServerEvents,
   type CommandAck,
   type ServerToAgentEvents,
+  vncConsoleAckSchema,
 } from "@nimbus/core/protocol/agent";
 import { sameSecret } from "../secrets";
 import { ReportStream } from "./report-stream";
@@ -284,7 +285,13 @@ function heartbeatBatcher(services: Services, log: Logger) {
 
 /** Sends commands to the agent serving a host and waits for its acknowledgement. */
 export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: number): AgentGateway {
-  async function send<E extends AgentCommand>(event: E, hostId: string, payload: AgentCommands[E]): Promise<CommandAck> {
+  /** The agent's answer to a command, parsed with `ackSchema` (a `CommandAck` unless the command says otherwise). */
+  async function send<E extends AgentCommand, A extends { ok: boolean } = CommandAck>(
+    event: E,
+    hostId: string,
+    payload: AgentCommands[E],
+    ackSchema: z.ZodType<A> = commandAckSchema as unknown as z.ZodType<A>,
+  ): Promise<A | { ok: false; error: string }> {
     let responses: unknown[];
     const nsp = getNamespace();
     const room = hostRoom(hostId);
@@ -305,7 +312,7 @@ export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: n
       throw new NimbusError("AgentUnavailable", `the compute agent did not acknowledge within ${ackTimeoutMs} ms`);
     }
     if (responses.length === 0) throw new NimbusError("AgentUnavailable", "the compute agent of this host is not connected");
-    const parsed = commandAckSchema.safeParse(responses[0]);
+    const parsed = ackSchema.safeParse(responses[0]);
     if (!parsed.success) return { ok: false, error: "the compute agent answered with a malformed acknowledgement" };
     return parsed.data;
   }
@@ -317,6 +324,7 @@ export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: n
     refreshPorts: (hostId, command) => send("ports.refresh", hostId, command),
     replaceGroupMembers: (hostId, command) => send("group.members", hostId, command),
     networkEntries: (hostId, command) => send("network.entries", hostId, command),
+    vncConsole: (hostId, command) => send("instance.vnc", hostId, command, vncConsoleAckSchema),
     async disconnect(hostname) {
       getNamespace().in(agentRoom(hostname)).disconnectSockets(true);
     },

@@ -4,7 +4,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import superjson from "superjson";
 import { z } from "zod";
-import type { CoreContext, Services } from "@nimbus/core/context";
+import type { CoreContext, Credential, Services } from "@nimbus/core/context";
 import { isNimbusError, type ErrorCode, type NimbusError } from "@nimbus/core/errors";
 import { authorize, type PolicyTarget, type Principal } from "@nimbus/core/policy";
 import type { AdmissionGate } from "../admission";
@@ -20,7 +20,7 @@ export interface TrpcContext extends CoreContext {
 
 export interface ContextDeps {
   services: Services;
-  resolvePrincipal(req: IncomingMessage): Promise<{ principal: Principal | null; token: string | null }>;
+  resolvePrincipal(req: IncomingMessage): Promise<{ principal: Principal | null; token: string | null; credential?: Credential | null }>;
   /** The client's address: the peer's, or what a trusted proxy says it is (see server/client-address.ts). */
   clientAddress(req: IncomingMessage): string | null;
   sessionCookie(token: string | null, expiresAt?: Date): string;
@@ -28,10 +28,11 @@ export interface ContextDeps {
 }
 
 export async function createContext(deps: ContextDeps, { req, res }: { req: IncomingMessage; res: ServerResponse }): Promise<TrpcContext> {
-  const { principal, token } = await deps.resolvePrincipal(req);
+  const { principal, token, credential } = await deps.resolvePrincipal(req);
   return {
     ...deps.services,
     principal,
+    credential: credential ?? null,
     requestId: `req-${randomUUID()}`,
     remoteAddress: deps.clientAddress(req),
     sessionToken: token,

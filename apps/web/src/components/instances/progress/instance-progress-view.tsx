@@ -18,6 +18,7 @@ import { FaultAlert } from "./fault-alert";
 import { DownloadProgress } from "./download-progress";
 import { HostWait } from "./host-wait";
 import { SerialConsole } from "./serial-console";
+import { GraphicalConsole } from "../console/graphical-console";
 import { latestAction } from "./live-instance";
 import { useLiveInstance } from "./use-live-instance";
 
@@ -125,6 +126,8 @@ export function InstanceProgressView({ id }: { id: string }) {
           <InstanceDetailsCard instance={instance} volumes={query.data.volumes} />
         </Grid.Col>
       </Grid>
+
+      <GraphicalConsole instance={instance} screen={query.data.graphicalConsole} />
 
       <SerialConsole instanceId={instance.id} guest={query.data.guestConsole} />
 

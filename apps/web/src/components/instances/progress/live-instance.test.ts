@@ -33,7 +33,17 @@ function action(id: string, kind: string, events: InstanceActionEvent[]): Instan
 
 function detail(actions: InstanceAction[]): InstanceDetail {
   const guestConsole: InstanceDetail["guestConsole"] = { state: "waiting", label: "Waiting for the guest", says: "" };
-  return { instance: {} as InstanceDetail["instance"], buildWait: null, guestConsole, ports: [], securityGroups: [], volumes: [], actions };
+  const graphicalConsole: InstanceDetail["graphicalConsole"] = { available: false, says: "" };
+  return {
+    instance: {} as InstanceDetail["instance"],
+    buildWait: null,
+    guestConsole,
+    graphicalConsole,
+    ports: [],
+    securityGroups: [],
+    volumes: [],
+    actions,
+  };
 }
 
 describe("upsertEvent", () => {

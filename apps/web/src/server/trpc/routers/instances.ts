@@ -1,5 +1,6 @@
 import {
   attachVolume,
+  createRemoteConsole,
   deleteInstance,
   detachVolume,
   getInstance,
@@ -32,6 +33,7 @@ import {
   migrateInstanceInput,
   rebootInstanceInput,
   resizeInstanceInput,
+  remoteConsoleInput,
 } from "@nimbus/core/validation";
 import { launchAdmitted, procedure, router, verbInput } from "../init";
 
@@ -53,6 +55,10 @@ export const instancesRouter = router({
   console: procedure("instances.console")
     .input(verbInput(instanceConsoleInput))
     .query(({ ctx, input }) => getInstanceConsole({ ctx, input })),
+  /** A graphical console's single-use token and page (Nova's POST /servers/{id}/remote-consoles). */
+  remoteConsole: procedure("instances.remoteConsole")
+    .input(verbInput(remoteConsoleInput))
+    .mutation(({ ctx, input }) => createRemoteConsole({ ctx, input })),
   delete: procedure("instances.delete")
     .input(verbInput(instanceIdInput))
     .mutation(({ ctx, input }) => deleteInstance({ ctx, input })),
