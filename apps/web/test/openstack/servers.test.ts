@@ -546,6 +546,10 @@ describe("Nova servers through the stock openstack CLI", () => {
     // Each is in the instance action log, as Nova's os-instance-actions lists them.
     const events = await alice.json<{ Action: string }[]>(["server", "event", "list", "web-1"]);
     expect(events.map((e) => e.Action)).toEqual(expect.arrayContaining(["stop", "start", "reboot", "pause", "unpause", "suspend", "resume"]));
+    // The graphical console's URL (os-getVNCConsole): a simulated host has no screen, and says so.
+    const consoleUrl = await alice.run(["console", "url", "show", "web-1"]);
+    expect(consoleUrl.code).not.toBe(0);
+    expect(consoleUrl.stderr).toMatch(/simulated/);
     // Another project's server is not found, whatever the action.
     expect((await bob.run(["server", "stop", (await alice.json<ServerShow>(["server", "show", "web-1"])).id])).stderr).toMatch(/404|No server/);
   }, 180_000);

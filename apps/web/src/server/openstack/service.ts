@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import type { CoreContext, Services } from "@nimbus/core/context";
+import type { CoreContext, Credential, Services } from "@nimbus/core/context";
 import { isNimbusError, type ErrorCode } from "@nimbus/core/errors";
 import type { Principal } from "@nimbus/core/policy";
 import { resolveApiToken } from "@nimbus/core/identity";
@@ -213,6 +213,7 @@ export function serviceRoutes(service: OsService, deps: OsDeps): RawRoute[] {
       if (service.microversions?.appliesTo.test(rest)) version = requestedVersion(req, service.microversions);
       const authToken = typeof req.headers["x-auth-token"] === "string" ? req.headers["x-auth-token"] : null;
       let principal: Principal | null = null;
+      let credential: Credential | null = null;
       if (!route.anonymous || authToken) {
         const standing = authToken ? await resolveApiToken(deps.services.db, authToken) : null;
         if (!standing) {
@@ -223,6 +224,7 @@ export function serviceRoutes(service: OsService, deps: OsDeps): RawRoute[] {
             });
         }
         principal = standing?.principal ?? null;
+        credential = standing?.credential ?? null;
       }
       const bodyKind = route.body ?? (["POST", "PUT", "PATCH"].includes(route.method) ? "json" : "none");
       let body: unknown;
@@ -232,7 +234,7 @@ export function serviceRoutes(service: OsService, deps: OsDeps): RawRoute[] {
         const hasBody = declared > 0 || req.headers["transfer-encoding"] !== undefined;
         body = hasBody ? await readJsonBody(req, MAX_JSON_BYTES).catch(refusalAsOs) : undefined;
       }
-      const ctx: CoreContext = { ...deps.services, principal, requestId, remoteAddress: deps.clientAddress(req) };
+      const ctx: CoreContext = { ...deps.services, principal, credential, requestId, remoteAddress: deps.clientAddress(req) };
       const reply = await route.handle({
         req,
         res,

@@ -5,6 +5,7 @@ import {
   getInstanceConsole,
   listInstances,
   confirmResize,
+  createRemoteConsole,
   evacuateInstance,
   migrateInstance,
   pauseInstance,
@@ -283,6 +284,13 @@ async function serverAction(call: OsCall): Promise<OsReply> {
     const { instance } = await instanceOf(call);
     await move.run(call, instance.id, args);
     return move.status === 200 ? { status: 200, body: {} } : { status: move.status };
+  }
+  if (name === "os-getVNCConsole") {
+    // Nova's 2.1 form of remote-consoles: a noVNC URL with a single-use token (`openstack console url show`).
+    parseWire(z.object({ "os-getVNCConsole": z.object({ type: z.literal("novnc", "Nimbus offers novnc consoles only") }).strict() }), body, name);
+    const { instance } = await instanceOf(call);
+    const opened = await createRemoteConsole({ ctx: call.ctx, input: { id: instance.id, protocol: "vnc", type: "novnc" } });
+    return { status: 200, body: { console: { type: "novnc", url: `${call.baseUrl}${opened.path}` } } };
   }
   if (name !== "os-getConsoleOutput") throw badRequest(`Nimbus does not offer the ${name.slice(0, 64)} server action.`);
   const { length } = parseWire(z.object({ "os-getConsoleOutput": consoleOutputBody }), { [name]: args ?? {} }, name)["os-getConsoleOutput"];
