@@ -190,8 +190,7 @@ export const resizeInstanceInput = z.object({
   flavorId: z.uuid("Choose a flavor."),
 });
 /** A compute host's name, as an operator names a destination. */
-const targetHost = z
-  .string()
+const targetHost = text("Host name")
   .trim()
   .min(1, "Name a host.")
   .max(253, "A host name has at most 253 characters.")

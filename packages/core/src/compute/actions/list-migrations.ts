@@ -4,13 +4,14 @@ import { z } from "zod";
 import type { CoreContext } from "../../context";
 import { parseInput } from "../../errors";
 import { authorize } from "../../policy";
+import { text } from "../../validation";
 
 export const listMigrationsInput = z
   .object({
     instanceId: z.uuid("Not an instance id.").optional(),
     /** Migrations from or to this host. */
     hostId: z.uuid("Not a host id.").optional(),
-    status: z.string().trim().min(1).max(32).optional(),
+    status: text("Status").trim().min(1).max(32).optional(),
     limit: z.number().int().min(1).max(1000).default(200),
   })
   .default({ limit: 200 });
