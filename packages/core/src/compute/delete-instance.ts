@@ -13,6 +13,7 @@ import { releaseInstancePorts } from "../network/ports";
 import { detachInstanceVolumes } from "../volumes/attach";
 import { instanceIdInput } from "../validation";
 import { interruptTask } from "./actions/task";
+import { DEADLOCK_DETECTED, pgErrorOf } from "../pg-errors";
 import { abandonMove } from "./actions/migrations";
 import type { z } from "zod";
 
@@ -25,31 +26,44 @@ export async function deleteInstance({ ctx, input }: { ctx: CoreContext; input: 
   const principal = authorize(ctx.principal, "instances.delete");
   const { id } = parseInput(instanceIdInput, input);
   await findVisibleInstance(ctx.db, principal, id);
-  const out = new Announcements();
+  let out = new Announcements();
   let otherHost: string | null = null;
-  const hostId = await ctx.db.transaction(async (tx) => {
-    const instance = await lockInstance(tx, id);
-    if (!instance || instance.vmState === "deleted") throw NimbusError.notFound("Instance", id);
-    if (instance.taskState === "deleting") return instance.hostId;
-    // Delete wins over a move too: its other side's guest goes as well (both allocations are the instance's, freed below).
-    otherHost = await abandonMove(tx, instance);
-    await tx
-      .insert(schema.instanceActions)
-      .values({ instanceId: instance.id, action: "delete", requestId: ctx.requestId, userId: principal.userId, projectId: instance.projectId });
-    const building = instance.vmState === "building";
-    // Delete wins over any action under way: it ends here, and its late report is ignored.
-    await interruptTask(tx, out, instance, "Interrupted: the instance was deleted.");
-    await enterPhase(tx, out, instance, "deleting", building ? { closeResult: "Error", details: "Build cancelled: the instance was deleted." } : {});
-    await audit(ctx, tx, {
-      action: "instance.delete",
-      outcome: "success",
-      targetType: "instance",
-      targetId: instance.id,
-      details: { name: instance.name },
+  // A delete racing the conductor's claim or an agent's report for the same instance may meet
+  // its locks the other way round: PostgreSQL then aborts one side, which runs again (as Nova
+  // retries a DBDeadlock) instead of answering "Internal error".
+  const hostId = await retryOnDeadlock(() => {
+    out = new Announcements();
+    otherHost = null;
+    return ctx.db.transaction(async (tx) => {
+      const instance = await lockInstance(tx, id);
+      if (!instance || instance.vmState === "deleted") throw NimbusError.notFound("Instance", id);
+      if (instance.taskState === "deleting") return instance.hostId;
+      // Delete wins over a move too: its other side's guest goes as well (both allocations are the instance's, freed below).
+      otherHost = await abandonMove(tx, instance);
+      await tx
+        .insert(schema.instanceActions)
+        .values({ instanceId: instance.id, action: "delete", requestId: ctx.requestId, userId: principal.userId, projectId: instance.projectId });
+      const building = instance.vmState === "building";
+      // Delete wins over any action under way: it ends here, and its late report is ignored.
+      await interruptTask(tx, out, instance, "Interrupted: the instance was deleted.");
+      await enterPhase(
+        tx,
+        out,
+        instance,
+        "deleting",
+        building ? { closeResult: "Error", details: "Build cancelled: the instance was deleted." } : {},
+      );
+      await audit(ctx, tx, {
+        action: "instance.delete",
+        outcome: "success",
+        targetType: "instance",
+        targetId: instance.id,
+        details: { name: instance.name },
+      });
+      // A pending build request must not be picked up any more.
+      await tx.update(schema.buildRequests).set({ status: "failed", updatedAt: new Date() }).where(eq(schema.buildRequests.instanceId, instance.id));
+      return instance.hostId;
     });
-    // A pending build request must not be picked up any more.
-    await tx.update(schema.buildRequests).set({ status: "failed", updatedAt: new Date() }).where(eq(schema.buildRequests.instanceId, instance.id));
-    return instance.hostId;
   });
   out.flush(ctx.publisher);
 
@@ -83,4 +97,15 @@ export async function finishDelete(services: Pick<Services, "db" | "publisher">,
     out.host(instance.hostId);
   });
   out.flush(services.publisher);
+}
+
+/** Runs `work` again (at most twice more) when PostgreSQL aborted it to break a deadlock. */
+async function retryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (pgErrorOf(error).code !== DEADLOCK_DETECTED || attempt >= 3) throw error;
+    }
+  }
 }
