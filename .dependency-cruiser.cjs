@@ -10,7 +10,7 @@ const CORE_FLOORS = [
   ["catalog"], // first-start seeding and the launch wizard's catalogue
   ["conductor"], // the durable build loop and dispatch
   ["compute"], // instance verbs: launch, delete, reports, console
-  ["hosts", "volumes", "keypairs"], // operators' host verbs; Cinder's and key pair verbs
+  ["hosts", "volumes", "keypairs", "health"], // operators' host verbs; Cinder's and key pair verbs; readiness and metrics reads
   ["images", "network", "identity"], // Glance, Neutron, Keystone
   ["quota"], // Nova's, Cinder's and Glance's limits: below the image verbs, which check the image quotas
   ["audit"], // the audit trail every verb writes

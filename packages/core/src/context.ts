@@ -59,6 +59,15 @@ export interface AgentGateway {
   disconnect?(hostname: string): Promise<void>;
 }
 
+/**
+ * What core counts for operators that no database row records (the web app exports it as
+ * Prometheus metrics). Optional: tests and tools run without it.
+ */
+export interface Telemetry {
+  /** A build found no valid host; `filter` returned no hosts (null: there were no hosts to filter). */
+  noValidHost(filter: string | null): void;
+}
+
 export interface Services {
   db: Database;
   publisher: Publisher;
@@ -92,6 +101,7 @@ export interface Services {
   consoleTokenTtlMs?: number;
   scheduler?: SchedulerSettings;
   identity?: IdentitySettings;
+  telemetry?: Telemetry;
 }
 
 /**

@@ -3,6 +3,7 @@
  * vocabulary; anything that is not a NimbusError leaves the process as "internal error".
  */
 import type { z } from "zod";
+import { isDatabaseUnreachable } from "./pg-errors";
 
 export type ErrorCode =
   | "BadRequest"
@@ -68,9 +69,23 @@ export function isNimbusError(error: unknown): error is NimbusError {
   return error instanceof NimbusError;
 }
 
+/** What a caller is told while the database cannot be reached (restarting, failing over). */
+export const DATABASE_UNAVAILABLE_MESSAGE = "Nimbus cannot reach its database at the moment (it may be restarting). Try again in a moment.";
+
+/**
+ * The domain error a thrown value stands for: itself if it is one; Unavailable (retry after a
+ * second) if the database could not be reached; null for anything else (a bug: "Internal error").
+ */
+export function domainErrorOf(error: unknown): NimbusError | null {
+  if (isNimbusError(error)) return error;
+  if (isDatabaseUnreachable(error)) return new NimbusError("Unavailable", DATABASE_UNAVAILABLE_MESSAGE, { retryAfterSeconds: 1 }, { cause: error });
+  return null;
+}
+
 /** What may be shown outside the process for any thrown value. */
-export function publicError(error: unknown): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
-  if (isNimbusError(error)) {
+export function publicError(thrown: unknown): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+  const error = domainErrorOf(thrown);
+  if (error) {
     return error.details ? { code: error.code, message: error.message, details: error.details } : { code: error.code, message: error.message };
   }
   return { code: "Internal", message: "Internal error." };

@@ -197,6 +197,8 @@ export const POLICY = {
   "http:keystone-revoke-token": "authenticated",
   /** The whole serial console log as a file, for whoever may read it live (`instances.console`). */
   "http:instance-console-log": "project:reader",
+  /** Prometheus metrics of a web process (cloud-wide figures): cloud admins, or a scraper with NIMBUS_METRICS_TOKEN. */
+  "http:metrics": "cloud_admin",
 } as const satisfies Record<string, Rule>;
 
 export type PolicyTarget = keyof typeof POLICY;

@@ -9,7 +9,11 @@ import superjson from "superjson";
 import type { AppRouter } from "@/server/trpc/router";
 import { RouteAnnouncerLiveRegion } from "@/components/a11y/route-announcer-live-region";
 import { TRPCProvider } from "@/lib/trpc";
-import { isClientError, isUnauthenticated } from "@/lib/trpc-error";
+import { noteDatabaseAway } from "@/lib/database-reachability";
+import { isClientError, isDatabaseAway, isUnauthenticated } from "@/lib/trpc-error";
+
+/** While the database is away, a query asks again this often at most (doubling from 0.5 s). */
+const MAX_RETRY_DELAY_MS = 5_000;
 
 const theme = createTheme({
   primaryColor: "blue",
@@ -41,9 +45,17 @@ function makeQueryClient(): QueryClient {
         refetchOnWindowFocus: false,
         // Refetch when a page mounts: socket events only refresh the queries of the page on screen.
         staleTime: 0,
-        retry: (failures, error) => !isClientError(error) && failures < 2,
+        // A database restart is waited out (the shell says "Reconnecting…"); other failures are asked twice more.
+        retry: (failures, error) => isDatabaseAway(error) || (!isClientError(error) && failures < 2),
+        retryDelay: (failures) => Math.min(MAX_RETRY_DELAY_MS, 500 * 2 ** failures),
       },
     },
+  });
+  // Every attempt's outcome, retries included, says whether the database is reachable.
+  client.getQueryCache().subscribe((event) => {
+    if (event.type !== "updated") return;
+    if (event.action.type === "failed") noteDatabaseAway(isDatabaseAway(event.action.error));
+    if (event.action.type === "success") noteDatabaseAway(false);
   });
   return client;
 }

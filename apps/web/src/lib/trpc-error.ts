@@ -86,3 +86,9 @@ export function isClientError(error: unknown): boolean {
   const { httpStatus } = toFormError(error);
   return httpStatus !== null && httpStatus >= 400 && httpStatus < 500;
 }
+
+/** True when the server could not reach its database (restarting, failing over): asking again shortly will work. */
+export function isDatabaseAway(error: unknown): boolean {
+  const { code, httpStatus } = toFormError(error);
+  return code === "Unavailable" && httpStatus === 503;
+}

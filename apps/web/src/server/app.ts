@@ -35,6 +35,8 @@ import { createContext, retryAfter } from "./trpc/init";
 import { apiSecurityHeaders, SECURITY_HEADERS } from "./security-headers";
 import { AdmissionGate, eventLoopDelayProbe } from "./admission";
 import { appRouter } from "./trpc/router";
+import { createMetrics, operabilityRoutes, type ProcessProbes } from "./operability";
+import { AGENT_NAMESPACE } from "@nimbus/core/protocol/agent";
 
 export interface NimbusServer {
   url: string;
@@ -166,13 +168,24 @@ export async function startNimbusServer({
   const adapter = env.DATABASE_URL ? await postgresAdapter(env.DATABASE_URL, log) : null;
   if (adapter) io.adapter(adapter.adapter);
   let consoles: ReturnType<typeof attachConsoleProxy> | undefined;
+  let launchAdmission: AdmissionGate | undefined;
+  const probes: ProcessProbes = {
+    conductor: () => conductor?.health() ?? { running: false, lastClaimMsAgo: null },
+    agentConnections: () => io.of(AGENT_NAMESPACE).sockets.size,
+    browserConnections: () => io.of("/").sockets.size,
+    admission: () => ({ limit: launchAdmission?.limit ?? 0, running: launchAdmission?.running ?? 0, waiting: launchAdmission?.waiting ?? 0 }),
+  };
+  const metrics = createMetrics({ db: database.db, probes });
   const services: Services = {
     db: database.db,
     // A credential's end drops its browser sockets and ends the graphical consoles it opened.
-    publisher: withConsoleCutOffs(
-      socketPublisher(() => browsers),
-      (cut) => consoles?.cutOff(cut),
+    publisher: metrics.observe(
+      withConsoleCutOffs(
+        socketPublisher(() => browsers),
+        (cut) => consoles?.cutOff(cut),
+      ),
     ),
+    telemetry: metrics.telemetry,
     agents: agentGateway(() => agents, env.NIMBUS_AGENT_ACK_TIMEOUT_MS),
     buildRequested: () => conductor?.kick(),
     imageStoreDir,
@@ -225,7 +238,7 @@ export async function startNimbusServer({
   const consoleLog = consoleLogHandler({ services, resolvePrincipal, clientAddress: (req) => clientAddress(req, proxies) });
   const imageDownload = imageDownloadHandler({ services, agentSecret, resolvePrincipal, log: log.child({ component: "image-download" }) });
 
-  const launchAdmission = new AdmissionGate({ targetDelayMs: env.NIMBUS_LAUNCH_ADMISSION_DELAY_MS, loopDelay: eventLoopDelayProbe() });
+  launchAdmission = new AdmissionGate({ targetDelayMs: env.NIMBUS_LAUNCH_ADMISSION_DELAY_MS, loopDelay: eventLoopDelayProbe() });
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",
@@ -300,6 +313,8 @@ export async function startNimbusServer({
           });
         },
       },
+      // /healthz, /readyz and /metrics for load balancers, orchestrators and Prometheus.
+      ...operabilityRoutes({ db: database.db, metrics, probes, metricsToken: env.NIMBUS_METRICS_TOKEN, resolvePrincipal }),
       // The OpenStack APIs (Keystone, Nova, Glance, Neutron, Cinder), each under its prefix.
       ...openstackRoutes(
         {

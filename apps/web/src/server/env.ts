@@ -31,6 +31,11 @@ const envSchema = z.object({
   NIMBUS_ADMIN_PASSWORD: z.string().min(8, "NIMBUS_ADMIN_PASSWORD must have at least 8 characters").optional(),
   /** Shared secret compute agents present; unset → generated once into NIMBUS_DATA_DIR/agent-secret. */
   NIMBUS_AGENT_SECRET: z.string().min(16, "NIMBUS_AGENT_SECRET must have at least 16 characters").optional(),
+  /**
+   * A bearer token Prometheus presents to scrape /metrics (a cloud admin's session or API token
+   * works too); unset: only cloud admins may read the metrics.
+   */
+  NIMBUS_METRICS_TOKEN: z.string().min(16, "NIMBUS_METRICS_TOKEN must have at least 16 characters").optional(),
   NIMBUS_SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
   NIMBUS_SESSION_ABSOLUTE_HOURS: z.coerce.number().positive().default(8),
   NIMBUS_LOCKOUT_MAX_FAILURES: z.coerce.number().int().min(1).default(5),

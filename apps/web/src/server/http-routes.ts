@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { domainErrorOf } from "@nimbus/core/errors";
 import { replyJson } from "./http-reply";
 
 /**
@@ -108,7 +109,13 @@ function bodyPending(req: IncomingMessage): boolean {
 
 /** Answers `error` (a refusal, or anything else as 500), unless an answer is already under way: then the connection is cut. */
 function answerFailure(req: IncomingMessage, res: ServerResponse, error: unknown, errorBody: RawRoute["errorBody"], log: Logger): void {
-  const refusal = error instanceof HttpRefusal ? error : null;
+  const unreachable = error instanceof HttpRefusal ? null : domainErrorOf(error);
+  const refusal =
+    error instanceof HttpRefusal
+      ? error
+      : unreachable?.code === "Unavailable"
+        ? new HttpRefusal(503, "Unavailable", unreachable.message, { "retry-after": "1" })
+        : null;
   if (!refusal) log.error({ err: error, method: req.method, route: (req.url ?? "").split("?")[0]?.slice(0, 200) }, "HTTP route failed");
   if (res.headersSent || res.destroyed) return void res.destroy();
   const [status, code, message] = refusal ? [refusal.status, refusal.code, refusal.message] : [500, "Internal", "Internal error."];

@@ -54,6 +54,8 @@ export class Conductor {
   private draining: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** When a pass last read the due build requests (performance.now()), or null before the first. */
+  private lastClaimAt: number | null = null;
   private readonly destinations: DestinationSelector;
   private readonly spawnAcks: SpawnAcks;
 
@@ -81,6 +83,17 @@ export class Conductor {
     await Promise.all(this.inFlight);
   }
 
+  /**
+   * Whether this conductor is doing its job (readiness): started, and it read the due build
+   * requests within the last few poll intervals (a pass that cannot reach the database or that
+   * hangs shows here).
+   */
+  health(now = performance.now()): { running: boolean; lastClaimMsAgo: number | null } {
+    const lastClaimMsAgo = this.lastClaimAt === null ? null : Math.round(now - this.lastClaimAt);
+    const fresh = lastClaimMsAgo !== null && lastClaimMsAgo <= Math.max(5_000, 10 * this.options.pollIntervalMs);
+    return { running: !this.stopped && this.timer !== undefined && fresh, lastClaimMsAgo };
+  }
+
   /** Look for due work now; calls while a drain runs coalesce into one more pass. */
   kick(): void {
     if (this.stopped) return;
@@ -100,10 +113,16 @@ export class Conductor {
   private async drain(): Promise<void> {
     for (;;) {
       this.again = false;
-      const batch = await this.claimDue().catch((error: unknown) => {
-        this.log.error({ err: error }, "conductor could not claim build requests");
-        return [];
-      });
+      const batch = await this.claimDue().then(
+        (claimed) => {
+          this.lastClaimAt = performance.now();
+          return claimed;
+        },
+        (error: unknown) => {
+          this.log.error({ err: error }, "conductor could not claim build requests");
+          return [];
+        },
+      );
       if (batch.length === 0 || this.stopped) return;
       // Reservations in parallel; the members of one multi-create in order, so each sees where
       // the previous ones went (consistent batch placement, group policies included), also
@@ -223,6 +242,7 @@ export class Conductor {
     );
     if (selection.outcome === "assigned") return selection.value;
     if (selection.outcome === "no_valid_host") {
+      this.services.telemetry?.noValidHost(selection.filter);
       await this.failBuild(
         request.instanceId,
         isScheduling,

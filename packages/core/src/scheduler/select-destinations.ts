@@ -32,8 +32,11 @@ export interface Assignment<T> {
 export type Selection<T> =
   | { outcome: "assigned"; value: T }
   | { outcome: "gone" }
-  /** No host can take it: `explanation` says why, per filter. */
-  | { outcome: "no_valid_host"; explanation: string }
+  /**
+   * No host can take it: `explanation` says why, per filter; `filter` is the filter that
+   * returned no hosts (Nova logs "Filter X returned 0 hosts"), null when there were none to filter.
+   */
+  | { outcome: "no_valid_host"; explanation: string; filter: string | null }
   /** Every claim lost its race for several rounds: try again later rather than fail. */
   | { outcome: "contended" };
 
@@ -98,7 +101,10 @@ export class DestinationSelector {
         hosts = this.claims.refresh(await loadHostSnapshots(db, { downAfterMs }));
         result = selectHosts(hosts, retry, options);
       }
-      if (!result.ok) return { outcome: "no_valid_host", explanation: result.explanation };
+      if (!result.ok) {
+        const filter = result.outcomes.findLast((outcome) => outcome.removed > 0)?.filter ?? null;
+        return { outcome: "no_valid_host", explanation: result.explanation, filter };
+      }
       for (const host of result.hosts) {
         const snapshot = hosts.find((h) => h.id === host.id) ?? { ...host, generation: 0 };
         const assignment = await assign(host);

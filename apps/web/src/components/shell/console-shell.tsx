@@ -5,6 +5,7 @@ import { useDisclosure } from "@mantine/hooks";
 import type { ReactNode } from "react";
 import { ConsoleHeader } from "./console-header";
 import { ConsoleNav } from "./console-nav";
+import { DatabaseReconnecting } from "./database-reconnecting";
 
 /** The signed-in layout: header (product, project, user, sign out) and the navigation bar. */
 export function ConsoleShell({ children }: { children: ReactNode }) {
@@ -22,6 +23,7 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
         <ConsoleNav onNavigate={close} />
       </AppShell.Navbar>
       <AppShell.Main id="main-content" tabIndex={-1} style={{ outline: "none" }}>
+        <DatabaseReconnecting />
         {children}
       </AppShell.Main>
     </AppShell>

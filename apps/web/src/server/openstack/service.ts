@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { CoreContext, Credential, Services } from "@nimbus/core/context";
-import { isNimbusError, type ErrorCode } from "@nimbus/core/errors";
+import { domainErrorOf, type ErrorCode } from "@nimbus/core/errors";
 import type { Principal } from "@nimbus/core/policy";
 import { resolveApiToken } from "@nimbus/core/identity";
 import type { AdmissionGate } from "../admission";
@@ -291,10 +291,11 @@ function asRefusal(error: unknown): OsRefusal | null {
   if (error instanceof OsRefusal) return error;
   if (error instanceof HttpRefusal)
     return new OsRefusal(error.status, error.status === 413 ? "TooLarge" : "BadRequest", error.message, error.headers);
-  if (isNimbusError(error)) {
-    const details = error.details as { retryAfterSeconds?: number } | undefined;
+  const domain = domainErrorOf(error);
+  if (domain) {
+    const details = domain.details as { retryAfterSeconds?: number } | undefined;
     const headers: Record<string, string> = details?.retryAfterSeconds ? { "retry-after": String(details.retryAfterSeconds) } : {};
-    return new OsRefusal(HTTP_STATUS[error.code], error.code, fieldMessage(error) ?? error.message, headers);
+    return new OsRefusal(HTTP_STATUS[domain.code], domain.code, fieldMessage(domain) ?? domain.message, headers);
   }
   return null;
 }

@@ -40,6 +40,22 @@ interface PostgresAdapterInternals {
 export async function postgresAdapter(databaseUrl: string, log: Logger) {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, application_name: "nimbus-socket.io" });
   pool.on("error", (error) => log.error({ err: error }, "socket.io adapter pool error"));
+  // The adapter keeps one client checked out for LISTEN (it takes it with a bare `connect()`;
+  // pool.query passes a callback) and listens for its "end" to reconnect, but not for its
+  // "error": a database restart would be an uncaught exception that ends the process, and the
+  // dead client, never released, would hold pool.end() open for ever. Here it is released with
+  // its error (the pool discards it) and the adapter's own reconnection takes a new one.
+  const connect = pool.connect.bind(pool) as (callback?: unknown) => unknown;
+  pool.connect = ((callback?: unknown) => {
+    if (callback !== undefined) return connect(callback);
+    return (connect() as Promise<pg.PoolClient>).then((client) => {
+      client.once("error", (error) => {
+        log.warn({ err: error }, "socket.io adapter lost its database connection; it reconnects");
+        client.release(error);
+      });
+      return client;
+    });
+  }) as typeof pool.connect;
   await pool.query(`
     create table if not exists socket_io_attachments (
       id bigserial unique,

@@ -5,7 +5,7 @@ import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import superjson from "superjson";
 import { z } from "zod";
 import type { CoreContext, Credential, Services } from "@nimbus/core/context";
-import { isNimbusError, type ErrorCode, type NimbusError } from "@nimbus/core/errors";
+import { domainErrorOf, isNimbusError, type ErrorCode, type NimbusError } from "@nimbus/core/errors";
 import { authorize, type PolicyTarget, type Principal } from "@nimbus/core/policy";
 import type { AdmissionGate } from "../admission";
 
@@ -28,7 +28,11 @@ export interface ContextDeps {
 }
 
 export async function createContext(deps: ContextDeps, { req, res }: { req: IncomingMessage; res: ServerResponse }): Promise<TrpcContext> {
-  const { principal, token, credential } = await deps.resolvePrincipal(req);
+  // The session is read from the database: out of reach, the call is a 503 to retry, not a 500.
+  const { principal, token, credential } = await deps.resolvePrincipal(req).catch((error: unknown) => {
+    const domain = domainErrorOf(error);
+    throw domain ? toTrpcError(domain) : error;
+  });
   return {
     ...deps.services,
     principal,
@@ -86,7 +90,10 @@ const t = initTRPC
 /** The single adapter from domain errors to tRPC errors. */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && isNimbusError(result.error.cause)) throw toTrpcError(result.error.cause);
+  if (result.ok) return result;
+  // A domain error, or the database out of reach (503, try again) rather than "Internal error".
+  const domain = domainErrorOf(result.error.cause);
+  if (domain) throw toTrpcError(domain);
   return result;
 });
 
