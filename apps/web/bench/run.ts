@@ -5,10 +5,14 @@ const BENCHES: Record<string, () => Promise<void>> = {
   api: async () => (await import("./api")).main(),
   moves: async () => (await import("./moves")).main(),
   network: async () => (await import("./network")).main(),
+  soak: async () => (await import("./soak")).main(),
 };
+/** Run only when named: an hour by default (`npm run bench -- soak --minutes 5` for less). */
+const ON_REQUEST = new Set(["soak"]);
 
 const wanted = process.argv.slice(2).filter((a) => a !== "--");
-const names = wanted.length > 0 ? wanted.filter((n) => n in BENCHES) : Object.keys(BENCHES);
+const named = wanted.filter((n) => n in BENCHES);
+const names = named.length > 0 ? named : Object.keys(BENCHES).filter((n) => !ON_REQUEST.has(n));
 for (const name of names) await BENCHES[name]!();
 process.exit(0);
 export {};

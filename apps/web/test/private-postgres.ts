@@ -15,6 +15,8 @@ export interface PrivatePostgres {
   url: string;
   stop(mode?: "fast" | "immediate"): void;
   start(): void;
+  /** `pg_ctl restart` (fast: open transactions are rolled back, connections cut), as an operator restarts it. */
+  restart(): void;
   destroy(): void;
 }
 
@@ -48,6 +50,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: (mode = "fast") => void run("pg_ctl", ["-D", data, "-m", mode, "-w", "stop"]),
     start,
+    restart: () => void run("pg_ctl", ["-D", data, "-o", options, "-l", path.join(dir, "log"), "-m", "fast", "-w", "restart"]),
     destroy() {
       try {
         run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);

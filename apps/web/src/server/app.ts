@@ -9,7 +9,7 @@ import { Conductor, DEFAULT_CONDUCTOR_OPTIONS } from "@nimbus/core/conductor";
 import type { Credential, Services } from "@nimbus/core/context";
 import type { Principal } from "@nimbus/core/policy";
 import type { IdentitySettings } from "@nimbus/core/settings";
-import { confirmExpiredResizes, failBuildsOnDownHosts, sweepInstanceTasks } from "@nimbus/core/compute";
+import { confirmExpiredResizes, failBuildsOnDownHosts, finishDeletesOnDownHosts, sweepInstanceTasks } from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
 import { syncNetworkEntries, syncSecurityGroups } from "@nimbus/core/network";
@@ -382,7 +382,12 @@ export async function startNimbusServer({
       const report = launchAdmission.takeReport();
       if (report) log.info(report, "launch calls waited for admission (more arrived than this process runs at once; builds under way went first)");
     }),
-    every(1_000, "host liveness sweep", () => expireSilentHosts(services).then(() => failBuildsOnDownHosts(services))),
+    every(1_000, "host liveness sweep", async () => {
+      await expireSilentHosts(services);
+      await failBuildsOnDownHosts(services);
+      const deleted = await finishDeletesOnDownHosts(services);
+      if (deleted > 0) log.warn({ deleted }, "deletes whose host went down before finishing them were completed here (local delete)");
+    }),
     // Actions on instances (stop, reboot, …): unacknowledged commands sent again; those whose host
     // went down or that outlived their deadline end in the instance's state with a fault.
     every(1_000, "instance task sweep", async () => {

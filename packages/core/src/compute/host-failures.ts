@@ -9,15 +9,12 @@ import { buildFailed } from "./record-report";
 import { hostGiveUpAfterMs } from "../placement/usage";
 import { SETTLED_VM_STATES, type VmState } from "../instance/state-machine";
 import { evacuatedFrom, movingThrough } from "./actions/migrations";
+import { finishDelete } from "./delete-instance";
 
-/**
- * Builds in flight on hosts that have been down longer than `hostDownAfterMs` are rescheduled
- * (or fail with a fault once attempts run out), their allocations freed. What the dead agent
- * left behind is destroyed by reconciliation when it comes back.
- */
-export async function failBuildsOnDownHosts(services: Pick<Services, "db" | "publisher" | "hostDownAfterMs" | "buildRequested">): Promise<number> {
+/** Hosts down longer than `hostDownAfterMs` (gone without a session, or silent past giving up). */
+function downHosts(services: Pick<Services, "db" | "hostDownAfterMs">) {
   const cutoff = new Date(Date.now() - services.hostDownAfterMs);
-  const downHosts = services.db
+  return services.db
     .select({ id: schema.computeHosts.id })
     .from(schema.computeHosts)
     .where(
@@ -26,6 +23,14 @@ export async function failBuildsOnDownHosts(services: Pick<Services, "db" | "pub
         lt(schema.computeHosts.lastHeartbeatAt, new Date(Date.now() - hostGiveUpAfterMs(services.hostDownAfterMs))),
       ),
     );
+}
+
+/**
+ * Builds in flight on hosts that have been down longer than `hostDownAfterMs` are rescheduled
+ * (or fail with a fault once attempts run out), their allocations freed. What the dead agent
+ * left behind is destroyed by reconciliation when it comes back.
+ */
+export async function failBuildsOnDownHosts(services: Pick<Services, "db" | "publisher" | "hostDownAfterMs" | "buildRequested">): Promise<number> {
   const stranded = await services.db
     .select({ id: schema.instances.id })
     .from(schema.instances)
@@ -34,7 +39,7 @@ export async function failBuildsOnDownHosts(services: Pick<Services, "db" | "pub
         eq(schema.instances.vmState, "building"),
         ne(schema.instances.taskState, "deleting"),
         isNotNull(schema.instances.hostId),
-        inArray(schema.instances.hostId, downHosts),
+        inArray(schema.instances.hostId, downHosts(services)),
       ),
     );
   for (const { id } of stranded) {
@@ -57,15 +62,38 @@ export async function failBuildsOnDownHosts(services: Pick<Services, "db" | "pub
 }
 
 /**
+ * Deletes whose host took the destroy and then went down before it reported the guest gone are
+ * finished here, as Nova deletes locally when the compute service is down: allocations, ports
+ * and quota freed. Should the host come back, reconciliation destroys the guest as an orphan.
+ */
+export async function finishDeletesOnDownHosts(services: Pick<Services, "db" | "publisher" | "hostDownAfterMs">): Promise<number> {
+  const stranded = await services.db
+    .select({ id: schema.instances.id })
+    .from(schema.instances)
+    .where(
+      and(
+        eq(schema.instances.taskState, "deleting"),
+        ne(schema.instances.vmState, "deleted"),
+        isNotNull(schema.instances.hostId),
+        inArray(schema.instances.hostId, downHosts(services)),
+      ),
+    );
+  for (const { id } of stranded) await finishDelete(services, id);
+  return stranded.length;
+}
+
+/**
  * Reconciliation when an agent (re)registers: compares the domains libvirt has with what the
  * database says the host should run. Instances whose domain is gone go to ERROR with a fault
  * that says so; domains nobody knows (deleted meanwhile, rescheduled elsewhere, or never ours)
- * are returned so the caller destroys them after a grace period.
+ * are returned so the caller destroys them after a grace period. A delete the host took before
+ * it went away is finished when its domain is gone (Nova's "instance found in deleting state on
+ * init, completing the delete"), and returned in `deleting` to be sent again when it is not.
  */
 export async function reconcileHost(
   services: Pick<Services, "db" | "publisher">,
   { hostId, domains }: { hostId: string; domains: readonly string[] },
-): Promise<{ unknownDomains: string[]; missingInstances: string[]; evacuatedDomains: string[] }> {
+): Promise<{ unknownDomains: string[]; missingInstances: string[]; evacuatedDomains: string[]; deleting: string[] }> {
   // Guests evacuated away while this host was down: destroyed now (Nova's _destroy_evacuated_instances).
   const evacuatedDomains = await evacuatedFrom(services.db, hostId, domains);
   // A move's other side keeps its guest until the move is confirmed or reverted.
@@ -96,10 +124,13 @@ export async function reconcileHost(
     });
     out.flush(services.publisher);
   }
+  const deleting = expected.filter((i) => i.taskState === "deleting");
+  for (const { id } of deleting) if (!onHost.has(id)) await finishDelete(services, id);
   const evacuated = new Set(evacuatedDomains);
   return {
     unknownDomains: domains.filter((d) => !known.has(d) && !moving.has(d) && !evacuated.has(d)),
     missingInstances: missing,
     evacuatedDomains,
+    deleting: deleting.filter((i) => onHost.has(i.id)).map((i) => i.id),
   };
 }

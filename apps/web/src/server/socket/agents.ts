@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import type { AgentGateway, Services } from "@nimbus/core/context";
 import { NimbusError, publicError } from "@nimbus/core/errors";
-import { reconcileHost, recordConsoleChunk, recordReports, relayDownloadProgress } from "@nimbus/core/compute";
+import { destroyCommandFor, reconcileHost, recordConsoleChunk, recordReports, relayDownloadProgress } from "@nimbus/core/compute";
 import { hostDisconnected, recordHeartbeats, registerHost, verifyAgentSecret, verifyHostCredential } from "@nimbus/core/hosts";
 import {
   AGENT_NAMESPACE,
@@ -126,7 +126,17 @@ export function attachAgentNamespace(
         await socket.join(hostRoom(hostId));
         hostLog.info({ hostId, vcpus: parsed.data.vcpus, memoryMb: parsed.data.memoryMb }, "host registered");
         ack({ ok: true, hostId, heartbeatIntervalMs });
-        const { unknownDomains, missingInstances, evacuatedDomains } = await reconcileHost(services, { hostId, domains: parsed.data.domains });
+        const { unknownDomains, missingInstances, evacuatedDomains, deleting } = await reconcileHost(services, {
+          hostId,
+          domains: parsed.data.domains,
+        });
+        for (const instanceId of deleting) {
+          // A delete the host took before it went away: asked again; the host reports `deleted` when done.
+          const ack = await services.agents
+            .destroy(hostId, await destroyCommandFor(services.db, instanceId, randomUUID()))
+            .catch((error: unknown) => ({ ok: false as const, error: String(error) }));
+          hostLog.warn({ instanceId, ok: ack.ok }, "reconciliation: a delete the host had not finished was sent again");
+        }
         for (const instanceId of evacuatedDomains) {
           // Evacuated elsewhere while this host was down: its guest here goes at once (Nova's _destroy_evacuated_instances).
           const ack = await services.agents
