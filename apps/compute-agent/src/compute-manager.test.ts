@@ -37,6 +37,7 @@ function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, abo
     restoreDisk: async () => undefined,
     dropDiskBackup: async () => undefined,
     growDisk: async () => undefined,
+    snapshot: async () => ({ file: "/nowhere", simulated: true }),
     powerState: async () => "running",
     vncPort: async () => 5900,
     close: async () => undefined,
@@ -85,6 +86,7 @@ describe("ComputeManager", () => {
       outbox,
       sequence,
       images: { fetch: async () => "/nowhere" },
+      snapshots: { upload: async () => undefined },
       downloadProgress: (p) => progress.push(p),
       log: pino({ level: "silent" }),
     });
@@ -146,6 +148,7 @@ describe("ComputeManager", () => {
       outbox,
       sequence,
       images: { fetch: async () => "/nowhere" },
+      snapshots: { upload: async () => undefined },
       downloadProgress: () => undefined,
       log: pino({ level: "silent" }),
       onSpawned: (instanceId, consoleLog) => void steps.push(`watch ${instanceId} ${consoleLog}`),
