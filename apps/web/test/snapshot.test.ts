@@ -214,15 +214,14 @@ describe("instance snapshots (createImage)", () => {
     agent.child.kill("SIGSTOP"); // the build cannot finish meanwhile
     let id: string;
     try {
-      ({
-        instanceIds: [id],
-      } = (await api.client.instances.launch.mutate({
+      const launched = await api.client.instances.launch.mutate({
         name: "snap-building",
         count: 1,
         imageId: images[0]!.id,
         flavorId: flavors.find((f) => f.name === "m1.tiny")!.id,
         networkId: networks[0]!.id,
-      })) as { instanceIds: [string] });
+      });
+      id = launched.instanceIds[0]!;
       expect(await refusal(api.client.instances.snapshot.mutate({ instanceId: id, name: "too-soon" }), "CONFLICT")).toBe(
         "Instance snap-building is still being built (BUILD): wait until it is ACTIVE.",
       );

@@ -13,15 +13,7 @@ import { toFormError } from "@/lib/trpc-error";
  * its disk is copied and then carries on; the image appears on the Images page at once (queued,
  * then saving, then active), and the instance's task state shows how far the snapshot is.
  */
-export function SnapshotInstanceModal({
-  instance,
-  opened,
-  onClose,
-}: {
-  instance: { id: string; name: string };
-  opened: boolean;
-  onClose(): void;
-}) {
+export function SnapshotInstanceModal({ instance, opened, onClose }: { instance: { id: string; name: string }; opened: boolean; onClose(): void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [name, setName] = useState("");
@@ -52,9 +44,9 @@ export function SnapshotInstanceModal({
         }}
       >
         <Text size="sm" mb="sm">
-          The instance's disk is copied into a new private image of this project. A running guest is saved for a moment while its disk is copied,
-          then carries on as it was. Follow the image on the{" "}
-          <Anchor component={Link} href="/images">
+          The instance's disk is copied into a new private image of this project. A running guest is saved for a moment while its disk is copied, then
+          carries on as it was. Follow the image on the{" "}
+          <Anchor component={Link} href="/project/images">
             Images page
           </Anchor>
           .

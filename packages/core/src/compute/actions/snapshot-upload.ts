@@ -61,7 +61,10 @@ export async function uploadSnapshotData({ ctx, input }: { ctx: CoreContext; inp
     actorName: `host:${input.hostname}`,
     ...(input.simulated ? { properties: { [SIMULATED_SNAPSHOT_PROPERTY]: "true" } } : {}),
     whyNot: async () => {
-      const [image] = await ctx.db.select({ name: schema.images.name, status: schema.images.status }).from(schema.images).where(eq(schema.images.id, input.imageId));
+      const [image] = await ctx.db
+        .select({ name: schema.images.name, status: schema.images.status })
+        .from(schema.images)
+        .where(eq(schema.images.id, input.imageId));
       if (!image) return NimbusError.notFound("Image", input.imageId);
       return NimbusError.conflict(`Image ${image.name} is ${image.status}: a snapshot's bits go to a queued image only.`);
     },

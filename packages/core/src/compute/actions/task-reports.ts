@@ -58,7 +58,8 @@ export async function applyTaskReport(
       // Never backwards: a snapshot's upload may have moved it past its "started" state already.
       const steps = taskStatesOf(task.operation as InstanceOperation);
       const later = fresh?.taskState ? steps.indexOf(fresh.taskState as ActionTaskState) > steps.indexOf(spec.startedTaskState!) : false;
-      if (spec.startedTaskState && fresh && fresh.taskState !== spec.startedTaskState && !later) await setTaskState(tx, out, fresh, spec.startedTaskState);
+      if (spec.startedTaskState && fresh && fresh.taskState !== spec.startedTaskState && !later)
+        await setTaskState(tx, out, fresh, spec.startedTaskState);
       return "applied";
     }
     case "task_done":
