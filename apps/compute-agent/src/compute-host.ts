@@ -15,6 +15,7 @@ import type { AuthProvider } from "./host-auth";
 import { DEFAULT_IMAGE_CACHE_PRUNING, ImageCache } from "./image-cache";
 import { ReportOutbox } from "./report-outbox";
 import { ReportSequence } from "./report-sequence";
+import { SnapshotUploader } from "./snapshot-upload";
 
 export interface ComputeHostOptions {
   hostname: string;
@@ -98,6 +99,7 @@ export class ComputeHost {
     // Downloads authenticate as the socket handshake does: with the host credential or the secret.
     const images = new ImageCache({ dir: path.join(stateDir, "_base"), serverUrls, hostname, auth, log });
     this.images = images;
+    const snapshots = new SnapshotUploader({ serverUrls, hostname, auth, log });
     if (!this.options.simulated) {
       this.pruner = setInterval(() => {
         this.pruneImageCache().catch((error: unknown) => log.warn({ err: error }, "pruning the image cache failed"));
@@ -112,6 +114,7 @@ export class ComputeHost {
       outbox,
       sequence: this.sequence,
       images,
+      snapshots,
       downloadProgress,
       log,
       onSpawned: (instanceId, consoleLog) => {

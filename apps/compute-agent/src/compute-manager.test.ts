@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
@@ -9,6 +9,7 @@ import { ComputeManager } from "./compute-manager";
 import { NO_BLOCK_DEVICES, type BlockDeviceContext, type ComputeDriver } from "./driver/types";
 import { ReportOutbox } from "./report-outbox";
 import { ReportSequence } from "./report-sequence";
+import type { SnapshotSink } from "./snapshot-upload";
 
 /** A driver whose block_device_mapping step runs `prepare`, and which records aborted spawns. */
 function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, aborted: string[]): ComputeDriver {
@@ -37,6 +38,7 @@ function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, abo
     restoreDisk: async () => undefined,
     dropDiskBackup: async () => undefined,
     growDisk: async () => undefined,
+    snapshot: async () => ({ file: "/nowhere", simulated: true }),
     powerState: async () => "running",
     vncPort: async () => 5900,
     close: async () => undefined,
@@ -79,12 +81,13 @@ describe("ComputeManager", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function manager(driver: ComputeDriver, progress: DownloadProgress[]): ComputeManager {
+  function manager(driver: ComputeDriver, progress: DownloadProgress[], snapshots: SnapshotSink = { upload: async () => undefined }): ComputeManager {
     return new ComputeManager({
       driver,
       outbox,
       sequence,
       images: { fetch: async () => "/nowhere" },
+      snapshots,
       downloadProgress: (p) => progress.push(p),
       log: pino({ level: "silent" }),
     });
@@ -146,6 +149,7 @@ describe("ComputeManager", () => {
       outbox,
       sequence,
       images: { fetch: async () => "/nowhere" },
+      snapshots: { upload: async () => undefined },
       downloadProgress: () => undefined,
       log: pino({ level: "silent" }),
       onSpawned: (instanceId, consoleLog) => void steps.push(`watch ${instanceId} ${consoleLog}`),
@@ -273,5 +277,37 @@ describe("ComputeManager", () => {
       ["power_state", b, "running"],
       ["power_state", b, "shutdown"],
     ]);
+  });
+
+  it("a snapshot: the driver's copy is uploaded and then removed; an upload the server refuses fails the task with its reason, the copy removed too", async () => {
+    const instanceId = randomUUID();
+    const imageId = randomUUID();
+    const copy = path.join(dir, `${imageId}.qcow2`);
+    const driver: ComputeDriver = {
+      ...fakeDriver(async () => undefined, []),
+      snapshot: async () => {
+        await writeFile(copy, "qcow2 bits");
+        return { file: copy, simulated: false };
+      },
+    };
+    const uploads: string[] = [];
+    const ok = manager(driver, [], { upload: async (id, file, { simulated }) => void uploads.push(`${id} ${file} ${simulated}`) });
+    ok.act({ commandId: randomUUID(), instanceId, operation: "snapshot", imageId, imageName: "snap" });
+    await ok.idle();
+    await outbox.drained();
+    expect(uploads).toEqual([`${imageId} ${copy} false`]);
+    expect(reports.map((r) => r.phase)).toEqual(["task_started", "task_done"]);
+    await expect(access(copy)).rejects.toThrow();
+
+    const refused = manager(driver, [], {
+      upload: async () => {
+        throw new Error("The image service refused the snapshot (HTTP 413): over image_size_total");
+      },
+    });
+    refused.act({ commandId: randomUUID(), instanceId, operation: "snapshot", imageId, imageName: "snap" });
+    await refused.idle();
+    await outbox.drained();
+    expect(reports.at(-1)).toMatchObject({ phase: "task_failed", powerState: "running", message: expect.stringContaining("HTTP 413") });
+    await expect(access(copy)).rejects.toThrow();
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { rm } from "node:fs/promises";
 import type { Logger } from "pino";
 import {
   MAX_PROTOCOL_MESSAGE_CHARS,
@@ -14,6 +15,7 @@ import type { ComputeDriver, PowerState } from "./driver/types";
 import { messageOf } from "./error-message";
 import type { ImageSource } from "./image-cache";
 import { KeyedQueue } from "./keyed-queue";
+import type { SnapshotSink } from "./snapshot-upload";
 import type { ReportOutbox } from "./report-outbox";
 import type { ReportSequence } from "./report-sequence";
 
@@ -23,6 +25,8 @@ export interface ComputeManagerDeps {
   sequence: ReportSequence;
   /** Where images come from (the host's image cache). */
   images: ImageSource;
+  /** Where snapshots' bits go (the servers' image store). */
+  snapshots: SnapshotSink;
   /** Live download progress for the server; dropped when there is no connection. */
   downloadProgress: (progress: DownloadProgress) => void;
   log: Logger;
@@ -247,10 +251,27 @@ export class ComputeManager {
       case "evacuate":
         // Rebuilt here from its image, with its own ports.
         return this.defineMoved(command, { grow: false, undoOnFailure: true });
+      case "snapshot":
+        return this.snapshot(id, command.imageId);
       default: {
         const unreachable: never = command;
         throw new Error(`unknown operation ${JSON.stringify(unreachable)}`);
       }
+    }
+  }
+
+  /**
+   * Nova's snapshot on the host: the driver copies the root disk (the guest put back as it was),
+   * then its bits go up to the image store; the copy is removed whatever happens.
+   */
+  private async snapshot(instanceId: string, imageId: string): Promise<void> {
+    const { driver, snapshots, log } = this.deps;
+    const { file, simulated } = await driver.snapshot(instanceId, imageId);
+    try {
+      if (simulated) log.info({ instanceId, imageId }, "simulated host: the snapshot is a blank disk");
+      await snapshots.upload(imageId, file, { simulated });
+    } finally {
+      await rm(file, { force: true });
     }
   }
 

@@ -9,6 +9,15 @@ export type HandshakeAuth = { credential: string } | { secret: string };
 /** Returns what to present in the next handshake; never rejects. */
 export type AuthProvider = () => Promise<HandshakeAuth>;
 
+/** The headers an agent's HTTP request to the servers authenticates with (as its socket's handshake does). */
+export async function agentHttpHeaders(auth: AuthProvider, hostname: string): Promise<Record<string, string>> {
+  const presented = await auth();
+  const named = { "x-nimbus-hostname": hostname };
+  return "credential" in presented
+    ? { ...named, authorization: `Bearer ${presented.credential}` }
+    : { ...named, "x-nimbus-agent-secret": presented.secret };
+}
+
 export interface HostAuthOptions {
   hostname: string;
   credentialFile: string;

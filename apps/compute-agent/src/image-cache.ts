@@ -16,7 +16,7 @@ import type { Logger } from "pino";
 import { IMAGE_DOWNLOAD_PATH } from "@nimbus/core/protocol/http";
 import type { ImageRef } from "@nimbus/core/protocol/agent";
 import { isMissingFile, messageOf } from "./error-message";
-import type { AuthProvider } from "./host-auth";
+import { agentHttpHeaders, type AuthProvider } from "./host-auth";
 import { reasonOf } from "./http-reason";
 
 /** Called as bytes arrive: how many so far, of how many. */
@@ -246,9 +246,7 @@ export class ImageCache implements ImageSource {
     return removed;
   }
 
-  private async authHeaders(): Promise<Record<string, string>> {
-    const auth = await this.options.auth();
-    const hostname = { "x-nimbus-hostname": this.options.hostname };
-    return "credential" in auth ? { ...hostname, authorization: `Bearer ${auth.credential}` } : { ...hostname, "x-nimbus-agent-secret": auth.secret };
+  private authHeaders(): Promise<Record<string, string>> {
+    return agentHttpHeaders(this.options.auth, this.options.hostname);
   }
 }

@@ -18,6 +18,7 @@ const METHODS: Record<string, string[]> = {
   enroll: ["POST"],
   imageUpload: ["PUT"],
   imageDownload: ["GET"],
+  snapshotUpload: ["PUT"],
   consoleLog: ["GET"],
   remoteConsole: ["GET"],
 };

@@ -92,6 +92,8 @@ export const POLICY = {
   "instances.unpause": "project:member",
   "instances.suspend": "project:member",
   "instances.resume": "project:member",
+  /** Nova's createImage (os_compute_api:servers:create_image): a snapshot into a new image of the project. */
+  "instances.snapshot": "project:member",
   /** Attach or detach a volume to an instance that is already built: checked, then refused (volumes attach at launch only). */
   "instances.attachVolume": "project:member",
   "instances.detachVolume": "project:member",
@@ -190,6 +192,8 @@ export const POLICY = {
   /** A user's download of an image's bits (Glance's GET /v2/images/{id}/file): any image the project sees. */
   "http:image-data": "project:reader",
   "http:agent-image-download": "agent",
+  /** A compute host uploads the bits of a snapshot its instance is taking (PUT /api/agent/snapshots/:id/file). */
+  "http:agent-snapshot-upload": "agent",
   // Keystone's token API (the OpenStack adapter): a password or a token in force buys a scoped
   // token; a token's holder validates or revokes it.
   "http:keystone-issue-token": "public",

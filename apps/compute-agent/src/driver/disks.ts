@@ -111,3 +111,17 @@ async function intoPlace(file: string, make: (part: string) => Promise<unknown>)
     throw error;
   }
 }
+
+/** The size of a simulated host's blank snapshot: small, bootable by nothing, launchable by any flavor. */
+const BLANK_SNAPSHOT_SIZE = "64M";
+
+/**
+ * A snapshot's file: the root disk `disk` flattened with its backing chain into a self-contained
+ * qcow2 (Nova's snapshot_extract: `qemu-img convert -O qcow2`), or, on a host with no disks, a
+ * small blank qcow2.
+ */
+export async function createSnapshotFile({ disk, file }: { disk: string | null; file: string }): Promise<void> {
+  await intoPlace(file, (part) =>
+    disk ? qemuImg(["convert", "-q", "-f", "qcow2", "-O", "qcow2", disk, part]) : qemuImg(["create", "-q", "-f", "qcow2", part, BLANK_SNAPSHOT_SIZE]),
+  );
+}

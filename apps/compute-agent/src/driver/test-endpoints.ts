@@ -22,6 +22,7 @@ import { z } from "zod";
 import type { DestroyCommand, PortSpec, SpawnCommand } from "@nimbus/core/protocol/agent";
 import { writeFileDurably } from "../durable-file";
 import { isMissingFile } from "../error-message";
+import { createSnapshotFile } from "./disks";
 import { HostNetworks } from "./host-network";
 import { bridgeName, libvirtNetworkName, parseCidr } from "./host-network-xml";
 import type { Overlay } from "./overlay";
@@ -183,6 +184,14 @@ export class TestEndpointDriver implements ComputeDriver {
   async restoreDisk(): Promise<void> {}
   async dropDiskBackup(): Promise<void> {}
   async growDisk(): Promise<void> {}
+  /** An endpoint has no disk: a blank snapshot, as a simulated host makes. */
+  async snapshot(instanceId: string, imageId: string): Promise<{ file: string; simulated: boolean }> {
+    if ((await this.powerState(instanceId)) === "nostate") throw new Error("The instance's endpoint is not on this host.");
+    const file = path.join(this.options.stateDir, "snapshots", `${imageId}.qcow2`);
+    await mkdir(path.dirname(file), { recursive: true });
+    await createSnapshotFile({ disk: null, file });
+    return { file, simulated: true };
+  }
   async vncPort(): Promise<number> {
     throw new Error("a test endpoint is a veth pair, not a guest: it has no screen");
   }

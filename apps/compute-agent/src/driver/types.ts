@@ -126,6 +126,15 @@ export interface ComputeDriver {
   restoreDisk(instanceId: string): Promise<void>;
   dropDiskBackup(instanceId: string): Promise<void>;
   growDisk(instanceId: string, rootGb: number): Promise<void>;
+  /**
+   * Nova's cold snapshot: a running or paused guest's memory is saved (so the disk is consistent
+   * and QEMU lets go of it), its root disk is copied, flattened with its base image, into a
+   * self-contained qcow2 at `snapshotFileOf(imageId)`, and the guest is put back in the power
+   * state it had, whether or not the copy worked. A host with no disks (simulated) makes a small
+   * blank qcow2 instead and says so (`simulated`), as Nova's fake driver does. The caller removes
+   * the file once it is uploaded.
+   */
+  snapshot(instanceId: string, imageId: string): Promise<{ file: string; simulated: boolean }>;
   /** `nostate` when there is no such domain; `suspended` for a domain stopped with its memory saved. */
   powerState(instanceId: string): Promise<PowerState>;
   /**

@@ -13,7 +13,7 @@ import { confirmExpiredResizes, failBuildsOnDownHosts, finishDeletesOnDownHosts,
 import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
 import { syncNetworkEntries, syncSecurityGroups } from "@nimbus/core/network";
-import { CONSOLE_LOG_PATH, ENROLL_PATH, IMAGE_DOWNLOAD_PATH, REMOTE_CONSOLE_WEBSOCKET_PATH } from "@nimbus/core/protocol/http";
+import { CONSOLE_LOG_PATH, ENROLL_PATH, IMAGE_DOWNLOAD_PATH, REMOTE_CONSOLE_WEBSOCKET_PATH, SNAPSHOT_UPLOAD_PATH } from "@nimbus/core/protocol/http";
 import { checkCredential, resolveApiToken, resolveSession, type Authenticated } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
 import { agentErrorBody, enrollRoute } from "./enroll";
@@ -21,6 +21,7 @@ import { attachConsoleProxy, withConsoleCutOffs, type ConsoleProxy } from "./con
 import { consoleLogHandler } from "./console-log-download";
 import { imageDownloadHandler } from "./image-download";
 import { imageUploadHandler } from "./image-upload";
+import { snapshotUploadHandler } from "./snapshot-upload";
 import { apiErrorBody, HttpRefusal, rawRoutes } from "./http-routes";
 import type { Env } from "./env";
 import { postgresAdapter } from "./socket/adapter";
@@ -67,6 +68,7 @@ export const HTTP_ROUTE_PATHS = {
   enroll: ENROLL_PATH,
   imageUpload: "/api/images/:imageId/file",
   imageDownload: IMAGE_DOWNLOAD_PATH(":imageId"),
+  snapshotUpload: SNAPSHOT_UPLOAD_PATH(":imageId"),
   consoleLog: CONSOLE_LOG_PATH(":instanceId"),
   /** The console proxy's WebSocket (an upgrade); a plain request is answered 426. */
   remoteConsole: REMOTE_CONSOLE_WEBSOCKET_PATH,
@@ -237,6 +239,14 @@ export async function startNimbusServer({
   });
   const consoleLog = consoleLogHandler({ services, resolvePrincipal, clientAddress: (req) => clientAddress(req, proxies) });
   const imageDownload = imageDownloadHandler({ services, agentSecret, resolvePrincipal, log: log.child({ component: "image-download" }) });
+  const snapshotUpload = snapshotUploadHandler({
+    services,
+    agentSecret,
+    resolvePrincipal,
+    clientAddress: (req) => clientAddress(req, proxies),
+    maxBytes: env.NIMBUS_IMAGE_MAX_BYTES,
+    log: log.child({ component: "snapshot-upload" }),
+  });
 
   launchAdmission = new AdmissionGate({ targetDelayMs: env.NIMBUS_LAUNCH_ADMISSION_DELAY_MS, loopDelay: eventLoopDelayProbe() });
   const trpc = createHTTPHandler({
@@ -293,6 +303,14 @@ export async function startNimbusServer({
         maxBodyBytes: 0,
         errorBody: agentErrorBody,
         handle: ({ req, res, params }) => imageDownload(req, res, params.imageId!),
+      },
+      {
+        path: HTTP_ROUTE_PATHS.snapshotUpload,
+        methods: ["PUT"],
+        // Streamed to the image store and limited by NIMBUS_IMAGE_MAX_BYTES (snapshot-upload.ts).
+        maxBodyBytes: null,
+        errorBody: agentErrorBody,
+        handle: ({ req, res, params }) => snapshotUpload(req, res, params.imageId!),
       },
       {
         path: HTTP_ROUTE_PATHS.consoleLog,

@@ -31,7 +31,15 @@ function reply(res: ServerResponse, status: number, error: string, headers: Reco
  * (single-machine installs). Without either, the caller is whoever their session or API token
  * says, and `http:agent-image-download` (rule "agent") refuses them.
  */
-async function authenticateAgent(req: IncomingMessage, { services, agentSecret, resolvePrincipal }: ImageDownloadDeps): Promise<string> {
+export async function authenticateAgent(
+  req: IncomingMessage,
+  { services, agentSecret, resolvePrincipal }: Pick<ImageDownloadDeps, "services" | "agentSecret" | "resolvePrincipal">,
+  /** What a signed-in user or API token is refused as (rule "agent"), and why in words. */
+  refusal: { policy: "http:agent-image-download" | "http:agent-snapshot-upload"; message: string } = {
+    policy: "http:agent-image-download",
+    message: "Only compute agents may download image files.",
+  },
+): Promise<string> {
   const credential = bearerToken(req);
   const secret = req.headers["x-nimbus-agent-secret"];
   const hostnameHeader = req.headers["x-nimbus-hostname"];
@@ -40,8 +48,8 @@ async function authenticateAgent(req: IncomingMessage, { services, agentSecret, 
     if (!principal)
       throw NimbusError.unauthenticated("Present the host credential (Authorization: Bearer) or the agent secret, with X-Nimbus-Hostname.");
     // Rule "agent": a signed-in user or API token is refused here.
-    authorize(principal, "http:agent-image-download");
-    throw NimbusError.forbidden("Only compute agents may download image files.");
+    authorize(principal, refusal.policy);
+    throw NimbusError.forbidden(refusal.message);
   }
   const hostname = hostnameSchema.safeParse(hostnameHeader);
   if (!hostname.success) throw NimbusError.unauthenticated("Name the host in X-Nimbus-Hostname.");

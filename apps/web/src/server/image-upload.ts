@@ -51,20 +51,34 @@ class UploadRefused extends Error {
 }
 
 /**
- * Receives a queued image's bits from a request body, streamed (never held whole), limited to
- * `maxBytes` and checksummed, as core's `uploadImageData` does it: the one upload path that the
- * console's route and Glance's `PUT /v2/images/{id}/file` share. Logs the outcome.
+ * The bit receiver every image upload route shares (the console's, Glance's and a compute host's
+ * snapshot): reads the request's Content-Length (a value that is no byte count is refused before
+ * anything is read), hands the body to `store` (a core verb that streams, limits, checksums and
+ * quota-checks it), and logs the outcome.
  */
-export async function receiveImageData(
+export async function receiveBits<T extends { sizeBytes: number; diskFormat: string }>(
   req: IncomingMessage,
-  { ctx, imageId, maxBytes, log }: { ctx: CoreContext; imageId: string; maxBytes: number; log: Logger },
-) {
+  { imageId, log }: { imageId: string; log: Logger },
+  store: (declaredBytes: number | null) => Promise<T>,
+): Promise<T> {
   const declared = req.headers["content-length"] === undefined ? null : contentLength.safeParse(req.headers["content-length"]);
   if (declared && !declared.success) throw new UploadRefused({ status: 400, code: "BadRequest", message: "Content-Length is not a byte count." });
   const started = Date.now();
-  const image = await uploadImageData({ ctx, input: { imageId, body: req, maxBytes, declaredBytes: declared?.data ?? null } });
+  const image = await store(declared?.data ?? null);
   log.info({ imageId, bytes: image.sizeBytes, diskFormat: image.diskFormat, ms: Date.now() - started }, "image uploaded");
   return image;
+}
+
+/**
+ * Receives a queued image's bits from a request body, streamed (never held whole), limited to
+ * `maxBytes` and checksummed, as core's `uploadImageData` does it: the one upload path that the
+ * console's route and Glance's `PUT /v2/images/{id}/file` share.
+ */
+export function receiveImageData(
+  req: IncomingMessage,
+  { ctx, imageId, maxBytes, log }: { ctx: CoreContext; imageId: string; maxBytes: number; log: Logger },
+) {
+  return receiveBits(req, { imageId, log }, (declaredBytes) => uploadImageData({ ctx, input: { imageId, body: req, maxBytes, declaredBytes } }));
 }
 
 /** What a failed upload (or anything before it, such as resolving the caller) answers; logs it. */

@@ -87,6 +87,10 @@ const propertyValue = text("A property value").max(65_535, "Use at most 65,535 c
  * Nimbus understands, which have their own fields. On update, null removes one.
  */
 const extraProperties = z.record(propertyKey, propertyValue, keyErrors);
+/** Free image properties as a caller gives them (a snapshot's metadata, say): Glance's names and text values. */
+export const imagePropertiesSchema = extraProperties;
+/** An image's name as every caller gives it. */
+export const imageNameSchema = text("Name").trim().min(1, "Enter a name.").max(255, "Use at most 255 characters.");
 const extraPropertyChanges = z.record(propertyKey, propertyValue.nullable(), keyErrors);
 
 const token = (what: string) =>

@@ -86,15 +86,33 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
   const principal = authorize(ctx.principal, "http:image-upload");
   const imageId = z.uuid().safeParse(input.imageId).success ? input.imageId : null;
   if (!imageId) throw NimbusError.notFound("Image", input.imageId);
+  return storeImageData(ctx, { ...input, imageId, projectId: principal.projectId, whyNot: () => whyNotClaimed(ctx, principal, imageId) });
+}
 
+/** Who stores an image's bits: the owner's upload, or a compute host's snapshot (../compute/actions/snapshot-upload). */
+export interface StoreImageOptions extends UploadImageOptions {
+  /** The project that owns the image: only its queued image is claimed. */
+  projectId: string;
+  /** Properties the image takes once active (a simulated snapshot says so). */
+  properties?: Record<string, string>;
+  /** Audited as the actor when there is no principal (a compute host). */
+  actorName?: string;
+  /** Why the image could not be claimed (not queued, another project's, …). */
+  whyNot(): Promise<NimbusError>;
+}
+
+/** The one path every image's bits take into the store (see `uploadImageData`); the caller authorized it. */
+export async function storeImageData(ctx: CoreContext, input: StoreImageOptions) {
+  const { imageId, projectId } = input;
+  const auditAs = { projectId, ...(input.actorName ? { actorName: input.actorName } : {}) };
   // One statement claims the image: a second, concurrent upload finds it no longer queued.
   const [claimed] = await ctx.db
     .update(schema.images)
     // The database's clock, as the refreshes and the sweep use: web processes' clocks may differ.
     .set({ status: "saving", updatedAt: sql`now()` })
-    .where(and(eq(schema.images.id, imageId), eq(schema.images.ownerProjectId, principal.projectId), eq(schema.images.status, "queued")))
+    .where(and(eq(schema.images.id, imageId), eq(schema.images.ownerProjectId, projectId), eq(schema.images.status, "queued")))
     .returning();
-  if (!claimed) throw await whyNotClaimed(ctx, principal, imageId);
+  if (!claimed) throw await input.whyNot();
 
   const target = imageFilePath(ctx.imageStoreDir, imageId);
   const partial = partialImagePath(ctx.imageStoreDir, imageId);
@@ -122,7 +140,7 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
     // declared size at once, before any byte is read; an undeclared one a step at a time.
     const reserve = async (atLeast: number) => {
       const want = Math.min(input.maxBytes, input.declaredBytes ?? atLeast + RESERVE_STEP_BYTES);
-      const reserved = await reserveImageUpload(ctx.db, { projectId: principal.projectId, imageId, atLeast, want });
+      const reserved = await reserveImageUpload(ctx.db, { projectId, imageId, atLeast, want });
       if (reserved === null) throw new ImageUploadError("Aborted", `Image ${claimed.name} was deleted or given up during the upload.`);
       return reserved;
     };
@@ -173,6 +191,7 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
         checksumMd5: digests.md5,
         hashSha512: digests.sha512,
         stagedBytes: 0,
+        ...(input.properties ? { properties: { ...claimed.properties, ...input.properties } } : {}),
         updatedAt: new Date(),
       })
       .where(and(eq(schema.images.id, imageId), eq(schema.images.status, "saving")))
@@ -187,6 +206,7 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
       outcome: "success",
       targetType: "image",
       targetId: imageId,
+      ...auditAs,
       details: { name: claimed.name, diskFormat, sizeBytes: size },
     });
     return {
@@ -212,6 +232,7 @@ export async function uploadImageData({ ctx, input }: { ctx: CoreContext; input:
         outcome: "failure",
         targetType: "image",
         targetId: imageId,
+        ...auditAs,
         details: {
           name: claimed.name,
           reason: error instanceof ImageUploadError ? error.reason : error instanceof NimbusError ? error.code : "Internal",

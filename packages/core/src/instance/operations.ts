@@ -23,6 +23,11 @@
  *        ─▶ ACTIVE|STOPPED
  *   A move that fails before RESIZED leaves the instance on its source host as it was, with a fault.
  *
+ *   Snapshot (Nova's createImage; ../compute/actions/snapshot-instance.ts), the guest's power kept:
+ *   ACTIVE|STOPPED|PAUSED|SUSPENDED ─snapshot─▶ image_snapshot (the image queued)
+ *        ─▶ image_pending_upload (host began: guest saved, disk copied) ─▶ image_uploading (its bits arrive)
+ *        ─▶ as it was (the image active); a failure deletes the image and leaves a fault.
+ *
  *   The first task state is written by the verb, the "pending" one when the host acknowledges
  *   the command, the "started" one when it reports it began; its last report ends the task.
  *   A task that fails, or gets no report in time, ends in the vm_state of the power state the
@@ -51,7 +56,8 @@ export type InstanceOperation =
   | "confirm_resize"
   | "revert_resize"
   | "finish_revert"
-  | "evacuate";
+  | "evacuate"
+  | "snapshot";
 export const INSTANCE_OPERATIONS = [
   "stop",
   "start",
@@ -68,6 +74,7 @@ export const INSTANCE_OPERATIONS = [
   "revert_resize",
   "finish_revert",
   "evacuate",
+  "snapshot",
 ] as const satisfies readonly InstanceOperation[];
 
 /**
@@ -90,7 +97,8 @@ export type InstanceActionName =
   | "migrate"
   | "confirmResize"
   | "revertResize"
-  | "evacuate";
+  | "evacuate"
+  | "createImage";
 
 export interface OperationSpec {
   action: InstanceActionName;
@@ -108,8 +116,8 @@ export interface OperationSpec {
   taskState: ActionTaskState;
   acceptedTaskState: ActionTaskState | null;
   startedTaskState: ActionTaskState | null;
-  /** Where a successful action leaves the instance. */
-  doneVmState: VmState;
+  /** Where a successful action leaves the instance; `unchanged`: as it was before (a snapshot). */
+  doneVmState: VmState | "unchanged";
   /** The console asks for confirmation first. */
   destructive: boolean;
 }
@@ -344,6 +352,22 @@ export const OPERATIONS: Record<InstanceOperation, OperationSpec> = {
     doneVmState: "active",
     destructive: false,
   },
+  snapshot: {
+    action: "createImage",
+    event: "compute_snapshot_instance",
+    label: "Create snapshot",
+    verb: "snapshot",
+    participle: "snapshotted",
+    // Nova's snapshot: ACTIVE, STOPPED, PAUSED, SUSPENDED.
+    fromVmStates: ["active", "stopped", "paused", "suspended"],
+    fromTaskStates: IDLE,
+    taskState: "image_snapshot",
+    acceptedTaskState: null,
+    // The host began (guest saved, disk being copied); the server writes image_uploading when the bits arrive.
+    startedTaskState: "image_pending_upload",
+    doneVmState: "unchanged",
+    destructive: false,
+  },
 };
 
 /** What the console shows while a task runs ("Powering off…"). */
@@ -373,12 +397,23 @@ export const TASK_STATE_LABELS: Record<TaskState, string> = {
   resize_confirming: "Confirming resize or migration…",
   rebuilding: "Rebuilding…",
   rebuild_spawning: "Rebuilding: spawning…",
+  image_snapshot: "Snapshotting…",
+  image_pending_upload: "Snapshotting: copying the disk…",
+  image_uploading: "Snapshotting: uploading the image…",
 };
+
+/**
+ * Task states an operation's task moves to that none of its spec's steps writes: a snapshot's
+ * image_uploading, written by the server when the host's upload of the bits begins.
+ */
+const LATER_TASK_STATES: Partial<Record<InstanceOperation, readonly ActionTaskState[]>> = { snapshot: ["image_uploading"] };
 
 /** The task states an operation moves through, in order. */
 export function taskStatesOf(operation: InstanceOperation): ActionTaskState[] {
   const spec = OPERATIONS[operation];
-  return [spec.taskState, spec.acceptedTaskState, spec.startedTaskState].filter((t): t is ActionTaskState => t !== null);
+  return [spec.taskState, spec.acceptedTaskState, spec.startedTaskState, ...(LATER_TASK_STATES[operation] ?? [])].filter(
+    (t): t is ActionTaskState => t !== null,
+  );
 }
 
 /** The operation whose task `taskState` is, if any (a soft and a hard reboot are told apart). */
@@ -436,6 +471,9 @@ export function checkOperation(operation: InstanceOperation, target: OperationTa
     }
     if (operation === "resize" || operation === "migrate") {
       return refuse(`Instance ${name} is ${status}: only an ACTIVE or SHUTOFF instance can be ${spec.participle}.`);
+    }
+    if (operation === "snapshot") {
+      return refuse(`Instance ${name} is ${status}: only an ACTIVE, SHUTOFF, PAUSED or SUSPENDED instance can be snapshotted.`);
     }
     if (operation === "unpause" || operation === "resume") {
       return refuse(`Instance ${name} is not ${spec.fromVmStates[0] === "paused" ? "paused" : "suspended"} (${status}): nothing to ${spec.verb}.`);

@@ -90,6 +90,9 @@ describe("lifecycle operations (Nova's check_instance_state and task states)", (
     "resize_confirming",
     "rebuilding",
     "rebuild_spawning",
+    "image_snapshot",
+    "image_pending_upload",
+    "image_uploading",
   ];
 
   it("allows exactly Nova's source states for every operation, and refuses every other pair", () => {
@@ -115,6 +118,8 @@ describe("lifecycle operations (Nova's check_instance_state and task states)", (
       revert_resize: ["resized/-"],
       finish_revert: [],
       evacuate: ["active/-", "stopped/-", "error/-"],
+      // Nova's snapshot: ACTIVE, SHUTOFF, PAUSED or SUSPENDED, idle.
+      snapshot: ["active/-", "stopped/-", "paused/-", "suspended/-"],
     };
     for (const op of INSTANCE_OPERATIONS) {
       for (const vm of VM) {
@@ -196,6 +201,33 @@ describe("lifecycle operations (Nova's check_instance_state and task states)", (
     ] as const) {
       expect(checkOperation("reboot_hard", target("active", t)).allowed).toBe(false);
     }
+  });
+
+  it("walks a snapshot's task states in Nova's order, keeps the guest as it was, and refuses it in plain words", () => {
+    expect(taskStatesOf("snapshot")).toEqual(["image_snapshot", "image_pending_upload", "image_uploading"]);
+    expect(OPERATIONS.snapshot.action).toBe("createImage");
+    expect(OPERATIONS.snapshot.doneVmState).toBe("unchanged");
+    for (const t of taskStatesOf("snapshot")) expect(operationOfTaskState(t)).toBe("snapshot");
+    const reason = (vm: VmState, task: TaskState | null = null) => {
+      const check = checkOperation("snapshot", target(vm, task));
+      return check.allowed ? null : check.reason;
+    };
+    expect(reason("building", "spawning")).toBe("Instance web-1 is still being built (BUILD): wait until it is ACTIVE.");
+    expect(reason("error")).toBe("Instance web-1 is ERROR: only an ACTIVE, SHUTOFF, PAUSED or SUSPENDED instance can be snapshotted.");
+    expect(reason("resized")).toMatch(/VERIFY_RESIZE\): confirm or revert it first/);
+    expect(reason("active", "image_uploading")).toBe(
+      "Instance web-1 is busy (snapshotting: uploading the image, task image_uploading): wait for it to finish, then try again.",
+    );
+    expect(reason("active", "deleting")).toBe("Instance web-1 is being deleted.");
+    expect(reason("stopped", "powering-on")).toMatch(/^Instance web-1 is busy \(powering on/);
+    // Nothing else starts while a snapshot runs, not even a hard reboot (Nova's ALLOW_REBOOT has none of its states).
+    for (const op of INSTANCE_OPERATIONS) {
+      for (const t of taskStatesOf("snapshot")) expect(checkOperation(op, target("active", t)).allowed, `${op} during ${t}`).toBe(false);
+    }
+    // The status stays the guest's (Nova's API shows ACTIVE with the task state beside it).
+    expect(displayStatus("active", "image_uploading")).toBe("ACTIVE");
+    expect(displayStatus("stopped", "image_snapshot")).toBe("SHUTOFF");
+    expect(syncedVmState("active", "image_pending_upload", "shutdown")).toBeNull();
   });
 
   it("shows Nova's statuses for the moves", () => {

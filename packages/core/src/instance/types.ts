@@ -22,7 +22,10 @@ export type ActionTaskState =
   | "resize_reverting"
   | "resize_confirming"
   | "rebuilding"
-  | "rebuild_spawning";
+  | "rebuild_spawning"
+  | "image_snapshot"
+  | "image_pending_upload"
+  | "image_uploading";
 export type TaskState = BuildTaskState | ActionTaskState;
 export type PowerState = "nostate" | "running" | "paused" | "shutdown" | "crashed" | "suspended";
 export type InstancePhase = "scheduling" | "networking" | "block_device_mapping" | "spawning" | "active" | "error" | "deleting" | "deleted";

@@ -21,12 +21,15 @@ import type { INSTANCE_OPERATIONS } from "../instance/operations";
  *    the new flavor or host), `confirm_resize`, `revert_resize`, `finish_revert`, `evacuate`;
  *    and `instance.vnc`: where a guest's graphical console (VNC) listens, for the console proxy.
  *
+ * 8: `instance.action` `snapshot` (Nova's createImage): the host copies the root disk and PUTs it to
+ *    SNAPSHOT_UPLOAD_PATH (./http) with its host credential; an agent of 7 would refuse the command.
+ *
  * Additions since 6, which agents and servers of either side ignore (zod strips unknown keys):
  * a host may report its `tunnelAddress`; a server sends `network.entries` only to a host that
  * did, and a port spec carries its network's `segmentationId`. An agent that reports no tunnel
  * address keeps its tenant networks on the host, as before.
  */
-export const PROTOCOL_VERSION = 7;
+export const PROTOCOL_VERSION = 8;
 /** The longest plain-words message a report or a refused command's ack may carry. */
 export const MAX_PROTOCOL_MESSAGE_CHARS = 2000;
 export const AGENT_NAMESPACE = "/agent";
@@ -398,6 +401,9 @@ export const instanceActionCommandSchema = z.discriminatedUnion("operation", [
   z.object({ ...actionBase, operation: z.literal("revert_resize"), ...moveSpawn, ports: movePorts }),
   z.object({ ...actionBase, operation: z.literal("finish_revert"), ...moveSpawn }),
   z.object({ ...actionBase, operation: z.literal("evacuate"), ...moveSpawn }),
+  // Nova's snapshot: the root disk copied (a running guest's memory saved meanwhile, so the copy
+  // is consistent, and the guest put back as it was) and uploaded to SNAPSHOT_UPLOAD_PATH(imageId).
+  z.object({ ...actionBase, operation: z.literal("snapshot"), imageId: z.uuid(), imageName: z.string().max(255) }),
 ]);
 export type InstanceActionCommand = z.infer<typeof instanceActionCommandSchema>;
 /** Every operation has its command variant (checked when the table of operations grows). */

@@ -16,6 +16,11 @@ export const ENROLL_PATH = "/api/agent/enroll";
 /** Where an agent downloads an image's bits (GET, with its host credential). */
 export const IMAGE_DOWNLOAD_PATH = (imageId: string) => `/api/agent/images/${imageId}/file`;
 
+/** Where an agent uploads a snapshot's bits (PUT, with its host credential), for an image its instance is snapshotting. */
+export const SNAPSHOT_UPLOAD_PATH = (imageId: string) => `/api/agent/snapshots/${imageId}/file`;
+/** Set to `true` by a simulated host, whose snapshot is a blank disk (no real disk to copy). */
+export const SNAPSHOT_SIMULATED_HEADER = "x-nimbus-snapshot-simulated";
+
 /**
  * The graphical console's page: noVNC, connected through the console proxy with the token in
  * its URL (what Nova's remote console URL points at, `vnc_lite.html?path=?token=…`).

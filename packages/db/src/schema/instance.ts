@@ -33,6 +33,10 @@ export const taskState = pgEnum("task_state", [
   "resize_confirming",
   "rebuilding",
   "rebuild_spawning",
+  // createImage (a snapshot): Nova's image_snapshot ─▶ image_pending_upload ─▶ image_uploading.
+  "image_snapshot",
+  "image_pending_upload",
+  "image_uploading",
 ]);
 export const powerState = pgEnum("power_state", ["nostate", "running", "paused", "shutdown", "crashed", "suspended"]);
 

@@ -17,8 +17,11 @@ import type { ImageSummary } from "./image-display";
 import { ImagesTable } from "./images-table";
 import { ShareImageDialog } from "./share-image-dialog";
 
-/** While an upload runs elsewhere (another tab, a script), the list follows it to active or killed. */
+/** While an upload runs elsewhere (another tab, a script, a host's snapshot), the list follows it to active or killed. */
 const SAVING_REFRESH_MS = 2_000;
+
+/** An image whose bits are on their way: being uploaded, or a snapshot a host is still taking (queued until its upload begins). */
+const arriving = (image: ImageSummary) => image.status === "saving" || (image.status === "queued" && image.properties.image_type === "snapshot");
 
 /** The project's images page: its image quota, the table, create-and-upload, share and delete, and the images offered to it. */
 export function Images() {
@@ -28,7 +31,7 @@ export function Images() {
   const canManage = canManageInstances(principal);
   const images = useQuery({
     ...trpc.images.list.queryOptions(),
-    refetchInterval: (query) => (query.state.data?.some((i) => i.status === "saving") ? SAVING_REFRESH_MS : false),
+    refetchInterval: (query) => (query.state.data?.some(arriving) ? SAVING_REFRESH_MS : false),
   });
   const [creating, setCreating] = useState(false);
   const [toShare, setToShare] = useState<ImageSummary | null>(null);

@@ -10,6 +10,7 @@ import { useTRPC } from "@/lib/trpc";
 import { toFormError, type FormError } from "@/lib/trpc-error";
 import { MigrateInstanceModal } from "./moves/migrate-instance-modal";
 import { ResizeInstanceModal } from "./moves/resize-instance-modal";
+import { SnapshotInstanceModal } from "./snapshot-instance-modal";
 
 /** An instance as its action controls need it (a list row or the detail page's instance). */
 export interface ActionableInstance {
@@ -27,6 +28,7 @@ export interface ActionableInstance {
 
 /** The order of Horizon's row actions menu (Migrate for cloud admins only). */
 const MENU: InstanceOperation[] = [
+  "snapshot",
   "start",
   "stop",
   "reboot",
@@ -41,8 +43,13 @@ const MENU: InstanceOperation[] = [
 ];
 const ADMIN_MENU: InstanceOperation[] = ["migrate"];
 
-/** The operations a click runs at once (or after a confirmation); resize and migrate open their dialogs. */
-type DirectOperation = Exclude<InstanceOperation, "resize" | "migrate" | "resize_finish" | "finish_revert" | "evacuate">;
+/** The operations that open a dialog of their own. */
+type DialogOperation = "resize" | "migrate" | "snapshot";
+const DIALOGS: readonly InstanceOperation[] = ["resize", "migrate", "snapshot"] satisfies DialogOperation[];
+const isDialog = (operation: InstanceOperation): operation is DialogOperation => DIALOGS.includes(operation);
+
+/** The operations a click runs at once (or after a confirmation); resize, migrate and snapshot open their dialogs. */
+type DirectOperation = Exclude<InstanceOperation, DialogOperation | "resize_finish" | "finish_revert" | "evacuate">;
 
 function useMenu(): InstanceOperation[] {
   return useSession().isAdmin ? [...MENU, ...ADMIN_MENU] : MENU;
@@ -63,7 +70,7 @@ function useInstanceActions(instance: ActionableInstance) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState<InstanceOperation | null>(null);
-  const [dialog, setDialog] = useState<"resize" | "migrate" | null>(null);
+  const [dialog, setDialog] = useState<DialogOperation | null>(null);
   const [error, setError] = useState<FormError | null>(null);
   const options = (operation: InstanceOperation) => ({
     onSuccess: () => {
@@ -91,12 +98,12 @@ function useInstanceActions(instance: ActionableInstance) {
   function run(operation: InstanceOperation) {
     setError(null);
     const id = instance.id;
-    if (operation === "resize" || operation === "migrate") return setDialog(operation);
+    if (isDialog(operation)) return setDialog(operation);
     if (operation === "reboot" || operation === "reboot_hard") mutations[operation].mutate({ id, type: operation === "reboot" ? "SOFT" : "HARD" });
     else if (operation in mutations) mutations[operation as Exclude<DirectOperation, "reboot" | "reboot_hard">].mutate({ id });
   }
   function request(operation: InstanceOperation) {
-    if (operation === "resize" || operation === "migrate") {
+    if (isDialog(operation)) {
       setError(null);
       setDialog(operation);
     } else if (OPERATIONS[operation].destructive) {
@@ -108,12 +115,13 @@ function useInstanceActions(instance: ActionableInstance) {
   return { request, run, confirming, setConfirming, error, setError, pending, dialog, setDialog };
 }
 
-/** The resize and migrate dialogs of one instance's controls. */
+/** The resize, migrate and snapshot dialogs of one instance's controls. */
 function MoveDialogs({ instance, actions }: { instance: ActionableInstance; actions: ReturnType<typeof useInstanceActions> }) {
   return (
     <>
       <ResizeInstanceModal instance={instance} opened={actions.dialog === "resize"} onClose={() => actions.setDialog(null)} />
       <MigrateInstanceModal instance={instance} opened={actions.dialog === "migrate"} onClose={() => actions.setDialog(null)} />
+      <SnapshotInstanceModal instance={instance} opened={actions.dialog === "snapshot"} onClose={() => actions.setDialog(null)} />
     </>
   );
 }

@@ -18,3 +18,6 @@ export * from "./revert-resize";
 export * from "./evacuate-instance";
 export * from "./resize-confirm-sweeper";
 export * from "./list-migrations";
+export * from "./snapshot-image";
+export * from "./snapshot-instance";
+export * from "./snapshot-upload";

@@ -16,12 +16,21 @@ import { schema } from "@nimbus/db";
 import { eq } from "@nimbus/db/orm";
 import type { InstanceRow } from "@nimbus/db/schema";
 import type { Services } from "../../context";
-import { OPERATIONS, syncedVmState, type InstanceOperation, type TaskState, type VmState } from "../../instance/state-machine";
+import {
+  OPERATIONS,
+  syncedVmState,
+  taskStatesOf,
+  type ActionTaskState,
+  type InstanceOperation,
+  type TaskState,
+  type VmState,
+} from "../../instance/state-machine";
 import type { InstanceReport } from "../../protocol/agent";
 import type { Announcements } from "../announce";
 import { hostnameOf } from "../lifecycle";
 import { isMoveOperation } from "./migrations";
 import { completeMoveStep } from "./move";
+import { finishSnapshot } from "./snapshot-image";
 import { currentTask, endTask, failTask, markAcknowledged, openTaskEvent, setPortStatus, setTaskState } from "./task";
 
 export type TaskReportPhase = "task_started" | "task_done" | "task_failed" | "power_state";
@@ -46,12 +55,18 @@ export async function applyTaskReport(
       if (!task.ackedAt) await markAcknowledged(tx, out, services, instance, task);
       else await openTaskEvent(tx, out, instance, task);
       const [fresh] = await tx.select().from(schema.instances).where(eq(schema.instances.id, instance.id));
-      if (spec.startedTaskState && fresh && fresh.taskState !== spec.startedTaskState) await setTaskState(tx, out, fresh, spec.startedTaskState);
+      // Never backwards: a snapshot's upload may have moved it past its "started" state already.
+      const steps = taskStatesOf(task.operation as InstanceOperation);
+      const later = fresh?.taskState ? steps.indexOf(fresh.taskState as ActionTaskState) > steps.indexOf(spec.startedTaskState!) : false;
+      if (spec.startedTaskState && fresh && fresh.taskState !== spec.startedTaskState && !later)
+        await setTaskState(tx, out, fresh, spec.startedTaskState);
       return "applied";
     }
     case "task_done":
       // A move's step ends in the next step or the move's own end (./move).
       if (isMoveOperation(task.operation)) await completeMoveStep(tx, out, instance, task, { powerState: report.powerState, at: report.at });
+      // A snapshot ends where its guest is, once its image is active (./snapshot-image).
+      else if (spec.doneVmState === "unchanged") await finishSnapshot(tx, out, instance, task, { powerState: report.powerState, at: report.at });
       else await endTask(tx, out, instance, task, { vmState: spec.doneVmState, powerState: report.powerState, reportedAt: report.at });
       return "applied";
     case "task_failed":

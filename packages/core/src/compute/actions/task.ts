@@ -39,6 +39,7 @@ import { Announcements } from "../announce";
 import { hostnameOf, lockInstance } from "../lifecycle";
 import { isMoveOperation } from "./migrations";
 import { failMove } from "./move";
+import { discardSnapshotImage } from "./snapshot-image";
 import { endTask, openTaskEvent, type TaskPreparer } from "./task-end";
 
 export { endTask, openTaskEvent, setPortStatus, type TaskEnd, type TaskPreparation, type TaskPreparer } from "./task-end";
@@ -260,6 +261,8 @@ export async function failTask(
 ): Promise<InstanceRow> {
   // A move puts back what it took (flavor, host, allocations), or rolls back on its source first.
   if (isMoveOperation(task.operation)) return failMove(tx, out, instance, task, failure);
+  // A snapshot that did not finish leaves no half-built image.
+  await discardSnapshotImage(tx, task, failure.message);
   const vmState = failure.powerState ? (vmStateForPower(failure.powerState) ?? "error") : (task.previousVmState as VmState);
   return endTask(tx, out, instance, task, {
     vmState,
@@ -298,6 +301,7 @@ export async function failTaskNow(
 export async function interruptTask(tx: Executor, out: Announcements, instance: InstanceRow, reason: string): Promise<void> {
   const task = await currentTask(tx, instance.id);
   if (!task) return;
+  await discardSnapshotImage(tx, task, reason);
   const now = new Date();
   const closed = await tx
     .update(schema.instanceActionEvents)

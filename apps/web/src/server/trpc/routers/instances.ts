@@ -22,6 +22,8 @@ import {
   evacuateInstance,
   listMigrations,
   listMigrationsInput,
+  snapshotInstance,
+  snapshotInstanceInput,
 } from "@nimbus/core/compute";
 import {
   evacuateInstanceInput,
@@ -107,6 +109,10 @@ export const instancesRouter = router({
   evacuate: procedure("instances.evacuate")
     .input(verbInput(evacuateInstanceInput))
     .mutation(({ ctx, input }) => evacuateInstance({ ctx, input })),
+  /** Nova's createImage: answers the new image's id at once; the snapshot's progress is the instance's task state. */
+  snapshot: procedure("instances.snapshot")
+    .input(verbInput(snapshotInstanceInput))
+    .mutation(({ ctx, input }) => snapshotInstance({ ctx, input })),
 });
 
 /** Nova's os-migrations, for cloud admins. */
