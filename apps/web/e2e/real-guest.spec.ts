@@ -218,7 +218,8 @@ const domainState = (id: string) => execFileSync("virsh", ["-c", "qemu:///system
  * One guest for the resize and then its power actions (each boot of a TCG guest costs the suite
  * time): the second test runs on the instance the first one grew, and deletes it.
  */
-test.describe.serial("a real guest's resize and power actions", () => {
+test.describe("a real guest's resize and power actions", () => {
+  test.describe.configure({ mode: "serial" });
   const GROW = "e2e-grow";
   let grownId: string | undefined;
 
@@ -307,7 +308,10 @@ test.describe.serial("a real guest's resize and power actions", () => {
 
       // Stop: confirmed first; the guest hears the power button and powers itself off.
       await actions.getByRole("button", { name: "Stop", exact: true }).click();
-      await page.getByRole("dialog", { name: `Stop ${GROW}?` }).getByRole("button", { name: "Confirm stop" }).click();
+      await page
+        .getByRole("dialog", { name: `Stop ${GROW}?` })
+        .getByRole("button", { name: "Confirm stop" })
+        .click();
       await expect(status).toContainText("SHUTOFF", { timeout: 60_000 });
       await expect.poll(presses).toBe(pressed + 1);
       expect(domainState(id)).toBe("shut off");
@@ -327,7 +331,10 @@ test.describe.serial("a real guest's resize and power actions", () => {
 
       // Hard reboot: confirmed first; the power is cut without asking, and the guest boots.
       await actions.getByRole("button", { name: "Hard reboot", exact: true }).click();
-      await page.getByRole("dialog", { name: `Hard reboot ${GROW}?` }).getByRole("button", { name: "Confirm hard reboot" }).click();
+      await page
+        .getByRole("dialog", { name: `Hard reboot ${GROW}?` })
+        .getByRole("button", { name: "Confirm hard reboot" })
+        .click();
       await expect.poll(boots, { timeout: 120_000 }).toBe(booted + 3);
       expect(await presses()).toBe(pressed + 2);
       await expect(status).toContainText("ACTIVE");
