@@ -5,6 +5,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   api: async () => (await import("./api")).main(),
   moves: async () => (await import("./moves")).main(),
   network: async () => (await import("./network")).main(),
+  actions: async () => (await import("./actions")).main(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== "--");
