@@ -28,6 +28,7 @@ import { instanceChangedSchema, instanceEventSchema, unpackBrowserMessage } from
 import { MAX_COUNT } from "@nimbus/core/validation";
 import { freshDatabase, repoRoot, signedInClient, spawnAgent, waitFor } from "../test/harness";
 import { freePort, startWebProcess } from "../test/processes";
+import { cpuMsOf, postgresBackends } from "./cpu";
 
 const ACTION_COUNT = Number(process.env.NIMBUS_BENCH_ACTIONS ?? 1000);
 const CONCURRENCY = Number(process.env.NIMBUS_BENCH_CONCURRENCY ?? 50);
@@ -286,6 +287,18 @@ export async function runActionsBenchmark() {
     let started = 0;
     let completed = 0;
     const loadBefore = loadavg()[0]!;
+    /** CPU used so far (ms) by the web process, the agent, PostgreSQL's processes for this database and the bench itself. */
+    const cpu = async () => {
+      const backends = await postgresBackends(database.url);
+      const { user, system } = process.cpuUsage();
+      return {
+        web: cpuMsOf(web.child.pid!),
+        agent: cpuMsOf(agent.pid!),
+        postgres: new Map(backends.map((pid) => [pid, cpuMsOf(pid)])),
+        bench: (user + system) / 1000,
+      };
+    };
+    const cpuBefore = await cpu();
     const t0 = now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
@@ -313,6 +326,9 @@ export async function runActionsBenchmark() {
       }),
     );
     const seconds = (now() - t0) / 1000;
+    const cpuAfter = await cpu();
+    const perAction = (ms: number) => Math.round((10 * ms) / Math.max(1, completed)) / 10;
+    const postgresMs = [...cpuAfter.postgres].reduce((sum, [pid, ms]) => sum + ms - (cpuBefore.postgres.get(pid) ?? 0), 0);
     view.close();
     if (exits.length > 0) throw new Error(`${exits.join("; ")} during the run; web output:\n${web.output().slice(-4000)}`);
     const summary = (values: number[]) => ({ p50_ms: Math.round(pct(values, 50)), p99_ms: Math.round(pct(values, 99)) });
@@ -332,6 +348,13 @@ export async function runActionsBenchmark() {
       latency_failures: latencyFailures,
       /** The same, for the actions of the mixed run (fifty in flight). */
       mixed_by_action: Object.fromEntries(ACTION_NAMES.map((name) => [name, { count: mixed[name]!.length, ...summary(mixed[name]!) }])),
+      /** CPU per action of the mixed run (ms): web process, PostgreSQL, agent, and the bench (its callers and browser socket). */
+      cpu_ms_per_action: {
+        web: perAction(cpuAfter.web - cpuBefore.web),
+        postgres: perAction(postgresMs),
+        agent: perAction(cpuAfter.agent - cpuBefore.agent),
+        bench: perAction(cpuAfter.bench - cpuBefore.bench),
+      },
       load_average_1m: { before_mixed: +loadBefore.toFixed(2), after_mixed: +loadavg()[0]!.toFixed(2) },
     };
   } finally {
@@ -359,6 +382,8 @@ export async function main() {
       `concurrency ${result.concurrency}: ${result.actions_per_s} actions/s, failures ${result.failures}; ` +
       `load average ${result.load_average_1m.before_mixed} → ${result.load_average_1m.after_mixed}`,
   );
+  const cpu = result.cpu_ms_per_action;
+  console.log(`  CPU per action: web ${cpu.web} ms, PostgreSQL ${cpu.postgres}, agent ${cpu.agent}, bench ${cpu.bench}`);
   for (const [reason, count] of Object.entries(result.failure_reasons)) console.log(`  failed ${count}×: ${reason}`);
   for (const failure of result.latency_failures) console.log(`  failed alone: ${failure}`);
   const out = path.join(repoRoot, "bench/results/actions.json");
