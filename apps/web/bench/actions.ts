@@ -13,7 +13,8 @@
  * Sizes: NIMBUS_BENCH_ACTIONS (1000), _CONCURRENCY (50), _HOSTS (100), _INSTANCES (100, the
  * instances the mixed actions run on), _ACTION_RUNS (30, samples per action in the latency part).
  * NIMBUS_BENCH_SHUTDOWN_TIMEOUT_SECONDS is passed on to the web process (default: its own, 60 s;
- * the test driver powers a domain off at once when asked).
+ * the test driver powers a domain off at once when asked). NIMBUS_BENCH_PROFILE=dir: a CPU profile
+ * of the web process (the whole run; the mixed part dominates it).
  *
  * A new action kind is one entry in ACTIONS: the statuses it may start from, and its steps (each
  * an API call and the status the user then waits for).
@@ -28,7 +29,7 @@ import { instanceChangedSchema, instanceEventSchema, unpackBrowserMessage } from
 import { MAX_COUNT } from "@nimbus/core/validation";
 import { freshDatabase, repoRoot, signedInClient, spawnAgent, waitFor } from "../test/harness";
 import { freePort, startWebProcess } from "../test/processes";
-import { cpuMsOf, postgresBackends } from "./cpu";
+import { benchDatabaseUrl, cpuMsOf, postgresBackends } from "./measure";
 
 const ACTION_COUNT = Number(process.env.NIMBUS_BENCH_ACTIONS ?? 1000);
 const CONCURRENCY = Number(process.env.NIMBUS_BENCH_CONCURRENCY ?? 50);
@@ -166,9 +167,10 @@ function browserView(url: string, cookie: string) {
 
 export async function runActionsBenchmark() {
   const database = await freshDatabase();
+  const connection = benchDatabaseUrl(database.url);
   const web = await startWebProcess({
     port: await freePort(),
-    databaseUrl: database.url,
+    databaseUrl: connection.url,
     env: {
       NODE_ENV: "production",
       LOG_LEVEL: "warn",
@@ -178,6 +180,7 @@ export async function runActionsBenchmark() {
         ? { NIMBUS_SHUTDOWN_TIMEOUT_SECONDS: process.env.NIMBUS_BENCH_SHUTDOWN_TIMEOUT_SECONDS }
         : {}),
     },
+    nodeArgs: process.env.NIMBUS_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.NIMBUS_BENCH_PROFILE}/web`] : [],
   });
   const stateDir = mkdtempSync(path.join(tmpdir(), "nimbus-bench-actions-"));
   const { child: agent } = spawnAgent(
@@ -355,11 +358,13 @@ export async function runActionsBenchmark() {
         agent: perAction(cpuAfter.agent - cpuBefore.agent),
         bench: perAction(cpuAfter.bench - cpuBefore.bench),
       },
+      database_transport: connection.transport,
       load_average_1m: { before_mixed: +loadBefore.toFixed(2), after_mixed: +loadavg()[0]!.toFixed(2) },
     };
   } finally {
     agent.kill("SIGKILL");
-    await web.kill("SIGKILL");
+    // A profiled process must exit on its own to write its profile.
+    await web.kill(process.env.NIMBUS_BENCH_PROFILE ? "SIGINT" : "SIGKILL");
     await database.drop();
     rmSync(stateDir, { recursive: true, force: true });
   }

@@ -20,7 +20,7 @@
  * sizes (NIMBUS_BENCH_WARMUP=0 measures from a cold start); NIMBUS_LAUNCH_ADMISSION_DELAY_MS: the
  * web process's launch admission (0: off, every launch call runs at once).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import http from "node:http";
@@ -30,7 +30,7 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { freshDatabase, repoRoot, signedInClient, spawnAgent, waitFor } from "../test/harness";
-import { cpuMsOf, postgresBackends } from "./cpu";
+import { benchDatabaseUrl, cpuMsOf, postgresBackends } from "./measure";
 import { freePort, startWebProcess } from "../test/processes";
 import type { ObserverMessage, PhaseTimes } from "./progress-observer";
 import { loadEnv } from "../src/server/env";
@@ -67,20 +67,6 @@ const peakRssMb = (pid: number) => {
   const match = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmHWM:\s+(\d+) kB/);
   return match ? Math.round(Number(match[1]) / 1024) : NaN;
 };
-
-/**
- * The web process reaches PostgreSQL the way a co-located deployment should: over its Unix
- * socket when there is one for the URL's port (`NIMBUS_BENCH_DB_TRANSPORT=tcp` keeps loopback
- * TCP, to compare).
- */
-function benchDatabaseUrl(url: string): { url: string; transport: "unix socket" | "tcp" } {
-  const port = new URL(url).port || "5432";
-  const socketDir = process.env.NIMBUS_BENCH_PG_SOCKET_DIR ?? "/var/run/postgresql";
-  if (process.env.NIMBUS_BENCH_DB_TRANSPORT === "tcp" || !existsSync(path.join(socketDir, `.s.PGSQL.${port}`))) return { url, transport: "tcp" };
-  const viaSocket = new URL(url);
-  viaSocket.searchParams.set("host", socketDir);
-  return { url: viaSocket.toString(), transport: "unix socket" };
-}
 
 export async function runLaunchBenchmark() {
   const database = await freshDatabase();

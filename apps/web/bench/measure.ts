@@ -1,5 +1,6 @@
-/** CPU accounting shared by the benches: what each process of a run used, read from /proc. */
-import { readFileSync } from "node:fs";
+/** Shared by the benches: what each process of a run used (read from /proc), and how the web process reaches PostgreSQL. */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import postgres from "postgres";
 import { POSTGRES_ADMIN_URL } from "../test/harness";
 
@@ -25,4 +26,18 @@ export async function postgresBackends(databaseUrl: string): Promise<number[]> {
   } finally {
     await sql.end();
   }
+}
+
+/**
+ * The web process reaches PostgreSQL the way a co-located deployment should: over its Unix
+ * socket when there is one for the URL's port (`NIMBUS_BENCH_DB_TRANSPORT=tcp` keeps loopback
+ * TCP, to compare).
+ */
+export function benchDatabaseUrl(url: string): { url: string; transport: "unix socket" | "tcp" } {
+  const port = new URL(url).port || "5432";
+  const socketDir = process.env.NIMBUS_BENCH_PG_SOCKET_DIR ?? "/var/run/postgresql";
+  if (process.env.NIMBUS_BENCH_DB_TRANSPORT === "tcp" || !existsSync(path.join(socketDir, `.s.PGSQL.${port}`))) return { url, transport: "tcp" };
+  const viaSocket = new URL(url);
+  viaSocket.searchParams.set("host", socketDir);
+  return { url: viaSocket.toString(), transport: "unix socket" };
 }
