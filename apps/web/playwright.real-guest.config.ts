@@ -11,7 +11,7 @@ const baseURL = `http://127.0.0.1:${PORT}`;
 const dataDir = process.env.E2E_REAL_GUEST_DATA_DIR ?? "/tmp/nimbus-e2e-real-guest";
 /** Readable by libvirt's QEMU; named after the data dir, so runs on other ports keep apart. */
 const agentStateDir = `/var/tmp/${path.basename(dataDir)}-agent`;
-export const REAL_GUEST = { hostname: "e2e-qemu" };
+export const REAL_GUEST = { hostname: "e2e-qemu", agentStateDir };
 
 export default defineConfig({
   ...baseConfig,

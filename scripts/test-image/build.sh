@@ -17,8 +17,9 @@ case "$OUT" in /*) ;; *) OUT="$PWD/$OUT" ;; esac
 # Modules the guest needs that the cloud kernel builds as modules (=m in its config); their
 # dependencies are added from each module's own .modinfo. The cloud kernel has no AHCI driver
 # (CONFIG_SATA_AHCI unset), so a config drive is attached on IDE (ata_piix, i440fx 'pc' machine)
-# or on virtio-scsi (both are here).
-MODULES=(virtio_pci virtio_blk virtio_net virtio_scsi ata_piix sr_mod isofs)
+# or on virtio-scsi (both are here). button + evdev: the ACPI power button as an input event
+# device, which init.sh's acpid watches so that the guest powers off when asked.
+MODULES=(virtio_pci virtio_blk virtio_net virtio_scsi ata_piix sr_mod isofs button evdev)
 
 APT_DEPS=(busybox-static cpio qemu-utils)
 log() { echo "test-image: $*"; }

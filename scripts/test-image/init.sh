@@ -58,6 +58,19 @@ if [ -f /lib/modules/load-order ]; then
   log "modules:$loaded"
 fi
 
+# The ACPI power button (libvirt's shutdown: Nova's clean stop and soft reboot): the button
+# driver turns a press into a key event, busybox acpid reads it from /dev/input/event* and runs
+# /etc/acpi/PWRF/00000080, which says so on the serial port and powers the machine off. Without
+# it the guest ignores the request and is powered off only when the shutdown timeout ends.
+mkdir -p /etc/acpi/PWRF
+printf '#!/bin/sh\necho "NIMBUS-GUEST power-button" > %s\nsync\npoweroff -f\n' "$SERIAL" > /etc/acpi/PWRF/00000080
+chmod 0755 /etc/acpi/PWRF/00000080
+if [ -c /dev/input/event0 ]; then
+  acpid -f -c /etc/acpi -l /tmp/acpid.log &
+else
+  log "no input event device: the ACPI power button is ignored"
+fi
+
 # --- config drive: ISO9660 labelled config-2 (OpenStack layout) ---
 CFG=/mnt/config
 MD=$CFG/openstack/latest

@@ -20,7 +20,7 @@
  * sizes (NIMBUS_BENCH_WARMUP=0 measures from a cold start); NIMBUS_LAUNCH_ADMISSION_DELAY_MS: the
  * web process's launch admission (0: off, every launch call runs at once).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import http from "node:http";
@@ -29,8 +29,8 @@ import type { LaunchInstanceInput } from "@nimbus/core/validation";
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import postgres from "postgres";
-import { freshDatabase, POSTGRES_ADMIN_URL, repoRoot, signedInClient, spawnAgent, waitFor } from "../test/harness";
+import { freshDatabase, repoRoot, signedInClient, spawnAgent, waitFor } from "../test/harness";
+import { benchDatabaseUrl, cpuMsOf, postgresBackends } from "./measure";
 import { freePort, startWebProcess } from "../test/processes";
 import type { ObserverMessage, PhaseTimes } from "./progress-observer";
 import { loadEnv } from "../src/server/env";
@@ -50,27 +50,6 @@ const pct = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 };
-/** USER_HZ, the unit of /proc/<pid>/stat's times (100 on Linux). */
-const CLOCK_TICKS_PER_S = 100;
-/** CPU time (user + system) a process has used so far, in ms; 0 once it is gone. */
-const cpuMsOf = (pid: number) => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
-  } catch {
-    return 0;
-  }
-};
-/** The PostgreSQL server processes serving the bench's database (when it runs on this machine). */
-async function postgresBackends(databaseUrl: string): Promise<number[]> {
-  const name = new URL(databaseUrl).pathname.slice(1);
-  const sql = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-  try {
-    return (await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${name}`).map((r) => r.pid);
-  } finally {
-    await sql.end();
-  }
-}
 /** CPU used so far by each part of the run, in ms. */
 async function cpuSnapshot(pids: { web: number; agent: number; observer: number }, databaseUrl: string) {
   const backends = await postgresBackends(databaseUrl);
@@ -88,20 +67,6 @@ const peakRssMb = (pid: number) => {
   const match = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmHWM:\s+(\d+) kB/);
   return match ? Math.round(Number(match[1]) / 1024) : NaN;
 };
-
-/**
- * The web process reaches PostgreSQL the way a co-located deployment should: over its Unix
- * socket when there is one for the URL's port (`NIMBUS_BENCH_DB_TRANSPORT=tcp` keeps loopback
- * TCP, to compare).
- */
-function benchDatabaseUrl(url: string): { url: string; transport: "unix socket" | "tcp" } {
-  const port = new URL(url).port || "5432";
-  const socketDir = process.env.NIMBUS_BENCH_PG_SOCKET_DIR ?? "/var/run/postgresql";
-  if (process.env.NIMBUS_BENCH_DB_TRANSPORT === "tcp" || !existsSync(path.join(socketDir, `.s.PGSQL.${port}`))) return { url, transport: "tcp" };
-  const viaSocket = new URL(url);
-  viaSocket.searchParams.set("host", socketDir);
-  return { url: viaSocket.toString(), transport: "unix socket" };
-}
 
 export async function runLaunchBenchmark() {
   const database = await freshDatabase();

@@ -5,6 +5,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   api: async () => (await import("./api")).main(),
   moves: async () => (await import("./moves")).main(),
   network: async () => (await import("./network")).main(),
+  actions: async () => (await import("./actions")).main(),
   soak: async () => (await import("./soak")).main(),
 };
 /** Run only when named: an hour by default (`npm run bench -- soak --minutes 5` for less). */

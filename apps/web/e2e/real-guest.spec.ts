@@ -4,6 +4,7 @@ import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { E2E } from "../playwright.config";
+import { REAL_GUEST } from "../playwright.real-guest.config";
 import { signedInClient } from "../test/harness";
 import { prepareRealHypervisor, uploadTestGuest } from "../test/test-guest";
 import { signIn, trpc } from "./support";
@@ -205,68 +206,152 @@ test("a real guest boots from an uploaded image and shows its hostname, key and 
   expect(execFileSync("ipset", ["list", "-name"], { encoding: "utf8" })).not.toMatch(/^nimbus-sg-/m);
 });
 
+/** How many times `line` is on the serial console shown on the instance page now. */
+async function linesOnConsole(page: Page, line: string): Promise<number> {
+  return ((await page.getByLabel("Serial console log").textContent()) ?? "").split(line).length - 1;
+}
+
+/** The domain's state as libvirt says it (`running`, `shut off`, ...); the domain's UUID is the instance's id. */
+const domainState = (id: string) => execFileSync("virsh", ["-c", "qemu:///system", "domstate", id], { encoding: "utf8" }).trim();
+
 /**
- * Resize with confirm on a real guest (its images uploaded through the API): launched on
- * m1.tiny, resized from its page's Resize dialog to m1.small, it boots again on the same host
- * with the new flavor's memory and a disk grown to 20 GB (as the guest itself reports them on
- * its console), waits in VERIFY_RESIZE, and is ACTIVE again once confirmed.
+ * One guest for the resize and then its power actions (each boot of a TCG guest costs the suite
+ * time): the second test runs on the instance the first one grew, and deletes it.
  */
-test("resize a real guest with confirm: it boots again with more memory and a grown disk", async ({ page }) => {
-  test.setTimeout(420_000);
-  prepareRealHypervisor();
-  await signIn(page);
-  const baseURL = test.info().project.use.baseURL!;
-  const { imageId } = await uploadTestGuest(baseURL, await signedInClient(baseURL, "admin", E2E.adminPassword), "e2e-grow-guest");
-  const [flavors, networks] = (await Promise.all(["catalog.flavors", "catalog.networks"].map((path) => trpc(page.request, path)))) as {
-    id: string;
-    name: string;
-  }[][];
-  const id = (
-    (await trpc(page.request, "instances.launch", {
-      name: "e2e-grow",
-      count: 1,
-      imageId,
-      flavorId: flavors!.find((f) => f.name === "m1.tiny")!.id,
-      networkId: networks!.find((n) => n.name === "shared-net")!.id,
-      userData: `#!/bin/sh\necho "NIMBUS-MEM kb=$(awk '/MemTotal/ {print $2}' /proc/meminfo)"\n`,
-    })) as { instanceIds: string[] }
-  ).instanceIds[0]!;
-  try {
-    await page.goto(`/project/instances/${id}`);
-    const consoleLog = page.getByLabel("Serial console log");
-    await expect(consoleLog).toContainText("NIMBUS-GUEST booted", { timeout: 240_000 });
-    await expect(consoleLog).toContainText(`disk vda ${1024 ** 3} bytes`);
-    await expect(consoleLog).toContainText(/NIMBUS-MEM kb=\d+/);
-    const memories = async () => [...((await consoleLog.textContent()) ?? "").matchAll(/NIMBUS-MEM kb=(\d+)/g)].map((m) => Number(m[1]));
-    const before = (await memories())[0]!;
+test.describe("a real guest's resize and power actions", () => {
+  test.describe.configure({ mode: "serial" });
+  const GROW = "e2e-grow";
+  let grownId: string | undefined;
 
-    const actions = page.getByRole("group", { name: "Actions for e2e-grow" });
-    await actions.getByRole("button", { name: "Resize", exact: true }).click();
-    const dialog = page.getByRole("dialog", { name: "Resize e2e-grow" });
-    await dialog.getByRole("radio", { name: /^m1\.small/ }).check();
-    await dialog.getByRole("button", { name: "Resize" }).click();
-    await expect(dialog).toBeHidden();
+  /**
+   * Resize with confirm on a real guest (its images uploaded through the API): launched on
+   * m1.tiny, resized from its page's Resize dialog to m1.small, it boots again on the same host
+   * with the new flavor's memory and a disk grown to 20 GB (as the guest itself reports them on
+   * its console), waits in VERIFY_RESIZE, and is ACTIVE again once confirmed.
+   */
+  test("resize a real guest with confirm: it boots again with more memory and a grown disk", async ({ page }) => {
+    test.setTimeout(420_000);
+    prepareRealHypervisor();
+    await signIn(page);
+    const baseURL = test.info().project.use.baseURL!;
+    const { imageId } = await uploadTestGuest(baseURL, await signedInClient(baseURL, "admin", E2E.adminPassword), "e2e-grow-guest");
+    const [flavors, networks] = (await Promise.all(["catalog.flavors", "catalog.networks"].map((path) => trpc(page.request, path)))) as {
+      id: string;
+      name: string;
+    }[][];
+    const id = (
+      (await trpc(page.request, "instances.launch", {
+        name: GROW,
+        count: 1,
+        imageId,
+        flavorId: flavors!.find((f) => f.name === "m1.tiny")!.id,
+        networkId: networks!.find((n) => n.name === "shared-net")!.id,
+        userData: `#!/bin/sh\necho "NIMBUS-MEM kb=$(awk '/MemTotal/ {print $2}' /proc/meminfo)"\n`,
+      })) as { instanceIds: string[] }
+    ).instanceIds[0]!;
+    try {
+      await page.goto(`/project/instances/${id}`);
+      const consoleLog = page.getByLabel("Serial console log");
+      await expect(consoleLog).toContainText("NIMBUS-GUEST booted", { timeout: 240_000 });
+      await expect(consoleLog).toContainText(`disk vda ${1024 ** 3} bytes`);
+      await expect(consoleLog).toContainText(/NIMBUS-MEM kb=\d+/);
+      const memories = async () => [...((await consoleLog.textContent()) ?? "").matchAll(/NIMBUS-MEM kb=(\d+)/g)].map((m) => Number(m[1]));
+      const before = (await memories())[0]!;
 
-    // The guest takes up to the shutdown timeout to be powered off, then boots on the new flavor.
-    await expect(page.getByRole("heading", { name: "e2e-grow" }).locator("..")).toContainText("VERIFY_RESIZE", { timeout: 240_000 });
-    await expect(consoleLog).toContainText(`disk vda ${20 * 1024 ** 3} bytes`, { timeout: 120_000 });
-    await expect.poll(async () => (await memories()).length, { timeout: 120_000 }).toBe(2);
-    const after = (await memories())[1]!;
-    // m1.tiny has 512 MB, m1.small 2048 MB: the guest sees about three times as much more.
-    expect(after).toBeGreaterThan(before * 3);
+      const actions = page.getByRole("group", { name: `Actions for ${GROW}` });
+      await actions.getByRole("button", { name: "Resize", exact: true }).click();
+      const dialog = page.getByRole("dialog", { name: `Resize ${GROW}` });
+      await dialog.getByRole("radio", { name: /^m1\.small/ }).check();
+      await dialog.getByRole("button", { name: "Resize" }).click();
+      await expect(dialog).toBeHidden();
 
-    await actions.getByRole("button", { name: "Confirm resize" }).click();
-    await expect(page.getByRole("heading", { name: "e2e-grow" }).locator("..")).toContainText("ACTIVE");
-    await expect(page.getByRole("region", { name: "Instance details" })).toContainText("m1.small");
-    // Its disk's backup on the host went with the confirm.
-    expect(execFileSync("ls", ["/var/tmp/nimbus-e2e-real-guest-agent/instances/" + id], { encoding: "utf8" })).not.toContain("resize-backup");
-  } finally {
-    await trpc(page.request, "instances.delete", { id });
-    await expect
-      .poll(async () => ((await trpc(page.request, "instances.list")) as { id: string }[]).some((i) => i.id === id), { timeout: 60_000 })
-      .toBe(false);
-  }
+      // The guest is asked to power off (its ACPI power button), then boots on the new flavor.
+      await expect(page.getByRole("heading", { name: GROW }).locator("..")).toContainText("VERIFY_RESIZE", { timeout: 240_000 });
+      await expect(consoleLog).toContainText("NIMBUS-GUEST power-button");
+      await expect(consoleLog).toContainText(`disk vda ${20 * 1024 ** 3} bytes`, { timeout: 120_000 });
+      await expect.poll(async () => (await memories()).length, { timeout: 120_000 }).toBe(2);
+      const after = (await memories())[1]!;
+      // m1.tiny has 512 MB, m1.small 2048 MB: the guest sees about three times as much more.
+      expect(after).toBeGreaterThan(before * 3);
+
+      await actions.getByRole("button", { name: "Confirm resize" }).click();
+      await expect(page.getByRole("heading", { name: GROW }).locator("..")).toContainText("ACTIVE");
+      await expect(page.getByRole("region", { name: "Instance details" })).toContainText("m1.small");
+      // Its disk's backup on the host went with the confirm.
+      expect(execFileSync("ls", [path.join(REAL_GUEST.agentStateDir, "instances", id)], { encoding: "utf8" })).not.toContain("resize-backup");
+      grownId = id;
+    } finally {
+      if (grownId === undefined) await deleteAndWait(page, id);
+    }
+  });
+
+  /**
+   * Stop, start, soft and hard reboot of the grown guest from its page's buttons, each seen as
+   * the user sees it: stop asks the guest, which says so on its console and powers itself off
+   * (SHUTOFF, the domain shut off, well before the shutdown timeout would have pulled the plug);
+   * start and both reboots each show a new boot on the console; a soft reboot asks the guest
+   * first, a hard one does not.
+   */
+  test("stop, start, soft reboot and hard reboot a real guest: its console shows each shutdown and boot", async ({ page }) => {
+    test.setTimeout(300_000);
+    const id = grownId!;
+    try {
+      await signIn(page);
+      await page.goto(`/project/instances/${id}`);
+      const consoleLog = page.getByLabel("Serial console log");
+      await expect(consoleLog).toContainText("NIMBUS-GUEST booted");
+      const status = page.getByRole("heading", { name: GROW, exact: true }).locator("..");
+      const actions = page.getByRole("group", { name: `Actions for ${GROW}` });
+      const boots = () => linesOnConsole(page, "NIMBUS-GUEST booted");
+      const presses = () => linesOnConsole(page, "NIMBUS-GUEST power-button");
+      const [booted, pressed] = [await boots(), await presses()];
+
+      // Stop: confirmed first; the guest hears the power button and powers itself off.
+      await actions.getByRole("button", { name: "Stop", exact: true }).click();
+      await page
+        .getByRole("dialog", { name: `Stop ${GROW}?` })
+        .getByRole("button", { name: "Confirm stop" })
+        .click();
+      await expect(status).toContainText("SHUTOFF", { timeout: 60_000 });
+      await expect.poll(presses).toBe(pressed + 1);
+      expect(domainState(id)).toBe("shut off");
+
+      // Start: the domain runs and the guest boots again, its marker lines once more.
+      await actions.getByRole("button", { name: "Start", exact: true }).click();
+      await expect(status).toContainText("ACTIVE", { timeout: 60_000 });
+      expect(domainState(id)).toBe("running");
+      await expect.poll(boots, { timeout: 120_000 }).toBe(booted + 1);
+      await expect(consoleLog).toContainText(`NIMBUS-GUEST instance=${id}`);
+
+      // Soft reboot: the guest is asked (the power button again), then boots.
+      await actions.getByRole("button", { name: "Soft reboot", exact: true }).click();
+      await expect.poll(boots, { timeout: 120_000 }).toBe(booted + 2);
+      expect(await presses()).toBe(pressed + 2);
+      await expect(status).toContainText("ACTIVE");
+
+      // Hard reboot: confirmed first; the power is cut without asking, and the guest boots.
+      await actions.getByRole("button", { name: "Hard reboot", exact: true }).click();
+      await page
+        .getByRole("dialog", { name: `Hard reboot ${GROW}?` })
+        .getByRole("button", { name: "Confirm hard reboot" })
+        .click();
+      await expect.poll(boots, { timeout: 120_000 }).toBe(booted + 3);
+      expect(await presses()).toBe(pressed + 2);
+      await expect(status).toContainText("ACTIVE");
+      expect(domainState(id)).toBe("running");
+    } finally {
+      await deleteAndWait(page, id);
+    }
+  });
 });
+
+/** Deletes the instance and waits until it is gone from the list (its host's filters and sets with it). */
+async function deleteAndWait(page: Page, id: string) {
+  await trpc(page.request, "instances.delete", { id });
+  await expect
+    .poll(async () => ((await trpc(page.request, "instances.list")) as { id: string }[]).some((i) => i.id === id), { timeout: 60_000 })
+    .toBe(false);
+}
 
 /** A digest of the noVNC canvas as drawn now: how many colours it has, and a hash of its pixels. */
 async function screenPixels(page: Page, name: string): Promise<{ colours: number; hash: string; width: number }> {
