@@ -21,6 +21,12 @@
  *        ─▶ finish_revert step: resize_reverting (source: guest back) ───▶ ACTIVE|STOPPED (old flavor)
  *   ACTIVE|STOPPED|ERROR on a down host ─evacuate─▶ rebuilding ─▶ rebuild_spawning (another host, from the image)
  *        ─▶ ACTIVE|STOPPED
+ *
+ *   Rebuild (Nova's rebuild: same host, same ports, a fresh root disk from a new or the same image):
+ *   ACTIVE|STOPPED|ERROR ─rebuild─▶ rebuilding ─▶ rebuild_block_device_mapping (guest destroyed, disks made)
+ *        ─▶ rebuild_spawning ─▶ ACTIVE (STOPPED stays STOPPED, as Nova keeps a stopped instance's power state)
+ *   A rebuild that fails, whatever the reason, ends in ERROR with the fault (as Nova's): the
+ *   guest may be half rebuilt, so the state it had no longer holds.
  *   A move that fails before RESIZED leaves the instance on its source host as it was, with a fault.
  *
  *   The first task state is written by the verb, the "pending" one when the host acknowledges
@@ -51,7 +57,8 @@ export type InstanceOperation =
   | "confirm_resize"
   | "revert_resize"
   | "finish_revert"
-  | "evacuate";
+  | "evacuate"
+  | "rebuild";
 export const INSTANCE_OPERATIONS = [
   "stop",
   "start",
@@ -68,6 +75,7 @@ export const INSTANCE_OPERATIONS = [
   "revert_resize",
   "finish_revert",
   "evacuate",
+  "rebuild",
 ] as const satisfies readonly InstanceOperation[];
 
 /**
@@ -90,7 +98,8 @@ export type InstanceActionName =
   | "migrate"
   | "confirmResize"
   | "revertResize"
-  | "evacuate";
+  | "evacuate"
+  | "rebuild";
 
 export interface OperationSpec {
   action: InstanceActionName;
@@ -344,6 +353,23 @@ export const OPERATIONS: Record<InstanceOperation, OperationSpec> = {
     doneVmState: "active",
     destructive: false,
   },
+  // The host acknowledges, destroys the guest and makes its disks (rebuild_block_device_mapping),
+  // then reports it began spawning (rebuild_spawning). A stopped instance stays stopped (the
+  // verb's `powerOn`, ../compute/actions/task-reports).
+  rebuild: {
+    action: "rebuild",
+    event: "compute_rebuild_instance",
+    label: "Rebuild",
+    verb: "rebuild",
+    participle: "rebuilt",
+    fromVmStates: ["active", "stopped", "error"],
+    fromTaskStates: IDLE,
+    taskState: "rebuilding",
+    acceptedTaskState: "rebuild_block_device_mapping",
+    startedTaskState: "rebuild_spawning",
+    doneVmState: "active",
+    destructive: true,
+  },
 };
 
 /** What the console shows while a task runs ("Powering off…"). */
@@ -372,6 +398,7 @@ export const TASK_STATE_LABELS: Record<TaskState, string> = {
   resize_reverting: "Reverting resize or migration…",
   resize_confirming: "Confirming resize or migration…",
   rebuilding: "Rebuilding…",
+  rebuild_block_device_mapping: "Rebuilding: preparing disks…",
   rebuild_spawning: "Rebuilding: spawning…",
 };
 
@@ -437,6 +464,7 @@ export function checkOperation(operation: InstanceOperation, target: OperationTa
     if (operation === "resize" || operation === "migrate") {
       return refuse(`Instance ${name} is ${status}: only an ACTIVE or SHUTOFF instance can be ${spec.participle}.`);
     }
+    if (operation === "rebuild") return refuse(`Instance ${name} is ${status}: only an ACTIVE, SHUTOFF or ERROR instance can be rebuilt.`);
     if (operation === "unpause" || operation === "resume") {
       return refuse(`Instance ${name} is not ${spec.fromVmStates[0] === "paused" ? "paused" : "suspended"} (${status}): nothing to ${spec.verb}.`);
     }

@@ -20,13 +20,15 @@ import type { INSTANCE_OPERATIONS } from "../instance/operations";
  * 7: the moves: `resize` / `migrate` (power off on the source), `resize_finish` (the guest on
  *    the new flavor or host), `confirm_resize`, `revert_resize`, `finish_revert`, `evacuate`;
  *    and `instance.vnc`: where a guest's graphical console (VNC) listens, for the console proxy.
+ * 8: `rebuild` (Nova's rebuild on the instance's own host: the guest destroyed, its ports kept, a
+ *    fresh root disk from the image and a new config drive, defined and started as it was).
  *
  * Additions since 6, which agents and servers of either side ignore (zod strips unknown keys):
  * a host may report its `tunnelAddress`; a server sends `network.entries` only to a host that
  * did, and a port spec carries its network's `segmentationId`. An agent that reports no tunnel
  * address keeps its tenant networks on the host, as before.
  */
-export const PROTOCOL_VERSION = 7;
+export const PROTOCOL_VERSION = 8;
 /** The longest plain-words message a report or a refused command's ack may carry. */
 export const MAX_PROTOCOL_MESSAGE_CHARS = 2000;
 export const AGENT_NAMESPACE = "/agent";
@@ -398,6 +400,11 @@ export const instanceActionCommandSchema = z.discriminatedUnion("operation", [
   z.object({ ...actionBase, operation: z.literal("revert_resize"), ...moveSpawn, ports: movePorts }),
   z.object({ ...actionBase, operation: z.literal("finish_revert"), ...moveSpawn }),
   z.object({ ...actionBase, operation: z.literal("evacuate"), ...moveSpawn }),
+  // Nova's rebuild on this host: the guest goes (its ports stay plugged), the root disk and the
+  // config drive are made again from `spawn` (the new image, name, key, user data, metadata),
+  // and the guest is defined and started, or left off when `powerOn` is false (it was SHUTOFF).
+  // The host reports `task_started` as it begins spawning (rebuild_spawning).
+  z.object({ ...actionBase, operation: z.literal("rebuild"), powerOn: z.boolean(), spawn: spawnCommandSchema }),
 ]);
 export type InstanceActionCommand = z.infer<typeof instanceActionCommandSchema>;
 /** Every operation has its command variant (checked when the table of operations grows). */

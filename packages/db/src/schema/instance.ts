@@ -32,6 +32,7 @@ export const taskState = pgEnum("task_state", [
   "resize_reverting",
   "resize_confirming",
   "rebuilding",
+  "rebuild_block_device_mapping",
   "rebuild_spawning",
 ]);
 export const powerState = pgEnum("power_state", ["nostate", "running", "paused", "shutdown", "crashed", "suspended"]);

@@ -18,3 +18,4 @@ export * from "./revert-resize";
 export * from "./evacuate-instance";
 export * from "./resize-confirm-sweeper";
 export * from "./list-migrations";
+export * from "./rebuild-instance";

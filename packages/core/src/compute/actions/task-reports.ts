@@ -14,7 +14,7 @@
 import type { Executor } from "@nimbus/db";
 import { schema } from "@nimbus/db";
 import { eq } from "@nimbus/db/orm";
-import type { InstanceRow } from "@nimbus/db/schema";
+import type { InstanceRow, InstanceTaskRow } from "@nimbus/db/schema";
 import type { Services } from "../../context";
 import { OPERATIONS, syncedVmState, type InstanceOperation, type TaskState, type VmState } from "../../instance/state-machine";
 import type { InstanceReport } from "../../protocol/agent";
@@ -52,7 +52,7 @@ export async function applyTaskReport(
     case "task_done":
       // A move's step ends in the next step or the move's own end (./move).
       if (isMoveOperation(task.operation)) await completeMoveStep(tx, out, instance, task, { powerState: report.powerState, at: report.at });
-      else await endTask(tx, out, instance, task, { vmState: spec.doneVmState, powerState: report.powerState, reportedAt: report.at });
+      else await endTask(tx, out, instance, task, { vmState: doneVmStateOf(task, spec.doneVmState), powerState: report.powerState, reportedAt: report.at });
       return "applied";
     case "task_failed":
       await failTask(tx, out, instance, task, {
@@ -69,6 +69,11 @@ export async function applyTaskReport(
       throw new Error(`unknown task phase ${String(unreachable)}`);
     }
   }
+}
+
+/** Where a finished task leaves the instance: a rebuild of a SHUTOFF instance leaves it SHUTOFF (Nova keeps its power state). */
+function doneVmStateOf(task: InstanceTaskRow, doneVmState: VmState): VmState {
+  return task.operation === "rebuild" && task.params.powerOn === false ? "stopped" : doneVmState;
 }
 
 /**

@@ -260,6 +260,16 @@ export async function failTask(
 ): Promise<InstanceRow> {
   // A move puts back what it took (flavor, host, allocations), or rolls back on its source first.
   if (isMoveOperation(task.operation)) return failMove(tx, out, instance, task, failure);
+  // A rebuild may have destroyed the guest already: whatever step failed, ERROR (as Nova's
+  // rebuild), its allocation given back, its ports kept for a rebuild or delete to come.
+  if (task.operation === "rebuild") {
+    return endTask(tx, out, instance, task, {
+      vmState: "error",
+      powerState: failure.powerState ?? "nostate",
+      fault: { code: failure.code, message: failure.message },
+      ...(failure.reportedAt ? { reportedAt: failure.reportedAt } : {}),
+    });
+  }
   const vmState = failure.powerState ? (vmStateForPower(failure.powerState) ?? "error") : (task.previousVmState as VmState);
   return endTask(tx, out, instance, task, {
     vmState,
