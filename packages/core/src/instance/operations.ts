@@ -359,7 +359,7 @@ export const OPERATIONS: Record<InstanceOperation, OperationSpec> = {
   rebuild: {
     action: "rebuild",
     event: "compute_rebuild_instance",
-    label: "Rebuild",
+    label: "Rebuild instance",
     verb: "rebuild",
     participle: "rebuilt",
     fromVmStates: ["active", "stopped", "error"],

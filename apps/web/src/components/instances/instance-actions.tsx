@@ -9,6 +9,7 @@ import { notifyDone } from "@/lib/notify";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError, type FormError } from "@/lib/trpc-error";
 import { MigrateInstanceModal } from "./moves/migrate-instance-modal";
+import { RebuildInstanceModal } from "./moves/rebuild-instance-modal";
 import { ResizeInstanceModal } from "./moves/resize-instance-modal";
 
 /** An instance as its action controls need it (a list row or the detail page's instance). */
@@ -23,6 +24,9 @@ export interface ActionableInstance {
   vcpus: number;
   memoryMb: number;
   rootGb: number;
+  /** Its image and key pair now, for the rebuild dialog. */
+  imageId?: string | null;
+  keyName?: string | null;
 }
 
 /** The order of Horizon's row actions menu (Migrate for cloud admins only). */
@@ -38,11 +42,17 @@ const MENU: InstanceOperation[] = [
   "resize",
   "confirm_resize",
   "revert_resize",
+  "rebuild",
 ];
 const ADMIN_MENU: InstanceOperation[] = ["migrate"];
 
-/** The operations a click runs at once (or after a confirmation); resize and migrate open their dialogs. */
-type DirectOperation = Exclude<InstanceOperation, "resize" | "migrate" | "resize_finish" | "finish_revert" | "evacuate">;
+/** The operations that open a dialog of their own. */
+type DialogOperation = "resize" | "migrate" | "rebuild";
+const DIALOGS: readonly InstanceOperation[] = ["resize", "migrate", "rebuild"] satisfies DialogOperation[];
+const isDialog = (operation: InstanceOperation): operation is DialogOperation => DIALOGS.includes(operation);
+
+/** The operations a click runs at once (or after a confirmation); resize, migrate and rebuild open their dialogs. */
+type DirectOperation = Exclude<InstanceOperation, DialogOperation | "resize_finish" | "finish_revert" | "evacuate">;
 
 function useMenu(): InstanceOperation[] {
   return useSession().isAdmin ? [...MENU, ...ADMIN_MENU] : MENU;
@@ -63,7 +73,7 @@ function useInstanceActions(instance: ActionableInstance) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState<InstanceOperation | null>(null);
-  const [dialog, setDialog] = useState<"resize" | "migrate" | null>(null);
+  const [dialog, setDialog] = useState<DialogOperation | null>(null);
   const [error, setError] = useState<FormError | null>(null);
   const options = (operation: InstanceOperation) => ({
     onSuccess: () => {
@@ -91,12 +101,12 @@ function useInstanceActions(instance: ActionableInstance) {
   function run(operation: InstanceOperation) {
     setError(null);
     const id = instance.id;
-    if (operation === "resize" || operation === "migrate") return setDialog(operation);
+    if (isDialog(operation)) return setDialog(operation);
     if (operation === "reboot" || operation === "reboot_hard") mutations[operation].mutate({ id, type: operation === "reboot" ? "SOFT" : "HARD" });
     else if (operation in mutations) mutations[operation as Exclude<DirectOperation, "reboot" | "reboot_hard">].mutate({ id });
   }
   function request(operation: InstanceOperation) {
-    if (operation === "resize" || operation === "migrate") {
+    if (isDialog(operation)) {
       setError(null);
       setDialog(operation);
     } else if (OPERATIONS[operation].destructive) {
@@ -108,12 +118,13 @@ function useInstanceActions(instance: ActionableInstance) {
   return { request, run, confirming, setConfirming, error, setError, pending, dialog, setDialog };
 }
 
-/** The resize and migrate dialogs of one instance's controls. */
+/** The resize, migrate and rebuild dialogs of one instance's controls. */
 function MoveDialogs({ instance, actions }: { instance: ActionableInstance; actions: ReturnType<typeof useInstanceActions> }) {
   return (
     <>
       <ResizeInstanceModal instance={instance} opened={actions.dialog === "resize"} onClose={() => actions.setDialog(null)} />
       <MigrateInstanceModal instance={instance} opened={actions.dialog === "migrate"} onClose={() => actions.setDialog(null)} />
+      <RebuildInstanceModal instance={instance} opened={actions.dialog === "rebuild"} onClose={() => actions.setDialog(null)} />
     </>
   );
 }

@@ -24,7 +24,7 @@ import { authorize, type Principal } from "../../policy";
 import { imagePropertiesFilter } from "../../scheduler/filters";
 import { loadHostSnapshots } from "../../scheduler/host-states";
 import { rebuildInstanceInput, type RebuildInstanceInput } from "../../validation";
-import { forgetConsole, spawnFor } from "./migrations";
+import { spawnFor } from "./migrations";
 import type { TaskPreparation } from "./task-end";
 import { beginInstanceTask, type InstanceActionStarted } from "./task";
 
@@ -90,8 +90,6 @@ async function prepareRebuild(
     .set({ ...columns, updatedAt: new Date() })
     .where(eq(schema.instances.id, instance.id))
     .returning();
-  // The guest starts its life again: its console log begins anew on the host.
-  await forgetConsole(tx, instance.id);
   const spawn = await spawnFor(tx, updated!, instance.hostId!, randomUUID(), updated!);
   return {
     params: { powerOn: instance.vmState !== "stopped", spawn },

@@ -20,7 +20,7 @@ import { OPERATIONS, syncedVmState, type InstanceOperation, type TaskState, type
 import type { InstanceReport } from "../../protocol/agent";
 import type { Announcements } from "../announce";
 import { hostnameOf } from "../lifecycle";
-import { isMoveOperation } from "./migrations";
+import { forgetConsole, isMoveOperation } from "./migrations";
 import { completeMoveStep } from "./move";
 import { currentTask, endTask, failTask, markAcknowledged, openTaskEvent, setPortStatus, setTaskState } from "./task";
 
@@ -47,6 +47,9 @@ export async function applyTaskReport(
       else await openTaskEvent(tx, out, instance, task);
       const [fresh] = await tx.select().from(schema.instances).where(eq(schema.instances.id, instance.id));
       if (spec.startedTaskState && fresh && fresh.taskState !== spec.startedTaskState) await setTaskState(tx, out, fresh, spec.startedTaskState);
+      // A rebuilt guest starts its life again, its console log anew on the host (which stopped
+      // streaming the old one before it began): the old log's chunks go.
+      if (task.operation === "rebuild") await forgetConsole(tx, instance.id);
       return "applied";
     }
     case "task_done":

@@ -23,6 +23,7 @@ import { MAX_LIST_LIMIT, VM_STATES, type ListInstancesInput } from "@nimbus/core
 import { badRequest, notFound, OsRefusal, principalOf, type OsCall, type OsReply, type OsRoute } from "../service";
 import { intParam, parseWire } from "../wire";
 import { createServer } from "./server-create";
+import { rebuildServer } from "./server-rebuild";
 import { novaStrtime, serverBrief, serverDetail, vmStatesOf } from "./server-views";
 
 /**
@@ -284,6 +285,11 @@ async function serverAction(call: OsCall): Promise<OsReply> {
     const { instance } = await instanceOf(call);
     await move.run(call, instance.id, args);
     return move.status === 200 ? { status: 200, body: {} } : { status: move.status };
+  }
+  if (name === "rebuild") {
+    // Nova's rebuild (./server-rebuild): 202 with the server.
+    const { instance } = await instanceOf(call);
+    return rebuildServer(call, instance.id, args);
   }
   if (name === "os-getVNCConsole") {
     // Nova's 2.1 form of remote-consoles: a noVNC URL with a single-use token (`openstack console url show`).

@@ -22,6 +22,7 @@ import {
   evacuateInstance,
   listMigrations,
   listMigrationsInput,
+  rebuildInstance,
 } from "@nimbus/core/compute";
 import {
   evacuateInstanceInput,
@@ -34,6 +35,7 @@ import {
   rebootInstanceInput,
   resizeInstanceInput,
   remoteConsoleInput,
+  rebuildInstanceInput,
 } from "@nimbus/core/validation";
 import { launchAdmitted, procedure, router, verbInput } from "../init";
 
@@ -107,6 +109,10 @@ export const instancesRouter = router({
   evacuate: procedure("instances.evacuate")
     .input(verbInput(evacuateInstanceInput))
     .mutation(({ ctx, input }) => evacuateInstance({ ctx, input })),
+  /** Nova's rebuild: a fresh root disk from a new or the same image, same host and ports. */
+  rebuild: procedure("instances.rebuild")
+    .input(verbInput(rebuildInstanceInput))
+    .mutation(({ ctx, input }) => rebuildInstance({ ctx, input })),
 });
 
 /** Nova's os-migrations, for cloud admins. */
