@@ -76,7 +76,9 @@ async function prepareRebuild(
       .from(schema.keyPairs)
       .where(and(eq(schema.keyPairs.userId, principal.userId), eq(schema.keyPairs.name, request.keyName)));
     if (!keyPair) {
-      throw new NimbusError("NotFound", `You have no key pair named ${request.keyName}.`, { fields: [{ path: "keyName", message: "No such key pair." }] });
+      throw new NimbusError("NotFound", `You have no key pair named ${request.keyName}.`, {
+        fields: [{ path: "keyName", message: "No such key pair." }],
+      });
     }
     Object.assign(columns, { keyName: keyPair.name, keyData: keyPair.publicKey });
   }
@@ -111,7 +113,10 @@ async function visibleImage(tx: Executor, principal: Principal, instance: Instan
 function checkImage(image: ImageRow, instance: InstanceRow): void {
   const field = (message: string) => [{ path: "imageId", message }];
   if (image.status !== "active") {
-    throw NimbusError.badRequest(`Image ${image.name} is ${image.status}, not active: it cannot rebuild instance ${instance.name}.`, field("This image is not active."));
+    throw NimbusError.badRequest(
+      `Image ${image.name} is ${image.status}, not active: it cannot rebuild instance ${instance.name}.`,
+      field("This image is not active."),
+    );
   }
   if (image.diskFormat === "aki" || image.diskFormat === "ari") {
     throw NimbusError.badRequest(`Image ${image.name} is a kernel or ramdisk, not a bootable disk.`, field("Choose a disk image."));

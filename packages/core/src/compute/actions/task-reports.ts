@@ -55,7 +55,12 @@ export async function applyTaskReport(
     case "task_done":
       // A move's step ends in the next step or the move's own end (./move).
       if (isMoveOperation(task.operation)) await completeMoveStep(tx, out, instance, task, { powerState: report.powerState, at: report.at });
-      else await endTask(tx, out, instance, task, { vmState: doneVmStateOf(task, spec.doneVmState), powerState: report.powerState, reportedAt: report.at });
+      else
+        await endTask(tx, out, instance, task, {
+          vmState: doneVmStateOf(task, spec.doneVmState),
+          powerState: report.powerState,
+          reportedAt: report.at,
+        });
       return "applied";
     case "task_failed":
       await failTask(tx, out, instance, task, {
