@@ -8,8 +8,8 @@ import { signIn, trpc } from "./support";
 /**
  * Rebuild from the console: the row menu's "Rebuild instance" opens the dialog (a labelled image
  * select with the instance's own image preselected, an optional name, key pair and user data);
- * the instance page shows it back ACTIVE with the new image's
- * name and its new name, on the same address.
+ * the instance page shows it back ACTIVE with the new image's name and its new name, on the
+ * same address.
  */
 test("rebuild an instance from the row menu with another image, and see it ACTIVE on it on its page", async ({ page, baseURL }) => {
   await signIn(page);
@@ -38,7 +38,7 @@ test("rebuild an instance from the row menu with another image, and see it ACTIV
   const id = launched.instanceIds[0]!;
 
   try {
-    await page.goto("/instances");
+    await page.goto("/project/instances");
     const row = page.getByRole("row", { name: /reb-1/ });
     await expect(row).toContainText("ACTIVE");
     const address = (await row.textContent())?.match(/10\.0\.0\.\d+/)?.[0];

@@ -48,8 +48,11 @@ export async function applyTaskReport(
       const [fresh] = await tx.select().from(schema.instances).where(eq(schema.instances.id, instance.id));
       if (spec.startedTaskState && fresh && fresh.taskState !== spec.startedTaskState) await setTaskState(tx, out, fresh, spec.startedTaskState);
       // A rebuilt guest starts its life again, its console log anew on the host (which stopped
-      // streaming the old one before it began): the old log's chunks go.
-      if (task.operation === "rebuild") await forgetConsole(tx, instance.id);
+      // streaming the old one before it began): the old log's chunks go, and it has not booted yet.
+      if (task.operation === "rebuild") {
+        await forgetConsole(tx, instance.id);
+        await tx.update(schema.instances).set({ guestBootedAt: null }).where(eq(schema.instances.id, instance.id));
+      }
       return "applied";
     }
     case "task_done":
