@@ -22,7 +22,11 @@ describe("rebuild of a real guest (qemu, TCG)", () => {
     stack = await startStack("postgres", { NIMBUS_ACTION_TIMEOUT_SECONDS: "180" });
     agent = startQemuAgent(stack.server.url, "qemu-rebuild");
     api = await signedInClient(stack.server.url);
-    await waitFor("the qemu host up", async () => (await api.client.hosts.list.query()).find((h) => h.hostname === "qemu-rebuild")?.state === "up", 60_000);
+    await waitFor(
+      "the qemu host up",
+      async () => (await api.client.hosts.list.query()).find((h) => h.hostname === "qemu-rebuild")?.state === "up",
+      60_000,
+    );
   }, 300_000);
 
   afterAll(async () => {
@@ -30,7 +34,8 @@ describe("rebuild of a real guest (qemu, TCG)", () => {
       await api.client.instances.delete.mutate({ id: instanceId }).catch(() => undefined);
       await waitFor(
         "the guest deleted",
-        async () => (await stack.server.database.db.select().from(schema.instances).where(eq(schema.instances.id, instanceId)))[0]?.vmState === "deleted",
+        async () =>
+          (await stack.server.database.db.select().from(schema.instances).where(eq(schema.instances.id, instanceId)))[0]?.vmState === "deleted",
         60_000,
       ).catch(() => undefined);
     }
