@@ -24,6 +24,7 @@ function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, abo
     spawn: async () => undefined,
     abortSpawn: async (command) => void aborted.push(command.instance.id),
     destroy: async () => undefined,
+    discardGuest: async () => undefined,
     deleteVolume: async () => undefined,
     refreshPortFilters: async () => [],
     replaceGroupMembers: async () => undefined,
@@ -206,6 +207,64 @@ describe("ComputeManager", () => {
       powerState: "shutdown",
       message: "The instance's saved memory is missing on this host.",
     });
+  });
+
+  it("a rebuild: the guest and its disks go (its ports stay), then it is made again from the new spawn, reporting started as it spawns", async () => {
+    const steps: string[] = [];
+    let power: "running" | "shutdown" | "nostate" = "running";
+    const driver: ComputeDriver = {
+      ...fakeDriver(async () => void steps.push("disks made from the image"), []),
+      discardGuest: async () => void (steps.push("guest discarded"), (power = "nostate")),
+      plugNetwork: async () => (steps.push("ports plugged"), []),
+      spawn: async () => void (steps.push("domain defined and started"), (power = "running")),
+      powerOff: async () => void (steps.push("powered off"), (power = "shutdown")),
+      destroy: async () => void steps.push("UNPLUGGED"),
+      abortSpawn: async () => void steps.push("UNPLUGGED"),
+      powerState: async () => power,
+    };
+    const built = manager(driver, []);
+    const spawn = command();
+    const instanceId = spawn.instance.id;
+    const rebuild = { commandId: randomUUID(), instanceId, operation: "rebuild" as const, powerOn: true, spawn };
+    built.act(rebuild);
+    await built.idle();
+    await outbox.drained();
+    expect(steps).toEqual(["guest discarded", "ports plugged", "disks made from the image", "domain defined and started"]);
+    expect(reports.map((r) => [r.phase, r.powerState])).toEqual([
+      ["task_started", "nostate"],
+      ["task_done", "running"],
+    ]);
+
+    // A SHUTOFF instance's rebuild leaves its guest off.
+    steps.length = 0;
+    reports.length = 0;
+    built.act({ ...rebuild, commandId: randomUUID(), powerOn: false });
+    await built.idle();
+    await outbox.drained();
+    expect(steps.at(-1)).toBe("powered off");
+    expect(reports.at(-1)).toMatchObject({ phase: "task_done", powerState: "shutdown" });
+  });
+
+  it("a rebuild whose image cannot be fetched removes what it made, keeps the ports, and says why", async () => {
+    const steps: string[] = [];
+    const driver: ComputeDriver = {
+      ...fakeDriver(async () => {
+        throw new Error("Image cirros-2 could not be downloaded: 404.");
+      }, []),
+      discardGuest: async () => void steps.push("guest discarded"),
+      destroy: async () => void steps.push("UNPLUGGED"),
+      abortSpawn: async () => void steps.push("UNPLUGGED"),
+      powerState: async () => "nostate",
+    };
+    const built = manager(driver, []);
+    const spawn = command();
+    built.act({ commandId: randomUUID(), instanceId: spawn.instance.id, operation: "rebuild", powerOn: true, spawn });
+    await built.idle();
+    await outbox.drained();
+    expect(steps).toEqual(["guest discarded", "guest discarded"]);
+    expect(reports.map((r) => [r.phase, r.powerState, r.message])).toEqual([
+      ["task_failed", "nostate", "Image cirros-2 could not be downloaded: 404."],
+    ]);
   });
 
   it("a resize on one host: powers off and keeps the disk aside, then defines the guest on the new flavor, grows its disk and starts it", async () => {

@@ -52,7 +52,8 @@ const DOWNLOAD_PROGRESS_INTERVAL_MS = 250;
  *
  *   spawn:   networking → block_device_mapping → spawning → active | error
  *   destroy: deleted
- *   action:  task_started → task_done | task_failed (each with the power state it left)
+ *   action:  task_started → task_done | task_failed (each with the power state it left; a
+ *            rebuild's task_started comes as its guest is spawned, after its disks are made)
  *   power sync: power_state, for each domain whose power changed with no command (a guest shut
  *            down from inside), and for all of them after each registration
  *
@@ -197,9 +198,12 @@ export class ComputeManager {
     const report = (phase: ReportPhase, powerState: PowerState, message?: string) =>
       this.report({ instanceId, commandId, phase, powerState, message });
     const powerNow = () => driver.powerState(instanceId).catch((): PowerState => "nostate");
-    report("task_started", await powerNow());
+    const started = async () => void report("task_started", await powerNow());
+    // A rebuild says it began when its guest is spawned (rebuild_spawning): its acknowledgement
+    // already moved it to rebuild_block_device_mapping, which is what it does first.
+    if (command.operation !== "rebuild") await started();
     try {
-      await this.run(command);
+      await this.run(command, started);
       const powerState = await powerNow();
       report("task_done", powerState);
       if (powerState === "running") this.deps.onPoweredOn?.(instanceId);
@@ -210,8 +214,8 @@ export class ComputeManager {
     }
   }
 
-  /** What each operation is on the driver. */
-  private run(command: InstanceActionCommand): Promise<void> {
+  /** What each operation is on the driver; `started` reports a rebuild's spawning. */
+  private run(command: InstanceActionCommand, started: () => Promise<void>): Promise<void> {
     const { driver } = this.deps;
     const id = command.instanceId;
     switch (command.operation) {
@@ -253,6 +257,8 @@ export class ComputeManager {
         return this.defineMoved(command, { grow: false, undoOnFailure: true });
       case "snapshot":
         return this.snapshot(id, command.imageId);
+      case "rebuild":
+        return this.rebuild(command, started);
       default: {
         const unreachable: never = command;
         throw new Error(`unknown operation ${JSON.stringify(unreachable)}`);
@@ -287,7 +293,12 @@ export class ComputeManager {
    */
   private async defineMoved(
     command: { instanceId: string; powerOn: boolean; spawn: SpawnCommand },
-    { grow, restore = false, undoOnFailure }: { grow: boolean; restore?: boolean; undoOnFailure: boolean },
+    {
+      grow,
+      restore = false,
+      undoOnFailure,
+      beforeSpawn,
+    }: { grow: boolean; restore?: boolean; undoOnFailure: boolean; beforeSpawn?: () => Promise<void> },
   ): Promise<void> {
     const { driver, images } = this.deps;
     const { spawn, instanceId } = command;
@@ -296,6 +307,7 @@ export class ComputeManager {
       const nics = await driver.plugNetwork(spawn);
       const blockDevices = await driver.prepareBlockDevices(spawn, { images, onDownload: this.downloadReporter(instanceId) });
       if (grow) await driver.growDisk(instanceId, spawn.instance.rootGb);
+      await beforeSpawn?.();
       // A guest that was off stays off: defined, not started (spawn starts it, then it is powered off again).
       await driver.spawn(spawn, { nics, blockDevices });
       this.deps.onSpawned?.(instanceId, blockDevices.consoleLog);
@@ -307,6 +319,30 @@ export class ComputeManager {
           this.deps.log.error({ err: cleanupError, instanceId }, "removing what the failed move made also failed");
         });
       }
+      throw error;
+    }
+  }
+
+  /**
+   * Nova's rebuild on this host: the guest goes with its root disk, config drive and console
+   * log (its volumes and ports stay), then it is made again from the command's spawn (the
+   * image's fresh overlay from the image cache, a config drive with the new name, key, user data
+   * and metadata) as a move's guest is, running or off as it was. A failure removes what was
+   * made (the ports stay: the instance, now ERROR, still has them on this host).
+   */
+  private async rebuild(command: { instanceId: string; powerOn: boolean; spawn: SpawnCommand }, started: () => Promise<void>): Promise<void> {
+    const { driver, log } = this.deps;
+    const { instanceId } = command;
+    await this.deps.onDestroy?.(instanceId);
+    await driver.discardGuest(instanceId);
+    try {
+      await this.defineMoved(command, { grow: false, undoOnFailure: false, beforeSpawn: started });
+      log.info({ instanceId, image: command.spawn.image?.id ?? null }, "instance rebuilt");
+    } catch (error) {
+      await this.deps.onDestroy?.(instanceId).catch(() => undefined);
+      await driver.discardGuest(instanceId).catch((cleanupError: unknown) => {
+        log.error({ err: cleanupError, instanceId }, "removing what the failed rebuild made also failed");
+      });
       throw error;
     }
   }

@@ -205,6 +205,20 @@ export const migrateInstanceInput = z.object({
   force: z.boolean().default(false),
 });
 export const evacuateInstanceInput = migrateInstanceInput;
+/**
+ * Nova's rebuild (`{"rebuild": {"imageRef", "name", "metadata", "key_name", "user_data"}}`): the
+ * image (new or the same) is required; a field left out keeps what the instance has, a null key
+ * name or user data removes it (Nova 2.54 / 2.57), metadata given replaces all of it.
+ */
+export const rebuildInstanceInput = z.object({
+  instanceId: z.uuid("Not an instance id."),
+  imageId: z.uuid("Choose an image."),
+  name: instanceNameSchema.optional(),
+  keyName: launchInstanceFields.shape.keyName.unwrap().unwrap().nullable().optional(),
+  userData: launchInstanceFields.shape.userData.unwrap().unwrap().nullable().optional(),
+  metadata: launchInstanceFields.shape.metadata.unwrap().optional(),
+});
+export type RebuildInstanceInput = z.input<typeof rebuildInstanceInput>;
 /** Every instance of a down host, each to a host the scheduler picks. */
 export const evacuateHostInput = z.object({ hostId: z.uuid("Not a host id.") });
 export const instanceConsoleInput = z.object({

@@ -211,6 +211,12 @@ export class LibvirtDriver implements ComputeDriver {
     );
   }
 
+  async discardGuest(instanceId: string): Promise<void> {
+    // The domain first, as in teardown; no volume of the instance is removed, no port unplugged.
+    await this.removeDomain(instanceId);
+    await this.removeFiles(instanceId, []);
+  }
+
   async deleteVolume(volumeId: string): Promise<void> {
     if (this.options.simulated) return;
     await rm(this.volumeFile(volumeId), { force: true });

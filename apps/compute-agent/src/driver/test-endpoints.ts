@@ -126,6 +126,10 @@ export class TestEndpointDriver implements ComputeDriver {
     await this.teardown(command.instanceId, command.ports);
   }
 
+  async discardGuest(instanceId: string): Promise<void> {
+    await this.teardown(instanceId, [], { unplug: false });
+  }
+
   async deleteVolume(): Promise<void> {}
 
   refreshPortFilters(ports: PortSpec[]): Promise<string[]> {
@@ -237,15 +241,16 @@ export class TestEndpointDriver implements ComputeDriver {
   }
 
   /** Filters unbound, namespace (and its veths) gone, record removed, then the ports unplugged. */
-  private async teardown(instanceId: string, ports: DestroyCommand["ports"]): Promise<void> {
+  private async teardown(instanceId: string, ports: DestroyCommand["ports"], { unplug = true }: { unplug?: boolean } = {}): Promise<void> {
     const record = await this.record(instanceId);
     for (const port of record?.ports ?? []) await this.unbindFilter(port.tap);
     for (const port of record?.ports ?? []) await ip("link", "del", "dev", port.tap).catch(() => undefined);
     const namespace = record?.namespace ?? endpointNamespace(this.options.prefix, instanceId);
     await ip("netns", "del", namespace).catch(() => undefined);
     await rm(this.recordFile(instanceId), { force: true });
-    if (ports.length > 0) await this.networks.unplug(ports);
-    else await this.networks.sweepUnused();
+    // A rebuild (`unplug` false) keeps the ports plugged for the endpoint made again.
+    if (unplug && ports.length > 0) await this.networks.unplug(ports);
+    else if (unplug) await this.networks.sweepUnused();
     this.options.log.info({ instanceId, namespace }, "TEST ONLY: endpoint removed");
   }
 

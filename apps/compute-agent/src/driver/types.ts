@@ -88,6 +88,12 @@ export interface ComputeDriver {
    * `delete`, and unplugs the ports; what is already gone is not an error.
    */
   destroy(command: DestroyCommand): Promise<void>;
+  /**
+   * Nova's rebuild's destroy: the domain stopped and undefined and the instance directory (root
+   * overlay, config drive, console log) removed, while its volumes and its ports' plumbing (DHCP
+   * entries, filters) stay for the guest that is made again. What is already gone is not an error.
+   */
+  discardGuest(instanceId: string): Promise<void>;
   /** Removes a detached volume's file; a missing file is not an error. */
   deleteVolume(volumeId: string): Promise<void>;
   /**

@@ -21,6 +21,12 @@
  *        ─▶ finish_revert step: resize_reverting (source: guest back) ───▶ ACTIVE|STOPPED (old flavor)
  *   ACTIVE|STOPPED|ERROR on a down host ─evacuate─▶ rebuilding ─▶ rebuild_spawning (another host, from the image)
  *        ─▶ ACTIVE|STOPPED
+ *
+ *   Rebuild (Nova's rebuild: same host, same ports, a fresh root disk from a new or the same image):
+ *   ACTIVE|STOPPED|ERROR ─rebuild─▶ rebuilding ─▶ rebuild_block_device_mapping (guest destroyed, disks made)
+ *        ─▶ rebuild_spawning ─▶ ACTIVE (STOPPED stays STOPPED, as Nova keeps a stopped instance's power state)
+ *   A rebuild that fails, whatever the reason, ends in ERROR with the fault (as Nova's): the
+ *   guest may be half rebuilt, so the state it had no longer holds.
  *   A move that fails before RESIZED leaves the instance on its source host as it was, with a fault.
  *
  *   Snapshot (Nova's createImage; ../compute/actions/snapshot-instance.ts), the guest's power kept:
@@ -57,7 +63,8 @@ export type InstanceOperation =
   | "revert_resize"
   | "finish_revert"
   | "evacuate"
-  | "snapshot";
+  | "snapshot"
+  | "rebuild";
 export const INSTANCE_OPERATIONS = [
   "stop",
   "start",
@@ -75,6 +82,7 @@ export const INSTANCE_OPERATIONS = [
   "finish_revert",
   "evacuate",
   "snapshot",
+  "rebuild",
 ] as const satisfies readonly InstanceOperation[];
 
 /**
@@ -98,7 +106,8 @@ export type InstanceActionName =
   | "confirmResize"
   | "revertResize"
   | "evacuate"
-  | "createImage";
+  | "createImage"
+  | "rebuild";
 
 export interface OperationSpec {
   action: InstanceActionName;
@@ -368,6 +377,23 @@ export const OPERATIONS: Record<InstanceOperation, OperationSpec> = {
     doneVmState: "unchanged",
     destructive: false,
   },
+  // The host acknowledges, destroys the guest and makes its disks (rebuild_block_device_mapping),
+  // then reports it began spawning (rebuild_spawning). A stopped instance stays stopped (the
+  // verb's `powerOn`, ../compute/actions/task-reports).
+  rebuild: {
+    action: "rebuild",
+    event: "compute_rebuild_instance",
+    label: "Rebuild instance",
+    verb: "rebuild",
+    participle: "rebuilt",
+    fromVmStates: ["active", "stopped", "error"],
+    fromTaskStates: IDLE,
+    taskState: "rebuilding",
+    acceptedTaskState: "rebuild_block_device_mapping",
+    startedTaskState: "rebuild_spawning",
+    doneVmState: "active",
+    destructive: true,
+  },
 };
 
 /** What the console shows while a task runs ("Powering off…"). */
@@ -396,6 +422,7 @@ export const TASK_STATE_LABELS: Record<TaskState, string> = {
   resize_reverting: "Reverting resize or migration…",
   resize_confirming: "Confirming resize or migration…",
   rebuilding: "Rebuilding…",
+  rebuild_block_device_mapping: "Rebuilding: preparing disks…",
   rebuild_spawning: "Rebuilding: spawning…",
   image_snapshot: "Snapshotting…",
   image_pending_upload: "Snapshotting: copying the disk…",
@@ -475,6 +502,7 @@ export function checkOperation(operation: InstanceOperation, target: OperationTa
     if (operation === "snapshot") {
       return refuse(`Instance ${name} is ${status}: only an ACTIVE, SHUTOFF, PAUSED or SUSPENDED instance can be snapshotted.`);
     }
+    if (operation === "rebuild") return refuse(`Instance ${name} is ${status}: only an ACTIVE, SHUTOFF or ERROR instance can be rebuilt.`);
     if (operation === "unpause" || operation === "resume") {
       return refuse(`Instance ${name} is not ${spec.fromVmStates[0] === "paused" ? "paused" : "suspended"} (${status}): nothing to ${spec.verb}.`);
     }

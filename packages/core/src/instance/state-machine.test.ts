@@ -89,6 +89,7 @@ describe("lifecycle operations (Nova's check_instance_state and task states)", (
     "resize_reverting",
     "resize_confirming",
     "rebuilding",
+    "rebuild_block_device_mapping",
     "rebuild_spawning",
     "image_snapshot",
     "image_pending_upload",
@@ -120,6 +121,8 @@ describe("lifecycle operations (Nova's check_instance_state and task states)", (
       evacuate: ["active/-", "stopped/-", "error/-"],
       // Nova's snapshot: ACTIVE, SHUTOFF, PAUSED or SUSPENDED, idle.
       snapshot: ["active/-", "stopped/-", "paused/-", "suspended/-"],
+      // Nova's rebuild: ACTIVE, SHUTOFF or ERROR, idle.
+      rebuild: ["active/-", "stopped/-", "error/-"],
     };
     for (const op of INSTANCE_OPERATIONS) {
       for (const vm of VM) {
@@ -228,6 +231,41 @@ describe("lifecycle operations (Nova's check_instance_state and task states)", (
     expect(displayStatus("active", "image_uploading")).toBe("ACTIVE");
     expect(displayStatus("stopped", "image_snapshot")).toBe("SHUTOFF");
     expect(syncedVmState("active", "image_pending_upload", "shutdown")).toBeNull();
+  });
+
+  it("rebuilds as Nova does: rebuilding, rebuild_block_device_mapping, rebuild_spawning; refused in plain words otherwise", () => {
+    expect(taskStatesOf("rebuild")).toEqual(["rebuilding", "rebuild_block_device_mapping", "rebuild_spawning"]);
+    expect(OPERATIONS.rebuild.action).toBe("rebuild");
+    expect(OPERATIONS.rebuild.event).toBe("compute_rebuild_instance");
+    expect(operationOfTaskState("rebuild_block_device_mapping")).toBe("rebuild");
+    for (const t of ["rebuilding", "rebuild_block_device_mapping", "rebuild_spawning"] as const) {
+      expect(displayStatus("active", t)).toBe("REBUILD");
+      expect(displayStatus("stopped", t)).toBe("REBUILD");
+      expect(displayStatus("error", t)).toBe("REBUILD");
+      // Nothing else begins during a rebuild, not even a hard reboot (Nova's ALLOW_REBOOT has none of its states) …
+      for (const op of INSTANCE_OPERATIONS) expect(checkOperation(op, target("active", t)).allowed, `${op} during ${t}`).toBe(false);
+      // … but delete wins over it.
+      expect(canTransition(phaseOf("active", t), "deleting")).toBe(true);
+    }
+    const reason = (vm: VmState, task: TaskState | null = null, hasHost = true) => {
+      const check = checkOperation("rebuild", target(vm, task, hasHost));
+      return check.allowed ? null : check.reason;
+    };
+    expect(reason("active")).toBeNull();
+    expect(reason("stopped")).toBeNull();
+    expect(reason("error")).toBeNull();
+    expect(reason("building", "spawning")).toBe("Instance web-1 is still being built (BUILD): wait until it is ACTIVE.");
+    expect(reason("paused")).toBe("Instance web-1 is PAUSED: only an ACTIVE, SHUTOFF or ERROR instance can be rebuilt.");
+    expect(reason("suspended")).toBe("Instance web-1 is SUSPENDED: only an ACTIVE, SHUTOFF or ERROR instance can be rebuilt.");
+    expect(reason("resized")).toBe(
+      "Instance web-1 is waiting for its resize or migration to be confirmed or reverted (VERIFY_RESIZE): confirm or revert it first.",
+    );
+    expect(reason("active", "powering-off")).toBe("Instance web-1 is busy (powering off, task powering-off): wait for it to finish, then try again.");
+    expect(reason("active", "rebuild_spawning")).toBe(
+      "Instance web-1 is busy (rebuilding: spawning, task rebuild_spawning): wait for it to finish, then try again.",
+    );
+    expect(reason("active", "deleting")).toBe("Instance web-1 is being deleted.");
+    expect(reason("error", null, false)).toBe("Instance web-1 has no host (its build never finished): there is nothing to rebuild.");
   });
 
   it("shows Nova's statuses for the moves", () => {

@@ -116,6 +116,7 @@ const ACTIVE_TASK_STATUS: Partial<Record<ActionTaskState, string>> = {
   resize_migrated: "RESIZE",
   resize_finish: "RESIZE",
   rebuilding: "REBUILD",
+  rebuild_block_device_mapping: "REBUILD",
   rebuild_spawning: "REBUILD",
 };
 
@@ -126,6 +127,7 @@ const STOPPED_TASK_STATUS: Partial<Record<ActionTaskState, string>> = {
   resize_migrated: "RESIZE",
   resize_finish: "RESIZE",
   rebuilding: "REBUILD",
+  rebuild_block_device_mapping: "REBUILD",
   rebuild_spawning: "REBUILD",
 };
 
@@ -146,7 +148,7 @@ export function displayStatus(vmState: VmState, taskState: TaskState | null): st
     case "resized":
       return taskState === "resize_reverting" ? "REVERT_RESIZE" : "VERIFY_RESIZE";
     case "error":
-      return taskState === "rebuilding" || taskState === "rebuild_spawning" ? "REBUILD" : "ERROR";
+      return taskState === "rebuilding" || taskState === "rebuild_block_device_mapping" || taskState === "rebuild_spawning" ? "REBUILD" : "ERROR";
     case "deleted":
       return "DELETED";
     default: {

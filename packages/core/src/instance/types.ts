@@ -22,6 +22,7 @@ export type ActionTaskState =
   | "resize_reverting"
   | "resize_confirming"
   | "rebuilding"
+  | "rebuild_block_device_mapping"
   | "rebuild_spawning"
   | "image_snapshot"
   | "image_pending_upload"

@@ -20,6 +20,8 @@ import type { INSTANCE_OPERATIONS } from "../instance/operations";
  * 7: the moves: `resize` / `migrate` (power off on the source), `resize_finish` (the guest on
  *    the new flavor or host), `confirm_resize`, `revert_resize`, `finish_revert`, `evacuate`;
  *    and `instance.vnc`: where a guest's graphical console (VNC) listens, for the console proxy.
+ * 8: `rebuild` (Nova's rebuild on the instance's own host: the guest destroyed, its ports kept, a
+ *    fresh root disk from the image and a new config drive, defined and started as it was).
  *
  * 8: `instance.action` `snapshot` (Nova's createImage): the host copies the root disk and PUTs it to
  *    SNAPSHOT_UPLOAD_PATH (./http) with its host credential; an agent of 7 would refuse the command.
@@ -404,6 +406,11 @@ export const instanceActionCommandSchema = z.discriminatedUnion("operation", [
   // Nova's snapshot: the root disk copied (a running guest's memory saved meanwhile, so the copy
   // is consistent, and the guest put back as it was) and uploaded to SNAPSHOT_UPLOAD_PATH(imageId).
   z.object({ ...actionBase, operation: z.literal("snapshot"), imageId: z.uuid(), imageName: z.string().max(255) }),
+  // Nova's rebuild on this host: the guest goes (its ports stay plugged), the root disk and the
+  // config drive are made again from `spawn` (the new image, name, key, user data, metadata),
+  // and the guest is defined and started, or left off when `powerOn` is false (it was SHUTOFF).
+  // The host reports `task_started` as it begins spawning (rebuild_spawning).
+  z.object({ ...actionBase, operation: z.literal("rebuild"), powerOn: z.boolean(), spawn: spawnCommandSchema }),
 ]);
 export type InstanceActionCommand = z.infer<typeof instanceActionCommandSchema>;
 /** Every operation has its command variant (checked when the table of operations grows). */

@@ -32,6 +32,7 @@ export const taskState = pgEnum("task_state", [
   "resize_reverting",
   "resize_confirming",
   "rebuilding",
+  "rebuild_block_device_mapping",
   "rebuild_spawning",
   // createImage (a snapshot): Nova's image_snapshot ─▶ image_pending_upload ─▶ image_uploading.
   "image_snapshot",

@@ -9,6 +9,7 @@ import { notifyDone } from "@/lib/notify";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError, type FormError } from "@/lib/trpc-error";
 import { MigrateInstanceModal } from "./moves/migrate-instance-modal";
+import { RebuildInstanceModal } from "./moves/rebuild-instance-modal";
 import { ResizeInstanceModal } from "./moves/resize-instance-modal";
 import { SnapshotInstanceModal } from "./snapshot-instance-modal";
 
@@ -24,6 +25,9 @@ export interface ActionableInstance {
   vcpus: number;
   memoryMb: number;
   rootGb: number;
+  /** Its image and key pair now, for the rebuild dialog. */
+  imageId?: string | null;
+  keyName?: string | null;
 }
 
 /** The order of Horizon's row actions menu (Migrate for cloud admins only). */
@@ -40,15 +44,16 @@ const MENU: InstanceOperation[] = [
   "resize",
   "confirm_resize",
   "revert_resize",
+  "rebuild",
 ];
 const ADMIN_MENU: InstanceOperation[] = ["migrate"];
 
 /** The operations that open a dialog of their own. */
-type DialogOperation = "resize" | "migrate" | "snapshot";
-const DIALOGS: readonly InstanceOperation[] = ["resize", "migrate", "snapshot"] satisfies DialogOperation[];
+type DialogOperation = "resize" | "migrate" | "snapshot" | "rebuild";
+const DIALOGS: readonly InstanceOperation[] = ["resize", "migrate", "snapshot", "rebuild"] satisfies DialogOperation[];
 const isDialog = (operation: InstanceOperation): operation is DialogOperation => DIALOGS.includes(operation);
 
-/** The operations a click runs at once (or after a confirmation); resize, migrate and snapshot open their dialogs. */
+/** The operations a click runs at once (or after a confirmation); resize, migrate, snapshot and rebuild open their dialogs. */
 type DirectOperation = Exclude<InstanceOperation, DialogOperation | "resize_finish" | "finish_revert" | "evacuate">;
 
 function useMenu(): InstanceOperation[] {
@@ -115,13 +120,14 @@ function useInstanceActions(instance: ActionableInstance) {
   return { request, run, confirming, setConfirming, error, setError, pending, dialog, setDialog };
 }
 
-/** The resize, migrate and snapshot dialogs of one instance's controls. */
+/** The resize, migrate, snapshot and rebuild dialogs of one instance's controls. */
 function MoveDialogs({ instance, actions }: { instance: ActionableInstance; actions: ReturnType<typeof useInstanceActions> }) {
   return (
     <>
       <ResizeInstanceModal instance={instance} opened={actions.dialog === "resize"} onClose={() => actions.setDialog(null)} />
       <MigrateInstanceModal instance={instance} opened={actions.dialog === "migrate"} onClose={() => actions.setDialog(null)} />
       <SnapshotInstanceModal instance={instance} opened={actions.dialog === "snapshot"} onClose={() => actions.setDialog(null)} />
+      <RebuildInstanceModal instance={instance} opened={actions.dialog === "rebuild"} onClose={() => actions.setDialog(null)} />
     </>
   );
 }

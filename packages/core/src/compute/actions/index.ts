@@ -21,3 +21,4 @@ export * from "./list-migrations";
 export * from "./snapshot-image";
 export * from "./snapshot-instance";
 export * from "./snapshot-upload";
+export * from "./rebuild-instance";

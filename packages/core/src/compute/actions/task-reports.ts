@@ -14,7 +14,7 @@
 import type { Executor } from "@nimbus/db";
 import { schema } from "@nimbus/db";
 import { eq } from "@nimbus/db/orm";
-import type { InstanceRow } from "@nimbus/db/schema";
+import type { InstanceRow, InstanceTaskRow } from "@nimbus/db/schema";
 import type { Services } from "../../context";
 import {
   OPERATIONS,
@@ -28,7 +28,7 @@ import {
 import type { InstanceReport } from "../../protocol/agent";
 import type { Announcements } from "../announce";
 import { hostnameOf } from "../lifecycle";
-import { isMoveOperation } from "./migrations";
+import { forgetConsole, isMoveOperation } from "./migrations";
 import { completeMoveStep } from "./move";
 import { finishSnapshot } from "./snapshot-image";
 import { currentTask, endTask, failTask, markAcknowledged, openTaskEvent, setPortStatus, setTaskState } from "./task";
@@ -60,6 +60,12 @@ export async function applyTaskReport(
       const later = fresh?.taskState ? steps.indexOf(fresh.taskState as ActionTaskState) > steps.indexOf(spec.startedTaskState!) : false;
       if (spec.startedTaskState && fresh && fresh.taskState !== spec.startedTaskState && !later)
         await setTaskState(tx, out, fresh, spec.startedTaskState);
+      // A rebuilt guest starts its life again, its console log anew on the host (which stopped
+      // streaming the old one before it began): the old log's chunks go, and it has not booted yet.
+      if (task.operation === "rebuild") {
+        await forgetConsole(tx, instance.id);
+        await tx.update(schema.instances).set({ guestBootedAt: null }).where(eq(schema.instances.id, instance.id));
+      }
       return "applied";
     }
     case "task_done":
@@ -67,7 +73,12 @@ export async function applyTaskReport(
       if (isMoveOperation(task.operation)) await completeMoveStep(tx, out, instance, task, { powerState: report.powerState, at: report.at });
       // A snapshot ends where its guest is, once its image is active (./snapshot-image).
       else if (spec.doneVmState === "unchanged") await finishSnapshot(tx, out, instance, task, { powerState: report.powerState, at: report.at });
-      else await endTask(tx, out, instance, task, { vmState: spec.doneVmState, powerState: report.powerState, reportedAt: report.at });
+      else
+        await endTask(tx, out, instance, task, {
+          vmState: doneVmStateOf(task, spec.doneVmState),
+          powerState: report.powerState,
+          reportedAt: report.at,
+        });
       return "applied";
     case "task_failed":
       await failTask(tx, out, instance, task, {
@@ -84,6 +95,11 @@ export async function applyTaskReport(
       throw new Error(`unknown task phase ${String(unreachable)}`);
     }
   }
+}
+
+/** Where a finished task leaves the instance: a rebuild of a SHUTOFF instance leaves it SHUTOFF (Nova keeps its power state). */
+function doneVmStateOf(task: InstanceTaskRow, doneVmState: VmState): VmState {
+  return task.operation === "rebuild" && task.params.powerOn === false ? "stopped" : doneVmState;
 }
 
 /**

@@ -263,6 +263,16 @@ export async function failTask(
   if (isMoveOperation(task.operation)) return failMove(tx, out, instance, task, failure);
   // A snapshot that did not finish leaves no half-built image.
   await discardSnapshotImage(tx, task, failure.message);
+  // A rebuild may have destroyed the guest already: whatever step failed, ERROR (as Nova's
+  // rebuild), its allocation given back, its ports kept for a rebuild or delete to come.
+  if (task.operation === "rebuild") {
+    return endTask(tx, out, instance, task, {
+      vmState: "error",
+      powerState: failure.powerState ?? "nostate",
+      fault: { code: failure.code, message: failure.message },
+      ...(failure.reportedAt ? { reportedAt: failure.reportedAt } : {}),
+    });
+  }
   const vmState = failure.powerState ? (vmStateForPower(failure.powerState) ?? "error") : (task.previousVmState as VmState);
   return endTask(tx, out, instance, task, {
     vmState,

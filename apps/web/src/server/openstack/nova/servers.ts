@@ -24,6 +24,7 @@ import { badRequest, notFound, OsRefusal, principalOf, type OsCall, type OsReply
 import { intParam, parseWire } from "../wire";
 import { createServer } from "./server-create";
 import { createImageAction } from "./server-image";
+import { rebuildServer } from "./server-rebuild";
 import { novaStrtime, serverBrief, serverDetail, vmStatesOf } from "./server-views";
 
 /**
@@ -290,6 +291,11 @@ async function serverAction(call: OsCall): Promise<OsReply> {
     // Nova's snapshot (./server-image).
     const { instance } = await instanceOf(call);
     return createImageAction(call, instance.id, args);
+  }
+  if (name === "rebuild") {
+    // Nova's rebuild (./server-rebuild): 202 with the server.
+    const { instance } = await instanceOf(call);
+    return rebuildServer(call, instance.id, args);
   }
   if (name === "os-getVNCConsole") {
     // Nova's 2.1 form of remote-consoles: a noVNC URL with a single-use token (`openstack console url show`).

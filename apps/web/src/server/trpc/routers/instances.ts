@@ -24,6 +24,7 @@ import {
   listMigrationsInput,
   snapshotInstance,
   snapshotInstanceInput,
+  rebuildInstance,
 } from "@nimbus/core/compute";
 import {
   evacuateInstanceInput,
@@ -36,6 +37,7 @@ import {
   rebootInstanceInput,
   resizeInstanceInput,
   remoteConsoleInput,
+  rebuildInstanceInput,
 } from "@nimbus/core/validation";
 import { launchAdmitted, procedure, router, verbInput } from "../init";
 
@@ -113,6 +115,10 @@ export const instancesRouter = router({
   snapshot: procedure("instances.snapshot")
     .input(verbInput(snapshotInstanceInput))
     .mutation(({ ctx, input }) => snapshotInstance({ ctx, input })),
+  /** Nova's rebuild: a fresh root disk from a new or the same image, same host and ports. */
+  rebuild: procedure("instances.rebuild")
+    .input(verbInput(rebuildInstanceInput))
+    .mutation(({ ctx, input }) => rebuildInstance({ ctx, input })),
 });
 
 /** Nova's os-migrations, for cloud admins. */

@@ -1,0 +1,1 @@
+ALTER TYPE "public"."task_state" ADD VALUE 'rebuild_block_device_mapping' BEFORE 'rebuild_spawning';
