@@ -390,7 +390,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
               return answer.body;
             }
           })();
-          if (answer.status < 400) report.violations.push(`an upload to a full image store was answered ${answer.status}`);
+          if (answer.status !== 413 || !message.startsWith("The image store is full"))
+            report.violations.push(
+              `an upload to a full image store was answered ${answer.status} "${message.slice(0, 200)}", not 413 "The image store is full…"`,
+            );
           if (after && after.status !== "killed")
             report.violations.push(`image ${image.id} uploaded to a full store ended ${after.status}, not killed`);
           return `image store filled; an 8 MiB upload answered ${answer.status} "${message.slice(0, 120)}", image ${after?.status ?? "?"}`;

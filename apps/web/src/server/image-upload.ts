@@ -20,6 +20,8 @@ const STATUS: Record<UploadErrorCode, number> = {
   TooLarge: 413,
   InvalidImage: 400,
   Aborted: 400,
+  // Glance answers a full store 413 too ("Image storage media is full").
+  StoreFull: 413,
 };
 
 export interface ImageUploadDeps {

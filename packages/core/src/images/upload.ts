@@ -24,7 +24,7 @@ import { imageVisibleTo } from "./visibility";
 export class ImageUploadError extends Error {
   override readonly name = "ImageUploadError";
   constructor(
-    readonly reason: "TooLarge" | "InvalidImage" | "Aborted",
+    readonly reason: "TooLarge" | "InvalidImage" | "Aborted" | "StoreFull",
     message: string,
   ) {
     super(message);
@@ -151,6 +151,14 @@ export async function storeImageData(ctx: CoreContext, input: StoreImageOptions)
       await pipeline(input.body, counted.stream, createWriteStream(partial));
     } catch (error) {
       if (error instanceof ImageUploadError || error instanceof NimbusError) throw error;
+      // The store's disk (or the user's quota on it) filled up: Glance's StorageFull.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOSPC" || code === "EDQUOT") {
+        throw new ImageUploadError(
+          "StoreFull",
+          "The image store is full: the image was not kept. An operator must free space in the image store; then upload it again.",
+        );
+      }
       if (input.body.errored || input.body.destroyed || (error as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE") {
         throw new ImageUploadError("Aborted", "The upload ended before the whole image arrived.");
       }
