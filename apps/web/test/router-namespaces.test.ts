@@ -118,8 +118,9 @@ describe("routers and floating IPs across namespace hosts", () => {
       },
     });
     publicId = external.id;
-    await addUser(stack, { name: "member-one", project: "project-one", role: "member" });
-    await addUser(stack, { name: "member-two", project: "project-two", role: "member" });
+    // Admins of their own projects, to place endpoints on chosen hosts (`zone:host`); routers and floating IPs stay per project.
+    await addUser(stack, { name: "member-one", project: "project-one", role: "admin" });
+    await addUser(stack, { name: "member-two", project: "project-two", role: "admin" });
     one = (await signedInClient(stack.server.url, "member-one", PERSONA_PASSWORD)).client;
     two = (await signedInClient(stack.server.url, "member-two", PERSONA_PASSWORD)).client;
   }, 180_000);
@@ -236,12 +237,12 @@ describe("routers and floating IPs across namespace hosts", () => {
     // A restart with everything in place changes nothing.
     await a!.stopAgent();
     a!.startAgent();
-    await waitFor("A registered again and its routers acknowledged", async () => {
-      const [sync] = await stack.server.database.db.select().from(schema.routerHostSync);
-      const hosts = await stack.server.database.db.select().from(schema.computeHosts).where(eq(schema.computeHosts.hostname, a!.hostname));
-      const [aSync] = (await stack.server.database.db.select().from(schema.routerHostSync)).filter((s) => s.hostId === hosts[0]!.id);
-      return sync !== undefined && aSync?.appliedDigest !== null && aSync?.appliedDigest !== undefined;
-    }, 30_000);
+    const [hostA] = await stack.server.database.db.select().from(schema.computeHosts).where(eq(schema.computeHosts.hostname, a!.hostname));
+    const acknowledged = async () =>
+      (await stack.server.database.db.select().from(schema.routerHostSync).where(eq(schema.routerHostSync.hostId, hostA!.id)))[0]?.appliedDigest;
+    // Registration forgets what the host acknowledged; the sweep sends the list again.
+    await waitFor("A registered again", async () => (await acknowledged()) === null, 30_000);
+    await waitFor("A acknowledged its routers again", async () => typeof (await acknowledged()) === "string", 30_000);
     expect(state()).toEqual(before);
     expect(pings(e1, outsideAddress)).toBe(true);
 

@@ -8,9 +8,19 @@
  * router, the bridge answers as before (`arp_ignore` 0).
  */
 import { writeFile } from "node:fs/promises";
-import os from "node:os";
 import type { Logger } from "pino";
 import { bridgeName } from "./host-network-xml";
+import { runTool } from "./tool";
+
+/**
+ * The IPv4 addresses of a device, none when it does not exist. (Node's os.networkInterfaces()
+ * leaves out a bridge without carrier, as a network's bridge is before its first port is up.)
+ */
+async function bridgeAddresses(device: string): Promise<string[]> {
+  const out = await runTool("ip", ["-j", "-4", "addr", "show", "dev", device], (stderr, cause) => new Error(stderr, { cause })).catch(() => "[]");
+  const links = JSON.parse(out || "[]") as { addr_info?: { local?: string }[] }[];
+  return links.flatMap((l) => l.addr_info ?? []).flatMap((a) => (a.local ? [a.local] : []));
+}
 
 export class GatewayArp {
   /** Networks whose gateway a router leg on this host holds. */
@@ -24,8 +34,7 @@ export class GatewayArp {
     private readonly log: Logger,
     /** Where the kernel's per-device IPv4 settings are (tests point it elsewhere). */
     private readonly confDir = "/proc/sys/net/ipv4/conf",
-    private readonly addressesOf: (device: string) => string[] = (device) =>
-      (os.networkInterfaces()[device] ?? []).filter((a) => a.family === "IPv4").map((a) => a.address),
+    private readonly addressesOf: (device: string) => Promise<string[]> = bridgeAddresses,
   ) {}
 
   /** A router leg on this host holds (or no longer holds) the network's gateway. */
@@ -45,7 +54,7 @@ export class GatewayArp {
   async update(networkId: string): Promise<void> {
     const id = networkId.toLowerCase();
     const bridge = bridgeName(id);
-    const own = this.addressesOf(bridge);
+    const own = await this.addressesOf(bridge);
     if (own.length === 0) {
       this.written.delete(bridge);
       return;
