@@ -176,7 +176,10 @@ const envSchema = z
         message: "must be set when NIMBUS_VNC_SERVER_LISTEN listens on every address: it is where the web servers reach this host's guests' screens",
       });
     }
-    const physnets = (env.NIMBUS_PHYSNETS ?? "").split(",").filter(Boolean).map((pair) => pair.split(":")[0]);
+    const physnets = (env.NIMBUS_PHYSNETS ?? "")
+      .split(",")
+      .filter(Boolean)
+      .map((pair) => pair.split(":")[0]);
     if (new Set(physnets).size !== physnets.length) {
       ctx.addIssue({ code: "custom", path: ["NIMBUS_PHYSNETS"], message: "names a physical network twice" });
     }

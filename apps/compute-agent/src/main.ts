@@ -96,7 +96,18 @@ function hostOptions(
   hostLog: Logger,
 ): Pick<
   ComputeHostOptions,
-  "vif" | "serverUrls" | "heartbeatMs" | "powerSyncMs" | "imageCache" | "agentVersion" | "log" | "tunnelAddress" | "testEndpoints" | "vnc" | "physicalNetworks" | "routerNamespacePrefix"
+  | "vif"
+  | "serverUrls"
+  | "heartbeatMs"
+  | "powerSyncMs"
+  | "imageCache"
+  | "agentVersion"
+  | "log"
+  | "tunnelAddress"
+  | "testEndpoints"
+  | "vnc"
+  | "physicalNetworks"
+  | "routerNamespacePrefix"
 > {
   return {
     vif: env.vif,

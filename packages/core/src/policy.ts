@@ -135,7 +135,7 @@ export const POLICY = {
   "ports.get": "project:reader",
   /** How many networks, subnets, ports, groups and rules a project has (its own; a cloud admin any project's). */
   "networks.usage": "project:reader",
-  /** Routers and floating IPs (Neutron's L3): the project's own; external and provider networks are cloud admins' (networks.external). */
+  /** Routers and floating IPs (Neutron's L3): the project's own. (External and provider networks are cloud admins', checked in networks.create.) */
   "routers.list": "project:reader",
   "routers.get": "project:reader",
   "routers.create": "project:member",
@@ -148,7 +148,6 @@ export const POLICY = {
   "floatingIps.create": "project:member",
   "floatingIps.update": "project:member",
   "floatingIps.delete": "project:member",
-  "networks.external": "cloud_admin",
   "securityGroups.list": "project:reader",
   "securityGroups.create": "project:member",
   "securityGroups.delete": "project:member",

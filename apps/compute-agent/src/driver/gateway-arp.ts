@@ -64,6 +64,9 @@ export class GatewayArp {
     if (this.written.get(bridge) === silent) return;
     await writeFile(`${this.confDir}/${bridge}/arp_ignore`, silent ? "8" : "0");
     this.written.set(bridge, silent);
-    this.log.info({ networkId: id, bridge }, silent ? "a router holds this network's gateway: the bridge no longer answers ARP for it" : "the bridge answers ARP for the gateway again");
+    this.log.info(
+      { networkId: id, bridge },
+      silent ? "a router holds this network's gateway: the bridge no longer answers ARP for it" : "the bridge answers ARP for the gateway again",
+    );
   }
 }

@@ -114,7 +114,10 @@ export class Overlay {
       } else {
         await this.sync(command.networkId, state);
       }
-      await this.gatewayArp?.setRemote(command.networkId, [...state.entries.values()].map((e) => e.ip));
+      await this.gatewayArp?.setRemote(
+        command.networkId,
+        [...state.entries.values()].map((e) => e.ip),
+      );
     });
   }
 
@@ -129,7 +132,10 @@ export class Overlay {
       state.mtu = mtu;
       this.networks.set(networkId, state);
       await this.sync(networkId, state);
-      await this.gatewayArp?.setRemote(networkId, [...state.entries.values()].map((e) => e.ip));
+      await this.gatewayArp?.setRemote(
+        networkId,
+        [...state.entries.values()].map((e) => e.ip),
+      );
     });
   }
 

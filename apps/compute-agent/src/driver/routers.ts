@@ -189,7 +189,10 @@ export class RouterManager {
       }
     }
     await inNamespace(namespace, ["iptables-restore"], natTable(router));
-    log.debug({ routerId: router.id, interfaces: router.interfaces.length, gateway: gateway !== null, floatingIps: router.floatingIps.length }, "router in place");
+    log.debug(
+      { routerId: router.id, interfaces: router.interfaces.length, gateway: gateway !== null, floatingIps: router.floatingIps.length },
+      "router in place",
+    );
   }
 
   private async links(namespace?: string): Promise<LinkInfo[]> {
@@ -208,7 +211,22 @@ export class RouterManager {
       // Half a pair (or none): start again.
       if (inside) await ip("-n", namespace, "link", "del", leg.inside);
       if (outside) await ip("link", "del", leg.outside);
-      await ip("link", "add", leg.outside, "mtu", String(leg.mtu), "type", "veth", "peer", "name", leg.inside, "mtu", String(leg.mtu), "netns", namespace);
+      await ip(
+        "link",
+        "add",
+        leg.outside,
+        "mtu",
+        String(leg.mtu),
+        "type",
+        "veth",
+        "peer",
+        "name",
+        leg.inside,
+        "mtu",
+        String(leg.mtu),
+        "netns",
+        namespace,
+      );
       this.options.log.info({ namespace, leg: leg.inside, bridge: leg.bridge }, "router leg made");
     }
     if (outside?.master !== leg.bridge) await ip("link", "set", leg.outside, "master", leg.bridge);
@@ -217,7 +235,11 @@ export class RouterManager {
     if (inside?.address !== leg.mac) await ip("-n", namespace, "link", "set", leg.inside, "address", leg.mac);
     if (inside?.mtu !== leg.mtu) await ip("-n", namespace, "link", "set", leg.inside, "mtu", String(leg.mtu));
     await ip("-n", namespace, "link", "set", leg.inside, "up");
-    const held = (JSON.parse((await ip("-n", namespace, "-j", "addr", "show", "dev", leg.inside)) || "[]") as { addr_info?: { family: string; local: string; prefixlen: number }[] }[])
+    const held = (
+      JSON.parse((await ip("-n", namespace, "-j", "addr", "show", "dev", leg.inside)) || "[]") as {
+        addr_info?: { family: string; local: string; prefixlen: number }[];
+      }[]
+    )
       .flatMap((l) => l.addr_info ?? [])
       .filter((a) => a.family === "inet")
       .map((a) => `${a.local}/${a.prefixlen}`);

@@ -28,7 +28,11 @@ describe("routers and floating IPs through the stock openstack CLI", () => {
     stranger = openstackCli(stack.server.url, { user: "l3-stranger", password: PERSONA_PASSWORD, project: "l3-elsewhere" });
     const client = (await signedInClient(stack.server.url)).client;
     imageId = (await client.catalog.images.query())[0]!.id;
-    await waitFor("the agent's host up", async () => (await client.hosts.list.query()).some((h) => h.hostname === agent.hostname && h.state === "up"), 60_000);
+    await waitFor(
+      "the agent's host up",
+      async () => (await client.hosts.list.query()).some((h) => h.hostname === agent.hostname && h.state === "up"),
+      60_000,
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -68,7 +72,10 @@ describe("routers and floating IPs through the stock openstack CLI", () => {
     expect(router).toMatchObject({ name: "r1", status: "ACTIVE" });
     await member.ok(["router", "add", "subnet", "r1", "inside-v4"]);
     await member.ok(["router", "set", "--external-gateway", "public", "r1"]);
-    const shown = await member.json<{ external_gateway_info: { network_id: string; enable_snat: boolean; external_fixed_ips: { ip_address: string }[] }; interfaces_info?: unknown }>(["router", "show", "r1"]);
+    const shown = await member.json<{
+      external_gateway_info: { network_id: string; enable_snat: boolean; external_fixed_ips: { ip_address: string }[] };
+      interfaces_info?: unknown;
+    }>(["router", "show", "r1"]);
     expect(shown.external_gateway_info.network_id).toBe(externalId);
     expect(shown.external_gateway_info.enable_snat).toBe(true);
     expect(shown.external_gateway_info.external_fixed_ips[0]!.ip_address).toMatch(/^203\.0\.113\./);
@@ -90,12 +97,22 @@ describe("routers and floating IPs through the stock openstack CLI", () => {
 
   it("floating ip create, set --port, server add floating ip, unset, delete; unreachable ports refused", async () => {
     await member.ok(["server", "create", "--image", imageId, "--flavor", "m1.tiny", "--network", "inside", "--wait", "s1"], { timeoutMs: 120_000 });
-    const fip = await member.json<{ id: string; floating_ip_address: string; status: string; port_id: string | null }>(["floating", "ip", "create", "public"]);
+    const fip = await member.json<{ id: string; floating_ip_address: string; status: string; port_id: string | null }>([
+      "floating",
+      "ip",
+      "create",
+      "public",
+    ]);
     expect(fip.floating_ip_address).toMatch(/^203\.0\.113\./);
     expect(fip.port_id).toBeNull();
     const [port] = await member.json<{ ID: string }[]>(["port", "list", "--server", "s1"]);
     await member.ok(["floating", "ip", "set", "--port", port!.ID, fip.id]);
-    let shown = await member.json<{ port_id: string; fixed_ip_address: string; router_id: string; status: string }>(["floating", "ip", "show", fip.id]);
+    let shown = await member.json<{ port_id: string; fixed_ip_address: string; router_id: string; status: string }>([
+      "floating",
+      "ip",
+      "show",
+      fip.id,
+    ]);
     expect(shown).toMatchObject({ port_id: port!.ID, status: "ACTIVE" });
     expect(shown.fixed_ip_address).toMatch(/^10\.20\.0\./);
     await member.ok(["floating", "ip", "unset", "--port", fip.id]);

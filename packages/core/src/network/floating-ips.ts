@@ -148,7 +148,13 @@ async function enforceFloatingIpQuota(tx: Executor, projectId: string): Promise<
   }
 }
 
-export async function createFloatingIp({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createFloatingIpInput> }): Promise<FloatingIpSummary> {
+export async function createFloatingIp({
+  ctx,
+  input,
+}: {
+  ctx: CoreContext;
+  input: z.input<typeof createFloatingIpInput>;
+}): Promise<FloatingIpSummary> {
   const principal = authorize(ctx.principal, "floatingIps.create");
   const value = parseInput(createFloatingIpInput, input);
   return ctx.db.transaction(async (tx) => {
@@ -187,7 +193,13 @@ export async function createFloatingIp({ ctx, input }: { ctx: CoreContext; input
 }
 
 /** Associates (port id), moves (another port id) or disassociates (null) a floating IP. */
-export async function updateFloatingIp({ ctx, input }: { ctx: CoreContext; input: z.input<typeof updateFloatingIpInput> }): Promise<FloatingIpSummary> {
+export async function updateFloatingIp({
+  ctx,
+  input,
+}: {
+  ctx: CoreContext;
+  input: z.input<typeof updateFloatingIpInput>;
+}): Promise<FloatingIpSummary> {
   const principal = authorize(ctx.principal, "floatingIps.update");
   const value = parseInput(updateFloatingIpInput, input);
   return ctx.db.transaction(async (tx) => {
@@ -199,7 +211,13 @@ export async function updateFloatingIp({ ctx, input }: { ctx: CoreContext; input
     }
     await tx.update(schema.floatingIps).set(changes).where(eq(schema.floatingIps.id, row.id));
     if (value.portId !== undefined) {
-      await audit(ctx, tx, { action: "floatingip.associate", outcome: "success", targetType: "floatingip", targetId: row.id, details: { port: value.portId } });
+      await audit(ctx, tx, {
+        action: "floatingip.associate",
+        outcome: "success",
+        targetType: "floatingip",
+        targetId: row.id,
+        details: { port: value.portId },
+      });
     }
     const [fresh] = await tx.select().from(schema.floatingIps).where(eq(schema.floatingIps.id, row.id));
     return (await summarize(tx, [fresh!]))[0]!;
@@ -214,7 +232,13 @@ export async function deleteFloatingIp({ ctx, input }: { ctx: CoreContext; input
     const row = await findFloatingIp(tx, principal, id, true);
     await tx.delete(schema.floatingIps).where(eq(schema.floatingIps.id, id));
     await tx.delete(schema.ports).where(eq(schema.ports.id, row.floatingPortId));
-    await audit(ctx, tx, { action: "floatingip.delete", outcome: "success", targetType: "floatingip", targetId: id, details: { address: row.floatingIpAddress } });
+    await audit(ctx, tx, {
+      action: "floatingip.delete",
+      outcome: "success",
+      targetType: "floatingip",
+      targetId: id,
+      details: { address: row.floatingIpAddress },
+    });
     return { id };
   });
 }

@@ -5,7 +5,7 @@ import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
 import { audit } from "../audit/record";
 import { NimbusError, parseInput } from "../errors";
-import { allows, authorize } from "../policy";
+import { authorize } from "../policy";
 import { roleImplies } from "../policy";
 import { idInput, text } from "../validation";
 import { poolSize } from "./ipam";
@@ -191,7 +191,8 @@ export async function createNetwork({ ctx, input }: { ctx: CoreContext; input: z
       fields: [{ path: "shared", message: "Only cloud administrators may share a network." }],
     });
   }
-  if ((value.routerExternal || value.provider) && !allows(principal, "networks.external")) {
+  // Neutron's policy: create_network:router:external and create_network:provider:* are admin only.
+  if ((value.routerExternal || value.provider) && !principal.isAdmin) {
     const field = value.routerExternal ? "routerExternal" : "provider";
     throw new NimbusError("Forbidden", "Only cloud administrators may create external networks or set a network's provider attributes.", {
       fields: [{ path: field, message: "Only cloud administrators may set this." }],

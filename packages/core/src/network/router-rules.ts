@@ -30,7 +30,7 @@ function overlaps(a: string, b: string): boolean {
   const y = parseCidr(b);
   const prefix = Math.min(x.prefix, y.prefix);
   const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
-  return ((x.network & mask) >>> 0) === ((y.network & mask) >>> 0);
+  return (x.network & mask) >>> 0 === (y.network & mask) >>> 0;
 }
 
 /**
@@ -39,11 +39,7 @@ function overlaps(a: string, b: string): boolean {
  * router takes), is not on an external network, is not already attached, and overlaps none of
  * the router's other subnets (the router could not tell them apart).
  */
-export function interfaceRefusal(
-  routerId: string,
-  subnet: SubnetFacts & { external: boolean },
-  attached: readonly SubnetFacts[],
-): string | null {
+export function interfaceRefusal(routerId: string, subnet: SubnetFacts & { external: boolean }, attached: readonly SubnetFacts[]): string | null {
   if (subnet.external) {
     return `Bad router request: subnet ${subnet.name || subnet.id} is on an external network; set it as the router's external gateway instead.`;
   }
@@ -63,7 +59,8 @@ export function interfaceRefusal(
 /** Why a network cannot be a router's external gateway, or null. */
 export function gatewayRefusal(network: { id: string; name: string; routerExternal: boolean }, subnetCount: number): string | null {
   if (!network.routerExternal) return `Bad router request: network ${network.name || network.id} is not an external network (router:external).`;
-  if (subnetCount === 0) return `Bad router request: external network ${network.name || network.id} has no subnet, so it has no address to give the router.`;
+  if (subnetCount === 0)
+    return `Bad router request: external network ${network.name || network.id} has no subnet, so it has no address to give the router.`;
   return null;
 }
 

@@ -66,18 +66,17 @@ export async function routerSpecsByHost(db: Services["db"]): Promise<Map<string,
           return { port: portSpec, prefix: parseCidr(subnet.cidr).prefix };
         }),
       // A gateway on a network without a physical network (not flat) has nowhere to go on a host.
-      gateway:
-        gateway && gateway.network.physicalNetwork
-          ? {
-              portId: gateway.port.id,
-              physicalNetwork: gateway.network.physicalNetwork,
-              macAddress: gateway.port.macAddress,
-              ipAddress: gateway.port.ipAddress,
-              prefix: parseCidr(gateway.subnet.cidr).prefix,
-              nextHop: gateway.subnet.gatewayIp,
-              mtu: gateway.network.mtu,
-            }
-          : null,
+      gateway: gateway?.network.physicalNetwork
+        ? {
+            portId: gateway.port.id,
+            physicalNetwork: gateway.network.physicalNetwork,
+            macAddress: gateway.port.macAddress,
+            ipAddress: gateway.port.ipAddress,
+            prefix: parseCidr(gateway.subnet.cidr).prefix,
+            nextHop: gateway.subnet.gatewayIp,
+            mtu: gateway.network.mtu,
+          }
+        : null,
       enableSnat: router.enableSnat,
       floatingIps: floatingIps
         .filter((f) => f.routerId === router.id)

@@ -28,9 +28,7 @@ import { chooseRouterHost, DEVICE_OWNER, gatewayRefusal, interfaceRefusal, ROUTE
 const routerName = text("Name").trim().max(255, "Use at most 255 characters.");
 
 /** A router's external gateway as asked: the external network, and whether to SNAT (default yes). */
-export const externalGatewayInput = z
-  .object({ networkId: z.uuid("Not a network id."), enableSnat: z.boolean().default(true) })
-  .nullable();
+export const externalGatewayInput = z.object({ networkId: z.uuid("Not a network id."), enableSnat: z.boolean().default(true) }).nullable();
 
 export const createRouterInput = z.object({
   name: routerName.default(""),
@@ -142,12 +140,7 @@ export async function findExternalNetwork(tx: Executor, id: string): Promise<Net
 }
 
 /** Gives the router a gateway on `networkId` (an address of its first subnet with one free), or takes it away (null). */
-async function setGateway(
-  ctx: CoreContext,
-  tx: Executor,
-  router: RouterRow,
-  gateway: z.output<typeof externalGatewayInput>,
-): Promise<void> {
+async function setGateway(ctx: CoreContext, tx: Executor, router: RouterRow, gateway: z.output<typeof externalGatewayInput>): Promise<void> {
   const current = router.externalNetworkId;
   if (gateway && current === gateway.networkId) {
     if (gateway.enableSnat !== router.enableSnat) {
@@ -174,7 +167,10 @@ async function setGateway(
     const refusal = gatewayRefusal(network, subnets.length);
     if (refusal) throw NimbusError.badRequest(refusal, [{ path: "externalGateway.networkId", message: refusal }]);
     const port = await allocatePort(tx, { networkId: network.id, projectId: router.projectId, instanceId: null, securityGroupIds: [] }, subnets);
-    await tx.update(schema.ports).set({ deviceOwner: DEVICE_OWNER.routerGateway, routerId: router.id, status: "ACTIVE" }).where(eq(schema.ports.id, port.id));
+    await tx
+      .update(schema.ports)
+      .set({ deviceOwner: DEVICE_OWNER.routerGateway, routerId: router.id, status: "ACTIVE" })
+      .where(eq(schema.ports.id, port.id));
   }
   await tx
     .update(schema.routers)
@@ -201,8 +197,8 @@ export async function scheduleRouter(ctx: Pick<CoreContext, "hostDownAfterMs">, 
   let hostId: string | null = null;
   if (ports.length > 0) {
     const physicalNetwork = router.externalNetworkId
-      ? ((await tx.select({ p: schema.networks.physicalNetwork }).from(schema.networks).where(eq(schema.networks.id, router.externalNetworkId)))[0]?.p ??
-        null)
+      ? ((await tx.select({ p: schema.networks.physicalNetwork }).from(schema.networks).where(eq(schema.networks.id, router.externalNetworkId)))[0]
+          ?.p ?? null)
       : null;
     const hosts = rowsOf<{
       id: string;
@@ -224,7 +220,10 @@ export async function scheduleRouter(ctx: Pick<CoreContext, "hostDownAfterMs">, 
         id: h.id,
         hostname: h.hostname,
         enabled: h.enabled,
-        up: isUp({ agentSessionId: h.agent_session_id, lastHeartbeatAt: h.last_heartbeat_at ? new Date(h.last_heartbeat_at) : null }, ctx.hostDownAfterMs),
+        up: isUp(
+          { agentSessionId: h.agent_session_id, lastHeartbeatAt: h.last_heartbeat_at ? new Date(h.last_heartbeat_at) : null },
+          ctx.hostDownAfterMs,
+        ),
         tunnelAddress: h.tunnel_address,
         physicalNetworks: h.physical_networks ?? [],
         routers: Number(h.routers),
@@ -347,7 +346,13 @@ async function findSubnet(tx: Executor, principal: Principal, id: string): Promi
   return row;
 }
 
-export async function addRouterInterface({ ctx, input }: { ctx: CoreContext; input: z.input<typeof routerInterfaceInput> }): Promise<RouterInterfaceInfo> {
+export async function addRouterInterface({
+  ctx,
+  input,
+}: {
+  ctx: CoreContext;
+  input: z.input<typeof routerInterfaceInput>;
+}): Promise<RouterInterfaceInfo> {
   const principal = authorize(ctx.principal, "routers.addInterface");
   const value = parseInput(routerInterfaceInput, input);
   return ctx.db.transaction(async (tx) => {
@@ -356,7 +361,9 @@ export async function addRouterInterface({ ctx, input }: { ctx: CoreContext; inp
     if (value.subnetId) {
       const { subnet, network } = await findSubnet(tx, principal, value.subnetId);
       if (network.projectId !== principal.projectId && !principal.isAdmin) {
-        throw NimbusError.forbidden(`Subnet ${subnet.name || subnet.id} is on a network of another project; only its owner may attach it to a router.`);
+        throw NimbusError.forbidden(
+          `Subnet ${subnet.name || subnet.id} is on a network of another project; only its owner may attach it to a router.`,
+        );
       }
       const refusal = interfaceRefusal(router.id, { ...subnet, external: network.routerExternal }, await attachedSubnets(tx, router.id));
       if (refusal) throw NimbusError.badRequest(refusal, [{ path: "subnetId", message: refusal }]);
@@ -395,19 +402,38 @@ export async function addRouterInterface({ ctx, input }: { ctx: CoreContext; inp
         throw NimbusError.conflict(`Port ${existing.id} is in use (it belongs to ${existing.instanceId ? "an instance" : existing.deviceOwner}).`);
       }
       const { subnet, network } = await findSubnet(tx, principal, existing.subnetId);
-      const refusal = interfaceRefusal(router.id, { ...subnet, external: network.routerExternal, gatewayIp: subnet.gatewayIp ?? existing.ipAddress }, await attachedSubnets(tx, router.id));
+      const refusal = interfaceRefusal(
+        router.id,
+        { ...subnet, external: network.routerExternal, gatewayIp: subnet.gatewayIp ?? existing.ipAddress },
+        await attachedSubnets(tx, router.id),
+      );
       if (refusal) throw NimbusError.badRequest(refusal, [{ path: "portId", message: refusal }]);
-      await tx.update(schema.ports).set({ deviceOwner: DEVICE_OWNER.routerInterface, routerId: router.id, status: "ACTIVE" }).where(eq(schema.ports.id, existing.id));
+      await tx
+        .update(schema.ports)
+        .set({ deviceOwner: DEVICE_OWNER.routerInterface, routerId: router.id, status: "ACTIVE" })
+        .where(eq(schema.ports.id, existing.id));
       port = existing;
     }
     await tx.update(schema.routers).set({ updatedAt: new Date() }).where(eq(schema.routers.id, router.id));
     await scheduleRouter(ctx, tx, router.id);
-    await audit(ctx, tx, { action: "router.add_interface", outcome: "success", targetType: "router", targetId: router.id, details: { subnet: port.subnetId } });
+    await audit(ctx, tx, {
+      action: "router.add_interface",
+      outcome: "success",
+      targetType: "router",
+      targetId: router.id,
+      details: { subnet: port.subnetId },
+    });
     return { routerId: router.id, projectId: router.projectId, portId: port.id, subnetId: port.subnetId, networkId: port.networkId };
   });
 }
 
-export async function removeRouterInterface({ ctx, input }: { ctx: CoreContext; input: z.input<typeof routerInterfaceInput> }): Promise<RouterInterfaceInfo> {
+export async function removeRouterInterface({
+  ctx,
+  input,
+}: {
+  ctx: CoreContext;
+  input: z.input<typeof routerInterfaceInput>;
+}): Promise<RouterInterfaceInfo> {
   const principal = authorize(ctx.principal, "routers.removeInterface");
   const value = parseInput(routerInterfaceInput, input);
   return ctx.db.transaction(async (tx) => {
@@ -433,7 +459,13 @@ export async function removeRouterInterface({ ctx, input }: { ctx: CoreContext; 
     await tx.delete(schema.ports).where(eq(schema.ports.id, match.portId));
     await tx.update(schema.routers).set({ updatedAt: new Date() }).where(eq(schema.routers.id, router.id));
     await scheduleRouter(ctx, tx, router.id);
-    await audit(ctx, tx, { action: "router.remove_interface", outcome: "success", targetType: "router", targetId: router.id, details: { subnet: match.id } });
+    await audit(ctx, tx, {
+      action: "router.remove_interface",
+      outcome: "success",
+      targetType: "router",
+      targetId: router.id,
+      details: { subnet: match.id },
+    });
     return { routerId: router.id, projectId: router.projectId, portId: match.portId, subnetId: match.id, networkId: match.networkId };
   });
 }

@@ -44,7 +44,13 @@ export async function networkUsage({
     throw NimbusError.forbidden("Only cloud administrators may see another project's network usage.");
   }
   const counted = (
-    table: typeof schema.networks | typeof schema.subnets | typeof schema.ports | typeof schema.securityGroups | typeof schema.routers | typeof schema.floatingIps,
+    table:
+      | typeof schema.networks
+      | typeof schema.subnets
+      | typeof schema.ports
+      | typeof schema.securityGroups
+      | typeof schema.routers
+      | typeof schema.floatingIps,
   ) =>
     ctx.db
       .select({ n: sql<number>`count(*)::int` })

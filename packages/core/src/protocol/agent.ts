@@ -56,7 +56,10 @@ export type AgentHandshake = z.infer<typeof agentHandshakeSchema>;
 // ───────────── agent → server ─────────────
 
 /** A provider physical network's name (Neutron's `provider:physical_network`, e.g. `physnet1`). */
-export const physicalNetworkNameSchema = text("physical network").regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "a physical network's name is letters, digits, '_', '.' and '-' (at most 64)");
+export const physicalNetworkNameSchema = text("physical network").regex(
+  /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+  "a physical network's name is letters, digits, '_', '.' and '-' (at most 64)",
+);
 
 /**
  * What an agent says its host is. The amounts are stored in int4 columns (compute_hosts), so a

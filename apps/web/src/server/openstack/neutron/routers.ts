@@ -130,11 +130,13 @@ function routerId(call: OsCall): string {
 
 /** The body of add/remove_router_interface as Neutron answers it. */
 function interfaceBodyIn(call: OsCall) {
-  if (call.body === undefined || call.body === null || typeof call.body !== "object") throw new NeutronFault(400, "HTTPBadRequest", "Resource body required");
+  if (call.body === undefined || call.body === null || typeof call.body !== "object")
+    throw new NeutronFault(400, "HTTPBadRequest", "Resource body required");
   const parsed = interfaceBody.safeParse(call.body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    if (issue.code === "unrecognized_keys") throw new NeutronFault(400, "HTTPBadRequest", `Unrecognized attribute(s) '${issue.keys.join(", ").slice(0, 128)}'`);
+    if (issue.code === "unrecognized_keys")
+      throw new NeutronFault(400, "HTTPBadRequest", `Unrecognized attribute(s) '${issue.keys.join(", ").slice(0, 128)}'`);
     throw new NeutronFault(400, "HTTPBadRequest", `Bad router request: ${issue.message}.`);
   }
   return parsed.data;
@@ -221,9 +223,11 @@ function floatingIpId(call: OsCall): string {
   return id;
 }
 
-const inUse = (kind: string) => ({
-  Conflict: (error: { message: string }) => new NeutronFault(409, kind, error.message),
-});
+/** Core's Conflict on a route, answered with Neutron's own type for it. */
+function conflictAs(kind: string): NeutronRoute["faults"] {
+  const answer = (error: { message: string }) => new NeutronFault(409, kind, error.message);
+  return { Conflict: answer };
+}
 
 export const routerRoutes: NeutronRoute[] = [
   {
@@ -257,7 +261,7 @@ export const routerRoutes: NeutronRoute[] = [
     method: "PUT",
     path: "/v2.0/routers/:routerId",
     action: "update_router",
-    faults: inUse("RouterExternalGatewayInUseByFloatingIp"),
+    faults: conflictAs("RouterExternalGatewayInUseByFloatingIp"),
     handle: async (call) => {
       const id = routerId(call);
       const value = parseResource(updateRouterBody, call.body, "router");
@@ -278,7 +282,7 @@ export const routerRoutes: NeutronRoute[] = [
     method: "DELETE",
     path: "/v2.0/routers/:routerId",
     action: "delete_router",
-    faults: inUse("RouterInUse"),
+    faults: conflictAs("RouterInUse"),
     handle: async (call) => {
       await deleteRouter({ ctx: call.ctx, input: { id: routerId(call) } });
       return { status: 204 };
@@ -288,7 +292,7 @@ export const routerRoutes: NeutronRoute[] = [
     method: "PUT",
     path: "/v2.0/routers/:routerId/add_router_interface",
     action: "add_router_interface",
-    faults: inUse("IpAddressInUse"),
+    faults: conflictAs("IpAddressInUse"),
     handle: async (call) => {
       const id = routerId(call);
       const body = interfaceBodyIn(call);
@@ -299,7 +303,7 @@ export const routerRoutes: NeutronRoute[] = [
     method: "PUT",
     path: "/v2.0/routers/:routerId/remove_router_interface",
     action: "remove_router_interface",
-    faults: inUse("RouterInterfaceInUseByFloatingIP"),
+    faults: conflictAs("RouterInterfaceInUseByFloatingIP"),
     handle: async (call) => {
       const id = routerId(call);
       const body = interfaceBodyIn(call);
@@ -310,7 +314,8 @@ export const routerRoutes: NeutronRoute[] = [
     method: "GET",
     path: "/v2.0/floatingips",
     action: "get_floatingip",
-    handle: async (call) => collectionReply(call, "floatingips", (await listFloatingIps({ ctx: call.ctx })).map(floatingIpWire), FLOATINGIP_ATTRIBUTES),
+    handle: async (call) =>
+      collectionReply(call, "floatingips", (await listFloatingIps({ ctx: call.ctx })).map(floatingIpWire), FLOATINGIP_ATTRIBUTES),
   },
   {
     method: "GET",
@@ -322,7 +327,7 @@ export const routerRoutes: NeutronRoute[] = [
     method: "POST",
     path: "/v2.0/floatingips",
     action: "create_floatingip",
-    faults: inUse("FloatingIPPortAlreadyAssociated"),
+    faults: conflictAs("FloatingIPPortAlreadyAssociated"),
     handle: async (call) => {
       const value = parseResource(createFloatingIpBody, call.body, "floatingip");
       ownProjectOnly(call, value);
@@ -337,7 +342,7 @@ export const routerRoutes: NeutronRoute[] = [
     method: "PUT",
     path: "/v2.0/floatingips/:floatingIpId",
     action: "update_floatingip",
-    faults: inUse("FloatingIPPortAlreadyAssociated"),
+    faults: conflictAs("FloatingIPPortAlreadyAssociated"),
     handle: async (call) => {
       const id = floatingIpId(call);
       const value = parseResource(updateFloatingIpBody, call.body, "floatingip");
