@@ -124,7 +124,10 @@ export async function syncRouters(
         select w.host_id from wanted w join ${schema.computeHosts} h on h.id = w.host_id
         on conflict do nothing
       )
-      update ${schema.routerHostSync} s set sent_digest = w.digest, sent_at = now()
+      -- Until the host acknowledges this list, what it has is not known: a list sent earlier that
+      -- it took after its acknowledgement timed out may be the one in place (so a change back to
+      -- what it last acknowledged is sent too).
+      update ${schema.routerHostSync} s set sent_digest = w.digest, sent_at = now(), applied_digest = null
       from wanted w, ${schema.computeHosts} h
       where s.host_id = w.host_id and h.id = w.host_id and h.agent_session_id is not null
         and s.applied_digest is distinct from w.digest
