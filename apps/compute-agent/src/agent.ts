@@ -16,6 +16,7 @@ import {
   portsRefreshCommandSchema,
   groupMembersCommandSchema,
   networkEntriesCommandSchema,
+  routersSyncCommandSchema,
   vncConsoleCommandSchema,
   type AgentHandshake,
   type AgentToServerEvents,
@@ -30,6 +31,7 @@ import type { ConsoleStreamer } from "./console-stream";
 import type { ComputeDriver } from "./driver/types";
 import type { AuthProvider } from "./host-auth";
 import { OutOfStepError, type Overlay } from "./driver/overlay";
+import type { RouterManager } from "./driver/routers";
 import { messageOf } from "./error-message";
 import type { ReportOutbox } from "./report-outbox";
 
@@ -49,6 +51,10 @@ export interface AgentOptions {
   consoles?: AgentConsoles;
   /** The host's side of the overlay (its tunnel address and forwarding entries); null: none. */
   overlay?: Overlay | null;
+  /** The routers this host runs (`routers.sync`); null: it runs none. */
+  routers?: RouterManager | null;
+  /** The physical networks it has bridges for (NIMBUS_PHYSNETS), reported when it registers. */
+  physicalNetworks?: string[];
   /**
    * The address the web servers' console proxy reaches this host's guests' VNC displays at
    * (NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS); 127.0.0.1 unless given.
@@ -146,6 +152,7 @@ export class Agent {
     socket.on("ports.refresh", (payload: unknown, ack: unknown) => void this.onPortsRefresh(payload).then((response) => respond(ack, response)));
     socket.on("group.members", (payload: unknown, ack: unknown) => void this.onGroupMembers(payload).then((response) => respond(ack, response)));
     socket.on("network.entries", (payload: unknown, ack: unknown) => void this.onNetworkEntries(payload).then((response) => respond(ack, response)));
+    socket.on("routers.sync", (payload: unknown, ack: unknown) => void this.onRoutersSync(payload).then((response) => respond(ack, response)));
     socket.on("instance.vnc", (payload: unknown, ack: unknown) => void this.onVncConsole(payload).then((response) => respond(ack, response)));
     this.socket = socket;
     this.options.log.info({ url }, "connecting to the server");
@@ -211,6 +218,7 @@ export class Agent {
         diskGb,
         domains,
         ...(this.options.overlay ? { tunnelAddress: this.options.overlay.tunnelAddress } : {}),
+        ...(this.options.physicalNetworks?.length ? { physicalNetworks: this.options.physicalNetworks } : {}),
       });
       const response: unknown = await socket.timeout(REGISTER_TIMEOUT_MS).emitWithAck("host.register", registration);
       if (connection !== this.connection) return;
@@ -332,6 +340,22 @@ export class Agent {
       if (error instanceof OutOfStepError) return { ok: false, error: error.message.slice(0, MAX_PROTOCOL_MESSAGE_CHARS) };
       this.options.log.error({ err: error, networkId: parsed.data.networkId }, "forwarding entries could not be applied");
       return { ok: false, error: `The network's forwarding entries could not be applied: ${messageOf(error)}`.slice(0, MAX_PROTOCOL_MESSAGE_CHARS) };
+    }
+  }
+
+  /** Acknowledged once every listed router is built (and every other removed), or with what failed. */
+  private async onRoutersSync(payload: unknown): Promise<CommandAck> {
+    const routers = this.options.routers;
+    if (!routers) return { ok: false, error: "this host runs no routers: it has no networks of its own (libvirt's test driver)" };
+    if (this.stopping) return { ok: false, error: "the compute host is shutting down" };
+    const parsed = routersSyncCommandSchema.safeParse(payload);
+    if (!parsed.success) return this.malformed("routers.sync", parsed.error);
+    try {
+      await routers.sync(parsed.data.routers);
+      this.options.log.info({ routers: parsed.data.routers.length }, "routers in place");
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error: `The routers could not be built: ${messageOf(error)}`.slice(0, MAX_PROTOCOL_MESSAGE_CHARS) };
     }
   }
 

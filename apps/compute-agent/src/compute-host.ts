@@ -6,7 +6,9 @@ import { Agent, type AgentConsoles } from "./agent";
 import { ComputeManager } from "./compute-manager";
 import { ConsoleStreamer } from "./console-stream";
 import { LibvirtDriver, hypervisorTypeOf } from "./driver/libvirt";
+import { GatewayArp } from "./driver/gateway-arp";
 import { Overlay } from "./driver/overlay";
+import { RouterManager } from "./driver/routers";
 import { TestEndpointDriver } from "./driver/test-endpoints";
 import type { ComputeDriver, Vif } from "./driver/types";
 import { KernelVxlan } from "./driver/vxlan";
@@ -42,6 +44,10 @@ export interface ComputeHostOptions {
   tunnelAddress?: string | null;
   /** TEST ONLY: instances are veth endpoints in namespaces with this prefix (NIMBUS_TEST_ENDPOINTS). */
   testEndpoints?: string | null;
+  /** Physical network → this host's bridge for it (NIMBUS_PHYSNETS); routers' gateway legs go there. */
+  physicalNetworks?: Map<string, string>;
+  /** The prefix of routers' network namespaces (NIMBUS_ROUTER_NETNS_PREFIX). */
+  routerNamespacePrefix?: string;
   /** Where guests' VNC displays listen and where the console proxy reaches them (default: host-local, 127.0.0.1). */
   vnc?: VncAddresses;
 }
@@ -65,6 +71,8 @@ export class ComputeHost {
     private readonly sequence: ReportSequence,
     /** The host's side of the overlay; null without a tunnel address. */
     readonly overlay: Overlay | null,
+    /** The routers this host runs; null where the host has no networks of its own (libvirt's test driver). */
+    readonly routers: RouterManager | null,
   ) {
     this.pruning = options.imageCache ?? DEFAULT_IMAGE_CACHE_PRUNING;
   }
@@ -82,14 +90,26 @@ export class ComputeHost {
     const { libvirtUri: uri, stateDir, vif, log } = options;
     await mkdir(stateDir, { recursive: true });
     const diskGb = options.diskGb ?? (await totalDiskGb(stateDir));
-    const overlay = openOverlay(options);
+    const gatewayArp = new GatewayArp(log);
+    const overlay = openOverlay(options, gatewayArp);
     const driver: HostDriver = options.testEndpoints
       ? await TestEndpointDriver.open({ uri, stateDir, prefix: options.testEndpoints, overlay, log })
       : await LibvirtDriver.open({ uri, stateDir, vif, simulated: options.simulated, overlay, log, vncListen: options.vnc?.listen });
     log.info({ uri, stateDir, diskGb }, options.simulated ? "simulated host: libvirt test driver open" : "libvirt connection open");
     // Raised once per start, before any report (see ReportSequence).
     const sequence = await ReportSequence.start(path.join(stateDir, "report-seq"));
-    return new ComputeHost(options, driver, diskGb, sequence, overlay);
+    const networks = driver.hostNetworks();
+    const routers =
+      networks && !options.simulated
+        ? new RouterManager({
+            physicalNetworks: options.physicalNetworks ?? new Map(),
+            namespacePrefix: options.routerNamespacePrefix ?? "qrouter-",
+            networks,
+            gatewayArp,
+            log,
+          })
+        : null;
+    return new ComputeHost(options, driver, diskGb, sequence, overlay, routers);
   }
 
   /** Connects to the servers, presenting what `auth` returns in every handshake. */
@@ -147,6 +167,8 @@ export class ComputeHost {
       outbox,
       consoles,
       overlay: this.overlay,
+      routers: this.routers,
+      physicalNetworks: [...(this.options.physicalNetworks?.keys() ?? [])],
       vncProxyclientAddress: this.options.vnc?.proxyclientAddress,
       log,
     });
@@ -194,19 +216,19 @@ export class ComputeHost {
 export const DEFAULT_POWER_SYNC_MS = 10_000;
 
 /** What a host drives: libvirt domains, or (tests only) veth endpoints. */
-type HostDriver = ComputeDriver & Pick<LibvirtDriver, "imagesInUse" | "consoleLogOf">;
+type HostDriver = ComputeDriver & Pick<LibvirtDriver, "imagesInUse" | "consoleLogOf" | "hostNetworks">;
 
 /**
  * The host's side of the overlay when it has a tunnel address: in the kernel on a qemu host,
  * recorded only on a simulated one (and on libvirt's test driver, which has no host networks).
  */
-function openOverlay({ tunnelAddress, libvirtUri, simulated, log }: ComputeHostOptions): Overlay | null {
+function openOverlay({ tunnelAddress, libvirtUri, simulated, log }: ComputeHostOptions, gatewayArp: GatewayArp): Overlay | null {
   if (!tunnelAddress) {
     if (hypervisorTypeOf(libvirtUri) === "qemu") log.warn("no NIMBUS_TUNNEL_IP: this host's tenant networks reach no other host");
     return null;
   }
   const kernel = !simulated && hypervisorTypeOf(libvirtUri) === "qemu";
-  return new Overlay(tunnelAddress, kernel ? new KernelVxlan() : null, log);
+  return new Overlay(tunnelAddress, kernel ? new KernelVxlan() : null, log, kernel ? gatewayArp : null);
 }
 
 /** Size of the file system holding `dir`, in whole GB. */

@@ -57,6 +57,14 @@ export interface Env {
    */
   testEndpoints: string | null;
   /**
+   * Provider physical networks this host has a bridge for (NIMBUS_PHYSNETS, e.g.
+   * `physnet1:br-ex`, Neutron's bridge_mappings): a router's gateway on a flat external network
+   * of one of them is a leg into that bridge. Empty: routers here have no gateway leg.
+   */
+  physicalNetworks: Map<string, string>;
+  /** The prefix of the routers' network namespaces (NIMBUS_ROUTER_NETNS_PREFIX, `qrouter-`: Neutron's). */
+  routerNamespacePrefix: string;
+  /**
    * Guests' graphical consoles (qemu hosts): the address their VNC servers listen on (Nova's
    * `[vnc] server_listen`) and the address the web servers' console proxy reaches them at
    * (`server_proxyclient_address`), which the agent reports with each display's port.
@@ -142,6 +150,17 @@ const envSchema = z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,15}$/, "must be a network namespace prefix: a lower-case letter, then up to 15 of a-z, 0-9 and -")
       .optional(),
+    NIMBUS_PHYSNETS: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}:[A-Za-z0-9][A-Za-z0-9_.-]{0,14}(,[A-Za-z0-9][A-Za-z0-9_.-]{0,63}:[A-Za-z0-9][A-Za-z0-9_.-]{0,14})*$/,
+        "must be physical networks and their bridges, as physnet1:br-ex,physnet2:br-ex2",
+      )
+      .optional(),
+    NIMBUS_ROUTER_NETNS_PREFIX: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,39}$/, "must be a network namespace prefix: a lower-case letter, then up to 39 of a-z, 0-9 and -")
+      .default("qrouter-"),
     NIMBUS_VNC_SERVER_LISTEN: z.union([z.ipv4(), z.ipv6()], "must be an IP address").default(DEFAULT_VNC_ADDRESSES.listen),
     NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS: consoleHostSchema.optional(),
     LOG_LEVEL: logLevelSchema.default("info"),
@@ -156,6 +175,13 @@ const envSchema = z
         path: ["NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS"],
         message: "must be set when NIMBUS_VNC_SERVER_LISTEN listens on every address: it is where the web servers reach this host's guests' screens",
       });
+    }
+    const physnets = (env.NIMBUS_PHYSNETS ?? "")
+      .split(",")
+      .filter(Boolean)
+      .map((pair) => pair.split(":")[0]);
+    if (new Set(physnets).size !== physnets.length) {
+      ctx.addIssue({ code: "custom", path: ["NIMBUS_PHYSNETS"], message: "names a physical network twice" });
     }
     if (env.NIMBUS_SIMULATED_HOSTS === undefined) return;
     if (env.NIMBUS_TEST_ENDPOINTS !== undefined) {
@@ -222,6 +248,13 @@ export function parseEnv(variables: Record<string, string | undefined>): EnvResu
           : { hosts: env.NIMBUS_SIMULATED_HOSTS, vcpus: env.NIMBUS_SIM_VCPUS, memoryMb: env.NIMBUS_SIM_MEMORY_MB },
       tunnelAddress: env.NIMBUS_TUNNEL_IP ?? null,
       testEndpoints: env.NIMBUS_TEST_ENDPOINTS ?? null,
+      physicalNetworks: new Map(
+        (env.NIMBUS_PHYSNETS ?? "")
+          .split(",")
+          .filter(Boolean)
+          .map((pair) => pair.split(":") as [string, string]),
+      ),
+      routerNamespacePrefix: env.NIMBUS_ROUTER_NETNS_PREFIX,
       vnc: { listen: env.NIMBUS_VNC_SERVER_LISTEN, proxyclientAddress: env.NIMBUS_VNC_SERVER_PROXYCLIENT_ADDRESS ?? env.NIMBUS_VNC_SERVER_LISTEN },
       logLevel: env.LOG_LEVEL,
     },

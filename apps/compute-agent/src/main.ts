@@ -96,12 +96,25 @@ function hostOptions(
   hostLog: Logger,
 ): Pick<
   ComputeHostOptions,
-  "vif" | "serverUrls" | "heartbeatMs" | "powerSyncMs" | "imageCache" | "agentVersion" | "log" | "tunnelAddress" | "testEndpoints" | "vnc"
+  | "vif"
+  | "serverUrls"
+  | "heartbeatMs"
+  | "powerSyncMs"
+  | "imageCache"
+  | "agentVersion"
+  | "log"
+  | "tunnelAddress"
+  | "testEndpoints"
+  | "vnc"
+  | "physicalNetworks"
+  | "routerNamespacePrefix"
 > {
   return {
     vif: env.vif,
     tunnelAddress: env.tunnelAddress,
     testEndpoints: env.testEndpoints,
+    physicalNetworks: env.physicalNetworks,
+    routerNamespacePrefix: env.routerNamespacePrefix,
     vnc: env.vnc,
     serverUrls: env.serverUrls,
     heartbeatMs: env.heartbeatMs,

@@ -48,7 +48,20 @@ export interface NamespaceCloud {
   endpointOf(host: NamespaceHost, instanceId: string): string;
   /** Runs a command in an endpoint's namespace; throws with its output when it fails. */
   inEndpoint(endpoint: string, ...command: string[]): string;
+  /**
+   * The "outside" (with `external`): a namespace on the flat external network that joins the
+   * external hosts' `br-ex` bridges, holding `outsideAddress` (the external subnet's gateway).
+   */
+  outside: { netns: string; address: string; exec(...command: string[]): string } | null;
   close(): Promise<void>;
+}
+
+/** A flat external network joining some hosts' `br-ex` (physnet1) and an outside namespace. */
+export interface ExternalNetworkLayout {
+  /** Indexes of the hosts that map physnet1 to their br-ex (NIMBUS_PHYSNETS). */
+  hosts: number[];
+  /** The outside namespace's address and prefix on it, e.g. 203.0.113.1/24. */
+  outside: string;
 }
 
 const run = (command: string, ...args: string[]) => execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -61,7 +74,10 @@ const quiet = (command: string, ...args: string[]) => {
 };
 
 /** Lays out `names.length` hosts; nothing is started until `start`. */
-export function namespaceCloud(names: string[], { logLevel = "info" }: { logLevel?: string } = {}): NamespaceCloud {
+export function namespaceCloud(
+  names: string[],
+  { logLevel = "info", external }: { logLevel?: string; external?: ExternalNetworkLayout } = {},
+): NamespaceCloud {
   const id = `nov${randomBytes(2).toString("hex")}`;
   const third = randomInt(1, 254);
   const underlay = `${id}ul`;
@@ -74,6 +90,12 @@ export function namespaceCloud(names: string[], { logLevel = "info" }: { logLeve
   run("ip", "link", "add", underlay, "type", "bridge");
   run("ip", "addr", "add", `${serverAddress}/24`, "dev", underlay);
   run("ip", "link", "set", underlay, "up");
+  // The external network's wire: a bridge the outside and each external host's br-ex are on.
+  const externalWire = `${id}ex`;
+  if (external) {
+    run("ip", "link", "add", externalWire, "type", "bridge");
+    run("ip", "link", "set", externalWire, "up");
+  }
 
   const hosts: NamespaceHost[] = names.map((hostname, index) => {
     const letter = String.fromCharCode(97 + index);
@@ -89,6 +111,14 @@ export function namespaceCloud(names: string[], { logLevel = "info" }: { logLeve
     run("ip", "-n", netns, "addr", "add", `${tunnelAddress}/24`, "dev", "ul0");
     run("ip", "-n", netns, "link", "set", "ul0", "up");
     const libvirtUri = `qemu:///system?socket=${path.join(dir, "run", "libvirt-sock")}`;
+    const onExternal = external?.hosts.includes(index) ?? false;
+    if (onExternal) {
+      run("ip", "-n", netns, "link", "add", "br-ex", "type", "bridge");
+      run("ip", "link", "add", `${id}${letter}x`, "type", "veth", "peer", "name", "exl0", "netns", netns);
+      run("ip", "link", "set", `${id}${letter}x`, "master", externalWire, "up");
+      run("ip", "-n", netns, "link", "set", "exl0", "master", "br-ex", "up");
+      run("ip", "-n", netns, "link", "set", "br-ex", "up");
+    }
     return {
       hostname,
       netns,
@@ -113,6 +143,8 @@ export function namespaceCloud(names: string[], { logLevel = "info" }: { logLeve
               NIMBUS_LIBVIRT_URI: libvirtUri,
               NIMBUS_TUNNEL_IP: tunnelAddress,
               NIMBUS_TEST_ENDPOINTS: `${id}${letter}`,
+              NIMBUS_ROUTER_NETNS_PREFIX: `${id}${letter}-qrouter-`,
+              ...(onExternal ? { NIMBUS_PHYSNETS: "physnet1:br-ex" } : {}),
               NIMBUS_DISK_GB: "100",
               NIMBUS_HEARTBEAT_MS: "1000",
               LOG_LEVEL: logLevel,
@@ -137,6 +169,18 @@ export function namespaceCloud(names: string[], { logLevel = "info" }: { logLeve
       exec: (...command: string[]) => run("ip", "netns", "exec", netns, ...command),
     };
   });
+
+  let outside: NamespaceCloud["outside"] = null;
+  if (external) {
+    const netns = `${id}-out`;
+    run("ip", "netns", "add", netns);
+    run("ip", "-n", netns, "link", "set", "lo", "up");
+    run("ip", "link", "add", `${id}ou`, "type", "veth", "peer", "name", "eth0", "netns", netns);
+    run("ip", "link", "set", `${id}ou`, "master", externalWire, "up");
+    run("ip", "-n", netns, "addr", "add", external.outside, "dev", "eth0");
+    run("ip", "-n", netns, "link", "set", "eth0", "up");
+    outside = { netns, address: external.outside.split("/")[0]!, exec: (...command) => run("ip", "netns", "exec", netns, ...command) };
+  }
 
   let serverUrl = "";
   const serverUrlOf = () => serverUrl;
@@ -200,6 +244,7 @@ export function namespaceCloud(names: string[], { logLevel = "info" }: { logLeve
       if (name?.startsWith(id)) quiet("ip", "netns", "del", name);
     }
     quiet("ip", "link", "del", underlay);
+    if (external) quiet("ip", "link", "del", externalWire);
     rmSync(workDir, { recursive: true, force: true });
   }
   process.once("exit", cleanUp);
@@ -215,6 +260,7 @@ export function namespaceCloud(names: string[], { logLevel = "info" }: { logLeve
     },
     endpointOf: (host, instanceId) => `${host.endpointPrefix}-${instanceId.toLowerCase().replace(/-/g, "").slice(0, 8)}`,
     inEndpoint: (endpoint, ...command) => run("ip", "netns", "exec", endpoint, ...command),
+    outside,
     async close() {
       await Promise.all(hosts.map((host) => host.stopAgent()));
       cleanUp();

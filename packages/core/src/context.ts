@@ -11,6 +11,7 @@ import type {
   InstanceActionCommand,
   NetworkEntriesCommand,
   PortsRefreshCommand,
+  RoutersSyncCommand,
   SpawnCommand,
   VncConsoleAck,
   VncConsoleCommand,
@@ -53,6 +54,8 @@ export interface AgentGateway {
   replaceGroupMembers(hostId: string, command: GroupMembersCommand): Promise<CommandAck>;
   /** A network's forwarding entries of other hosts' ports, or what changed in them (`network.entries`). */
   networkEntries(hostId: string, command: NetworkEntriesCommand): Promise<CommandAck>;
+  /** Every router the host is to run, as it should be (`routers.sync`). */
+  syncRouters(hostId: string, command: RoutersSyncCommand): Promise<CommandAck>;
   /** Where an instance's graphical console listens (`instance.vnc`). */
   vncConsole(hostId: string, command: VncConsoleCommand): Promise<VncConsoleAck>;
   /** Drops every connection of the agent of `hostname` (credential revoked). */

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import { usesMemberSet, type DestroyCommand, type PortSpec } from "@nimbus/core/protocol/agent";
 import {
+  bridgeName,
   buildNetworkXml,
   buildPortFilterXml,
   cidrContains,
@@ -218,9 +219,40 @@ export class HostNetworks implements HostNetworking {
     return this.queue.run("sweep", () => this.sweepUnusedNetworks({ evenWithEntries: false }));
   }
 
+  /**
+   * A router's leg into a network (routers.ts): the network's bridge, VXLAN device and entries
+   * on this host, as for a port, and a DHCP entry for the router's port (which keeps the network
+   * here while the router uses it); no filter (a router's port is not firewalled). Idempotent.
+   * Resolves with the network's bridge.
+   */
+  async plugRouterPort(port: PortSpec): Promise<string> {
+    const network = libvirtNetworkName(port.networkId);
+    await this.queue.run(`network:${network}`, () => this.addDhcpHost(port, network));
+    return bridgeName(port.networkId);
+  }
+
+  /** Takes a router's leg out: its DHCP entry goes, and the network too once nothing here uses it. */
+  async unplugRouterPort(port: UnpluggedPort): Promise<void> {
+    const network = libvirtNetworkName(port.networkId);
+    await this.queue.run(`network:${network}`, async () => {
+      await this.removeDhcpHost(port, network);
+      if ((await this.dhcpEntryCount(network)) === 0 && !(await this.networksInUse()).has(network)) {
+        await this.retireNetwork(network, "its last port was unplugged");
+      }
+    });
+  }
+
+  /** Networks a router on this host uses: kept by the sweeps as a domain's are. */
+  keepForRouters(networks: () => Set<string>): void {
+    this.routerNetworks = networks;
+  }
+
+  private routerNetworks: () => Set<string> = () => new Set();
+
   /** The libvirt networks that defined Nimbus domains (running or not) attach to. */
   private async networksInUse(): Promise<Set<string>> {
     const used = await this.alsoInUse();
+    for (const network of this.routerNetworks()) used.add(network);
     for (const domain of await this.nimbusNames("list")) {
       const table = await this.virsh("domiflist", domain).catch(() => "");
       // Interface  Type  Source  Model  MAC

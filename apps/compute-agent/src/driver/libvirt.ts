@@ -95,6 +95,11 @@ export class LibvirtDriver implements ComputeDriver {
     return new LibvirtDriver(hypervisor, domainType, options, networks);
   }
 
+  /** The host's networks on a qemu host, where routers plug their legs too; null on libvirt's test driver. */
+  hostNetworks(): HostNetworks | null {
+    return this.networks instanceof HostNetworks ? this.networks : null;
+  }
+
   async nodeInfo(): Promise<NodeInventory> {
     const info = await this.hypervisor.nodeGetInfo();
     return {

@@ -8,6 +8,7 @@
 import type { Logger } from "pino";
 import { NETWORK_ENTRIES_OUT_OF_STEP, type ForwardingEntry, type NetworkEntriesCommand } from "@nimbus/core/protocol/agent";
 import { KeyedQueue } from "../keyed-queue";
+import type { GatewayArp } from "./gateway-arp";
 import { VXLAN_OVERHEAD, type KernelEntry, type KernelRemoval, type KernelVxlan, type VxlanDevice } from "./vxlan";
 
 /** What one network's entries are on this host. */
@@ -64,6 +65,8 @@ export class Overlay {
     /** Null on a simulated host: entries are recorded, nothing is made. */
     private readonly dataplane: VxlanDataplane | null,
     private readonly log: Logger,
+    /** Told each network's remote addresses, so a bridge falls silent for a gateway a router elsewhere holds. */
+    private readonly gatewayArp: GatewayArp | null = null,
   ) {}
 
   /**
@@ -111,6 +114,10 @@ export class Overlay {
       } else {
         await this.sync(command.networkId, state);
       }
+      await this.gatewayArp?.setRemote(
+        command.networkId,
+        [...state.entries.values()].map((e) => e.ip),
+      );
     });
   }
 
@@ -125,6 +132,10 @@ export class Overlay {
       state.mtu = mtu;
       this.networks.set(networkId, state);
       await this.sync(networkId, state);
+      await this.gatewayArp?.setRemote(
+        networkId,
+        [...state.entries.values()].map((e) => e.ip),
+      );
     });
   }
 

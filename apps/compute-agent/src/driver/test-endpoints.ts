@@ -75,6 +75,11 @@ export class TestEndpointDriver implements ComputeDriver {
     return driver;
   }
 
+  /** The host's networks, where routers plug their legs too. */
+  hostNetworks(): HostNetworks {
+    return this.networks;
+  }
+
   async nodeInfo(): Promise<NodeInventory> {
     // Room for every seeded flavor; an endpoint uses none of it.
     return { hypervisorType: "qemu", uri: this.options.uri, cpuModel: "x86_64", vcpus: 16, memoryMb: 32_768 };

@@ -12,7 +12,7 @@ import type { IdentitySettings } from "@nimbus/core/settings";
 import { confirmExpiredResizes, failBuildsOnDownHosts, finishDeletesOnDownHosts, sweepInstanceTasks } from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
-import { syncNetworkEntries, syncSecurityGroups } from "@nimbus/core/network";
+import { syncNetworkEntries, syncRouters, syncSecurityGroups } from "@nimbus/core/network";
 import { CONSOLE_LOG_PATH, ENROLL_PATH, IMAGE_DOWNLOAD_PATH, REMOTE_CONSOLE_WEBSOCKET_PATH, SNAPSHOT_UPLOAD_PATH } from "@nimbus/core/protocol/http";
 import { checkCredential, resolveApiToken, resolveSession, type Authenticated } from "@nimbus/core/identity";
 import { openDatabase, type DatabaseHandle } from "@nimbus/db";
@@ -429,6 +429,14 @@ export async function startNimbusServer({
           log.warn({ hostId, ports, reason: error }, "a host did not take its ports' new firewall rules; sending them again later");
         for (const { hostId, groupId, error } of members)
           log.warn({ hostId, groupId, reason: error }, "a host did not take a security group's new members; sending them again later");
+      });
+    }),
+    // Routers (Neutron's L3 agent sync): each host is sent its router list when it changed, or
+    // when it registered again; one not acknowledged is sent again after the resend delay.
+    every(500, "router sweep", async () => {
+      const { acknowledged } = await syncRouters(services, { resendAfterMs: 2 * env.NIMBUS_AGENT_ACK_TIMEOUT_MS });
+      void acknowledged.then((failures) => {
+        for (const { hostId, error } of failures) log.warn({ hostId, reason: error }, "a host did not take its routers; sending them again later");
       });
     }),
     // Overlay forwarding entries (l2population): a port that binds, moves or goes reaches the

@@ -478,12 +478,12 @@ describe("Neutron v2.0 through the stock openstack CLI", () => {
     expect(byName.networks).toEqual({ Resource: "networks", Limit: -1, "In Use": networks, Reserved: 0 });
     expect(byName.subnets).toMatchObject({ Limit: -1, "In Use": subnets });
     expect(byName.security_groups).toMatchObject({ Limit: -1, "In Use": 1 });
-    expect(byName.routers).toMatchObject({ Limit: 0, "In Use": 0 });
+    expect(byName.routers).toMatchObject({ Limit: 10, "In Use": 0 });
 
     const own = await raw(member, "GET", `/v2.0/quotas/${demoId}`);
     expect(own).toMatchObject({
       status: 200,
-      body: { quota: { network: -1, subnet: -1, port: -1, security_group: -1, security_group_rule: -1, router: 0 } },
+      body: { quota: { network: -1, subnet: -1, port: -1, security_group: -1, security_group_rule: -1, router: 10, floatingip: 50 } },
     });
     const details = await raw(member, "GET", `/v2.0/quotas/${demoId}/details.json`);
     expect(details.body).toMatchObject({ quota: { subnet: { used: subnets, limit: -1, reserved: 0 } } });

@@ -22,6 +22,7 @@ export async function registerHost(
     agentSessionId: sessionId,
     agentVersion,
     tunnelAddress: registration.tunnelAddress ?? null,
+    physicalNetworks: registration.physicalNetworks ?? [],
     lastHeartbeatAt: now,
     updatedAt: now,
   };
@@ -38,6 +39,8 @@ export async function registerHost(
   await services.db.execute(sql`
     with forgotten as (delete from ${schema.hostNetworkEntries} where host_id = ${row.id}::uuid returning network_id)
     insert into ${schema.networkEntryChanges} (network_id) select distinct network_id from forgotten`);
+  // And its routers' namespaces: it is sent its router list again (routers.sync).
+  await services.db.update(schema.routerHostSync).set({ appliedDigest: null, sentAt: null }).where(eq(schema.routerHostSync.hostId, row.id));
   services.publisher.hostChanged({ hostId: row.id });
   return { hostId: row.id };
 }

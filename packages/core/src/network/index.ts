@@ -10,3 +10,7 @@ export * from "./security-group-admin";
 export * from "./port-filters";
 export * from "./usage";
 export * from "./network-entries";
+export * from "./router-rules";
+export * from "./routers";
+export * from "./floating-ips";
+export * from "./router-sync";

@@ -82,6 +82,10 @@ export async function portsOf(db: Executor, principal: Pick<Principal, "projectI
     macAddress: port.macAddress,
     status: port.status,
     instanceId: port.instanceId,
+    /** Neutron's device_owner of a router's or floating IP's port (null: an instance's or free-standing). */
+    deviceOwner: port.deviceOwner,
+    /** The router of a router_interface or router_gateway port. */
+    routerId: port.routerId,
     instanceName,
     /** The instance's availability zone: its host's, else the one it asked for, else the default. */
     availabilityZone: port.instanceId ? (hostZone ?? requestedZone ?? DEFAULT_AVAILABILITY_ZONE) : null,

@@ -4,6 +4,7 @@ import { sql, type SQL } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { Services } from "../context";
 import { publicError } from "../errors";
+import { DEVICE_OWNER } from "./router-rules";
 import { MAX_NETWORK_ENTRIES, NETWORK_ENTRIES_OUT_OF_STEP, type ForwardingEntry, type NetworkEntriesCommand } from "../protocol/agent";
 
 /**
@@ -131,7 +132,14 @@ async function publishAndClaim(db: Services["db"], { resendAfterMs, lookForResen
         from ${ports} p
         join ${instances} i on i.id = p.instance_id
         join ${computeHosts} h on h.id = i.host_id
-        where ${inDirty(sql`p.network_id`)} and h.tunnel_address is not null and i.vm_state::text <> ${GONE_VM_STATE}`;
+        where ${inDirty(sql`p.network_id`)} and h.tunnel_address is not null and i.vm_state::text <> ${GONE_VM_STATE}
+        union all
+        -- A router's interface is on the host that runs the router (routers.ts).
+        select p.id, p.network_id, p.mac_address, p.ip_address, h.id, h.tunnel_address
+        from ${ports} p
+        join ${schema.routers} r on r.id = p.router_id
+        join ${computeHosts} h on h.id = r.host_id
+        where ${inDirty(sql`p.network_id`)} and h.tunnel_address is not null and p.device_owner = ${DEVICE_OWNER.routerInterface}`;
       await tx.execute(sql`
         with desired as (${desired}),
         revision as materialized (select nextval('network_entry_revision_seq') as r),

@@ -25,13 +25,37 @@ export const createNetworkInput = z.object({
     .default(OVERLAY_NETWORK_MTU),
   /** Visible to every project (cloud admins only). */
   shared: z.boolean().default(false),
+  /**
+   * Neutron's `router:external` (cloud admins only): routers of every project may take their
+   * gateway here and floating IPs come from its subnets; every project sees it.
+   */
+  routerExternal: z.boolean().default(false),
+  /**
+   * Neutron's provider attributes (cloud admins only): `flat` on a physical network each host
+   * maps to a bridge of its own (the agent's NIMBUS_PHYSNETS), or `vxlan` (the default: a
+   * tenant network on the overlay).
+   */
+  provider: z
+    .object({
+      networkType: z.enum(["flat", "vxlan"], "Nimbus networks are flat (on a host bridge) or vxlan (on the overlay)."),
+      physicalNetwork: text("Physical network")
+        .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "A physical network's name is letters, digits, '_', '.' and '-' (at most 64).")
+        .nullable()
+        .default(null),
+    })
+    .refine((p) => (p.networkType === "flat") === (p.physicalNetwork !== null), {
+      error: "A flat network names its physical network; a vxlan network names none.",
+      path: ["physicalNetwork"],
+    })
+    .nullable()
+    .default(null),
   /** The first subnet, made in the same call; its field errors are named `subnet.<field>`. */
   subnet: subnetFieldsSchema.nullable().default(null),
 });
 
-/** Networks a project sees: its own and the shared ones. */
+/** Networks a project sees: its own, the shared ones and the external ones (Neutron shows every project those). */
 export function networkVisibleTo(projectId: string | Placeholder) {
-  return or(eq(schema.networks.shared, true), eq(schema.networks.projectId, projectId));
+  return or(eq(schema.networks.shared, true), eq(schema.networks.projectId, projectId), eq(schema.networks.routerExternal, true));
 }
 
 /** The owner project changes a network (members and up); a cloud admin may change any, shared ones included. */
@@ -111,6 +135,11 @@ async function summarize(db: Executor, principal: Principal, networks: NetworkRo
       mtu: network.mtu,
       /** The VXLAN network identifier (Neutron's provider:segmentation_id of a vxlan network). */
       segmentationId: network.segmentationId,
+      /** Neutron's router:external. */
+      routerExternal: network.routerExternal,
+      /** Neutron's provider:network_type and provider:physical_network. */
+      networkType: network.networkType,
+      physicalNetwork: network.physicalNetwork,
       createdAt: network.createdAt,
       /** Whether the caller's project owns it (shared networks of others are only used). */
       ownedByProject: network.projectId === projectId,
@@ -162,12 +191,27 @@ export async function createNetwork({ ctx, input }: { ctx: CoreContext; input: z
       fields: [{ path: "shared", message: "Only cloud administrators may share a network." }],
     });
   }
+  // Neutron's policy: create_network:router:external and create_network:provider:* are admin only.
+  if ((value.routerExternal || value.provider) && !principal.isAdmin) {
+    const field = value.routerExternal ? "routerExternal" : "provider";
+    throw new NimbusError("Forbidden", "Only cloud administrators may create external networks or set a network's provider attributes.", {
+      fields: [{ path: field, message: "Only cloud administrators may set this." }],
+    });
+  }
   const checked = value.subnet ? checkSubnet(value.subnet, []) : null;
   if (checked && checked.issues.length > 0) throw NimbusError.badRequest(issuesMessage(checked.issues), prefixIssues(checked.issues, "subnet."));
   return ctx.db.transaction(async (tx) => {
     const [network] = await tx
       .insert(schema.networks)
-      .values({ name: value.name, mtu: value.mtu, shared: value.shared, projectId: principal.projectId })
+      .values({
+        name: value.name,
+        mtu: value.mtu,
+        shared: value.shared,
+        projectId: principal.projectId,
+        routerExternal: value.routerExternal,
+        networkType: value.provider?.networkType ?? "vxlan",
+        physicalNetwork: value.provider?.physicalNetwork ?? null,
+      })
       .returning();
     await audit(ctx, tx, {
       action: "network.create",

@@ -29,7 +29,9 @@ import type { INSTANCE_OPERATIONS } from "../instance/operations";
  * Additions since 6, which agents and servers of either side ignore (zod strips unknown keys):
  * a host may report its `tunnelAddress`; a server sends `network.entries` only to a host that
  * did, and a port spec carries its network's `segmentationId`. An agent that reports no tunnel
- * address keeps its tenant networks on the host, as before.
+ * address keeps its tenant networks on the host, as before. Routers: a host may report its
+ * `physicalNetworks`; a server sends `routers.sync` (an agent of before answers nothing for it,
+ * so its routers stay unbuilt until it is updated).
  */
 export const PROTOCOL_VERSION = 8;
 /** The longest plain-words message a report or a refused command's ack may carry. */
@@ -58,6 +60,12 @@ export type AgentHandshake = z.infer<typeof agentHandshakeSchema>;
 
 // ───────────── agent → server ─────────────
 
+/** A provider physical network's name (Neutron's `provider:physical_network`, e.g. `physnet1`). */
+export const physicalNetworkNameSchema = text("physical network").regex(
+  /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+  "a physical network's name is letters, digits, '_', '.' and '-' (at most 64)",
+);
+
 /**
  * What an agent says its host is. The amounts are stored in int4 columns (compute_hosts), so a
  * figure past INT4_MAX is refused here, by name, rather than by the database.
@@ -76,6 +84,11 @@ export const hostRegistrationSchema = z.object({
    * ports' traffic there. Absent: the host's tenant networks reach no other host.
    */
   tunnelAddress: z.ipv4().optional(),
+  /**
+   * The provider physical networks this host has a bridge for (NIMBUS_PHYSNETS, names only):
+   * a router with a gateway on a flat external network of one of them may run here. Absent: none.
+   */
+  physicalNetworks: z.array(physicalNetworkNameSchema).max(64).refine(eachOnce(), "each physical network is listed once").optional(),
 });
 export type HostRegistration = z.infer<typeof hostRegistrationSchema>;
 
@@ -362,6 +375,53 @@ export type NetworkEntriesCommand = z.infer<typeof networkEntriesCommandSchema>;
 /** How a host's refusal of `network.entries` begins when it has not applied `fromRevision`: the server then sends the full list. */
 export const NETWORK_ENTRIES_OUT_OF_STEP = "out of step";
 
+/** Most routers one host runs (one `routers.sync` lists them all). */
+export const MAX_ROUTERS_PER_HOST = 256;
+
+/** A router's leg into one of its subnets: the subnet's gateway address on the network's bridge. */
+export const routerInterfaceSpecSchema = z.object({
+  /** The router_interface port: the network's bridge on this host, its MAC and (gateway) address, as a port spec. */
+  port: portSpecSchema,
+  /** The subnet's prefix length (the port spec's `cidr` names the subnet). */
+  prefix: z.number().int().min(1).max(30),
+});
+
+/** A router this host runs (Neutron's L3 agent's router info). */
+export const routerSpecSchema = z.object({
+  id: z.uuid(),
+  interfaces: z.array(routerInterfaceSpecSchema).max(64),
+  /** Its leg on an external flat network, on the host's bridge for that physical network; null: none. */
+  gateway: z
+    .object({
+      portId: z.uuid(),
+      physicalNetwork: physicalNetworkNameSchema,
+      macAddress: macSchema,
+      ipAddress: ipv4Schema,
+      prefix: z.number().int().min(1).max(30),
+      /** The external subnet's gateway (the router's default route); null: none. */
+      nextHop: ipv4Schema.nullable(),
+      mtu: z.number().int().min(68).max(9216),
+    })
+    .nullable(),
+  /** Whether the subnets' traffic out through the gateway takes the gateway's address (SNAT). */
+  enableSnat: z.boolean(),
+  /** 1:1 NAT: the floating address (on the gateway's leg) to the fixed address of an associated port. */
+  floatingIps: z.array(z.object({ floatingIpAddress: ipv4Schema, fixedIpAddress: ipv4Schema })).max(1_000),
+});
+export type RouterSpec = z.infer<typeof routerSpecSchema>;
+
+/**
+ * Every router this host is to run, as it should be now (`routers.sync`): the host builds each
+ * (a network namespace with a leg into each network and the external bridge, its NAT rules),
+ * removes what is not listed, and acknowledges once they are so. Idempotent: the same list
+ * again changes nothing; the server sends it after every change and whenever the host registers.
+ */
+export const routersSyncCommandSchema = z.object({
+  commandId: z.uuid(),
+  routers: z.array(routerSpecSchema).max(MAX_ROUTERS_PER_HOST),
+});
+export type RoutersSyncCommand = z.infer<typeof routersSyncCommandSchema>;
+
 /** Deletes a detached volume's bits on the host that holds them. */
 export const volumeDeleteCommandSchema = z.object({ commandId: z.uuid(), volumeId: z.uuid() });
 export type VolumeDeleteCommand = z.infer<typeof volumeDeleteCommandSchema>;
@@ -483,6 +543,7 @@ export interface AgentCommands {
   "group.members": GroupMembersCommand;
   "network.entries": NetworkEntriesCommand;
   "instance.vnc": VncConsoleCommand;
+  "routers.sync": RoutersSyncCommand;
 }
 export type AgentCommand = keyof AgentCommands;
 /**

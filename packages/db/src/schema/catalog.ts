@@ -127,6 +127,15 @@ export const networks = pgTable("networks", {
    * taken again before its quarantine is over (see `releasedSegments`).
    */
   segmentationId: integer("segmentation_id").unique(),
+  /**
+   * Neutron's `router:external`: routers of every project may take their gateway here and
+   * floating IPs come from its subnets (cloud admins only). Visible to every project.
+   */
+  routerExternal: boolean("router_external").notNull().default(false),
+  /** Neutron's `provider:network_type`: `vxlan` (a tenant network on the overlay) or `flat` (a host bridge, NIMBUS_PHYSNETS). */
+  networkType: text("network_type").notNull().default("vxlan"),
+  /** Neutron's `provider:physical_network` of a flat network: the name each host maps to a bridge of its own. */
+  physicalNetwork: text("physical_network"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

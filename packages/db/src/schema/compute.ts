@@ -1,5 +1,5 @@
 import { relations } from "drizzle-orm";
-import { boolean, integer, pgTable, real, serial, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, integer, jsonb, pgTable, real, serial, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /**
  * A compute host is also a placement resource provider: its inventory (totals, reserved,
@@ -49,6 +49,12 @@ export const computeHosts = pgTable(
      * registers; null: an agent that has none, whose tenant networks stay on the host).
      */
     tunnelAddress: text("tunnel_address"),
+    /**
+     * The provider physical networks this host has a bridge for (the agent's NIMBUS_PHYSNETS,
+     * reported when it registers): a router whose gateway is on a flat external network of one
+     * of them may run here.
+     */
+    physicalNetworks: jsonb("physical_networks").$type<string[]>().notNull().default([]),
     lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

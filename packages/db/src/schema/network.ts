@@ -1,5 +1,19 @@
 import { relations, sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  type AnyPgColumn,
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { networks } from "./catalog";
 import { projects } from "./identity";
 import { instances } from "./instance";
@@ -63,6 +77,14 @@ export const ports = pgTable(
     filterGeneration: integer("filter_generation").notNull().default(0),
     filterAppliedGeneration: integer("filter_applied_generation").notNull().default(0),
     filterSentAt: timestamp("filter_sent_at", { withTimezone: true }),
+    /**
+     * Neutron's device_owner for ports that are not an instance's: `network:router_interface`
+     * (a subnet's gateway address on a router), `network:router_gateway` (a router's address on
+     * an external network) or `network:floatingip` (a floating IP's address); null: an instance's.
+     */
+    deviceOwner: text("device_owner"),
+    /** The router a router_interface or router_gateway port belongs to (Neutron's device_id). */
+    routerId: uuid("router_id").references((): AnyPgColumn => routers.id, { onDelete: "cascade" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -160,6 +182,81 @@ export const hostGroupMembers = pgTable(
   (t) => [primaryKey({ columns: [t.hostId, t.groupId] })],
 );
 
+/**
+ * Neutron's routers (L3): a project's router routes between the subnets attached to it (each
+ * subnet's gateway address is a `network:router_interface` port of it) and, with a gateway on
+ * an external network (a `network:router_gateway` port there), SNATs their traffic out and
+ * DNATs its floating IPs in. It runs on one host (`hostId`, legacy centralised routing, chosen
+ * as Neutron's L3 agent scheduler chooses an agent), as a network namespace the host's agent builds.
+ */
+export const routers = pgTable(
+  "routers",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    /** The external network of its gateway; null: no gateway (the router routes between its subnets only). */
+    externalNetworkId: uuid("external_network_id").references(() => networks.id),
+    enableSnat: boolean("enable_snat").notNull().default(true),
+    /** The host it runs on; null: not scheduled (no host could take it yet). */
+    hostId: uuid("host_id").references(() => computeHosts.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("routers_project_idx").on(t.projectId), index("routers_host_idx").on(t.hostId)],
+);
+
+/**
+ * Neutron's floating IPs: an address of an external network's subnet (held by a
+ * `network:floatingip` port, so IPAM's unique index guards it), associated with at most one
+ * port of the project, whose fixed address the router of its network DNATs it to (1:1).
+ */
+export const floatingIps = pgTable(
+  "floating_ips",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    floatingNetworkId: uuid("floating_network_id")
+      .notNull()
+      .references(() => networks.id),
+    /** The port holding the address on the external network. */
+    floatingPortId: uuid("floating_port_id")
+      .notNull()
+      .unique()
+      .references(() => ports.id),
+    floatingIpAddress: text("floating_ip_address").notNull(),
+    /** The associated port (null: not associated); its deletion disassociates. */
+    portId: uuid("port_id")
+      .unique()
+      .references(() => ports.id, { onDelete: "set null" }),
+    /** The router that DNATs it, as of its association (meaningful while `portId` is set). */
+    routerId: uuid("router_id").references(() => routers.id, { onDelete: "set null" }),
+    description: text("description").notNull().default(""),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("floating_ips_project_idx").on(t.projectId)],
+);
+
+/**
+ * What each host's agent has of the routers it runs: the digest of the router list it
+ * acknowledged (null: none since it registered, so it is sent the list), and of the list last
+ * sent, with when (sent again when not acknowledged in time).
+ */
+export const routerHostSync = pgTable("router_host_sync", {
+  hostId: uuid("host_id")
+    .primaryKey()
+    .references(() => computeHosts.id, { onDelete: "cascade" }),
+  appliedDigest: text("applied_digest"),
+  sentDigest: text("sent_digest"),
+  sentAt: timestamp("sent_at", { withTimezone: true }),
+});
+
 export const subnetsRelations = relations(subnets, ({ one, many }) => ({
   network: one(networks, { fields: [subnets.networkId], references: [networks.id] }),
   ports: many(ports),
@@ -188,3 +285,5 @@ export type SecurityGroupRow = typeof securityGroups.$inferSelect;
 export type SecurityGroupRuleRow = typeof securityGroupRules.$inferSelect;
 export type PortSecurityGroupRow = typeof portSecurityGroups.$inferSelect;
 export type HostGroupMemberRow = typeof hostGroupMembers.$inferSelect;
+export type RouterRow = typeof routers.$inferSelect;
+export type FloatingIpRow = typeof floatingIps.$inferSelect;

@@ -335,6 +335,7 @@ export function agentGateway(getNamespace: () => AgentNamespace, ackTimeoutMs: n
     replaceGroupMembers: (hostId, command) => send("group.members", hostId, command),
     networkEntries: (hostId, command) => send("network.entries", hostId, command),
     vncConsole: (hostId, command) => send("instance.vnc", hostId, command, vncConsoleAckSchema),
+    syncRouters: (hostId, command) => send("routers.sync", hostId, command),
     async disconnect(hostname) {
       getNamespace().in(agentRoom(hostname)).disconnectSockets(true);
     },

@@ -10,6 +10,7 @@ import { auditRouter, projectsRouter, quotasRouter, rolesRouter, usersRouter } f
 import { instancesRouter, migrationsRouter } from "./routers/instances";
 import { keyPairsRouter } from "./routers/key-pairs";
 import { networksRouter, portsRouter, subnetsRouter } from "./routers/networks";
+import { floatingIpsRouter, routersRouter } from "./routers/routers";
 import { quotaRouter } from "./routers/quota";
 import { securityGroupsRouter } from "./routers/security-groups";
 import { serverGroupsRouter } from "./routers/server-groups";
@@ -29,6 +30,8 @@ export const appRouter = router({
   keyPairs: keyPairsRouter,
   volumes: volumesRouter,
   networks: networksRouter,
+  routers: routersRouter,
+  floatingIps: floatingIpsRouter,
   subnets: subnetsRouter,
   ports: portsRouter,
   securityGroups: securityGroupsRouter,

@@ -45,6 +45,8 @@ const NOT_FOUND: Record<string, { type: string; message: (id: string) => string 
   Port: { type: "PortNotFound", message: (id) => `Port ${id} could not be found.` },
   "Security group": { type: "SecurityGroupNotFound", message: (id) => `Security group ${id} does not exist` },
   "Security group rule": { type: "SecurityGroupRuleNotFound", message: (id) => `Security group rule ${id} does not exist` },
+  Router: { type: "RouterNotFound", message: (id) => `Router ${id} could not be found` },
+  "Floating IP": { type: "FloatingIPNotFound", message: (id) => `Floating IP ${id} could not be found` },
 };
 
 export function notFoundFault(kind: keyof typeof NOT_FOUND, id: string): NeutronFault {

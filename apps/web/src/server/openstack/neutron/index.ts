@@ -4,6 +4,7 @@ import { neutronErrorBody, neutronRoutes, type NeutronRoute } from "./faults";
 import { networkRoutes } from "./networks";
 import { portRoutes } from "./ports";
 import { quotaRoutes } from "./quotas";
+import { routerRoutes } from "./routers";
 import { securityGroupRoutes } from "./security-groups";
 import { subnetRoutes } from "./subnets";
 
@@ -49,6 +50,8 @@ const COLLECTIONS = [
   ["security_group", "security-groups"],
   ["security_group_rule", "security-group-rules"],
   ["quota", "quotas"],
+  ["router", "routers"],
+  ["floatingip", "floatingips"],
 ] as const;
 
 /** The API extensions whose attributes and behaviour Nimbus has. */
@@ -59,6 +62,17 @@ const EXTENSIONS = [
   { alias: "binding", name: "Port Binding", description: "Expose port bindings of a virtual port to external application" },
   { alias: "port-security", name: "Port Security", description: "Provides port security" },
   { alias: "provider", name: "Provider Network", description: "Expose mapping of virtual networks to physical networks" },
+  {
+    alias: "router",
+    name: "Neutron L3 Router",
+    description: "Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.",
+  },
+  { alias: "external-net", name: "Neutron external network", description: "Adds external network attribute to network resource." },
+  {
+    alias: "ext-gw-mode",
+    name: "Neutron L3 Configurable external gateway mode",
+    description: "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway",
+  },
   { alias: "network-mtu", name: "Network MTU", description: "Provides MTU attribute for a network resource." },
   { alias: "project-id", name: "project_id field enabled", description: "Extension that indicates that project_id field is enabled." },
   {
@@ -113,6 +127,14 @@ export function neutronService(): OsService {
       // keystonemiddleware answers a missing or bad token before Neutron sees the request.
       status === 401 ? { error: { code: 401, title: "Unauthorized", message } } : neutronErrorBody(typeOf(status), message),
     headers: ({ requestId }) => ({ "x-openstack-request-id": requestId }),
-    routes: neutronRoutes([...discoveryRoutes, ...networkRoutes, ...subnetRoutes, ...portRoutes, ...securityGroupRoutes, ...quotaRoutes]),
+    routes: neutronRoutes([
+      ...discoveryRoutes,
+      ...networkRoutes,
+      ...subnetRoutes,
+      ...portRoutes,
+      ...securityGroupRoutes,
+      ...quotaRoutes,
+      ...routerRoutes,
+    ]),
   };
 }

@@ -36,8 +36,8 @@ export const NETWORK_ATTRIBUTES = [
 
 /**
  * A network as Neutron shows it. Nimbus networks are always up, ACTIVE, with port security;
- * each host makes it an isolated libvirt network of its own, which is Neutron's `local` type
- * (the provider attributes are shown to cloud admins only, as Neutron's policy has it).
+ * a tenant network is `vxlan` (its VNI the segmentation id), an external one usually `flat` on a
+ * physical network (the provider attributes are shown to cloud admins only, as Neutron's policy has it).
  */
 export function networkWire(network: Omit<NetworkSummary, "ports">, principal: Principal): WireItem {
   const at = isoSeconds(network.createdAt);
@@ -53,13 +53,19 @@ export function networkWire(network: Omit<NetworkSummary, "ports">, principal: P
     subnets: network.subnets.map((s) => s.id),
     description: "",
     port_security_enabled: true,
-    "router:external": false,
+    "router:external": network.routerExternal,
     availability_zone_hints: [],
     availability_zones: [],
     ipv4_address_scope: null,
     ipv6_address_scope: null,
     l2_adjacency: true,
-    ...(principal.isAdmin ? { "provider:network_type": "local", "provider:physical_network": null, "provider:segmentation_id": null } : {}),
+    ...(principal.isAdmin
+      ? {
+          "provider:network_type": network.networkType,
+          "provider:physical_network": network.physicalNetwork,
+          "provider:segmentation_id": network.networkType === "vxlan" ? network.segmentationId : null,
+        }
+      : {}),
     tags: [],
     created_at: at,
     updated_at: at,
@@ -75,8 +81,11 @@ const createNetworkBody = z.strictObject({
   mtu: z.number("The MTU is a whole number of bytes.").optional(),
   admin_state_up: onlyValue(true, "Nimbus networks are always up (admin_state_up true)"),
   port_security_enabled: onlyValue(true, "Nimbus filters every port (port_security_enabled true)"),
-  "router:external": onlyValue(false, "Nimbus has no external networks (router:external false)"),
-  is_default: onlyValue(false, "Nimbus has no external networks, so no default one"),
+  "router:external": z.boolean("router:external is true or false.").default(false),
+  "provider:network_type": z.enum(["flat", "vxlan"], "Nimbus networks are flat or vxlan.").optional(),
+  "provider:physical_network": z.string().max(64).optional(),
+  "provider:segmentation_id": onlyValue(null, "Nimbus gives every vxlan network its VNI"),
+  is_default: onlyValue(false, "Nimbus has no default external network"),
   vlan_transparent: onlyValue(false, "Nimbus networks are not VLAN transparent"),
   description: onlyValue("", NO_DESCRIPTION),
   availability_zone_hints: onlyEmpty("Nimbus networks span every availability zone"),
@@ -132,7 +141,20 @@ export const networkRoutes: NeutronRoute[] = [
       ownProjectOnly(call, value);
       const network = await createNetwork({
         ctx: call.ctx,
-        input: { name: value.name, shared: value.shared, ...(value.mtu === undefined ? {} : { mtu: value.mtu }) },
+        input: {
+          name: value.name,
+          shared: value.shared,
+          ...(value.mtu === undefined ? {} : { mtu: value.mtu }),
+          routerExternal: value["router:external"],
+          ...(value["provider:network_type"] || value["provider:physical_network"]
+            ? {
+                provider: {
+                  networkType: value["provider:network_type"] ?? (value["provider:physical_network"] ? "flat" : "vxlan"),
+                  physicalNetwork: value["provider:physical_network"] ?? null,
+                },
+              }
+            : {}),
+        },
       });
       return itemReply(call, "network", networkWire(network, principalOf(call)), 201);
     },

@@ -51,8 +51,8 @@ export function portWire(port: PortSummary, principal: Principal): WireItem {
     mac_address: port.macAddress,
     admin_state_up: true,
     status: port.status,
-    device_id: port.instanceId ?? "",
-    device_owner: port.instanceId ? `compute:${port.availabilityZone}` : "",
+    device_id: port.instanceId ?? port.routerId ?? "",
+    device_owner: port.instanceId ? `compute:${port.availabilityZone}` : (port.deviceOwner ?? ""),
     fixed_ips: [{ subnet_id: port.subnetId, ip_address: port.ipAddress }],
     security_groups: port.securityGroups.map((g) => g.id),
     allowed_address_pairs: [],
@@ -83,7 +83,11 @@ async function projectPorts(call: OsCall): Promise<PortSummary[]> {
     const values = call.query.getAll(name);
     return values.length === 1 && isUuid(values[0]!) ? values[0] : undefined;
   };
-  return listPorts({ ctx: call.ctx, input: { networkId: only("network_id"), instanceId: only("device_id") } });
+  const networkId = only("network_id");
+  const ofInstance = await listPorts({ ctx: call.ctx, input: { networkId, instanceId: only("device_id") } });
+  // A device_id that is no instance's, a router's say (`port list --router`): the query's filter narrows the project's ports.
+  if (ofInstance.length === 0 && only("device_id") !== undefined) return listPorts({ ctx: call.ctx, input: { networkId } });
+  return ofInstance;
 }
 
 export const portRoutes: NeutronRoute[] = [

@@ -6,8 +6,8 @@ import { NeutronFault, type NeutronRoute } from "./faults";
  * Neutron's quotas (`openstack quota show` reads `GET /v2.0/quotas/{project_id}`, `--default`
  * its `/default`, `quota list --detail` its `/details`): Nimbus limits none of a project's
  * networks, subnets, ports, security groups or rules, so each is -1 (unlimited) with the number
- * the project holds; routers, floating IPs, RBAC policies and subnet pools do not exist in
- * Nimbus, so their limit is 0 (none can be made), never in use.
+ * the project holds; routers (10) and floating IPs (50) have Neutron's limits; RBAC policies and
+ * subnet pools do not exist in Nimbus, so their limit is 0 (none can be made), never in use.
  */
 const NEUTRON_NAMES: Record<NetworkResource, string> = {
   networks: "network",
@@ -15,8 +15,10 @@ const NEUTRON_NAMES: Record<NetworkResource, string> = {
   ports: "port",
   securityGroups: "security_group",
   securityGroupRules: "security_group_rule",
+  routers: "router",
+  floatingIps: "floatingip",
 };
-const ABSENT = ["router", "floatingip", "rbac_policy", "subnetpool"] as const;
+const ABSENT = ["rbac_policy", "subnetpool"] as const;
 
 async function projectQuota(call: OsCall) {
   // Neutron also takes `<project_id>.json`.
