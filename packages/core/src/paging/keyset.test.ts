@@ -43,7 +43,7 @@ describe("keyset cursors", () => {
     for (const forged of ["", "not a cursor!", Buffer.from("{").toString("base64url"), encodeCursor({ k: "name", d: "up", w: "n", v: [], id: "x" } as never)]) {
       const error = badRequest(() => decodeCursor(forged));
       expect(error.message).toMatch(/page cursor is not valid/);
-      expect(error.details?.fields?.[0]?.path).toBe("cursor");
+      expect((error.details?.fields as { path: string }[] | undefined)?.[0]?.path).toBe("cursor");
     }
   });
 
