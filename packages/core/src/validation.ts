@@ -143,7 +143,10 @@ export const MAX_LIST_LIMIT = 1000;
  * A keyset page request's fields (see core's paging/keyset): the sort key among `keys`, its
  * direction, the page size (at most Nova's max_limit) and the cursor of the page to show.
  */
-export function pageInput<const Keys extends readonly [string, ...string[]]>(keys: Keys, defaults: { sort: Keys[number]; direction: "asc" | "desc"; limit?: number }) {
+export function pageInput<const Keys extends readonly [string, ...string[]]>(
+  keys: Keys,
+  defaults: { sort: Keys[number]; direction: "asc" | "desc"; limit?: number },
+) {
   return {
     sort: z.enum(keys, `Sort by one of: ${keys.join(", ")}.`).default(defaults.sort as never),
     direction: z.enum(["asc", "desc"], "Sort asc or desc.").default(defaults.direction),

@@ -1,5 +1,5 @@
 import { schema, type Executor } from "@nimbus/db";
-import { and, asc, desc, eq, gte, inArray, ne, sql, type SQL } from "@nimbus/db/orm";
+import { and, asc, eq, gte, inArray, ne, sql, type SQL } from "@nimbus/db/orm";
 import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
 import { NimbusError, parseInput } from "../errors";

@@ -40,7 +40,12 @@ describe("keyset cursors", () => {
   });
 
   it("refuses text that is not a cursor it gave out, naming the cursor field", () => {
-    for (const forged of ["", "not a cursor!", Buffer.from("{").toString("base64url"), encodeCursor({ k: "name", d: "up", w: "n", v: [], id: "x" } as never)]) {
+    for (const forged of [
+      "",
+      "not a cursor!",
+      Buffer.from("{").toString("base64url"),
+      encodeCursor({ k: "name", d: "up", w: "n", v: [], id: "x" } as never),
+    ]) {
       const error = badRequest(() => decodeCursor(forged));
       expect(error.message).toMatch(/page cursor is not valid/);
       expect((error.details?.fields as { path: string }[] | undefined)?.[0]?.path).toBe("cursor");
@@ -95,13 +100,23 @@ describe("keyset pages", () => {
   });
 
   it("bounds a page by one row comparison over the sort key and the id, so ties on the key split by id", () => {
-    const plan = list.plan({ sort: "created", direction: "desc", limit: 20, cursor: encodeCursor({ k: "created", d: "desc", w: "n", v: ["2026-12-07T10:00:00.123456Z", "-2"], id: ID(4) }) });
+    const plan = list.plan({
+      sort: "created",
+      direction: "desc",
+      limit: 20,
+      cursor: encodeCursor({ k: "created", d: "desc", w: "n", v: ["2026-12-07T10:00:00.123456Z", "-2"], id: ID(4) }),
+    });
     const where = render(plan.where!);
     expect(where.sql).toBe("(created_at, (-launch_index), id) < ($1::timestamptz, $2::integer, $3::uuid)");
     expect(where.params).toEqual(["2026-12-07T10:00:00.123456Z", "-2", ID(4)]);
     expect(plan.fetch).toBe(21);
     // Backwards from a "prev" cursor the scan runs the other way.
-    const back = list.plan({ sort: "name", direction: "desc", limit: 5, cursor: encodeCursor({ k: "name", d: "desc", w: "p", v: ["m"], id: ID(1) }) });
+    const back = list.plan({
+      sort: "name",
+      direction: "desc",
+      limit: 5,
+      cursor: encodeCursor({ k: "name", d: "desc", w: "p", v: ["m"], id: ID(1) }),
+    });
     expect(render(back.where!).sql).toBe("(name, id) > ($1::text, $2::uuid)");
   });
 });

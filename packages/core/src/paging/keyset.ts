@@ -75,7 +75,6 @@ export const booleanPart = (expr: SQL): KeyPart => ({
 });
 const UUID_TEXT = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
 
-
 const cursorSchema = z
   .object({
     /** The sort key and direction the cursor was made for. */
@@ -212,4 +211,3 @@ export function keyset<Key extends string>(spec: KeysetSpec<Key>) {
   };
 }
 export type Keyset<Key extends string> = ReturnType<typeof keyset<Key>>;
-
