@@ -43,7 +43,7 @@ export const instancesRouter = router({
     .input(verbInput(listInstancesInput))
     .query(({ ctx, input }) => listInstances({ ctx, input })),
   /** A page of the list with its next and previous cursors (the console's table). */
-  page: procedure("instances.list")
+  page: procedure("instances.page")
     .input(verbInput(listInstancesInput))
     .query(({ ctx, input }) => listInstancePage({ ctx, input })),
   /** The operator's list: every project's instances (with the same filters). */
