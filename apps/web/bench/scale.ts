@@ -226,7 +226,7 @@ async function runSize(size: { instances: number; hosts: number }) {
     await admin.client.users.create.mutate({ name: "bench-member", password: BENCH_MEMBER_PASSWORD, projectId: demo.id, role: "member" });
     const member = await signedInClient(web.url, "bench-member", BENCH_MEMBER_PASSWORD);
     const [flavors, images] = await Promise.all([member.client.catalog.flavors.query(), member.client.catalog.images.query()]);
-    const network = await member.client.networks.create.mutate({ name: "bench", subnet: { name: "bench", cidr: "10.64.0.0/12" } });
+    const network = await member.client.networks.create.mutate({ name: "bench", subnet: { name: "bench", cidr: "10.128.0.0/16" } });
     const tiny = flavors.find((f) => f.name === "m1.tiny")!;
     const launchInput = { imageId: images[0]!.id, flavorId: tiny.id, networkId: network.id };
 
@@ -260,7 +260,9 @@ async function runSize(size: { instances: number; hosts: number }) {
     // Nine more projects, so the list's project scope has others' rows to leave out.
     const others = await sql<{ id: string }[]>`
       insert into projects (name) select 'scale-' || g from generate_series(1, 9) g returning id`;
-    const [subnet] = await sql<{ id: string }[]>`select id from subnets where network_id = ${network.id}::uuid`;
+    // The seeded ports are on a network of their own, clear of the addresses launches take.
+    const seedNetwork = await member.client.networks.create.mutate({ name: "bench-seeded", subnet: { name: "bench-seeded", cidr: "10.64.0.0/12" } });
+    const [subnet] = await sql<{ id: string }[]>`select id from subnets where network_id = ${seedNetwork.id}::uuid`;
     const [memberRow] = await sql<{ id: string }[]>`select id from users where name = 'bench-member'`;
     const seedStarted = performance.now();
     await seed(
@@ -270,7 +272,7 @@ async function runSize(size: { instances: number; hosts: number }) {
         userId: memberRow!.id,
         flavorIds: flavors.map((f) => f.id),
         imageId: images[0]!.id,
-        networkId: network.id,
+        networkId: seedNetwork.id,
         subnetId: subnet!.id,
       },
       size,
