@@ -278,7 +278,9 @@ async function runSize(size: { instances: number; hosts: number }) {
       size,
     );
     const seedSeconds = round1((performance.now() - seedStarted) / 1000);
-    console.log(`  seeded with SQL (not launched one by one): ${size.instances} instances with their ports, actions and events over ${size.hosts} simulated hosts in ${seedSeconds} s`);
+    console.log(
+      `  seeded with SQL (not launched one by one): ${size.instances} instances with their ports, actions and events over ${size.hosts} simulated hosts in ${seedSeconds} s`,
+    );
 
     const scansBefore = await indexScans(sql);
     const first = await latency(() => member.client.instances.page.query({ limit: PAGE_SIZE }));
@@ -332,10 +334,12 @@ async function runSize(size: { instances: number; hosts: number }) {
         hosts_page_p99_ms: hostsPage.p99,
         launches_per_s: seeded.launches_per_s,
         active_p99_ms: seeded.active_p99_ms,
-        scheduler_p99_ms: round1(pct(
-          scheduling.map((r) => Number(r.ms)),
-          99,
-        )),
+        scheduler_p99_ms: round1(
+          pct(
+            scheduling.map((r) => Number(r.ms)),
+            99,
+          ),
+        ),
         server_rss_mb: peakRssMb(web.child.pid!),
         agent_rss_mb: peakRssMb(agent.pid!),
         db_mb: Math.round(Number(dbSize!.bytes) / 2 ** 20),

@@ -70,9 +70,18 @@ beforeAll(async () => {
   const [network] = await db.select().from(schema.networks).limit(1);
   const [subnet] = await db.select().from(schema.subnets).where(sql`${schema.subnets.networkId} = ${network!.id}`);
   hostnames = ["page-a", "page-b", "page-c"];
-  await db.insert(schema.computeHosts).values(
-    hostnames.map((hostname) => ({ hostname, hypervisorType: "test", hypervisorUri: "test:///default", vcpusTotal: 8, memoryMbTotal: 8192, diskGbTotal: 100 })),
-  );
+  await db
+    .insert(schema.computeHosts)
+    .values(
+      hostnames.map((hostname) => ({
+        hostname,
+        hypervisorType: "test",
+        hypervisorUri: "test:///default",
+        vcpusTotal: 8,
+        memoryMbTotal: 8192,
+        diskGbTotal: 100,
+      })),
+    );
   // Names repeat every 40 (ties on name), three share each creation time (ties on created, told
   // apart by launch index), states cycle (ties on status); the last OTHERS are another project's.
   await db.execute(sql`
@@ -137,7 +146,10 @@ describe("instance list paging", () => {
       { input: { name: "vm-1" }, where: () => sql`i.name ~ 'vm-1'` },
       { input: { vmStates: ["stopped", "error"] }, where: () => sql`i.vm_state in ('stopped', 'error')` },
       { input: { flavorId: flavorIds[1]! }, where: () => sql`i.flavor_id = ${flavorIds[1]!}::uuid` },
-      { input: { ip: "^10\\.0\\.1\\.1" }, where: () => sql`exists (select 1 from ports p where p.instance_id = i.id and p.ip_address ~ '^10\\.0\\.1\\.1')` },
+      {
+        input: { ip: "^10\\.0\\.1\\.1" },
+        where: () => sql`exists (select 1 from ports p where p.instance_id = i.id and p.ip_address ~ '^10\\.0\\.1\\.1')`,
+      },
       {
         input: { host: "page-b", projectId: demoId },
         where: () => sql`i.host_id = (select id from compute_hosts where hostname = 'page-b')`,
