@@ -70,18 +70,16 @@ beforeAll(async () => {
   const [network] = await db.select().from(schema.networks).limit(1);
   const [subnet] = await db.select().from(schema.subnets).where(sql`${schema.subnets.networkId} = ${network!.id}`);
   hostnames = ["page-a", "page-b", "page-c"];
-  await db
-    .insert(schema.computeHosts)
-    .values(
-      hostnames.map((hostname) => ({
-        hostname,
-        hypervisorType: "test",
-        hypervisorUri: "test:///default",
-        vcpusTotal: 8,
-        memoryMbTotal: 8192,
-        diskGbTotal: 100,
-      })),
-    );
+  await db.insert(schema.computeHosts).values(
+    hostnames.map((hostname) => ({
+      hostname,
+      hypervisorType: "test",
+      hypervisorUri: "test:///default",
+      vcpusTotal: 8,
+      memoryMbTotal: 8192,
+      diskGbTotal: 100,
+    })),
+  );
   // Names repeat every 40 (ties on name), three share each creation time (ties on created, told
   // apart by launch index), states cycle (ties on status); the last OTHERS are another project's.
   await db.execute(sql`

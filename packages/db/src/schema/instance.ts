@@ -147,7 +147,8 @@ export const instanceActionEvents = pgTable(
     host: text("host"),
     details: text("details"),
   },
-  (t) => [index("instance_action_events_instance_idx").on(t.instanceId, t.id)],
+  // An action's events, as the action log reads them (without it, each action scanned every event).
+  (t) => [index("instance_action_events_instance_idx").on(t.instanceId, t.id), index("instance_action_events_action_idx").on(t.actionId, t.id)],
 );
 
 /**

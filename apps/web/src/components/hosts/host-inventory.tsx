@@ -14,7 +14,7 @@ import { DisableHostModal } from "./disable-host-modal";
 import { EditHostModal } from "./edit-host-modal";
 import { EvacuateHostModal } from "./evacuate-host-modal";
 import { HostInventoryTable } from "./host-inventory-table";
-import { HostSummary } from "./host-summary";
+import { HostTotals, HostUsageHistograms } from "./host-summary";
 import { HostUsageCharts } from "./host-usage-charts";
 
 const PAGE_SIZE = 20;
@@ -117,9 +117,8 @@ export function HostInventory() {
   }
   return (
     <>
-      {summary.data && <HostSummary summary={summary.data} />}
+      {summary.data && <HostTotals summary={summary.data} />}
       {filterControls}
-      <HostUsageCharts hosts={hosts.data.items} />
       {enable.isError && (
         <Alert color="red" title="Could not enable the host" withCloseButton closeButtonLabel="Dismiss" onClose={() => enable.reset()}>
           {toFormError(enable.error).message}
@@ -137,6 +136,9 @@ export function HostInventory() {
           pagination={pages.pagination(hosts.data, PAGE_SIZE, "Hosts")}
         />
       </Paper>
+      {/* Below the table, which stays in view: the shape of the whole inventory, then this page's hosts. */}
+      {summary.data && <HostUsageHistograms summary={summary.data} />}
+      <HostUsageCharts hosts={hosts.data.items} />
       <EvacuateHostModal host={evacuating} onClose={() => setEvacuating(null)} onDone={refresh} />
       <DisableHostModal host={disabling} onClose={() => setDisabling(null)} onDisabled={refresh} />
       <EditHostModal

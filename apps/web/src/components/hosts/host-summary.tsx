@@ -48,26 +48,30 @@ function UsageHistogram({ title, buckets }: { title: string; buckets: Summary["r
   );
 }
 
-/** The inventory's totals and usage histograms, for every host the filters leave (not only the page shown). */
-export function HostSummary({ summary }: { summary: Summary }) {
+/** The inventory's totals, for every host the filters leave (not only the page shown). */
+export function HostTotals({ summary }: { summary: Summary }) {
   return (
-    <>
-      <Card withBorder component="section" aria-label="Host totals">
-        <Group gap="xl">
-          <Figure label="Hosts" value={formatAmount(summary.hosts)} />
-          <Figure label="Up" value={formatAmount(summary.up)} />
-          <Figure label="Down" value={formatAmount(summary.down)} />
-          <Figure label="Disabled" value={formatAmount(summary.disabled)} />
-          <Figure label="Instances" value={formatAmount(summary.instances)} />
-          <Figure label="vCPUs used" value={used(summary.vcpus, "vCPUs")} />
-          <Figure label="RAM used" value={used(summary.memoryMb, "MB")} />
-          <Figure label="Disk used" value={used(summary.diskGb, "GB")} />
-        </Group>
-      </Card>
-      <SimpleGrid cols={{ base: 1, md: 2 }}>
-        <UsageHistogram title="vCPUs" buckets={summary.vcpuUsage} />
-        <UsageHistogram title="RAM" buckets={summary.ramUsage} />
-      </SimpleGrid>
-    </>
+    <Card withBorder component="section" aria-label="Host totals" py="xs">
+      <Group gap="xl">
+        <Figure label="Hosts" value={formatAmount(summary.hosts)} />
+        <Figure label="Up" value={formatAmount(summary.up)} />
+        <Figure label="Down" value={formatAmount(summary.down)} />
+        <Figure label="Disabled" value={formatAmount(summary.disabled)} />
+        <Figure label="Instances" value={formatAmount(summary.instances)} />
+        <Figure label="vCPUs used" value={used(summary.vcpus, "vCPUs")} />
+        <Figure label="RAM used" value={used(summary.memoryMb, "MB")} />
+        <Figure label="Disk used" value={used(summary.diskGb, "GB")} />
+      </Group>
+    </Card>
+  );
+}
+
+/** How many hosts use each tenth of their vCPUs and of their RAM, over every host the filters leave. */
+export function HostUsageHistograms({ summary }: { summary: Summary }) {
+  return (
+    <SimpleGrid cols={{ base: 1, md: 2 }}>
+      <UsageHistogram title="vCPUs" buckets={summary.vcpuUsage} />
+      <UsageHistogram title="RAM" buckets={summary.ramUsage} />
+    </SimpleGrid>
   );
 }
