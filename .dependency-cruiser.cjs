@@ -18,6 +18,7 @@ const CORE_FLOORS = [
   ["policy.ts", "settings.ts"], // who may do what; identity knobs
   ["scheduler"], // select_destinations, host states, filters and weighers
   ["placement"], // inventories, usage, the generation-guarded claim
+  ["paging"], // keyset pagination, which the list verbs share
   ["protocol", "instance", "validation.ts", "errors.ts", "plural.ts", "pg-errors.ts", "error-log.ts"], // pure ground
 ];
 

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { openWizardAtFlavor, signIn } from "./support";
+import { openWizardAtFlavor, signIn, trpc } from "./support";
 
 /** The flavors in the order the Flavor step lists them, read from their radios' names. */
 async function flavorOrder(page: Page): Promise<string[]> {
@@ -41,4 +41,83 @@ test("a column header sorts the rows: ascending, then descending, then back to t
   await page.getByRole("radio", { name: "Select flavor m1.small" }).check();
   await expect(page.getByRole("radio", { name: "Select flavor m1.small" })).toBeChecked();
   await expect(page.getByRole("row", { name: /m1\.small/ })).toHaveAttribute("data-selected", "true");
+});
+
+/** The instance names on the list's page, top to bottom (the links in the Name column). */
+async function instanceNames(page: Page): Promise<string[]> {
+  return page.getByRole("link", { name: /^pg[abc]-\d+$/ }).allTextContents();
+}
+
+test("the instance list pages, sorts and filters on the server: 20 a page, Previous and Next, a sortable Name, a Name filter", async ({ page }) => {
+  await signIn(page);
+  const principal = (await trpc(page.request, "auth.whoami")) as { projectId: string };
+  const [images, flavors, networks] = (await Promise.all(
+    ["catalog.images", "catalog.flavors", "catalog.networks"].map((path) => trpc(page.request, path)),
+  )) as { id: string; name: string }[][];
+  await trpc(page.request, "quotas.set", { projectId: principal.projectId, limits: { instances: 30, cores: 30 } });
+  // Three launches (at most ten at once), one after another: pga-1…10, then pgb-1…10, then pgc-1…3.
+  const ids: string[] = [];
+  try {
+    for (const [name, count] of [
+      ["pga", 10],
+      ["pgb", 10],
+      ["pgc", 3],
+    ] as const) {
+      const launched = (await trpc(page.request, "instances.launch", {
+        name,
+        count,
+        imageId: images!.find((i) => i.name === "blank-1g")!.id,
+        flavorId: flavors!.find((f) => f.name === "m1.tiny")!.id,
+        networkId: networks!.find((n) => n.name === "shared-net")!.id,
+      })) as { instanceIds: string[] } | undefined;
+      expect(launched, `launch ${name}`).toBeDefined();
+      ids.push(...launched!.instanceIds);
+    }
+    await page.reload();
+    const pager = page.getByRole("navigation", { name: "Pages" });
+    const previous = pager.getByRole("button", { name: "Previous page" });
+    const next = pager.getByRole("button", { name: "Next page" });
+    // Newest launch first, those launched together in launch order.
+    const series = (name: string, count: number) => Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
+    const newest = [...series("pgc", 3), ...series("pgb", 10), ...series("pga", 10)];
+    const first = newest.slice(0, 20);
+    await expect.poll(() => instanceNames(page)).toEqual(first);
+    await expect(pager).toContainText("Instances 1–20, page 1");
+    await expect(previous).toBeDisabled();
+    await next.click();
+    await expect.poll(() => instanceNames(page)).toEqual(newest.slice(20));
+    await expect(pager).toContainText("Instances 21–23, page 2");
+    await expect(next).toBeDisabled();
+    await previous.click();
+    await expect.poll(() => instanceNames(page)).toEqual(first);
+
+    // The Name header sorts by name on the server (text order: pga-1, pga-10, pga-2 …), then the other way.
+    const name = page.getByRole("columnheader", { name: "Name", exact: true });
+    await name.getByRole("button", { name: "Name" }).click();
+    await expect(name).toHaveAttribute("aria-sort", "ascending");
+    const byName = [...newest].sort();
+    await expect.poll(() => instanceNames(page)).toEqual(byName.slice(0, 20));
+    await next.click();
+    await expect.poll(() => instanceNames(page)).toEqual(byName.slice(20));
+    await name.getByRole("button", { name: "Name" }).click();
+    await expect(name).toHaveAttribute("aria-sort", "descending");
+    // A new sort starts again from its first page.
+    await expect.poll(() => instanceNames(page)).toEqual([...byName].reverse().slice(0, 20));
+    await expect(previous).toBeDisabled();
+
+    // The Name filter narrows the list on the server, whatever page it was on.
+    await page.getByRole("search", { name: "Filter instances" }).getByLabel("Name").fill("pgb-1");
+    await expect.poll(() => instanceNames(page)).toEqual(["pgb-10", "pgb-1"]);
+    await expect(next).toBeDisabled();
+    await page.getByRole("search", { name: "Filter instances" }).getByLabel("Name").fill("no-such-instance");
+    await expect(page.getByText("No instances match these filters.")).toBeVisible();
+  } finally {
+    for (const id of ids) await trpc(page.request, "instances.delete", { id });
+    await expect
+      .poll(async () => ((await trpc(page.request, "instances.list")) as { name: string }[]).filter((i) => /^pg[abc]-/.test(i.name)).length, {
+        timeout: 60_000,
+      })
+      .toBe(0);
+    await trpc(page.request, "quotas.set", { projectId: principal.projectId, limits: { instances: 10, cores: 20 } });
+  }
 });

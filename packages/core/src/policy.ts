@@ -75,6 +75,7 @@ export const POLICY = {
   "availabilityZones.list": "project:reader",
   // compute
   "instances.list": "project:reader",
+  "instances.page": "project:reader",
   "instances.get": "project:reader",
   /**
    * The operator's view of instances (Nova's all_tenants and os-extended-server-attributes):
@@ -173,6 +174,8 @@ export const POLICY = {
   "serverGroups.delete": "project:member",
   // operators
   "hosts.list": "cloud_admin",
+  "hosts.page": "cloud_admin",
+  "hosts.summary": "cloud_admin",
   "hosts.update": "cloud_admin",
   /** Evacuates every instance of a down host (novaclient's host-evacuate). */
   "hosts.evacuate": "cloud_admin",

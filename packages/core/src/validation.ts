@@ -140,8 +140,33 @@ export const VM_STATES = ["building", "active", "stopped", "paused", "suspended"
 export const MAX_LIST_LIMIT = 1000;
 
 /**
- * Which instances a list returns, filtered in the database (Nova's GET /servers filters). With
- * none given: the project's instances that are not deleted, newest first, all of them.
+ * A keyset page request's fields (see core's paging/keyset): the sort key among `keys`, its
+ * direction, the page size (at most Nova's max_limit) and the cursor of the page to show.
+ */
+export function pageInput<const Keys extends readonly [string, ...string[]]>(
+  keys: Keys,
+  defaults: { sort: Keys[number]; direction: "asc" | "desc"; limit?: number },
+) {
+  return {
+    sort: z.enum(keys, `Sort by one of: ${keys.join(", ")}.`).default(defaults.sort as never),
+    direction: z.enum(["asc", "desc"], "Sort asc or desc.").default(defaults.direction),
+    limit: z
+      .number()
+      .int()
+      .min(1, "Ask for at least one row.")
+      .max(MAX_LIST_LIMIT, `Ask for at most ${MAX_LIST_LIMIT} rows.`)
+      .default(defaults.limit ?? 20),
+    cursor: z.string().max(4096, "Not a page cursor this list gave out.").optional(),
+  };
+}
+
+/** The orders an instance list can be in: by creation (launch order within a launch), name, status (vm_state). */
+export const INSTANCE_SORT_KEYS = ["created", "name", "status"] as const;
+export type InstanceSortKey = (typeof INSTANCE_SORT_KEYS)[number];
+
+/**
+ * Which instances a list returns, filtered, sorted and paged in the database (Nova's GET /servers
+ * filters). With none given: the project's instances that are not deleted, newest first.
  */
 export const listInstancesInput = z
   .object({
@@ -162,11 +187,15 @@ export const listInstancesInput = z
     host: text("Host").max(255).optional(),
     userId: z.uuid("Not a user id.").optional(),
     keyName: text("Key pair name").max(255).optional(),
-    /** At most this many; a page after `marker` (an instance id) when given. */
+    /** At most this many (at most MAX_LIST_LIMIT); a page after `marker` (an instance id) when given. */
     limit: z.number().int().min(1).max(MAX_LIST_LIMIT).optional(),
     marker: z.uuid("Not an instance id.").optional(),
+    /** The order (newest first unless told) and, instead of a marker, the cursor of a page this list gave out. */
+    sort: z.enum(INSTANCE_SORT_KEYS, `Sort by one of: ${INSTANCE_SORT_KEYS.join(", ")}.`).default("created"),
+    direction: z.enum(["asc", "desc"], "Sort asc or desc.").optional(),
+    cursor: z.string().max(4096, "Not a page cursor this list gave out.").optional(),
   })
-  .default({ allProjects: false });
+  .default({ allProjects: false, sort: "created" });
 export type ListInstancesInput = z.input<typeof listInstancesInput>;
 export const idInput = z.object({ id: z.uuid("Not a valid id.") });
 /**

@@ -1,5 +1,5 @@
 import { schema, type Executor } from "@nimbus/db";
-import { and, asc, desc, eq, gte, inArray, ne, sql, type SQL } from "@nimbus/db/orm";
+import { and, asc, eq, gte, inArray, ne, sql, type SQL } from "@nimbus/db/orm";
 import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
 import { NimbusError, parseInput } from "../errors";
@@ -11,7 +11,8 @@ import { aggregatesByHost } from "../scheduler/host-states";
 import { eventPayload } from "./announce";
 import { buildWaitOf } from "./build-wait";
 import { graphicalConsoleOf, guestConsoleOf } from "./guest-console";
-import { getInstanceInput, listInstancesInput, type ListInstancesInput } from "../validation";
+import { getInstanceInput, listInstancesInput, MAX_LIST_LIMIT, VM_STATES, type InstanceSortKey, type ListInstancesInput } from "../validation";
+import { enumPart, keyset, numericPart, textPart, timestampPart, type SortDirection } from "../paging/keyset";
 import type { z } from "zod";
 
 /**
@@ -163,16 +164,38 @@ async function checkPattern(db: Executor, field: string, pattern: string | undef
 const INVALID_REGULAR_EXPRESSION = "2201B";
 
 /**
- * The instances the caller may see, filtered and paged in the database, newest first (those
- * launched together in launch order). Every project's (`allProjects`), another project's,
- * those on a host, and deleted ones by status are the operator's view (`instances.allProjects`);
- * deleted instances otherwise appear only with `changesSince`, as Nova lists them.
+ * The orders an instance list can be in, each ending in the id so no two rows tie: newest first
+ * by default (those launched together in launch order, `-launch_index` descending), by name, or
+ * by vm_state in the enum's order. Migration `list_indexes` gives each an index, per project and
+ * across projects.
  */
-export async function listInstances({ ctx, input }: { ctx: CoreContext; input?: ListInstancesInput }) {
+const instanceKeyset = keyset<InstanceSortKey>({
+  keys: {
+    created: [timestampPart(sql`${schema.instances.createdAt}`), numericPart(sql`(-${schema.instances.launchIndex})`, "integer")],
+    name: [textPart(sql`${schema.instances.name}`)],
+    status: [enumPart(sql`${schema.instances.vmState}`, "vm_state", VM_STATES)],
+  },
+  id: sql`${schema.instances.id}`,
+  idCast: (v) => sql`${v}::uuid`,
+});
+const DEFAULT_DIRECTION: Record<InstanceSortKey, SortDirection> = { created: "desc", name: "asc", status: "asc" };
+
+/**
+ * A page of the instances the caller may see, filtered, sorted and paged in the database by
+ * keyset (an index range scan: the 50th page costs what the first does). Every project's
+ * (`allProjects`), another project's, those on a host, and deleted ones by status are the
+ * operator's view (`instances.allProjects`); deleted instances otherwise appear only with
+ * `changesSince`, as Nova lists them. A page starts after `marker` (an instance id, Nova's) or at
+ * `cursor` (the `next`/`prev` of a page this list gave out).
+ */
+export async function listInstancePage({ ctx, input }: { ctx: CoreContext; input?: ListInstancesInput }) {
   const principal = authorize(ctx.principal, "instances.list");
   const filters = parseInput(listInstancesInput, input);
   const operator = filters.allProjects || filters.projectId !== undefined || filters.host !== undefined || filters.vmStates?.includes("deleted");
   if (operator) authorize(principal, "instances.allProjects");
+  if (filters.marker && filters.cursor) {
+    throw NimbusError.badRequest("Give a marker or a page cursor, not both.", [{ path: "cursor", message: "Not with a marker." }]);
+  }
   await Promise.all([checkPattern(ctx.db, "name", filters.name), checkPattern(ctx.db, "ip", filters.ip)]);
 
   const i = schema.instances;
@@ -187,35 +210,52 @@ export async function listInstances({ ctx, input }: { ctx: CoreContext; input?: 
   if (filters.flavorId) conditions.push(eq(i.flavorId, filters.flavorId));
   if (filters.userId) conditions.push(eq(i.userId, filters.userId));
   if (filters.keyName !== undefined) conditions.push(eq(i.keyName, filters.keyName));
-  if (filters.host !== undefined) conditions.push(eq(schema.computeHosts.hostname, filters.host));
+  if (filters.host !== undefined) {
+    conditions.push(sql`${i.hostId} in (select h.id from ${schema.computeHosts} h where h.hostname = ${filters.host}::text)`);
+  }
   if (filters.ip !== undefined) {
     conditions.push(sql`exists (select 1 from ${schema.ports} p where p.instance_id = ${i.id} and p.ip_address ~ ${filters.ip}::text)`);
   }
+  const request = {
+    sort: filters.sort,
+    direction: filters.direction ?? DEFAULT_DIRECTION[filters.sort],
+    limit: filters.limit ?? MAX_LIST_LIMIT,
+    cursor: filters.cursor,
+  };
   if (filters.marker) {
+    // Nova's marker: the page starts after that instance in the list's order (read in the database, to the microsecond).
     const [marker] = await ctx.db
-      .select({ id: i.id })
+      .select({ id: i.id, _keyset: instanceKeyset.select(request.sort) })
       .from(i)
       .where(and(eq(i.id, filters.marker), scope));
     if (!marker) throw NimbusError.badRequest(`marker [${filters.marker}] not found`, [{ path: "marker", message: "No such instance." }]);
-    // The page starts after the marker in the list's order (compared in the database, to the microsecond).
-    conditions.push(sql`exists (select 1 from ${i} m where m.id = ${filters.marker}::uuid and (${i.createdAt} < m.created_at
-      or (${i.createdAt} = m.created_at and (${i.launchIndex}, ${i.id}) > (m.launch_index, m.id))))`);
+    request.cursor = instanceKeyset.afterRow(request.sort, request.direction, marker);
   }
-  const query = ctx.db
-    .select(summaryColumns)
+  const plan = instanceKeyset.plan(request);
+  conditions.push(plan.where);
+  const rows = await ctx.db
+    .select({ ...summaryColumns, _keyset: instanceKeyset.select(request.sort) })
     .from(i)
     .innerJoin(schema.flavors, eq(schema.flavors.id, i.flavorId))
     .leftJoin(schema.images, eq(schema.images.id, i.imageId))
     .leftJoin(schema.networks, eq(schema.networks.id, i.networkId))
     .leftJoin(schema.computeHosts, eq(schema.computeHosts.id, i.hostId))
     .where(and(...conditions))
-    .orderBy(desc(i.createdAt), asc(i.launchIndex), asc(i.id))
-    .$dynamic();
-  const rows = await (filters.limit ? query.limit(filters.limit) : query);
-  const extras = await instanceExtras(ctx.db, rows);
-  return rows.map((row) => ({ ...withStatus(row), ...extras(row) }));
+    .orderBy(...plan.orderBy)
+    .limit(plan.fetch);
+  const page = instanceKeyset.page(request, rows);
+  const extras = await instanceExtras(ctx.db, page.items);
+  return { ...page, items: page.items.map((row) => ({ ...withStatus(row), ...extras(row) })) };
 }
-export type InstanceSummary = Awaited<ReturnType<typeof listInstances>>[number];
+
+/**
+ * The instances the caller may see as one list: listInstancePage's first page (or the one after
+ * `marker`), at most `limit` rows and never more than MAX_LIST_LIMIT (Nova's max_limit).
+ */
+export async function listInstances({ ctx, input }: { ctx: CoreContext; input?: ListInstancesInput }) {
+  return (await listInstancePage({ ctx, input })).items;
+}
+export type InstanceSummary = Awaited<ReturnType<typeof listInstancePage>>["items"][number];
 
 export async function getInstance({ ctx, input }: { ctx: CoreContext; input: z.input<typeof getInstanceInput> }) {
   const principal = authorize(ctx.principal, "instances.get");

@@ -60,7 +60,8 @@ export const auditEvents = pgTable(
     outcome: text("outcome").notNull(),
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
   },
-  (t) => [index("audit_events_at_idx").on(t.at)],
+  // The trail by action, newest first (core's audit list pages by id).
+  (t) => [index("audit_events_at_idx").on(t.at), index("audit_events_action_idx").on(t.action, t.id)],
 );
 
 export const apiTokensRelations = relations(apiTokens, ({ one }) => ({

@@ -1,4 +1,4 @@
-import { relations } from "drizzle-orm";
+import { relations, sql } from "drizzle-orm";
 import { bigint, bigserial, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { flavors, images, networks } from "./catalog";
 import { computeHosts } from "./compute";
@@ -97,7 +97,17 @@ export const instances = pgTable(
     launchedAt: timestamp("launched_at", { withTimezone: true }),
     deletedAt: timestamp("deleted_at", { withTimezone: true }),
   },
-  (t) => [index("instances_project_idx").on(t.projectId, t.deletedAt), index("instances_host_idx").on(t.hostId)],
+  (t) => [
+    index("instances_project_idx").on(t.projectId, t.deletedAt),
+    index("instances_host_idx").on(t.hostId),
+    // The list's keyset orders (core's compute/queries instanceKeyset), in a project and across projects.
+    index("instances_project_created_idx").on(t.projectId, t.createdAt, sql`(-${t.launchIndex})`, t.id),
+    index("instances_project_name_idx").on(t.projectId, t.name, t.id),
+    index("instances_project_status_idx").on(t.projectId, t.vmState, t.id),
+    index("instances_created_idx").on(t.createdAt, sql`(-${t.launchIndex})`, t.id),
+    index("instances_name_idx").on(t.name, t.id),
+    index("instances_status_idx").on(t.vmState, t.id),
+  ],
 );
 
 /** os-instance-actions: one row per user-visible action (create, delete, ...). */
@@ -118,7 +128,7 @@ export const instanceActions = pgTable(
     finishTime: timestamp("finish_time", { withTimezone: true }),
     message: text("message"),
   },
-  (t) => [index("instance_actions_instance_idx").on(t.instanceId)],
+  (t) => [index("instance_actions_instance_idx").on(t.instanceId, t.startTime, t.id)],
 );
 
 /**
@@ -142,7 +152,8 @@ export const instanceActionEvents = pgTable(
     host: text("host"),
     details: text("details"),
   },
-  (t) => [index("instance_action_events_instance_idx").on(t.instanceId, t.id)],
+  // An action's events, as the action log reads them (without it, each action scanned every event).
+  (t) => [index("instance_action_events_instance_idx").on(t.instanceId, t.id), index("instance_action_events_action_idx").on(t.actionId, t.id)],
 );
 
 /**

@@ -1,16 +1,22 @@
 import { Badge, Button, Group, Stack, Switch, Text, Tooltip } from "@mantine/core";
-import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
+import { DataTable, type DataTableColumn, type DataTablePagination, type DataTableSort } from "@/components/common/data-table/data-table";
 import type { Host } from "@/lib/api-types";
 import { formatDateTime, formatTime } from "@/lib/format";
 import { HostInstancesPopover } from "./host-instances-popover";
 import { HostUsageMeter } from "./host-usage-meter";
 
-/** A host's use of one resource against its capacity, as a meter; sorted by the share used. */
-function usageColumn(key: string, header: string, unit: string, of: (host: Host) => { used: number; capacity: number }): DataTableColumn<Host> {
+/** A host's use of one resource against its capacity, as a meter; `sortable`: the server sorts by what is free. */
+function usageColumn(
+  key: string,
+  header: string,
+  unit: string,
+  of: (host: Host) => { used: number; capacity: number },
+  sortable = false,
+): DataTableColumn<Host> {
   return {
     key,
     header,
-    sortValue: (host) => (of(host).capacity > 0 ? of(host).used / of(host).capacity : null),
+    sortable,
     cell: (host) => <HostUsageMeter label={`${header} used on ${host.hostname}`} used={of(host).used} capacity={of(host).capacity} unit={unit} />,
   };
 }
@@ -24,6 +30,10 @@ interface HostInventoryTableProps {
   onEvacuate(host: Host): void;
   /** The host whose enabling is in flight, if any. */
   pendingHostId: string | null;
+  /** The server's sort (hostname, state, free vCPUs or free RAM; null: by hostname) and the one a header click asks for. */
+  sort: DataTableSort;
+  onSortChange(sort: DataTableSort): void;
+  pagination: DataTablePagination;
 }
 
 /** Compute hosts with their state, zone, capacity and usage (placement's view), and the operator's controls. */
@@ -34,12 +44,21 @@ export function evacuationRefusal(host: Host): string | null {
   return null;
 }
 
-export function HostInventoryTable({ hosts, onSetEnabled, onEdit, onEvacuate, pendingHostId }: HostInventoryTableProps) {
+export function HostInventoryTable({
+  hosts,
+  onSetEnabled,
+  onEdit,
+  onEvacuate,
+  pendingHostId,
+  sort,
+  onSortChange,
+  pagination,
+}: HostInventoryTableProps) {
   const columns: DataTableColumn<Host>[] = [
     {
-      key: "hostname",
+      key: "name",
       header: "Hostname",
-      sortValue: (host) => host.hostname,
+      sortable: true,
       cell: (host) => (
         <>
           <Text size="sm" fw={600}>
@@ -55,7 +74,6 @@ export function HostInventoryTable({ hosts, onSetEnabled, onEdit, onEvacuate, pe
     {
       key: "zone",
       header: "Zone and aggregates",
-      sortValue: (host) => host.availabilityZone,
       cell: (host) => (
         <Stack gap={4} align="flex-start">
           <Tooltip label="Availability zone">
@@ -82,7 +100,7 @@ export function HostInventoryTable({ hosts, onSetEnabled, onEdit, onEvacuate, pe
     {
       key: "state",
       header: "State",
-      sortValue: (host) => host.state,
+      sortable: true,
       cell: (host) => (
         <Stack gap={2}>
           <Badge color={host.state === "up" ? "green" : "red"} variant="light">
@@ -119,15 +137,14 @@ export function HostInventoryTable({ hosts, onSetEnabled, onEdit, onEvacuate, pe
         </>
       ),
     },
-    usageColumn("vcpus", "vCPUs", "vCPUs", (host) => host.vcpus),
-    usageColumn("ram", "RAM", "MB", (host) => host.memoryMb),
+    usageColumn("freeVcpus", "vCPUs", "vCPUs", (host) => host.vcpus, true),
+    usageColumn("freeRam", "RAM", "MB", (host) => host.memoryMb, true),
     usageColumn("disk", "Disk", "GB", (host) => host.diskGb),
     { key: "instances", header: "Instances", cell: (host) => <HostInstancesPopover host={host} /> },
     {
       key: "failedBuilds",
       header: "Failed builds",
       width: 70,
-      sortValue: (host) => host.failedBuilds,
       // Nova's BuildFailureWeigher ranks hosts with recent failed builds last.
       cell: (host) => (
         <Text size="sm" c={host.failedBuilds > 0 ? "red" : undefined} fw={host.failedBuilds > 0 ? 600 : undefined}>
@@ -141,6 +158,10 @@ export function HostInventoryTable({ hosts, onSetEnabled, onEdit, onEvacuate, pe
     <DataTable
       // Fits the console's main column at 1,400 px (Actions and Edit in view); narrower screens scroll.
       minWidth={1040}
+      sort={sort}
+      onSortChange={onSortChange}
+      pagination={pagination}
+      empty={{ message: "No hosts match these filters." }}
       columns={columns}
       rows={hosts}
       rowKey={(host) => host.id}

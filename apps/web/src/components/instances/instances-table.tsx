@@ -3,11 +3,11 @@
 import { Anchor, Group, Progress, Stack, Text } from "@mantine/core";
 import { TASK_STATE_LABELS, type TaskState } from "@nimbus/core/instance-state";
 import Link from "next/link";
-import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
+import { DataTable, type DataTableColumn, type DataTablePagination, type DataTableSort } from "@/components/common/data-table/data-table";
 import { TrashIcon } from "@/components/common/icons";
 import { RowActionIcon } from "@/components/common/row-action-icon";
 import type { InstanceSummary } from "@/lib/api-types";
-import { formatPowerState } from "@/lib/format";
+import { formatDateTime, formatPowerState } from "@/lib/format";
 import { InstanceActionsMenu } from "./instance-actions";
 import { InstanceStatusBadge } from "./instance-status-badge";
 
@@ -15,19 +15,18 @@ const COLUMNS: DataTableColumn<InstanceSummary>[] = [
   {
     key: "name",
     header: "Name",
-    sortValue: (i) => i.name,
+    sortable: true,
     cell: (i) => (
       <Anchor component={Link} href={`/project/instances/${i.id}`} fw={600}>
         {i.name}
       </Anchor>
     ),
   },
-  { key: "image", header: "Image", cell: (i) => i.imageName ?? "—", sortValue: (i) => i.imageName },
-  { key: "flavor", header: "Flavor", cell: (i) => i.flavorName, sortValue: (i) => i.flavorName },
+  { key: "image", header: "Image", cell: (i) => i.imageName ?? "—" },
+  { key: "flavor", header: "Flavor", cell: (i) => i.flavorName },
   {
     key: "address",
     header: "IP / MAC",
-    sortValue: (i) => i.fixedIp,
     cell: (i) => (
       <Stack gap={0}>
         <Text size="sm">{i.fixedIp ?? "—"}</Text>
@@ -37,11 +36,11 @@ const COLUMNS: DataTableColumn<InstanceSummary>[] = [
       </Stack>
     ),
   },
-  { key: "host", header: "Host", cell: (i) => i.hostname ?? "—", sortValue: (i) => i.hostname },
+  { key: "host", header: "Host", cell: (i) => i.hostname ?? "—" },
   {
     key: "status",
     header: "Status",
-    sortValue: (i) => i.status,
+    sortable: true,
     cell: (i) => (
       <Stack gap={4}>
         <InstanceStatusBadge status={i.status} />
@@ -51,18 +50,31 @@ const COLUMNS: DataTableColumn<InstanceSummary>[] = [
   },
   { key: "power", header: "Power state", cell: (i) => formatPowerState(i.powerState) },
   { key: "task", header: "Task", cell: (i) => (i.taskState ? TASK_STATE_LABELS[i.taskState as TaskState] : "—") },
+  { key: "created", header: "Created", sortable: true, cell: (i) => formatDateTime(i.createdAt) },
 ];
 
 interface InstancesTableProps {
   instances: InstanceSummary[];
+  /** The server's sort (name, status or created; null: newest first) and the one a header click asks for. */
+  sort: DataTableSort;
+  onSortChange(sort: DataTableSort): void;
+  /** Previous and Next, for the pages the server gives. */
+  pagination: DataTablePagination;
+  /** What an empty page says: none at all, or none that match the filters. */
+  emptyMessage: string;
   /** Shown only to those who may act (members and admins), with the actions menu. */
   onDelete?(instance: InstanceSummary): void;
 }
 
-export function InstancesTable({ instances, onDelete }: InstancesTableProps) {
+/** One page of the instance list, sorted and paged by the server. */
+export function InstancesTable({ instances, sort, onSortChange, pagination, emptyMessage, onDelete }: InstancesTableProps) {
   return (
     <DataTable
       minWidth={900}
+      sort={sort}
+      onSortChange={onSortChange}
+      pagination={pagination}
+      empty={{ message: emptyMessage }}
       columns={COLUMNS}
       rows={instances}
       rowKey={(i) => i.id}

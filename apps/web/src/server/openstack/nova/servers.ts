@@ -19,7 +19,7 @@ import {
   unpauseInstance,
 } from "@nimbus/core/compute";
 import { allows, type Principal } from "@nimbus/core/policy";
-import { MAX_LIST_LIMIT, VM_STATES, type ListInstancesInput } from "@nimbus/core/validation";
+import { MAX_LIST_LIMIT, VM_STATES, type InstanceSortKey, type ListInstancesInput } from "@nimbus/core/validation";
 import { badRequest, notFound, OsRefusal, principalOf, type OsCall, type OsReply, type OsRoute } from "../service";
 import { intParam, parseWire } from "../wire";
 import { createServer } from "./server-create";
@@ -92,6 +92,24 @@ function changesSinceOf(query: URLSearchParams): Date | undefined {
   return at;
 }
 
+/** Nova's sort keys that core's instance list orders by (each ends in the id, as Nova's do). */
+const SORT_KEYS: Record<string, InstanceSortKey> = { created_at: "created", display_name: "name", vm_state: "status" };
+
+/**
+ * sort_key and sort_dir as Nova takes them (sort_dir desc unless told); one key, optionally
+ * followed by the id Nova itself appends (`uuid`/`id`), as every order here ends in the id.
+ */
+function sortOf(query: URLSearchParams): { sort: InstanceSortKey; direction: "asc" | "desc" } {
+  const keys = query.getAll("sort_key").filter((k, i) => i === 0 || !["uuid", "id"].includes(k));
+  const dirs = query.getAll("sort_dir").map((d) => d.trim().toLowerCase());
+  for (const dir of dirs) if (dir !== "asc" && dir !== "desc") throw badRequest(`Unknown sort direction, must be 'desc' or 'asc'`);
+  if (keys.length > 1) throw badRequest(`Nimbus sorts servers by one key: ${Object.keys(SORT_KEYS).join(", ")}.`);
+  const key = keys[0] ?? "created_at";
+  const sort = SORT_KEYS[key];
+  if (!sort) throw badRequest(`Invalid sort_key ${key.slice(0, 64)}: Nimbus sorts servers by ${Object.keys(SORT_KEYS).join(", ")}.`);
+  return { sort, direction: (dirs[0] as "asc" | "desc" | undefined) ?? "desc" };
+}
+
 /**
  * GET /servers and /servers/detail: Nova's query as core's list filters. The filters a project's
  * user may give at 2.1 (reservation_id, name, status, image, flavor, ip, changes-since,
@@ -101,11 +119,7 @@ function changesSinceOf(query: URLSearchParams): Date | undefined {
 function listFiltersOf(call: OsCall, principal: Principal): ListInstancesInput | null {
   const { query } = call;
   const operator = operatorView(principal);
-  const sortKey = query.get("sort_key");
-  const sortDir = query.get("sort_dir");
-  if ((sortKey !== null && sortKey !== "created_at") || (sortDir !== null && sortDir !== "desc")) {
-    throw badRequest("Nimbus lists servers newest first only (sort_key created_at, sort_dir desc).");
-  }
+  const { sort, direction } = sortOf(query);
   const limit = intParam(query, "limit", { min: 0, max: 2_147_483_647 });
   const marker = query.get("marker") ?? undefined;
   if (marker !== undefined && !UUID.test(marker)) throw badRequest(`marker [${marker.slice(0, 64)}] not found`);
@@ -114,6 +128,8 @@ function listFiltersOf(call: OsCall, principal: Principal): ListInstancesInput |
     // Nova's max_limit bounds every page; a limit of 0 asks for a full one.
     limit: Math.min(limit || MAX_LIST_LIMIT, MAX_LIST_LIMIT),
     marker,
+    sort,
+    direction,
     changesSince: changesSinceOf(query),
   };
   const statuses = query.getAll("status");

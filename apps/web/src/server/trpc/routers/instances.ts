@@ -7,6 +7,7 @@ import {
   getInstanceConsole,
   launchInstance,
   listInstances,
+  listInstancePage,
   pauseInstance,
   rebootInstance,
   resumeInstance,
@@ -45,6 +46,10 @@ export const instancesRouter = router({
   list: procedure("instances.list")
     .input(verbInput(listInstancesInput))
     .query(({ ctx, input }) => listInstances({ ctx, input })),
+  /** A page of the list with its next and previous cursors (the console's table). */
+  page: procedure("instances.page")
+    .input(verbInput(listInstancesInput))
+    .query(({ ctx, input }) => listInstancePage({ ctx, input })),
   /** The operator's list: every project's instances (with the same filters). */
   allProjects: procedure("instances.allProjects")
     .input(verbInput(listInstancesInput))
