@@ -10,6 +10,8 @@ const PAGES: { path: string; heading: string }[] = [
   { path: "/project/images", heading: "Images" },
   { path: "/project/volumes", heading: "Volumes" },
   { path: "/project/networks", heading: "Networks" },
+  { path: "/project/routers", heading: "Routers" },
+  { path: "/project/floating-ips", heading: "Floating IPs" },
   { path: "/project/security-groups", heading: "Security groups" },
   { path: "/project/key-pairs", heading: "Key pairs" },
   { path: "/project/server-groups", heading: "Server groups" },
