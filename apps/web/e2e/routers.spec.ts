@@ -75,7 +75,7 @@ test("create a router with an interface and a gateway, and associate a floating 
     await expect(row).toContainText(/203\.0\.113\.\d+/);
     await expect(row.getByRole("button", { name: "Clear the gateway of router edge" })).toBeVisible();
     // Where it runs, as the API says: its host, or plainly none when no host can take it.
-    const listed = (await trpc(page.request, "routers.get", { id: routerId })) as { host: string | null };
+    const listed = ((await trpc(page.request, "routers.list")) as { id: string; host: string | null }[]).find((r) => r.id === routerId)!;
     await expect(row).toContainText(listed.host ?? "Not placed: no host can run it");
 
     // A floating IP from the external network, then associated with the instance's port.
@@ -138,7 +138,8 @@ test("create a router with an interface and a gateway, and associate a floating 
     if (routerId) {
       for (const f of (await trpc(page.request, "floatingIps.list")) as { id: string }[])
         await trpc(page.request, "floatingIps.delete", { id: f.id });
-      const router = (await trpc(page.request, "routers.get", { id: routerId })) as { interfaces: { subnetId: string }[] } | undefined;
+      const routers = (await trpc(page.request, "routers.list")) as { id: string; interfaces: { subnetId: string }[] }[] | undefined;
+      const router = routers?.find((r) => r.id === routerId);
       for (const i of router?.interfaces ?? []) await trpc(page.request, "routers.removeInterface", { id: routerId, subnetId: i.subnetId });
       await trpc(page.request, "routers.delete", { id: routerId });
     }
