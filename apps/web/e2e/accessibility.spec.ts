@@ -33,6 +33,8 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 test("axe finds no serious or critical violation on any console page, nor on the sign-in page", async ({ page }) => {
+  // One axe run per console page (20 of them): more than the default minute on a busy machine.
+  test.slow();
   const found: Record<string, string[]> = {};
   await page.goto("/login");
   await expect(page.getByRole("heading", { name: "Sign in to Nimbus" })).toBeVisible();
