@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { signIn, trpc } from "./support";
+import { seriousViolations, signIn, trpc } from "./support";
 
 /** Creates a network with a first subnet through the Networks page; `external` ticks the admin's External network box. */
 async function createNetwork(page: Page, { name, cidr, external }: { name: string; cidr: string; external: boolean }) {
@@ -77,6 +77,7 @@ test("create a router with an interface and a gateway, and associate a floating 
     // Where it runs, as the API says: its host, or plainly none when no host can take it.
     const listed = ((await trpc(page.request, "routers.list")) as { id: string; host: string | null }[]).find((r) => r.id === routerId)!;
     await expect(row).toContainText(listed.host ?? "Not placed: no host can run it");
+    expect(await seriousViolations(page)).toEqual([]);
 
     // A floating IP from the external network, then associated with the instance's port.
     await page.getByRole("link", { name: "Floating IPs" }).click();
@@ -102,6 +103,7 @@ test("create a router with an interface and a gateway, and associate a floating 
     await expect(fip).toContainText(/10\.77\.0\.\d+/);
     await expect(fip).toContainText("ACTIVE");
     await expect(fip.getByRole("button", { name: /^Disassociate floating IP/ })).toBeVisible();
+    expect(await seriousViolations(page)).toEqual([]);
 
     // Disassociate, then release, each confirmed first.
     await fip.getByRole("button", { name: /^Disassociate floating IP/ }).click();
