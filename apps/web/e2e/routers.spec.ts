@@ -11,7 +11,10 @@ async function createNetwork(page: Page, { name, cidr, external }: { name: strin
   await dialog.getByLabel("Network address (CIDR)").fill(cidr);
   await dialog.getByRole("button", { name: "Create network" }).click();
   await expect(dialog).toBeHidden();
-  await expect(page.getByRole("heading", { name })).toBeVisible();
+  const card = page.getByRole("region", { name });
+  await expect(card).toBeVisible();
+  if (external) await expect(card).toContainText("External");
+  else await expect(card).not.toContainText("External");
 }
 
 /**
