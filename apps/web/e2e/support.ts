@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
 import { E2E } from "../playwright.config";
 
@@ -48,4 +49,12 @@ export async function trpc(request: APIRequestContext, path: string, input?: unk
       : await request.post(`/api/trpc/${path}`, { data: { json: input }, headers });
   const body = (await response.json()) as { result?: { data?: { json?: unknown } } };
   return body.result?.data?.json;
+}
+
+/** axe-core's serious and critical violations on the page as it is, one line each (rule: targets). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }

@@ -14,18 +14,28 @@ interface CreateNetworkValues {
   /** NumberInput gives "" while empty (= the server's default, 1450: a VXLAN overlay on a 1500-byte underlay). */
   mtu: number | string;
   shared: boolean;
+  /** Neutron's router:external (cloud admins): routers take their gateway here, floating IPs come from it. */
+  routerExternal: boolean;
   withSubnet: boolean;
   subnet: SubnetFormValues;
 }
 
-const initialValues: CreateNetworkValues = { name: "", mtu: 1450, shared: false, withSubnet: true, subnet: initialSubnetValues };
-const FORM_FIELDS: readonly string[] = ["name", "mtu", "shared", ...SUBNET_FIELDS.map((f) => `subnet.${f}`)];
+const initialValues: CreateNetworkValues = {
+  name: "",
+  mtu: 1450,
+  shared: false,
+  routerExternal: false,
+  withSubnet: true,
+  subnet: initialSubnetValues,
+};
+const FORM_FIELDS: readonly string[] = ["name", "mtu", "shared", "routerExternal", ...SUBNET_FIELDS.map((f) => `subnet.${f}`)];
 
 function toInput(values: CreateNetworkValues) {
   return {
     name: values.name,
     mtu: typeof values.mtu === "number" ? values.mtu : undefined,
     shared: values.shared,
+    routerExternal: values.routerExternal,
     subnet: values.withSubnet ? subnetPayload(values.subnet) : null,
   };
 }
@@ -87,6 +97,15 @@ function CreateNetworkForm({ onCancel, onCreated }: { onCancel(): void; onCreate
             checked={values.shared}
             onChange={(e) => edit({ shared: e.currentTarget.checked })}
             error={fieldError("shared")}
+          />
+        )}
+        {principal.isAdmin && (
+          <Checkbox
+            label="External network"
+            description="Every project sees it: routers take their gateway here and floating IPs come from its subnets."
+            checked={values.routerExternal}
+            onChange={(e) => edit({ routerExternal: e.currentTarget.checked })}
+            error={fieldError("routerExternal")}
           />
         )}
         <Divider />

@@ -25,6 +25,11 @@ export function NetworkCard({ network, canManage, onAddSubnet, onDelete, onDelet
           <Badge variant="light" color={network.shared ? "blue" : "gray"}>
             {network.shared ? (network.ownedByProject ? "Shared by this project" : "Shared") : "Project"}
           </Badge>
+          {network.routerExternal && (
+            <Badge variant="light" color="grape">
+              External
+            </Badge>
+          )}
           <Text size="sm" c="dimmed">
             MTU {network.mtu} · {network.instanceCount} {network.instanceCount === 1 ? "instance" : "instances"} · {network.portCount}{" "}
             {network.portCount === 1 ? "port" : "ports"}
