@@ -209,6 +209,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const ports = [await freePort(), await freePort()];
   const agents: ({ child: ReturnType<typeof spawnAgent>["child"]; paused: boolean } | null)[] = [];
   let stopping = false;
+  const agentLog: string[] = [];
+  const webLogs: string[] = [];
   try {
     const env = { ...WEB_ENV, NIMBUS_IMAGE_STORE: imageStore };
     const startWeb = async (i: number) => {
@@ -216,6 +218,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       webs[i] = web;
       // A web process must survive every fault but its own SIGKILL: an exit of its own is a violation.
       web.child.once("exit", (code, signal) => {
+        webLogs.push(...web.output().split("\n"));
         if (webs[i] !== web || stopping) return;
         webs[i] = null;
         const tail = web.output().split("\n").slice(-15).join("\n");
@@ -235,9 +238,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const { child } = spawnAgent(
         urls.join(","),
         `soak-${i}`,
-        { NODE_ENV: "production", NIMBUS_SIMULATED_HOSTS: String(hostsPerAgent), NIMBUS_STATE_DIR: stateDir, LOG_LEVEL: "warn" },
-        "ignore",
+        { NODE_ENV: "production", NIMBUS_SIMULATED_HOSTS: String(hostsPerAgent), NIMBUS_STATE_DIR: stateDir, LOG_LEVEL: "info" },
+        ["ignore", "pipe", "pipe"],
       );
+      // Kept to name what happened to an instance a violation names (agents log its id).
+      const keep = (chunk: Buffer) =>
+        agentLog.push(
+          ...chunk
+            .toString()
+            .split("\n")
+            .filter((line) => line.includes("instanceId")),
+        );
+      child.stdout?.on("data", keep);
+      child.stderr?.on("data", keep);
       agents[i] = { child, paused: false };
     };
     for (let i = 0; i < agentCount; i++) startAgentProcess(i);
@@ -429,6 +442,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           `${result.violations.length} violations${s ? `; web RSS ${s.web_rss_mb.join("/")} MB, ${s.db_connections} db connections` : ""}`,
       );
       for (const v of result.violations.slice(0, 20)) print(`    ✗ ${v}`);
+      if (final) {
+        // What the agents and web processes said about each instance named.
+        const logs = [...agentLog, ...webs.flatMap((w) => (w ? w.output().split("\n") : [])), ...webLogs];
+        for (const id of new Set(result.violations.flatMap((v) => v.match(/[0-9a-f]{8}-[0-9a-f-]{27}/g) ?? [])))
+          for (const line of logs.filter((l) => l.includes(id)).slice(-12)) print(`      ${id.slice(0, 8)}: ${line.slice(0, 400)}`);
+      }
     };
 
     const workers = Array.from({ length: workerCount }, (_, n) => worker(n));

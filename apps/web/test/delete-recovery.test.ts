@@ -1,6 +1,6 @@
 import type { Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { protocolPeer, signedInClient, startStack, waitFor, type Stack } from "./harness";
+import { protocolPeer, reportSender, signedInClient, startStack, waitFor, type Stack } from "./harness";
 
 /**
  * A delete the host acknowledged and then never finished (its agent died or lost its connection
@@ -25,6 +25,23 @@ describe("deletes a host took and never finished (real PostgreSQL)", () => {
     });
     peers.push(peer);
     return { peer, destroyed };
+  }
+
+  async function launchOn(hostname: string, name: string) {
+    const [flavors, images, networks] = await Promise.all([
+      admin.catalog.flavors.query(),
+      admin.catalog.images.query(),
+      admin.catalog.networks.query(),
+    ]);
+    const { instanceIds } = await admin.instances.launch.mutate({
+      name,
+      count: 1,
+      imageId: images[0]!.id,
+      flavorId: flavors.find((f) => f.name === "m1.tiny")!.id,
+      networkId: networks[0]!.id,
+      availabilityZone: `:${hostname}`,
+    });
+    return instanceIds[0]!;
   }
 
   async function deletingOn(hostname: string, name: string) {
@@ -77,6 +94,31 @@ describe("deletes a host took and never finished (real PostgreSQL)", () => {
     const again = await silentHost("node-del-2", [id]);
     await waitFor("the destroy sent again", () => again.destroyed.includes(id));
     expect((await admin.instances.get.query({ id })).instance.taskState).toBe("deleting");
+  });
+
+  it("a host whose agent lost its state numbers its reports from the start again: its 'deleted' still finishes the delete", async () => {
+    const host = await silentHost("node-del-4");
+    const sender = reportSender(host.peer);
+    const say = (instanceId: string, commandId: string, seq: number, phase: string) =>
+      sender.report({ instanceId, commandId, seq, phase, powerState: phase === "active" ? "running" : "nostate", at: new Date().toISOString() });
+    const spawned = new Promise<{ instance: { id: string }; commandId: string }>((resolve) => host.peer.once("instance.spawn", resolve));
+    const id = await launchOn("node-del-4", "wiped-agent");
+    const { commandId } = await spawned;
+    // The agent's first life: a build reported up to a high number.
+    for (const [seq, phase] of [
+      [16_777_217, "networking"],
+      [16_777_218, "block_device_mapping"],
+      [16_777_219, "spawning"],
+      [16_777_220, "active"],
+    ] as const)
+      expect(await say(id, commandId, seq, phase)).toEqual({ ok: true });
+    await waitFor("ACTIVE", async () => (await admin.instances.get.query({ id })).instance.status === "ACTIVE");
+    await admin.instances.delete.mutate({ id });
+    await waitFor("the destroy at the host", () => host.destroyed.includes(id));
+    // Its second life, state directory lost: numbering starts again.
+    expect(await say(id, "00000000-0000-4000-8000-000000000001", 1, "deleted")).toEqual({ ok: true });
+    await waitFor("the instance deleted", () => gone(id));
+    expect(await usedVcpus("node-del-4")).toBe(0);
   });
 
   it("the host stays down: the delete is finished here once the host is declared down", async () => {

@@ -134,6 +134,13 @@ export async function recordReport(services: RecordServices, { hostId, report }:
     if (!instance || instance.hostId !== hostId) {
       throw new NimbusError("Forbidden", `Instance ${report.instanceId} is not placed on this host.`);
     }
+    // The guest gone ends a delete whatever its number: an agent that lost its state directory
+    // numbers its reports from the start again (below the last one applied), and its word that
+    // the domain is destroyed must still finish the delete rather than be dropped as a duplicate.
+    if (report.phase === "deleted" && instance.taskState === "deleting" && report.seq <= instance.lastReportSeq) {
+      deleted = true;
+      return "applied";
+    }
     if (report.seq <= instance.lastReportSeq) return "duplicate";
     const host = await hostnameOf(tx, hostId);
     const seen = { lastReportSeq: report.seq };
