@@ -57,7 +57,9 @@ interface Step {
 interface ActionKind {
   /** The statuses (Nova's) it may start from. */
   from: readonly string[];
-  steps(instance: BenchInstance, other: { flavorOtherThan(id: string): string }): Step[];
+  steps(instance: BenchInstance, other: { flavorOtherThan(id: string): string; imageId: string }): Step[];
+  /** False: timed alone only, not in the mixed run (each snapshot makes an image, within the project's image quota). */
+  mixed?: boolean;
   /** What the action changed on the instance besides its status (a resize: its flavor). */
   after?(instance: BenchInstance, steps: Step[]): Partial<BenchInstance>;
 }
@@ -75,9 +77,22 @@ const ACTIONS = {
     ],
     after: (_, steps) => ({ flavorId: String(steps[0]!.input.flavorId) }),
   },
+  // The guest's disk to a new image (queued → saving → active); the instance stays ACTIVE.
+  snapshot: {
+    from: ["ACTIVE"],
+    mixed: false,
+    steps: ({ id }) => [{ path: "instances.snapshot", input: { instanceId: id, name: `bench-snapshot-${id.slice(0, 8)}` }, until: "ACTIVE" }],
+  },
+  // A fresh root disk and config drive from the same image, same host and ports.
+  rebuild: {
+    from: ["ACTIVE", "SHUTOFF"],
+    steps: ({ id, status }, { imageId }) => [{ path: "instances.rebuild", input: { instanceId: id, imageId }, until: status }],
+  },
 } satisfies Record<string, ActionKind>;
 type ActionName = keyof typeof ACTIONS;
 const ACTION_NAMES = Object.keys(ACTIONS) as ActionName[];
+/** The kinds the mixed run draws from. */
+const MIXED_NAMES = ACTION_NAMES.filter((name) => (ACTIONS[name] as ActionKind).mixed !== false);
 
 const pct = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -246,7 +261,7 @@ export async function runActionsBenchmark() {
     /** Runs `name` on `instance` to its end; the time from the first call to the last step's end, or why it failed. */
     const run = async (name: ActionName, instance: BenchInstance): Promise<{ ms: number } | { failure: string }> => {
       const kind: ActionKind = ACTIONS[name];
-      const steps = kind.steps(instance, { flavorOtherThan });
+      const steps = kind.steps(instance, { flavorOtherThan, imageId: images[0]!.id });
       const t0 = now();
       for (const step of steps) {
         const end = view.expect(instance.id, step.until);
@@ -313,7 +328,7 @@ export async function runActionsBenchmark() {
             continue;
           }
           let name: ActionName;
-          do name = ACTION_NAMES[nextKind++ % ACTION_NAMES.length]!;
+          do name = MIXED_NAMES[nextKind++ % MIXED_NAMES.length]!;
           while (!startable(name, instance));
           const outcome = await run(name, instance);
           if ("ms" in outcome) {

@@ -345,7 +345,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           agents[i]?.child.kill("SIGKILL");
           await sleep(3_000);
           startAgentProcess(i);
-          return `agent soak-${i} (${hostsPerAgent} hosts) SIGKILLed, restarted after 3 s`;
+          return `agent soak-${i} (${hostsPerAgent} hosts) SIGKILLed, restarted after 3 s with an empty state directory (its simulated domains gone with it)`;
         }
         case "agent_pause": {
           const i = Math.floor(Math.random() * agentCount);
