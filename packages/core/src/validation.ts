@@ -156,7 +156,7 @@ export function pageInput<const Keys extends readonly [string, ...string[]]>(
       .min(1, "Ask for at least one row.")
       .max(MAX_LIST_LIMIT, `Ask for at most ${MAX_LIST_LIMIT} rows.`)
       .default(defaults.limit ?? 20),
-    cursor: z.string().max(4096, "Not a page cursor this list gave out.").optional(),
+    cursor: text("The page cursor").max(4096, "Not a page cursor this list gave out.").optional(),
   };
 }
 
@@ -193,7 +193,7 @@ export const listInstancesInput = z
     /** The order (newest first unless told) and, instead of a marker, the cursor of a page this list gave out. */
     sort: z.enum(INSTANCE_SORT_KEYS, `Sort by one of: ${INSTANCE_SORT_KEYS.join(", ")}.`).default("created"),
     direction: z.enum(["asc", "desc"], "Sort asc or desc.").optional(),
-    cursor: z.string().max(4096, "Not a page cursor this list gave out.").optional(),
+    cursor: text("The page cursor").max(4096, "Not a page cursor this list gave out.").optional(),
   })
   .default({ allProjects: false, sort: "created" });
 export type ListInstancesInput = z.input<typeof listInstancesInput>;
