@@ -45,20 +45,7 @@ describe("deletes a host took and never finished (real PostgreSQL)", () => {
   }
 
   async function deletingOn(hostname: string, name: string) {
-    const [flavors, images, networks] = await Promise.all([
-      admin.catalog.flavors.query(),
-      admin.catalog.images.query(),
-      admin.catalog.networks.query(),
-    ]);
-    const { instanceIds } = await admin.instances.launch.mutate({
-      name,
-      count: 1,
-      imageId: images[0]!.id,
-      flavorId: flavors.find((f) => f.name === "m1.tiny")!.id,
-      networkId: networks[0]!.id,
-      availabilityZone: `:${hostname}`,
-    });
-    const id = instanceIds[0]!;
+    const id = await launchOn(hostname, name);
     await waitFor("the build on its host", async () => (await admin.instances.get.query({ id })).instance.hostname === hostname);
     await admin.instances.delete.mutate({ id });
     expect((await admin.instances.get.query({ id })).instance.taskState).toBe("deleting");
