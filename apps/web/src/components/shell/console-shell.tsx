@@ -19,7 +19,8 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
       <AppShell.Header>
         <ConsoleHeader navOpened={opened} onToggleNav={toggle} />
       </AppShell.Header>
-      <AppShell.Navbar p="sm">
+      {/* Scrolls on its own when its links are taller than the window (a laptop at 720 px). */}
+      <AppShell.Navbar p="sm" style={{ overflowY: "auto" }}>
         <ConsoleNav onNavigate={close} />
       </AppShell.Navbar>
       <AppShell.Main id="main-content" tabIndex={-1} style={{ outline: "none" }}>
