@@ -229,6 +229,25 @@ function conflictAs(kind: string): NeutronRoute["faults"] {
   return { Conflict: answer };
 }
 
+/** PUT add_router_interface / remove_router_interface: one body, one reply, the verb and its conflict differ. */
+function interfaceRoute(
+  action: "add_router_interface" | "remove_router_interface",
+  conflict: string,
+  verb: typeof addRouterInterface | typeof removeRouterInterface,
+): NeutronRoute {
+  return {
+    method: "PUT",
+    path: `/v2.0/routers/:routerId/${action}`,
+    action,
+    faults: conflictAs(conflict),
+    handle: async (call) => {
+      const id = routerId(call);
+      const body = interfaceBodyIn(call);
+      return interfaceReply(await verb({ ctx: call.ctx, input: { id, subnetId: body.subnet_id, portId: body.port_id } }));
+    },
+  };
+}
+
 export const routerRoutes: NeutronRoute[] = [
   {
     method: "GET",
@@ -288,28 +307,8 @@ export const routerRoutes: NeutronRoute[] = [
       return { status: 204 };
     },
   },
-  {
-    method: "PUT",
-    path: "/v2.0/routers/:routerId/add_router_interface",
-    action: "add_router_interface",
-    faults: conflictAs("IpAddressInUse"),
-    handle: async (call) => {
-      const id = routerId(call);
-      const body = interfaceBodyIn(call);
-      return interfaceReply(await addRouterInterface({ ctx: call.ctx, input: { id, subnetId: body.subnet_id, portId: body.port_id } }));
-    },
-  },
-  {
-    method: "PUT",
-    path: "/v2.0/routers/:routerId/remove_router_interface",
-    action: "remove_router_interface",
-    faults: conflictAs("RouterInterfaceInUseByFloatingIP"),
-    handle: async (call) => {
-      const id = routerId(call);
-      const body = interfaceBodyIn(call);
-      return interfaceReply(await removeRouterInterface({ ctx: call.ctx, input: { id, subnetId: body.subnet_id, portId: body.port_id } }));
-    },
-  },
+  interfaceRoute("add_router_interface", "IpAddressInUse", addRouterInterface),
+  interfaceRoute("remove_router_interface", "RouterInterfaceInUseByFloatingIP", removeRouterInterface),
   {
     method: "GET",
     path: "/v2.0/floatingips",
