@@ -8,12 +8,12 @@ import {
   PERSONA_PASSWORD,
   signedInClient,
   startAgent,
-  startStack,
   TRPCClientError,
   waitFor,
   type AgentProcess,
   type Stack,
 } from "./harness";
+import { ACTION_AGENT_ENV, startActionStack } from "./action-stack";
 import { assertInvariants } from "./invariants";
 
 /**
@@ -27,20 +27,10 @@ describe("instance lifecycle actions", () => {
   let stack: Stack;
   let agent: AgentProcess;
   let api: Awaited<ReturnType<typeof signedInClient>>;
-  const agentEnv = { NIMBUS_POWER_SYNC_SECONDS: "1" };
+  const agentEnv = ACTION_AGENT_ENV;
 
   beforeAll(async () => {
-    stack = await startStack("postgres", {
-      NIMBUS_ACTION_TIMEOUT_SECONDS: "3",
-      NIMBUS_SHUTDOWN_TIMEOUT_SECONDS: "1",
-      NIMBUS_AGENT_ACK_TIMEOUT_MS: "1000",
-      NIMBUS_HOST_RECONNECT_GRACE_SECONDS: "1",
-    });
-    agent = startAgent(stack.server.url, { hostname: "life-1", env: agentEnv });
-    api = await signedInClient(stack.server.url);
-    await waitFor("the agent's host to be up", async () =>
-      (await api.client.hosts.list.query()).find((h) => h.hostname === "life-1" && h.state === "up"),
-    );
+    ({ stack, agent, api } = await startActionStack("life-1"));
   });
 
   afterAll(async () => {

@@ -11,12 +11,12 @@ import {
   PERSONA_PASSWORD,
   signedInClient,
   startAgent,
-  startStack,
   TRPCClientError,
   waitFor,
   type AgentProcess,
   type Stack,
 } from "./harness";
+import { ACTION_AGENT_ENV, startActionStack } from "./action-stack";
 import { assertInvariants } from "./invariants";
 
 /**
@@ -30,22 +30,14 @@ describe("instance rebuild", () => {
   let stack: Stack;
   let agent: AgentProcess;
   let api: Awaited<ReturnType<typeof signedInClient>>;
-  const agentEnv = { NIMBUS_POWER_SYNC_SECONDS: "1" };
+  const agentEnv = ACTION_AGENT_ENV;
   let baseImageId: string;
   let otherImageId: string;
 
   const db = () => stack.server.database.db;
 
   beforeAll(async () => {
-    stack = await startStack("postgres", {
-      NIMBUS_ACTION_TIMEOUT_SECONDS: "3",
-      NIMBUS_SHUTDOWN_TIMEOUT_SECONDS: "1",
-      NIMBUS_AGENT_ACK_TIMEOUT_MS: "1000",
-      NIMBUS_HOST_RECONNECT_GRACE_SECONDS: "1",
-    });
-    agent = startAgent(stack.server.url, { hostname: "rebuild-1", env: agentEnv });
-    api = await signedInClient(stack.server.url);
-    await hostUp("rebuild-1");
+    ({ stack, agent, api } = await startActionStack("rebuild-1"));
     const base = (await api.client.catalog.images.query())[0]!;
     baseImageId = base.id;
     otherImageId = await addImage("rebuild-other", { minDiskGb: 1 });

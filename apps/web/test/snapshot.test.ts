@@ -10,12 +10,12 @@ import {
   PERSONA_PASSWORD,
   signedInClient,
   startAgent,
-  startStack,
   TRPCClientError,
   waitFor,
   type AgentProcess,
   type Stack,
 } from "./harness";
+import { ACTION_AGENT_ENV, startActionStack } from "./action-stack";
 import { assertInvariants } from "./invariants";
 
 /**
@@ -31,20 +31,10 @@ describe("instance snapshots (createImage)", () => {
   let stack: Stack;
   let agent: AgentProcess;
   let api: Awaited<ReturnType<typeof signedInClient>>;
-  const agentEnv = { NIMBUS_POWER_SYNC_SECONDS: "1" };
+  const agentEnv = ACTION_AGENT_ENV;
 
   beforeAll(async () => {
-    stack = await startStack("postgres", {
-      NIMBUS_ACTION_TIMEOUT_SECONDS: "3",
-      NIMBUS_SHUTDOWN_TIMEOUT_SECONDS: "1",
-      NIMBUS_AGENT_ACK_TIMEOUT_MS: "1000",
-      NIMBUS_HOST_RECONNECT_GRACE_SECONDS: "1",
-    });
-    agent = startAgent(stack.server.url, { hostname: "snap-1", env: agentEnv });
-    api = await signedInClient(stack.server.url);
-    await waitFor("the agent's host to be up", async () =>
-      (await api.client.hosts.list.query()).find((h) => h.hostname === "snap-1" && h.state === "up"),
-    );
+    ({ stack, agent, api } = await startActionStack("snap-1"));
   });
 
   afterAll(async () => {
