@@ -15,6 +15,7 @@ if [ "$$" != 1 ]; then
     bound|renew)
       ip -4 addr flush dev "$interface" 2>/dev/null
       ip addr add "$ip/${mask:-24}" dev "$interface"
+      [ -n "$mtu" ] && ip link set "$interface" mtu "$mtu"
       for r in $router; do ip route replace default via "$r" dev "$interface"; break; done
       : > /etc/resolv.conf
       for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done

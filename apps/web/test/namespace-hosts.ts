@@ -5,7 +5,8 @@
  * the namespaces, and its own compute agent process, run in the namespace. The agents use the
  * test-only endpoint driver (NIMBUS_TEST_ENDPOINTS): an instance is a veth endpoint in a
  * namespace of its own, plugged into the host's real libvirt network with its real nwfilter
- * bound to it, so no guest has to boot.
+ * bound to it, so no guest has to boot. With `instances: "guests"` the agents drive their
+ * libvirtd as on a real host instead, and it boots real (TCG) guests.
  *
  * Every name carries a per-run id (`nov<4 hex>`), every address lives inside namespaces this
  * run made (the underlay is 198.18.<n>.0/24, RFC 2544's benchmarking range; the web server
@@ -15,7 +16,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AGENT_SECRET, repoRoot, waitFor } from "./harness";
@@ -56,6 +57,12 @@ export interface NamespaceCloud {
   close(): Promise<void>;
 }
 
+/**
+ * What an instance is on the hosts: a veth endpoint (the default: no guest boots, see the top of
+ * this file), or a real guest booted by the host's own libvirtd (qemu, TCG), as on a real cloud.
+ */
+export type InstanceKind = "endpoints" | "guests";
+
 /** A flat external network joining some hosts' `br-ex` (physnet1) and an outside namespace. */
 export interface ExternalNetworkLayout {
   /** Indexes of the hosts that map physnet1 to their br-ex (NIMBUS_PHYSNETS). */
@@ -76,13 +83,15 @@ const quiet = (command: string, ...args: string[]) => {
 /** Lays out `names.length` hosts; nothing is started until `start`. */
 export function namespaceCloud(
   names: string[],
-  { logLevel = "info", external }: { logLevel?: string; external?: ExternalNetworkLayout } = {},
+  { logLevel = "info", external, instances = "endpoints" }: { logLevel?: string; external?: ExternalNetworkLayout; instances?: InstanceKind } = {},
 ): NamespaceCloud {
   const id = `nov${randomBytes(2).toString("hex")}`;
   const third = randomInt(1, 254);
   const underlay = `${id}ul`;
   const serverAddress = `198.18.${third}.254`;
-  const workDir = mkdtempSync(path.join(tmpdir(), `nimbus-${id}-`));
+  // Guests' disks live in the agents' state dirs, which libvirt's qemu user must reach.
+  const workDir = mkdtempSync(path.join(instances === "guests" ? "/var/tmp" : tmpdir(), `nimbus-${id}-`));
+  if (instances === "guests") chmodSync(workDir, 0o755);
   const daemons: ChildProcess[] = [];
   const agents = new Map<string, ChildProcess>();
   let closed = false;
@@ -104,6 +113,10 @@ export function namespaceCloud(
     const dir = path.join(workDir, letter);
     const output: string[] = [];
     for (const sub of ["run", "lib", "etc", "cache", "log", "state"]) mkdirSync(path.join(dir, sub), { recursive: true });
+    if (instances === "guests") {
+      chmodSync(dir, 0o755);
+      chmodSync(path.join(dir, "state"), 0o755);
+    }
     run("ip", "netns", "add", netns);
     run("ip", "-n", netns, "link", "set", "lo", "up");
     run("ip", "link", "add", `${id}${letter}u`, "type", "veth", "peer", "name", "ul0", "netns", netns);
@@ -142,7 +155,7 @@ export function namespaceCloud(
               NIMBUS_STATE_DIR: path.join(dir, "state"),
               NIMBUS_LIBVIRT_URI: libvirtUri,
               NIMBUS_TUNNEL_IP: tunnelAddress,
-              NIMBUS_TEST_ENDPOINTS: `${id}${letter}`,
+              ...(instances === "endpoints" ? { NIMBUS_TEST_ENDPOINTS: `${id}${letter}` } : {}),
               NIMBUS_ROUTER_NETNS_PREFIX: `${id}${letter}-qrouter-`,
               ...(onExternal ? { NIMBUS_PHYSNETS: "physnet1:br-ex" } : {}),
               NIMBUS_DISK_GB: "100",
@@ -196,6 +209,9 @@ export function namespaceCloud(
     // Networks and domains of the machine's own libvirtd are not this host's.
     rmSync(path.join(dir, "etc", "qemu"), { recursive: true, force: true });
     mkdirSync(path.join(dir, "etc", "qemu", "networks"), { recursive: true });
+    // The machine's virtlogd listens under the real /run/libvirt, which this daemon does not
+    // see: its guests' qemu writes their console logs itself.
+    appendFileSync(path.join(dir, "etc", "qemu.conf"), '\nstdio_handler = "file"\n');
     const mounts = [
       ["run", "/run/libvirt"],
       ["lib", "/var/lib/libvirt"],

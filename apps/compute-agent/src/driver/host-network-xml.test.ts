@@ -98,7 +98,14 @@ describe("network XML", () => {
     // Tenant traffic never leaves the host's bridge, and the user's network name is not in it.
     expect(xml).not.toContain("<forward");
     expect(xml).not.toContain("private");
-    expect(xml).not.toContain("dnsmasq");
+    // No nameservers on the subnet: libvirt's dnsmasq offers itself, as before.
+    expect(xml).not.toContain("dns-server");
+  });
+
+  it("offers the gateway as the default route, which libvirt's isolated network would not", () => {
+    const xml = buildNetworkXml(port());
+    expect(xml).toContain("xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'");
+    expect(xml).toContain("<dnsmasq:option value='dhcp-option=option:router,10.0.0.1'/>");
   });
 
   it("hands out the subnet's nameservers instead of the host's dnsmasq", () => {
@@ -111,7 +118,7 @@ describe("network XML", () => {
     const noDhcp = buildNetworkXml(port({ enableDhcp: false, dnsNameservers: ["9.9.9.9"] }));
     expect(noDhcp).toContain("<ip address='10.0.0.1' netmask='255.255.255.0'>");
     expect(noDhcp).not.toContain("<dhcp");
-    expect(noDhcp).not.toContain("dns-server");
+    expect(noDhcp).not.toContain("dnsmasq");
     const noGateway = buildNetworkXml(port({ gatewayIp: null }));
     expect(noGateway).not.toContain("<ip ");
     expect(noGateway).toContain("<bridge name='nbr3f2a9c1b'");

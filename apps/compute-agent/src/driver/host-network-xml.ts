@@ -124,6 +124,11 @@ export function dhcpHostXml(host: DhcpHost): string {
  * with `net-update`).
  * Without a gateway the bridge gets no address and dnsmasq does not run: the guest takes its
  * address from the config drive.
+ *
+ * DHCP hands out what Neutron's DHCP agent does: the subnet's gateway as the default route (libvirt
+ * tells the dnsmasq of an isolated network to offer none, `dhcp-option=3`; dnsmasq keeps the
+ * later of two options of one number, ours) and the subnet's nameservers; libvirt adds the
+ * network's MTU (option 26) itself.
  */
 export function buildNetworkXml(port: PortSpec): string {
   const subnet = parseCidr(port.cidr);
@@ -131,7 +136,7 @@ export function buildNetworkXml(port: PortSpec): string {
   const dhcp = gateway !== null && port.enableDhcp;
   const nameservers = port.dnsNameservers.map((ns) => parseIpv4(ns).join("."));
   const lines = [
-    `<network${dhcp && nameservers.length > 0 ? ` xmlns:dnsmasq='${DNSMASQ_XML_NAMESPACE}'` : ""}>`,
+    `<network${dhcp ? ` xmlns:dnsmasq='${DNSMASQ_XML_NAMESPACE}'` : ""}>`,
     `  <name>${libvirtNetworkName(port.networkId)}</name>`,
     `  <uuid>${port.networkId.toLowerCase()}</uuid>`,
     `  <bridge name='${bridgeName(port.networkId)}' stp='on' delay='0'/>`,
@@ -144,9 +149,11 @@ export function buildNetworkXml(port: PortSpec): string {
     }
     lines.push(`  </ip>`);
   }
-  if (dhcp && nameservers.length > 0) {
+  if (dhcp) {
+    const options = [`option:router,${gateway}`];
     // Neutron hands out the subnet's nameservers; libvirt's dnsmasq would otherwise offer itself.
-    lines.push(`  <dnsmasq:options>`, `    <dnsmasq:option value='dhcp-option=option:dns-server,${nameservers.join(",")}'/>`, `  </dnsmasq:options>`);
+    if (nameservers.length > 0) options.push(`option:dns-server,${nameservers.join(",")}`);
+    lines.push(`  <dnsmasq:options>`, ...options.map((option) => `    <dnsmasq:option value='dhcp-option=${option}'/>`), `  </dnsmasq:options>`);
   }
   lines.push(`</network>`);
   return `${lines.join("\n")}\n`;
