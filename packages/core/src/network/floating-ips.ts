@@ -18,6 +18,7 @@ import { idInput, text } from "../validation";
 import { allocatePort } from "./ports";
 import { DEVICE_OWNER, FLOATINGIP_QUOTA, routerForFloatingIp, unreachableMessage } from "./router-rules";
 import { findExternalNetwork } from "./routers";
+import { networkChange } from "./announce-change";
 
 export const createFloatingIpInput = z.object({
   networkId: z.uuid("Not a network id."),
@@ -157,7 +158,7 @@ export async function createFloatingIp({
 }): Promise<FloatingIpSummary> {
   const principal = authorize(ctx.principal, "floatingIps.create");
   const value = parseInput(createFloatingIpInput, input);
-  return ctx.db.transaction(async (tx) => {
+  return networkChange(ctx, { projectId: principal.projectId, resource: "floatingip" }, async (tx) => {
     await enforceFloatingIpQuota(tx, principal.projectId);
     const network = await findExternalNetwork(tx, value.networkId);
     if (!network.routerExternal) {
@@ -202,7 +203,7 @@ export async function updateFloatingIp({
 }): Promise<FloatingIpSummary> {
   const principal = authorize(ctx.principal, "floatingIps.update");
   const value = parseInput(updateFloatingIpInput, input);
-  return ctx.db.transaction(async (tx) => {
+  return networkChange(ctx, { projectId: principal.projectId, resource: "floatingip" }, async (tx) => {
     const row = await findFloatingIp(tx, principal, value.id, true);
     const changes: Partial<FloatingIpRow> = { updatedAt: new Date() };
     if (value.description !== undefined) changes.description = value.description;
@@ -228,7 +229,7 @@ export async function updateFloatingIp({
 export async function deleteFloatingIp({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
   const principal = authorize(ctx.principal, "floatingIps.delete");
   const { id } = parseInput(idInput, input);
-  return ctx.db.transaction(async (tx) => {
+  return networkChange(ctx, { projectId: principal.projectId, resource: "floatingip" }, async (tx) => {
     const row = await findFloatingIp(tx, principal, id, true);
     await tx.delete(schema.floatingIps).where(eq(schema.floatingIps.id, id));
     await tx.delete(schema.ports).where(eq(schema.ports.id, row.floatingPortId));
