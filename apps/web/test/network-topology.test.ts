@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
-import { addUser, browserSocket, PERSONA_PASSWORD, protocolPeer, signedInClient, startStack, TRPCClientError, waitFor, type Stack } from "./harness";
+import { addUser, apiClient, browserSocket, PERSONA_PASSWORD, protocolPeer, signedInClient, startStack, TRPCClientError, waitFor, type Stack } from "./harness";
 
 type Client = Awaited<ReturnType<typeof signedInClient>>["client"];
 
@@ -110,14 +110,13 @@ describe("network topology (real PostgreSQL)", () => {
   });
 
   it("needs a signed-in caller", async () => {
-    const { apiClient } = await import("./harness");
     const anonymous = apiClient(stack.server.url).client;
     const error = await anonymous.networks.topology.query().then(
       () => null,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(TRPCClientError);
-    expect((error as TRPCClientError<never>).data?.code).toBe("UNAUTHORIZED");
+    expect(((error as TRPCClientError<never>).data as { code?: string } | undefined)?.code).toBe("UNAUTHORIZED");
   });
 
   it("pushes a router or floating IP change to the project's viewers only", async () => {
