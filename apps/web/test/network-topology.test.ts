@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
-import { addUser, apiClient, browserSocket, PERSONA_PASSWORD, protocolPeer, signedInClient, startStack, TRPCClientError, waitFor, type Stack } from "./harness";
+import {
+  addUser,
+  apiClient,
+  browserSocket,
+  PERSONA_PASSWORD,
+  protocolPeer,
+  signedInClient,
+  startStack,
+  TRPCClientError,
+  waitFor,
+  type Stack,
+} from "./harness";
 
 type Client = Awaited<ReturnType<typeof signedInClient>>["client"];
 
@@ -80,7 +91,9 @@ describe("network topology (real PostgreSQL)", () => {
       ["public", true, false],
       ["shared-net", false, false],
     ]);
-    expect(topology.networks.find((n) => n.name === "inside")!.subnets).toEqual([expect.objectContaining({ name: "inside-v4", cidr: "10.40.0.0/24" })]);
+    expect(topology.networks.find((n) => n.name === "inside")!.subnets).toEqual([
+      expect.objectContaining({ name: "inside-v4", cidr: "10.40.0.0/24" }),
+    ]);
     expect(topology.routers).toEqual([
       {
         id: r1.id,

@@ -120,9 +120,8 @@ async function association(tx: Executor, principal: Principal, floatingIp: Pick<
     .where(eq(schema.floatingIps.portId, portId));
   const other = held.find((h) => h.id !== floatingIp.id);
   if (other) {
-    throw NimbusError.conflict(
-      `Cannot associate floating IP ${floatingIp.id} with port ${portId} using fixed IP ${port.ipAddress}, as that fixed IP already has floating IP ${other.address}: release or move it first.`,
-    );
+    const message = `Cannot associate floating IP ${floatingIp.id} with port ${portId} using fixed IP ${port.ipAddress}, as that fixed IP already has floating IP ${other.address}: release or move it first.`;
+    throw new NimbusError("Conflict", message, { fields: [{ path: "portId", message }] });
   }
   const routers = await tx
     .select({ id: schema.routers.id, externalNetworkId: schema.routers.externalNetworkId, subnetId: schema.ports.subnetId })
@@ -134,8 +133,24 @@ async function association(tx: Executor, principal: Principal, floatingIp: Pick<
     port.subnetId,
     floatingIp.floatingNetworkId,
   );
-  // Neutron's ExternalGatewayForFloatingIPNotFound (404).
-  if (!router) throw new NimbusError("NotFound", unreachableMessage(floatingIp.floatingNetworkId, port.subnetId, portId));
+  // Neutron's ExternalGatewayForFloatingIPNotFound (404), naming the field the console shows it next to.
+  if (!router) {
+    const [names] = await tx
+      .select({
+        floatingNetwork: sql<string>`(select ${schema.networks.name} from ${schema.networks} where ${schema.networks.id} = ${floatingIp.floatingNetworkId})`,
+        subnet: schema.subnets.name,
+        network: schema.networks.name,
+      })
+      .from(schema.subnets)
+      .innerJoin(schema.networks, eq(schema.networks.id, schema.subnets.networkId))
+      .where(eq(schema.subnets.id, port.subnetId));
+    const message = unreachableMessage(
+      { id: floatingIp.floatingNetworkId, name: names?.floatingNetwork ?? "" },
+      { id: port.subnetId, name: names?.subnet ?? "", networkName: names?.network ?? "" },
+      { id: portId, ipAddress: port.ipAddress },
+    );
+    throw new NimbusError("NotFound", message, { fields: [{ path: "portId", message }] });
+  }
   return { portId, routerId: router.id };
 }
 

@@ -86,7 +86,9 @@ export async function getNetworkTopology({ ctx }: { ctx: CoreContext }): Promise
   const networks = await db
     .select()
     .from(schema.networks)
-    .where(used.size > 0 ? or(eq(schema.networks.projectId, projectId), inArray(schema.networks.id, [...used])) : eq(schema.networks.projectId, projectId))
+    .where(
+      used.size > 0 ? or(eq(schema.networks.projectId, projectId), inArray(schema.networks.id, [...used])) : eq(schema.networks.projectId, projectId),
+    )
     .orderBy(asc(schema.networks.name), asc(schema.networks.id));
   const subnets =
     networks.length === 0
