@@ -25,7 +25,7 @@ export function TopologyGraph({ graph, label }: { graph: NetworkTopology; label:
   const names = topologyNames(graph);
   const byId = new Map(layout.nodes.map((n) => [n.id, n]));
 
-  const describe = (node: LaidNode): { name: string; title: string; subtitle: string; href: string } => {
+  const nodeInfo = (node: LaidNode): { name: string; title: string; subtitle: string; href: string } => {
     if (node.kind === "router") {
       const r = graph.routers.find((x) => x.id === node.id)!;
       return {
@@ -66,7 +66,6 @@ export function TopologyGraph({ graph, label }: { graph: NetworkTopology; label:
 
   return (
     <svg
-      role="group"
       aria-label={label}
       width={layout.width}
       height={layout.height}
@@ -74,6 +73,7 @@ export function TopologyGraph({ graph, label }: { graph: NetworkTopology; label:
       style={{ maxWidth: "none", display: "block" }}
       className="nimbus-topology"
     >
+      {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: lines and their address labels are drawing only (nothing in them takes focus); the node names and the table say it in words */}
       <g aria-hidden="true">
         {layout.edges.map((edge) => {
           const a = byId.get(edge.from)!;
@@ -107,7 +107,7 @@ export function TopologyGraph({ graph, label }: { graph: NetworkTopology; label:
       </g>
       {layout.nodes.map((node) => {
         const style = STYLE[node.kind];
-        const { name, title, subtitle, href } = describe(node);
+        const { name, title, subtitle, href } = nodeInfo(node);
         return (
           <a key={node.id} href={href} aria-label={name} onClick={go(href)} className="nimbus-topology-node">
             <title>{name}</title>
@@ -121,10 +121,10 @@ export function TopologyGraph({ graph, label }: { graph: NetworkTopology; label:
               stroke={style.stroke}
               strokeWidth={1.5}
             />
-            <text x={node.x + 10} y={node.y + 18} fontSize={13} fontWeight={600} fill="var(--mantine-color-text)" aria-hidden="true">
+            <text x={node.x + 10} y={node.y + 18} fontSize={13} fontWeight={600} fill="var(--mantine-color-text)">
               {truncate(`${style.caption === "Instance" ? "" : `${style.caption}: `}${title}`, Math.floor(node.width / 7.5))}
             </text>
-            <text x={node.x + 10} y={node.y + 34} fontSize={11} fill="var(--mantine-color-dimmed)" aria-hidden="true">
+            <text x={node.x + 10} y={node.y + 34} fontSize={11} fill="var(--mantine-color-dimmed)">
               {truncate(subtitle, Math.floor(node.width / 6.5))}
             </text>
           </a>
