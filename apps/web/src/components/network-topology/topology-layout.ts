@@ -74,7 +74,9 @@ export function layoutTopology(graph: TopologyInput): TopologyLayout {
     const width = columns * COLUMN - NODE.gap;
     nodes.push({ kind: "network", id: network.id, x, y: rowY(2), width, height: NODE.height });
     centerOf.set(network.id, x + width / 2);
-    residents.forEach((instance, i) => place("instance", instance.id, x + i * COLUMN, 3));
+    residents.forEach((instance, i) => {
+      place("instance", instance.id, x + i * COLUMN, 3);
+    });
     x += columns * COLUMN;
   }
   // Instances on no project network (none, or only external ones): a column of their own at the end.
@@ -111,7 +113,9 @@ export function layoutTopology(graph: TopologyInput): TopologyLayout {
 
   for (const r of graph.routers) {
     if (r.gateway) edges.push({ from: r.id, to: r.gateway.networkId, kind: "gateway", index: 0 });
-    r.interfaces.forEach((i, index) => edges.push({ from: r.id, to: i.networkId, kind: "interface", index }));
+    r.interfaces.forEach((i, index) => {
+      edges.push({ from: r.id, to: i.networkId, kind: "interface", index });
+    });
   }
   for (const instance of graph.instances)
     instance.ports.forEach((p, index) => edges.push({ from: instance.id, to: p.networkId, kind: "port", index }));
