@@ -64,6 +64,9 @@ async function tearDown(page: Page, setup: Setup | undefined) {
   await trpc(page.request, "networks.delete", { id: setup.externalId });
 }
 
+// Each test builds an instance and removes it with its networks and router afterwards: more than the default minute on a busy machine.
+test.describe.configure({ timeout: 150_000 });
+
 test("associate a floating IP from the instance page, see it there and on the Floating IPs page, and disassociate it", async ({ page }) => {
   await signIn(page);
   let setup: Setup | undefined;
@@ -79,12 +82,12 @@ test("associate a floating IP from the instance page, see it there and on the Fl
     await expect(actions.getByRole("button", { name: "Disassociate floating IP" })).toHaveAccessibleDescription("fip-vm has no floating IP.");
 
     // The router has no interface on the instance's subnet: the dialog says so next to the port, and so does the server.
-    await actions.getByRole("button", { name: "Associate floating IP" }).click();
+    await actions.getByRole("button", { name: "Associate floating IP", exact: true }).click();
     const dialog = page.getByRole("dialog", { name: "Associate a floating IP with fip-vm" });
     await expect(dialog.getByLabel("Floating IP")).toHaveValue(`new:${setup.externalId}`);
     const port = dialog.getByLabel("Port");
     await expect(port).toHaveAccessibleDescription(/Network inner-fip has no router with its gateway on public-fip/);
-    await dialog.getByRole("button", { name: "Associate" }).click();
+    await dialog.getByRole("button", { name: "Associate", exact: true }).click();
     await expect(port).toHaveAccessibleDescription(/External network public-fip is not reachable from subnet inner-fip-v4 of network inner-fip/);
     // The refused allocation kept no address.
     expect(await trpc(page.request, "floatingIps.list")).toEqual([]);
@@ -93,11 +96,11 @@ test("associate a floating IP from the instance page, see it there and on the Fl
     // Once the subnet is an interface of the router (pushed to the open dialog), the association goes through.
     await trpc(page.request, "routers.addInterface", { id: setup.routerId, subnetId: setup.subnetId });
     await expect(port).not.toHaveAccessibleDescription(/has no router/);
-    await dialog.getByRole("button", { name: "Associate" }).click();
+    await dialog.getByRole("button", { name: "Associate", exact: true }).click();
     await expect(dialog).toBeHidden();
     await expect(details).toContainText(/Floating IP 198\.51\.100\.\d+/);
     const address = (await details.textContent())!.match(/Floating IP (198\.51\.100\.\d+)/)![1]!;
-    await expect(actions.getByRole("button", { name: "Associate floating IP" })).toHaveAccessibleDescription(
+    await expect(actions.getByRole("button", { name: "Associate floating IP", exact: true })).toHaveAccessibleDescription(
       "Every port of fip-vm already has a floating IP: disassociate one first.",
     );
 
