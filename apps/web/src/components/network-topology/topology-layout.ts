@@ -117,8 +117,9 @@ export function layoutTopology(graph: TopologyInput): TopologyLayout {
       edges.push({ from: r.id, to: i.networkId, kind: "interface", index });
     });
   }
-  for (const instance of graph.instances)
-    instance.ports.forEach((p, index) => edges.push({ from: instance.id, to: p.networkId, kind: "port", index }));
+  for (const instance of graph.instances) {
+    for (const [index, p] of instance.ports.entries()) edges.push({ from: instance.id, to: p.networkId, kind: "port", index });
+  }
 
   const ids = new Set(nodes.map((n) => n.id));
   const right = Math.max(NODE.width, ...nodes.map((n) => n.x + n.width));
