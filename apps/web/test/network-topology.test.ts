@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CoreContext } from "@nimbus/core/context";
+import { getNetworkTopology } from "@nimbus/core/network";
 import type { Socket } from "socket.io-client";
 import {
   addUser,
@@ -120,6 +122,48 @@ describe("network topology (real PostgreSQL)", () => {
     expect(theirView.networks.map((n) => n.name).sort()).toEqual(["public", "shared-net", "theirs"]);
     expect(JSON.stringify(theirView)).not.toContain(inside.id);
     expect(JSON.stringify(theirView)).not.toContain(fip.floatingIpAddress);
+  });
+
+  it("reads the graph in as many statements with 20 more instances as before (no query per row)", async () => {
+    const { db } = stack.server.database;
+    const [project] = await db.query.projects.findMany({ where: (p, { eq }) => eq(p.name, "topo") });
+    /** The statements one topology read starts (each select is one). */
+    async function statements(): Promise<{ count: number; instances: number }> {
+      let count = 0;
+      const counting = new Proxy(db, {
+        get(target, key, receiver) {
+          const value = Reflect.get(target, key, receiver);
+          if (key !== "select" || typeof value !== "function") return value;
+          return (...args: unknown[]) => {
+            count += 1;
+            return value.apply(target, args);
+          };
+        },
+      });
+      const ctx = {
+        db: counting,
+        principal: {
+          userId: project!.id,
+          userName: "counter",
+          projectId: project!.id,
+          projectName: "topo",
+          role: "reader",
+          isAdmin: false,
+          via: "session",
+        },
+      } as unknown as CoreContext;
+      const graph = await getNetworkTopology({ ctx });
+      return { count, instances: graph.instances.length };
+    }
+    const wide = await member.networks.create.mutate({ name: "wide", subnet: { name: "wide-v4", cidr: "10.41.0.0/24" } });
+    await member.instances.launch.mutate({ ...launchBase, name: "few", networkId: wide.id });
+    const before = await statements();
+    await admin.quotas.set.mutate({ projectId: project!.id, limits: { instances: 100, cores: 100, ram: 1_000_000 } });
+    for (let i = 0; i < 2; i++) await member.instances.launch.mutate({ ...launchBase, count: 10, name: `many-${i}`, networkId: wide.id });
+    const after = await statements();
+    expect(after.instances).toBe(before.instances + 20);
+    expect(after.count).toBe(before.count);
+    expect(after.count).toBeLessThanOrEqual(6);
   });
 
   it("needs a signed-in caller", async () => {
