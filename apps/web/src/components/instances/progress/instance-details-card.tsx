@@ -31,7 +31,7 @@ export function InstanceDetailsCard({ instance, volumes }: { instance: InstanceD
         </Field>
         <Field label="Image">{instance.imageName ?? "—"}</Field>
         <Field label="Network">{instance.networkName ?? "—"}</Field>
-        <Field label="IP addresses">
+        <Field label="IP address">
           <InstanceAddresses instanceId={instance.id} fallback={instance.fixedIp} />
         </Field>
         <Field label="MAC address">
