@@ -17,13 +17,15 @@ import type {
   VncConsoleCommand,
   VolumeDeleteCommand,
 } from "./protocol/agent";
-import type { HostChanged, InstanceUpdates } from "./protocol/browser";
+import type { HostChanged, InstanceUpdates, NetworkChanged } from "./protocol/browser";
 
 /** Where committed changes are announced (socket.io in the web app). Called after commit only. */
 export interface Publisher {
   /** A committed change's events and instance states, for the project's viewers (and the states for cloud admins). */
   instanceUpdates(projectId: string, updates: InstanceUpdates): void;
   hostChanged(change: HostChanged): void;
+  /** A project's networks, subnets, routers or floating IPs changed, for the project's viewers. */
+  networkChanged?(change: NetworkChanged): void;
   /** A piece of a guest's serial console, for the project's viewers. */
   instanceConsole?(chunk: ConsoleChunk & { projectId: string }): void;
   /** Image download progress of a build, for the project's viewers. */

@@ -140,6 +140,8 @@ export const POLICY = {
   "ports.get": "project:reader",
   /** How many networks, subnets, ports, groups and rules a project has (its own; a cloud admin any project's). */
   "networks.usage": "project:reader",
+  /** The project's networks, routers and instances as one graph (Horizon's Network Topology). */
+  "networks.topology": "project:reader",
   /** Routers and floating IPs (Neutron's L3): the project's own. (External and provider networks are cloud admins', checked in networks.create.) */
   "routers.list": "project:reader",
   "routers.get": "project:reader",

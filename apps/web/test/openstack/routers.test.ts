@@ -95,7 +95,7 @@ describe("routers and floating IPs through the stock openstack CLI", () => {
     expect(foreign.stderr).toMatch(/could not be found|No Router found/);
   });
 
-  it("floating ip create, set --port, server add floating ip, unset, delete; unreachable ports refused", async () => {
+  it("floating ip create, set --port, server add / remove floating ip, unset, delete; unreachable ports refused", async () => {
     await member.ok(["server", "create", "--image", imageId, "--flavor", "m1.tiny", "--network", "inside", "--wait", "s1"], { timeoutMs: 120_000 });
     const fip = await member.json<{ id: string; floating_ip_address: string; status: string; port_id: string | null }>([
       "floating",
@@ -127,6 +127,11 @@ describe("routers and floating IPs through the stock openstack CLI", () => {
     // The gateway is needed by the floating IP: not cleared under it.
     const clear = await member.run(["router", "unset", "--external-gateway", "r1"]);
     expect(clear.stderr).toMatch(/required by one or more floating IPs/);
+    // Nova's removeFloatingIp as the client does it (find the address, clear its port), then on again.
+    await member.ok(["server", "remove", "floating", "ip", "s1", fip.floating_ip_address]);
+    shown = await member.json(["floating", "ip", "show", fip.id]);
+    expect(shown).toMatchObject({ port_id: null, status: "DOWN" });
+    await member.ok(["server", "add", "floating", "ip", "s1", fip.floating_ip_address]);
 
     // A port on a subnet no router joins to the external network: Neutron's 404, in words.
     await member.ok(["network", "create", "island"]);
@@ -135,7 +140,9 @@ describe("routers and floating IPs through the stock openstack CLI", () => {
     const other = await member.json<{ id: string; floating_ip_address: string }>(["floating", "ip", "create", "public"]);
     const refused = await member.run(["server", "add", "floating", "ip", "s2", other.floating_ip_address]);
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/is not reachable from subnet/);
+    // Which external network and subnet, by name, and what to do.
+    expect(refused.stderr).toMatch(/External network public is not reachable from subnet island-v4 of network island/);
+    expect(refused.stderr).toMatch(/attach the subnet to a router whose external gateway is on public first/);
     // Another project sees none of them.
     expect(await stranger.json(["floating", "ip", "list"])).toEqual([]);
     expect((await stranger.run(["floating", "ip", "show", fip.id])).code).not.toBe(0);

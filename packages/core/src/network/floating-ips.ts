@@ -18,6 +18,7 @@ import { idInput, text } from "../validation";
 import { allocatePort } from "./ports";
 import { DEVICE_OWNER, FLOATINGIP_QUOTA, routerForFloatingIp, unreachableMessage } from "./router-rules";
 import { findExternalNetwork } from "./routers";
+import { networkChange } from "./announce-change";
 
 export const createFloatingIpInput = z.object({
   networkId: z.uuid("Not a network id."),
@@ -119,9 +120,8 @@ async function association(tx: Executor, principal: Principal, floatingIp: Pick<
     .where(eq(schema.floatingIps.portId, portId));
   const other = held.find((h) => h.id !== floatingIp.id);
   if (other) {
-    throw NimbusError.conflict(
-      `Cannot associate floating IP ${floatingIp.id} with port ${portId} using fixed IP ${port.ipAddress}, as that fixed IP already has floating IP ${other.address}: release or move it first.`,
-    );
+    const message = `Cannot associate floating IP ${floatingIp.id} with port ${portId} using fixed IP ${port.ipAddress}, as that fixed IP already has floating IP ${other.address}: release or move it first.`;
+    throw new NimbusError("Conflict", message, { fields: [{ path: "portId", message }] });
   }
   const routers = await tx
     .select({ id: schema.routers.id, externalNetworkId: schema.routers.externalNetworkId, subnetId: schema.ports.subnetId })
@@ -133,8 +133,24 @@ async function association(tx: Executor, principal: Principal, floatingIp: Pick<
     port.subnetId,
     floatingIp.floatingNetworkId,
   );
-  // Neutron's ExternalGatewayForFloatingIPNotFound (404).
-  if (!router) throw new NimbusError("NotFound", unreachableMessage(floatingIp.floatingNetworkId, port.subnetId, portId));
+  // Neutron's ExternalGatewayForFloatingIPNotFound (404), naming the field the console shows it next to.
+  if (!router) {
+    const [names] = await tx
+      .select({
+        floatingNetwork: sql<string>`(select ${schema.networks.name} from ${schema.networks} where ${schema.networks.id} = ${floatingIp.floatingNetworkId})`,
+        subnet: schema.subnets.name,
+        network: schema.networks.name,
+      })
+      .from(schema.subnets)
+      .innerJoin(schema.networks, eq(schema.networks.id, schema.subnets.networkId))
+      .where(eq(schema.subnets.id, port.subnetId));
+    const message = unreachableMessage(
+      { id: floatingIp.floatingNetworkId, name: names?.floatingNetwork ?? "" },
+      { id: port.subnetId, name: names?.subnet ?? "", networkName: names?.network ?? "" },
+      { id: portId, ipAddress: port.ipAddress },
+    );
+    throw new NimbusError("NotFound", message, { fields: [{ path: "portId", message }] });
+  }
   return { portId, routerId: router.id };
 }
 
@@ -157,7 +173,7 @@ export async function createFloatingIp({
 }): Promise<FloatingIpSummary> {
   const principal = authorize(ctx.principal, "floatingIps.create");
   const value = parseInput(createFloatingIpInput, input);
-  return ctx.db.transaction(async (tx) => {
+  return networkChange(ctx, { projectId: principal.projectId, resource: "floatingip" }, async (tx) => {
     await enforceFloatingIpQuota(tx, principal.projectId);
     const network = await findExternalNetwork(tx, value.networkId);
     if (!network.routerExternal) {
@@ -202,7 +218,7 @@ export async function updateFloatingIp({
 }): Promise<FloatingIpSummary> {
   const principal = authorize(ctx.principal, "floatingIps.update");
   const value = parseInput(updateFloatingIpInput, input);
-  return ctx.db.transaction(async (tx) => {
+  return networkChange(ctx, { projectId: principal.projectId, resource: "floatingip" }, async (tx) => {
     const row = await findFloatingIp(tx, principal, value.id, true);
     const changes: Partial<FloatingIpRow> = { updatedAt: new Date() };
     if (value.description !== undefined) changes.description = value.description;
@@ -228,7 +244,7 @@ export async function updateFloatingIp({
 export async function deleteFloatingIp({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
   const principal = authorize(ctx.principal, "floatingIps.delete");
   const { id } = parseInput(idInput, input);
-  return ctx.db.transaction(async (tx) => {
+  return networkChange(ctx, { projectId: principal.projectId, resource: "floatingip" }, async (tx) => {
     const row = await findFloatingIp(tx, principal, id, true);
     await tx.delete(schema.floatingIps).where(eq(schema.floatingIps.id, id));
     await tx.delete(schema.ports).where(eq(schema.ports.id, row.floatingPortId));

@@ -13,6 +13,7 @@ import { count } from "../plural";
 import { portsOf } from "./list-ports";
 import { checkSubnet, issuesMessage, prefixIssues, subnetFieldsSchema } from "./subnet-rules";
 import { OVERLAY_NETWORK_MTU, type NetworkRow, type SubnetRow } from "@nimbus/db/schema";
+import { networkChange } from "./announce-change";
 
 export const createNetworkInput = z.object({
   name: text("Name").trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),
@@ -200,7 +201,7 @@ export async function createNetwork({ ctx, input }: { ctx: CoreContext; input: z
   }
   const checked = value.subnet ? checkSubnet(value.subnet, []) : null;
   if (checked && checked.issues.length > 0) throw NimbusError.badRequest(issuesMessage(checked.issues), prefixIssues(checked.issues, "subnet."));
-  return ctx.db.transaction(async (tx) => {
+  return networkChange(ctx, { projectId: principal.projectId, resource: "network" }, async (tx) => {
     const [network] = await tx
       .insert(schema.networks)
       .values({
@@ -245,7 +246,7 @@ export async function createNetwork({ ctx, input }: { ctx: CoreContext; input: z
 export async function deleteNetwork({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
   const principal = authorize(ctx.principal, "networks.delete");
   const { id } = parseInput(idInput, input);
-  return ctx.db.transaction(async (tx) => {
+  return networkChange(ctx, { projectId: principal.projectId, resource: "network" }, async (tx) => {
     const network = await findManagedNetwork(tx, principal, id, "update");
     const [ports] = await tx
       .select({ ports: sql<number>`count(*)::int`, instances: sql<number>`count(distinct ${schema.ports.instanceId})::int` })

@@ -80,8 +80,17 @@ export function routerForFloatingIp(routers: readonly RouterReach[], portSubnetI
   return routers.find((r) => r.externalNetworkId === floatingNetworkId && r.subnetIds.includes(portSubnetId)) ?? null;
 }
 
-export function unreachableMessage(floatingNetworkId: string, subnetId: string, portId: string): string {
-  return `External network ${floatingNetworkId} is not reachable from subnet ${subnetId}. Therefore, cannot associate Port ${portId} with a Floating IP: attach the subnet to a router whose external gateway is on that network first.`;
+/**
+ * Neutron's ExternalGatewayForFloatingIPNotFound, in its words (the CLI's users know them) with
+ * the names a console user knows: which external network, which subnet, and what to do.
+ */
+export function unreachableMessage(
+  floatingNetwork: { id: string; name: string },
+  subnet: { id: string; name: string; networkName: string },
+  port: { id: string; ipAddress: string },
+): string {
+  const network = floatingNetwork.name || floatingNetwork.id;
+  return `External network ${network} is not reachable from subnet ${subnet.name || subnet.id} of network ${subnet.networkName}. Therefore, cannot associate Port ${port.id} (${port.ipAddress}) with a Floating IP: attach the subnet to a router whose external gateway is on ${network} first.`;
 }
 
 /** A host as the router scheduler sees it. */

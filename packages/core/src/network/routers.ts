@@ -24,6 +24,7 @@ import { lockProject } from "../quota/enforce";
 import { idInput, text } from "../validation";
 import { allocatePort, randomMac } from "./ports";
 import { chooseRouterHost, DEVICE_OWNER, gatewayRefusal, interfaceRefusal, ROUTER_QUOTA } from "./router-rules";
+import { networkChange } from "./announce-change";
 
 const routerName = text("Name").trim().max(255, "Use at most 255 characters.");
 
@@ -257,7 +258,7 @@ async function enforceRouterQuota(tx: Executor, projectId: string): Promise<void
 export async function createRouter({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createRouterInput> }): Promise<RouterSummary> {
   const principal = authorize(ctx.principal, "routers.create");
   const value = parseInput(createRouterInput, input);
-  return ctx.db.transaction(async (tx) => {
+  return networkChange(ctx, { projectId: principal.projectId, resource: "router" }, async (tx) => {
     await enforceRouterQuota(tx, principal.projectId);
     const [router] = await tx
       .insert(schema.routers)
@@ -276,7 +277,7 @@ export async function createRouter({ ctx, input }: { ctx: CoreContext; input: z.
 export async function updateRouter({ ctx, input }: { ctx: CoreContext; input: z.input<typeof updateRouterInput> }): Promise<RouterSummary> {
   const principal = authorize(ctx.principal, "routers.update");
   const value = parseInput(updateRouterInput, input);
-  return ctx.db.transaction(async (tx) => {
+  return networkChange(ctx, { projectId: principal.projectId, resource: "router" }, async (tx) => {
     const router = await findRouter(tx, principal, value.id, true);
     if (value.name !== undefined || value.description !== undefined) {
       await tx
@@ -297,7 +298,7 @@ export async function updateRouter({ ctx, input }: { ctx: CoreContext; input: z.
 export async function deleteRouter({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
   const principal = authorize(ctx.principal, "routers.delete");
   const { id } = parseInput(idInput, input);
-  return ctx.db.transaction(async (tx) => {
+  return networkChange(ctx, { projectId: principal.projectId, resource: "router" }, async (tx) => {
     const router = await findRouter(tx, principal, id, true);
     const interfaces = await tx
       .select({ id: schema.ports.id })
@@ -355,7 +356,7 @@ export async function addRouterInterface({
 }): Promise<RouterInterfaceInfo> {
   const principal = authorize(ctx.principal, "routers.addInterface");
   const value = parseInput(routerInterfaceInput, input);
-  return ctx.db.transaction(async (tx) => {
+  return networkChange(ctx, { projectId: principal.projectId, resource: "router" }, async (tx) => {
     const router = await findRouter(tx, principal, value.id, true);
     let port: PortRow;
     if (value.subnetId) {
@@ -436,7 +437,7 @@ export async function removeRouterInterface({
 }): Promise<RouterInterfaceInfo> {
   const principal = authorize(ctx.principal, "routers.removeInterface");
   const value = parseInput(routerInterfaceInput, input);
-  return ctx.db.transaction(async (tx) => {
+  return networkChange(ctx, { projectId: principal.projectId, resource: "router" }, async (tx) => {
     const router = await findRouter(tx, principal, value.id, true);
     const attached = await attachedSubnets(tx, router.id);
     const match = attached.find((s) => (value.subnetId ? s.id === value.subnetId : s.portId === value.portId));

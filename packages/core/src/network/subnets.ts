@@ -9,6 +9,7 @@ import { idInput } from "../validation";
 import { findManagedNetwork, networkVisibleTo, subnetSummary, type SubnetSummary } from "./networks";
 import { count } from "../plural";
 import { checkSubnet, issuesMessage, subnetFieldsSchema } from "./subnet-rules";
+import { networkChange } from "./announce-change";
 
 export const createSubnetInput = subnetFieldsSchema.extend({ networkId: z.uuid("Choose a network.") });
 
@@ -19,7 +20,7 @@ export const createSubnetInput = subnetFieldsSchema.extend({ networkId: z.uuid("
 export async function createSubnet({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createSubnetInput> }): Promise<SubnetSummary> {
   const principal = authorize(ctx.principal, "subnets.create");
   const { networkId, ...fields } = parseInput(createSubnetInput, input);
-  return ctx.db.transaction(async (tx) => {
+  return networkChange(ctx, { projectId: principal.projectId, resource: "subnet" }, async (tx) => {
     const network = await findManagedNetwork(tx, principal, networkId, "no key update");
     const siblings = await tx
       .select({ name: schema.subnets.name, cidr: schema.subnets.cidr })
@@ -46,7 +47,7 @@ export async function createSubnet({ ctx, input }: { ctx: CoreContext; input: z.
 export async function deleteSubnet({ ctx, input }: { ctx: CoreContext; input: z.input<typeof idInput> }): Promise<{ id: string }> {
   const principal = authorize(ctx.principal, "subnets.delete");
   const { id } = parseInput(idInput, input);
-  return ctx.db.transaction(async (tx) => {
+  return networkChange(ctx, { projectId: principal.projectId, resource: "subnet" }, async (tx) => {
     const [found] = await tx
       .select({ networkId: schema.subnets.networkId })
       .from(schema.subnets)

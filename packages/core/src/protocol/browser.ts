@@ -73,6 +73,17 @@ export function unpackBrowserMessage(event: string, payload: unknown): { event: 
 export const hostChangedSchema = z.object({ hostId: z.uuid() });
 export type HostChanged = z.infer<typeof hostChangedSchema>;
 
+/**
+ * A project's networks, subnets, routers or floating IPs changed (a committed change): its
+ * viewers fetch what they show of them again. (Ports that come and go with instances are
+ * announced by the instances' own changes.)
+ */
+export const networkChangedSchema = z.object({
+  projectId: z.uuid(),
+  resource: z.enum(["network", "subnet", "router", "floatingip"]),
+});
+export type NetworkChanged = z.infer<typeof networkChangedSchema>;
+
 /** Download progress relayed to the instance's viewers. */
 export const instanceDownloadSchema = downloadProgressSchema.extend({ projectId: z.uuid() });
 /** Console output relayed to the instance's viewers; `guestBooted` once the guest said so. */
@@ -83,6 +94,7 @@ export interface ServerToBrowserEvents {
   "instance.download": (payload: z.infer<typeof instanceDownloadSchema>) => void;
   "instance.console": (payload: z.infer<typeof instanceConsoleSchema>) => void;
   "host.changed": (payload: HostChanged) => void;
+  "network.changed": (payload: NetworkChanged) => void;
 }
 /** Browsers send the server nothing over socket.io: every request is a tRPC call. */
 export type BrowserToServerEvents = Record<string, never>;

@@ -12,6 +12,7 @@ import { MigrateInstanceModal } from "./moves/migrate-instance-modal";
 import { RebuildInstanceModal } from "./moves/rebuild-instance-modal";
 import { ResizeInstanceModal } from "./moves/resize-instance-modal";
 import { SnapshotInstanceModal } from "./snapshot-instance-modal";
+import { FloatingIpButtons, FloatingIpMenuItems, useFloatingIpDialogs } from "./floating-ips/floating-ip-actions";
 
 /** An instance as its action controls need it (a list row or the detail page's instance). */
 export interface ActionableInstance {
@@ -182,6 +183,7 @@ function ConfirmActionModal({
 /** Horizon's row actions menu: every action, each disabled with its reason when the state does not allow it. */
 export function InstanceActionsMenu({ instance }: { instance: ActionableInstance }) {
   const actions = useInstanceActions(instance);
+  const floatingIps = useFloatingIpDialogs(instance);
   const menu = useMenu();
   const baseId = useId();
   return (
@@ -214,6 +216,7 @@ export function InstanceActionsMenu({ instance }: { instance: ActionableInstance
               </Menu.Item>
             );
           })}
+          <FloatingIpMenuItems instance={instance} onOpen={floatingIps.open} />
         </Menu.Dropdown>
       </Menu>
       {actions.error && !actions.confirming && (
@@ -230,6 +233,7 @@ export function InstanceActionsMenu({ instance }: { instance: ActionableInstance
         onClose={() => actions.setConfirming(null)}
       />
       <MoveDialogs instance={instance} actions={actions} />
+      {floatingIps.dialogs}
     </>
   );
 }
@@ -237,6 +241,7 @@ export function InstanceActionsMenu({ instance }: { instance: ActionableInstance
 /** The instance page's action buttons, each disabled with its reason (a tooltip, and aria-describedby). */
 export function InstanceActionButtons({ instance }: { instance: ActionableInstance }) {
   const actions = useInstanceActions(instance);
+  const floatingIps = useFloatingIpDialogs(instance);
   const menu = useMenu();
   const baseId = useId();
   return (
@@ -267,6 +272,7 @@ export function InstanceActionButtons({ instance }: { instance: ActionableInstan
             </Tooltip>
           );
         })}
+        <FloatingIpButtons instance={instance} onOpen={floatingIps.open} />
       </Group>
       {actions.error && !actions.confirming && (
         <Alert color="red" title="Could not do that" role="alert">
@@ -282,6 +288,7 @@ export function InstanceActionButtons({ instance }: { instance: ActionableInstan
         onClose={() => actions.setConfirming(null)}
       />
       <MoveDialogs instance={instance} actions={actions} />
+      {floatingIps.dialogs}
     </>
   );
 }

@@ -30,6 +30,7 @@ const NAV_GROUPS: NavGroup[] = [
       { label: "Instances", href: "/project/instances", matches: under("/project/instances") },
       { label: "Images", href: "/project/images", matches: under("/project/images") },
       { label: "Networks", href: "/project/networks", matches: under("/project/networks") },
+      { label: "Network topology", href: "/project/network-topology", matches: under("/project/network-topology") },
       { label: "Routers", href: "/project/routers", matches: under("/project/routers") },
       { label: "Floating IPs", href: "/project/floating-ips", matches: under("/project/floating-ips") },
       { label: "Security groups", href: "/project/security-groups", matches: under("/project/security-groups") },

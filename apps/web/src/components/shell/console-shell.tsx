@@ -6,6 +6,7 @@ import type { ReactNode } from "react";
 import { ConsoleHeader } from "./console-header";
 import { ConsoleNav } from "./console-nav";
 import { DatabaseReconnecting } from "./database-reconnecting";
+import { LiveNetworkQueries } from "./live-network-queries";
 
 /** The signed-in layout: header (product, project, user, sign out) and the navigation bar. */
 export function ConsoleShell({ children }: { children: ReactNode }) {
@@ -25,6 +26,7 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
       </AppShell.Navbar>
       <AppShell.Main id="main-content" tabIndex={-1} style={{ outline: "none" }}>
         <DatabaseReconnecting />
+        <LiveNetworkQueries />
         {children}
       </AppShell.Main>
     </AppShell>

@@ -8,6 +8,7 @@ import {
   instanceConsoleSchema,
   instanceDownloadSchema,
   instanceEventSchema,
+  networkChangedSchema,
   carrierOf,
   unpackBrowserMessage,
 } from "@nimbus/core/protocol/browser";
@@ -18,6 +19,7 @@ const browserEventSchemas = {
   "instance.event": instanceEventSchema,
   "instance.changed": instanceChangedSchema,
   "host.changed": hostChangedSchema,
+  "network.changed": networkChangedSchema,
   "instance.console": instanceConsoleSchema,
   "instance.download": instanceDownloadSchema,
 } as const;

@@ -132,6 +132,9 @@ export function socketPublisher(getNamespace: () => BrowserNamespace): Publisher
     hostChanged(change) {
       getNamespace().to(rooms.admins).emit("host.changed", change);
     },
+    networkChanged(change) {
+      getNamespace().to(rooms.project(change.projectId)).emit("network.changed", change);
+    },
     instanceConsole(chunk) {
       getNamespace().to(rooms.project(chunk.projectId)).emit("instance.console", chunk);
     },

@@ -1,6 +1,7 @@
 import { Card, SimpleGrid, Stack, Text } from "@mantine/core";
 import type { ReactNode } from "react";
 import type { InstanceDetail } from "@/lib/api-types";
+import { InstanceAddresses } from "../floating-ips/instance-addresses";
 import { formatDateTime, formatMemory, formatPowerState, humanize } from "@/lib/format";
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
@@ -30,7 +31,9 @@ export function InstanceDetailsCard({ instance, volumes }: { instance: InstanceD
         </Field>
         <Field label="Image">{instance.imageName ?? "—"}</Field>
         <Field label="Network">{instance.networkName ?? "—"}</Field>
-        <Field label="IP address">{instance.fixedIp ?? "—"}</Field>
+        <Field label="IP address">
+          <InstanceAddresses instanceId={instance.id} fallback={instance.fixedIp} />
+        </Field>
         <Field label="MAC address">
           <Text span ff="monospace" size="sm">
             {instance.macAddress ?? "—"}

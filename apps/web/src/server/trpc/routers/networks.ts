@@ -6,6 +6,7 @@ import {
   deleteNetwork,
   deleteSubnet,
   getNetwork,
+  getNetworkTopology,
   getPort,
   listNetworks,
   listPorts,
@@ -31,6 +32,8 @@ export const networksRouter = router({
   usage: procedure("networks.usage")
     .input(verbInput(networkUsageInput))
     .query(({ ctx, input }) => networkUsage({ ctx, input })),
+  /** The project's networks, routers and instances as one graph (Horizon's Network Topology). */
+  topology: procedure("networks.topology").query(({ ctx }) => getNetworkTopology({ ctx })),
 });
 
 export const subnetsRouter = router({
