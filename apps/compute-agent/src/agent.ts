@@ -271,9 +271,12 @@ export class Agent {
     if (this.stopping) return { ok: false, error: "the compute host is shutting down" };
     const parsed = spawnCommandSchema.safeParse(payload);
     if (!parsed.success) return this.malformed("instance.spawn", parsed.error);
-    const { commandId, instance } = parsed.data;
+    const { commandId, requestId, instance } = parsed.data;
     const started = this.options.manager.spawn(parsed.data);
-    this.options.log.info({ instanceId: instance.id, commandId }, started ? "spawn accepted" : "spawn already under way; not started again");
+    this.options.log.info(
+      { instanceId: instance.id, commandId, requestId },
+      started ? "spawn accepted" : "spawn already under way; not started again",
+    );
     return { ok: true };
   }
 
@@ -282,7 +285,8 @@ export class Agent {
     const parsed = destroyCommandSchema.safeParse(payload);
     if (!parsed.success) return this.malformed("instance.destroy", parsed.error);
     this.options.manager.destroy(parsed.data);
-    this.options.log.info({ instanceId: parsed.data.instanceId, commandId: parsed.data.commandId }, "destroy accepted");
+    const { instanceId, commandId, requestId } = parsed.data;
+    this.options.log.info({ instanceId, commandId, requestId }, "destroy accepted");
     return { ok: true };
   }
 

@@ -141,7 +141,8 @@ export class ComputeManager {
   }
 
   private async build(command: SpawnCommand): Promise<void> {
-    const { driver, images, log } = this.deps;
+    const { driver, images } = this.deps;
+    const log = this.commandLog(command.requestId);
     const instanceId = command.instance.id;
     const report = (phase: ReportPhase, powerState: PowerState, message?: string) =>
       this.report({ instanceId, commandId: command.commandId, phase, powerState, message });
@@ -354,18 +355,24 @@ export class ComputeManager {
     this.deps.log.info({ instanceId }, "guest removed from this host after a move");
   }
 
+  /** The log for one command's lines: with the API request it comes from, when it says. */
+  private commandLog(requestId: string | undefined): Logger {
+    return requestId ? this.deps.log.child({ requestId }) : this.deps.log;
+  }
+
   private async remove(command: DestroyCommand): Promise<void> {
     const { instanceId, commandId } = command;
+    const log = this.commandLog(command.requestId);
     this.spawnedBy.delete(instanceId);
     try {
       await this.deps.onDestroy?.(instanceId);
       await this.deps.driver.destroy(command);
     } catch (error) {
       // The protocol has no phase for a failed deletion; the server's delete stays pending.
-      this.deps.log.error({ err: error, instanceId, commandId }, "destroy failed");
+      log.error({ err: error, instanceId, commandId }, "destroy failed");
       return;
     }
-    this.deps.log.info({ instanceId, commandId }, "instance destroyed");
+    log.info({ instanceId, commandId }, "instance destroyed");
     const { delivered } = this.report({ instanceId, commandId, phase: "deleted", powerState: "nostate" });
     this.reportedPower.delete(instanceId);
     void delivered.then(() => this.deps.sequence.forget(instanceId));

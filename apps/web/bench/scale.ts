@@ -11,7 +11,8 @@
  *     (reached by following Next), each p50/p99 over repeated calls;
  *   - instance show; the host inventory page (sorted by free RAM) and its SQL summary;
  *   - launches at concurrency 50 to ACTIVE (launches/s, p99), measured on the empty cloud
- *     first and again once seeded;
+ *     first and again once seeded, in rounds taken in turns in the seeded project and in a
+ *     project with no instances (medians: the machine's load drifts between runs);
  *   - the scheduler's select + claim (the scheduling event, host assigned, of launches one at a time);
  *   - peak RSS of web and agent; the database's size;
  *   - which indexes served the list queries (pg_stat_user_indexes) and EXPLAIN of the list's
@@ -21,7 +22,8 @@
  *   npm run bench -- scale --sizes 1000      → a subset (instances per size, comma separated)
  *
  * NIMBUS_BENCH_SCALE_SAMPLES (200): calls per latency figure; NIMBUS_BENCH_SCALE_LAUNCHES (300)
- * launches per launch figure after 100 of warm-up; NIMBUS_BENCH_SCALE_LIVE_HOSTS (20): live simulated hosts.
+ * launches per launch figure after 100 of warm-up; NIMBUS_BENCH_SCALE_LAUNCH_ROUNDS (3): rounds in each
+ * project once seeded; NIMBUS_BENCH_SCALE_LIVE_HOSTS (20): live simulated hosts.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -43,6 +45,8 @@ const WARMUP = 100;
 const CONCURRENCY = 50;
 const LIVE_HOSTS = Number(process.env.NIMBUS_BENCH_SCALE_LIVE_HOSTS ?? 20);
 const SEQUENTIAL_LAUNCHES = 40;
+/** Rounds of launches after seeding, in turns in the seeded project and an empty one. */
+const LAUNCH_ROUNDS = Number(process.env.NIMBUS_BENCH_SCALE_LAUNCH_ROUNDS ?? 3);
 /** The seeded instances in the measured project (the rest spread over nine others). */
 const MEASURED_SHARE = 0.5;
 const PAGE_SIZE = 20;
@@ -307,7 +311,42 @@ async function runSize(size: { instances: number; hosts: number }) {
       [...scansAfter].filter(([name, n]) => n > (scansBefore.get(name) ?? 0)).map(([name, n]) => [name, n - (scansBefore.get(name) ?? 0)]),
     );
 
-    const seeded = await launchRun(member, activeAt, active, launchInput, "seeded");
+    // Launches in the seeded project (half the instances) and in a project with none, taken in
+    // turns on the same seeded cloud: what the project's size costs a launch, apart from the
+    // cloud's and from the machine's load drifting between runs (medians of the rounds).
+    const fresh = await admin.client.projects.create.mutate({ name: "bench-fresh" });
+    await admin.client.quotas.set.mutate({ projectId: fresh.id, limits: { instances: -1, cores: -1, ram: -1 } });
+    await admin.client.users.create.mutate({ name: "bench-fresh", password: BENCH_MEMBER_PASSWORD, projectId: fresh.id, role: "member" });
+    const freshMember = await signedInClient(web.url, "bench-fresh", BENCH_MEMBER_PASSWORD);
+    const freshNetwork = await freshMember.client.networks.create.mutate({ name: "bench", subnet: { name: "bench", cidr: "10.129.0.0/16" } });
+    const { socket: freshSocket } = browserSocket(web.url, freshMember.cookie()!);
+    onAnnouncement(freshSocket, "instance.changed", (payload) => {
+      const change = instanceChangedSchema.parse(payload);
+      if (change.status !== "ACTIVE" || activeAt.has(change.id)) return;
+      activeAt.set(change.id, performance.now());
+      waiting.get(change.id)?.();
+    });
+    await waitFor("the fresh project's browser socket", () => freshSocket.connected);
+    const seededRounds: Awaited<ReturnType<typeof launchRun>>[] = [];
+    const freshRounds: Awaited<ReturnType<typeof launchRun>>[] = [];
+    for (let round = 0; round < LAUNCH_ROUNDS; round++) {
+      seededRounds.push(await launchRun(member, activeAt, active, launchInput, `seeded-${round}`));
+      freshRounds.push(await launchRun(freshMember, activeAt, active, { ...launchInput, networkId: freshNetwork.id }, `fresh-${round}`));
+      console.log(
+        `  round ${round + 1}: ${seededRounds[round]!.launches_per_s} launches/s in the seeded project, ${freshRounds[round]!.launches_per_s} in an empty one`,
+      );
+    }
+    freshSocket.close();
+    const seeded = {
+      launches_per_s: pct(
+        seededRounds.map((r) => r.launches_per_s),
+        50,
+      ),
+      active_p99_ms: pct(
+        seededRounds.map((r) => r.active_p99_ms),
+        50,
+      ),
+    };
     // Select + claim: the scheduling event of launches one at a time (no queue before the conductor).
     const sequentialIds: string[] = [];
     for (let i = 0; i < SEQUENTIAL_LAUNCHES; i++) {
@@ -359,6 +398,13 @@ async function runSize(size: { instances: number; hosts: number }) {
         hosts_page_p50_ms: hostsPage.p50,
         hosts_summary_p99_ms: hostsSummary.p99,
         empty_cloud_launches_per_s: empty.launches_per_s,
+        /** Each round's launches/s in the seeded project and, right after, in a project with no instances. */
+        seeded_project_rounds_launches_per_s: seededRounds.map((r) => r.launches_per_s),
+        empty_project_rounds_launches_per_s: freshRounds.map((r) => r.launches_per_s),
+        empty_project_launches_per_s: pct(
+          freshRounds.map((r) => r.launches_per_s),
+          50,
+        ),
         empty_cloud_active_p99_ms: empty.active_p99_ms,
         index_scans_during_reads: indexesUsed,
         plans,

@@ -44,7 +44,7 @@ export async function assertInvariants(db: Database): Promise<void> {
       disk: sums.DISK_GB ?? 0,
     });
   }
-  // Quota is counted from the instances themselves, so it frees itself with them.
+  // The quota counters (quota_usages, kept by the database) equal what exists: they never drift.
   for (const projectId of new Set(instances.map((i) => i.projectId))) {
     const mine = instances.filter((i) => i.projectId === projectId);
     expect(await computeUsage(db, projectId)).toEqual({

@@ -82,6 +82,9 @@ export const POLICY = {
    * every project's instances, deleted ones, which host each is on, and a fault's details.
    */
   "instances.allProjects": "cloud_admin",
+  // nova-manage db archive_deleted_rows, and reading what it archived: the operator's.
+  "archive.run": "cloud_admin",
+  "archive.list": "cloud_admin",
   "instances.launch": "project:member",
   "instances.delete": "project:member",
   // The lifecycle actions (Nova's os_compute_api:servers:start/stop/reboot, os-pause-server,

@@ -9,7 +9,13 @@ import { Conductor, DEFAULT_CONDUCTOR_OPTIONS } from "@nimbus/core/conductor";
 import type { Credential, Services } from "@nimbus/core/context";
 import type { Principal } from "@nimbus/core/policy";
 import type { IdentitySettings } from "@nimbus/core/settings";
-import { confirmExpiredResizes, failBuildsOnDownHosts, finishDeletesOnDownHosts, sweepInstanceTasks } from "@nimbus/core/compute";
+import {
+  archiveDeletedInstances,
+  confirmExpiredResizes,
+  failBuildsOnDownHosts,
+  finishDeletesOnDownHosts,
+  sweepInstanceTasks,
+} from "@nimbus/core/compute";
 import { expireSilentHosts } from "@nimbus/core/hosts";
 import { expireStalledUploads } from "@nimbus/core/images";
 import { syncNetworkEntries, syncRouters, syncSecurityGroups } from "@nimbus/core/network";
@@ -23,7 +29,7 @@ import { imageDownloadHandler } from "./image-download";
 import { imageUploadHandler } from "./image-upload";
 import { snapshotUploadHandler } from "./snapshot-upload";
 import { apiErrorBody, HttpRefusal, rawRoutes } from "./http-routes";
-import type { Env } from "./env";
+import { archiveOptions, type Env } from "./env";
 import { postgresAdapter } from "./socket/adapter";
 import { readOrCreateSecret, writeSecretFile } from "./secrets";
 import { clientAddress, trustedProxies } from "./client-address";
@@ -462,6 +468,16 @@ export async function startNimbusServer({
           log.warn({ hostId, networkId, reason: error }, "a host did not take a network's forwarding entries; sending them again later");
       });
     }),
+    // Deleted instances past their age leave the live tables (nova-manage db archive_deleted_rows),
+    // in bounded batches; two processes archiving at once take different instances.
+    ...(env.NIMBUS_ARCHIVE_INTERVAL_MINUTES > 0
+      ? [
+          every(env.NIMBUS_ARCHIVE_INTERVAL_MINUTES * 60_000, "archive of deleted instances", async () => {
+            const counts = await archiveDeletedInstances(services.db, archiveOptions(env));
+            if (counts.instances > 0) log.info(counts, "deleted instances archived to shadow_instances");
+          }),
+        ]
+      : []),
   ];
 
   await new Promise<void>((resolve) => http.listen(env.PORT, env.HOST, resolve));

@@ -153,6 +153,16 @@ const envSchema = z.object({
    */
   NIMBUS_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().positive().default(65),
   /** Serve the API and sockets only (tests, or a console served elsewhere). */
+  /**
+   * The archive of deleted instances (nova-manage db archive_deleted_rows): those deleted more
+   * than NIMBUS_ARCHIVE_AFTER_DAYS ago move to shadow_instances, NIMBUS_ARCHIVE_BATCH_SIZE per
+   * transaction, at most NIMBUS_ARCHIVE_MAX_BATCHES batches a run, a run every
+   * NIMBUS_ARCHIVE_INTERVAL_MINUTES (0: only on demand, `npm run archive -w apps/web`).
+   */
+  NIMBUS_ARCHIVE_AFTER_DAYS: z.coerce.number().min(0).default(30),
+  NIMBUS_ARCHIVE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+  NIMBUS_ARCHIVE_MAX_BATCHES: z.coerce.number().int().min(1).default(100),
+  NIMBUS_ARCHIVE_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
   NIMBUS_HEADLESS: z.stringbool().default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
@@ -184,3 +194,12 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
 }
 
 export { repoRoot };
+
+/** The archive job's settings, as the periodic run and the CLI use them. */
+export function archiveOptions(env: Env): { olderThanSeconds: number; batchSize: number; maxBatches: number } {
+  return {
+    olderThanSeconds: env.NIMBUS_ARCHIVE_AFTER_DAYS * 86_400,
+    batchSize: env.NIMBUS_ARCHIVE_BATCH_SIZE,
+    maxBatches: env.NIMBUS_ARCHIVE_MAX_BATCHES,
+  };
+}

@@ -69,11 +69,11 @@ export async function deleteInstance({ ctx, input }: { ctx: CoreContext; input: 
 
   if (otherHost) {
     // No report of it is awaited: a host that misses it destroys the orphan when it registers again.
-    const command = await destroyCommandFor(ctx.db, id, randomUUID());
+    const command = { ...(await destroyCommandFor(ctx.db, id, randomUUID())), requestId: ctx.requestId };
     await ctx.agents.destroy(otherHost, command).catch(() => null);
   }
   if (hostId) {
-    const command = await destroyCommandFor(ctx.db, id, randomUUID());
+    const command = { ...(await destroyCommandFor(ctx.db, id, randomUUID())), requestId: ctx.requestId };
     const ack = await ctx.agents.destroy(hostId, command).catch(() => null);
     if (ack?.ok) return { id: id }; // the agent reports `deleted` when the domain is gone
   }

@@ -14,3 +14,4 @@ export * from "./actions";
 export * from "./volume-attachments";
 export * from "./remote-console";
 export * from "./console-tokens";
+export * from "./archive-deleted-instances";

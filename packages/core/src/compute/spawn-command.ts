@@ -1,5 +1,5 @@
 import { rowFromJson, schema, statement, type Executor } from "@nimbus/db";
-import { eq, inArray, sql } from "@nimbus/db/orm";
+import { desc, eq, inArray, sql, type Placeholder } from "@nimbus/db/orm";
 import type { ConfigDrive, DestroyCommand, ImageRef, PortSpec, SpawnCommand } from "../protocol/agent";
 import { imageRefOf } from "../images/refs";
 import { netmaskOf, parseCidr } from "../network/ipam";
@@ -34,6 +34,7 @@ export async function spawnCommandFor(db: Executor, instanceId: string, hostId: 
   const { kernel, ramdisk } = await bootPartsOf(db, image);
   return {
     commandId,
+    ...(row.request_id ? { requestId: row.request_id } : {}),
     instance: {
       id: instance.id,
       name: instance.name,
@@ -53,9 +54,13 @@ export async function spawnCommandFor(db: Executor, instanceId: string, hostId: 
 }
 
 /** Everything a spawn command says, read in one statement (it is read at every delivery). */
-const readSpawnCommand = statement<"instanceId", { instance: unknown; image: unknown; ports: unknown; rules: unknown; volumes: unknown }>(
+const readSpawnCommand = statement<
+  "instanceId",
+  { instance: unknown; image: unknown; ports: unknown; rules: unknown; volumes: unknown; request_id: string | null }
+>(
   (v) => sql`
     select (select row_to_json(i) from ${schema.instances} i where i.id = ${v.instanceId}::uuid) as instance,
+      ${latestRequestId(v.instanceId)} as request_id,
       (select row_to_json(img) from ${schema.images} img join ${schema.instances} i on i.image_id = img.id where i.id = ${v.instanceId}::uuid) as image,
       ${portSpecColumns(v.instanceId)},
       ${volumeSpecColumn(v.instanceId)}`,
@@ -113,14 +118,27 @@ function networkDataFor(ports: PortSpec[]): Record<string, unknown> {
   };
 }
 
+/** The request of the instance's latest action (its create, rebuild, evacuate …): what its spawn command carries. */
+function latestRequestId(instanceId: Placeholder) {
+  const a = schema.instanceActions;
+  return sql`(select ${a.requestId} from ${a} where ${a.instanceId} = ${instanceId}::uuid order by ${a.startTime} desc, ${a.id} desc limit 1)`;
+}
+
 /** A destroy command: the host removes the domain, disks, config drive, DHCP entries and filters, and the volumes' bits as asked. */
 export async function destroyCommandFor(db: Executor, instanceId: string, commandId: string): Promise<DestroyCommand> {
-  const [attachments, ports] = await Promise.all([
+  const [attachments, ports, [latest]] = await Promise.all([
     db.select().from(schema.volumeAttachments).where(eq(schema.volumeAttachments.instanceId, instanceId)),
     db.select().from(schema.ports).where(eq(schema.ports.instanceId, instanceId)),
+    db
+      .select({ requestId: schema.instanceActions.requestId })
+      .from(schema.instanceActions)
+      .where(eq(schema.instanceActions.instanceId, instanceId))
+      .orderBy(desc(schema.instanceActions.startTime), desc(schema.instanceActions.id))
+      .limit(1),
   ]);
   return {
     commandId,
+    ...(latest?.requestId ? { requestId: latest.requestId } : {}),
     instanceId,
     volumes: attachments.map((a) => ({ id: a.volumeId, delete: a.deleteOnTermination })),
     ports: ports.map((p) => ({ id: p.id, networkId: p.networkId, macAddress: p.macAddress, ipAddress: p.ipAddress })),

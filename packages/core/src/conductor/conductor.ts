@@ -304,6 +304,8 @@ export class Conductor {
       return;
     }
     if (!ack.ok) return this.hostFailed(instanceId, hostId, ack.error);
+    // With the request's id, as the host logs it: one grep follows the launch from API to host.
+    this.log.info({ instanceId, hostId, commandId, requestId: command.requestId }, "spawn acknowledged by the host");
     const now = new Date();
     await this.spawnAcks.record({
       instanceId,

@@ -272,8 +272,19 @@ export const configDriveSchema = z.object({
 });
 export type ConfigDrive = z.infer<typeof configDriveSchema>;
 
+/**
+ * The API request a command comes from (x-openstack-request-id, or the console call's id): the
+ * host logs it with the command's lines, so one grep follows a launch or delete from the API to
+ * the host. Optional: an agent or server without it still speaks the protocol.
+ */
+export const requestIdSchema = z
+  .string()
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, "printable characters, no spaces");
+
 export const spawnCommandSchema = z.object({
   commandId: z.uuid(),
+  requestId: requestIdSchema.optional(),
   instance: z.object({
     id: z.uuid(),
     name: z.string().min(1).max(255),
@@ -296,6 +307,7 @@ export type SpawnCommand = z.infer<typeof spawnCommandSchema>;
 
 export const destroyCommandSchema = z.object({
   commandId: z.uuid(),
+  requestId: requestIdSchema.optional(),
   instanceId: z.uuid(),
   /** Volumes attached to the instance: deleted (delete-on-termination) or only detached. */
   volumes: z

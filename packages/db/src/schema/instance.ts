@@ -107,6 +107,11 @@ export const instances = pgTable(
     index("instances_created_idx").on(t.createdAt, sql`(-${t.launchIndex})`, t.id),
     index("instances_name_idx").on(t.name, t.id),
     index("instances_status_idx").on(t.vmState, t.id),
+    // Instances in a task (a few of 100,000): the sweeps that look for deletes and builds on
+    // hosts gone down read these instead of every instance each second.
+    index("instances_in_task_idx").on(t.taskState, t.hostId).where(sql`${t.taskState} is not null`),
+    // What the archive job reads: deleted instances, oldest deletion first.
+    index("instances_deleted_idx").on(t.deletedAt, t.id).where(sql`${t.vmState} = 'deleted'`),
   ],
 );
 
@@ -232,3 +237,32 @@ export type InstanceActionRow = typeof instanceActions.$inferSelect;
 export type InstanceActionEventRow = typeof instanceActionEvents.$inferSelect;
 export type InstanceConsoleChunkRow = typeof instanceConsoleChunks.$inferSelect;
 export type InstanceTaskRow = typeof instanceTasks.$inferSelect;
+
+/**
+ * Deleted instances archived out of the live tables (`nova-manage db archive_deleted_rows`'s
+ * shadow tables): each keeps the instance's row as it was, and its actions with their events,
+ * as JSON, so admins can still read what was there and what was done to it. JSON rather than a
+ * copy of each table's columns: Nova's shadow tables must be migrated with every change to
+ * their originals, and an archive that fails on a column out of step archives nothing.
+ */
+export const shadowInstances = pgTable(
+  "shadow_instances",
+  {
+    id: uuid("id").primaryKey(),
+    projectId: uuid("project_id").notNull(),
+    name: text("name").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    archivedAt: timestamp("archived_at", { withTimezone: true }).notNull().defaultNow(),
+    /** The instances row, column names as keys (fault, flavor sizes, host and all). */
+    instance: jsonb("instance").$type<Record<string, unknown>>().notNull(),
+    /** Its os-instance-actions, oldest first, each with its `events`. */
+    actions: jsonb("actions").$type<Record<string, unknown>[]>().notNull(),
+  },
+  (t) => [
+    index("shadow_instances_project_deleted_idx").on(t.projectId, t.deletedAt, t.id),
+    index("shadow_instances_deleted_idx").on(t.deletedAt, t.id),
+  ],
+);
+
+export type ShadowInstanceRow = typeof shadowInstances.$inferSelect;

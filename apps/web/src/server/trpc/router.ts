@@ -1,6 +1,7 @@
 import { router } from "./init";
 import { agentsRouter } from "./routers/agents";
 import { aggregatesRouter } from "./routers/aggregates";
+import { archiveRouter } from "./routers/archive";
 import { authRouter } from "./routers/auth";
 import { availabilityZonesRouter, catalogRouter } from "./routers/catalog";
 import { flavorsRouter } from "./routers/flavors";
@@ -44,6 +45,7 @@ export const appRouter = router({
   roles: rolesRouter,
   quotas: quotasRouter,
   audit: auditRouter,
+  archive: archiveRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,1 @@
+CREATE INDEX "instances_in_task_idx" ON "instances" USING btree ("task_state","host_id") WHERE "instances"."task_state" is not null;
