@@ -452,7 +452,6 @@ export const volumeDeleteCommandSchema = z.object({ commandId: z.uuid(), volumeI
 export type VolumeDeleteCommand = z.infer<typeof volumeDeleteCommandSchema>;
 export type DestroyCommand = z.infer<typeof destroyCommandSchema>;
 
-
 /** The longest graceful shutdown a command may ask for (Nova's shutdown_timeout, per image os_shutdown_timeout). */
 export const MAX_SHUTDOWN_TIMEOUT_SECONDS = 3600;
 const actionBase = { commandId: z.uuid(), instanceId: z.uuid() };

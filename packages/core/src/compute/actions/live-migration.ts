@@ -45,7 +45,7 @@ export async function liveMigrateInstance({
   ctx: CoreContext;
   input: z.input<typeof liveMigrateInstanceInput>;
 }): Promise<InstanceActionStarted> {
-  const principal = authorize(ctx.principal, "instances.live_migrate");
+  const principal = authorize(ctx.principal, "instances.liveMigrate");
   const { instanceId, host, force, blockMigration } = parseInput(liveMigrateInstanceInput, input);
   return beginInstanceTask(ctx, principal, {
     instanceId,
@@ -86,7 +86,15 @@ export async function completeLiveMigrationStep(
   switch (task.operation) {
     case "live_migrate": {
       if (!report.migrateData) {
-        return failLiveMigrationStep(tx, out, instance, task, migration, { code: "ActionFailed", message: "The destination did not say where to send the guest." }, steps);
+        return failLiveMigrationStep(
+          tx,
+          out,
+          instance,
+          task,
+          migration,
+          { code: "ActionFailed", message: "The destination did not say where to send the guest." },
+          steps,
+        );
       }
       await setMigration(tx, migration.id, { status: "running" });
       const ports = (await destroyCommandFor(tx, instance.id, randomUUID())).ports;

@@ -30,7 +30,16 @@ export function isMoveOperation(operation: string): boolean {
 }
 
 /** Statuses of a migration that is not over: the instance's one move under way (or waiting in VERIFY_RESIZE). */
-export const OPEN_MIGRATION_STATUSES = ["pre-migrating", "migrating", "finished", "confirming", "reverting", "accepted", "preparing", "running"] as const;
+export const OPEN_MIGRATION_STATUSES = [
+  "pre-migrating",
+  "migrating",
+  "finished",
+  "confirming",
+  "reverting",
+  "accepted",
+  "preparing",
+  "running",
+] as const;
 
 /** The knobs of the moves (Nova's allow_resize_to_same_host and resize_confirm_window). */
 export type MoveServices = Pick<Services, "hostDownAfterMs" | "scheduler" | "allowResizeToSameHost">;
