@@ -216,6 +216,7 @@ export class ComputeManager {
   }
 
   /** What each operation is on the driver; `started` reports a rebuild's spawning. A live migration's preparation answers its migrate data. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: every driver call resolves with nothing (void) but a live migration's preparation
   private run(command: InstanceActionCommand, started: () => Promise<void>): Promise<void | LiveMigrationTarget> {
     const { driver } = this.deps;
     const id = command.instanceId;

@@ -707,8 +707,8 @@ async function held<T>(domain: Domain, calls: () => Promise<T>): Promise<T> {
 
 /** A domain's XML with the file paths under `from` (this host's state directory) moved under `to` (the destination's). */
 export function rebasePaths(xml: string, from: string, to: string): string {
-  const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/'/g, "&apos;").replace(/"/g, "&quot;");
-  const prefix = (dir: string) => escape(dir.endsWith("/") ? dir : `${dir}/`);
+  const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/'/g, "&apos;").replace(/"/g, "&quot;");
+  const prefix = (dir: string) => escapeXml(dir.endsWith("/") ? dir : `${dir}/`);
   return xml.split(prefix(from)).join(prefix(to));
 }
 
