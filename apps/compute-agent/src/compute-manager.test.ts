@@ -314,7 +314,7 @@ describe("ComputeManager", () => {
     const spawn = command();
     const instanceId = spawn.instance.id;
     const prepare = randomUUID();
-    built.act({ commandId: prepare, instanceId, operation: "live_migrate", blockMigration: true, spawn });
+    built.act({ commandId: prepare, instanceId, operation: "live_migrate", blockMigration: true, paused: false, spawn });
     const move = randomUUID();
     built.act({ commandId: move, instanceId, operation: "live_migrate_source", blockMigration: true, target, ports: [] });
     built.act({ commandId: randomUUID(), instanceId, operation: "live_migrate_finish" });

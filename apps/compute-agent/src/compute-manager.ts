@@ -361,13 +361,18 @@ export class ComputeManager {
    * Nova's pre_live_migration here, the destination: ports plugged and disks made for the guest
    * to come (../driver/types). What it made is removed again when it fails.
    */
-  private async prepareIncoming(command: { instanceId: string; blockMigration: boolean; spawn: SpawnCommand }): Promise<LiveMigrationTarget> {
+  private async prepareIncoming(command: {
+    instanceId: string;
+    blockMigration: boolean;
+    paused: boolean;
+    spawn: SpawnCommand;
+  }): Promise<LiveMigrationTarget> {
     const { driver, images } = this.deps;
     const { spawn, instanceId } = command;
     try {
       const nics = await driver.plugNetwork(spawn);
       const context = { images, onDownload: this.downloadReporter(instanceId) };
-      return await driver.prepareLiveMigration(spawn, { blockMigration: command.blockMigration, nics, context });
+      return await driver.prepareLiveMigration(spawn, { blockMigration: command.blockMigration, paused: command.paused, nics, context });
     } catch (error) {
       await driver.abortSpawn(spawn).catch((cleanupError: unknown) => {
         this.deps.log.error({ err: cleanupError, instanceId }, "removing what the failed live migration prepared also failed");

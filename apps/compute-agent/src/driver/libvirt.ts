@@ -416,13 +416,14 @@ export class LibvirtDriver implements ComputeDriver {
 
   async prepareLiveMigration(
     command: SpawnCommand,
-    { blockMigration, nics, context }: { blockMigration: boolean; nics: NicSpec[]; context: BlockDeviceContext },
+    { blockMigration, paused, nics, context }: { blockMigration: boolean; paused: boolean; nics: NicSpec[]; context: BlockDeviceContext },
   ): Promise<LiveMigrationTarget> {
     const simulated = this.options.simulated || this.domainType === "test";
     const target = { libvirtUri: this.options.uri, stateDir: this.options.stateDir, simulated };
     if (simulated) {
       // Simulation (Nova's fake driver): no guest travels between test drivers, so the one that arrives is defined here.
       await this.spawn(command, { nics, blockDevices: await this.prepareBlockDevices(command, context) });
+      if (paused) await this.pause(command.instance.id);
       return { ...target, migrateUri: "simulated:" };
     }
     if (!this.options.migrationAddress) {

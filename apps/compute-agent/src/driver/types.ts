@@ -151,7 +151,7 @@ export interface ComputeDriver {
    */
   prepareLiveMigration(
     command: SpawnCommand,
-    options: { blockMigration: boolean; nics: NicSpec[]; context: BlockDeviceContext },
+    options: { blockMigration: boolean; paused: boolean; nics: NicSpec[]; context: BlockDeviceContext },
   ): Promise<LiveMigrationTarget>;
   /**
    * Nova's live_migration on the source: the running guest moves to `target` (libvirt's

@@ -499,7 +499,8 @@ export const instanceActionCommandSchema = z.discriminatedUnion("operation", [
   // Live migration (Nova's pre_live_migration, live_migration, post_live_migration_at_destination,
   // rollback_live_migration_at_destination). The destination plugs the ports and, for a block
   // migration, makes an empty root overlay on the image's cached base for the copy to fill.
-  z.object({ ...actionBase, operation: z.literal("live_migrate"), blockMigration: z.boolean(), spawn: spawnCommandSchema }),
+  // `paused`: the guest is paused on its source (libvirt keeps it so; a simulated twin is paused too).
+  z.object({ ...actionBase, operation: z.literal("live_migrate"), blockMigration: z.boolean(), paused: z.boolean(), spawn: spawnCommandSchema }),
   z.object({
     ...actionBase,
     operation: z.literal("live_migrate_source"),

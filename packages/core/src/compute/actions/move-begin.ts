@@ -143,7 +143,11 @@ export async function prepareMove(tx: Executor, services: MoveServices, instance
   }
   if (request.kind === "live-migrate") {
     // Nova's pre_live_migration: the destination prepares first, while the guest runs on its source.
-    Object.assign(params, { blockMigration: request.blockMigration ?? true, spawn: await spawnFor(tx, instance, dest.id, commandId, next) });
+    Object.assign(params, {
+      blockMigration: request.blockMigration ?? true,
+      paused: instance.vmState === "paused",
+      spawn: await spawnFor(tx, instance, dest.id, commandId, next),
+    });
     return {
       hostId: dest.id,
       params,
