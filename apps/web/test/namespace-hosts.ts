@@ -2,10 +2,11 @@
  * Compute hosts that carry real traffic on one machine (root only): each host is a network
  * namespace with its own libvirtd (private config, run and state directories, so its networks,
  * dnsmasqs and nwfilters are its own), its own tunnel address on an underlay bridge that joins
- * the namespaces, and its own compute agent process, run in the namespace. The agents use the
- * test-only endpoint driver (NIMBUS_TEST_ENDPOINTS): an instance is a veth endpoint in a
+ * the namespaces, and its own compute agent process, run in the namespace. By default the agents
+ * use the test-only endpoint driver (NIMBUS_TEST_ENDPOINTS): an instance is a veth endpoint in a
  * namespace of its own, plugged into the host's real libvirt network with its real nwfilter
- * bound to it, so no guest has to boot.
+ * bound to it, so no guest has to boot. With `guests: "qemu"` they boot real qemu guests (TCG)
+ * instead, each libvirtd with a virtlogd of its own beside it.
  *
  * Every name carries a per-run id (`nov<4 hex>`), every address lives inside namespaces this
  * run made (the underlay is 198.18.<n>.0/24, RFC 2544's benchmarking range; the web server
@@ -15,7 +16,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AGENT_SECRET, repoRoot, waitFor } from "./harness";
@@ -76,13 +77,15 @@ const quiet = (command: string, ...args: string[]) => {
 /** Lays out `names.length` hosts; nothing is started until `start`. */
 export function namespaceCloud(
   names: string[],
-  { logLevel = "info", external }: { logLevel?: string; external?: ExternalNetworkLayout } = {},
+  { logLevel = "info", external, guests = "endpoints" }: { logLevel?: string; external?: ExternalNetworkLayout; guests?: "endpoints" | "qemu" } = {},
 ): NamespaceCloud {
   const id = `nov${randomBytes(2).toString("hex")}`;
   const third = randomInt(1, 254);
   const underlay = `${id}ul`;
   const serverAddress = `198.18.${third}.254`;
   const workDir = mkdtempSync(path.join(tmpdir(), `nimbus-${id}-`));
+  // Real guests' QEMU runs as libvirt's qemu user: it must reach the hosts' state directories.
+  if (guests === "qemu") chmodSync(workDir, 0o755);
   const daemons: ChildProcess[] = [];
   const agents = new Map<string, ChildProcess>();
   let closed = false;
@@ -142,7 +145,7 @@ export function namespaceCloud(
               NIMBUS_STATE_DIR: path.join(dir, "state"),
               NIMBUS_LIBVIRT_URI: libvirtUri,
               NIMBUS_TUNNEL_IP: tunnelAddress,
-              NIMBUS_TEST_ENDPOINTS: `${id}${letter}`,
+              ...(guests === "endpoints" ? { NIMBUS_TEST_ENDPOINTS: `${id}${letter}` } : {}),
               NIMBUS_ROUTER_NETNS_PREFIX: `${id}${letter}-qrouter-`,
               ...(onExternal ? { NIMBUS_PHYSNETS: "physnet1:br-ex" } : {}),
               NIMBUS_DISK_GB: "100",
@@ -205,7 +208,9 @@ export function namespaceCloud(
     ]
       .filter(([, target]) => existsSync(target!))
       .map(([source, target]) => `mount --bind ${path.join(dir, source!)} ${target}`);
-    const script = ["set -e", "mount --make-rprivate /", ...mounts, `exec libvirtd -p ${path.join(dir, "libvirtd.pid")}`].join("\n");
+    // A qemu guest's console and QEMU's own log go through virtlogd, whose socket is in this host's /run/libvirt.
+    const virtlogd = guests === "qemu" ? [`virtlogd -d -p ${path.join(dir, "virtlogd.pid")}`] : [];
+    const script = ["set -e", "mount --make-rprivate /", ...mounts, ...virtlogd, `exec libvirtd -p ${path.join(dir, "libvirtd.pid")}`].join("\n");
     const daemon = spawn("ip", ["netns", "exec", host.netns, "unshare", "-m", "sh", "-c", script], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     daemon.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -238,6 +243,12 @@ export function namespaceCloud(
       }
     }
     for (const daemon of daemons) if (daemon.exitCode === null) daemon.kill("SIGTERM");
+    // The virtlogds (daemonized: by the pid each wrote).
+    for (const letter of hosts.map((_, index) => String.fromCharCode(97 + index))) {
+      const pidFile = path.join(workDir, letter, "virtlogd.pid");
+      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim()) : 0;
+      if (Number.isInteger(pid) && pid > 1) quiet("kill", String(pid));
+    }
     // Every namespace of this run: the hosts' and their endpoints'.
     for (const line of run("ip", "netns", "list").split("\n")) {
       const name = line.split(" ")[0];

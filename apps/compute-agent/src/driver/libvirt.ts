@@ -466,7 +466,8 @@ export class LibvirtDriver implements ComputeDriver {
           "--p2p",
           "--persistent",
           "--undefinesource",
-          ...(blockMigration ? ["--copy-storage-inc"] : []),
+          // The disks travel over NBD to the destination's migration address too.
+          ...(blockMigration ? ["--copy-storage-inc", "--disks-uri", target.migrateUri] : []),
           "--xml",
           liveFile,
           "--persistent-xml",
