@@ -16,6 +16,7 @@ import {
   type Stack,
 } from "./harness";
 import { assertInvariants } from "./invariants";
+import { openstackCli } from "./openstack/cli";
 
 /**
  * Live migration (Nova's os-migrateLive) on real PostgreSQL with two real agent processes on
@@ -43,14 +44,17 @@ describe("live migration (simulated hosts)", () => {
   }
 
   async function hostUp(hostname: string) {
-    return waitFor(`host ${hostname} to be up`, async () =>
-      (await api.client.hosts.list.query()).find((h) => h.hostname === hostname && h.state === "up"),
+    return waitFor(
+      `host ${hostname} to be up`,
+      async () => (await api.client.hosts.list.query()).find((h) => h.hostname === hostname && h.state === "up"),
+      60_000,
     );
   }
 
   beforeAll(async () => {
     stack = await startStack("postgres", {
-      NIMBUS_ACTION_TIMEOUT_SECONDS: "5",
+      // Each step has this long once acknowledged (the machine may be busy); a frozen host is down sooner.
+      NIMBUS_ACTION_TIMEOUT_SECONDS: "20",
       NIMBUS_SHUTDOWN_TIMEOUT_SECONDS: "1",
       NIMBUS_AGENT_ACK_TIMEOUT_MS: "1000",
       NIMBUS_HOST_RECONNECT_GRACE_SECONDS: "1",
@@ -60,7 +64,7 @@ describe("live migration (simulated hosts)", () => {
     boot("live-b");
     await hostUp("live-a");
     await hostUp("live-b");
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     for (const agent of agents.values()) await agent.stop("SIGKILL");
@@ -95,7 +99,7 @@ describe("live migration (simulated hosts)", () => {
     }
   }
 
-  async function settled(id: string, status: string, timeoutMs = 20_000) {
+  async function settled(id: string, status: string, timeoutMs = 40_000) {
     return waitFor(
       `instance ${id} to be ${status} with no task`,
       async () => {
@@ -181,6 +185,32 @@ describe("live migration (simulated hosts)", () => {
     await assertInvariants(db());
     await remove(id);
   }, 90_000);
+
+  it("the stock openstack CLI live-migrates and waits (os-migrateLive at 2.1), and gets Nova's 409 for a SHUTOFF server", async () => {
+    const cli = openstackCli(stack.server.url);
+    const id = await launch("cli-1", "live-a");
+    await hostUp("live-b");
+    const result = await cli.run(["server", "migrate", "--live-migration", "--block-migration", "--wait", id], { timeoutMs: 120_000 });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("Complete");
+    const moved = await settled(id, "ACTIVE");
+    expect(moved.hostname).toBe("live-b");
+    const list = await cli.json<{ "Migration Type"?: string; Type?: string; Status: string; "Source Node"?: string }[]>([
+      "server",
+      "migration",
+      "list",
+      "--server",
+      id,
+    ]);
+    expect(list[0]).toMatchObject({ Status: "completed" });
+    await api.client.instances.stop.mutate({ id });
+    await settled(id, "SHUTOFF");
+    const refused = await cli.run(["server", "migrate", "--live-migration", id]);
+    expect(refused.code).not.toBe(0);
+    expect(`${refused.stderr}${refused.stdout}`).toMatch(/HTTP 409/);
+    await assertInvariants(db());
+    await remove(id);
+  }, 180_000);
 
   it("refuses in plain words: a SHUTOFF instance, its own host, a host that does not exist, a member; one of two actions at once wins", async () => {
     await addUser(stack, { name: "live-member", project: "demo", role: "member" });

@@ -15,8 +15,8 @@
  * synchronous handler can).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { randomBytes, randomInt } from "node:crypto";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { randomBytes, randomInt, randomUUID } from "node:crypto";
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AGENT_SECRET, repoRoot, waitFor } from "./harness";
@@ -199,6 +199,8 @@ export function namespaceCloud(
     // Networks and domains of the machine's own libvirtd are not this host's.
     rmSync(path.join(dir, "etc", "qemu"), { recursive: true, force: true });
     mkdirSync(path.join(dir, "etc", "qemu", "networks"), { recursive: true });
+    // A host of its own to libvirt too: two daemons with the machine's one UUID refuse to migrate to each other ("the same host").
+    appendFileSync(path.join(dir, "etc", "libvirtd.conf"), `\nhost_uuid = "${randomUUID()}"\n`);
     const mounts = [
       ["run", "/run/libvirt"],
       ["lib", "/var/lib/libvirt"],

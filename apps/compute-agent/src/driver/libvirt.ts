@@ -419,7 +419,7 @@ export class LibvirtDriver implements ComputeDriver {
     { blockMigration, paused, nics, context }: { blockMigration: boolean; paused: boolean; nics: NicSpec[]; context: BlockDeviceContext },
   ): Promise<LiveMigrationTarget> {
     const simulated = this.options.simulated || this.domainType === "test";
-    const target = { libvirtUri: this.options.uri, stateDir: this.options.stateDir, simulated };
+    const target = { libvirtUri: inboundLibvirtUri(this.options.uri), stateDir: this.options.stateDir, simulated };
     if (simulated) {
       // Simulation (Nova's fake driver): no guest travels between test drivers, so the one that arrives is defined here.
       await this.spawn(command, { nics, blockDevices: await this.prepareBlockDevices(command, context) });
@@ -705,6 +705,16 @@ async function held<T>(domain: Domain, calls: () => Promise<T>): Promise<T> {
   } finally {
     heldDomains.delete(hold);
   }
+}
+
+/**
+ * This host's libvirt as another host's libvirtd reaches it for a peer-to-peer migration: a
+ * local socket named in the URI is said to be one (`qemu+unix://`), or libvirt takes a URI
+ * with no server for the source host itself and refuses ("Attempt to migrate guest to the same host").
+ */
+export function inboundLibvirtUri(uri: string): string {
+  const match = /^([a-z]+):\/\/\/(.*[?&]socket=.*)$/.exec(uri);
+  return match ? `${match[1]}+unix:///${match[2]}` : uri;
 }
 
 /** A domain's XML with the file paths under `from` (this host's state directory) moved under `to` (the destination's). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jobPercent, rebasePaths } from "./libvirt";
+import { inboundLibvirtUri, jobPercent, rebasePaths } from "./libvirt";
 
 describe("live migration helpers", () => {
   it("moves the guest's file paths from this host's state directory to the destination's, and nothing else", () => {
@@ -16,6 +16,12 @@ describe("live migration helpers", () => {
     // Only whole directory prefixes move.
     expect(moved).toContain("/tmp/a/statement/other");
     expect(rebasePaths("<x>/s &amp; t/y</x>", "/s & t", "/d")).toBe("<x>/d/y</x>");
+  });
+
+  it("names a local socket's transport in the URI the source's libvirtd connects to", () => {
+    expect(inboundLibvirtUri("qemu:///system?socket=/tmp/b/run/libvirt-sock")).toBe("qemu+unix:///system?socket=/tmp/b/run/libvirt-sock");
+    expect(inboundLibvirtUri("qemu+tcp://host-b/system")).toBe("qemu+tcp://host-b/system");
+    expect(inboundLibvirtUri("qemu:///system")).toBe("qemu:///system");
   });
 
   it("reads a migration job's progress from virsh domjobinfo, short of 100 % until it is over", () => {

@@ -266,10 +266,18 @@ const MOVE_ACTIONS: Record<string, { status: number; run: (call: OsCall, id: str
     status: 202,
     run: (call, id, args) => {
       const wire = z.object({ "os-migrateLive": liveMigrateBody(call) });
-      const { host, block_migration: block, force } = parseWire(wire, { "os-migrateLive": args }, "os-migrateLive")["os-migrateLive"];
+      const body = parseWire(wire, { "os-migrateLive": args }, "os-migrateLive")["os-migrateLive"];
+      const { host, block_migration: block } = body;
+      const force = "force" in body ? body.force : undefined;
       return liveMigrateInstance({
         ctx: call.ctx,
-        input: { instanceId: id, host, blockMigration: block === "auto" ? "auto" : NOVA_TRUE.includes(block), force: NOVA_TRUE.includes(force) },
+        input: {
+          instanceId: id,
+          host,
+          blockMigration: block === "auto" ? "auto" : NOVA_TRUE.includes(block),
+          // Before 2.30 a named host bypasses the scheduler (Nova's forced live migration); from 2.30 only `force` does.
+          force: atLeast(call, "2.30") ? NOVA_TRUE.includes(force) : host !== null,
+        },
       });
     },
   },
@@ -328,9 +336,9 @@ const novaBoolean = z.enum(NOVA_BOOLEAN.filter((v): v is Exclude<typeof v, boole
  */
 function liveMigrateBody(call: OsCall) {
   const host = z.string().min(1).max(255).nullable();
-  if (!atLeast(call, "2.25")) return z.object({ block_migration: novaBoolean, disk_over_commit: novaBoolean, host, force: z.undefined() }).strict();
+  if (!atLeast(call, "2.25")) return z.object({ block_migration: novaBoolean, disk_over_commit: novaBoolean, host }).strict();
   const block = z.union([novaBoolean, z.literal("auto")]);
-  if (!atLeast(call, "2.30") || atLeast(call, "2.68")) return z.object({ block_migration: block, host, force: z.undefined() }).strict();
+  if (!atLeast(call, "2.30") || atLeast(call, "2.68")) return z.object({ block_migration: block, host }).strict();
   return z.object({ block_migration: block, host, force: novaBoolean.optional() }).strict();
 }
 const noArguments = z.union([z.null(), z.object({}).strict()]);
