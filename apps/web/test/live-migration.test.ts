@@ -186,70 +186,6 @@ describe("live migration (simulated hosts)", () => {
     await remove(id);
   }, 90_000);
 
-  it("the stock openstack CLI live-migrates and waits (os-migrateLive at 2.1), and gets Nova's 409 for a SHUTOFF server", async () => {
-    const cli = openstackCli(stack.server.url);
-    const id = await launch("cli-1", "live-a");
-    await hostUp("live-b");
-    const result = await cli.run(["server", "migrate", "--live-migration", "--block-migration", "--wait", id], { timeoutMs: 120_000 });
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain("Complete");
-    const moved = await settled(id, "ACTIVE");
-    expect(moved.hostname).toBe("live-b");
-    const list = await cli.json<{ "Migration Type"?: string; Type?: string; Status: string; "Source Node"?: string }[]>([
-      "server",
-      "migration",
-      "list",
-      "--server",
-      id,
-    ]);
-    expect(list[0]).toMatchObject({ Status: "completed" });
-    await api.client.instances.stop.mutate({ id });
-    await settled(id, "SHUTOFF");
-    const refused = await cli.run(["server", "migrate", "--live-migration", id]);
-    expect(refused.code).not.toBe(0);
-    expect(`${refused.stderr}${refused.stdout}`).toMatch(/HTTP 409/);
-    await assertInvariants(db());
-    await remove(id);
-  }, 180_000);
-
-  it("refuses in plain words: a SHUTOFF instance, its own host, a host that does not exist, a member; one of two actions at once wins", async () => {
-    await addUser(stack, { name: "live-member", project: "demo", role: "member" });
-    const member = await signedInClient(stack.server.url, "live-member", PERSONA_PASSWORD);
-    const id = await launch("still-1", "live-a");
-    expect(await refusal(member.client.instances.liveMigrate.mutate({ instanceId: id }), "FORBIDDEN")).toBeTruthy();
-    expect(await refusal(api.client.instances.liveMigrate.mutate({ instanceId: id, host: "live-a" }), "CONFLICT")).toMatch(
-      /No host can take instance still-1 for this live-migrate .*the instance's own host/,
-    );
-    expect(await refusal(api.client.instances.liveMigrate.mutate({ instanceId: id, host: "live-a", force: true }), "CONFLICT")).toBe(
-      "Host live-a is instance still-1's own host: name another.",
-    );
-    expect(await refusal(api.client.instances.liveMigrate.mutate({ instanceId: id, host: "nowhere", force: true }), "BAD_REQUEST")).toBe(
-      "There is no compute host named nowhere.",
-    );
-    const results = await Promise.allSettled([
-      api.client.instances.liveMigrate.mutate({ instanceId: id }),
-      api.client.instances.stop.mutate({ id }),
-      api.client.instances.migrate.mutate({ id }),
-    ]);
-    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-    for (const r of results) if (r.status === "rejected") expect((r.reason as { data?: { code?: string } }).data?.code).toBe("CONFLICT");
-    await waitFor("the winner to finish", async () => (await api.client.instances.get.query({ id })).instance.taskState === null);
-    const { instance } = await api.client.instances.get.query({ id });
-    if (instance.status === "VERIFY_RESIZE") {
-      await api.client.instances.confirmResize.mutate({ id });
-      await settled(id, "ACTIVE");
-    }
-    if ((await api.client.instances.get.query({ id })).instance.status !== "SHUTOFF") {
-      await api.client.instances.stop.mutate({ id });
-      await settled(id, "SHUTOFF");
-    }
-    expect(await refusal(api.client.instances.liveMigrate.mutate({ instanceId: id }), "CONFLICT")).toBe(
-      "Instance still-1 is SHUTOFF: only an ACTIVE or PAUSED instance can be live-migrated (a SHUTOFF one can be migrated cold).",
-    );
-    await assertInvariants(db());
-    await remove(id);
-  }, 90_000);
-
   it("a destination that never answers: the instance stays ACTIVE on its source with a fault, nothing leaked", async () => {
     const id = await launch("stay-1", "live-a");
     await hostUp("live-b");
@@ -323,4 +259,61 @@ describe("live migration (simulated hosts)", () => {
     await hostUp("live-b");
     await assertInvariants(db());
   }, 90_000);
+
+  it("refuses in plain words: a SHUTOFF instance, its own host, a host that does not exist, a member; one of two actions at once wins", async () => {
+    await addUser(stack, { name: "live-member", project: "demo", role: "member" });
+    const member = await signedInClient(stack.server.url, "live-member", PERSONA_PASSWORD);
+    const id = await launch("still-1", "live-a");
+    expect(await refusal(member.client.instances.liveMigrate.mutate({ instanceId: id }), "FORBIDDEN")).toBeTruthy();
+    expect(await refusal(api.client.instances.liveMigrate.mutate({ instanceId: id, host: "live-a" }), "CONFLICT")).toMatch(
+      /No host can take instance still-1 for this live-migrate .*the instance's own host/,
+    );
+    expect(await refusal(api.client.instances.liveMigrate.mutate({ instanceId: id, host: "live-a", force: true }), "CONFLICT")).toBe(
+      "Host live-a is instance still-1's own host: name another.",
+    );
+    expect(await refusal(api.client.instances.liveMigrate.mutate({ instanceId: id, host: "nowhere", force: true }), "BAD_REQUEST")).toBe(
+      "There is no compute host named nowhere.",
+    );
+    const results = await Promise.allSettled([
+      api.client.instances.liveMigrate.mutate({ instanceId: id }),
+      api.client.instances.stop.mutate({ id }),
+      api.client.instances.migrate.mutate({ id }),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of results) if (r.status === "rejected") expect((r.reason as { data?: { code?: string } }).data?.code).toBe("CONFLICT");
+    await waitFor("the winner to finish", async () => (await api.client.instances.get.query({ id })).instance.taskState === null);
+    const { instance } = await api.client.instances.get.query({ id });
+    if (instance.status === "VERIFY_RESIZE") {
+      await api.client.instances.confirmResize.mutate({ id });
+      await settled(id, "ACTIVE");
+    }
+    if ((await api.client.instances.get.query({ id })).instance.status !== "SHUTOFF") {
+      await api.client.instances.stop.mutate({ id });
+      await settled(id, "SHUTOFF");
+    }
+    expect(await refusal(api.client.instances.liveMigrate.mutate({ instanceId: id }), "CONFLICT")).toBe(
+      "Instance still-1 is SHUTOFF: only an ACTIVE or PAUSED instance can be live-migrated (a SHUTOFF one can be migrated cold).",
+    );
+    await assertInvariants(db());
+    await remove(id);
+  }, 90_000);
+
+  it("the stock openstack CLI live-migrates and waits (os-migrateLive at 2.1), and gets Nova's 409 for a SHUTOFF server", async () => {
+    const cli = openstackCli(stack.server.url);
+    const id = await launch("cli-1", "live-a");
+    await hostUp("live-b");
+    const result = await cli.run(["server", "migrate", "--live-migration", "--block-migration", "--wait", id], { timeoutMs: 120_000 });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("Complete");
+    const moved = await settled(id, "ACTIVE");
+    expect(moved.hostname).toBe("live-b");
+    expect((await api.client.migrations.list.query({ instanceId: id }))[0]).toMatchObject({ migrationType: "live-migration", status: "completed" });
+    await api.client.instances.stop.mutate({ id });
+    await settled(id, "SHUTOFF");
+    const refused = await cli.run(["server", "migrate", "--live-migration", id]);
+    expect(refused.code).not.toBe(0);
+    expect(`${refused.stderr}${refused.stdout}`).toMatch(/HTTP 409/);
+    await assertInvariants(db());
+    await remove(id);
+  }, 180_000);
 });
