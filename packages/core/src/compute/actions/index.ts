@@ -17,6 +17,7 @@ export * from "./confirm-resize";
 export * from "./revert-resize";
 export * from "./evacuate-instance";
 export * from "./live-migration";
+export * from "./live-migrate-instance";
 export * from "./resize-confirm-sweeper";
 export * from "./list-migrations";
 export * from "./snapshot-image";

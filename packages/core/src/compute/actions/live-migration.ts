@@ -1,6 +1,6 @@
 /**
- * Nova's live migration (`openstack server migrate --live-migration [--host H]`, cloud admins):
- * the running (or paused) guest moves to another host without stopping, on the move seams of
+ * The steps of Nova's live migration (the verb: ./live-migrate-instance), after
+ * `openstack server migrate --live-migration [--host H]` (cloud admins): the running (or paused) guest moves to another host without stopping, on the move seams of
  * ./move-begin (refusals, the destination chosen and claimed, the source's allocation handed to
  * the migration) and the task chain of ./move:
  *
@@ -23,37 +23,13 @@
 import { randomUUID } from "node:crypto";
 import type { Executor } from "@nimbus/db";
 import type { InstanceRow, InstanceTaskRow, MigrationRow } from "@nimbus/db/schema";
-import type { z } from "zod";
-import type { CoreContext } from "../../context";
-import { parseInput } from "../../errors";
 import { vmStateForPower, type PowerState, type VmState } from "../../instance/state-machine";
 import { releaseMigrationConsumer } from "../../placement/claim";
-import { authorize } from "../../policy";
 import type { LiveMigrationTarget } from "../../protocol/agent";
-import { liveMigrateInstanceInput } from "../../validation";
 import type { Announcements } from "../announce";
 import { destroyCommandFor } from "../spawn-command";
 import { setMigration } from "./migrations";
-import { prepareMove } from "./move-begin";
-import { beginInstanceTask, type InstanceActionStarted } from "./task";
 import type { TaskEnd } from "./task-end";
-
-export async function liveMigrateInstance({
-  ctx,
-  input,
-}: {
-  ctx: CoreContext;
-  input: z.input<typeof liveMigrateInstanceInput>;
-}): Promise<InstanceActionStarted> {
-  const principal = authorize(ctx.principal, "instances.liveMigrate");
-  const { instanceId, host, force, blockMigration } = parseInput(liveMigrateInstanceInput, input);
-  return beginInstanceTask(ctx, principal, {
-    instanceId,
-    operation: "live_migrate",
-    // "auto": Nova's choice by shared storage; Nimbus hosts keep their disks in their own state directories.
-    prepare: (tx, instance) => prepareMove(tx, ctx, instance, { kind: "live-migrate", host, force, blockMigration: blockMigration !== false }),
-  });
-}
 
 /** What ./move's chain needs to hand a step on (kept there: chainStep, endTask with the report's time). */
 export interface LiveMigrationSteps {
