@@ -94,7 +94,17 @@ export class ComputeHost {
     const overlay = openOverlay(options, gatewayArp);
     const driver: HostDriver = options.testEndpoints
       ? await TestEndpointDriver.open({ uri, stateDir, prefix: options.testEndpoints, overlay, log })
-      : await LibvirtDriver.open({ uri, stateDir, vif, simulated: options.simulated, overlay, log, vncListen: options.vnc?.listen });
+      : await LibvirtDriver.open({
+          uri,
+          stateDir,
+          vif,
+          simulated: options.simulated,
+          overlay,
+          log,
+          vncListen: options.vnc?.listen,
+          // Live-migrated guests arrive on the tunnel address (Nova's live_migration_inbound_addr).
+          migrationAddress: options.tunnelAddress ?? null,
+        });
     log.info({ uri, stateDir, diskGb }, options.simulated ? "simulated host: libvirt test driver open" : "libvirt connection open");
     // Raised once per start, before any report (see ReportSequence).
     const sequence = await ReportSequence.start(path.join(stateDir, "report-seq"));

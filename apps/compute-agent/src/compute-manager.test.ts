@@ -39,6 +39,8 @@ function fakeDriver(prepare: (context: BlockDeviceContext) => Promise<void>, abo
     restoreDisk: async () => undefined,
     dropDiskBackup: async () => undefined,
     growDisk: async () => undefined,
+    prepareLiveMigration: async () => ({ libvirtUri: "test:///default", migrateUri: "simulated:", stateDir: "/nowhere", simulated: true }),
+    liveMigrate: async () => undefined,
     snapshot: async () => ({ file: "/nowhere", simulated: true }),
     powerState: async () => "running",
     vncPort: async () => 5900,
@@ -289,6 +291,68 @@ describe("ComputeManager", () => {
     await outbox.drained();
     expect(steps).toEqual(["power off", "disk kept aside", "disk grown to 20 GB", "defined with 2 vCPUs, 2048 MB"]);
     expect(reports.filter((r) => r.phase === "task_done").map((r) => r.powerState)).toEqual(["shutdown", "running"]);
+  });
+
+  it("a live migration: the destination answers where to send the guest, the source reports progress, moves it and cleans up", async () => {
+    const steps: string[] = [];
+    const target = { libvirtUri: "qemu:///system?socket=/b/sock", migrateUri: "tcp://198.18.1.2", stateDir: "/b/state", simulated: false };
+    const driver: ComputeDriver = {
+      ...fakeDriver(async () => undefined, []),
+      plugNetwork: async () => {
+        steps.push("ports plugged");
+        return [];
+      },
+      prepareLiveMigration: async (_command, { blockMigration }) => (steps.push(`prepared (block ${blockMigration})`), target),
+      liveMigrate: async (_id, to, { onProgress }) => {
+        steps.push(`sent to ${to.migrateUri}`);
+        onProgress(40);
+        onProgress(99);
+      },
+      destroy: async () => void steps.push("leftovers removed"),
+    };
+    const built = manager(driver, []);
+    const spawn = command();
+    const instanceId = spawn.instance.id;
+    const prepare = randomUUID();
+    built.act({ commandId: prepare, instanceId, operation: "live_migrate", blockMigration: true, paused: false, spawn });
+    const move = randomUUID();
+    built.act({ commandId: move, instanceId, operation: "live_migrate_source", blockMigration: true, target, ports: [] });
+    built.act({ commandId: randomUUID(), instanceId, operation: "live_migrate_finish" });
+    await built.idle();
+    await outbox.drained();
+    expect(steps).toEqual(["ports plugged", "prepared (block true)", "sent to tcp://198.18.1.2", "leftovers removed"]);
+    expect(reports.find((r) => r.commandId === prepare && r.phase === "task_done")?.migrateData).toEqual(target);
+    expect(reports.filter((r) => r.commandId === move).map((r) => [r.phase, r.progress])).toEqual([
+      ["task_started", undefined],
+      ["task_progress", 40],
+      ["task_progress", 99],
+      ["task_done", undefined],
+    ]);
+    expect(reports.at(-1)).toMatchObject({ phase: "task_done", powerState: "running" });
+  });
+
+  it("a live migration whose source cleanup fails still reports the move done; a guest missing at the destination fails the finish", async () => {
+    let power: "running" | "nostate" = "running";
+    const driver: ComputeDriver = {
+      ...fakeDriver(async () => undefined, []),
+      destroy: async () => {
+        throw new Error("rm: permission denied");
+      },
+      powerState: async () => power,
+    };
+    const built = manager(driver, []);
+    const instanceId = randomUUID();
+    const target = { libvirtUri: "x", migrateUri: "simulated:", stateDir: "/s", simulated: true };
+    built.act({ commandId: randomUUID(), instanceId, operation: "live_migrate_source", blockMigration: false, target, ports: [] });
+    await built.idle();
+    power = "nostate";
+    built.act({ commandId: randomUUID(), instanceId, operation: "live_migrate_finish" });
+    await built.idle();
+    await outbox.drained();
+    expect(reports.filter((r) => r.phase === "task_done" || r.phase === "task_failed").map((r) => [r.phase, r.message])).toEqual([
+      ["task_done", undefined],
+      ["task_failed", "the guest is not running on this host after its live migration (power state nostate)"],
+    ]);
   });
 
   it("a move's finish that fails on a new host removes what it made there and says why; a stopped guest is left off", async () => {

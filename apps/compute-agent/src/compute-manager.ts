@@ -7,6 +7,7 @@ import {
   type DownloadProgress,
   type InstanceActionCommand,
   type InstanceReport,
+  type LiveMigrationTarget,
   type PortSpec,
   type ReportPhase,
   type SpawnCommand,
@@ -196,17 +197,17 @@ export class ComputeManager {
   private async perform(command: InstanceActionCommand): Promise<void> {
     const { driver, log } = this.deps;
     const { instanceId, commandId, operation } = command;
-    const report = (phase: ReportPhase, powerState: PowerState, message?: string) =>
-      this.report({ instanceId, commandId, phase, powerState, message });
+    const report = (phase: ReportPhase, powerState: PowerState, message?: string, migrateData?: LiveMigrationTarget) =>
+      this.report({ instanceId, commandId, phase, powerState, message, ...(migrateData ? { migrateData } : {}) });
     const powerNow = () => driver.powerState(instanceId).catch((): PowerState => "nostate");
     const started = async () => void report("task_started", await powerNow());
     // A rebuild says it began when its guest is spawned (rebuild_spawning): its acknowledgement
     // already moved it to rebuild_block_device_mapping, which is what it does first.
     if (command.operation !== "rebuild") await started();
     try {
-      await this.run(command, started);
+      const migrateData = await this.run(command, started);
       const powerState = await powerNow();
-      report("task_done", powerState);
+      report("task_done", powerState, undefined, migrateData ?? undefined);
       if (powerState === "running") this.deps.onPoweredOn?.(instanceId);
       log.info({ instanceId, commandId, operation, powerState }, "instance action done");
     } catch (error) {
@@ -215,8 +216,9 @@ export class ComputeManager {
     }
   }
 
-  /** What each operation is on the driver; `started` reports a rebuild's spawning. */
-  private run(command: InstanceActionCommand, started: () => Promise<void>): Promise<void> {
+  /** What each operation is on the driver; `started` reports a rebuild's spawning. A live migration's preparation answers its migrate data. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: every driver call resolves with nothing (void) but a live migration's preparation
+  private run(command: InstanceActionCommand, started: () => Promise<void>): Promise<void | LiveMigrationTarget> {
     const { driver } = this.deps;
     const id = command.instanceId;
     switch (command.operation) {
@@ -260,6 +262,14 @@ export class ComputeManager {
         return this.snapshot(id, command.imageId);
       case "rebuild":
         return this.rebuild(command, started);
+      case "live_migrate":
+        return this.prepareIncoming(command);
+      case "live_migrate_source":
+        return this.migrateOut(command);
+      case "live_migrate_finish":
+        return this.confirmArrived(id);
+      case "live_migrate_rollback":
+        return this.undoIncoming(id, command.ports);
       default: {
         const unreachable: never = command;
         throw new Error(`unknown operation ${JSON.stringify(unreachable)}`);
@@ -346,6 +356,73 @@ export class ComputeManager {
       });
       throw error;
     }
+  }
+
+  /**
+   * Nova's pre_live_migration here, the destination: ports plugged and disks made for the guest
+   * to come (../driver/types). What it made is removed again when it fails.
+   */
+  private async prepareIncoming(command: {
+    instanceId: string;
+    blockMigration: boolean;
+    paused: boolean;
+    spawn: SpawnCommand;
+  }): Promise<LiveMigrationTarget> {
+    const { driver, images } = this.deps;
+    const { spawn, instanceId } = command;
+    try {
+      const nics = await driver.plugNetwork(spawn);
+      const context = { images, onDownload: this.downloadReporter(instanceId) };
+      return await driver.prepareLiveMigration(spawn, { blockMigration: command.blockMigration, paused: command.paused, nics, context });
+    } catch (error) {
+      await driver.abortSpawn(spawn).catch((cleanupError: unknown) => {
+        this.deps.log.error({ err: cleanupError, instanceId }, "removing what the failed live migration prepared also failed");
+      });
+      throw error;
+    }
+  }
+
+  /**
+   * Nova's live_migration here, the source: the guest moves, its progress reported as it goes;
+   * then its leftovers here go (files, port plumbing). The guest has moved by then: a cleanup
+   * that fails is logged, never reported as a failed move (the destination would undo the guest).
+   */
+  private async migrateOut(command: {
+    instanceId: string;
+    commandId: string;
+    blockMigration: boolean;
+    target: LiveMigrationTarget;
+    ports: DestroyCommand["ports"];
+  }): Promise<void> {
+    const { driver, log } = this.deps;
+    const { instanceId, commandId } = command;
+    const started = performance.now();
+    await driver.liveMigrate(instanceId, command.target, {
+      blockMigration: command.blockMigration,
+      onProgress: (progress) => void this.report({ instanceId, commandId, phase: "task_progress", powerState: "running", progress }),
+    });
+    log.info({ instanceId, ms: Math.round(performance.now() - started), blockMigration: command.blockMigration }, "guest live-migrated away");
+    this.reportedPower.delete(instanceId);
+    await this.removeMoved(instanceId, command.ports).catch((error: unknown) => {
+      log.error({ err: error, instanceId }, "the guest moved, but removing its leftovers on this host failed");
+    });
+  }
+
+  /** Nova's post_live_migration_at_destination: the guest that arrived runs here. */
+  private async confirmArrived(instanceId: string): Promise<void> {
+    const powerState = await this.deps.driver.powerState(instanceId);
+    if (powerState !== "running" && powerState !== "paused") {
+      throw new Error(`the guest is not running on this host after its live migration (power state ${powerState})`);
+    }
+  }
+
+  /**
+   * Nova's rollback_live_migration_at_destination: what was prepared for a guest that did not
+   * come goes (libvirt left the guest on its source: a failed migrateToURI3 never leaves it
+   * running in two places; a simulated host's twin goes with it).
+   */
+  private async undoIncoming(instanceId: string, ports: DestroyCommand["ports"]): Promise<void> {
+    await this.removeMoved(instanceId, ports);
   }
 
   /** The guest of a move leaves this host: its domain, files and port plumbing go (volumes stay). */

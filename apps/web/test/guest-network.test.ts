@@ -91,7 +91,7 @@ describe("real guests on a network across two hosts, behind a router (qemu, TCG)
   beforeAll(async () => {
     prepareRealHypervisor();
     cloud = namespaceCloud(["guest-host-a", "guest-host-b"], {
-      instances: "guests",
+      guests: "qemu",
       external: { hosts: [0], outside: `${OUTSIDE}/24` },
     });
     [a, b] = cloud.hosts;

@@ -2,11 +2,11 @@
  * Compute hosts that carry real traffic on one machine (root only): each host is a network
  * namespace with its own libvirtd (private config, run and state directories, so its networks,
  * dnsmasqs and nwfilters are its own), its own tunnel address on an underlay bridge that joins
- * the namespaces, and its own compute agent process, run in the namespace. The agents use the
- * test-only endpoint driver (NIMBUS_TEST_ENDPOINTS): an instance is a veth endpoint in a
+ * the namespaces, and its own compute agent process, run in the namespace. By default the agents
+ * use the test-only endpoint driver (NIMBUS_TEST_ENDPOINTS): an instance is a veth endpoint in a
  * namespace of its own, plugged into the host's real libvirt network with its real nwfilter
- * bound to it, so no guest has to boot. With `instances: "guests"` the agents drive their
- * libvirtd as on a real host instead, and it boots real (TCG) guests.
+ * bound to it, so no guest has to boot. With `guests: "qemu"` they boot real qemu guests (TCG)
+ * instead, each libvirtd with a virtlogd of its own beside it.
  *
  * Every name carries a per-run id (`nov<4 hex>`), every address lives inside namespaces this
  * run made (the underlay is 198.18.<n>.0/24, RFC 2544's benchmarking range; the web server
@@ -15,7 +15,7 @@
  * synchronous handler can).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -57,12 +57,6 @@ export interface NamespaceCloud {
   close(): Promise<void>;
 }
 
-/**
- * What an instance is on the hosts: a veth endpoint (the default: no guest boots, see the top of
- * this file), or a real guest booted by the host's own libvirtd (qemu, TCG), as on a real cloud.
- */
-export type InstanceKind = "endpoints" | "guests";
-
 /** A flat external network joining some hosts' `br-ex` (physnet1) and an outside namespace. */
 export interface ExternalNetworkLayout {
   /** Indexes of the hosts that map physnet1 to their br-ex (NIMBUS_PHYSNETS). */
@@ -83,15 +77,15 @@ const quiet = (command: string, ...args: string[]) => {
 /** Lays out `names.length` hosts; nothing is started until `start`. */
 export function namespaceCloud(
   names: string[],
-  { logLevel = "info", external, instances = "endpoints" }: { logLevel?: string; external?: ExternalNetworkLayout; instances?: InstanceKind } = {},
+  { logLevel = "info", external, guests = "endpoints" }: { logLevel?: string; external?: ExternalNetworkLayout; guests?: "endpoints" | "qemu" } = {},
 ): NamespaceCloud {
   const id = `nov${randomBytes(2).toString("hex")}`;
   const third = randomInt(1, 254);
   const underlay = `${id}ul`;
   const serverAddress = `198.18.${third}.254`;
-  // Guests' disks live in the agents' state dirs, which libvirt's qemu user must reach.
-  const workDir = mkdtempSync(path.join(instances === "guests" ? "/var/tmp" : tmpdir(), `nimbus-${id}-`));
-  if (instances === "guests") chmodSync(workDir, 0o755);
+  const workDir = mkdtempSync(path.join(tmpdir(), `nimbus-${id}-`));
+  // Real guests' QEMU runs as libvirt's qemu user: it must reach the hosts' state directories.
+  if (guests === "qemu") chmodSync(workDir, 0o755);
   const daemons: ChildProcess[] = [];
   const agents = new Map<string, ChildProcess>();
   let closed = false;
@@ -113,10 +107,6 @@ export function namespaceCloud(
     const dir = path.join(workDir, letter);
     const output: string[] = [];
     for (const sub of ["run", "lib", "etc", "cache", "log", "state"]) mkdirSync(path.join(dir, sub), { recursive: true });
-    if (instances === "guests") {
-      chmodSync(dir, 0o755);
-      chmodSync(path.join(dir, "state"), 0o755);
-    }
     run("ip", "netns", "add", netns);
     run("ip", "-n", netns, "link", "set", "lo", "up");
     run("ip", "link", "add", `${id}${letter}u`, "type", "veth", "peer", "name", "ul0", "netns", netns);
@@ -155,7 +145,7 @@ export function namespaceCloud(
               NIMBUS_STATE_DIR: path.join(dir, "state"),
               NIMBUS_LIBVIRT_URI: libvirtUri,
               NIMBUS_TUNNEL_IP: tunnelAddress,
-              ...(instances === "endpoints" ? { NIMBUS_TEST_ENDPOINTS: `${id}${letter}` } : {}),
+              ...(guests === "endpoints" ? { NIMBUS_TEST_ENDPOINTS: `${id}${letter}` } : {}),
               NIMBUS_ROUTER_NETNS_PREFIX: `${id}${letter}-qrouter-`,
               ...(onExternal ? { NIMBUS_PHYSNETS: "physnet1:br-ex" } : {}),
               NIMBUS_DISK_GB: "100",
@@ -209,9 +199,8 @@ export function namespaceCloud(
     // Networks and domains of the machine's own libvirtd are not this host's.
     rmSync(path.join(dir, "etc", "qemu"), { recursive: true, force: true });
     mkdirSync(path.join(dir, "etc", "qemu", "networks"), { recursive: true });
-    // The machine's virtlogd listens under the real /run/libvirt, which this daemon does not
-    // see: its guests' qemu writes their console logs itself.
-    appendFileSync(path.join(dir, "etc", "qemu.conf"), '\nstdio_handler = "file"\n');
+    // A host of its own to libvirt too: two daemons with the machine's one UUID refuse to migrate to each other ("the same host").
+    appendFileSync(path.join(dir, "etc", "libvirtd.conf"), `\nhost_uuid = "${randomUUID()}"\n`);
     const mounts = [
       ["run", "/run/libvirt"],
       ["lib", "/var/lib/libvirt"],
@@ -221,7 +210,9 @@ export function namespaceCloud(
     ]
       .filter(([, target]) => existsSync(target!))
       .map(([source, target]) => `mount --bind ${path.join(dir, source!)} ${target}`);
-    const script = ["set -e", "mount --make-rprivate /", ...mounts, `exec libvirtd -p ${path.join(dir, "libvirtd.pid")}`].join("\n");
+    // A qemu guest's console and QEMU's own log go through virtlogd, whose socket is in this host's /run/libvirt.
+    const virtlogd = guests === "qemu" ? [`virtlogd -d -p ${path.join(dir, "virtlogd.pid")}`] : [];
+    const script = ["set -e", "mount --make-rprivate /", ...mounts, ...virtlogd, `exec libvirtd -p ${path.join(dir, "libvirtd.pid")}`].join("\n");
     const daemon = spawn("ip", ["netns", "exec", host.netns, "unshare", "-m", "sh", "-c", script], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     daemon.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -254,6 +245,12 @@ export function namespaceCloud(
       }
     }
     for (const daemon of daemons) if (daemon.exitCode === null) daemon.kill("SIGTERM");
+    // The virtlogds (daemonized: by the pid each wrote).
+    for (const letter of hosts.map((_, index) => String.fromCharCode(97 + index))) {
+      const pidFile = path.join(workDir, letter, "virtlogd.pid");
+      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim()) : 0;
+      if (Number.isInteger(pid) && pid > 1) quiet("kill", String(pid));
+    }
     // Every namespace of this run: the hosts' and their endpoints'.
     for (const line of run("ip", "netns", "list").split("\n")) {
       const name = line.split(" ")[0];

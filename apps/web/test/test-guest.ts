@@ -15,6 +15,11 @@ export const TEST_IMAGE_DIR = process.env.NIMBUS_TEST_IMAGE_DIR ?? path.join(rep
 /** Builds the guest if needed and starts libvirtd/virtlogd (both idempotent, as root). */
 export function prepareRealHypervisor(): string {
   execFileSync("bash", [path.join(repoRoot, "scripts/libvirt-daemons.sh")], { stdio: "inherit" });
+  return buildTestGuest();
+}
+
+/** Builds the guest if needed (idempotent). */
+export function buildTestGuest(): string {
   execFileSync("bash", [path.join(repoRoot, "scripts/test-image/build.sh"), TEST_IMAGE_DIR], { stdio: "inherit" });
   for (const file of ["vmlinuz", "initrd.img", "disk.qcow2"]) {
     if (!existsSync(path.join(TEST_IMAGE_DIR, file))) throw new Error(`scripts/test-image/build.sh did not make ${file} in ${TEST_IMAGE_DIR}`);

@@ -109,6 +109,7 @@ export const POLICY = {
   "instances.revertResize": "project:member",
   "instances.migrate": "cloud_admin",
   "instances.evacuate": "cloud_admin",
+  "instances.liveMigrate": "cloud_admin",
   /** Nova's rebuild (os_compute_api:servers:rebuild): members on their project's instances, admins on any. */
   "instances.rebuild": "project:member",
   /** Nova's os-migrations: every resize, migration and evacuation (os_compute_api:os-migrations:index). */

@@ -235,6 +235,17 @@ export const migrateInstanceInput = z.object({
 });
 export const evacuateInstanceInput = migrateInstanceInput;
 /**
+ * Nova's os-migrateLive: a named host (checked by the filters unless `force`) or the
+ * scheduler's choice; block migration copies the disk along (`auto`: whenever the hosts share
+ * no storage, which Nimbus hosts never do).
+ */
+export const liveMigrateInstanceInput = z.object({
+  instanceId: z.uuid("Not an instance id."),
+  host: targetHost.nullable().default(null),
+  blockMigration: z.union([z.boolean(), z.literal("auto")]).default("auto"),
+  force: z.boolean().default(false),
+});
+/**
  * Nova's rebuild (`{"rebuild": {"imageRef", "name", "metadata", "key_name", "user_data"}}`): the
  * image (new or the same) is required; a field left out keeps what the instance has, a null key
  * name or user data removes it (Nova 2.54 / 2.57), metadata given replaces all of it.

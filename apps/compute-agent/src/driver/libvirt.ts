@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { DomainState, Hypervisor, type Domain } from "@unraid/libvirt";
-import type { DestroyCommand, ImageRef, PortSpec, SpawnCommand, VolumeSpec } from "@nimbus/core/protocol/agent";
+import type { DestroyCommand, ImageRef, LiveMigrationTarget, PortSpec, SpawnCommand, VolumeSpec } from "@nimbus/core/protocol/agent";
 import { writeFileDurably } from "../durable-file";
 import { isMissingFile, messageOf } from "../error-message";
 import { buildConfigDrive } from "./config-drive";
@@ -12,6 +12,8 @@ import { createBlankVolume, createOverlay, createSnapshotFile, createVolumeFromI
 import { buildDomainXml, domainName, nicsFor, vncPortOf, type DomainType } from "./domain-xml";
 import { HostNetworks, type HostNetworking } from "./host-network";
 import type { Overlay } from "./overlay";
+import { withPrivateFile } from "./tool";
+import { virshFor, withXmlFile } from "./virsh";
 import {
   NO_BLOCK_DEVICES,
   type BlockDeviceContext,
@@ -49,7 +51,15 @@ export interface LibvirtDriverOptions {
   overlay?: Overlay | null;
   /** The address qemu guests' VNC displays listen on (NIMBUS_VNC_SERVER_LISTEN; host-local by default). */
   vncListen?: string;
+  /**
+   * Where other hosts send this host live-migrated guests (Nova's live_migration_inbound_addr):
+   * its tunnel address; null: no guest can be live-migrated here.
+   */
+  migrationAddress?: string | null;
 }
+
+/** How long a live migration may run before the source gives up (libvirt then leaves the guest on the source). */
+const LIVE_MIGRATION_TIMEOUT_MS = 30 * 60_000;
 
 const DEFAULT_VNC_LISTEN = "127.0.0.1";
 /** Domain states whose QEMU runs, and with it the guest's VNC display. */
@@ -404,6 +414,93 @@ export class LibvirtDriver implements ComputeDriver {
     return { file, simulated: !real };
   }
 
+  async prepareLiveMigration(
+    command: SpawnCommand,
+    { blockMigration, paused, nics, context }: { blockMigration: boolean; paused: boolean; nics: NicSpec[]; context: BlockDeviceContext },
+  ): Promise<LiveMigrationTarget> {
+    const simulated = this.options.simulated || this.domainType === "test";
+    const target = { libvirtUri: inboundLibvirtUri(this.options.uri), stateDir: this.options.stateDir, simulated };
+    if (simulated) {
+      // Simulation (Nova's fake driver): no guest travels between test drivers, so the one that arrives is defined here.
+      await this.spawn(command, { nics, blockDevices: await this.prepareBlockDevices(command, context) });
+      if (paused) await this.pause(command.instance.id);
+      return { ...target, migrateUri: "simulated:" };
+    }
+    if (!this.options.migrationAddress) {
+      throw new Error("this host has no tunnel address (NIMBUS_TUNNEL_IP), so no other host can send it a guest's memory");
+    }
+    if (!blockMigration && command.image && !(await isFile(this.rootDiskOf(command.instance.id)))) {
+      throw new Error("the instance's disk is not on this host (the hosts share no storage): live-migrate it with block migration");
+    }
+    // The root overlay is made empty on the cached base (NON_SHARED_INC copies the top layer into it), with the config drive.
+    await this.prepareBlockDevices(command, context);
+    return { ...target, migrateUri: `tcp://${this.options.migrationAddress}` };
+  }
+
+  async liveMigrate(
+    instanceId: string,
+    target: LiveMigrationTarget,
+    { blockMigration, onProgress }: { blockMigration: boolean; onProgress: (percent: number) => void },
+  ): Promise<void> {
+    if (target.simulated || this.options.simulated || this.domainType === "test") {
+      // Simulation: the guest leaves this host (its twin already runs on the destination).
+      if (!(await this.findDomain(instanceId))) throw new Error("The instance's virtual machine is not on this host.");
+      onProgress(50);
+      await this.removeDomain(instanceId);
+      onProgress(100);
+      return;
+    }
+    // The bindings have no virDomainMigrateToURI3 nor virDomainGetJobInfo: virsh's migrate
+    // (which calls migrateToURI3 with these flags) and domjobinfo do it.
+    const virsh = virshFor(this.options.uri, { timeoutMs: LIVE_MIGRATION_TIMEOUT_MS });
+    const name = domainName(instanceId);
+    const toDestination = (xml: string) => rebasePaths(xml, this.options.stateDir, target.stateDir);
+    const live = toDestination(await virsh("dumpxml", "--migratable", "--security-info", name));
+    const persistent = toDestination(await virsh("dumpxml", "--inactive", "--migratable", "--security-info", name));
+    await withXmlFile(live, (liveFile) =>
+      withPrivateFile("persistent.xml", persistent, async (persistentFile) => {
+        let done = false;
+        const migrating = virsh(
+          "migrate",
+          "--live",
+          "--p2p",
+          "--persistent",
+          "--undefinesource",
+          // The disks travel over NBD to the destination's migration address too.
+          ...(blockMigration ? ["--copy-storage-inc", "--disks-uri", target.migrateUri] : []),
+          "--xml",
+          liveFile,
+          "--persistent-xml",
+          persistentFile,
+          "--migrateuri",
+          target.migrateUri,
+          name,
+          target.libvirtUri,
+        ).finally(() => {
+          done = true;
+        });
+        const watching = (async () => {
+          let last = -1;
+          while (!done) {
+            const info = await virshFor(this.options.uri)("domjobinfo", name).catch(() => "");
+            const percent = jobPercent(info);
+            if (percent !== null && percent !== last && !done) {
+              last = percent;
+              onProgress(percent);
+            }
+            await sleep(POLL_INTERVAL_MS);
+          }
+        })();
+        try {
+          await migrating;
+        } finally {
+          await watching;
+        }
+      }),
+    );
+    onProgress(100);
+  }
+
   private rootDiskOf(instanceId: string): string {
     return path.join(this.instanceDir(instanceId), "disk");
   }
@@ -608,6 +705,38 @@ async function held<T>(domain: Domain, calls: () => Promise<T>): Promise<T> {
   } finally {
     heldDomains.delete(hold);
   }
+}
+
+/**
+ * This host's libvirt as another host's libvirtd reaches it for a peer-to-peer migration: a
+ * local socket named in the URI is said to be one (`qemu+unix://`), or libvirt takes a URI
+ * with no server for the source host itself and refuses ("Attempt to migrate guest to the same host").
+ */
+export function inboundLibvirtUri(uri: string): string {
+  const match = /^([a-z]+):\/\/\/(.*[?&]socket=.*)$/.exec(uri);
+  return match ? `${match[1]}+unix:///${match[2]}` : uri;
+}
+
+/** A domain's XML with the file paths under `from` (this host's state directory) moved under `to` (the destination's). */
+export function rebasePaths(xml: string, from: string, to: string): string {
+  const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/'/g, "&apos;").replace(/"/g, "&quot;");
+  const prefix = (dir: string) => escapeXml(dir.endsWith("/") ? dir : `${dir}/`);
+  return xml.split(prefix(from)).join(prefix(to));
+}
+
+const UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 };
+
+/** The percentage of a migration job's data sent, from `virsh domjobinfo` ("Data processed" of "Data total"); null when none runs. */
+export function jobPercent(info: string): number | null {
+  const amount = (field: string) => {
+    const match = info.match(new RegExp(`^${field}:\\s+([\\d.]+)\\s*(B|KiB|MiB|GiB|TiB)\\s*$`, "m"));
+    return match ? Number(match[1]) * UNITS[match[2]!]! : null;
+  };
+  const processed = amount("Data processed");
+  const total = amount("Data total");
+  if (processed === null || !total) return null;
+  // Memory dirtied meanwhile is sent again: the data sent may pass the total before the end.
+  return Math.min(99, Math.floor((processed / total) * 100));
 }
 
 /** JSON, or null when it is not. */

@@ -19,7 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
 import { z } from "zod";
-import type { DestroyCommand, PortSpec, SpawnCommand } from "@nimbus/core/protocol/agent";
+import type { DestroyCommand, LiveMigrationTarget, PortSpec, SpawnCommand } from "@nimbus/core/protocol/agent";
 import { writeFileDurably } from "../durable-file";
 import { isMissingFile } from "../error-message";
 import { createSnapshotFile } from "./disks";
@@ -189,6 +189,14 @@ export class TestEndpointDriver implements ComputeDriver {
   }
 
   // Endpoints have no disk: the moves' disk steps have nothing to keep, restore or grow.
+  async prepareLiveMigration(): Promise<LiveMigrationTarget> {
+    throw new Error("this host's instances are test endpoints (namespaces, not guests): they cannot be live-migrated");
+  }
+
+  async liveMigrate(): Promise<void> {
+    throw new Error("this host's instances are test endpoints (namespaces, not guests): they cannot be live-migrated");
+  }
+
   async backupDisk(): Promise<void> {}
   async restoreDisk(): Promise<void> {}
   async dropDiskBackup(): Promise<void> {}

@@ -16,9 +16,14 @@ const TOOL_TIMEOUT_MS = 60_000;
  * Runs `tool` with `args` and resolves with its standard output; a failure rejects with
  * `failure(stderr, cause)`, the tool's own words (or the spawn error's) in `stderr`.
  */
-export function runTool(tool: string, args: string[], failure: (stderr: string, cause: Error) => Error): Promise<string> {
+export function runTool(
+  tool: string,
+  args: string[],
+  failure: (stderr: string, cause: Error) => Error,
+  { timeoutMs = TOOL_TIMEOUT_MS }: { timeoutMs?: number } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(tool, args, { timeout: TOOL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, env: childProcessEnv() }, (error, stdout, stderr) => {
+    execFile(tool, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: childProcessEnv() }, (error, stdout, stderr) => {
       if (error) reject(failure(stderr || error.message, error));
       else resolve(stdout);
     });

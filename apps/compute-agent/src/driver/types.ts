@@ -1,4 +1,4 @@
-import type { DestroyCommand, InstanceReport, PortSpec, SpawnCommand } from "@nimbus/core/protocol/agent";
+import type { DestroyCommand, InstanceReport, LiveMigrationTarget, PortSpec, SpawnCommand } from "@nimbus/core/protocol/agent";
 import type { DownloadListener, ImageSource } from "../image-cache";
 
 export type PowerState = InstanceReport["powerState"];
@@ -141,6 +141,31 @@ export interface ComputeDriver {
    * the file once it is uploaded.
    */
   snapshot(instanceId: string, imageId: string): Promise<{ file: string; simulated: boolean }>;
+  /**
+   * Nova's pre_live_migration on the destination (its ports already plugged into `nics`): the
+   * images cached, the instance directory, config drive and, for a block migration, the root
+   * overlay made empty on the image's cached base, of the instance's size, for libvirt's copy to
+   * fill (without one, the root disk must already be here: shared storage). Answers where the
+   * source is to send the guest. A simulated host (libvirt's test driver, which no guest can
+   * reach) defines and starts the guest itself, as the one that arrives.
+   */
+  prepareLiveMigration(
+    command: SpawnCommand,
+    options: { blockMigration: boolean; paused: boolean; nics: NicSpec[]; context: BlockDeviceContext },
+  ): Promise<LiveMigrationTarget>;
+  /**
+   * Nova's live_migration on the source: the running guest moves to `target` (libvirt's
+   * migrateToURI3, peer to peer: LIVE | PEER2PEER | PERSIST_DEST | UNDEFINE_SOURCE, and
+   * NON_SHARED_INC for a block migration), its file paths rewritten to the destination's state
+   * directory; `onProgress` hears the percentage of the data sent while it runs. Resolves once
+   * the guest runs on the destination and its domain is gone here; on a failure libvirt leaves
+   * it running here. A simulated host's guest leaves by being removed.
+   */
+  liveMigrate(
+    instanceId: string,
+    target: LiveMigrationTarget,
+    options: { blockMigration: boolean; onProgress: (percent: number) => void },
+  ): Promise<void>;
   /** `nostate` when there is no such domain; `suspended` for a domain stopped with its memory saved. */
   powerState(instanceId: string): Promise<PowerState>;
   /**

@@ -23,10 +23,10 @@ export class VirshError extends Error {
 
 export type Virsh = (...args: string[]) => Promise<string>;
 
-/** Runs `virsh -c <uri> <args…>` and resolves with its standard output. */
-export function virshFor(uri: string): Virsh {
+/** Runs `virsh -c <uri> <args…>` and resolves with its standard output (a call may take up to `timeoutMs`). */
+export function virshFor(uri: string, options: { timeoutMs?: number } = {}): Virsh {
   // The tools' environment has LC_ALL=C: libvirt's messages in English, which is what callers match "not found" in.
-  return (...args) => runTool("virsh", ["-c", uri, ...args], (stderr, cause) => new VirshError(args, stderr, { cause }));
+  return (...args) => runTool("virsh", ["-c", uri, ...args], (stderr, cause) => new VirshError(args, stderr, { cause }), options);
 }
 
 /** Runs `action` with the path of a private temporary file holding `content` (virsh *-define read files). */

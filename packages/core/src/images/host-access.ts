@@ -9,17 +9,21 @@ import type { ImageRow } from "@nimbus/db/schema";
 
 /**
  * The image a host may fetch, in one statement: an active image that an instance placed on the
- * host (building or built: what it holds in its cache is for those) uses as its root disk, its
+ * host (building or built: what it holds in its cache is for those), or being live-migrated to
+ * it (its destination caches the base of the overlay the copy fills), uses as its root disk, its
  * kernel or its ramdisk, or that a volume attached to such an instance is made from. Nothing
  * else: any other image, another project's or its own, is as absent as an unknown id.
  */
 const readImageForHost = statement<"imageId" | "hostname", { image: unknown }>((v) => {
-  const { images, instances, computeHosts, volumeAttachments, volumes } = schema;
+  const { images, instances, computeHosts, volumeAttachments, volumes, migrations } = schema;
   return sql`
     with host as (select id from ${computeHosts} where hostname = ${v.hostname}::text),
     used as (
       select 1 from ${instances} i left join ${images} root on root.id = i.image_id
-      where i.host_id = (select id from host) and i.vm_state <> 'deleted'
+      where (i.host_id = (select id from host) or exists (
+          select 1 from ${migrations} m where m.instance_id = i.id and m.dest_host_id = (select id from host)
+            and m.migration_type = 'live-migration' and m.status in ('preparing', 'running')))
+        and i.vm_state <> 'deleted'
         and (i.image_id = ${v.imageId}::uuid or root.properties->>'kernel_id' = ${v.imageId}::text
           or root.properties->>'ramdisk_id' = ${v.imageId}::text)
       union all

@@ -22,6 +22,13 @@
  *   ACTIVE|STOPPED|ERROR on a down host ─evacuate─▶ rebuilding ─▶ rebuild_spawning (another host, from the image)
  *        ─▶ ACTIVE|STOPPED
  *
+ *   Live migration (Nova's os-migrateLive; ../compute/actions/live-migration.ts), task state migrating throughout:
+ *   ACTIVE|PAUSED ─live_migrate─▶ destination prepares (ports plugged, disk overlay made)
+ *        ─▶ live_migrate_source step: the source moves the running guest (libvirt migrateToURI3)
+ *        ─▶ live_migrate_finish step: the destination confirms it runs; the host switches ─▶ as it was
+ *   A live migration that fails leaves the instance on its source as it was, with a fault (the
+ *   destination undoes what it prepared: live_migrate_rollback).
+ *
  *   Rebuild (Nova's rebuild: same host, same ports, a fresh root disk from a new or the same image):
  *   ACTIVE|STOPPED|ERROR ─rebuild─▶ rebuilding ─▶ rebuild_block_device_mapping (guest destroyed, disks made)
  *        ─▶ rebuild_spawning ─▶ ACTIVE (STOPPED stays STOPPED, as Nova keeps a stopped instance's power state)
@@ -64,7 +71,11 @@ export type InstanceOperation =
   | "finish_revert"
   | "evacuate"
   | "snapshot"
-  | "rebuild";
+  | "rebuild"
+  | "live_migrate"
+  | "live_migrate_source"
+  | "live_migrate_finish"
+  | "live_migrate_rollback";
 export const INSTANCE_OPERATIONS = [
   "stop",
   "start",
@@ -83,6 +94,10 @@ export const INSTANCE_OPERATIONS = [
   "evacuate",
   "snapshot",
   "rebuild",
+  "live_migrate",
+  "live_migrate_source",
+  "live_migrate_finish",
+  "live_migrate_rollback",
 ] as const satisfies readonly InstanceOperation[];
 
 /**
@@ -90,7 +105,13 @@ export const INSTANCE_OPERATIONS = [
  * destination's half of a resize, the source's half of a revert): never checked against a
  * user's request, never offered by the console.
  */
-export const INTERNAL_STEPS: readonly InstanceOperation[] = ["resize_finish", "finish_revert"];
+export const INTERNAL_STEPS: readonly InstanceOperation[] = [
+  "resize_finish",
+  "finish_revert",
+  "live_migrate_source",
+  "live_migrate_finish",
+  "live_migrate_rollback",
+];
 
 /** The name an operation is recorded under in the instance action log (Nova's instance_actions). */
 export type InstanceActionName =
@@ -107,7 +128,8 @@ export type InstanceActionName =
   | "revertResize"
   | "evacuate"
   | "createImage"
-  | "rebuild";
+  | "rebuild"
+  | "live-migration";
 
 export interface OperationSpec {
   action: InstanceActionName;
@@ -143,6 +165,9 @@ export const ALLOW_HARD_REBOOT_TASKS: readonly (TaskState | null)[] = [
   "pausing",
   "suspending",
 ];
+
+/** Nova's live migration: a running or paused guest (its memory is what moves). */
+const LIVE_MOVABLE: readonly VmState[] = ["active", "paused"];
 
 /** Moves begin from a running or stopped guest (Nova's resize and migrate: ACTIVE, STOPPED). */
 const MOVABLE: readonly VmState[] = ["active", "stopped"];
@@ -394,6 +419,66 @@ export const OPERATIONS: Record<InstanceOperation, OperationSpec> = {
     doneVmState: "active",
     destructive: true,
   },
+  // Nova's live migration (../compute/actions/live-migration.ts), one task state throughout:
+  // the destination prepares (pre_live_migration), the source moves the running guest to it
+  // (live_migration), the destination confirms it runs there (post_live_migration_at_destination);
+  // a failed move of the guest has the destination undo what it prepared (rollback).
+  live_migrate: {
+    action: "live-migration",
+    event: "compute_pre_live_migration",
+    label: "Live migrate",
+    verb: "live-migrate",
+    participle: "live-migrated",
+    fromVmStates: LIVE_MOVABLE,
+    fromTaskStates: IDLE,
+    taskState: "migrating",
+    acceptedTaskState: null,
+    startedTaskState: null,
+    doneVmState: "unchanged",
+    destructive: false,
+  },
+  live_migrate_source: {
+    action: "live-migration",
+    event: "compute_live_migration",
+    label: "Live migration",
+    verb: "live-migrate",
+    participle: "live-migrated",
+    fromVmStates: NEVER,
+    fromTaskStates: IDLE,
+    taskState: "migrating",
+    acceptedTaskState: null,
+    startedTaskState: null,
+    doneVmState: "unchanged",
+    destructive: false,
+  },
+  live_migrate_finish: {
+    action: "live-migration",
+    event: "compute_post_live_migration_at_destination",
+    label: "Finish live migration",
+    verb: "finish the live migration of",
+    participle: "live-migrated",
+    fromVmStates: NEVER,
+    fromTaskStates: IDLE,
+    taskState: "migrating",
+    acceptedTaskState: null,
+    startedTaskState: null,
+    doneVmState: "unchanged",
+    destructive: false,
+  },
+  live_migrate_rollback: {
+    action: "live-migration",
+    event: "compute_rollback_live_migration_at_destination",
+    label: "Roll back live migration",
+    verb: "roll back the live migration of",
+    participle: "rolled back",
+    fromVmStates: NEVER,
+    fromTaskStates: IDLE,
+    taskState: "migrating",
+    acceptedTaskState: null,
+    startedTaskState: null,
+    doneVmState: "unchanged",
+    destructive: false,
+  },
 };
 
 /** What the console shows while a task runs ("Powering off…"). */
@@ -427,6 +512,7 @@ export const TASK_STATE_LABELS: Record<TaskState, string> = {
   image_snapshot: "Snapshotting…",
   image_pending_upload: "Snapshotting: copying the disk…",
   image_uploading: "Snapshotting: uploading the image…",
+  migrating: "Live migrating…",
 };
 
 /**
@@ -498,6 +584,9 @@ export function checkOperation(operation: InstanceOperation, target: OperationTa
     }
     if (operation === "resize" || operation === "migrate") {
       return refuse(`Instance ${name} is ${status}: only an ACTIVE or SHUTOFF instance can be ${spec.participle}.`);
+    }
+    if (operation === "live_migrate") {
+      return refuse(`Instance ${name} is ${status}: only an ACTIVE or PAUSED instance can be live-migrated (a SHUTOFF one can be migrated cold).`);
     }
     if (operation === "snapshot") {
       return refuse(`Instance ${name} is ${status}: only an ACTIVE, SHUTOFF, PAUSED or SUSPENDED instance can be snapshotted.`);

@@ -95,6 +95,11 @@ describe("lifecycle operations (Nova's check_instance_state and task states)", (
       snapshot: ["active/-", "stopped/-", "paused/-", "suspended/-"],
       // Nova's rebuild: ACTIVE, SHUTOFF or ERROR, idle.
       rebuild: ["active/-", "stopped/-", "error/-"],
+      // Nova's live migration: ACTIVE or PAUSED, idle; its later steps are the server's own: never.
+      live_migrate: ["active/-", "paused/-"],
+      live_migrate_source: [],
+      live_migrate_finish: [],
+      live_migrate_rollback: [],
     };
     for (const op of INSTANCE_OPERATIONS) {
       for (const vm of VM) {
@@ -238,6 +243,44 @@ describe("lifecycle operations (Nova's check_instance_state and task states)", (
     );
     expect(reason("active", "deleting")).toBe("Instance web-1 is being deleted.");
     expect(reason("error", null, false)).toBe("Instance web-1 has no host (its build never finished): there is nothing to rebuild.");
+  });
+
+  it("live migration: from ACTIVE or PAUSED only, one task state throughout, refused in plain words otherwise", () => {
+    const reason = (op: InstanceOperation, vm: VmState, task: TaskState | null = null) => {
+      const check = checkOperation(op, target(vm, task));
+      return check.allowed ? null : check.reason;
+    };
+    expect(reason("live_migrate", "active")).toBeNull();
+    expect(reason("live_migrate", "paused")).toBeNull();
+    expect(reason("live_migrate", "stopped")).toBe(
+      "Instance web-1 is SHUTOFF: only an ACTIVE or PAUSED instance can be live-migrated (a SHUTOFF one can be migrated cold).",
+    );
+    expect(reason("live_migrate", "suspended")).toBe(
+      "Instance web-1 is SUSPENDED: only an ACTIVE or PAUSED instance can be live-migrated (a SHUTOFF one can be migrated cold).",
+    );
+    expect(reason("live_migrate", "resized")).toBe(
+      "Instance web-1 is waiting for its resize or migration to be confirmed or reverted (VERIFY_RESIZE): confirm or revert it first.",
+    );
+    expect(reason("live_migrate", "active", "migrating")).toBe(
+      "Instance web-1 is busy (live migrating, task migrating): wait for it to finish, then try again.",
+    );
+    expect(reason("live_migrate", "active", "resize_prep")).toMatch(/is busy/);
+    // While it runs, nothing else may begin (not even a hard reboot: Nova's ALLOW_REBOOT has no migrating), delete still wins.
+    for (const op of INSTANCE_OPERATIONS) expect(checkOperation(op, target("active", "migrating")).allowed, op).toBe(false);
+    expect(canTransition(phaseOf("active", "migrating"), "deleting")).toBe(true);
+    expect(reason("live_migrate_source", "active")).toBe("The live migration step is the server's own, not a request.");
+    expect(reason("live_migrate_finish", "active")).toBe("The finish live migration step is the server's own, not a request.");
+    for (const op of ["live_migrate", "live_migrate_source", "live_migrate_finish", "live_migrate_rollback"] as const) {
+      expect(taskStatesOf(op)).toEqual(["migrating"]);
+      expect(OPERATIONS[op].action).toBe("live-migration");
+    }
+    expect(operationOfTaskState("migrating")).toBe("live_migrate");
+    expect(displayStatus("active", "migrating")).toBe("MIGRATING");
+    expect(displayStatus("paused", "migrating")).toBe("MIGRATING");
+    expect(displayStatus("paused", null)).toBe("PAUSED");
+    // The power sync leaves a migrating instance alone (its guest is between hosts).
+    expect(syncedVmState("active", "migrating", "nostate")).toBeNull();
+    expect(syncedVmState("active", "migrating", "shutdown")).toBeNull();
   });
 
   it("shows Nova's statuses for the moves", () => {

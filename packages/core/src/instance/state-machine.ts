@@ -118,6 +118,7 @@ const ACTIVE_TASK_STATUS: Partial<Record<ActionTaskState, string>> = {
   rebuilding: "REBUILD",
   rebuild_block_device_mapping: "REBUILD",
   rebuild_spawning: "REBUILD",
+  migrating: "MIGRATING",
 };
 
 /** The same for a SHUTOFF instance (Nova's _STATE_MAP: a stopped instance being resized or rebuilt). */
@@ -142,7 +143,7 @@ export function displayStatus(vmState: VmState, taskState: TaskState | null): st
     case "stopped":
       return (taskState && !isBuildTaskState(taskState) && STOPPED_TASK_STATUS[taskState]) || "SHUTOFF";
     case "paused":
-      return "PAUSED";
+      return taskState === "migrating" ? "MIGRATING" : "PAUSED";
     case "suspended":
       return "SUSPENDED";
     case "resized":

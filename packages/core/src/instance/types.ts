@@ -26,7 +26,8 @@ export type ActionTaskState =
   | "rebuild_spawning"
   | "image_snapshot"
   | "image_pending_upload"
-  | "image_uploading";
+  | "image_uploading"
+  | "migrating";
 export type TaskState = BuildTaskState | ActionTaskState;
 export type PowerState = "nostate" | "running" | "paused" | "shutdown" | "crashed" | "suspended";
 export type InstancePhase = "scheduling" | "networking" | "block_device_mapping" | "spawning" | "active" | "error" | "deleting" | "deleted";

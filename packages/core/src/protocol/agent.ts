@@ -26,6 +26,11 @@ import type { INSTANCE_OPERATIONS } from "../instance/operations";
  * 8: `instance.action` `snapshot` (Nova's createImage): the host copies the root disk and PUTs it to
  *    SNAPSHOT_UPLOAD_PATH (./http) with its host credential; an agent of 7 would refuse the command.
  *
+ * 9: live migration (Nova's os-migrateLive): `live_migrate` (the destination prepares and answers
+ *    its `migrateData` in its `task_done`), `live_migrate_source` (the source moves the running
+ *    guest and reports `task_progress` with a percentage meanwhile), `live_migrate_finish` (the
+ *    destination confirms the guest runs), `live_migrate_rollback` (the destination undoes).
+ *
  * Additions since 6, which agents and servers of either side ignore (zod strips unknown keys):
  * a host may report its `tunnelAddress`; a server sends `network.entries` only to a host that
  * did, and a port spec carries its network's `segmentationId`. An agent that reports no tunnel
@@ -33,7 +38,7 @@ import type { INSTANCE_OPERATIONS } from "../instance/operations";
  * `physicalNetworks`; a server sends `routers.sync` (an agent of before answers nothing for it,
  * so its routers stay unbuilt until it is updated).
  */
-export const PROTOCOL_VERSION = 8;
+export const PROTOCOL_VERSION = 9;
 /** The longest plain-words message a report or a refused command's ack may carry. */
 export const MAX_PROTOCOL_MESSAGE_CHARS = 2000;
 export const AGENT_NAMESPACE = "/agent";
@@ -109,8 +114,24 @@ export const reportPhaseSchema = z.enum([
   "task_done",
   "task_failed",
   "power_state",
+  "task_progress",
 ]);
 export type ReportPhase = z.infer<typeof reportPhaseSchema>;
+
+/**
+ * Where a live migration's source sends the guest, as its destination prepared it (Nova's
+ * LibvirtLiveMigrateData): the destination's libvirt as the source's libvirtd reaches it
+ * (peer to peer), the URI its QEMU takes the guest's memory and disks on, and its state
+ * directory (the source rewrites the guest's file paths from its own to it).
+ */
+export const liveMigrationTargetSchema = z.object({
+  libvirtUri: text("libvirtUri").min(1).max(1024),
+  migrateUri: text("migrateUri").min(1).max(1024),
+  stateDir: text("stateDir").min(1).max(1024),
+  /** A simulated destination (libvirt's test driver): the guest is moved by the agents themselves. */
+  simulated: z.boolean(),
+});
+export type LiveMigrationTarget = z.infer<typeof liveMigrationTargetSchema>;
 
 export const powerStateSchema = z.enum(["nostate", "running", "paused", "shutdown", "crashed", "suspended"]);
 
@@ -124,6 +145,10 @@ export const instanceReportSchema = z.object({
   at: z.iso.datetime(),
   /** Plain words for the user when phase is "error". */
   message: text("message").max(MAX_PROTOCOL_MESSAGE_CHARS).optional(),
+  /** `task_progress`: how far the task is, in percent (a live migration's data sent of its total). */
+  progress: z.number().int().min(0).max(100).optional(),
+  /** `task_done` of a `live_migrate`: where the source sends the guest (Nova's migrate_data). */
+  migrateData: liveMigrationTargetSchema.optional(),
 });
 export type InstanceReport = z.infer<typeof instanceReportSchema>;
 
@@ -483,6 +508,20 @@ export const instanceActionCommandSchema = z.discriminatedUnion("operation", [
   // and the guest is defined and started, or left off when `powerOn` is false (it was SHUTOFF).
   // The host reports `task_started` as it begins spawning (rebuild_spawning).
   z.object({ ...actionBase, operation: z.literal("rebuild"), powerOn: z.boolean(), spawn: spawnCommandSchema }),
+  // Live migration (Nova's pre_live_migration, live_migration, post_live_migration_at_destination,
+  // rollback_live_migration_at_destination). The destination plugs the ports and, for a block
+  // migration, makes an empty root overlay on the image's cached base for the copy to fill.
+  // `paused`: the guest is paused on its source (libvirt keeps it so; a simulated twin is paused too).
+  z.object({ ...actionBase, operation: z.literal("live_migrate"), blockMigration: z.boolean(), paused: z.boolean(), spawn: spawnCommandSchema }),
+  z.object({
+    ...actionBase,
+    operation: z.literal("live_migrate_source"),
+    blockMigration: z.boolean(),
+    target: liveMigrationTargetSchema,
+    ports: movePorts,
+  }),
+  z.object({ ...actionBase, operation: z.literal("live_migrate_finish") }),
+  z.object({ ...actionBase, operation: z.literal("live_migrate_rollback"), ports: movePorts }),
 ]);
 export type InstanceActionCommand = z.infer<typeof instanceActionCommandSchema>;
 /** Every operation has its command variant (checked when the table of operations grows). */

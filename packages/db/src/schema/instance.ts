@@ -38,6 +38,7 @@ export const taskState = pgEnum("task_state", [
   "image_snapshot",
   "image_pending_upload",
   "image_uploading",
+  "migrating",
 ]);
 export const powerState = pgEnum("power_state", ["nostate", "running", "paused", "shutdown", "crashed", "suspended"]);
 

@@ -4,8 +4,11 @@ import { flavors } from "./catalog";
 import { computeHosts } from "./compute";
 import { instances, vmState } from "./instance";
 
-/** Nova's migration types that Nimbus has: a resize (new flavor), a cold migration (same flavor, another host), an evacuation. */
-export const migrationType = pgEnum("migration_type", ["resize", "migration", "evacuation"]);
+/**
+ * Nova's migration types that Nimbus has: a resize (new flavor), a cold migration (same flavor,
+ * another host), an evacuation, a live migration (the running guest moved).
+ */
+export const migrationType = pgEnum("migration_type", ["resize", "migration", "evacuation", "live-migration"]);
 
 /**
  * Nova's migration statuses as they are used here:
@@ -14,6 +17,7 @@ export const migrationType = pgEnum("migration_type", ["resize", "migration", "e
  *                                                          └──────▶ reverting ─▶ reverted
  *                        any step before finished ─▶ error (the instance is back as it was)
  *   evacuation:          accepted ─▶ done ─▶ completed (the down host's domain was destroyed) | failed
+ *   live-migration:      preparing (destination) ─▶ running (source moves the guest) ─▶ completed | error
  */
 export const migrationStatus = pgEnum("migration_status", [
   "pre-migrating",
@@ -28,6 +32,8 @@ export const migrationStatus = pgEnum("migration_status", [
   "done",
   "completed",
   "failed",
+  "preparing",
+  "running",
 ]);
 
 /**

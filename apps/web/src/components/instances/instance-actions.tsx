@@ -8,6 +8,7 @@ import { useSession } from "@/components/session/session-context";
 import { notifyDone } from "@/lib/notify";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError, type FormError } from "@/lib/trpc-error";
+import { LiveMigrateInstanceModal } from "./moves/live-migrate-instance-modal";
 import { MigrateInstanceModal } from "./moves/migrate-instance-modal";
 import { RebuildInstanceModal } from "./moves/rebuild-instance-modal";
 import { ResizeInstanceModal } from "./moves/resize-instance-modal";
@@ -47,15 +48,18 @@ const MENU: InstanceOperation[] = [
   "revert_resize",
   "rebuild",
 ];
-const ADMIN_MENU: InstanceOperation[] = ["migrate"];
+const ADMIN_MENU: InstanceOperation[] = ["migrate", "live_migrate"];
 
 /** The operations that open a dialog of their own. */
-type DialogOperation = "resize" | "migrate" | "snapshot" | "rebuild";
-const DIALOGS: readonly InstanceOperation[] = ["resize", "migrate", "snapshot", "rebuild"] satisfies DialogOperation[];
+type DialogOperation = "resize" | "migrate" | "live_migrate" | "snapshot" | "rebuild";
+const DIALOGS: readonly InstanceOperation[] = ["resize", "migrate", "live_migrate", "snapshot", "rebuild"] satisfies DialogOperation[];
 const isDialog = (operation: InstanceOperation): operation is DialogOperation => DIALOGS.includes(operation);
 
 /** The operations a click runs at once (or after a confirmation); resize, migrate, snapshot and rebuild open their dialogs. */
-type DirectOperation = Exclude<InstanceOperation, DialogOperation | "resize_finish" | "finish_revert" | "evacuate">;
+type DirectOperation = Exclude<
+  InstanceOperation,
+  DialogOperation | "resize_finish" | "finish_revert" | "evacuate" | "live_migrate_source" | "live_migrate_finish" | "live_migrate_rollback"
+>;
 
 function useMenu(): InstanceOperation[] {
   return useSession().isAdmin ? [...MENU, ...ADMIN_MENU] : MENU;
@@ -127,6 +131,7 @@ function MoveDialogs({ instance, actions }: { instance: ActionableInstance; acti
     <>
       <ResizeInstanceModal instance={instance} opened={actions.dialog === "resize"} onClose={() => actions.setDialog(null)} />
       <MigrateInstanceModal instance={instance} opened={actions.dialog === "migrate"} onClose={() => actions.setDialog(null)} />
+      <LiveMigrateInstanceModal instance={instance} opened={actions.dialog === "live_migrate"} onClose={() => actions.setDialog(null)} />
       <SnapshotInstanceModal instance={instance} opened={actions.dialog === "snapshot"} onClose={() => actions.setDialog(null)} />
       <RebuildInstanceModal instance={instance} opened={actions.dialog === "rebuild"} onClose={() => actions.setDialog(null)} />
     </>

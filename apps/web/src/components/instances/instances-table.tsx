@@ -45,6 +45,7 @@ const COLUMNS: DataTableColumn<InstanceSummary>[] = [
       <Stack gap={4}>
         <InstanceStatusBadge status={i.status} />
         {i.status === "BUILD" && <Progress value={i.progress} size="xs" animated aria-label={`Build progress of ${i.name}`} w={80} />}
+        {i.status === "MIGRATING" && <Progress value={i.progress} size="xs" animated aria-label={`Live migration progress of ${i.name}`} w={80} />}
       </Stack>
     ),
   },

@@ -16,6 +16,8 @@ export * from "./migrate-instance";
 export * from "./confirm-resize";
 export * from "./revert-resize";
 export * from "./evacuate-instance";
+export * from "./live-migration";
+export * from "./live-migrate-instance";
 export * from "./resize-confirm-sweeper";
 export * from "./list-migrations";
 export * from "./snapshot-image";

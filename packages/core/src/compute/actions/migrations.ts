@@ -19,6 +19,10 @@ export const MOVE_OPERATIONS: readonly InstanceOperation[] = [
   "revert_resize",
   "finish_revert",
   "evacuate",
+  "live_migrate",
+  "live_migrate_source",
+  "live_migrate_finish",
+  "live_migrate_rollback",
 ];
 
 export function isMoveOperation(operation: string): boolean {
@@ -26,7 +30,16 @@ export function isMoveOperation(operation: string): boolean {
 }
 
 /** Statuses of a migration that is not over: the instance's one move under way (or waiting in VERIFY_RESIZE). */
-export const OPEN_MIGRATION_STATUSES = ["pre-migrating", "migrating", "finished", "confirming", "reverting", "accepted"] as const;
+export const OPEN_MIGRATION_STATUSES = [
+  "pre-migrating",
+  "migrating",
+  "finished",
+  "confirming",
+  "reverting",
+  "accepted",
+  "preparing",
+  "running",
+] as const;
 
 /** The knobs of the moves (Nova's allow_resize_to_same_host and resize_confirm_window). */
 export type MoveServices = Pick<Services, "hostDownAfterMs" | "scheduler" | "allowResizeToSameHost">;

@@ -22,13 +22,18 @@ import { forgetConsole, openMigration, setMigration, spawnFor, type MoveServices
 import type { TaskPreparation } from "./task-end";
 
 export interface MoveRequest {
-  kind: "resize" | "migrate" | "evacuate";
+  kind: "resize" | "migrate" | "evacuate" | "live-migrate";
   /** resize: the new flavor. */
   flavorId?: string;
-  /** migrate / evacuate: a named destination, checked by the filters unless `force`. */
+  /** migrate / evacuate / live-migrate: a named destination, checked by the filters unless `force`. */
   host?: string | null;
   force?: boolean;
+  /** live-migrate: the disk is copied along (no shared storage). */
+  blockMigration?: boolean;
 }
+
+const MIGRATION_TYPES = { resize: "resize", migrate: "migration", evacuate: "evacuation", "live-migrate": "live-migration" } as const;
+const FIRST_STATUS = { resize: "pre-migrating", migrate: "pre-migrating", evacuate: "accepted", "live-migrate": "preparing" } as const;
 
 /**
  * The begin transaction's part of a move (a `TaskPreparer`): refusals in plain words, the quota
@@ -88,8 +93,8 @@ export async function prepareMove(tx: Executor, services: MoveServices, instance
     .insert(schema.migrations)
     .values({
       instanceId: instance.id,
-      migrationType: request.kind === "resize" ? "resize" : request.kind === "migrate" ? "migration" : "evacuation",
-      status: request.kind === "evacuate" ? "accepted" : "pre-migrating",
+      migrationType: MIGRATION_TYPES[request.kind],
+      status: FIRST_STATUS[request.kind],
       sourceHostId: source,
       oldFlavorId: old.flavorId,
       newFlavorId: next.flavorId,
@@ -99,8 +104,9 @@ export async function prepareMove(tx: Executor, services: MoveServices, instance
       newVcpus: next.vcpus,
       newMemoryMb: next.memoryMb,
       newRootGb: next.rootGb,
-      // An ERROR instance that is evacuated comes back running (Nova rebuilds it ACTIVE).
-      oldVmState: instance.vmState === "stopped" ? "stopped" : "active",
+      // An ERROR instance that is evacuated comes back running (Nova rebuilds it ACTIVE); a
+      // live-migrated one ends as it was (ACTIVE or PAUSED).
+      oldVmState: instance.vmState === "stopped" || instance.vmState === "paused" ? instance.vmState : "active",
     })
     .returning();
   await moveAllocationsToMigration(tx, instance.id, migration!.id);
@@ -134,6 +140,20 @@ export async function prepareMove(tx: Executor, services: MoveServices, instance
     Object.assign(columns, { hostId: dest.id, lastReportSeq: -1 });
     await forgetConsole(tx, instance.id);
     return { hostId: dest.id, params, columns, details: { from_host: sourceHost.hostname, to_host: dest.hostname } };
+  }
+  if (request.kind === "live-migrate") {
+    // Nova's pre_live_migration: the destination prepares first, while the guest runs on its source.
+    Object.assign(params, {
+      blockMigration: request.blockMigration ?? true,
+      paused: instance.vmState === "paused",
+      spawn: await spawnFor(tx, instance, dest.id, commandId, next),
+    });
+    return {
+      hostId: dest.id,
+      params,
+      columns: { progress: 0 },
+      details: { from_host: sourceHost.hostname, to_host: dest.hostname, block_migration: request.blockMigration ?? true },
+    };
   }
   params.sameHost = sameHost;
   return {

@@ -29,9 +29,11 @@ import { and, eq, isNull } from "@nimbus/db/orm";
 import type { InstanceRow, InstanceTaskRow, MigrationRow } from "@nimbus/db/schema";
 import { OPERATIONS, vmStateForPower, type InstanceOperation, type PowerState, type VmState } from "../../instance/state-machine";
 import { moveAllocationsFromMigration, releaseInstanceOwn, releaseMigrationConsumer } from "../../placement/claim";
+import type { LiveMigrationTarget } from "../../protocol/agent";
 import type { Announcements } from "../announce";
 import { hostnameOf } from "../lifecycle";
 import { forgetConsole, migrationOf, oldColumns, setMigration, spawnFor } from "./migrations";
+import { completeLiveMigrationStep, failLiveMigrationStep, type LiveMigrationSteps } from "./live-migration";
 import { endTask, openTaskEvent, setPortStatus, type TaskEnd } from "./task-end";
 
 /** Replaces a finished step by the next one of the chain, on `hostId`; dispatched by the sweeper at once. */
@@ -107,12 +109,15 @@ export async function completeMoveStep(
   out: Announcements,
   instance: InstanceRow,
   task: InstanceTaskRow,
-  report: { powerState: PowerState; at?: string },
+  report: { powerState: PowerState; at?: string; migrateData?: LiveMigrationTarget },
 ): Promise<InstanceRow> {
   const migration = await migrationOf(tx, task);
   const end = (e: TaskEnd) => endTask(tx, out, instance, task, { ...e, ...(report.at ? { reportedAt: report.at } : {}) });
   if (!migration)
     return end({ vmState: task.previousVmState as VmState, fault: { code: "MigrationMissing", message: "The move's record is gone." } });
+  if (migration.migrationType === "live-migration") {
+    return completeLiveMigrationStep(tx, out, instance, task, migration, report, liveSteps(tx, out, instance, task, migration, end));
+  }
   const oldVmState = migration.oldVmState as VmState;
   switch (task.operation as InstanceOperation) {
     case "resize":
@@ -183,6 +188,22 @@ export async function completeMoveStep(
   }
 }
 
+/** The chain's seams, as a live migration's steps use them (./live-migration). */
+function liveSteps(
+  tx: Executor,
+  out: Announcements,
+  instance: InstanceRow,
+  task: InstanceTaskRow,
+  migration: MigrationRow,
+  end: (e: TaskEnd) => Promise<InstanceRow>,
+): LiveMigrationSteps {
+  return {
+    chain: (step, next) => chainStep(tx, out, instance, task, step, next),
+    end,
+    swapBack: () => swapBack(tx, out, instance, migration),
+  };
+}
+
 /** Revert or failure: the new flavor's claim given back, the old one the instance's again, the old flavor's sizes back. */
 async function swapBack(tx: Executor, out: Announcements, instance: InstanceRow, migration: MigrationRow): Promise<void> {
   for (const hostId of await releaseInstanceOwn(tx, instance.id)) out.host(hostId);
@@ -209,6 +230,10 @@ export async function failMove(
   const end = (e: TaskEnd) => endTask(tx, out, instance, task, { ...e, fault, ...(failure.reportedAt ? { reportedAt: failure.reportedAt } : {}) });
   const operation = task.operation as InstanceOperation;
   if (!migration) return end({ vmState: "error" });
+  if (migration.migrationType === "live-migration") {
+    const endWith = (e: TaskEnd) => endTask(tx, out, instance, task, { ...e, ...(failure.reportedAt ? { reportedAt: failure.reportedAt } : {}) });
+    return failLiveMigrationStep(tx, out, instance, task, migration, failure, liveSteps(tx, out, instance, task, migration, endWith));
+  }
   const oldVmState = migration.oldVmState as VmState;
   switch (operation) {
     case "resize":

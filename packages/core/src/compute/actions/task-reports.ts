@@ -33,10 +33,10 @@ import { completeMoveStep } from "./move";
 import { finishSnapshot } from "./snapshot-image";
 import { currentTask, endTask, failTask, markAcknowledged, openTaskEvent, setPortStatus, setTaskState } from "./task";
 
-export type TaskReportPhase = "task_started" | "task_done" | "task_failed" | "power_state";
+export type TaskReportPhase = "task_started" | "task_done" | "task_failed" | "power_state" | "task_progress";
 
 export function isTaskReport(phase: InstanceReport["phase"]): phase is TaskReportPhase {
-  return phase === "task_started" || phase === "task_done" || phase === "task_failed" || phase === "power_state";
+  return phase === "task_started" || phase === "task_done" || phase === "task_failed" || phase === "power_state" || phase === "task_progress";
 }
 
 /** Applies one task or power report to a locked instance on the reporting host; "stale" when it changed nothing. */
@@ -48,6 +48,17 @@ export async function applyTaskReport(
   report: InstanceReport & { phase: TaskReportPhase },
 ): Promise<"applied" | "stale"> {
   const task = report.phase === "power_state" ? undefined : await currentTask(tx, instance.id);
+  if (report.phase === "task_progress") {
+    // How far a running task is (a live migration's data sent): the instance's progress, pushed live; a stale one changes nothing.
+    if (!task || task.commandId !== report.commandId || report.progress === undefined || report.progress === instance.progress) return "stale";
+    const [updated] = await tx
+      .update(schema.instances)
+      .set({ progress: report.progress, updatedAt: new Date() })
+      .where(eq(schema.instances.id, instance.id))
+      .returning();
+    out.instance(updated!, await hostnameOf(tx, updated!.hostId));
+    return "applied";
+  }
   if (!task || task.commandId !== report.commandId) return syncPowerState(tx, out, instance, report);
   const spec = OPERATIONS[task.operation as InstanceOperation];
   switch (report.phase) {
@@ -70,7 +81,8 @@ export async function applyTaskReport(
     }
     case "task_done":
       // A move's step ends in the next step or the move's own end (./move).
-      if (isMoveOperation(task.operation)) await completeMoveStep(tx, out, instance, task, { powerState: report.powerState, at: report.at });
+      if (isMoveOperation(task.operation))
+        await completeMoveStep(tx, out, instance, task, { powerState: report.powerState, at: report.at, migrateData: report.migrateData });
       // A snapshot ends where its guest is, once its image is active (./snapshot-image).
       else if (spec.doneVmState === "unchanged") await finishSnapshot(tx, out, instance, task, { powerState: report.powerState, at: report.at });
       else

@@ -72,6 +72,10 @@ export function InstanceProgressView({ id }: { id: string }) {
                 {TASK_STATE_LABELS[instance.taskState as TaskState]}
               </Text>
             )}
+            {instance.taskState === "migrating" && (
+              // The live migration's data sent, as its source reports it (pushed on the instance's stream).
+              <Progress value={instance.progress} size="sm" w={120} animated aria-label={`Live migration progress of ${instance.name}`} />
+            )}
           </Group>
           {canManage && (
             <Button color="red" variant="light" onClick={() => setConfirming(true)} disabled={instance.status === "DELETING"}>

@@ -7,6 +7,7 @@ import {
   confirmResize,
   createRemoteConsole,
   evacuateInstance,
+  liveMigrateInstance,
   migrateInstance,
   pauseInstance,
   rebootInstance,
@@ -20,7 +21,7 @@ import {
 } from "@nimbus/core/compute";
 import { allows, type Principal } from "@nimbus/core/policy";
 import { MAX_LIST_LIMIT, VM_STATES, type InstanceSortKey, type ListInstancesInput } from "@nimbus/core/validation";
-import { badRequest, notFound, OsRefusal, principalOf, type OsCall, type OsReply, type OsRoute } from "../service";
+import { atLeast, badRequest, notFound, OsRefusal, principalOf, type OsCall, type OsReply, type OsRoute } from "../service";
 import { intParam, parseWire } from "../wire";
 import { createServer } from "./server-create";
 import { createImageAction } from "./server-image";
@@ -261,6 +262,25 @@ const MOVE_ACTIONS: Record<string, { status: number; run: (call: OsCall, id: str
       return migrateInstance({ ctx: call.ctx, input: { id, host: host ?? null } });
     },
   },
+  "os-migrateLive": {
+    status: 202,
+    run: (call, id, args) => {
+      const wire = z.object({ "os-migrateLive": liveMigrateBody(call) });
+      const body = parseWire(wire, { "os-migrateLive": args }, "os-migrateLive")["os-migrateLive"];
+      const { host, block_migration: block } = body;
+      const force = "force" in body ? body.force : undefined;
+      return liveMigrateInstance({
+        ctx: call.ctx,
+        input: {
+          instanceId: id,
+          host,
+          blockMigration: block === "auto" ? "auto" : NOVA_TRUE.includes(block),
+          // Before 2.30 a named host bypasses the scheduler (Nova's forced live migration); from 2.30 only `force` does.
+          force: atLeast(call, "2.30") ? NOVA_TRUE.includes(force) : host !== null,
+        },
+      });
+    },
+  },
   evacuate: {
     status: 200,
     run: (call, id, args) => {
@@ -282,6 +302,45 @@ const evacuateBody = z
     adminPass: z.string().max(255).optional(),
   })
   .strict();
+/** Nova's parameter_types.boolean: a JSON boolean or one of these words. */
+const NOVA_BOOLEAN = [
+  true,
+  "True",
+  "TRUE",
+  "true",
+  "1",
+  "ON",
+  "On",
+  "on",
+  "YES",
+  "Yes",
+  "yes",
+  false,
+  "False",
+  "FALSE",
+  "false",
+  "0",
+  "OFF",
+  "Off",
+  "off",
+  "NO",
+  "No",
+  "no",
+] as const;
+const NOVA_TRUE: readonly unknown[] = [true, "True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes"];
+const novaBoolean = z.enum(NOVA_BOOLEAN.filter((v): v is Exclude<typeof v, boolean> => typeof v === "string")).or(z.boolean());
+/**
+ * Nova's migrate_live schemas: at 2.1 block_migration, disk_over_commit and host are all
+ * required; from 2.25 disk_over_commit is gone and block_migration may be "auto"; 2.30 adds
+ * force, which 2.68 takes away again.
+ */
+function liveMigrateBody(call: OsCall) {
+  const host = z.string().min(1).max(255).nullable();
+  if (!atLeast(call, "2.25")) return z.object({ block_migration: novaBoolean, disk_over_commit: novaBoolean, host }).strict();
+  const block = z.union([novaBoolean, z.literal("auto")]);
+  if (!atLeast(call, "2.30") || atLeast(call, "2.68")) return z.object({ block_migration: block, host }).strict();
+  return z.object({ block_migration: block, host, force: novaBoolean.optional() }).strict();
+}
 const noArguments = z.union([z.null(), z.object({}).strict()]);
 const rebootBody = z.object({ type: z.string().regex(/^(soft|hard)$/i, "Must be SOFT or HARD") }).strict();
 

@@ -19,6 +19,7 @@ import {
   resizeInstance,
   confirmResize,
   revertResize,
+  liveMigrateInstance,
   migrateInstance,
   evacuateInstance,
   listMigrations,
@@ -34,6 +35,7 @@ import {
   instanceIdInput,
   launchInstanceInput,
   listInstancesInput,
+  liveMigrateInstanceInput,
   migrateInstanceInput,
   rebootInstanceInput,
   resizeInstanceInput,
@@ -113,6 +115,10 @@ export const instancesRouter = router({
   migrate: procedure("instances.migrate")
     .input(verbInput(migrateInstanceInput))
     .mutation(({ ctx, input }) => migrateInstance({ ctx, input })),
+  /** Nova's os-migrateLive (cloud admins): the running guest moves; progress is the instance's own stream. */
+  liveMigrate: procedure("instances.liveMigrate")
+    .input(verbInput(liveMigrateInstanceInput))
+    .mutation(({ ctx, input }) => liveMigrateInstance({ ctx, input })),
   evacuate: procedure("instances.evacuate")
     .input(verbInput(evacuateInstanceInput))
     .mutation(({ ctx, input }) => evacuateInstance({ ctx, input })),
