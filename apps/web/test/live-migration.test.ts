@@ -222,6 +222,8 @@ describe("live migration (simulated hosts)", () => {
 
   it("a named host that is down is refused; delete during a live migration wins and frees both sides", async () => {
     const id = await launch("gone-1", "live-a");
+    // Up again after the frozen destination of the test before (it may still be marked down).
+    await hostUp("live-b");
     const a = await usage("live-a");
     const b = await usage("live-b");
     const dest = agents.get("live-b")!;
