@@ -92,8 +92,7 @@ beforeAll(async () => {
     insert into networks (name, project_id, shared, created_at)
     select 'net-' || lpad((g % 10)::text, 2, '0'), case when g <= 40 then ${demoId}::uuid else ${otherId}::uuid end, g > 50, ${at("g")}
     from generate_series(1, 55) g`);
-  const [net] = await db.execute(sql`select id from networks where project_id = ${demoId}::uuid order by created_at limit 1`);
-  demoNetworkId = (net as { id: string }).id;
+  [demoNetworkId] = (await ordered(sql`select id from networks where project_id = ${demoId}::uuid order by created_at limit 1`)) as [string];
   const [subnet] = await db
     .insert(schema.subnets)
     .values({

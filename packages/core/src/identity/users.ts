@@ -49,6 +49,8 @@ const userKeyset = keyset<UserSortKey>({
 export const listUsersInput = z
   .object({
     ...pageInput(USER_SORT_KEYS, { sort: "name", direction: "asc", limit: 20 }),
+    /** The user of this id (Keystone's GET /users/{id}). */
+    id: z.uuid("Not a user id.").optional(),
     /** Exactly this name (Keystone's `name` filter). */
     name: text("Name").max(255).optional(),
     /** Names that contain this text, any case (the console's filter). */
@@ -69,6 +71,7 @@ export async function listUserPage({ ctx, input }: { ctx: CoreContext; input?: L
       .from(u)
       .where(
         and(
+          value.id !== undefined ? eq(u.id, value.id) : undefined,
           value.name !== undefined ? eq(u.name, value.name) : undefined,
           value.nameContains ? containsText(sql`${u.name}`, value.nameContains) : undefined,
           value.enabled !== undefined ? eq(u.enabled, value.enabled) : undefined,

@@ -1,5 +1,5 @@
 import { schema, type Executor } from "@nimbus/db";
-import { and, asc, eq, inArray, sql, type SQL } from "@nimbus/db/orm";
+import { and, asc, eq, inArray, or, sql, type SQL } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
@@ -18,9 +18,13 @@ export const listPortsInput = z
     ...pageInput(PORT_SORT_KEYS, { sort: "created_at", direction: "asc", limit: 20 }),
     /** A page after this port (Neutron's marker): one of the project's, or a BadRequest. */
     marker: z.uuid("Not a port id.").optional(),
+    /** The page before `marker` instead of after it (Neutron's page_reverse). */
+    beforeMarker: z.boolean().default(false),
     networkId: z.uuid("Not a network id.").optional(),
     /** The ports of one instance (Neutron's `device_id`). */
     instanceId: z.uuid("Not an instance id.").optional(),
+    /** The ports of one instance or router (Neutron's `device_id` as a filter). */
+    deviceId: z.uuid("Not a device id.").optional(),
     ids: z.array(z.uuid("Not a port id.")).max(100).optional(),
     status: z.enum(schema.portStatus.enumValues).optional(),
     macAddress: text("MAC address").max(64).optional(),
@@ -28,7 +32,7 @@ export const listPortsInput = z
     /** Addresses that contain this text (the console's filter, Neutron's ip_address_substr). */
     ipAddressContains: text("IP address").max(64).optional(),
   })
-  .default({ sort: "created_at", direction: "asc", limit: 20 });
+  .default({ sort: "created_at", direction: "asc", limit: 20, beforeMarker: false });
 export type ListPortsInput = z.input<typeof listPortsInput>;
 
 interface PortFilters {
@@ -142,6 +146,7 @@ export async function listPortPage({ ctx, input }: { ctx: CoreContext; input?: L
   const p = schema.ports;
   const where = [
     value.ids ? inArray(p.id, value.ids) : undefined,
+    value.deviceId ? or(eq(p.instanceId, value.deviceId), eq(p.routerId, value.deviceId)) : undefined,
     value.status ? eq(p.status, value.status) : undefined,
     value.macAddress !== undefined ? eq(p.macAddress, value.macAddress) : undefined,
     value.ipAddress !== undefined ? eq(p.ipAddress, value.ipAddress) : undefined,
@@ -158,6 +163,7 @@ export async function listPortPage({ ctx, input }: { ctx: CoreContext; input?: L
           .where(and(eq(p.id, value.marker!), eq(p.projectId, principal.projectId)))
       )[0],
     () => NimbusError.badRequest(`Invalid marker: port ${value.marker} is not in this list.`, [{ path: "marker", message: "No such port." }]),
+    value.beforeMarker,
   );
   return portKeyset.run(request, ({ select, where: bound, orderBy, limit }) =>
     portsOf(ctx.db, principal, { networkId: value.networkId, instanceId: value.instanceId }, { where: [...where, bound], select, orderBy, limit }),

@@ -172,6 +172,8 @@ export const listNetworksInput = z
     ...pageInput(NETWORK_SORT_KEYS, { sort: "name", direction: "asc", limit: 20 }),
     /** A page after this network (Neutron's marker): one the caller sees, or a BadRequest. */
     marker: z.uuid("Not a network id.").optional(),
+    /** The page before `marker` instead of after it (Neutron's page_reverse). */
+    beforeMarker: z.boolean().default(false),
     ids: z.array(z.uuid("Not a network id.")).max(100).optional(),
     names: z.array(text("Name").max(255)).max(100).optional(),
     /** Names that contain this text, any case (the console's filter). */
@@ -181,7 +183,7 @@ export const listNetworksInput = z
     shared: z.boolean().optional(),
     routerExternal: z.boolean().optional(),
   })
-  .default({ sort: "name", direction: "asc", limit: 20 });
+  .default({ sort: "name", direction: "asc", limit: 20, beforeMarker: false });
 export type ListNetworksInput = z.input<typeof listNetworksInput>;
 
 /**
@@ -213,6 +215,7 @@ export async function listNetworkPage({ ctx, input }: { ctx: CoreContext; input?
           .where(and(eq(n.id, value.marker!), scope))
       )[0],
     () => NimbusError.badRequest(`Invalid marker: network ${value.marker} is not in this list.`, [{ path: "marker", message: "No such network." }]),
+    value.beforeMarker,
   );
   const page = await networkKeyset.run(request, ({ select, where, orderBy, limit }) =>
     ctx.db

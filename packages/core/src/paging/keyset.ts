@@ -215,12 +215,14 @@ export function keyset<Key extends string>(spec: KeysetSpec<Key>) {
      * A request whose page starts after `marker` (the id, or name, OpenStack's APIs page by):
      * `find` reads that row's sort values (`select(key)`) in the caller's scope; a marker it does
      * not find is `notFound()` (each API's own words), never a page of someone else's rows.
+     * `before` asks for the page before it instead (Neutron's page_reverse).
      */
     async fromMarker(
       request: PageRequest<Key>,
       marker: string | undefined,
       find: (select: SQL<string[]>) => Promise<KeysetRow | undefined>,
       notFound: () => Error,
+      before = false,
     ): Promise<PageRequest<Key>> {
       if (marker === undefined) return request;
       if (request.cursor !== undefined) {
@@ -228,7 +230,7 @@ export function keyset<Key extends string>(spec: KeysetSpec<Key>) {
       }
       const row = await find(select(request.sort));
       if (!row) throw notFound();
-      return { ...request, cursor: encodeCursor({ k: request.sort, d: request.direction, w: "n", v: row._keyset, id: row.id }) };
+      return { ...request, cursor: encodeCursor({ k: request.sort, d: request.direction, w: before ? "p" : "n", v: row._keyset, id: row.id }) };
     },
     /**
      * One page: `query` runs the list's own SELECT (its scope and filters) with the cursor column

@@ -103,6 +103,30 @@ const volumeKeyset = keyset<"name" | "created_at">({
   idCast: (v) => sql`${v}::uuid`,
 });
 
+/** The list's filters in SQL (the scope is the caller's project unless allProjects). */
+function volumeFilters(value: z.output<typeof listVolumesInput>): (SQL | undefined)[] {
+  const v = schema.volumes;
+  return [
+    value.name !== undefined ? eq(v.name, value.name) : undefined,
+    value.nameContains ? containsText(sql`${v.name}`, value.nameContains) : undefined,
+    value.status ? eq(v.status, value.status) : undefined,
+    value.allProjects && value.projectId ? eq(v.projectId, value.projectId) : undefined,
+  ];
+}
+
+/** How many volumes the list would give over all its pages (Cinder's with_count), counted in SQL. */
+export async function countVolumes({ ctx, input }: { ctx: CoreContext; input?: ListVolumesInput }): Promise<number> {
+  const principal = authorize(ctx.principal, "volumes.list");
+  const value = parseInput(listVolumesInput, input);
+  if (value.allProjects) authorize(ctx.principal, "volumes.listAllProjects");
+  const v = schema.volumes;
+  const [row] = await ctx.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(v)
+    .where(and(value.allProjects ? undefined : eq(v.projectId, principal.projectId), ...volumeFilters(value)));
+  return row?.n ?? 0;
+}
+
 /**
  * A page of Cinder's volume list, filtered, sorted and paged in SQL by keyset: the project's
  * volumes, attached or not (every project's for a cloud admin who asks), after `marker` (a volume
@@ -114,12 +138,7 @@ export async function listVolumePage({ ctx, input }: { ctx: CoreContext; input?:
   if (value.allProjects) authorize(ctx.principal, "volumes.listAllProjects");
   const v = schema.volumes;
   const projectId = value.allProjects ? null : principal.projectId;
-  const filters = [
-    value.name !== undefined ? eq(v.name, value.name) : undefined,
-    value.nameContains ? containsText(sql`${v.name}`, value.nameContains) : undefined,
-    value.status ? eq(v.status, value.status) : undefined,
-    value.allProjects && value.projectId ? eq(v.projectId, value.projectId) : undefined,
-  ];
+  const filters = volumeFilters(value);
   const request = await volumeKeyset.fromMarker(
     { sort: value.sortKey, direction: value.sortDir, limit: value.limit, cursor: value.cursor },
     value.marker,
