@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import { schema, type Executor } from "@nimbus/db";
-import { and, asc, desc, eq, inArray, ne, or, sql, type SQL } from "@nimbus/db/orm";
+import { and, asc, eq, inArray, ne, or, sql, type SQL } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";

@@ -140,7 +140,7 @@ function listInput(call: OsCall): { input: NonNullable<ListVolumesInput>; limit:
 
 async function listed(call: OsCall, view: (call: OsCall, v: VolumeView) => unknown, path: string) {
   checkUrlProject(call);
-  const { input, limit, withCount, none } = listInput(call);
+  const { input, withCount, none } = listInput(call);
   if (none) return { status: 200, body: { volumes: [], ...(withCount ? { count: 0 } : {}) } };
   // One page in SQL (keyset, after `marker`); Cinder links the next, the last volume as marker, while more follow.
   const page = await listVolumePage({ ctx: call.ctx, input });
