@@ -121,3 +121,55 @@ test("the instance list pages, sorts and filters on the server: 20 a page, Previ
     await trpc(page.request, "quotas.set", { projectId: principal.projectId, limits: { instances: 10, cores: 20 } });
   }
 });
+
+/** The key pair names on the page, top to bottom (the Name column's cells). */
+async function keyPairNames(page: Page): Promise<string[]> {
+  const names = await page
+    .getByRole("row")
+    .getByRole("cell")
+    .filter({ hasText: /^pgk-\d+$/ })
+    .allTextContents();
+  return names;
+}
+
+test("the key pair list pages, sorts and filters on the server: 20 a page, Previous and Next, a sortable Name, a Name filter", async ({ page }) => {
+  await signIn(page);
+  const names = Array.from({ length: 23 }, (_, i) => `pgk-${String(i + 1).padStart(2, "0")}`);
+  try {
+    for (const name of names) expect(await trpc(page.request, "keyPairs.create", { name }), `create ${name}`).toBeDefined();
+    await page.goto("/project/key-pairs");
+    // Only this test's key pairs: the Name filter narrows on the server.
+    await page.getByRole("search", { name: "Filter key pairs" }).getByLabel("Name").fill("pgk-");
+    const pager = page.getByRole("navigation", { name: "Pages" });
+    const previous = pager.getByRole("button", { name: "Previous page" });
+    const next = pager.getByRole("button", { name: "Next page" });
+    await expect.poll(() => keyPairNames(page)).toEqual(names.slice(0, 20));
+    await expect(pager).toContainText("Key pairs 1–20, page 1");
+    await expect(previous).toBeDisabled();
+    await next.click();
+    await expect.poll(() => keyPairNames(page)).toEqual(names.slice(20));
+    await expect(pager).toContainText("Key pairs 21–23, page 2");
+    await expect(next).toBeDisabled();
+    await previous.click();
+    await expect.poll(() => keyPairNames(page)).toEqual(names.slice(0, 20));
+
+    // Name sorts on the server: ascending, then descending from the first page again.
+    const name = page.getByRole("columnheader", { name: "Name", exact: true });
+    await name.getByRole("button", { name: "Name" }).click();
+    await expect(name).toHaveAttribute("aria-sort", "ascending");
+    await name.getByRole("button", { name: "Name" }).click();
+    await expect(name).toHaveAttribute("aria-sort", "descending");
+    await expect.poll(() => keyPairNames(page)).toEqual([...names].reverse().slice(0, 20));
+    await expect(previous).toBeDisabled();
+    // The fingerprint column is not one the server sorts by: its header is no button.
+    await expect(page.getByRole("columnheader", { name: "Fingerprint" }).getByRole("button")).toHaveCount(0);
+
+    await page.getByRole("search", { name: "Filter key pairs" }).getByLabel("Name").fill("pgk-2");
+    await expect.poll(() => keyPairNames(page)).toEqual(["pgk-23", "pgk-22", "pgk-21", "pgk-20"]);
+    await expect(next).toBeDisabled();
+    await page.getByRole("search", { name: "Filter key pairs" }).getByLabel("Name").fill("no-such-key");
+    await expect(page.getByText("No key pairs match this name.")).toBeVisible();
+  } finally {
+    for (const name of names) await trpc(page.request, "keyPairs.delete", { name });
+  }
+});

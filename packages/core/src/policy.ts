@@ -124,6 +124,7 @@ export const POLICY = {
   "quota.usage": "project:reader",
   // images (Glance)
   "images.list": "project:reader",
+  "images.page": "project:reader",
   "images.get": "project:reader",
   "images.create": "project:member",
   "images.update": "project:member",
@@ -135,12 +136,14 @@ export const POLICY = {
   "images.updateMember": "project:member",
   // networks (Neutron)
   "networks.list": "project:reader",
+  "networks.page": "project:reader",
   "networks.get": "project:reader",
   "networks.create": "project:member",
   "networks.delete": "project:member",
   "subnets.create": "project:member",
   "subnets.delete": "project:member",
   "ports.list": "project:reader",
+  "ports.page": "project:reader",
   "ports.get": "project:reader",
   /** How many networks, subnets, ports, groups and rules a project has (its own; a cloud admin any project's). */
   "networks.usage": "project:reader",
@@ -166,10 +169,12 @@ export const POLICY = {
   "securityGroups.removeRule": "project:member",
   // key pairs and volumes
   "keyPairs.list": "project:reader",
+  "keyPairs.page": "project:reader",
   "keyPairs.create": "project:member",
   "keyPairs.import": "project:member",
   "keyPairs.delete": "project:member",
   "volumes.list": "project:reader",
+  "volumes.page": "project:reader",
   "volumes.get": "project:reader",
   /** Cinder's all_tenants: every project's volumes. */
   "volumes.listAllProjects": "cloud_admin",
@@ -197,6 +202,7 @@ export const POLICY = {
   "agents.createJoinToken": "cloud_admin",
   "agents.revoke": "cloud_admin",
   "users.list": "cloud_admin",
+  "users.page": "cloud_admin",
   "users.create": "cloud_admin",
   "users.setEnabled": "cloud_admin",
   "users.unlock": "cloud_admin",

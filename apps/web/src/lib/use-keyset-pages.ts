@@ -38,6 +38,10 @@ export function useKeysetPages<Filters>(initialFilters: Filters) {
       setFiltersState(next);
       restart();
     },
+    /** The sort as a list input's key and direction, when the table sorts by one of `keys` (else the list's own order). */
+    sortInput<Key extends string>(keys: readonly Key[]): { key: Key; direction: "asc" | "desc" } | undefined {
+      return sort && (keys as readonly string[]).includes(sort.key) ? { key: sort.key as Key, direction: sort.direction } : undefined;
+    },
     /** The pager under the table for the page shown (`pageSize` rows a page, `noun` e.g. "Instances"). */
     pagination<Row>(page: KeysetPage<Row> | undefined, pageSize: number, noun: string): DataTablePagination {
       const first = (pageNumber - 1) * pageSize + 1;

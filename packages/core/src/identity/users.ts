@@ -1,5 +1,5 @@
 import { schema } from "@nimbus/db";
-import { asc, eq } from "@nimbus/db/orm";
+import { and, asc, eq, inArray, sql } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
@@ -9,7 +9,8 @@ import { authorize } from "../policy";
 import { revokeUserApiTokens } from "./api-tokens";
 import { hashToken, revokeUserSessions } from "./session";
 import { recordSignInAttempt } from "./throttle";
-import { idInput, text } from "../validation";
+import { idInput, MAX_LIST_LIMIT, pageInput, text } from "../validation";
+import { containsText, keyset, textPart, timestampPart } from "../paging/keyset";
 
 /** At least 12 characters (ASVS 5.0 V6.2.1), at most 128; no composition rules. */
 export const passwordSchema = text("The password").min(12, "Use at least 12 characters.").max(128, "Use at most 128 characters.");
@@ -32,20 +33,81 @@ export const changePasswordInput = z.object({
   newPassword: passwordSchema,
 });
 
-export async function listUsers({ ctx }: { ctx: CoreContext }) {
+export const USER_SORT_KEYS = ["name", "created_at"] as const;
+export type UserSortKey = (typeof USER_SORT_KEYS)[number];
+
+/** A user list's orders, each ending in the id: by name (unique) or by creation. */
+const userKeyset = keyset<UserSortKey>({
+  keys: {
+    name: [textPart(sql`${schema.users.name}`)],
+    created_at: [timestampPart(sql`${schema.users.createdAt}`)],
+  },
+  id: sql`${schema.users.id}`,
+  idCast: (v) => sql`${v}::uuid`,
+});
+
+export const listUsersInput = z
+  .object({
+    ...pageInput(USER_SORT_KEYS, { sort: "name", direction: "asc", limit: 20 }),
+    /** The user of this id (Keystone's GET /users/{id}). */
+    id: z.uuid("Not a user id.").optional(),
+    /** Exactly this name (Keystone's `name` filter). */
+    name: text("Name").max(255).optional(),
+    /** Names that contain this text, any case (the console's filter). */
+    nameContains: text("Name").max(255, "Use at most 255 characters.").optional(),
+    enabled: z.boolean().optional(),
+  })
+  .default({ sort: "name", direction: "asc", limit: 20 });
+export type ListUsersInput = z.input<typeof listUsersInput>;
+
+/** A page of the cloud's users (cloud admins only) with their role in each project, filtered and paged in SQL. */
+export async function listUserPage({ ctx, input }: { ctx: CoreContext; input?: ListUsersInput }) {
   authorize(ctx.principal, "users.list");
-  const users = await ctx.db.query.users.findMany({
-    orderBy: asc(schema.users.name),
-    with: { roleAssignments: { with: { project: { columns: { id: true, name: true } } } } },
-  });
-  return users.map((u) => ({
-    id: u.id,
-    name: u.name,
-    email: u.email,
-    enabled: u.enabled,
-    createdAt: u.createdAt.toISOString(),
-    roles: u.roleAssignments.map((a) => ({ projectId: a.project.id, projectName: a.project.name, role: a.role })),
-  }));
+  const value = parseInput(listUsersInput, input);
+  const u = schema.users;
+  const page = await userKeyset.run(value, ({ select, where, orderBy, limit }) =>
+    ctx.db
+      .select({ id: u.id, name: u.name, email: u.email, enabled: u.enabled, createdAt: u.createdAt, _keyset: select })
+      .from(u)
+      .where(
+        and(
+          value.id !== undefined ? eq(u.id, value.id) : undefined,
+          value.name !== undefined ? eq(u.name, value.name) : undefined,
+          value.nameContains ? containsText(sql`${u.name}`, value.nameContains) : undefined,
+          value.enabled !== undefined ? eq(u.enabled, value.enabled) : undefined,
+          where,
+        ),
+      )
+      .orderBy(...orderBy)
+      .limit(limit),
+  );
+  const ids = page.items.map((user) => user.id);
+  const roles = ids.length
+    ? await ctx.db
+        .select({
+          userId: schema.roleAssignments.userId,
+          projectId: schema.projects.id,
+          projectName: schema.projects.name,
+          role: schema.roleAssignments.role,
+        })
+        .from(schema.roleAssignments)
+        .innerJoin(schema.projects, eq(schema.projects.id, schema.roleAssignments.projectId))
+        .where(inArray(schema.roleAssignments.userId, ids))
+        .orderBy(asc(schema.projects.name))
+    : [];
+  return {
+    ...page,
+    items: page.items.map((user) => ({
+      ...user,
+      createdAt: user.createdAt.toISOString(),
+      roles: roles.filter((r) => r.userId === user.id).map(({ userId: _, ...role }) => role),
+    })),
+  };
+}
+
+/** The cloud's users as one list, by name: listUserPage's first page, at most `limit` (at most MAX_LIST_LIMIT). */
+export async function listUsers({ ctx, input }: { ctx: CoreContext; input?: ListUsersInput }) {
+  return (await listUserPage({ ctx, input: { ...input, limit: input?.limit ?? MAX_LIST_LIMIT } })).items;
 }
 
 export async function createUser({ ctx, input }: { ctx: CoreContext; input: z.input<typeof createUserInput> }) {

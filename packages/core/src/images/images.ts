@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import { schema, type Executor } from "@nimbus/db";
-import { and, asc, desc, eq, inArray, ne, or, sql, type SQL } from "@nimbus/db/orm";
+import { and, asc, eq, inArray, ne, or, sql, type SQL } from "@nimbus/db/orm";
 import { z } from "zod";
 import { audit } from "../audit/record";
 import type { CoreContext } from "../context";
@@ -10,7 +10,8 @@ import { authorize } from "../policy";
 import { enforceQuota } from "../quota/enforce";
 import { imageFilePath } from "./import";
 import { imageVisibleTo } from "./visibility";
-import { keyErrors, text } from "../validation";
+import { keyErrors, MAX_LIST_LIMIT, text } from "../validation";
+import { containsText, keyset, textPart, timestampPart } from "../paging/keyset";
 import type { ImageMemberRow, ImageRow } from "@nimbus/db/schema";
 
 export type ImageMemberStatus = ImageMemberRow["status"];
@@ -284,23 +285,34 @@ async function membersOf(db: Executor, imageIds: string[]): Promise<Map<string, 
   return byImage;
 }
 
-async function readViews(
-  db: Executor,
-  principal: Principal,
-  where: SQL,
-  { order = [asc(schema.images.name), asc(schema.images.createdAt), asc(schema.images.id)], limit }: { order?: SQL[]; limit?: number } = {},
-): Promise<ImageView[]> {
-  const query = db
-    .select({ image: schema.images, ownerProjectName: schema.projects.name })
-    .from(schema.images)
-    .leftJoin(schema.projects, eq(schema.projects.id, schema.images.ownerProjectId))
-    .where(where)
-    .orderBy(...order);
-  const rows = limit === undefined ? await query : await query.limit(limit);
+/** The views of image rows: owner names read with them, members for the images the caller owns. */
+async function viewsOf(db: Executor, principal: Principal, rows: { image: ImageRow; ownerProjectName: string | null }[]): Promise<ImageView[]> {
   const owned = rows.filter((r) => r.image.ownerProjectId === principal.projectId).map((r) => r.image.id);
   const members = await membersOf(db, owned);
   return rows.map((r) => viewOf(r.image, r.ownerProjectName, principal, members.get(r.image.id) ?? []));
 }
+
+async function readViews(db: Executor, principal: Principal, where: SQL): Promise<ImageView[]> {
+  const rows = await db
+    .select({ image: schema.images, ownerProjectName: schema.projects.name })
+    .from(schema.images)
+    .leftJoin(schema.projects, eq(schema.projects.id, schema.images.ownerProjectId))
+    .where(where);
+  return viewsOf(db, principal, rows);
+}
+
+/**
+ * An image list's orders, each ending in the id: by name (then creation) or by creation. Migration
+ * `more_list_indexes` gives each an index.
+ */
+const imageKeyset = keyset<"name" | "created_at">({
+  keys: {
+    name: [textPart(sql`${schema.images.name}`), timestampPart(sql`${schema.images.createdAt}`)],
+    created_at: [timestampPart(sql`${schema.images.createdAt}`)],
+  },
+  id: sql`${schema.images.id}`,
+  idCast: (v) => sql`${v}::uuid`,
+});
 
 /** The images page's filters and Glance's list parameters; none narrows nothing. */
 export const listImagesInput = z
@@ -308,54 +320,73 @@ export const listImagesInput = z
     /** Glance's visibility filter: only public, private (the project's own unshared), or shared images. */
     visibility: z.enum(["public", "private", "shared"]).optional(),
     name: text("Name").max(255, "Use at most 255 characters.").optional(),
+    /** Names that contain this text, any case (the console's filter). */
+    nameContains: text("Name").max(255, "Use at most 255 characters.").optional(),
     status: z.enum(["queued", "saving", "active", "killed"]).optional(),
     /** Only images this project owns (Glance's owner filter). */
     ownerProjectId: z.uuid("Not a project id.").optional(),
     /** Order: by name (A to Z, the default) or by creation (Glance's default: newest first). */
     sortKey: z.enum(["name", "created_at"]).default("name"),
     sortDir: z.enum(["asc", "desc"]).default("asc"),
-    /** A page: at most `limit` images after the image `marker` (in the same order). */
-    limit: z.number().int("Enter a whole number.").min(0, "Cannot be negative.").max(1000, "Use at most 1000.").optional(),
+    /** A page: at most `limit` images after the image `marker` (in the same order), or at `cursor` (a page's next or prev). */
+    limit: z.number().int("Enter a whole number.").min(1, "Ask for at least one.").max(MAX_LIST_LIMIT, `Use at most ${MAX_LIST_LIMIT}.`).default(20),
     marker: z.uuid("Not an image id.").optional(),
+    cursor: z.string().max(4096, "Not a page cursor this list gave out.").optional(),
   })
-  .default({ sortKey: "name", sortDir: "asc" });
+  .default({ sortKey: "name", sortDir: "asc", limit: 20 });
 export type ListImagesInput = z.input<typeof listImagesInput>;
 
 /**
- * The images a project sees (see `listedBy`), narrowed by `input`'s filters, in its order, one
- * page at a time when it names a limit: the page after `marker`, which must be an image the
- * project sees (BadRequest otherwise, as Glance's "invalid marker").
+ * A page of the images a project sees (see `listedBy`), narrowed by `input`'s filters in SQL, in
+ * its order, by keyset: the page after `marker`, which must be an image the project sees
+ * (BadRequest otherwise, as Glance's "invalid marker"), or at `cursor`.
  */
-export async function listImages({ ctx, input }: { ctx: CoreContext; input?: ListImagesInput }): Promise<ImageView[]> {
+export async function listImagePage({ ctx, input }: { ctx: CoreContext; input?: ListImagesInput }) {
   const principal = authorize(ctx.principal, "images.list");
   const value = parseInput(listImagesInput, input);
   const i = schema.images;
+  const scope = listedBy(principal.projectId);
   const filters: (SQL | undefined)[] = [
-    listedBy(principal.projectId),
+    scope,
     value.visibility ? eq(i.visibility, value.visibility) : undefined,
     value.name !== undefined ? eq(i.name, value.name) : undefined,
+    value.nameContains ? containsText(sql`${i.name}`, value.nameContains) : undefined,
     value.status ? eq(i.status, value.status) : undefined,
     value.ownerProjectId ? eq(i.ownerProjectId, value.ownerProjectId) : undefined,
   ];
-  const key = value.sortKey === "name" ? i.name : i.createdAt;
-  const direction = value.sortDir === "asc" ? asc : desc;
-  // The key, then creation and id to break ties: a total order, so pages neither skip nor repeat.
-  const order = [direction(key), direction(i.createdAt), direction(i.id)];
-  if (value.marker) {
-    const [marker] = await ctx.db
-      .select({ id: i.id })
-      .from(i)
-      .where(and(eq(i.id, value.marker), listedBy(principal.projectId)));
-    if (!marker) {
-      throw NimbusError.badRequest(`Invalid marker: image ${value.marker} could not be found.`, [
+  const request = await imageKeyset.fromMarker(
+    { sort: value.sortKey, direction: value.sortDir, limit: value.limit, cursor: value.cursor },
+    value.marker,
+    async (select) =>
+      (
+        await ctx.db
+          .select({ id: i.id, _keyset: select })
+          .from(i)
+          .where(and(eq(i.id, value.marker!), scope))
+      )[0],
+    () =>
+      NimbusError.badRequest(`Invalid marker: image ${value.marker} could not be found.`, [
         { path: "marker", message: "No such image in this list." },
-      ]);
-    }
-    const column = value.sortKey === "name" ? sql.raw("name") : sql.raw("created_at");
-    const after = sql`(select ${column}, created_at, id from ${i} where id = ${value.marker})`;
-    filters.push(value.sortDir === "asc" ? sql`(${key}, ${i.createdAt}, ${i.id}) > ${after}` : sql`(${key}, ${i.createdAt}, ${i.id}) < ${after}`);
-  }
-  return readViews(ctx.db, principal, and(...filters)!, { order, limit: value.limit });
+      ]),
+  );
+  const page = await imageKeyset.run(request, ({ select, where, orderBy, limit }) =>
+    ctx.db
+      .select({ id: i.id, image: i, ownerProjectName: schema.projects.name, _keyset: select })
+      .from(i)
+      .leftJoin(schema.projects, eq(schema.projects.id, i.ownerProjectId))
+      .where(and(...filters, where))
+      .orderBy(...orderBy)
+      .limit(limit),
+  );
+  return { ...page, items: await viewsOf(ctx.db, principal, page.items) };
+}
+
+/**
+ * The images a project sees as one list: the first page (or the one after `marker`) of
+ * listImagePage, at most `limit` (at most MAX_LIST_LIMIT, Glance's api_limit_max).
+ */
+export async function listImages({ ctx, input }: { ctx: CoreContext; input?: ListImagesInput }): Promise<ImageView[]> {
+  return (await listImagePage({ ctx, input: { ...input, limit: input?.limit ?? MAX_LIST_LIMIT } })).items;
 }
 
 /** The row of an image the project sees (as `getImage` finds it), or NotFound. */

@@ -1,5 +1,5 @@
 import { schema, type Executor } from "@nimbus/db";
-import { and, asc, eq, inArray, ne, or, sql, type Placeholder } from "@nimbus/db/orm";
+import { and, asc, eq, getTableColumns, inArray, ne, or, sql, type Placeholder } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
@@ -7,7 +7,8 @@ import { audit } from "../audit/record";
 import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { roleImplies } from "../policy";
-import { idInput, text } from "../validation";
+import { idInput, MAX_LIST_LIMIT, pageInput, text } from "../validation";
+import { containsText, keyset, textPart, timestampPart } from "../paging/keyset";
 import { poolSize } from "./ipam";
 import { count } from "../plural";
 import { portsOf } from "./list-ports";
@@ -154,16 +155,86 @@ async function summarize(db: Executor, principal: Principal, networks: NetworkRo
 }
 export type NetworkSummary = Awaited<ReturnType<typeof summarize>>[number];
 
-/** Neutron's network list: the project's own networks and the shared ones. */
-export async function listNetworks({ ctx }: { ctx: CoreContext }): Promise<NetworkSummary[]> {
+/** A network list's orders, each ending in the id: by name (then creation) or by creation. Migration `more_list_indexes` indexes them. */
+const networkKeyset = keyset<NetworkSortKey>({
+  keys: {
+    name: [textPart(sql`${schema.networks.name}`), timestampPart(sql`${schema.networks.createdAt}`)],
+    created_at: [timestampPart(sql`${schema.networks.createdAt}`)],
+  },
+  id: sql`${schema.networks.id}`,
+  idCast: (v) => sql`${v}::uuid`,
+});
+export const NETWORK_SORT_KEYS = ["name", "created_at"] as const;
+export type NetworkSortKey = (typeof NETWORK_SORT_KEYS)[number];
+
+/** The network list's filters (Neutron's that Nimbus keeps in SQL) and page. */
+export const listNetworksInput = z
+  .object({
+    ...pageInput(NETWORK_SORT_KEYS, { sort: "name", direction: "asc", limit: 20 }),
+    /** A page after this network (Neutron's marker): one the caller sees, or a BadRequest. */
+    marker: z.uuid("Not a network id.").optional(),
+    /** The page before `marker` instead of after it (Neutron's page_reverse). */
+    beforeMarker: z.boolean().default(false),
+    ids: z.array(z.uuid("Not a network id.")).max(100).optional(),
+    names: z.array(text("Name").max(255)).max(100).optional(),
+    /** Names that contain this text, any case (the console's filter). */
+    nameContains: text("Name").max(255, "Use at most 255 characters.").optional(),
+    /** Networks of this project (Neutron's tenant_id / project_id). */
+    projectIds: z.array(z.uuid("Not a project id.")).max(100).optional(),
+    shared: z.boolean().optional(),
+    routerExternal: z.boolean().optional(),
+  })
+  .default({ sort: "name", direction: "asc", limit: 20, beforeMarker: false });
+export type ListNetworksInput = z.input<typeof listNetworksInput>;
+
+/**
+ * A page of Neutron's network list, filtered, sorted and paged in SQL: the project's own networks,
+ * the shared ones and the external ones (a cloud admin sees the same, as Nimbus has always listed them).
+ */
+export async function listNetworkPage({ ctx, input }: { ctx: CoreContext; input?: ListNetworksInput }) {
   const principal = authorize(ctx.principal, "networks.list");
-  const projectId = principal.projectId;
-  const networks = await ctx.db
-    .select()
-    .from(schema.networks)
-    .where(networkVisibleTo(projectId))
-    .orderBy(asc(schema.networks.name), asc(schema.networks.createdAt));
-  return summarize(ctx.db, principal, networks);
+  const value = parseInput(listNetworksInput, input);
+  const n = schema.networks;
+  const scope = networkVisibleTo(principal.projectId);
+  const filters = [
+    scope,
+    value.ids ? inArray(n.id, value.ids) : undefined,
+    value.names ? inArray(n.name, value.names) : undefined,
+    value.nameContains ? containsText(sql`${n.name}`, value.nameContains) : undefined,
+    value.projectIds ? inArray(n.projectId, value.projectIds) : undefined,
+    value.shared !== undefined ? eq(n.shared, value.shared) : undefined,
+    value.routerExternal !== undefined ? eq(n.routerExternal, value.routerExternal) : undefined,
+  ];
+  const request = await networkKeyset.fromMarker(
+    value,
+    value.marker,
+    async (select) =>
+      (
+        await ctx.db
+          .select({ id: n.id, _keyset: select })
+          .from(n)
+          .where(and(eq(n.id, value.marker!), scope))
+      )[0],
+    () => NimbusError.badRequest(`Invalid marker: network ${value.marker} is not in this list.`, [{ path: "marker", message: "No such network." }]),
+    value.beforeMarker,
+  );
+  const page = await networkKeyset.run(request, ({ select, where, orderBy, limit }) =>
+    ctx.db
+      .select({ ...getTableColumns(n), _keyset: select })
+      .from(n)
+      .where(and(...filters, where))
+      .orderBy(...orderBy)
+      .limit(limit),
+  );
+  return { ...page, items: await summarize(ctx.db, principal, page.items) };
+}
+
+/**
+ * Neutron's network list as one list: the project's own networks, the shared ones and the
+ * external ones, by name, at most MAX_LIST_LIMIT (the launch wizard's and Nova's choice of networks).
+ */
+export async function listNetworks({ ctx, input }: { ctx: CoreContext; input?: ListNetworksInput }): Promise<NetworkSummary[]> {
+  return (await listNetworkPage({ ctx, input: { ...input, limit: input?.limit ?? MAX_LIST_LIMIT } })).items;
 }
 
 /** One visible network with its subnets and the project's ports on it. */
@@ -177,7 +248,8 @@ export async function getNetwork({ ctx, input }: { ctx: CoreContext; input: z.in
     .where(and(eq(schema.networks.id, id), networkVisibleTo(projectId)));
   if (!network) throw NimbusError.notFound("Network", id);
   const [summary] = await summarize(ctx.db, principal, [network]);
-  return { ...summary!, ports: await portsOf(ctx.db, principal, { networkId: network.id }) };
+  const ports = await portsOf(ctx.db, principal, { networkId: network.id });
+  return { ...summary!, ports: ports.map(({ _keyset: _, ...port }) => port) };
 }
 
 /**

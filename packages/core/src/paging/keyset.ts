@@ -148,6 +148,13 @@ export function keyset<Key extends string>(spec: KeysetSpec<Key>) {
     return parts;
   }
 
+  function select(key: Key): SQL<string[]> {
+    return sql<string[]>`array[${sql.join(
+      partsOf(key).map((p) => p.read),
+      sql`, `,
+    )}]`;
+  }
+
   /** Checks a request's cursor against its sort; the cursor's row bound, or none for the first page. */
   function plan(request: PageRequest<Key>) {
     const parts = partsOf(request.sort);
@@ -173,15 +180,29 @@ export function keyset<Key extends string>(spec: KeysetSpec<Key>) {
     return { parts, cursor, backwards, where, orderBy, fetch: request.limit + 1 };
   }
 
+  /** The page from rows fetched with `plan`'s order and `fetch` (one more than asked, to see if more follow). */
+  function page<Row extends KeysetRow>(request: PageRequest<Key>, rows: Row[]): Page<Omit<Row, "_keyset">> {
+    const { cursor, backwards } = plan(request);
+    const more = rows.length > request.limit;
+    const fetched = more ? rows.slice(0, request.limit) : rows;
+    const inOrder = backwards ? fetched.reverse() : fetched;
+    const first = inOrder[0];
+    const last = inOrder.at(-1);
+    const make = (row: Row, w: "n" | "p") => encodeCursor({ k: request.sort, d: request.direction, w, v: row._keyset, id: row.id });
+    // Forwards: more rows follow when the fetch overflowed; rows precede when we came by a cursor.
+    const hasNext = backwards ? cursor !== undefined : more;
+    const hasPrev = backwards ? more : cursor !== undefined;
+    return {
+      items: inOrder.map(({ _keyset: _, ...row }) => row),
+      next: hasNext && last ? make(last, "n") : null,
+      prev: hasPrev && first ? make(first, "p") : null,
+    };
+  }
+
   return {
     sortKeys,
     /** The column to add to a query's select list so each row carries its cursor values. */
-    select(key: Key): SQL<string[]> {
-      return sql<string[]>`array[${sql.join(
-        partsOf(key).map((p) => p.read),
-        sql`, `,
-      )}]`;
-    },
+    select,
     plan,
     /**
      * Where a page starts when given a row by id instead of a cursor (Nova's marker): the same
@@ -190,24 +211,45 @@ export function keyset<Key extends string>(spec: KeysetSpec<Key>) {
     afterRow(key: Key, direction: SortDirection, row: { id: string; _keyset: string[] }): string {
       return encodeCursor({ k: key, d: direction, w: "n", v: row._keyset, id: row.id });
     },
-    /** The page from rows fetched with `plan`'s order and `fetch` (one more than asked, to see if more follow). */
-    page<Row extends KeysetRow>(request: PageRequest<Key>, rows: Row[]): Page<Omit<Row, "_keyset">> {
-      const { cursor, backwards } = plan(request);
-      const more = rows.length > request.limit;
-      const fetched = more ? rows.slice(0, request.limit) : rows;
-      const inOrder = backwards ? fetched.reverse() : fetched;
-      const first = inOrder[0];
-      const last = inOrder.at(-1);
-      const make = (row: Row, w: "n" | "p") => encodeCursor({ k: request.sort, d: request.direction, w, v: row._keyset, id: row.id });
-      // Forwards: more rows follow when the fetch overflowed; rows precede when we came by a cursor.
-      const hasNext = backwards ? cursor !== undefined : more;
-      const hasPrev = backwards ? more : cursor !== undefined;
-      return {
-        items: inOrder.map(({ _keyset: _, ...row }) => row),
-        next: hasNext && last ? make(last, "n") : null,
-        prev: hasPrev && first ? make(first, "p") : null,
-      };
+    /**
+     * A request whose page starts after `marker` (the id, or name, OpenStack's APIs page by):
+     * `find` reads that row's sort values (`select(key)`) in the caller's scope; a marker it does
+     * not find is `notFound()` (each API's own words), never a page of someone else's rows.
+     * `before` asks for the page before it instead (Neutron's page_reverse).
+     */
+    async fromMarker(
+      request: PageRequest<Key>,
+      marker: string | undefined,
+      find: (select: SQL<string[]>) => Promise<KeysetRow | undefined>,
+      notFound: () => Error,
+      before = false,
+    ): Promise<PageRequest<Key>> {
+      if (marker === undefined) return request;
+      if (request.cursor !== undefined) {
+        throw NimbusError.badRequest("Give a marker or a page cursor, not both.", [{ path: "cursor", message: "Not with a marker." }]);
+      }
+      const row = await find(select(request.sort));
+      if (!row) throw notFound();
+      return { ...request, cursor: encodeCursor({ k: request.sort, d: request.direction, w: before ? "p" : "n", v: row._keyset, id: row.id }) };
     },
+    /**
+     * One page: `query` runs the list's own SELECT (its scope and filters) with the cursor column
+     * `select`, the bound `where`, `orderBy` and `limit` given here; the rows come back as a page.
+     */
+    async run<Row extends KeysetRow>(
+      request: PageRequest<Key>,
+      query: (q: { select: SQL<string[]>; where: SQL | undefined; orderBy: SQL[]; limit: number }) => Promise<Row[]>,
+    ): Promise<Page<Omit<Row, "_keyset">>> {
+      const p = plan(request);
+      const rows = await query({ select: select(request.sort), where: p.where, orderBy: p.orderBy, limit: p.fetch });
+      return page(request, rows);
+    },
+    page,
   };
 }
 export type Keyset<Key extends string> = ReturnType<typeof keyset<Key>>;
+
+/** `expr` contains `needle`, in any case (ILIKE, its wildcards taken as plain characters): the consoles' name filters. */
+export function containsText(expr: SQL, needle: string): SQL {
+  return sql`${expr} ilike ${`%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`;
+}

@@ -56,35 +56,40 @@ export const imageVisibility = pgEnum("image_visibility", ["public", "private", 
  * what `qemu-img info` detected, never what the uploader claimed. Glance keeps kernel_id,
  * ramdisk_id, os_command_line, architecture, hypervisor_type and os_type as properties.
  */
-export const images = pgTable("images", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  name: text("name").notNull(),
-  status: imageStatus("status").notNull().default("queued"),
-  visibility: imageVisibility("visibility").notNull().default("private"),
-  ownerProjectId: uuid("owner_project_id").references(() => projects.id, { onDelete: "set null" }),
-  /** qcow2, raw, or for direct-kernel-boot parts aki (kernel) and ari (ramdisk). */
-  diskFormat: text("disk_format"),
-  containerFormat: text("container_format").notNull().default("bare"),
-  sizeBytes: bigint("size_bytes", { mode: "number" }),
-  /** The guest-visible size of the disk (qemu-img's virtual-size); equals size for raw. */
-  virtualSizeBytes: bigint("virtual_size_bytes", { mode: "number" }),
-  checksumSha256: text("checksum_sha256"),
-  /** Glance's `checksum`: the MD5 of the bits, kept for the clients that compare it. */
-  checksumMd5: text("checksum_md5"),
-  /** Glance's `os_hash_value` with `os_hash_algo` sha512 (its default hashing algorithm). */
-  hashSha512: text("hash_sha512"),
-  /**
-   * Bytes the upload in progress has reserved against the project's image quotas (at least what
-   * has arrived so far); counted only while the image is `saving`, 0 otherwise.
-   */
-  stagedBytes: bigint("staged_bytes", { mode: "number" }).notNull().default(0),
-  minRamMb: integer("min_ram_mb").notNull().default(0),
-  minDiskGb: integer("min_disk_gb").notNull().default(0),
-  protected: boolean("protected").notNull().default(false),
-  properties: jsonb("properties").$type<Record<string, string>>().notNull().default({}),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-});
+export const images = pgTable(
+  "images",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    status: imageStatus("status").notNull().default("queued"),
+    visibility: imageVisibility("visibility").notNull().default("private"),
+    ownerProjectId: uuid("owner_project_id").references(() => projects.id, { onDelete: "set null" }),
+    /** qcow2, raw, or for direct-kernel-boot parts aki (kernel) and ari (ramdisk). */
+    diskFormat: text("disk_format"),
+    containerFormat: text("container_format").notNull().default("bare"),
+    sizeBytes: bigint("size_bytes", { mode: "number" }),
+    /** The guest-visible size of the disk (qemu-img's virtual-size); equals size for raw. */
+    virtualSizeBytes: bigint("virtual_size_bytes", { mode: "number" }),
+    checksumSha256: text("checksum_sha256"),
+    /** Glance's `checksum`: the MD5 of the bits, kept for the clients that compare it. */
+    checksumMd5: text("checksum_md5"),
+    /** Glance's `os_hash_value` with `os_hash_algo` sha512 (its default hashing algorithm). */
+    hashSha512: text("hash_sha512"),
+    /**
+     * Bytes the upload in progress has reserved against the project's image quotas (at least what
+     * has arrived so far); counted only while the image is `saving`, 0 otherwise.
+     */
+    stagedBytes: bigint("staged_bytes", { mode: "number" }).notNull().default(0),
+    minRamMb: integer("min_ram_mb").notNull().default(0),
+    minDiskGb: integer("min_disk_gb").notNull().default(0),
+    protected: boolean("protected").notNull().default(false),
+    properties: jsonb("properties").$type<Record<string, string>>().notNull().default({}),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  // The image list's keyset orders (core's images list): by name then creation, or by creation.
+  (t) => [index("images_name_idx").on(t.name, t.createdAt, t.id), index("images_created_idx").on(t.createdAt, t.id)],
+);
 
 /** A member's answer to a share (Glance's member_status): `pending` until the member project accepts or rejects it. */
 export const imageMemberStatus = pgEnum("image_member_status", ["pending", "accepted", "rejected"]);
@@ -115,29 +120,34 @@ export const imageMembers = pgTable(
 export const OVERLAY_NETWORK_MTU = 1450;
 
 /** Neutron networks; addressing lives in their subnets (see network.ts). */
-export const networks = pgTable("networks", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  name: text("name").notNull(),
-  projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
-  shared: boolean("shared").notNull().default(false),
-  mtu: integer("mtu").notNull().default(OVERLAY_NETWORK_MTU),
-  /**
-   * The network's VXLAN network identifier (VNI, 1 … 16,777,215), given by the database as the
-   * row is inserted (migration 0018, `nimbus_allocate_vni`): unique, and a released one is not
-   * taken again before its quarantine is over (see `releasedSegments`).
-   */
-  segmentationId: integer("segmentation_id").unique(),
-  /**
-   * Neutron's `router:external`: routers of every project may take their gateway here and
-   * floating IPs come from its subnets (cloud admins only). Visible to every project.
-   */
-  routerExternal: boolean("router_external").notNull().default(false),
-  /** Neutron's `provider:network_type`: `vxlan` (a tenant network on the overlay) or `flat` (a host bridge, NIMBUS_PHYSNETS). */
-  networkType: text("network_type").notNull().default("vxlan"),
-  /** Neutron's `provider:physical_network` of a flat network: the name each host maps to a bridge of its own. */
-  physicalNetwork: text("physical_network"),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+export const networks = pgTable(
+  "networks",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
+    shared: boolean("shared").notNull().default(false),
+    mtu: integer("mtu").notNull().default(OVERLAY_NETWORK_MTU),
+    /**
+     * The network's VXLAN network identifier (VNI, 1 … 16,777,215), given by the database as the
+     * row is inserted (migration 0018, `nimbus_allocate_vni`): unique, and a released one is not
+     * taken again before its quarantine is over (see `releasedSegments`).
+     */
+    segmentationId: integer("segmentation_id").unique(),
+    /**
+     * Neutron's `router:external`: routers of every project may take their gateway here and
+     * floating IPs come from its subnets (cloud admins only). Visible to every project.
+     */
+    routerExternal: boolean("router_external").notNull().default(false),
+    /** Neutron's `provider:network_type`: `vxlan` (a tenant network on the overlay) or `flat` (a host bridge, NIMBUS_PHYSNETS). */
+    networkType: text("network_type").notNull().default("vxlan"),
+    /** Neutron's `provider:physical_network` of a flat network: the name each host maps to a bridge of its own. */
+    physicalNetwork: text("physical_network"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  // The network list's keyset orders (core's networks list): by name then creation, or by creation.
+  (t) => [index("networks_name_idx").on(t.name, t.createdAt, t.id), index("networks_created_idx").on(t.createdAt, t.id)],
+);
 
 export const imagesRelations = relations(images, ({ one }) => ({
   owner: one(projects, { fields: [images.ownerProjectId], references: [projects.id] }),

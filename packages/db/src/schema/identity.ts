@@ -12,16 +12,21 @@ export const projects = pgTable("projects", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
-export const users = pgTable("users", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  name: text("name").notNull().unique(),
-  email: text("email"),
-  passwordHash: text("password_hash").notNull(),
-  enabled: boolean("enabled").notNull().default(true),
-  defaultProjectId: uuid("default_project_id").references(() => projects.id, { onDelete: "set null" }),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-  passwordChangedAt: timestamp("password_changed_at", { withTimezone: true }).notNull().defaultNow(),
-});
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull().unique(),
+    email: text("email"),
+    passwordHash: text("password_hash").notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    defaultProjectId: uuid("default_project_id").references(() => projects.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    passwordChangedAt: timestamp("password_changed_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  // The user list's order by creation (by name, the unique index on name serves).
+  (t) => [index("users_created_idx").on(t.createdAt, t.id)],
+);
 
 export const roleAssignments = pgTable(
   "role_assignments",

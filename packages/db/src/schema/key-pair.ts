@@ -1,5 +1,5 @@
 import { relations } from "drizzle-orm";
-import { pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { users } from "./identity";
 
 /** Nova key pairs: OpenSSH public keys, owned by a user (not a project), unique by name per user. */
@@ -18,7 +18,7 @@ export const keyPairs = pgTable(
     fingerprint: text("fingerprint").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("key_pairs_user_name_idx").on(t.userId, t.name)],
+  (t) => [uniqueIndex("key_pairs_user_name_idx").on(t.userId, t.name), index("key_pairs_user_created_idx").on(t.userId, t.createdAt, t.id)],
 );
 
 export const keyPairsRelations = relations(keyPairs, ({ one }) => ({

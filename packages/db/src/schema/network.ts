@@ -91,6 +91,10 @@ export const ports = pgTable(
     uniqueIndex("ports_subnet_ip_idx").on(t.subnetId, t.ipAddress),
     uniqueIndex("ports_mac_idx").on(t.macAddress),
     index("ports_instance_idx").on(t.instanceId),
+    // The port list's keyset orders (core's ports list), per project.
+    index("ports_project_created_idx").on(t.projectId, t.createdAt, t.id),
+    index("ports_project_ip_idx").on(t.projectId, t.ipAddress, t.id),
+    index("ports_project_status_idx").on(t.projectId, t.status, t.id),
     // Only ports whose filter is behind: the sweep's read stays small however many ports exist.
     index("ports_filter_behind_idx").on(t.id).where(sql`${t.filterGeneration} > ${t.filterAppliedGeneration}`),
   ],

@@ -34,7 +34,13 @@ export const volumes = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("volumes_project_idx").on(t.projectId)],
+  // The volume list's keyset orders (core's volumes list), per project and across projects.
+  (t) => [
+    index("volumes_project_name_idx").on(t.projectId, t.name, t.createdAt, t.id),
+    index("volumes_project_created_idx").on(t.projectId, t.createdAt, t.id),
+    index("volumes_name_idx").on(t.name, t.createdAt, t.id),
+    index("volumes_created_idx").on(t.createdAt, t.id),
+  ],
 );
 
 /** Nova's block device mappings for volumes: one attachment per volume (no multi-attach). */

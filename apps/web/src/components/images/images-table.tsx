@@ -1,5 +1,11 @@
 import { Badge, Code, Group, Text, Tooltip } from "@mantine/core";
-import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
+import {
+  DataTable,
+  serverSorted,
+  type DataTableColumn,
+  type DataTablePagination,
+  type DataTableSort,
+} from "@/components/common/data-table/data-table";
 import { ShareIcon, TrashIcon } from "@/components/common/icons";
 import { RowActionIcon } from "@/components/common/row-action-icon";
 import { formatBytes } from "@/lib/format";
@@ -85,21 +91,33 @@ const COLUMNS: DataTableColumn<ImageSummary>[] = [
   { key: "owner", header: "Owner", cell: (image) => image.ownerProjectName ?? "—", sortValue: (image) => image.ownerProjectName },
 ];
 
+/** The columns the server sorts the images page by. */
+const SERVER_COLUMNS = serverSorted(COLUMNS, ["name"]);
+
 interface ImagesTableProps {
   images: ImageSummary[];
+  /** The server's sort and pages; without them the table sorts its rows itself. */
+  sort?: DataTableSort;
+  onSortChange?(sort: DataTableSort): void;
+  pagination?: DataTablePagination;
+  emptyMessage?: string;
   /** Shown for the project's own images to those who may change them. */
   onDelete?(image: ImageSummary): void;
   onShare?(image: ImageSummary): void;
 }
 
 /** Images the project sees: its own in every state, others' once active. */
-export function ImagesTable({ images, onDelete, onShare }: ImagesTableProps) {
+export function ImagesTable({ images, sort, onSortChange, pagination, emptyMessage, onDelete, onShare }: ImagesTableProps) {
   const actions = onDelete !== undefined || onShare !== undefined;
   return (
     <DataTable
       minWidth={900}
-      columns={COLUMNS}
+      columns={pagination ? SERVER_COLUMNS : COLUMNS}
       rows={images}
+      sort={sort}
+      onSortChange={onSortChange}
+      pagination={pagination}
+      empty={{ message: emptyMessage ?? "No images yet." }}
       rowKey={(image) => image.id}
       rowActions={
         actions

@@ -1,5 +1,6 @@
 import { Badge, Code } from "@mantine/core";
-import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
+import { DataTable, serverSorted, type DataTableColumn } from "@/components/common/data-table/data-table";
+import type { ServerPaging } from "@/components/common/data-table/paged";
 import { TrashIcon } from "@/components/common/icons";
 import { RowActionIcon } from "@/components/common/row-action-icon";
 import { formatDateTime } from "@/lib/format";
@@ -22,19 +23,28 @@ const COLUMNS: DataTableColumn<KeyPair>[] = [
   { key: "created", header: "Created", cell: (k) => formatDateTime(k.createdAt), sortValue: (k) => k.createdAt },
 ];
 
+/** The columns the server sorts the key pairs page by (Created by its created_at). */
+const SERVER_COLUMNS = serverSorted(COLUMNS, ["name", "created"]);
+
 interface KeyPairsTableProps {
   keyPairs: KeyPair[];
+  /** The server's sort and pages; without them the table sorts its rows itself. */
+  paged?: ServerPaging;
   /** Shown only to those who may delete. */
   onDelete?(keyPair: KeyPair): void;
 }
 
 /** The caller's key pairs: name, OpenSSH fingerprint, key type and when it was added. */
-export function KeyPairsTable({ keyPairs, onDelete }: KeyPairsTableProps) {
+export function KeyPairsTable({ keyPairs, paged, onDelete }: KeyPairsTableProps) {
   return (
     <DataTable
       minWidth={760}
-      columns={COLUMNS}
+      columns={paged ? SERVER_COLUMNS : COLUMNS}
       rows={keyPairs}
+      sort={paged?.sort}
+      onSortChange={paged?.onSortChange}
+      pagination={paged?.pagination}
+      empty={{ message: paged?.emptyMessage ?? "No key pairs yet." }}
       rowKey={(k) => k.id}
       rowActions={
         onDelete &&

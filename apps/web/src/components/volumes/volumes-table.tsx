@@ -1,6 +1,7 @@
 import { Anchor, Badge, Text } from "@mantine/core";
 import Link from "next/link";
-import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
+import { DataTable, serverSorted, type DataTableColumn } from "@/components/common/data-table/data-table";
+import type { ServerPaging } from "@/components/common/data-table/paged";
 import { TrashIcon } from "@/components/common/icons";
 import { RowActionIcon } from "@/components/common/row-action-icon";
 import type { Volume } from "./types";
@@ -63,19 +64,28 @@ const COLUMNS: DataTableColumn<Volume>[] = [
   { key: "host", header: "Host", cell: (v) => v.host?.hostname ?? none, sortValue: (v) => v.host?.hostname },
 ];
 
+/** The columns the server sorts the volumes page by. */
+const SERVER_COLUMNS = serverSorted(COLUMNS, ["name"]);
+
 interface VolumesTableProps {
   volumes: Volume[];
+  /** The server's sort and pages; without them the table sorts its rows itself. */
+  paged?: ServerPaging;
   /** Shown only to those who may delete. */
   onDelete?(volume: Volume): void;
 }
 
 /** The project's volumes: size, status, what they were made from, where they are attached and live. */
-export function VolumesTable({ volumes, onDelete }: VolumesTableProps) {
+export function VolumesTable({ volumes, paged, onDelete }: VolumesTableProps) {
   return (
     <DataTable
       minWidth={900}
-      columns={COLUMNS}
+      columns={paged ? SERVER_COLUMNS : COLUMNS}
       rows={volumes}
+      sort={paged?.sort}
+      onSortChange={paged?.onSortChange}
+      pagination={paged?.pagination}
+      empty={{ message: paged?.emptyMessage ?? "No volumes yet." }}
       rowKey={(v) => v.id}
       rowActions={
         onDelete &&

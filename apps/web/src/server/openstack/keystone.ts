@@ -1,10 +1,11 @@
+import { MAX_LIST_LIMIT } from "@nimbus/core/validation";
 import { z } from "zod";
 import {
   DEFAULT_DOMAIN,
   issueKeystoneToken,
   keystoneDomainRef,
   listProjects,
-  listUsers,
+  listUserPage,
   myProjects,
   revokeKeystoneToken,
   validateKeystoneToken,
@@ -163,6 +164,12 @@ const userView = (u: { id: string; name: string; email?: string | null; enabled:
   links: { self: `${baseUrl}/identity/v3/users/${u.id}` },
 });
 
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A user by id, or by name (as clients look one up), read in SQL. */
+async function findUser(call: OsCall, idOrName: string) {
+  const byId = UUID_TEXT.test(idOrName) ? (await listUserPage({ ctx: call.ctx, input: { id: idOrName, limit: 1 } })).items[0] : undefined;
+  return byId ?? (idOrName.length <= 255 ? (await listUserPage({ ctx: call.ctx, input: { name: idOrName, limit: 1 } })).items[0] : undefined);
+}
 const collectionLinks = (call: OsCall, path: string) => ({ self: `${call.baseUrl}/identity/v3/${path}`, previous: null, next: null });
 
 /** Only the user themself, or a cloud admin, reads a user's own resources. */
@@ -267,9 +274,14 @@ export function keystoneService(settings: IdentitySettings): OsService {
         method: "GET",
         path: "/v3/users",
         async handle(call) {
+          // Keystone has no pages: a list longer than its list_limit (Nimbus: 1000) is cut, and says so with `truncated`.
           const name = call.query.get("name");
-          const users = (await listUsers({ ctx: call.ctx })).filter((u) => name === null || u.name === name);
-          return ok({ users: users.map((u) => userView(u, u.roles[0]?.projectId ?? null, call.baseUrl)), links: collectionLinks(call, "users") });
+          const page = await listUserPage({ ctx: call.ctx, input: { limit: MAX_LIST_LIMIT, ...(name !== null && { name }) } });
+          return ok({
+            users: page.items.map((u) => userView(u, u.roles[0]?.projectId ?? null, call.baseUrl)),
+            links: collectionLinks(call, "users"),
+            ...(page.next !== null && { truncated: true }),
+          });
         },
       },
       {
@@ -280,7 +292,7 @@ export function keystoneService(settings: IdentitySettings): OsService {
           if (!principal.isAdmin) {
             return ok({ user: userView({ id: principal.userId, name: principal.userName, enabled: true }, principal.projectId, call.baseUrl) });
           }
-          const user = (await listUsers({ ctx: call.ctx })).find((u) => u.id === call.params.userId || u.name === call.params.userId);
+          const user = await findUser(call, call.params.userId!);
           if (!user) throw new OsRefusal(404, "NotFound", `Could not find user: ${call.params.userId!.slice(0, 64)}.`);
           return ok({ user: userView(user, user.roles[0]?.projectId ?? null, call.baseUrl) });
         },
@@ -294,7 +306,7 @@ export function keystoneService(settings: IdentitySettings): OsService {
             const projects = await myProjects({ ctx: call.ctx });
             return ok({ projects: projects.map((p) => projectView(p, call.baseUrl)), links: collectionLinks(call, "users/projects") });
           }
-          const user = (await listUsers({ ctx: call.ctx })).find((u) => u.id === call.params.userId);
+          const user = UUID_TEXT.test(call.params.userId!) ? await findUser(call, call.params.userId!) : undefined;
           if (!user) throw new OsRefusal(404, "NotFound", `Could not find user: ${call.params.userId!.slice(0, 64)}.`);
           const projects = user.roles.map((r) => ({ id: r.projectId, name: r.projectName }));
           return ok({ projects: projects.map((p) => projectView(p, call.baseUrl)), links: collectionLinks(call, "users/projects") });

@@ -1,7 +1,8 @@
 "use client";
 
 import { Button, Group, Switch, Text, Tooltip } from "@mantine/core";
-import { DataTable, type DataTableColumn } from "@/components/common/data-table/data-table";
+import { DataTable, serverSorted, type DataTableColumn } from "@/components/common/data-table/data-table";
+import type { ServerPaging } from "@/components/common/data-table/paged";
 import type { AdminUser, Project, UserRole } from "@/lib/api-types";
 import { formatDateTime } from "@/lib/format";
 import type { RoleName } from "@/lib/roles";
@@ -9,6 +10,8 @@ import { UserRoles } from "./user-roles";
 
 interface UsersTableProps {
   users: AdminUser[];
+  /** The server's sort and pages; without them the table sorts its rows itself. */
+  paged?: ServerPaging;
   projects: Project[];
   /** The signed-in administrator, who cannot disable their own account. */
   currentUserId: string;
@@ -98,8 +101,12 @@ export function UsersTable(props: UsersTableProps) {
     <DataTable
       minWidth={1000}
       aria-label="Users"
-      columns={columns}
+      columns={props.paged ? serverSorted(columns, ["name"]) : columns}
       rows={users}
+      sort={props.paged?.sort}
+      onSortChange={props.paged?.onSortChange}
+      pagination={props.paged?.pagination}
+      empty={{ message: props.paged?.emptyMessage ?? "No users yet." }}
       rowKey={(user) => user.id}
       rowActions={(user) => (
         <Tooltip label="Lift a sign-in lockout after too many failed attempts." multiline w={220}>

@@ -1,13 +1,22 @@
 "use client";
 
 import { Alert, Loader, Paper, Stack, Text } from "@mantine/core";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useSession } from "@/components/session/session-context";
-import { useTRPC } from "@/lib/trpc";
+import { ListFilters, NO_LIST_FILTERS } from "@/components/common/list-filters";
+import { useTRPC, useTRPCClient } from "@/lib/trpc";
+import { useKeysetPages } from "@/lib/use-keyset-pages";
 import { toFormError } from "@/lib/trpc-error";
 import { CreateUserForm } from "./create-user-form";
 import { UsersTable } from "./users-table";
+
+/** Horizon's page size. */
+const PAGE_SIZE = 20;
+const STATUSES = [
+  { value: "enabled", label: "Enabled" },
+  { value: "disabled", label: "Disabled" },
+] as const;
 
 /**
  * The users of the cloud and their roles. Disabling a user or removing a role takes effect at
@@ -17,7 +26,22 @@ export function Users() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const principal = useSession();
-  const users = useQuery(trpc.users.list.queryOptions());
+  const client = useTRPCClient();
+  const pages = useKeysetPages(NO_LIST_FILTERS);
+  const sort = pages.sortInput(["name"] as const);
+  const input = {
+    ...(sort && { sort: sort.key, direction: sort.direction }),
+    ...(pages.filters.name.trim() && { nameContains: pages.filters.name.trim() }),
+    ...(pages.filters.status && { enabled: pages.filters.status === "enabled" }),
+    limit: PAGE_SIZE,
+    ...(pages.cursor && { cursor: pages.cursor }),
+  };
+  // Keyed under users.list, so a change that refreshes the list refreshes the page shown.
+  const users = useQuery({
+    queryKey: [...trpc.users.list.pathKey(), { input, type: "query", view: "page" }],
+    queryFn: () => client.users.page.query(input),
+    placeholderData: keepPreviousData,
+  });
   const projects = useQuery(trpc.projects.list.queryOptions());
   const [pendingUserId, setPendingUserId] = useState<string | null>(null);
   const [failure, setFailure] = useState<{ userId: string; message: string } | null>(null);
@@ -37,7 +61,7 @@ export function Users() {
       refresh();
     },
   });
-  const nameOf = (id: string) => users.data?.find((u) => u.id === id)?.name ?? "The user";
+  const nameOf = (id: string) => users.data?.items.find((u) => u.id === id)?.name ?? "The user";
   const setEnabled = useMutation(trpc.users.setEnabled.mutationOptions(track((v) => v.id)));
   const unlock = useMutation(
     trpc.users.unlock.mutationOptions({
@@ -68,9 +92,16 @@ export function Users() {
       <Text size="sm" c="dimmed">
         Disabling a user or removing a role signs them out at once; disabling also revokes their API tokens.
       </Text>
+      <ListFilters what="users" statuses={STATUSES} onChange={pages.setFilters} />
       <Paper withBorder>
         <UsersTable
-          users={users.data}
+          users={users.data.items}
+          paged={{
+            sort: pages.sort,
+            onSortChange: pages.setSort,
+            pagination: pages.pagination(users.data, PAGE_SIZE, "Users"),
+            emptyMessage: pages.filters.name.trim() || pages.filters.status ? "No users match these filters." : "No users yet.",
+          }}
           projects={projects.data}
           currentUserId={principal.userId}
           pendingUserId={pendingUserId}

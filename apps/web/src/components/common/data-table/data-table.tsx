@@ -58,6 +58,14 @@ export interface DataTableProps<Row> extends Omit<TableProps, "children" | "data
   minWidth?: number;
 }
 
+/**
+ * The columns of a table whose rows the server sorts: only those named in `keys` sort (by the
+ * server's key of the same name); the others lose their client-side sort.
+ */
+export function serverSorted<Row>(columns: readonly DataTableColumn<Row>[], keys: readonly string[]): DataTableColumn<Row>[] {
+  return columns.map(({ sortValue: _, ...column }) => ({ ...column, sortable: keys.includes(column.key) }));
+}
+
 const ARIA_SORT = { asc: "ascending", desc: "descending" } as const;
 
 /**

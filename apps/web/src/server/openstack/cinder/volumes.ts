@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isNimbusError, NimbusError } from "@nimbus/core/errors";
 import type { QuotaOverage } from "@nimbus/core/quota";
-import { createVolume, deleteVolume, getVolume, listVolumes, type ListVolumesInput, type VolumeView } from "@nimbus/core/volumes";
+import { countVolumes, createVolume, deleteVolume, getVolume, listVolumePage, type ListVolumesInput, type VolumeView } from "@nimbus/core/volumes";
 import { atLeast, badRequest, OsRefusal, principalOf, type OsCall, type OsRoute } from "../service";
 import { intParam, parseWire } from "../wire";
 import { checkUrlProject } from "./project-url";
@@ -127,31 +127,33 @@ function listInput(call: OsCall): { input: NonNullable<ListVolumesInput>; limit:
       ...(status !== null && STATUSES.has(status) ? { status: status as "available" } : {}),
       sortKey,
       sortDir,
-      limit,
+      limit: Math.max(limit, 1),
       ...(marker !== null ? { marker } : {}),
     },
     limit,
     withCount: atLeast(call, "3.45") && truthy(q.get("with_count")),
     // A status no volume can have (Cinder's other ones: attaching, backing-up, ...) finds none.
-    none: status !== null && !STATUSES.has(status),
+    // So does a limit of 0.
+    none: (status !== null && !STATUSES.has(status)) || limit === 0,
   };
 }
 
 async function listed(call: OsCall, view: (call: OsCall, v: VolumeView) => unknown, path: string) {
   checkUrlProject(call);
-  const { input, limit, withCount, none } = listInput(call);
+  const { input, withCount, none } = listInput(call);
   if (none) return { status: 200, body: { volumes: [], ...(withCount ? { count: 0 } : {}) } };
-  const volumes = await listVolumes({ ctx: call.ctx, input });
+  // One page in SQL (keyset, after `marker`); Cinder links the next, the last volume as marker, while more follow.
+  const page = await listVolumePage({ ctx: call.ctx, input });
+  const volumes = page.items;
   const body: Record<string, unknown> = { volumes: volumes.map((v) => view(call, v)) };
-  // A full page may have a next one: Cinder links it with the last volume as the marker.
-  if (volumes.length > 0 && volumes.length === limit) {
+  if (volumes.length > 0 && page.next !== null) {
     const next = new URLSearchParams(call.query);
     next.set("marker", volumes.at(-1)!.id);
     body.volumes_links = [{ rel: "next", href: `${call.baseUrl}/volume/v3/${call.params.projectId}/${path}?${next.toString()}` }];
   }
   if (withCount) {
     const { limit: _limit, marker: _marker, ...all } = input;
-    body.count = (await listVolumes({ ctx: call.ctx, input: all })).length;
+    body.count = await countVolumes({ ctx: call.ctx, input: all });
   }
   return { status: 200, body };
 }

@@ -8,7 +8,7 @@ import {
   getImage,
   imageData,
   listImageShares,
-  listImages,
+  listImagePage,
   updateImage,
   type CreateImageInput,
   type ImageView,
@@ -272,6 +272,8 @@ function listInput(call: OsCall): { input: NonNullable<ListImagesInput>; limit: 
     throw badRequest(`Invalid status value: ${status.slice(0, 32)}`);
   }
   if (status !== null && !["queued", "saving", "active", "killed"].includes(status)) none = true;
+  // A limit of 0 asks for no images.
+  if (limit === 0) none = true;
   // `sort=name:asc,created_at` (Glance's newer syntax) or `sort_key` and `sort_dir`; the first key orders.
   const [sortFirst] = (q.get("sort") ?? "").split(",");
   const [sortKey, sortDirText] = sortFirst ? sortFirst.split(":") : [q.get("sort_key") ?? "created_at", q.get("sort_dir") ?? undefined];
@@ -293,7 +295,7 @@ function listInput(call: OsCall): { input: NonNullable<ListImagesInput>; limit: 
       ...(owner !== null && !none ? { ownerProjectId: owner } : {}),
       sortKey,
       sortDir,
-      limit,
+      limit: Math.max(limit, 1),
       ...(marker !== undefined ? { marker } : {}),
     },
     limit,
@@ -358,7 +360,9 @@ export function imageRoutes({ maxBytes, log }: GlanceOptions): OsRoute[] {
       path: "/v2/images",
       async handle(call) {
         const { input, limit, none, memberStatus } = listInput(call);
-        let images: GlanceImageSource[] = none ? [] : await listImages({ ctx: call.ctx, input });
+        // One page in SQL (keyset, after `marker`); `hasNext` says whether a row follows it.
+        const page = none ? { items: [], next: null } : await listImagePage({ ctx: call.ctx, input });
+        let images: GlanceImageSource[] = page.items;
         let paged = true;
         if (!none && memberStatus !== "accepted") {
           // Others' shared images by the project's answer instead of the accepted ones; one page.
@@ -377,8 +381,8 @@ export function imageRoutes({ maxBytes, log }: GlanceOptions): OsRoute[] {
           first: `/v2/images${query ? `?${query}` : ""}`,
           schema: "/v2/schemas/images",
         };
-        // A full page may have a next one: Glance links it with the last image as the marker.
-        if (paged && images.length > 0 && images.length === limit) {
+        // Glance links the next page, with the last image as the marker, while more follow.
+        if (paged && images.length > 0 && page.next !== null) {
           const next = new URLSearchParams(call.query);
           next.set("marker", images.at(-1)!.id);
           body.next = `/v2/images?${next.toString()}`;

@@ -1,9 +1,9 @@
-import { createNetwork, deleteNetwork, getNetwork, listNetworks, type NetworkSummary } from "@nimbus/core/network";
+import { createNetwork, deleteNetwork, getNetwork, listNetworkPage, type NetworkSummary } from "@nimbus/core/network";
 import type { Principal } from "@nimbus/core/policy";
 import { z } from "zod";
 import { isoSeconds, principalOf, type OsCall } from "../service";
 import { onlyEmpty, onlyValue, parseResource } from "./body";
-import { collectionReply, isUuid, itemReply, type WireItem } from "./collections";
+import { boolFilter, idsFilter, isUuid, itemReply, pagedCollectionReply, type PagedSource, type WireItem } from "./collections";
 import { NeutronFault, notFoundFault, type NeutronRoute } from "./faults";
 
 /** Every attribute of a network on the wire (those a filter may name). */
@@ -93,10 +93,26 @@ const createNetworkBody = z.strictObject({
   tenant_id: z.string().optional(),
 });
 
-async function visibleNetworks(call: OsCall): Promise<WireItem[]> {
+/** The networks the caller sees, a page at a time from core's list, filtered and sorted in SQL where Neutron's query allows. */
+function networkSource(call: OsCall): PagedSource {
   const principal = principalOf(call);
-  const networks = await listNetworks({ ctx: call.ctx });
-  return networks.map((n) => networkWire(n, principal));
+  const texts = (field: string) => (values: string[]) =>
+    values.length <= 100 && values.every((v) => v.length <= 255) ? { [field]: values } : undefined;
+  return {
+    filters: {
+      id: idsFilter("ids"),
+      name: texts("names"),
+      tenant_id: idsFilter("projectIds"),
+      project_id: idsFilter("projectIds"),
+      shared: boolFilter("shared"),
+      "router:external": boolFilter("routerExternal"),
+    },
+    sortKeys: { name: "name", created_at: "created_at" },
+    async page(input) {
+      const page = await listNetworkPage({ ctx: call.ctx, input });
+      return { ...page, items: page.items.map((n) => networkWire(n, principal)) };
+    },
+  };
 }
 
 async function oneNetwork(call: OsCall, id: string) {
@@ -124,7 +140,7 @@ export const networkRoutes: NeutronRoute[] = [
     method: "GET",
     path: "/v2.0/networks",
     action: "get_network",
-    handle: async (call) => collectionReply(call, "networks", await visibleNetworks(call), NETWORK_ATTRIBUTES),
+    handle: async (call) => pagedCollectionReply(call, "networks", NETWORK_ATTRIBUTES, networkSource(call)),
   },
   {
     method: "GET",

@@ -1,7 +1,7 @@
-import { getPort, listPorts, type PortSummary } from "@nimbus/core/network";
+import { getPort, listPortPage, type PortSummary } from "@nimbus/core/network";
 import type { Principal } from "@nimbus/core/policy";
 import { isoSeconds, principalOf, type OsCall } from "../service";
-import { collectionReply, isUuid, itemReply, type WireItem } from "./collections";
+import { idsFilter, isUuid, itemReply, pagedCollectionReply, type PagedSource, type WireItem } from "./collections";
 import { notFoundFault, type NeutronRoute } from "./faults";
 
 export const PORT_ATTRIBUTES = [
@@ -77,17 +77,37 @@ export function portWire(port: PortSummary, principal: Principal): WireItem {
   };
 }
 
-/** The project's ports, narrowed by core where it can (one network, one instance), by the query for the rest. */
-async function projectPorts(call: OsCall): Promise<PortSummary[]> {
-  const only = (name: string) => {
-    const values = call.query.getAll(name);
-    return values.length === 1 && isUuid(values[0]!) ? values[0] : undefined;
+/** `fixed_ips=ip_address=…` or `fixed_ips=ip_address_substr=…` (one of them) as core's address filters; others stay in memory. */
+function fixedIpsFilter(values: string[]) {
+  if (values.length !== 1) return undefined;
+  const [key = "", value = ""] = values[0]!.split(/=(.*)/s);
+  if (value.length === 0 || value.length > 64) return undefined;
+  if (key === "ip_address") return { ipAddress: value };
+  if (key === "ip_address_substr") return { ipAddressContains: value };
+  return undefined;
+}
+
+const one = (field: string, valid: (v: string) => boolean) => (values: string[]) =>
+  values.length === 1 && valid(values[0]!) ? { [field]: values[0] } : undefined;
+
+/** The project's ports, a page at a time from core's list, filtered and sorted in SQL where Neutron's query allows. */
+function portSource(call: OsCall): PagedSource {
+  const principal = principalOf(call);
+  return {
+    filters: {
+      id: idsFilter("ids"),
+      network_id: one("networkId", isUuid),
+      device_id: one("deviceId", isUuid),
+      mac_address: one("macAddress", (v) => v.length <= 64),
+      status: one("status", (v) => ["DOWN", "BUILD", "ACTIVE"].includes(v)),
+      fixed_ips: fixedIpsFilter,
+    },
+    sortKeys: { created_at: "created_at", status: "status" },
+    async page(input) {
+      const page = await listPortPage({ ctx: call.ctx, input });
+      return { ...page, items: page.items.map((p) => portWire(p, principal)) };
+    },
   };
-  const networkId = only("network_id");
-  const ofInstance = await listPorts({ ctx: call.ctx, input: { networkId, instanceId: only("device_id") } });
-  // A device_id that is no instance's, a router's say (`port list --router`): the query's filter narrows the project's ports.
-  if (ofInstance.length === 0 && only("device_id") !== undefined) return listPorts({ ctx: call.ctx, input: { networkId } });
-  return ofInstance;
 }
 
 export const portRoutes: NeutronRoute[] = [
@@ -95,15 +115,7 @@ export const portRoutes: NeutronRoute[] = [
     method: "GET",
     path: "/v2.0/ports",
     action: "get_port",
-    handle: async (call) => {
-      const principal = principalOf(call);
-      return collectionReply(
-        call,
-        "ports",
-        (await projectPorts(call)).map((p) => portWire(p, principal)),
-        PORT_ATTRIBUTES,
-      );
-    },
+    handle: async (call) => pagedCollectionReply(call, "ports", PORT_ATTRIBUTES, portSource(call)),
   },
   {
     method: "GET",

@@ -1,8 +1,9 @@
 import { z } from "zod";
-import { createKeyPair, deleteKeyPair, importKeyPair, listKeyPairs, type KeyPairView } from "@nimbus/core/keypairs";
+import { createKeyPair, deleteKeyPair, getKeyPair, importKeyPair, listKeyPairPage, listKeyPairs, type KeyPairView } from "@nimbus/core/keypairs";
+import { isNimbusError } from "@nimbus/core/errors";
 import { atLeast, badRequest, notFound, OsRefusal, principalOf, type OsCall, type OsRoute } from "../service";
 import { parseWire } from "../wire";
-import { checkQuery, limitAndMarker, nextLinks, pageOf } from "./common";
+import { checkQuery, limitAndMarker, nextLinks } from "./common";
 
 /**
  * Nova's os-keypairs on the key pair verbs: a user's own key pairs, generated (the private key
@@ -55,9 +56,14 @@ const createBody = z.object({
 
 async function findKeyPair(call: OsCall): Promise<KeyPairView> {
   const name = call.params.name!;
-  const found = (await listKeyPairs({ ctx: call.ctx })).find((k) => k.name === name);
-  if (!found) throw notFound(`Keypair ${name.slice(0, 255)} not found for user ${principalOf(call).userId}`);
-  return found;
+  try {
+    return await getKeyPair({ ctx: call.ctx, input: { name } });
+  } catch (error) {
+    if (isNimbusError(error) && (error.code === "NotFound" || error.code === "BadRequest")) {
+      throw notFound(`Keypair ${name.slice(0, 255)} not found for user ${principalOf(call).userId}`);
+    }
+    throw error;
+  }
 }
 
 export const keyPairRoutes: OsRoute[] = [
@@ -67,10 +73,17 @@ export const keyPairRoutes: OsRoute[] = [
     async handle(call) {
       checkQuery(call, ["user_id", "limit", "marker"]);
       checkUser(call, call.query.get("user_id"));
-      const keyPairs = await listKeyPairs({ ctx: call.ctx });
-      if (!atLeast(call, "2.35")) return { status: 200, body: { keypairs: keyPairs.map((k) => listView(call, k)) } };
+      if (!atLeast(call, "2.35")) {
+        const keyPairs = await listKeyPairs({ ctx: call.ctx });
+        return { status: 200, body: { keypairs: keyPairs.map((k) => listView(call, k)) } };
+      }
+      // 2.35: one page in SQL by name after the marker (a key pair name; an unknown one is a 400).
       const paging = limitAndMarker(call);
-      const page = pageOf(keyPairs, (k) => k.name, paging);
+      const page =
+        paging.limit === 0
+          ? []
+          : (await listKeyPairPage({ ctx: call.ctx, input: { limit: paging.limit, ...(paging.marker !== null && { marker: paging.marker }) } }))
+              .items;
       const links = nextLinks(call, "os-keypairs", page, (k) => k.name, paging.limit);
       return { status: 200, body: { keypairs: page.map((k) => listView(call, k)), ...(links ? { keypairs_links: links } : {}) } };
     },

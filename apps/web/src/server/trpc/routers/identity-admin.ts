@@ -6,7 +6,9 @@ import {
   createUser,
   createUserInput,
   listProjects,
+  listUserPage,
   listUsers,
+  listUsersInput,
   removeRole,
   removeRoleInput,
   roleAssignmentInput,
@@ -20,6 +22,10 @@ import { procedure, router, verbInput } from "../init";
 
 export const usersRouter = router({
   list: procedure("users.list").query(({ ctx }) => listUsers({ ctx })),
+  /** A page of the users table, sorted and filtered in SQL. */
+  page: procedure("users.page")
+    .input(verbInput(listUsersInput))
+    .query(({ ctx, input }) => listUserPage({ ctx, input })),
   create: procedure("users.create")
     .input(verbInput(createUserInput))
     .mutation(({ ctx, input }) => createUser({ ctx, input })),

@@ -8,7 +8,9 @@ import {
   imageMemberInput,
   imageMemberStatusInput,
   listImageShares,
+  listImagePage,
   listImages,
+  listImagesInput,
   removeImageMember,
   updateImage,
   updateImageInput,
@@ -19,6 +21,10 @@ import { procedure, router, verbInput } from "../init";
 /** Glance's image API; the bits go through PUT /api/images/:id/file (image-upload.ts). */
 export const imagesRouter = router({
   list: procedure("images.list").query(({ ctx }) => listImages({ ctx })),
+  /** A page of the images page's table, sorted and filtered in SQL, with its next and previous cursors. */
+  page: procedure("images.page")
+    .input(verbInput(listImagesInput))
+    .query(({ ctx, input }) => listImagePage({ ctx, input })),
   get: procedure("images.get")
     .input(verbInput(imageIdInput))
     .query(({ ctx, input }) => getImage({ ctx, input })),

@@ -8,7 +8,10 @@ import {
   getNetwork,
   getNetworkTopology,
   getPort,
+  listNetworkPage,
   listNetworks,
+  listNetworksInput,
+  listPortPage,
   listPorts,
   listPortsInput,
   networkUsage,
@@ -19,6 +22,10 @@ import { procedure, router, verbInput } from "../init";
 
 export const networksRouter = router({
   list: procedure("networks.list").query(({ ctx }) => listNetworks({ ctx })),
+  /** A page of the networks, sorted and filtered in SQL. */
+  page: procedure("networks.page")
+    .input(verbInput(listNetworksInput))
+    .query(({ ctx, input }) => listNetworkPage({ ctx, input })),
   get: procedure("networks.get")
     .input(verbInput(idInput))
     .query(({ ctx, input }) => getNetwork({ ctx, input })),
@@ -49,6 +56,10 @@ export const portsRouter = router({
   list: procedure("ports.list")
     .input(verbInput(listPortsInput))
     .query(({ ctx, input }) => listPorts({ ctx, input })),
+  /** A page of the project's ports, sorted and filtered in SQL. */
+  page: procedure("ports.page")
+    .input(verbInput(listPortsInput))
+    .query(({ ctx, input }) => listPortPage({ ctx, input })),
   get: procedure("ports.get")
     .input(verbInput(idInput))
     .query(({ ctx, input }) => getPort({ ctx, input })),
