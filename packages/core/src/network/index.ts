@@ -14,3 +14,4 @@ export * from "./router-rules";
 export * from "./routers";
 export * from "./floating-ips";
 export * from "./router-sync";
+export * from "./vlan-ranges";

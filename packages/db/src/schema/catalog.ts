@@ -1,6 +1,6 @@
 import { relations } from "drizzle-orm";
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { projects } from "./identity";
 
 /**
@@ -114,8 +114,14 @@ export const imageMembers = pgTable(
  */
 export const OVERLAY_NETWORK_MTU = 1450;
 
+/** The VLAN ids an 802.1Q tag can carry (0 and 4095 are reserved). */
+export const MIN_VLAN_ID = 1;
+export const MAX_VLAN_ID = 4094;
+
 /** Neutron networks; addressing lives in their subnets (see network.ts). */
-export const networks = pgTable("networks", {
+export const networks = pgTable(
+  "networks",
+  {
   id: uuid("id").primaryKey().defaultRandom(),
   name: text("name").notNull(),
   projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
@@ -132,12 +138,28 @@ export const networks = pgTable("networks", {
    * floating IPs come from its subnets (cloud admins only). Visible to every project.
    */
   routerExternal: boolean("router_external").notNull().default(false),
-  /** Neutron's `provider:network_type`: `vxlan` (a tenant network on the overlay) or `flat` (a host bridge, NIMBUS_PHYSNETS). */
+  /**
+   * Neutron's `provider:network_type`: `vxlan` (a tenant network on the overlay), `flat` (a host
+   * bridge, NIMBUS_PHYSNETS) or `vlan` (tagged on a host interface, NIMBUS_PHYSNETS).
+   */
   networkType: text("network_type").notNull().default("vxlan"),
-  /** Neutron's `provider:physical_network` of a flat network: the name each host maps to a bridge of its own. */
+  /** Neutron's `provider:physical_network` of a flat or vlan network: the name each host maps to an interface of its own. */
   physicalNetwork: text("physical_network"),
+  /**
+   * The 802.1Q VLAN id of a `vlan` network (Neutron's `provider:segmentation_id` for it), unique
+   * per physical network; a vlan network has no VNI (migration 0025).
+   */
+  vlanId: integer("vlan_id"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+},
+  (t) => [
+    uniqueIndex("networks_physical_network_vlan_unique").on(t.physicalNetwork, t.vlanId),
+    check(
+      "networks_vlan_segment",
+      sql`(${t.networkType} = 'vlan') = (${t.vlanId} is not null and ${t.physicalNetwork} is not null) and (${t.vlanId} is null or ${t.vlanId} between 1 and 4094)`,
+    ),
+  ],
+);
 
 export const imagesRelations = relations(images, ({ one }) => ({
   owner: one(projects, { fields: [images.ownerProjectId], references: [projects.id] }),
