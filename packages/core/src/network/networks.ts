@@ -12,9 +12,9 @@ import { poolSize } from "./ipam";
 import { count } from "../plural";
 import { portsOf } from "./list-ports";
 import { checkSubnet, issuesMessage, prefixIssues, subnetFieldsSchema } from "./subnet-rules";
-import { MAX_VLAN_ID, MIN_VLAN_ID, OVERLAY_NETWORK_MTU, type NetworkRow, type SubnetRow } from "@nimbus/db/schema";
+import { OVERLAY_NETWORK_MTU, type NetworkRow, type SubnetRow } from "@nimbus/db/schema";
 import { pgErrorOf, UNIQUE_VIOLATION } from "../pg-errors";
-import { pickVlanId, type VlanRanges } from "./vlan-ranges";
+import { MAX_VLAN_ID, MIN_VLAN_ID, pickVlanId, type VlanRanges } from "./vlan-ranges";
 
 export const createNetworkInput = z.object({
   name: text("Name").trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),

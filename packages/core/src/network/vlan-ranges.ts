@@ -4,7 +4,10 @@
  * vlan networks at all. Pure: the web app parses its NIMBUS_NETWORK_VLAN_RANGES with
  * `parseVlanRanges` and hands the result to core in its services.
  */
-import { MAX_VLAN_ID, MIN_VLAN_ID } from "@nimbus/db/schema";
+
+/** The VLAN ids an 802.1Q tag can carry (0 and 4095 are reserved; the database checks the same). */
+export const MIN_VLAN_ID = 1;
+export const MAX_VLAN_ID = 4094;
 
 /** Physical network → the inclusive VLAN id ranges the cloud may allocate from (empty: known, but nothing to allocate). */
 export type VlanRanges = ReadonlyMap<string, readonly (readonly [number, number])[]>;

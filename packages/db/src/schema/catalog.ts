@@ -114,10 +114,6 @@ export const imageMembers = pgTable(
  */
 export const OVERLAY_NETWORK_MTU = 1450;
 
-/** The VLAN ids an 802.1Q tag can carry (0 and 4095 are reserved). */
-export const MIN_VLAN_ID = 1;
-export const MAX_VLAN_ID = 4094;
-
 /** Neutron networks; addressing lives in their subnets (see network.ts). */
 export const networks = pgTable(
   "networks",
