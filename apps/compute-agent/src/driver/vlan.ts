@@ -27,7 +27,8 @@ export interface VlanDevice {
 
 const linkSchema = z.array(
   z.object({
-    ifname: z.string(),
+    // A kernel without 802.1Q answers `show type vlan` with one empty object per device.
+    ifname: z.string().optional(),
     /** The lower device of a VLAN device (in this namespace). */
     link: z.string().optional(),
     mtu: z.number().optional(),
@@ -38,19 +39,21 @@ const linkSchema = z.array(
       .optional(),
   }),
 );
-type Link = z.infer<typeof linkSchema>[number];
+type Link = z.infer<typeof linkSchema>[number] & { ifname: string };
 
-function ip(...args: string[]): Promise<string> {
-  return runTool("ip", args, (stderr, cause) => new IprouteError("ip", args, stderr, { cause }));
-}
+/** Runs `ip` with the arguments; rejects with an IprouteError holding its own words. */
+export type IpTool = (...args: string[]) => Promise<string>;
 
-/** `ip -j -d link show …`; an empty list when the device does not exist. */
-async function links(...selector: string[]): Promise<Link[]> {
-  try {
-    return linkSchema.parse(JSON.parse((await ip("-j", "-d", "link", "show", ...selector)) || "[]"));
-  } catch (error) {
-    if (error instanceof IprouteError && /does not exist|cannot find device/i.test(error.stderr)) return [];
-    throw error;
+const ipTool: IpTool = (...args) => runTool("ip", args, (stderr, cause) => new IprouteError("ip", args, stderr, { cause }));
+
+/** The kernel has no 802.1Q (CONFIG_VLAN_8021Q, the `8021q` module): no VLAN device can be made on this host. */
+export class VlanUnsupportedError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super(
+      "this host's kernel cannot make VLAN devices (802.1Q: CONFIG_VLAN_8021Q, module 8021q), so its vlan networks cannot be built: load 8021q (modprobe 8021q) or keep vlan networks' instances off this host",
+      options,
+    );
+    this.name = "VlanUnsupportedError";
   }
 }
 
@@ -58,6 +61,19 @@ const isVlanOf = (link: Link, parent: string, vlanId: number) =>
   link.linkinfo?.info_kind === "vlan" && link.link === parent && link.linkinfo.info_data?.id === vlanId;
 
 export class KernelVlan {
+  constructor(private readonly ip: IpTool = ipTool) {}
+
+  /** `ip -j -d link show …`; an empty list when the device does not exist. */
+  private async links(...selector: string[]): Promise<Link[]> {
+    try {
+      const listed = linkSchema.parse(JSON.parse((await this.ip("-j", "-d", "link", "show", ...selector)) || "[]"));
+      return listed.filter((l): l is Link => typeof l.ifname === "string");
+    } catch (error) {
+      if (error instanceof IprouteError && /does not exist|cannot find device|unknown device type/i.test(error.stderr)) return [];
+      throw error;
+    }
+  }
+
   /**
    * Makes the network's VLAN device exist on `parent` with its id, on the network's bridge, up;
    * false (and nothing made) when the bridge is not on this host. A device of another Nimbus
@@ -68,27 +84,32 @@ export class KernelVlan {
   async ensureDevice(wanted: VlanDevice): Promise<boolean> {
     const bridge = bridgeName(wanted.networkId);
     const name = vlanDeviceName(wanted.networkId);
-    if ((await links("dev", bridge)).length === 0) return false;
-    const [parent] = await links("dev", wanted.parent);
+    if ((await this.links("dev", bridge)).length === 0) return false;
+    const [parent] = await this.links("dev", wanted.parent);
     if (!parent) {
       throw new Error(`this host has no interface ${wanted.parent} for the physical network (NIMBUS_PHYSNETS); the network's VLAN ${wanted.vlanId} cannot reach other hosts`);
     }
-    const [existing] = await links("dev", name);
-    if (existing && !isVlanOf(existing, wanted.parent, wanted.vlanId)) await ip("link", "del", "dev", name);
+    const [existing] = await this.links("dev", name);
+    if (existing && !isVlanOf(existing, wanted.parent, wanted.vlanId)) await this.ip("link", "del", "dev", name);
     if (!existing || !isVlanOf(existing, wanted.parent, wanted.vlanId)) {
-      for (const other of await links("type", "vlan")) {
+      for (const other of await this.links("type", "vlan")) {
         if (other.ifname === name || !isVlanOf(other, wanted.parent, wanted.vlanId)) continue;
         if (!/^nvl[0-9a-f]{8}$/.test(other.ifname)) {
           throw new Error(`${other.ifname} already carries VLAN ${wanted.vlanId} on ${wanted.parent}: remove it, or give the network another VLAN id`);
         }
-        await ip("link", "del", "dev", other.ifname);
+        await this.ip("link", "del", "dev", other.ifname);
       }
-      await ip("link", "add", "link", wanted.parent, "name", name, "type", "vlan", "id", String(wanted.vlanId));
+      try {
+        await this.ip("link", "add", "link", wanted.parent, "name", name, "type", "vlan", "id", String(wanted.vlanId));
+      } catch (error) {
+        if (error instanceof IprouteError && /unknown device type/i.test(error.stderr)) throw new VlanUnsupportedError({ cause: error });
+        throw error;
+      }
     }
-    if (!parent.flags?.includes("UP")) await ip("link", "set", "dev", wanted.parent, "up");
-    const [device] = await links("dev", name);
+    if (!parent.flags?.includes("UP")) await this.ip("link", "set", "dev", wanted.parent, "up");
+    const [device] = await this.links("dev", name);
     if (device?.mtu !== wanted.mtu || device.master !== bridge || !device.flags?.includes("UP")) {
-      await ip("link", "set", "dev", name, "mtu", String(wanted.mtu), "master", bridge, "up");
+      await this.ip("link", "set", "dev", name, "mtu", String(wanted.mtu), "master", bridge, "up");
     }
     return true;
   }
@@ -101,11 +122,11 @@ export class KernelVlan {
   /** Removes a VLAN device by name (one `devices` listed); a missing one is not an error. */
   async removeNamed(name: string): Promise<void> {
     if (!/^nvl[0-9a-f]{8}$/.test(name)) throw new Error(`Not a Nimbus VLAN device: ${JSON.stringify(name)}.`);
-    if ((await links("dev", name)).length > 0) await ip("link", "del", "dev", name);
+    if ((await this.links("dev", name)).length > 0) await this.ip("link", "del", "dev", name);
   }
 
   /** The VLAN devices of Nimbus networks on this host, with the bridge each is on (null: none). */
   async devices(): Promise<{ name: string; master: string | null }[]> {
-    return (await links("type", "vlan")).filter((l) => /^nvl[0-9a-f]{8}$/.test(l.ifname)).map((l) => ({ name: l.ifname, master: l.master ?? null }));
+    return (await this.links("type", "vlan")).filter((l) => /^nvl[0-9a-f]{8}$/.test(l.ifname)).map((l) => ({ name: l.ifname, master: l.master ?? null }));
   }
 }
