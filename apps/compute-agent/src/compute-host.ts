@@ -113,7 +113,9 @@ export class ComputeHost {
     const networks = driver.hostNetworks();
     // VLAN devices lost while the agent was away (a reboot, say) come back before any command.
     if (networks && !options.simulated) {
-      await networks.restoreProviderLinks().catch((error: unknown) => log.error({ err: error }, "could not restore the VLAN devices of this host's vlan networks"));
+      await networks
+        .restoreProviderLinks()
+        .catch((error: unknown) => log.error({ err: error }, "could not restore the VLAN devices of this host's vlan networks"));
     }
     const routers =
       networks && !options.simulated

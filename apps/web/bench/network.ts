@@ -472,16 +472,20 @@ async function floatingIp({
   const reachedBefore = outsidePings(fip.floatingIpAddress);
   const associatedAt = Date.now();
   await admin.floatingIps.update.mutate({ id: fip.id, portId: port!.id });
-  const reachedAt = await waitFor("the outside pings the floating IP", () => (outsidePings(fip.floatingIpAddress) ? Date.now() : false), 30_000).catch(
-    () => null,
-  );
+  const reachedAt = await waitFor(
+    "the outside pings the floating IP",
+    () => (outsidePings(fip.floatingIpAddress) ? Date.now() : false),
+    30_000,
+  ).catch(() => null);
   // The router's gateway is the outside's only way in: the fixed address stays out of reach.
   const reachedFixed = outsidePings(fixedIp);
   const releasedAt = Date.now();
   await admin.floatingIps.delete.mutate({ id: fip.id });
-  const goneAt = await waitFor("the released floating IP answers no more", () => (!outsidePings(fip.floatingIpAddress) ? Date.now() : false), 30_000).catch(
-    () => null,
-  );
+  const goneAt = await waitFor(
+    "the released floating IP answers no more",
+    () => (!outsidePings(fip.floatingIpAddress) ? Date.now() : false),
+    30_000,
+  ).catch(() => null);
   return {
     floating_ip_ok: !reachedBefore && reachedAt !== null && !reachedFixed && goneAt !== null,
     reached_before_association: reachedBefore,

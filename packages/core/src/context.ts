@@ -1,8 +1,7 @@
 import type { Database } from "@nimbus/db";
 import type { Principal } from "./policy";
-import type { IdentitySettings } from "./settings";
+import type { IdentitySettings, VlanRanges } from "./settings";
 import type { SchedulerSettings } from "./scheduler/select-destinations";
-import type { VlanRanges } from "./network/vlan-ranges";
 import type {
   CommandAck,
   ConsoleChunk,

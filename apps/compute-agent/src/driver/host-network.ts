@@ -178,7 +178,9 @@ export class HostNetworks implements HostNetworking {
   private async attachVlan(networkId: string, vlan: { physicalNetwork: string; id: number }, mtu: number | null): Promise<void> {
     const parent = this.physicalNetworks.get(vlan.physicalNetwork);
     if (!parent) {
-      throw new Error(`this host has no interface for physical network ${vlan.physicalNetwork} (NIMBUS_PHYSNETS): the network's ports here would reach no other host`);
+      throw new Error(
+        `this host has no interface for physical network ${vlan.physicalNetwork} (NIMBUS_PHYSNETS): the network's ports here would reach no other host`,
+      );
     }
     const made = await this.vlans.ensureDevice({ networkId, parent, vlanId: vlan.id, mtu: mtu ?? 1500 });
     if (made) this.log.debug({ networkId, parent, vlanId: vlan.id }, "VLAN device on the network's bridge");

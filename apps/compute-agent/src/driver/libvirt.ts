@@ -93,7 +93,10 @@ export class LibvirtDriver implements ComputeDriver {
     const domainType = hypervisorTypeOf(options.uri);
     const hypervisor = new Hypervisor({ uri: options.uri });
     await hypervisor.connectOpen();
-    const networks = domainType === "qemu" ? new HostNetworks({ uri: options.uri, log: options.log, overlay: options.overlay ?? null, physicalNetworks: options.physicalNetworks }) : null;
+    const networks =
+      domainType === "qemu"
+        ? new HostNetworks({ uri: options.uri, log: options.log, overlay: options.overlay ?? null, physicalNetworks: options.physicalNetworks })
+        : null;
     return new LibvirtDriver(hypervisor, domainType, options, networks);
   }
 

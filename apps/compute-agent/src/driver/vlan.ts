@@ -34,9 +34,7 @@ const linkSchema = z.array(
     mtu: z.number().optional(),
     master: z.string().optional(),
     flags: z.array(z.string()).optional(),
-    linkinfo: z
-      .object({ info_kind: z.string().optional(), info_data: z.object({ id: z.number().optional() }).optional() })
-      .optional(),
+    linkinfo: z.object({ info_kind: z.string().optional(), info_data: z.object({ id: z.number().optional() }).optional() }).optional(),
   }),
 );
 type Link = z.infer<typeof linkSchema>[number] & { ifname: string };
@@ -87,7 +85,9 @@ export class KernelVlan {
     if ((await this.links("dev", bridge)).length === 0) return false;
     const [parent] = await this.links("dev", wanted.parent);
     if (!parent) {
-      throw new Error(`this host has no interface ${wanted.parent} for the physical network (NIMBUS_PHYSNETS); the network's VLAN ${wanted.vlanId} cannot reach other hosts`);
+      throw new Error(
+        `this host has no interface ${wanted.parent} for the physical network (NIMBUS_PHYSNETS); the network's VLAN ${wanted.vlanId} cannot reach other hosts`,
+      );
     }
     const [existing] = await this.links("dev", name);
     if (existing && !isVlanOf(existing, wanted.parent, wanted.vlanId)) await this.ip("link", "del", "dev", name);
@@ -95,7 +95,9 @@ export class KernelVlan {
       for (const other of await this.links("type", "vlan")) {
         if (other.ifname === name || !isVlanOf(other, wanted.parent, wanted.vlanId)) continue;
         if (!/^nvl[0-9a-f]{8}$/.test(other.ifname)) {
-          throw new Error(`${other.ifname} already carries VLAN ${wanted.vlanId} on ${wanted.parent}: remove it, or give the network another VLAN id`);
+          throw new Error(
+            `${other.ifname} already carries VLAN ${wanted.vlanId} on ${wanted.parent}: remove it, or give the network another VLAN id`,
+          );
         }
         await this.ip("link", "del", "dev", other.ifname);
       }
@@ -127,6 +129,8 @@ export class KernelVlan {
 
   /** The VLAN devices of Nimbus networks on this host, with the bridge each is on (null: none). */
   async devices(): Promise<{ name: string; master: string | null }[]> {
-    return (await this.links("type", "vlan")).filter((l) => /^nvl[0-9a-f]{8}$/.test(l.ifname)).map((l) => ({ name: l.ifname, master: l.master ?? null }));
+    return (await this.links("type", "vlan"))
+      .filter((l) => /^nvl[0-9a-f]{8}$/.test(l.ifname))
+      .map((l) => ({ name: l.ifname, master: l.master ?? null }));
   }
 }

@@ -206,19 +206,67 @@ describe("Neutron v2.0 through the stock openstack CLI", () => {
       expect(network.mtu).toBe(1500);
     }
     // No id given: the lowest free one of physnet1's range.
-    const auto = await admin.json<Record<string, unknown>>(["network", "create", "--provider-network-type", "vlan", "--provider-physical-network", "physnet1", "vlan-auto"]);
+    const auto = await admin.json<Record<string, unknown>>([
+      "network",
+      "create",
+      "--provider-network-type",
+      "vlan",
+      "--provider-physical-network",
+      "physnet1",
+      "vlan-auto",
+    ]);
     expect(value(auto, "segmentation_id")).toBe(200);
     // A tenant network shows its VNI; a member sees no provider attributes at all.
     const tenant = await demoAdmin.json<Record<string, unknown>>(["network", "create", "tenant-net"]);
     expect(value(tenant, "network_type")).toBe("vxlan");
     expect(value(tenant, "segmentation_id")).toEqual(expect.any(Number));
     const [taken, outOfRange, unknown, anywhere, byMember] = await Promise.all([
-      admin.run(["network", "create", "--provider-network-type", "vlan", "--provider-physical-network", "physnet1", "--provider-segment", "101", "again"]),
-      admin.run(["network", "create", "--provider-network-type", "vlan", "--provider-physical-network", "physnet1", "--provider-segment", "4095", "too-far"]),
-      admin.run(["network", "create", "--provider-network-type", "vlan", "--provider-physical-network", "physnet7", "--provider-segment", "7", "nowhere"]),
+      admin.run([
+        "network",
+        "create",
+        "--provider-network-type",
+        "vlan",
+        "--provider-physical-network",
+        "physnet1",
+        "--provider-segment",
+        "101",
+        "again",
+      ]),
+      admin.run([
+        "network",
+        "create",
+        "--provider-network-type",
+        "vlan",
+        "--provider-physical-network",
+        "physnet1",
+        "--provider-segment",
+        "4095",
+        "too-far",
+      ]),
+      admin.run([
+        "network",
+        "create",
+        "--provider-network-type",
+        "vlan",
+        "--provider-physical-network",
+        "physnet7",
+        "--provider-segment",
+        "7",
+        "nowhere",
+      ]),
       // Neither physical network nor id: the first physical network with a free id in its range, as Neutron does.
       raw(admin, "POST", "/v2.0/networks", { network: { name: "anywhere", "provider:network_type": "vlan" } }),
-      member.run(["network", "create", "--provider-network-type", "vlan", "--provider-physical-network", "physnet1", "--provider-segment", "102", "mine"]),
+      member.run([
+        "network",
+        "create",
+        "--provider-network-type",
+        "vlan",
+        "--provider-physical-network",
+        "physnet1",
+        "--provider-segment",
+        "102",
+        "mine",
+      ]),
     ]);
     expect(taken.code).not.toBe(0);
     expect(taken.stderr).toMatch(/409/);
@@ -233,7 +281,12 @@ describe("Neutron v2.0 through the stock openstack CLI", () => {
     expect(byMember.stderr).toMatch(/rule:create_network:provider is disallowed by policy/);
     const asMember = await member.json<Record<string, unknown>>(["network", "show", "tenant-net"]);
     expect(value(asMember, "network_type") ?? null).toBeNull();
-    await Promise.all([admin.ok(["network", "delete", "vlan-101"]), admin.ok(["network", "delete", "vlan-auto"]), admin.ok(["network", "delete", "anywhere"]), demoAdmin.ok(["network", "delete", "tenant-net"])]);
+    await Promise.all([
+      admin.ok(["network", "delete", "vlan-101"]),
+      admin.ok(["network", "delete", "vlan-auto"]),
+      admin.ok(["network", "delete", "anywhere"]),
+      demoAdmin.ok(["network", "delete", "tenant-net"]),
+    ]);
   }, 120_000);
 
   it("creates subnets with Neutron's options and refuses overlaps and bad CIDRs in Neutron's words", async () => {

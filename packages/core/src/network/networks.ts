@@ -41,7 +41,10 @@ export const createNetworkInput = z.object({
    */
   provider: z
     .object({
-      networkType: z.enum(["flat", "vlan", "vxlan"], "A network is flat (on a host bridge), vlan (tagged on a host interface) or vxlan (on the overlay)."),
+      networkType: z.enum(
+        ["flat", "vlan", "vxlan"],
+        "A network is flat (on a host bridge), vlan (tagged on a host interface) or vxlan (on the overlay).",
+      ),
       physicalNetwork: text("Physical network")
         .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "A physical network's name is letters, digits, '_', '.' and '-' (at most 64).")
         .nullable()
@@ -229,7 +232,9 @@ export async function createNetwork({ ctx, input }: { ctx: CoreContext; input: z
   const mtu = value.mtu ?? (networkType === "vlan" ? PHYSICAL_NETWORK_MTU : OVERLAY_NETWORK_MTU);
   return ctx.db.transaction(async (tx) => {
     const segment =
-      networkType === "vlan" ? await vlanSegment(tx, ctx.networkVlanRanges ?? new Map(), value.provider!) : { physicalNetwork: value.provider?.physicalNetwork ?? null, vlanId: null };
+      networkType === "vlan"
+        ? await vlanSegment(tx, ctx.networkVlanRanges ?? new Map(), value.provider!)
+        : { physicalNetwork: value.provider?.physicalNetwork ?? null, vlanId: null };
     const [network] = await tx
       .insert(schema.networks)
       .values({
@@ -253,7 +258,13 @@ export async function createNetwork({ ctx, input }: { ctx: CoreContext; input: z
       outcome: "success",
       targetType: "network",
       targetId: network!.id,
-      details: { name: value.name, shared: value.shared, mtu, networkType, ...(segment.vlanId !== null ? { physicalNetwork: segment.physicalNetwork, vlanId: segment.vlanId } : {}) },
+      details: {
+        name: value.name,
+        shared: value.shared,
+        mtu,
+        networkType,
+        ...(segment.vlanId !== null ? { physicalNetwork: segment.physicalNetwork, vlanId: segment.vlanId } : {}),
+      },
     });
     if (checked?.subnet) {
       const [subnet] = await tx
@@ -279,9 +290,15 @@ export const PHYSICAL_NETWORK_MTU = 1500;
 type ProviderInput = NonNullable<z.output<typeof createNetworkInput>["provider"]>;
 
 function vlanTaken(physicalNetwork: string, vlanId: number, holder: string | null): NimbusError {
-  return new NimbusError("Conflict", `VLAN ${vlanId} on ${physicalNetwork} is taken${holder ? ` by network ${holder}` : ""}: choose another VLAN id.`, {
-    fields: [{ path: "provider.segmentationId", message: `VLAN ${vlanId} on ${physicalNetwork} is taken${holder ? ` by network ${holder}` : ""}.` }],
-  });
+  return new NimbusError(
+    "Conflict",
+    `VLAN ${vlanId} on ${physicalNetwork} is taken${holder ? ` by network ${holder}` : ""}: choose another VLAN id.`,
+    {
+      fields: [
+        { path: "provider.segmentationId", message: `VLAN ${vlanId} on ${physicalNetwork} is taken${holder ? ` by network ${holder}` : ""}.` },
+      ],
+    },
+  );
 }
 
 /**
@@ -298,11 +315,15 @@ async function vlanSegment(tx: Executor, ranges: VlanRanges, provider: ProviderI
   const known = new Set([...ranges.keys(), ...hostPhysnets]);
   let physicalNetwork = provider.physicalNetwork;
   if (physicalNetwork === null) {
-    const candidates = [...ranges].filter(([, list]) => list.length > 0).map(([name]) => name).sort();
+    const candidates = [...ranges]
+      .filter(([, list]) => list.length > 0)
+      .map(([name]) => name)
+      .sort();
     if (candidates.length === 0) {
-      throw NimbusError.badRequest("Name the physical network the VLAN is on: no VLAN ranges are configured to choose one from (NIMBUS_NETWORK_VLAN_RANGES).", [
-        { path: "provider.physicalNetwork", message: "Name the physical network the VLAN is on." },
-      ]);
+      throw NimbusError.badRequest(
+        "Name the physical network the VLAN is on: no VLAN ranges are configured to choose one from (NIMBUS_NETWORK_VLAN_RANGES).",
+        [{ path: "provider.physicalNetwork", message: "Name the physical network the VLAN is on." }],
+      );
     }
     for (const candidate of candidates) {
       if (provider.segmentationId !== null || (await freeVlanId(tx, candidate, ranges.get(candidate)!)) !== null) {
@@ -313,7 +334,9 @@ async function vlanSegment(tx: Executor, ranges: VlanRanges, provider: ProviderI
     physicalNetwork ??= candidates[0]!;
   } else if (!known.has(physicalNetwork)) {
     const message = `No host maps physical network ${physicalNetwork} (NIMBUS_PHYSNETS) and the VLAN ranges (NIMBUS_NETWORK_VLAN_RANGES) do not name it.`;
-    throw NimbusError.badRequest(message, [{ path: "provider.physicalNetwork", message: `No host or VLAN range knows physical network ${physicalNetwork}.` }]);
+    throw NimbusError.badRequest(message, [
+      { path: "provider.physicalNetwork", message: `No host or VLAN range knows physical network ${physicalNetwork}.` },
+    ]);
   }
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`nimbus-vlan:${physicalNetwork}`}))`);
   if (provider.segmentationId !== null) {

@@ -69,17 +69,18 @@ export async function routerSpecsByHost(db: Services["db"]): Promise<Map<string,
         }),
       // A gateway leg goes on the host's bridge of a flat network; on any other (vxlan, and vlan,
       // whose gateway legs hosts do not build yet) it has nowhere to go on a host.
-      gateway: gateway?.network.physicalNetwork && gateway.network.networkType === "flat"
-        ? {
-            portId: gateway.port.id,
-            physicalNetwork: gateway.network.physicalNetwork,
-            macAddress: gateway.port.macAddress,
-            ipAddress: gateway.port.ipAddress,
-            prefix: parseCidr(gateway.subnet.cidr).prefix,
-            nextHop: gateway.subnet.gatewayIp,
-            mtu: gateway.network.mtu,
-          }
-        : null,
+      gateway:
+        gateway?.network.physicalNetwork && gateway.network.networkType === "flat"
+          ? {
+              portId: gateway.port.id,
+              physicalNetwork: gateway.network.physicalNetwork,
+              macAddress: gateway.port.macAddress,
+              ipAddress: gateway.port.ipAddress,
+              prefix: parseCidr(gateway.subnet.cidr).prefix,
+              nextHop: gateway.subnet.gatewayIp,
+              mtu: gateway.network.mtu,
+            }
+          : null,
       enableSnat: router.enableSnat,
       floatingIps: floatingIps
         .filter((f) => f.routerId === router.id)

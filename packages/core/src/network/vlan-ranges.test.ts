@@ -6,7 +6,13 @@ describe("VLAN ranges (NIMBUS_NETWORK_VLAN_RANGES, Neutron's network_vlan_ranges
   it("reads ranges per physical network, and bare names as known physical networks with nothing to allocate", () => {
     const ranges = parseVlanRanges("physnet1:100:199, physnet1:300:300,physnet2");
     expect([...ranges]).toEqual([
-      ["physnet1", [[100, 199], [300, 300]]],
+      [
+        "physnet1",
+        [
+          [100, 199],
+          [300, 300],
+        ],
+      ],
       ["physnet2", []],
     ]);
     expect(parseVlanRanges("")).toEqual(new Map());
@@ -24,7 +30,15 @@ describe("VLAN ranges (NIMBUS_NETWORK_VLAN_RANGES, Neutron's network_vlan_ranges
     expect(pickVlanId([[100, 102]], [])).toBe(100);
     expect(pickVlanId([[100, 102]], [100, 101])).toBe(102);
     // Ranges in any order; an id taken outside them is no matter.
-    expect(pickVlanId([[300, 301], [100, 100]], [100, 5])).toBe(300);
+    expect(
+      pickVlanId(
+        [
+          [300, 301],
+          [100, 100],
+        ],
+        [100, 5],
+      ),
+    ).toBe(300);
     expect(pickVlanId([[100, 101]], [100, 101])).toBeNull();
     expect(pickVlanId([], [])).toBeNull();
   });

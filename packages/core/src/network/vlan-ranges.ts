@@ -9,8 +9,7 @@
 export const MIN_VLAN_ID = 1;
 export const MAX_VLAN_ID = 4094;
 
-/** Physical network → the inclusive VLAN id ranges the cloud may allocate from (empty: known, but nothing to allocate). */
-export type VlanRanges = ReadonlyMap<string, readonly (readonly [number, number])[]>;
+export type { VlanRanges } from "../settings";
 
 const PHYSNET = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 

@@ -118,36 +118,36 @@ export const OVERLAY_NETWORK_MTU = 1450;
 export const networks = pgTable(
   "networks",
   {
-  id: uuid("id").primaryKey().defaultRandom(),
-  name: text("name").notNull(),
-  projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
-  shared: boolean("shared").notNull().default(false),
-  mtu: integer("mtu").notNull().default(OVERLAY_NETWORK_MTU),
-  /**
-   * The network's VXLAN network identifier (VNI, 1 … 16,777,215), given by the database as the
-   * row is inserted (migration 0018, `nimbus_allocate_vni`): unique, and a released one is not
-   * taken again before its quarantine is over (see `releasedSegments`).
-   */
-  segmentationId: integer("segmentation_id").unique(),
-  /**
-   * Neutron's `router:external`: routers of every project may take their gateway here and
-   * floating IPs come from its subnets (cloud admins only). Visible to every project.
-   */
-  routerExternal: boolean("router_external").notNull().default(false),
-  /**
-   * Neutron's `provider:network_type`: `vxlan` (a tenant network on the overlay), `flat` (a host
-   * bridge, NIMBUS_PHYSNETS) or `vlan` (tagged on a host interface, NIMBUS_PHYSNETS).
-   */
-  networkType: text("network_type").notNull().default("vxlan"),
-  /** Neutron's `provider:physical_network` of a flat or vlan network: the name each host maps to an interface of its own. */
-  physicalNetwork: text("physical_network"),
-  /**
-   * The 802.1Q VLAN id of a `vlan` network (Neutron's `provider:segmentation_id` for it), unique
-   * per physical network; a vlan network has no VNI (migration 0025).
-   */
-  vlanId: integer("vlan_id"),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-},
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
+    shared: boolean("shared").notNull().default(false),
+    mtu: integer("mtu").notNull().default(OVERLAY_NETWORK_MTU),
+    /**
+     * The network's VXLAN network identifier (VNI, 1 … 16,777,215), given by the database as the
+     * row is inserted (migration 0018, `nimbus_allocate_vni`): unique, and a released one is not
+     * taken again before its quarantine is over (see `releasedSegments`).
+     */
+    segmentationId: integer("segmentation_id").unique(),
+    /**
+     * Neutron's `router:external`: routers of every project may take their gateway here and
+     * floating IPs come from its subnets (cloud admins only). Visible to every project.
+     */
+    routerExternal: boolean("router_external").notNull().default(false),
+    /**
+     * Neutron's `provider:network_type`: `vxlan` (a tenant network on the overlay), `flat` (a host
+     * bridge, NIMBUS_PHYSNETS) or `vlan` (tagged on a host interface, NIMBUS_PHYSNETS).
+     */
+    networkType: text("network_type").notNull().default("vxlan"),
+    /** Neutron's `provider:physical_network` of a flat or vlan network: the name each host maps to an interface of its own. */
+    physicalNetwork: text("physical_network"),
+    /**
+     * The 802.1Q VLAN id of a `vlan` network (Neutron's `provider:segmentation_id` for it), unique
+     * per physical network; a vlan network has no VNI (migration 0025).
+     */
+    vlanId: integer("vlan_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
   (t) => [
     uniqueIndex("networks_physical_network_vlan_unique").on(t.physicalNetwork, t.vlanId),
     check(

@@ -116,7 +116,11 @@ function CreateNetworkForm({ onCancel, onCreated }: { onCancel(): void; onCreate
           />
           <NumberInput
             label="MTU"
-            description={values.networkType === "vlan" ? "Bytes; blank: 1500 (a VLAN tag costs the frame nothing)." : "Bytes; blank: 1450 (a VXLAN overlay on a 1500-byte underlay)."}
+            description={
+              values.networkType === "vlan"
+                ? "Bytes; blank: 1500 (a VLAN tag costs the frame nothing)."
+                : "Bytes; blank: 1450 (a VXLAN overlay on a 1500-byte underlay)."
+            }
             min={68}
             max={9000}
             clampBehavior="none"
@@ -164,7 +168,11 @@ function CreateNetworkForm({ onCancel, onCreated }: { onCancel(): void; onCreate
             {values.networkType !== "vxlan" && (
               <TextInput
                 label="Physical network"
-                description={values.networkType === "vlan" ? "As hosts map it (NIMBUS_PHYSNETS); blank: one with a VLAN range." : "As hosts map it (NIMBUS_PHYSNETS)."}
+                description={
+                  values.networkType === "vlan"
+                    ? "As hosts map it (NIMBUS_PHYSNETS); blank: one with a VLAN range."
+                    : "As hosts map it (NIMBUS_PHYSNETS)."
+                }
                 placeholder="physnet1"
                 required={values.networkType === "flat"}
                 value={values.physicalNetwork}

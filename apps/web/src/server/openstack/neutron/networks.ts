@@ -64,7 +64,8 @@ export function networkWire(network: Omit<NetworkSummary, "ports">, principal: P
       ? {
           "provider:network_type": network.networkType,
           "provider:physical_network": network.physicalNetwork,
-          "provider:segmentation_id": network.networkType === "vxlan" ? network.segmentationId : network.networkType === "vlan" ? network.vlanId : null,
+          "provider:segmentation_id":
+            network.networkType === "vxlan" ? network.segmentationId : network.networkType === "vlan" ? network.vlanId : null,
         }
       : {}),
     tags: [],
@@ -87,7 +88,16 @@ const createNetworkBody = z.strictObject({
   "provider:physical_network": z.string().max(64).optional(),
   // The client sends it as a number; curl users may send a string of digits, as Neutron takes.
   "provider:segmentation_id": z
-    .union([z.number(), z.string().regex(/^\d{1,9}$/).transform(Number)], "provider:segmentation_id is a VLAN id (a whole number).")
+    .union(
+      [
+        z.number(),
+        z
+          .string()
+          .regex(/^\d{1,9}$/)
+          .transform(Number),
+      ],
+      "provider:segmentation_id is a VLAN id (a whole number).",
+    )
     .nullable()
     .optional(),
   is_default: onlyValue(false, "Nimbus has no default external network"),
