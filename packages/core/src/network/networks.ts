@@ -314,6 +314,12 @@ async function vlanSegment(tx: Executor, ranges: VlanRanges, provider: ProviderI
   ).map((r) => r.name);
   const known = new Set([...ranges.keys(), ...hostPhysnets]);
   let physicalNetwork = provider.physicalNetwork;
+  if (physicalNetwork === null && provider.segmentationId !== null) {
+    // Neutron's words: segmentation_id requires physical_network for a VLAN provider network.
+    throw NimbusError.badRequest(`VLAN ${provider.segmentationId} is on a physical network: name it.`, [
+      { path: "provider.physicalNetwork", message: "Name the physical network the VLAN id is on." },
+    ]);
+  }
   if (physicalNetwork === null) {
     const candidates = [...ranges]
       .filter(([, list]) => list.length > 0)
@@ -326,7 +332,7 @@ async function vlanSegment(tx: Executor, ranges: VlanRanges, provider: ProviderI
       );
     }
     for (const candidate of candidates) {
-      if (provider.segmentationId !== null || (await freeVlanId(tx, candidate, ranges.get(candidate)!)) !== null) {
+      if ((await freeVlanId(tx, candidate, ranges.get(candidate)!)) !== null) {
         physicalNetwork = candidate;
         break;
       }
