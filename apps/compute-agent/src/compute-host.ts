@@ -44,7 +44,10 @@ export interface ComputeHostOptions {
   tunnelAddress?: string | null;
   /** TEST ONLY: instances are veth endpoints in namespaces with this prefix (NIMBUS_TEST_ENDPOINTS). */
   testEndpoints?: string | null;
-  /** Physical network → this host's bridge for it (NIMBUS_PHYSNETS); routers' gateway legs go there. */
+  /**
+   * Physical network → this host's bridge or interface for it (NIMBUS_PHYSNETS): routers' gateway
+   * legs on flat networks go on it, vlan networks' VLAN devices are made on it.
+   */
   physicalNetworks?: Map<string, string>;
   /** The prefix of routers' network namespaces (NIMBUS_ROUTER_NETNS_PREFIX). */
   routerNamespacePrefix?: string;
@@ -93,7 +96,7 @@ export class ComputeHost {
     const gatewayArp = new GatewayArp(log);
     const overlay = openOverlay(options, gatewayArp);
     const driver: HostDriver = options.testEndpoints
-      ? await TestEndpointDriver.open({ uri, stateDir, prefix: options.testEndpoints, overlay, log })
+      ? await TestEndpointDriver.open({ uri, stateDir, prefix: options.testEndpoints, overlay, log, physicalNetworks: options.physicalNetworks })
       : await LibvirtDriver.open({
           uri,
           stateDir,
@@ -104,11 +107,18 @@ export class ComputeHost {
           vncListen: options.vnc?.listen,
           // Live-migrated guests arrive on the tunnel address (Nova's live_migration_inbound_addr).
           migrationAddress: options.tunnelAddress ?? null,
+          physicalNetworks: options.physicalNetworks,
         });
     log.info({ uri, stateDir, diskGb }, options.simulated ? "simulated host: libvirt test driver open" : "libvirt connection open");
     // Raised once per start, before any report (see ReportSequence).
     const sequence = await ReportSequence.start(path.join(stateDir, "report-seq"));
     const networks = driver.hostNetworks();
+    // VLAN devices lost while the agent was away (a reboot, say) come back before any command.
+    if (networks && !options.simulated) {
+      await networks
+        .restoreProviderLinks()
+        .catch((error: unknown) => log.error({ err: error }, "could not restore the VLAN devices of this host's vlan networks"));
+    }
     const routers =
       networks && !options.simulated
         ? new RouterManager({

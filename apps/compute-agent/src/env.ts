@@ -57,9 +57,10 @@ export interface Env {
    */
   testEndpoints: string | null;
   /**
-   * Provider physical networks this host has a bridge for (NIMBUS_PHYSNETS, e.g.
-   * `physnet1:br-ex`, Neutron's bridge_mappings): a router's gateway on a flat external network
-   * of one of them is a leg into that bridge. Empty: routers here have no gateway leg.
+   * Provider physical networks this host has an interface for (NIMBUS_PHYSNETS, e.g.
+   * `physnet1:br-ex,physnet2:eth1`, Neutron's bridge_mappings / physical_interface_mappings): a
+   * router's gateway on a flat external network of one of them is a leg into that bridge; a vlan
+   * network on one of them is a VLAN device on that interface. Empty: none of either here.
    */
   physicalNetworks: Map<string, string>;
   /** The prefix of the routers' network namespaces (NIMBUS_ROUTER_NETNS_PREFIX, `qrouter-`: Neutron's). */
@@ -154,7 +155,7 @@ const envSchema = z
       .string()
       .regex(
         /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}:[A-Za-z0-9][A-Za-z0-9_.-]{0,14}(,[A-Za-z0-9][A-Za-z0-9_.-]{0,63}:[A-Za-z0-9][A-Za-z0-9_.-]{0,14})*$/,
-        "must be physical networks and their bridges, as physnet1:br-ex,physnet2:br-ex2",
+        "must be physical networks and their bridges or interfaces, as physnet1:br-ex,physnet2:eth1",
       )
       .optional(),
     NIMBUS_ROUTER_NETNS_PREFIX: z

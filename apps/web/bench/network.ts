@@ -16,7 +16,12 @@
  * 2. Traffic (root only; see test/namespace-hosts.ts): two namespace hosts with their own
  *    libvirtd and agent, three veth endpoints (two on one host, one on the other): whether
  *    endpoints on two hosts ping each other over VXLAN, and the ratio of the cross-host round
- *    trip to the same-host one (median of 200 pings each). No guests boot here.
+ *    trip to the same-host one (median of 200 pings each). Then a floating IP: host A is also
+ *    on a flat external network (physnet1) with an "outside" namespace; a router on A with the
+ *    endpoints' subnet and a gateway there, and a floating IP associated with the endpoint on B:
+ *    whether the outside reaches the endpoint through it (and not at its fixed address, and no
+ *    more once the floating IP is released), with the time from association to the first answer
+ *    and from release to the last. No guests boot here.
  *
  *   npm run bench -- network   → prints figures, writes bench/results/network.json
  *
@@ -295,13 +300,37 @@ async function entriesAt(hostCount: number): Promise<EntryFigures> {
   }
 }
 
+interface FloatingIpFigures {
+  /** The outside reached the endpoint through its floating IP, never at its fixed address, and not after release. */
+  floating_ip_ok: boolean;
+  reached_before_association: boolean;
+  reached_fixed_address: boolean;
+  /** From the association's call to the outside's first answered ping through the floating IP. */
+  reachable_after_ms: number | null;
+  /** From the release's call until the floating IP no longer answered. */
+  unreachable_after_release_ms: number | null;
+  note?: string;
+}
+
 interface TrafficFigures {
   cross_host_ping_ok: boolean;
   same_host_rtt_ms: number | null;
   cross_host_rtt_ms: number | null;
   cross_host_rtt_ratio: number | null;
+  floating_ip: FloatingIpFigures;
   note?: string;
 }
+
+const NO_FLOATING_IP: FloatingIpFigures = {
+  floating_ip_ok: false,
+  reached_before_association: false,
+  reached_fixed_address: false,
+  reachable_after_ms: null,
+  unreachable_after_release_ms: null,
+};
+
+/** The outside namespace's address on the flat external network (the external subnet's gateway). */
+const OUTSIDE_ADDRESS = "203.0.113.1";
 
 /** Median round trip of `count` pings, in ms, from the ping's own per-packet times. */
 function medianRtt(output: string): number {
@@ -316,11 +345,12 @@ async function traffic(): Promise<TrafficFigures> {
       same_host_rtt_ms: null,
       cross_host_rtt_ms: null,
       cross_host_rtt_ratio: null,
+      floating_ip: { ...NO_FLOATING_IP, note: "needs root (namespace hosts)" },
       note: "needs root (namespace hosts)",
     };
   }
   const { startStack } = await import("../test/harness");
-  const cloud = namespaceCloud(["bench-ns-a", "bench-ns-b"], { logLevel: "warn" });
+  const cloud = namespaceCloud(["bench-ns-a", "bench-ns-b"], { logLevel: "warn", external: { hosts: [0], outside: `${OUTSIDE_ADDRESS}/24` } });
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
   try {
     stack = await startStack("postgres", { HOST: cloud.serverAddress });
@@ -366,7 +396,15 @@ async function traffic(): Promise<TrafficFigures> {
       },
       30_000,
     ).catch(() => false);
-    if (!crossOk) return { cross_host_ping_ok: false, same_host_rtt_ms: null, cross_host_rtt_ms: null, cross_host_rtt_ratio: null };
+    if (!crossOk) {
+      return {
+        cross_host_ping_ok: false,
+        same_host_rtt_ms: null,
+        cross_host_rtt_ms: null,
+        cross_host_rtt_ratio: null,
+        floating_ip: { ...NO_FLOATING_IP, note: "not tried: the cross-host ping failed" },
+      };
+    }
     ping(sameIp, 20);
     ping(crossIp, 20);
     const same = medianRtt(ping(sameIp, 200));
@@ -376,11 +414,85 @@ async function traffic(): Promise<TrafficFigures> {
       same_host_rtt_ms: round(same, 3),
       cross_host_rtt_ms: round(cross, 3),
       cross_host_rtt_ratio: round(cross / same, 2),
+      floating_ip: await floatingIp({ admin, cloud, subnetId: network.subnets[0]!.id, instanceId: b1, fixedIp: crossIp, stack }),
     };
   } finally {
     await cloud.close();
     await stack?.stop();
   }
+}
+
+/**
+ * The floating IP check of router-namespaces.test.ts, timed: the outside reaches the endpoint on
+ * B through a floating IP of a router on A, not at its fixed address, and not once released.
+ */
+async function floatingIp({
+  admin,
+  cloud,
+  subnetId,
+  instanceId,
+  fixedIp,
+  stack,
+}: {
+  admin: Awaited<ReturnType<typeof signedInClient>>["client"];
+  cloud: ReturnType<typeof namespaceCloud>;
+  subnetId: string;
+  instanceId: string;
+  fixedIp: string;
+  stack: { server: { database: { db: import("@nimbus/db").Database } } };
+}): Promise<FloatingIpFigures> {
+  const outside = cloud.outside!;
+  const outsidePings = (address: string) => {
+    try {
+      outside.exec("ping", "-c", "1", "-W", "1", address);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const external = await admin.networks.create.mutate({
+    name: "public",
+    routerExternal: true,
+    provider: { networkType: "flat", physicalNetwork: "physnet1" },
+    subnet: {
+      name: "public-v4",
+      cidr: "203.0.113.0/24",
+      gatewayIp: OUTSIDE_ADDRESS,
+      allocationPools: [{ start: "203.0.113.10", end: "203.0.113.99" }],
+      enableDhcp: false,
+    },
+  });
+  const router = await admin.routers.create.mutate({ name: "bench-router" });
+  await admin.routers.addInterface.mutate({ id: router.id, subnetId });
+  await admin.routers.update.mutate({ id: router.id, externalGateway: { networkId: external.id } });
+  const { schema } = await import("@nimbus/db");
+  const { eq } = await import("@nimbus/db/orm");
+  const [port] = await stack.server.database.db.select().from(schema.ports).where(eq(schema.ports.instanceId, instanceId));
+  const fip = await admin.floatingIps.create.mutate({ networkId: external.id });
+  const reachedBefore = outsidePings(fip.floatingIpAddress);
+  const associatedAt = Date.now();
+  await admin.floatingIps.update.mutate({ id: fip.id, portId: port!.id });
+  const reachedAt = await waitFor(
+    "the outside pings the floating IP",
+    () => (outsidePings(fip.floatingIpAddress) ? Date.now() : false),
+    30_000,
+  ).catch(() => null);
+  // The router's gateway is the outside's only way in: the fixed address stays out of reach.
+  const reachedFixed = outsidePings(fixedIp);
+  const releasedAt = Date.now();
+  await admin.floatingIps.delete.mutate({ id: fip.id });
+  const goneAt = await waitFor(
+    "the released floating IP answers no more",
+    () => (!outsidePings(fip.floatingIpAddress) ? Date.now() : false),
+    30_000,
+  ).catch(() => null);
+  return {
+    floating_ip_ok: !reachedBefore && reachedAt !== null && !reachedFixed && goneAt !== null,
+    reached_before_association: reachedBefore,
+    reached_fixed_address: reachedFixed,
+    reachable_after_ms: reachedAt === null ? null : reachedAt - associatedAt,
+    unreachable_after_release_ms: goneAt === null ? null : goneAt - releasedAt,
+  };
 }
 
 export async function main() {
@@ -404,6 +516,13 @@ export async function main() {
       ? `network: namespace hosts: cross-host ping over VXLAN ok; median RTT same host ${ping.same_host_rtt_ms} ms, across hosts ${ping.cross_host_rtt_ms} ms (ratio ${ping.cross_host_rtt_ratio})`
       : `network: cross-host ping FAILED${ping.note ? ` (${ping.note})` : ""}`,
   );
+  const fip = ping.floating_ip;
+  console.log(
+    fip.floating_ip_ok
+      ? `network: the outside reached an endpoint on another host than its router through its floating IP ${fip.reachable_after_ms} ms after association, ` +
+          `never at its fixed address, and no more ${fip.unreachable_after_release_ms} ms after release`
+      : `network: floating IP check FAILED (${fip.note ?? JSON.stringify(fip)})`,
+  );
   const at = (hosts: number) => entries.find((e) => e.hosts === hosts);
   const result = {
     measured_at: new Date().toISOString(),
@@ -414,8 +533,7 @@ export async function main() {
     // At the largest count measured: one per other host of the network for a creation.
     messages_per_port_change: entries.at(-1)?.messages_per_port_creation ?? null,
     cross_host_ping_ok: ping.cross_host_ping_ok,
-    // Routers and floating IPs are not built yet: nothing was reached through one.
-    floating_ip_ok: false,
+    floating_ip_ok: ping.floating_ip.floating_ip_ok,
     cross_host_rtt_ratio: ping.cross_host_rtt_ratio,
     simulated:
       "entries: simulated hosts (NIMBUS_SIMULATED_HOSTS) record what they are told and touch no kernel; ping: veth endpoints on namespace hosts, no guests",

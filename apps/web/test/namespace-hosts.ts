@@ -74,10 +74,24 @@ const quiet = (command: string, ...args: string[]) => {
   }
 };
 
+/**
+ * A VLAN trunk joining some hosts' `trunk0` interfaces (physnet2): a bridge in the machine's
+ * namespace that carries their tagged frames as a switch's trunk ports would.
+ */
+export interface TrunkLayout {
+  /** Indexes of the hosts that map physnet2 to their trunk0 (NIMBUS_PHYSNETS). */
+  hosts: number[];
+}
+
 /** Lays out `names.length` hosts; nothing is started until `start`. */
 export function namespaceCloud(
   names: string[],
-  { logLevel = "info", external, guests = "endpoints" }: { logLevel?: string; external?: ExternalNetworkLayout; guests?: "endpoints" | "qemu" } = {},
+  {
+    logLevel = "info",
+    external,
+    guests = "endpoints",
+    trunk,
+  }: { logLevel?: string; external?: ExternalNetworkLayout; guests?: "endpoints" | "qemu"; trunk?: TrunkLayout } = {},
 ): NamespaceCloud {
   const id = `nov${randomBytes(2).toString("hex")}`;
   const third = randomInt(1, 254);
@@ -98,6 +112,12 @@ export function namespaceCloud(
   if (external) {
     run("ip", "link", "add", externalWire, "type", "bridge");
     run("ip", "link", "set", externalWire, "up");
+  }
+
+  const trunkWire = `${id}tk`;
+  if (trunk) {
+    run("ip", "link", "add", trunkWire, "type", "bridge");
+    run("ip", "link", "set", trunkWire, "up");
   }
 
   const hosts: NamespaceHost[] = names.map((hostname, index) => {
@@ -122,6 +142,13 @@ export function namespaceCloud(
       run("ip", "-n", netns, "link", "set", "exl0", "master", "br-ex", "up");
       run("ip", "-n", netns, "link", "set", "br-ex", "up");
     }
+    const onTrunk = trunk?.hosts.includes(index) ?? false;
+    if (onTrunk) {
+      run("ip", "link", "add", `${id}${letter}t`, "type", "veth", "peer", "name", "trunk0", "netns", netns);
+      run("ip", "link", "set", `${id}${letter}t`, "master", trunkWire, "up");
+      run("ip", "-n", netns, "link", "set", "trunk0", "up");
+    }
+    const physnets = [...(onExternal ? ["physnet1:br-ex"] : []), ...(onTrunk ? ["physnet2:trunk0"] : [])].join(",");
     return {
       hostname,
       netns,
@@ -147,7 +174,7 @@ export function namespaceCloud(
               NIMBUS_TUNNEL_IP: tunnelAddress,
               ...(guests === "endpoints" ? { NIMBUS_TEST_ENDPOINTS: `${id}${letter}` } : {}),
               NIMBUS_ROUTER_NETNS_PREFIX: `${id}${letter}-qrouter-`,
-              ...(onExternal ? { NIMBUS_PHYSNETS: "physnet1:br-ex" } : {}),
+              ...(physnets ? { NIMBUS_PHYSNETS: physnets } : {}),
               NIMBUS_DISK_GB: "100",
               NIMBUS_HEARTBEAT_MS: "1000",
               LOG_LEVEL: logLevel,
@@ -258,6 +285,7 @@ export function namespaceCloud(
     }
     quiet("ip", "link", "del", underlay);
     if (external) quiet("ip", "link", "del", externalWire);
+    if (trunk) quiet("ip", "link", "del", trunkWire);
     rmSync(workDir, { recursive: true, force: true });
   }
   process.once("exit", cleanUp);

@@ -1,6 +1,6 @@
 import type { Database } from "@nimbus/db";
 import type { Principal } from "./policy";
-import type { IdentitySettings } from "./settings";
+import type { IdentitySettings, VlanRanges } from "./settings";
 import type { SchedulerSettings } from "./scheduler/select-destinations";
 import type {
   CommandAck,
@@ -106,6 +106,11 @@ export interface Services {
   consoleTokenTtlMs?: number;
   scheduler?: SchedulerSettings;
   identity?: IdentitySettings;
+  /**
+   * VLAN ids per physical network that a vlan network may be given when its creator names none
+   * (Neutron's `network_vlan_ranges`, the web app's NIMBUS_NETWORK_VLAN_RANGES); unset: none.
+   */
+  networkVlanRanges?: VlanRanges;
   telemetry?: Telemetry;
 }
 

@@ -20,3 +20,10 @@ export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
   lockout: { maxFailures: 5, windowMs: 15 * 60_000, maxFailuresPerAddress: 50 },
   apiTokenTtlMs: 3_600_000,
 };
+
+/**
+ * Physical network → the inclusive VLAN id ranges the cloud may give vlan networks from
+ * (Neutron's network_vlan_ranges; the web app fills it from NIMBUS_NETWORK_VLAN_RANGES with
+ * `parseVlanRanges`). An empty list: the physical network is known, with nothing to give.
+ */
+export type VlanRanges = ReadonlyMap<string, readonly (readonly [number, number])[]>;

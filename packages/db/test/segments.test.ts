@@ -1,7 +1,8 @@
 /**
  * VXLAN segmentation ids (VNIs) are given by the database as a network is inserted (migration
  * 0018): unique, never null, and a released one comes back only after the range went round and
- * its quarantine is over. On both databases Nimbus runs on.
+ * its quarantine is over; a vlan network has none, and its VLAN id is held once per physical
+ * network (migration 0030). On both databases Nimbus runs on.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -86,5 +87,30 @@ describe.each(drivers)("segmentation ids on %s", (_name, open) => {
     await handle.db.execute(sql`select setval('network_vni_seq', ${MAX_VNI - 1})`);
     expect((await create("last-of-range")).segmentationId).toBe(MAX_VNI);
     expect((await create("after-wrap")).segmentationId).toBe(v + 2);
+  });
+
+  it("holds a vlan network's VLAN id once per physical network, within 1–4094, and gives it no VNI (migration 0030)", async () => {
+    const vlan = (name: string, physicalNetwork: string | null, vlanId: number | null) =>
+      handle.db.insert(schema.networks).values({ name, networkType: "vlan", physicalNetwork, vlanId, mtu: 1500 }).returning();
+    const [first] = await vlan("v101", "physnet2", 101);
+    expect(first).toMatchObject({ vlanId: 101, segmentationId: null });
+    // The same id on another physical network is another VLAN.
+    await vlan("v101-elsewhere", "physnet3", 101);
+    const causes = async (insert: Promise<unknown>) => {
+      const error = await insert.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      const messages: string[] = [];
+      for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) messages.push(String((e as Error).message));
+      return messages.join(" | ");
+    };
+    expect(await causes(vlan("v101-again", "physnet2", 101))).toMatch(/networks_physical_network_vlan_unique/);
+    expect(await causes(vlan("v4095", "physnet2", 4095))).toMatch(/networks_vlan_segment/);
+    expect(await causes(vlan("no-id", "physnet2", null))).toMatch(/networks_vlan_segment/);
+    expect(await causes(vlan("no-physnet", null, 7))).toMatch(/networks_vlan_segment/);
+    expect(await causes(handle.db.insert(schema.networks).values({ name: "vx", vlanId: 7, physicalNetwork: "physnet2" }))).toMatch(
+      /networks_vlan_segment/,
+    );
   });
 });

@@ -149,6 +149,8 @@ describe("network XML", () => {
 </network>`;
     expect(parseNetworkXml(dumped)).toEqual({
       uuid: "3f2a9c1b-77aa-4d3e-9f00-0123456789ab",
+      vlan: null,
+      mtu: 1450,
       ipv4: {
         cidr: { address: "10.0.0.0", prefix: 24 },
         hosts: [
@@ -165,6 +167,17 @@ describe("network XML", () => {
       hosts: [],
     });
     expect(parseNetworkXml(buildNetworkXml(port({ gatewayIp: null }))).ipv4).toBeNull();
+  });
+
+  it("records a vlan network's physical network and VLAN id in the network's metadata, and reads them back", () => {
+    const xml = buildNetworkXml(port({ vlan: { physicalNetwork: "physnet2", id: 101 }, mtu: 1500 }));
+    expect(xml).toContain("<nimbus:provider xmlns:nimbus='https://nimbus.invalid/xmlns/network/1' physical-network='physnet2' vlan='101'/>");
+    // As libvirt writes it back (double quotes, its own indentation).
+    const dumped = xml.replace(/'/g, '"');
+    expect(parseNetworkXml(dumped)).toMatchObject({ vlan: { physicalNetwork: "physnet2", id: 101 }, mtu: 1500 });
+    expect(parseNetworkXml(buildNetworkXml(port())).vlan).toBeNull();
+    expect(() => buildNetworkXml(port({ vlan: { physicalNetwork: "p' x='", id: 101 } }))).toThrow(/Not a physical network/);
+    expect(() => buildNetworkXml(port({ vlan: { physicalNetwork: "physnet2", id: 4095 } }))).toThrow(/Not a VLAN id/);
     expect(parseNetInfo("Name:           n\nActive:         yes\nPersistent:     yes\nAutostart:      no\n")).toEqual({
       active: true,
       autostart: false,

@@ -12,6 +12,12 @@ import { intToIp, ipToInt, netmaskOf } from "@nimbus/core/ipv4";
 /** dnsmasq's own namespace in libvirt network XML (extra dnsmasq options). */
 const DNSMASQ_XML_NAMESPACE = "http://libvirt.org/schemas/network/dnsmasq/1.0";
 
+/**
+ * Nimbus's own namespace in a network's `<metadata>`: a vlan network's physical network and VLAN
+ * id, so an agent that restarts finds which VLAN device each network's bridge needs.
+ */
+const NIMBUS_NETWORK_XML_NAMESPACE = "https://nimbus.invalid/xmlns/network/1";
+
 /** Rule priorities (libvirt runs lower first): plumbing, then security group rules, then the drop. */
 const PRIORITY_PLUMBING = 100;
 const PRIORITY_ESTABLISHED = 200;
@@ -139,6 +145,13 @@ export function buildNetworkXml(port: PortSpec): string {
     `<network${dhcp ? ` xmlns:dnsmasq='${DNSMASQ_XML_NAMESPACE}'` : ""}>`,
     `  <name>${libvirtNetworkName(port.networkId)}</name>`,
     `  <uuid>${port.networkId.toLowerCase()}</uuid>`,
+    ...(port.vlan
+      ? [
+          `  <metadata>`,
+          `    <nimbus:provider xmlns:nimbus='${NIMBUS_NETWORK_XML_NAMESPACE}' physical-network='${physicalNetworkName(port.vlan.physicalNetwork)}' vlan='${vlanIdOf(port.vlan.id)}'/>`,
+          `  </metadata>`,
+        ]
+      : []),
     `  <bridge name='${bridgeName(port.networkId)}' stp='on' delay='0'/>`,
     `  <mtu size='${Math.trunc(port.mtu)}'/>`,
   ];
@@ -159,9 +172,24 @@ export function buildNetworkXml(port: PortSpec): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** A physical network's name as the protocol checks it, checked again before it goes in XML. */
+function physicalNetworkName(name: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) throw new Error(`Not a physical network's name: ${JSON.stringify(name)}.`);
+  return name;
+}
+
+function vlanIdOf(id: number): number {
+  if (!Number.isInteger(id) || id < 1 || id > 4094) throw new Error(`Not a VLAN id: ${JSON.stringify(id)}.`);
+  return id;
+}
+
 /** The parts of a libvirt network's XML the host networking acts on. */
 export interface NetworkFacts {
   uuid: string | null;
+  /** A vlan network's segment, from Nimbus's metadata; null for the others. */
+  vlan: { physicalNetwork: string; id: number } | null;
+  /** The bridge's MTU; null when the XML sets none. */
+  mtu: number | null;
   /**
    * The network's first IPv4 address, where dnsmasq serves DHCP (libvirt serves one IPv4
    * subnet), and its DHCP host entries; null when the bridge has no address.
@@ -185,6 +213,15 @@ function attributesOf(tag: string): Record<string, string> {
  */
 export function parseNetworkXml(xml: string): NetworkFacts {
   const uuid = /<uuid>\s*([0-9a-fA-F-]{36})\s*<\/uuid>/.exec(xml)?.[1]?.toLowerCase() ?? null;
+  const provider = /<nimbus:provider\b([^>]*?)\/?>/.exec(xml);
+  const providerAttributes = provider ? attributesOf(provider[1] ?? "") : {};
+  const vlanId = Number(providerAttributes.vlan);
+  const vlan =
+    providerAttributes["physical-network"] && Number.isInteger(vlanId) && vlanId >= 1 && vlanId <= 4094
+      ? { physicalNetwork: providerAttributes["physical-network"], id: vlanId }
+      : null;
+  const mtuSize = Number(attributesOf(/<mtu\b([^>]*?)\/?>/.exec(xml)?.[1] ?? "").size);
+  const facts = { uuid, vlan, mtu: Number.isInteger(mtuSize) && mtuSize > 0 ? mtuSize : null };
   for (const block of xml.matchAll(/<ip\b([^>]*?)(?:\/>|>([\s\S]*?)<\/ip>)/g)) {
     const attributes = attributesOf(block[1] ?? "");
     if ((attributes.family && attributes.family !== "ipv4") || !attributes.address) continue;
@@ -194,9 +231,9 @@ export function parseNetworkXml(xml: string): NetworkFacts {
       const host = attributesOf(tag[1] ?? "");
       if (host.mac && host.ip) hosts.push({ mac: host.mac.toLowerCase(), ip: host.ip, name: host.name ?? "" });
     }
-    return { uuid, ipv4: { cidr: parseCidr(`${attributes.address}/${prefix}`), hosts } };
+    return { ...facts, ipv4: { cidr: parseCidr(`${attributes.address}/${prefix}`), hosts } };
   }
-  return { uuid, ipv4: null };
+  return { ...facts, ipv4: null };
 }
 
 /** `virsh net-info`'s Active and Autostart lines. */

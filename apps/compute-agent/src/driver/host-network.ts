@@ -29,6 +29,7 @@ import { destroySet, ensureSet, replaceSet, unreferencedSets } from "./ipset";
 import { KeyedQueue } from "../keyed-queue";
 import type { Overlay } from "./overlay";
 import { VirshError, virshFor, withXmlFile, type Virsh } from "./virsh";
+import { KernelVlan, vlanDeviceName } from "./vlan";
 
 /** Where a plugged port attaches: its libvirt network and, on a real host, its nwfilter. */
 export interface PluggedPort {
@@ -94,6 +95,9 @@ interface ReadyNetwork {
  *
  * - with a tunnel address (the overlay), the network's bridge also holds its VXLAN device,
  *   which reaches the network's ports on other hosts (see Overlay);
+ * - a vlan provider network's bridge holds instead a VLAN device of its id on the host's
+ *   interface for its physical network (NIMBUS_PHYSNETS; see KernelVlan), recorded in the
+ *   libvirt network's metadata so that an agent that restarts puts it back;
  * - a Nimbus network is an isolated libvirt network `nimbus-<8 hex>` (bridge `nbr<8 hex>`, the
  *   subnet's gateway address, the network's MTU, dnsmasq with static DHCP entries only; its
  *   libvirt UUID is the Nimbus network id), defined, started and autostarted on first use;
@@ -123,17 +127,63 @@ export class HostNetworks implements HostNetworking {
   private readonly overlay: Overlay | null;
   /** Networks used by something other than a libvirt domain (the test-only endpoints of `TestEndpointDriver`). */
   private readonly alsoInUse: () => Promise<Set<string>>;
+  /** Physical network → this host's interface for it (NIMBUS_PHYSNETS): where vlan networks' VLAN devices go. */
+  private readonly physicalNetworks: ReadonlyMap<string, string>;
+  private readonly vlans = new KernelVlan();
 
   constructor({
     uri,
     log,
     overlay = null,
     alsoInUse = async () => new Set<string>(),
-  }: { uri: string; log: Logger; overlay?: Overlay | null; alsoInUse?: () => Promise<Set<string>> }) {
+    physicalNetworks = new Map(),
+  }: {
+    uri: string;
+    log: Logger;
+    overlay?: Overlay | null;
+    alsoInUse?: () => Promise<Set<string>>;
+    physicalNetworks?: ReadonlyMap<string, string>;
+  }) {
     this.virsh = virshFor(uri);
     this.log = log;
     this.overlay = overlay;
     this.alsoInUse = alsoInUse;
+    this.physicalNetworks = physicalNetworks;
+  }
+
+  /**
+   * At agent start: puts back the VLAN device of every vlan network running here (one lost while
+   * the agent was away, or at a reboot, when libvirt autostarted the network without it), and
+   * removes Nimbus VLAN devices whose network is gone. Idempotent.
+   */
+  async restoreProviderLinks(): Promise<void> {
+    const wanted = new Set<string>();
+    for (const network of await this.nimbusNames("net-list")) {
+      await this.queue.run(`network:${network}`, async () => {
+        const facts = await this.virsh("net-dumpxml", network).then(parseNetworkXml, () => null);
+        if (!facts?.vlan || !facts.uuid) return;
+        wanted.add(vlanDeviceName(facts.uuid));
+        if (!parseNetInfo(await this.virsh("net-info", network)).active) return;
+        await this.attachVlan(facts.uuid, facts.vlan, facts.mtu);
+      });
+    }
+    for (const device of await this.vlans.devices()) {
+      if (wanted.has(device.name)) continue;
+      await this.vlans.removeNamed(device.name);
+      this.log.info({ device: device.name }, "VLAN device of a network no longer here removed");
+    }
+  }
+
+  /** Puts the network's VLAN device on its bridge, on this host's interface for its physical network. */
+  private async attachVlan(networkId: string, vlan: { physicalNetwork: string; id: number }, mtu: number | null): Promise<void> {
+    const parent = this.physicalNetworks.get(vlan.physicalNetwork);
+    if (!parent) {
+      throw new Error(
+        `this host has no interface for physical network ${vlan.physicalNetwork} (NIMBUS_PHYSNETS): the network's ports here would reach no other host`,
+      );
+    }
+    const made = await this.vlans.ensureDevice({ networkId, parent, vlanId: vlan.id, mtu: mtu ?? 1500 });
+    if (made) this.log.debug({ networkId, parent, vlanId: vlan.id }, "VLAN device on the network's bridge");
   }
 
   async plug(ports: PortSpec[]): Promise<PluggedPort[]> {
@@ -303,8 +353,12 @@ export class HostNetworks implements HostNetworking {
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
-    // The bridge is gone, and the network's VXLAN device with it from the host's overlay.
-    if (networkId) await this.overlay?.detach(networkId);
+    // The bridge is gone, and the network's VXLAN device with it from the host's overlay; a
+    // VLAN device outlives its bridge, so it goes by itself.
+    if (networkId) {
+      await this.overlay?.detach(networkId);
+      await this.vlans.removeDevice(networkId);
+    }
     this.ready.delete(network);
     this.log.info({ network, why }, "libvirt network removed");
   }
@@ -490,8 +544,10 @@ export class HostNetworks implements HostNetworking {
       this.log.info({ network }, "libvirt network started");
     }
     if (!info.autostart) await this.virsh("net-autostart", network);
-    // Across hosts: the network's VXLAN device on its bridge, with the entries known so far.
-    if (this.overlay && typeof port.segmentationId === "number") {
+    // Across hosts: a vlan network's VLAN device, or the network's VXLAN device with the entries known so far.
+    if (port.vlan) {
+      await this.attachVlan(port.networkId.toLowerCase(), port.vlan, port.mtu);
+    } else if (this.overlay && typeof port.segmentationId === "number") {
       await this.overlay.attach({ networkId: port.networkId.toLowerCase(), segmentationId: port.segmentationId, mtu: port.mtu });
     }
     this.ready.set(network, { dhcpCidr: facts.ipv4?.cidr ?? null });

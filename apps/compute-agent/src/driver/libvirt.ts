@@ -49,6 +49,8 @@ export interface LibvirtDriverOptions {
   spawnTimeoutMs?: number;
   /** The host's side of the overlay, on qemu hosts with a tunnel address (its networks' VXLAN devices). */
   overlay?: Overlay | null;
+  /** Physical network → this host's interface for it (NIMBUS_PHYSNETS): vlan networks' VLAN devices go there. */
+  physicalNetworks?: ReadonlyMap<string, string>;
   /** The address qemu guests' VNC displays listen on (NIMBUS_VNC_SERVER_LISTEN; host-local by default). */
   vncListen?: string;
   /**
@@ -101,7 +103,10 @@ export class LibvirtDriver implements ComputeDriver {
     const domainType = hypervisorTypeOf(options.uri);
     const hypervisor = new Hypervisor({ uri: options.uri });
     await hypervisor.connectOpen();
-    const networks = domainType === "qemu" ? new HostNetworks({ uri: options.uri, log: options.log, overlay: options.overlay ?? null }) : null;
+    const networks =
+      domainType === "qemu"
+        ? new HostNetworks({ uri: options.uri, log: options.log, overlay: options.overlay ?? null, physicalNetworks: options.physicalNetworks })
+        : null;
     return new LibvirtDriver(hypervisor, domainType, options, networks);
   }
 

@@ -59,14 +59,27 @@ export class TestEndpointDriver implements ComputeDriver {
   private readonly networks: HostNetworks;
 
   private constructor(
-    private readonly options: { uri: string; stateDir: string; prefix: string; log: Logger },
+    private readonly options: { uri: string; stateDir: string; prefix: string; log: Logger; physicalNetworks?: ReadonlyMap<string, string> },
     overlay: Overlay | null,
   ) {
     this.virsh = virshFor(options.uri);
-    this.networks = new HostNetworks({ uri: options.uri, log: options.log, overlay, alsoInUse: () => this.networksInUse() });
+    this.networks = new HostNetworks({
+      uri: options.uri,
+      log: options.log,
+      overlay,
+      alsoInUse: () => this.networksInUse(),
+      physicalNetworks: options.physicalNetworks,
+    });
   }
 
-  static async open(options: { uri: string; stateDir: string; prefix: string; overlay: Overlay | null; log: Logger }): Promise<TestEndpointDriver> {
+  static async open(options: {
+    uri: string;
+    stateDir: string;
+    prefix: string;
+    overlay: Overlay | null;
+    log: Logger;
+    physicalNetworks?: ReadonlyMap<string, string>;
+  }): Promise<TestEndpointDriver> {
     const driver = new TestEndpointDriver(options, options.overlay);
     await mkdir(driver.recordsDir(), { recursive: true });
     // Fails here, at start, when the host's libvirtd is not there.

@@ -208,6 +208,7 @@ export async function startNimbusServer({
     allowResizeToSameHost: env.NIMBUS_ALLOW_RESIZE_TO_SAME_HOST,
     resizeConfirmWindowMs: env.NIMBUS_RESIZE_CONFIRM_WINDOW_SECONDS * 1000,
     identity,
+    networkVlanRanges: env.NIMBUS_NETWORK_VLAN_RANGES,
     scheduler: {
       multipliers: {
         ram: env.NIMBUS_RAM_WEIGHT_MULTIPLIER,

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { parseVlanRanges } from "@nimbus/core/vlan-ranges";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 
@@ -90,6 +91,22 @@ const envSchema = z.object({
   /** A conductor that dies mid-scheduling leaves its lease; another takes the work after this. */
   NIMBUS_CONDUCTOR_LEASE_SECONDS: z.coerce.number().positive().default(30),
   NIMBUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  /**
+   * VLAN ids a vlan provider network is given when its creator names none, per physical network
+   * (Neutron's network_vlan_ranges): `physnet1:100:199,physnet2:200:299`; a bare `physnet3`
+   * makes a physical network known without ids to give. Unset: vlan networks name their id.
+   */
+  NIMBUS_NETWORK_VLAN_RANGES: z
+    .string()
+    .default("")
+    .transform((text, ctx) => {
+      try {
+        return parseVlanRanges(text);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+        return z.NEVER;
+      }
+    }),
   /**
    * A host whose agent is silent this long is down (Nova's service_down_time is 60 s). Agents
    * heartbeat every fifth of it (at most 5 s). A 500-launch burst stalled the web process's

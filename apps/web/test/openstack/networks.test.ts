@@ -71,7 +71,8 @@ describe("Neutron v2.0 through the stock openstack CLI", () => {
   let demoId: string;
 
   beforeAll(async () => {
-    stack = await startStack("postgres");
+    // physnet1's VLAN ids 200–201 for vlan networks that name none (Neutron's network_vlan_ranges).
+    stack = await startStack("postgres", { NIMBUS_NETWORK_VLAN_RANGES: "physnet1:200:201" });
     agent = startAgent(stack.server.url, { hostname: "neutron-node" });
     const as = (user: string, project: string) => openstackCli(stack.server.url, { user, password: PERSONA_PASSWORD, project });
     ({ projectId: demoId } = await addUser(stack, { name: "net-member", project: "demo", role: "member" }));
@@ -182,6 +183,55 @@ describe("Neutron v2.0 through the stock openstack CLI", () => {
     expect((await raw(stranger, "GET", `/v2.0/networks/${secret.id}`)).body).toMatchObject({ network: { name: "elsewhere-net" } });
     await admin.ok(["network", "delete", "public-net"]);
   }, 120_000);
+
+  it("creates vlan provider networks (admins only) and shows their provider attributes as Neutron does", async () => {
+    const value = (network: Record<string, unknown>, suffix: string) => Object.entries(network).find(([key]) => key.endsWith(suffix))?.[1];
+    const vlan = ["network", "create", "--provider-network-type", "vlan", "--provider-physical-network"];
+    const made = await admin.json<Record<string, unknown>>([...vlan, "physnet1", "--provider-segment", "101", "vlan-101"]);
+    // No id given: the lowest free one of physnet1's range.
+    const auto = await admin.json<Record<string, unknown>>([...vlan, "physnet1", "vlan-auto"]);
+    expect(value(auto, "segmentation_id")).toBe(200);
+    const [shown, tenant, taken, outOfRange, unknown, anywhere, byMember] = await Promise.all([
+      admin.json<Record<string, unknown>>(["network", "show", "vlan-101"]),
+      demoAdmin.json<Record<string, unknown>>(["network", "create", "tenant-net"]),
+      admin.run([...vlan, "physnet1", "--provider-segment", "101", "again"]),
+      admin.run([...vlan, "physnet1", "--provider-segment", "4095", "too-far"]),
+      admin.run([...vlan, "physnet7", "--provider-segment", "7", "nowhere"]),
+      // Neither physical network nor id: the first physical network with a free id in its range, as Neutron does.
+      raw(admin, "POST", "/v2.0/networks", { network: { name: "anywhere", "provider:network_type": "vlan" } }),
+      member.run([...vlan, "physnet1", "--provider-segment", "102", "mine"]),
+    ]);
+    for (const network of [made, shown]) {
+      expect(value(network, "network_type")).toBe("vlan");
+      expect(value(network, "physical_network")).toBe("physnet1");
+      expect(value(network, "segmentation_id")).toBe(101);
+      // Nothing of the overlay: a VLAN carries full 1500-byte frames.
+      expect(network.mtu).toBe(1500);
+    }
+    // A tenant network shows its VNI.
+    expect(value(tenant, "network_type")).toBe("vxlan");
+    expect(value(tenant, "segmentation_id")).toEqual(expect.any(Number));
+    expect(taken.code).not.toBe(0);
+    expect(taken.stderr).toMatch(/409/);
+    expect(taken.stderr).toMatch(/VLAN 101 on physnet1 is taken by network vlan-101/);
+    expect(outOfRange.stderr).toMatch(/Invalid input for provider:segmentation_id\. Reason: The VLAN id is a whole number from 1 to 4094\./);
+    expect(unknown.stderr).toMatch(/Invalid input for provider:physical_network\. Reason: No host or VLAN range knows physical network physnet7\./);
+    expect(anywhere).toMatchObject({
+      status: 201,
+      body: { network: { "provider:network_type": "vlan", "provider:physical_network": "physnet1", "provider:segmentation_id": 201 } },
+    });
+    expect(byMember.stderr).toMatch(/403/);
+    expect(byMember.stderr).toMatch(/\(rule:create_network and rule:create_network:provider\) is disallowed by policy/);
+    // A member sees no provider attributes at all (Neutron's policy).
+    const asMember = await member.json<Record<string, unknown>>(["network", "show", "tenant-net"]);
+    expect(value(asMember, "network_type") ?? null).toBeNull();
+    await Promise.all([
+      admin.ok(["network", "delete", "vlan-101"]),
+      admin.ok(["network", "delete", "vlan-auto"]),
+      admin.ok(["network", "delete", "anywhere"]),
+      demoAdmin.ok(["network", "delete", "tenant-net"]),
+    ]);
+  }, 300_000);
 
   it("creates subnets with Neutron's options and refuses overlaps and bad CIDRs in Neutron's words", async () => {
     const network = await member.json<NetworkShow>(["network", "create", "subnetted"]);

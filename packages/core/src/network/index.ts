@@ -15,3 +15,4 @@ export * from "./routers";
 export * from "./floating-ips";
 export * from "./router-sync";
 export * from "./topology";
+export * from "./vlan-ranges";

@@ -126,20 +126,23 @@ async function publishAndClaim(db: Services["db"], { resendAfterMs, lookForResen
     const dirty = marked?.networks ?? [];
     if (dirty.length > 0) {
       const inDirty = (column: SQL) => sql`${column} in (select jsonb_array_elements_text(${JSON.stringify(dirty)}::jsonb)::uuid)`;
-      // The entries of those networks as the ports are now: each port of an instance on a host with a tunnel address.
+      // The entries of those networks as the ports are now: each port of an instance on a host
+      // with a tunnel address, on a network of the overlay (a vlan network has no VNI: its
+      // physical network carries its traffic, and it has no entries).
+      const onOverlay = sql`exists (select 1 from ${schema.networks} n where n.id = p.network_id and n.segmentation_id is not null)`;
       const desired = sql`
         select p.id as port_id, p.network_id, p.mac_address, p.ip_address, h.id as host_id, h.tunnel_address
         from ${ports} p
         join ${instances} i on i.id = p.instance_id
         join ${computeHosts} h on h.id = i.host_id
-        where ${inDirty(sql`p.network_id`)} and h.tunnel_address is not null and i.vm_state::text <> ${GONE_VM_STATE}
+        where ${inDirty(sql`p.network_id`)} and ${onOverlay} and h.tunnel_address is not null and i.vm_state::text <> ${GONE_VM_STATE}
         union all
         -- A router's interface is on the host that runs the router (routers.ts).
         select p.id, p.network_id, p.mac_address, p.ip_address, h.id, h.tunnel_address
         from ${ports} p
         join ${schema.routers} r on r.id = p.router_id
         join ${computeHosts} h on h.id = r.host_id
-        where ${inDirty(sql`p.network_id`)} and h.tunnel_address is not null and p.device_owner = ${DEVICE_OWNER.routerInterface}`;
+        where ${inDirty(sql`p.network_id`)} and ${onOverlay} and h.tunnel_address is not null and p.device_owner = ${DEVICE_OWNER.routerInterface}`;
       await tx.execute(sql`
         with desired as (${desired}),
         revision as materialized (select nextval('network_entry_revision_seq') as r),

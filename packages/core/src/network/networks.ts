@@ -1,5 +1,5 @@
-import { schema, type Executor } from "@nimbus/db";
-import { and, asc, eq, getTableColumns, inArray, ne, or, sql, type Placeholder } from "@nimbus/db/orm";
+import { rowsOf, schema, type Executor } from "@nimbus/db";
+import { and, asc, eq, getTableColumns, inArray, isNotNull, ne, or, sql, type Placeholder } from "@nimbus/db/orm";
 import { z } from "zod";
 import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
@@ -15,16 +15,18 @@ import { portsOf } from "./list-ports";
 import { checkSubnet, issuesMessage, prefixIssues, subnetFieldsSchema } from "./subnet-rules";
 import { OVERLAY_NETWORK_MTU, type NetworkRow, type SubnetRow } from "@nimbus/db/schema";
 import { networkChange } from "./announce-change";
+import { pgErrorOf, UNIQUE_VIOLATION } from "../pg-errors";
+import { MAX_VLAN_ID, MIN_VLAN_ID, pickVlanId, type VlanRanges } from "./vlan-ranges";
 
 export const createNetworkInput = z.object({
   name: text("Name").trim().min(1, "Enter a name.").max(255, "Use at most 255 characters."),
+  /** Unset: 1450 on the overlay (a VXLAN overlay on a 1500-byte underlay), 1500 on a VLAN (a tag costs the frame nothing). */
   mtu: z
     .number()
     .int("The MTU is a whole number of bytes.")
     .min(68, "The MTU must be at least 68 (IPv4's minimum).")
     .max(9000, "The MTU can be at most 9000.")
-    // A VXLAN overlay on a 1500-byte underlay; more needs an underlay with larger frames.
-    .default(OVERLAY_NETWORK_MTU),
+    .optional(),
   /** Visible to every project (cloud admins only). */
   shared: z.boolean().default(false),
   /**
@@ -34,20 +36,44 @@ export const createNetworkInput = z.object({
   routerExternal: z.boolean().default(false),
   /**
    * Neutron's provider attributes (cloud admins only): `flat` on a physical network each host
-   * maps to a bridge of its own (the agent's NIMBUS_PHYSNETS), or `vxlan` (the default: a
-   * tenant network on the overlay).
+   * maps to a bridge of its own (the agent's NIMBUS_PHYSNETS), `vlan` tagged with a VLAN id on a
+   * physical network each host maps to an interface, or `vxlan` (the default: a tenant network
+   * on the overlay). A vlan network without a VLAN id (or a physical network) is given one from
+   * the cloud's VLAN ranges (NIMBUS_NETWORK_VLAN_RANGES), as Neutron does.
    */
   provider: z
     .object({
-      networkType: z.enum(["flat", "vxlan"], "Nimbus networks are flat (on a host bridge) or vxlan (on the overlay)."),
+      networkType: z.enum(
+        ["flat", "vlan", "vxlan"],
+        "A network is flat (on a host bridge), vlan (tagged on a host interface) or vxlan (on the overlay).",
+      ),
       physicalNetwork: text("Physical network")
         .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "A physical network's name is letters, digits, '_', '.' and '-' (at most 64).")
         .nullable()
         .default(null),
+      /** The VLAN id of a vlan network (Neutron's provider:segmentation_id); null: one from the ranges. */
+      segmentationId: z
+        .number("The VLAN id is a whole number from 1 to 4094.")
+        .int("The VLAN id is a whole number from 1 to 4094.")
+        .min(MIN_VLAN_ID, "The VLAN id is a whole number from 1 to 4094.")
+        .max(MAX_VLAN_ID, "The VLAN id is a whole number from 1 to 4094.")
+        .nullable()
+        .default(null),
     })
-    .refine((p) => (p.networkType === "flat") === (p.physicalNetwork !== null), {
-      error: "A flat network names its physical network; a vxlan network names none.",
-      path: ["physicalNetwork"],
+    .superRefine((p, issue) => {
+      if (p.networkType === "flat" && p.physicalNetwork === null) {
+        issue.addIssue({ code: "custom", path: ["physicalNetwork"], message: "A flat network names its physical network." });
+      }
+      if (p.networkType === "vxlan" && p.physicalNetwork !== null) {
+        issue.addIssue({ code: "custom", path: ["physicalNetwork"], message: "A vxlan network is on the overlay: it names no physical network." });
+      }
+      if (p.networkType !== "vlan" && p.segmentationId !== null) {
+        issue.addIssue({
+          code: "custom",
+          path: ["segmentationId"],
+          message: p.networkType === "vxlan" ? "Nimbus gives every vxlan network its VNI." : "A flat network carries no VLAN id.",
+        });
+      }
     })
     .nullable()
     .default(null),
@@ -142,6 +168,8 @@ async function summarize(db: Executor, principal: Principal, networks: NetworkRo
       /** Neutron's provider:network_type and provider:physical_network. */
       networkType: network.networkType,
       physicalNetwork: network.physicalNetwork,
+      /** A vlan network's VLAN id (Neutron's provider:segmentation_id for it); null for the others. */
+      vlanId: network.vlanId,
       createdAt: network.createdAt,
       /** Whether the caller's project owns it (shared networks of others are only used). */
       ownedByProject: network.projectId === projectId,
@@ -273,25 +301,43 @@ export async function createNetwork({ ctx, input }: { ctx: CoreContext; input: z
   }
   const checked = value.subnet ? checkSubnet(value.subnet, []) : null;
   if (checked && checked.issues.length > 0) throw NimbusError.badRequest(issuesMessage(checked.issues), prefixIssues(checked.issues, "subnet."));
+  const networkType = value.provider?.networkType ?? "vxlan";
+  const mtu = value.mtu ?? (networkType === "vlan" ? PHYSICAL_NETWORK_MTU : OVERLAY_NETWORK_MTU);
   return networkChange(ctx, { projectId: principal.projectId, resource: "network" }, async (tx) => {
+    const segment =
+      networkType === "vlan"
+        ? await vlanSegment(tx, ctx.networkVlanRanges ?? new Map(), value.provider!)
+        : { physicalNetwork: value.provider?.physicalNetwork ?? null, vlanId: null };
     const [network] = await tx
       .insert(schema.networks)
       .values({
         name: value.name,
-        mtu: value.mtu,
+        mtu,
         shared: value.shared,
         projectId: principal.projectId,
         routerExternal: value.routerExternal,
-        networkType: value.provider?.networkType ?? "vxlan",
-        physicalNetwork: value.provider?.physicalNetwork ?? null,
+        networkType,
+        physicalNetwork: segment.physicalNetwork,
+        vlanId: segment.vlanId,
       })
-      .returning();
+      .returning()
+      .catch((error: unknown) => {
+        // Another network took the VLAN id in the meantime (the unique index holds it).
+        if (segment.vlanId !== null && pgErrorOf(error).code === UNIQUE_VIOLATION) throw vlanTaken(segment.physicalNetwork!, segment.vlanId, null);
+        throw error;
+      });
     await audit(ctx, tx, {
       action: "network.create",
       outcome: "success",
       targetType: "network",
       targetId: network!.id,
-      details: { name: value.name, shared: value.shared, mtu: value.mtu },
+      details: {
+        name: value.name,
+        shared: value.shared,
+        mtu,
+        networkType,
+        ...(segment.vlanId !== null ? { physicalNetwork: segment.physicalNetwork, vlanId: segment.vlanId } : {}),
+      },
     });
     if (checked?.subnet) {
       const [subnet] = await tx
@@ -309,6 +355,102 @@ export async function createNetwork({ ctx, input }: { ctx: CoreContext; input: z
     const [summary] = await summarize(tx, principal, [network!]);
     return summary!;
   });
+}
+
+/** The MTU of a network on a physical network by default (Neutron's global_physnet_mtu). */
+export const PHYSICAL_NETWORK_MTU = 1500;
+
+type ProviderInput = NonNullable<z.output<typeof createNetworkInput>["provider"]>;
+
+function vlanTaken(physicalNetwork: string, vlanId: number, holder: string | null): NimbusError {
+  return new NimbusError(
+    "Conflict",
+    `VLAN ${vlanId} on ${physicalNetwork} is taken${holder ? ` by network ${holder}` : ""}: choose another VLAN id.`,
+    {
+      fields: [
+        { path: "provider.segmentationId", message: `VLAN ${vlanId} on ${physicalNetwork} is taken${holder ? ` by network ${holder}` : ""}.` },
+      ],
+    },
+  );
+}
+
+/**
+ * The physical network and VLAN id a new vlan network takes (Neutron's ML2 vlan type driver):
+ * the ones its creator named, or a free id from the cloud's ranges (on the named physical
+ * network, or on the first one by name with a free id). A physical network is known when a
+ * host maps it (NIMBUS_PHYSNETS) or the ranges name it. Ids of one physical network are taken
+ * one transaction at a time (an advisory lock); the unique index is the last word.
+ */
+async function vlanSegment(tx: Executor, ranges: VlanRanges, provider: ProviderInput): Promise<{ physicalNetwork: string; vlanId: number }> {
+  const hostPhysnets = rowsOf<{ name: string }>(
+    await tx.execute(sql`select distinct jsonb_array_elements_text(${schema.computeHosts.physicalNetworks}) as name from ${schema.computeHosts}`),
+  ).map((r) => r.name);
+  const known = new Set([...ranges.keys(), ...hostPhysnets]);
+  let physicalNetwork = provider.physicalNetwork;
+  if (physicalNetwork === null && provider.segmentationId !== null) {
+    // Neutron's words: segmentation_id requires physical_network for a VLAN provider network.
+    throw NimbusError.badRequest(`VLAN ${provider.segmentationId} is on a physical network: name it.`, [
+      { path: "provider.physicalNetwork", message: "Name the physical network the VLAN id is on." },
+    ]);
+  }
+  if (physicalNetwork === null) {
+    const candidates = [...ranges]
+      .filter(([, list]) => list.length > 0)
+      .map(([name]) => name)
+      .sort();
+    if (candidates.length === 0) {
+      throw NimbusError.badRequest(
+        "Name the physical network the VLAN is on: no VLAN ranges are configured to choose one from (NIMBUS_NETWORK_VLAN_RANGES).",
+        [{ path: "provider.physicalNetwork", message: "Name the physical network the VLAN is on." }],
+      );
+    }
+    for (const candidate of candidates) {
+      if ((await freeVlanId(tx, candidate, ranges.get(candidate)!)) !== null) {
+        physicalNetwork = candidate;
+        break;
+      }
+    }
+    physicalNetwork ??= candidates[0]!;
+  } else if (!known.has(physicalNetwork)) {
+    const message = `No host maps physical network ${physicalNetwork} (NIMBUS_PHYSNETS) and the VLAN ranges (NIMBUS_NETWORK_VLAN_RANGES) do not name it.`;
+    throw NimbusError.badRequest(message, [
+      { path: "provider.physicalNetwork", message: `No host or VLAN range knows physical network ${physicalNetwork}.` },
+    ]);
+  }
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`nimbus-vlan:${physicalNetwork}`}))`);
+  if (provider.segmentationId !== null) {
+    const [holder] = await tx
+      .select({ name: schema.networks.name })
+      .from(schema.networks)
+      .where(and(eq(schema.networks.physicalNetwork, physicalNetwork), eq(schema.networks.vlanId, provider.segmentationId)));
+    if (holder) throw vlanTaken(physicalNetwork, provider.segmentationId, holder.name);
+    return { physicalNetwork, vlanId: provider.segmentationId };
+  }
+  const own = ranges.get(physicalNetwork) ?? [];
+  if (own.length === 0) {
+    throw NimbusError.badRequest(`No VLAN range is configured for ${physicalNetwork} (NIMBUS_NETWORK_VLAN_RANGES): give the VLAN id.`, [
+      { path: "provider.segmentationId", message: `Give the VLAN id: no range is configured for ${physicalNetwork}.` },
+    ]);
+  }
+  const vlanId = await freeVlanId(tx, physicalNetwork, own);
+  if (vlanId === null) {
+    const spans = own.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}–${hi}`)).join(", ");
+    throw new NimbusError("Conflict", `Every VLAN id of ${physicalNetwork}'s ranges (${spans}) is taken: free one, or give an id outside them.`, {
+      fields: [{ path: "provider.segmentationId", message: `Every VLAN id of ${physicalNetwork}'s ranges (${spans}) is taken.` }],
+    });
+  }
+  return { physicalNetwork, vlanId };
+}
+
+async function freeVlanId(tx: Executor, physicalNetwork: string, ranges: readonly (readonly [number, number])[]): Promise<number | null> {
+  const used = await tx
+    .select({ vlanId: schema.networks.vlanId })
+    .from(schema.networks)
+    .where(and(eq(schema.networks.physicalNetwork, physicalNetwork), isNotNull(schema.networks.vlanId)));
+  return pickVlanId(
+    ranges,
+    used.map((u) => u.vlanId!),
+  );
 }
 
 /**

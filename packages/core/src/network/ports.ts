@@ -6,7 +6,7 @@ import { NimbusError } from "../errors";
 import { cidrsOfAddresses, intToIp, ipToInt, poolSize } from "./ipam";
 import { filteredProtocol } from "./security-group-rules";
 import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../pg-errors";
-import type { PortRow, SubnetRow } from "@nimbus/db/schema";
+import type { NetworkRow, PortRow, SubnetRow } from "@nimbus/db/schema";
 import { z } from "zod";
 
 /** Who the port is for, and the security groups it is bound to as it is made. */
@@ -209,6 +209,13 @@ export function portSpecColumnsWhere(condition: SQL): SQL {
       where ${condition}) as rules`;
 }
 
+/** A vlan network's segment as a port spec carries it (the host tags its traffic with it); null for the others. */
+export function vlanOf(network: Pick<NetworkRow, "networkType" | "physicalNetwork" | "vlanId">): PortSpec["vlan"] {
+  return network.networkType === "vlan" && network.physicalNetwork !== null && network.vlanId !== null
+    ? { physicalNetwork: network.physicalNetwork, id: network.vlanId }
+    : null;
+}
+
 /** `portSpecColumns`' shapes: each port with its subnet and network, each bound rule with its remote group's members. */
 const joinedPorts = z.array(z.object({ port: z.unknown(), subnet: z.unknown(), network: z.unknown() }));
 const boundRules = z.array(z.object({ port_id: z.string(), rule: z.unknown(), members: z.array(z.number()) }));
@@ -247,6 +254,7 @@ export function portSpecsFromJson(portsJson: unknown, rulesJson: unknown): PortS
       enableDhcp: subnet.enableDhcp,
       mtu: network.mtu,
       segmentationId: network.segmentationId,
+      vlan: vlanOf(network),
       securityGroupRules: bound.filter((b) => b.portId === port.id).map((b) => b.spec),
     };
   });

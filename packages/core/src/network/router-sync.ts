@@ -21,6 +21,7 @@ import { publicError } from "../errors";
 import type { PortSpec, RouterSpec } from "../protocol/agent";
 import { parseCidr } from "./ipam";
 import { DEVICE_OWNER } from "./router-rules";
+import { vlanOf } from "./ports";
 
 /** Every scheduled router as its host should run it, by host id. */
 export async function routerSpecsByHost(db: Services["db"]): Promise<Map<string, RouterSpec[]>> {
@@ -61,22 +62,25 @@ export async function routerSpecsByHost(db: Services["db"]): Promise<Map<string,
             enableDhcp: subnet.enableDhcp,
             mtu: network.mtu,
             segmentationId: network.segmentationId,
+            vlan: vlanOf(network),
             securityGroupRules: [],
           };
           return { port: portSpec, prefix: parseCidr(subnet.cidr).prefix };
         }),
-      // A gateway on a network without a physical network (not flat) has nowhere to go on a host.
-      gateway: gateway?.network.physicalNetwork
-        ? {
-            portId: gateway.port.id,
-            physicalNetwork: gateway.network.physicalNetwork,
-            macAddress: gateway.port.macAddress,
-            ipAddress: gateway.port.ipAddress,
-            prefix: parseCidr(gateway.subnet.cidr).prefix,
-            nextHop: gateway.subnet.gatewayIp,
-            mtu: gateway.network.mtu,
-          }
-        : null,
+      // A gateway leg goes on the host's bridge of a flat network; on any other (vxlan, and vlan,
+      // whose gateway legs hosts do not build yet) it has nowhere to go on a host.
+      gateway:
+        gateway?.network.physicalNetwork && gateway.network.networkType === "flat"
+          ? {
+              portId: gateway.port.id,
+              physicalNetwork: gateway.network.physicalNetwork,
+              macAddress: gateway.port.macAddress,
+              ipAddress: gateway.port.ipAddress,
+              prefix: parseCidr(gateway.subnet.cidr).prefix,
+              nextHop: gateway.subnet.gatewayIp,
+              mtu: gateway.network.mtu,
+            }
+          : null,
       enableSnat: router.enableSnat,
       floatingIps: floatingIps
         .filter((f) => f.routerId === router.id)

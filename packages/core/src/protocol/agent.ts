@@ -258,6 +258,11 @@ export const portSpecSchema = z.object({
    * this VNI on the network's bridge. Null or absent (an older server): host-local.
    */
   segmentationId: z.number().int().min(1).max(VNI_MAX).nullish(),
+  /**
+   * A vlan provider network's segment: the host puts a VLAN device of this id on its interface
+   * for the physical network (NIMBUS_PHYSNETS) into the network's bridge. Null or absent: none.
+   */
+  vlan: z.object({ physicalNetwork: physicalNetworkNameSchema, id: z.number().int().min(1).max(4094) }).nullish(),
   /** Every rule of every security group on the port (no rules at all: everything dropped). */
   securityGroupRules: z.array(securityGroupRuleSpecSchema).max(1_000),
 });

@@ -1,6 +1,6 @@
 import { relations } from "drizzle-orm";
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { projects } from "./identity";
 
 /**
@@ -139,14 +139,30 @@ export const networks = pgTable(
      * floating IPs come from its subnets (cloud admins only). Visible to every project.
      */
     routerExternal: boolean("router_external").notNull().default(false),
-    /** Neutron's `provider:network_type`: `vxlan` (a tenant network on the overlay) or `flat` (a host bridge, NIMBUS_PHYSNETS). */
+    /**
+     * Neutron's `provider:network_type`: `vxlan` (a tenant network on the overlay), `flat` (a host
+     * bridge, NIMBUS_PHYSNETS) or `vlan` (tagged on a host interface, NIMBUS_PHYSNETS).
+     */
     networkType: text("network_type").notNull().default("vxlan"),
-    /** Neutron's `provider:physical_network` of a flat network: the name each host maps to a bridge of its own. */
+    /** Neutron's `provider:physical_network` of a flat or vlan network: the name each host maps to an interface of its own. */
     physicalNetwork: text("physical_network"),
+    /**
+     * The 802.1Q VLAN id of a `vlan` network (Neutron's `provider:segmentation_id` for it), unique
+     * per physical network; a vlan network has no VNI (migration 0030).
+     */
+    vlanId: integer("vlan_id"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  // The network list's keyset orders (core's networks list): by name then creation, or by creation.
-  (t) => [index("networks_name_idx").on(t.name, t.createdAt, t.id), index("networks_created_idx").on(t.createdAt, t.id)],
+  (t) => [
+    // The network list's keyset orders (core's networks list): by name then creation, or by creation.
+    index("networks_name_idx").on(t.name, t.createdAt, t.id),
+    index("networks_created_idx").on(t.createdAt, t.id),
+    uniqueIndex("networks_physical_network_vlan_unique").on(t.physicalNetwork, t.vlanId),
+    check(
+      "networks_vlan_segment",
+      sql`(${t.networkType} = 'vlan') = (${t.vlanId} is not null and ${t.physicalNetwork} is not null) and (${t.vlanId} is null or ${t.vlanId} between 1 and 4094)`,
+    ),
+  ],
 );
 
 export const imagesRelations = relations(images, ({ one }) => ({

@@ -1,6 +1,6 @@
 "use client";
 
-import { Checkbox, Divider, Modal, NumberInput, SimpleGrid, Stack, TextInput } from "@mantine/core";
+import { Checkbox, Divider, Modal, NumberInput, Select, SimpleGrid, Stack, TextInput } from "@mantine/core";
 import type { FormEvent } from "react";
 import { FormFooter } from "@/components/common/form-footer";
 import { useSession } from "@/components/session/session-context";
@@ -16,19 +16,48 @@ interface CreateNetworkValues {
   shared: boolean;
   /** Neutron's router:external (cloud admins): routers take their gateway here, floating IPs come from it. */
   routerExternal: boolean;
+  /** Neutron's provider:network_type (cloud admins): the overlay, a host bridge, or a VLAN on a host interface. */
+  networkType: NetworkType;
+  /** provider:physical_network of a flat or vlan network (a name the hosts map in NIMBUS_PHYSNETS). */
+  physicalNetwork: string;
+  /** provider:segmentation_id of a vlan network; "" = one from the cloud's VLAN ranges. */
+  vlanId: number | string;
   withSubnet: boolean;
   subnet: SubnetFormValues;
 }
+
+type NetworkType = "vxlan" | "flat" | "vlan";
+const NETWORK_TYPES: { value: NetworkType; label: string }[] = [
+  { value: "vxlan", label: "Overlay (VXLAN), across every host" },
+  { value: "flat", label: "Flat, on a physical network" },
+  { value: "vlan", label: "VLAN, on a physical network" },
+];
+const isNetworkType = (value: string | null): value is NetworkType => NETWORK_TYPES.some((t) => t.value === value);
+/** The MTU the form shows for each type: the overlay's headers cost 50 bytes of a 1500-byte frame; a VLAN tag costs none. */
+const DEFAULT_MTU: Record<NetworkType, number> = { vxlan: 1450, flat: 1450, vlan: 1500 };
 
 const initialValues: CreateNetworkValues = {
   name: "",
   mtu: 1450,
   shared: false,
   routerExternal: false,
+  networkType: "vxlan",
+  physicalNetwork: "",
+  vlanId: "",
   withSubnet: true,
   subnet: initialSubnetValues,
 };
-const FORM_FIELDS: readonly string[] = ["name", "mtu", "shared", "routerExternal", ...SUBNET_FIELDS.map((f) => `subnet.${f}`)];
+const FORM_FIELDS: readonly string[] = [
+  "name",
+  "mtu",
+  "shared",
+  "routerExternal",
+  "provider",
+  "provider.networkType",
+  "provider.physicalNetwork",
+  "provider.segmentationId",
+  ...SUBNET_FIELDS.map((f) => `subnet.${f}`),
+];
 
 function toInput(values: CreateNetworkValues) {
   return {
@@ -36,11 +65,19 @@ function toInput(values: CreateNetworkValues) {
     mtu: typeof values.mtu === "number" ? values.mtu : undefined,
     shared: values.shared,
     routerExternal: values.routerExternal,
+    provider:
+      values.networkType === "vxlan"
+        ? null
+        : {
+            networkType: values.networkType,
+            physicalNetwork: values.physicalNetwork.trim() || null,
+            segmentationId: values.networkType === "vlan" && typeof values.vlanId === "number" ? values.vlanId : null,
+          },
     subnet: values.withSubnet ? subnetPayload(values.subnet) : null,
   };
 }
 
-/** The create-network dialog: a name, the MTU, sharing (cloud admins) and an optional first subnet. */
+/** The create-network dialog: a name, the MTU, sharing, external and provider attributes (cloud admins) and an optional first subnet. */
 export function CreateNetworkModal({ opened, onClose, onCreated }: { opened: boolean; onClose(): void; onCreated(): void }) {
   return (
     <Modal opened={opened} onClose={onClose} title="Create a network" centered size="lg">
@@ -79,7 +116,11 @@ function CreateNetworkForm({ onCancel, onCreated }: { onCancel(): void; onCreate
           />
           <NumberInput
             label="MTU"
-            description="Bytes; blank: 1450 (a VXLAN overlay on a 1500-byte underlay)."
+            description={
+              values.networkType === "vlan"
+                ? "Bytes; blank: 1500 (a VLAN tag costs the frame nothing)."
+                : "Bytes; blank: 1450 (a VXLAN overlay on a 1500-byte underlay)."
+            }
             min={68}
             max={9000}
             clampBehavior="none"
@@ -107,6 +148,53 @@ function CreateNetworkForm({ onCancel, onCreated }: { onCancel(): void; onCreate
             onChange={(e) => edit({ routerExternal: e.currentTarget.checked })}
             error={fieldError("routerExternal")}
           />
+        )}
+        {principal.isAdmin && (
+          <SimpleGrid cols={{ base: 1, xs: values.networkType === "vxlan" ? 1 : values.networkType === "flat" ? 2 : 3 }}>
+            <Select
+              label="Network type"
+              description="Only cloud administrators choose; projects' networks are on the overlay."
+              data={NETWORK_TYPES}
+              allowDeselect={false}
+              value={values.networkType}
+              onChange={(networkType) => {
+                if (!isNetworkType(networkType)) return;
+                // The MTU follows the type unless the admin typed another one.
+                const mtu = values.mtu === DEFAULT_MTU[values.networkType] ? DEFAULT_MTU[networkType] : values.mtu;
+                edit({ networkType, mtu });
+              }}
+              error={fieldError("provider.networkType") ?? fieldError("provider")}
+            />
+            {values.networkType !== "vxlan" && (
+              <TextInput
+                label="Physical network"
+                description={
+                  values.networkType === "vlan"
+                    ? "As hosts map it (NIMBUS_PHYSNETS); blank: one with a VLAN range."
+                    : "As hosts map it (NIMBUS_PHYSNETS)."
+                }
+                placeholder="physnet1"
+                required={values.networkType === "flat"}
+                value={values.physicalNetwork}
+                onChange={(e) => edit({ physicalNetwork: e.currentTarget.value })}
+                error={fieldError("provider.physicalNetwork")}
+              />
+            )}
+            {values.networkType === "vlan" && (
+              <NumberInput
+                label="VLAN id"
+                description="1–4094; blank: the next free one of the physical network's VLAN range."
+                min={1}
+                max={4094}
+                clampBehavior="none"
+                allowDecimal={false}
+                allowNegative={false}
+                value={values.vlanId}
+                onChange={(vlanId) => edit({ vlanId })}
+                error={fieldError("provider.segmentationId")}
+              />
+            )}
+          </SimpleGrid>
         )}
         <Divider />
         <Checkbox

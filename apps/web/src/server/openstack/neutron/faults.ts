@@ -30,7 +30,13 @@ export function invalidInput(attribute: string, reason: string): NeutronFault {
 }
 
 /** Neutron's name of a core field: `gatewayIp` → `gateway_ip`, `groupId` → `security_group_id`. */
-const FIELD_NAMES: Record<string, string> = { groupId: "security_group_id" };
+const FIELD_NAMES: Record<string, string> = {
+  groupId: "security_group_id",
+  routerExternal: "router:external",
+  "provider.networkType": "provider:network_type",
+  "provider.physicalNetwork": "provider:physical_network",
+  "provider.segmentationId": "provider:segmentation_id",
+};
 export const attributeOf = (path: string) =>
   FIELD_NAMES[path] ??
   path

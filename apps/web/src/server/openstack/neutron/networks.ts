@@ -36,8 +36,9 @@ export const NETWORK_ATTRIBUTES = [
 
 /**
  * A network as Neutron shows it. Nimbus networks are always up, ACTIVE, with port security;
- * a tenant network is `vxlan` (its VNI the segmentation id), an external one usually `flat` on a
- * physical network (the provider attributes are shown to cloud admins only, as Neutron's policy has it).
+ * a tenant network is `vxlan` (its VNI the segmentation id), a provider network `flat` or `vlan`
+ * (its VLAN id the segmentation id) on a physical network (the provider attributes are shown to
+ * cloud admins only, as Neutron's policy has it).
  */
 export function networkWire(network: Omit<NetworkSummary, "ports">, principal: Principal): WireItem {
   const at = isoSeconds(network.createdAt);
@@ -63,7 +64,8 @@ export function networkWire(network: Omit<NetworkSummary, "ports">, principal: P
       ? {
           "provider:network_type": network.networkType,
           "provider:physical_network": network.physicalNetwork,
-          "provider:segmentation_id": network.networkType === "vxlan" ? network.segmentationId : null,
+          "provider:segmentation_id":
+            network.networkType === "vxlan" ? network.segmentationId : network.networkType === "vlan" ? network.vlanId : null,
         }
       : {}),
     tags: [],
@@ -82,9 +84,22 @@ const createNetworkBody = z.strictObject({
   admin_state_up: onlyValue(true, "Nimbus networks are always up (admin_state_up true)"),
   port_security_enabled: onlyValue(true, "Nimbus filters every port (port_security_enabled true)"),
   "router:external": z.boolean("router:external is true or false.").default(false),
-  "provider:network_type": z.enum(["flat", "vxlan"], "Nimbus networks are flat or vxlan.").optional(),
+  "provider:network_type": z.enum(["flat", "vlan", "vxlan"], "Nimbus networks are flat, vlan or vxlan.").optional(),
   "provider:physical_network": z.string().max(64).optional(),
-  "provider:segmentation_id": onlyValue(null, "Nimbus gives every vxlan network its VNI"),
+  // The client sends it as a number; curl users may send a string of digits, as Neutron takes.
+  "provider:segmentation_id": z
+    .union(
+      [
+        z.number(),
+        z
+          .string()
+          .regex(/^\d{1,9}$/)
+          .transform(Number),
+      ],
+      "provider:segmentation_id is a VLAN id (a whole number).",
+    )
+    .nullable()
+    .optional(),
   is_default: onlyValue(false, "Nimbus has no default external network"),
   vlan_transparent: onlyValue(false, "Nimbus networks are not VLAN transparent"),
   description: onlyValue("", NO_DESCRIPTION),
@@ -162,11 +177,12 @@ export const networkRoutes: NeutronRoute[] = [
           shared: value.shared,
           ...(value.mtu === undefined ? {} : { mtu: value.mtu }),
           routerExternal: value["router:external"],
-          ...(value["provider:network_type"] || value["provider:physical_network"]
+          ...(value["provider:network_type"] || value["provider:physical_network"] || typeof value["provider:segmentation_id"] === "number"
             ? {
                 provider: {
                   networkType: value["provider:network_type"] ?? (value["provider:physical_network"] ? "flat" : "vxlan"),
                   physicalNetwork: value["provider:physical_network"] ?? null,
+                  segmentationId: value["provider:segmentation_id"] ?? null,
                 },
               }
             : {}),
