@@ -81,8 +81,8 @@ describe("routers and floating IPs across namespace hosts", () => {
     return { networkId: network.id, subnetId: network.subnets[0]!.id };
   }
 
-  async function pingableGroup(client: Client): Promise<string> {
-    const group = await client.securityGroups.create.mutate({ name: "pingable" });
+  async function pingableGroup(client: Client, name = "pingable"): Promise<string> {
+    const group = await client.securityGroups.create.mutate({ name });
     await client.securityGroups.addRule.mutate({ groupId: group.id, direction: "egress" });
     await client.securityGroups.addRule.mutate({ groupId: group.id, direction: "ingress", protocol: "icmp", remoteIpPrefix: "0.0.0.0/0" });
     return group.id;
@@ -217,6 +217,29 @@ describe("routers and floating IPs across namespace hosts", () => {
     await expect(one.floatingIps.update.mutate({ id: foreign.id, portId: t1.portId })).rejects.toThrow(/could not be found/);
     await one.floatingIps.delete.mutate({ id: foreign.id });
   }, 120_000);
+
+  it("a router added to a network whose endpoints already run: they reach the outside, and the outside one of them through its floating IP", async () => {
+    const net = await projectNetwork(one, "one-late", "10.91.5.0/24");
+    const group = await pingableGroup(one, "pingable-late");
+    const early = await launch(one, "early", d!, net.networkId, [group]);
+    const other = await launch(one, "early-2", c!, net.networkId, [group]);
+    await waitFor("the two early endpoints ping each other", () => pings(early, other.ip), 20_000);
+    expect(pings(early, outsideAddress)).toBe(false);
+    const router = await one.routers.create.mutate({ name: "late" });
+    await one.routers.addInterface.mutate({ id: router.id, subnetId: net.subnetId });
+    await one.routers.update.mutate({ id: router.id, externalGateway: { networkId: publicId } });
+    // Up to about 30 s (see README, Not yet): the endpoints still hold their host bridge's MAC for
+    // the gateway (it answered before the router took the address) until their ARP entry ages out.
+    const started = Date.now();
+    await waitFor("the early endpoint pings the outside", () => pings(early, outsideAddress), 60_000);
+    const outward = Date.now() - started;
+    const fip = await one.floatingIps.create.mutate({ networkId: publicId, portId: other.portId });
+    await waitFor("the outside pings early-2 through its floating IP", () => outsidePings(fip.floatingIpAddress), 60_000);
+    console.log(
+      `router added to running endpoints: outside reached after ${outward} ms, the floating IP ${Date.now() - started} ms after the router`,
+    );
+    await one.floatingIps.delete.mutate({ id: fip.id });
+  }, 180_000);
 
   it("an agent restart rebuilds the router idempotently: a namespace lost meanwhile comes back, the same", async () => {
     const namespace = routerNamespace(a!, routerOne);
