@@ -331,7 +331,7 @@ export const listImagesInput = z
     /** A page: at most `limit` images after the image `marker` (in the same order), or at `cursor` (a page's next or prev). */
     limit: z.number().int("Enter a whole number.").min(1, "Ask for at least one.").max(MAX_LIST_LIMIT, `Use at most ${MAX_LIST_LIMIT}.`).default(20),
     marker: z.uuid("Not an image id.").optional(),
-    cursor: z.string().max(4096, "Not a page cursor this list gave out.").optional(),
+    cursor: text("The page cursor").max(4096, "Not a page cursor this list gave out.").optional(),
   })
   .default({ sortKey: "name", sortDir: "asc", limit: 20 });
 export type ListImagesInput = z.input<typeof listImagesInput>;

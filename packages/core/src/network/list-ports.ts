@@ -5,7 +5,7 @@ import type { CoreContext } from "../context";
 import type { Principal } from "../policy";
 import { authorize } from "../policy";
 import { NimbusError, parseInput } from "../errors";
-import { idInput, MAX_LIST_LIMIT, pageInput, text } from "../validation";
+import { eachOnce, idInput, MAX_LIST_LIMIT, pageInput, text } from "../validation";
 import { containsText, enumPart, keyset, textPart, timestampPart } from "../paging/keyset";
 import { DEFAULT_AVAILABILITY_ZONE } from "../scheduler/filters";
 
@@ -25,7 +25,7 @@ export const listPortsInput = z
     instanceId: z.uuid("Not an instance id.").optional(),
     /** The ports of one instance or router (Neutron's `device_id` as a filter). */
     deviceId: z.uuid("Not a device id.").optional(),
-    ids: z.array(z.uuid("Not a port id.")).max(100).optional(),
+    ids: z.array(z.uuid("Not a port id.")).max(100).refine(eachOnce(), "Name each port once.").optional(),
     status: z.enum(schema.portStatus.enumValues).optional(),
     macAddress: text("MAC address").max(64).optional(),
     ipAddress: text("IP address").max(64).optional(),

@@ -7,7 +7,7 @@ import { audit } from "../audit/record";
 import { NimbusError, parseInput } from "../errors";
 import { authorize } from "../policy";
 import { roleImplies } from "../policy";
-import { idInput, MAX_LIST_LIMIT, pageInput, text } from "../validation";
+import { eachOnce, idInput, MAX_LIST_LIMIT, pageInput, text } from "../validation";
 import { containsText, keyset, textPart, timestampPart } from "../paging/keyset";
 import { poolSize } from "./ipam";
 import { count } from "../plural";
@@ -203,12 +203,12 @@ export const listNetworksInput = z
     marker: z.uuid("Not a network id.").optional(),
     /** The page before `marker` instead of after it (Neutron's page_reverse). */
     beforeMarker: z.boolean().default(false),
-    ids: z.array(z.uuid("Not a network id.")).max(100).optional(),
+    ids: z.array(z.uuid("Not a network id.")).max(100).refine(eachOnce(), "Name each network once.").optional(),
     names: z.array(text("Name").max(255)).max(100).optional(),
     /** Names that contain this text, any case (the console's filter). */
     nameContains: text("Name").max(255, "Use at most 255 characters.").optional(),
     /** Networks of this project (Neutron's tenant_id / project_id). */
-    projectIds: z.array(z.uuid("Not a project id.")).max(100).optional(),
+    projectIds: z.array(z.uuid("Not a project id.")).max(100).refine(eachOnce(), "Name each project once.").optional(),
     shared: z.boolean().optional(),
     routerExternal: z.boolean().optional(),
   })
