@@ -407,6 +407,9 @@ test("the graphical console of a real guest shows its screen, drawn and changing
     imageId,
     flavorId: flavors!.find((f) => f.name === "m1.tiny")!.id,
     networkId: networks!.find((n) => n.name === "shared-net")!.id,
+    // After its boot messages, the screen still changes each second: a console opened once the
+    // kernel is quiet (a busy host reports ACTIVE late) would otherwise see only the cursor blink.
+    userData: '#!/bin/sh\ni=0\nwhile :; do i=$((i + 1)); echo "screen tick $i" > /dev/tty0; sleep 1; done\n',
   })) as { instanceIds: string[] };
   const id = instanceIds[0]!;
   // Whatever happens below, the guest does not outlive the test (its host's filters and sets with it).
