@@ -6,6 +6,7 @@ import { useState } from "react";
 import { notifyDone } from "@/lib/notify";
 import { useTRPC } from "@/lib/trpc";
 import { toFormError } from "@/lib/trpc-error";
+import { destinationHostOptions } from "./destination-hosts";
 
 /** Any host the scheduler picks. */
 const AUTOMATIC = "";
@@ -43,21 +44,7 @@ export function LiveMigrateInstanceModal({
       },
     }),
   );
-  const options = [
-    { value: AUTOMATIC, label: "Automatic (the scheduler picks)" },
-    ...(hosts.data ?? []).map((h) => ({
-      value: h.hostname,
-      label:
-        h.hostname === instance.hostname
-          ? `${h.hostname} (its own host)`
-          : h.state !== "up"
-            ? `${h.hostname} (down)`
-            : !h.enabled
-              ? `${h.hostname} (disabled)`
-              : h.hostname,
-      disabled: h.hostname === instance.hostname || h.state !== "up",
-    })),
-  ];
+  const options = destinationHostOptions(hosts.data ?? [], instance.hostname ?? null, { value: AUTOMATIC, label: "Automatic (the scheduler picks)" });
   const close = () => {
     migrate.reset();
     onClose();
